@@ -1,0 +1,43 @@
+/** A small benchmark harness: warm up, time repeated runs, report the median and spread. */
+import { writeFileSync } from 'node:fs';
+
+export interface BenchResult {
+  readonly median_ms: number;
+  readonly p10_ms: number;
+  readonly p90_ms: number;
+  readonly runs: number;
+  readonly [extra: string]: number | string;
+}
+
+export function measure(
+  fn: () => void,
+  options: { warmup?: number; runs?: number; budgetMs?: number } = {},
+): BenchResult {
+  const warmup = options.warmup ?? 3;
+  const budget = options.budgetMs ?? 2_000;
+  for (let i = 0; i < warmup; i++) fn();
+  const times: number[] = [];
+  const started = performance.now();
+  while (times.length < (options.runs ?? 200) && (times.length < 5 || performance.now() - started < budget)) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? Number.NaN;
+  return { median_ms: at(0.5), p10_ms: at(0.1), p90_ms: at(0.9), runs: times.length };
+}
+
+export function report(results: Record<string, BenchResult>, file: string): void {
+  for (const [name, r] of Object.entries(results)) {
+    const extras = Object.entries(r)
+      .filter(([k]) => !['median_ms', 'p10_ms', 'p90_ms', 'runs'].includes(k))
+      .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(4)) : v}`)
+      .join(' ');
+    console.log(
+      `${name.padEnd(32)} median ${r.median_ms.toFixed(3).padStart(9)} ms  (p10 ${r.p10_ms.toFixed(3)}, p90 ${r.p90_ms.toFixed(3)}, ${r.runs} runs) ${extras}`,
+    );
+  }
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`written to ${file}`);
+}

@@ -1,0 +1,35 @@
+/** The `lodestone` command line. Errors are reported as one clear message, never a stack trace. */
+import { Command, CommanderError } from 'commander';
+import { DataError } from '../data/issues.ts';
+import { registerDataCommands } from './data.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('lodestone')
+    .description('Design, simulate and administer a preferential trade zone for critical minerals')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+  registerDataCommands(program);
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return Number(process.exitCode ?? 0);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander already printed help, a version, or the usage error.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof DataError) {
+      process.stderr.write(`lodestone: ${error.message}\n`);
+      return 1;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`lodestone: ${message}\n`);
+    if (process.env.LODESTONE_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Indexed views over a loaded dataset: regions, commodities with parsed units, the bloc, and provenance.
+ * Everything that needs to ask "is this code known?" or "what unit is this commodity in?" goes through here.
+ */
+import type { Dataset } from './load.ts';
+import type { AssumptionRow, CommodityRow, RegionRow, SourceRow } from './schema.ts';
+import {
+  type PriceUnit,
+  parsePriceUnit,
+  parseQuantityUnit,
+  type QuantityUnit,
+  UnitConverter,
+  UnitError,
+} from './units.ts';
+
+export interface CommodityInfo {
+  readonly row: CommodityRow;
+  readonly unit?: QuantityUnit;
+  readonly priceUnit?: PriceUnit;
+}
+
+export type ProvenanceKind = 'source' | 'assumption' | 'unknown';
+
+export class Catalog {
+  readonly regions = new Map<string, RegionRow>();
+  readonly commodities = new Map<string, CommodityInfo>();
+  readonly sources = new Map<string, SourceRow>();
+  readonly assumptions = new Map<string, AssumptionRow>();
+  readonly converter: UnitConverter;
+
+  constructor(readonly dataset: Dataset) {
+    const t = dataset.tables;
+    for (const r of t.regions) this.regions.set(r.code, r);
+    for (const s of t.sources) this.sources.set(s.id, s);
+    for (const a of t.assumptions) this.assumptions.set(a.id, a);
+    for (const c of t.commodities) {
+      let unit: QuantityUnit | undefined;
+      let priceUnit: PriceUnit | undefined;
+      try {
+        unit = parseQuantityUnit(c.unit);
+      } catch (e) {
+        if (!(e instanceof UnitError)) throw e;
+      }
+      try {
+        priceUnit = parsePriceUnit(c.price_unit);
+      } catch (e) {
+        if (!(e instanceof UnitError)) throw e;
+      }
+      this.commodities.set(c.id, { row: c, ...(unit ? { unit } : {}), ...(priceUnit ? { priceUnit } : {}) });
+    }
+    this.converter = new UnitConverter(
+      t.unit_conversions.map((u) => ({ from: u.from_basis, to: u.to_basis, factor: u.factor })),
+    );
+  }
+
+  provenanceKind(id: string): ProvenanceKind {
+    if (this.sources.has(id)) return 'source';
+    if (this.assumptions.has(id)) return 'assumption';
+    return 'unknown';
+  }
+
+  /** True when the region is in the default bloc, itself or through the aggregate it is part of (EU27). */
+  inDefaultBloc(code: string): boolean {
+    const region = this.regions.get(code);
+    if (!region) return false;
+    if (region.default_bloc) return true;
+    return region.part_of ? this.inDefaultBloc(region.part_of) : false;
+  }
+
+  /** Factor taking a quantity stated in `unitText` to the commodity's unit; undefined if it cannot. */
+  toCommodityUnit(commodity: string, unitText: string): number | undefined {
+    const target = this.commodities.get(commodity)?.unit;
+    if (!target) return undefined;
+    try {
+      return this.converter.quantityFactor(parseQuantityUnit(unitText), target);
+    } catch (e) {
+      if (e instanceof UnitError) return undefined;
+      throw e;
+    }
+  }
+
+  /** Factor taking a price stated in `unitText` to the commodity's price unit; undefined if it cannot. */
+  toCommodityPriceUnit(commodity: string, unitText: string): number | undefined {
+    const target = this.commodities.get(commodity)?.priceUnit;
+    if (!target) return undefined;
+    try {
+      return this.converter.priceFactor(parsePriceUnit(unitText), target);
+    } catch (e) {
+      if (e instanceof UnitError) return undefined;
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,264 @@
+/**
+ * Reads the dataset: the embedded tables under data/, optionally overlaid by a user's folder with the same
+ * schema (a row with the same key replaces the embedded one; new keys are added). Parsing never throws on bad
+ * data: every problem becomes a located DataIssue, and a row with an error is left out of the tables.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CsvError, parse } from 'csv-parse/sync';
+import type { DataIssue } from './issues.ts';
+import { type AnyTable, allowedHeaders, type CellProvenance, type RowOf, TABLES, type TableName } from './schema.ts';
+
+/** The folder of embedded data shipped with Lodestone. */
+export const EMBEDDED_DATA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../data');
+
+export type Tables = { [K in TableName]: RowOf<(typeof TABLES)[K]>[] };
+
+export interface Dataset {
+  readonly tables: Tables;
+  /** Folders read, embedded first. */
+  readonly dirs: readonly string[];
+  /** Problems found while reading and parsing (the named checks add more). */
+  readonly issues: readonly DataIssue[];
+}
+
+interface RawRow {
+  readonly cells: Record<string, string>;
+  readonly line: number;
+  readonly file: string;
+  readonly columns: Record<string, number>;
+}
+
+function displayPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel.startsWith('..') ? file : rel;
+}
+
+/** Reads one CSV file into raw rows, reporting malformed CSV, empty files and unknown or missing columns. */
+export function readCsv(file: string, def: AnyTable, issues: DataIssue[]): RawRow[] {
+  const shown = displayPath(file);
+  const text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+  if (text.trim() === '') {
+    issues.push({
+      check: 'csv-format',
+      severity: 'error',
+      file: shown,
+      line: 1,
+      message: 'the file is empty',
+      fix: `start it with a header row: ${Object.keys(def.columns).join(',')}`,
+    });
+    return [];
+  }
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    records = parse(text, {
+      info: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+    }) as unknown as typeof records;
+  } catch (error) {
+    if (error instanceof CsvError) {
+      const line = (error as CsvError & { lines?: number }).lines;
+      issues.push({
+        check: 'csv-format',
+        severity: 'error',
+        file: shown,
+        ...(line !== undefined ? { line } : {}),
+        message: `malformed CSV: ${error.message.replace(/^Invalid [^:]+: /, '')}`,
+        fix: 'quote cells that contain commas or quotes ("..."), and double any quote inside a quoted cell',
+      });
+      return [];
+    }
+    throw error;
+  }
+  const [header, ...body] = records;
+  if (!header) return [];
+  const names = header.record.map((h) => h.trim());
+  const allowed = allowedHeaders(def);
+  const columns: Record<string, number> = {};
+  names.forEach((name, index) => {
+    if (!allowed.has(name)) {
+      issues.push({
+        check: 'csv-format',
+        severity: 'error',
+        file: shown,
+        line: header.info.lines,
+        column: index + 1,
+        message: `unknown column '${name}' in table ${def.name}`,
+        fix: `use the schema's column names (lodestone data schema ${def.name})`,
+      });
+    } else if (name in columns) {
+      issues.push({
+        check: 'csv-format',
+        severity: 'error',
+        file: shown,
+        line: header.info.lines,
+        column: index + 1,
+        message: `column '${name}' appears twice`,
+      });
+    } else {
+      columns[name] = index + 1;
+    }
+  });
+  for (const [name, column] of Object.entries(def.columns)) {
+    if (column.meta.required && !(name in columns)) {
+      issues.push({
+        check: 'csv-format',
+        severity: 'error',
+        file: shown,
+        line: header.info.lines,
+        message: `required column '${name}' is missing from the header`,
+        fix: `add a '${name}' column (${column.meta.description})`,
+      });
+    }
+  }
+  const rows: RawRow[] = [];
+  for (const { record, info } of body) {
+    if (record.length !== names.length) {
+      issues.push({
+        check: 'csv-format',
+        severity: 'error',
+        file: shown,
+        line: info.lines,
+        message: `the row has ${record.length} cells but the header has ${names.length}`,
+        fix: 'quote cells that contain commas, or add the missing cells',
+      });
+      continue;
+    }
+    const cells: Record<string, string> = {};
+    for (const [name, index] of Object.entries(columns)) cells[name] = record[index - 1] ?? '';
+    rows.push({ cells, line: info.lines, file: shown, columns });
+  }
+  return rows;
+}
+
+function keyOf(def: AnyTable, cells: Record<string, string>): string {
+  return def.key.map((k) => (cells[k] ?? '').trim()).join('\u0000');
+}
+
+/** Parses raw rows into typed rows; a row with any error is reported and dropped. */
+export function parseRows(def: AnyTable, raw: readonly RawRow[], issues: DataIssue[]): RowOf<AnyTable>[] {
+  const out: RowOf<AnyTable>[] = [];
+  for (const r of raw) {
+    const row: Record<string, unknown> = {};
+    const provenance: Record<string, CellProvenance> = {};
+    let ok = true;
+    const fail = (field: string, message: string, fix?: string) => {
+      ok = false;
+      issues.push({
+        check: 'cell-value',
+        severity: 'error',
+        file: r.file,
+        line: r.line,
+        ...(r.columns[field] !== undefined ? { column: r.columns[field] } : {}),
+        field,
+        message,
+        ...(fix ? { fix } : {}),
+      });
+    };
+    for (const [name, column] of Object.entries(def.columns)) {
+      const parsed = column.schema.safeParse(r.cells[name] ?? '');
+      if (!parsed.success) {
+        fail(name, parsed.error.issues[0]?.message ?? 'is invalid', column.meta.description);
+        continue;
+      }
+      row[name] = parsed.data;
+    }
+    // Provenance of numeric inputs: the column's own `_source`, or the row's `source`.
+    for (const [name, column] of Object.entries(def.columns)) {
+      if (!column.meta.provenance || row[name] === undefined) continue;
+      const override = (r.cells[`${name}_source`] ?? '').trim();
+      const sourceColumn = override ? r.columns[`${name}_source`] : r.columns.source;
+      const bounds: { low?: number; high?: number } = {};
+      for (const side of ['low', 'high'] as const) {
+        const text = (r.cells[`${name}_${side}`] ?? '').trim();
+        if (text === '') continue;
+        const value = Number(text);
+        if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text) || !Number.isFinite(value)) {
+          fail(`${name}_${side}`, `'${text}' is not a plain number`);
+          continue;
+        }
+        bounds[side] = value;
+      }
+      provenance[name] = {
+        source: override || String(row.source ?? ''),
+        ...bounds,
+        sourceColumn: sourceColumn ?? 0,
+      };
+    }
+    if (!ok) continue;
+    Object.defineProperty(row, '$origin', {
+      value: { file: r.file, line: r.line, columns: r.columns },
+      enumerable: false,
+    });
+    Object.defineProperty(row, '$provenance', { value: provenance, enumerable: false });
+    out.push(row as RowOf<AnyTable>);
+  }
+  return out;
+}
+
+/** Loads every table from the embedded folder, overlaid in order by each folder in `overlays`. */
+export function loadDataset(options: { dataDir?: string; overlays?: readonly string[] } = {}): Dataset {
+  const base = options.dataDir ?? EMBEDDED_DATA_DIR;
+  const overlays = options.overlays ?? [];
+  const issues: DataIssue[] = [];
+  for (const dir of overlays) {
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+      issues.push({
+        check: 'data-folder',
+        severity: 'error',
+        file: dir,
+        message: 'is not a folder',
+        fix: 'pass --data a folder holding CSV tables named as in data/ (production.csv, demand.csv, ...)',
+      });
+    }
+  }
+  const tables = {} as Record<TableName, RowOf<AnyTable>[]>;
+  for (const [name, def] of Object.entries(TABLES) as [TableName, AnyTable][]) {
+    const merged = new Map<string, RawRow>();
+    let seen = false;
+    for (const dir of [base, ...overlays]) {
+      const file = path.join(dir, def.file);
+      if (!existsSync(file)) continue;
+      seen = true;
+      const keysInFile = new Map<string, number>();
+      for (const raw of readCsv(file, def, issues)) {
+        const key = keyOf(def, raw.cells);
+        const earlier = keysInFile.get(key);
+        if (earlier !== undefined) {
+          issues.push({
+            check: 'duplicate-key',
+            severity: 'error',
+            file: raw.file,
+            line: raw.line,
+            message: `duplicate row: (${def.key.join(', ')}) = (${def.key.map((k) => raw.cells[k]).join(', ')}) is already on line ${earlier}`,
+            fix: 'keep one row per key',
+          });
+          continue;
+        }
+        keysInFile.set(key, raw.line);
+        merged.set(key, raw);
+      }
+    }
+    if (!seen && def.required) {
+      issues.push({
+        check: 'missing-table',
+        severity: 'error',
+        file: path.join(displayPath(base), def.file),
+        message: `table ${name} is missing`,
+        fix: `create ${def.file} with columns ${Object.keys(def.columns).join(',')}`,
+      });
+    }
+    tables[name] = parseRows(def, [...merged.values()], issues);
+    if (seen && def.required && merged.size === 0) {
+      issues.push({
+        check: 'missing-table',
+        severity: 'error',
+        file: path.join(displayPath(base), def.file),
+        message: `table ${name} has no rows`,
+      });
+    }
+  }
+  return { tables: tables as unknown as Tables, dirs: [base, ...overlays], issues };
+}

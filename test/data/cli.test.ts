@@ -1,0 +1,186 @@
+/** The `lodestone data` commands, run as a user runs them: the real binary, its exit code and its output. */
+
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { overlayDir, ROOT, runCli } from '../helpers.ts';
+
+interface SummaryRow {
+  mineral: string;
+  stage: string;
+  commodity: string;
+  year: number;
+  unit: string;
+  worldTotal: number;
+  top: { region: string; share: number } | null;
+  hhi: number;
+  blocShare: number;
+  sourced: number;
+  assumed: number;
+}
+
+describe('lodestone data summary', () => {
+  const run = runCli(['data', 'summary', '--json']);
+  const rows = JSON.parse(run.stdout) as SummaryRow[];
+
+  it('exits 0 with a JSON array carrying the documented fields', () => {
+    expect(run.status).toBe(0);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) {
+      expect(typeof r.mineral).toBe('string');
+      expect(typeof r.stage).toBe('string');
+      expect([2023, 2024]).toContain(r.year);
+      expect(r.unit).toMatch(/^(kg|t|kt|Mt) \S+$/);
+      expect(r.worldTotal).toBeGreaterThan(0);
+      expect(r.top?.share).toBeGreaterThan(0);
+      expect(r.top?.share).toBeLessThanOrEqual(1);
+      expect(r.hhi).toBeGreaterThanOrEqual(0);
+      expect(r.hhi).toBeLessThanOrEqual(10_000);
+      expect(r.blocShare).toBeGreaterThanOrEqual(0);
+      expect(r.blocShare).toBeLessThanOrEqual(1);
+      expect(r.sourced).toBeGreaterThan(0);
+      expect(r.assumed).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it('covers every chain the issue names, for 2023 and 2024', () => {
+    const required = [
+      'rare-earths/concentrate',
+      'ndpr/oxide',
+      'ndfeb/magnet',
+      'lithium/mine',
+      'lithium/chemicals',
+      'cobalt/mine',
+      'cobalt/refined',
+      'nickel/mine',
+      'nickel/refined',
+      'graphite/natural',
+      'graphite/anode',
+      'gallium/refined',
+      'germanium/refined',
+      'antimony/mine',
+      'antimony/refined',
+      'tungsten/mine',
+      'tungsten/refined',
+      'copper/mine',
+      'copper/refined',
+    ];
+    // Years no public source covers by country yet; the data's notes and the closing note say so.
+    const knownGaps = new Set(['cobalt/refined 2023', 'graphite/anode 2023']);
+    for (const id of required) {
+      for (const year of [2023, 2024]) {
+        const present = rows.some((r) => r.commodity === id && r.year === year);
+        expect(present, `${id} ${year}`).toBe(!knownGaps.has(`${id} ${year}`));
+      }
+    }
+  });
+
+  it('reports the USGS world total for rare-earth mining in 2024 and China on top', () => {
+    const re = rows.find((r) => r.commodity === 'rare-earths/concentrate' && r.year === 2024);
+    // USGS MCS 2025: 390,000 t REO, a figure rounded to two significant digits.
+    expect(re?.worldTotal).toBeGreaterThanOrEqual(385_000);
+    expect(re?.worldTotal).toBeLessThanOrEqual(395_000);
+    expect(re?.top?.region).toBe('CHN');
+    expect(re?.top?.share).toBeGreaterThan(0.6);
+  });
+
+  it('filters by year and prints a readable table', () => {
+    const text = runCli(['data', 'summary', '--year', '2024']);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/mineral\s+stage\s+year\s+world total/);
+    expect(text.stdout).toMatch(/rare-earths\s+concentrate\s+2024\s+390,000\s+t REO\s+CHN/);
+    expect(text.stdout).not.toMatch(/\b2023\b/);
+  });
+
+  it('rejects a year with no data with a clear message', () => {
+    const r = runCli(['data', 'summary', '--year', '1999']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/no production data for 1999; the data covers 2023, 2024/);
+    expect(r.stderr).not.toMatch(/at .*\.ts:\d+/);
+  });
+});
+
+describe('lodestone data sources', () => {
+  it('lists every source with what it covers and how many cells cite it', () => {
+    const r = runCli(['data', 'sources', '--json']);
+    expect(r.status).toBe(0);
+    const doc = JSON.parse(r.stdout) as {
+      sources: { id: string; url: string; cells: Record<string, number> }[];
+      assumptions: { id: string; basis: string }[];
+    };
+    expect(doc.sources.find((s) => s.id === 'USGS_MCS2025_WORLD')?.cells.production).toBeGreaterThan(50);
+    for (const s of doc.sources) expect(s.url).toMatch(/^https?:\/\//);
+    for (const a of doc.assumptions) expect(a.basis.length).toBeGreaterThan(20);
+  });
+});
+
+describe('lodestone data check', () => {
+  it('passes on the embedded data', () => {
+    const r = runCli(['data', 'check']);
+    expect(r.stdout).toMatch(/^ok: 0 error\(s\)/m);
+    expect(r.status).toBe(0);
+  });
+
+  it('fails on a broken overlay and names file, line and column', () => {
+    const dir = overlayDir({
+      'production.csv':
+        'commodity,region,year,quantity,unit,source,note\nrare-earths/concentrate,ATL,2024,-5,t REO,USGS_MCS2025_WORLD,\n',
+    });
+    const r = runCli(['data', 'check', '--data', dir]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/production\.csv:2:4: error \[cell-value\] quantity: -5 is negative/);
+    expect(r.stdout).toMatch(/FAILED: \d+ error/);
+  });
+
+  it('refuses to summarise bad data, without a stack trace', () => {
+    const dir = overlayDir({
+      'production.csv':
+        'commodity,region,year,quantity,unit,source,note\nrare-earths/concentrate,ATL,2024,5,t REO,USGS_MCS2025_WORLD,\n',
+    });
+    const r = runCli(['data', 'summary', '--data', dir]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/production\.csv:2:2: error \[unknown-region\] region: unknown region 'ATL'/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('lets a user overlay their own numbers, replacing the embedded row with the same key', () => {
+    const bloc = (args: string[]) => {
+      const r = runCli(['data', 'summary', '--year', '2024', '--json', ...args]);
+      expect(r.status).toBe(0);
+      const rows = JSON.parse(r.stdout) as SummaryRow[];
+      return rows.find((x) => x.commodity === 'rare-earths/concentrate')?.blocShare ?? Number.NaN;
+    };
+    const dir = overlayDir({
+      'production.csv':
+        'commodity,region,year,quantity,unit,source,note\nrare-earths/concentrate,USA,2024,46000,t REO,USGS_MCS2025_WORLD,a user revision\n',
+    });
+    expect(bloc(['--data', dir])).toBeGreaterThan(bloc([]));
+  });
+
+  it('reports a folder that does not exist', () => {
+    const r = runCli(['data', 'check', '--data', '/no/such/folder']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/\/no\/such\/folder: error \[data-folder\] is not a folder/);
+  });
+});
+
+describe('lodestone data schema', () => {
+  it('documents every column of a table', () => {
+    const r = runCli(['data', 'schema', 'producers']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/\| cash_cost \| number \| commodity price unit \|/);
+  });
+  it('names the tables when asked for an unknown one', () => {
+    const r = runCli(['data', 'schema', 'widgets']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/unknown table 'widgets'; the tables are sources, assumptions/);
+  });
+});
+
+describe('docs/data-schema.md', () => {
+  it('is the current output of lodestone data schema', () => {
+    const doc = readFileSync(path.join(ROOT, 'docs/data-schema.md'), 'utf8');
+    const generated = runCli(['data', 'schema']).stdout;
+    expect(doc.endsWith(generated)).toBe(true);
+  });
+});
