@@ -1,0 +1,321 @@
+/**
+ * Solves one period's market equilibrium and returns it with its certificate: the largest residual of each family
+ * of conditions of MODEL.md §3, relative to the market's size. A solve that cannot meet the tolerance throws an
+ * EquilibriumError naming the commodity, the iteration count and the residual; it never returns NaN.
+ */
+import { buildChain, type ChainModel, chainsOf, demandAt, type VariableKind } from './build.ts';
+import { naturalResidual, solveMcp } from './mcp.ts';
+import type { EquilibriumProblem } from './problem.ts';
+
+export interface SolveOptions {
+  /** Largest scaled natural residual accepted (default 1e-9). */
+  readonly tolerance?: number;
+  readonly maxIterations?: number;
+}
+
+export interface Certificate {
+  /** Largest residual over every condition, relative to market size (quantities) or reference price (prices). */
+  readonly maxResidual: number;
+  readonly residuals: {
+    readonly clearing: number;
+    readonly producers: number;
+    readonly trade: number;
+    readonly quotas: number;
+    readonly stocks: number;
+  };
+  readonly iterations: number;
+  readonly evaluations: number;
+  readonly chains: readonly {
+    readonly commodities: readonly string[];
+    readonly variables: number;
+    readonly iterations: number;
+    readonly residual: number;
+  }[];
+}
+
+export interface EquilibriumSolution {
+  readonly prices: readonly { readonly region: string; readonly commodity: string; readonly price: number }[];
+  readonly consumption: readonly { readonly region: string; readonly commodity: string; readonly quantity: number }[];
+  /** Output of the smooth supply curves, where the problem has any. */
+  readonly curveSupply: readonly { readonly region: string; readonly commodity: string; readonly quantity: number }[];
+  readonly outputs: readonly {
+    readonly producer: string;
+    readonly region: string;
+    readonly commodity: string;
+    readonly output: number;
+    readonly capacity: number;
+  }[];
+  readonly flows: readonly {
+    readonly commodity: string;
+    readonly from: string;
+    readonly to: string;
+    readonly quantity: number;
+    /** Price at which the goods land, duties and levy paid. */
+    readonly landed: number;
+    /** Border levy per unit (zero unless a floor binds). */
+    readonly levy: number;
+  }[];
+  readonly rents: readonly { readonly restriction: string; readonly rent: number }[];
+  readonly stocks: readonly {
+    readonly id: string;
+    readonly region: string;
+    readonly commodity: string;
+    readonly bought: number;
+    readonly released: number;
+  }[];
+  readonly certificate: Certificate;
+}
+
+export class EquilibriumError extends Error {
+  constructor(
+    readonly commodity: string,
+    readonly iterations: number,
+    readonly residual: number,
+    detail: string,
+  ) {
+    super(
+      `no equilibrium found for ${commodity}: residual ${residual.toExponential(2)} after ${iterations} iterations (${detail})`,
+    );
+    this.name = 'EquilibriumError';
+  }
+}
+
+export class ProblemError extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(`${path}: ${message}`);
+    this.name = 'ProblemError';
+  }
+}
+
+/** Rejects a problem the engine cannot give a meaning to, naming where. */
+export function validateProblem(problem: EquilibriumProblem): void {
+  const regions = new Set(problem.regions);
+  const commodities = new Set(problem.commodities);
+  const region = (path: string, r: string) => {
+    if (!regions.has(r)) throw new ProblemError(path, `unknown region '${r}'`);
+  };
+  const commodity = (path: string, k: string) => {
+    if (!commodities.has(k)) throw new ProblemError(path, `unknown commodity '${k}'`);
+  };
+  const finite = (path: string, v: number | undefined, min = Number.NEGATIVE_INFINITY) => {
+    if (v === undefined) return;
+    if (!Number.isFinite(v)) throw new ProblemError(path, `must be a finite number, got ${v}`);
+    if (v < min) throw new ProblemError(path, `must be at least ${min}, got ${v}`);
+  };
+  problem.members.forEach((m, i) => {
+    region(`members[${i}]`, m);
+  });
+  problem.links.forEach((l, i) => {
+    commodity(`links[${i}].output`, l.output);
+    commodity(`links[${i}].input`, l.input);
+    finite(`links[${i}].coefficient`, l.coefficient, 0);
+  });
+  problem.producers.forEach((p, i) => {
+    region(`producers[${i}].region`, p.region);
+    commodity(`producers[${i}].commodity`, p.commodity);
+    finite(`producers[${i}].capacity`, p.capacity, 0);
+    finite(`producers[${i}].cost`, p.cost);
+    if (p.cfd) {
+      finite(`producers[${i}].cfd.strike`, p.cfd.strike, 0);
+      finite(`producers[${i}].cfd.volume`, p.cfd.volume, 0);
+    }
+  });
+  problem.demands.forEach((d, i) => {
+    region(`demands[${i}].region`, d.region);
+    commodity(`demands[${i}].commodity`, d.commodity);
+    const c = d.curve;
+    if (c.kind === 'isoelastic') {
+      finite(`demands[${i}].curve.q0`, c.q0, 0);
+      finite(`demands[${i}].curve.p0`, c.p0, Number.MIN_VALUE);
+      finite(`demands[${i}].curve.elasticity`, c.elasticity);
+      if (!(c.elasticity < 0)) throw new ProblemError(`demands[${i}].curve.elasticity`, 'must be negative');
+    } else {
+      finite(`demands[${i}].curve.intercept`, c.intercept, 0);
+      finite(`demands[${i}].curve.slope`, c.slope, Number.MIN_VALUE);
+    }
+  });
+  (problem.restrictions ?? []).forEach((r, i) => {
+    region(`restrictions[${i}].origin`, r.origin);
+    commodity(`restrictions[${i}].commodity`, r.commodity);
+    finite(`restrictions[${i}].quota`, r.quota, 0);
+    if (r.destinations !== '*') {
+      r.destinations.forEach((d, j) => {
+        region(`restrictions[${i}].destinations[${j}]`, d);
+      });
+    }
+  });
+  (problem.floors ?? []).forEach((f, i) => {
+    region(`floors[${i}].region`, f.region);
+    commodity(`floors[${i}].commodity`, f.commodity);
+    finite(`floors[${i}].price`, f.price, 0);
+    if (!problem.members.includes(f.region))
+      throw new ProblemError(`floors[${i}].region`, `'${f.region}' is not a member`);
+  });
+  (problem.exportTaxes ?? []).forEach((e, i) => {
+    region(`exportTaxes[${i}].origin`, e.origin);
+    commodity(`exportTaxes[${i}].commodity`, e.commodity);
+    finite(`exportTaxes[${i}].rate`, e.rate, 0);
+  });
+  (problem.routes?.byPair ?? []).forEach((t, i) => {
+    commodity(`routes.byPair[${i}].commodity`, t.commodity);
+    region(`routes.byPair[${i}].from`, t.from);
+    region(`routes.byPair[${i}].to`, t.to);
+    finite(`routes.byPair[${i}].freight`, t.freight, 0);
+    finite(`routes.byPair[${i}].adValorem`, t.adValorem, 0);
+    finite(`routes.byPair[${i}].specific`, t.specific, 0);
+  });
+  (problem.supplies ?? []).forEach((s, i) => {
+    region(`supplies[${i}].region`, s.region);
+    commodity(`supplies[${i}].commodity`, s.commodity);
+    finite(`supplies[${i}].intercept`, s.intercept);
+    finite(`supplies[${i}].slope`, s.slope, Number.MIN_VALUE);
+  });
+  (problem.stocks ?? []).forEach((s, i) => {
+    region(`stocks[${i}].region`, s.region);
+    commodity(`stocks[${i}].commodity`, s.commodity);
+    finite(`stocks[${i}].buyCap`, s.buyCap, 0);
+    finite(`stocks[${i}].releaseCap`, s.releaseCap, 0);
+    finite(`stocks[${i}].buyPrice`, s.buyPrice, 0);
+    finite(`stocks[${i}].releasePrice`, s.releasePrice, 0);
+  });
+}
+
+const FAMILY: Record<VariableKind, keyof Certificate['residuals']> = {
+  price: 'clearing',
+  output: 'producers',
+  flow: 'trade',
+  rent: 'quotas',
+  buy: 'stocks',
+  release: 'stocks',
+};
+
+/** Quantities below this share of the market are reported as zero flows. */
+const FLOW_EPSILON = 1e-12;
+
+export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOptions = {}): EquilibriumSolution {
+  validateProblem(problem);
+  const tolerance = options.tolerance ?? 1e-9;
+  const prices: EquilibriumSolution['prices'][number][] = [];
+  const consumption: EquilibriumSolution['consumption'][number][] = [];
+  const curveSupply: EquilibriumSolution['curveSupply'][number][] = [];
+  const outputs = new Map<string, EquilibriumSolution['outputs'][number]>();
+  const flows: EquilibriumSolution['flows'][number][] = [];
+  const rents: EquilibriumSolution['rents'][number][] = [];
+  const stocks = new Map<string, { id: string; region: string; commodity: string; bought: number; released: number }>();
+  const residuals = { clearing: 0, producers: 0, trade: 0, quotas: 0, stocks: 0 };
+  const chains: Certificate['chains'][number][] = [];
+  let iterations = 0;
+  let evaluations = 0;
+
+  for (const chain of chainsOf(problem)) {
+    const model: ChainModel = buildChain(problem, chain);
+    if (model.variables.length === 0) continue;
+    const result = solveMcp(model.mcp, model.start, {
+      // Newton converges quadratically near the solution: one more step buys many digits.
+      tolerance: Math.min(tolerance / 1000, 1e-12),
+      maxIterations: options.maxIterations ?? 200,
+    });
+    iterations += result.iterations;
+    evaluations += result.evaluations;
+    // The certificate comes from a fresh evaluation at the returned point, per family of conditions.
+    const f = new Float64Array(model.variables.length);
+    model.mcp.evaluate(result.z, f);
+    const { max, index } = naturalResidual(result.z, f, model.mcp.lower, model.mcp.upper);
+    if (!(max <= tolerance)) {
+      const v = model.variables[index];
+      throw new EquilibriumError(
+        v?.commodity ?? chain.join('+'),
+        result.iterations,
+        max,
+        v ? `worst condition: ${v.kind} ${v.region}${v.kind === 'flow' ? `→${v.ref}` : ''}` : 'no variable',
+      );
+    }
+    chains.push({
+      commodities: chain,
+      variables: model.variables.length,
+      iterations: result.iterations,
+      residual: max,
+    });
+    model.variables.forEach((v, i) => {
+      const zi = result.z[i] as number;
+      const r = Math.abs(
+        zi - Math.min(model.mcp.upper[i] as number, Math.max(model.mcp.lower[i] as number, zi - (f[i] as number))),
+      );
+      const family = FAMILY[v.kind];
+      residuals[family] = Math.max(residuals[family], r);
+    });
+    const value = (i: number) => (result.z[i] as number) * (model.variables[i]?.scale as number);
+    for (const node of model.nodes) {
+      const p = value(node.index);
+      prices.push({ region: node.region, commodity: node.commodity, price: p });
+      const curve = model.demands.get(node.index);
+      if (curve) consumption.push({ region: node.region, commodity: node.commodity, quantity: demandAt(curve, p)[0] });
+      const supply = model.supplies.get(node.index);
+      if (supply) {
+        curveSupply.push({
+          region: node.region,
+          commodity: node.commodity,
+          quantity: Math.max(0, supply.intercept + supply.slope * p),
+        });
+      }
+    }
+    for (const agent of model.agents) {
+      const v = model.variables[agent.variable];
+      if (!v) continue;
+      const id = v.ref.replace(/#uncovered$/, '');
+      const prior = outputs.get(id);
+      const capacity = v.upper * v.scale;
+      outputs.set(id, {
+        producer: id,
+        region: v.region,
+        commodity: v.commodity,
+        output: (prior?.output ?? 0) + value(agent.variable),
+        capacity: (prior?.capacity ?? 0) + capacity,
+      });
+    }
+    for (const route of model.routes) {
+      const v = model.variables[route.variable];
+      if (!v) continue;
+      const quantity = value(route.variable);
+      if (quantity <= FLOW_EPSILON * (model.quantityScale.get(v.commodity) as number)) continue;
+      let rent = 0;
+      for (const q of route.rents) rent += value(q);
+      const dutyPaid =
+        (value(route.from) * (1 + route.exportTax) + rent + route.freight) * (1 + route.adValorem) + route.specific;
+      const levy = route.floor !== undefined ? Math.max(0, route.floor - dutyPaid) : 0;
+      flows.push({ commodity: v.commodity, from: v.region, to: v.ref, quantity, landed: dutyPaid + levy, levy });
+    }
+    for (const q of model.quotas) {
+      const v = model.variables[q.variable];
+      if (v) rents.push({ restriction: v.ref, rent: value(q.variable) });
+    }
+    for (const s of model.stocks) {
+      const v = model.variables[s.variable];
+      if (!v) continue;
+      const entry = stocks.get(v.ref) ?? {
+        id: v.ref,
+        region: v.region,
+        commodity: v.commodity,
+        bought: 0,
+        released: 0,
+      };
+      if (s.sign < 0) entry.bought += value(s.variable);
+      else entry.released += value(s.variable);
+      stocks.set(v.ref, entry);
+    }
+  }
+  const maxResidual = Math.max(...Object.values(residuals));
+  return {
+    prices,
+    consumption,
+    curveSupply,
+    outputs: [...outputs.values()],
+    flows,
+    rents,
+    stocks: [...stocks.values()],
+    certificate: { maxResidual, residuals, iterations, evaluations, chains },
+  };
+}
