@@ -13,7 +13,7 @@
  * landed = max(floor_s, duty_paid) on a non-member → member route with a floor, else duty_paid, where
  * duty_paid = (p[r]·(1 + ex[r]) + Σ lam + freight)·(1 + av) + specific.
  */
-import type { Mcp } from './mcp.ts';
+import type { Mcp, Triplets } from './mcp.ts';
 import type { DemandCurve, EquilibriumProblem } from './problem.ts';
 
 export type VariableKind = 'price' | 'output' | 'flow' | 'rent' | 'buy' | 'release';
@@ -132,7 +132,8 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
   const quantityScale = new Map<string, number>();
   const priceScale = new Map<string, number>();
   for (const k of chain) {
-    const cap = producers.filter((p) => p.commodity === k).reduce((s, p) => s + p.capacity, 0) +
+    const cap =
+      producers.filter((p) => p.commodity === k).reduce((s, p) => s + p.capacity, 0) +
       supplies.filter((s) => s.commodity === k).reduce((s, c) => s + Math.max(0, c.intercept), 0);
     const dem = demands
       .filter((d) => d.commodity === k)
@@ -346,14 +347,12 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
   const fs = Float64Array.from(variables, (v) => v.conditionScale);
   const x = new Float64Array(n);
 
-  const evaluate = (zScaled: Float64Array, f: Float64Array, jac?: Float64Array) => {
+  const evaluate = (zScaled: Float64Array, f: Float64Array, jac?: Triplets) => {
     for (let i = 0; i < n; i++) x[i] = (zScaled[i] as number) * (zs[i] as number);
     f.fill(0);
     // d(row)/d(col) in model units, stored scaled.
     const d = jac
-      ? (row: number, col: number, v: number) => {
-          jac[row * n + col] = (jac[row * n + col] as number) + v * (fs[row] as number) * (zs[col] as number);
-        }
+      ? (row: number, col: number, v: number) => jac.add(row, col, v * (fs[row] as number) * (zs[col] as number))
       : undefined;
     for (const node of nodes) {
       const curve = demandByNode.get(node.index);
@@ -446,7 +445,14 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
     stocks: stockAgents,
     quantityScale,
     priceScale,
-    mcp: { size: n, lower, upper, evaluate },
+    mcp: {
+      size: n,
+      lower,
+      upper,
+      // Outputs, flows and stock moves depend only on prices and rents: eliminate them from each Newton system.
+      eliminable: Uint8Array.from(variables, (v) => (v.kind === 'price' || v.kind === 'rent' ? 0 : 1)),
+      evaluate,
+    },
     start,
   };
 }

@@ -258,31 +258,30 @@ describe('stockpiles', () => {
 
 describe('errors', () => {
   it('names the place of an unknown region', () => {
-    expect(() =>
-      solveEquilibrium(
-        twoRegions({ floors: [{ region: 'C', commodity: K, price: 10 }] }),
-      ),
-    ).toThrowError(new ProblemError('floors[0].region', "unknown region 'C'"));
+    expect(() => solveEquilibrium(twoRegions({ floors: [{ region: 'C', commodity: K, price: 10 }] }))).toThrowError(
+      new ProblemError('floors[0].region', "unknown region 'C'"),
+    );
   });
   it('refuses a negative capacity', () => {
     expect(() =>
-      solveEquilibrium(
-        twoRegions({ producers: [{ id: 'x', region: 'A', commodity: K, capacity: -1, cost: 1 }] }),
-      ),
+      solveEquilibrium(twoRegions({ producers: [{ id: 'x', region: 'A', commodity: K, capacity: -1, cost: 1 }] })),
     ).toThrowError(/producers\[0\]\.capacity: must be at least 0, got -1/);
   });
   it('reports an infeasible market as a typed error, never NaN', () => {
     // Demand that must be met at any price (elasticity ~0) with no supply at all cannot clear.
     let error: unknown;
     try {
-      solveEquilibrium({
-        regions: ['A'],
-        commodities: [K],
-        members: [],
-        links: [],
-        producers: [],
-        demands: [{ region: 'A', commodity: K, curve: { kind: 'isoelastic', q0: 10, p0: 1, elasticity: -1e-6 } }],
-      }, { maxIterations: 30 });
+      solveEquilibrium(
+        {
+          regions: ['A'],
+          commodities: [K],
+          members: [],
+          links: [],
+          producers: [],
+          demands: [{ region: 'A', commodity: K, curve: { kind: 'isoelastic', q0: 10, p0: 1, elasticity: -1e-6 } }],
+        },
+        { maxIterations: 30 },
+      );
     } catch (e) {
       error = e;
     }
