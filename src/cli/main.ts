@@ -1,7 +1,10 @@
 /** The `lodestone` command line. Errors are reported as one clear message, never a stack trace. */
 import { Command, CommanderError } from 'commander';
 import { DataError } from '../data/issues.ts';
+import { EquilibriumError, ProblemError } from '../equilibrium/solve.ts';
+import { ModelInputError } from '../model/world.ts';
 import { registerDataCommands } from './data.ts';
+import { InputError, registerSolveCommand } from './solve.ts';
 
 export function buildProgram(): Command {
   const program = new Command('lodestone')
@@ -10,6 +13,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerDataCommands(program);
+  registerSolveCommand(program);
   return program;
 }
 
@@ -22,6 +26,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof CommanderError) {
       // Commander already printed help, a version, or the usage error.
       return error.exitCode === 0 ? 0 : 2;
+    }
+    if (
+      error instanceof InputError ||
+      error instanceof ModelInputError ||
+      error instanceof ProblemError ||
+      error instanceof EquilibriumError
+    ) {
+      process.stderr.write(`lodestone: ${error.message}\n`);
+      return 1;
     }
     if (error instanceof DataError) {
       process.stderr.write(`lodestone: ${error.message}\n`);

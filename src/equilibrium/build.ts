@@ -4,19 +4,21 @@
  * quantities by the commodity's market size, prices by its reference price.
  *
  *   price p[r,k]     >= 0             ⊥  supply + imports − exports − demand − derived − stock change >= 0
- *   output q[j]      in [0, K_j]      ⊥  cost_j + Σ_m a[k,m]·p[r,m] − max(p, strike) (box)
+ *   output q[j]      in [0, K_j]      ⊥  cost_j + Σ_m a[k,m]·p[r,m] − max(p + mu, strike) (box)
  *   flow x[r,s,k]    >= 0             ⊥  landed[r,s] − p[s] >= 0
  *   rent lam[ρ]      >= 0             ⊥  quota_ρ − Σ_{routes of ρ} x >= 0
+ *   origin mu[r,k]   >= 0             ⊥  own production + releases − exports >= 0   (no re-export: goods shipped
+ *                                        on through a third country keep their origin, so they cannot escape a ban)
  *   vault buy b      in [0, buy cap]  ⊥  p − buy price (box)
  *   vault release v  in [0, rel cap]  ⊥  release price − p (box)
  *
  * landed = max(floor_s, duty_paid) on a non-member → member route with a floor, else duty_paid, where
- * duty_paid = (p[r]·(1 + ex[r]) + Σ lam + freight)·(1 + av) + specific.
+ * duty_paid = (p[r]·(1 + ex[r]) + Σ lam + mu[r] + freight)·(1 + av) + specific.
  */
 import type { Mcp, Triplets } from './mcp.ts';
 import type { DemandCurve, EquilibriumProblem } from './problem.ts';
 
-export type VariableKind = 'price' | 'output' | 'flow' | 'rent' | 'buy' | 'release';
+export type VariableKind = 'price' | 'output' | 'flow' | 'rent' | 'origin' | 'buy' | 'release';
 
 export interface Variable {
   readonly kind: VariableKind;
@@ -64,6 +66,15 @@ interface Quota {
   readonly routes: readonly number[];
 }
 
+/** Exports from a node are limited to what it makes itself (and releases from stock). */
+interface OriginLimit {
+  readonly variable: number;
+  readonly node: number;
+  readonly agents: number[];
+  readonly releases: number[];
+  readonly routes: number[];
+}
+
 interface StockAgent {
   readonly variable: number;
   readonly node: number;
@@ -76,11 +87,13 @@ export interface ChainModel {
   readonly commodities: readonly string[];
   readonly variables: readonly Variable[];
   readonly nodes: readonly NodeRef[];
-  readonly demands: ReadonlyMap<number, DemandCurve>;
+  /** Demand curves by price node; several curves (sectors) at a node add up. */
+  readonly demands: ReadonlyMap<number, readonly DemandCurve[]>;
   readonly supplies: ReadonlyMap<number, { readonly intercept: number; readonly slope: number }>;
   readonly agents: readonly Agent[];
   readonly routes: readonly Route[];
   readonly quotas: readonly Quota[];
+  readonly origins: readonly OriginLimit[];
   readonly stocks: readonly StockAgent[];
   /** Market size and reference price per commodity, the scales of quantities and prices. */
   readonly quantityScale: ReadonlyMap<string, number>;
@@ -99,6 +112,18 @@ export function demandAt(curve: DemandCurve, p: number): [number, number] {
   }
   const d = curve.intercept - curve.slope * p;
   return d > 0 ? [d, -curve.slope] : [0, 0];
+}
+
+/** Total demand of several curves at price p, and its derivative. */
+export function totalDemandAt(curves: readonly DemandCurve[], p: number): [number, number] {
+  let d = 0;
+  let slope = 0;
+  for (const c of curves) {
+    const [q, s] = demandAt(c, p);
+    d += q;
+    slope += s;
+  }
+  return [d, slope];
 }
 
 /** Splits the problem's commodities into chains: connected components of the input-coefficient graph. */
@@ -187,17 +212,17 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
         supplies.some((s) => s.commodity === k && s.region === r) ||
         demands.some((d) => d.commodity === k && d.region === r) ||
         stocks.some((s) => s.commodity === k && s.region === r) ||
-        links.some((l) => l.input === k && producers.some((p) => p.commodity === l.output && p.region === r));
+        links.some(
+          (l) => l.input === k && producers.some((p) => p.commodity === l.output && p.region === r && !p.secondary),
+        );
       if (here) ensureNode(k, r);
     }
   }
 
-  const demandByNode = new Map<number, DemandCurve>();
+  const demandByNode = new Map<number, DemandCurve[]>();
   for (const d of demands) {
     const node = ensureNode(d.commodity, d.region);
-    const prior = demandByNode.get(node);
-    if (prior) throw new Error(`two demand curves for ${d.commodity} in ${d.region}: merge them before solving`);
-    demandByNode.set(node, d.curve);
+    demandByNode.set(node, [...(demandByNode.get(node) ?? []), d.curve]);
   }
 
   const supplyByNode = new Map<number, { intercept: number; slope: number }>();
@@ -214,7 +239,7 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
   for (const p of producers) {
     const node = ensureNode(p.commodity, p.region);
     const inputs = links
-      .filter((l) => l.output === p.commodity)
+      .filter((l) => l.output === p.commodity && !p.secondary)
       .map((l) => ({ node: ensureNode(l.input, p.region), coefficient: l.coefficient }));
     // A CfD with a volume cap splits the producer: the covered tranche gets max(p, strike), the rest p.
     const covered = p.cfd ? Math.min(p.capacity, p.cfd.volume ?? p.capacity) : 0;
@@ -301,8 +326,34 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
     });
     quotas.push({ restriction: r, variable, routes: [] });
   }
+  // Origin limits on every node that makes something; a node that makes nothing exports nothing.
+  const originByNode = new Map<number, OriginLimit>();
+  for (const node of nodes) {
+    const agentsHere = agents.filter((a) => a.node === node.index).map((a) => a.variable);
+    const releasesHere = stockAgents.filter((a) => a.node === node.index && a.sign > 0).map((a) => a.variable);
+    if (agentsHere.length === 0 && releasesHere.length === 0 && !supplyByNode.has(node.index)) continue;
+    const variable = add({
+      kind: 'origin',
+      commodity: node.commodity,
+      region: node.region,
+      ref: node.region,
+      lower: 0,
+      upper: Number.POSITIVE_INFINITY,
+      scale: priceScale.get(node.commodity) as number,
+      conditionScale: 1 / (quantityScale.get(node.commodity) as number),
+    });
+    originByNode.set(node.index, {
+      variable,
+      node: node.index,
+      agents: agentsHere,
+      releases: releasesHere,
+      routes: [],
+    });
+  }
   const routes: Route[] = [];
   for (const from of nodes) {
+    const origin = originByNode.get(from.index);
+    if (!origin) continue;
     for (const to of nodes) {
       if (from.commodity !== to.commodity || from.region === to.region) continue;
       const k = from.commodity;
@@ -321,6 +372,7 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
       const rents = quotas.filter((q) => covers(q.restriction, k, from.region, to.region));
       const floor = members.has(to.region) && !members.has(from.region) ? floors.get(nodeKey(k, to.region)) : undefined;
       for (const q of rents) q.routes.push(routes.length);
+      origin.routes.push(routes.length);
       routes.push({
         variable,
         from: from.index,
@@ -330,7 +382,7 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
         specific: terms.specific ?? 0,
         exportTax: exportTax.get(nodeKey(k, from.region)) ?? 0,
         ...(floor !== undefined ? { floor } : {}),
-        rents: rents.map((q) => q.variable),
+        rents: [...rents.map((q) => q.variable), origin.variable],
       });
     }
   }
@@ -355,22 +407,34 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
       ? (row: number, col: number, v: number) => jac.add(row, col, v * (fs[row] as number) * (zs[col] as number))
       : undefined;
     for (const node of nodes) {
-      const curve = demandByNode.get(node.index);
-      if (!curve) continue;
-      const [dem, slope] = demandAt(curve, x[node.index] as number);
+      const curves = demandByNode.get(node.index);
+      if (!curves) continue;
+      const [dem, slope] = totalDemandAt(curves, x[node.index] as number);
       f[node.index] = (f[node.index] as number) - dem;
       d?.(node.index, node.index, -slope);
     }
+    // What a producer at a node earns: the node's price plus its origin rent (the export premium when all of its
+    // own output is exported and the home market is served by imports).
+    const originOf = (node: number) => originByNode.get(node)?.variable;
+    const ownPrice = (node: number) => {
+      const o = originOf(node);
+      return (x[node] as number) + (o === undefined ? 0 : (x[o] as number));
+    };
+    const dOwnPrice = (row: number, node: number, v: number) => {
+      d?.(row, node, v);
+      const o = originOf(node);
+      if (o !== undefined) d?.(row, o, v);
+    };
     for (const [node, curve] of supplyByNode) {
-      const supply = curve.intercept + curve.slope * (x[node] as number);
+      const supply = curve.intercept + curve.slope * ownPrice(node);
       if (supply > 0) {
         f[node] = (f[node] as number) + supply;
-        d?.(node, node, curve.slope);
+        dOwnPrice(node, node, curve.slope);
       }
     }
     for (const a of agents) {
       const q = x[a.variable] as number;
-      const p = x[a.node] as number;
+      const p = ownPrice(a.node);
       f[a.node] = (f[a.node] as number) + q;
       d?.(a.node, a.variable, 1);
       let g = a.cost;
@@ -384,7 +448,7 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
         g -= a.strike;
       } else {
         g -= p;
-        d?.(a.variable, a.node, -1);
+        dOwnPrice(a.variable, a.node, -1);
       }
       f[a.variable] = g;
     }
@@ -392,10 +456,14 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
       const v = x[s.variable] as number;
       f[s.node] = (f[s.node] as number) + s.sign * v;
       d?.(s.node, s.variable, s.sign);
-      const p = x[s.node] as number;
-      // Purchase: v in [0, cap] ⊥ p − buy price. Release: v in [0, cap] ⊥ release price − p.
-      f[s.variable] = s.sign < 0 ? p - s.price : s.price - p;
-      d?.(s.variable, s.node, s.sign < 0 ? 1 : -1);
+      // Purchase: v in [0, cap] ⊥ p − buy price. Release: v in [0, cap] ⊥ release price − own price.
+      if (s.sign < 0) {
+        f[s.variable] = (x[s.node] as number) - s.price;
+        d?.(s.variable, s.node, 1);
+      } else {
+        f[s.variable] = s.price - ownPrice(s.node);
+        dOwnPrice(s.variable, s.node, -1);
+      }
     }
     for (const r of routes) {
       const flow = x[r.variable] as number;
@@ -415,6 +483,31 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
         for (const q of r.rents) d?.(r.variable, q, markup);
       }
       d?.(r.variable, r.to, -1);
+    }
+    for (const o of originByNode.values()) {
+      let made = 0;
+      for (const a of o.agents) {
+        made += x[a] as number;
+        d?.(o.variable, a, 1);
+      }
+      for (const r of o.releases) {
+        made += x[r] as number;
+        d?.(o.variable, r, 1);
+      }
+      const curve = supplyByNode.get(o.node);
+      if (curve) {
+        const supply = curve.intercept + curve.slope * ownPrice(o.node);
+        if (supply > 0) {
+          made += supply;
+          dOwnPrice(o.variable, o.node, curve.slope);
+        }
+      }
+      for (const ri of o.routes) {
+        const route = routes[ri] as Route;
+        made -= x[route.variable] as number;
+        d?.(o.variable, route.variable, -1);
+      }
+      f[o.variable] = made;
     }
     for (const q of quotaModels) {
       let shipped = 0;
@@ -442,6 +535,7 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
     agents,
     routes,
     quotas: quotaModels,
+    origins: [...originByNode.values()],
     stocks: stockAgents,
     quantityScale,
     priceScale,
@@ -450,7 +544,9 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
       lower,
       upper,
       // Outputs, flows and stock moves depend only on prices and rents: eliminate them from each Newton system.
-      eliminable: Uint8Array.from(variables, (v) => (v.kind === 'price' || v.kind === 'rent' ? 0 : 1)),
+      eliminable: Uint8Array.from(variables, (v) =>
+        v.kind === 'price' || v.kind === 'rent' || v.kind === 'origin' ? 0 : 1,
+      ),
       evaluate,
     },
     start,

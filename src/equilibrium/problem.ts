@@ -19,6 +19,8 @@ export interface Producer {
   readonly capacity: number;
   /** Unit cash cost excluding the upstream commodities listed in `inputs` (bought at the region's price). */
   readonly cost: number;
+  /** Recycling or scrap: makes the commodity without the upstream inputs of the stage links. */
+  readonly secondary?: boolean;
   /** A contract for difference: the producer receives max(price, strike) on up to `volume` units (all if absent). */
   readonly cfd?: { readonly strike: number; readonly volume?: number };
 }

@@ -3,7 +3,7 @@
  * of conditions of MODEL.md §3, relative to the market's size. A solve that cannot meet the tolerance throws an
  * EquilibriumError naming the commodity, the iteration count and the residual; it never returns NaN.
  */
-import { buildChain, type ChainModel, chainsOf, demandAt, type VariableKind } from './build.ts';
+import { buildChain, type ChainModel, chainsOf, totalDemandAt, type VariableKind } from './build.ts';
 import { naturalResidual, solveMcp } from './mcp.ts';
 import type { EquilibriumProblem } from './problem.ts';
 
@@ -21,6 +21,8 @@ export interface Certificate {
     readonly producers: number;
     readonly trade: number;
     readonly quotas: number;
+    /** Exports within own production (no re-export around a ban). */
+    readonly origin: number;
     readonly stocks: number;
   };
   readonly iterations: number;
@@ -34,7 +36,14 @@ export interface Certificate {
 }
 
 export interface EquilibriumSolution {
-  readonly prices: readonly { readonly region: string; readonly commodity: string; readonly price: number }[];
+  readonly prices: readonly {
+    readonly region: string;
+    readonly commodity: string;
+    /** The price at which the region's market clears (what its buyers pay). */
+    readonly price: number;
+    /** What the region's own producers earn above `price` when all their output is exported (origin rent). */
+    readonly exportPremium: number;
+  }[];
   readonly consumption: readonly { readonly region: string; readonly commodity: string; readonly quantity: number }[];
   /** Output of the smooth supply curves, where the problem has any. */
   readonly curveSupply: readonly { readonly region: string; readonly commodity: string; readonly quantity: number }[];
@@ -188,6 +197,7 @@ const FAMILY: Record<VariableKind, keyof Certificate['residuals']> = {
   output: 'producers',
   flow: 'trade',
   rent: 'quotas',
+  origin: 'origin',
   buy: 'stocks',
   release: 'stocks',
 };
@@ -205,7 +215,7 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
   const flows: EquilibriumSolution['flows'][number][] = [];
   const rents: EquilibriumSolution['rents'][number][] = [];
   const stocks = new Map<string, { id: string; region: string; commodity: string; bought: number; released: number }>();
-  const residuals = { clearing: 0, producers: 0, trade: 0, quotas: 0, stocks: 0 };
+  const residuals = { clearing: 0, producers: 0, trade: 0, quotas: 0, origin: 0, stocks: 0 };
   const chains: Certificate['chains'][number][] = [];
   let iterations = 0;
   let evaluations = 0;
@@ -248,17 +258,21 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
       residuals[family] = Math.max(residuals[family], r);
     });
     const value = (i: number) => (result.z[i] as number) * (model.variables[i]?.scale as number);
+    const premium = new Map(model.origins.map((o) => [o.node, value(o.variable)]));
     for (const node of model.nodes) {
       const p = value(node.index);
-      prices.push({ region: node.region, commodity: node.commodity, price: p });
-      const curve = model.demands.get(node.index);
-      if (curve) consumption.push({ region: node.region, commodity: node.commodity, quantity: demandAt(curve, p)[0] });
+      const exportPremium = premium.get(node.index) ?? 0;
+      prices.push({ region: node.region, commodity: node.commodity, price: p, exportPremium });
+      const curves = model.demands.get(node.index);
+      if (curves) {
+        consumption.push({ region: node.region, commodity: node.commodity, quantity: totalDemandAt(curves, p)[0] });
+      }
       const supply = model.supplies.get(node.index);
       if (supply) {
         curveSupply.push({
           region: node.region,
           commodity: node.commodity,
-          quantity: Math.max(0, supply.intercept + supply.slope * p),
+          quantity: Math.max(0, supply.intercept + supply.slope * (p + exportPremium)),
         });
       }
     }

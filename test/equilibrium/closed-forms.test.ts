@@ -119,6 +119,47 @@ describe('two regions, linear curves', () => {
     expect(s.flows).toEqual([]);
   });
 
+  it('a ban cannot be escaped through a third country: goods keep their origin', () => {
+    // C makes nothing and buys from A; it may not pass A's goods on to B, so B stays at autarky.
+    const s = solveEquilibrium(
+      twoRegions({
+        regions: ['A', 'B', 'C'],
+        demands: [
+          ...twoRegions().demands,
+          { region: 'C', commodity: K, curve: { kind: 'linear', intercept: 100, slope: 1 } },
+        ],
+        routes: { default: { freight: 1 } },
+        restrictions: [{ id: 'ban', origin: 'A', commodity: K, destinations: ['B'], quota: 0 }],
+      }),
+    );
+    expect(price(s, 'B')).toBeCloseTo(100, CLOSE);
+    expect(flow(s, 'C', 'B')).toBe(0);
+    expect(flow(s, 'A', 'C')).toBeGreaterThan(0);
+  });
+
+  it('a third country that produces exports only its own output, and its home market imports', () => {
+    // C makes 5 (a producer at cost 0) and demands 100 − p. With A banned from B, C sells its own 5 to B
+    // (B: p_B + 5 = 200 − p_B, so p_B = 97.5) and imports from A for itself: p_C = p_A + 1, where A's exports
+    // 2 p_A − 100 = 100 − p_C give p_A = 199 / 3. C's export price p_B − 1 exceeds its home price by the origin rent.
+    const s = solveEquilibrium(
+      twoRegions({
+        regions: ['A', 'B', 'C'],
+        producers: [{ id: 'c', region: 'C', commodity: K, capacity: 5, cost: 0 }],
+        demands: [
+          ...twoRegions().demands,
+          { region: 'C', commodity: K, curve: { kind: 'linear', intercept: 100, slope: 1 } },
+        ],
+        routes: { default: { freight: 1 } },
+        restrictions: [{ id: 'ban', origin: 'A', commodity: K, destinations: ['B'], quota: 0 }],
+      }),
+    );
+    expect(flow(s, 'C', 'B')).toBeCloseTo(5, CLOSE);
+    expect(price(s, 'B')).toBeCloseTo(97.5, CLOSE);
+    expect(price(s, 'A')).toBeCloseTo(199 / 3, CLOSE);
+    expect(price(s, 'C')).toBeCloseTo(199 / 3 + 1, CLOSE);
+    expect(flow(s, 'A', 'C')).toBeCloseTo(100 - (199 / 3 + 1), CLOSE);
+  });
+
   it('an export quota caps the flow and earns the price gap as its rent', () => {
     // x = 20: p_A = 60, p_B = 90, rent = 90 − 60 − 10 = 20.
     const s = solveEquilibrium(

@@ -1,0 +1,205 @@
+/** `lodestone solve`: one period's equilibrium on the embedded data, with the zone's instruments, and its certificate. */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { LineCounter, parseDocument } from 'yaml';
+import { solveEquilibrium } from '../equilibrium/solve.ts';
+import { type Policy, PolicySchema } from '../model/policy.ts';
+import { periodStatistics } from '../model/statistics.ts';
+import { buildWorld } from '../model/world.ts';
+import { loadCheckedDataset, withDataOption } from './data.ts';
+import { formatNumber, formatPercent, renderTable } from './table.ts';
+
+export class InputError extends Error {}
+
+/** Reads a policy file (YAML or JSON); errors name file, line, column and the path inside the document. */
+export function readPolicyFile(file: string): Policy {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new InputError(`${file}: cannot read the file`);
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    const pos = e?.linePos?.[0];
+    throw new InputError(`${file}:${pos?.line ?? 1}:${pos?.col ?? 1}: ${e?.message.split('\n')[0] ?? 'syntax error'}`);
+  }
+  const parsed = PolicySchema.safeParse(doc.toJS() ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const path = issue?.path ?? [];
+  // Locate the offending node in the document for line:column.
+  const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
+  const parent =
+    path.length > 0
+      ? (doc.getIn(path.slice(0, -1), true) as { range?: [number, number, number] } | undefined)
+      : undefined;
+  const offset = node?.range?.[0] ?? parent?.range?.[0] ?? 0;
+  const { line, col } = lines.linePos(offset);
+  const where = path.length > 0 ? path.join('.') : '(document)';
+  throw new InputError(`${file}:${line}:${col}: ${where}: ${issue?.message ?? 'invalid'}`);
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+interface SolveOptions {
+  data?: string[];
+  year?: number;
+  policy?: string;
+  members?: string;
+  floor?: string[];
+  ban?: string[];
+  json?: boolean;
+}
+
+/** Builds a policy from the quick flags, on top of a policy file if given. */
+export function policyFromFlags(opts: SolveOptions): Policy {
+  const base: Policy = opts.policy ? readPolicyFile(opts.policy) : {};
+  const policy: Policy = { ...base };
+  if (opts.members)
+    policy.members = opts.members === 'default' ? 'default' : opts.members.split(',').map((s) => s.trim());
+  for (const f of opts.floor ?? []) {
+    const m = /^([a-z0-9-]+\/[a-z0-9-]+)=(\d+(\.\d+)?)$/.exec(f);
+    if (!m) throw new InputError(`--floor '${f}': expected COMMODITY=PRICE, e.g. ndpr/oxide=110000`);
+    policy.floors = { ...policy.floors, [m[1] as string]: Number(m[2]) };
+  }
+  for (const b of opts.ban ?? []) {
+    const m = /^([A-Z0-9]+):([^:]+):(.+)$/.exec(b);
+    if (!m)
+      throw new InputError(
+        `--ban '${b}': expected ORIGIN:COMMODITY[,COMMODITY]:DESTINATIONS, e.g. CHN:gallium/refined:members`,
+      );
+    const commodities = m[2] === '*' ? '*' : (m[2] as string).split(',');
+    const dest = m[3] === 'members' || m[3] === '*' ? m[3] : (m[3] as string).split(',');
+    policy.bans = [...(policy.bans ?? []), { origin: m[1] as string, commodities, destinations: dest }];
+  }
+  if (policy.floors && policy.members === undefined) policy.members = 'default';
+  const checked = PolicySchema.safeParse(policy);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    throw new InputError(`policy ${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  return checked.data;
+}
+
+export function registerSolveCommand(program: Command): void {
+  withDataOption(
+    program
+      .command('solve')
+      .description("one period's market equilibrium on the embedded data, with its certificate")
+      .option('--year <year>', 'reference year of demand (default: the latest in the data)', (v) => {
+        if (!/^\d{4}$/.test(v)) throw new InputError(`--year expects a four-digit year, got '${v}'`);
+        return Number(v);
+      })
+      .option('--policy <file>', 'a policy file (YAML or JSON): members, floors, bans, quotas, CfDs, stockpiles')
+      .option('--members <list>', "zone members, comma-separated, or 'default' (USA, EU27, JPN, MEX)")
+      .option('--floor <commodity=price>', "a reference price defended at members' borders (repeatable)", collect)
+      .option(
+        '--ban <origin:commodities:destinations>',
+        'an export ban, e.g. CHN:gallium/refined:members (repeatable)',
+        collect,
+      )
+      .option('--json', 'print JSON'),
+  ).action((opts: SolveOptions) => {
+    const policy = policyFromFlags(opts);
+    const catalog = loadCheckedDataset(opts);
+    const world = buildWorld(catalog, { ...(opts.year !== undefined ? { year: opts.year } : {}), policy });
+    const started = performance.now();
+    const solution = solveEquilibrium(world.problem);
+    const elapsedMs = performance.now() - started;
+    const stats = periodStatistics(world, solution);
+    if (opts.json) {
+      process.stdout.write(
+        `${JSON.stringify(
+          {
+            year: world.year,
+            policy,
+            members: world.members,
+            statistics: stats,
+            prices: solution.prices,
+            consumption: solution.consumption,
+            outputs: solution.outputs,
+            flows: solution.flows,
+            rents: solution.rents,
+            stocks: solution.stocks,
+            certificate: { ...solution.certificate, elapsedMs },
+          },
+          null,
+          2,
+        )}\n`,
+      );
+      return;
+    }
+    const zone = world.members.length > 0;
+    const priceMap = new Map(solution.prices.map((p) => [`${p.commodity}|${p.region}`, p.price]));
+    const priceOf = (k: string, r: string) => priceMap.get(`${k}|${r}`) ?? Number.NaN;
+    const lines: string[] = [];
+    lines.push(
+      `Equilibrium ${world.year}: ${zone ? `zone of ${world.members.join(', ')}` : `no zone (bloc statistics for ${world.bloc.join(', ')})`}` +
+        `${policy.floors ? `; floors on ${Object.keys(policy.floors).join(', ')}` : ''}` +
+        `${policy.bans ? `; ${policy.bans.length} export ban(s)` : ''}`,
+      '',
+    );
+    lines.push(
+      renderTable(stats.commodities, [
+        { header: 'commodity', value: (r) => r.commodity },
+        { header: zone ? 'price in zone' : 'price in bloc', value: (r) => fmtPrice(r.priceInside), align: 'right' },
+        { header: 'price outside', value: (r) => fmtPrice(r.priceOutside), align: 'right' },
+        ...KEY_REGIONS.map((region) => ({
+          header: region,
+          value: (r: { commodity: string }) => fmtPrice(priceOf(r.commodity, region)),
+          align: 'right' as const,
+        })),
+        { header: 'unit', value: (r) => catalog.commodities.get(r.commodity)?.row.price_unit ?? '' },
+        { header: 'production', value: (r) => formatNumber(r.production), align: 'right' },
+        {
+          header: 'bloc self-suff.',
+          value: (r) => (Number.isFinite(r.selfSufficiency) ? formatPercent(r.selfSufficiency) : '-'),
+          align: 'right',
+        },
+        {
+          header: 'from CHN',
+          value: (r) => (Number.isFinite(r.dominantShare) ? formatPercent(r.dominantShare) : '-'),
+          align: 'right',
+        },
+        { header: 'levy revenue USD', value: (r) => formatNumber(r.levyRevenue), align: 'right' },
+      ]),
+    );
+    const top = [...solution.flows]
+      .map((f) => ({ ...f, value: f.quantity * f.landed }))
+      .sort((a, b) => b.value - a.value)
+      .slice(0, 12);
+    lines.push('', 'Main flows (by landed value):', '');
+    lines.push(
+      renderTable(top, [
+        { header: 'commodity', value: (r) => r.commodity },
+        { header: 'from', value: (r) => r.from },
+        { header: 'to', value: (r) => r.to },
+        { header: 'quantity', value: (r) => formatNumber(r.quantity), align: 'right' },
+        { header: 'landed price', value: (r) => fmtPrice(r.landed), align: 'right' },
+        { header: 'levy/unit', value: (r) => (r.levy > 0 ? fmtPrice(r.levy) : '-'), align: 'right' },
+      ]),
+    );
+    const c = solution.certificate;
+    lines.push(
+      '',
+      `Levy revenue: USD ${formatNumber(stats.levyRevenue)}; CfD cost: USD ${formatNumber(stats.cfdCost)}`,
+      `Certificate: max residual ${c.maxResidual.toExponential(2)} (clearing ${c.residuals.clearing.toExponential(1)}, ` +
+        `producers ${c.residuals.producers.toExponential(1)}, trade ${c.residuals.trade.toExponential(1)}, ` +
+        `quotas ${c.residuals.quotas.toExponential(1)}, origin ${c.residuals.origin.toExponential(1)}, ` +
+        `stocks ${c.residuals.stocks.toExponential(1)}), ` +
+        `${c.iterations} Newton iterations over ${c.chains.length} chains, ${elapsedMs.toFixed(0)} ms`,
+    );
+    process.stdout.write(`${lines.join('\n')}\n`);
+  });
+}
+
+/** Regions shown price by price: the default members and the main outsiders. */
+const KEY_REGIONS = ['USA', 'EU27', 'JPN', 'MEX', 'CHN', 'ROW'];
+
+function fmtPrice(p: number): string {
+  if (!Number.isFinite(p)) return '-';
+  return p >= 100 ? formatNumber(p) : formatNumber(p, 2);
+}

@@ -1,0 +1,71 @@
+/**
+ * A one-period policy: who is in the zone, the reference prices (floors) it defends, the dominant supplier's
+ * export controls, CfDs and stockpile operations. Scenarios (many periods, dated overlays) build on this.
+ * Validated with zod; every error names the path inside the document.
+ */
+import { z } from 'zod';
+
+const code = z.string().regex(/^[A-Za-z0-9_*.-]+$/, 'must be a code such as USA, EU27 or ROW');
+const commodity = z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, "must be a commodity id such as 'ndpr/oxide'");
+const money = z.number().finite().nonnegative();
+const quantity = z.number().finite().nonnegative();
+
+export const PolicySchema = z
+  .object({
+    name: z.string().optional(),
+    /** Zone members (ISO3 or EU27). Absent: no zone. `default` stands for the data's default bloc. */
+    members: z.union([z.array(code), z.literal('default')]).optional(),
+    /** Reference prices by commodity, in the commodity's price unit; they bind at the border of every member. */
+    floors: z.record(commodity, money).optional(),
+    /** Preferential trade: zero tariffs between members (default true when there is a zone). */
+    preferential: z.boolean().optional(),
+    bans: z
+      .array(
+        z.object({
+          origin: code,
+          commodities: z.union([z.array(commodity).min(1), z.literal('*')]),
+          /** Destinations: region codes, 'members' for the zone, or '*' for everyone. */
+          destinations: z.union([z.array(code).min(1), z.literal('members'), z.literal('*')]),
+        }),
+      )
+      .optional(),
+    quotas: z
+      .array(
+        z.object({
+          origin: code,
+          commodity,
+          destinations: z.union([z.array(code).min(1), z.literal('members'), z.literal('*')]),
+          quota: quantity,
+        }),
+      )
+      .optional(),
+    exportTaxes: z.array(z.object({ origin: code, commodity, rate: z.number().finite().min(0).max(10) })).optional(),
+    cfds: z
+      .array(
+        z.object({
+          commodity,
+          /** Producers in these regions are covered (default: every member). */
+          regions: z.array(code).optional(),
+          strike: money,
+          volume: quantity.optional(),
+        }),
+      )
+      .optional(),
+    stockpiles: z
+      .array(
+        z.object({
+          region: code,
+          commodity,
+          buyCap: quantity.optional(),
+          buyPrice: money.optional(),
+          releaseCap: quantity.optional(),
+          releasePrice: money.optional(),
+        }),
+      )
+      .optional(),
+  })
+  .strict();
+
+export type Policy = z.infer<typeof PolicySchema>;
+
+export const NO_ZONE: Policy = {};

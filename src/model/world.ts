@@ -1,0 +1,275 @@
+/**
+ * From the dataset to one period's equilibrium problem: model regions (EU member states folded into EU27),
+ * producers, demand curves, stage links, freight and tariffs in force, and the policy's zone, floors, export
+ * controls, CfDs and stockpiles. Pure: catalog and policy in, problem out.
+ */
+import type { Catalog } from '../data/catalog.ts';
+import { parsePriceUnit, UnitError } from '../data/units.ts';
+import type { Demand, EquilibriumProblem, ExportRestriction, Producer, RouteTerms } from '../equilibrium/problem.ts';
+import type { Policy } from './policy.ts';
+
+export class ModelInputError extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(`${path}: ${message}`);
+    this.name = 'ModelInputError';
+  }
+}
+
+export interface WorldOptions {
+  readonly year?: number;
+  readonly policy?: Policy;
+}
+
+export interface World {
+  readonly problem: EquilibriumProblem;
+  readonly year: number;
+  /** Reference price per commodity (quantity-weighted demand price, else the latest price series, else cost). */
+  readonly referencePrice: ReadonlyMap<string, number>;
+  readonly members: readonly string[];
+  /** The regions statistics call "the bloc": the zone's members, or the default bloc when there is no zone. */
+  readonly bloc: readonly string[];
+}
+
+/** The model region a data region belongs to: EU member states trade as EU27. */
+export function modelRegion(catalog: Catalog, code: string): string {
+  const r = catalog.regions.get(code);
+  return r?.part_of && catalog.regions.get(r.part_of)?.kind === 'aggregate' ? r.part_of : code;
+}
+
+function referencePrices(catalog: Catalog, year: number): Map<string, number> {
+  const t = catalog.dataset.tables;
+  const out = new Map<string, number>();
+  for (const c of t.commodities) {
+    const rows = t.demand.filter((d) => d.commodity === c.id && d.year === year && d.price !== undefined);
+    const q = rows.reduce((s, d) => s + d.quantity, 0);
+    if (rows.length > 0 && q > 0) {
+      out.set(c.id, rows.reduce((s, d) => s + d.quantity * (d.price as number), 0) / q);
+      continue;
+    }
+    const series = t.prices
+      .filter((p) => p.commodity === c.id && p.year <= year)
+      .sort((a, b) => b.year - a.year)
+      .map((p) => p.price * (catalog.toCommodityPriceUnit(c.id, p.unit) ?? Number.NaN))
+      .filter(Number.isFinite);
+    if (series[0] !== undefined) {
+      out.set(c.id, series[0]);
+      continue;
+    }
+    const costs = t.producers.filter((p) => p.commodity === c.id && p.cash_cost !== undefined);
+    if (costs.length > 0) out.set(c.id, Math.max(...costs.map((p) => p.cash_cost as number)));
+  }
+  return out;
+}
+
+export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World {
+  const t = catalog.dataset.tables;
+  const demandYears = [...new Set(t.demand.map((d) => d.year))].sort();
+  const year = options.year ?? Math.max(...demandYears);
+  if (!demandYears.includes(year)) {
+    throw new ModelInputError(
+      'year',
+      `no reference demand for ${year}; the data has demand for ${demandYears.join(', ')}`,
+    );
+  }
+  const policy = options.policy ?? {};
+  const region = (code: string) => modelRegion(catalog, code);
+  const regions = new Set<string>();
+  const commodities = t.commodities.map((c) => c.id);
+  const commoditySet = new Set(commodities);
+  const referencePrice = referencePrices(catalog, year);
+
+  const checkRegion = (path: string, code: string) => {
+    if (!catalog.regions.has(code)) throw new ModelInputError(path, `unknown region '${code}' (not in regions.csv)`);
+    return region(code);
+  };
+  const checkCommodity = (path: string, id: string) => {
+    if (!commoditySet.has(id)) throw new ModelInputError(path, `unknown commodity '${id}' (not in commodities.csv)`);
+    return id;
+  };
+
+  const members =
+    policy.members === undefined
+      ? []
+      : policy.members === 'default'
+        ? t.regions.filter((r) => r.default_bloc).map((r) => r.code)
+        : [...new Set(policy.members.map((m, i) => checkRegion(`policy.members[${i}]`, m)))];
+  const memberSet = new Set(members);
+
+  const cfds = (policy.cfds ?? []).map((c, i) => ({
+    ...c,
+    commodity: checkCommodity(`policy.cfds[${i}].commodity`, c.commodity),
+    regions: new Set((c.regions ?? members).map((r, j) => checkRegion(`policy.cfds[${i}].regions[${j}]`, r))),
+  }));
+
+  const producers: Producer[] = t.producers.map((p) => {
+    if (p.cash_cost === undefined) {
+      throw new ModelInputError(`producers ${p.id}`, 'has no cash_cost; the model needs one for every producer');
+    }
+    const r = region(p.region);
+    regions.add(r);
+    const cfd = cfds.find((c) => c.commodity === p.commodity && c.regions.has(r));
+    return {
+      id: p.id,
+      region: r,
+      commodity: p.commodity,
+      // Available capacity: nameplate × base-year utilisation, so the base year reproduces observed output.
+      capacity: p.capacity * (p.utilisation ?? 1),
+      cost: p.cash_cost,
+      ...(p.secondary ? { secondary: true } : {}),
+      ...(cfd ? { cfd: { strike: cfd.strike, ...(cfd.volume !== undefined ? { volume: cfd.volume } : {}) } } : {}),
+    };
+  });
+
+  const demands: Demand[] = [];
+  for (const d of t.demand.filter((x) => x.year === year)) {
+    const p0 = d.price ?? referencePrice.get(d.commodity);
+    if (p0 === undefined || !(p0 > 0)) {
+      throw new ModelInputError(`demand ${d.region} ${d.commodity} ${d.sector}`, 'has no reference price');
+    }
+    if (d.elasticity === undefined || !(d.elasticity < 0)) {
+      throw new ModelInputError(`demand ${d.region} ${d.commodity} ${d.sector}`, 'needs a negative elasticity');
+    }
+    if (d.quantity <= 0) continue;
+    const r = region(d.region);
+    regions.add(r);
+    demands.push({
+      region: r,
+      commodity: d.commodity,
+      curve: { kind: 'isoelastic', q0: d.quantity, p0, elasticity: d.elasticity },
+    });
+  }
+  for (const m of members) regions.add(m);
+
+  // Freight: the most specific row wins: (origin, destination, commodity) > (origin, destination, *) >
+  // (*, *, commodity) > (*, *, *). A share of value is priced at the commodity's reference price.
+  const regionList = [...regions].sort();
+  const freightFor = (k: string, from: string, to: string): number | undefined => {
+    const candidates = t.freight.filter(
+      (f) =>
+        (f.commodity === k || f.commodity === '*') &&
+        (f.origin === '*' || region(f.origin) === from) &&
+        (f.destination === '*' || region(f.destination) === to),
+    );
+    const rank = (f: (typeof candidates)[number]) =>
+      (f.origin !== '*' ? 4 : 0) + (f.destination !== '*' ? 2 : 0) + (f.commodity !== '*' ? 1 : 0);
+    const best = candidates.sort((a, b) => rank(b) - rank(a))[0];
+    if (!best) return undefined;
+    if (best.basis === 'pct_of_value') return ((referencePrice.get(k) ?? 0) * best.value) / 100;
+    // USD per tonne of the commodity's basis: convert to its price unit (per kg for gallium, ...).
+    const factor = catalog.toCommodityPriceUnit(k, `USD/t ${catalog.commodities.get(k)?.unit?.basis ?? ''}`);
+    return factor === undefined ? undefined : best.value * factor;
+  };
+
+  // Tariffs in force at mid-year: MFN, replaced by a preferential rate for its origin, plus additional duties.
+  const date = `${year}-07-01`;
+  const inForce = t.tariffs.filter(
+    (x) => (!x.effective_from || x.effective_from <= date) && (!x.effective_to || x.effective_to >= date),
+  );
+  const specificPerUnit = (k: string, rate: number, unit: string): number => {
+    try {
+      parsePriceUnit(unit);
+    } catch (e) {
+      if (e instanceof UnitError) return Number.NaN;
+      throw e;
+    }
+    return rate * (catalog.toCommodityPriceUnit(k, unit) ?? Number.NaN);
+  };
+  const tariffFor = (k: string, from: string, to: string): { adValorem: number; specific: number } => {
+    const preferential = policy.members !== undefined && (policy.preferential ?? true);
+    if (preferential && memberSet.has(from) && memberSet.has(to)) return { adValorem: 0, specific: 0 };
+    const lines = inForce.filter((x) => x.commodity === k && region(x.importer) === to);
+    // Several HS lines can map to one commodity: take the highest MFN line (conservative), as the model has one good.
+    const pick = (rows: typeof lines) => {
+      let adValorem = 0;
+      let specific = 0;
+      for (const x of rows) {
+        if (x.kind === 'ad_valorem') adValorem = Math.max(adValorem, x.rate / 100);
+        else {
+          const s = specificPerUnit(k, x.rate, x.unit);
+          if (Number.isFinite(s)) specific = Math.max(specific, s);
+        }
+      }
+      return { adValorem, specific };
+    };
+    const pref = lines.filter((x) => x.layer === 'preferential' && region(x.origin) === from);
+    const base = pref.length > 0 ? pick(pref) : pick(lines.filter((x) => x.layer === 'mfn'));
+    const extra = pick(lines.filter((x) => x.layer === 'additional' && region(x.origin) === from));
+    return { adValorem: base.adValorem + extra.adValorem, specific: base.specific + extra.specific };
+  };
+
+  const byPair: ({ commodity: string; from: string; to: string } & RouteTerms)[] = [];
+  for (const k of commodities) {
+    for (const from of regionList) {
+      for (const to of regionList) {
+        if (from === to) continue;
+        const freight = freightFor(k, from, to) ?? 0;
+        const { adValorem, specific } = tariffFor(k, from, to);
+        if (freight === 0 && adValorem === 0 && specific === 0) continue;
+        byPair.push({ commodity: k, from, to, freight, adValorem, specific });
+      }
+    }
+  }
+
+  const destinationsOf = (d: string[] | 'members' | '*', path: string): readonly string[] | '*' =>
+    d === '*' ? '*' : d === 'members' ? members : [...new Set(d.map((x, i) => checkRegion(`${path}[${i}]`, x)))];
+  const restrictions: ExportRestriction[] = [];
+  (policy.bans ?? []).forEach((b, i) => {
+    const origin = checkRegion(`policy.bans[${i}].origin`, b.origin);
+    const ks =
+      b.commodities === '*'
+        ? commodities
+        : b.commodities.map((k, j) => checkCommodity(`policy.bans[${i}].commodities[${j}]`, k));
+    for (const k of ks) {
+      restrictions.push({
+        id: `ban-${i}-${k}`,
+        origin,
+        commodity: k,
+        destinations: destinationsOf(b.destinations, `policy.bans[${i}].destinations`),
+        quota: 0,
+      });
+    }
+  });
+  (policy.quotas ?? []).forEach((q, i) => {
+    restrictions.push({
+      id: `quota-${i}`,
+      origin: checkRegion(`policy.quotas[${i}].origin`, q.origin),
+      commodity: checkCommodity(`policy.quotas[${i}].commodity`, q.commodity),
+      destinations: destinationsOf(q.destinations, `policy.quotas[${i}].destinations`),
+      quota: q.quota,
+    });
+  });
+
+  const floors = Object.entries(policy.floors ?? {}).flatMap(([k, price]) => {
+    checkCommodity(`policy.floors.${k}`, k);
+    if (members.length === 0) throw new ModelInputError(`policy.floors.${k}`, 'a floor needs zone members');
+    return members.map((m) => ({ region: m, commodity: k, price }));
+  });
+
+  const problem: EquilibriumProblem = {
+    regions: regionList,
+    commodities,
+    members,
+    links: t.stage_links.map((l) => ({ output: l.output, input: l.input, coefficient: l.coefficient })),
+    producers,
+    demands,
+    routes: { byPair },
+    exportTaxes: (policy.exportTaxes ?? []).map((e, i) => ({
+      origin: checkRegion(`policy.exportTaxes[${i}].origin`, e.origin),
+      commodity: checkCommodity(`policy.exportTaxes[${i}].commodity`, e.commodity),
+      rate: e.rate,
+    })),
+    restrictions,
+    floors,
+    stocks: (policy.stockpiles ?? []).map((s, i) => ({
+      ...s,
+      id: `stock-${i}`,
+      region: checkRegion(`policy.stockpiles[${i}].region`, s.region),
+      commodity: checkCommodity(`policy.stockpiles[${i}].commodity`, s.commodity),
+    })),
+  };
+  const defaultBloc = t.regions.filter((r) => r.default_bloc).map((r) => r.code);
+  return { problem, year, referencePrice, members, bloc: members.length > 0 ? members : defaultBloc };
+}
