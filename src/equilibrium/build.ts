@@ -32,6 +32,12 @@ export interface Variable {
   readonly scale: number;
   /** Multiplier from the model's unit of this condition to its scaled value (1 / scale of the condition). */
   readonly conditionScale: number;
+  /**
+   * The solver works with log(value / scale) instead of value / scale: for prices where isoelastic demand keeps the
+   * price strictly positive, so the bound p >= 0 never binds and Newton sees a far less curved problem (a scarce
+   * market's price can sit orders of magnitude above its reference).
+   */
+  readonly logarithmic?: boolean;
 }
 
 interface NodeRef {
@@ -99,9 +105,18 @@ export interface ChainModel {
   readonly quantityScale: ReadonlyMap<string, number>;
   readonly priceScale: ReadonlyMap<string, number>;
   readonly mcp: Mcp;
-  /** A starting point in scaled variables. */
+  /** A starting point in solver variables. */
   readonly start: Float64Array;
+  /** The same problem with a stronger tie-breaking slope: the continuation path for degenerate markets. */
+  readonly withTieBreak: (epsilon: number) => Mcp;
+  /** F without the tie-breaking term: what the certificate is measured on. */
+  readonly evaluateExact: (z: Float64Array, f: Float64Array) => void;
+  /** The model value (price, quantity) of solver variable i at solver point z. */
+  readonly modelValue: (z: Float64Array, i: number) => number;
 }
+
+/** Relative tie-breaking slope on outputs and flows (see makeEvaluate). */
+const TIE_BREAK = 1e-10;
 
 /** Demand at price p (model units) and its derivative. */
 export function demandAt(curve: DemandCurve, p: number): [number, number] {
@@ -124,6 +139,121 @@ export function totalDemandAt(curves: readonly DemandCurve[], p: number): [numbe
     slope += s;
   }
   return [d, slope];
+}
+
+/**
+ * The price at which each commodity's pooled world market clears, ignoring trade costs: upstream first (inputs at
+ * their pooled prices), derived demand from downstream capacity at first and from downstream output on a second pass.
+ * Only a starting point for Newton.
+ */
+function pooledPrices(
+  chain: readonly string[],
+  links: readonly { output: string; input: string; coefficient: number }[],
+  producers: readonly {
+    commodity: string;
+    capacity: number;
+    cost: number;
+    secondary?: boolean;
+    cfd?: { strike: number };
+  }[],
+  supplies: readonly { commodity: string; intercept: number; slope: number }[],
+  demands: readonly { commodity: string; curve: DemandCurve }[],
+  scale: ReadonlyMap<string, number>,
+): Map<string, number> {
+  // Topological order: a commodity after its inputs.
+  const order: string[] = [];
+  const visit = (k: string) => {
+    if (order.includes(k)) return;
+    for (const l of links) if (l.output === k) visit(l.input);
+    order.push(k);
+  };
+  for (const k of chain) visit(k);
+  const primaryCapacity = (k: string) =>
+    producers.filter((p) => p.commodity === k && !p.secondary).reduce((s, p) => s + p.capacity, 0);
+  const otherCapacity = (k: string) =>
+    producers.filter((p) => p.commodity === k && p.secondary).reduce((s, p) => s + p.capacity, 0) +
+    supplies.filter((c) => c.commodity === k).reduce((s, c) => s + Math.max(0, c.intercept), 0);
+  // How much of a commodity's primary capacity its inputs can feed (1 when inputs are ample).
+  const feedable = new Map<string, number>();
+  const available = new Map<string, number>();
+  for (const k of order) {
+    let ratio = 1;
+    const primary = primaryCapacity(k);
+    for (const l of links.filter((x) => x.output === k)) {
+      if (primary > 0 && l.coefficient > 0)
+        ratio = Math.min(ratio, (available.get(l.input) ?? 0) / (l.coefficient * primary));
+    }
+    feedable.set(k, Math.max(0, ratio));
+    available.set(k, primary * Math.max(0, ratio) + otherCapacity(k));
+  }
+  const price = new Map<string, number>();
+  const output = new Map<string, number>();
+  const unitCost = (p: (typeof producers)[number]) =>
+    p.cost +
+    (p.secondary
+      ? 0
+      : links
+          .filter((l) => l.output === p.commodity)
+          .reduce((s, l) => s + l.coefficient * (price.get(l.input) ?? 0), 0));
+  const solve = (k: string, derived: number) => {
+    const own = producers.filter((p) => p.commodity === k);
+    const curves = supplies.filter((c) => c.commodity === k);
+    const finals = demands.filter((d) => d.commodity === k).map((d) => d.curve);
+    const ratio = feedable.get(k) ?? 1;
+    const excess = (p: number) => {
+      let s = 0;
+      for (const q of own) {
+        if (Math.min(unitCost(q), q.cfd?.strike ?? Number.POSITIVE_INFINITY) <= p)
+          s += q.secondary ? q.capacity : q.capacity * ratio;
+      }
+      for (const c of curves) s += Math.max(0, c.intercept + c.slope * p);
+      return s - totalDemandAt(finals, p)[0] - derived;
+    };
+    // Search from 1e-6 to 1e8 times the reference. If the pooled market cannot clear there (the estimate holds
+    // derived demand fixed, so a scarce input looks unclearable), keep the reference price for now.
+    const ref = scale.get(k) ?? 1;
+    let lo = ref * 1e-6;
+    let hi = ref * 1e8;
+    if (excess(lo) >= 0) return lo;
+    if (excess(hi) < 0) return ref;
+    for (let i = 0; i < 80; i++) {
+      const mid = Math.sqrt(lo * hi);
+      if (excess(mid) >= 0) hi = mid;
+      else lo = mid;
+    }
+    return hi;
+  };
+  for (const pass of [0, 1]) {
+    for (const k of order) {
+      let derived = 0;
+      for (const l of links.filter((x) => x.input === k)) {
+        const capacity = primaryCapacity(l.output) * (feedable.get(l.output) ?? 1);
+        derived += l.coefficient * (pass === 0 ? capacity : Math.min(capacity, output.get(l.output) ?? capacity));
+      }
+      const p = solve(k, derived);
+      price.set(k, p);
+      const ratio = feedable.get(k) ?? 1;
+      const made = producers
+        .filter((q) => q.commodity === k && unitCost(q) <= p)
+        .reduce((s, q) => s + (q.secondary ? q.capacity : q.capacity * ratio), 0);
+      output.set(k, made);
+    }
+    // A scarce input earns the downstream margin: its price rises to what the cheapest user can pay for it.
+    for (const k of [...order].reverse()) {
+      for (const l of links.filter((x) => x.output === k)) {
+        if ((feedable.get(k) ?? 1) >= 1) continue;
+        const users = producers.filter((p) => p.commodity === k && !p.secondary);
+        if (users.length === 0) continue;
+        const margin = (price.get(k) ?? 0) - Math.min(...users.map((p) => p.cost));
+        const others = links
+          .filter((x) => x.output === k && x.input !== l.input)
+          .reduce((s, x) => s + x.coefficient * (price.get(x.input) ?? 0), 0);
+        const bid = (margin - others) / l.coefficient;
+        if (bid > (price.get(l.input) ?? 0)) price.set(l.input, bid);
+      }
+    }
+  }
+  return price;
 }
 
 /** Splits the problem's commodities into chains: connected components of the input-coefficient graph. */
@@ -179,6 +309,14 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
     const up = (priceScale.get(l.input) ?? 1) * l.coefficient;
     priceScale.set(l.output, Math.max(priceScale.get(l.output) ?? 1, up));
   }
+  // Where the pooled world market clears far from the reference price (a scarce market can clear at thousands of
+  // times it), measure prices in units of that clearing price: every price-like unknown is then O(1).
+  const pooled = pooledPrices(chain, links, producers, supplies, demands, priceScale);
+  for (const k of chain) {
+    const p = pooled.get(k);
+    const ref = priceScale.get(k) ?? 1;
+    if (p !== undefined && Number.isFinite(p) && p > ref) priceScale.set(k, Math.min(p, ref * 1e6));
+  }
 
   const variables: Variable[] = [];
   const add = (v: Variable) => variables.push(v) - 1;
@@ -187,18 +325,23 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
   const nodeKey = (k: string, r: string) => `${k}|${r}`;
   const nodeIndex = new Map<string, number>();
   const nodes: NodeRef[] = [];
+  const isoelastic = new Set(
+    demands.filter((d) => d.curve.kind === 'isoelastic' && d.curve.q0 > 0).map((d) => nodeKey(d.commodity, d.region)),
+  );
   const ensureNode = (k: string, r: string) => {
     const key = nodeKey(k, r);
     if (!nodeIndex.has(key)) {
+      const logarithmic = isoelastic.has(key);
       const index = add({
         kind: 'price',
         commodity: k,
         region: r,
         ref: r,
-        lower: 0,
+        lower: logarithmic ? Number.NEGATIVE_INFINITY : 0,
         upper: Number.POSITIVE_INFINITY,
         scale: priceScale.get(k) as number,
         conditionScale: 1 / (quantityScale.get(k) as number),
+        ...(logarithmic ? { logarithmic } : {}),
       });
       nodeIndex.set(key, index);
       nodes.push({ index, commodity: k, region: r });
@@ -326,12 +469,23 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
     });
     quotas.push({ restriction: r, variable, routes: [] });
   }
-  // Origin limits on every node that makes something; a node that makes nothing exports nothing.
+  // Who trades: a node that makes nothing exports nothing, and a node that uses nothing (no demand, no downstream
+  // producer, no vault) imports nothing — it could only pass the goods on, which the origin rule forbids.
+  // A node that both makes and uses gets an origin limit: it may export no more than it makes.
+  const makes = new Set<number>();
+  const uses = new Set<number>();
+  for (const a of agents) {
+    makes.add(a.node);
+    for (const input of a.inputs) uses.add(input.node);
+  }
+  for (const node of supplyByNode.keys()) makes.add(node);
+  for (const node of demandByNode.keys()) uses.add(node);
+  for (const a of stockAgents) (a.sign > 0 ? makes : uses).add(a.node);
   const originByNode = new Map<number, OriginLimit>();
   for (const node of nodes) {
     const agentsHere = agents.filter((a) => a.node === node.index).map((a) => a.variable);
     const releasesHere = stockAgents.filter((a) => a.node === node.index && a.sign > 0).map((a) => a.variable);
-    if (agentsHere.length === 0 && releasesHere.length === 0 && !supplyByNode.has(node.index)) continue;
+    if (!makes.has(node.index) || !uses.has(node.index)) continue;
     const variable = add({
       kind: 'origin',
       commodity: node.commodity,
@@ -352,10 +506,10 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
   }
   const routes: Route[] = [];
   for (const from of nodes) {
+    if (!makes.has(from.index)) continue;
     const origin = originByNode.get(from.index);
-    if (!origin) continue;
     for (const to of nodes) {
-      if (from.commodity !== to.commodity || from.region === to.region) continue;
+      if (from.commodity !== to.commodity || from.region === to.region || !uses.has(to.index)) continue;
       const k = from.commodity;
       if (restrictions.some((r) => r.quota <= 0 && covers(r, k, from.region, to.region))) continue;
       const terms = { ...problem.routes?.default, ...pairTerms.get(`${k}|${from.region}|${to.region}`) };
@@ -372,7 +526,7 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
       const rents = quotas.filter((q) => covers(q.restriction, k, from.region, to.region));
       const floor = members.has(to.region) && !members.has(from.region) ? floors.get(nodeKey(k, to.region)) : undefined;
       for (const q of rents) q.routes.push(routes.length);
-      origin.routes.push(routes.length);
+      origin?.routes.push(routes.length);
       routes.push({
         variable,
         from: from.index,
@@ -382,7 +536,7 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
         specific: terms.specific ?? 0,
         exportTax: exportTax.get(nodeKey(k, from.region)) ?? 0,
         ...(floor !== undefined ? { floor } : {}),
-        rents: [...rents.map((q) => q.variable), origin.variable],
+        rents: [...rents.map((q) => q.variable), ...(origin ? [origin.variable] : [])],
       });
     }
   }
@@ -397,14 +551,25 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
   const upper = Float64Array.from(variables, (v) => v.upper);
   const zs = Float64Array.from(variables, (v) => v.scale);
   const fs = Float64Array.from(variables, (v) => v.conditionScale);
+  const logarithmic = Uint8Array.from(variables, (v) => (v.logarithmic ? 1 : 0));
   const x = new Float64Array(n);
+  const dxdz = new Float64Array(n);
+  const modelValue = (z: Float64Array, i: number) =>
+    logarithmic[i] ? (zs[i] as number) * Math.exp(z[i] as number) : (z[i] as number) * (zs[i] as number);
 
-  const evaluate = (zScaled: Float64Array, f: Float64Array, jac?: Triplets) => {
-    for (let i = 0; i < n; i++) x[i] = (zScaled[i] as number) * (zs[i] as number);
+  // Tie-breaking: unit cost rises by ε (of the price scale) per market-size of output or flow. Where routes or
+  // producers tie exactly, flows and outputs are otherwise not unique and Newton stalls on the flat directions; with
+  // ε = 1e-10 the conditions of the unregularised problem still hold to 1e-10, and the certificate is measured on
+  // them (evaluateExact), not on the regularised ones.
+  const makeEvaluate = (epsilon: number) => (zScaled: Float64Array, f: Float64Array, jac?: Triplets) => {
+    for (let i = 0; i < n; i++) {
+      x[i] = modelValue(zScaled, i);
+      dxdz[i] = logarithmic[i] ? (x[i] as number) : (zs[i] as number);
+    }
     f.fill(0);
     // d(row)/d(col) in model units, stored scaled.
     const d = jac
-      ? (row: number, col: number, v: number) => jac.add(row, col, v * (fs[row] as number) * (zs[col] as number))
+      ? (row: number, col: number, v: number) => jac.add(row, col, v * (fs[row] as number) * (dxdz[col] as number))
       : undefined;
     for (const node of nodes) {
       const curves = demandByNode.get(node.index);
@@ -450,6 +615,14 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
         g -= p;
         dOwnPrice(a.variable, a.node, -1);
       }
+      const tie = epsilon * (zs[a.variable] as number) > 0 ? epsilon : 0;
+      if (tie > 0) {
+        // ε · (q / Q) · P in model units.
+        const slope =
+          (tie * (priceScale.get(variables[a.variable]?.commodity ?? '') as number)) / (zs[a.variable] as number);
+        g += slope * q;
+        d?.(a.variable, a.variable, slope);
+      }
       f[a.variable] = g;
     }
     for (const s of stockAgents) {
@@ -465,6 +638,12 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
         dOwnPrice(s.variable, s.node, -1);
       }
     }
+    const routeTie = (r: Route, flow: number) => {
+      if (epsilon === 0) return 0;
+      const slope = (epsilon * (zs[r.from] as number)) / (zs[r.variable] as number);
+      d?.(r.variable, r.variable, slope);
+      return slope * flow;
+    };
     for (const r of routes) {
       const flow = x[r.variable] as number;
       f[r.to] = (f[r.to] as number) + flow;
@@ -476,9 +655,9 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
       const markup = 1 + r.adValorem;
       const dutyPaid = ((x[r.from] as number) * (1 + r.exportTax) + rent + r.freight) * markup + r.specific;
       if (r.floor !== undefined && r.floor > dutyPaid) {
-        f[r.variable] = r.floor - (x[r.to] as number);
+        f[r.variable] = r.floor - (x[r.to] as number) + routeTie(r, flow);
       } else {
-        f[r.variable] = dutyPaid - (x[r.to] as number);
+        f[r.variable] = dutyPaid - (x[r.to] as number) + routeTie(r, flow);
         d?.(r.variable, r.from, (1 + r.exportTax) * markup);
         for (const q of r.rents) d?.(r.variable, q, markup);
       }
@@ -521,10 +700,29 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
     for (let i = 0; i < n; i++) f[i] = (f[i] as number) * (fs[i] as number);
   };
 
-  // Start: prices at their scale, producers half-way, no trade, no rents, no stock moves.
-  const start = Float64Array.from(variables, (v) =>
-    v.kind === 'price' ? 1 : v.kind === 'output' ? v.upper / 2 : v.kind === 'flow' ? 0.01 : 0,
-  );
+  // Start: each commodity's price where its pooled world market (no trade costs) clears, producers on or off by
+  // their margin at that price, no trade, no rents. A scarce market's price can be orders of magnitude above its
+  // reference, and Newton converges fast only from the right order of magnitude.
+  const start = Float64Array.from(variables, (v) => {
+    if (v.kind === 'price') {
+      const p = pooled.get(v.commodity) ?? v.scale;
+      return v.logarithmic ? Math.log(Math.max(p, 1e-12 * v.scale) / v.scale) : p / v.scale;
+    }
+    if (v.kind === 'output') {
+      const agent = agents.find((a) => a.variable === variables.indexOf(v));
+      const input =
+        agent?.inputs.reduce(
+          (s, i) => s + i.coefficient * (pooled.get(nodes.find((n) => n.index === i.node)?.commodity ?? '') ?? 0),
+          0,
+        ) ?? 0;
+      const price = Math.max(pooled.get(v.commodity) ?? 0, agent?.strike ?? 0);
+      return (agent?.cost ?? 0) + input < price ? v.upper : 0;
+    }
+    // A little trade on every route keeps Newton off the Fischer–Burmeister corner (0, 0), where a route whose
+    // landed cost equals the destination price would otherwise start with no direction of its own.
+    if (v.kind === 'flow') return 1e-3;
+    return 0;
+  });
 
   return {
     commodities: chain,
@@ -539,6 +737,17 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
     stocks: stockAgents,
     quantityScale,
     priceScale,
+    modelValue,
+    evaluateExact: makeEvaluate(0),
+    withTieBreak: (epsilon: number) => ({
+      size: n,
+      lower,
+      upper,
+      eliminable: Uint8Array.from(variables, (v) =>
+        v.kind === 'price' || v.kind === 'rent' || v.kind === 'origin' ? 0 : 1,
+      ),
+      evaluate: makeEvaluate(epsilon),
+    }),
     mcp: {
       size: n,
       lower,
@@ -547,7 +756,7 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
       eliminable: Uint8Array.from(variables, (v) =>
         v.kind === 'price' || v.kind === 'rent' || v.kind === 'origin' ? 0 : 1,
       ),
-      evaluate,
+      evaluate: makeEvaluate(TIE_BREAK),
     },
     start,
   };

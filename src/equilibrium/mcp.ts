@@ -17,7 +17,7 @@
  * Convergence is judged on the natural residual ‖z − mid(l, u, z − F(z))‖∞, which is zero exactly at a solution
  * and which the caller scales so that 1e-8 means "1e-8 of the market's size".
  */
-import { luSolve } from './linalg.ts';
+import { levenbergMarquardtStep, luSolve } from './linalg.ts';
 
 /** A growable list of Jacobian entries (row, column, value); repeated positions add up. */
 export class Triplets {
@@ -59,8 +59,20 @@ export interface Mcp {
 }
 
 export interface McpOptions {
+  /** Stop when the natural residual is at most this. */
   readonly tolerance?: number;
   readonly maxIterations?: number;
+  /** Stop early when the best residual has not improved for this many iterations (default 30). */
+  readonly stallIterations?: number;
+  /**
+   * Largest smoothing parameter μ of the Fischer–Burmeister function (default 0: none). Smoothing keeps Newton off
+   * degenerate corners but slows it on well-posed markets; the caller turns it on for a second attempt.
+   */
+  readonly smoothing?: number;
+  /** Try a Levenberg–Marquardt step when the Newton step is short (degenerate markets; dense, so costly). */
+  readonly levenbergMarquardt?: boolean;
+  /** Try the active-set polish at the start and when Newton struggles. */
+  readonly polish?: boolean;
 }
 
 export interface McpResult {
@@ -78,9 +90,12 @@ export interface McpResult {
 
 const SQRT_HALF = Math.SQRT1_2;
 
-/** Fischer–Burmeister φ(a, b) = a + b − √(a² + b²) and its partial derivatives. */
-function fb(a: number, b: number, out: Float64Array): void {
-  const r = Math.hypot(a, b);
+/**
+ * Smoothed Fischer–Burmeister φ_μ(a, b) = a + b − √(a² + b² + 2μ) and its partial derivatives. With μ > 0 it is
+ * smooth and its Jacobian never degenerates at a = b = 0; μ → 0 recovers the exact complementarity function.
+ */
+function fb(a: number, b: number, out: Float64Array, mu: number): void {
+  const r = mu > 0 ? Math.sqrt(a * a + b * b + 2 * mu) : Math.hypot(a, b);
   if (r === 0) {
     out[0] = 0;
     out[1] = 1 - SQRT_HALF;
@@ -96,15 +111,15 @@ function fb(a: number, b: number, out: Float64Array): void {
  * Φ_i with its derivatives with respect to z_i (direct) and F_i (through ∇F), written to out = [Φ, dz, dF].
  * Finite box: Billups' φ(z − l, −φ(u − z, −F)).
  */
-function phi(z: number, f: number, l: number, u: number, out: Float64Array, tmp: Float64Array): void {
+function phi(z: number, f: number, l: number, u: number, out: Float64Array, tmp: Float64Array, mu: number): void {
   const hasL = l > Number.NEGATIVE_INFINITY;
   const hasU = u < Number.POSITIVE_INFINITY;
   if (hasL && !hasU) {
-    fb(z - l, f, out);
+    fb(z - l, f, out, mu);
     return;
   }
   if (!hasL && hasU) {
-    fb(u - z, -f, out);
+    fb(u - z, -f, out, mu);
     out[0] = -(out[0] as number);
     return;
   }
@@ -114,16 +129,36 @@ function phi(z: number, f: number, l: number, u: number, out: Float64Array, tmp:
     out[2] = 1;
     return;
   }
-  fb(u - z, -f, tmp);
+  fb(u - z, -f, tmp, mu);
   const inner = tmp[0] as number;
   const ia = tmp[1] as number;
   const ib = tmp[2] as number;
-  fb(z - l, -inner, out);
+  fb(z - l, -inner, out, mu);
   const oa = out[1] as number;
   const ob = out[2] as number;
   // d/dz = oa + ob·ia ; d/dF = ob·ib.
   out[1] = oa + ob * ia;
   out[2] = ob * ib;
+}
+
+/** The Levenberg–Marquardt direction for Φ with generalised Jacobian J̃ = diag(da) + diag(db)·∇F (dense). */
+function levenbergMarquardtDirection(
+  n: number,
+  da: Float64Array,
+  db: Float64Array,
+  phiV: Float64Array,
+  jac: Triplets,
+  lambda: number,
+): Float64Array | undefined {
+  const dense = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) dense[i * n + i] = da[i] as number;
+  for (let t = 0; t < jac.length; t++) {
+    const r = jac.rows[t] as number;
+    const c = jac.cols[t] as number;
+    dense[r * n + c] = (dense[r * n + c] as number) + (db[r] as number) * (jac.vals[t] as number);
+  }
+  const d = levenbergMarquardtStep(dense, phiV, n, lambda);
+  return d?.every(Number.isFinite) ? d : undefined;
 }
 
 export function naturalResidual(
@@ -178,33 +213,74 @@ export function solveMcp(problem: Mcp, start: Float64Array, options: McpOptions 
   const tmp = new Float64Array(3);
   let evaluations = 0;
 
+  // Smoothing parameter, driven to zero with the residual (a smoothing Newton method in the manner of Qi, Sun and
+  // Zhou): far from the solution it keeps Newton off the degenerate corners; near it, the method is plain FB Newton.
+  let mu = -1;
   const merit = (zz: Float64Array, ff: Float64Array): number => {
     let s = 0;
     for (let i = 0; i < n; i++) {
-      phi(zz[i] as number, ff[i] as number, lower[i] as number, upper[i] as number, out, tmp);
+      phi(zz[i] as number, ff[i] as number, lower[i] as number, upper[i] as number, out, tmp, mu);
       s += (out[0] as number) ** 2;
     }
     return 0.5 * s;
   };
 
+  // First the active-set polish from the start: from a good starting point (the caller's pooled-market estimate)
+  // fixing the evident bounds and solving the rest by Levenberg–Marquardt often finishes outright.
+  if (options.polish) {
+    const first = polish(problem, z, tol);
+    evaluations += first.evaluations;
+    if (first.residual <= tol) {
+      problem.evaluate(first.z, f);
+      const { max, index } = naturalResidual(first.z, f, lower, upper);
+      return {
+        z: first.z,
+        f,
+        converged: true,
+        iterations: 0,
+        evaluations: evaluations + 1,
+        residual: max,
+        worst: index,
+      };
+    }
+  }
   let iterations = 0;
   let residual = Number.POSITIVE_INFINITY;
   let worst = 0;
+  let best = Number.POSITIVE_INFINITY;
+  let sinceBest = 0;
+  const stall = options.stallIterations ?? 30;
   for (; iterations <= maxIterations; iterations++) {
     jac.clear();
     problem.evaluate(z, f, jac);
     evaluations++;
     ({ max: residual, index: worst } = naturalResidual(z, f, lower, upper));
     if (!Number.isFinite(residual) || residual <= tol || iterations === maxIterations) break;
+    if (residual < best * 0.99) {
+      best = residual;
+      sinceBest = 0;
+    } else if (++sinceBest >= stall) {
+      break;
+    }
+    let psi0 = 0;
+    for (let i = 0; i < n; i++) {
+      phi(z[i] as number, f[i] as number, lower[i] as number, upper[i] as number, out, tmp, 0);
+      psi0 += (out[0] as number) ** 2;
+    }
+    mu = mu < 0 ? Math.min(options.smoothing ?? 0, 0.1 * psi0) : Math.min(mu, 0.1 * psi0);
     let psi = 0;
     for (let i = 0; i < n; i++) {
-      phi(z[i] as number, f[i] as number, lower[i] as number, upper[i] as number, out, tmp);
+      phi(z[i] as number, f[i] as number, lower[i] as number, upper[i] as number, out, tmp, mu);
       phiV[i] = out[0] as number;
       da[i] = out[1] as number;
       db[i] = out[2] as number;
       psi += (out[0] as number) ** 2;
     }
     psi *= 0.5;
+    // Regularisation λI (a proximal term, λ = min(1e-6, ‖Φ‖²)): where the solution is not isolated (ties between
+    // routes make flows non-unique) plain Newton stalls; the shrinking λ keeps fast local convergence.
+    const lambda = Math.min(1e-6, 2 * psi);
+    for (let i = 0; i < n; i++) da[i] = (da[i] as number) + lambda;
     // J̃ = diag(da) + diag(db)·∇F. Diagonal of eliminated rows first.
     diag.set(da);
     const len = jac.length;
@@ -334,22 +410,146 @@ export function solveMcp(problem: Mcp, start: Float64Array, options: McpOptions 
     if (!useNewton) for (let i = 0; i < n; i++) dir[i] = -(grad[i] as number);
     let slope = 0;
     for (let i = 0; i < n; i++) slope += (grad[i] as number) * (dir[i] as number);
-    // Armijo backtracking on ψ.
-    let step = 1;
-    let accepted = false;
-    for (let k = 0; k < 50; k++) {
-      for (let i = 0; i < n; i++) trialZ[i] = (z[i] as number) + step * (dir[i] as number);
-      problem.evaluate(trialZ, trialF);
-      evaluations++;
-      const trial = merit(trialZ, trialF);
-      if (Number.isFinite(trial) && trial <= psi + 1e-4 * step * Math.min(slope, 0)) {
-        accepted = true;
-        break;
+    // Armijo backtracking on ψ along the projected path: iterates stay inside the box (no negative flows acting as
+    // phantom supply).
+    const search = (d: Float64Array, dslope: number, project: boolean): { step: number; merit: number } | undefined => {
+      let step = 1;
+      for (let k = 0; k < 40; k++) {
+        for (let i = 0; i < n; i++) {
+          const v = (z[i] as number) + step * (d[i] as number);
+          trialZ[i] = project ? Math.min(upper[i] as number, Math.max(lower[i] as number, v)) : v;
+        }
+        problem.evaluate(trialZ, trialF);
+        evaluations++;
+        const trial = merit(trialZ, trialF);
+        if (Number.isFinite(trial) && trial <= psi + 1e-4 * step * Math.min(dslope, 0)) return { step, merit: trial };
+        step *= 0.5;
       }
-      step *= 0.5;
+      return undefined;
+    };
+    let accepted = search(dir, slope, true);
+    // A short Newton step means the solution set is degenerate here (an undetermined price, tied routes): try a
+    // Levenberg–Marquardt step (JᵀJ + λI, λ = ‖Φ‖², Yamashita–Fukushima), which converges where solutions are not
+    // isolated, and keep whichever lowers ψ more.
+    if ((!accepted || accepted.step < 0.25) && options.levenbergMarquardt) {
+      const kept = Float64Array.from(trialZ);
+      const keptMerit = accepted?.merit;
+      const lm = levenbergMarquardtDirection(n, da, db, phiV, jac, Math.max(2 * psi, 1e-24));
+      if (lm) {
+        let lmSlope = 0;
+        for (let i = 0; i < n; i++) lmSlope += (grad[i] as number) * (lm[i] as number);
+        const other = search(lm, lmSlope, true);
+        if (other && (keptMerit === undefined || other.merit < keptMerit)) accepted = other;
+        else if (accepted) trialZ.set(kept);
+      } else if (accepted) {
+        trialZ.set(kept);
+      }
+    }
+    if (!accepted) {
+      for (let i = 0; i < n; i++) dir[i] = -(grad[i] as number);
+      let g2 = 0;
+      for (let i = 0; i < n; i++) g2 += (grad[i] as number) ** 2;
+      accepted = search(dir, -g2, true);
     }
     if (!accepted) break;
     z.set(trialZ);
+    // When Newton is struggling, see whether the active set is already right.
+    if (options.polish && (accepted.step < 0.25 || iterations % 5 === 4)) {
+      const tried = polish(problem, z, tol);
+      evaluations += tried.evaluations;
+      if (tried.residual <= tol) {
+        z.set(tried.z);
+        problem.evaluate(z, f);
+        evaluations++;
+        ({ max: residual, index: worst } = naturalResidual(z, f, lower, upper));
+        break;
+      }
+    }
+  }
+  if (options.polish && !(residual <= tol) && Number.isFinite(residual)) {
+    // Stalled near a degenerate solution (tied routes, a price pinned by a kink): fix the variables the natural
+    // residual puts at a bound, and solve the remaining equations F_free = 0 by Levenberg–Marquardt.
+    const polished = polish(problem, z, tol);
+    evaluations += polished.evaluations;
+    if (polished.residual < residual) {
+      z.set(polished.z);
+      problem.evaluate(z, f);
+      evaluations++;
+      ({ max: residual, index: worst } = naturalResidual(z, f, lower, upper));
+    }
   }
   return { z, f, converged: residual <= tol, iterations, evaluations, residual, worst };
+}
+
+/** Active-set polish: bounds fixed where the natural residual says so, LM on the free equations. */
+function polish(
+  problem: Mcp,
+  start: Float64Array,
+  tol: number,
+): { z: Float64Array; residual: number; evaluations: number } {
+  const n = problem.size;
+  const { lower, upper } = problem;
+  const z = Float64Array.from(start);
+  const f = new Float64Array(n);
+  const jac = new Triplets();
+  let evaluations = 0;
+  problem.evaluate(z, f, jac);
+  evaluations++;
+  let best = naturalResidual(z, f, lower, upper).max;
+  for (let it = 0; it < 12 && best > tol; it++) {
+    // Active set from the current point.
+    const freeIndex = new Int32Array(n).fill(-1);
+    const free: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const zi = z[i] as number;
+      const fi = f[i] as number;
+      if (zi - (lower[i] as number) <= fi) z[i] = lower[i] as number;
+      else if ((upper[i] as number) - zi <= -fi) z[i] = upper[i] as number;
+      else {
+        freeIndex[i] = free.length;
+        free.push(i);
+      }
+    }
+    jac.clear();
+    problem.evaluate(z, f, jac);
+    evaluations++;
+    const m = free.length;
+    if (m === 0) break;
+    const dense = new Float64Array(m * m);
+    for (let t = 0; t < jac.length; t++) {
+      const r = freeIndex[jac.rows[t] as number] as number;
+      const c = freeIndex[jac.cols[t] as number] as number;
+      if (r >= 0 && c >= 0) dense[r * m + c] = (dense[r * m + c] as number) + (jac.vals[t] as number);
+    }
+    const rhs = Float64Array.from(free, (i) => f[i] as number);
+    let norm2 = 0;
+    for (const v of rhs) norm2 += v * v;
+    const d = levenbergMarquardtStep(dense, rhs, m, Math.max(norm2, 1e-30));
+    if (!d?.every(Number.isFinite)) break;
+    const trial = Float64Array.from(z);
+    let improved = false;
+    for (let step = 1; step > 1e-4; step *= 0.5) {
+      for (let k = 0; k < m; k++) {
+        const i = free[k] as number;
+        trial[i] = Math.min(
+          upper[i] as number,
+          Math.max(lower[i] as number, (z[i] as number) + step * (d[k] as number)),
+        );
+      }
+      problem.evaluate(trial, f);
+      evaluations++;
+      const r = naturalResidual(trial, f, lower, upper).max;
+      if (r < best) {
+        best = r;
+        z.set(trial);
+        improved = true;
+        break;
+      }
+    }
+    if (!improved) break;
+    problem.evaluate(z, f);
+    evaluations++;
+  }
+  problem.evaluate(z, f);
+  return { z, residual: naturalResidual(z, f, lower, upper).max, evaluations: evaluations + 1 };
 }

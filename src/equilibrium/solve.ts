@@ -8,7 +8,7 @@ import { naturalResidual, solveMcp } from './mcp.ts';
 import type { EquilibriumProblem } from './problem.ts';
 
 export interface SolveOptions {
-  /** Largest scaled natural residual accepted (default 1e-9). */
+  /** Largest scaled natural residual accepted (default 1e-8: of the market's size, or of its reference price). */
   readonly tolerance?: number;
   readonly maxIterations?: number;
 }
@@ -207,7 +207,7 @@ const FLOW_EPSILON = 1e-12;
 
 export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOptions = {}): EquilibriumSolution {
   validateProblem(problem);
-  const tolerance = options.tolerance ?? 1e-9;
+  const tolerance = options.tolerance ?? 1e-8;
   const prices: EquilibriumSolution['prices'][number][] = [];
   const consumption: EquilibriumSolution['consumption'][number][] = [];
   const curveSupply: EquilibriumSolution['curveSupply'][number][] = [];
@@ -223,16 +223,43 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
   for (const chain of chainsOf(problem)) {
     const model: ChainModel = buildChain(problem, chain);
     if (model.variables.length === 0) continue;
-    const result = solveMcp(model.mcp, model.start, {
+    const mcpOptions = {
       // Newton converges quadratically near the solution: one more step buys many digits.
-      tolerance: Math.min(tolerance / 1000, 1e-12),
+      tolerance: tolerance / 100,
       maxIterations: options.maxIterations ?? 200,
-    });
+    };
+    // Plain semismooth Newton first: on well-posed markets it converges in a few dozen iterations. Degenerate
+    // markets (a price a choke leaves undetermined, routes tied to within a hair, scarcity thousands of times the
+    // reference price) get a second attempt with Levenberg–Marquardt steps, then the Tikhonov path.
+    let result = solveMcp(model.mcp, model.start, { ...mcpOptions, stallIterations: 20 });
+    let spentIterations = result.iterations;
+    let spentEvaluations = result.evaluations;
+    const record = (next: typeof result) => {
+      spentIterations += next.iterations;
+      spentEvaluations += next.evaluations;
+      if (next.residual < result.residual || !Number.isFinite(result.residual)) result = next;
+    };
+    if (!(result.residual <= tolerance)) {
+      record(solveMcp(model.mcp, model.start, { ...mcpOptions, levenbergMarquardt: true }));
+    }
+    if (!(result.residual <= tolerance)) {
+      // Solve with a strong tie-breaking slope, where flows are unique, and relax it, warm-starting each solve
+      // from the last; the limit is the unregularised equilibrium.
+      let z = result.z;
+      for (const epsilon of [1e-3, 1e-5, 1e-7, 1e-9]) {
+        const step = solveMcp(model.withTieBreak(epsilon), z, { ...mcpOptions, levenbergMarquardt: true });
+        spentIterations += step.iterations;
+        spentEvaluations += step.evaluations;
+        if (Number.isFinite(step.residual)) z = step.z;
+      }
+      record(solveMcp(model.mcp, z, { ...mcpOptions, levenbergMarquardt: true, polish: true }));
+    }
+    result = { ...result, iterations: spentIterations, evaluations: spentEvaluations };
     iterations += result.iterations;
     evaluations += result.evaluations;
     // The certificate comes from a fresh evaluation at the returned point, per family of conditions.
     const f = new Float64Array(model.variables.length);
-    model.mcp.evaluate(result.z, f);
+    model.evaluateExact(result.z, f);
     const { max, index } = naturalResidual(result.z, f, model.mcp.lower, model.mcp.upper);
     if (!(max <= tolerance)) {
       const v = model.variables[index];
@@ -243,6 +270,19 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
         v ? `worst condition: ${v.kind} ${v.region}${v.kind === 'flow' ? `→${v.ref}` : ''}` : 'no variable',
       );
     }
+    // A price that ran off to infinity satisfies market clearing only in the limit: demand no supply can reach.
+    model.variables.forEach((v, i) => {
+      const value = model.modelValue(result.z, i);
+      if (Number.isFinite(value) && !(v.kind === 'price' && value > v.scale * 1e12)) return;
+      const atStart = new Float64Array(model.variables.length);
+      model.evaluateExact(model.start, atStart);
+      throw new EquilibriumError(
+        v.commodity,
+        result.iterations,
+        Math.abs(atStart[i] as number),
+        `the ${v.kind} in ${v.region} diverges: no supply can reach this market at any price`,
+      );
+    });
     chains.push({
       commodities: chain,
       variables: model.variables.length,
@@ -257,7 +297,7 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
       const family = FAMILY[v.kind];
       residuals[family] = Math.max(residuals[family], r);
     });
-    const value = (i: number) => (result.z[i] as number) * (model.variables[i]?.scale as number);
+    const value = (i: number) => model.modelValue(result.z, i);
     const premium = new Map(model.origins.map((o) => [o.node, value(o.variable)]));
     for (const node of model.nodes) {
       const p = value(node.index);
