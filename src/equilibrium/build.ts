@@ -64,6 +64,8 @@ interface Route {
   readonly exportTax: number;
   readonly floor?: number;
   readonly rents: readonly number[];
+  /** The condition is written log(landed) − log(p_to): where the destination's price is logarithmic. */
+  readonly logForm: boolean;
 }
 
 interface Quota {
@@ -111,8 +113,24 @@ export interface ChainModel {
   readonly withTieBreak: (epsilon: number) => Mcp;
   /** F without the tie-breaking term: what the certificate is measured on. */
   readonly evaluateExact: (z: Float64Array, f: Float64Array) => void;
+  /** Solver coordinate of variable i holding the model value `value` (the inverse of modelValue). */
+  readonly toSolver: (i: number, value: number) => number;
   /** The model value (price, quantity) of solver variable i at solver point z. */
   readonly modelValue: (z: Float64Array, i: number) => number;
+}
+
+/** A variable's identity across models of the same chain (to carry a solution over as a starting point). */
+export function variableKey(v: Variable): string {
+  return `${v.kind}|${v.commodity}|${v.region}|${v.ref}`;
+}
+
+/** A starting point for `to` from a solved point of `from`: shared variables keep their values, new ones `to.start`. */
+export function warmStart(from: ChainModel, z: Float64Array, to: ChainModel): Float64Array {
+  const values = new Map(from.variables.map((v, i) => [variableKey(v), from.modelValue(z, i)]));
+  return Float64Array.from(to.variables, (v, i) => {
+    const value = values.get(variableKey(v));
+    return value === undefined || !Number.isFinite(value) ? (to.start[i] as number) : to.toSolver(i, value);
+  });
 }
 
 /** Relative tie-breaking slope on outputs and flows (see makeEvaluate). */
@@ -256,6 +274,46 @@ function pooledPrices(
   return price;
 }
 
+/**
+ * For a commodity under export bans: the price at which the banned destinations' own market clears when only the
+ * origins not banned toward them can serve it (each at full capacity when its cost is below that price). Only a
+ * starting point; absent when the ban leaves that market no dearer than the pooled one.
+ */
+function bannedGroupPrices(
+  chain: readonly string[],
+  restrictions: readonly { origin: string; commodity: string; destinations: readonly string[] | '*'; quota: number }[],
+  producers: readonly { region: string; commodity: string; capacity: number; cost: number }[],
+  demands: readonly { region: string; commodity: string; curve: DemandCurve }[],
+  pooled: ReadonlyMap<string, number>,
+): Map<string, { price: number; destinations: Set<string> }> {
+  const out = new Map<string, { price: number; destinations: Set<string> }>();
+  for (const k of chain) {
+    const bans = restrictions.filter((r) => r.commodity === k && r.quota <= 0);
+    if (bans.length === 0) continue;
+    const everyone = new Set([...producers.map((p) => p.region), ...demands.map((d) => d.region)]);
+    const destinations = new Set<string>();
+    for (const b of bans)
+      for (const r of b.destinations === '*' ? everyone : b.destinations) if (r !== b.origin) destinations.add(r);
+    const origins = new Set(bans.map((b) => b.origin));
+    const allowed = producers.filter((p) => p.commodity === k && !origins.has(p.region));
+    const curves = demands.filter((d) => d.commodity === k && destinations.has(d.region)).map((d) => d.curve);
+    const base = pooled.get(k) ?? 1;
+    const excess = (p: number) =>
+      allowed.filter((q) => q.cost <= p).reduce((s, q) => s + q.capacity, 0) - totalDemandAt(curves, p)[0];
+    if (curves.length === 0 || excess(base) >= 0) continue;
+    let lo = base;
+    let hi = base * 1e8;
+    if (excess(hi) < 0) continue;
+    for (let i = 0; i < 80; i++) {
+      const mid = Math.sqrt(lo * hi);
+      if (excess(mid) >= 0) hi = mid;
+      else lo = mid;
+    }
+    out.set(k, { price: hi, destinations });
+  }
+  return out;
+}
+
 /** Splits the problem's commodities into chains: connected components of the input-coefficient graph. */
 export function chainsOf(problem: EquilibriumProblem): string[][] {
   const parent = new Map(problem.commodities.map((c) => [c, c]));
@@ -312,10 +370,13 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
   // Where the pooled world market clears far from the reference price (a scarce market can clear at thousands of
   // times it), measure prices in units of that clearing price: every price-like unknown is then O(1).
   const pooled = pooledPrices(chain, links, producers, supplies, demands, priceScale);
+  // Export bans split a market in two: the banned destinations, served only by the other origins, and the rest.
+  // Start each side at the price its own pooled market clears at.
+  const banned = bannedGroupPrices(chain, problem.restrictions ?? [], producers, demands, pooled);
   for (const k of chain) {
-    const p = pooled.get(k);
+    const p = Math.max(pooled.get(k) ?? 0, banned.get(k)?.price ?? 0);
     const ref = priceScale.get(k) ?? 1;
-    if (p !== undefined && Number.isFinite(p) && p > ref) priceScale.set(k, Math.min(p, ref * 1e6));
+    if (Number.isFinite(p) && p > ref) priceScale.set(k, Math.min(p, ref * 1e6));
   }
 
   const variables: Variable[] = [];
@@ -513,6 +574,9 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
       const k = from.commodity;
       if (restrictions.some((r) => r.quota <= 0 && covers(r, k, from.region, to.region))) continue;
       const terms = { ...problem.routes?.default, ...pairTerms.get(`${k}|${from.region}|${to.region}`) };
+      // Where the destination's price is logarithmic the arbitrage condition is written in logs (same sign, same
+      // zero): a large Newton step in a log price then moves it linearly rather than exponentially.
+      const logForm = Boolean(variables[to.index]?.logarithmic);
       const variable = add({
         kind: 'flow',
         commodity: k,
@@ -521,7 +585,7 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
         lower: 0,
         upper: Number.POSITIVE_INFINITY,
         scale: quantityScale.get(k) as number,
-        conditionScale: 1 / (priceScale.get(k) as number),
+        conditionScale: logForm ? 1 : 1 / (priceScale.get(k) as number),
       });
       const rents = quotas.filter((q) => covers(q.restriction, k, from.region, to.region));
       const floor = members.has(to.region) && !members.has(from.region) ? floors.get(nodeKey(k, to.region)) : undefined;
@@ -537,6 +601,7 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
         exportTax: exportTax.get(nodeKey(k, from.region)) ?? 0,
         ...(floor !== undefined ? { floor } : {}),
         rents: [...rents.map((q) => q.variable), ...(origin ? [origin.variable] : [])],
+        logForm,
       });
     }
   }
@@ -638,12 +703,6 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
         dOwnPrice(s.variable, s.node, -1);
       }
     }
-    const routeTie = (r: Route, flow: number) => {
-      if (epsilon === 0) return 0;
-      const slope = (epsilon * (zs[r.from] as number)) / (zs[r.variable] as number);
-      d?.(r.variable, r.variable, slope);
-      return slope * flow;
-    };
     for (const r of routes) {
       const flow = x[r.variable] as number;
       f[r.to] = (f[r.to] as number) + flow;
@@ -654,14 +713,19 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
       for (const q of r.rents) rent += x[q] as number;
       const markup = 1 + r.adValorem;
       const dutyPaid = ((x[r.from] as number) * (1 + r.exportTax) + rent + r.freight) * markup + r.specific;
-      if (r.floor !== undefined && r.floor > dutyPaid) {
-        f[r.variable] = r.floor - (x[r.to] as number) + routeTie(r, flow);
-      } else {
-        f[r.variable] = dutyPaid - (x[r.to] as number) + routeTie(r, flow);
-        d?.(r.variable, r.from, (1 + r.exportTax) * markup);
-        for (const q of r.rents) d?.(r.variable, q, markup);
+      const floorBinds = r.floor !== undefined && r.floor > dutyPaid;
+      const tieSlope = epsilon === 0 ? 0 : (epsilon * (zs[r.from] as number)) / (zs[r.variable] as number);
+      const landed = (floorBinds ? (r.floor as number) : dutyPaid) + tieSlope * flow;
+      const pTo = x[r.to] as number;
+      // Derivatives of landed, then of the condition's form (log or linear).
+      const g = r.logForm ? 1 / Math.max(landed, Number.MIN_VALUE) : 1;
+      f[r.variable] = r.logForm ? Math.log(Math.max(landed, Number.MIN_VALUE)) - Math.log(pTo) : landed - pTo;
+      if (!floorBinds) {
+        d?.(r.variable, r.from, (1 + r.exportTax) * markup * g);
+        for (const q of r.rents) d?.(r.variable, q, markup * g);
       }
-      d?.(r.variable, r.to, -1);
+      if (tieSlope > 0) d?.(r.variable, r.variable, tieSlope * g);
+      d?.(r.variable, r.to, r.logForm ? -1 / pTo : -1);
     }
     for (const o of originByNode.values()) {
       let made = 0;
@@ -703,24 +767,63 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
   // Start: each commodity's price where its pooled world market (no trade costs) clears, producers on or off by
   // their margin at that price, no trade, no rents. A scarce market's price can be orders of magnitude above its
   // reference, and Newton converges fast only from the right order of magnitude.
-  const start = Float64Array.from(variables, (v) => {
+  // Under a ban, the origins still allowed into the banned destinations sell there: their producers earn the
+  // banned side's price (through their origin rent where they also have a home market), and ship to it.
+  const bannedOrigins = new Set(
+    (problem.restrictions ?? []).filter((r) => r.quota <= 0).map((r) => `${r.commodity}|${r.origin}`),
+  );
+  const exporterPrice = (k: string, region: string): number | undefined => {
+    const group = banned.get(k);
+    if (!group || group.destinations.has(region) || bannedOrigins.has(`${k}|${region}`)) return undefined;
+    return group.price;
+  };
+  const indexOf = new Map(variables.map((v, i) => [v, i]));
+  const start = Float64Array.from(variables, (v, i) => {
+    const group = banned.get(v.commodity);
+    const base = pooled.get(v.commodity) ?? v.scale;
     if (v.kind === 'price') {
-      const p = pooled.get(v.commodity) ?? v.scale;
+      const exporting = exporterPrice(v.commodity, v.region);
+      const ownMarket = originByNode.has(i);
+      const p = group?.destinations.has(v.region)
+        ? group.price
+        : exporting !== undefined && !ownMarket && makes.has(i)
+          ? exporting
+          : base;
       return v.logarithmic ? Math.log(Math.max(p, 1e-12 * v.scale) / v.scale) : p / v.scale;
     }
+    if (v.kind === 'origin') {
+      const exporting = exporterPrice(v.commodity, v.region);
+      return exporting !== undefined ? Math.max(0, exporting - base) / v.scale : 0;
+    }
     if (v.kind === 'output') {
-      const agent = agents.find((a) => a.variable === variables.indexOf(v));
+      const agent = agents.find((a) => a.variable === indexOf.get(v));
       const input =
         agent?.inputs.reduce(
-          (s, i) => s + i.coefficient * (pooled.get(nodes.find((n) => n.index === i.node)?.commodity ?? '') ?? 0),
+          (s, x) => s + x.coefficient * (pooled.get(nodes.find((n) => n.index === x.node)?.commodity ?? '') ?? 0),
           0,
         ) ?? 0;
-      const price = Math.max(pooled.get(v.commodity) ?? 0, agent?.strike ?? 0);
+      const price = Math.max(exporterPrice(v.commodity, v.region) ?? base, agent?.strike ?? 0);
       return (agent?.cost ?? 0) + input < price ? v.upper : 0;
     }
-    // A little trade on every route keeps Newton off the Fischer–Burmeister corner (0, 0), where a route whose
-    // landed cost equals the destination price would otherwise start with no direction of its own.
-    if (v.kind === 'flow') return 1e-3;
+    if (v.kind === 'flow') {
+      // Allowed exporters ship their capacity to the banned side, in proportion to its demand there.
+      if (group && exporterPrice(v.commodity, v.region) !== undefined && group.destinations.has(v.ref)) {
+        const capacity = agents
+          .filter((a) => variables[a.variable]?.region === v.region && variables[a.variable]?.commodity === v.commodity)
+          .reduce((s, a) => s + (variables[a.variable]?.upper ?? 0), 0);
+        const demandHere = (r: string) =>
+          totalDemandAt(
+            demands.filter((d) => d.commodity === v.commodity && d.region === r).map((d) => d.curve),
+            group.price,
+          )[0];
+        let total = 0;
+        for (const r of group.destinations) total += demandHere(r);
+        return total > 0 ? (capacity * demandHere(v.ref)) / total : 1e-3;
+      }
+      // A little trade on every other route keeps Newton off the Fischer–Burmeister corner (0, 0), where a route
+      // whose landed cost equals the destination price would otherwise start with no direction of its own.
+      return 1e-3;
+    }
     return 0;
   });
 
@@ -738,6 +841,10 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
     quantityScale,
     priceScale,
     modelValue,
+    toSolver: (i: number, value: number) =>
+      logarithmic[i]
+        ? Math.log(Math.max(value, 1e-300) / (zs[i] as number))
+        : Math.min(upper[i] as number, Math.max(lower[i] as number, value / (zs[i] as number))),
     evaluateExact: makeEvaluate(0),
     withTieBreak: (epsilon: number) => ({
       size: n,

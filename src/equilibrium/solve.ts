@@ -3,7 +3,7 @@
  * of conditions of MODEL.md §3, relative to the market's size. A solve that cannot meet the tolerance throws an
  * EquilibriumError naming the commodity, the iteration count and the residual; it never returns NaN.
  */
-import { buildChain, type ChainModel, chainsOf, totalDemandAt, type VariableKind } from './build.ts';
+import { buildChain, type ChainModel, chainsOf, totalDemandAt, type VariableKind, warmStart } from './build.ts';
 import { naturalResidual, solveMcp } from './mcp.ts';
 import type { EquilibriumProblem } from './problem.ts';
 
@@ -239,6 +239,55 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
       spentEvaluations += next.evaluations;
       if (next.residual < result.residual || !Number.isFinite(result.residual)) result = next;
     };
+    const restricted = (problem.restrictions ?? []).filter((r) => chain.includes(r.commodity));
+    if (!(result.residual <= tolerance) && restricted.length > 0) {
+      // Export controls move prices far from where trade without them would put them, and Newton started from
+      // the unrestricted world can lose its way. Follow the policy in: solve without the controls, then tighten
+      // each ban through quotas at shrinking shares of the unrestricted trade, warm-starting every solve.
+      const free = buildChain(
+        { ...problem, restrictions: (problem.restrictions ?? []).filter((r) => !chain.includes(r.commodity)) },
+        chain,
+      );
+      let previous = free;
+      let z = solveMcp(free.mcp, free.start, mcpOptions).z;
+      const baseFlows = new Map<string, number>();
+      for (const route of free.routes) {
+        const v = free.variables[route.variable];
+        if (v) baseFlows.set(`${v.commodity}|${v.region}|${v.ref}`, free.modelValue(z, route.variable));
+      }
+      const shipped = (r: (typeof restricted)[number]) => {
+        let total = 0;
+        for (const [key, q] of baseFlows) {
+          const [k, from, to] = key.split('|') as [string, string, string];
+          if (k === r.commodity && from === r.origin && (r.destinations === '*' || r.destinations.includes(to)))
+            total += q;
+        }
+        return total;
+      };
+      for (const share of [0.5, 0.2, 0.05, 0.01, 0]) {
+        const step =
+          share === 0
+            ? model
+            : buildChain(
+                {
+                  ...problem,
+                  restrictions: (problem.restrictions ?? []).map((r) =>
+                    chain.includes(r.commodity) && r.quota < shipped(r) * share
+                      ? r
+                      : { ...r, quota: Math.max(r.quota, shipped(r) * share) },
+                  ),
+                },
+                chain,
+              );
+        const attempt = solveMcp(step.mcp, warmStart(previous, z, step), mcpOptions);
+        spentIterations += attempt.iterations;
+        spentEvaluations += attempt.evaluations;
+        if (!Number.isFinite(attempt.residual)) break;
+        previous = step;
+        z = attempt.z;
+        if (share === 0) record(attempt);
+      }
+    }
     if (!(result.residual <= tolerance)) {
       record(solveMcp(model.mcp, model.start, { ...mcpOptions, levenbergMarquardt: true }));
     }

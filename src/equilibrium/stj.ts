@@ -1,0 +1,519 @@
+/**
+ * The independent formulation of MODEL.md §3 check (b): the Samuelson–Takayama–Judge spatial equilibrium as a
+ * surplus-maximising program, solved by HiGHS (WebAssembly). It shares no code with the MCP engine beyond the
+ * problem types and the input validation.
+ *
+ *   maximise   Σ consumer benefit − Σ cost_j·q_j − Σ curve cost − Σ route_cost·x
+ *   subject to at every node n = (r, k):
+ *              demand + Σ a·q_downstream + exports − production − imports <= 0      (dual: the price p[r,k])
+ *              exports − own production <= 0       (no re-export; dual: the origin rent, the engine's export premium)
+ *              0 <= q_j <= K_j,  x >= 0,  D >= 0,  S >= 0
+ *
+ * Consumer benefit: linear demand D = a − b·p has inverse demand (a − D)/b, whose integral a/b·D − D²/(2b) makes the
+ * program a convex QP. A linear supply curve S = α + β·p costs ∫ (S − α)/β dS = S²/(2β) − α/β·S. Several supply
+ * curves at one node are added into one (intercepts and slopes summed), as the engine does; several demand curves
+ * at one node are separate consumers, each with its own max(0, ·), as in the engine.
+ *
+ * Isoelastic demand D = q0·(p/p0)^ε is cut into price-quantity steps: between breakpoint prices π_{t−1} > π_t the
+ * consumer buys the D(π_t) − D(π_{t−1}) units at the geometric mean √(π_{t−1}·π_t); the first D(π_0) units are
+ * valued at π_0 and nothing is bought beyond D(π_m). That is an LP (or part of the QP). The first grid has `steps`
+ * steps, geometric in price between P(0.01·q0) = p0·0.01^(1/ε) and 0.01·p0. The grid is then adapted: where the
+ * solution lies beyond the grid the range is widened 1000-fold on that side; otherwise the step holding the
+ * solution and its two neighbours are replaced by `steps` finer steps, and the program is solved again, until the
+ * relative price step at every solution is below `resolution` or `refinements` passes are spent. At the end each
+ * stepped consumer is exactly a consumer whose inverse demand differs from the true one by a factor within
+ * exp(±h), h the log price step around its solution (reported as `discretisation`): the approximation error.
+ *
+ * Scope (anything else throws an Error naming the feature): producers with capacity and constant cost (secondary
+ * producers allowed, CfDs not), linear supply curves, linear and isoelastic demand, stage links, routes with freight
+ * and specific tariffs (route cost = freight + specific), export bans (the banned routes are omitted). Not supported:
+ * ad valorem tariffs, export taxes, export quotas other than bans, floors, stockpiles.
+ *
+ * Prices: the balance dual at a node where the commodity is used (demand or a downstream producer). Where it is only
+ * made, the balance and the origin rule coincide (nothing is imported to a node that uses nothing), so their duals
+ * are not separately determined; the price reported there is their sum, what the node's producers earn, which is
+ * what the engine (without an origin rule at such a node) calls the price.
+ */
+import highsLoader from 'highs';
+import type { DemandCurve, EquilibriumProblem } from './problem.ts';
+import { validateProblem } from './solve.ts';
+
+export interface SurplusOptions {
+  /** Steps per isoelastic curve in the first grid and in each refinement (default 50). */
+  readonly steps?: number;
+  /** Largest number of refinement passes of the isoelastic grids (default 8). */
+  readonly refinements?: number;
+  /** Stop refining once every stepped consumer's log price step is below this (default 1e-6). */
+  readonly resolution?: number;
+}
+
+export interface SurplusSolution {
+  readonly prices: readonly {
+    readonly region: string;
+    readonly commodity: string;
+    /** The market price: the dual of the node's balance (see the module comment for nodes that only make). */
+    readonly price: number;
+    /** The dual of the node's origin rule (exports within own production): what exporters earn above `price`. */
+    readonly exportPremium: number;
+  }[];
+  readonly outputs: readonly {
+    readonly producer: string;
+    readonly region: string;
+    readonly commodity: string;
+    readonly output: number;
+  }[];
+  readonly consumption: readonly { readonly region: string; readonly commodity: string; readonly quantity: number }[];
+  readonly curveSupply: readonly { readonly region: string; readonly commodity: string; readonly quantity: number }[];
+  readonly flows: readonly {
+    readonly commodity: string;
+    readonly from: string;
+    readonly to: string;
+    readonly quantity: number;
+    /** Freight plus specific tariff per unit. */
+    readonly unitCost: number;
+  }[];
+  /** Σ flow × route cost. */
+  readonly totalTradeCost: number;
+  /** The maximised total surplus (consumer benefit − production, curve and route costs). */
+  readonly objective: number;
+  /** 'qp' when any linear demand or supply curve is present, else 'lp'. */
+  readonly kind: 'lp' | 'qp';
+  /** Largest log price step of the stepped isoelastic demand around its solution (0 without isoelastic demand). */
+  readonly discretisation: number;
+  /** Number of HiGHS solves (1 unless isoelastic grids were refined). */
+  readonly passes: number;
+  /** Wall time in milliseconds: building the programs and solving them, all passes. */
+  readonly solveTime: number;
+}
+
+type Highs = Awaited<ReturnType<typeof highsLoader>>;
+let highsInstance: Promise<Highs> | undefined;
+const loadHighs = (): Promise<Highs> => {
+  highsInstance ??= highsLoader();
+  return highsInstance;
+};
+
+interface Node {
+  readonly index: number;
+  readonly region: string;
+  readonly commodity: string;
+  makes: boolean;
+  uses: boolean;
+}
+
+/** A column of the scaled program: objective c·v + ½·h·v², bounds [0, upper]. */
+interface Column {
+  readonly cost: number;
+  readonly hessian: number;
+  readonly upper: number;
+}
+
+/** An isoelastic consumer's grid of breakpoint prices, descending. */
+interface Grid {
+  readonly demand: number;
+  readonly node: number;
+  readonly curve: Extract<DemandCurve, { kind: 'isoelastic' }>;
+  breakpoints: number[];
+}
+
+const unsupported = (feature: string): never => {
+  throw new Error(`solveSurplus: ${feature} is not supported by the surplus formulation`);
+};
+
+function checkScope(problem: EquilibriumProblem): void {
+  for (const p of problem.producers) if (p.cfd) unsupported(`a CfD (producer '${p.id}')`);
+  const terms = [problem.routes?.default, ...(problem.routes?.byPair ?? [])];
+  for (const t of terms) if (t?.adValorem) unsupported('an ad valorem tariff');
+  for (const e of problem.exportTaxes ?? []) if (e.rate > 0) unsupported(`an export tax (${e.origin}, ${e.commodity})`);
+  for (const r of problem.restrictions ?? [])
+    if (r.quota > 0) unsupported(`an export quota other than a ban ('${r.id}')`);
+  if ((problem.floors ?? []).length > 0) unsupported('a floor price');
+  if ((problem.stocks ?? []).length > 0) unsupported('a stockpile operation');
+}
+
+const fmt = (v: number): string => {
+  if (!Number.isFinite(v)) throw new Error(`solveSurplus: non-finite coefficient ${v}`);
+  return String(Math.abs(v));
+};
+
+export async function solveSurplus(
+  problem: EquilibriumProblem,
+  options: SurplusOptions = {},
+): Promise<SurplusSolution> {
+  validateProblem(problem);
+  checkScope(problem);
+  const steps = Math.max(2, Math.floor(options.steps ?? 50));
+  const maxRefinements = options.refinements ?? 8;
+  const resolution = options.resolution ?? 1e-6;
+  const highs = await loadHighs();
+  const started = performance.now();
+
+  const producers = problem.producers.filter((p) => p.capacity > 0);
+  const supplies = problem.supplies ?? [];
+
+  // Nodes: every region where a commodity is made, demanded, or used as an input by a downstream producer.
+  const nodes: Node[] = [];
+  const nodeAt = new Map<string, Node>();
+  const key = (k: string, r: string) => `${k}|${r}`;
+  const ensure = (k: string, r: string): Node => {
+    let n = nodeAt.get(key(k, r));
+    if (!n) {
+      n = { index: nodes.length, region: r, commodity: k, makes: false, uses: false };
+      nodes.push(n);
+      nodeAt.set(key(k, r), n);
+    }
+    return n;
+  };
+  const inputsOf = (p: (typeof producers)[number]) =>
+    p.secondary ? [] : problem.links.filter((l) => l.output === p.commodity);
+  for (const k of problem.commodities) {
+    for (const r of problem.regions) {
+      const made =
+        producers.some((p) => p.commodity === k && p.region === r) ||
+        supplies.some((s) => s.commodity === k && s.region === r);
+      const demanded = problem.demands.some((d) => d.commodity === k && d.region === r);
+      const input = producers.some((p) => p.region === r && inputsOf(p).some((l) => l.input === k));
+      if (made || demanded || input) {
+        const n = ensure(k, r);
+        n.makes = made;
+        n.uses = demanded || input;
+      }
+    }
+  }
+  const node = (k: string, r: string) => nodeAt.get(key(k, r)) as Node;
+
+  // Scales: quantities by each commodity's market size, prices by a reference price, money by the largest product.
+  const quantityScale = new Map<string, number>();
+  const priceScale = new Map<string, number>();
+  for (const k of problem.commodities) {
+    const capacity =
+      producers.filter((p) => p.commodity === k).reduce((s, p) => s + p.capacity, 0) +
+      supplies.filter((s) => s.commodity === k).reduce((s, c) => s + Math.max(0, c.intercept), 0);
+    const demand = problem.demands
+      .filter((d) => d.commodity === k)
+      .reduce((s, d) => s + (d.curve.kind === 'isoelastic' ? d.curve.q0 : d.curve.intercept), 0);
+    quantityScale.set(k, Math.max(capacity, demand, 1e-9));
+    const refs = problem.demands
+      .filter((d) => d.commodity === k)
+      .map((d) => (d.curve.kind === 'isoelastic' ? d.curve.p0 : d.curve.intercept / d.curve.slope));
+    const costs = producers.filter((p) => p.commodity === k).map((p) => Math.abs(p.cost));
+    const ref = Math.max(0, ...costs, ...refs);
+    priceScale.set(k, ref > 0 ? ref : 1);
+  }
+  const Q = (k: string) => quantityScale.get(k) as number;
+  const money = Math.max(...problem.commodities.map((k) => Q(k) * (priceScale.get(k) as number)), 1e-12);
+
+  // Supply curves at a node add up, as in the engine.
+  const curveAt = new Map<number, { intercept: number; slope: number }>();
+  for (const s of supplies) {
+    const n = node(s.commodity, s.region).index;
+    const prior = curveAt.get(n);
+    curveAt.set(n, { intercept: (prior?.intercept ?? 0) + s.intercept, slope: (prior?.slope ?? 0) + s.slope });
+  }
+
+  // Routes: every ordered pair of nodes of a commodity in different regions, unless a ban closes it.
+  const pairTerms = new Map(
+    (problem.routes?.byPair ?? []).map((t) => [`${t.commodity}|${t.from}|${t.to}`, t] as const),
+  );
+  const banned = (k: string, from: string, to: string) =>
+    (problem.restrictions ?? []).some(
+      (r) =>
+        r.quota <= 0 &&
+        r.commodity === k &&
+        r.origin === from &&
+        (r.destinations === '*' || r.destinations.includes(to)),
+    );
+  const routes: { commodity: string; from: Node; to: Node; unitCost: number }[] = [];
+  for (const from of nodes) {
+    for (const to of nodes) {
+      if (from.commodity !== to.commodity || from.region === to.region) continue;
+      if (banned(from.commodity, from.region, to.region)) continue;
+      const terms = { ...problem.routes?.default, ...pairTerms.get(`${from.commodity}|${from.region}|${to.region}`) };
+      routes.push({ commodity: from.commodity, from, to, unitCost: (terms.freight ?? 0) + (terms.specific ?? 0) });
+    }
+  }
+
+  // Isoelastic grids.
+  const grids: Grid[] = [];
+  problem.demands.forEach((d, i) => {
+    if (d.curve.kind !== 'isoelastic' || d.curve.q0 <= 0) return;
+    const c = d.curve;
+    const high = c.p0 * 0.01 ** (1 / c.elasticity);
+    const low = c.p0 * 0.01;
+    grids.push({
+      demand: i,
+      node: node(d.commodity, d.region).index,
+      curve: c,
+      breakpoints: geometric(high, low, steps),
+    });
+  });
+  const isoDemand = (c: Grid['curve'], p: number) => c.q0 * (p / c.p0) ** c.elasticity;
+
+  let passes = 0;
+  for (;;) {
+    passes++;
+    // ---- Build the scaled program. Rows: balance of node n is row n, origin rule of node n is row nodes.length + n.
+    const columns: Column[] = [];
+    const entries: Map<number, number>[] = Array.from({ length: 2 * nodes.length }, () => new Map());
+    const put = (row: number, col: number, v: number) => {
+      const m = entries[row] as Map<number, number>;
+      m.set(col, (m.get(col) ?? 0) + v);
+    };
+    const addColumn = (c: Column) => columns.push(c) - 1;
+    const balance = (n: Node) => n.index;
+    const origin = (n: Node) => nodes.length + n.index;
+
+    const producerCols = producers.map((p) => {
+      const n = node(p.commodity, p.region);
+      const q = Q(p.commodity);
+      const col = addColumn({ cost: (p.cost * q) / money, hessian: 0, upper: p.capacity / q });
+      put(balance(n), col, -1);
+      put(origin(n), col, -1);
+      for (const l of inputsOf(p)) put(balance(node(l.input, p.region)), col, (l.coefficient * q) / Q(l.input));
+      return col;
+    });
+    const curveCols = new Map<number, number>();
+    for (const [index, c] of curveAt) {
+      const n = nodes[index] as Node;
+      const q = Q(n.commodity);
+      const col = addColumn({
+        cost: (-(c.intercept / c.slope) * q) / money,
+        hessian: (q * q) / (c.slope * money),
+        upper: Number.POSITIVE_INFINITY,
+      });
+      put(balance(n), col, -1);
+      put(origin(n), col, -1);
+      curveCols.set(index, col);
+    }
+    const demandCols = new Map<number, number[]>();
+    problem.demands.forEach((d, i) => {
+      const n = node(d.commodity, d.region);
+      const q = Q(d.commodity);
+      if (d.curve.kind !== 'linear' || d.curve.intercept <= 0) return;
+      const { intercept: a, slope: b } = d.curve;
+      const col = addColumn({
+        cost: (-(a / b) * q) / money,
+        hessian: (q * q) / (b * money),
+        upper: Number.POSITIVE_INFINITY,
+      });
+      put(balance(n), col, 1);
+      demandCols.set(i, [col]);
+    });
+    for (const g of grids) {
+      const n = nodes[g.node] as Node;
+      const q = Q(n.commodity);
+      const cols: number[] = [];
+      const pi = g.breakpoints;
+      let prior = 0;
+      pi.forEach((p, t) => {
+        const quantity = isoDemand(g.curve, p);
+        const width = quantity - prior;
+        const value = t === 0 ? p : Math.sqrt((pi[t - 1] as number) * p);
+        prior = quantity;
+        if (!(width > 0)) return;
+        const col = addColumn({ cost: (-value * q) / money, hessian: 0, upper: width / q });
+        put(balance(n), col, 1);
+        cols.push(col);
+      });
+      demandCols.set(g.demand, cols);
+    }
+    const flowCols = routes.map((r) => {
+      const col = addColumn({
+        cost: (r.unitCost * Q(r.commodity)) / money,
+        hessian: 0,
+        upper: Number.POSITIVE_INFINITY,
+      });
+      put(balance(r.from), col, 1);
+      put(origin(r.from), col, 1);
+      put(balance(r.to), col, -1);
+      return col;
+    });
+
+    // ---- Write it in CPLEX LP format and solve.
+    const name = (i: number) => `v${i}`;
+    const terms = (pairs: Iterable<[number, number]>) => {
+      const out: string[] = [];
+      for (const [col, v] of pairs) if (v !== 0) out.push(`${v < 0 ? '-' : '+'} ${fmt(v)} ${name(col)}`);
+      return out;
+    };
+    const wrap = (parts: string[]) => {
+      const lines: string[] = [];
+      for (let i = 0; i < parts.length; i += 8) lines.push(`  ${parts.slice(i, i + 8).join(' ')}`);
+      return lines.join('\n');
+    };
+    const rows: string[] = [];
+    const rowIndex: number[] = [];
+    entries.forEach((m, row) => {
+      const t = terms(m);
+      if (t.length === 0) return;
+      rowIndex[row] = rows.length;
+      rows.push(` r${row}:\n${wrap(t)}\n  <= 0`);
+    });
+    const bounds = columns.map((c, i) =>
+      Number.isFinite(c.upper) ? ` 0 <= ${name(i)} <= ${fmt(c.upper)}` : ` ${name(i)} >= 0`,
+    );
+    const constraints = `Subject To\n${rows.join('\n')}\nBounds\n${bounds.join('\n')}\nEnd\n`;
+    const quadratic = columns.flatMap((c, i) => (c.hessian > 0 ? [`+ ${fmt(c.hessian)} ${name(i)} ^ 2`] : []));
+    const program = (costs: readonly number[]) => {
+      const linear = terms(costs.map((c, i) => [i, c] as [number, number]));
+      const objective = linear.length > 0 ? linear : [`+ 0 ${name(0)}`];
+      if (quadratic.length > 0) objective.push('+ [', ...quadratic.map((q, i) => (i === 0 ? q.slice(2) : q)), '] / 2');
+      return `Minimize\n obj:\n${wrap(objective)}\n${constraints}`;
+    };
+    const solve = (costs: readonly number[], regularisation: number, primalTolerance: number) => {
+      try {
+        return highs.solve(program(costs), {
+          output_flag: false,
+          primal_feasibility_tolerance: primalTolerance,
+          dual_feasibility_tolerance: 1e-10,
+          qp_regularization_value: regularisation,
+        } as Parameters<Highs['solve']>[1]);
+      } catch (e) {
+        return { Status: `error: ${(e as Error).message}` } as const;
+      }
+    };
+    const costs = columns.map((c) => c.cost);
+    // A primal tolerance of 1e-10 can make the QP solver fail on the tiny bounds of fine demand steps: then 1e-8.
+    let result = solve(costs, 0, 1e-10);
+    if (result.Status !== 'Optimal') result = solve(costs, 0, 1e-8);
+    if (result.Status !== 'Optimal' && quadratic.length > 0) {
+      // The active-set QP solver may refuse a Hessian that is singular on the free directions (the LP parts) and
+      // need its regularisation ε·I, which alone would move the solution by about ε of the market. Proximal point
+      // iterations remove that bias: solving with costs c − ε·v_k converges to the unregularised optimum, at whose
+      // fixed point the KKT conditions (and so the duals) are exactly those of the original program.
+      attempts: for (const primalTolerance of [1e-10, 1e-8]) {
+        for (const epsilon of [1e-9, 1e-7]) {
+          let previous: number[] | undefined;
+          for (let iteration = 0; iteration < 30; iteration++) {
+            const shifted = previous ? costs.map((c, i) => c - epsilon * (previous?.[i] ?? 0)) : costs;
+            result = solve(shifted, epsilon, primalTolerance);
+            if (result.Status !== 'Optimal' || !('Columns' in result)) break;
+            const solution = result.Columns;
+            const next = columns.map((_, i) => solution[name(i)]?.Primal ?? 0);
+            const change = previous ? Math.max(...next.map((v, i) => Math.abs(v - (previous?.[i] ?? 0)))) : 1;
+            previous = next;
+            if (change < 1e-12) break;
+          }
+          if (result.Status === 'Optimal') break attempts;
+        }
+      }
+    }
+    if (result.Status !== 'Optimal' || !('Columns' in result)) {
+      throw new Error(`solveSurplus: HiGHS ended with status '${result.Status}' (pass ${passes})`);
+    }
+    const solved = result;
+    const value = (col: number) => {
+      const c = solved.Columns[name(col)];
+      return c ? c.Primal : 0;
+    };
+    const dual = (row: number) => {
+      const i = rowIndex[row];
+      if (i === undefined) return 0;
+      const r = solved.Rows[i] as { Dual?: number } | undefined;
+      return -(r?.Dual ?? 0);
+    };
+
+    // Node prices in model units.
+    const balancePrice = (n: Node) => (dual(balance(n)) * money) / Q(n.commodity);
+    const originRent = (n: Node) => (dual(origin(n)) * money) / Q(n.commodity);
+
+    // ---- Adapt the isoelastic grids; stop when fine enough.
+    let discretisation = 0;
+    let changed = false;
+    if (passes <= maxRefinements) {
+      for (const g of grids) {
+        const n = nodes[g.node] as Node;
+        const p = balancePrice(n);
+        const pi = g.breakpoints;
+        const first = pi[0] as number;
+        const last = pi[pi.length - 1] as number;
+        const bought = (demandCols.get(g.demand) ?? []).reduce((s, c) => s + value(c), 0) * Q(n.commodity);
+        if (p > first) {
+          g.breakpoints = [...geometric(first * 1000, first, steps).slice(0, -1), ...pi];
+          changed = true;
+        } else if (bought >= isoDemand(g.curve, last) * (1 - 1e-9)) {
+          g.breakpoints = [...pi.slice(0, -1), ...geometric(last, last / 1000, steps)];
+          changed = true;
+        } else {
+          const t = stepOf(pi, p);
+          const h = Math.log((pi[t - 1] as number) / (pi[t] as number));
+          if (h > resolution) {
+            const hi = pi[Math.max(0, t - 2)] as number;
+            const lo = pi[Math.min(pi.length - 1, t + 1)] as number;
+            g.breakpoints = [...pi.filter((x) => x > hi), ...geometric(hi, lo, steps), ...pi.filter((x) => x < lo)];
+            changed = true;
+          }
+        }
+      }
+    }
+    if (changed) continue;
+    for (const g of grids) {
+      const pi = g.breakpoints;
+      const t = stepOf(pi, balancePrice(nodes[g.node] as Node));
+      const h = Math.log((pi[Math.max(0, t - 2)] as number) / (pi[Math.min(pi.length - 1, t + 1)] as number)) / 2;
+      discretisation = Math.max(discretisation, h);
+    }
+
+    // ---- Report in model units.
+    const prices = nodes.map((n) => {
+      const p = balancePrice(n);
+      const mu = n.makes ? originRent(n) : 0;
+      return n.uses
+        ? { region: n.region, commodity: n.commodity, price: p, exportPremium: mu }
+        : { region: n.region, commodity: n.commodity, price: p + mu, exportPremium: 0 };
+    });
+    const outputs = producers.map((p, j) => ({
+      producer: p.id,
+      region: p.region,
+      commodity: p.commodity,
+      output: value(producerCols[j] as number) * Q(p.commodity),
+    }));
+    const consumptionAt = new Map<number, number>();
+    problem.demands.forEach((d, i) => {
+      const n = node(d.commodity, d.region).index;
+      const q = (demandCols.get(i) ?? []).reduce((s, c) => s + value(c), 0) * Q(d.commodity);
+      consumptionAt.set(n, (consumptionAt.get(n) ?? 0) + q);
+    });
+    const consumption = [...consumptionAt].map(([n, quantity]) => {
+      const nd = nodes[n] as Node;
+      return { region: nd.region, commodity: nd.commodity, quantity };
+    });
+    const curveSupply = [...curveCols].map(([n, col]) => {
+      const nd = nodes[n] as Node;
+      return { region: nd.region, commodity: nd.commodity, quantity: value(col) * Q(nd.commodity) };
+    });
+    const flows = routes.flatMap((r, i) => {
+      const quantity = value(flowCols[i] as number) * Q(r.commodity);
+      return quantity > 1e-12 * Q(r.commodity)
+        ? [{ commodity: r.commodity, from: r.from.region, to: r.to.region, quantity, unitCost: r.unitCost }]
+        : [];
+    });
+    const totalTradeCost = flows.reduce((s, f) => s + f.quantity * f.unitCost, 0);
+    const anyQuadratic = columns.some((c) => c.hessian > 0);
+    return {
+      prices,
+      outputs,
+      consumption,
+      curveSupply,
+      flows,
+      totalTradeCost,
+      objective: -columns.reduce((s, c, i) => s + c.cost * value(i) + 0.5 * c.hessian * value(i) ** 2, 0) * money,
+      kind: anyQuadratic ? 'qp' : 'lp',
+      discretisation,
+      passes,
+      solveTime: performance.now() - started,
+    };
+  }
+}
+
+/** n steps geometric in price from hi down to lo: n + 1 breakpoints, descending. */
+function geometric(hi: number, lo: number, n: number): number[] {
+  const r = Math.log(lo / hi) / n;
+  return Array.from({ length: n + 1 }, (_, i) => (i === 0 ? hi : i === n ? lo : hi * Math.exp(r * i)));
+}
+
+/** Index t >= 1 of the step [π_t, π_{t−1}] holding price p (clamped to the grid). */
+function stepOf(pi: readonly number[], p: number): number {
+  for (let t = 1; t < pi.length; t++) if (p >= (pi[t] as number)) return t;
+  return pi.length - 1;
+}

@@ -1,0 +1,112 @@
+/** `lodestone solve` on the embedded data: a certified equilibrium, with and without the zone's instruments. */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { overlayDir, runCli } from '../helpers.ts';
+
+interface SolveJson {
+  year: number;
+  members: string[];
+  statistics: {
+    commodities: {
+      commodity: string;
+      priceInside: number;
+      priceOutside: number;
+      selfSufficiency: number;
+      levyRevenue: number;
+    }[];
+    levyRevenue: number;
+  };
+  prices: { region: string; commodity: string; price: number }[];
+  flows: { commodity: string; from: string; to: string; quantity: number; landed: number; levy: number }[];
+  certificate: { maxResidual: number; iterations: number; residuals: Record<string, number> };
+}
+
+function solveJson(args: string[]): SolveJson {
+  const r = runCli(['solve', '--json', ...args]);
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as SolveJson;
+}
+
+describe('lodestone solve', () => {
+  it('certifies the base-year world without a zone', () => {
+    const s = solveJson([]);
+    expect(s.year).toBe(2024);
+    expect(s.members).toEqual([]);
+    expect(typeof s.certificate.maxResidual).toBe('number');
+    expect(s.certificate.maxResidual).toBeLessThan(1e-8);
+    expect(s.certificate.iterations).toBeGreaterThan(0);
+    for (const p of s.prices) expect(Number.isFinite(p.price)).toBe(true);
+    expect(s.flows.every((f) => f.levy === 0)).toBe(true);
+    // Every chain of the dataset has prices.
+    const commodities = new Set(s.prices.map((p) => p.commodity));
+    for (const k of ['ndfeb/magnet', 'lithium/chemicals', 'copper/refined', 'gallium/refined'])
+      expect(commodities.has(k)).toBe(true);
+  });
+
+  it('with a zone, a floor and a ban: the floor holds at the border and the ban binds', () => {
+    const s = solveJson([
+      '--members',
+      'default',
+      '--floor',
+      'ndpr/oxide=110000',
+      '--ban',
+      'CHN:gallium/refined:members',
+    ]);
+    expect(s.members.sort()).toEqual(['EU27', 'JPN', 'MEX', 'USA']);
+    expect(s.certificate.maxResidual).toBeLessThan(1e-8);
+    const members = new Set(s.members);
+    for (const f of s.flows) {
+      if (f.commodity === 'ndpr/oxide' && members.has(f.to) && !members.has(f.from)) {
+        expect(f.landed).toBeGreaterThanOrEqual(110000 * (1 - 1e-9));
+      }
+      if (f.commodity === 'gallium/refined' && f.from === 'CHN') expect(members.has(f.to)).toBe(false);
+    }
+    const ga = s.statistics.commodities.find((c) => c.commodity === 'gallium/refined');
+    expect(ga?.priceInside).toBeGreaterThan(ga?.priceOutside ?? Number.POSITIVE_INFINITY);
+  });
+
+  it('prints a readable report with the certificate', () => {
+    const r = runCli(['solve']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/Equilibrium 2024: no zone/);
+    expect(r.stdout).toMatch(/commodity\s+price in bloc\s+price outside/);
+    expect(r.stdout).toMatch(/Certificate: max residual \d\.\d+e-\d+/);
+  });
+
+  it('reads a YAML policy file', () => {
+    const dir = overlayDir({});
+    const file = path.join(dir, 'policy.yaml');
+    writeFileSync(file, 'members: [USA, EU27, JPN, MEX]\nfloors:\n  ndpr/oxide: 110000\n');
+    const s = solveJson(['--policy', file]);
+    expect(s.members).toContain('JPN');
+  });
+
+  it('names file, line and column of a bad policy', () => {
+    const dir = overlayDir({});
+    const file = path.join(dir, 'policy.yaml');
+    writeFileSync(file, 'members: [USA, EU27]\nfloors:\n  ndpr/oxide: -5\n');
+    const r = runCli(['solve', '--policy', file]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/policy\.yaml:3:\d+: floors\.ndpr\/oxide: .*(>=|greater|negative|0)/i);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('rejects a YAML syntax error with its position', () => {
+    const dir = overlayDir({});
+    const file = path.join(dir, 'policy.yaml');
+    writeFileSync(file, 'members: [USA, EU27\nfloors: {\n');
+    const r = runCli(['solve', '--policy', file]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/policy\.yaml:\d+:\d+: /);
+  });
+
+  it('rejects an unknown member and an unknown commodity', () => {
+    const a = runCli(['solve', '--members', 'USA,ATL']);
+    expect(a.status).toBe(1);
+    expect(a.stderr).toMatch(/policy\.members\[1\]: unknown region 'ATL'/);
+    const b = runCli(['solve', '--members', 'default', '--floor', 'unobtainium/metal=5']);
+    expect(b.status).toBe(1);
+    expect(b.stderr).toMatch(/unknown commodity 'unobtainium\/metal'/);
+  });
+});
