@@ -16,7 +16,7 @@
  * duty_paid = (p[r]·(1 + ex[r]) + Σ lam + mu[r] + freight)·(1 + av) + specific.
  */
 import type { Mcp, Triplets } from './mcp.ts';
-import type { DemandCurve, EquilibriumProblem } from './problem.ts';
+import type { DemandCurve, EquilibriumProblem, RouteTerms } from './problem.ts';
 
 export type VariableKind = 'price' | 'output' | 'flow' | 'rent' | 'origin' | 'buy' | 'release';
 
@@ -117,6 +117,18 @@ export interface ChainModel {
   readonly toSolver: (i: number, value: number) => number;
   /** The model value (price, quantity) of solver variable i at solver point z. */
   readonly modelValue: (z: Float64Array, i: number) => number;
+}
+
+/** Route terms indexed by commodity, origin and destination, once per problem (a world has tens of thousands). */
+const pairTermsCache = new WeakMap<object, Map<string, RouteTerms>>();
+function pairTermsOf(problem: EquilibriumProblem): Map<string, RouteTerms> {
+  const key = problem.routes ?? problem;
+  let terms = pairTermsCache.get(key);
+  if (!terms) {
+    terms = new Map((problem.routes?.byPair ?? []).map((t) => [`${t.commodity}|${t.from}|${t.to}`, t] as const));
+    pairTermsCache.set(key, terms);
+  }
+  return terms;
 }
 
 /** A variable's identity across models of the same chain (to carry a solution over as a starting point). */
@@ -512,9 +524,7 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
   ) => r.commodity === k && r.origin === from && (r.destinations === '*' || r.destinations.includes(to));
   const floors = new Map((problem.floors ?? []).map((f) => [nodeKey(f.commodity, f.region), f.price]));
   const exportTax = new Map((problem.exportTaxes ?? []).map((e) => [nodeKey(e.commodity, e.origin), e.rate]));
-  const pairTerms = new Map(
-    (problem.routes?.byPair ?? []).map((t) => [`${t.commodity}|${t.from}|${t.to}`, t] as const),
-  );
+  const pairTerms = pairTermsOf(problem);
   const quotas: { restriction: (typeof restrictions)[number]; variable: number; routes: number[] }[] = [];
   for (const r of restrictions) {
     if (r.quota <= 0) continue;

@@ -61,6 +61,11 @@ export interface Mcp {
 export interface McpOptions {
   /** Stop when the natural residual is at most this. */
   readonly tolerance?: number;
+  /**
+   * Also stop when the residual is at most this and Newton has left its quadratic phase (the last step cut the
+   * residual by less than 10×): more digits would cost many iterations for nothing. Default: `tolerance`.
+   */
+  readonly acceptable?: number;
   readonly maxIterations?: number;
   /** Stop early when the best residual has not improved for this many iterations (default 30). */
   readonly stallIterations?: number;
@@ -190,6 +195,7 @@ export function solveMcp(problem: Mcp, start: Float64Array, options: McpOptions 
   const n = problem.size;
   const tol = options.tolerance ?? 1e-10;
   const maxIterations = options.maxIterations ?? 200;
+  const acceptable = options.acceptable ?? tol;
   const { lower, upper } = problem;
   const eliminable = problem.eliminable ?? new Uint8Array(n);
   // Which variables are eliminated is decided at each iteration: only those whose own pivot is not small next to
@@ -211,6 +217,22 @@ export function solveMcp(problem: Mcp, start: Float64Array, options: McpOptions 
   const grad = new Float64Array(n);
   const out = new Float64Array(3);
   const tmp = new Float64Array(3);
+  // Workspace reused by every Newton step (the reduced system is at most n × n).
+  const keptBuf = new Int32Array(n);
+  const schurBuf = new Float64Array(n * n);
+  const luBuf = new Float64Array(n * n);
+  const rhsBuf = new Float64Array(n);
+  const solBuf = new Float64Array(n);
+  const rowStartBuf = new Int32Array(n + 1);
+  const colStartBuf = new Int32Array(n + 1);
+  const rowFillBuf = new Int32Array(n);
+  const colFillBuf = new Int32Array(n);
+  const nnzBuf = {
+    rowCol: new Int32Array(0),
+    rowVal: new Float64Array(0),
+    colRow: new Int32Array(0),
+    colVal: new Float64Array(0),
+  };
   let evaluations = 0;
 
   // Smoothing parameter, driven to zero with the residual (a smoothing Newton method in the manner of Qi, Sun and
@@ -254,8 +276,10 @@ export function solveMcp(problem: Mcp, start: Float64Array, options: McpOptions 
     jac.clear();
     problem.evaluate(z, f, jac);
     evaluations++;
+    const previous = residual;
     ({ max: residual, index: worst } = naturalResidual(z, f, lower, upper));
     if (!Number.isFinite(residual) || residual <= tol || iterations === maxIterations) break;
+    if (residual <= acceptable && residual > 0.1 * previous) break;
     if (residual < best * 0.99) {
       best = residual;
       sinceBest = 0;
@@ -304,10 +328,11 @@ export function solveMcp(problem: Mcp, start: Float64Array, options: McpOptions 
       elim[i] = eliminable[i] && d >= PIVOT_RATIO * (rowScale[i] as number) && d > TINY_PIVOT ? 1 : 0;
       keptIndex[i] = elim[i] ? -1 : m++;
     }
-    const kept = new Int32Array(m);
+    const kept = keptBuf;
     for (let i = 0; i < n; i++) if (!elim[i]) kept[keptIndex[i] as number] = i;
-    const schur = new Float64Array(m * m);
-    const rhs = new Float64Array(m);
+    const schur = schurBuf.subarray(0, m * m);
+    schur.fill(0);
+    const rhs = rhsBuf.subarray(0, m);
     // Reduced system S ΔK = −Φ_K + J̃_KE D⁻¹ Φ_E, with S = J̃_KK − J̃_KE D⁻¹ J̃_EK.
     // Gather, for each eliminated e, its row entries on kept columns (J̃_eK) and column entries on kept rows (J̃_Ke).
     for (let k = 0; k < m; k++) {
@@ -315,8 +340,10 @@ export function solveMcp(problem: Mcp, start: Float64Array, options: McpOptions 
       rhs[k] = -(phiV[i] as number);
       schur[k * m + k] = da[i] as number;
     }
-    const rowStart = new Int32Array(n + 1);
-    const colStart = new Int32Array(n + 1);
+    const rowStart = rowStartBuf;
+    const colStart = colStartBuf;
+    rowStart.fill(0);
+    colStart.fill(0);
     for (let t = 0; t < len; t++) {
       const r = rows[t] as number;
       const c = cols[t] as number;
@@ -334,12 +361,18 @@ export function solveMcp(problem: Mcp, start: Float64Array, options: McpOptions 
       rowStart[i + 1] = (rowStart[i + 1] as number) + (rowStart[i] as number);
       colStart[i + 1] = (colStart[i + 1] as number) + (colStart[i] as number);
     }
-    const rowCol = new Int32Array(rowStart[n] as number);
-    const rowVal = new Float64Array(rowStart[n] as number);
-    const colRow = new Int32Array(colStart[n] as number);
-    const colVal = new Float64Array(colStart[n] as number);
-    const rowFill = rowStart.slice(0, n);
-    const colFill = colStart.slice(0, n);
+    if (nnzBuf.rowCol.length < Math.max(rowStart[n] as number, colStart[n] as number)) {
+      const size = 2 * Math.max(rowStart[n] as number, colStart[n] as number);
+      nnzBuf.rowCol = new Int32Array(size);
+      nnzBuf.rowVal = new Float64Array(size);
+      nnzBuf.colRow = new Int32Array(size);
+      nnzBuf.colVal = new Float64Array(size);
+    }
+    const { rowCol, rowVal, colRow, colVal } = nnzBuf;
+    const rowFill = rowFillBuf;
+    const colFill = colFillBuf;
+    rowFill.set(rowStart.subarray(0, n));
+    colFill.set(colStart.subarray(0, n));
     for (let t = 0; t < len; t++) {
       const r = rows[t] as number;
       const c = cols[t] as number;
@@ -372,9 +405,10 @@ export function solveMcp(problem: Mcp, start: Float64Array, options: McpOptions 
     // Solve; regularise if singular.
     let solved = false;
     let reg = 0;
-    const sol = new Float64Array(m);
+    const sol = solBuf.subarray(0, m);
     for (let attempt = 0; attempt < 6 && !solved; attempt++) {
-      const a = Float64Array.from(schur);
+      const a = luBuf.subarray(0, m * m);
+      a.set(schur);
       if (reg > 0) for (let k = 0; k < m; k++) a[k * m + k] = (a[k * m + k] as number) + reg;
       sol.set(rhs);
       solved = luSolve(a, sol, m) && sol.every(Number.isFinite);

@@ -226,6 +226,7 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
     const mcpOptions = {
       // Newton converges quadratically near the solution: one more step buys many digits.
       tolerance: tolerance / 100,
+      acceptable: tolerance / 10,
       maxIterations: options.maxIterations ?? 200,
     };
     // Plain semismooth Newton first: on well-posed markets it converges in a few dozen iterations. Degenerate
@@ -289,19 +290,23 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
       }
     }
     if (!(result.residual <= tolerance)) {
-      record(solveMcp(model.mcp, model.start, { ...mcpOptions, levenbergMarquardt: true }));
-    }
-    if (!(result.residual <= tolerance)) {
-      // Solve with a strong tie-breaking slope, where flows are unique, and relax it, warm-starting each solve
-      // from the last; the limit is the unregularised equilibrium.
+      // Nearly tied producers or routes: solve with a strong tie-breaking slope, where outputs and flows are
+      // unique, and relax it, warm-starting each solve from the last; the limit is the unregularised equilibrium.
       let z = result.z;
-      for (const epsilon of [1e-3, 1e-5, 1e-7, 1e-9]) {
-        const step = solveMcp(model.withTieBreak(epsilon), z, { ...mcpOptions, levenbergMarquardt: true });
+      for (const epsilon of [1e-4, 1e-6, 1e-8]) {
+        const step = solveMcp(model.withTieBreak(epsilon), z, mcpOptions);
         spentIterations += step.iterations;
         spentEvaluations += step.evaluations;
         if (Number.isFinite(step.residual)) z = step.z;
       }
-      record(solveMcp(model.mcp, z, { ...mcpOptions, levenbergMarquardt: true, polish: true }));
+      record(solveMcp(model.mcp, z, mcpOptions));
+    }
+    if (!(result.residual <= tolerance)) {
+      // Degenerate markets (a price a choke leaves undetermined): Levenberg–Marquardt steps, then the active-set polish.
+      record(solveMcp(model.mcp, model.start, { ...mcpOptions, levenbergMarquardt: true }));
+      if (!(result.residual <= tolerance)) {
+        record(solveMcp(model.mcp, result.z, { ...mcpOptions, levenbergMarquardt: true, polish: true }));
+      }
     }
     result = { ...result, iterations: spentIterations, evaluations: spentEvaluations };
     iterations += result.iterations;
