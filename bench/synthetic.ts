@@ -3,18 +3,7 @@
  * random capacities and costs, isoelastic demand everywhere, freight growing with distance on a ring.
  */
 import type { EquilibriumProblem } from '../src/equilibrium/problem.ts';
-
-/** mulberry32: a small, fast, seedable PRNG (deterministic benchmarks). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../src/random.ts';
 
 export function syntheticMarket(regionCount: number, seed = 1): EquilibriumProblem {
   const rand = prng(seed);

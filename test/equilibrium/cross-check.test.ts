@@ -23,25 +23,25 @@
  *     These instances use producers only (no supply curves) so that the stepped program is a pure LP: the HiGHS
  *     active-set QP solver is fragile on hundreds of tiny demand steps mixed with quadratic terms.
  *
- * Flows are compared where they are unique: with continuous random costs the transport pattern is generically
- * unique, but routes can tie; flows are asserted on two-region instances and reported elsewhere, and the total
- * trade cost is asserted everywhere.
+ * Flows are compared everywhere: with continuous random costs the transport pattern is generically unique (a tie
+ * needs two route combinations of exactly equal cost), and the origin rule forbids the transshipment that could
+ * otherwise tie. Should a future instance tie, compare totalTradeCost (always asserted) and net trade instead.
+ *
+ * HiGHS's active-set QP solver sometimes stops without a point meeting the optimality conditions to 1e-7 (every
+ * answer of solveSurplus is checked on them): those programs are listed in the summary and bounded in number.
+ * Isoelastic demand that no supply can reach (exports banned) has no equilibrium: both must refuse.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Demand, EquilibriumProblem, Producer, SupplyCurve } from '../../src/equilibrium/problem.ts';
-import { type EquilibriumSolution, solveEquilibrium } from '../../src/equilibrium/solve.ts';
+import type {
+  Demand,
+  EquilibriumProblem,
+  ExportRestriction,
+  Producer,
+  SupplyCurve,
+} from '../../src/equilibrium/problem.ts';
+import { EquilibriumError, type EquilibriumSolution, solveEquilibrium } from '../../src/equilibrium/solve.ts';
 import { type SurplusSolution, solveSurplus } from '../../src/equilibrium/stj.ts';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../src/random.ts';
 
 interface Instance {
   readonly seed: number;
@@ -53,7 +53,7 @@ interface Instance {
 }
 
 function generate(seed: number): Instance {
-  const rand = mulberry32(seed);
+  const rand = prng(seed);
   const u = (lo: number, hi: number) => lo + (hi - lo) * rand();
   const kind = seed % 2 === 0 ? 'linear' : 'isoelastic';
   const nRegions = 2 + Math.floor(rand() * 5);
@@ -97,12 +97,22 @@ function generate(seed: number): Instance {
         } else {
           const elasticity = -u(0.2, 1.2);
           maxElasticity = Math.max(maxElasticity, -elasticity);
-          demands.push({ region: r, commodity: k, curve: { kind: 'isoelastic', q0: u(20, 100), p0: ref * u(0.7, 1.4), elasticity } });
+          demands.push({
+            region: r,
+            commodity: k,
+            curve: { kind: 'isoelastic', q0: u(20, 100), p0: ref * u(0.7, 1.4), elasticity },
+          });
         }
       }
     }
     if (!producers.some((p) => p.commodity === k)) {
-      producers.push({ id: `${k}-R0-x`, region: 'R0', commodity: k, capacity: u(40, 120), cost: costBase * u(0.3, 0.9) });
+      producers.push({
+        id: `${k}-R0-x`,
+        region: 'R0',
+        commodity: k,
+        capacity: u(40, 120),
+        cost: costBase * u(0.3, 0.9),
+      });
     }
     if (!demands.some((d) => d.commodity === k) && !(k === 'ore' && linked)) {
       const region = regions[nRegions - 1] as string;
@@ -114,7 +124,12 @@ function generate(seed: number): Instance {
       maxElasticity = Math.max(maxElasticity, kind === 'linear' ? 0 : 0.5);
     }
     if (kind === 'linear' && rand() < 0.35) {
-      supplies.push({ region: regions[Math.floor(rand() * nRegions)] as string, commodity: k, intercept: u(-10, 20), slope: u(0.2, 2) });
+      supplies.push({
+        region: regions[Math.floor(rand() * nRegions)] as string,
+        commodity: k,
+        intercept: u(-10, 20),
+        slope: u(0.2, 2),
+      });
     }
   }
   const byPair: { commodity: string; from: string; to: string; freight: number; specific?: number }[] = [];
@@ -126,7 +141,7 @@ function generate(seed: number): Instance {
       }
     }
   }
-  const restrictions: EquilibriumProblem['restrictions'] & object = [];
+  const restrictions: ExportRestriction[] = [];
   if (rand() < 0.35) {
     const origin = regions[Math.floor(rand() * nRegions)] as string;
     const commodity = commodities[Math.floor(rand() * commodities.length)] as string;
@@ -155,22 +170,29 @@ function generate(seed: number): Instance {
 }
 
 /** The isoelastic demands replaced by their piecewise-linear interpolants, written as sums of hinges. */
-function hinged(problem: EquilibriumProblem, breakpoints = 40): EquilibriumProblem {
+function hinged(problem: EquilibriumProblem, breakpoints = 12): EquilibriumProblem {
   const demands = problem.demands.flatMap((d): Demand[] => {
     if (d.curve.kind !== 'isoelastic') return [d];
     const { q0, p0, elasticity } = d.curve;
     const D = (p: number) => q0 * (p / p0) ** elasticity;
-    const hi = p0 * 20;
-    const lo = p0 / 20;
+    const hi = p0 * 5;
+    const lo = p0 / 5;
     const pi = Array.from({ length: breakpoints + 1 }, (_, i) => hi * (lo / hi) ** (i / breakpoints));
     const slopes = pi.slice(1).map((p, j) => (D(p) - D(pi[j] as number)) / ((pi[j] as number) - p));
     const s1 = slopes[0] as number;
     const top = hi + D(hi) / s1;
-    const curves: Demand[] = [{ region: d.region, commodity: d.commodity, curve: { kind: 'linear', intercept: s1 * top, slope: s1 } }];
+    const curves: Demand[] = [
+      { region: d.region, commodity: d.commodity, curve: { kind: 'linear', intercept: s1 * top, slope: s1 } },
+    ];
     for (let j = 1; j < slopes.length; j++) {
       const b = (slopes[j] as number) - (slopes[j - 1] as number);
       const kink = pi[j] as number;
-      if (b > 0) curves.push({ region: d.region, commodity: d.commodity, curve: { kind: 'linear', intercept: b * kink, slope: b } });
+      if (b > 0)
+        curves.push({
+          region: d.region,
+          commodity: d.commodity,
+          curve: { kind: 'linear', intercept: b * kink, slope: b },
+        });
     }
     return curves;
   });
@@ -185,8 +207,19 @@ interface Gaps {
   curve: number;
   tradeCost: number;
   flow: number;
+  /** Nodes whose market price is not determined (they buy nothing): not compared. */
+  pricesSkipped: number;
 }
-const zero = (): Gaps => ({ price: 0, premium: 0, output: 0, consumption: 0, curve: 0, tradeCost: 0, flow: 0 });
+const zero = (): Gaps => ({
+  price: 0,
+  premium: 0,
+  output: 0,
+  consumption: 0,
+  curve: 0,
+  tradeCost: 0,
+  flow: 0,
+  pricesSkipped: 0,
+});
 const stats = {
   linear: zero(),
   hinged: zero(),
@@ -196,6 +229,8 @@ const stats = {
   instances: { linear: 0, isoelastic: 0 },
   flowsCompared: 0,
   flowsDiffering: [] as number[],
+  highsFailures: [] as string[],
+  noEquilibrium: [] as number[],
   time: { engine: 0, highs: 0, engineMax: 0, highsMax: 0 },
 };
 
@@ -222,21 +257,50 @@ function compare(problem: EquilibriumProblem, e: EquilibriumSolution, s: Surplus
   const at = <T extends { region: string; commodity: string }>(xs: readonly T[], r: string, k: string) =>
     xs.find((x) => x.region === r && x.commodity === k);
   expect(s.prices.length).toBe(e.prices.length);
+  // Where a node buys nothing (no consumption, no input use) while exporting all it makes, the balance and the
+  // origin rule bind together and only their sum (what producers earn) is determined: the market price lies anywhere
+  // between the choke price and that sum. So the market price is compared where the node buys something, and the
+  // producer price (price + export premium) where it makes something.
+  const bought = new Map<string, number>();
+  const made = new Map<string, number>();
+  const add = (m: Map<string, number>, r: string, k: string, v: number) =>
+    m.set(`${r}|${k}`, (m.get(`${r}|${k}`) ?? 0) + v);
+  for (const c of e.consumption) add(bought, c.region, c.commodity, c.quantity);
+  for (const c of e.curveSupply) add(made, c.region, c.commodity, c.quantity);
+  for (const o of e.outputs) {
+    add(made, o.region, o.commodity, o.output);
+    const producer = problem.producers.find((p) => p.id === o.producer);
+    if (producer?.secondary) continue;
+    for (const l of problem.links)
+      if (l.output === o.commodity) add(bought, o.region, l.input, l.coefficient * o.output);
+  }
   for (const p of e.prices) {
     const q = at(s.prices, p.region, p.commodity);
     expect(q, `price node ${p.region}/${p.commodity}`).toBeDefined();
-    g.price = Math.max(g.price, Math.abs(p.price - (q?.price ?? Number.NaN)) / P(p.commodity));
-    g.premium = Math.max(g.premium, Math.abs(p.exportPremium - (q?.exportPremium ?? Number.NaN)) / P(p.commodity));
+    const eps = 1e-9 * Q(p.commodity);
+    if ((bought.get(`${p.region}|${p.commodity}`) ?? 0) > eps) {
+      g.price = Math.max(g.price, Math.abs(p.price - (q?.price ?? Number.NaN)) / P(p.commodity));
+    } else g.pricesSkipped++;
+    if ((made.get(`${p.region}|${p.commodity}`) ?? 0) > eps) {
+      const producerPrice = (q?.price ?? Number.NaN) + (q?.exportPremium ?? Number.NaN);
+      g.premium = Math.max(g.premium, Math.abs(p.price + p.exportPremium - producerPrice) / P(p.commodity));
+    }
   }
   for (const o of e.outputs) {
     const q = s.outputs.find((x) => x.producer === o.producer)?.output ?? Number.NaN;
     g.output = Math.max(g.output, Math.abs(o.output - q) / Q(o.commodity));
   }
   for (const c of e.consumption) {
-    g.consumption = Math.max(g.consumption, Math.abs(c.quantity - (at(s.consumption, c.region, c.commodity)?.quantity ?? Number.NaN)) / Q(c.commodity));
+    g.consumption = Math.max(
+      g.consumption,
+      Math.abs(c.quantity - (at(s.consumption, c.region, c.commodity)?.quantity ?? Number.NaN)) / Q(c.commodity),
+    );
   }
   for (const c of e.curveSupply) {
-    g.curve = Math.max(g.curve, Math.abs(c.quantity - (at(s.curveSupply, c.region, c.commodity)?.quantity ?? Number.NaN)) / Q(c.commodity));
+    g.curve = Math.max(
+      g.curve,
+      Math.abs(c.quantity - (at(s.curveSupply, c.region, c.commodity)?.quantity ?? Number.NaN)) / Q(c.commodity),
+    );
   }
   const engineTradeCost = e.flows.reduce((sum, f) => {
     const t = problem.routes?.byPair?.find((x) => x.commodity === f.commodity && x.from === f.from && x.to === f.to);
@@ -258,10 +322,33 @@ function compare(problem: EquilibriumProblem, e: EquilibriumSolution, s: Surplus
 }
 
 const merge = (into: Gaps, g: Gaps) => {
-  for (const key of Object.keys(into) as (keyof Gaps)[]) into[key] = Math.max(into[key], g[key]);
+  for (const key of Object.keys(into) as (keyof Gaps)[]) {
+    into[key] = key === 'pricesSkipped' ? into[key] + g[key] : Math.max(into[key], g[key]);
+  }
 };
 
 const TOLERANCE = 1e-6;
+
+/** Whether every isoelastic demand can be reached by some supply of its commodity (at home or by an open route). */
+function supplied(problem: EquilibriumProblem): boolean {
+  const makers = (k: string) => [
+    ...problem.producers.filter((p) => p.commodity === k && p.capacity > 0).map((p) => p.region),
+    ...(problem.supplies ?? []).filter((c) => c.commodity === k).map((c) => c.region),
+  ];
+  const banned = (k: string, from: string, to: string) =>
+    (problem.restrictions ?? []).some(
+      (r) =>
+        r.quota <= 0 &&
+        r.commodity === k &&
+        r.origin === from &&
+        (r.destinations === '*' || r.destinations.includes(to)),
+    );
+  return problem.demands.every(
+    (d) =>
+      d.curve.kind !== 'isoelastic' ||
+      makers(d.commodity).some((r) => r === d.region || !banned(d.commodity, r, d.region)),
+  );
+}
 const SEEDS = Array.from({ length: 60 }, (_, i) => 20260 + i);
 
 function timed<T>(f: () => T): [T, number] {
@@ -272,7 +359,7 @@ function timed<T>(f: () => T): [T, number] {
 
 function expectWithin(g: Gaps, price: number, quantity: number, flows: boolean, label: string) {
   expect(g.price, `${label}: price`).toBeLessThanOrEqual(price);
-  expect(g.premium, `${label}: export premium`).toBeLessThanOrEqual(price);
+  expect(g.premium, `${label}: producer price (price + export premium)`).toBeLessThanOrEqual(price);
   expect(g.output, `${label}: outputs`).toBeLessThanOrEqual(quantity);
   expect(g.consumption, `${label}: consumption`).toBeLessThanOrEqual(quantity);
   expect(g.curve, `${label}: curve supply`).toBeLessThanOrEqual(quantity);
@@ -287,10 +374,13 @@ describe('engine vs Samuelson–Takayama–Judge surplus program (HiGHS)', () =>
     const label = `seed ${seed}: ${kind}, ${problem.regions.length} regions, ${problem.commodities.join('+')}${problem.links.length ? ' (linked)' : ''}${problem.restrictions?.length ? ', ban' : ''}`;
     it(label, async () => {
       stats.instances[kind]++;
-      const twoRegions = problem.regions.length === 2;
       if (kind === 'linear') {
         const [engine, te] = timed(() => solveEquilibrium(problem));
-        const surplus = await solveSurplus(problem);
+        const surplus = await solveSurplus(problem).catch((e: Error) => {
+          stats.highsFailures.push(`${seed}: ${e.message}`);
+          return undefined;
+        });
+        if (!surplus) return;
         stats.time.engine += te;
         stats.time.highs += surplus.solveTime;
         stats.time.engineMax = Math.max(stats.time.engineMax, te);
@@ -299,23 +389,38 @@ describe('engine vs Samuelson–Takayama–Judge surplus program (HiGHS)', () =>
         merge(stats.linear, g);
         stats.flowsCompared++;
         if (g.flow > TOLERANCE) stats.flowsDiffering.push(seed);
-        expectWithin(g, TOLERANCE, TOLERANCE, twoRegions, label);
+        expectWithin(g, TOLERANCE, TOLERANCE, true, label);
         return;
       }
       // 1. The same piecewise-linear curve in both: exact agreement.
       const same = hinged(problem);
       const [engineHinged, te] = timed(() => solveEquilibrium(same));
-      const surplusHinged = await solveSurplus(same);
-      stats.time.engine += te;
-      stats.time.highs += surplusHinged.solveTime;
-      stats.time.engineMax = Math.max(stats.time.engineMax, te);
-      stats.time.highsMax = Math.max(stats.time.highsMax, surplusHinged.solveTime);
-      const gh = compare(same, engineHinged, surplusHinged, true);
-      merge(stats.hinged, gh);
-      stats.flowsCompared++;
-      if (gh.flow > TOLERANCE) stats.flowsDiffering.push(seed);
-      expectWithin(gh, TOLERANCE, TOLERANCE, twoRegions, `${label} (hinged)`);
+      // HiGHS's active-set QP solver reports some of these programs (many small Hessian entries) as non-convex
+      // although the Hessian is a positive diagonal: recorded and reported, not hidden (bounded below).
+      const surplusHinged = await solveSurplus(same).catch((e: Error) => {
+        stats.highsFailures.push(`${seed}: ${e.message}`);
+        return undefined;
+      });
+      if (surplusHinged) {
+        stats.time.engine += te;
+        stats.time.highs += surplusHinged.solveTime;
+        stats.time.engineMax = Math.max(stats.time.engineMax, te);
+        stats.time.highsMax = Math.max(stats.time.highsMax, surplusHinged.solveTime);
+        const gh = compare(same, engineHinged, surplusHinged, true);
+        merge(stats.hinged, gh);
+        stats.flowsCompared++;
+        if (gh.flow > TOLERANCE) stats.flowsDiffering.push(seed);
+        expectWithin(gh, TOLERANCE, TOLERANCE, true, `${label} (hinged)`);
+      }
       // 2. The true curve in the engine, the stepped LP in HiGHS: within the discretisation error.
+      if (!supplied(problem)) {
+        // An isoelastic market that no supply can reach (its producers' exports banned) has no equilibrium: its
+        // price is unbounded. Both formulations must say so rather than return a number.
+        stats.noEquilibrium.push(seed);
+        expect(() => solveEquilibrium(problem)).toThrow(EquilibriumError);
+        await expect(solveSurplus(problem)).rejects.toThrow(/no equilibrium/);
+        return;
+      }
       const [engine, te2] = timed(() => solveEquilibrium(problem));
       const stepped = await solveSurplus(problem);
       stats.time.engine += te2;
@@ -333,19 +438,31 @@ describe('engine vs Samuelson–Takayama–Judge surplus program (HiGHS)', () =>
     });
   }
 
+  it('HiGHS solved nearly all the quadratic programs', () => {
+    // Its active-set QP solver misjudges some of them (see the summary): at most one in ten programs.
+    expect(stats.highsFailures.length).toBeLessThanOrEqual(Math.ceil(SEEDS.length / 10));
+  });
+
   it('rejects what the surplus program cannot express, naming it', async () => {
     const base = generate(SEEDS[0] as number).problem;
-    await expect(solveSurplus({ ...base, routes: { default: { freight: 1, adValorem: 0.1 } } })).rejects.toThrow(/ad valorem/);
+    await expect(solveSurplus({ ...base, routes: { default: { freight: 1, adValorem: 0.1 } } })).rejects.toThrow(
+      /ad valorem/,
+    );
     await expect(
-      solveSurplus({ ...base, restrictions: [{ id: 'q', origin: 'R0', commodity: 'ore', destinations: '*', quota: 5 }] }),
+      solveSurplus({
+        ...base,
+        restrictions: [{ id: 'q', origin: 'R0', commodity: 'ore', destinations: '*', quota: 5 }],
+      }),
     ).rejects.toThrow(/quota/);
-    await expect(solveSurplus({ ...base, exportTaxes: [{ origin: 'R0', commodity: 'ore', rate: 0.1 }] })).rejects.toThrow(/export tax/);
+    await expect(
+      solveSurplus({ ...base, exportTaxes: [{ origin: 'R0', commodity: 'ore', rate: 0.1 }] }),
+    ).rejects.toThrow(/export tax/);
   });
 
   afterAll(() => {
     const f = (x: number) => x.toExponential(1);
     const line = (name: string, g: Gaps) =>
-      `  ${name}: price ${f(g.price)}, premium ${f(g.premium)}, outputs ${f(g.output)}, consumption ${f(g.consumption)}, curves ${f(g.curve)}, trade cost ${f(g.tradeCost)}, flows ${f(g.flow)}`;
+      `  ${name}: price ${f(g.price)} (${g.pricesSkipped} undetermined skipped), producer price ${f(g.premium)}, outputs ${f(g.output)}, consumption ${f(g.consumption)}, curves ${f(g.curve)}, trade cost ${f(g.tradeCost)}, flows ${f(g.flow)}`;
     console.log(
       [
         `cross-check: ${stats.instances.linear} linear (QP) and ${stats.instances.isoelastic} isoelastic instances (hinged QP + stepped LP); largest relative gaps:`,
@@ -354,6 +471,8 @@ describe('engine vs Samuelson–Takayama–Judge surplus program (HiGHS)', () =>
         line('stepped', stats.stepped),
         `  stepped: largest discretisation h ${f(stats.discretisation)}, tolerances up to price ${f(stats.steppedTolerance.price)}, quantity ${f(stats.steppedTolerance.quantity)}`,
         `  flows differ beyond 1e-6 in ${stats.flowsDiffering.length} of ${stats.flowsCompared} instances${stats.flowsDiffering.length ? ` (seeds ${stats.flowsDiffering.join(', ')})` : ''}`,
+        `  HiGHS QP failures: ${stats.highsFailures.length}${stats.highsFailures.length ? ` (${stats.highsFailures.join('; ')})` : ''}`,
+        `  isoelastic instances without an equilibrium (demand no supply reaches; both refuse): ${stats.noEquilibrium.join(', ') || 'none'}`,
         `  time: engine ${stats.time.engine.toFixed(0)} ms total (max ${stats.time.engineMax.toFixed(1)}), HiGHS ${stats.time.highs.toFixed(0)} ms total (max ${stats.time.highsMax.toFixed(1)})`,
       ].join('\n'),
     );
