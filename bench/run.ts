@@ -5,8 +5,11 @@ import { Catalog } from '../src/data/catalog.ts';
 import { checkDataset } from '../src/data/checks.ts';
 import { loadDataset } from '../src/data/load.ts';
 import { summarize } from '../src/data/summary.ts';
-import { solveEquilibrium } from '../src/equilibrium/solve.ts';
+import { type EquilibriumSolution, solveEquilibrium } from '../src/equilibrium/solve.ts';
+import { type SurplusSolution, solveSurplus } from '../src/equilibrium/stj.ts';
+import { readScenario } from '../src/model/scenario.ts';
 import { buildWorld } from '../src/model/world.ts';
+import { simulate } from '../src/simulate/simulate.ts';
 import { type BenchResult, measure, report } from './harness.ts';
 import { syntheticMarket } from './synthetic.ts';
 
@@ -22,6 +25,29 @@ if (want('data')) {
   results['data.load'] = { ...measure(() => loadDataset(), { runs: 30 }), rows };
   results['data.check'] = { ...measure(() => checkDataset(dataset), { runs: 30 }), rows };
   results['data.summary'] = measure(() => summarize(catalog), { runs: 30 });
+}
+
+/**
+ * Largest relative gap between the engine's prices and the surplus program's: market prices where the market
+ * consumes something, producer prices (price + export premium) where it makes something — elsewhere a market price
+ * is not determined (MODEL.md §3; see test/equilibrium/cross-check.test.ts).
+ */
+function priceGap(engine: EquilibriumSolution, surplus: SurplusSolution): number {
+  const key = (k: string, r: string) => `${k}|${r}`;
+  const consumes = new Set(engine.consumption.filter((c) => c.quantity > 0).map((c) => key(c.commodity, c.region)));
+  const makes = new Set(engine.outputs.filter((o) => o.output > 0).map((o) => key(o.commodity, o.region)));
+  const other = new Map(surplus.prices.map((p) => [key(p.commodity, p.region), p]));
+  let gap = 0;
+  for (const p of engine.prices) {
+    const q = other.get(key(p.commodity, p.region));
+    if (!q) return Number.NaN;
+    if (consumes.has(key(p.commodity, p.region))) gap = Math.max(gap, Math.abs(q.price - p.price) / p.price);
+    if (makes.has(key(p.commodity, p.region))) {
+      const mine = p.price + p.exportPremium;
+      gap = Math.max(gap, Math.abs(q.price + q.exportPremium - mine) / mine);
+    }
+  }
+  return gap;
 }
 
 /** Times a solve and records its size and certificate. */
@@ -42,6 +68,40 @@ function benchSolve(name: string, problem: Parameters<typeof solveEquilibrium>[0
 const world = buildWorld(catalog);
 if (want('model.build-world')) results['model.build-world'] = measure(() => buildWorld(catalog), { runs: 10 });
 benchSolve('solve.default-world', world.problem);
+if (want('solve.default-world.highs')) {
+  // The same instance through the independent surplus program (stj.ts) in HiGHS: each isoelastic demand cut into 50
+  // price steps (refined around the solution until steps are below 1e-6 in log price), ad valorem tariffs priced by
+  // fixed point. Reported: its time, the largest relative price gap to the engine, and engine / HiGHS.
+  const engine = solveEquilibrium(world.problem);
+  const engineTime =
+    results['solve.default-world']?.median_ms ?? measure(() => solveEquilibrium(world.problem)).median_ms;
+  const options = { steps: 50, tariffs: 'fixed-point' } as const;
+  let surplus = await solveSurplus(world.problem, options);
+  const times: number[] = [];
+  for (let run = 0; run < 3; run++) {
+    const t0 = performance.now();
+    surplus = await solveSurplus(world.problem, options);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const t0 = performance.now();
+  const oneGrid = await solveSurplus(world.problem, { ...options, refinements: 0 });
+  const oneGridTime = performance.now() - t0;
+  const median = times[1] as number;
+  results['solve.default-world.highs'] = {
+    median_ms: median,
+    p10_ms: times[0] as number,
+    p90_ms: times[2] as number,
+    runs: times.length,
+    passes: surplus.passes,
+    discretisation: surplus.discretisation,
+    max_price_gap: priceGap(engine, surplus),
+    engine_ms: engineTime,
+    engine_over_highs: engineTime / median,
+    one_grid_ms: oneGridTime,
+    one_grid_price_gap: priceGap(engine, oneGrid),
+  };
+}
 const zone = buildWorld(catalog, {
   policy: {
     members: 'default',
@@ -57,5 +117,28 @@ const zone = buildWorld(catalog, {
 });
 benchSolve('solve.zone-with-ban', zone.problem);
 for (const n of [10, 30, 100]) benchSolve(`solve.synthetic-${n}`, syntheticMarket(n, 7), n >= 100 ? 3 : 10);
+
+if (want('simulate.default')) {
+  // The main job: zone-2026-ban-2027 against ban-2027, 2025–2040, both scenarios, without writing the report.
+  const scenario = readScenario('zone-2026-ban-2027');
+  const against = readScenario('ban-2027');
+  let years = 0;
+  let iterations = 0;
+  const r = measure(
+    () => {
+      const a = simulate(scenario, catalog);
+      const b = simulate(against, catalog);
+      years = a.years.length + b.years.length;
+      iterations = [...a.years, ...b.years].reduce((s, y) => s + y.certificate.iterations, 0);
+    },
+    { runs: 5, warmup: 1, budgetMs: 40_000 },
+  );
+  results['simulate.default'] = {
+    ...r,
+    equilibria: years,
+    newton_iterations: iterations,
+    ms_per_equilibrium: r.median_ms / years,
+  };
+}
 
 report(results, path.join(here, 'results.json'));

@@ -2,9 +2,11 @@
 import { Command, CommanderError } from 'commander';
 import { DataError } from '../data/issues.ts';
 import { EquilibriumError, ProblemError } from '../equilibrium/solve.ts';
+import { InputError } from '../model/document.ts';
 import { ModelInputError } from '../model/world.ts';
 import { registerDataCommands } from './data.ts';
-import { InputError, registerSolveCommand } from './solve.ts';
+import { registerSimulateCommands } from './simulate.ts';
+import { registerSolveCommand } from './solve.ts';
 
 export function buildProgram(): Command {
   const program = new Command('lodestone')
@@ -14,6 +16,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerDataCommands(program);
   registerSolveCommand(program);
+  registerSimulateCommands(program);
   return program;
 }
 

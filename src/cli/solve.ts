@@ -1,45 +1,16 @@
 /** `lodestone solve`: one period's equilibrium on the embedded data, with the zone's instruments, and its certificate. */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { LineCounter, parseDocument } from 'yaml';
 import { solveEquilibrium } from '../equilibrium/solve.ts';
+import { InputError, readDocumentFile } from '../model/document.ts';
 import { type Policy, PolicySchema } from '../model/policy.ts';
 import { periodStatistics } from '../model/statistics.ts';
 import { buildWorld } from '../model/world.ts';
 import { loadCheckedDataset, withDataOption } from './data.ts';
 import { formatNumber, formatPercent, renderTable } from './table.ts';
 
-export class InputError extends Error {}
-
 /** Reads a policy file (YAML or JSON); errors name file, line, column and the path inside the document. */
 export function readPolicyFile(file: string): Policy {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new InputError(`${file}: cannot read the file`);
-  }
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0];
-    const pos = e?.linePos?.[0];
-    throw new InputError(`${file}:${pos?.line ?? 1}:${pos?.col ?? 1}: ${e?.message.split('\n')[0] ?? 'syntax error'}`);
-  }
-  const parsed = PolicySchema.safeParse(doc.toJS() ?? {});
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const path = issue?.path ?? [];
-  // Locate the offending node in the document for line:column.
-  const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
-  const parent =
-    path.length > 0
-      ? (doc.getIn(path.slice(0, -1), true) as { range?: [number, number, number] } | undefined)
-      : undefined;
-  const offset = node?.range?.[0] ?? parent?.range?.[0] ?? 0;
-  const { line, col } = lines.linePos(offset);
-  const where = path.length > 0 ? path.join('.') : '(document)';
-  throw new InputError(`${file}:${line}:${col}: ${where}: ${issue?.message ?? 'invalid'}`);
+  return readDocumentFile(file, PolicySchema).value;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];

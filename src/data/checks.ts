@@ -6,6 +6,7 @@ import countries from 'i18n-iso-countries';
 import { Catalog } from './catalog.ts';
 import type { DataIssue } from './issues.ts';
 import type { Dataset, Tables } from './load.ts';
+import { PARAMETER_SPECS } from './parameters.ts';
 import {
   type AnyRow as AnyRowType,
   type AnyTable,
@@ -84,6 +85,7 @@ const unknownCodes: Check = {
       wildcard(r, 'commodity', [r.commodity], 'commodity');
     }
     for (const r of t.tariffs) wildcard(r, 'origin', [r.origin], 'region');
+    for (const r of t.demand_growth) wildcard(r, 'region', [r.region], 'region');
     for (const r of t.policy_events) {
       wildcard(r, 'commodities', r.commodities, 'commodity');
       wildcard(r, 'destinations', r.destinations, 'region');
@@ -566,6 +568,156 @@ const sourceDates: Check = {
   },
 };
 
+/** A `range_source` cell must name a source or an assumption, like any provenance. */
+function rangeSourceIssues(cat: Catalog, name: string, row: AnyRow & { range_source?: string }): DataIssue[] {
+  const id = row.range_source;
+  if (!id || cat.provenanceKind(id) !== 'unknown') return [];
+  return [
+    {
+      check: 'unknown-source',
+      severity: 'error',
+      ...at(row, 'range_source'),
+      message: `${name}.range_source cites '${id}', which is neither in sources.csv nor in assumptions.csv`,
+      fix: 'add the publication to sources.csv or the assumption to assumptions.csv, or leave range_source empty',
+    },
+  ];
+}
+
+const STAGE_KINDS = ['mined', 'refined', 'component'] as const;
+
+const parameterCheck: Check = {
+  name: 'parameters',
+  description:
+    'each simulation parameter is stated in its unit, lies (with its range) within its bounds, names a known ' +
+    'stage_kind and range provenance; the parameters the simulation asks for are all present',
+  run(cat) {
+    const issues: DataIssue[] = [];
+    const rows = cat.dataset.tables.parameters;
+    for (const row of rows) {
+      issues.push(...rangeSourceIssues(cat, 'parameters', row));
+      if (row.stage_kind !== undefined && !(STAGE_KINDS as readonly string[]).includes(row.stage_kind)) {
+        issues.push({
+          check: 'parameter-value',
+          severity: 'error',
+          ...at(row, 'stage_kind'),
+          message: `parameter ${row.id}: unknown stage_kind '${row.stage_kind}'`,
+          fix: `use one of ${STAGE_KINDS.join(', ')} (mine, refinery, manufacturing), or leave it empty`,
+        });
+      }
+      const spec = PARAMETER_SPECS[row.id];
+      if (!spec) continue;
+      if (row.unit.trim() !== spec.unit) {
+        issues.push({
+          check: 'parameter-value',
+          severity: 'error',
+          ...at(row, 'unit'),
+          message: `parameter ${row.id} is stated in '${row.unit}' but the model reads it in '${spec.unit}'`,
+          fix: `convert the value and its range to ${spec.unit}`,
+        });
+      }
+      if (spec.stageKind && row.stage_kind !== spec.stageKind) {
+        issues.push({
+          check: 'parameter-value',
+          severity: 'error',
+          ...at(row, 'stage_kind'),
+          message: `parameter ${row.id} applies to stage_kind '${spec.stageKind}', not '${row.stage_kind ?? ''}'`,
+          fix: `set stage_kind to ${spec.stageKind}`,
+        });
+      }
+      const p = row.$provenance.value;
+      const ends: [string, number | undefined][] = [
+        ['value', row.value],
+        ['value_low', p?.low],
+        ['value_high', p?.high],
+      ];
+      for (const [field, v] of ends) {
+        if (v === undefined) continue;
+        if (v < spec.min || (spec.max !== undefined && v > spec.max)) {
+          issues.push({
+            check: 'parameter-value',
+            severity: 'error',
+            ...at(row, field),
+            message: `parameter ${row.id}: ${field} = ${fmt(v)} is outside [${spec.min}, ${spec.max ?? '∞'}] ${spec.unit}`,
+            fix: `state ${row.id} in ${spec.unit}, within its bounds`,
+          });
+        }
+      }
+    }
+    if (rows.length > 0) {
+      const present = new Set(rows.map((r) => r.id));
+      for (const id of Object.keys(PARAMETER_SPECS)) {
+        if (present.has(id)) continue;
+        issues.push({
+          check: 'parameter-value',
+          severity: 'warning',
+          file: rows[0]?.$origin.file ?? 'parameters.csv',
+          message: `parameter ${id} is missing; a simulation that needs it will stop`,
+          fix: `add a row for ${id} (${PARAMETER_SPECS[id]?.unit})`,
+        });
+      }
+    }
+    return issues;
+  },
+};
+
+const demandGrowthCheck: Check = {
+  name: 'demand-growth',
+  description:
+    'growth periods end after they start and do not overlap for the same commodity, region and sector; ' +
+    'range provenance is known; every commodity has a growth rate',
+  run(cat) {
+    const issues: DataIssue[] = [];
+    const rows = cat.dataset.tables.demand_growth;
+    const groups = new Map<string, typeof rows>();
+    for (const row of rows) {
+      issues.push(...rangeSourceIssues(cat, 'demand_growth', row));
+      if (row.to_year < row.from_year) {
+        issues.push({
+          check: 'period-order',
+          severity: 'error',
+          ...at(row, 'to_year'),
+          message: `demand growth for ${row.commodity} ends (${row.to_year}) before it starts (${row.from_year})`,
+          fix: 'make to_year >= from_year',
+        });
+        continue;
+      }
+      const key = [row.commodity, row.region, row.sector.trim()].join('|');
+      groups.set(key, [...(groups.get(key) ?? []), row]);
+    }
+    for (const group of groups.values()) {
+      const sorted = [...group].sort((a, b) => a.from_year - b.from_year);
+      for (let i = 1; i < sorted.length; i++) {
+        const prev = sorted[i - 1];
+        const row = sorted[i];
+        if (!prev || !row || row.from_year > prev.to_year) continue;
+        issues.push({
+          check: 'period-overlap',
+          severity: 'error',
+          ...at(row, 'from_year'),
+          message:
+            `demand growth for ${row.commodity} (region ${row.region}, sector ${row.sector}) from ${row.from_year} ` +
+            `overlaps the period ${prev.from_year}-${prev.to_year} on line ${prev.$origin.line}`,
+          fix: 'start each period the year after the previous one ends',
+        });
+      }
+    }
+    if (rows.length > 0) {
+      const covered = new Set(rows.map((r) => r.commodity));
+      for (const c of cat.dataset.tables.commodities) {
+        if (covered.has(c.id)) continue;
+        issues.push({
+          check: 'growth-coverage',
+          severity: 'warning',
+          ...at(c, 'id'),
+          message: `${c.id} has no demand growth rate; the simulation holds its demand flat`,
+          fix: 'add a demand_growth row (a mined stage may carry its refined stage rate)',
+        });
+      }
+    }
+    return issues;
+  },
+};
+
 export const CHECKS: readonly Check[] = [
   unknownCodes,
   provenance,
@@ -578,6 +730,8 @@ export const CHECKS: readonly Check[] = [
   dates,
   bloc,
   sourceDates,
+  parameterCheck,
+  demandGrowthCheck,
 ];
 
 export interface CheckReport {

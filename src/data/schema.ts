@@ -289,6 +289,10 @@ export const projects = table({
     cash_cost_unit: col.unit('unit of cash_cost', false),
     lead_time_years: col.quantity('years from decision to first output', { min: 0, unit: 'years' }),
     life_years: col.quantity('operating life', { min: 0, unit: 'years' }),
+    integrated: col.boolean(
+      'the cash cost covers the upstream stage too (mine-to-product, e.g. a clay mine with its own carbonate plant): ' +
+        'upstream inputs should not be charged on top of it',
+    ),
     support: col.text('government support received or announced'),
     source: col.source(),
     note: col.note(),
@@ -371,6 +375,68 @@ export const policyEvents = table({
   },
 });
 
+/** How commodities.csv stage kinds map to the project stages the simulation's parameters name. */
+export const STAGE_OF_KIND = { mined: 'mine', refined: 'refinery', component: 'manufacturing' } as const;
+
+export const parameters = table({
+  name: 'parameters',
+  description:
+    'Scalar inputs of the multi-year simulation (MODEL.md §4): cost of capital, lead times and lives of new capacity, ' +
+    'ramp-up, price expectations, stockpile budget and release trigger. Stage-specific parameters name the ' +
+    'commodities.csv stage_kind they apply to: mined = mine, refined = refinery, component = manufacturing. The range ' +
+    '(value_low, value_high) is what Monte Carlo draws from.',
+  key: ['id'],
+  required: false,
+  columns: {
+    id: col.code('parameter id, lower_snake_case (the name the simulation asks for)'),
+    value: col.quantity('central value', { required: true, unit: 'the unit column' }),
+    unit: col.text(
+      'unit of value and of its range (fraction per year, years, USD, days, multiple of reference price)',
+      true,
+    ),
+    stage_kind: col.code(
+      "the commodities' stage_kind it applies to (mined, refined, component); empty when it applies to all",
+      undefined,
+      false,
+    ),
+    description: col.text('what the parameter means and how the model uses it', true),
+    range_source: col.code(
+      "provenance of value_low/value_high when it differs from the value's (an id in sources.csv or assumptions.csv)",
+      'source',
+      false,
+    ),
+    source: col.source(),
+    note: col.note(),
+  },
+});
+
+export const demandGrowth = table({
+  name: 'demand_growth',
+  description:
+    "Annual growth of final demand by commodity, region and sector ('*' for all). A row's rate is the growth from " +
+    'year y-1 to year y for every y with from_year <= y <= to_year; periods of the same commodity, region and sector ' +
+    'do not overlap. A row for a named region takes precedence over a * row. Mined stages without final demand of ' +
+    'their own carry the rate of their refined stage.',
+  key: ['commodity', 'region', 'sector', 'from_year'],
+  required: false,
+  columns: {
+    commodity: col.code('commodity id', 'commodity'),
+    region: col.code("consuming region, or '*' for all"),
+    sector: col.text("end-use sector as named in demand.csv, or '*' for all", true),
+    from_year: col.year('first year whose growth (from the year before) the rate gives'),
+    to_year: col.year('last year the rate applies to'),
+    scenario: col.text("scenario the rate is taken from (e.g. 'IEA STEPS'), or 'assumption'"),
+    rate: col.quantity('annual growth rate (0.05 = 5% a year)', { min: -1, required: true, unit: 'fraction per year' }),
+    range_source: col.code(
+      "provenance of rate_low/rate_high when it differs from the rate's (an id in sources.csv or assumptions.csv)",
+      'source',
+      false,
+    ),
+    source: col.source(),
+    note: col.note(),
+  },
+});
+
 export const TABLES = {
   sources,
   assumptions,
@@ -388,6 +454,8 @@ export const TABLES = {
   freight,
   tariffs,
   policy_events: policyEvents,
+  parameters,
+  demand_growth: demandGrowth,
 } as const;
 
 export type TableName = keyof typeof TABLES;
@@ -424,6 +492,8 @@ export type ProjectRow = RowOf<typeof projects>;
 export type FreightRow = RowOf<typeof freight>;
 export type TariffRow = RowOf<typeof tariffs>;
 export type PolicyEventRow = RowOf<typeof policyEvents>;
+export type ParameterRow = RowOf<typeof parameters>;
+export type DemandGrowthRow = RowOf<typeof demandGrowth>;
 
 /** The names a table's CSV header may use: its columns, plus `<col>_source/_low/_high` for provenanced numerics. */
 export function allowedHeaders(def: AnyTable): Set<string> {

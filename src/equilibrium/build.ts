@@ -15,7 +15,8 @@
  * landed = max(floor_s, duty_paid) on a non-member → member route with a floor, else duty_paid, where
  * duty_paid = (p[r]·(1 + ex[r]) + Σ lam + mu[r] + freight)·(1 + av) + specific.
  */
-import type { Mcp, Triplets } from './mcp.ts';
+import { solveInterior } from './interior.ts';
+import type { JacobianPattern, Mcp } from './mcp.ts';
 import type { DemandCurve, EquilibriumProblem, RouteTerms } from './problem.ts';
 
 export type VariableKind = 'price' | 'output' | 'flow' | 'rent' | 'origin' | 'buy' | 'release';
@@ -106,9 +107,24 @@ export interface ChainModel {
   /** Market size and reference price per commodity, the scales of quantities and prices. */
   readonly quantityScale: ReadonlyMap<string, number>;
   readonly priceScale: ReadonlyMap<string, number>;
+  /** The conditions with a tiny tie-breaking slope (for the semismooth Newton fallbacks). */
   readonly mcp: Mcp;
+  /** The exact conditions (no tie-breaking), with a fixed Jacobian pattern: what the interior-point method solves. */
+  readonly exact: Mcp;
   /** A starting point in solver variables. */
   readonly start: Float64Array;
+  /**
+   * The start for the interior-point method: `start` with trade routed. The pooled market's net supplies and
+   * demands are shipped along the cheapest routes (least-cost rule of the transportation problem), and each market's
+   * price is set where those routes leave no arbitrage (landed cost = destination price), around the pooled price.
+   */
+  readonly interiorStart: () => { start: Float64Array; iterations: number; evaluations: number };
+  /**
+   * A first working set of routes for the interior-point method, as the flows to leave out (1 = excluded): all but
+   * the `keep` cheapest routes into each destination and out of each origin, by the arbitrage condition at z
+   * (landed cost over destination price); routes carrying more than a token flow at z always stay in.
+   */
+  readonly excludedRoutes: (z: Float64Array, keep: number) => Uint8Array;
   /** The same problem with a stronger tie-breaking slope: the continuation path for degenerate markets. */
   readonly withTieBreak: (epsilon: number) => Mcp;
   /** F without the tie-breaking term: what the certificate is measured on. */
@@ -119,16 +135,47 @@ export interface ChainModel {
   readonly modelValue: (z: Float64Array, i: number) => number;
 }
 
-/** Route terms indexed by commodity, origin and destination, once per problem (a world has tens of thousands). */
-const pairTermsCache = new WeakMap<object, Map<string, RouteTerms>>();
-function pairTermsOf(problem: EquilibriumProblem): Map<string, RouteTerms> {
+/** Route terms indexed by commodity, origin and destination, once per route table (a world has tens of thousands). */
+type PairTerms = Map<string, Map<string, Map<string, RouteTerms>>>;
+const pairTermsCache = new WeakMap<object, PairTerms>();
+function pairTermsOf(problem: EquilibriumProblem): PairTerms {
   const key = problem.routes ?? problem;
   let terms = pairTermsCache.get(key);
   if (!terms) {
-    terms = new Map((problem.routes?.byPair ?? []).map((t) => [`${t.commodity}|${t.from}|${t.to}`, t] as const));
+    terms = new Map();
+    for (const t of problem.routes?.byPair ?? []) {
+      let byOrigin = terms.get(t.commodity);
+      if (!byOrigin) {
+        byOrigin = new Map();
+        terms.set(t.commodity, byOrigin);
+      }
+      let byDestination = byOrigin.get(t.from);
+      if (!byDestination) {
+        byDestination = new Map();
+        byOrigin.set(t.from, byDestination);
+      }
+      byDestination.set(t.to, t);
+    }
     pairTermsCache.set(key, terms);
   }
   return terms;
+}
+
+/** Typed arrays from a list (TypedArray.from with a map function is slow). */
+function floats<T>(xs: readonly T[], f: (x: T, i: number) => number): Float64Array {
+  const out = new Float64Array(xs.length);
+  for (let i = 0; i < xs.length; i++) out[i] = f(xs[i] as T, i);
+  return out;
+}
+function ints<T>(xs: readonly T[], f: (x: T, i: number) => number): Int32Array {
+  const out = new Int32Array(xs.length);
+  for (let i = 0; i < xs.length; i++) out[i] = f(xs[i] as T, i);
+  return out;
+}
+function flags<T>(xs: readonly T[], f: (x: T, i: number) => unknown): Uint8Array {
+  const out = new Uint8Array(xs.length);
+  for (let i = 0; i < xs.length; i++) out[i] = f(xs[i] as T, i) ? 1 : 0;
+  return out;
 }
 
 /** A variable's identity across models of the same chain (to carry a solution over as a starting point). */
@@ -139,11 +186,14 @@ export function variableKey(v: Variable): string {
 /** A starting point for `to` from a solved point of `from`: shared variables keep their values, new ones `to.start`. */
 export function warmStart(from: ChainModel, z: Float64Array, to: ChainModel): Float64Array {
   const values = new Map(from.variables.map((v, i) => [variableKey(v), from.modelValue(z, i)]));
-  return Float64Array.from(to.variables, (v, i) => {
+  return floats(to.variables, (v, i) => {
     const value = values.get(variableKey(v));
     return value === undefined || !Number.isFinite(value) ? (to.start[i] as number) : to.toSolver(i, value);
   });
 }
+
+/** The flow every route starts with (a share of the market), unless the start knows better. */
+const TOKEN_FLOW = 1e-3;
 
 /** Relative tie-breaking slope on outputs and flows (see makeEvaluate). */
 const TIE_BREAK = 1e-10;
@@ -161,14 +211,23 @@ export function demandAt(curve: DemandCurve, p: number): [number, number] {
 
 /** Total demand of several curves at price p, and its derivative. */
 export function totalDemandAt(curves: readonly DemandCurve[], p: number): [number, number] {
+  return [totalDemand(curves, p), totalDemandSlope(curves, p)];
+}
+
+/** Total demand of several curves at price p (no allocation). */
+function totalDemand(curves: readonly DemandCurve[], p: number): number {
   let d = 0;
-  let slope = 0;
   for (const c of curves) {
-    const [q, s] = demandAt(c, p);
-    d += q;
-    slope += s;
+    if (c.kind === 'isoelastic') d += c.q0 * (Math.max(p, c.p0 * 1e-9) / c.p0) ** c.elasticity;
+    else d += Math.max(0, c.intercept - c.slope * p);
   }
-  return [d, slope];
+  return d;
+}
+
+function totalDemandSlope(curves: readonly DemandCurve[], p: number): number {
+  let slope = 0;
+  for (const c of curves) slope += demandAt(c, p)[1];
+  return slope;
 }
 
 /**
@@ -190,26 +249,44 @@ function pooledPrices(
   demands: readonly { commodity: string; curve: DemandCurve }[],
   scale: ReadonlyMap<string, number>,
 ): Map<string, number> {
+  const group = <T extends { commodity: string }>(xs: readonly T[]) => {
+    const out = new Map<string, T[]>();
+    for (const x of xs) {
+      const list = out.get(x.commodity);
+      if (list) list.push(x);
+      else out.set(x.commodity, [x]);
+    }
+    return out;
+  };
+  const producersOf = group(producers);
+  const suppliesOf = group(supplies);
+  const curvesOf = new Map([...group(demands)].map(([k, ds]) => [k, ds.map((d) => d.curve)]));
+  const inputsOf = new Map<string, (typeof links)[number][]>();
+  const usersOf = new Map<string, (typeof links)[number][]>();
+  for (const l of links) {
+    inputsOf.set(l.output, [...(inputsOf.get(l.output) ?? []), l]);
+    usersOf.set(l.input, [...(usersOf.get(l.input) ?? []), l]);
+  }
   // Topological order: a commodity after its inputs.
   const order: string[] = [];
   const visit = (k: string) => {
     if (order.includes(k)) return;
-    for (const l of links) if (l.output === k) visit(l.input);
+    for (const l of inputsOf.get(k) ?? []) visit(l.input);
     order.push(k);
   };
   for (const k of chain) visit(k);
   const primaryCapacity = (k: string) =>
-    producers.filter((p) => p.commodity === k && !p.secondary).reduce((s, p) => s + p.capacity, 0);
+    (producersOf.get(k) ?? []).reduce((s, p) => s + (p.secondary ? 0 : p.capacity), 0);
   const otherCapacity = (k: string) =>
-    producers.filter((p) => p.commodity === k && p.secondary).reduce((s, p) => s + p.capacity, 0) +
-    supplies.filter((c) => c.commodity === k).reduce((s, c) => s + Math.max(0, c.intercept), 0);
+    (producersOf.get(k) ?? []).reduce((s, p) => s + (p.secondary ? p.capacity : 0), 0) +
+    (suppliesOf.get(k) ?? []).reduce((s, c) => s + Math.max(0, c.intercept), 0);
   // How much of a commodity's primary capacity its inputs can feed (1 when inputs are ample).
   const feedable = new Map<string, number>();
   const available = new Map<string, number>();
   for (const k of order) {
     let ratio = 1;
     const primary = primaryCapacity(k);
-    for (const l of links.filter((x) => x.output === k)) {
+    for (const l of inputsOf.get(k) ?? []) {
       if (primary > 0 && l.coefficient > 0)
         ratio = Math.min(ratio, (available.get(l.input) ?? 0) / (l.coefficient * primary));
     }
@@ -218,26 +295,24 @@ function pooledPrices(
   }
   const price = new Map<string, number>();
   const output = new Map<string, number>();
-  const unitCost = (p: (typeof producers)[number]) =>
-    p.cost +
-    (p.secondary
-      ? 0
-      : links
-          .filter((l) => l.output === p.commodity)
-          .reduce((s, l) => s + l.coefficient * (price.get(l.input) ?? 0), 0));
+  const unitCost = (p: (typeof producers)[number]) => {
+    let c = p.cost;
+    if (!p.secondary) for (const l of inputsOf.get(p.commodity) ?? []) c += l.coefficient * (price.get(l.input) ?? 0);
+    return c;
+  };
   const solve = (k: string, derived: number) => {
-    const own = producers.filter((p) => p.commodity === k);
-    const curves = supplies.filter((c) => c.commodity === k);
-    const finals = demands.filter((d) => d.commodity === k).map((d) => d.curve);
+    const own = producersOf.get(k) ?? [];
+    const curves = suppliesOf.get(k) ?? [];
+    const finals = curvesOf.get(k) ?? [];
     const ratio = feedable.get(k) ?? 1;
+    // Each producer's threshold and the quantity it adds above it.
+    const threshold = own.map((q) => Math.min(unitCost(q), q.cfd?.strike ?? Number.POSITIVE_INFINITY));
+    const amount = own.map((q) => (q.secondary ? q.capacity : q.capacity * ratio));
     const excess = (p: number) => {
       let s = 0;
-      for (const q of own) {
-        if (Math.min(unitCost(q), q.cfd?.strike ?? Number.POSITIVE_INFINITY) <= p)
-          s += q.secondary ? q.capacity : q.capacity * ratio;
-      }
+      for (let i = 0; i < own.length; i++) if ((threshold[i] as number) <= p) s += amount[i] as number;
       for (const c of curves) s += Math.max(0, c.intercept + c.slope * p);
-      return s - totalDemandAt(finals, p)[0] - derived;
+      return s - totalDemand(finals, p) - derived;
     };
     // Search from 1e-6 to 1e8 times the reference. If the pooled market cannot clear there (the estimate holds
     // derived demand fixed, so a scarce input looks unclearable), keep the reference price for now.
@@ -246,7 +321,8 @@ function pooledPrices(
     let hi = ref * 1e8;
     if (excess(lo) >= 0) return lo;
     if (excess(hi) < 0) return ref;
-    for (let i = 0; i < 80; i++) {
+    // 32 halvings of a range of 1e14 (in logs) leave a relative width below 1e-8: plenty for a starting point.
+    for (let i = 0; i < 32; i++) {
       const mid = Math.sqrt(lo * hi);
       if (excess(mid) >= 0) hi = mid;
       else lo = mid;
@@ -256,27 +332,27 @@ function pooledPrices(
   for (const pass of [0, 1]) {
     for (const k of order) {
       let derived = 0;
-      for (const l of links.filter((x) => x.input === k)) {
+      for (const l of usersOf.get(k) ?? []) {
         const capacity = primaryCapacity(l.output) * (feedable.get(l.output) ?? 1);
         derived += l.coefficient * (pass === 0 ? capacity : Math.min(capacity, output.get(l.output) ?? capacity));
       }
       const p = solve(k, derived);
       price.set(k, p);
       const ratio = feedable.get(k) ?? 1;
-      const made = producers
-        .filter((q) => q.commodity === k && unitCost(q) <= p)
-        .reduce((s, q) => s + (q.secondary ? q.capacity : q.capacity * ratio), 0);
+      let made = 0;
+      for (const q of producersOf.get(k) ?? [])
+        if (unitCost(q) <= p) made += q.secondary ? q.capacity : q.capacity * ratio;
       output.set(k, made);
     }
     // A scarce input earns the downstream margin: its price rises to what the cheapest user can pay for it.
     for (const k of [...order].reverse()) {
-      for (const l of links.filter((x) => x.output === k)) {
+      for (const l of inputsOf.get(k) ?? []) {
         if ((feedable.get(k) ?? 1) >= 1) continue;
-        const users = producers.filter((p) => p.commodity === k && !p.secondary);
+        const users = (producersOf.get(k) ?? []).filter((p) => !p.secondary);
         if (users.length === 0) continue;
         const margin = (price.get(k) ?? 0) - Math.min(...users.map((p) => p.cost));
-        const others = links
-          .filter((x) => x.output === k && x.input !== l.input)
+        const others = (inputsOf.get(k) ?? [])
+          .filter((x) => x.input !== l.input)
           .reduce((s, x) => s + x.coefficient * (price.get(x.input) ?? 0), 0);
         const bid = (margin - others) / l.coefficient;
         if (bid > (price.get(l.input) ?? 0)) price.set(l.input, bid);
@@ -311,7 +387,7 @@ function bannedGroupPrices(
     const curves = demands.filter((d) => d.commodity === k && destinations.has(d.region)).map((d) => d.curve);
     const base = pooled.get(k) ?? 1;
     const excess = (p: number) =>
-      allowed.filter((q) => q.cost <= p).reduce((s, q) => s + q.capacity, 0) - totalDemandAt(curves, p)[0];
+      allowed.filter((q) => q.cost <= p).reduce((s, q) => s + q.capacity, 0) - totalDemand(curves, p);
     if (curves.length === 0 || excess(base) >= 0) continue;
     let lo = base;
     let hi = base * 1e8;
@@ -344,7 +420,15 @@ export function chainsOf(problem: EquilibriumProblem): string[][] {
   return [...groups.values()];
 }
 
-export function buildChain(problem: EquilibriumProblem, chain: readonly string[]): ChainModel {
+/** The one market of the pooled problem behind the interior-point start, and how exactly it is solved. */
+const POOLED_REGION = '*pooled*';
+const POOLED_TOLERANCE = 1e-2;
+
+export function buildChain(
+  problem: EquilibriumProblem,
+  chain: readonly string[],
+  { pooledOnly = false }: { pooledOnly?: boolean } = {},
+): ChainModel {
   const inChain = new Set(chain);
   const members = new Set(problem.members);
   const links = problem.links.filter((l) => inChain.has(l.output));
@@ -357,21 +441,27 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
   const quantityScale = new Map<string, number>();
   const priceScale = new Map<string, number>();
   for (const k of chain) {
-    const cap =
-      producers.filter((p) => p.commodity === k).reduce((s, p) => s + p.capacity, 0) +
-      supplies.filter((s) => s.commodity === k).reduce((s, c) => s + Math.max(0, c.intercept), 0);
-    const dem = demands
-      .filter((d) => d.commodity === k)
-      .reduce((s, d) => s + (d.curve.kind === 'isoelastic' ? d.curve.q0 : d.curve.intercept), 0);
+    let cap = 0;
+    let maxCost = Number.NEGATIVE_INFINITY;
+    for (const p of producers) {
+      if (p.commodity !== k) continue;
+      cap += p.capacity;
+      maxCost = Math.max(maxCost, p.cost);
+    }
+    for (const s of supplies) if (s.commodity === k) cap += Math.max(0, s.intercept);
+    let dem = 0;
+    let p0Sum = 0;
+    let p0Count = 0;
+    for (const d of demands) {
+      if (d.commodity !== k) continue;
+      dem += d.curve.kind === 'isoelastic' ? d.curve.q0 : d.curve.intercept;
+      if (d.curve.kind === 'isoelastic') {
+        p0Sum += d.curve.p0;
+        p0Count++;
+      }
+    }
     quantityScale.set(k, Math.max(cap, dem, 1e-12));
-    const p0 = demands.filter((d) => d.commodity === k && d.curve.kind === 'isoelastic');
-    const costs = producers.filter((p) => p.commodity === k).map((p) => p.cost);
-    const ref =
-      p0.length > 0
-        ? p0.reduce((s, d) => s + (d.curve.kind === 'isoelastic' ? d.curve.p0 : 0), 0) / p0.length
-        : costs.length > 0
-          ? Math.max(...costs)
-          : 1;
+    const ref = p0Count > 0 ? p0Sum / p0Count : maxCost > Number.NEGATIVE_INFINITY ? maxCost : 1;
     priceScale.set(k, ref > 0 ? ref : 1);
   }
   // Inputs are valued at upstream prices; give downstream commodities a price scale at least that large.
@@ -379,16 +469,56 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
     const up = (priceScale.get(l.input) ?? 1) * l.coefficient;
     priceScale.set(l.output, Math.max(priceScale.get(l.output) ?? 1, up));
   }
-  // Where the pooled world market clears far from the reference price (a scarce market can clear at thousands of
-  // times it), measure prices in units of that clearing price: every price-like unknown is then O(1).
-  const pooled = pooledPrices(chain, links, producers, supplies, demands, priceScale);
+  // The pooled world market (one market per commodity, no trade costs), solved exactly by the interior-point method
+  // on its own small model: its prices set the scale of this chain's prices (a scarce market can clear at thousands
+  // of times its reference; every price-like unknown is then O(1)) and, with its outputs, the starting point. The
+  // pooled model itself, and any chain where it fails, uses the quick estimate of pooledPrices instead.
+  const regionsHere = new Set<string>();
+  for (const x of [...producers, ...demands, ...supplies, ...stocks]) regionsHere.add(x.region);
+  let pooledSolve:
+    | { prices: Map<string, number>; outputs: Map<string, number>; iterations: number; evaluations: number }
+    | undefined;
+  if (!pooledOnly && regionsHere.size > 1) {
+    const world = <T extends { region: string }>(x: T): T => ({ ...x, region: POOLED_REGION });
+    const pooledModel = buildChain(
+      {
+        regions: [POOLED_REGION],
+        commodities: chain,
+        members: [],
+        links,
+        producers: producers.map(world),
+        supplies: supplies.map(world),
+        demands: demands.map(world),
+        stocks: stocks.map(world),
+      },
+      chain,
+      { pooledOnly: true },
+    );
+    const solved = solveInterior(pooledModel.exact, pooledModel.start, {
+      tolerance: POOLED_TOLERANCE,
+      maxIterations: 60,
+    });
+    const prices = new Map<string, number>();
+    const outputs = new Map<string, number>();
+    pooledModel.variables.forEach((v, i) => {
+      if (v.kind === 'price') prices.set(v.commodity, pooledModel.modelValue(solved.z, i));
+      if (v.kind === 'output') outputs.set(v.ref, pooledModel.modelValue(solved.z, i));
+    });
+    const sane = [...prices.values()].every((x) => Number.isFinite(x) && x >= 0);
+    if (solved.residual <= POOLED_TOLERANCE && sane) {
+      pooledSolve = { prices, outputs, iterations: solved.iterations, evaluations: solved.evaluations };
+    }
+  }
+  const pooled = pooledSolve?.prices ?? pooledPrices(chain, links, producers, supplies, demands, priceScale);
   // Export bans split a market in two: the banned destinations, served only by the other origins, and the rest.
   // Start each side at the price its own pooled market clears at.
   const banned = bannedGroupPrices(chain, problem.restrictions ?? [], producers, demands, pooled);
   for (const k of chain) {
     const p = Math.max(pooled.get(k) ?? 0, banned.get(k)?.price ?? 0);
     const ref = priceScale.get(k) ?? 1;
-    if (Number.isFinite(p) && p > ref) priceScale.set(k, Math.min(p, ref * 1e6));
+    // The quick estimate can overshoot by orders of magnitude (it holds derived demand at full downstream
+    // capacity): the pooled model keeps its reference scales.
+    if (Number.isFinite(p) && p > ref && !pooledOnly) priceScale.set(k, Math.min(p, ref * 1e6));
   }
 
   const variables: Variable[] = [];
@@ -401,11 +531,20 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
   const isoelastic = new Set(
     demands.filter((d) => d.curve.kind === 'isoelastic' && d.curve.q0 > 0).map((d) => nodeKey(d.commodity, d.region)),
   );
+  const present = new Set<string>();
+  for (const p of producers) present.add(nodeKey(p.commodity, p.region));
+  for (const s of supplies) present.add(nodeKey(s.commodity, s.region));
+  for (const d of demands) present.add(nodeKey(d.commodity, d.region));
+  for (const s of stocks) present.add(nodeKey(s.commodity, s.region));
+  for (const l of links) {
+    for (const p of producers) if (p.commodity === l.output && !p.secondary) present.add(nodeKey(l.input, p.region));
+  }
   const ensureNode = (k: string, r: string) => {
     const key = nodeKey(k, r);
-    if (!nodeIndex.has(key)) {
+    let index = nodeIndex.get(key);
+    if (index === undefined) {
       const logarithmic = isoelastic.has(key);
-      const index = add({
+      index = add({
         kind: 'price',
         commodity: k,
         region: r,
@@ -419,26 +558,16 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
       nodeIndex.set(key, index);
       nodes.push({ index, commodity: k, region: r });
     }
-    return nodeIndex.get(key) as number;
+    return index;
   };
-  for (const k of chain) {
-    for (const r of problem.regions) {
-      const here =
-        producers.some((p) => p.commodity === k && p.region === r) ||
-        supplies.some((s) => s.commodity === k && s.region === r) ||
-        demands.some((d) => d.commodity === k && d.region === r) ||
-        stocks.some((s) => s.commodity === k && s.region === r) ||
-        links.some(
-          (l) => l.input === k && producers.some((p) => p.commodity === l.output && p.region === r && !p.secondary),
-        );
-      if (here) ensureNode(k, r);
-    }
-  }
+  for (const k of chain) for (const r of problem.regions) if (present.has(nodeKey(k, r))) ensureNode(k, r);
 
   const demandByNode = new Map<number, DemandCurve[]>();
   for (const d of demands) {
     const node = ensureNode(d.commodity, d.region);
-    demandByNode.set(node, [...(demandByNode.get(node) ?? []), d.curve]);
+    const list = demandByNode.get(node);
+    if (list) list.push(d.curve);
+    else demandByNode.set(node, [d.curve]);
   }
 
   const supplyByNode = new Map<number, { intercept: number; slope: number }>();
@@ -454,9 +583,11 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
   const agents: Agent[] = [];
   for (const p of producers) {
     const node = ensureNode(p.commodity, p.region);
-    const inputs = links
-      .filter((l) => l.output === p.commodity && !p.secondary)
-      .map((l) => ({ node: ensureNode(l.input, p.region), coefficient: l.coefficient }));
+    const inputs = p.secondary
+      ? []
+      : links
+          .filter((l) => l.output === p.commodity)
+          .map((l) => ({ node: ensureNode(l.input, p.region), coefficient: l.coefficient }));
     // A CfD with a volume cap splits the producer: the covered tranche gets max(p, strike), the rest p.
     const covered = p.cfd ? Math.min(p.capacity, p.cfd.volume ?? p.capacity) : 0;
     const tranches: [number, number | undefined, string][] = p.cfd
@@ -554,9 +685,9 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
   for (const a of stockAgents) (a.sign > 0 ? makes : uses).add(a.node);
   const originByNode = new Map<number, OriginLimit>();
   for (const node of nodes) {
+    if (!makes.has(node.index) || !uses.has(node.index)) continue;
     const agentsHere = agents.filter((a) => a.node === node.index).map((a) => a.variable);
     const releasesHere = stockAgents.filter((a) => a.node === node.index && a.sign > 0).map((a) => a.variable);
-    if (!makes.has(node.index) || !uses.has(node.index)) continue;
     const variable = add({
       kind: 'origin',
       commodity: node.commodity,
@@ -575,15 +706,21 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
       routes: [],
     });
   }
+  const bans = restrictions.filter((r) => r.quota <= 0);
   const routes: Route[] = [];
   for (const from of nodes) {
     if (!makes.has(from.index)) continue;
     const origin = originByNode.get(from.index);
+    const k = from.commodity;
+    const tax = exportTax.get(nodeKey(k, from.region)) ?? 0;
+    const fromQuotas = quotas.filter((q) => q.restriction.commodity === k && q.restriction.origin === from.region);
+    const fromBans = bans.filter((r) => r.commodity === k && r.origin === from.region);
+    const termsFrom = pairTerms.get(k)?.get(from.region);
     for (const to of nodes) {
-      if (from.commodity !== to.commodity || from.region === to.region || !uses.has(to.index)) continue;
-      const k = from.commodity;
-      if (restrictions.some((r) => r.quota <= 0 && covers(r, k, from.region, to.region))) continue;
-      const terms = { ...problem.routes?.default, ...pairTerms.get(`${k}|${from.region}|${to.region}`) };
+      if (k !== to.commodity || from.region === to.region || !uses.has(to.index)) continue;
+      if (fromBans.some((r) => covers(r, k, from.region, to.region))) continue;
+      const terms = termsFrom?.get(to.region);
+      const fallback = problem.routes?.default;
       // Where the destination's price is logarithmic the arbitrage condition is written in logs (same sign, same
       // zero): a large Newton step in a log price then moves it linearly rather than exponentially.
       const logForm = Boolean(variables[to.index]?.logarithmic);
@@ -597,7 +734,7 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
         scale: quantityScale.get(k) as number,
         conditionScale: logForm ? 1 : 1 / (priceScale.get(k) as number),
       });
-      const rents = quotas.filter((q) => covers(q.restriction, k, from.region, to.region));
+      const rents = fromQuotas.filter((q) => covers(q.restriction, k, from.region, to.region));
       const floor = members.has(to.region) && !members.has(from.region) ? floors.get(nodeKey(k, to.region)) : undefined;
       for (const q of rents) q.routes.push(routes.length);
       origin?.routes.push(routes.length);
@@ -605,10 +742,10 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
         variable,
         from: from.index,
         to: to.index,
-        freight: terms.freight ?? 0,
-        adValorem: terms.adValorem ?? 0,
-        specific: terms.specific ?? 0,
-        exportTax: exportTax.get(nodeKey(k, from.region)) ?? 0,
+        freight: terms?.freight ?? fallback?.freight ?? 0,
+        adValorem: terms?.adValorem ?? fallback?.adValorem ?? 0,
+        specific: terms?.specific ?? fallback?.specific ?? 0,
+        exportTax: tax,
         ...(floor !== undefined ? { floor } : {}),
         rents: [...rents.map((q) => q.variable), ...(origin ? [origin.variable] : [])],
         logForm,
@@ -622,156 +759,43 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
   }));
 
   const n = variables.length;
-  const lower = Float64Array.from(variables, (v) => v.lower);
-  const upper = Float64Array.from(variables, (v) => v.upper);
-  const zs = Float64Array.from(variables, (v) => v.scale);
-  const fs = Float64Array.from(variables, (v) => v.conditionScale);
-  const logarithmic = Uint8Array.from(variables, (v) => (v.logarithmic ? 1 : 0));
-  const x = new Float64Array(n);
-  const dxdz = new Float64Array(n);
+  const lower = floats(variables, (v) => v.lower);
+  const upper = floats(variables, (v) => v.upper);
+  const zs = floats(variables, (v) => v.scale);
+  const logarithmic = flags(variables, (v) => v.logarithmic);
   const modelValue = (z: Float64Array, i: number) =>
     logarithmic[i] ? (zs[i] as number) * Math.exp(z[i] as number) : (z[i] as number) * (zs[i] as number);
-
-  // Tie-breaking: unit cost rises by ε (of the price scale) per market-size of output or flow. Where routes or
-  // producers tie exactly, flows and outputs are otherwise not unique and Newton stalls on the flat directions; with
-  // ε = 1e-10 the conditions of the unregularised problem still hold to 1e-10, and the certificate is measured on
-  // them (evaluateExact), not on the regularised ones.
-  const makeEvaluate = (epsilon: number) => (zScaled: Float64Array, f: Float64Array, jac?: Triplets) => {
-    for (let i = 0; i < n; i++) {
-      x[i] = modelValue(zScaled, i);
-      dxdz[i] = logarithmic[i] ? (x[i] as number) : (zs[i] as number);
-    }
-    f.fill(0);
-    // d(row)/d(col) in model units, stored scaled.
-    const d = jac
-      ? (row: number, col: number, v: number) => jac.add(row, col, v * (fs[row] as number) * (dxdz[col] as number))
-      : undefined;
-    for (const node of nodes) {
-      const curves = demandByNode.get(node.index);
-      if (!curves) continue;
-      const [dem, slope] = totalDemandAt(curves, x[node.index] as number);
-      f[node.index] = (f[node.index] as number) - dem;
-      d?.(node.index, node.index, -slope);
-    }
-    // What a producer at a node earns: the node's price plus its origin rent (the export premium when all of its
-    // own output is exported and the home market is served by imports).
-    const originOf = (node: number) => originByNode.get(node)?.variable;
-    const ownPrice = (node: number) => {
-      const o = originOf(node);
-      return (x[node] as number) + (o === undefined ? 0 : (x[o] as number));
+  const eliminable = flags(variables, (v) => v.kind !== 'price' && v.kind !== 'rent' && v.kind !== 'origin');
+  const { pattern, evaluate } = compileConditions({
+    variables,
+    demandByNode,
+    supplyByNode,
+    agents,
+    stockAgents,
+    routes,
+    origins: [...originByNode.values()],
+    quotas: quotaModels,
+    priceScale,
+  });
+  const blockOf = new Map(chain.map((k, b) => [k, b]));
+  const blocks = ints(variables, (v) => blockOf.get(v.commodity) ?? 0);
+  const mcpWith = (epsilon: number): Mcp => {
+    const values = new Float64Array(pattern.rows.length);
+    return {
+      size: n,
+      lower,
+      upper,
+      eliminable,
+      blocks,
+      pattern,
+      evaluateValues: (z, f, jac, skip) => evaluate(epsilon, z, f, jac, skip),
+      evaluate: (z, f, jac) => {
+        if (!jac) return evaluate(epsilon, z, f);
+        evaluate(epsilon, z, f, values);
+        for (let t = 0; t < values.length; t++)
+          jac.add(pattern.rows[t] as number, pattern.cols[t] as number, values[t] as number);
+      },
     };
-    const dOwnPrice = (row: number, node: number, v: number) => {
-      d?.(row, node, v);
-      const o = originOf(node);
-      if (o !== undefined) d?.(row, o, v);
-    };
-    for (const [node, curve] of supplyByNode) {
-      const supply = curve.intercept + curve.slope * ownPrice(node);
-      if (supply > 0) {
-        f[node] = (f[node] as number) + supply;
-        dOwnPrice(node, node, curve.slope);
-      }
-    }
-    for (const a of agents) {
-      const q = x[a.variable] as number;
-      const p = ownPrice(a.node);
-      f[a.node] = (f[a.node] as number) + q;
-      d?.(a.node, a.variable, 1);
-      let g = a.cost;
-      for (const input of a.inputs) {
-        g += input.coefficient * (x[input.node] as number);
-        d?.(a.variable, input.node, input.coefficient);
-        f[input.node] = (f[input.node] as number) - input.coefficient * q;
-        d?.(input.node, a.variable, -input.coefficient);
-      }
-      if (a.strike !== undefined && a.strike > p) {
-        g -= a.strike;
-      } else {
-        g -= p;
-        dOwnPrice(a.variable, a.node, -1);
-      }
-      const tie = epsilon * (zs[a.variable] as number) > 0 ? epsilon : 0;
-      if (tie > 0) {
-        // ε · (q / Q) · P in model units.
-        const slope =
-          (tie * (priceScale.get(variables[a.variable]?.commodity ?? '') as number)) / (zs[a.variable] as number);
-        g += slope * q;
-        d?.(a.variable, a.variable, slope);
-      }
-      f[a.variable] = g;
-    }
-    for (const s of stockAgents) {
-      const v = x[s.variable] as number;
-      f[s.node] = (f[s.node] as number) + s.sign * v;
-      d?.(s.node, s.variable, s.sign);
-      // Purchase: v in [0, cap] ⊥ p − buy price. Release: v in [0, cap] ⊥ release price − own price.
-      if (s.sign < 0) {
-        f[s.variable] = (x[s.node] as number) - s.price;
-        d?.(s.variable, s.node, 1);
-      } else {
-        f[s.variable] = s.price - ownPrice(s.node);
-        dOwnPrice(s.variable, s.node, -1);
-      }
-    }
-    for (const r of routes) {
-      const flow = x[r.variable] as number;
-      f[r.to] = (f[r.to] as number) + flow;
-      f[r.from] = (f[r.from] as number) - flow;
-      d?.(r.to, r.variable, 1);
-      d?.(r.from, r.variable, -1);
-      let rent = 0;
-      for (const q of r.rents) rent += x[q] as number;
-      const markup = 1 + r.adValorem;
-      const dutyPaid = ((x[r.from] as number) * (1 + r.exportTax) + rent + r.freight) * markup + r.specific;
-      const floorBinds = r.floor !== undefined && r.floor > dutyPaid;
-      const tieSlope = epsilon === 0 ? 0 : (epsilon * (zs[r.from] as number)) / (zs[r.variable] as number);
-      const landed = (floorBinds ? (r.floor as number) : dutyPaid) + tieSlope * flow;
-      const pTo = x[r.to] as number;
-      // Derivatives of landed, then of the condition's form (log or linear).
-      const g = r.logForm ? 1 / Math.max(landed, Number.MIN_VALUE) : 1;
-      f[r.variable] = r.logForm ? Math.log(Math.max(landed, Number.MIN_VALUE)) - Math.log(pTo) : landed - pTo;
-      if (!floorBinds) {
-        d?.(r.variable, r.from, (1 + r.exportTax) * markup * g);
-        for (const q of r.rents) d?.(r.variable, q, markup * g);
-      }
-      if (tieSlope > 0) d?.(r.variable, r.variable, tieSlope * g);
-      d?.(r.variable, r.to, r.logForm ? -1 / pTo : -1);
-    }
-    for (const o of originByNode.values()) {
-      let made = 0;
-      for (const a of o.agents) {
-        made += x[a] as number;
-        d?.(o.variable, a, 1);
-      }
-      for (const r of o.releases) {
-        made += x[r] as number;
-        d?.(o.variable, r, 1);
-      }
-      const curve = supplyByNode.get(o.node);
-      if (curve) {
-        const supply = curve.intercept + curve.slope * ownPrice(o.node);
-        if (supply > 0) {
-          made += supply;
-          dOwnPrice(o.variable, o.node, curve.slope);
-        }
-      }
-      for (const ri of o.routes) {
-        const route = routes[ri] as Route;
-        made -= x[route.variable] as number;
-        d?.(o.variable, route.variable, -1);
-      }
-      f[o.variable] = made;
-    }
-    for (const q of quotaModels) {
-      let shipped = 0;
-      for (const ri of q.routes) {
-        const route = routes[ri] as Route;
-        shipped += x[route.variable] as number;
-        d?.(q.variable, route.variable, -1);
-      }
-      f[q.variable] = q.quota - shipped;
-    }
-    for (let i = 0; i < n; i++) f[i] = (f[i] as number) * (fs[i] as number);
   };
 
   // Start: each commodity's price where its pooled world market (no trade costs) clears, producers on or off by
@@ -787,18 +811,37 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
     if (!group || group.destinations.has(region) || bannedOrigins.has(`${k}|${region}`)) return undefined;
     return group.price;
   };
-  const indexOf = new Map(variables.map((v, i) => [v, i]));
-  const start = Float64Array.from(variables, (v, i) => {
+  const agentOf = new Map(agents.map((a) => [a.variable, a]));
+  const capacityAt = new Map<string, number>();
+  for (const a of agents) {
+    const v = variables[a.variable] as Variable;
+    capacityAt.set(nodeKey(v.commodity, v.region), (capacityAt.get(nodeKey(v.commodity, v.region)) ?? 0) + v.upper);
+  }
+  const bannedShare = new Map<string, number>();
+  for (const [k, group] of banned) {
+    let total = 0;
+    const here = new Map<string, number>();
+    for (const r of group.destinations) {
+      const curves = demands.filter((d) => d.commodity === k && d.region === r).map((d) => d.curve);
+      const q = totalDemandAt(curves, group.price)[0];
+      here.set(r, q);
+      total += q;
+    }
+    for (const [r, q] of here) bannedShare.set(nodeKey(k, r), total > 0 ? q / total : Number.NaN);
+  }
+  const start = floats(variables, (v, i) => {
     const group = banned.get(v.commodity);
     const base = pooled.get(v.commodity) ?? v.scale;
     if (v.kind === 'price') {
       const exporting = exporterPrice(v.commodity, v.region);
       const ownMarket = originByNode.has(i);
-      const p = group?.destinations.has(v.region)
+      const estimate = group?.destinations.has(v.region)
         ? group.price
         : exporting !== undefined && !ownMarket && makes.has(i)
           ? exporting
           : base;
+      // The pooled model's own start trusts the quick estimate only within a factor 10 of the reference.
+      const p = pooledOnly ? Math.min(v.scale * 10, Math.max(v.scale / 10, estimate)) : estimate;
       return v.logarithmic ? Math.log(Math.max(p, 1e-12 * v.scale) / v.scale) : p / v.scale;
     }
     if (v.kind === 'origin') {
@@ -806,38 +849,97 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
       return exporting !== undefined ? Math.max(0, exporting - base) / v.scale : 0;
     }
     if (v.kind === 'output') {
-      const agent = agents.find((a) => a.variable === indexOf.get(v));
-      const input =
-        agent?.inputs.reduce(
-          (s, x) => s + x.coefficient * (pooled.get(nodes.find((n) => n.index === x.node)?.commodity ?? '') ?? 0),
-          0,
-        ) ?? 0;
+      const agent = agentOf.get(i);
+      let input = 0;
+      for (const x of agent?.inputs ?? [])
+        input += x.coefficient * (pooled.get(variables[x.node]?.commodity ?? '') ?? 0);
       const price = Math.max(exporterPrice(v.commodity, v.region) ?? base, agent?.strike ?? 0);
       return (agent?.cost ?? 0) + input < price ? v.upper : 0;
     }
     if (v.kind === 'flow') {
       // Allowed exporters ship their capacity to the banned side, in proportion to its demand there.
       if (group && exporterPrice(v.commodity, v.region) !== undefined && group.destinations.has(v.ref)) {
-        const capacity = agents
-          .filter((a) => variables[a.variable]?.region === v.region && variables[a.variable]?.commodity === v.commodity)
-          .reduce((s, a) => s + (variables[a.variable]?.upper ?? 0), 0);
-        const demandHere = (r: string) =>
-          totalDemandAt(
-            demands.filter((d) => d.commodity === v.commodity && d.region === r).map((d) => d.curve),
-            group.price,
-          )[0];
-        let total = 0;
-        for (const r of group.destinations) total += demandHere(r);
-        return total > 0 ? (capacity * demandHere(v.ref)) / total : 1e-3;
+        const capacity = capacityAt.get(nodeKey(v.commodity, v.region)) ?? 0;
+        const share = bannedShare.get(nodeKey(v.commodity, v.ref)) ?? Number.NaN;
+        return Number.isNaN(share) ? 1e-3 : capacity * share;
       }
       // A little trade on every other route keeps Newton off the Fischer–Burmeister corner (0, 0), where a route
       // whose landed cost equals the destination price would otherwise start with no direction of its own.
-      return 1e-3;
+      return TOKEN_FLOW;
     }
     return 0;
   });
 
+  const exact = mcpWith(0);
+  // The interior-point start: the pooled market solved exactly (one market per commodity, no trade costs), its
+  // outputs and prices as the base, then trade routed (transportStart). Computed on first use.
+  let interiorStartMemo: { start: Float64Array; iterations: number; evaluations: number } | undefined;
+  const interiorStart = () => {
+    if (interiorStartMemo) return interiorStartMemo;
+    const base = Float64Array.from(start);
+    if (pooledSolve) {
+      const { prices: priceOf, outputs: outputOf } = pooledSolve;
+      variables.forEach((v, i) => {
+        // Markets split by a ban keep the ban-aware start.
+        if (banned.has(v.commodity)) return;
+        const value =
+          v.kind === 'price' ? priceOf.get(v.commodity) : v.kind === 'output' ? outputOf.get(v.ref) : undefined;
+        if (value === undefined || !Number.isFinite(value)) return;
+        if (v.kind === 'price' && !(value > 0)) return;
+        const zi = v.logarithmic ? Math.log(value / v.scale) : Math.min(v.upper, Math.max(v.lower, value / v.scale));
+        if (Number.isFinite(zi)) base[i] = zi;
+      });
+    }
+    const routed = transportStart({
+      variables,
+      nodes,
+      demandByNode,
+      supplyByNode,
+      agents,
+      stockAgents,
+      routes,
+      origins: [...originByNode.values()],
+      quotas: quotaModels,
+      priceScale,
+      start: base,
+      modelValue,
+    });
+    interiorStartMemo = {
+      start: routed,
+      iterations: pooledSolve?.iterations ?? 0,
+      evaluations: pooledSolve?.evaluations ?? 0,
+    };
+    return interiorStartMemo;
+  };
+  const excludedRoutes = (z: Float64Array, keep: number): Uint8Array => {
+    const f = new Float64Array(n);
+    exact.evaluate(z, f);
+    const excluded = new Uint8Array(n);
+    const into = new Map<number, number[]>();
+    const out = new Map<number, number[]>();
+    routes.forEach((r, k) => {
+      excluded[r.variable] = 1;
+      const a = into.get(r.to);
+      if (a) a.push(k);
+      else into.set(r.to, [k]);
+      const b = out.get(r.from);
+      if (b) b.push(k);
+      else out.set(r.from, [k]);
+    });
+    const gap = (k: number) => f[(routes[k] as Route).variable] as number;
+    for (const group of [into, out]) {
+      for (const list of group.values()) {
+        list.sort((a, b) => gap(a) - gap(b));
+        for (let t = 0; t < Math.min(keep, list.length); t++)
+          excluded[(routes[list[t] as number] as Route).variable] = 0;
+      }
+    }
+    for (const r of routes) if ((z[r.variable] as number) > TOKEN_FLOW) excluded[r.variable] = 0;
+    return excluded;
+  };
   return {
+    excludedRoutes,
+    interiorStart,
     commodities: chain,
     variables,
     nodes,
@@ -855,26 +957,618 @@ export function buildChain(problem: EquilibriumProblem, chain: readonly string[]
       logarithmic[i]
         ? Math.log(Math.max(value, 1e-300) / (zs[i] as number))
         : Math.min(upper[i] as number, Math.max(lower[i] as number, value / (zs[i] as number))),
-    evaluateExact: makeEvaluate(0),
-    withTieBreak: (epsilon: number) => ({
-      size: n,
-      lower,
-      upper,
-      eliminable: Uint8Array.from(variables, (v) =>
-        v.kind === 'price' || v.kind === 'rent' || v.kind === 'origin' ? 0 : 1,
-      ),
-      evaluate: makeEvaluate(epsilon),
-    }),
-    mcp: {
-      size: n,
-      lower,
-      upper,
-      // Outputs, flows and stock moves depend only on prices and rents: eliminate them from each Newton system.
-      eliminable: Uint8Array.from(variables, (v) =>
-        v.kind === 'price' || v.kind === 'rent' || v.kind === 'origin' ? 0 : 1,
-      ),
-      evaluate: makeEvaluate(TIE_BREAK),
-    },
+    evaluateExact: (z, f) => exact.evaluate(z, f),
+    withTieBreak: (epsilon: number) => (epsilon === 0 ? exact : mcpWith(epsilon)),
+    exact,
+    mcp: mcpWith(TIE_BREAK),
     start,
   };
+}
+
+/**
+ * See ChainModel.interiorStart. Per commodity, at the base point's prices and outputs, the transportation problem:
+ * each node sells its own output (origin rule: it may export no more than it makes) and buys what it uses (final
+ * and derived demand), through its own market at no cost or along a route at its cost (landed cost over the
+ * origin's price), solved exactly (minCostTransport). The routes it uses carry the start's flows. Prices come from
+ * its dual: wherever goods move, the buyer's price is the seller's plus the cost; a node whose producers sell
+ * abroad dearer than its buyers pay gets the difference as its origin rent. Each connected group of markets is
+ * shifted so that its prices average the base prices.
+ */
+function transportStart(
+  parts: ConditionParts & {
+    readonly nodes: readonly NodeRef[];
+    readonly start: Float64Array;
+    readonly modelValue: (z: Float64Array, i: number) => number;
+  },
+): Float64Array {
+  const { variables, nodes, demandByNode, agents, routes, origins, start, modelValue } = parts;
+  const n = variables.length;
+  const z = Float64Array.from(start);
+  const price = new Float64Array(n);
+  for (const node of nodes) price[node.index] = modelValue(start, node.index);
+  // What each node makes and uses at the base prices and outputs (model units).
+  const made = new Float64Array(n);
+  const used = new Float64Array(n);
+  for (const node of nodes)
+    used[node.index] = totalDemand(demandByNode.get(node.index) ?? [], price[node.index] as number);
+  for (const a of agents) {
+    const q = modelValue(start, a.variable);
+    made[a.node] = (made[a.node] as number) + q;
+    for (const input of a.inputs) used[input.node] = (used[input.node] as number) + input.coefficient * q;
+  }
+  for (const [node, curve] of parts.supplyByNode) {
+    made[node] = (made[node] as number) + Math.max(0, curve.intercept + curve.slope * (price[node] as number));
+  }
+  for (const s of parts.stockAgents) {
+    const v = modelValue(start, s.variable);
+    if (s.sign > 0) made[s.node] = (made[s.node] as number) + v;
+    else used[s.node] = (used[s.node] as number) + v;
+  }
+  const originOf = new Map(origins.map((o) => [o.node, o.variable]));
+  const byCommodity = new Map<string, NodeRef[]>();
+  for (const node of nodes) {
+    const list = byCommodity.get(node.commodity);
+    if (list) list.push(node);
+    else byCommodity.set(node.commodity, [node]);
+  }
+  const routesOf = new Map<string, Route[]>();
+  for (const r of routes) {
+    const key = variables[r.variable]?.commodity ?? '';
+    const list = routesOf.get(key);
+    if (list) list.push(r);
+    else routesOf.set(key, [r]);
+    z[r.variable] = 0;
+  }
+  for (const [k, list] of byCommodity) {
+    const sellers: number[] = [];
+    const buyers: number[] = [];
+    const sellerSlot = new Map<number, number>();
+    const buyerSlot = new Map<number, number>();
+    for (const node of list) {
+      if ((made[node.index] as number) > 0) sellerSlot.set(node.index, sellers.push(node.index) - 1);
+      if ((used[node.index] as number) > 0) buyerSlot.set(node.index, buyers.push(node.index) - 1);
+    }
+    if (sellers.length === 0 || buyers.length === 0) continue;
+    const arcs: { from: number; to: number; cost: number; route?: Route }[] = [];
+    for (const i of sellers) {
+      const b = buyerSlot.get(i);
+      if (b !== undefined) arcs.push({ from: sellerSlot.get(i) as number, to: b, cost: 0 });
+    }
+    for (const r of routesOf.get(k) ?? []) {
+      const from = sellerSlot.get(r.from);
+      const to = buyerSlot.get(r.to);
+      if (from === undefined || to === undefined) continue;
+      const pFrom = price[r.from] as number;
+      const dutyPaid = (pFrom * (1 + r.exportTax) + r.freight) * (1 + r.adValorem) + r.specific;
+      const landed = r.floor !== undefined ? Math.max(r.floor, dutyPaid) : dutyPaid;
+      arcs.push({ from, to, cost: Math.max(0, landed - pFrom), route: r });
+    }
+    const flow = minCostTransport(
+      sellers.map((i) => made[i] as number),
+      buyers.map((i) => used[i] as number),
+      arcs,
+    );
+    // Dual: walk the arcs that carry goods (sellers as 0..S−1, buyers as S..S+B−1).
+    const S = sellers.length;
+    const adjacent = new Map<number, { other: number; delta: number }[]>();
+    const link = (x: number, other: number, delta: number) => {
+      const l = adjacent.get(x);
+      if (l) l.push({ other, delta });
+      else adjacent.set(x, [{ other, delta }]);
+    };
+    arcs.forEach((arc, a) => {
+      const q = flow[a] as number;
+      if (!(q > 0)) return;
+      if (arc.route) z[arc.route.variable] = q / (variables[arc.route.variable] as Variable).scale;
+      link(arc.from, S + arc.to, arc.cost);
+      link(S + arc.to, arc.from, -arc.cost);
+    });
+    const market = (x: number) => (x < S ? (sellers[x] as number) : (buyers[x - S] as number));
+    const seen = new Set<number>();
+    for (const root of adjacent.keys()) {
+      if (seen.has(root)) continue;
+      const level = new Map<number, number>([[root, 0]]);
+      const queue = [root];
+      seen.add(root);
+      while (queue.length > 0) {
+        const at = queue.pop() as number;
+        for (const { other, delta } of adjacent.get(at) ?? []) {
+          if (seen.has(other)) continue;
+          seen.add(other);
+          level.set(other, (level.get(at) as number) + delta);
+          queue.push(other);
+        }
+      }
+      let shift = 0;
+      for (const [x, d] of level) shift += (price[market(x)] as number) - d;
+      shift /= level.size;
+      // A market's price is what its buyers pay; where its sellers earn more (all exported), an origin rent.
+      const buyerPrice = new Map<number, number>();
+      const sellerPrice = new Map<number, number>();
+      for (const [x, d] of level) (x < S ? sellerPrice : buyerPrice).set(market(x), d + shift);
+      for (const [i, p] of [...sellerPrice, ...buyerPrice]) {
+        const buyer = buyerPrice.get(i);
+        const seller = sellerPrice.get(i);
+        const v = variables[i] as Variable;
+        const pi = buyer ?? p;
+        if (pi > 0 && Number.isFinite(pi)) z[i] = v.logarithmic ? Math.log(pi / v.scale) : pi / v.scale;
+        const o = originOf.get(i);
+        if (o !== undefined && buyer !== undefined && seller !== undefined && seller > buyer) {
+          z[o] = (seller - buyer) / (variables[o] as Variable).scale;
+        }
+      }
+    }
+  }
+  return z;
+}
+
+/**
+ * The transportation problem by successive shortest paths (Dijkstra with potentials): ship at most `supply[e]`
+ * from each seller and at most `demand[i]` to each buyer, as much as can be shipped, at least total cost. Returns
+ * the flow on each arc.
+ */
+export function minCostTransport(
+  supply: readonly number[],
+  demand: readonly number[],
+  arcs: readonly { readonly from: number; readonly to: number; readonly cost: number }[],
+): number[] {
+  const E = supply.length;
+  const I = demand.length;
+  // Graph: 0 = source, 1..E sellers, E+1..E+I buyers, E+I+1 = sink; edges in pairs (forward, reverse).
+  const V = E + I + 2;
+  const sink = V - 1;
+  const edges = 2 * (E + arcs.length + I);
+  const head = new Int32Array(edges);
+  const to = new Int32Array(edges);
+  const cap = new Float64Array(edges);
+  const cost = new Float64Array(edges);
+  const next = new Int32Array(edges);
+  const first = new Int32Array(V).fill(-1);
+  let count = 0;
+  const half = (a: number, b: number, c: number, w: number) => {
+    head[count] = a;
+    to[count] = b;
+    cap[count] = c;
+    cost[count] = w;
+    next[count] = first[a] as number;
+    first[a] = count++;
+  };
+  const addEdge = (u: number, v: number, c: number, w: number) => {
+    half(u, v, c, w);
+    half(v, u, 0, -w);
+  };
+  let total = 0;
+  for (let e = 0; e < E; e++) {
+    addEdge(0, 1 + e, supply[e] as number, 0);
+    total += supply[e] as number;
+  }
+  for (const arc of arcs) addEdge(1 + arc.from, 1 + E + arc.to, Number.POSITIVE_INFINITY, arc.cost);
+  for (let i = 0; i < I; i++) addEdge(1 + E + i, sink, demand[i] as number, 0);
+  // Free arcs (a market supplying itself) carry what they can at once: flow on arcs of zero cost leaves no negative
+  // cycle, so the shortest paths below stay exact, and most of the goods never need one.
+  arcs.forEach((arc, a) => {
+    if (arc.cost !== 0) return;
+    const fromSource = 2 * arc.from;
+    const toSink = 2 * (E + arcs.length + arc.to);
+    const q = Math.min(cap[fromSource] as number, cap[toSink] as number);
+    if (!(q > 0)) return;
+    for (const edge of [fromSource, 2 * (E + a), toSink]) {
+      cap[edge] = (cap[edge] as number) - q;
+      cap[edge ^ 1] = (cap[edge ^ 1] as number) + q;
+    }
+  });
+  const potential = new Float64Array(V);
+  const dist = new Float64Array(V);
+  const via = new Int32Array(V);
+  const done = new Uint8Array(V);
+  const tiny = 1e-12 * Math.max(total, 1e-300);
+  for (let round = 0; round < 4 * V + arcs.length; round++) {
+    // Dijkstra on reduced costs (dense selection: the graphs are small).
+    dist.fill(Number.POSITIVE_INFINITY);
+    done.fill(0);
+    dist[0] = 0;
+    for (;;) {
+      let u = -1;
+      let best = Number.POSITIVE_INFINITY;
+      for (let x = 0; x < V; x++) {
+        if (!done[x] && (dist[x] as number) < best) {
+          best = dist[x] as number;
+          u = x;
+        }
+      }
+      if (u < 0 || u === sink) break;
+      done[u] = 1;
+      const pu = potential[u] as number;
+      for (let e = first[u] as number; e >= 0; e = next[e] as number) {
+        if (!((cap[e] as number) > tiny)) continue;
+        const v = to[e] as number;
+        const d = best + (cost[e] as number) + pu - (potential[v] as number);
+        if (d < (dist[v] as number) - 1e-15 * Math.abs(d)) {
+          dist[v] = d;
+          via[v] = e;
+        }
+      }
+    }
+    const reach = dist[sink] as number;
+    if (!Number.isFinite(reach)) break;
+    for (let x = 0; x < V; x++) {
+      if (Number.isFinite(dist[x])) potential[x] = (potential[x] as number) + Math.min(dist[x] as number, reach);
+    }
+    let push = Number.POSITIVE_INFINITY;
+    for (let v = sink; v !== 0; v = head[via[v] as number] as number)
+      push = Math.min(push, cap[via[v] as number] as number);
+    if (!(push > tiny)) break;
+    for (let v = sink; v !== 0; v = head[via[v] as number] as number) {
+      const e = via[v] as number;
+      cap[e] = (cap[e] as number) - push;
+      cap[e ^ 1] = (cap[e ^ 1] as number) + push;
+    }
+  }
+  return arcs.map((_, a) => cap[2 * (E + a) + 1] as number);
+}
+
+/** What compileConditions needs of a chain's model. */
+interface ConditionParts {
+  readonly variables: readonly Variable[];
+  readonly demandByNode: ReadonlyMap<number, readonly DemandCurve[]>;
+  readonly supplyByNode: ReadonlyMap<number, { readonly intercept: number; readonly slope: number }>;
+  readonly agents: readonly Agent[];
+  readonly stockAgents: readonly StockAgent[];
+  readonly routes: readonly Route[];
+  readonly origins: readonly OriginLimit[];
+  readonly quotas: readonly Quota[];
+  readonly priceScale: ReadonlyMap<string, number>;
+}
+
+/**
+ * The conditions of buildChain as flat arrays, with the Jacobian's sparsity pattern fixed once: `evaluate` writes F
+ * and the Jacobian's values at the pattern's positions, without allocating. Derivatives are taken in model units
+ * and scaled at the end: ∂(fs_i·F_i)/∂z_j = fs_i · ∂F_i/∂x_j · dx_j/dz_j.
+ *
+ *   (see the module comment for the conditions; ε is the tie-breaking slope, 0 for the exact conditions)
+ */
+function compileConditions(parts: ConditionParts): {
+  pattern: JacobianPattern;
+  evaluate: (epsilon: number, z: Float64Array, f: Float64Array, jac?: Float64Array, skip?: Uint8Array) => void;
+} {
+  const { variables, demandByNode, supplyByNode, agents, stockAgents, routes, origins, quotas } = parts;
+  const n = variables.length;
+  const zs = floats(variables, (v) => v.scale);
+  const fs = floats(variables, (v) => v.conditionScale);
+  const logarithmic = flags(variables, (v) => v.logarithmic);
+  const rows: number[] = [];
+  const cols: number[] = [];
+  const slot = (r: number, c: number) => {
+    rows.push(r);
+    cols.push(c);
+    return rows.length - 1;
+  };
+  const originOf = new Int32Array(n).fill(-1);
+  for (const o of origins) originOf[o.node] = o.variable;
+  const originAt = (node: number): number => originOf[node] as number;
+
+  // Demand: curves flattened per node.
+  const demandNodes = [...demandByNode.keys()];
+  const dNode = Int32Array.from(demandNodes);
+  const dSlot = ints(demandNodes, (node) => slot(node, node));
+  const dStart = new Int32Array(demandNodes.length + 1);
+  const curveKind: number[] = [];
+  const curveA: number[] = [];
+  const curveB: number[] = [];
+  const curveE: number[] = [];
+  demandNodes.forEach((node, k) => {
+    for (const c of demandByNode.get(node) ?? []) {
+      curveKind.push(c.kind === 'isoelastic' ? 0 : 1);
+      curveA.push(c.kind === 'isoelastic' ? c.q0 : c.intercept);
+      curveB.push(c.kind === 'isoelastic' ? c.p0 : c.slope);
+      curveE.push(c.kind === 'isoelastic' ? c.elasticity : 0);
+    }
+    dStart[k + 1] = curveKind.length;
+  });
+  const cKind = Uint8Array.from(curveKind);
+  const cA = Float64Array.from(curveA);
+  const cB = Float64Array.from(curveB);
+  const cE = Float64Array.from(curveE);
+
+  // Supply curves at a node: into its balance and, with an origin limit, its origin row.
+  const supplyNodes = [...supplyByNode.keys()];
+  const sNode = Int32Array.from(supplyNodes);
+  const sIntercept = floats(supplyNodes, (node) => supplyByNode.get(node)?.intercept ?? 0);
+  const sSlope = floats(supplyNodes, (node) => supplyByNode.get(node)?.slope ?? 0);
+  const sSlotNN = ints(supplyNodes, (node) => slot(node, node));
+  const sSlotNO = ints(supplyNodes, (node) => (originAt(node) >= 0 ? slot(node, originAt(node)) : -1));
+  const sSlotON = ints(supplyNodes, (node) => (originAt(node) >= 0 ? slot(originAt(node), node) : -1));
+  const sSlotOO = ints(supplyNodes, (node) => (originAt(node) >= 0 ? slot(originAt(node), originAt(node)) : -1));
+
+  // Producers.
+  const A = agents.length;
+  const aVar = ints(agents, (a) => a.variable);
+  const aNode = ints(agents, (a) => a.node);
+  const aOrigin = ints(agents, (a) => originAt(a.node));
+  const aCost = floats(agents, (a) => a.cost);
+  const aStrike = floats(agents, (a) => a.strike ?? Number.NaN);
+  const aPriceScale = floats(agents, (a) => parts.priceScale.get(variables[a.variable]?.commodity ?? '') ?? 1);
+  const aSlotNQ = ints(agents, (a) => slot(a.node, a.variable));
+  const aSlotQN = ints(agents, (a) => slot(a.variable, a.node));
+  const aSlotQO = ints(agents, (a) => (originAt(a.node) >= 0 ? slot(a.variable, originAt(a.node)) : -1));
+  const aSlotQQ = ints(agents, (a) => slot(a.variable, a.variable));
+  const aInStart = new Int32Array(A + 1);
+  const inNode: number[] = [];
+  const inCoef: number[] = [];
+  const inSlotQI: number[] = [];
+  const inSlotIQ: number[] = [];
+  agents.forEach((a, k) => {
+    for (const input of a.inputs) {
+      inNode.push(input.node);
+      inCoef.push(input.coefficient);
+      inSlotQI.push(slot(a.variable, input.node));
+      inSlotIQ.push(slot(input.node, a.variable));
+    }
+    aInStart[k + 1] = inNode.length;
+  });
+  const iNode = Int32Array.from(inNode);
+  const iCoef = Float64Array.from(inCoef);
+  const iSlotQI = Int32Array.from(inSlotQI);
+  const iSlotIQ = Int32Array.from(inSlotIQ);
+
+  // Stock moves.
+  const kVar = ints(stockAgents, (s) => s.variable);
+  const kNode = ints(stockAgents, (s) => s.node);
+  const kOrigin = ints(stockAgents, (s) => (s.sign > 0 ? originAt(s.node) : -1));
+  const kPrice = floats(stockAgents, (s) => s.price);
+  const kSign = floats(stockAgents, (s) => s.sign);
+  const kSlotNV = ints(stockAgents, (s) => slot(s.node, s.variable));
+  const kSlotVN = ints(stockAgents, (s) => slot(s.variable, s.node));
+  const kSlotVO = ints(stockAgents, (s) =>
+    s.sign > 0 && originAt(s.node) >= 0 ? slot(s.variable, originAt(s.node)) : -1,
+  );
+
+  // Routes.
+  const R = routes.length;
+  const rVar = ints(routes, (r) => r.variable);
+  const rFrom = ints(routes, (r) => r.from);
+  const rTo = ints(routes, (r) => r.to);
+  const rBase = floats(routes, (r) => r.freight);
+  const rMarkup = floats(routes, (r) => 1 + r.adValorem);
+  const rSpecific = floats(routes, (r) => r.specific);
+  const rTax = floats(routes, (r) => 1 + r.exportTax);
+  const rFloor = floats(routes, (r) => r.floor ?? Number.NaN);
+  const rLog = flags(routes, (r) => r.logForm);
+  const rSlotTE = ints(routes, (r) => slot(r.to, r.variable));
+  const rSlotFE = ints(routes, (r) => slot(r.from, r.variable));
+  const rSlotEF = ints(routes, (r) => slot(r.variable, r.from));
+  const rSlotET = ints(routes, (r) => slot(r.variable, r.to));
+  const rSlotEE = ints(routes, (r) => slot(r.variable, r.variable));
+  const rRentStart = new Int32Array(R + 1);
+  const rentVar: number[] = [];
+  const rentSlot: number[] = [];
+  routes.forEach((r, k) => {
+    for (const q of r.rents) {
+      rentVar.push(q);
+      rentSlot.push(slot(r.variable, q));
+    }
+    rRentStart[k + 1] = rentVar.length;
+  });
+  const eRentVar = Int32Array.from(rentVar);
+  const eRentSlot = Int32Array.from(rentSlot);
+
+  // Origin limits: own output and releases in, exports out (supply curves above).
+  const oVar = ints(origins, (o) => o.variable);
+  const oStart = new Int32Array(origins.length + 1);
+  const oMember: number[] = [];
+  const oSign: number[] = [];
+  const oSlot: number[] = [];
+  origins.forEach((o, k) => {
+    for (const a of o.agents) {
+      oMember.push(a);
+      oSign.push(1);
+      oSlot.push(slot(o.variable, a));
+    }
+    for (const r of o.releases) {
+      oMember.push(r);
+      oSign.push(1);
+      oSlot.push(slot(o.variable, r));
+    }
+    for (const ri of o.routes) {
+      const e = (routes[ri] as Route).variable;
+      oMember.push(e);
+      oSign.push(-1);
+      oSlot.push(slot(o.variable, e));
+    }
+    oStart[k + 1] = oMember.length;
+  });
+  const oM = Int32Array.from(oMember);
+  const oS = Float64Array.from(oSign);
+  const oSl = Int32Array.from(oSlot);
+
+  // Quotas.
+  const qVar = ints(quotas, (q) => q.variable);
+  const qQuota = floats(quotas, (q) => q.quota);
+  const qStart = new Int32Array(quotas.length + 1);
+  const qRoute: number[] = [];
+  const qSlot: number[] = [];
+  quotas.forEach((q, k) => {
+    for (const ri of q.routes) {
+      const e = (routes[ri] as Route).variable;
+      qRoute.push(e);
+      qSlot.push(slot(q.variable, e));
+    }
+    qStart[k + 1] = qRoute.length;
+  });
+  const qR = Int32Array.from(qRoute);
+  const qS = Int32Array.from(qSlot);
+
+  const pattern: JacobianPattern = { rows: Int32Array.from(rows), cols: Int32Array.from(cols) };
+  const nnz = rows.length;
+  const x = new Float64Array(n);
+  const dxdz = new Float64Array(n);
+  const scratch = new Float64Array(nnz);
+  const slotScale = new Float64Array(nnz);
+  for (let t = 0; t < nnz; t++) slotScale[t] = fs[pattern.rows[t] as number] as number;
+
+  const evaluate = (epsilon: number, z: Float64Array, f: Float64Array, jacIn?: Float64Array, skip?: Uint8Array) => {
+    const J = jacIn ?? scratch;
+    // Jacobian entries are scaled as they are written: ∂(fs_r·F_r)/∂z_c = fs_r · ∂F_r/∂x_c · dx_c/dz_c.
+    const put = (t: number, value: number) => {
+      J[t] = value * (slotScale[t] as number) * (dxdz[pattern.cols[t] as number] as number);
+    };
+    for (let i = 0; i < n; i++) {
+      const zi = z[i] as number;
+      if (logarithmic[i]) {
+        const v = (zs[i] as number) * Math.exp(zi);
+        x[i] = v;
+        dxdz[i] = v;
+      } else {
+        x[i] = zi * (zs[i] as number);
+        dxdz[i] = zs[i] as number;
+      }
+    }
+    f.fill(0);
+    // Demand.
+    for (let k = 0; k < dNode.length; k++) {
+      const node = dNode[k] as number;
+      const p = x[node] as number;
+      let dem = 0;
+      let slope = 0;
+      for (let c = dStart[k] as number; c < (dStart[k + 1] as number); c++) {
+        if (cKind[c] === 0) {
+          const p0 = cB[c] as number;
+          const pe = Math.max(p, p0 * 1e-9);
+          const d = (cA[c] as number) * (pe / p0) ** (cE[c] as number);
+          dem += d;
+          slope += ((cE[c] as number) * d) / pe;
+        } else {
+          const d = (cA[c] as number) - (cB[c] as number) * p;
+          if (d > 0) {
+            dem += d;
+            slope -= cB[c] as number;
+          }
+        }
+      }
+      f[node] = (f[node] as number) - dem;
+      put(dSlot[k] as number, -slope);
+    }
+    // Supply curves, on what the node's producers earn (price plus origin rent).
+    for (let k = 0; k < sNode.length; k++) {
+      const node = sNode[k] as number;
+      const o = originAt(node);
+      const own = (x[node] as number) + (o >= 0 ? (x[o] as number) : 0);
+      const supply = (sIntercept[k] as number) + (sSlope[k] as number) * own;
+      const on = supply > 0;
+      const slope = on ? (sSlope[k] as number) : 0;
+      if (on) f[node] = (f[node] as number) + supply;
+      put(sSlotNN[k] as number, slope);
+      if (o >= 0) {
+        put(sSlotNO[k] as number, slope);
+        if (on) f[o] = (f[o] as number) + supply;
+        put(sSlotON[k] as number, slope);
+        put(sSlotOO[k] as number, slope);
+      }
+    }
+    // Producers: output into the balance, inputs out of their region's balance; the margin condition.
+    for (let k = 0; k < A; k++) {
+      const q = aVar[k] as number;
+      const node = aNode[k] as number;
+      const o = aOrigin[k] as number;
+      const output = x[q] as number;
+      f[node] = (f[node] as number) + output;
+      put(aSlotNQ[k] as number, 1);
+      let g = aCost[k] as number;
+      for (let t = aInStart[k] as number; t < (aInStart[k + 1] as number); t++) {
+        const input = iNode[t] as number;
+        const coefficient = iCoef[t] as number;
+        g += coefficient * (x[input] as number);
+        put(iSlotQI[t] as number, coefficient);
+        f[input] = (f[input] as number) - coefficient * output;
+        put(iSlotIQ[t] as number, -coefficient);
+      }
+      const p = (x[node] as number) + (o >= 0 ? (x[o] as number) : 0);
+      const strike = aStrike[k] as number;
+      if (strike > p) {
+        g -= strike;
+        put(aSlotQN[k] as number, 0);
+        if (o >= 0) put(aSlotQO[k] as number, 0);
+      } else {
+        g -= p;
+        put(aSlotQN[k] as number, -1);
+        if (o >= 0) put(aSlotQO[k] as number, -1);
+      }
+      // Tie-breaking: unit cost rises by ε (of the price scale) per market-size of output.
+      const tie = epsilon > 0 ? (epsilon * (aPriceScale[k] as number)) / (zs[q] as number) : 0;
+      g += tie * output;
+      put(aSlotQQ[k] as number, tie);
+      f[q] = g;
+    }
+    // Stock moves: purchases v ⊥ p − buy price; releases v ⊥ release price − own price.
+    for (let k = 0; k < kVar.length; k++) {
+      const v = kVar[k] as number;
+      const node = kNode[k] as number;
+      const sign = kSign[k] as number;
+      f[node] = (f[node] as number) + sign * (x[v] as number);
+      put(kSlotNV[k] as number, sign);
+      if (sign < 0) {
+        f[v] = (x[node] as number) - (kPrice[k] as number);
+        put(kSlotVN[k] as number, 1);
+      } else {
+        const o = kOrigin[k] as number;
+        f[v] = (kPrice[k] as number) - (x[node] as number) - (o >= 0 ? (x[o] as number) : 0);
+        put(kSlotVN[k] as number, -1);
+        if (o >= 0) put(kSlotVO[k] as number, -1);
+      }
+    }
+    // Routes: flows between balances; the arbitrage condition landed − p_to (in logs into log-priced markets).
+    for (let k = 0; k < R; k++) {
+      const e = rVar[k] as number;
+      const from = rFrom[k] as number;
+      const to = rTo[k] as number;
+      const flow = x[e] as number;
+      f[to] = (f[to] as number) + flow;
+      f[from] = (f[from] as number) - flow;
+      put(rSlotTE[k] as number, 1);
+      put(rSlotFE[k] as number, -1);
+      // A route left out of the working set: its flow counts in the balances, its own condition is not needed.
+      if (skip?.[e]) continue;
+      let rent = 0;
+      for (let t = rRentStart[k] as number; t < (rRentStart[k + 1] as number); t++)
+        rent += x[eRentVar[t] as number] as number;
+      const markup = rMarkup[k] as number;
+      const dutyPaid =
+        ((x[from] as number) * (rTax[k] as number) + rent + (rBase[k] as number)) * markup + (rSpecific[k] as number);
+      const floor = rFloor[k] as number;
+      const floorBinds = floor > dutyPaid;
+      const tieSlope = epsilon > 0 ? (epsilon * (zs[from] as number)) / (zs[e] as number) : 0;
+      const landed = (floorBinds ? floor : dutyPaid) + tieSlope * flow;
+      const pTo = x[to] as number;
+      const log = rLog[k] === 1;
+      const g = log ? 1 / Math.max(landed, Number.MIN_VALUE) : 1;
+      f[e] = log ? Math.log(Math.max(landed, Number.MIN_VALUE)) - Math.log(pTo) : landed - pTo;
+      const dFrom = floorBinds ? 0 : (rTax[k] as number) * markup * g;
+      const dRent = floorBinds ? 0 : markup * g;
+      put(rSlotEF[k] as number, dFrom);
+      for (let t = rRentStart[k] as number; t < (rRentStart[k + 1] as number); t++) put(eRentSlot[t] as number, dRent);
+      put(rSlotEE[k] as number, tieSlope * g);
+      put(rSlotET[k] as number, log ? -1 / pTo : -1);
+    }
+    // Origin limits: own output and releases, less exports (the supply curves' part is added above).
+    for (let k = 0; k < oVar.length; k++) {
+      const o = oVar[k] as number;
+      let made = 0;
+      for (let t = oStart[k] as number; t < (oStart[k + 1] as number); t++) {
+        made += (oS[t] as number) * (x[oM[t] as number] as number);
+        put(oSl[t] as number, oS[t] as number);
+      }
+      f[o] = (f[o] as number) + made;
+    }
+    // Export quotas.
+    for (let k = 0; k < qVar.length; k++) {
+      let shipped = 0;
+      for (let t = qStart[k] as number; t < (qStart[k + 1] as number); t++) {
+        shipped += x[qR[t] as number] as number;
+        put(qS[t] as number, -1);
+      }
+      f[qVar[k] as number] = (qQuota[k] as number) - shipped;
+    }
+    for (let i = 0; i < n; i++) f[i] = (f[i] as number) * (fs[i] as number);
+  };
+  return { pattern, evaluate };
 }

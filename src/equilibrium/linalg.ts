@@ -17,7 +17,7 @@ export function luSolve(a: Float64Array, b: Float64Array, n: number): boolean {
         pivotRow = i;
       }
     }
-    if (!(pivot > tiny)) return false;
+    if (!(pivot > tiny) || !Number.isFinite(pivot)) return false;
     if (pivotRow !== k) {
       for (let j = 0; j < n; j++) {
         const t = a[k * n + j] as number;
@@ -48,6 +48,72 @@ export function luSolve(a: Float64Array, b: Float64Array, n: number): boolean {
     b[i] = s / (a[i * n + i] as number);
   }
   return true;
+}
+
+/**
+ * LU factorisation with partial pivoting of the row-major n×n matrix `a`, in place; `perm[k]` is the row swapped
+ * into place k. Returns false if a pivot is below 1e-14 of the largest entry (numerically singular).
+ */
+export function luFactor(a: Float64Array, n: number, perm: Int32Array): boolean {
+  let scale = 0;
+  for (let i = 0; i < n * n; i++) scale = Math.max(scale, Math.abs(a[i] as number));
+  const tiny = scale * 1e-300;
+  for (let k = 0; k < n; k++) {
+    let pivotRow = k;
+    let pivot = Math.abs(a[k * n + k] as number);
+    for (let i = k + 1; i < n; i++) {
+      const v = Math.abs(a[i * n + k] as number);
+      if (v > pivot) {
+        pivot = v;
+        pivotRow = i;
+      }
+    }
+    perm[k] = pivotRow;
+    if (!(pivot > tiny) || !Number.isFinite(pivot)) return false;
+    if (pivotRow !== k) {
+      const rk = k * n;
+      const rp = pivotRow * n;
+      for (let j = 0; j < n; j++) {
+        const t = a[rk + j] as number;
+        a[rk + j] = a[rp + j] as number;
+        a[rp + j] = t;
+      }
+    }
+    const rowK = k * n;
+    const akk = a[rowK + k] as number;
+    for (let i = k + 1; i < n; i++) {
+      const rowI = i * n;
+      const f = (a[rowI + k] as number) / akk;
+      a[rowI + k] = f;
+      if (f === 0) continue;
+      for (let j = k + 1; j < n; j++) a[rowI + j] = (a[rowI + j] as number) - f * (a[rowK + j] as number);
+    }
+  }
+  return true;
+}
+
+/** Solves A x = b in place with the factors of luFactor. */
+export function luSolveFactored(a: Float64Array, n: number, perm: Int32Array, b: Float64Array): void {
+  for (let k = 0; k < n; k++) {
+    const p = perm[k] as number;
+    if (p !== k) {
+      const t = b[k] as number;
+      b[k] = b[p] as number;
+      b[p] = t;
+    }
+  }
+  for (let i = 1; i < n; i++) {
+    let s = b[i] as number;
+    const row = i * n;
+    for (let j = 0; j < i; j++) s -= (a[row + j] as number) * (b[j] as number);
+    b[i] = s;
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = b[i] as number;
+    const row = i * n;
+    for (let j = i + 1; j < n; j++) s -= (a[row + j] as number) * (b[j] as number);
+    b[i] = s / (a[row + i] as number);
+  }
 }
 
 /** Solves (JᵀJ + λI) d = -Jᵀr by Cholesky; returns d, or undefined if the factorisation fails. */
@@ -97,4 +163,171 @@ export function levenbergMarquardtStep(
     g[i] = s / (m[i * n + i] as number);
   }
   return g;
+}
+
+/**
+ * LU factorisation of a sparse matrix held in dense row-major storage, with diagonal pivots chosen by Markowitz's
+ * rule (fewest fill-ins) under a threshold test (|a_kk| at least `threshold` of its column's largest entry). Work
+ * and fill follow the sparsity, not n³. Returns false when no diagonal pivot passes the test (the caller then uses
+ * partial pivoting, luFactor) or the matrix is singular.
+ */
+export class MarkowitzLU {
+  private capacity = 0;
+  private m = 0;
+  private rowIdx = new Int32Array(0);
+  private colIdx = new Int32Array(0);
+  private present = new Uint8Array(0);
+  private rowLen = new Int32Array(0);
+  private colLen = new Int32Array(0);
+  private cntR = new Int32Array(0);
+  private cntC = new Int32Array(0);
+  private done = new Uint8Array(0);
+  private rejected = new Int32Array(0);
+  private order = new Int32Array(0);
+  private lPtr = new Int32Array(0);
+  private uPtr = new Int32Array(0);
+  private lIdx = new Int32Array(0);
+  private uIdx = new Int32Array(0);
+  private a: Float64Array = new Float64Array(0);
+
+  private reserve(m: number): void {
+    if (m <= this.capacity) return;
+    this.capacity = m;
+    this.rowIdx = new Int32Array(m * m);
+    this.colIdx = new Int32Array(m * m);
+    this.present = new Uint8Array(m * m);
+    this.rowLen = new Int32Array(m);
+    this.colLen = new Int32Array(m);
+    this.cntR = new Int32Array(m);
+    this.cntC = new Int32Array(m);
+    this.done = new Uint8Array(m);
+    this.rejected = new Int32Array(m).fill(-1);
+    this.order = new Int32Array(m);
+    this.lPtr = new Int32Array(m + 1);
+    this.uPtr = new Int32Array(m + 1);
+    this.lIdx = new Int32Array(m * m);
+    this.uIdx = new Int32Array(m * m);
+  }
+
+  factor(a: Float64Array, m: number, threshold = 0.1): boolean {
+    this.reserve(m);
+    this.m = m;
+    this.a = a;
+    const { rowIdx, colIdx, present, rowLen, colLen, cntR, cntC, done, rejected, order, lPtr, uPtr, lIdx, uIdx } = this;
+    rowLen.fill(0, 0, m);
+    colLen.fill(0, 0, m);
+    done.fill(0, 0, m);
+    rejected.fill(-1, 0, m);
+    for (let i = 0; i < m; i++) {
+      const row = i * m;
+      for (let j = 0; j < m; j++) {
+        const nonzero = a[row + j] !== 0;
+        present[row + j] = nonzero ? 1 : 0;
+        if (!nonzero) continue;
+        rowIdx[row + (rowLen[i] as number)] = j;
+        rowLen[i] = (rowLen[i] as number) + 1;
+        colIdx[j * m + (colLen[j] as number)] = i;
+        colLen[j] = (colLen[j] as number) + 1;
+      }
+    }
+    cntR.set(rowLen.subarray(0, m));
+    cntC.set(colLen.subarray(0, m));
+    let lTotal = 0;
+    let uTotal = 0;
+    for (let s = 0; s < m; s++) {
+      // Markowitz: the remaining diagonal entry with the fewest (row − 1)·(column − 1) that passes the threshold.
+      let k = -1;
+      for (let attempt = 0; attempt < 8 && k < 0; attempt++) {
+        let best = -1;
+        let bestCost = Number.POSITIVE_INFINITY;
+        for (let c = 0; c < m; c++) {
+          if (done[c] || rejected[c] === s || a[c * m + c] === 0) continue;
+          const cost = ((cntR[c] as number) - 1) * ((cntC[c] as number) - 1);
+          if (cost < bestCost) {
+            bestCost = cost;
+            best = c;
+          }
+        }
+        if (best < 0) return false;
+        let colMax = 0;
+        for (let t = 0; t < (colLen[best] as number); t++) {
+          const i = colIdx[best * m + t] as number;
+          if (!done[i]) colMax = Math.max(colMax, Math.abs(a[i * m + best] as number));
+        }
+        const pivot = Math.abs(a[best * m + best] as number);
+        if (pivot >= threshold * colMax && Number.isFinite(pivot)) k = best;
+        else rejected[best] = s;
+      }
+      if (k < 0) return false;
+      const kRow = k * m;
+      const pivot = a[kRow + k] as number;
+      lPtr[s] = lTotal;
+      for (let t = 0; t < (colLen[k] as number); t++) {
+        const i = colIdx[k * m + t] as number;
+        if (done[i] || i === k) continue;
+        a[i * m + k] = (a[i * m + k] as number) / pivot;
+        lIdx[lTotal++] = i;
+      }
+      uPtr[s] = uTotal;
+      for (let t = 0; t < (rowLen[k] as number); t++) {
+        const j = rowIdx[kRow + t] as number;
+        if (done[j] || j === k) continue;
+        uIdx[uTotal++] = j;
+      }
+      const u0 = uPtr[s] as number;
+      for (let p = lPtr[s] as number; p < lTotal; p++) {
+        const i = lIdx[p] as number;
+        const iRow = i * m;
+        const l = a[iRow + k] as number;
+        for (let q = u0; q < uTotal; q++) {
+          const j = uIdx[q] as number;
+          const pos = iRow + j;
+          a[pos] = (a[pos] as number) - l * (a[kRow + j] as number);
+          if (!present[pos]) {
+            present[pos] = 1;
+            rowIdx[iRow + (rowLen[i] as number)] = j;
+            rowLen[i] = (rowLen[i] as number) + 1;
+            colIdx[j * m + (colLen[j] as number)] = i;
+            colLen[j] = (colLen[j] as number) + 1;
+            cntR[i] = (cntR[i] as number) + 1;
+            cntC[j] = (cntC[j] as number) + 1;
+          }
+        }
+        cntR[i] = (cntR[i] as number) - 1;
+      }
+      for (let q = u0; q < uTotal; q++) {
+        const j = uIdx[q] as number;
+        cntC[j] = (cntC[j] as number) - 1;
+      }
+      done[k] = 1;
+      order[s] = k;
+    }
+    lPtr[m] = lTotal;
+    uPtr[m] = uTotal;
+    return true;
+  }
+
+  /** Solves A x = b in place with the last factorisation. */
+  solve(b: Float64Array): void {
+    const { m, a, order, lPtr, uPtr, lIdx, uIdx } = this;
+    for (let s = 0; s < m; s++) {
+      const k = order[s] as number;
+      const bk = b[k] as number;
+      if (bk === 0) continue;
+      for (let p = lPtr[s] as number; p < (lPtr[s + 1] as number); p++) {
+        const i = lIdx[p] as number;
+        b[i] = (b[i] as number) - (a[i * m + k] as number) * bk;
+      }
+    }
+    for (let s = m - 1; s >= 0; s--) {
+      const k = order[s] as number;
+      const kRow = k * m;
+      let sum = b[k] as number;
+      for (let q = uPtr[s] as number; q < (uPtr[s + 1] as number); q++) {
+        const j = uIdx[q] as number;
+        sum -= (a[kRow + j] as number) * (b[j] as number);
+      }
+      b[k] = sum / (a[kRow + k] as number);
+    }
+  }
 }

@@ -48,6 +48,12 @@ export class Triplets {
   }
 }
 
+/** The positions of a Jacobian's structural entries (row, column); repeated positions add up. */
+export interface JacobianPattern {
+  readonly rows: Int32Array;
+  readonly cols: Int32Array;
+}
+
 export interface Mcp {
   readonly size: number;
   readonly lower: Float64Array;
@@ -56,6 +62,15 @@ export interface Mcp {
   readonly eliminable?: Uint8Array;
   /** Writes F(z) into `f` and, when given, appends ∂F_i/∂z_j entries to `jac`. */
   evaluate(z: Float64Array, f: Float64Array, jac?: Triplets): void;
+  /** A block per variable (a commodity of the chain): kept variables are ordered by it in reduced systems. */
+  readonly blocks?: Int32Array;
+  /** A fixed sparsity pattern of ∂F/∂z, for `evaluateValues`. */
+  readonly pattern?: JacobianPattern;
+  /**
+   * Writes F(z) into `f` and, when given, the Jacobian's values at the positions of `pattern` into `jac`. Variables
+   * flagged in `skip` are held where they are by the caller: their own conditions (and rows) may be left unwritten.
+   */
+  evaluateValues?(z: Float64Array, f: Float64Array, jac?: Float64Array, skip?: Uint8Array): void;
 }
 
 export interface McpOptions {

@@ -4,13 +4,22 @@
  * EquilibriumError naming the commodity, the iteration count and the residual; it never returns NaN.
  */
 import { buildChain, type ChainModel, chainsOf, totalDemandAt, type VariableKind, warmStart } from './build.ts';
-import { naturalResidual, solveMcp } from './mcp.ts';
+import { crossover, snapToBounds, solveInterior, solveInteriorPricing } from './interior.ts';
+import { type McpResult, naturalResidual, solveMcp } from './mcp.ts';
 import type { EquilibriumProblem } from './problem.ts';
 
 export interface SolveOptions {
   /** Largest scaled natural residual accepted (default 1e-8: of the market's size, or of its reference price). */
   readonly tolerance?: number;
   readonly maxIterations?: number;
+  /**
+   * A solution of a neighbouring problem (last year's, the same world before a policy change): each chain starts
+   * from it where its variables match by identity (prices and export premia by region and commodity, outputs by
+   * producer, flows by commodity and route, rents by restriction, stock moves by operation), from its own cold start
+   * elsewhere. If the warm-started solve misses the tolerance, the cold sequence runs as without it: a warm start
+   * can cost a few iterations, never a solve that would succeed cold.
+   */
+  readonly warmStart?: EquilibriumSolution;
 }
 
 export interface Certificate {
@@ -99,6 +108,9 @@ export class ProblemError extends Error {
   }
 }
 
+/** Route tables already checked, with the regions and commodities they were checked against. */
+const validRouteTables = new WeakMap<object, string>();
+
 /** Rejects a problem the engine cannot give a meaning to, naming where. */
 export function validateProblem(problem: EquilibriumProblem): void {
   const regions = new Set(problem.regions);
@@ -168,14 +180,33 @@ export function validateProblem(problem: EquilibriumProblem): void {
     commodity(`exportTaxes[${i}].commodity`, e.commodity);
     finite(`exportTaxes[${i}].rate`, e.rate, 0);
   });
-  (problem.routes?.byPair ?? []).forEach((t, i) => {
+  // A world has tens of thousands of route terms: check them without building a path per field, and name the
+  // field only when one fails.
+  const nonNegative = (v: number | undefined) => v === undefined || (Number.isFinite(v) && v >= 0);
+  const byPair = problem.routes?.byPair ?? [];
+  // The same route table is usually shared by many problems (years of a simulation, policies on one world):
+  // checked once per table and set of regions and commodities.
+  const signature = `${problem.regions.join(',')};${problem.commodities.join(',')}`;
+  const checked = validRouteTables.get(byPair) === signature;
+  for (let i = 0; i < (checked ? 0 : byPair.length); i++) {
+    const t = byPair[i] as (typeof byPair)[number];
+    if (
+      commodities.has(t.commodity) &&
+      regions.has(t.from) &&
+      regions.has(t.to) &&
+      nonNegative(t.freight) &&
+      nonNegative(t.adValorem) &&
+      nonNegative(t.specific)
+    )
+      continue;
     commodity(`routes.byPair[${i}].commodity`, t.commodity);
     region(`routes.byPair[${i}].from`, t.from);
     region(`routes.byPair[${i}].to`, t.to);
     finite(`routes.byPair[${i}].freight`, t.freight, 0);
     finite(`routes.byPair[${i}].adValorem`, t.adValorem, 0);
     finite(`routes.byPair[${i}].specific`, t.specific, 0);
-  });
+  }
+  if (byPair.length > 0) validRouteTables.set(byPair, signature);
   (problem.supplies ?? []).forEach((s, i) => {
     region(`supplies[${i}].region`, s.region);
     commodity(`supplies[${i}].commodity`, s.commodity);
@@ -192,6 +223,67 @@ export function validateProblem(problem: EquilibriumProblem): void {
   });
 }
 
+/**
+ * The start for a chain from a solution of a neighbouring problem (see SolveOptions.warmStart), in solver
+ * coordinates: matched variables take the solution's values (clamped to their new bounds), the rest the model's
+ * cold start. A flow between two nodes the solution priced but did not list was zero there.
+ */
+export function startFromSolution(model: ChainModel, solution: EquilibriumSolution): Float64Array {
+  const key = (k: string, r: string) => `${k}|${r}`;
+  const prices = new Map(solution.prices.map((p) => [key(p.commodity, p.region), p]));
+  const outputs = new Map(solution.outputs.map((o) => [o.producer, o.output]));
+  const flows = new Map(solution.flows.map((f) => [`${f.commodity}|${f.from}|${f.to}`, f.quantity]));
+  const rents = new Map(solution.rents.map((r) => [r.restriction, r.rent]));
+  const stocks = new Map(solution.stocks.map((s) => [s.id, s]));
+  // A producer split by a CfD volume cap: the covered tranche (which earns at least the price) runs first.
+  const covered = new Map<string, number>();
+  for (const a of model.agents) {
+    const v = model.variables[a.variable];
+    if (v && a.strike !== undefined) covered.set(v.ref, v.upper * v.scale);
+  }
+  const start = Float64Array.from(model.start);
+  model.variables.forEach((v, i) => {
+    let value: number | undefined;
+    switch (v.kind) {
+      case 'price':
+        value = prices.get(key(v.commodity, v.region))?.price;
+        break;
+      case 'origin':
+        value = prices.get(key(v.commodity, v.region))?.exportPremium;
+        break;
+      case 'output': {
+        const uncovered = v.ref.endsWith('#uncovered');
+        const id = uncovered ? v.ref.slice(0, -'#uncovered'.length) : v.ref;
+        const total = outputs.get(id);
+        const first = covered.get(id);
+        if (total !== undefined)
+          value = first === undefined ? total : uncovered ? total - first : Math.min(total, first);
+        break;
+      }
+      case 'flow': {
+        value = flows.get(`${v.commodity}|${v.region}|${v.ref}`);
+        if (value === undefined && prices.has(key(v.commodity, v.region)) && prices.has(key(v.commodity, v.ref)))
+          value = 0;
+        break;
+      }
+      case 'rent':
+        value = rents.get(v.ref);
+        break;
+      case 'buy':
+        value = stocks.get(v.ref)?.bought;
+        break;
+      case 'release':
+        value = stocks.get(v.ref)?.released;
+        break;
+    }
+    if (value === undefined || !Number.isFinite(value)) return;
+    if (v.logarithmic && !(value > 0)) return;
+    const z = model.toSolver(i, Math.max(0, value));
+    if (Number.isFinite(z)) start[i] = z;
+  });
+  return start;
+}
+
 const FAMILY: Record<VariableKind, keyof Certificate['residuals']> = {
   price: 'clearing',
   output: 'producers',
@@ -201,6 +293,10 @@ const FAMILY: Record<VariableKind, keyof Certificate['residuals']> = {
   buy: 'stocks',
   release: 'stocks',
 };
+
+/** Chains with at least this many routes are solved on a working set of routes, the cheapest few per market. */
+const WORKING_SET_ROUTES = 1500;
+const WORKING_SET_KEEP = 5;
 
 /** Quantities below this share of the market are reported as zero flows. */
 const FLOW_EPSILON = 1e-12;
@@ -223,23 +319,62 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
   for (const chain of chainsOf(problem)) {
     const model: ChainModel = buildChain(problem, chain);
     if (model.variables.length === 0) continue;
+    // The interior-point method on the exact conditions (interior.ts): from the warm start if there is one, then
+    // (if that misses) from the pooled market with trade routed. The semismooth Newton tiers below are the fallback
+    // for what it cannot do.
+    const interior = {
+      tolerance: tolerance / 100,
+      acceptable: tolerance / 10,
+      maxIterations: options.maxIterations ?? 200,
+    };
+    let spentIterations = 0;
+    let spentEvaluations = 0;
+    let best: McpResult | undefined;
+    const record = (next: McpResult) => {
+      spentIterations += next.iterations;
+      spentEvaluations += next.evaluations;
+      if (!best || next.residual < best.residual || !Number.isFinite(best.residual)) best = next;
+    };
+    const solved = () => best !== undefined && best.residual <= tolerance;
+    if (options.warmStart) {
+      const warm = startFromSolution(model, options.warmStart);
+      record(solveInterior(model.exact, warm, { ...interior, warm: true, maxIterations: 40 }));
+    }
+    if (!solved()) {
+      const cold = model.interiorStart();
+      spentIterations += cold.iterations;
+      spentEvaluations += cold.evaluations;
+      // Where regions are many, routes (one per pair) far outnumber the ones that can carry goods: start from the
+      // cheapest few into and out of each market and add any other that turns out to earn a margin (pricing).
+      record(
+        model.routes.length >= WORKING_SET_ROUTES
+          ? solveInteriorPricing(model.exact, cold.start, {
+              ...interior,
+              excluded: model.excludedRoutes(cold.start, WORKING_SET_KEEP),
+            })
+          : solveInterior(model.exact, cold.start, interior),
+      );
+    }
+    // The barrier's last digits: where it stopped short of tolerance / 100, a few active-set Newton steps.
+    if (best && !(best.residual <= tolerance / 100) && best.residual <= 1e-4) {
+      record(crossover(model.exact, best.z, { tolerance: tolerance / 100, maxIterations: 4 }));
+    }
+    let result = best as McpResult;
     const mcpOptions = {
       // Newton converges quadratically near the solution: one more step buys many digits.
       tolerance: tolerance / 100,
       acceptable: tolerance / 10,
       maxIterations: options.maxIterations ?? 200,
     };
-    // Plain semismooth Newton first: on well-posed markets it converges in a few dozen iterations. Degenerate
-    // markets (a price a choke leaves undetermined, routes tied to within a hair, scarcity thousands of times the
-    // reference price) get a second attempt with Levenberg–Marquardt steps, then the Tikhonov path.
-    let result = solveMcp(model.mcp, model.start, { ...mcpOptions, stallIterations: 20 });
-    let spentIterations = result.iterations;
-    let spentEvaluations = result.evaluations;
-    const record = (next: typeof result) => {
+    const record2 = (next: McpResult) => {
       spentIterations += next.iterations;
       spentEvaluations += next.evaluations;
       if (next.residual < result.residual || !Number.isFinite(result.residual)) result = next;
     };
+    // Semismooth Newton on the Fischer–Burmeister function, then (for export controls) policy continuation, the
+    // Tikhonov path, Levenberg–Marquardt steps and the active-set polish.
+    if (!(result.residual <= tolerance))
+      record2(solveMcp(model.mcp, model.start, { ...mcpOptions, stallIterations: 20 }));
     const restricted = (problem.restrictions ?? []).filter((r) => chain.includes(r.commodity));
     if (!(result.residual <= tolerance) && restricted.length > 0) {
       // Export controls move prices far from where trade without them would put them, and Newton started from
@@ -286,7 +421,7 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
         if (!Number.isFinite(attempt.residual)) break;
         previous = step;
         z = attempt.z;
-        if (share === 0) record(attempt);
+        if (share === 0) record2(attempt);
       }
     }
     if (!(result.residual <= tolerance)) {
@@ -299,13 +434,13 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
         spentEvaluations += step.evaluations;
         if (Number.isFinite(step.residual)) z = step.z;
       }
-      record(solveMcp(model.mcp, z, mcpOptions));
+      record2(solveMcp(model.mcp, z, mcpOptions));
     }
     if (!(result.residual <= tolerance)) {
       // Degenerate markets (a price a choke leaves undetermined): Levenberg–Marquardt steps, then the active-set polish.
-      record(solveMcp(model.mcp, model.start, { ...mcpOptions, levenbergMarquardt: true }));
+      record2(solveMcp(model.mcp, model.start, { ...mcpOptions, levenbergMarquardt: true }));
       if (!(result.residual <= tolerance)) {
-        record(solveMcp(model.mcp, result.z, { ...mcpOptions, levenbergMarquardt: true, polish: true }));
+        record2(solveMcp(model.mcp, result.z, { ...mcpOptions, levenbergMarquardt: true, polish: true }));
       }
     }
     result = { ...result, iterations: spentIterations, evaluations: spentEvaluations };
@@ -314,6 +449,9 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
     // The certificate comes from a fresh evaluation at the returned point, per family of conditions.
     const f = new Float64Array(model.variables.length);
     model.evaluateExact(result.z, f);
+    const before = naturalResidual(result.z, f, model.mcp.lower, model.mcp.upper).max;
+    // Inactive flows and idle producers exactly at zero (an interior point leaves them a hair above).
+    if (before <= tolerance) snapToBounds(model.exact, result.z, f, Math.max(before, tolerance / 10));
     const { max, index } = naturalResidual(result.z, f, model.mcp.lower, model.mcp.upper);
     if (!(max <= tolerance)) {
       const v = model.variables[index];

@@ -51,6 +51,14 @@ export interface SurplusOptions {
   readonly refinements?: number;
   /** Stop refining once every stepped consumer's log price step is below this (default 1e-6). */
   readonly resolution?: number;
+  /**
+   * Ad valorem tariffs and export taxes, which make a route's cost depend on the origin's price, are rejected by
+   * default (the program has no such costs). With 'fixed-point' they are priced at the origin's price of the last
+   * pass (what its producers earn, balance and origin duals together) and the program is solved again until those
+   * costs stop moving (by 1e-10 of the price scale, at most 50 passes): at the fixed point every route satisfies the
+   * engine's arbitrage condition landed = ((p + μ)·(1 + ex) + freight)·(1 + av) + specific.
+   */
+  readonly tariffs?: 'reject' | 'fixed-point';
 }
 
 export interface SurplusSolution {
@@ -126,11 +134,14 @@ const unsupported = (feature: string): never => {
   throw new Error(`solveSurplus: ${feature} is not supported by the surplus formulation`);
 };
 
-function checkScope(problem: EquilibriumProblem): void {
+function checkScope(problem: EquilibriumProblem, tariffs: 'reject' | 'fixed-point'): void {
   for (const p of problem.producers) if (p.cfd) unsupported(`a CfD (producer '${p.id}')`);
   const terms = [problem.routes?.default, ...(problem.routes?.byPair ?? [])];
-  for (const t of terms) if (t?.adValorem) unsupported('an ad valorem tariff');
-  for (const e of problem.exportTaxes ?? []) if (e.rate > 0) unsupported(`an export tax (${e.origin}, ${e.commodity})`);
+  if (tariffs === 'reject') {
+    for (const t of terms) if (t?.adValorem) unsupported('an ad valorem tariff');
+    for (const e of problem.exportTaxes ?? [])
+      if (e.rate > 0) unsupported(`an export tax (${e.origin}, ${e.commodity})`);
+  }
   for (const r of problem.restrictions ?? [])
     if (r.quota > 0) unsupported(`an export quota other than a ban ('${r.id}')`);
   if ((problem.floors ?? []).length > 0) unsupported('a floor price');
@@ -147,7 +158,8 @@ export async function solveSurplus(
   options: SurplusOptions = {},
 ): Promise<SurplusSolution> {
   validateProblem(problem);
-  checkScope(problem);
+  const tariffs = options.tariffs ?? 'reject';
+  checkScope(problem, tariffs);
   const steps = Math.max(2, Math.floor(options.steps ?? 50));
   const maxRefinements = options.refinements ?? 8;
   const resolution = options.resolution ?? 1e-6;
@@ -229,15 +241,51 @@ export async function solveSurplus(
         r.origin === from &&
         (r.destinations === '*' || r.destinations.includes(to)),
     );
-  const routes: { commodity: string; from: Node; to: Node; unitCost: number }[] = [];
+  const exportTax = new Map((problem.exportTaxes ?? []).map((e) => [key(e.commodity, e.origin), e.rate] as const));
+  const routes: {
+    commodity: string;
+    from: Node;
+    to: Node;
+    unitCost: number;
+    freight: number;
+    specific: number;
+    adValorem: number;
+    exportTax: number;
+  }[] = [];
   for (const from of nodes) {
     for (const to of nodes) {
       if (from.commodity !== to.commodity || from.region === to.region) continue;
       if (banned(from.commodity, from.region, to.region)) continue;
       const terms = { ...problem.routes?.default, ...pairTerms.get(`${from.commodity}|${from.region}|${to.region}`) };
-      routes.push({ commodity: from.commodity, from, to, unitCost: (terms.freight ?? 0) + (terms.specific ?? 0) });
+      const freight = terms.freight ?? 0;
+      const specific = terms.specific ?? 0;
+      routes.push({
+        commodity: from.commodity,
+        from,
+        to,
+        unitCost: freight + specific,
+        freight,
+        specific,
+        adValorem: terms.adValorem ?? 0,
+        exportTax: exportTax.get(key(from.commodity, from.region)) ?? 0,
+      });
     }
   }
+  // Route costs that depend on the origin's price ('fixed-point'): landed − (p + μ) with landed =
+  // (p·(1 + ex) + μ + freight)·(1 + av) + specific, at the last pass's balance price p and origin rent μ (at first
+  // each commodity's price scale and no rent).
+  const valued = routes.some((r) => r.adValorem !== 0 || r.exportTax !== 0);
+  const originPrice = nodes.map((n) => priceScale.get(n.commodity) as number);
+  const originPremium = nodes.map(() => 0);
+  const routeCost = (r: (typeof routes)[number]) => {
+    const p = originPrice[r.from.index] as number;
+    const mu = originPremium[r.from.index] as number;
+    const landed = (p * (1 + r.exportTax) + mu + r.freight) * (1 + r.adValorem) + r.specific;
+    return landed - p - mu;
+  };
+  for (const r of routes) r.unitCost = routeCost(r);
+  let fixedPointPasses = 0;
+  let refinements = 0;
 
   // Isoelastic grids.
   const grids: Grid[] = [];
@@ -484,7 +532,7 @@ export async function solveSurplus(
     // ---- Adapt the isoelastic grids; stop when fine enough.
     let discretisation = 0;
     let changed = false;
-    if (passes <= maxRefinements) {
+    if (refinements < maxRefinements) {
       for (const g of grids) {
         const n = nodes[g.node] as Node;
         const p = balancePrice(n);
@@ -509,6 +557,22 @@ export async function solveSurplus(
           }
         }
       }
+    }
+    if (changed) refinements++;
+    if (valued && fixedPointPasses < 50) {
+      // Price the ad valorem and export-tax parts of each route at this pass's prices; solve again while they move.
+      nodes.forEach((n, i) => {
+        originPrice[i] = balancePrice(n);
+        originPremium[i] = n.makes ? originRent(n) : 0;
+      });
+      let moved = 0;
+      for (const r of routes) {
+        const next = routeCost(r);
+        moved = Math.max(moved, Math.abs(next - r.unitCost) / (priceScale.get(r.commodity) as number));
+        r.unitCost = next;
+      }
+      fixedPointPasses++;
+      if (moved > 1e-10) changed = true;
     }
     if (changed) continue;
     for (const g of grids) {

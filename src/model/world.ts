@@ -64,6 +64,9 @@ function referencePrices(catalog: Catalog, year: number): Map<string, number> {
   return out;
 }
 
+type RouteTable = ({ commodity: string; from: string; to: string } & RouteTerms)[];
+const ROUTE_CACHE = new WeakMap<Catalog, Map<string, RouteTable>>();
+
 export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World {
   const t = catalog.dataset.tables;
   const demandYears = [...new Set(t.demand.map((d) => d.year))].sort();
@@ -146,20 +149,27 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
   // Freight: the most specific row wins: (origin, destination, commodity) > (origin, destination, *) >
   // (*, *, commodity) > (*, *, *). A share of value is priced at the commodity's reference price.
   const regionList = [...regions].sort();
+  const freightRows = t.freight.map((f) => ({
+    ...f,
+    from: f.origin === '*' ? '*' : region(f.origin),
+    to: f.destination === '*' ? '*' : region(f.destination),
+    rank: (f.origin !== '*' ? 4 : 0) + (f.destination !== '*' ? 2 : 0) + (f.commodity !== '*' ? 1 : 0),
+  }));
+  const perTonneFactor = new Map<string, number | undefined>();
   const freightFor = (k: string, from: string, to: string): number | undefined => {
-    const candidates = t.freight.filter(
-      (f) =>
-        (f.commodity === k || f.commodity === '*') &&
-        (f.origin === '*' || region(f.origin) === from) &&
-        (f.destination === '*' || region(f.destination) === to),
-    );
-    const rank = (f: (typeof candidates)[number]) =>
-      (f.origin !== '*' ? 4 : 0) + (f.destination !== '*' ? 2 : 0) + (f.commodity !== '*' ? 1 : 0);
-    const best = candidates.sort((a, b) => rank(b) - rank(a))[0];
+    let best: (typeof freightRows)[number] | undefined;
+    for (const f of freightRows) {
+      if (f.commodity !== k && f.commodity !== '*') continue;
+      if ((f.from !== '*' && f.from !== from) || (f.to !== '*' && f.to !== to)) continue;
+      if (!best || f.rank > best.rank) best = f;
+    }
     if (!best) return undefined;
     if (best.basis === 'pct_of_value') return ((referencePrice.get(k) ?? 0) * best.value) / 100;
     // USD per tonne of the commodity's basis: convert to its price unit (per kg for gallium, ...).
-    const factor = catalog.toCommodityPriceUnit(k, `USD/t ${catalog.commodities.get(k)?.unit?.basis ?? ''}`);
+    if (!perTonneFactor.has(k)) {
+      perTonneFactor.set(k, catalog.toCommodityPriceUnit(k, `USD/t ${catalog.commodities.get(k)?.unit?.basis ?? ''}`));
+    }
+    const factor = perTonneFactor.get(k);
     return factor === undefined ? undefined : best.value * factor;
   };
 
@@ -168,6 +178,11 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
   const inForce = t.tariffs.filter(
     (x) => (!x.effective_from || x.effective_from <= date) && (!x.effective_to || x.effective_to >= date),
   );
+  const linesByImporter = new Map<string, (typeof inForce)[number][]>();
+  for (const x of inForce) {
+    const key = `${x.commodity}|${region(x.importer)}`;
+    linesByImporter.set(key, [...(linesByImporter.get(key) ?? []), x]);
+  }
   const specificPerUnit = (k: string, rate: number, unit: string): number => {
     try {
       parsePriceUnit(unit);
@@ -177,10 +192,12 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
     }
     return rate * (catalog.toCommodityPriceUnit(k, unit) ?? Number.NaN);
   };
+  const NO_TARIFF = { adValorem: 0, specific: 0 };
   const tariffFor = (k: string, from: string, to: string): { adValorem: number; specific: number } => {
     const preferential = policy.members !== undefined && (policy.preferential ?? true);
-    if (preferential && memberSet.has(from) && memberSet.has(to)) return { adValorem: 0, specific: 0 };
-    const lines = inForce.filter((x) => x.commodity === k && region(x.importer) === to);
+    if (preferential && memberSet.has(from) && memberSet.has(to)) return NO_TARIFF;
+    const lines = linesByImporter.get(`${k}|${to}`);
+    if (!lines) return NO_TARIFF;
     // Several HS lines can map to one commodity: take the highest MFN line (conservative), as the model has one good.
     const pick = (rows: typeof lines) => {
       let adValorem = 0;
@@ -200,8 +217,19 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
     return { adValorem: base.adValorem + extra.adValorem, specific: base.specific + extra.specific };
   };
 
-  const byPair: ({ commodity: string; from: string; to: string } & RouteTerms)[] = [];
-  for (const k of commodities) {
+  // The route table depends only on the data, the year, the regions and who trades preferentially: cached per
+  // catalog, so that a simulation's years share one array (and the engine's index of it).
+  const preferentialMembers = policy.members !== undefined && (policy.preferential ?? true) ? members.join(',') : '';
+  const routeKey = `${year}|${regionList.join(',')}|${preferentialMembers}`;
+  let routeCache = ROUTE_CACHE.get(catalog);
+  if (!routeCache) {
+    routeCache = new Map();
+    ROUTE_CACHE.set(catalog, routeCache);
+  }
+  const cachedRoutes = routeCache.get(routeKey);
+  const byPair: ({ commodity: string; from: string; to: string } & RouteTerms)[] = cachedRoutes ?? [];
+  if (!cachedRoutes) routeCache.set(routeKey, byPair);
+  for (const k of cachedRoutes ? [] : commodities) {
     for (const from of regionList) {
       for (const to of regionList) {
         if (from === to) continue;

@@ -1,0 +1,90 @@
+/**
+ * The secretariat's reference-price rules (MODEL.md §7), shared by the simulator and the administration service:
+ * one source of truth. A rule reads a cost curve — producers at their cash cost, projects not yet built at their
+ * incentive price — and returns the price with the inputs that set it, so that a published price can be explained.
+ */
+
+/** One step of a supply curve: a producer or a project, what it can make per year and at what unit cost. */
+export interface SupplyStep {
+  readonly id: string;
+  readonly region: string;
+  readonly capacity: number;
+  readonly cost: number;
+  readonly kind: 'producer' | 'project';
+}
+
+export interface ReferencePriceDecision {
+  readonly price: number;
+  /** The step that sets the price (the marginal producer or project), if a curve rule set it. */
+  readonly marginal?: SupplyStep;
+  /** Capacity on the curve at or below the price. */
+  readonly capacityAtPrice: number;
+  /** Capacity the rule asked for (incentive-marginal), if any. */
+  readonly required?: number;
+  /** Set when the rule could not be met as asked (a target the curve cannot reach). */
+  readonly shortfall?: string;
+}
+
+export class ReferencePriceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReferencePriceError';
+  }
+}
+
+/** Steps sorted by cost (ties by id, so that the curve is the same however the data is ordered). */
+export function sortedCurve(steps: readonly SupplyStep[]): SupplyStep[] {
+  return steps
+    .filter((s) => s.capacity > 0)
+    .sort((a, b) => a.cost - b.cost || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/**
+ * Incentive-marginal rule: the cost of the step at which the curve first covers `required` units (the marginal
+ * project the bloc needs to reach its target share). A curve that cannot reach it returns its highest step with a
+ * shortfall note; an empty curve is an error (there is nothing a price could make bankable).
+ */
+export function incentiveMarginalPrice(steps: readonly SupplyStep[], required: number): ReferencePriceDecision {
+  const curve = sortedCurve(steps);
+  if (curve.length === 0) throw new ReferencePriceError('no producer or project on the supply curve');
+  let cumulative = 0;
+  for (const step of curve) {
+    cumulative += step.capacity;
+    if (cumulative >= required) return { price: step.cost, marginal: step, capacityAtPrice: cumulative, required };
+  }
+  const last = curve[curve.length - 1] as SupplyStep;
+  return {
+    price: last.cost,
+    marginal: last,
+    capacityAtPrice: cumulative,
+    required,
+    shortfall: `the whole curve (${cumulative.toPrecision(4)}) falls short of the target (${required.toPrecision(4)})`,
+  };
+}
+
+/** Cost-plus rule: (1 + margin) × the capacity-weighted mean cost of the steps (the producers the floor protects). */
+export function costPlusPrice(steps: readonly SupplyStep[], margin: number): ReferencePriceDecision {
+  const curve = sortedCurve(steps);
+  const capacity = curve.reduce((s, x) => s + x.capacity, 0);
+  if (capacity <= 0) throw new ReferencePriceError('no producer to mark up');
+  const mean = curve.reduce((s, x) => s + x.capacity * x.cost, 0) / capacity;
+  return { price: (1 + margin) * mean, capacityAtPrice: capacity };
+}
+
+/** Capital recovery factor: the annual payment per unit of capital at rate r over n years. */
+export function capitalRecoveryFactor(rate: number, years: number): number {
+  if (!(years > 0)) throw new RangeError(`project life must be positive, got ${years}`);
+  return rate === 0 ? 1 / years : rate / (1 - (1 + rate) ** -years);
+}
+
+/** Incentive price: cash cost plus the capital recovered per unit of output at the cost of capital over the life. */
+export function incentivePrice(p: {
+  readonly cashCost: number;
+  readonly capex: number;
+  readonly capacity: number;
+  readonly life: number;
+  readonly costOfCapital: number;
+}): number {
+  if (!(p.capacity > 0)) throw new RangeError(`capacity must be positive, got ${p.capacity}`);
+  return p.cashCost + (capitalRecoveryFactor(p.costOfCapital, p.life) * p.capex) / p.capacity;
+}

@@ -1,0 +1,307 @@
+/**
+ * `lodestone simulate`, `lodestone compare` and `lodestone scenario`: the main job. Runs a scenario against another
+ * through the horizon, prints a compact comparison per year, and writes the report (HTML, CSV, JSON) to a folder.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { Catalog } from '../data/catalog.ts';
+import { InputError } from '../model/document.ts';
+import { builtInScenarios, readScenario, SCENARIO_DIR, type Scenario, scenarioJsonSchema } from '../model/scenario.ts';
+import { writeReport } from '../report/index.ts';
+import type { CommodityYear, Comparison, SimulationResult } from '../simulate/result.ts';
+import { simulate, validateScenario } from '../simulate/simulate.ts';
+import { loadCheckedDataset, withDataOption } from './data.ts';
+import { formatNumber, formatPercent, renderTable } from './table.ts';
+
+export const DEFAULT_SCENARIO = 'zone-2026-ban-2027';
+export const DEFAULT_AGAINST = 'ban-2027';
+
+interface SimulateCliOptions {
+  data?: string[];
+  against?: string;
+  out?: string;
+  report?: boolean;
+  json?: boolean;
+  commodity?: string[];
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Runs one scenario, showing progress on a terminal. */
+function run(ref: string, catalog: Catalog): SimulationResult {
+  return runScenario(readScenario(ref), catalog);
+}
+
+function runOver(ref: string, horizon: Scenario['horizon'], catalog: Catalog): SimulationResult {
+  return runScenario({ ...readScenario(ref), horizon }, catalog);
+}
+
+function runScenario(scenario: Scenario, catalog: Catalog): SimulationResult {
+  const tty = process.stderr.isTTY;
+  const started = performance.now();
+  const result = simulate(scenario, catalog, {
+    onProgress: ({ scenario: name, year, done, total }) => {
+      if (tty) process.stderr.write(`\rsimulating ${name}: ${year} (${done}/${total})   `);
+    },
+  });
+  if (tty) {
+    process.stderr.write(
+      `\rsimulated ${scenario.name}: ${result.years.length} years in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+    );
+  }
+  return result;
+}
+
+/** A results file from an earlier run (results.json holds a Comparison; a SimulationResult alone also works). */
+function readResult(file: string, which: 'scenario' | 'against'): SimulationResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new InputError(`${file}: not a readable JSON results file (${e instanceof Error ? e.message : e})`);
+  }
+  const v = value as Partial<Comparison> & Partial<SimulationResult>;
+  const result = v.years ? (v as SimulationResult) : v[which];
+  if (!result || !Array.isArray(result.years)) {
+    throw new InputError(`${file}: not a Lodestone results file (expected 'years', or 'scenario' and 'against')`);
+  }
+  return result;
+}
+
+/** Commodities worth a table: those a shock or a reference price touches, or whose bloc price moves > 5%. */
+export function focusCommodities(c: Comparison, asked?: readonly string[]): string[] {
+  const all = [...new Set(c.scenario.years.flatMap((y) => y.commodities.map((x) => x.commodity)))];
+  if (asked && asked.length > 0) {
+    for (const k of asked) {
+      if (!all.includes(k)) throw new InputError(`--commodity ${k}: not in the results (known: ${all.join(', ')})`);
+    }
+    return [...asked];
+  }
+  const moved = new Set<string>();
+  c.scenario.years.forEach((y) => {
+    const other = c.against.years.find((x) => x.year === y.year);
+    for (const x of y.commodities) {
+      const o = other?.commodities.find((z) => z.commodity === x.commodity);
+      const a = x.priceInside ?? 0;
+      const b = o?.priceInside ?? 0;
+      if (Math.abs(a - b) > 0.05 * Math.max(Math.abs(b), 1e-12)) moved.add(x.commodity);
+    }
+  });
+  // Biggest moves first, at most eight: the report has the rest.
+  const peak = (k: string) =>
+    Math.max(
+      ...c.scenario.years.map((y) => {
+        const a = y.commodities.find((x) => x.commodity === k)?.priceInside ?? 0;
+        const b =
+          c.against.years.find((x) => x.year === y.year)?.commodities.find((x) => x.commodity === k)?.priceInside ?? 0;
+        return b > 0 ? Math.abs(a / b - 1) : 0;
+      }),
+    );
+  return all
+    .filter((k) => moved.has(k))
+    .sort((a, b) => peak(b) - peak(a))
+    .slice(0, 8);
+}
+
+const usdM = (x: number) => formatNumber(x / 1e6);
+const price = (x: number | null) => (x === null ? '-' : x >= 100 ? formatNumber(x) : formatNumber(x, 2));
+const pct = (x: number | null) => (x === null ? '-' : formatPercent(x, 0));
+
+/** The compact per-year comparison printed on the terminal. */
+export function comparisonText(c: Comparison, focus: readonly string[]): string {
+  const { scenario: a, against: b } = c;
+  const lines: string[] = [];
+  lines.push(
+    `${a.scenario.name} (${a.scenario.title}) against ${b.scenario.name} (${b.scenario.title}), ` +
+      `${a.years[0]?.year}–${a.years[a.years.length - 1]?.year}`,
+    a.members.length > 0 ? `Zone members: ${a.members.join(', ')}; dominant supplier ${a.dominantSupplier}` : '',
+    '',
+    'Bloc totals, USD million (scenario | against)',
+  );
+  const rows = a.years.map((y) => ({ y, o: b.years.find((x) => x.year === y.year) }));
+  lines.push(
+    renderTable(rows, [
+      { header: 'year', value: (r) => String(r.y.year) },
+      { header: 'consumer cost', value: (r) => usdM(r.y.totals.consumerCost), align: 'right' },
+      { header: '| against', value: (r) => (r.o ? usdM(r.o.totals.consumerCost) : '-'), align: 'right' },
+      { header: 'levy revenue', value: (r) => usdM(r.y.totals.levyRevenue), align: 'right' },
+      { header: 'CfD cost', value: (r) => usdM(r.y.totals.cfdCost), align: 'right' },
+      { header: 'stock buys net', value: (r) => usdM(r.y.totals.stockNetCost), align: 'right' },
+      { header: 'stock value', value: (r) => usdM(r.y.totals.stockValue), align: 'right' },
+      { header: 'lost consumption', value: (r) => usdM(r.y.totals.consumptionLostValue), align: 'right' },
+      { header: '| against', value: (r) => (r.o ? usdM(r.o.totals.consumptionLostValue) : '-'), align: 'right' },
+      { header: 'events', value: (r) => summarizeEvents(r.y.events) },
+    ]),
+  );
+  for (const k of focus) {
+    const pick = (r: SimulationResult, year: number): CommodityYear | undefined =>
+      r.years.find((y) => y.year === year)?.commodities.find((x) => x.commodity === k);
+    const first = pick(a, a.years[0]?.year ?? 0);
+    lines.push(
+      '',
+      `${k} — prices in ${first?.priceUnit ?? ''}, quantities in ${first?.unit ?? ''} (scenario | against)`,
+    );
+    lines.push(
+      renderTable(
+        a.years.map((y) => ({ year: y.year, x: pick(a, y.year), o: pick(b, y.year) })),
+        [
+          { header: 'year', value: (r) => String(r.year) },
+          { header: 'price in bloc', value: (r) => price(r.x?.priceInside ?? null), align: 'right' },
+          { header: '| against', value: (r) => price(r.o?.priceInside ?? null), align: 'right' },
+          { header: 'outside', value: (r) => price(r.x?.priceOutside ?? null), align: 'right' },
+          { header: '| against', value: (r) => price(r.o?.priceOutside ?? null), align: 'right' },
+          { header: 'ref. price', value: (r) => price(r.x?.referencePrice ?? null), align: 'right' },
+          { header: 'self-suff.', value: (r) => pct(r.x?.selfSufficiency ?? null), align: 'right' },
+          { header: '| against', value: (r) => pct(r.o?.selfSufficiency ?? null), align: 'right' },
+          { header: `from ${a.dominantSupplier}`, value: (r) => pct(r.x?.dominantShare ?? null), align: 'right' },
+          { header: '| against', value: (r) => pct(r.o?.dominantShare ?? null), align: 'right' },
+          { header: 'stock', value: (r) => formatNumber(r.x?.stock ?? 0), align: 'right' },
+          {
+            header: 'days cover',
+            value: (r) => (r.x?.daysOfCover == null ? '-' : formatNumber(r.x.daysOfCover)),
+            align: 'right',
+          },
+          {
+            header: 'lost',
+            value: (r) => (r.x && r.x.blocConsumption + r.x.consumptionLost > 0 ? pct(lostShare(r.x)) : '-'),
+            align: 'right',
+          },
+          {
+            header: '| against',
+            value: (r) => (r.o && r.o.blocConsumption + r.o.consumptionLost > 0 ? pct(lostShare(r.o)) : '-'),
+            align: 'right',
+          },
+        ],
+      ),
+    );
+  }
+  const notes = [...new Set([...a.notes, ...b.notes])];
+  if (notes.length > 0) {
+    lines.push('', `Notes (${notes.length}):`, ...notes.slice(0, 6).map((n) => `  - ${n}`));
+    if (notes.length > 6) lines.push(`  … and ${notes.length - 6} more in the report`);
+  }
+  return lines.filter((l, i) => l !== '' || lines[i - 1] !== '').join('\n');
+}
+
+function lostShare(x: CommodityYear): number {
+  return x.consumptionLost / (x.blocConsumption + x.consumptionLost);
+}
+
+function summarizeEvents(events: readonly string[]): string {
+  const shocks = events.filter((e) => !e.startsWith('reference price'));
+  const prices = events.length - shocks.length;
+  return [...shocks, ...(prices > 0 ? [`${prices} reference price(s) set`] : [])].join('; ');
+}
+
+function output(comparison: Comparison, opts: SimulateCliOptions): void {
+  const focus = focusCommodities(comparison, opts.commodity);
+  let written: string[] = [];
+  if (opts.report !== false) {
+    const dir = path.resolve(opts.out ?? 'out');
+    // The report's own default focus is wider (every commodity with a reference price or a price that moves).
+    written = writeReport(dir, comparison, opts.commodity?.length ? { focus } : {}).files;
+  }
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({ ...comparison.scenario, against: comparison.against }, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(`${comparisonText(comparison, focus)}\n`);
+  if (written.length > 0) {
+    process.stdout.write(`\nWrote ${written.map((f) => path.relative(process.cwd(), f) || f).join(', ')}\n`);
+  }
+}
+
+export function registerSimulateCommands(program: Command): void {
+  withDataOption(
+    program
+      .command('simulate')
+      .description(
+        `run a scenario year by year against another and write a report (default: ${DEFAULT_SCENARIO} against ${DEFAULT_AGAINST})`,
+      )
+      .argument('[scenario]', `a scenario file, or a built-in name (${builtInScenarios().join(', ')})`)
+      .option(
+        '--against <scenario>',
+        'the scenario to compare with (default: ban-2027 for the default run, else baseline)',
+      )
+      .option('--out <dir>', 'folder for report.html, results.json and CSV files', 'out')
+      .option('--no-report', 'print only; write no files')
+      .option('--commodity <id>', 'commodity to tabulate (repeatable; default: the ones that move)', collect)
+      .option('--json', 'print the result as JSON: the scenario with its `years`, and `against`'),
+  ).action((ref: string | undefined, opts: SimulateCliOptions) => {
+    const catalog = loadCheckedDataset(opts);
+    const scenarioRef = ref ?? DEFAULT_SCENARIO;
+    const againstRef = opts.against ?? (ref === undefined ? DEFAULT_AGAINST : 'baseline');
+    // Read both files before simulating either, so that a bad file fails at once and nothing is written.
+    readScenario(scenarioRef);
+    readScenario(againstRef);
+    const scenario = run(scenarioRef, catalog);
+    // The default comparison (baseline) runs over the scenario's own horizon.
+    const against =
+      opts.against === undefined && ref !== undefined
+        ? runOver(againstRef, readScenario(scenarioRef).horizon, catalog)
+        : run(againstRef, catalog);
+    const comparison: Comparison = { scenario, against };
+    output(comparison, opts);
+  });
+
+  withDataOption(
+    program
+      .command('compare')
+      .description('compare two scenarios (files or built-in names), or two results.json files of earlier runs')
+      .argument('<a>', 'scenario or results file')
+      .argument('<b>', 'scenario or results file to compare against')
+      .option('--out <dir>', 'folder for the report', 'out')
+      .option('--no-report', 'print only; write no files')
+      .option('--commodity <id>', 'commodity to tabulate (repeatable)', collect)
+      .option('--json', 'print JSON'),
+  ).action((a: string, b: string, opts: SimulateCliOptions) => {
+    const isResults = (f: string) => f.endsWith('.json') && !f.includes(SCENARIO_DIR);
+    const load = (ref: string, which: 'scenario' | 'against') => {
+      if (isResults(ref)) {
+        const text = readFileSync(ref, 'utf8');
+        if (/"years"/.test(text)) return () => readResult(ref, which);
+      }
+      readScenario(ref);
+      return undefined;
+    };
+    const ra = load(a, 'scenario');
+    const rb = load(b, 'scenario');
+    const catalog = ra && rb ? undefined : loadCheckedDataset(opts);
+    const comparison: Comparison = {
+      scenario: ra ? ra() : run(a, catalog as Catalog),
+      against: rb ? rb() : run(b, catalog as Catalog),
+    };
+    output(comparison, opts);
+  });
+
+  const scenario = program.command('scenario').description('scenario files: list, check, and the JSON Schema');
+  scenario
+    .command('list')
+    .description('the built-in scenarios')
+    .action(() => {
+      for (const name of builtInScenarios()) {
+        const s = readScenario(name);
+        process.stdout.write(`${name.padEnd(20)} ${s.title}\n`);
+      }
+    });
+  withDataOption(
+    scenario
+      .command('check')
+      .description('validate a scenario file against the schema and the data')
+      .argument('<file>', 'scenario file or built-in name'),
+  ).action((file: string, opts: SimulateCliOptions) => {
+    const s = readScenario(file);
+    const catalog = loadCheckedDataset(opts);
+    validateScenario(s, catalog);
+    process.stdout.write(
+      `${s.files.map((f) => path.relative(process.cwd(), f)).join(' ← ')}: valid (${s.horizon.start}–${s.horizon.end})\n`,
+    );
+  });
+  scenario
+    .command('schema')
+    .description('print the JSON Schema of scenario files (for editors)')
+    .action(() => {
+      process.stdout.write(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
+    });
+}

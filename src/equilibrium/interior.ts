@@ -1,0 +1,553 @@
+/**
+ * An infeasible primal–dual interior-point method for the box MCP of mcp.ts, with Mehrotra's predictor–corrector.
+ *
+ * Each finite bound gets a slack and a multiplier: s = z − l with w >= 0, t = u − z with v >= 0, and the method
+ * follows the central path
+ *
+ *   F(z) − w + v = 0,   s·w = μ,   t·v = μ,   μ → 0.
+ *
+ * Eliminating w and v leaves (∇F + D) Δz = g with D = w/s + v/t > 0 on every bounded variable. Every output, flow
+ * and stock move therefore has a positive pivot however degenerate the market — routes tied to the cent, a marginal
+ * producer exactly at its cost, flows that are not unique — and the Schur reduction to prices and rents (schur.ts)
+ * never breaks down. Where the solution set is not a point the iterates go to its centre instead of wandering along
+ * its flat directions, which is what stalls Newton's method on the Fischer–Burmeister function in such markets.
+ *
+ * Globalisation: fraction-to-the-boundary steps (iterates stay strictly inside the box), then backtracking while the
+ * nonlinear part of F (log prices, isoelastic demand, kinks at floors and strikes) makes the residual ‖F − w + v‖
+ * grow beyond what the linear model allows. Convergence is judged, like the other solvers', on the natural residual
+ * ‖z − mid(l, u, z − F(z))‖∞ of the conditions themselves, not on μ.
+ */
+import { type Mcp, type McpResult, naturalResidual } from './mcp.ts';
+import { SchurSystem } from './schur.ts';
+
+/** How far infeasibility / μ may grow beyond its starting value before the centring target is raised. */
+const BALANCE = 1e6;
+
+export interface InteriorOptions {
+  /** Stop when the natural residual is at most this (default 1e-10). */
+  readonly tolerance?: number;
+  /** Also stop at this residual once progress slows below 10× per iteration (default: `tolerance`). */
+  readonly acceptable?: number;
+  readonly maxIterations?: number;
+  /**
+   * The start's centrality: every bound starts with slack × multiplier at least `mu0` (default 1e-4), each variable
+   * at least `push` from a lone bound (default 1e-2) and `margin` of a box's width from either end (default 0.01).
+   * A warm start from a neighbouring solution wants all three small.
+   */
+  readonly mu0?: number;
+  readonly push?: number;
+  readonly margin?: number;
+  /**
+   * A warm start: mu0, push and margin from the natural residual r0 at the start (about 0.01·r0², 0.1·r0 and r0,
+   * within the cold values and 1e-8, 1e-6, 1e-3): a start close to the solution begins close to the end of the path.
+   */
+  readonly warm?: boolean;
+  /**
+   * Variables held at their start value, their conditions ignored (routes left out of a working set, see
+   * solveInteriorPricing). They take no part in the iterations nor in the residual.
+   */
+  readonly fixed?: Uint8Array;
+  /** Called after every iteration (diagnostics). */
+  readonly trace?: (info: {
+    iteration: number;
+    residual: number;
+    mu: number;
+    infeasibility: number;
+    sigma: number;
+    step: number;
+    evaluations: number;
+  }) => void;
+}
+
+export function solveInterior(problem: Mcp, start: Float64Array, options: InteriorOptions = {}): McpResult {
+  const n = problem.size;
+  const { pattern, evaluateValues } = problem;
+  if (!pattern || !evaluateValues) throw new Error('solveInterior needs a problem with a fixed Jacobian pattern');
+  const evaluate = (zz: Float64Array, ff: Float64Array, jj?: Float64Array) =>
+    evaluateValues.call(problem, zz, ff, jj, options.fixed);
+  const tol = options.tolerance ?? 1e-10;
+  const acceptable = Math.max(tol, options.acceptable ?? tol);
+  const maxIterations = options.maxIterations ?? 100;
+  const { lower, upper } = problem;
+  const fixed = options.fixed;
+  const hasL = new Uint8Array(n);
+  const hasU = new Uint8Array(n);
+  const freeList: number[] = [];
+  let pairs = 0;
+  for (let i = 0; i < n; i++) {
+    if (fixed?.[i]) continue;
+    freeList.push(i);
+    hasL[i] = (lower[i] as number) > Number.NEGATIVE_INFINITY ? 1 : 0;
+    hasU[i] = (upper[i] as number) < Number.POSITIVE_INFINITY ? 1 : 0;
+    pairs += (hasL[i] as number) + (hasU[i] as number);
+  }
+  const free = Int32Array.from(freeList);
+  const nf = free.length;
+  const system = new SchurSystem(n, pattern, problem.eliminable ?? new Uint8Array(n), fixed, problem.blocks);
+  const nnz = pattern.rows.length;
+
+  let z = new Float64Array(n);
+  let f = new Float64Array(n);
+  let jac = new Float64Array(nnz);
+  let trialZ = new Float64Array(n);
+  let trialF = new Float64Array(n);
+  let trialJac = new Float64Array(nnz);
+  // Slacks to the bounds, kept apart from z: near an upper bound u − z would lose its digits to cancellation.
+  const sl = new Float64Array(n);
+  const su = new Float64Array(n);
+  const w = new Float64Array(n);
+  const v = new Float64Array(n);
+  const d = new Float64Array(n);
+  const rhs = new Float64Array(n);
+  const dzAff = new Float64Array(n);
+  const dwAff = new Float64Array(n);
+  const dvAff = new Float64Array(n);
+  const dz = new Float64Array(n);
+  const dw = new Float64Array(n);
+  const dv = new Float64Array(n);
+  const best = new Float64Array(n);
+  const bestF = new Float64Array(n);
+  let bestResidual = Number.POSITIVE_INFINITY;
+  let bestWorst = 0;
+  let evaluations = 0;
+
+  const residualOf = (zz: Float64Array, ff: Float64Array): [number, number] => {
+    let max = 0;
+    let worst = 0;
+    for (let q = 0; q < nf; q++) {
+      const i = free[q] as number;
+      const zi = zz[i] as number;
+      const r = Math.abs(zi - Math.min(upper[i] as number, Math.max(lower[i] as number, zi - (ff[i] as number))));
+      if (!(r <= max)) {
+        max = r;
+        worst = i;
+        if (Number.isNaN(r)) break;
+      }
+    }
+    return [max, worst];
+  };
+
+  // Start: a centred point near `start`. Where the start leaves a variable at a bound its condition decides how
+  // far in it goes: a condition pushing it onto the bound (an idle route, a producer out of the money) puts it at
+  // slack mu0 / F with multiplier F, so that slack × multiplier = mu0 and F − w + v = 0 already; one pulling it in
+  // puts it max(push, √mu0) inside (a share `margin` of a box). Multipliers of variables well inside come from F,
+  // at least mu0 / slack.
+  z.set(start);
+  for (let q = 0; q < nf; q++) {
+    const i = free[q] as number;
+    const x = start[i] as number;
+    z[i] = Number.isFinite(x) ? Math.min(upper[i] as number, Math.max(lower[i] as number, x)) : 0;
+  }
+  evaluate(z, f);
+  evaluations++;
+  const [r0, worst0] = residualOf(z, f);
+  // The start already solves the conditions (a warm start from an unchanged market).
+  if (r0 <= acceptable) return { z, f, converged: r0 <= tol, iterations: 0, evaluations, residual: r0, worst: worst0 };
+  const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
+  const mu0 = options.mu0 ?? (options.warm ? clamp(0.01 * r0 * r0, 1e-8, 1e-4) : 1e-4);
+  const push = options.push ?? (options.warm ? clamp(0.1 * r0, 1e-6, 1e-2) : 1e-2);
+  const margin = options.margin ?? (options.warm ? clamp(r0, 1e-3, 1e-2) : 0.01);
+  const root = Math.sqrt(mu0);
+  for (let q = 0; q < nf; q++) {
+    const i = free[q] as number;
+    const l = lower[i] as number;
+    const u = upper[i] as number;
+    const fi = Number.isFinite(f[i]) ? (f[i] as number) : 0;
+    const x = z[i] as number;
+    if (hasL[i] && hasU[i]) {
+      const width = u - l;
+      const near = margin * width;
+      const inside = Math.min(Math.max(near, root), 0.5 * width);
+      if (x - l <= u - x) {
+        const s = x - l >= near ? x - l : fi > 0 ? Math.min(inside, Math.max(mu0 / fi, 1e-6 * near)) : inside;
+        sl[i] = s;
+        su[i] = width - s;
+      } else {
+        const t = u - x >= near ? u - x : fi < 0 ? Math.min(inside, Math.max(mu0 / -fi, 1e-6 * near)) : inside;
+        su[i] = t;
+        sl[i] = width - t;
+      }
+    } else if (hasL[i]) {
+      sl[i] = x - l < push ? (fi > root ? mu0 / fi : Math.max(push, root)) : x - l;
+    } else if (hasU[i]) {
+      su[i] = u - x < push ? (-fi > root ? mu0 / -fi : Math.max(push, root)) : u - x;
+    }
+    z[i] =
+      hasL[i] && (!hasU[i] || (sl[i] as number) <= (su[i] as number))
+        ? l + (sl[i] as number)
+        : hasU[i]
+          ? u - (su[i] as number)
+          : x;
+  }
+  evaluate(z, f, jac);
+  evaluations++;
+  for (let q = 0; q < nf; q++) {
+    const i = free[q] as number;
+    const fi = Number.isFinite(f[i]) ? (f[i] as number) : 0;
+    const s = sl[i] as number;
+    const t = su[i] as number;
+    if (hasL[i] && hasU[i]) {
+      // w − v = F exactly, each product at least about mu0.
+      const c = mu0 / Math.max(s, t);
+      w[i] = Math.max(fi, mu0 / s - c, 0) + c;
+      v[i] = (w[i] as number) - fi;
+      if ((v[i] as number) < c) {
+        v[i] = Math.max(-fi, mu0 / t - c, 0) + c;
+        w[i] = (v[i] as number) + fi;
+      }
+    } else if (hasL[i]) w[i] = Math.max(fi, mu0 / s);
+    else if (hasU[i]) v[i] = Math.max(-fi, mu0 / t);
+  }
+
+  /** Largest |F − w + v| over the free variables, multipliers moved by `step` along (dw, dv). */
+  const infeasibility = (ff: Float64Array, step: number) => {
+    let m = 0;
+    for (let q = 0; q < nf; q++) {
+      const i = free[q] as number;
+      const wi = hasL[i] ? (w[i] as number) + step * (dw[i] as number) : 0;
+      const vi = hasU[i] ? (v[i] as number) + step * (dv[i] as number) : 0;
+      const r = Math.abs((ff[i] as number) - wi + vi);
+      if (!(r <= m)) m = r;
+    }
+    return m;
+  };
+  /** Largest step in (0, 1] keeping every slack and multiplier at least (1 − τ) of its value. */
+  const maxStep = (dZ: Float64Array, dW: Float64Array, dV: Float64Array, tau: number) => {
+    let a = 1;
+    for (let q = 0; q < nf; q++) {
+      const i = free[q] as number;
+      const di = dZ[i] as number;
+      if (hasL[i]) {
+        if (di < 0) a = Math.min(a, (-tau * (sl[i] as number)) / di);
+        const dwi = dW[i] as number;
+        if (dwi < 0) a = Math.min(a, (-tau * (w[i] as number)) / dwi);
+      }
+      if (hasU[i]) {
+        if (di > 0) a = Math.min(a, (tau * (su[i] as number)) / di);
+        const dvi = dV[i] as number;
+        if (dvi < 0) a = Math.min(a, (-tau * (v[i] as number)) / dvi);
+      }
+    }
+    return a;
+  };
+
+  let iterations = 0;
+  let previous = Number.POSITIVE_INFINITY;
+  let balance = 1;
+  for (; iterations <= maxIterations; iterations++) {
+    const [residual, worst] = residualOf(z, f);
+    if (residual < bestResidual) {
+      bestResidual = residual;
+      bestWorst = worst;
+      best.set(z);
+      bestF.set(f);
+    }
+    if (!Number.isFinite(residual) || residual <= tol || iterations === maxIterations) break;
+    if (residual <= acceptable && residual > 0.1 * previous) break;
+    previous = residual;
+    let mu = 0;
+    for (let q = 0; q < nf; q++) {
+      const i = free[q] as number;
+      let di = 0;
+      if (hasL[i]) {
+        mu += (sl[i] as number) * (w[i] as number);
+        di += (w[i] as number) / (sl[i] as number);
+      }
+      if (hasU[i]) {
+        mu += (su[i] as number) * (v[i] as number);
+        di += (v[i] as number) / (su[i] as number);
+      }
+      d[i] = di;
+    }
+    mu = pairs > 0 ? mu / pairs : 0;
+    const infeasible = infeasibility(f, 0);
+    // (∇F + D) Δz = g. A free variable whose condition is flat (an undetermined price) has no D: a tiny shift then
+    // keeps the reduced matrix regular.
+    if (!system.factor(jac, d) && !system.factor(jac, d, undefined, 1e-12)) break;
+    // Predictor (affine scaling, target μ = 0): g = −F.
+    for (let q = 0; q < nf; q++) {
+      const i = free[q] as number;
+      rhs[i] = -(f[i] as number);
+    }
+    system.solve(rhs, dzAff);
+    let aAff = 1;
+    for (let q = 0; q < nf; q++) {
+      const i = free[q] as number;
+      const di = dzAff[i] as number;
+      if (hasL[i]) {
+        const dwi = -(w[i] as number) - ((w[i] as number) / (sl[i] as number)) * di;
+        dwAff[i] = dwi;
+        if (di < 0) aAff = Math.min(aAff, -(sl[i] as number) / di);
+        if (dwi < 0) aAff = Math.min(aAff, -(w[i] as number) / dwi);
+      }
+      if (hasU[i]) {
+        const dvi = -(v[i] as number) + ((v[i] as number) / (su[i] as number)) * di;
+        dvAff[i] = dvi;
+        if (di > 0) aAff = Math.min(aAff, (su[i] as number) / di);
+        if (dvi < 0) aAff = Math.min(aAff, -(v[i] as number) / dvi);
+      }
+    }
+    let muAff = 0;
+    for (let q = 0; q < nf; q++) {
+      const i = free[q] as number;
+      const di = aAff * (dzAff[i] as number);
+      if (hasL[i]) muAff += ((sl[i] as number) + di) * ((w[i] as number) + aAff * (dwAff[i] as number));
+      if (hasU[i]) muAff += ((su[i] as number) - di) * ((v[i] as number) + aAff * (dvAff[i] as number));
+    }
+    muAff = pairs > 0 ? muAff / pairs : 0;
+    const sigma = mu > 0 ? Math.min(1, Math.max(0, muAff / mu) ** 3) : 0;
+    // Keep complementarity from vanishing while the conditions are still violated (infeasibility / μ bounded by a
+    // multiple of its starting value): otherwise every pair pins its variable to a bound before the conditions hold
+    // and the steps shrink to nothing.
+    if (iterations === 0) balance = Math.max(1, infeasible / Math.max(mu, Number.MIN_VALUE));
+    const target = Math.max(sigma * mu, infeasible / (BALANCE * balance));
+    // Corrector: g = −(F − w + v) + (σμ − s·w − Δs·Δw)/s − (σμ − t·v − Δt·Δv)/t, with Δs = Δz, Δt = −Δz.
+    for (let q = 0; q < nf; q++) {
+      const i = free[q] as number;
+      let g = -((f[i] as number) - (w[i] as number) + (v[i] as number));
+      const da = dzAff[i] as number;
+      if (hasL[i]) {
+        const s = sl[i] as number;
+        g += (target - s * (w[i] as number) - da * (dwAff[i] as number)) / s;
+      }
+      if (hasU[i]) {
+        const t = su[i] as number;
+        g -= (target - t * (v[i] as number) + da * (dvAff[i] as number)) / t;
+      }
+      rhs[i] = g;
+    }
+    system.solve(rhs, dz);
+    for (let q = 0; q < nf; q++) {
+      const i = free[q] as number;
+      const di = dz[i] as number;
+      const da = dzAff[i] as number;
+      if (hasL[i]) {
+        const s = sl[i] as number;
+        dw[i] = (target - s * (w[i] as number) - da * (dwAff[i] as number) - (w[i] as number) * di) / s;
+      }
+      if (hasU[i]) {
+        const t = su[i] as number;
+        dv[i] = (target - t * (v[i] as number) + da * (dvAff[i] as number) + (v[i] as number) * di) / t;
+      }
+    }
+    let step = maxStep(dz, dw, dv, Math.max(0.9, 1 - mu));
+    // Backtrack while the nonlinear F makes the residual ‖F − w + v‖ worse than the linear model allows — unless
+    // the conditions themselves came much closer to holding (the model misjudged F, as when a price moves by a large
+    // factor), judged by the natural residual.
+    let accepted = false;
+    for (let k = 0; k < 30 && step > 0; k++) {
+      for (let q = 0; q < nf; q++) {
+        const i = free[q] as number;
+        const l = lower[i] as number;
+        const u = upper[i] as number;
+        const di = step * (dz[i] as number);
+        if (hasL[i] && (!hasU[i] || (sl[i] as number) <= (su[i] as number))) trialZ[i] = l + (sl[i] as number) + di;
+        else if (hasU[i]) trialZ[i] = u - ((su[i] as number) - di);
+        else trialZ[i] = (z[i] as number) + di;
+      }
+      if (fixed) for (let i = 0; i < n; i++) if (fixed[i]) trialZ[i] = z[i] as number;
+      evaluate(trialZ, trialF, trialJac);
+      evaluations++;
+      const r = infeasibility(trialF, step);
+      let progress = Number.isFinite(r) && r <= (1 - 0.01 * step) * infeasible + 10 * mu;
+      if (!progress && Number.isFinite(r)) progress = residualOf(trialZ, trialF)[0] <= 0.9 * residual;
+      if (progress) {
+        accepted = true;
+        break;
+      }
+      step *= 0.5;
+    }
+    options.trace?.({ iteration: iterations, residual, mu, infeasibility: infeasible, sigma, step, evaluations });
+    if (!accepted) break;
+    [z, trialZ] = [trialZ, z];
+    [f, trialF] = [trialF, f];
+    [jac, trialJac] = [trialJac, jac];
+    for (let q = 0; q < nf; q++) {
+      const i = free[q] as number;
+      const di = step * (dz[i] as number);
+      if (hasL[i]) {
+        sl[i] = (sl[i] as number) + di;
+        w[i] = (w[i] as number) + step * (dw[i] as number);
+      }
+      if (hasU[i]) {
+        su[i] = (su[i] as number) - di;
+        v[i] = (v[i] as number) + step * (dv[i] as number);
+      }
+    }
+  }
+  return {
+    z: best,
+    f: bestF,
+    converged: bestResidual <= tol,
+    iterations,
+    evaluations,
+    residual: bestResidual,
+    worst: bestWorst,
+  };
+}
+
+/**
+ * Moves every variable that the conditions put at a bound exactly onto it (an interior point leaves inactive
+ * flows at a tiny positive value), and returns the natural residual there; `z` and `f` are updated only if that
+ * residual is at most `accept`.
+ */
+export function snapToBounds(problem: Mcp, z: Float64Array, f: Float64Array, accept: number): boolean {
+  const n = problem.size;
+  const { lower, upper } = problem;
+  const snapped = Float64Array.from(z);
+  let moved = false;
+  for (let i = 0; i < n; i++) {
+    const zi = z[i] as number;
+    const fi = f[i] as number;
+    const l = lower[i] as number;
+    const u = upper[i] as number;
+    if (zi !== l && zi - l <= fi) {
+      snapped[i] = l;
+      moved = true;
+    } else if (zi !== u && u - zi <= -fi) {
+      snapped[i] = u;
+      moved = true;
+    }
+  }
+  if (!moved) return true;
+  const g = new Float64Array(n);
+  problem.evaluate(snapped, g);
+  if (!(naturalResidual(snapped, g, lower, upper).max <= accept)) return false;
+  z.set(snapped);
+  f.set(g);
+  return true;
+}
+
+export interface PricingOptions extends InteriorOptions {
+  /** Variables left out at first (held at their start value, which must be their lower bound). */
+  readonly excluded: Uint8Array;
+  /** Most rounds of adding variables before falling back to all of them (default 8). */
+  readonly rounds?: number;
+}
+
+/**
+ * The interior-point method on a working set, with pricing (column generation): the variables in `excluded` — in
+ * the market model, routes that the starting prices make dearest — are held at their lower bound, the rest is solved,
+ * and every excluded variable whose condition is then violated (a route that would now earn a margin) joins the
+ * working set for another, warm-started, solve. At the end the natural residual over all variables is at most the
+ * tolerance: an excluded variable at its lower bound with F >= 0 is exactly where the conditions want it.
+ * A market with a route for every pair of regions solves a system the size of its active routes, not of all pairs.
+ */
+export function solveInteriorPricing(problem: Mcp, start: Float64Array, options: PricingOptions): McpResult {
+  const n = problem.size;
+  const tol = options.tolerance ?? 1e-10;
+  const fixed = Uint8Array.from(options.excluded);
+  const { lower, upper } = problem;
+  let z: Float64Array = Float64Array.from(start);
+  for (let i = 0; i < n; i++) if (fixed[i]) z[i] = lower[i] as number;
+  let iterations = 0;
+  let evaluations = 0;
+  const f = new Float64Array(n);
+  const rounds = options.rounds ?? 8;
+  for (let round = 0; ; round++) {
+    const all = round >= rounds;
+    const warm = round > 0 ? { mu0: Math.min(options.mu0 ?? 1e-4, 1e-8), push: 1e-8, margin: 1e-6 } : {};
+    const result = solveInterior(problem, z, { ...options, ...warm, ...(all ? {} : { fixed }) });
+    iterations += result.iterations;
+    evaluations += result.evaluations;
+    if (all || !(result.residual <= Math.max(tol, options.acceptable ?? tol))) {
+      return { ...result, iterations, evaluations };
+    }
+    z = result.z;
+    problem.evaluate(z, f);
+    evaluations++;
+    let added = 0;
+    for (let i = 0; i < n; i++) {
+      if (fixed[i] && (f[i] as number) < -tol) {
+        fixed[i] = 0;
+        added++;
+      }
+    }
+    if (added === 0) {
+      const { max, index } = naturalResidual(z, f, lower, upper);
+      return { z, f, converged: max <= tol, iterations, evaluations, residual: max, worst: index };
+    }
+  }
+}
+
+/**
+ * Crossover: Newton's method on the natural residual z − mid(l, u, z − F(z)) (a primal–dual active-set method),
+ * to finish from an interior point whose active set is right but whose last digits the barrier cannot deliver
+ * (complementarity gone to zero before the conditions hold, tiny steps). At each step the variables the residual puts
+ * at a bound are held there and the others solve their conditions linearised, eliminable ones with a small proximal
+ * term so that tied routes (flows not unique) leave the system regular. Stops as soon as a step fails to reduce the
+ * residual and returns the best point.
+ */
+export function crossover(
+  problem: Mcp,
+  start: Float64Array,
+  options: { tolerance?: number; maxIterations?: number; proximal?: number; fixed?: Uint8Array } = {},
+): McpResult {
+  const n = problem.size;
+  const { pattern, evaluateValues } = problem;
+  if (!pattern || !evaluateValues) throw new Error('crossover needs a problem with a fixed Jacobian pattern');
+  const fixed = options.fixed;
+  const tol = options.tolerance ?? 1e-10;
+  const maxIterations = options.maxIterations ?? 4;
+  const proximal = options.proximal ?? 1e-6;
+  const bound = 1e-7;
+  const { lower, upper } = problem;
+  const eliminable = problem.eliminable ?? new Uint8Array(n);
+  const system = new SchurSystem(n, pattern, eliminable, fixed, problem.blocks);
+  let z = Float64Array.from(start, (x, i) => Math.min(upper[i] as number, Math.max(lower[i] as number, x)));
+  let f = new Float64Array(n);
+  let jac = new Float64Array(pattern.rows.length);
+  let trialZ = new Float64Array(n);
+  let trialF = new Float64Array(n);
+  let trialJac = new Float64Array(pattern.rows.length);
+  const da = new Float64Array(n);
+  const db = new Float64Array(n);
+  const rhs = new Float64Array(n);
+  const dz = new Float64Array(n);
+  const evaluate = (zz: Float64Array, ff: Float64Array, jj: Float64Array) => {
+    evaluateValues.call(problem, zz, ff, jj, fixed);
+    if (fixed) for (let i = 0; i < n; i++) if (fixed[i]) ff[i] = 0;
+  };
+  evaluate(z, f, jac);
+  let evaluations = 1;
+  let { max: residual, index: worst } = naturalResidual(z, f, lower, upper);
+  let iterations = 0;
+  for (; iterations < maxIterations && residual > tol; iterations++) {
+    for (let i = 0; i < n; i++) {
+      if (fixed?.[i]) continue;
+      const zi = z[i] as number;
+      const fi = f[i] as number;
+      const l = lower[i] as number;
+      const u = upper[i] as number;
+      // At a bound only where the condition clearly pushes it there: a degenerate pair (variable and condition
+      // both about zero — a marginal producer at capacity, a tied route) is left free and its condition imposed.
+      const atLower = zi - l <= fi && fi > bound;
+      const atUpper = u - zi <= -fi && -fi > bound;
+      if (atLower || atUpper) {
+        da[i] = 1;
+        db[i] = 0;
+        rhs[i] = (atLower ? l : u) - zi;
+      } else {
+        da[i] = eliminable[i] ? proximal : 0;
+        db[i] = 1;
+        rhs[i] = -fi;
+      }
+    }
+    if (!system.factor(jac, da, db) && !system.factor(jac, da, db, 1e-6)) break;
+    system.solve(rhs, dz);
+    for (let i = 0; i < n; i++) {
+      trialZ[i] = Math.min(upper[i] as number, Math.max(lower[i] as number, (z[i] as number) + (dz[i] as number)));
+    }
+    for (let i = 0; i < n; i++) if (fixed?.[i]) trialZ[i] = z[i] as number;
+    evaluate(trialZ, trialF, trialJac);
+    evaluations++;
+    const next = naturalResidual(trialZ, trialF, lower, upper);
+    if (!(next.max < residual)) break;
+    [z, trialZ] = [trialZ, z];
+    [f, trialF] = [trialF, f];
+    [jac, trialJac] = [trialJac, jac];
+    residual = next.max;
+    worst = next.index;
+  }
+  return { z, f, converged: residual <= tol, iterations, evaluations, residual, worst };
+}

@@ -1,0 +1,239 @@
+/**
+ * The Newton systems of the interior-point method, (diag(da) + diag(db)·J) Δ = rhs for a Jacobian J with a fixed
+ * sparsity pattern, reduced by a Schur complement to the variables that are not eliminated. An eliminated variable
+ * has a condition that depends on no other eliminated variable (in the market model: outputs, flows and stock moves
+ * depend only on prices and rents), so its row is its pivot plus entries on kept columns and it is eliminated
+ * exactly:
+ *
+ *   S = A_KK − A_KE D⁻¹ A_EK,   S Δ_K = rhs_K − A_KE D⁻¹ rhs_E,   Δ_e = (rhs_e − A_eK Δ_K) / D_e.
+ *
+ * The structure (which entry goes where) is worked out once per pattern; each factorisation then only moves
+ * numbers. S is small (prices, rents and origin limits) and is factored densely; `solve` serves any number of
+ * right-hand sides with one factorisation.
+ */
+import { luFactor, luSolveFactored, MarkowitzLU } from './linalg.ts';
+import type { JacobianPattern } from './mcp.ts';
+
+export class SchurSystem {
+  readonly n: number;
+  /** Number of kept variables (the order of the dense reduced matrix). */
+  readonly m: number;
+  private readonly kept: Int32Array;
+  private readonly elim: Uint8Array;
+  private readonly eliminated: Int32Array;
+  // Entries on the diagonal of eliminated rows: slot and row.
+  private readonly diagSlot: Int32Array;
+  private readonly diagRow: Int32Array;
+  // Entries between kept variables: slot, row, and position in the dense matrix.
+  private readonly kkSlot: Int32Array;
+  private readonly kkRow: Int32Array;
+  private readonly kkPos: Int32Array;
+  // Eliminated rows on kept columns (CSR over eliminated rows) and kept rows on eliminated columns (CSC).
+  private readonly rowPtr: Int32Array;
+  private readonly rowCol: Int32Array;
+  private readonly rowSlot: Int32Array;
+  private readonly colPtr: Int32Array;
+  private readonly colRow: Int32Array;
+  private readonly colSlot: Int32Array;
+  private readonly colRowVar: Int32Array;
+  private readonly rowVal: Float64Array;
+  private readonly colVal: Float64Array;
+  private readonly pivot: Float64Array;
+  private readonly dense: Float64Array;
+  private readonly perm: Int32Array;
+  private readonly work: Float64Array;
+  private readonly sparse = new MarkowitzLU();
+  private usedSparse = false;
+
+  /** `fixed` variables (held constant, Δ = 0) are left out of the system altogether. */
+  constructor(n: number, pattern: JacobianPattern, eliminate: Uint8Array, fixed?: Uint8Array, blocks?: Int32Array) {
+    this.n = n;
+    const { rows, cols } = pattern;
+    const nnz = rows.length;
+    const elim = Uint8Array.from(eliminate.subarray(0, n));
+    const keptIndex = new Int32Array(n).fill(-1);
+    const kept: number[] = [];
+    const eliminated: number[] = [];
+    for (let i = 0; i < n; i++) {
+      if (fixed?.[i]) elim[i] = 0;
+      else if (elim[i]) eliminated.push(i);
+      else kept.push(i);
+    }
+    // Kept variables grouped by block (a commodity's prices with its origin rents and quota rents): the reduced
+    // matrix is then block-banded and elimination skips the zeros between blocks.
+    if (blocks) kept.sort((a, b) => (blocks[a] as number) - (blocks[b] as number) || a - b);
+    kept.forEach((i, k) => {
+      keptIndex[i] = k;
+    });
+    const m = kept.length;
+    this.m = m;
+    this.kept = Int32Array.from(kept);
+    this.elim = elim;
+    this.eliminated = Int32Array.from(eliminated);
+    const diagSlot: number[] = [];
+    const diagRow: number[] = [];
+    const kkSlot: number[] = [];
+    const kkRow: number[] = [];
+    const kkPos: number[] = [];
+    const rowCount = new Int32Array(n + 1);
+    const colCount = new Int32Array(n + 1);
+    const out = (i: number) => fixed?.[i] === 1;
+    for (let t = 0; t < nnz; t++) {
+      const r = rows[t] as number;
+      const c = cols[t] as number;
+      if (out(r) || out(c)) continue;
+      if (elim[r] && elim[c]) {
+        if (r !== c) throw new Error(`internal: eliminated variable ${r} depends on eliminated variable ${c}`);
+        diagSlot.push(t);
+        diagRow.push(r);
+      } else if (elim[r]) rowCount[r + 1] = (rowCount[r + 1] as number) + 1;
+      else if (elim[c]) colCount[c + 1] = (colCount[c + 1] as number) + 1;
+      else {
+        kkSlot.push(t);
+        kkRow.push(r);
+        kkPos.push((keptIndex[r] as number) * m + (keptIndex[c] as number));
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      rowCount[i + 1] = (rowCount[i + 1] as number) + (rowCount[i] as number);
+      colCount[i + 1] = (colCount[i + 1] as number) + (colCount[i] as number);
+    }
+    this.rowPtr = rowCount;
+    this.colPtr = colCount;
+    this.rowCol = new Int32Array(rowCount[n] as number);
+    this.rowSlot = new Int32Array(rowCount[n] as number);
+    this.colRow = new Int32Array(colCount[n] as number);
+    this.colRowVar = new Int32Array(colCount[n] as number);
+    this.colSlot = new Int32Array(colCount[n] as number);
+    const rowFill = rowCount.slice(0, n);
+    const colFill = colCount.slice(0, n);
+    for (let t = 0; t < nnz; t++) {
+      const r = rows[t] as number;
+      const c = cols[t] as number;
+      if (out(r) || out(c)) continue;
+      if (elim[r] && !elim[c]) {
+        const p = rowFill[r] as number;
+        rowFill[r] = p + 1;
+        this.rowCol[p] = keptIndex[c] as number;
+        this.rowSlot[p] = t;
+      } else if (!elim[r] && elim[c]) {
+        const p = colFill[c] as number;
+        colFill[c] = p + 1;
+        this.colRow[p] = keptIndex[r] as number;
+        this.colRowVar[p] = r;
+        this.colSlot[p] = t;
+      }
+    }
+    this.diagSlot = Int32Array.from(diagSlot);
+    this.diagRow = Int32Array.from(diagRow);
+    this.kkSlot = Int32Array.from(kkSlot);
+    this.kkRow = Int32Array.from(kkRow);
+    this.kkPos = Int32Array.from(kkPos);
+    this.rowVal = new Float64Array(this.rowCol.length);
+    this.colVal = new Float64Array(this.colRow.length);
+    this.pivot = new Float64Array(n);
+    this.dense = new Float64Array(m * m);
+    this.perm = new Int32Array(m);
+    this.work = new Float64Array(m);
+  }
+
+  /**
+   * Assembles and factors diag(da) + diag(db)·J (db = 1 when absent) from the Jacobian's values at the pattern's
+   * slots, with `shift` added to the diagonal of the reduced matrix. Returns false if an eliminated pivot is zero
+   * or not finite, or the reduced matrix is singular.
+   */
+  factor(values: Float64Array, da: Float64Array, db?: Float64Array, shift = 0): boolean {
+    const { m, kept, eliminated, pivot, dense, rowPtr, rowCol, rowSlot, colPtr, colRow, colSlot, colRowVar } = this;
+    const { rowVal, colVal } = this;
+    dense.fill(0);
+    for (let k = 0; k < m; k++) dense[k * m + k] = (da[kept[k] as number] as number) + shift;
+    const kkSlot = this.kkSlot;
+    const kkPos = this.kkPos;
+    const kkRow = this.kkRow;
+    for (let a = 0; a < kkSlot.length; a++) {
+      const v = values[kkSlot[a] as number] as number;
+      const pos = kkPos[a] as number;
+      dense[pos] = (dense[pos] as number) + (db ? (db[kkRow[a] as number] as number) * v : v);
+    }
+    for (let k = 0; k < eliminated.length; k++) {
+      const e = eliminated[k] as number;
+      pivot[e] = da[e] as number;
+    }
+    for (let a = 0; a < this.diagSlot.length; a++) {
+      const e = this.diagRow[a] as number;
+      const v = values[this.diagSlot[a] as number] as number;
+      pivot[e] = (pivot[e] as number) + (db ? (db[e] as number) * v : v);
+    }
+    for (let k = 0; k < eliminated.length; k++) {
+      const e = eliminated[k] as number;
+      const p = pivot[e] as number;
+      if (p === 0 || !Number.isFinite(p)) return false;
+      const scaleRow = db ? (db[e] as number) : 1;
+      const r0 = rowPtr[e] as number;
+      const r1 = rowPtr[e + 1] as number;
+      for (let b = r0; b < r1; b++) rowVal[b] = scaleRow * (values[rowSlot[b] as number] as number);
+      const inv = 1 / p;
+      for (let a = colPtr[e] as number; a < (colPtr[e + 1] as number); a++) {
+        const v = values[colSlot[a] as number] as number;
+        const cv = db ? (db[colRowVar[a] as number] as number) * v : v;
+        colVal[a] = cv;
+        const w = cv * inv;
+        if (w === 0) continue;
+        const base = (colRow[a] as number) * m;
+        for (let b = r0; b < r1; b++) {
+          const pos = base + (rowCol[b] as number);
+          dense[pos] = (dense[pos] as number) - w * (rowVal[b] as number);
+        }
+      }
+    }
+    if (m === 0) return true;
+    // Sparse elimination where the reduced matrix is sparse (few routes carry weight), dense partial pivoting
+    // otherwise or if no diagonal pivot is safe.
+    let nonzeros = 0;
+    for (let i = 0; i < m * m; i++) if (dense[i] !== 0) nonzeros++;
+    this.usedSparse = false;
+    if (m >= 24 && nonzeros <= 0.3 * m * m) {
+      if (this.copy.length < m * m) this.copy = new Float64Array(m * m);
+      const copy = this.copy;
+      copy.set(dense.subarray(0, m * m));
+      if (this.sparse.factor(dense, m)) {
+        this.usedSparse = true;
+        return true;
+      }
+      dense.set(copy.subarray(0, m * m));
+    }
+    return luFactor(dense, m, this.perm);
+  }
+  private copy = new Float64Array(0);
+
+  /** Solves the factored system for `rhs` into `out` (both of length n, distinct). */
+  solve(rhs: Float64Array, out: Float64Array): void {
+    const { m, kept, eliminated, pivot, rowPtr, rowCol, rowVal, colPtr, colRow, colVal, work } = this;
+    for (let k = 0; k < m; k++) work[k] = rhs[kept[k] as number] as number;
+    for (let k = 0; k < eliminated.length; k++) {
+      const e = eliminated[k] as number;
+      const pe = (rhs[e] as number) / (pivot[e] as number);
+      if (pe === 0) continue;
+      for (let a = colPtr[e] as number; a < (colPtr[e + 1] as number); a++) {
+        const r = colRow[a] as number;
+        work[r] = (work[r] as number) - (colVal[a] as number) * pe;
+      }
+    }
+    if (this.usedSparse) this.sparse.solve(work);
+    else if (m > 0) luSolveFactored(this.dense, m, this.perm, work);
+    for (let k = 0; k < m; k++) out[kept[k] as number] = work[k] as number;
+    for (let k = 0; k < eliminated.length; k++) {
+      const e = eliminated[k] as number;
+      let s = rhs[e] as number;
+      for (let b = rowPtr[e] as number; b < (rowPtr[e + 1] as number); b++) {
+        s -= (rowVal[b] as number) * (work[rowCol[b] as number] as number);
+      }
+      out[e] = s / (pivot[e] as number);
+    }
+  }
+
+  /** Whether variable i is eliminated. */
+  isEliminated(i: number): boolean {
+    return this.elim[i] === 1;
+  }
+}

@@ -1,0 +1,327 @@
+/**
+ * Scenario files (YAML or JSON): a baseline plus dated overlays, in the manner of OpenFisca's reforms. A scenario may
+ * `extend` another; its sections overlay the base's (objects merge key by key, lists replace). Everything dated
+ * carries the year it takes effect, so "what was in force in year Y" is a question the file answers.
+ *
+ * Validated with zod; errors name the file, line, column and the path inside the document. The JSON Schema for
+ * editors is generated from the same definition (`lodestone scenario schema`).
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { describeIssue, InputError, type RawDocument, readRawDocument } from './document.ts';
+
+const code = z
+  .string()
+  .regex(/^[A-Za-z0-9_]+$/, 'must be a region code such as USA, EU27 or ROW')
+  .describe('Region code (ISO 3166-1 alpha-3, or an aggregate such as EU27, ROW)');
+const commodity = z
+  .string()
+  .regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, "must be a commodity id such as 'ndpr/oxide'")
+  .describe("Commodity id 'mineral/stage', as in data/commodities.csv");
+const year = z.number().int().min(1990).max(2100).describe('Calendar year');
+const share = z.number().finite().min(0).max(1);
+const usd = z.number().finite().nonnegative().describe('US dollars');
+const quantity = z.number().finite().nonnegative();
+/** A price: a number in the commodity's price unit, or a string with its unit, e.g. "110 USD/kg". */
+const price = z
+  .union([
+    z.number().finite().positive(),
+    z
+      .string()
+      .regex(/^\s*\d+(\.\d+)?(e\d+)?\s+USD\/\S+.*$/, "must be a number, or a price with its unit such as '110 USD/kg'"),
+  ])
+  .describe("Price in the commodity's price unit, or a string with its unit such as '110 USD/kg'");
+const destinations = z
+  .union([z.array(code).min(1), z.literal('members'), z.literal('*')])
+  .describe("Destination regions, 'members' for the zone's members at the time, or '*' for everyone");
+
+const referencePrice = z
+  .discriminatedUnion('rule', [
+    z
+      .object({
+        rule: z.literal('fixed'),
+        price,
+        from: year.optional(),
+      })
+      .strict(),
+    z
+      .object({
+        rule: z.literal('cost-plus'),
+        /** Mark-up over the capacity-weighted cash cost of members' producers. */
+        margin: z.number().finite().min(0).max(5),
+        from: year.optional(),
+        review: z.number().int().min(1).max(20).optional().describe('Years between reviews (default: never)'),
+      })
+      .strict(),
+    z
+      .object({
+        rule: z.literal('incentive-marginal'),
+        /** The bloc's own supply the price must make bankable, as a share of bloc use. */
+        target: z.number().finite().gt(0).max(1),
+        /** Whose supply counts toward the target: members only, or every producer outside the dominant supplier. */
+        supply: z.enum(['members', 'market-economies']).optional(),
+        from: year.optional(),
+        review: z.number().int().min(1).max(20).optional(),
+      })
+      .strict(),
+  ])
+  .describe(
+    'A reference price (floor) for one commodity: fixed, cost-plus, or the incentive price of the marginal project',
+  );
+
+const stockpile = z
+  .object({
+    /** The member holding the stock, or 'zone' for a joint stockpile held in every member from one budget. */
+    member: z.union([z.literal('zone'), code]),
+    commodities: z.array(commodity).min(1),
+    /** Holdings target in days of the member's net imports (of the previous year), as in the IEA oil-stock system. */
+    obligationDays: z.number().finite().nonnegative().max(3650),
+    /** Total spending allowed over the horizon, USD. */
+    budget: usd,
+    /** Share of the gap to the target that may be bought in one year (default 0.5). */
+    fillRate: share.optional(),
+    /** Buy when the price is at or below this multiple of the reference price (default 1). */
+    buyBelow: z.number().finite().positive().max(10).optional(),
+    /** Release when the price reaches this multiple of the pre-shock price (default: parameter stock_release_trigger): the stock defends a ceiling. */
+    releaseAbove: z.number().finite().min(1).max(100).optional(),
+    /** Largest share of holdings released in one year (default 0.5). */
+    releaseShare: share.optional(),
+    from: year.optional(),
+  })
+  .strict();
+
+const shock = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('ban'),
+      origin: code,
+      commodities: z.union([z.array(commodity).min(1), z.literal('*')]),
+      destinations,
+      start: year,
+      duration: z.number().int().min(1).max(100).describe('Years'),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('quota'),
+      origin: code,
+      commodity,
+      destinations,
+      /** Largest total shipments per year to the destinations, in the commodity's unit. */
+      quota: quantity,
+      start: year,
+      duration: z.number().int().min(1).max(100),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('outage'),
+      region: code,
+      commodity,
+      /** Share of the region's capacity lost. */
+      share,
+      start: year,
+      duration: z.number().int().min(1).max(100),
+    })
+    .strict(),
+]);
+
+export const ScenarioSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9-]+$/, 'must be a lower-case name such as zone-2026'),
+    title: z.string().optional(),
+    description: z.string().optional(),
+    /** Name of a scenario in scenarios/, or a path relative to this file. */
+    extends: z.string().optional(),
+    horizon: z
+      .object({ start: year, end: year, step: z.literal(1).optional().describe('Years per step (yearly only)') })
+      .strict()
+      .optional(),
+    dominantSupplier: code.optional(),
+    zone: z
+      .object({
+        members: z.array(z.object({ region: code, from: year, until: year.optional() }).strict()).min(1),
+        /** Zero tariffs among members (default true). */
+        preferential: z.boolean().optional(),
+        referencePrices: z.record(commodity, referencePrice).optional(),
+        /** How the reference price is defended at the border: a variable levy on non-member imports, or not at all. */
+        levy: z.enum(['variable', 'none']).optional(),
+        cfds: z
+          .array(
+            z
+              .object({
+                commodity,
+                strike: price,
+                /** Covered output per year, in the commodity's unit (default: all of it). */
+                volume: quantity.optional(),
+                /** Total payments allowed over the horizon, USD; the contract stops when it is spent. */
+                budget: usd.optional(),
+                regions: z.array(code).optional().describe('Producers covered (default: every member)'),
+                from: year.optional(),
+                until: year.optional(),
+              })
+              .strict(),
+          )
+          .optional(),
+        stockpiles: z.array(stockpile).optional(),
+        /** Projects (ids in data/projects.csv) the zone finances: construction starts regardless of price. */
+        backedProjects: z.array(z.object({ id: z.string().min(1), from: year }).strict()).optional(),
+      })
+      .strict()
+      .optional(),
+    tariffs: z
+      .array(
+        z
+          .object({
+            importer: code,
+            origin: code.optional(),
+            commodity,
+            adValorem: z.number().finite().min(0).max(10).optional().describe('Fraction of CIF value'),
+            specific: price.optional(),
+            from: year,
+            until: year.optional(),
+          })
+          .strict(),
+      )
+      .optional(),
+    exportTaxes: z
+      .array(
+        z
+          .object({
+            origin: code,
+            commodity,
+            rate: z.number().finite().min(0).max(10),
+            from: year,
+            until: year.optional(),
+          })
+          .strict(),
+      )
+      .optional(),
+    shocks: z.array(shock).optional(),
+    /** Demand growth per year by commodity ('*' for all), replacing the data's rates. */
+    demandGrowth: z.record(z.string(), z.number().finite().min(-0.5).max(1)).optional(),
+    /** Model parameters (data/parameters.csv ids) replaced for this scenario. */
+    parameters: z.record(z.string(), z.number().finite()).optional(),
+  })
+  .strict();
+
+export type ScenarioFile = z.infer<typeof ScenarioSchema>;
+export type Shock = z.infer<typeof shock>;
+export type ReferencePriceRule = z.infer<typeof referencePrice>;
+export type StockpilePolicy = z.infer<typeof stockpile>;
+export type PriceValue = z.infer<typeof price>;
+
+/** A scenario with its `extends` chain resolved and the defaults filled in. */
+export interface Scenario extends Omit<ScenarioFile, 'extends' | 'horizon'> {
+  readonly horizon: { readonly start: number; readonly end: number };
+  readonly title: string;
+  readonly description: string;
+  readonly dominantSupplier: string;
+  /** The files it was read from, base first. */
+  readonly files: readonly string[];
+  /** Where each path of the document came from (file:line:col), for errors found later. */
+  readonly locate: (path: readonly (string | number)[]) => string;
+}
+
+export const SCENARIO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../scenarios');
+export const DEFAULT_HORIZON = { start: 2025, end: 2040 } as const;
+
+/** The built-in scenarios' names, from scenarios/. */
+export function builtInScenarios(): string[] {
+  return ['baseline', 'zone-2026', 'zone-2026-ban-2027', 'ban-2027'].filter((n) =>
+    existsSync(path.join(SCENARIO_DIR, `${n}.yaml`)),
+  );
+}
+
+/** Resolves a scenario argument: a file path, or the name of a built-in scenario. */
+export function scenarioPath(ref: string, relativeTo = process.cwd()): string {
+  const asPath = path.resolve(relativeTo, ref);
+  if (existsSync(asPath) && !ref.match(/^[a-z0-9-]+$/)) return asPath;
+  for (const ext of ['.yaml', '.yml', '.json']) {
+    const builtIn = path.join(SCENARIO_DIR, `${ref}${ext}`);
+    if (existsSync(builtIn)) return builtIn;
+  }
+  if (existsSync(asPath)) return asPath;
+  throw new InputError(
+    `${ref}: no such scenario file, and not a built-in scenario (built-in: ${builtInScenarios().join(', ')})`,
+  );
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Overlay: objects merge key by key, anything else (lists included) replaces. An object that names its variant
+ * (a reference-price `rule`, a shock `kind`) is one value: it replaces the base's whole, so that a cost-plus rule
+ * over an incentive-marginal one does not inherit its target.
+ */
+function overlay(base: unknown, top: unknown): unknown {
+  if (!isObject(base) || !isObject(top) || 'rule' in top || 'kind' in top) return top === undefined ? base : top;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(top)) out[k] = overlay(base[k], v);
+  return out;
+}
+
+/**
+ * Reads a scenario file and the chain of scenarios it extends. The layers are merged first and validated as one
+ * document (an overlay need only say what it changes); an error points into the layer that set the offending value.
+ */
+export function readScenario(ref: string): Scenario {
+  const seen: string[] = [];
+  const layers: RawDocument[] = [];
+  let file = scenarioPath(ref);
+  for (;;) {
+    if (seen.includes(file)) throw new InputError(`${file}: extends itself through ${seen.join(' → ')}`);
+    seen.push(file);
+    const doc = readRawDocument(file);
+    if (!isObject(doc.value))
+      throw new InputError(`${doc.locate([])}: (document): expected a mapping of scenario keys`);
+    layers.unshift(doc);
+    const parent = doc.value.extends;
+    if (parent === undefined) break;
+    if (typeof parent !== 'string')
+      throw new InputError(`${doc.locate(['extends'])}: extends: expected a scenario name or path`);
+    file = scenarioPath(parent, path.dirname(file));
+  }
+  let merged: Record<string, unknown> = {};
+  for (const layer of layers) merged = overlay(merged, layer.value) as Record<string, unknown>;
+  const top = layers[layers.length - 1] as RawDocument;
+  const locate = (p: readonly (string | number)[]) => {
+    for (let n = p.length; n >= 1; n--) {
+      for (let i = layers.length - 1; i >= 0; i--) {
+        if ((layers[i] as RawDocument).has(p.slice(0, n))) return (layers[i] as RawDocument).locate(p);
+      }
+    }
+    return top.locate(p);
+  };
+  const parsed = ScenarioSchema.safeParse({ ...merged, name: (top.value as Record<string, unknown>).name });
+  if (!parsed.success) throw new InputError(describeIssue(parsed.error, locate));
+  const value = parsed.data;
+  const horizon = value.horizon ?? DEFAULT_HORIZON;
+  if (horizon.end < horizon.start) {
+    throw new InputError(
+      `${locate(['horizon', 'end'])}: horizon.end ${horizon.end} is before horizon.start ${horizon.start}`,
+    );
+  }
+  return {
+    ...value,
+    horizon: { start: horizon.start, end: horizon.end },
+    title: value.title ?? value.name,
+    description: value.description ?? '',
+    dominantSupplier: value.dominantSupplier ?? 'CHN',
+    files: layers.map((l) => l.file),
+    locate,
+  };
+}
+
+/** The JSON Schema of scenario files, for editors (draft 2020-12). */
+export function scenarioJsonSchema(): unknown {
+  return {
+    $id: 'https://lodestone.dev/schema/scenario.json',
+    title: 'Lodestone scenario',
+    ...z.toJSONSchema(ScenarioSchema, { io: 'input' }),
+  };
+}

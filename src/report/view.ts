@@ -1,0 +1,291 @@
+/**
+ * The report's one view of a Comparison: both runs aligned by year and commodity, the focus list, and the headline
+ * statistics every part of the report (HTML, tables, charts) reads. Plain functions of the results, no formatting.
+ */
+import type { CommodityYear, Comparison, SimulationResult, YearResult } from '../simulate/result.ts';
+
+/** Which run of the comparison: the scenario studied or the one it is compared against. */
+export type Role = 'scenario' | 'against';
+export const ROLES: readonly Role[] = ['scenario', 'against'];
+
+/** Thrown for a report that cannot be made from what it was given (an unknown focus commodity, no years). */
+export class ReportError extends Error {
+  override name = 'ReportError';
+}
+
+/** A value and the year it occurs. */
+export interface AtYear {
+  readonly value: number;
+  readonly year: number;
+}
+
+export interface Pair<T> {
+  readonly scenario: T;
+  readonly against: T;
+}
+
+export interface ReportView {
+  readonly comparison: Comparison;
+  /** Every year of either run, ascending. */
+  readonly years: readonly number[];
+  /** Every commodity of either run, in the order the scenario lists them. */
+  readonly commodities: readonly string[];
+  /** The commodities the report charts first. */
+  readonly focus: readonly string[];
+  run(role: Role): SimulationResult;
+  year(role: Role, year: number): YearResult | undefined;
+  cell(role: Role, year: number, commodity: string): CommodityYear | undefined;
+  units(commodity: string): { readonly unit: string; readonly priceUnit: string };
+}
+
+/** Relative move of the bloc price between the runs above which a commodity is in the default focus. */
+export const FOCUS_PRICE_MOVE = 0.05;
+
+function allCommodities(comparison: Comparison): string[] {
+  const seen = new Set<string>();
+  for (const run of [comparison.scenario, comparison.against]) {
+    for (const y of run.years) for (const c of y.commodities) seen.add(c.commodity);
+  }
+  return [...seen];
+}
+
+/**
+ * The default focus: commodities with a reference price in either run, or whose price inside the zone differs
+ * between the runs by more than 5% in some year. In the scenario's order.
+ */
+export function defaultFocus(comparison: Comparison): string[] {
+  const index = (run: SimulationResult) =>
+    new Map(run.years.map((y) => [y.year, new Map(y.commodities.map((c) => [c.commodity, c]))]));
+  const s = index(comparison.scenario);
+  const a = index(comparison.against);
+  const focus = new Set<string>();
+  for (const k of allCommodities(comparison)) {
+    for (const [year, cells] of s) {
+      const x = cells.get(k);
+      const y = a.get(year)?.get(k);
+      if (x?.referencePrice != null || y?.referencePrice != null) focus.add(k);
+      const p = x?.priceInside;
+      const q = y?.priceInside;
+      if (p != null && q != null && Math.abs(p - q) > FOCUS_PRICE_MOVE * Math.abs(q)) focus.add(k);
+    }
+    for (const cells of a.values()) if (cells.get(k)?.referencePrice != null) focus.add(k);
+  }
+  return allCommodities(comparison).filter((k) => focus.has(k));
+}
+
+export function reportView(comparison: Comparison, focus?: readonly string[]): ReportView {
+  const commodities = allCommodities(comparison);
+  if (comparison.scenario.years.length === 0 && comparison.against.years.length === 0) {
+    throw new ReportError('the comparison has no years: nothing to report');
+  }
+  if (focus) {
+    const unknown = focus.filter((k) => !commodities.includes(k));
+    if (unknown.length > 0) {
+      throw new ReportError(
+        `focus commodit${unknown.length === 1 ? 'y' : 'ies'} ${unknown.map((k) => `'${k}'`).join(', ')} not in the results ` +
+          `(known: ${commodities.join(', ')})`,
+      );
+    }
+  }
+  const years = [...new Set([...comparison.scenario.years, ...comparison.against.years].map((y) => y.year))].sort(
+    (p, q) => p - q,
+  );
+  const byYear = {
+    scenario: new Map(comparison.scenario.years.map((y) => [y.year, y])),
+    against: new Map(comparison.against.years.map((y) => [y.year, y])),
+  };
+  const cells = {
+    scenario: new Map<string, CommodityYear>(),
+    against: new Map<string, CommodityYear>(),
+  };
+  const units = new Map<string, { unit: string; priceUnit: string }>();
+  for (const role of ROLES) {
+    for (const y of comparison[role].years) {
+      for (const c of y.commodities) {
+        cells[role].set(`${y.year}|${c.commodity}`, c);
+        if (!units.has(c.commodity)) units.set(c.commodity, { unit: c.unit, priceUnit: c.priceUnit });
+      }
+    }
+  }
+  return {
+    comparison,
+    years,
+    commodities,
+    focus: focus ? [...new Set(focus)] : defaultFocus(comparison),
+    run: (role) => comparison[role],
+    year: (role, year) => byYear[role].get(year),
+    cell: (role, year, k) => cells[role].get(`${year}|${k}`),
+    units: (k) => units.get(k) ?? { unit: '', priceUnit: '' },
+  };
+}
+
+/** One number per year of the view (null where the run has no value). */
+export function series(
+  view: ReportView,
+  role: Role,
+  commodity: string,
+  pick: (c: CommodityYear) => number | null,
+): (number | null)[] {
+  return view.years.map((year) => {
+    const c = view.cell(role, year, commodity);
+    return c ? pick(c) : null;
+  });
+}
+
+/** The largest (or smallest) value of a series and its first year; null when every value is null. */
+export function extreme(view: ReportView, values: readonly (number | null)[], which: 'max' | 'min'): AtYear | null {
+  let best: AtYear | null = null;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (value === null || value === undefined) continue;
+    if (best === null || (which === 'max' ? value > best.value : value < best.value)) {
+      best = { value, year: view.years[i] ?? 0 };
+    }
+  }
+  return best;
+}
+
+export function total(values: readonly (number | null)[]): number {
+  let s = 0;
+  for (const v of values) if (v !== null) s += v;
+  return s;
+}
+
+/** What the summary says about one commodity. */
+export interface CommoditySummary {
+  readonly commodity: string;
+  readonly unit: string;
+  readonly priceUnit: string;
+  readonly focus: boolean;
+  /** The first reference price in force in the scenario (else in the run compared against). */
+  readonly referencePrice: AtYear | null;
+  readonly peakInside: Pair<AtYear | null>;
+  readonly peakOutside: Pair<AtYear | null>;
+  /**
+   * The lowest days of cover from the first year the run holds stock (null if it never does), over the years the
+   * bloc imports (days of cover is null otherwise).
+   */
+  readonly minDaysOfCover: Pair<AtYear | null>;
+  readonly hasStocks: boolean;
+  /** Summed over the years, in the commodity's unit. */
+  readonly consumptionLost: Pair<number>;
+  readonly consumerCost: Pair<number>;
+  readonly levyRevenue: Pair<number>;
+  readonly cfdCost: Pair<number>;
+  readonly stockNetCost: Pair<number>;
+  /** The dominant supplier's share of bloc supply in the last year. */
+  readonly dominantShareLast: Pair<number | null>;
+  readonly selfSufficiencyLast: Pair<number | null>;
+}
+
+function pair<T>(f: (role: Role) => T): Pair<T> {
+  return { scenario: f('scenario'), against: f('against') };
+}
+
+export function commoditySummary(view: ReportView, k: string): CommoditySummary {
+  const s = (role: Role, pick: (c: CommodityYear) => number | null) => series(view, role, k, pick);
+  const last = view.years[view.years.length - 1] ?? 0;
+  const firstReference = (role: Role) => {
+    const values = s(role, (c) => c.referencePrice);
+    const i = values.findIndex((v) => v !== null);
+    return i < 0 ? null : { value: values[i] as number, year: view.years[i] as number };
+  };
+  return {
+    commodity: k,
+    ...view.units(k),
+    focus: view.focus.includes(k),
+    referencePrice: firstReference('scenario') ?? firstReference('against'),
+    peakInside: pair((r) =>
+      extreme(
+        view,
+        s(r, (c) => c.priceInside),
+        'max',
+      ),
+    ),
+    peakOutside: pair((r) =>
+      extreme(
+        view,
+        s(r, (c) => c.priceOutside),
+        'max',
+      ),
+    ),
+    minDaysOfCover: pair((r) => {
+      // From the first year the run holds stock: before a stockpile exists its cover is trivially zero.
+      const first = s(r, (c) => c.stock).findIndex((v) => v !== null && v > 0);
+      if (first < 0) return null;
+      const cover = s(r, (c) => c.daysOfCover).map((v, i) => (i >= first ? v : null));
+      return extreme(view, cover, 'min');
+    }),
+    hasStocks: ROLES.some((r) => s(r, (c) => c.stock).some((v) => v !== null && v > 0)),
+    consumptionLost: pair((r) => total(s(r, (c) => c.consumptionLost))),
+    consumerCost: pair((r) => total(s(r, (c) => c.consumerCost))),
+    levyRevenue: pair((r) => total(s(r, (c) => c.levyRevenue))),
+    cfdCost: pair((r) => total(s(r, (c) => c.cfdCost))),
+    stockNetCost: pair((r) => total(s(r, (c) => c.stockNetCost))),
+    dominantShareLast: pair((r) => view.cell(r, last, k)?.dominantShare ?? null),
+    selfSufficiencyLast: pair((r) => view.cell(r, last, k)?.selfSufficiency ?? null),
+  };
+}
+
+/** The bloc-wide headline numbers over the whole horizon. */
+export interface Headlines {
+  readonly firstYear: number;
+  readonly lastYear: number;
+  readonly consumerCost: Pair<number>;
+  readonly levyRevenue: Pair<number>;
+  readonly cfdCost: Pair<number>;
+  readonly stockNetCost: Pair<number>;
+  readonly consumptionLostValue: Pair<number>;
+  /** The lowest days of cover of any commodity the bloc stockpiles, with that commodity. */
+  readonly minDaysOfCover: Pair<(AtYear & { readonly commodity: string }) | null>;
+  /** The focus commodity whose peak price inside rises most against the other run. */
+  readonly largestPriceRise: {
+    readonly commodity: string;
+    readonly priceUnit: string;
+    readonly peak: Pair<AtYear>;
+  } | null;
+  /** The largest certificate residual of any year. */
+  readonly maxResidual: Pair<number | null>;
+}
+
+export function headlines(view: ReportView, summaries: readonly CommoditySummary[]): Headlines {
+  const totals = (role: Role, pick: (t: YearResult['totals']) => number) =>
+    total(view.years.map((y) => (view.year(role, y) ? pick((view.year(role, y) as YearResult).totals) : null)));
+  const minCover = (role: Role) => {
+    let best: (AtYear & { commodity: string }) | null = null;
+    for (const c of summaries) {
+      const m = c.minDaysOfCover[role];
+      if (!c.hasStocks || m === null) continue;
+      if (best === null || m.value < best.value) best = { ...m, commodity: c.commodity };
+    }
+    return best;
+  };
+  let largest: Headlines['largestPriceRise'] = null;
+  let largestRise = Number.NEGATIVE_INFINITY;
+  const candidates = summaries.filter((c) => c.focus).length > 0 ? summaries.filter((c) => c.focus) : summaries;
+  for (const c of candidates) {
+    const { scenario, against } = c.peakInside;
+    if (scenario === null || against === null || against.value <= 0) continue;
+    const rise = scenario.value / against.value - 1;
+    if (rise > largestRise) {
+      largestRise = rise;
+      largest = { commodity: c.commodity, priceUnit: c.priceUnit, peak: { scenario, against } };
+    }
+  }
+  const residual = (role: Role) => {
+    const values = view.comparison[role].years.map((y) => y.certificate.maxResidual);
+    return values.length > 0 ? Math.max(...values) : null;
+  };
+  return {
+    firstYear: view.years[0] ?? 0,
+    lastYear: view.years[view.years.length - 1] ?? 0,
+    consumerCost: pair((r) => totals(r, (t) => t.consumerCost)),
+    levyRevenue: pair((r) => totals(r, (t) => t.levyRevenue)),
+    cfdCost: pair((r) => totals(r, (t) => t.cfdCost)),
+    stockNetCost: pair((r) => totals(r, (t) => t.stockNetCost)),
+    consumptionLostValue: pair((r) => totals(r, (t) => t.consumptionLostValue)),
+    minDaysOfCover: pair(minCover),
+    largestPriceRise: largest,
+    maxResidual: pair(residual),
+  };
+}

@@ -1,0 +1,186 @@
+/**
+ * What the simulation reads from the dataset besides the base year: model parameters, demand growth and the
+ * project pipeline, each with its provenance kept (a parameter without a row is an error, never a silent default).
+ */
+
+import { incentivePrice } from '../admin/reference-price.ts';
+import type { Catalog } from '../data/catalog.ts';
+import { PARAMETER_SPECS } from '../data/parameters.ts';
+import { ModelInputError, modelRegion } from '../model/world.ts';
+
+/** Model parameters (data/parameters.csv), with a scenario's overrides on top. */
+export class Parameters {
+  private readonly values = new Map<string, number>();
+  constructor(catalog: Catalog, overrides: Readonly<Record<string, number>> = {}, locate?: (id: string) => string) {
+    for (const row of catalog.dataset.tables.parameters) this.values.set(row.id, row.value);
+    for (const [id, value] of Object.entries(overrides)) {
+      if (!this.values.has(id)) {
+        throw new ModelInputError(
+          locate?.(id) ?? `parameters.${id}`,
+          `unknown parameter '${id}' (known: ${[...this.values.keys()].sort().join(', ')})`,
+        );
+      }
+      const spec = PARAMETER_SPECS[id];
+      if (spec && (value < spec.min || (spec.max !== undefined && value > spec.max))) {
+        throw new ModelInputError(
+          locate?.(id) ?? `parameters.${id}`,
+          `${value} is outside the sensible range of ${id} (${spec.min} to ${spec.max ?? '∞'} ${spec.unit})`,
+        );
+      }
+      this.values.set(id, value);
+    }
+  }
+  get(id: string): number {
+    const v = this.values.get(id);
+    if (v === undefined) throw new ModelInputError(`parameters ${id}`, 'missing from data/parameters.csv');
+    return v;
+  }
+}
+
+/** Annual demand growth by commodity, region and year, from data/demand_growth.csv or a scenario's overrides. */
+export class DemandGrowth {
+  private readonly rows: Catalog['dataset']['tables']['demand_growth'];
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly overrides: Readonly<Record<string, number>> = {},
+  ) {
+    this.rows = catalog.dataset.tables.demand_growth;
+  }
+
+  /** Growth rate from year − 1 to year. The most specific row wins: region over '*', then sector 'all' over others. */
+  rate(commodity: string, region: string, year: number): number {
+    const override = this.overrides[commodity] ?? this.overrides['*'];
+    if (override !== undefined) return override;
+    let best: (typeof this.rows)[number] | undefined;
+    let bestRank = -1;
+    for (const r of this.rows) {
+      if (r.commodity !== commodity && r.commodity !== '*') continue;
+      if (year < r.from_year || year > r.to_year) continue;
+      const regionMatch = r.region === '*' ? 0 : modelRegion(this.catalog, r.region) === region ? 2 : -1;
+      if (regionMatch < 0) continue;
+      const rank = regionMatch + (r.commodity !== '*' ? 4 : 0) + (r.sector === 'all' || r.sector === '*' ? 1 : 0);
+      if (rank > bestRank) {
+        best = r;
+        bestRank = rank;
+      }
+    }
+    return best?.rate ?? 0;
+  }
+
+  /** Demand in `year` relative to the base year. */
+  factor(commodity: string, region: string, baseYear: number, year: number): number {
+    let f = 1;
+    for (let y = baseYear + 1; y <= year; y++) f *= 1 + this.rate(commodity, region, y);
+    return f;
+  }
+}
+
+export interface ProjectSpec {
+  readonly id: string;
+  readonly name: string;
+  readonly commodity: string;
+  /** Model region (EU member states fold into EU27). */
+  readonly region: string;
+  readonly status: string;
+  readonly startYear?: number;
+  /** Nameplate capacity per year, in the commodity's unit. */
+  readonly capacity: number;
+  /** Cash cost in the commodity's price unit; `cashCostAssumed` when taken from the existing producers. */
+  readonly cashCost: number;
+  readonly cashCostAssumed: boolean;
+  /** Capital cost, USD. */
+  readonly capex?: number;
+  readonly leadTime: number;
+  readonly life: number;
+  /** Cash cost plus capital recovery, in the commodity's price unit; undefined without a capital cost. */
+  readonly incentivePrice?: number;
+  /** Mines its own feed: its cash cost already covers the upstream stage, so it buys no inputs. */
+  readonly integrated: boolean;
+}
+
+const STAGE_PARAMETER: Record<string, { lead: string; life: string }> = {
+  mined: { lead: 'lead_time_mine', life: 'project_life_mine' },
+  refined: { lead: 'lead_time_refinery', life: 'project_life_refinery' },
+  component: { lead: 'lead_time_manufacturing', life: 'project_life_refinery' },
+};
+
+/** The capacity-weighted mean cash cost of a commodity's producers outside the dominant supplier. */
+function marketEconomyCost(catalog: Catalog, commodity: string, dominant: string): number | undefined {
+  let q = 0;
+  let v = 0;
+  for (const p of catalog.dataset.tables.producers) {
+    if (p.commodity !== commodity || p.cash_cost === undefined) continue;
+    if (modelRegion(catalog, p.region) === dominant || p.owner === dominant) continue;
+    const cap = p.capacity * (p.utilisation ?? 1);
+    q += cap;
+    v += cap * p.cash_cost;
+  }
+  return q > 0 ? v / q : undefined;
+}
+
+/**
+ * The pipeline the simulation can build: projects not yet operating, with a capacity in a known unit. Projects
+ * already producing in the base year are in the producers table; cancelled ones are dropped. `skipped` says why
+ * each other project is left out.
+ */
+export function projectPipeline(
+  catalog: Catalog,
+  params: Parameters,
+  baseYear: number,
+  dominant: string,
+): { projects: ProjectSpec[]; skipped: string[] } {
+  const projects: ProjectSpec[] = [];
+  const skipped: string[] = [];
+  const costOfCapital = params.get('cost_of_capital');
+  for (const p of catalog.dataset.tables.projects) {
+    if (p.status === 'operating' || p.status === 'cancelled') continue;
+    if (p.start_year !== undefined && p.start_year <= baseYear && p.status === 'ramping') continue; // in base-year output
+    const info = catalog.commodities.get(p.commodity);
+    if (!info) continue;
+    if (p.capacity === undefined || !p.capacity_unit) {
+      skipped.push(`${p.id}: no published capacity`);
+      continue;
+    }
+    const factor = catalog.toCommodityUnit(p.commodity, p.capacity_unit);
+    if (factor === undefined) {
+      skipped.push(`${p.id}: capacity unit '${p.capacity_unit}' does not convert to ${info.row.unit}`);
+      continue;
+    }
+    const capacity = p.capacity * factor;
+    if (!(capacity > 0)) continue;
+    let cashCost: number | undefined;
+    if (p.cash_cost !== undefined && p.cash_cost_unit) {
+      const f = catalog.toCommodityPriceUnit(p.commodity, p.cash_cost_unit);
+      if (f !== undefined) cashCost = p.cash_cost * f;
+    }
+    const assumed = cashCost === undefined;
+    cashCost ??= marketEconomyCost(catalog, p.commodity, dominant);
+    if (cashCost === undefined) {
+      skipped.push(`${p.id}: no cash cost, and no producer outside ${dominant} to take one from`);
+      continue;
+    }
+    const stage = STAGE_PARAMETER[info.row.stage_kind] ?? STAGE_PARAMETER.refined;
+    const leadTime = p.lead_time_years ?? params.get((stage as { lead: string }).lead);
+    const life = p.life_years ?? params.get((stage as { life: string }).life);
+    const capex = p.capex_musd !== undefined ? p.capex_musd * 1e6 : undefined;
+    projects.push({
+      id: p.id,
+      name: p.name,
+      commodity: p.commodity,
+      region: modelRegion(catalog, p.region),
+      status: p.status,
+      ...(p.start_year !== undefined ? { startYear: p.start_year } : {}),
+      capacity,
+      cashCost,
+      cashCostAssumed: assumed,
+      integrated: p.integrated === true,
+      ...(capex !== undefined ? { capex } : {}),
+      leadTime: Math.round(leadTime),
+      life,
+      ...(capex !== undefined
+        ? { incentivePrice: incentivePrice({ cashCost, capex, capacity, life, costOfCapital }) }
+        : {}),
+    });
+  }
+  return { projects, skipped };
+}

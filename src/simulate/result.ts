@@ -1,0 +1,121 @@
+/**
+ * What a simulation returns (MODEL.md §4, §6): one record per year, per commodity, for the bloc and the world,
+ * in the vocabulary every interface shares (CLI tables, JSON, CSV, the HTML report). Plain data, JSON-safe:
+ * a value that does not exist (a price outside the zone when every region is inside) is null, never NaN.
+ */
+
+export interface CommodityYear {
+  /** Commodity id, e.g. 'ndpr/oxide'. */
+  readonly commodity: string;
+  /** Quantity unit (per year), e.g. 't NdPr-oxide'. */
+  readonly unit: string;
+  /** Price unit, e.g. 'USD/t NdPr-oxide'. */
+  readonly priceUnit: string;
+  /** Use-weighted mean price over the bloc's regions. */
+  readonly priceInside: number | null;
+  /** Use-weighted mean price over the other regions. */
+  readonly priceOutside: number | null;
+  /** The reference price (floor) in force for the zone, if any. */
+  readonly referencePrice: number | null;
+  readonly production: number;
+  /** Final consumption worldwide. */
+  readonly consumption: number;
+  readonly blocProduction: number;
+  /** Bloc final consumption plus inputs its producers use. */
+  readonly blocUse: number;
+  /** Bloc final consumption. */
+  readonly blocConsumption: number;
+  /** Bloc production used in the bloc / bloc use (0–1). */
+  readonly selfSufficiency: number | null;
+  /** Imports from the dominant supplier / everything the bloc receives: own production kept, imports, releases (0–1). */
+  readonly dominantShare: number | null;
+  /** Bloc supply by origin: the bloc's own production used at home, then imports by exporting region. */
+  readonly supplyByOrigin: readonly { readonly region: string; readonly quantity: number }[];
+  /** Bloc final consumers' spending at equilibrium prices, USD. */
+  readonly consumerCost: number;
+  /** Border levy collected by members, USD. */
+  readonly levyRevenue: number;
+  /** Treasury payments under CfDs, USD. */
+  readonly cfdCost: number;
+  /** Bloc stockpile holdings at the end of the year, in the commodity's unit. */
+  readonly stock: number;
+  readonly stockBought: number;
+  readonly stockReleased: number;
+  /** Spending on purchases minus receipts from releases, USD. */
+  readonly stockNetCost: number;
+  /** Holdings / average daily net imports of the bloc (null when the bloc does not import). */
+  readonly daysOfCover: number | null;
+  /** Bloc final demand at the reference price of the base year (grown by the scenario) minus bloc consumption; never negative. */
+  readonly consumptionLost: number;
+  /** Capacity online in the bloc at the end of the year, in the commodity's unit. */
+  readonly blocCapacity: number;
+}
+
+export interface YearResult {
+  readonly year: number;
+  readonly commodities: readonly CommodityYear[];
+  /** Sums over commodities, USD. */
+  readonly totals: {
+    readonly consumerCost: number;
+    readonly levyRevenue: number;
+    readonly cfdCost: number;
+    readonly stockNetCost: number;
+    /** Value of bloc stocks at bloc prices. */
+    readonly stockValue: number;
+    /** Value of lost consumption at the base-year reference prices. */
+    readonly consumptionLostValue: number;
+  };
+  /** Shocks and policy events in force this year, in words. */
+  readonly events: readonly string[];
+  /** Projects that came online, started construction, or were backed this year. */
+  readonly projects: readonly {
+    readonly id: string;
+    readonly commodity: string;
+    readonly region: string;
+    readonly event: 'online' | 'construction' | 'backed';
+    readonly capacity: number;
+    /** Incentive price (cash cost plus capital recovery, before inputs from upstream stages), in the commodity's price unit. */
+    readonly incentivePrice: number | null;
+  }[];
+  readonly certificate: { readonly maxResidual: number; readonly iterations: number };
+}
+
+/** A step of a cost curve: one producer or project, its capacity and its cost. */
+export interface CostStep {
+  readonly id: string;
+  readonly region: string;
+  readonly capacity: number;
+  /** Unit cost including inputs from upstream stages: cash cost, or incentive price for a project not yet built. */
+  readonly cost: number;
+  readonly kind: 'producer' | 'project';
+  readonly member: boolean;
+  readonly dominant: boolean;
+}
+
+export interface CostCurve {
+  readonly commodity: string;
+  readonly year: number;
+  readonly unit: string;
+  readonly priceUnit: string;
+  /** Sorted by cost. */
+  readonly steps: readonly CostStep[];
+  readonly referencePrice: number | null;
+  /** Bloc use that year, for the vertical line on the chart. */
+  readonly blocUse: number;
+}
+
+export interface SimulationResult {
+  readonly scenario: { readonly name: string; readonly title: string; readonly description: string };
+  readonly members: readonly string[];
+  readonly dominantSupplier: string;
+  readonly years: readonly YearResult[];
+  /** Cost curves at the start of the zone for the commodities with a reference price. */
+  readonly costCurves: readonly CostCurve[];
+  /** Things an analyst should know (a target no curve reaches, projects without capacity data, ...). */
+  readonly notes: readonly string[];
+}
+
+export interface Comparison {
+  readonly scenario: SimulationResult;
+  readonly against: SimulationResult;
+}

@@ -1,0 +1,861 @@
+/**
+ * The multi-year simulation (MODEL.md §4): yearly steps through the horizon, each an equilibrium from the engine.
+ * Between steps: demand grows, announced projects come online and ramp up, projects whose incentive price is below
+ * the price they expect (the floor where one protects them) start construction, backed projects start regardless,
+ * stockpiles buy and release, shocks switch on and off. Deterministic: the same scenario gives the same result.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  costPlusPrice,
+  incentiveMarginalPrice,
+  ReferencePriceError,
+  type SupplyStep,
+} from '../admin/reference-price.ts';
+import type { Catalog } from '../data/catalog.ts';
+import { BASE_YEAR } from '../data/schema.ts';
+import type { EquilibriumProblem, Producer, StockOperation } from '../equilibrium/problem.ts';
+import { EquilibriumError, type EquilibriumSolution, solveEquilibrium } from '../equilibrium/solve.ts';
+import { InputError } from '../model/document.ts';
+import type { Policy } from '../model/policy.ts';
+import type { PriceValue, Scenario } from '../model/scenario.ts';
+import { periodStatistics } from '../model/statistics.ts';
+import { buildWorld, modelRegion, type World } from '../model/world.ts';
+import { DemandGrowth, Parameters, type ProjectSpec, projectPipeline } from './inputs.ts';
+import type { CommodityYear, CostCurve, CostStep, SimulationResult, YearResult } from './result.ts';
+
+export interface SimulateOptions {
+  /** Called after each year is solved. */
+  readonly onProgress?: (p: { scenario: string; year: number; done: number; total: number }) => void;
+}
+
+export class SimulationError extends Error {
+  constructor(
+    readonly scenario: string,
+    readonly year: number,
+    cause: Error,
+  ) {
+    super(`${scenario}, year ${year}: ${cause.message}`, { cause });
+    this.name = 'SimulationError';
+  }
+}
+
+interface StockState {
+  holdings: number;
+  /** Price in the last year without a shock on this commodity toward the member: releases defend a ceiling above it. */
+  calmPrice?: number;
+}
+
+interface ProjectState {
+  readonly spec: ProjectSpec;
+  /** First year of output. */
+  online?: number;
+  decided?: number;
+  backed?: boolean;
+}
+
+/** Validates a scenario against the data: codes, commodities, projects, dates inside the horizon. */
+/** A price in a scenario (a number in the commodity's price unit, or "110 USD/kg") in the commodity's price unit. */
+export function resolvePrice(catalog: Catalog, k: string, value: PriceValue): number | undefined {
+  if (typeof value === 'number') return value;
+  const m = /^\s*([\d.e]+)\s+(USD\/\S+)(.*)$/.exec(value);
+  const info = catalog.commodities.get(k);
+  if (!m || !info) return undefined;
+  let unit = `${m[2]}${m[3] ?? ''}`.trim();
+  // "USD/kg" means per kg of the commodity's own basis.
+  if (!/\s/.test(unit) && info.unit) unit = `${unit} ${info.unit.basis}`;
+  const factor = catalog.toCommodityPriceUnit(k, unit);
+  return factor === undefined ? undefined : Number(m[1]) * factor;
+}
+
+export function validateScenario(scenario: Scenario, catalog: Catalog): void {
+  const { locate } = scenario;
+  const { start, end } = scenario.horizon;
+  const region = (code: string, at: (string | number)[]) => {
+    if (!catalog.regions.has(code)) throw new InputError(`${locate(at)}: ${at.join('.')}: unknown region '${code}'`);
+  };
+  const commodity = (id: string, at: (string | number)[]) => {
+    if (!catalog.commodities.has(id)) {
+      throw new InputError(
+        `${locate(at)}: ${at.join('.')}: unknown commodity '${id}' (known: ${[...catalog.commodities.keys()].join(', ')})`,
+      );
+    }
+  };
+  const inHorizon = (y: number | undefined, at: (string | number)[]) => {
+    if (y !== undefined && (y < start || y > end)) {
+      throw new InputError(`${locate(at)}: ${at.join('.')}: ${y} is outside the horizon ${start}–${end}`);
+    }
+  };
+  region(scenario.dominantSupplier, ['dominantSupplier']);
+  const zone = scenario.zone;
+  zone?.members.forEach((m, i) => {
+    region(m.region, ['zone', 'members', i, 'region']);
+    if (m.until !== undefined && m.until < m.from) {
+      throw new InputError(`${locate(['zone', 'members', i, 'until'])}: zone.members.${i}: leaves before it joins`);
+    }
+  });
+  const price = (k: string, value: PriceValue, at: (string | number)[]) => {
+    if (resolvePrice(catalog, k, value) === undefined) {
+      throw new InputError(
+        `${locate(at)}: ${at.join('.')}: '${value}' does not convert to ${catalog.commodities.get(k)?.row.price_unit}, the price unit of ${k}`,
+      );
+    }
+  };
+  for (const [k, rule] of Object.entries(zone?.referencePrices ?? {})) {
+    commodity(k, ['zone', 'referencePrices', k]);
+    if (rule.rule === 'fixed') price(k, rule.price, ['zone', 'referencePrices', k, 'price']);
+    inHorizon(rule.from, ['zone', 'referencePrices', k, 'from']);
+  }
+  zone?.cfds?.forEach((c, i) => {
+    commodity(c.commodity, ['zone', 'cfds', i, 'commodity']);
+    price(c.commodity, c.strike, ['zone', 'cfds', i, 'strike']);
+    for (const [j, r] of (c.regions ?? []).entries()) region(r, ['zone', 'cfds', i, 'regions', j]);
+  });
+  zone?.stockpiles?.forEach((s, i) => {
+    if (s.member === 'zone') {
+      for (const [j, k] of s.commodities.entries()) commodity(k, ['zone', 'stockpiles', i, 'commodities', j]);
+      return;
+    }
+    region(s.member, ['zone', 'stockpiles', i, 'member']);
+    if (!zone.members.some((m) => modelRegion(catalog, m.region) === modelRegion(catalog, s.member))) {
+      throw new InputError(
+        `${locate(['zone', 'stockpiles', i, 'member'])}: zone.stockpiles.${i}.member: '${s.member}' is not a zone member`,
+      );
+    }
+    for (const [j, k] of s.commodities.entries()) commodity(k, ['zone', 'stockpiles', i, 'commodities', j]);
+  });
+  const projectIds = new Set(catalog.dataset.tables.projects.map((p) => p.id));
+  zone?.backedProjects?.forEach((b, i) => {
+    if (!projectIds.has(b.id)) {
+      throw new InputError(
+        `${locate(['zone', 'backedProjects', i, 'id'])}: zone.backedProjects.${i}.id: unknown project '${b.id}' (not in data/projects.csv)`,
+      );
+    }
+    inHorizon(b.from, ['zone', 'backedProjects', i, 'from']);
+  });
+  scenario.shocks?.forEach((s, i) => {
+    const at = (k: string) => ['shocks', i, k];
+    if (s.kind === 'outage') {
+      region(s.region, at('region'));
+      commodity(s.commodity, at('commodity'));
+    } else {
+      region(s.origin, at('origin'));
+      if (s.kind === 'quota') commodity(s.commodity, at('commodity'));
+      else if (s.commodities !== '*')
+        for (const [j, k] of s.commodities.entries()) commodity(k, ['shocks', i, 'commodities', j]);
+      if (Array.isArray(s.destinations))
+        for (const [j, d] of s.destinations.entries()) region(d, ['shocks', i, 'destinations', j]);
+    }
+    inHorizon(s.start, at('start'));
+  });
+  scenario.tariffs?.forEach((t, i) => {
+    region(t.importer, ['tariffs', i, 'importer']);
+    if (t.origin) region(t.origin, ['tariffs', i, 'origin']);
+    commodity(t.commodity, ['tariffs', i, 'commodity']);
+    if (t.specific !== undefined) price(t.commodity, t.specific, ['tariffs', i, 'specific']);
+  });
+  for (const k of Object.keys(scenario.demandGrowth ?? {})) if (k !== '*') commodity(k, ['demandGrowth', k]);
+}
+
+const active = (from: number | undefined, until: number | undefined, year: number) =>
+  (from === undefined || year >= from) && (until === undefined || year <= until);
+
+export function simulate(scenario: Scenario, catalog: Catalog, options: SimulateOptions = {}): SimulationResult {
+  validateScenario(scenario, catalog);
+  const { locate, dominantSupplier: dominant } = scenario;
+  const params = new Parameters(
+    catalog,
+    scenario.parameters ?? {},
+    (id) => `${locate(['parameters', id])}: parameters.${id}`,
+  );
+  const growth = new DemandGrowth(catalog, scenario.demandGrowth ?? {});
+  const baseYear = BASE_YEAR;
+  const notes: string[] = [];
+  const region = (code: string) => modelRegion(catalog, code);
+  const defaultBloc = catalog.dataset.tables.regions.filter((r) => r.default_bloc).map((r) => r.code);
+  const { projects: pipeline, skipped } = projectPipeline(catalog, params, baseYear, dominant);
+  for (const s of skipped) notes.push(`project left out: ${s}`);
+  const assumedCost = pipeline.filter((p) => p.cashCostAssumed).map((p) => p.id);
+  if (assumedCost.length > 0) {
+    notes.push(
+      `projects without a published cash cost take the capacity-weighted cash cost of producers outside ${dominant} (assumption A_PROJECT_CASH_COST): ${assumedCost.join(', ')}`,
+    );
+  }
+  const rampYears = Math.max(1, params.get('ramp_up_years'));
+  const forecastWeight = params.get('price_forecast_weight');
+
+  const priceOf = (k: string, value: PriceValue, at: (string | number)[]): number => {
+    const p = resolvePrice(catalog, k, value);
+    if (p === undefined)
+      throw new InputError(`${locate(at)}: ${at.join('.')}: '${value}' does not convert to the price unit of ${k}`);
+    return p;
+  };
+
+  const projects: ProjectState[] = pipeline.map((spec) => {
+    const state: ProjectState = { spec };
+    // Announced projects under construction or ramping come online at their start year (or next year if it passed).
+    if ((spec.status === 'construction' || spec.status === 'ramping') && spec.startYear !== undefined) {
+      state.online = Math.max(spec.startYear, baseYear + 1);
+    }
+    return state;
+  });
+  for (const b of scenario.zone?.backedProjects ?? []) {
+    const state = projects.find((p) => p.spec.id === b.id);
+    if (!state) {
+      notes.push(`backed project ${b.id} cannot be modelled (no capacity or cost in the data)`);
+      continue;
+    }
+    state.backed = true;
+  }
+
+  const membersIn = (year: number) =>
+    [
+      ...new Set(
+        (scenario.zone?.members ?? []).filter((m) => active(m.from, m.until, year)).map((m) => region(m.region)),
+      ),
+    ].sort();
+  /** The most recent equilibrium: last year's at the start of a year, this year's once it is solved. */
+  let latest: EquilibriumSolution | undefined;
+  const worldCache = new Map<string, World>();
+  const baseReference = buildWorld(catalog, { year: baseYear }).referencePrice;
+  const stocks = new Map<string, StockState>();
+  const cfdSpent = new Map<number, number>();
+  const stockSpent = new Map<number, number>();
+  const forecast = new Map<string, number>();
+  const referencePrices = new Map<string, { price: number; set: number }>();
+  const years: YearResult[] = [];
+  const costCurves: CostCurve[] = [];
+  let previous: { solution: EquilibriumSolution; world: World; stats: ReturnType<typeof periodStatistics> } | undefined;
+  const total = scenario.horizon.end - scenario.horizon.start + 1;
+
+  /**
+   * World use of k in `year` relative to the base year: its own final demand plus what the stages downstream of it
+   * need (input coefficients), so that a mine follows the growth of the magnets its ore ends up in.
+   */
+  const useIn = (k: string, year: number, depth = 0): number => {
+    let use = 0;
+    for (const d of catalog.dataset.tables.demand) {
+      if (d.commodity === k && d.year === baseYear)
+        use += d.quantity * growth.factor(k, region(d.region), baseYear, year);
+    }
+    if (depth < 8) {
+      for (const l of catalog.dataset.tables.stage_links)
+        if (l.input === k) use += l.coefficient * useIn(l.output, year, depth + 1);
+    }
+    return use;
+  };
+  const worldDemandFactor = (k: string, year: number) => {
+    const base = useIn(k, baseYear);
+    return base > 0 ? useIn(k, year) / base : growth.factor(k, '*', baseYear, year);
+  };
+
+  const shocksIn = (year: number) =>
+    (scenario.shocks ?? []).filter((s) => year >= s.start && year < s.start + s.duration);
+
+  /**
+   * What a unit of k costs in inputs from the stages upstream (cash costs exclude them): at last year's price of the
+   * input in the producer's region, else at its base-year reference price.
+   */
+  const inputCost = (k: string, r: string, secondary: boolean | undefined): number => {
+    if (secondary) return 0;
+    let cost = 0;
+    for (const l of catalog.dataset.tables.stage_links) {
+      if (l.output !== k) continue;
+      const last = latest?.prices.find((p) => p.commodity === l.input && p.region === r)?.price;
+      cost += l.coefficient * (last ?? previous?.world.referencePrice.get(l.input) ?? baseReference.get(l.input) ?? 0);
+    }
+    return cost;
+  };
+
+  /** Producers and projects on the curve for the reference-price rules, at full unit cost (inputs included). */
+  const supplyCurve = (k: string, members: readonly string[], who: 'members' | 'market-economies', year: number) => {
+    const inSet = (r: string, owner?: string) =>
+      who === 'members' ? members.includes(r) : r !== dominant && owner !== dominant;
+    const steps: SupplyStep[] = [];
+    for (const p of catalog.dataset.tables.producers) {
+      if (p.commodity !== k || p.cash_cost === undefined) continue;
+      const r = region(p.region);
+      if (!inSet(r, p.owner)) continue;
+      const cost = p.cash_cost + inputCost(k, r, p.secondary);
+      steps.push({ id: p.id, region: r, capacity: p.capacity * (p.utilisation ?? 1), cost, kind: 'producer' });
+    }
+    for (const pr of projects) {
+      if (pr.spec.commodity !== k || !inSet(pr.spec.region)) continue;
+      const built = pr.online !== undefined && pr.online <= year;
+      const own = built ? pr.spec.cashCost : pr.spec.incentivePrice;
+      if (own === undefined) continue;
+      const cost = own + inputCost(k, pr.spec.region, pr.spec.integrated);
+      steps.push({
+        id: pr.spec.id,
+        region: pr.spec.region,
+        capacity: pr.spec.capacity,
+        cost,
+        kind: built ? 'producer' : 'project',
+      });
+    }
+    return steps;
+  };
+
+  for (let year = scenario.horizon.start; year <= scenario.horizon.end; year++) {
+    try {
+      const members = membersIn(year);
+      const zone = members.length > 0;
+      const bloc = zone ? members : defaultBloc.map(region);
+      const shocks = shocksIn(year);
+      const events: string[] = [];
+      const yearProjects: YearResult['projects'][number][] = [];
+
+      // Reference prices in force: set when a rule starts, recomputed at each review.
+      const floors: Record<string, number> = {};
+      if (zone) {
+        for (const [k, rule] of Object.entries(scenario.zone?.referencePrices ?? {})) {
+          const from =
+            rule.from ?? scenario.zone?.members.reduce((y, m) => Math.min(y, m.from), Number.POSITIVE_INFINITY) ?? year;
+          if (year < from) continue;
+          const current = referencePrices.get(k);
+          const review = rule.rule === 'fixed' ? undefined : rule.review;
+          const due = !current || (review !== undefined && year - current.set >= review);
+          if (due) {
+            const at = ['zone', 'referencePrices', k];
+            let price: number;
+            try {
+              if (rule.rule === 'fixed') price = priceOf(k, rule.price, [...at, 'price']);
+              else if (rule.rule === 'cost-plus')
+                price = costPlusPrice(supplyCurve(k, members, 'members', year), rule.margin).price;
+              else {
+                const use = previous?.stats.commodities.find((c) => c.commodity === k)?.blocUse ?? 0;
+                const decision = incentiveMarginalPrice(
+                  supplyCurve(k, members, rule.supply ?? 'members', year),
+                  rule.target * use,
+                );
+                if (decision.shortfall)
+                  notes.push(`${year} ${k}: reference price at the top of the curve: ${decision.shortfall}`);
+                price = decision.price;
+              }
+            } catch (e) {
+              if (e instanceof ReferencePriceError) {
+                throw new InputError(`${locate(at)}: ${at.join('.')}: ${e.message} for ${k} (rule ${rule.rule})`);
+              }
+              throw e;
+            }
+            referencePrices.set(k, { price, set: year });
+            events.push(
+              `reference price ${k}: ${price.toPrecision(4)} ${catalog.commodities.get(k)?.row.price_unit ?? ''}`,
+            );
+          }
+          floors[k] = (referencePrices.get(k) as { price: number }).price;
+        }
+      }
+
+      // The year's policy: zone, floors (if defended by a levy), export controls in force, CfDs within budget.
+      const bans: NonNullable<Policy['bans']> = [];
+      const quotas: NonNullable<Policy['quotas']> = [];
+      const destinationsOf = (d: string[] | 'members' | '*') => (d === 'members' ? (zone ? members : bloc) : d);
+      for (const s of shocks) {
+        if (s.kind === 'ban') {
+          bans.push({ origin: s.origin, commodities: s.commodities, destinations: destinationsOf(s.destinations) });
+          events.push(
+            `ban: ${s.origin} → ${s.destinations === '*' ? 'everyone' : s.destinations === 'members' ? 'members' : s.destinations.join(', ')} on ${s.commodities === '*' ? 'everything' : s.commodities.join(', ')}`,
+          );
+        } else if (s.kind === 'quota') {
+          quotas.push({
+            origin: s.origin,
+            commodity: s.commodity,
+            destinations: destinationsOf(s.destinations),
+            quota: s.quota,
+          });
+          events.push(`quota: ${s.origin} ${s.commodity} ≤ ${s.quota}`);
+        } else events.push(`outage: ${s.region} ${s.commodity} −${(s.share * 100).toFixed(0)}%`);
+      }
+      const cfds: NonNullable<Policy['cfds']> = [];
+      (scenario.zone?.cfds ?? []).forEach((c, i) => {
+        if (!zone || !active(c.from, c.until, year)) return;
+        if (c.budget !== undefined && (cfdSpent.get(i) ?? 0) >= c.budget) {
+          events.push(`CfD ${c.commodity}: budget spent`);
+          return;
+        }
+        cfds.push({
+          commodity: c.commodity,
+          strike: priceOf(c.commodity, c.strike, ['zone', 'cfds', i, 'strike']),
+          ...(c.volume !== undefined ? { volume: c.volume } : {}),
+          regions: c.regions ?? members,
+        });
+      });
+      const policy: Policy = {
+        ...(zone ? { members, preferential: scenario.zone?.preferential ?? true } : {}),
+        ...(zone && (scenario.zone?.levy ?? 'variable') === 'variable' && Object.keys(floors).length > 0
+          ? { floors }
+          : {}),
+        ...(bans.length > 0 ? { bans } : {}),
+        ...(quotas.length > 0 ? { quotas } : {}),
+        ...(cfds.length > 0 ? { cfds } : {}),
+        ...(scenario.exportTaxes
+          ? {
+              exportTaxes: scenario.exportTaxes
+                .filter((e) => active(e.from, e.until, year))
+                .map(({ origin, commodity, rate }) => ({ origin, commodity, rate })),
+            }
+          : {}),
+      };
+      const key = JSON.stringify(policy);
+      let world = worldCache.get(key);
+      if (!world) {
+        world = buildWorld(catalog, { year: baseYear, policy });
+        worldCache.set(key, world);
+      }
+      const base = world.problem;
+      const memberSet = new Set(world.bloc);
+
+      // Producers this year: outages, then projects online (ramping up), with the CfD where one covers them.
+      const outage = (r: string, k: string) =>
+        shocks.reduce(
+          (f, s) => (s.kind === 'outage' && region(s.region) === r && s.commodity === k ? f * (1 - s.share) : f),
+          1,
+        );
+      // Existing producers expand (brownfield) in step with world demand for their commodity, by the share the
+      // parameter brownfield_share gives: without it, fixed base-year capacity against growing demand would send
+      // every price up without bound, which no baseline projection shows.
+      const brownfield = new Map<string, number>();
+      const expansion = (k: string) => {
+        let f = brownfield.get(k);
+        if (f === undefined) {
+          f = 1 + params.get('brownfield_share') * (worldDemandFactor(k, year) - 1);
+          brownfield.set(k, f);
+        }
+        return f;
+      };
+      const producers: Producer[] = base.producers.map((p) => {
+        const f = outage(p.region, p.commodity) * expansion(p.commodity);
+        return f === 1 ? p : { ...p, capacity: p.capacity * f };
+      });
+      for (const pr of projects) {
+        if (pr.online === undefined || pr.online > year) continue;
+        const { spec } = pr;
+        const ramp = Math.min(1, (year - pr.online + 1) / rampYears);
+        if (pr.online === year) {
+          yearProjects.push({
+            id: spec.id,
+            commodity: spec.commodity,
+            region: spec.region,
+            event: 'online',
+            capacity: spec.capacity,
+            incentivePrice: spec.incentivePrice ?? null,
+          });
+        }
+        const cfd = cfds.find(
+          (c) => c.commodity === spec.commodity && (c.regions ?? []).map(region).includes(spec.region),
+        );
+        producers.push({
+          id: spec.id,
+          region: spec.region,
+          commodity: spec.commodity,
+          capacity: spec.capacity * ramp * outage(spec.region, spec.commodity),
+          cost: spec.cashCost,
+          // An integrated project mines its own feed: like a secondary producer, it buys no upstream input.
+          ...(spec.integrated ? { secondary: true } : {}),
+          ...(cfd ? { cfd: { strike: cfd.strike, ...(cfd.volume !== undefined ? { volume: cfd.volume } : {}) } } : {}),
+        });
+      }
+      const regionsSet = new Set(base.regions);
+      for (const p of producers) regionsSet.add(p.region);
+
+      // Demand grows from the base year.
+      const demands = base.demands.map((d) => {
+        if (d.curve.kind !== 'isoelastic') return d;
+        const f = growth.factor(d.commodity, d.region, baseYear, year);
+        return f === 1 ? d : { ...d, curve: { ...d.curve, q0: d.curve.q0 * f } };
+      });
+
+      // Stockpiles: buy toward the obligation at or below the reference price while calm; release to defend a
+      // ceiling above the pre-shock price while a shock lasts.
+      const stockOps: StockOperation[] = [];
+      const stockIndex: { policy: number; member: string; commodity: string; id: string }[] = [];
+      (scenario.zone?.stockpiles ?? []).forEach((sp, i) => {
+        if (!zone || !active(sp.from, undefined, year)) return;
+        // A joint stockpile ('zone') holds stock in every member against its own net imports, from one budget.
+        const holders = sp.member === 'zone' ? members : [region(sp.member)].filter((m) => members.includes(m));
+        const budgetLeft = Math.max(0, sp.budget - (stockSpent.get(i) ?? 0));
+        const gaps = holders.flatMap((member) =>
+          sp.commodities.map((k) => {
+            const key = `${i}|${member}|${k}`;
+            const state = stocks.get(key) ?? { holdings: 0 };
+            stocks.set(key, state);
+            const netImports = previous ? memberNetImports(previous.solution, member, k) : 0;
+            const target = (sp.obligationDays / 365) * netImports;
+            const refPrice = floors[k] ?? world.referencePrice.get(k) ?? 0;
+            const buyPrice = (sp.buyBelow ?? 1) * refPrice;
+            return { member, k, state, target, gap: Math.max(0, target - state.holdings), buyPrice };
+          }),
+        );
+        const gapValue = gaps.reduce((s, g) => s + g.gap * g.buyPrice, 0);
+        for (const g of gaps) {
+          const { member } = g;
+          const disrupted = shocks.some((s) => shockHits(s, g.k, member, members, region));
+          const lastPrice = previous?.solution.prices.find((p) => p.region === member && p.commodity === g.k)?.price;
+          if (!disrupted && lastPrice !== undefined) g.state.calmPrice = lastPrice;
+          // Purchases are a yearly acquisition plan, decided on last year's price (at or below the buy threshold,
+          // and no shock on): the agency buys the planned quantity unless the price reaches the ceiling its releases
+          // defend. Releases respond to the price: up to a share of holdings whenever the price reaches the ceiling.
+          const budgetShare = gapValue > 0 ? (budgetLeft * g.gap * g.buyPrice) / gapValue : 0;
+          const cheap = lastPrice !== undefined && lastPrice <= g.buyPrice * (1 + 1e-9);
+          const buyCap =
+            disrupted || !cheap || g.buyPrice <= 0
+              ? 0
+              : Math.min(g.gap * (sp.fillRate ?? 0.5), budgetShare / g.buyPrice);
+          const releaseCap = disrupted ? g.state.holdings * (sp.releaseShare ?? 0.5) : 0;
+          // The ceiling sits above both the pre-shock price and the reference price (a floor lifts the calm price).
+          const calm = Math.max(g.state.calmPrice ?? 0, floors[g.k] ?? 0, world.referencePrice.get(g.k) ?? 0);
+          const releasePrice = (sp.releaseAbove ?? params.get('stock_release_trigger')) * calm;
+          if (buyCap <= 0 && releaseCap <= 0) continue;
+          const id = `stock-${i}-${member}-${g.k}`;
+          stockOps.push({
+            id,
+            region: member,
+            commodity: g.k,
+            ...(buyCap > 0 ? { buyCap, buyPrice: releasePrice / 1.01 } : {}),
+            ...(releaseCap > 0 ? { releaseCap, releasePrice } : {}),
+          });
+          stockIndex.push({ policy: i, member, commodity: g.k, id });
+        }
+      });
+
+      // Scenario tariffs on top of those in force.
+      let routes = base.routes;
+      const tariffs = (scenario.tariffs ?? []).filter((t) => active(t.from, t.until, year));
+      if (tariffs.length > 0) {
+        const byPair = [...(routes?.byPair ?? [])].map((r) => ({ ...r }));
+        tariffs.forEach((t, ti) => {
+          const to = region(t.importer);
+          const specific = t.specific !== undefined ? priceOf(t.commodity, t.specific, ['tariffs', ti, 'specific']) : 0;
+          for (const from of regionsSet) {
+            if (from === to || (t.origin !== undefined && region(t.origin) !== from)) continue;
+            let row = byPair.find((r) => r.commodity === t.commodity && r.from === from && r.to === to);
+            if (!row) {
+              row = { commodity: t.commodity, from, to };
+              byPair.push(row);
+            }
+            Object.assign(row, {
+              adValorem: (row.adValorem ?? 0) + (t.adValorem ?? 0),
+              specific: (row.specific ?? 0) + specific,
+            });
+          }
+        });
+        routes = { ...routes, byPair };
+      }
+
+      const problem: EquilibriumProblem = {
+        ...base,
+        regions: [...regionsSet].sort(),
+        producers,
+        demands,
+        ...(routes ? { routes } : {}),
+        stocks: stockOps,
+      };
+      const yearWorld: World = { ...world, problem };
+      let solution: EquilibriumSolution;
+      try {
+        solution = solveEquilibrium(problem, previous ? { warmStart: previous.solution } : {});
+      } catch (e) {
+        // Keep the instance that failed, for a bug report: LODESTONE_DUMP_DIR=dir writes it as JSON.
+        const dir = process.env.LODESTONE_DUMP_DIR;
+        if (dir && e instanceof EquilibriumError) {
+          writeFileSync(path.join(dir, `${scenario.name}-${year}.json`), JSON.stringify(problem));
+        }
+        throw e;
+      }
+      const stats = periodStatistics(yearWorld, solution, { dominantSupplier: dominant });
+      latest = solution;
+
+      // Ledgers: stocks, CfD budgets.
+      for (const s of solution.stocks) {
+        const idx = stockIndex.find((x) => x.id === s.id);
+        if (!idx) continue;
+        const state = stocks.get(`${idx.policy}|${idx.member}|${idx.commodity}`) as StockState;
+        state.holdings = Math.max(0, state.holdings + s.bought - s.released);
+        const p = solution.prices.find((x) => x.region === idx.member && x.commodity === idx.commodity)?.price ?? 0;
+        stockSpent.set(idx.policy, (stockSpent.get(idx.policy) ?? 0) + s.bought * p);
+      }
+      (scenario.zone?.cfds ?? []).forEach((c, i) => {
+        const cost = stats.commodities.find((x) => x.commodity === c.commodity)?.cfdCost ?? 0;
+        if (cfds.some((x) => x.commodity === c.commodity)) cfdSpent.set(i, (cfdSpent.get(i) ?? 0) + cost);
+      });
+
+      // Investment: projects whose incentive price is below the price they expect start construction.
+      const producerPrice = new Map(
+        solution.prices.map((p) => [`${p.commodity}|${p.region}`, p.price + p.exportPremium]),
+      );
+      for (const pr of projects) {
+        const { spec } = pr;
+        const observed = producerPrice.get(`${spec.commodity}|${spec.region}`) ?? average(solution, spec.commodity);
+        const fk = `${spec.commodity}|${spec.region}`;
+        const expected = forecast.has(fk)
+          ? forecastWeight * observed + (1 - forecastWeight) * (forecast.get(fk) as number)
+          : observed;
+        forecast.set(fk, expected);
+        if (pr.online !== undefined || pr.decided !== undefined) continue;
+        const backedNow =
+          pr.backed && (scenario.zone?.backedProjects ?? []).some((b) => b.id === spec.id && b.from <= year);
+        const protectedPrice = memberSet.has(spec.region) && zone ? (floors[spec.commodity] ?? 0) : 0;
+        // Bankable: the incentive price plus the inputs it must buy is below the price it expects to sell at.
+        const bankable =
+          spec.incentivePrice !== undefined &&
+          spec.incentivePrice + inputCost(spec.commodity, spec.region, spec.integrated) <=
+            Math.max(expected, protectedPrice);
+        if (!backedNow && !bankable) continue;
+        pr.decided = year;
+        pr.online = Math.max(year + Math.max(1, spec.leadTime), spec.startYear ?? 0);
+        yearProjects.push({
+          id: spec.id,
+          commodity: spec.commodity,
+          region: spec.region,
+          event: backedNow ? 'backed' : 'construction',
+          capacity: spec.capacity,
+          incentivePrice: spec.incentivePrice ?? null,
+        });
+      }
+
+      const commodities = stats.commodities.map((c) =>
+        commodityYear(c, {
+          catalog,
+          problem,
+          solution,
+          members: memberSet,
+          dominant,
+          floors,
+          stocks,
+          stockIndex,
+          growth,
+          baseYear,
+          year,
+          world,
+        }),
+      );
+      const totals = {
+        consumerCost: sum(commodities, (c) => c.consumerCost),
+        levyRevenue: sum(commodities, (c) => c.levyRevenue),
+        cfdCost: sum(commodities, (c) => c.cfdCost),
+        stockNetCost: sum(commodities, (c) => c.stockNetCost),
+        stockValue: sum(commodities, (c) => c.stock * (c.priceInside ?? 0)),
+        consumptionLostValue: sum(commodities, (c) => c.consumptionLost * (world.referencePrice.get(c.commodity) ?? 0)),
+      };
+      years.push({
+        year,
+        commodities,
+        totals,
+        events,
+        projects: yearProjects,
+        certificate: { maxResidual: solution.certificate.maxResidual, iterations: solution.certificate.iterations },
+      });
+
+      // Cost curves the year reference prices are first set, for the report.
+      for (const k of Object.keys(floors)) {
+        if (costCurves.some((c) => c.commodity === k)) continue;
+        const info = catalog.commodities.get(k);
+        const steps: CostStep[] = [];
+        for (const p of catalog.dataset.tables.producers) {
+          if (p.commodity !== k || p.cash_cost === undefined) continue;
+          const r = region(p.region);
+          const cost = p.cash_cost + inputCost(k, r, p.secondary);
+          steps.push({
+            id: p.id,
+            region: r,
+            capacity: p.capacity * (p.utilisation ?? 1),
+            cost,
+            kind: 'producer',
+            member: memberSet.has(r),
+            dominant: r === dominant || p.owner === dominant,
+          });
+        }
+        for (const pr of projects) {
+          if (pr.spec.commodity !== k) continue;
+          const own = pr.online !== undefined && pr.online <= year ? pr.spec.cashCost : pr.spec.incentivePrice;
+          if (own === undefined) continue;
+          const cost = own + inputCost(k, pr.spec.region, pr.spec.integrated);
+          steps.push({
+            id: pr.spec.id,
+            region: pr.spec.region,
+            capacity: pr.spec.capacity,
+            cost,
+            kind: 'project',
+            member: memberSet.has(pr.spec.region),
+            dominant: false,
+          });
+        }
+        steps.sort((a, b) => a.cost - b.cost || (a.id < b.id ? -1 : 1));
+        costCurves.push({
+          commodity: k,
+          year,
+          unit: info?.row.unit ?? '',
+          priceUnit: info?.row.price_unit ?? '',
+          steps,
+          referencePrice: floors[k] ?? null,
+          blocUse: stats.commodities.find((c) => c.commodity === k)?.blocUse ?? 0,
+        });
+      }
+      previous = { solution, world: yearWorld, stats };
+      options.onProgress?.({ scenario: scenario.name, year, done: years.length, total });
+    } catch (e) {
+      if (
+        e instanceof EquilibriumError ||
+        (e instanceof Error && e.name !== 'InputError' && e.name !== 'ModelInputError')
+      ) {
+        throw new SimulationError(scenario.name, year, e as Error);
+      }
+      throw e;
+    }
+  }
+  return {
+    scenario: { name: scenario.name, title: scenario.title, description: scenario.description },
+    members: [...new Set((scenario.zone?.members ?? []).map((m) => region(m.region)))],
+    dominantSupplier: dominant,
+    years,
+    costCurves,
+    notes: [...new Set(notes)],
+  };
+}
+
+function sum<T>(xs: readonly T[], f: (x: T) => number): number {
+  return xs.reduce((s, x) => s + f(x), 0);
+}
+
+function average(solution: EquilibriumSolution, k: string): number {
+  const ps = solution.prices.filter((p) => p.commodity === k);
+  return ps.length > 0 ? ps.reduce((s, p) => s + p.price, 0) / ps.length : 0;
+}
+
+/** Does a shock cut this member's supply of k? */
+function shockHits(
+  s: NonNullable<Scenario['shocks']>[number],
+  k: string,
+  member: string,
+  members: readonly string[],
+  region: (c: string) => string,
+): boolean {
+  if (s.kind === 'outage') return s.commodity === k;
+  const covers = s.kind === 'quota' ? s.commodity === k : s.commodities === '*' || s.commodities.includes(k);
+  if (!covers) return false;
+  if (s.destinations === '*') return true;
+  if (s.destinations === 'members') return members.includes(member);
+  return s.destinations.map(region).includes(member);
+}
+
+/** A member's net imports of k: what it consumes and feeds its producers, less what it makes. */
+function memberNetImports(solution: EquilibriumSolution, member: string, k: string): number {
+  let imports = 0;
+  for (const f of solution.flows) {
+    if (f.commodity !== k) continue;
+    if (f.to === member) imports += f.quantity;
+    if (f.from === member) imports -= f.quantity;
+  }
+  return Math.max(0, imports);
+}
+
+interface CommodityContext {
+  readonly catalog: Catalog;
+  readonly problem: EquilibriumProblem;
+  readonly solution: EquilibriumSolution;
+  readonly members: ReadonlySet<string>;
+  readonly dominant: string;
+  readonly floors: Readonly<Record<string, number>>;
+  readonly stocks: ReadonlyMap<string, StockState>;
+  readonly stockIndex: readonly { policy: number; member: string; commodity: string; id: string }[];
+  readonly growth: DemandGrowth;
+  readonly baseYear: number;
+  readonly year: number;
+  readonly world: World;
+}
+
+function finiteOrNull(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+function commodityYear(
+  c: ReturnType<typeof periodStatistics>['commodities'][number],
+  ctx: CommodityContext,
+): CommodityYear {
+  const k = c.commodity;
+  const info = ctx.catalog.commodities.get(k);
+  const { solution, members } = ctx;
+  const price = new Map(solution.prices.filter((p) => p.commodity === k).map((p) => [p.region, p.price]));
+  const origins = new Map<string, number>();
+  let exportsOut = 0;
+  let imports = 0;
+  for (const f of solution.flows) {
+    if (f.commodity !== k) continue;
+    if (members.has(f.to) && !members.has(f.from)) {
+      origins.set(f.from, (origins.get(f.from) ?? 0) + f.quantity);
+      imports += f.quantity;
+    }
+    if (members.has(f.from) && !members.has(f.to)) exportsOut += f.quantity;
+  }
+  let bought = 0;
+  let released = 0;
+  let netCost = 0;
+  for (const s of solution.stocks) {
+    if (s.commodity !== k || !members.has(s.region)) continue;
+    bought += s.bought;
+    released += s.released;
+    netCost += (s.bought - s.released) * (price.get(s.region) ?? 0);
+  }
+  let stock = 0;
+  for (const [key, state] of ctx.stocks) if (key.endsWith(`|${k}`)) stock += state.holdings;
+  const home = Math.max(0, c.blocProduction - exportsOut);
+  const supplyByOrigin = [
+    { region: 'bloc', quantity: home },
+    ...[...origins].sort((a, b) => b[1] - a[1]).map(([region, quantity]) => ({ region, quantity })),
+    ...(released > 0 ? [{ region: 'stocks', quantity: released }] : []),
+  ];
+  const supplied = supplyByOrigin.reduce((t, o) => t + o.quantity, 0);
+  // Lost consumption: members' demand at the base-year reference price, grown, less what they consume.
+  let reference = 0;
+  let blocConsumption = 0;
+  for (const d of ctx.problem.demands) {
+    if (d.commodity !== k || !members.has(d.region) || d.curve.kind !== 'isoelastic') continue;
+    reference += d.curve.q0;
+  }
+  for (const x of solution.consumption) if (x.commodity === k && members.has(x.region)) blocConsumption += x.quantity;
+  const netImports = imports - exportsOut;
+  const blocCapacity = ctx.problem.producers
+    .filter((p) => p.commodity === k && members.has(p.region))
+    .reduce((s, p) => s + p.capacity, 0);
+  return {
+    commodity: k,
+    unit: info?.row.unit ?? '',
+    priceUnit: info?.row.price_unit ?? '',
+    priceInside: finiteOrNull(c.priceInside),
+    priceOutside: finiteOrNull(c.priceOutside),
+    referencePrice: ctx.floors[k] ?? null,
+    production: c.production,
+    consumption: c.consumption,
+    blocProduction: c.blocProduction,
+    blocUse: c.blocUse,
+    blocConsumption,
+    selfSufficiency: finiteOrNull(c.selfSufficiency),
+    // Of everything the bloc receives (own production kept at home, imports, stock releases).
+    dominantShare: supplied > 0 ? (origins.get(ctx.dominant) ?? 0) / supplied : null,
+    supplyByOrigin,
+    consumerCost: c.consumerSpending === 0 ? 0 : sumMembers(solution, members, k, price),
+    levyRevenue: c.levyRevenue,
+    cfdCost: c.cfdCost,
+    stock,
+    stockBought: bought,
+    stockReleased: released,
+    stockNetCost: netCost,
+    daysOfCover: netImports > 0 ? stock / (netImports / 365) : null,
+    consumptionLost: Math.max(0, reference - blocConsumption),
+    blocCapacity,
+  };
+}
+
+/** Members' final consumers' spending on k. */
+function sumMembers(
+  solution: EquilibriumSolution,
+  members: ReadonlySet<string>,
+  k: string,
+  price: ReadonlyMap<string, number>,
+): number {
+  let s = 0;
+  for (const x of solution.consumption)
+    if (x.commodity === k && members.has(x.region)) s += x.quantity * (price.get(x.region) ?? 0);
+  return s;
+}

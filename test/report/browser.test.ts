@@ -1,0 +1,163 @@
+/**
+ * The report in a real browser: Debian's Chromium, driven by playwright-core (never a browser downloaded by
+ * Playwright). Opens the written report.html from disk with the network unused, checks the charts draw, that the
+ * commodity selector switches them, that nothing is fetched and nothing is logged as an error, and saves a
+ * screenshot to out/report-screenshot.png for a person to look at.
+ */
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeReport } from '../../src/report/index.ts';
+import { comparison, GALLIUM, NDPR } from './fixture.ts';
+import { parentFolder } from './folders.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const SCREENSHOT = path.join(ROOT, 'out', 'report-screenshot.png');
+
+interface Watched {
+  readonly page: Page;
+  readonly errors: string[];
+  readonly requests: string[];
+}
+
+describe('the report in Chromium', () => {
+  let browser: Browser | undefined;
+  let url = '';
+
+  beforeAll(async () => {
+    // Without Chromium every test below fails (not skips) with this message.
+    if (!existsSync(CHROMIUM)) return;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+    const dir = path.join(parentFolder(), 'out');
+    writeReport(dir, comparison());
+    url = pathToFileURL(path.join(dir, 'report.html')).href;
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  async function open(hash = ''): Promise<Watched> {
+    if (!browser) {
+      throw new Error(
+        `Chromium is not installed at ${CHROMIUM}: the report's browser test needs it. ` +
+          'Install it with `apt-get install -y chromium` (CI installs it); never download a browser through Playwright.',
+      );
+    }
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    const requests: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    page.on('request', (r) => {
+      if (!/^(file|data|about|blob):/.test(r.url())) requests.push(r.url());
+    });
+    await page.goto(url + hash);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 15_000 });
+    return { page, errors, requests };
+  }
+
+  // Page-side code is written as strings: this project's TypeScript has no DOM library.
+
+  /** The visible commodity sections and, for each, how many chart boxes it has and how many hold a drawn chart. */
+  function visible(page: Page) {
+    return page.evaluate<{ commodity: string; charts: number; drawn: number }[]>(`
+      Array.from(document.querySelectorAll('article.commodity:not([hidden])')).map((a) => ({
+        commodity: a.dataset.commodity,
+        charts: a.querySelectorAll('.chart').length,
+        drawn: Array.from(a.querySelectorAll('.chart')).filter((c) => c.querySelector('svg path')).length,
+      }))`);
+  }
+
+  /** The data of one series of a chart as ECharts holds it. */
+  function seriesData(page: Page, chart: string, index: number) {
+    return page.evaluate<unknown>(`(() => {
+      const chart = echarts.getInstanceByDom(document.querySelector('[data-chart="${chart}"]'));
+      return chart ? chart.getOption().series[${index}].data : null;
+    })()`);
+  }
+
+  it('draws the summary and the first focus commodity offline, without errors', async () => {
+    const { page, errors, requests } = await open();
+    expect(await page.locator('#summary .chart svg').count()).toBe(2);
+    expect(await visible(page)).toEqual([{ commodity: NDPR, charts: 5, drawn: 5 }]);
+    const prices = page.locator('[data-chart="c0-prices"]');
+    expect(await prices.textContent()).toContain('USD/t NdPr-oxide');
+    expect(await seriesData(page, 'c0-prices', 0)).toEqual([95_000, 104_500.25, 97_100]);
+    expect(await page.locator('[data-chart="c0-cost"]').textContent()).toContain('bloc use');
+    // Axis ticks are formatted, with units named on the axes.
+    expect(await page.locator('[data-chart="c0-fiscal"]').textContent()).toMatch(/500 M/);
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([]);
+    await page.context().close();
+  });
+
+  it('switches the charts with the commodity selector, and back', async () => {
+    const { page, errors, requests } = await open();
+    await page.selectOption('#commodity-select', GALLIUM);
+    expect(await visible(page)).toEqual([{ commodity: GALLIUM, charts: 5, drawn: 5 }]);
+    expect(await page.locator('[data-chart="c1-prices"]').textContent()).toContain('USD/kg Ga');
+    expect(await seriesData(page, 'c1-prices', 0)).toEqual([380, 910, 655]);
+    expect(await page.locator('[data-chart="c1-stocks"]').textContent()).toContain('days of cover');
+    expect(await page.evaluate<string>('location.hash')).toBe('#commodity=gallium%2Frefined');
+
+    await page.selectOption('#commodity-select', '*all');
+    expect(await visible(page)).toEqual([
+      { commodity: NDPR, charts: 5, drawn: 5 },
+      { commodity: GALLIUM, charts: 5, drawn: 5 },
+    ]);
+
+    await page.selectOption('#commodity-select', NDPR);
+    expect(await visible(page)).toEqual([{ commodity: NDPR, charts: 5, drawn: 5 }]);
+    mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(statSync(SCREENSHOT).size).toBeGreaterThan(50_000);
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([]);
+    await page.context().close();
+  });
+
+  it('opens on the commodity its address names, and prints with charts scaled to the page', async () => {
+    const { page, errors } = await open('#commodity=gallium%2Frefined');
+    expect(await page.inputValue('#commodity-select')).toBe(GALLIUM);
+    expect((await visible(page)).map((v) => v.commodity)).toEqual([GALLIUM]);
+    expect(await page.locator('[data-chart="c1-prices"] svg').getAttribute('viewBox')).toMatch(/^0 0 \d+ \d+$/);
+    // On an A4 page (186 mm of content: 703 CSS pixels) every table and every chart fits the width.
+    await page.emulateMedia({ media: 'print' });
+    await page.setViewportSize({ width: 703, height: 1000 });
+    await page.evaluate("dispatchEvent(new Event('beforeprint'))");
+    const fit = await page.evaluate<{ tables: number[]; charts: number[] }>(`({
+      tables: Array.from(document.querySelectorAll('table'))
+        .filter((t) => t.offsetParent !== null)
+        .map((t) => t.scrollWidth - t.parentElement.clientWidth),
+      charts: Array.from(document.querySelectorAll('.chart svg'))
+        .filter((s) => s.closest('[hidden]') === null)
+        .map((s) => s.getBoundingClientRect().right),
+    })`);
+    expect(fit.tables.length).toBe(4);
+    expect(Math.max(...fit.tables)).toBeLessThanOrEqual(1);
+    expect(fit.charts.length).toBe(7);
+    expect(Math.max(...fit.charts)).toBeLessThanOrEqual(703);
+    const pdf = await page.pdf({ format: 'A4' });
+    expect(pdf.length).toBeGreaterThan(20_000);
+    expect(await page.locator('.picker').isVisible()).toBe(false);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+});

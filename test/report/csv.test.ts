@@ -1,0 +1,145 @@
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import {
+  COMMODITY_METRICS,
+  comparisonCsv,
+  LONG_HEADER,
+  ReportError,
+  SUPPLY_PREFIX,
+  TOTAL_COMMODITY,
+  TOTAL_METRICS,
+} from '../../src/report/index.ts';
+import type { CommodityYear, Comparison } from '../../src/simulate/result.ts';
+import { comparison, GALLIUM, NDPR, withValue } from './fixture.ts';
+
+const c = comparison();
+const { long, wide } = comparisonCsv(c);
+const rows = (text: string) => parse(text, { relax_column_count: false }) as string[][];
+
+function cellOf(cmp: Comparison, scenario: string, year: number, k: string): CommodityYear {
+  const run = cmp.scenario.scenario.name === scenario ? cmp.scenario : cmp.against;
+  const found = run.years.find((y) => y.year === year)?.commodities.find((x) => x.commodity === k);
+  if (!found) throw new Error(`no ${scenario} ${year} ${k}`);
+  return found;
+}
+
+describe('comparisonCsv: the long file', () => {
+  const table = rows(long);
+
+  it('has the header scenario, year, commodity, metric, value, unit', () => {
+    expect(long.split('\n')[0]).toBe('scenario,year,commodity,metric,value,unit');
+    expect(table[0]).toEqual([...LONG_HEADER]);
+  });
+
+  it('has one row per metric, per supply origin and per bloc total, for every run, year and commodity', () => {
+    let expected = 0;
+    for (const run of [c.scenario, c.against]) {
+      for (const y of run.years) {
+        for (const x of y.commodities) expected += COMMODITY_METRICS.length + x.supplyByOrigin.length;
+        expected += TOTAL_METRICS.length;
+      }
+    }
+    expect(expected).toBe(2 * 3 * (2 * 20 + 6) + [3, 3, 3, 3, 4, 3, 3, 3, 3, 3, 3, 3].reduce((s, n) => s + n, 0));
+    expect(table.length - 1).toBe(expected);
+    expect(long.endsWith('\n')).toBe(true);
+  });
+
+  it('gives back every number exactly, and null as an empty cell', () => {
+    let numbers = 0;
+    for (const [scenario, year, commodity, metric, value, unit] of table.slice(1)) {
+      const y = Number(year);
+      if (commodity === TOTAL_COMMODITY) {
+        const run = c.scenario.scenario.name === scenario ? c.scenario : c.against;
+        const totals = run.years.find((r) => r.year === y)?.totals as unknown as Record<string, number>;
+        expect(Number(value)).toBe(totals[metric as string]);
+        expect(unit).toBe('USD');
+        numbers++;
+        continue;
+      }
+      const x = cellOf(c, scenario as string, y, commodity as string);
+      if (metric?.startsWith(SUPPLY_PREFIX)) {
+        const origin = metric.slice(SUPPLY_PREFIX.length);
+        expect(Number(value)).toBe(x.supplyByOrigin.find((o) => o.region === origin)?.quantity);
+        expect(unit).toBe(`${x.unit}/yr`);
+        numbers++;
+        continue;
+      }
+      const original = x[metric as keyof CommodityYear];
+      if (original === null) expect(value).toBe('');
+      else {
+        expect(Number(value)).toBe(original);
+        numbers++;
+      }
+    }
+    expect(numbers).toBeGreaterThan(200);
+    // Values that need every digit survive: a fractional price, a levy with half a dollar, days of cover.
+    const find = (metric: string, year: string, k = NDPR) =>
+      table.find((r) => r[0] === 'zone-2026-ban-2027' && r[1] === year && r[2] === k && r[3] === metric);
+    expect(find('priceInside', '2027')).toEqual([
+      'zone-2026-ban-2027',
+      '2027',
+      NDPR,
+      'priceInside',
+      '104500.25',
+      'USD/t NdPr-oxide',
+    ]);
+    expect(find('levyRevenue', '2027')?.[4]).toBe('498400000.5');
+    expect(Number(find('daysOfCover', '2027', GALLIUM)?.[4])).toBe(20_000 / (213_000 / 365));
+    expect(find('referencePrice', '2026', GALLIUM)?.[4]).toBe('');
+    expect(find('selfSufficiency', '2026')?.[5]).toBe('share');
+    expect(find('daysOfCover', '2026')?.[5]).toBe('days');
+    expect(find('stock', '2026', GALLIUM)?.[5]).toBe('kg Ga');
+  });
+});
+
+describe('comparisonCsv: the wide file', () => {
+  const table = rows(wide);
+  const header = table[0] ?? [];
+
+  it('has a row per run, year and commodity, a column per metric and per origin of supply', () => {
+    expect(header.slice(0, 5)).toEqual(['scenario', 'year', 'commodity', 'unit', 'priceUnit']);
+    expect(header.slice(5, 5 + COMMODITY_METRICS.length)).toEqual(COMMODITY_METRICS.map((m) => m.key));
+    expect(header.slice(5 + COMMODITY_METRICS.length)).toEqual([
+      'supply:bloc',
+      'supply:CHN',
+      'supply:KOR',
+      'supply:MYS',
+      'supply:stocks',
+    ]);
+    expect(table.length - 1).toBe(2 * 3 * 2);
+    for (const r of table) expect(r.length).toBe(header.length);
+  });
+
+  it('gives back every number exactly; an origin a commodity does not have is 0', () => {
+    for (const r of table.slice(1)) {
+      const record = Object.fromEntries(header.map((h, i) => [h, r[i] ?? '']));
+      const x = cellOf(c, record.scenario as string, Number(record.year), record.commodity as string);
+      expect(record.unit).toBe(x.unit);
+      for (const m of COMMODITY_METRICS) {
+        const v = x[m.key] as number | null;
+        expect(record[m.key], `${m.key}`).toBe(v === null ? '' : String(v));
+        if (v !== null) expect(Number(record[m.key])).toBe(v);
+      }
+      for (const h of header.filter((n) => n.startsWith(SUPPLY_PREFIX))) {
+        const origin = h.slice(SUPPLY_PREFIX.length);
+        expect(Number(record[h])).toBe(x.supplyByOrigin.find((o) => o.region === origin)?.quantity ?? 0);
+      }
+    }
+  });
+});
+
+describe('comparisonCsv: text and bad values', () => {
+  it('quotes text with commas, quotes or line breaks, and it parses back', () => {
+    const odd = 't "contained", REO\nbasis';
+    const changed = withValue(c, ['scenario', 'years', 0, 'commodities', 0, 'unit'], odd);
+    const table = rows(comparisonCsv(changed).long);
+    const row = table.find((r) => r[0] === 'zone-2026-ban-2027' && r[1] === '2026' && r[3] === 'stock');
+    expect(row?.[5]).toBe(odd);
+  });
+
+  it('refuses a non-finite number rather than writing it', () => {
+    const bad = withValue(c, ['against', 'years', 2, 'totals', 'levyRevenue'], Number.POSITIVE_INFINITY);
+    expect(() => comparisonCsv(bad)).toThrow(ReportError);
+    expect(() => comparisonCsv(bad)).toThrow('comparison.against.years[2].totals.levyRevenue is Infinity');
+  });
+});

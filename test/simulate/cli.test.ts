@@ -1,0 +1,103 @@
+/** `lodestone simulate`, `compare` and `scenario`, run as a user would. */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SCENARIO_DIR } from '../../src/model/scenario.ts';
+import { ROOT, runCli } from '../helpers.ts';
+
+const tmp = () => mkdtempSync(path.join(tmpdir(), 'lodestone-cli-'));
+
+function shortScenario(dir: string, name: string, base: string, end: number, extra = ''): string {
+  const file = path.join(dir, `${name}.yaml`);
+  writeFileSync(
+    file,
+    `name: ${name}\nextends: ${path.join(SCENARIO_DIR, `${base}.yaml`)}\nhorizon: { start: 2025, end: ${end} }\n${extra}`,
+  );
+  return file;
+}
+
+describe('lodestone simulate', () => {
+  it('with no arguments runs zone-2026-ban-2027 against ban-2027 through 2040 and writes the report', () => {
+    const out = tmp();
+    const r = runCli(['simulate', '--out', out]);
+    expect(r.stderr).not.toMatch(/Error|at .*\.ts/);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^zone-2026-ban-2027 \(.*\) against ban-2027 \(.*\), 2025–2040/);
+    expect(r.stdout).toMatch(/Bloc totals, USD million/);
+    expect(r.stdout).toMatch(/gallium\/refined — prices in USD\/kg Ga/);
+    for (const year of [2025, 2032, 2040]) expect(r.stdout).toMatch(new RegExp(`^${year} `, 'm'));
+    const files = readdirSync(out).sort();
+    expect(files).toEqual(expect.arrayContaining(['report.html', 'results.json', 'years-long.csv', 'years-wide.csv']));
+    const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
+    expect(results.scenario.years).toHaveLength(16);
+    expect(results.against.scenario.name).toBe('ban-2027');
+  });
+
+  it('--json prints an object with a years array, and --no-report writes nothing', () => {
+    const dir = tmp();
+    const a = shortScenario(dir, 'a', 'zone-2026-ban-2027', 2027);
+    const b = shortScenario(dir, 'b', 'ban-2027', 2027);
+    const out = path.join(dir, 'out');
+    const r = runCli(['simulate', a, '--against', b, '--json', '--no-report', '--out', out]);
+    expect(r.status).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.years.map((y: { year: number }) => y.year)).toEqual([2025, 2026, 2027]);
+    expect(json.years[0].commodities[0]).toHaveProperty('priceInside');
+    expect(json.against.scenario.name).toBe('b');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('bad input: a clear error, a non-zero exit, and no output that looks complete', () => {
+    const dir = tmp();
+    const out = path.join(dir, 'out');
+    const bad = shortScenario(
+      dir,
+      'bad',
+      'zone-2026',
+      2027,
+      'shocks:\n  - { kind: ban, origin: CHN, commodities: [gallium/refined], destinations: members, start: 2031, duration: 1 }\n',
+    );
+    const r = runCli(['simulate', bad, '--out', out]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/bad\.yaml:5:\d+: shocks\.0\.start: 2031 is outside the horizon 2025–2027/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(out)).toBe(false);
+    const syntax = path.join(dir, 'syntax.yaml');
+    writeFileSync(syntax, 'name: s\nzone: [\n');
+    const s = runCli(['simulate', syntax, '--out', out]);
+    expect(s.status).toBe(1);
+    expect(s.stderr).toMatch(/syntax\.yaml:\d+:\d+/);
+    expect(runCli(['simulate', 'no-such-scenario']).stderr).toMatch(
+      /not a built-in scenario \(built-in: baseline, zone-2026/,
+    );
+  });
+});
+
+describe('lodestone compare and scenario', () => {
+  it('compares two results files of earlier runs without simulating again', () => {
+    const dir = tmp();
+    const a = shortScenario(dir, 'a', 'zone-2026', 2026);
+    const out = path.join(dir, 'run');
+    expect(runCli(['simulate', a, '--out', out]).status).toBe(0);
+    const results = path.join(out, 'results.json');
+    const r = runCli(['compare', results, results, '--no-report']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^a \(.*\) against a \(.*\), 2025–2026/);
+  });
+
+  it('publishes the JSON Schema of scenario files, current in docs/', () => {
+    const r = runCli(['scenario', 'schema']);
+    expect(r.status).toBe(0);
+    const schema = JSON.parse(r.stdout);
+    expect(schema.properties.zone.properties.referencePrices).toBeDefined();
+    expect(r.stdout).toBe(readFileSync(path.join(ROOT, 'docs/scenario.schema.json'), 'utf8'));
+  });
+
+  it('lists and checks scenarios', () => {
+    expect(runCli(['scenario', 'list']).stdout).toMatch(/zone-2026-ban-2027\s+Zone from 2026, ban from 2027/);
+    const ok = runCli(['scenario', 'check', 'zone-2026-ban-2027']);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/valid \(2025–2040\)/);
+  });
+});

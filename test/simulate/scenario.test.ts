@@ -1,0 +1,131 @@
+/** Scenario files: the built-in ones are valid, overlays merge, and every bad input names file, line, column, path. */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Catalog } from '../../src/data/catalog.ts';
+import { loadDataset } from '../../src/data/load.ts';
+import { InputError } from '../../src/model/document.ts';
+import { builtInScenarios, readScenario, SCENARIO_DIR } from '../../src/model/scenario.ts';
+import { validateScenario } from '../../src/simulate/simulate.ts';
+
+const catalog = new Catalog(loadDataset());
+
+/** Writes scenario files into a fresh folder; returns the path of the first. */
+function files(docs: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lodestone-scenario-'));
+  for (const [name, text] of Object.entries(docs)) writeFileSync(path.join(dir, name), text);
+  return path.join(dir, Object.keys(docs)[0] as string);
+}
+
+function errorOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(InputError);
+    return (e as Error).message;
+  }
+  throw new Error('expected an InputError');
+}
+
+const ZONE = `${path.join(SCENARIO_DIR, 'zone-2026.yaml')}`;
+
+describe('built-in scenarios', () => {
+  it('are the four the issue names, each valid against the data', () => {
+    expect(builtInScenarios()).toEqual(['baseline', 'zone-2026', 'zone-2026-ban-2027', 'ban-2027']);
+    for (const name of builtInScenarios()) validateScenario(readScenario(name), catalog);
+  });
+
+  it('overlay their base: zone-2026-ban-2027 keeps the zone of zone-2026 and adds the ban', () => {
+    const s = readScenario('zone-2026-ban-2027');
+    expect(s.files.map((f) => path.basename(f))).toEqual([
+      'baseline.yaml',
+      'zone-2026.yaml',
+      'zone-2026-ban-2027.yaml',
+    ]);
+    expect(s.zone?.members.map((m) => m.region)).toEqual(['USA', 'EU27', 'JPN', 'MEX']);
+    expect(s.shocks).toHaveLength(1);
+    expect(s.horizon).toEqual({ start: 2025, end: 2040 });
+    expect(readScenario('ban-2027').zone).toBeUndefined();
+  });
+});
+
+describe('bad scenario files', () => {
+  it('an unknown member code: file, line, column and path', () => {
+    const f = files({
+      's.yaml': `name: s\nextends: ${ZONE}\nzone:\n  members:\n    - { region: USA, from: 2026 }\n    - { region: XYZ, from: 2026 }\n`,
+    });
+    const message = errorOf(() => validateScenario(readScenario(f), catalog));
+    expect(message).toMatch(/s\.yaml:6:\d+: zone\.members\.1\.region: unknown region 'XYZ'/);
+  });
+
+  it('a reference price for an unknown commodity', () => {
+    const f = files({
+      's.yaml': `name: s\nextends: ${ZONE}\nzone:\n  referencePrices:\n    unobtainium/oxide: { rule: fixed, price: 10 }\n`,
+    });
+    const message = errorOf(() => validateScenario(readScenario(f), catalog));
+    expect(message).toMatch(/s\.yaml:5:\d+: zone\.referencePrices\.unobtainium\/oxide: unknown commodity/);
+  });
+
+  it('a shock outside the horizon', () => {
+    const f = files({
+      's.yaml':
+        'name: s\nhorizon: { start: 2025, end: 2030 }\nshocks:\n  - { kind: ban, origin: CHN, commodities: [gallium/refined], destinations: "*", start: 2035, duration: 2 }\n',
+    });
+    const message = errorOf(() => validateScenario(readScenario(f), catalog));
+    expect(message).toMatch(/s\.yaml:4:\d+: shocks\.0\.start: 2035 is outside the horizon 2025–2030/);
+  });
+
+  it('a negative budget, with what was expected', () => {
+    const f = files({
+      's.yaml': `name: s\nzone:\n  members: [{ region: USA, from: 2026 }]\n  stockpiles:\n    - member: USA\n      commodities: [gallium/refined]\n      obligationDays: 60\n      budget: -5\n`,
+    });
+    expect(errorOf(() => readScenario(f))).toMatch(/s\.yaml:8:15: zone\.stockpiles\.0\.budget: .*>=0/);
+  });
+
+  it('a YAML syntax error, with its position', () => {
+    const f = files({ 's.yaml': 'name: s\nzone: {\n  members: [\n' });
+    expect(errorOf(() => readScenario(f))).toMatch(/s\.yaml:\d+:\d+: /);
+  });
+
+  it('an unknown key, a misspelt rule, and a scenario that extends itself', () => {
+    expect(errorOf(() => readScenario(files({ 's.yaml': 'name: s\nhorizonn: { start: 2025, end: 2030 }\n' })))).toMatch(
+      /s\.yaml:1:1: .*horizonn/,
+    );
+    const rule = files({
+      's.yaml':
+        'name: s\nzone:\n  members: [{ region: USA, from: 2026 }]\n  referencePrices:\n    gallium/refined: { rule: incentive, target: 0.3 }\n',
+    });
+    expect(errorOf(() => readScenario(rule))).toMatch(/s\.yaml:5:\d+: zone\.referencePrices\.gallium\/refined\.rule/);
+    const loop = files({ 'a.yaml': 'name: a\nextends: ./b.yaml\n', 'b.yaml': 'name: b\nextends: ./a.yaml\n' });
+    expect(errorOf(() => readScenario(loop))).toMatch(/extends itself/);
+  });
+
+  it('a horizon that ends before it starts, and a file that does not exist', () => {
+    expect(errorOf(() => readScenario(files({ 's.yaml': 'name: s\nhorizon: { start: 2030, end: 2025 }\n' })))).toMatch(
+      /s\.yaml:2:\d+: horizon\.end 2025 is before horizon\.start 2030/,
+    );
+    expect(errorOf(() => readScenario('/nonexistent/s.yaml'))).toMatch(/no such scenario file/);
+  });
+
+  it('a price with a unit that does not convert', () => {
+    const f = files({
+      's.yaml': `name: s\nhorizon: { start: 2026, end: 2026 }\nzone:\n  members: [{ region: USA, from: 2026 }]\n  referencePrices:\n    gallium/refined: { rule: fixed, price: 110 USD/MWh }\n`,
+    });
+    expect(errorOf(() => validateScenario(readScenario(f), catalog))).toMatch(/s\.yaml:6:\d+: .*does not convert/);
+  });
+});
+
+describe('the README', () => {
+  it('its scenario example is a valid scenario against the data', () => {
+    const readme = readFileSync(path.join(SCENARIO_DIR, '../README.md'), 'utf8');
+    const block = /```yaml\n(# yaml-language-server[^\n]*\nname: my-zone[\s\S]*?)```/.exec(readme)?.[1];
+    expect(block, 'the README has a scenario example').toBeDefined();
+    // `extends: zone-2026` resolves to the built-in scenario wherever the file is.
+    const f = files({ 'my-zone.yaml': block as string });
+    const s = readScenario(f);
+    validateScenario(s, catalog);
+    expect(s.zone?.members.map((m) => m.region)).toEqual(['USA', 'EU27', 'KOR']);
+    expect(s.files).toHaveLength(3);
+  });
+});

@@ -1,0 +1,130 @@
+/**
+ * The multi-year simulation on the embedded data, over a short horizon: the zone's instruments and the ban do what
+ * MODEL.md §4 says, the ledgers balance, and the same scenario gives the same result.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Catalog } from '../../src/data/catalog.ts';
+import { loadDataset } from '../../src/data/load.ts';
+import { readScenario, SCENARIO_DIR } from '../../src/model/scenario.ts';
+import type { SimulationResult } from '../../src/simulate/result.ts';
+import { simulate } from '../../src/simulate/simulate.ts';
+
+const catalog = new Catalog(loadDataset());
+const BANNED = ['gallium/refined', 'germanium/refined', 'antimony/refined', 'ndfeb/magnet'];
+
+function shortened(name: string, end: number): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lodestone-sim-'));
+  const file = path.join(dir, `${name}.yaml`);
+  writeFileSync(
+    file,
+    `name: ${name}-short\nextends: ${path.join(SCENARIO_DIR, `${name}.yaml`)}\nhorizon: { start: 2025, end: ${end} }\n`,
+  );
+  return file;
+}
+
+const zone = simulate(readScenario(shortened('zone-2026-ban-2027', 2029)), catalog);
+const ban = simulate(readScenario(shortened('ban-2027', 2029)), catalog);
+const at = (r: SimulationResult, year: number, k: string) => {
+  const x = r.years.find((y) => y.year === year)?.commodities.find((c) => c.commodity === k);
+  if (!x) throw new Error(`no ${k} in ${year}`);
+  return x;
+};
+
+describe('zone-2026-ban-2027 against ban-2027, 2025–2029', () => {
+  it('solves every year with a certificate', () => {
+    for (const r of [zone, ban]) {
+      expect(r.years.map((y) => y.year)).toEqual([2025, 2026, 2027, 2028, 2029]);
+      for (const y of r.years) expect(y.certificate.maxResidual).toBeLessThanOrEqual(1e-8);
+    }
+  });
+
+  it('before the zone the two scenarios are the same world', () => {
+    for (const k of ['gallium/refined', 'lithium/chemicals', 'copper/refined']) {
+      expect(at(zone, 2025, k).priceInside).toBeCloseTo(at(ban, 2025, k).priceInside as number, 6);
+    }
+  });
+
+  it('sets reference prices from 2026, and where members only import, their price never falls below them', () => {
+    expect(at(zone, 2025, 'ndpr/oxide').referencePrice).toBeNull();
+    // 110 USD/kg in the commodity's unit, USD/t.
+    expect(at(zone, 2026, 'ndpr/oxide').referencePrice).toBeCloseTo(110_000, 6);
+    // The floor binds at the border: a member that exports (the USA in NdPr oxide) is not lifted by it, and the CfD
+    // pays its producers the difference instead.
+    expect(at(zone, 2026, 'ndpr/oxide').cfdCost).toBeGreaterThan(0);
+    for (const y of zone.years) {
+      for (const c of y.commodities) {
+        if (c.referencePrice === null || c.priceInside === null || c.blocProduction > 0) continue;
+        expect(c.priceInside, `${y.year} ${c.commodity}`).toBeGreaterThanOrEqual(c.referencePrice * (1 - 1e-6));
+      }
+    }
+    expect(ban.years.every((y) => y.commodities.every((c) => c.referencePrice === null && c.levyRevenue === 0))).toBe(
+      true,
+    );
+  });
+
+  it('the ban cuts the dominant supplier out of bloc supply for two years, and raises bloc prices', () => {
+    for (const r of [zone, ban]) {
+      for (const k of BANNED) {
+        for (const year of [2027, 2028])
+          expect(at(r, year, k).dominantShare ?? 0, `${r.scenario.name} ${year} ${k}`).toBe(0);
+        expect(at(r, 2027, k).priceInside as number).toBeGreaterThan(at(r, 2026, k).priceInside as number);
+      }
+    }
+    expect(at(ban, 2029, 'gallium/refined').dominantShare as number).toBeGreaterThan(0);
+    expect(zone.years.find((y) => y.year === 2027)?.events.some((e) => e.startsWith('ban: CHN'))).toBe(true);
+  });
+
+  it('stocks: bought while calm, released during the ban, and the ledger balances', () => {
+    for (const k of BANNED) {
+      let previous = 0;
+      for (const y of zone.years) {
+        const c = at(zone, y.year, k);
+        expect(c.stock, `${y.year} ${k}`).toBeCloseTo(previous + c.stockBought - c.stockReleased, 6);
+        const banned = y.year === 2027 || y.year === 2028;
+        if (banned) expect(c.stockBought).toBe(0);
+        else expect(c.stockReleased).toBe(0);
+        previous = c.stock;
+      }
+    }
+    // Purchases start with the zone, where last year's price was at or below the buy threshold.
+    expect(BANNED.filter((k) => at(zone, 2026, k).stockBought > 0).length).toBeGreaterThanOrEqual(2);
+    expect(BANNED.some((k) => at(zone, 2027, k).stockReleased > 0)).toBe(true);
+    const spent = zone.years.reduce(
+      (s, y) => s + y.commodities.reduce((t, c) => t + c.stockBought * (c.priceInside ?? 0), 0),
+      0,
+    );
+    expect(spent).toBeLessThanOrEqual(12e9 * 1.01);
+    expect(ban.years.every((y) => y.commodities.every((c) => c.stock === 0))).toBe(true);
+  });
+
+  it('announced projects come online at their start year and raise bloc capacity', () => {
+    const online = zone.years
+      .find((y) => y.year === 2027)
+      ?.projects.filter((p) => p.event === 'online')
+      .map((p) => p.id);
+    expect(online).toContain('PRJ_ILUKA_ENEABBA');
+    expect(at(zone, 2028, 'ndfeb/magnet').blocCapacity).toBeGreaterThan(at(zone, 2027, 'ndfeb/magnet').blocCapacity);
+  });
+
+  it('reports lost consumption, and more of it where the dominant supplier is banned', () => {
+    expect(at(ban, 2027, 'gallium/refined').consumptionLost).toBeGreaterThan(
+      at(ban, 2026, 'gallium/refined').consumptionLost,
+    );
+    for (const y of [...zone.years, ...ban.years]) {
+      for (const c of y.commodities) {
+        expect(c.consumptionLost).toBeGreaterThanOrEqual(0);
+        for (const v of Object.values(c)) if (typeof v === 'number') expect(Number.isFinite(v)).toBe(true);
+      }
+    }
+  });
+});
+
+describe('determinism', () => {
+  it('the same scenario gives the same result', () => {
+    const file = shortened('zone-2026', 2026);
+    expect(simulate(readScenario(file), catalog)).toEqual(simulate(readScenario(file), catalog));
+  });
+});
