@@ -298,6 +298,138 @@ const FAMILY: Record<VariableKind, keyof Certificate['residuals']> = {
 const WORKING_SET_ROUTES = 1500;
 const WORKING_SET_KEEP = 5;
 
+/**
+ * One chain from its cold start: the interior-point method on the exact conditions (interior.ts) from the pooled
+ * market with trade routed, finished by crossover steps where the barrier stops short; then, for what it cannot do,
+ * semismooth Newton on the Fischer–Burmeister function with its tiers (policy continuation for export controls, the
+ * Tikhonov path, Levenberg–Marquardt steps, the active-set polish).
+ */
+function solveChainCold(
+  problem: EquilibriumProblem,
+  chain: readonly string[],
+  model: ChainModel,
+  tolerance: number,
+  maxIterations: number,
+): { result: McpResult; iterations: number; evaluations: number } {
+  const interior = {
+    tolerance: tolerance / 100,
+    acceptable: tolerance / 10,
+    maxIterations,
+  };
+  let spentIterations = 0;
+  let spentEvaluations = 0;
+  let best: McpResult | undefined;
+  const record = (next: McpResult) => {
+    spentIterations += next.iterations;
+    spentEvaluations += next.evaluations;
+    if (!best || next.residual < best.residual || !Number.isFinite(best.residual)) best = next;
+  };
+  {
+    const cold = model.interiorStart();
+    spentIterations += cold.iterations;
+    spentEvaluations += cold.evaluations;
+    // Where regions are many, routes (one per pair) far outnumber the ones that can carry goods: start from the
+    // cheapest few into and out of each market and add any other that turns out to earn a margin (pricing).
+    record(
+      model.routes.length >= WORKING_SET_ROUTES
+        ? solveInteriorPricing(model.exact, cold.start, {
+            ...interior,
+            excluded: model.excludedRoutes(cold.start, WORKING_SET_KEEP),
+          })
+        : solveInterior(model.exact, cold.start, interior),
+    );
+  }
+  // The barrier's last digits: where it stopped short of tolerance / 100, a few active-set Newton steps.
+  if (best && !(best.residual <= tolerance / 100) && best.residual <= 1e-4) {
+    record(crossover(model.exact, best.z, { tolerance: tolerance / 100, maxIterations: 4 }));
+  }
+  let result = best as McpResult;
+  const mcpOptions = {
+    // Newton converges quadratically near the solution: one more step buys many digits.
+    tolerance: tolerance / 100,
+    acceptable: tolerance / 10,
+    maxIterations,
+  };
+  const record2 = (next: McpResult) => {
+    spentIterations += next.iterations;
+    spentEvaluations += next.evaluations;
+    if (next.residual < result.residual || !Number.isFinite(result.residual)) result = next;
+  };
+  // Semismooth Newton on the Fischer–Burmeister function, then (for export controls) policy continuation, the
+  // Tikhonov path, Levenberg–Marquardt steps and the active-set polish.
+  if (!(result.residual <= tolerance))
+    record2(solveMcp(model.mcp, model.start, { ...mcpOptions, stallIterations: 20 }));
+  const restricted = (problem.restrictions ?? []).filter((r) => chain.includes(r.commodity));
+  if (!(result.residual <= tolerance) && restricted.length > 0) {
+    // Export controls move prices far from where trade without them would put them, and Newton started from
+    // the unrestricted world can lose its way. Follow the policy in: solve without the controls, then tighten
+    // each ban through quotas at shrinking shares of the unrestricted trade, warm-starting every solve.
+    const free = buildChain(
+      { ...problem, restrictions: (problem.restrictions ?? []).filter((r) => !chain.includes(r.commodity)) },
+      chain,
+    );
+    let previous = free;
+    let z = solveMcp(free.mcp, free.start, mcpOptions).z;
+    const baseFlows = new Map<string, number>();
+    for (const route of free.routes) {
+      const v = free.variables[route.variable];
+      if (v) baseFlows.set(`${v.commodity}|${v.region}|${v.ref}`, free.modelValue(z, route.variable));
+    }
+    const shipped = (r: (typeof restricted)[number]) => {
+      let total = 0;
+      for (const [key, q] of baseFlows) {
+        const [k, from, to] = key.split('|') as [string, string, string];
+        if (k === r.commodity && from === r.origin && (r.destinations === '*' || r.destinations.includes(to)))
+          total += q;
+      }
+      return total;
+    };
+    for (const share of [0.5, 0.2, 0.05, 0.01, 0]) {
+      const step =
+        share === 0
+          ? model
+          : buildChain(
+              {
+                ...problem,
+                restrictions: (problem.restrictions ?? []).map((r) =>
+                  chain.includes(r.commodity) && r.quota < shipped(r) * share
+                    ? r
+                    : { ...r, quota: Math.max(r.quota, shipped(r) * share) },
+                ),
+              },
+              chain,
+            );
+      const attempt = solveMcp(step.mcp, warmStart(previous, z, step), mcpOptions);
+      spentIterations += attempt.iterations;
+      spentEvaluations += attempt.evaluations;
+      if (!Number.isFinite(attempt.residual)) break;
+      previous = step;
+      z = attempt.z;
+      if (share === 0) record2(attempt);
+    }
+  }
+  if (!(result.residual <= tolerance)) {
+    // Nearly tied producers or routes: solve with a strong tie-breaking slope, where outputs and flows are
+    // unique, and relax it, warm-starting each solve from the last; the limit is the unregularised equilibrium.
+    let z = result.z;
+    for (const epsilon of [1e-4, 1e-6, 1e-8]) {
+      const step = solveMcp(model.withTieBreak(epsilon), z, mcpOptions);
+      spentIterations += step.iterations;
+      spentEvaluations += step.evaluations;
+      if (Number.isFinite(step.residual)) z = step.z;
+    }
+    record2(solveMcp(model.mcp, z, mcpOptions));
+  }
+  if (!(result.residual <= tolerance)) {
+    // Degenerate markets (a price a choke leaves undetermined): Levenberg–Marquardt steps, then the active-set polish.
+    record2(solveMcp(model.mcp, model.start, { ...mcpOptions, levenbergMarquardt: true }));
+    if (!(result.residual <= tolerance)) {
+      record2(solveMcp(model.mcp, result.z, { ...mcpOptions, levenbergMarquardt: true, polish: true }));
+    }
+  }
+  return { result, iterations: spentIterations, evaluations: spentEvaluations };
+}
+
 /** Quantities below this share of the market are reported as zero flows. */
 const FLOW_EPSILON = 1e-12;
 
@@ -319,131 +451,29 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
   for (const chain of chainsOf(problem)) {
     const model: ChainModel = buildChain(problem, chain);
     if (model.variables.length === 0) continue;
-    // The interior-point method on the exact conditions (interior.ts): from the warm start if there is one, then
-    // (if that misses) from the pooled market with trade routed. The semismooth Newton tiers below are the fallback
-    // for what it cannot do.
-    const interior = {
-      tolerance: tolerance / 100,
-      acceptable: tolerance / 10,
-      maxIterations: options.maxIterations ?? 200,
-    };
+    // A warm start first (interior.ts, from the neighbouring solution); should it miss, the whole cold sequence runs
+    // exactly as without it, so a warm start can cost iterations but never a solve that would succeed cold.
+    let result: McpResult | undefined;
     let spentIterations = 0;
     let spentEvaluations = 0;
-    let best: McpResult | undefined;
-    const record = (next: McpResult) => {
-      spentIterations += next.iterations;
-      spentEvaluations += next.evaluations;
-      if (!best || next.residual < best.residual || !Number.isFinite(best.residual)) best = next;
-    };
-    const solved = () => best !== undefined && best.residual <= tolerance;
     if (options.warmStart) {
-      const warm = startFromSolution(model, options.warmStart);
-      record(solveInterior(model.exact, warm, { ...interior, warm: true, maxIterations: 40 }));
+      const warm = solveInterior(model.exact, startFromSolution(model, options.warmStart), {
+        tolerance: tolerance / 100,
+        acceptable: tolerance / 10,
+        maxIterations: 40,
+        warm: true,
+      });
+      spentIterations += warm.iterations;
+      spentEvaluations += warm.evaluations;
+      result = warm;
     }
-    if (!solved()) {
-      const cold = model.interiorStart();
+    if (!(result && result.residual <= tolerance)) {
+      const cold = solveChainCold(problem, chain, model, tolerance, options.maxIterations ?? 200);
       spentIterations += cold.iterations;
       spentEvaluations += cold.evaluations;
-      // Where regions are many, routes (one per pair) far outnumber the ones that can carry goods: start from the
-      // cheapest few into and out of each market and add any other that turns out to earn a margin (pricing).
-      record(
-        model.routes.length >= WORKING_SET_ROUTES
-          ? solveInteriorPricing(model.exact, cold.start, {
-              ...interior,
-              excluded: model.excludedRoutes(cold.start, WORKING_SET_KEEP),
-            })
-          : solveInterior(model.exact, cold.start, interior),
-      );
+      if (!result || cold.result.residual < result.residual || !Number.isFinite(result.residual)) result = cold.result;
     }
-    // The barrier's last digits: where it stopped short of tolerance / 100, a few active-set Newton steps.
-    if (best && !(best.residual <= tolerance / 100) && best.residual <= 1e-4) {
-      record(crossover(model.exact, best.z, { tolerance: tolerance / 100, maxIterations: 4 }));
-    }
-    let result = best as McpResult;
-    const mcpOptions = {
-      // Newton converges quadratically near the solution: one more step buys many digits.
-      tolerance: tolerance / 100,
-      acceptable: tolerance / 10,
-      maxIterations: options.maxIterations ?? 200,
-    };
-    const record2 = (next: McpResult) => {
-      spentIterations += next.iterations;
-      spentEvaluations += next.evaluations;
-      if (next.residual < result.residual || !Number.isFinite(result.residual)) result = next;
-    };
-    // Semismooth Newton on the Fischer–Burmeister function, then (for export controls) policy continuation, the
-    // Tikhonov path, Levenberg–Marquardt steps and the active-set polish.
-    if (!(result.residual <= tolerance))
-      record2(solveMcp(model.mcp, model.start, { ...mcpOptions, stallIterations: 20 }));
-    const restricted = (problem.restrictions ?? []).filter((r) => chain.includes(r.commodity));
-    if (!(result.residual <= tolerance) && restricted.length > 0) {
-      // Export controls move prices far from where trade without them would put them, and Newton started from
-      // the unrestricted world can lose its way. Follow the policy in: solve without the controls, then tighten
-      // each ban through quotas at shrinking shares of the unrestricted trade, warm-starting every solve.
-      const free = buildChain(
-        { ...problem, restrictions: (problem.restrictions ?? []).filter((r) => !chain.includes(r.commodity)) },
-        chain,
-      );
-      let previous = free;
-      let z = solveMcp(free.mcp, free.start, mcpOptions).z;
-      const baseFlows = new Map<string, number>();
-      for (const route of free.routes) {
-        const v = free.variables[route.variable];
-        if (v) baseFlows.set(`${v.commodity}|${v.region}|${v.ref}`, free.modelValue(z, route.variable));
-      }
-      const shipped = (r: (typeof restricted)[number]) => {
-        let total = 0;
-        for (const [key, q] of baseFlows) {
-          const [k, from, to] = key.split('|') as [string, string, string];
-          if (k === r.commodity && from === r.origin && (r.destinations === '*' || r.destinations.includes(to)))
-            total += q;
-        }
-        return total;
-      };
-      for (const share of [0.5, 0.2, 0.05, 0.01, 0]) {
-        const step =
-          share === 0
-            ? model
-            : buildChain(
-                {
-                  ...problem,
-                  restrictions: (problem.restrictions ?? []).map((r) =>
-                    chain.includes(r.commodity) && r.quota < shipped(r) * share
-                      ? r
-                      : { ...r, quota: Math.max(r.quota, shipped(r) * share) },
-                  ),
-                },
-                chain,
-              );
-        const attempt = solveMcp(step.mcp, warmStart(previous, z, step), mcpOptions);
-        spentIterations += attempt.iterations;
-        spentEvaluations += attempt.evaluations;
-        if (!Number.isFinite(attempt.residual)) break;
-        previous = step;
-        z = attempt.z;
-        if (share === 0) record2(attempt);
-      }
-    }
-    if (!(result.residual <= tolerance)) {
-      // Nearly tied producers or routes: solve with a strong tie-breaking slope, where outputs and flows are
-      // unique, and relax it, warm-starting each solve from the last; the limit is the unregularised equilibrium.
-      let z = result.z;
-      for (const epsilon of [1e-4, 1e-6, 1e-8]) {
-        const step = solveMcp(model.withTieBreak(epsilon), z, mcpOptions);
-        spentIterations += step.iterations;
-        spentEvaluations += step.evaluations;
-        if (Number.isFinite(step.residual)) z = step.z;
-      }
-      record2(solveMcp(model.mcp, z, mcpOptions));
-    }
-    if (!(result.residual <= tolerance)) {
-      // Degenerate markets (a price a choke leaves undetermined): Levenberg–Marquardt steps, then the active-set polish.
-      record2(solveMcp(model.mcp, model.start, { ...mcpOptions, levenbergMarquardt: true }));
-      if (!(result.residual <= tolerance)) {
-        record2(solveMcp(model.mcp, result.z, { ...mcpOptions, levenbergMarquardt: true, polish: true }));
-      }
-    }
-    result = { ...result, iterations: spentIterations, evaluations: spentEvaluations };
+    result = { ...(result as McpResult), iterations: spentIterations, evaluations: spentEvaluations };
     iterations += result.iterations;
     evaluations += result.evaluations;
     // The certificate comes from a fresh evaluation at the returned point, per family of conditions.
