@@ -324,21 +324,19 @@ function solveChainCold(
     spentEvaluations += next.evaluations;
     if (!best || next.residual < best.residual || !Number.isFinite(best.residual)) best = next;
   };
-  {
-    const cold = model.interiorStart();
-    spentIterations += cold.iterations;
-    spentEvaluations += cold.evaluations;
-    // Where regions are many, routes (one per pair) far outnumber the ones that can carry goods: start from the
-    // cheapest few into and out of each market and add any other that turns out to earn a margin (pricing).
-    record(
-      model.routes.length >= WORKING_SET_ROUTES
-        ? solveInteriorPricing(model.exact, cold.start, {
-            ...interior,
-            excluded: model.excludedRoutes(cold.start, WORKING_SET_KEEP),
-          })
-        : solveInterior(model.exact, cold.start, interior),
-    );
-  }
+  const cold = model.interiorStart();
+  spentIterations += cold.iterations;
+  spentEvaluations += cold.evaluations;
+  // Where regions are many, routes (one per pair) far outnumber the ones that can carry goods: start from the
+  // cheapest few into and out of each market and add any other that turns out to earn a margin (pricing).
+  record(
+    model.routes.length >= WORKING_SET_ROUTES
+      ? solveInteriorPricing(model.exact, cold.start, {
+          ...interior,
+          excluded: model.excludedRoutes(cold.start, WORKING_SET_KEEP),
+        })
+      : solveInterior(model.exact, cold.start, interior),
+  );
   // The barrier's last digits: where it stopped short of tolerance / 100, a few active-set Newton steps.
   if (best && !(best.residual <= tolerance / 100) && best.residual <= 1e-4) {
     record(crossover(model.exact, best.z, { tolerance: tolerance / 100, maxIterations: 4 }));
@@ -350,7 +348,7 @@ function solveChainCold(
     acceptable: tolerance / 10,
     maxIterations,
   };
-  const record2 = (next: McpResult) => {
+  const fallback = (next: McpResult) => {
     spentIterations += next.iterations;
     spentEvaluations += next.evaluations;
     if (next.residual < result.residual || !Number.isFinite(result.residual)) result = next;
@@ -358,7 +356,7 @@ function solveChainCold(
   // Semismooth Newton on the Fischer–Burmeister function, then (for export controls) policy continuation, the
   // Tikhonov path, Levenberg–Marquardt steps and the active-set polish.
   if (!(result.residual <= tolerance))
-    record2(solveMcp(model.mcp, model.start, { ...mcpOptions, stallIterations: 20 }));
+    fallback(solveMcp(model.mcp, model.start, { ...mcpOptions, stallIterations: 20 }));
   const restricted = (problem.restrictions ?? []).filter((r) => chain.includes(r.commodity));
   if (!(result.residual <= tolerance) && restricted.length > 0) {
     // Export controls move prices far from where trade without them would put them, and Newton started from
@@ -405,7 +403,7 @@ function solveChainCold(
       if (!Number.isFinite(attempt.residual)) break;
       previous = step;
       z = attempt.z;
-      if (share === 0) record2(attempt);
+      if (share === 0) fallback(attempt);
     }
   }
   if (!(result.residual <= tolerance)) {
@@ -418,13 +416,13 @@ function solveChainCold(
       spentEvaluations += step.evaluations;
       if (Number.isFinite(step.residual)) z = step.z;
     }
-    record2(solveMcp(model.mcp, z, mcpOptions));
+    fallback(solveMcp(model.mcp, z, mcpOptions));
   }
   if (!(result.residual <= tolerance)) {
     // Degenerate markets (a price a choke leaves undetermined): Levenberg–Marquardt steps, then the active-set polish.
-    record2(solveMcp(model.mcp, model.start, { ...mcpOptions, levenbergMarquardt: true }));
+    fallback(solveMcp(model.mcp, model.start, { ...mcpOptions, levenbergMarquardt: true }));
     if (!(result.residual <= tolerance)) {
-      record2(solveMcp(model.mcp, result.z, { ...mcpOptions, levenbergMarquardt: true, polish: true }));
+      fallback(solveMcp(model.mcp, result.z, { ...mcpOptions, levenbergMarquardt: true, polish: true }));
     }
   }
   return { result, iterations: spentIterations, evaluations: spentEvaluations };
