@@ -14,6 +14,11 @@
  *
  * landed = max(floor_s, duty_paid) on a non-member → member route with a floor, else duty_paid, where
  * duty_paid = (p[r]·(1 + ex[r]) + Σ lam + mu[r] + freight)·(1 + av) + specific.
+ *
+ * The conditions are compiled once into flat arrays with a fixed Jacobian pattern (compileConditions): an evaluation
+ * writes F and the Jacobian's values without allocating. Scales and starting points come from the pooled market
+ * (one market per commodity, no trade costs) solved exactly on its own small model, then a transportation problem
+ * routes its trade (transportStart).
  */
 import { solveInterior } from './interior.ts';
 import type { JacobianPattern, Mcp } from './mcp.ts';

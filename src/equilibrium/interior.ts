@@ -14,8 +14,12 @@
  *
  * Globalisation: fraction-to-the-boundary steps (iterates stay strictly inside the box), then backtracking while the
  * nonlinear part of F (log prices, isoelastic demand, kinks at floors and strikes) makes the residual ‖F − w + v‖
- * grow beyond what the linear model allows. Convergence is judged, like the other solvers', on the natural residual
- * ‖z − mid(l, u, z − F(z))‖∞ of the conditions themselves, not on μ.
+ * grow beyond what the linear model allows, unless the conditions themselves came much closer to holding.
+ * Convergence is judged, like the other solvers', on the natural residual ‖z − mid(l, u, z − F(z))‖∞ of the
+ * conditions themselves, not on μ.
+ *
+ * Also here: solveInteriorPricing (the same on a working set of routes, adding those that turn out to pay: for
+ * markets with many regions) and crossover (active-set Newton steps that finish where the barrier stops short).
  */
 import { type Mcp, type McpResult, naturalResidual } from './mcp.ts';
 import { SchurSystem } from './schur.ts';

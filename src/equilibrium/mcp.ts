@@ -1,11 +1,14 @@
 /**
- * A solver for box-constrained mixed complementarity problems:
+ * Box-constrained mixed complementarity problems, and the engine's fallback solver for them:
  *
  *   find z with l <= z <= u such that for each i
  *     z_i = l_i  =>  F_i(z) >= 0,    z_i = u_i  =>  F_i(z) <= 0,    l_i < z_i < u_i  =>  F_i(z) = 0.
  *
- * Method: semismooth Newton on the Fischer–Burmeister reformulation Φ(z) = 0 (Billups' form for finite boxes),
- * globalised by an Armijo line search on ψ = ½‖Φ‖².
+ * The main solver is the interior-point method of interior.ts. This one — semismooth Newton on the
+ * Fischer–Burmeister reformulation Φ(z) = 0 (Billups' form for finite boxes), globalised by an Armijo line search on
+ * ψ = ½‖Φ‖² — stalls where the solution set is degenerate (routes tied to the cent, many of them: the Newton steps
+ * switch between the pieces of Φ at every corner where a variable and its condition are both zero) and runs, with
+ * its tiers in solve.ts, only where the interior-point method fails.
  *
  * Structure: the Jacobian is sparse (triplets). Variables flagged `eliminable` have conditions that depend on no
  * other eliminable variable (in the market model: outputs, flows and stock moves depend only on prices and rents),

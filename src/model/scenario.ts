@@ -80,6 +80,16 @@ const stockpile = z
     obligationDays: z.number().finite().nonnegative().max(3650),
     /** Total spending allowed over the horizon, USD. */
     budget: usd,
+    /** Largest holdings per commodity, over every member holding it, in the commodity's unit (default: no limit). */
+    capacity: z.record(commodity, quantity).optional(),
+    /**
+     * How a joint stockpile's budget is shared among members: in proportion to what each must buy to meet its
+     * obligation ('net-imports', the default), to members' spending on the commodities ('consumption'), or by agreed
+     * shares per member.
+     */
+    sharingKey: z
+      .union([z.literal('net-imports'), z.literal('consumption'), z.record(code, z.number().finite().nonnegative())])
+      .optional(),
     /** Share of the gap to the target that may be bought in one year (default 0.5). */
     fillRate: share.optional(),
     /** Buy when the price is at or below this multiple of the reference price (default 1). */

@@ -112,6 +112,23 @@ export function validateScenario(scenario: Scenario, catalog: Catalog): void {
     for (const [j, r] of (c.regions ?? []).entries()) region(r, ['zone', 'cfds', i, 'regions', j]);
   });
   zone?.stockpiles?.forEach((s, i) => {
+    const key = s.sharingKey;
+    if (key !== undefined && typeof key === 'object') {
+      for (const r of Object.keys(key)) {
+        if (!zone.members.some((m) => modelRegion(catalog, m.region) === modelRegion(catalog, r))) {
+          throw new InputError(
+            `${locate(['zone', 'stockpiles', i, 'sharingKey', r])}: zone.stockpiles.${i}.sharingKey.${r}: '${r}' is not a zone member`,
+          );
+        }
+      }
+    }
+    for (const k of Object.keys(s.capacity ?? {})) {
+      if (!s.commodities.includes(k)) {
+        throw new InputError(
+          `${locate(['zone', 'stockpiles', i, 'capacity', k])}: zone.stockpiles.${i}.capacity.${k}: not one of the stockpile's commodities`,
+        );
+      }
+    }
     if (s.member === 'zone') {
       for (const [j, k] of s.commodities.entries()) commodity(k, ['zone', 'stockpiles', i, 'commodities', j]);
       return;
@@ -487,7 +504,37 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
             return { member, k, state, target, gap: Math.max(0, target - state.holdings), buyPrice };
           }),
         );
-        const gapValue = gaps.reduce((s, g) => s + g.gap * g.buyPrice, 0);
+        // Storage capacity per commodity, over every member's holdings: the gaps shrink in proportion to fit.
+        for (const [k, cap] of Object.entries(sp.capacity ?? {})) {
+          const ofK = gaps.filter((g) => g.k === k);
+          const held = ofK.reduce((t, g) => t + g.state.holdings, 0);
+          const wanted = ofK.reduce((t, g) => t + g.gap, 0);
+          const room = Math.max(0, cap - held);
+          if (wanted > room) for (const g of ofK) g.gap *= room / wanted;
+        }
+        const valueOf = (member?: string) =>
+          gaps.filter((g) => member === undefined || g.member === member).reduce((t, g) => t + g.gap * g.buyPrice, 0);
+        const gapValue = valueOf();
+        // The budget is shared among members by the key (MODEL.md §7): by default in proportion to what each
+        // needs to buy (its net imports), else by members' final spending on the stockpiled commodities last year,
+        // or by agreed shares; within a member, by what each commodity needs.
+        const key = sp.sharingKey ?? 'net-imports';
+        const weights = new Map<string, number>();
+        for (const m of holders) {
+          if (key === 'net-imports') weights.set(m, valueOf(m));
+          else if (key === 'consumption') {
+            let spend = 0;
+            for (const x of previous?.solution.consumption ?? []) {
+              if (x.region !== m || !sp.commodities.includes(x.commodity)) continue;
+              const p =
+                previous?.solution.prices.find((q) => q.region === m && q.commodity === x.commodity)?.price ?? 0;
+              spend += x.quantity * p;
+            }
+            weights.set(m, spend);
+          } else weights.set(m, key[m] ?? 0);
+        }
+        const weightSum = [...weights.values()].reduce((t, w) => t + w, 0);
+        const memberBudget = (m: string) => (weightSum > 0 ? (budgetLeft * (weights.get(m) ?? 0)) / weightSum : 0);
         for (const g of gaps) {
           const { member } = g;
           const disrupted = shocks.some((s) => shockHits(s, g.k, member, members, region));
@@ -496,7 +543,9 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
           // Purchases are a yearly acquisition plan, decided on last year's price (at or below the buy threshold,
           // and no shock on): the agency buys the planned quantity unless the price reaches the ceiling its releases
           // defend. Releases respond to the price: up to a share of holdings whenever the price reaches the ceiling.
-          const budgetShare = gapValue > 0 ? (budgetLeft * g.gap * g.buyPrice) / gapValue : 0;
+          const memberGapValue = valueOf(member);
+          const budgetShare =
+            gapValue > 0 && memberGapValue > 0 ? (memberBudget(member) * g.gap * g.buyPrice) / memberGapValue : 0;
           const cheap = lastPrice !== undefined && lastPrice <= g.buyPrice * (1 + 1e-9);
           const buyCap =
             disrupted || !cheap || g.buyPrice <= 0

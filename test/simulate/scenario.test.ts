@@ -83,6 +83,15 @@ describe('bad scenario files', () => {
     expect(errorOf(() => readScenario(f))).toMatch(/s\.yaml:8:15: zone\.stockpiles\.0\.budget: .*>=0/);
   });
 
+  it('a sharing key for a region outside the zone', () => {
+    const f = files({
+      's.yaml': `name: s\nextends: ${ZONE}\nzone:\n  stockpiles:\n    - member: zone\n      commodities: [gallium/refined]\n      obligationDays: 60\n      budget: 1.0e9\n      sharingKey: { USA: 0.5, KOR: 0.5 }\n`,
+    });
+    expect(errorOf(() => validateScenario(readScenario(f), catalog))).toMatch(
+      /s\.yaml:9:\d+: zone\.stockpiles\.0\.sharingKey\.KOR: 'KOR' is not a zone member/,
+    );
+  });
+
   it('a YAML syntax error, with its position', () => {
     const f = files({ 's.yaml': 'name: s\nzone: {\n  members: [\n' });
     expect(errorOf(() => readScenario(f))).toMatch(/s\.yaml:\d+:\d+: /);

@@ -128,3 +128,44 @@ describe('determinism', () => {
     expect(simulate(readScenario(file), catalog)).toEqual(simulate(readScenario(file), catalog));
   });
 });
+
+describe('instruments a scenario can set', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lodestone-sim-'));
+  const file = path.join(dir, 'custom.yaml');
+  writeFileSync(
+    file,
+    `name: custom
+extends: ${path.join(SCENARIO_DIR, 'zone-2026.yaml')}
+horizon: { start: 2025, end: 2028 }
+zone:
+  stockpiles:
+    - { member: zone, commodities: [gallium/refined, antimony/refined], obligationDays: 90, budget: 2.0e9, fillRate: 1, buyBelow: 1.5, capacity: { gallium/refined: 2000 }, sharingKey: consumption }
+shocks:
+  - { kind: quota, origin: CHN, commodity: antimony/refined, destinations: members, quota: 1000, start: 2027, duration: 1 }
+  - { kind: outage, region: AUS, commodity: lithium/mine, share: 0.5, start: 2027, duration: 1 }
+`,
+  );
+  const r = simulate(readScenario(file), catalog);
+
+  it('a storage capacity caps the holdings', () => {
+    const held = r.years.map((y) => at(r, y.year, 'gallium/refined').stock);
+    expect(Math.max(...held)).toBeLessThanOrEqual(2000 * (1 + 1e-9));
+    expect(Math.max(...held)).toBeGreaterThan(0);
+  });
+
+  it('a quota caps the dominant supplier’s shipments to members at its level', () => {
+    const sb = at(r, 2027, 'antimony/refined');
+    const fromChn = sb.supplyByOrigin.find((o) => o.region === 'CHN')?.quantity ?? 0;
+    expect(fromChn).toBeLessThanOrEqual(1000 * (1 + 1e-6));
+    expect(
+      at(r, 2026, 'antimony/refined').supplyByOrigin.find((o) => o.region === 'CHN')?.quantity ?? 0,
+    ).toBeGreaterThan(1000);
+  });
+
+  it('an outage raises the price of what it cuts, and ends', () => {
+    const p = (y: number) => at(r, y, 'lithium/mine').priceOutside as number;
+    expect(p(2027)).toBeGreaterThan(p(2026));
+    expect(p(2028)).toBeLessThan(p(2027));
+    expect(r.years.find((y) => y.year === 2027)?.events).toContain('outage: AUS lithium/mine −50%');
+  });
+});
