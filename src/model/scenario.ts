@@ -210,8 +210,16 @@ export const ScenarioSchema = z
       )
       .optional(),
     shocks: z.array(shock).optional(),
-    /** Demand growth per year by commodity ('*' for all), replacing the data's rates. */
-    demandGrowth: z.record(z.string(), z.number().finite().min(-0.5).max(1)).optional(),
+    /**
+     * Demand growth per year by commodity ('*' for all), replacing the data's rates: a rate, or rates by end-use
+     * sector (as in data/demand.csv; '*' for the other sectors).
+     */
+    demandGrowth: z
+      .record(
+        z.string(),
+        z.union([z.number().finite().min(-0.5).max(1), z.record(z.string(), z.number().finite().min(-0.5).max(1))]),
+      )
+      .optional(),
     /** Model parameters (data/parameters.csv ids) replaced for this scenario. */
     parameters: z.record(z.string(), z.number().finite()).optional(),
   })

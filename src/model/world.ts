@@ -31,6 +31,8 @@ export interface World {
   readonly members: readonly string[];
   /** The regions statistics call "the bloc": the zone's members, or the default bloc when there is no zone. */
   readonly bloc: readonly string[];
+  /** The end-use sector of each demand curve, index by index with problem.demands ('all' where not split). */
+  readonly demandSectors: readonly string[];
 }
 
 /** The model region a data region belongs to: EU member states trade as EU27. */
@@ -127,6 +129,7 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
   });
 
   const demands: Demand[] = [];
+  const demandSectors: string[] = [];
   for (const d of t.demand.filter((x) => x.year === year)) {
     const p0 = d.price ?? referencePrice.get(d.commodity);
     if (p0 === undefined || !(p0 > 0)) {
@@ -138,6 +141,7 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
     if (d.quantity <= 0) continue;
     const r = region(d.region);
     regions.add(r);
+    demandSectors.push(d.sector);
     demands.push({
       region: r,
       commodity: d.commodity,
@@ -299,5 +303,5 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
     })),
   };
   const defaultBloc = t.regions.filter((r) => r.default_bloc).map((r) => r.code);
-  return { problem, year, referencePrice, members, bloc: members.length > 0 ? members : defaultBloc };
+  return { problem, year, referencePrice, members, bloc: members.length > 0 ? members : defaultBloc, demandSectors };
 }

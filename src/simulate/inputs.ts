@@ -42,15 +42,24 @@ export class DemandGrowth {
   private readonly rows: Catalog['dataset']['tables']['demand_growth'];
   constructor(
     private readonly catalog: Catalog,
-    private readonly overrides: Readonly<Record<string, number>> = {},
+    private readonly overrides: Readonly<Record<string, number | Readonly<Record<string, number>>>> = {},
   ) {
     this.rows = catalog.dataset.tables.demand_growth;
   }
 
-  /** Growth rate from year − 1 to year. The most specific row wins: region over '*', then sector 'all' over others. */
-  rate(commodity: string, region: string, year: number): number {
-    const override = this.overrides[commodity] ?? this.overrides['*'];
-    if (override !== undefined) return override;
+  /**
+   * Growth rate from year − 1 to year for a region's demand in a sector. A scenario's override wins (by commodity and
+   * sector, then commodity, then '*'); else the most specific row: the sector's own, then the region's, then '*'.
+   */
+  rate(commodity: string, region: string, year: number, sector = 'all'): number {
+    for (const key of [commodity, '*']) {
+      const o = this.overrides[key];
+      if (typeof o === 'number') return o;
+      if (o !== undefined) {
+        const v = o[sector] ?? o['*'];
+        if (v !== undefined) return v;
+      }
+    }
     let best: (typeof this.rows)[number] | undefined;
     let bestRank = -1;
     for (const r of this.rows) {
@@ -58,7 +67,9 @@ export class DemandGrowth {
       if (year < r.from_year || year > r.to_year) continue;
       const regionMatch = r.region === '*' ? 0 : modelRegion(this.catalog, r.region) === region ? 2 : -1;
       if (regionMatch < 0) continue;
-      const rank = regionMatch + (r.commodity !== '*' ? 4 : 0) + (r.sector === 'all' || r.sector === '*' ? 1 : 0);
+      const sectorMatch = r.sector === sector ? 1 : r.sector === 'all' || r.sector === '*' ? 0 : -1;
+      if (sectorMatch < 0) continue;
+      const rank = regionMatch + (r.commodity !== '*' ? 4 : 0) + sectorMatch;
       if (rank > bestRank) {
         best = r;
         bestRank = rank;
@@ -68,9 +79,9 @@ export class DemandGrowth {
   }
 
   /** Demand in `year` relative to the base year. */
-  factor(commodity: string, region: string, baseYear: number, year: number): number {
+  factor(commodity: string, region: string, baseYear: number, year: number, sector = 'all'): number {
     let f = 1;
-    for (let y = baseYear + 1; y <= year; y++) f *= 1 + this.rate(commodity, region, y);
+    for (let y = baseYear + 1; y <= year; y++) f *= 1 + this.rate(commodity, region, y, sector);
     return f;
   }
 }

@@ -253,7 +253,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
     let use = 0;
     for (const d of catalog.dataset.tables.demand) {
       if (d.commodity === k && d.year === baseYear)
-        use += d.quantity * growth.factor(k, region(d.region), baseYear, year);
+        use += d.quantity * growth.factor(k, region(d.region), baseYear, year, d.sector);
     }
     if (depth < 8) {
       for (const l of catalog.dataset.tables.stage_links)
@@ -477,9 +477,9 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
       for (const p of producers) regionsSet.add(p.region);
 
       // Demand grows from the base year.
-      const demands = base.demands.map((d) => {
+      const demands = base.demands.map((d, i) => {
         if (d.curve.kind !== 'isoelastic') return d;
-        const f = growth.factor(d.commodity, d.region, baseYear, year);
+        const f = growth.factor(d.commodity, d.region, baseYear, year, world.demandSectors[i]);
         return f === 1 ? d : { ...d, curve: { ...d.curve, q0: d.curve.q0 * f } };
       });
 
