@@ -166,6 +166,14 @@ function pairTermsOf(problem: EquilibriumProblem): PairTerms {
   return terms;
 }
 
+/** The rents a route's landed cost carries: its quotas' and its origin's export premium. */
+function routeRents(quotas: readonly { variable: number }[], origin: { variable: number } | undefined): number[] {
+  const out: number[] = [];
+  for (const q of quotas) out.push(q.variable);
+  if (origin) out.push(origin.variable);
+  return out;
+}
+
 /** Typed arrays from a list (TypedArray.from with a map function is slow). */
 function floats<T>(xs: readonly T[], f: (x: T, i: number) => number): Float64Array {
   const out = new Float64Array(xs.length);
@@ -326,8 +334,8 @@ function pooledPrices(
     let hi = ref * 1e8;
     if (excess(lo) >= 0) return lo;
     if (excess(hi) < 0) return ref;
-    // 32 halvings of a range of 1e14 (in logs) leave a relative width below 1e-8: plenty for a starting point.
-    for (let i = 0; i < 32; i++) {
+    // 24 halvings of a range of 1e14 (in logs) leave a relative width below 2e-6: plenty for a starting point.
+    for (let i = 0; i < 24; i++) {
       const mid = Math.sqrt(lo * hi);
       if (excess(mid) >= 0) hi = mid;
       else lo = mid;
@@ -432,7 +440,17 @@ const POOLED_TOLERANCE = 1e-2;
 export function buildChain(
   problem: EquilibriumProblem,
   chain: readonly string[],
-  { pooledOnly = false }: { pooledOnly?: boolean } = {},
+  {
+    pooledOnly = false,
+    priceHints,
+  }: {
+    pooledOnly?: boolean;
+    /**
+     * Prices per commodity known to be about right (from a warm start): they set the scales, and the pooled market
+     * is then solved only if the cold start is asked for.
+     */
+    priceHints?: ReadonlyMap<string, number>;
+  } = {},
 ): ChainModel {
   const inChain = new Set(chain);
   const members = new Set(problem.members);
@@ -480,10 +498,8 @@ export function buildChain(
   // pooled model itself, and any chain where it fails, uses the quick estimate of pooledPrices instead.
   const regionsHere = new Set<string>();
   for (const x of [...producers, ...demands, ...supplies, ...stocks]) regionsHere.add(x.region);
-  let pooledSolve:
-    | { prices: Map<string, number>; outputs: Map<string, number>; iterations: number; evaluations: number }
-    | undefined;
-  if (!pooledOnly && regionsHere.size > 1) {
+  const solvePooled = () => {
+    if (pooledOnly || regionsHere.size <= 1) return undefined;
     const world = <T extends { region: string }>(x: T): T => ({ ...x, region: POOLED_REGION });
     const pooledModel = buildChain(
       {
@@ -510,11 +526,17 @@ export function buildChain(
       if (v.kind === 'output') outputs.set(v.ref, pooledModel.modelValue(solved.z, i));
     });
     const sane = [...prices.values()].every((x) => Number.isFinite(x) && x >= 0);
-    if (solved.residual <= POOLED_TOLERANCE && sane) {
-      pooledSolve = { prices, outputs, iterations: solved.iterations, evaluations: solved.evaluations };
-    }
-  }
-  const pooled = pooledSolve?.prices ?? pooledPrices(chain, links, producers, supplies, demands, priceScale);
+    return solved.residual <= POOLED_TOLERANCE && sane
+      ? { prices, outputs, iterations: solved.iterations, evaluations: solved.evaluations }
+      : undefined;
+  };
+  const hinted =
+    priceHints && chain.every((k) => (priceHints.get(k) ?? 0) > 0)
+      ? new Map(chain.map((k) => [k, priceHints.get(k) as number]))
+      : undefined;
+  let pooledSolve = hinted ? undefined : solvePooled();
+  let pooledTried = !hinted;
+  const pooled = hinted ?? pooledSolve?.prices ?? pooledPrices(chain, links, producers, supplies, demands, priceScale);
   // Export bans split a market in two: the banned destinations, served only by the other origins, and the rest.
   // Start each side at the price its own pooled market clears at.
   const banned = bannedGroupPrices(chain, problem.restrictions ?? [], producers, demands, pooled);
@@ -752,7 +774,7 @@ export function buildChain(
         specific: terms?.specific ?? fallback?.specific ?? 0,
         exportTax: tax,
         ...(floor !== undefined ? { floor } : {}),
-        rents: [...rents.map((q) => q.variable), ...(origin ? [origin.variable] : [])],
+        rents: routeRents(rents, origin),
         logForm,
       });
     }
@@ -818,9 +840,11 @@ export function buildChain(
   };
   const agentOf = new Map(agents.map((a) => [a.variable, a]));
   const capacityAt = new Map<string, number>();
-  for (const a of agents) {
-    const v = variables[a.variable] as Variable;
-    capacityAt.set(nodeKey(v.commodity, v.region), (capacityAt.get(nodeKey(v.commodity, v.region)) ?? 0) + v.upper);
+  if (banned.size > 0) {
+    for (const a of agents) {
+      const v = variables[a.variable] as Variable;
+      capacityAt.set(nodeKey(v.commodity, v.region), (capacityAt.get(nodeKey(v.commodity, v.region)) ?? 0) + v.upper);
+    }
   }
   const bannedShare = new Map<string, number>();
   for (const [k, group] of banned) {
@@ -882,6 +906,10 @@ export function buildChain(
   const interiorStart = () => {
     if (interiorStartMemo) return interiorStartMemo;
     const base = Float64Array.from(start);
+    if (!pooledTried) {
+      pooledSolve = solvePooled();
+      pooledTried = true;
+    }
     if (pooledSolve) {
       const { prices: priceOf, outputs: outputOf } = pooledSolve;
       variables.forEach((v, i) => {
@@ -1185,8 +1213,10 @@ export function minCostTransport(
       done[u] = 1;
       const pu = potential[u] as number;
       for (let e = first[u] as number; e >= 0; e = next[e] as number) {
-        if (!((cap[e] as number) > tiny)) continue;
         const v = to[e] as number;
+        // A settled node keeps its label (rounding can make a reduced cost a hair negative: relabelling it could
+        // close a loop in the path).
+        if (done[v] || !((cap[e] as number) > tiny)) continue;
         const d = best + (cost[e] as number) + pu - (potential[v] as number);
         if (d < (dist[v] as number) - 1e-15 * Math.abs(d)) {
           dist[v] = d;
@@ -1200,9 +1230,11 @@ export function minCostTransport(
       if (Number.isFinite(dist[x])) potential[x] = (potential[x] as number) + Math.min(dist[x] as number, reach);
     }
     let push = Number.POSITIVE_INFINITY;
-    for (let v = sink; v !== 0; v = head[via[v] as number] as number)
+    let length = 0;
+    for (let v = sink; v !== 0 && length <= V; v = head[via[v] as number] as number, length++) {
       push = Math.min(push, cap[via[v] as number] as number);
-    if (!(push > tiny)) break;
+    }
+    if (!(push > tiny) || length > V) break;
     for (let v = sink; v !== 0; v = head[via[v] as number] as number) {
       const e = via[v] as number;
       cap[e] = (cap[e] as number) - push;

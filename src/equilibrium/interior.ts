@@ -238,6 +238,7 @@ export function solveInterior(problem: Mcp, start: Float64Array, options: Interi
   let iterations = 0;
   let previous = Number.POSITIVE_INFINITY;
   let balance = 1;
+  let stalled = 0;
   for (; iterations <= maxIterations; iterations++) {
     const [residual, worst] = residualOf(z, f);
     if (residual < bestResidual) {
@@ -354,7 +355,9 @@ export function solveInterior(problem: Mcp, start: Float64Array, options: Interi
       evaluations++;
       const r = infeasibility(trialF, step);
       let progress = Number.isFinite(r) && r <= (1 - 0.01 * step) * infeasible + 10 * mu;
-      if (!progress && Number.isFinite(r)) progress = residualOf(trialZ, trialF)[0] <= 0.9 * residual;
+      if (!progress && Number.isFinite(r) && r <= 10 * infeasible) {
+        progress = residualOf(trialZ, trialF)[0] <= 0.9 * residual;
+      }
       if (progress) {
         accepted = true;
         break;
@@ -363,6 +366,10 @@ export function solveInterior(problem: Mcp, start: Float64Array, options: Interi
     }
     options.trace?.({ iteration: iterations, residual, mu, infeasibility: infeasible, sigma, step, evaluations });
     if (!accepted) break;
+    // Steps that no longer move (complementarity gone before the conditions hold): stop and leave the last digits
+    // to the crossover.
+    stalled = step < 1e-4 ? stalled + 1 : 0;
+    if (stalled >= 3 && residual <= 1e-4) break;
     [z, trialZ] = [trialZ, z];
     [f, trialF] = [trialF, f];
     [jac, trialJac] = [trialJac, jac];
@@ -450,7 +457,7 @@ export function solveInteriorPricing(problem: Mcp, start: Float64Array, options:
   const rounds = options.rounds ?? 8;
   for (let round = 0; ; round++) {
     const all = round >= rounds;
-    const warm = round > 0 ? { mu0: Math.min(options.mu0 ?? 1e-4, 1e-8), push: 1e-8, margin: 1e-6 } : {};
+    const warm = round > 0 ? { warm: true } : {};
     const result = solveInterior(problem, z, { ...options, ...warm, ...(all ? {} : { fixed }) });
     iterations += result.iterations;
     evaluations += result.evaluations;

@@ -223,6 +223,17 @@ export function validateProblem(problem: EquilibriumProblem): void {
   });
 }
 
+/** The geometric mean of a solution's positive prices per commodity: the level its markets clear at. */
+function priceLevels(solution: EquilibriumSolution): Map<string, number> {
+  const sum = new Map<string, [number, number]>();
+  for (const p of solution.prices) {
+    if (!(p.price > 0) || !Number.isFinite(p.price)) continue;
+    const [s, n] = sum.get(p.commodity) ?? [0, 0];
+    sum.set(p.commodity, [s + Math.log(p.price), n + 1]);
+  }
+  return new Map([...sum].map(([k, [s, n]]) => [k, Math.exp(s / n)]));
+}
+
 /**
  * The start for a chain from a solution of a neighbouring problem (see SolveOptions.warmStart), in solver
  * coordinates: matched variables take the solution's values (clamped to their new bounds), the rest the model's
@@ -446,8 +457,10 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
   let iterations = 0;
   let evaluations = 0;
 
+  // A warm start knows the price level of each commodity: its scales need no pooled market solved.
+  const hints = options.warmStart ? priceLevels(options.warmStart) : undefined;
   for (const chain of chainsOf(problem)) {
-    const model: ChainModel = buildChain(problem, chain);
+    const model: ChainModel = buildChain(problem, chain, hints ? { priceHints: hints } : {});
     if (model.variables.length === 0) continue;
     // A warm start first (interior.ts, from the neighbouring solution); should it miss, the whole cold sequence runs
     // exactly as without it, so a warm start can cost iterations but never a solve that would succeed cold.
@@ -464,6 +477,12 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
       spentIterations += warm.iterations;
       spentEvaluations += warm.evaluations;
       result = warm;
+      if (!(warm.residual <= tolerance / 100) && warm.residual <= 1e-4) {
+        const finished = crossover(model.exact, warm.z, { tolerance: tolerance / 100, maxIterations: 4 });
+        spentIterations += finished.iterations;
+        spentEvaluations += finished.evaluations;
+        if (finished.residual < warm.residual) result = finished;
+      }
     }
     if (!(result && result.residual <= tolerance)) {
       const cold = solveChainCold(problem, chain, model, tolerance, options.maxIterations ?? 200);

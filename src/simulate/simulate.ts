@@ -512,16 +512,16 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
           const room = Math.max(0, cap - held);
           if (wanted > room) for (const g of ofK) g.gap *= room / wanted;
         }
-        const valueOf = (member?: string) =>
+        const gapValueOf = (member?: string) =>
           gaps.filter((g) => member === undefined || g.member === member).reduce((t, g) => t + g.gap * g.buyPrice, 0);
-        const gapValue = valueOf();
+        const gapValue = gapValueOf();
         // The budget is shared among members by the key (MODEL.md §7): by default in proportion to what each
         // needs to buy (its net imports), else by members' final spending on the stockpiled commodities last year,
         // or by agreed shares; within a member, by what each commodity needs.
         const key = sp.sharingKey ?? 'net-imports';
         const weights = new Map<string, number>();
         for (const m of holders) {
-          if (key === 'net-imports') weights.set(m, valueOf(m));
+          if (key === 'net-imports') weights.set(m, gapValueOf(m));
           else if (key === 'consumption') {
             let spend = 0;
             for (const x of previous?.solution.consumption ?? []) {
@@ -543,7 +543,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
           // Purchases are a yearly acquisition plan, decided on last year's price (at or below the buy threshold,
           // and no shock on): the agency buys the planned quantity unless the price reaches the ceiling its releases
           // defend. Releases respond to the price: up to a share of holdings whenever the price reaches the ceiling.
-          const memberGapValue = valueOf(member);
+          const memberGapValue = gapValueOf(member);
           const budgetShare =
             gapValue > 0 && memberGapValue > 0 ? (memberBudget(member) * g.gap * g.buyPrice) / memberGapValue : 0;
           const cheap = lastPrice !== undefined && lastPrice <= g.buyPrice * (1 + 1e-9);
