@@ -88,3 +88,62 @@ export function incentivePrice(p: {
   if (!(p.capacity > 0)) throw new RangeError(`capacity must be positive, got ${p.capacity}`);
   return p.cashCost + (capitalRecoveryFactor(p.costOfCapital, p.life) * p.capex) / p.capacity;
 }
+
+/**
+ * How a computed reference price is carried into the published one: smoothed toward the price in force, its change
+ * capped, and kept within bounds — the secretariat's guard against a jumpy curve. All optional; prices in the
+ * commodity's price unit.
+ */
+export interface ReferencePriceAdjustment {
+  /** Weight on the price in force: published = w × previous + (1 − w) × computed (0 = no smoothing). */
+  readonly smoothing?: number;
+  /** Largest relative change from the price in force per review (0.2 = ±20%). */
+  readonly maxChange?: number;
+  /** Lowest and highest price the rule may publish. */
+  readonly floor?: number;
+  readonly ceiling?: number;
+}
+
+export interface AdjustedReferencePrice {
+  readonly price: number;
+  /** Each adjustment that changed the price, in the order applied, for the published explanation. */
+  readonly applied: readonly string[];
+}
+
+/** Applies smoothing, then the change cap, then the bounds, and says which of them moved the price. */
+export function adjustReferencePrice(
+  computed: number,
+  previous: number | undefined,
+  adjustment: ReferencePriceAdjustment,
+): AdjustedReferencePrice {
+  const { smoothing = 0, maxChange, floor, ceiling } = adjustment;
+  if (!(smoothing >= 0 && smoothing < 1))
+    throw new ReferencePriceError(`smoothing must be in [0, 1), got ${smoothing}`);
+  if (maxChange !== undefined && !(maxChange >= 0))
+    throw new ReferencePriceError(`maxChange must be non-negative, got ${maxChange}`);
+  if (floor !== undefined && ceiling !== undefined && floor > ceiling)
+    throw new ReferencePriceError(`floor ${floor} is above ceiling ${ceiling}`);
+  const applied: string[] = [];
+  let price = computed;
+  if (previous !== undefined && smoothing > 0) {
+    price = smoothing * previous + (1 - smoothing) * price;
+    applied.push(`smoothed with weight ${smoothing} on the price in force (${previous})`);
+  }
+  if (previous !== undefined && maxChange !== undefined) {
+    const low = previous * (1 - maxChange);
+    const high = previous * (1 + maxChange);
+    if (price < low || price > high) {
+      price = Math.min(high, Math.max(low, price));
+      applied.push(`change capped at ±${maxChange * 100}% of the price in force (${previous})`);
+    }
+  }
+  if (floor !== undefined && price < floor) {
+    price = floor;
+    applied.push(`raised to the floor ${floor}`);
+  }
+  if (ceiling !== undefined && price > ceiling) {
+    price = ceiling;
+    applied.push(`lowered to the ceiling ${ceiling}`);
+  }
+  return { price, applied };
+}

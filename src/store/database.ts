@@ -1,0 +1,145 @@
+/**
+ * The secretariat's database: one Kysely query layer over SQLite (better-sqlite3, WAL, the default under ./var/) or
+ * PostgreSQL (pg, for multi-user deployments), chosen from a URL: `sqlite:FILE`, `sqlite::memory:`,
+ * `postgres://user@host:port/db`.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { type Generated, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+
+export const DEFAULT_DATABASE_URL = 'sqlite:var/lodestone.db';
+
+export interface ApiKeyTable {
+  id: string;
+  key_hash: string;
+  role: string;
+  label: string | null;
+  created_at: string;
+}
+
+export interface AuditLogTable {
+  seq: Generated<number>;
+  at: string;
+  actor: string;
+  action: string;
+  subject: string;
+  before: string | null;
+  after: string | null;
+}
+
+export interface ScheduleTable {
+  version: Generated<number>;
+  effective_from: string;
+  published_at: string;
+  published_by: string;
+  reference: string;
+  /** JSON: members and prices with their methods and explanations. */
+  document: string;
+}
+
+export interface EntryTable {
+  id: string;
+  importer: string;
+  submitted_by: string;
+  /** sha256 of the canonical request body: a replay with the same id must carry the same body. */
+  request_hash: string;
+  request: string;
+  assessment: string;
+  amount_due_cents: number | string | bigint;
+  created_at: string;
+}
+
+export interface VaultTransactionTable {
+  seq: Generated<number>;
+  id: string;
+  request_hash: string;
+  kind: string;
+  member: string;
+  commodity: string;
+  site: string;
+  to_member: string | null;
+  to_site: string | null;
+  /** Millionths of the commodity's unit. */
+  quantity: number | string | bigint;
+  value_cents: number | string | bigint | null;
+  date: string;
+  recorded_by: string;
+  recorded_at: string;
+}
+
+export interface VaultHoldingTable {
+  member: string;
+  commodity: string;
+  site: string;
+  quantity: number | string | bigint;
+}
+
+export interface Database {
+  api_keys: ApiKeyTable;
+  audit_log: AuditLogTable;
+  schedules: ScheduleTable;
+  entries: EntryTable;
+  vault_transactions: VaultTransactionTable;
+  vault_holdings: VaultHoldingTable;
+}
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+  /** The URL without a password, for messages. */
+  readonly description: string;
+  close(): Promise<void>;
+}
+
+export class StoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+/** Opens (without migrating) the database a URL names. */
+export function openStore(url: string = DEFAULT_DATABASE_URL): Store {
+  if (url.startsWith('sqlite:')) {
+    const file = url.slice('sqlite:'.length);
+    if (!file) throw new StoreError(`--db '${url}': name a file, e.g. sqlite:var/lodestone.db`);
+    if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    let sqlite: SqliteDatabase.Database;
+    try {
+      sqlite = new SqliteDatabase(file);
+      sqlite.pragma('journal_mode = WAL');
+      // FULL: a write is on disk when acknowledged (WAL alone survives a process kill, FULL a power cut too).
+      sqlite.pragma('synchronous = FULL');
+      sqlite.pragma('busy_timeout = 5000');
+      sqlite.pragma('foreign_keys = ON');
+    } catch (e) {
+      throw new StoreError(`--db '${url}': cannot open SQLite database: ${(e as Error).message}`);
+    }
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    return { db, dialect: 'sqlite', description: url, close: () => db.destroy() };
+  }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
+    // An idle client losing its server must not crash the process: the next query reports the error.
+    pool.on('error', () => {});
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, dialect: 'postgres', description: redact(url), close: () => db.destroy() };
+  }
+  throw new StoreError(
+    `--db '${url}': expected sqlite:FILE (e.g. sqlite:var/lodestone.db) or postgres://user@host:port/database`,
+  );
+}

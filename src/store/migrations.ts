@@ -1,0 +1,115 @@
+/** Schema migrations, in code, applied in order by Kysely's migrator on both dialects. */
+import { type Kysely, type Migration, Migrator, sql } from 'kysely';
+import { type Dialect, type Store, StoreError } from './database.ts';
+
+function initial(dialect: Dialect): Migration {
+  // Identity columns differ: SQLite's INTEGER PRIMARY KEY AUTOINCREMENT, PostgreSQL's identity.
+  const serial = (db: Kysely<unknown>, table: string, column: string) =>
+    db.schema
+      .createTable(table)
+      .addColumn(column, 'integer', (c) =>
+        dialect === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey().generatedAlwaysAsIdentity(),
+      );
+  return {
+    async up(db) {
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('key_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('label', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await serial(db, 'audit_log', 'seq')
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('before', 'text')
+        .addColumn('after', 'text')
+        .execute();
+      await serial(db, 'schedules', 'version')
+        .addColumn('effective_from', 'text', (c) => c.notNull())
+        .addColumn('published_at', 'text', (c) => c.notNull())
+        .addColumn('published_by', 'text', (c) => c.notNull())
+        .addColumn('reference', 'text', (c) => c.notNull())
+        .addColumn('document', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('entries')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('importer', 'text', (c) => c.notNull())
+        .addColumn('submitted_by', 'text', (c) => c.notNull())
+        .addColumn('request_hash', 'text', (c) => c.notNull())
+        .addColumn('request', 'text', (c) => c.notNull())
+        .addColumn('assessment', 'text', (c) => c.notNull())
+        .addColumn('amount_due_cents', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('entries_importer').on('entries').column('importer').execute();
+      await serial(db, 'vault_transactions', 'seq')
+        .addColumn('id', 'text', (c) => c.notNull().unique())
+        .addColumn('request_hash', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('member', 'text', (c) => c.notNull())
+        .addColumn('commodity', 'text', (c) => c.notNull())
+        .addColumn('site', 'text', (c) => c.notNull())
+        .addColumn('to_member', 'text')
+        .addColumn('to_site', 'text')
+        .addColumn('quantity', 'bigint', (c) => c.notNull())
+        .addColumn('value_cents', 'bigint')
+        .addColumn('date', 'text', (c) => c.notNull())
+        .addColumn('recorded_by', 'text', (c) => c.notNull())
+        .addColumn('recorded_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('vault_holdings')
+        .addColumn('member', 'text', (c) => c.notNull())
+        .addColumn('commodity', 'text', (c) => c.notNull())
+        .addColumn('site', 'text', (c) => c.notNull())
+        .addColumn('quantity', 'bigint', (c) => c.notNull().check(sql`quantity >= 0`))
+        .addPrimaryKeyConstraint('vault_holdings_pk', ['member', 'commodity', 'site'])
+        .execute();
+      // The audit log is append-only in the database itself, not only by convention of the code.
+      if (dialect === 'sqlite') {
+        for (const op of ['UPDATE', 'DELETE']) {
+          await sql
+            .raw(
+              `CREATE TRIGGER audit_log_no_${op.toLowerCase()} BEFORE ${op} ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`,
+            )
+            .execute(db);
+        }
+      } else {
+        await sql
+          .raw(
+            `CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$`,
+          )
+          .execute(db);
+        await sql
+          .raw(
+            'CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()',
+          )
+          .execute(db);
+      }
+    },
+  };
+}
+
+/** Brings the database to the latest schema; an error names the migration that failed. */
+export async function migrate(store: Store): Promise<void> {
+  const migrator = new Migrator({
+    db: store.db,
+    provider: { getMigrations: async () => ({ '0001_initial': initial(store.dialect) }) },
+  });
+  let result: Awaited<ReturnType<Migrator['migrateToLatest']>>;
+  try {
+    result = await migrator.migrateToLatest();
+  } catch (e) {
+    throw new StoreError(`${store.description}: cannot migrate: ${(e as Error).message}`);
+  }
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    const message = result.error instanceof Error ? result.error.message : String(result.error);
+    throw new StoreError(`${store.description}: migration ${failed} failed: ${message}`);
+  }
+}
