@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { Catalog } from '../data/catalog.ts';
 import { CHECKS, checkDataset } from '../data/checks.ts';
+import { episodeObservations } from '../data/episodes.ts';
 import { DataError, formatIssue } from '../data/issues.ts';
 import { type Dataset, loadDataset } from '../data/load.ts';
 import { type AnyRow, type AnyTable, TABLES, type TableName } from '../data/schema.ts';
@@ -184,6 +185,55 @@ export function registerDataCommands(program: Command): void {
       );
     }
     if (report.errors > 0) process.exitCode = 1;
+  });
+
+  withDataOption(
+    data
+      .command('episodes')
+      .description(
+        'past supply disruptions: the price multiple (after / before) per market, inside and outside the restriction',
+      )
+      .option('--commodity <id>', 'one commodity only')
+      .option('--episode <id>', 'one episode only')
+      .option('--json', 'print JSON'),
+  ).action((opts: DataOptions & { commodity?: string; episode?: string }) => {
+    const catalog = loadCheckedDataset(opts);
+    let rows = episodeObservations(catalog.dataset);
+    if (opts.commodity !== undefined) {
+      if (!catalog.commodities.has(opts.commodity)) {
+        throw new Error(`unknown commodity '${opts.commodity}'; see lodestone data schema commodities`);
+      }
+      rows = rows.filter((r) => r.commodity === opts.commodity);
+    }
+    if (opts.episode !== undefined) {
+      const known = [...new Set(rows.map((r) => r.episode))];
+      rows = rows.filter((r) => r.episode === opts.episode);
+      if (rows.length === 0) throw new Error(`no episode '${opts.episode}'; the episodes are ${known.join(', ')}`);
+    }
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      return;
+    }
+    const price = (v: number | undefined) => (v === undefined ? '-' : formatNumber(v, v < 100 ? 2 : 0));
+    process.stdout.write(
+      `${renderTable(rows, [
+        { header: 'episode', value: (r) => r.episode },
+        { header: 'commodity', value: (r) => r.commodity },
+        { header: 'market', value: (r) => r.market },
+        { header: 'side', value: (r) => (r.insideRestriction ? 'inside' : 'outside') },
+        { header: 'before', value: (r) => `${price(r.priceBefore)} (${r.before.to})`, align: 'right' },
+        { header: 'after', value: (r) => `${price(r.priceAfter)} (${r.after.to})`, align: 'right' },
+        { header: 'unit', value: (r) => r.unit },
+        {
+          header: 'multiple',
+          value: (r) => `${r.multiple.toFixed(2)}${r.multipleFrom === 'published' ? '*' : ''}`,
+          align: 'right',
+        },
+        { header: 'after is', value: (r) => r.after.statistic },
+      ])}\n\n` +
+        "side: inside = the market was on the restricted side of the measure; outside = the actor's own market or a spared destination.\n" +
+        'multiple: after / before; * where the source states only the change.\n',
+    );
   });
 
   data

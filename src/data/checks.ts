@@ -90,6 +90,7 @@ const unknownCodes: Check = {
       wildcard(r, 'commodities', r.commodities, 'commodity');
       wildcard(r, 'destinations', r.destinations, 'region');
     }
+    for (const r of t.episodes) wildcard(r, 'destinations', r.destinations, 'region');
     for (const r of t.regions) {
       if (r.kind === 'country' && !countries.isValid(r.code)) {
         issues.push({
@@ -718,6 +719,187 @@ const demandGrowthCheck: Check = {
   },
 };
 
+const CURRENCIES = ['USD', 'CNY', 'EUR', 'JPY', 'GBP', 'AUD', 'CAD'] as const;
+/** Published multiples are rounded percentages and range mid-points: allow this relative gap to the levels' ratio. */
+const MULTIPLE_TOLERANCE = 0.03;
+const DAY_MS = 86_400_000;
+const BEFORE_GRACE_DAYS = 3;
+const daysBetween = (from: string, to: string) =>
+  Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
+
+const episodeCheck: Check = {
+  name: 'episodes',
+  description:
+    'each disruption episode row dates its before observation ahead of its after observation and the after ' +
+    'observation after the measure (a before observation more than three days after the measure took effect is ' +
+    'flagged), gives both prices or a multiple (and they agree), states its price unit with a currency, pairs ' +
+    'cut_share with cut_basis, names a known policy event with the same actor (and flags differing dates), and agrees ' +
+    "with the episode's other rows on actor, measure, dates and destinations",
+  run(cat) {
+    const issues: DataIssue[] = [];
+    const events = new Map(cat.dataset.tables.policy_events.map((e) => [e.id, e]));
+    const first = new Map<string, (typeof cat.dataset.tables.episodes)[number]>();
+    for (const row of cat.dataset.tables.episodes) {
+      const id = row.episode;
+      const error = (check: string, field: string, message: string, fix?: string) =>
+        issues.push({ check, severity: 'error', ...at(row, field), message, ...(fix ? { fix } : {}) });
+
+      // Dates: each observation is an interval; before precedes after; after follows the measure.
+      if (row.before_from > row.before_to) {
+        error(
+          'episode-dates',
+          'before_to',
+          `episode ${id}: before_to (${row.before_to}) precedes before_from (${row.before_from})`,
+        );
+      }
+      if (row.after_from > row.after_to) {
+        error(
+          'episode-dates',
+          'after_to',
+          `episode ${id}: after_to (${row.after_to}) precedes after_from (${row.after_from})`,
+        );
+      }
+      if (row.before_to >= row.after_from) {
+        error(
+          'episode-dates',
+          'after_from',
+          `episode ${id}: the after observation (from ${row.after_from}) does not follow the before observation (to ${row.before_to})`,
+          'date the before observation ahead of the after observation',
+        );
+      }
+      const known = row.announced ?? row.effective;
+      if (row.announced && row.announced > row.effective) {
+        error(
+          'episode-dates',
+          'announced',
+          `episode ${id}: announced (${row.announced}) after it took effect (${row.effective})`,
+        );
+      }
+      if (row.after_to < known) {
+        error(
+          'episode-dates',
+          'after_to',
+          `episode ${id}: the after observation ends (${row.after_to}) before the measure was known (${known})`,
+        );
+      }
+      if (row.end && row.end < known) {
+        error('episode-dates', 'end', `episode ${id}: the measure ends (${row.end}) before it began (${known})`);
+      }
+      // A weekend between the measure and the next assessment is not a missed reaction.
+      if (daysBetween(row.effective, row.before_from) > BEFORE_GRACE_DAYS) {
+        issues.push({
+          check: 'episode-dates',
+          severity: 'warning',
+          ...at(row, 'before_from'),
+          message:
+            `episode ${id}: the before observation begins ${daysBetween(row.effective, row.before_from)} day(s) after ` +
+            `the measure took effect (${row.effective}), so the multiple misses the first reaction`,
+          fix: 'use an observation from before the measure, if a source gives one',
+        });
+      }
+
+      // Prices: both levels, or the published multiple; when all three are given they must agree.
+      const { price_before: before, price_after: after, multiple } = row;
+      if ((before === undefined || after === undefined) && multiple === undefined) {
+        error(
+          'episode-prices',
+          before === undefined ? 'price_before' : 'price_after',
+          `episode ${id} (${row.market}): no price change — neither both prices nor a multiple`,
+          'give price_before and price_after, or the multiple (after / before) the source states',
+        );
+      } else if (before !== undefined && after !== undefined) {
+        if (before === 0) {
+          error(
+            'episode-prices',
+            'price_before',
+            `episode ${id} (${row.market}): price_before is 0, so no multiple exists`,
+          );
+        } else if (multiple !== undefined && Math.abs(after / before - multiple) > MULTIPLE_TOLERANCE * multiple) {
+          error(
+            'episode-prices',
+            'multiple',
+            `episode ${id} (${row.market}): multiple ${fmt(multiple)} disagrees with price_after / price_before = ` +
+              `${fmt(after / before)}`,
+            'correct one of the three, or leave the multiple empty when both levels are given',
+          );
+        }
+      }
+      const currency = row.unit.split('/')[0]?.trim() ?? '';
+      if (!row.unit.includes('/') || !(CURRENCIES as readonly string[]).includes(currency)) {
+        error(
+          'episode-unit',
+          'unit',
+          `episode ${id}: price unit '${row.unit}' is not <currency>/<quantity>`,
+          `state it as published with a currency code (${CURRENCIES.join(', ')}), e.g. USD/kg Ga or CNY/t Sb`,
+        );
+      }
+      if ((row.cut_share === undefined) !== (row.cut_basis === undefined)) {
+        error(
+          'episode-cut',
+          row.cut_basis === undefined ? 'cut_basis' : 'cut_share',
+          `episode ${id}: cut_share and cut_basis go together`,
+          "give both (the share, and whether it is of the actor's exports or of world supply), or neither",
+        );
+      }
+      if (row.policy_event !== undefined) {
+        const event = events.get(row.policy_event);
+        if (!event) {
+          error(
+            'episode-event',
+            'policy_event',
+            `episode ${id}: policy event '${row.policy_event}' is not in policy_events.csv`,
+            'use an id from policy_events.csv, or leave policy_event empty',
+          );
+        } else if (event.actor !== row.actor) {
+          error(
+            'episode-event',
+            'actor',
+            `episode ${id}: actor ${row.actor} differs from the actor of policy event ${event.id} (${event.actor})`,
+          );
+        } else {
+          for (const field of ['announced', 'effective'] as const) {
+            if (event[field] === undefined || event[field] === row[field]) continue;
+            issues.push({
+              check: 'episode-event',
+              severity: 'warning',
+              ...at(row, field),
+              message: `episode ${id}: ${field} ${row[field] ?? '(empty)'} differs from policy event ${event.id} (${event[field]})`,
+              fix: 'use the same date in both tables, or correct the one a source contradicts',
+            });
+          }
+        }
+      }
+
+      // One episode, one measure: its rows agree on what happened and when.
+      const head = first.get(id);
+      if (!head) {
+        first.set(id, row);
+        continue;
+      }
+      const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+      for (const field of [
+        'actor',
+        'measure',
+        'announced',
+        'effective',
+        'end',
+        'destinations',
+        'policy_event',
+      ] as const) {
+        if (same(row[field], head[field])) continue;
+        error(
+          'episode-consistency',
+          field,
+          `episode ${id}: ${field} '${String(row[field] ?? '')}' differs from '${String(head[field] ?? '')}' on line ` +
+            `${head.$origin.line}`,
+          'one episode is one measure: give every row the same actor, measure, dates and destinations, or split the episode',
+        );
+      }
+    }
+    return issues;
+  },
+};
+
 export const CHECKS: readonly Check[] = [
   unknownCodes,
   provenance,
@@ -732,6 +914,7 @@ export const CHECKS: readonly Check[] = [
   sourceDates,
   parameterCheck,
   demandGrowthCheck,
+  episodeCheck,
 ];
 
 export interface CheckReport {

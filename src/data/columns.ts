@@ -161,12 +161,16 @@ export const col = {
       { kind: 'date', description },
     );
   },
-  enumeration<const V extends readonly [string, ...string[]]>(description: string, values: V): Column<V[number], true> {
-    return cell(z.enum(values, { message: `expected one of: ${values.join(', ')}` }), true, {
+  enumeration<const V extends readonly [string, ...string[]], R extends boolean = true>(
+    description: string,
+    values: V,
+    required?: R,
+  ): Column<V[number], NoInfer<R>> {
+    return cell(z.enum(values, { message: `expected one of: ${values.join(', ')}` }), (required ?? true) as R, {
       kind: 'enum',
       description,
       values,
-    }) as Column<V[number], true>;
+    }) as Column<V[number], NoInfer<R>>;
   },
   /** A quantity or price unit string, checked against the commodity by the unit checks. */
   unit<R extends boolean = true>(description: string, required?: R): Column<string, NoInfer<R>> {

@@ -437,6 +437,84 @@ export const demandGrowth = table({
   },
 });
 
+/** The kinds of disruption an episode records (the backtest maps them onto the model's shocks). */
+export const EPISODE_MEASURES = ['ban', 'quota', 'licensing', 'outage', 'export_suspension'] as const;
+
+export const episodes = table({
+  name: 'episodes',
+  description:
+    'Observed price responses to past supply disruptions of the covered minerals, the evidence a backtest of the ' +
+    'model is scored against: one row per episode and price series, with the price before and after the measure in ' +
+    'one market and whether that market was on the restricted side. Where a source gives only the change, `multiple` ' +
+    '(after / before) stands in for the two levels. Each observation is dated by a from/to pair: equal for a dated ' +
+    'assessment, a span for a period average or for an assessment whose exact day the source does not give.',
+  key: ['episode', 'market', 'product', 'after_to'],
+  required: false,
+  columns: {
+    episode: col.code('episode id: one measure, or a closely linked set, by one actor (UPPER_SNAKE_CASE)'),
+    policy_event: col.code('the measure in policy_events.csv, where it is recorded there', undefined, false),
+    commodity: col.code(
+      'the modelled commodity the series prices (the nearest one when the product is narrower, e.g. Dy oxide under ' +
+        'ndfeb/magnet, whose Dy/Tb-bearing grades the measure covered)',
+      'commodity',
+    ),
+    product: col.text('the product priced, as the source defines it (grade, form)', true),
+    actor: col.code('region that imposed the measure or suffered the outage', 'region'),
+    measure: col.enumeration('kind of disruption', EPISODE_MEASURES),
+    destinations: col.list("regions the measure restricted, or '*' for all"),
+    announced: col.date('date the measure was announced (empty when the sources give no day)'),
+    effective: col.date('date the measure took effect (for an outage, the day it began)', true),
+    end: col.date('date the measure was lifted or suspended (empty when it was in force at the last observation)'),
+    cut_share: col.quantity('share of supply the measure removed, where a source gives it (what of: cut_basis)', {
+      min: 0,
+      max: 1,
+      unit: 'fraction',
+    }),
+    cut_basis: col.enumeration(
+      "what cut_share is a share of: the actor's exports (actor_exports) or world supply (world_supply)",
+      ['actor_exports', 'world_supply'] as const,
+      false,
+    ),
+    market: col.text('where the price is assessed (in-warehouse Rotterdam, China domestic, FOB China, ...)', true),
+    inside_restriction: col.boolean(
+      "the market's buyers are on the restricted side of the measure (cut off from the actor's supply); false for " +
+        "the actor's own market and for destinations the measure spares",
+      true,
+    ),
+    price_before: col.quantity('price before the measure (what kind: before_statistic)', {
+      min: 0,
+      unit: 'the unit column',
+    }),
+    price_after: col.quantity('price after the measure (what kind: after_statistic)', {
+      min: 0,
+      unit: 'the unit column',
+    }),
+    multiple: col.quantity(
+      'price after / price before as the source states it (a published percentage change); give it when the ' +
+        'source does not give both levels',
+      { min: 0, unit: 'ratio' },
+    ),
+    unit: col.text(
+      'unit of the prices as published: <currency>/<scale> <basis> (USD/kg Ga, CNY/t Sb, USD/lb Co)',
+      true,
+    ),
+    before_statistic: col.enumeration('what price_before is: one assessment (spot) or a period average', [
+      'spot',
+      'average',
+    ] as const),
+    after_statistic: col.enumeration(
+      'what price_after is: one assessment (spot), the highest after the measure (peak) or a period average',
+      ['spot', 'peak', 'average'] as const,
+    ),
+    before_from: col.date('first day of the before observation (its date, for a dated assessment)', true),
+    before_to: col.date('last day of the before observation', true),
+    after_from: col.date('first day of the after observation', true),
+    after_to: col.date('last day of the after observation', true),
+    source: col.source(),
+    note: col.note(),
+  },
+});
+
 export const TABLES = {
   sources,
   assumptions,
@@ -456,6 +534,7 @@ export const TABLES = {
   policy_events: policyEvents,
   parameters,
   demand_growth: demandGrowth,
+  episodes,
 } as const;
 
 export type TableName = keyof typeof TABLES;
@@ -494,6 +573,7 @@ export type TariffRow = RowOf<typeof tariffs>;
 export type PolicyEventRow = RowOf<typeof policyEvents>;
 export type ParameterRow = RowOf<typeof parameters>;
 export type DemandGrowthRow = RowOf<typeof demandGrowth>;
+export type EpisodeRow = RowOf<typeof episodes>;
 
 /** The names a table's CSV header may use: its columns, plus `<col>_source/_low/_high` for provenanced numerics. */
 export function allowedHeaders(def: AnyTable): Set<string> {

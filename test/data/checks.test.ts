@@ -236,6 +236,168 @@ const cases: {
     line: 7,
     text: /not an ISO 3166-1 alpha-3 code/,
   },
+  // episodes.csv: line 2 has both levels and a multiple, line 3 only a published multiple.
+  {
+    name: 'an episode whose after observation precedes its before observation',
+    edits: {
+      'episodes.csv': (t) =>
+        t.replace(',2024-12-20,2024-12-20,2025-03-01,2025-03-01,', ',2024-12-20,2024-12-20,2024-12-10,2024-12-10,'),
+    },
+    check: 'episode-dates',
+    file: 'episodes.csv',
+    line: 2,
+    column: 24,
+    text: /does not follow the before observation/,
+  },
+  {
+    name: 'an episode observed only before the measure was known',
+    edits: {
+      'episodes.csv': (t) =>
+        t.replace(',2024-12-20,2024-12-20,2025-03-01,2025-03-01,', ',2024-11-01,2024-11-01,2024-12-15,2024-12-15,'),
+    },
+    check: 'episode-dates',
+    file: 'episodes.csv',
+    line: 2,
+    column: 25,
+    text: /ends \(2024-12-15\) before the measure was known \(2025-01-01\)/,
+  },
+  {
+    name: 'an episode announced after it took effect',
+    edits: { 'episodes.csv': (t) => t.replaceAll(',2025-01-01,2025-02-01,', ',2025-03-01,2025-02-01,') },
+    check: 'episode-dates',
+    file: 'episodes.csv',
+    line: 2,
+    column: 8,
+    text: /announced \(2025-03-01\) after it took effect \(2025-02-01\)/,
+  },
+  {
+    name: 'an episode row with no price change',
+    edits: { 'episodes.csv': (t) => t.replace(',,,0.8,CNY/t W', ',,,,CNY/t W') },
+    check: 'episode-prices',
+    file: 'episodes.csv',
+    line: 3,
+    column: 16,
+    text: /neither both prices nor a multiple/,
+  },
+  {
+    name: 'a published multiple that disagrees with the two prices',
+    edits: { 'episodes.csv': (t) => t.replace(',100,250,2.5,', ',100,250,3.5,') },
+    check: 'episode-prices',
+    file: 'episodes.csv',
+    line: 2,
+    column: 18,
+    text: /multiple 3\.5 disagrees with price_after \/ price_before = 2\.5/,
+  },
+  {
+    name: 'a zero price before',
+    edits: { 'episodes.csv': (t) => t.replace(',100,250,2.5,', ',0,250,,') },
+    check: 'episode-prices',
+    file: 'episodes.csv',
+    line: 2,
+    column: 16,
+    text: /price_before is 0/,
+  },
+  {
+    name: 'an episode price unit without a currency',
+    edits: { 'episodes.csv': (t) => t.replace(',USD/kg W,', ',dollars per kg,') },
+    check: 'episode-unit',
+    file: 'episodes.csv',
+    line: 2,
+    column: 19,
+    text: /'dollars per kg' is not <currency>\/<quantity>/,
+  },
+  {
+    name: 'a cut share without its basis',
+    edits: { 'episodes.csv': (t) => t.replace(',0.5,TEST_PUB,actor_exports,', ',0.5,TEST_PUB,,') },
+    check: 'episode-cut',
+    file: 'episodes.csv',
+    line: 2,
+    column: 13,
+    text: /cut_share and cut_basis go together/,
+  },
+  {
+    name: 'an episode naming a policy event that does not exist',
+    edits: { 'episodes.csv': (t) => t.replaceAll(',CHN-2025-widget,', ',CHN-2099-widget,') },
+    check: 'episode-event',
+    file: 'episodes.csv',
+    line: 2,
+    column: 2,
+    text: /policy event 'CHN-2099-widget' is not in policy_events\.csv/,
+  },
+  {
+    name: "an episode whose actor is not its policy event's",
+    edits: { 'episodes.csv': (t) => t.replaceAll(',CHN,licensing,', ',USA,licensing,') },
+    check: 'episode-event',
+    file: 'episodes.csv',
+    line: 2,
+    column: 5,
+    text: /actor USA differs from the actor of policy event CHN-2025-widget \(CHN\)/,
+  },
+  {
+    name: 'rows of one episode that disagree on the measure',
+    edits: {
+      'episodes.csv': (t) =>
+        t.replace('CHN,licensing,*,2025-01-01,2025-02-01,,,', 'CHN,ban,*,2025-01-01,2025-02-01,,,'),
+    },
+    check: 'episode-consistency',
+    file: 'episodes.csv',
+    line: 3,
+    column: 6,
+    text: /measure 'ban' differs from 'licensing' on line 2/,
+  },
+  {
+    name: 'an episode restricting an unknown destination',
+    edits: { 'episodes.csv': (t) => t.replace(',*,2025-01-01,2025-02-01,,0.5,', ',XYZ,2025-01-01,2025-02-01,,0.5,') },
+    check: 'unknown-region',
+    file: 'episodes.csv',
+    line: 2,
+    column: 7,
+    text: /unknown region 'XYZ'/,
+  },
+  {
+    name: 'an episode pricing an unknown commodity',
+    edits: {
+      'episodes.csv': (t) =>
+        t.replace(
+          ',widget/metal,widget 99%,CHN,licensing,*,2025-01-01,2025-02-01,,0.5',
+          ',widget/dust,widget 99%,CHN,licensing,*,2025-01-01,2025-02-01,,0.5',
+        ),
+    },
+    check: 'unknown-commodity',
+    file: 'episodes.csv',
+    line: 2,
+    column: 3,
+    text: /unknown commodity 'widget\/dust' in episodes/,
+  },
+  {
+    name: 'a cut share above 1',
+    edits: { 'episodes.csv': (t) => t.replace(',0.5,TEST_PUB,', ',1.5,TEST_PUB,') },
+    check: 'cell-value',
+    file: 'episodes.csv',
+    line: 2,
+    column: 11,
+    text: /1\.5 is above the maximum 1/,
+  },
+  {
+    name: 'an unknown kind of measure',
+    edits: { 'episodes.csv': (t) => t.replace(',CHN,licensing,', ',CHN,embargo,') },
+    check: 'cell-value',
+    file: 'episodes.csv',
+    line: 2,
+    column: 6,
+    text: /expected one of: ban, quota, licensing, outage, export_suspension/,
+  },
+  {
+    name: 'an episode price citing an unknown source',
+    edits: {
+      'episodes.csv': (t) => t.replace(',TEST_PUB,only the published change', ',NOPE,only the published change'),
+    },
+    check: 'unknown-source',
+    file: 'episodes.csv',
+    line: 3,
+    column: 26,
+    text: /episodes\.multiple cites 'NOPE'/,
+  },
 ];
 
 describe('each check fires on a broken fixture', () => {
@@ -272,6 +434,37 @@ describe('warnings', () => {
     const dir = brokenFixture({ 'producers.csv': (t) => t.replace(/^ore-DEU.*\n/m, '') });
     const issues = checkFixture(dir).issues;
     expect(issues.some((i) => i.check === 'capacity-coverage' && /DEU produced 50/.test(i.message))).toBe(true);
+  });
+  it('flags an episode whose before observation comes well after the measure took effect', () => {
+    const dir = brokenFixture({
+      'episodes.csv': (t) => t.replace(',2024-12-20,2024-12-20,2025-03-01,', ',2025-02-10,2025-02-10,2025-03-01,'),
+    });
+    const issues = checkFixture(dir).issues;
+    expect(issues.filter((i) => i.severity === 'error')).toEqual([]);
+    const hit = issues.find((i) => i.check === 'episode-dates');
+    expect(hit?.severity).toBe('warning');
+    expect(hit?.message).toMatch(/begins 9 day\(s\) after the measure took effect \(2025-02-01\)/);
+    expect(hit?.line).toBe(2);
+  });
+  it('accepts a before observation on the first working day after a weekend measure', () => {
+    const dir = brokenFixture({
+      'episodes.csv': (t) => t.replace(',2024-12-20,2024-12-20,2025-03-01,', ',2025-02-03,2025-02-03,2025-03-01,'),
+    });
+    expect(checkFixture(dir).issues).toEqual([]);
+  });
+  it('flags an episode dated differently from its policy event', () => {
+    const dir = brokenFixture({
+      'episodes.csv': (t) => t.replaceAll(',2025-01-01,2025-02-01,', ',2025-01-01,2025-02-03,'),
+    });
+    const issues = checkFixture(dir).issues;
+    expect(issues.filter((i) => i.severity === 'error')).toEqual([]);
+    expect(
+      issues.some(
+        (i) =>
+          i.check === 'episode-event' &&
+          /effective 2025-02-03 differs from policy event CHN-2025-widget \(2025-02-01\)/.test(i.message),
+      ),
+    ).toBe(true);
   });
   it('flags a commodity with nowhere to go', () => {
     const dir = brokenFixture({ 'demand.csv': 'region,commodity,year,sector,quantity,source,note\n' });
