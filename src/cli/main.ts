@@ -4,6 +4,7 @@ import { DataError } from '../data/issues.ts';
 import { EquilibriumError, ProblemError } from '../equilibrium/solve.ts';
 import { InputError } from '../model/document.ts';
 import { ModelInputError } from '../model/world.ts';
+import { registerBacktestCommand } from './backtest.ts';
 import { registerDataCommands } from './data.ts';
 import { registerSimulateCommands } from './simulate.ts';
 import { registerSolveCommand } from './solve.ts';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerDataCommands(program);
   registerSolveCommand(program);
   registerSimulateCommands(program);
+  registerBacktestCommand(program);
   return program;
 }
 

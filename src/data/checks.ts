@@ -48,19 +48,22 @@ const unknownCodes: Check = {
         const ref = column.meta.references;
         if (ref !== 'region' && ref !== 'commodity') continue;
         for (const row of rows) {
-          const value = row[field];
-          if (typeof value !== 'string') continue;
-          if (!known[ref].has(value)) {
-            issues.push({
-              check: ref === 'region' ? 'unknown-region' : 'unknown-commodity',
-              severity: 'error',
-              ...at(row, field),
-              message: `unknown ${ref} '${value}' in ${name}`,
-              fix:
-                ref === 'region'
-                  ? 'use an ISO 3166-1 alpha-3 code listed in regions.csv (or add the region there), EU27 or ROW'
-                  : 'use a commodity id listed in commodities.csv (lodestone data schema commodities)',
-            });
+          const cell = row[field];
+          // A list column (space-separated codes) is checked code by code.
+          for (const value of Array.isArray(cell) ? cell : [cell]) {
+            if (typeof value !== 'string') continue;
+            if (!known[ref].has(value)) {
+              issues.push({
+                check: ref === 'region' ? 'unknown-region' : 'unknown-commodity',
+                severity: 'error',
+                ...at(row, field),
+                message: `unknown ${ref} '${value}' in ${name}`,
+                fix:
+                  ref === 'region'
+                    ? 'use an ISO 3166-1 alpha-3 code listed in regions.csv (or add the region there), EU27 or ROW'
+                    : 'use a commodity id listed in commodities.csv (lodestone data schema commodities)',
+              });
+            }
           }
         }
       }

@@ -7,7 +7,10 @@ import type { EpisodeRow } from './schema.ts';
 
 export interface EpisodeObservation {
   readonly episode: string;
+  /** The commodity the observed price is for. */
   readonly commodity: string;
+  /** The commodities the measure cut. */
+  readonly restricted: readonly string[];
   readonly product: string;
   readonly actor: string;
   readonly measure: EpisodeRow['measure'];
@@ -52,6 +55,7 @@ export function episodeObservations(dataset: Dataset): EpisodeObservation[] {
     out.push({
       episode: r.episode,
       commodity: r.commodity,
+      restricted: r.restricted,
       product: r.product,
       actor: r.actor,
       measure: r.measure,

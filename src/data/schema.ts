@@ -458,6 +458,11 @@ export const episodes = table({
         'ndfeb/magnet, whose Dy/Tb-bearing grades the measure covered)',
       'commodity',
     ),
+    restricted: col.list(
+      'the modelled commodities the measure cut (its cut_share applies to each); differs from `commodity` when the ' +
+        'series prices another stage, e.g. an ore export ban observed in the refined-metal price',
+      'commodity',
+    ),
     product: col.text('the product priced, as the source defines it (grade, form)', true),
     actor: col.code('region that imposed the measure or suffered the outage', 'region'),
     measure: col.enumeration('kind of disruption', EPISODE_MEASURES),

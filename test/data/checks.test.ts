@@ -246,7 +246,7 @@ const cases: {
     check: 'episode-dates',
     file: 'episodes.csv',
     line: 2,
-    column: 24,
+    column: 25,
     text: /does not follow the before observation/,
   },
   {
@@ -258,7 +258,7 @@ const cases: {
     check: 'episode-dates',
     file: 'episodes.csv',
     line: 2,
-    column: 25,
+    column: 26,
     text: /ends \(2024-12-15\) before the measure was known \(2025-01-01\)/,
   },
   {
@@ -267,7 +267,7 @@ const cases: {
     check: 'episode-dates',
     file: 'episodes.csv',
     line: 2,
-    column: 8,
+    column: 9,
     text: /announced \(2025-03-01\) after it took effect \(2025-02-01\)/,
   },
   {
@@ -276,7 +276,7 @@ const cases: {
     check: 'episode-prices',
     file: 'episodes.csv',
     line: 3,
-    column: 16,
+    column: 17,
     text: /neither both prices nor a multiple/,
   },
   {
@@ -285,7 +285,7 @@ const cases: {
     check: 'episode-prices',
     file: 'episodes.csv',
     line: 2,
-    column: 18,
+    column: 19,
     text: /multiple 3\.5 disagrees with price_after \/ price_before = 2\.5/,
   },
   {
@@ -294,7 +294,7 @@ const cases: {
     check: 'episode-prices',
     file: 'episodes.csv',
     line: 2,
-    column: 16,
+    column: 17,
     text: /price_before is 0/,
   },
   {
@@ -303,7 +303,7 @@ const cases: {
     check: 'episode-unit',
     file: 'episodes.csv',
     line: 2,
-    column: 19,
+    column: 20,
     text: /'dollars per kg' is not <currency>\/<quantity>/,
   },
   {
@@ -312,7 +312,7 @@ const cases: {
     check: 'episode-cut',
     file: 'episodes.csv',
     line: 2,
-    column: 13,
+    column: 14,
     text: /cut_share and cut_basis go together/,
   },
   {
@@ -330,7 +330,7 @@ const cases: {
     check: 'episode-event',
     file: 'episodes.csv',
     line: 2,
-    column: 5,
+    column: 6,
     text: /actor USA differs from the actor of policy event CHN-2025-widget \(CHN\)/,
   },
   {
@@ -342,7 +342,7 @@ const cases: {
     check: 'episode-consistency',
     file: 'episodes.csv',
     line: 3,
-    column: 6,
+    column: 7,
     text: /measure 'ban' differs from 'licensing' on line 2/,
   },
   {
@@ -351,7 +351,7 @@ const cases: {
     check: 'unknown-region',
     file: 'episodes.csv',
     line: 2,
-    column: 7,
+    column: 8,
     text: /unknown region 'XYZ'/,
   },
   {
@@ -359,8 +359,8 @@ const cases: {
     edits: {
       'episodes.csv': (t) =>
         t.replace(
-          ',widget/metal,widget 99%,CHN,licensing,*,2025-01-01,2025-02-01,,0.5',
-          ',widget/dust,widget 99%,CHN,licensing,*,2025-01-01,2025-02-01,,0.5',
+          ',widget/metal,widget/metal,widget 99%,CHN,licensing,*,2025-01-01,2025-02-01,,0.5',
+          ',widget/dust,widget/metal,widget 99%,CHN,licensing,*,2025-01-01,2025-02-01,,0.5',
         ),
     },
     check: 'unknown-commodity',
@@ -370,12 +370,24 @@ const cases: {
     text: /unknown commodity 'widget\/dust' in episodes/,
   },
   {
+    name: 'an episode restricting an unknown commodity (a list, checked code by code)',
+    edits: {
+      'episodes.csv': (t) =>
+        t.replace(',widget/metal,widget/metal,widget 99%,', ',widget/metal,widget/metal widget/dust,widget 99%,'),
+    },
+    check: 'unknown-commodity',
+    file: 'episodes.csv',
+    line: 2,
+    column: 4,
+    text: /unknown commodity 'widget\/dust' in episodes/,
+  },
+  {
     name: 'a cut share above 1',
     edits: { 'episodes.csv': (t) => t.replace(',0.5,TEST_PUB,', ',1.5,TEST_PUB,') },
     check: 'cell-value',
     file: 'episodes.csv',
     line: 2,
-    column: 11,
+    column: 12,
     text: /1\.5 is above the maximum 1/,
   },
   {
@@ -384,7 +396,7 @@ const cases: {
     check: 'cell-value',
     file: 'episodes.csv',
     line: 2,
-    column: 6,
+    column: 7,
     text: /expected one of: ban, quota, licensing, outage, export_suspension/,
   },
   {
@@ -395,7 +407,7 @@ const cases: {
     check: 'unknown-source',
     file: 'episodes.csv',
     line: 3,
-    column: 26,
+    column: 27,
     text: /episodes\.multiple cites 'NOPE'/,
   },
 ];
