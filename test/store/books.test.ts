@@ -85,7 +85,9 @@ for (const { backend, skip } of await backends()) {
       const audit = await readAudit(store.db, { subject: 'schedule:2' });
       expect(audit).toHaveLength(1);
       expect(audit[0]).toMatchObject({ actor: 'secretariat-key', action: 'schedule.publish', at: NOW.toISOString() });
-      expect((audit[0]?.before as { prices: { priceCents: number }[] } | undefined)?.prices[0]?.priceCents).toBe(11_000_000);
+      expect((audit[0]?.before as { prices: { priceCents: number }[] } | undefined)?.prices[0]?.priceCents).toBe(
+        11_000_000,
+      );
     });
 
     it('a schedule the rules refuse leaves nothing behind', async () => {
