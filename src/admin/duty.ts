@@ -15,6 +15,7 @@ import {
   type Cents,
   formatCents,
   formatRatio,
+  MoneyError,
   maxCents,
   multiplyRatios,
   parseDecimal,
@@ -277,6 +278,16 @@ function knownOrigin(catalog: Catalog, code: string): boolean {
 
 /** Assesses an entry against the tariff data and the prices in force on its date. Pure: no clock, no I/O. */
 export function assessDuty(catalog: Catalog, entry: ImportEntry, inForce: InForce): DutyAssessment {
+  try {
+    return assess(catalog, entry, inForce);
+  } catch (e) {
+    if (e instanceof MoneyError)
+      throw new DutyError('quantity', `the amounts exceed what the ledger holds (${e.message}); split the entry`);
+    throw e;
+  }
+}
+
+function assess(catalog: Catalog, entry: ImportEntry, inForce: InForce): DutyAssessment {
   if (!isIsoDate(entry.date)) throw new DutyError('date', `'${entry.date}' is not a date (YYYY-MM-DD)`);
   if (!catalog.regions.has(entry.importer)) throw new DutyError('importer', `unknown region '${entry.importer}'`);
   if (!knownOrigin(catalog, entry.origin))
