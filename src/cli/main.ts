@@ -4,7 +4,9 @@ import { DataError } from '../data/issues.ts';
 import { EquilibriumError, ProblemError } from '../equilibrium/solve.ts';
 import { InputError } from '../model/document.ts';
 import { ModelInputError } from '../model/world.ts';
+import { registerAdminCommands } from './admin.ts';
 import { registerDataCommands } from './data.ts';
+import { registerServeCommand } from './serve.ts';
 import { registerSimulateCommands } from './simulate.ts';
 import { registerSolveCommand } from './solve.ts';
 
@@ -17,6 +19,8 @@ export function buildProgram(): Command {
   registerDataCommands(program);
   registerSolveCommand(program);
   registerSimulateCommands(program);
+  registerServeCommand(program);
+  registerAdminCommands(program);
   return program;
 }
 

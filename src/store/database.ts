@@ -9,7 +9,9 @@ import SqliteDatabase from 'better-sqlite3';
 import { type Generated, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 
-export const DEFAULT_DATABASE_URL = 'sqlite:var/lodestone.db';
+import { DEFAULT_DATABASE_URL } from './url.ts';
+
+export { DEFAULT_DATABASE_URL };
 
 export interface ApiKeyTable {
   id: string;

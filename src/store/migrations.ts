@@ -111,11 +111,15 @@ export async function migrate(store: Store): Promise<void> {
   try {
     result = await migrator.migrateToLatest();
   } catch (e) {
-    throw new StoreError(`${store.description}: cannot migrate: ${(e as Error).message}`);
+    throw new StoreError(`${store.description}: cannot reach or migrate the database: ${(e as Error).message}`);
   }
   if (result.error) {
-    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName;
     const message = result.error instanceof Error ? result.error.message : String(result.error);
-    throw new StoreError(`${store.description}: migration ${failed} failed: ${message}`);
+    throw new StoreError(
+      failed
+        ? `${store.description}: migration ${failed} failed: ${message}`
+        : `${store.description}: cannot reach or migrate the database: ${message}`,
+    );
   }
 }
