@@ -21,20 +21,34 @@ export function toJson(value: unknown): string {
   return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
 }
 
-export async function appendAudit(
-  db: Kysely<Database>,
-  record: { at: string; actor: string; action: string; subject: string; before?: unknown; after?: unknown },
-): Promise<void> {
+export interface AuditInput {
+  readonly at: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly subject: string;
+  readonly before?: unknown;
+  readonly after?: unknown;
+}
+
+export async function appendAudit(db: Kysely<Database>, record: AuditInput): Promise<void> {
+  await appendAuditMany(db, [record]);
+}
+
+/** Several records in one statement, in the order given (their sequence numbers follow it). */
+export async function appendAuditMany(db: Kysely<Database>, records: readonly AuditInput[]): Promise<void> {
+  if (records.length === 0) return;
   await db
     .insertInto('audit_log')
-    .values({
-      at: record.at,
-      actor: record.actor,
-      action: record.action,
-      subject: record.subject,
-      before: record.before === undefined ? null : toJson(record.before),
-      after: record.after === undefined ? null : toJson(record.after),
-    })
+    .values(
+      records.map((record) => ({
+        at: record.at,
+        actor: record.actor,
+        action: record.action,
+        subject: record.subject,
+        before: record.before === undefined ? null : toJson(record.before),
+        after: record.after === undefined ? null : toJson(record.after),
+      })),
+    )
     .execute();
 }
 

@@ -5,7 +5,7 @@
  * payload return the stored answer, the same id with another payload is a conflict).
  */
 import { createHash } from 'node:crypto';
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
 import { type AllocationShare, allocateByKey } from '../admin/allocation.ts';
 import { isIsoDate } from '../admin/dates.ts';
 import { assessDuty, type DutyAssessment, type ImportEntry } from '../admin/duty.ts';
@@ -30,7 +30,7 @@ import {
 import type { Catalog } from '../data/catalog.ts';
 import { BASE_YEAR } from '../data/schema.ts';
 import { modelRegion } from '../model/world.ts';
-import { appendAudit, toJson } from './audit.ts';
+import { appendAudit, appendAuditMany, toJson } from './audit.ts';
 import { type Database, type EntryTable, type Store, toBigInt } from './database.ts';
 
 /** A request the books refuse: `kind` says how (the HTTP layer maps it to a status), `field` what. */
@@ -125,8 +125,13 @@ export function canonicalJson(value: unknown): string {
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
+/** How long a checked list of schedules is used before the database is asked whether it changed. */
+export const SCHEDULE_CACHE_MS = 250;
+
 export class Books {
-  private cached: { stamp: string; schedules: Schedule[] } | undefined;
+  private cached: { stamp: string; schedules: Schedule[]; checked: number } | undefined;
+  private readonly queue: (PendingEntry & { resolve(inserted: boolean): void; reject(e: unknown): void })[] = [];
+  private flushing = false;
 
   constructor(
     readonly store: Store,
@@ -140,13 +145,20 @@ export class Books {
 
   // ---- schedules -------------------------------------------------------------------------------------------------
 
-  private async loadSchedules(db: Kysely<Database>): Promise<Schedule[]> {
+  private async loadSchedules(db: Kysely<Database>, fresh = false): Promise<Schedule[]> {
+    // Within SCHEDULE_CACHE_MS of the last check the cached list is used as is: this process's own publications
+    // replace it at once, another process's are seen within that time (as if the entry had come that much earlier).
+    const now = Date.now();
+    if (!fresh && this.cached && now - this.cached.checked < SCHEDULE_CACHE_MS) return this.cached.schedules;
     const stampRow = await db
       .selectFrom('schedules')
       .select((eb) => [eb.fn.max('version').as('v'), eb.fn.countAll().as('n')])
       .executeTakeFirst();
     const stamp = `${stampRow?.v ?? 0}/${stampRow?.n ?? 0}`;
-    if (this.cached?.stamp === stamp) return this.cached.schedules;
+    if (this.cached?.stamp === stamp) {
+      this.cached.checked = now;
+      return this.cached.schedules;
+    }
     const rows = await db.selectFrom('schedules').selectAll().orderBy('version').execute();
     const schedules = rows.map((r): Schedule => {
       const doc = JSON.parse(r.document) as Pick<Schedule, 'members' | 'prices'>;
@@ -160,7 +172,7 @@ export class Books {
         prices: doc.prices,
       };
     });
-    this.cached = { stamp, schedules };
+    this.cached = { stamp, schedules, checked: now };
     return schedules;
   }
 
@@ -178,10 +190,10 @@ export class Books {
   /** Publishes a schedule: its prices computed by the rules against what is in force on its effective date. */
   async publishSchedule(actor: string, request: ScheduleRequest): Promise<Schedule> {
     const at = this.now().toISOString();
-    return this.store.db.transaction().execute(async (trx) => {
+    const result = await this.store.db.transaction().execute(async (trx) => {
       // One publication at a time: each reads the schedules it amends (smoothing uses the price in force).
       if (this.store.dialect === 'postgres') await sqlLockSchedules(trx);
-      const existing = await this.loadSchedules(trx);
+      const existing = await this.loadSchedules(trx, true);
       const published = publishPrices(this.catalog, request, existing);
       const document = { ...(published.members ? { members: published.members } : {}), prices: published.prices };
       const row = await trx
@@ -228,6 +240,8 @@ export class Books {
       });
       return schedule;
     });
+    this.cached = undefined; // the next read sees the new schedule
+    return result;
   }
 
   // ---- entries ---------------------------------------------------------------------------------------------------
@@ -287,37 +301,69 @@ export class Books {
       entry: JSON.parse(request) as EntrySubmission,
       assessment: JSON.parse(toJson(assessment)) as DutyAssessment,
     };
-    const inserted = await this.store.db.transaction().execute(async (trx) => {
-      const row = await trx
-        .insertInto('entries')
-        .values({
-          id: submission.id,
-          importer: submission.importer,
-          origin: submission.origin,
-          commodity: submission.commodity,
-          entry_date: submission.date,
-          submitted_by: actor,
-          request_hash: hash,
-          request,
-          assessment: toJson(assessment),
-          amount_due_cents: assessment.amountDueCents,
-          levy_cents: assessment.levyCents,
-          created_at: createdAt,
-        })
-        .onConflict((oc) => oc.column('id').doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      if (!row) return false; // a concurrent submission of the same id won
-      await appendAudit(trx, {
+    const pending: PendingEntry = {
+      values: {
+        id: submission.id,
+        importer: submission.importer,
+        origin: submission.origin,
+        commodity: submission.commodity,
+        entry_date: submission.date,
+        submitted_by: actor,
+        request_hash: hash,
+        request,
+        assessment: toJson(assessment),
+        amount_due_cents: assessment.amountDueCents,
+        levy_cents: assessment.levyCents,
+        created_at: createdAt,
+      },
+      audit: {
         at: createdAt,
         actor,
         action: 'entry.submit',
         subject: `entry:${submission.id}`,
         after: { entry: submission, amountDueCents: assessment.amountDueCents, levyCents: assessment.levyCents },
-      });
-      return true;
-    });
+      },
+    };
+    const inserted = await this.groupCommit(pending);
     return inserted ? { created: true, entry: stored } : replay();
+  }
+
+  /**
+   * Group commit: entries that arrive while a commit is on its way to disk wait and are written together in the next
+   * transaction — two statements and one fsync for many entries, on SQLite (one writer) as on PostgreSQL. Each is
+   * acknowledged only once its transaction is durable; an idle server commits at once, nothing waits for a batch.
+   */
+  private groupCommit(entry: PendingEntry): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ ...entry, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, 200);
+        try {
+          const inserted = await this.store.db.transaction().execute((trx) => insertEntries(trx, batch));
+          batch.forEach((item, i) => item.resolve(inserted[i] as boolean));
+        } catch {
+          // One entry the database refuses must not sink the others: each alone, each with its own answer.
+          for (const item of batch) {
+            try {
+              item.resolve(
+                (await this.store.db.transaction().execute((trx) => insertEntries(trx, [item])))[0] as boolean,
+              );
+            } catch (e) {
+              item.reject(e);
+            }
+          }
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
   }
 
   // ---- vault -----------------------------------------------------------------------------------------------------
@@ -630,6 +676,35 @@ export class Books {
       shares: shares.map((s) => ({ member: s.member, quantity: formatQuantity(s.amount), share: s.share })),
     };
   }
+}
+
+interface PendingEntry {
+  readonly values: Insertable<EntryTable>;
+  readonly audit: Parameters<typeof appendAudit>[1];
+}
+
+/**
+ * Inserts entries and their audit records, two statements for the lot; per entry, false when its id was taken (by
+ * an earlier batch, or earlier in this one).
+ */
+async function insertEntries(trx: Kysely<Database>, entries: readonly PendingEntry[]): Promise<boolean[]> {
+  const first = new Map<string, number>();
+  entries.forEach((e, i) => {
+    if (!first.has(e.values.id)) first.set(e.values.id, i);
+  });
+  const unique = entries.filter((e, i) => first.get(e.values.id) === i);
+  const rows = await trx
+    .insertInto('entries')
+    .values(unique.map((e) => e.values))
+    .onConflict((oc) => oc.column('id').doNothing())
+    .returning('id')
+    .execute();
+  const taken = new Set(rows.map((r) => r.id));
+  await appendAuditMany(
+    trx,
+    unique.filter((e) => taken.has(e.values.id)).map((e) => e.audit),
+  );
+  return entries.map((e, i) => first.get(e.values.id) === i && taken.has(e.values.id));
 }
 
 /** Serialises schedule publications on PostgreSQL (SQLite's single writer does this already). */

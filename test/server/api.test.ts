@@ -7,9 +7,11 @@
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { Catalog } from '../../src/data/catalog.ts';
 import { loadDataset } from '../../src/data/load.ts';
 import { buildServer } from '../../src/server/app.ts';
+import * as S from '../../src/server/schemas.ts';
 import type { Store } from '../../src/store/database.ts';
 import { createKey, revokeKey } from '../../src/store/keys.ts';
 import { backends, freshStore, sqliteBackend } from '../store/backends.ts';
@@ -540,6 +542,58 @@ describe('the API', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('every answer matches the schema the OpenAPI document gives for it', async () => {
+    const get = async (role: string, url: string) => JSON.parse((await env.call(role, { method: 'GET', url })).body);
+    const post = async (role: string, url: string, body: unknown) =>
+      JSON.parse((await env.call(role, { method: 'POST', url, body })).body);
+    S.InForce.parse(await get('public', '/v1/schedules/current?date=2026-03-01'));
+    z.object({ schedules: z.array(S.Schedule) }).parse(await get('public', '/v1/schedules'));
+    S.Schedule.parse(
+      await post('secretariat', '/v1/schedules', {
+        effectiveFrom: '2032-01-01',
+        reference: 'shape',
+        prices: [
+          {
+            commodity: 'ndpr/oxide',
+            method: { rule: 'incentive-marginal', target: 0.3 },
+            adjustment: { maxChange: 0.2 },
+          },
+        ],
+      }),
+    );
+    const created = S.StoredEntry.extend({ created: z.literal(true) }).parse(
+      await post(
+        'member:USA',
+        '/v1/entries',
+        entryBody('SHAPE-1', { commodity: 'ndfeb/magnet', content: { commodity: 'ndpr/oxide', quantity: '0.3' } }),
+      ),
+    );
+    expect(created.assessment.lines.length).toBeGreaterThan(0);
+    S.StoredEntry.extend({ created: z.literal(false) }).parse(
+      await post(
+        'member:USA',
+        '/v1/entries',
+        entryBody('SHAPE-1', { commodity: 'ndfeb/magnet', content: { commodity: 'ndpr/oxide', quantity: '0.3' } }),
+      ),
+    );
+    z.object({ dryRun: z.literal(true), assessment: S.DutyAssessment }).parse(
+      await post('member:USA', '/v1/entries?dryRun=true', entryBody('q')),
+    );
+    S.StoredEntry.parse(await get('member:USA', '/v1/entries/SHAPE-1'));
+    S.VaultTransactionResponse.parse(
+      await post('member:USA', '/v1/vault/transactions', vaultBody('SHAPE-V', { valueCents: 5 })),
+    );
+    S.HoldingsResponse.parse(await get('member:USA', '/v1/vault/holdings?obligationDays=90'));
+    S.HoldingsResponse.parse(
+      await get('secretariat', '/v1/vault/holdings?commodity=gallium/refined&obligationDays=90'),
+    );
+    S.Allocation.parse(
+      await post('member:JPN', '/v1/releases/allocate', { commodity: 'gallium/refined', quantity: '3' }),
+    );
+    S.AuditResponse.parse(await get('secretariat', '/v1/audit?limit=5'));
+    S.ErrorResponse.parse(await post('member:USA', '/v1/entries', entryBody('bad', { quantity: 'x' })));
   });
 
   it('publishes an OpenAPI 3.1 document generated from the schemas', async () => {
