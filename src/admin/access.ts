@@ -69,6 +69,18 @@ export const PERMISSIONS: Readonly<Record<Operation, readonly Role['kind'][]>> =
   'audit.read': ['secretariat'],
 };
 
+/** What an operation does, for refusals: "role public may not read entries". */
+export const OPERATION_TEXT: Readonly<Record<Operation, string>> = {
+  'schedules.read': 'read schedules',
+  'schedules.publish': 'publish schedules',
+  'entries.submit': 'submit entries',
+  'entries.read': 'read entries',
+  'vault.read': 'read vault holdings',
+  'vault.record': 'record vault transactions',
+  'releases.allocate': 'allocate collective releases',
+  'audit.read': 'read the audit log',
+};
+
 export function allowed(role: Role, operation: Operation): boolean {
   return PERMISSIONS[operation].includes(role.kind);
 }

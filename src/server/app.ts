@@ -13,7 +13,16 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { allowed, formatRole, type Operation, parseRole, type Role, RoleError, speaksFor } from '../admin/access.ts';
+import {
+  allowed,
+  formatRole,
+  OPERATION_TEXT,
+  type Operation,
+  parseRole,
+  type Role,
+  RoleError,
+  speaksFor,
+} from '../admin/access.ts';
 import { AllocationError } from '../admin/allocation.ts';
 import { DutyError } from '../admin/duty.ts';
 import { MoneyError } from '../admin/money.ts';
@@ -136,7 +145,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     }
     request.actor = { id: key.id, role };
     if (!allowed(role, operation))
-      return problem(reply, 403, `role ${formatRole(role)} may not ${operation.replace('.', ' ')}`);
+      return problem(reply, 403, `role ${formatRole(role)} may not ${OPERATION_TEXT[operation]}`);
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {

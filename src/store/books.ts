@@ -347,7 +347,7 @@ export class Books {
         const batch = this.queue.splice(0, 200);
         try {
           const inserted = await this.store.db.transaction().execute((trx) => insertEntries(trx, batch));
-          batch.forEach((item, i) => item.resolve(inserted[i] as boolean));
+          for (const [i, item] of batch.entries()) item.resolve(inserted[i] as boolean);
         } catch {
           // One entry the database refuses must not sink the others: each alone, each with its own answer.
           for (const item of batch) {
