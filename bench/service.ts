@@ -23,7 +23,7 @@ import { type BenchResult, measure } from './harness.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PG_URL = process.env.LODESTONE_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const SECONDS = 4;
+const SECONDS = 3;
 const CONNECTIONS = 16;
 
 const ENTRY = {
@@ -55,13 +55,13 @@ function serve(db: string): Promise<{ child: ChildProcess; url: string }> {
   });
 }
 
-async function load(url: string, key: string, write: boolean): Promise<autocannon.Result> {
+async function load(url: string, key: string, write: boolean, seconds = SECONDS): Promise<autocannon.Result> {
   let n = 0;
   const run = `${process.pid}-${randomBytes(3).toString('hex')}`;
   return autocannon({
     url,
     connections: CONNECTIONS,
-    duration: SECONDS,
+    duration: seconds,
     requests: [
       {
         method: 'POST',
@@ -180,7 +180,7 @@ export async function benchService(
         }),
       });
       if (publish.status !== 201) throw new Error(`publish failed: ${await publish.text()}`);
-      await load(server.url, key, false); // warm-up: JIT, caches, connection pool
+      await load(server.url, key, false, 1); // warm-up: JIT, caches, connection pool
       const quotes = await load(server.url, key, false);
       results[`service.${kind}.duty-quote`] = row(quotes, {});
       const writes = await load(server.url, key, true);

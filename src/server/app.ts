@@ -92,6 +92,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
+    // A client that sends its request too slowly is cut off rather than holding a connection forever.
+    requestTimeout: 30_000,
     // Client-chosen ids may carry ':' and '/', escaped in paths; keep routing strict otherwise.
     routerOptions: { maxParamLength: 200 },
   });

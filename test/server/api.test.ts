@@ -14,7 +14,7 @@ import { buildServer } from '../../src/server/app.ts';
 import * as S from '../../src/server/schemas.ts';
 import type { Store } from '../../src/store/database.ts';
 import { createKey, revokeKey } from '../../src/store/keys.ts';
-import { backends, freshStore, sqliteBackend } from '../store/backends.ts';
+import { backends, describeBackend, freshStore, sqliteBackend } from '../store/backends.ts';
 
 const catalog = new Catalog(loadDataset());
 const NOW = new Date('2026-03-01T12:00:00.000Z');
@@ -637,40 +637,38 @@ describe('the API', () => {
   });
 });
 
-for (const { backend, skip } of await backends()) {
-  describe.skipIf(skip !== undefined)(
-    `concurrent submissions over HTTP on ${backend.name}${skip ? ` (skipped: ${skip})` : ''}`,
-    () => {
-      let env: Awaited<ReturnType<typeof setup>>;
-      beforeAll(async () => {
-        env = await setup(backend);
-      });
-      afterAll(async () => {
-        await env?.app.close();
-        await env?.drop();
-      });
+for (const run of await backends()) {
+  const { backend } = run;
+  describeBackend(run, 'concurrent submissions over HTTP', () => {
+    let env: Awaited<ReturnType<typeof setup>>;
+    beforeAll(async () => {
+      env = await setup(backend);
+    });
+    afterAll(async () => {
+      await env?.app.close();
+      await env?.drop();
+    });
 
-      it('the same entry from many clients is recorded once; different entries all once', async () => {
-        const same = await Promise.all(
-          Array.from({ length: 30 }, () =>
-            env.call('member:USA', { method: 'POST', url: '/v1/entries', body: entryBody('SAME') }),
-          ),
-        );
-        expect(same.map((r) => r.statusCode).sort((a, b) => a - b)).toEqual([...Array(29).fill(200), 201]);
-        expect(new Set(same.map((r) => JSON.parse(r.body).createdAt)).size).toBe(1);
-        const ids = Array.from({ length: 100 }, (_, i) => `DIFF-${i}`);
-        const many = await Promise.all(
-          ids.map((id) => env.call('member:USA', { method: 'POST', url: '/v1/entries', body: entryBody(id) })),
-        );
-        expect(many.every((r) => r.statusCode === 201)).toBe(true);
-        const stored = await env.store.db.selectFrom('entries').select('id').where('id', 'like', 'DIFF-%').execute();
-        expect(stored).toHaveLength(100);
-        // and each one reads back
-        const back = await Promise.all(
-          ids.map((id) => env.call('member:USA', { method: 'GET', url: `/v1/entries/${id}` })),
-        );
-        expect(back.every((r) => r.statusCode === 200)).toBe(true);
-      });
-    },
-  );
+    it('the same entry from many clients is recorded once; different entries all once', async () => {
+      const same = await Promise.all(
+        Array.from({ length: 30 }, () =>
+          env.call('member:USA', { method: 'POST', url: '/v1/entries', body: entryBody('SAME') }),
+        ),
+      );
+      expect(same.map((r) => r.statusCode).sort((a, b) => a - b)).toEqual([...Array(29).fill(200), 201]);
+      expect(new Set(same.map((r) => JSON.parse(r.body).createdAt)).size).toBe(1);
+      const ids = Array.from({ length: 100 }, (_, i) => `DIFF-${i}`);
+      const many = await Promise.all(
+        ids.map((id) => env.call('member:USA', { method: 'POST', url: '/v1/entries', body: entryBody(id) })),
+      );
+      expect(many.every((r) => r.statusCode === 201)).toBe(true);
+      const stored = await env.store.db.selectFrom('entries').select('id').where('id', 'like', 'DIFF-%').execute();
+      expect(stored).toHaveLength(100);
+      // and each one reads back
+      const back = await Promise.all(
+        ids.map((id) => env.call('member:USA', { method: 'GET', url: `/v1/entries/${id}` })),
+      );
+      expect(back.every((r) => r.statusCode === 200)).toBe(true);
+    });
+  });
 }

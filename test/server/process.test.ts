@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/database.ts';
 import { ROOT, runCli } from '../helpers.ts';
-import { backends } from '../store/backends.ts';
+import { backends, describeBackend } from '../store/backends.ts';
 
 const BIN = path.join(ROOT, 'bin/lodestone.mjs');
 
@@ -55,8 +55,9 @@ afterAll(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
 
-for (const { backend, skip } of await backends()) {
-  describe.skipIf(skip !== undefined)(`lodestone serve on ${backend.name}${skip ? ` (skipped: ${skip})` : ''}`, () => {
+for (const run of await backends()) {
+  const { backend } = run;
+  describeBackend(run, 'lodestone serve', () => {
     it('create-key prints only the key; a server killed under load keeps every acknowledged write', async () => {
       const db = await backend.fresh();
       try {

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { describe, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/database.ts';
 import { migrate } from '../../src/store/migrations.ts';
 
@@ -68,15 +69,35 @@ export const postgresBackend: Backend = {
   },
 };
 
-/** The backends to run, and for PostgreSQL the reason it is skipped (outside CI) when it is down. */
-export async function backends(): Promise<{ backend: Backend; skip?: string }[]> {
+export interface BackendRun {
+  readonly backend: Backend;
+  /** Why the backend cannot run here: skipped with this reason outside CI, a failing test under CI. */
+  readonly unavailable?: string;
+}
+
+/** The backends to run: SQLite always, PostgreSQL with the reason it cannot be reached, if it cannot. */
+export async function backends(): Promise<BackendRun[]> {
   const reason = await postgresUnavailable();
-  if (reason) {
-    if (IN_CI) return [{ backend: sqliteBackend }, { backend: postgresBackend }]; // fails loudly in the test
-    process.stderr.write(`skipping PostgreSQL store tests: ${reason}\n`);
-    return [{ backend: sqliteBackend }, { backend: postgresBackend, skip: reason }];
+  if (reason && !IN_CI) process.stderr.write(`skipping PostgreSQL tests: ${reason}\n`);
+  return [{ backend: sqliteBackend }, { backend: postgresBackend, ...(reason ? { unavailable: reason } : {}) }];
+}
+
+/**
+ * A describe block for one backend. When the backend is unavailable it is skipped, the reason in its title — except
+ * under CI, where a failing test says why instead (CI must not pass on SQLite alone).
+ */
+export function describeBackend(run: BackendRun, title: string, body: () => void): void {
+  if (run.unavailable === undefined) {
+    describe(`${title} on ${run.backend.name}`, body);
+  } else if (IN_CI) {
+    describe(`${title} on ${run.backend.name}`, () => {
+      it('reaches the database', () => {
+        throw new Error(run.unavailable);
+      });
+    });
+  } else {
+    describe.skip(`${title} on ${run.backend.name} (skipped: ${run.unavailable})`, body);
   }
-  return [{ backend: sqliteBackend }, { backend: postgresBackend }];
 }
 
 /** A migrated store on a fresh database. */

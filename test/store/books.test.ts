@@ -1,6 +1,6 @@
 /** The secretariat's books on SQLite and PostgreSQL: idempotency, concurrency, the vault ledger and the audit log. */
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Catalog } from '../../src/data/catalog.ts';
 import { loadDataset } from '../../src/data/load.ts';
 import { readAudit } from '../../src/store/audit.ts';
@@ -8,7 +8,7 @@ import { Books, BooksError, type EntrySubmission, type VaultTransactionRequest }
 import type { Store } from '../../src/store/database.ts';
 import { createKey, KeyRing, listKeys, revokeKey } from '../../src/store/keys.ts';
 import { migrate } from '../../src/store/migrations.ts';
-import { backends, freshStore } from './backends.ts';
+import { backends, describeBackend, freshStore } from './backends.ts';
 
 const catalog = new Catalog(loadDataset());
 const NOW = new Date('2026-03-01T12:00:00.000Z');
@@ -46,8 +46,9 @@ async function refusal(p: Promise<unknown>): Promise<BooksError> {
   throw new Error('expected a refusal');
 }
 
-for (const { backend, skip } of await backends()) {
-  describe.skipIf(skip !== undefined)(`books on ${backend.name}${skip ? ` (skipped: ${skip})` : ''}`, () => {
+for (const run of await backends()) {
+  const { backend } = run;
+  describeBackend(run, 'books', () => {
     let store: Store;
     let books: Books;
     let drop: () => Promise<void>;
