@@ -274,23 +274,16 @@ export class Books {
   async submitEntry(actor: string, submission: EntrySubmission): Promise<{ created: boolean; entry: StoredEntry }> {
     const request = canonicalJson(submission);
     const hash = sha256(request);
-    const replay = async (): Promise<{ created: boolean; entry: StoredEntry }> => {
-      const row = await this.store.db
-        .selectFrom('entries')
-        .selectAll()
-        .where('id', '=', submission.id)
-        .executeTakeFirst();
+    const answer = (row: Selectable<EntryTable> | undefined): { created: boolean; entry: StoredEntry } => {
       if (!row) throw new BooksError('conflict', 'id', `entry ${submission.id} could not be recorded; retry`);
       if (row.request_hash !== hash)
         throw new BooksError('conflict', 'id', `entry ${submission.id} was recorded with another payload`);
       return { created: false, entry: this.toStored(row) };
     };
-    const existing = await this.store.db
-      .selectFrom('entries')
-      .select('id')
-      .where('id', '=', submission.id)
-      .executeTakeFirst();
-    if (existing) return replay();
+    const recorded = () =>
+      this.store.db.selectFrom('entries').selectAll().where('id', '=', submission.id).executeTakeFirst();
+    const existing = await recorded();
+    if (existing) return answer(existing);
     const assessment = await this.quote(submission);
     const createdAt = this.now().toISOString();
     // The answer as a replay will read it back: the canonical request, the assessment through JSON.
@@ -325,7 +318,7 @@ export class Books {
       },
     };
     const inserted = await this.groupCommit(pending);
-    return inserted ? { created: true, entry: stored } : replay();
+    return inserted ? { created: true, entry: stored } : answer(await recorded());
   }
 
   /**

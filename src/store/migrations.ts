@@ -93,7 +93,7 @@ function initial(dialect: Dialect): Migration {
           .execute(db);
         await sql
           .raw(
-            'CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()',
+            'CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()',
           )
           .execute(db);
       }

@@ -270,6 +270,8 @@ for (const run of await backends()) {
       expect((await listKeys(store)).find((k) => k.id === id)?.revokedAt).not.toBeNull();
       await expect(sql`UPDATE audit_log SET actor = 'forged'`.execute(store.db)).rejects.toThrow(/append-only/);
       await expect(sql`DELETE FROM audit_log`.execute(store.db)).rejects.toThrow(/append-only/);
+      if (backend.name === 'postgres')
+        await expect(sql`TRUNCATE audit_log`.execute(store.db)).rejects.toThrow(/append-only/);
       const actions = (await readAudit(store.db, { limit: 10_000 })).map((a) => a.action);
       expect(actions).toContain('key.create');
       expect(actions).toContain('key.revoke');
