@@ -301,7 +301,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
     async (request, reply) => {
       const actor = request.actor as NonNullable<FastifyRequest['actor']>;
-      const body = request.body;
+      const { content, ...rest } = request.body;
+      const body = {
+        ...rest,
+        quantity: S.decimalText(rest.quantity),
+        ...(content ? { content: { ...content, quantity: S.decimalText(content.quantity) } } : {}),
+      };
       if (!speaksFor(catalog, actor.role, body.importer))
         return problem(
           reply,
@@ -402,7 +407,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         return problem(reply, 403, `role ${formatRole(actor.role)} may not move ${request.body.member}'s holdings`, {
           field: 'body.member',
         });
-      const result = await books.recordTransaction(actorName(request), request.body);
+      const result = await books.recordTransaction(actorName(request), {
+        ...request.body,
+        quantity: S.decimalText(request.body.quantity),
+      });
       return reply.code(result.created ? 201 : 200).send(result);
     },
   );
@@ -419,7 +427,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         response: { 200: S.Allocation, ...errors },
       },
     },
-    async (request) => books.allocateRelease(request.body),
+    async (request) => books.allocateRelease({ ...request.body, quantity: S.decimalText(request.body.quantity) }),
   );
 
   api.get(

@@ -29,8 +29,12 @@ export const RecordId = z
 /** A decimal quantity: a JSON string ("12.5", exact) or a number; read exactly, never as a binary float. */
 export const Decimal = z
   .union([z.string().max(40).regex(DECIMAL, 'a decimal number such as 12.5'), z.number().finite()])
-  .transform((v) => (typeof v === 'number' ? String(v) : v))
   .describe('a decimal number; a string keeps it exact ("12.5")');
+
+/** A Decimal as the rules read it: text, exactly as written (a JSON number through its shortest decimal form). */
+export function decimalText(value: string | number): string {
+  return typeof value === 'number' ? String(value) : value;
+}
 const Cents = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const Unit = z.string().min(1).max(32).describe("a unit such as 'kg NdFeB' or 't LCE'");
 
