@@ -3,11 +3,12 @@
  * (keep-alive connections). Per database (SQLite with synchronous=FULL, PostgreSQL with its default synchronous
  * commit): duty quotes per second (POST /v1/entries?dryRun=true: validation, auth, assessment, no write), durable
  * entry writes per second (POST /v1/entries with a new id each: assessment, one committed transaction with its audit
- * record), and p50/p99 latency. Also the pure rule (assessDuty) in-process, for the HTTP overhead ratio.
+ * record), and p50/p99 latency; with the server's CPU time per request, which a busy machine disturbs far less than
+ * the rates. Also the pure rule (assessDuty) in-process, for the HTTP overhead ratio.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,6 +72,36 @@ async function load(url: string, key: string, write: boolean, seconds = SECONDS)
       },
     ],
   });
+}
+
+/** CPU seconds (user + system) a process has used, from /proc (Linux); undefined elsewhere. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command name; in clock ticks (100 Hz).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs a load and measures the server's CPU time per answered request: robust to a busy machine, unlike rates. */
+async function measured(
+  child: ChildProcess,
+  url: string,
+  key: string,
+  write: boolean,
+): Promise<{ result: autocannon.Result; cpuUs?: number }> {
+  const before = cpuSeconds(child.pid);
+  const result = await load(url, key, write);
+  const after = cpuSeconds(child.pid);
+  const answered = result.requests.total;
+  return {
+    result,
+    ...(before !== undefined && after !== undefined && answered > 0
+      ? { cpuUs: ((after - before) / answered) * 1e6 }
+      : {}),
+  };
 }
 
 function row(r: autocannon.Result, extra: Record<string, number | string>): BenchResult {
@@ -181,10 +212,13 @@ export async function benchService(
       });
       if (publish.status !== 201) throw new Error(`publish failed: ${await publish.text()}`);
       await load(server.url, key, false, 1); // warm-up: JIT, caches, connection pool
-      const quotes = await load(server.url, key, false);
-      results[`service.${kind}.duty-quote`] = row(quotes, {});
-      const writes = await load(server.url, key, true);
-      results[`service.${kind}.entry-write`] = row(writes, {
+      const quotes = await measured(server.child, server.url, key, false);
+      results[`service.${kind}.duty-quote`] = row(quotes.result, {
+        ...(quotes.cpuUs !== undefined ? { server_cpu_us_per_request: quotes.cpuUs } : {}),
+      });
+      const writes = await measured(server.child, server.url, key, true);
+      results[`service.${kind}.entry-write`] = row(writes.result, {
+        ...(writes.cpuUs !== undefined ? { server_cpu_us_per_request: writes.cpuUs } : {}),
         durable: kind === 'sqlite' ? 'WAL, synchronous=FULL' : 'synchronous_commit=on',
       });
     } finally {
