@@ -30,6 +30,7 @@ import { ReferencePriceError } from '../admin/reference-price.ts';
 import { ScheduleError } from '../admin/schedule.ts';
 import { VaultError } from '../admin/vault.ts';
 import type { Catalog } from '../data/catalog.ts';
+import { modelRegion } from '../model/world.ts';
 import { readAudit } from '../store/audit.ts';
 import { Books, BooksError } from '../store/books.ts';
 import type { Store } from '../store/database.ts';
@@ -403,8 +404,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
     async (request, reply) => {
       const actor = request.actor as NonNullable<FastifyRequest['actor']>;
-      if (!speaksFor(catalog, actor.role, request.body.member))
-        return problem(reply, 403, `role ${formatRole(actor.role)} may not move ${request.body.member}'s holdings`, {
+      // The vault holder is the zone member (an EU member state's stock is EU27's): its key, or the secretariat's.
+      const holder = modelRegion(catalog, request.body.member);
+      if (!speaksFor(catalog, actor.role, holder))
+        return problem(reply, 403, `role ${formatRole(actor.role)} may not move ${holder}'s holdings`, {
           field: 'body.member',
         });
       const result = await books.recordTransaction(actorName(request), {

@@ -192,6 +192,22 @@ describe('the API', () => {
     });
     expect(r.statusCode).toBe(201);
     expect(JSON.parse(r.body).assessment.importer).toBe('EU27');
+    // The EU's stock is held by EU27: its key moves it, a member state's key does not.
+    const eu = await env.call('member:EU27', {
+      method: 'POST',
+      url: '/v1/vault/transactions',
+      body: vaultBody('EU-buy', { member: 'FRA', site: 'EU-2' }),
+    });
+    expect(eu.statusCode).toBe(201);
+    expect(JSON.parse(eu.body).holdings[0].member).toBe('EU27');
+    const fraKey = (await createKey(store, { role: 'member:FRA', actor: 'test' })).key;
+    const fra = await app.inject({
+      method: 'POST',
+      url: '/v1/vault/transactions',
+      headers: { authorization: `Bearer ${fraKey}` },
+      payload: vaultBody('FRA-rel', { kind: 'release', member: 'FRA', site: 'EU-2', quantity: '1' }),
+    });
+    expect(fra.statusCode).toBe(403);
     const bad = await app.inject({ method: 'GET', url: '/v1/schedules', headers: { authorization: 'Basic abc' } });
     expect(bad.statusCode).toBe(401);
   });
