@@ -91,6 +91,35 @@ for (const run of await backends()) {
       );
     });
 
+    it('concurrent publications are serialised: each is smoothed against the one before it', async () => {
+      const request = (price: number) => ({
+        effectiveFrom: '2027-01-01',
+        reference: `race ${price}`,
+        prices: [
+          { commodity: 'gallium/refined', method: { rule: 'fixed' as const, price }, adjustment: { smoothing: 0.5 } },
+        ],
+      });
+      const [a, b] = await Promise.all([
+        books.publishSchedule('a', request(800)),
+        books.publishSchedule('b', request(1000)),
+      ]);
+      const [first, second] = [a, b].sort((x, y) => x.version - y.version);
+      expect(first?.prices[0]?.explanation.previous).toBeUndefined();
+      expect(second?.prices[0]?.explanation.previous).toEqual({
+        version: first?.version,
+        priceCents: first?.prices[0]?.priceCents,
+      });
+    });
+
+    if (backend.name === 'sqlite') {
+      it('SQLite runs in WAL mode with synchronous=FULL: an acknowledged write is on disk', async () => {
+        const mode = await sql<{ journal_mode: string }>`PRAGMA journal_mode`.execute(store.db);
+        const sync = await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(store.db);
+        expect(mode.rows[0]?.journal_mode).toBe('wal');
+        expect(sync.rows[0]?.synchronous).toBe(2);
+      });
+    }
+
     it('a schedule the rules refuse leaves nothing behind', async () => {
       const before = (await books.schedules()).length;
       const e = await refusal(
