@@ -5,12 +5,17 @@
  * for a downstream good the reference price applies to its content of the covered commodity (kg NdPr oxide in a
  * magnet). Amounts are integer cents; each line is rounded half-up to the cent, so the lines sum to the total.
  */
+
+import countries from 'i18n-iso-countries';
 import type { Catalog } from '../data/catalog.ts';
 import type { TariffRow } from '../data/schema.ts';
 import { modelRegion } from '../model/world.ts';
+import { isIsoDate } from './dates.ts';
 import {
   type Cents,
   formatCents,
+  formatRatio,
+  MoneyError,
   maxCents,
   multiplyRatios,
   parseDecimal,
@@ -48,6 +53,7 @@ export interface DutyLine {
 }
 
 export interface DutyAssessment {
+  readonly date: string;
   readonly importer: string;
   readonly origin: string;
   readonly originIsMember: boolean;
@@ -75,29 +81,42 @@ export class DutyError extends Error {
   }
 }
 
-const digits = (hs: string) => hs.replace(/[^0-9]/g, '');
+/**
+ * The HS digits a tariff row's code column names, or undefined when it names no code (a legal annex, "codes not
+ * transcribed"): such a row covers every line of its commodity.
+ */
+export function tariffLineCode(hs: string): string | undefined {
+  const m = /^\s*(\d[\d.\s]*)/.exec(hs);
+  const code = m ? (m[1] as string).replace(/\D/g, '') : '';
+  return code.length >= 4 ? code : undefined;
+}
 
-/** The entry's quantity as an exact ratio in the commodity's own unit. */
+/** Two lines overlap when one code is a subheading of the other (or either covers the whole commodity). */
+function overlaps(a: string | undefined, b: string | undefined): boolean {
+  return a === undefined || b === undefined || a.startsWith(b) || b.startsWith(a);
+}
+
+/** A quantity as an exact ratio in the commodity's own unit; `prefix` names the fields in errors ('' or 'content.'). */
 function quantityIn(
   catalog: Catalog,
   commodity: string,
   quantity: string,
   unit: string | undefined,
-  field: string,
+  prefix: string,
 ): { value: Ratio; unit: string } {
   const info = catalog.commodities.get(commodity);
-  if (!info) throw new DutyError(`${field}.commodity`, `unknown commodity '${commodity}'`);
+  if (!info) throw new DutyError(`${prefix}commodity`, `unknown commodity '${commodity}'`);
   let value: Ratio;
   try {
     value = parseDecimal(quantity);
   } catch {
-    throw new DutyError(`${field}.quantity`, `'${quantity}' is not a decimal number`);
+    throw new DutyError(`${prefix}quantity`, `'${quantity}' is not a decimal number`);
   }
-  if (value.num <= 0n) throw new DutyError(`${field}.quantity`, `must be positive, got ${quantity}`);
+  if (value.num <= 0n) throw new DutyError(`${prefix}quantity`, `must be positive, got ${quantity}`);
   if (unit === undefined || unit === info.row.unit) return { value, unit: info.row.unit };
   const factor = catalog.toCommodityUnit(commodity, unit);
   if (factor === undefined)
-    throw new DutyError(`${field}.unit`, `'${unit}' does not convert to ${info.row.unit} (${commodity})`);
+    throw new DutyError(`${prefix}unit`, `'${unit}' does not convert to ${info.row.unit} (${commodity})`);
   return { value: multiplyRatios(value, ratioOf(factor)), unit: info.row.unit };
 }
 
@@ -129,40 +148,159 @@ function coveredInput(
   return undefined;
 }
 
-/** The tariff rows of (importer, commodity) in force on a date that match the declared line. */
-function linesInForce(
-  tariffs: readonly TariffRow[],
-  catalog: Catalog,
-  importer: string,
-  commodity: string,
-  date: string,
-  hsCode: string | undefined,
-) {
-  const declared = hsCode ? digits(hsCode) : undefined;
-  return tariffs.filter(
+/** The tariff rows of (importer, commodity) in force on a date. */
+function rowsInForce(catalog: Catalog, importer: string, commodity: string, date: string): TariffRow[] {
+  return catalog.dataset.tables.tariffs.filter(
     (t) =>
       t.commodity === commodity &&
       modelRegion(catalog, t.importer) === importer &&
       (!t.effective_from || t.effective_from <= date) &&
-      (!t.effective_to || t.effective_to >= date) &&
-      (declared === undefined || (digits(t.hs_code).length > 0 && declared.startsWith(digits(t.hs_code)))),
+      (!t.effective_to || t.effective_to >= date),
   );
+}
+
+interface Component {
+  readonly row: TariffRow;
+  readonly amount: Cents;
+}
+
+/** One tariff line the goods may fall under, with the duties it carries for this origin. */
+interface CandidateLine {
+  readonly code: string | undefined;
+  readonly label: string;
+  readonly components: Component[];
+  readonly total: Cents;
+  readonly noBaseRate: boolean;
+}
+
+/**
+ * The ordinary duties on a non-member entry. Per tariff line: the preferential rate for the origin replaces MFN;
+ * additional duties on the origin (Section 301, anti-dumping) come on top. A declared line picks the lines it
+ * overlaps; among several candidate lines the one with the highest total applies (conservative when the line is not
+ * declared precisely), as in the simulator.
+ */
+function ordinaryDuties(
+  catalog: Catalog,
+  entry: ImportEntry,
+  importer: string,
+  origin: string,
+  quantity: Ratio,
+  customsValue: Cents,
+  notes: string[],
+): CandidateLine | undefined {
+  const all = rowsInForce(catalog, importer, entry.commodity, entry.date);
+  const declared = entry.hsCode === undefined ? undefined : tariffLineCode(entry.hsCode);
+  if (entry.hsCode !== undefined && declared === undefined)
+    throw new DutyError('hsCode', `'${entry.hsCode}' is not a tariff line code (at least four digits)`);
+  const rows = all.filter((t) => overlaps(tariffLineCode(t.hs_code), declared));
+  if (declared !== undefined && rows.length === 0 && all.length > 0) {
+    const known = [...new Set(all.map((t) => t.hs_code))].join(', ');
+    throw new DutyError(
+      'hsCode',
+      `${entry.hsCode} is not a line of ${entry.commodity} for ${importer} (known: ${known})`,
+    );
+  }
+  const forOrigin = (t: TariffRow) => t.origin === '*' || modelRegion(catalog, t.origin) === origin;
+  const mfn = rows.filter((t) => t.layer === 'mfn');
+  const preferential = rows.filter((t) => t.layer === 'preferential' && forOrigin(t));
+  const additional = rows.filter((t) => t.layer === 'additional' && forOrigin(t));
+
+  const amountOf = (row: TariffRow): Cents | undefined => {
+    if (row.kind === 'ad_valorem') {
+      return roundRatio(
+        multiplyRatios({ num: customsValue, den: 1n }, ratioOf(row.rate), { num: 1n, den: 100n }),
+        'half-up',
+      );
+    }
+    const perCommodityUnit = catalog.toCommodityPriceUnit(entry.commodity, row.unit);
+    if (perCommodityUnit === undefined) {
+      notes.push(`tariff line ${row.hs_code}: unit '${row.unit}' does not convert; line not applied`);
+      return undefined;
+    }
+    return roundRatio(
+      multiplyRatios(ratioOf(row.rate), ratioOf(perCommodityUnit), quantity, { num: 100n, den: 1n }),
+      'half-up',
+    );
+  };
+  const components = (rs: readonly TariffRow[]): Component[] =>
+    rs.flatMap((row) => {
+      const amount = amountOf(row);
+      return amount === undefined ? [] : [{ row, amount }];
+    });
+
+  const baseCodes = [...new Set(mfn.map((t) => tariffLineCode(t.hs_code) ?? ''))].sort();
+  const candidates: CandidateLine[] = [];
+  const line = (code: string | undefined, label: string, rs: TariffRow[], noBaseRate: boolean) => {
+    const cs = components(rs);
+    candidates.push({ code, label, components: cs, total: cs.reduce((s, c) => s + c.amount, 0n), noBaseRate });
+  };
+  for (const key of baseCodes) {
+    const code = key === '' ? undefined : key;
+    const own = mfn.filter((t) => (tariffLineCode(t.hs_code) ?? '') === key);
+    const pref = preferential.filter((t) => overlaps(tariffLineCode(t.hs_code), code));
+    const extra = additional.filter((t) => overlaps(tariffLineCode(t.hs_code), code));
+    line(code, (own[0] as TariffRow).hs_code, [...(pref.length > 0 ? pref : own), ...extra], false);
+  }
+  // Additional duties on lines the data gives no MFN rate for (a product mapped to the commodity by its own line).
+  const orphans = additional.filter((t) => {
+    const c = tariffLineCode(t.hs_code);
+    return c !== undefined && !baseCodes.some((k) => overlaps(c, k === '' ? undefined : k));
+  });
+  for (const key of [...new Set(orphans.map((t) => tariffLineCode(t.hs_code) as string))].sort()) {
+    const own = orphans.filter((t) => tariffLineCode(t.hs_code) === key);
+    const wide = additional.filter((t) => tariffLineCode(t.hs_code) === undefined);
+    line(key, (own[0] as TariffRow).hs_code, [...own, ...wide], true);
+  }
+  if (candidates.length === 0 && additional.length > 0) line(undefined, 'all lines', additional, true);
+  if (candidates.length === 0) {
+    notes.push(`no tariff line of ${entry.commodity} for ${importer} in force on ${entry.date}: no ordinary duty`);
+    return undefined;
+  }
+  // Highest total first; ties by code, so the choice does not depend on the order of the data.
+  candidates.sort((a, b) => (a.total === b.total ? (a.label < b.label ? -1 : 1) : a.total > b.total ? -1 : 1));
+  const chosen = candidates[0] as CandidateLine;
+  if (candidates.length > 1) {
+    notes.push(
+      `${candidates.length} tariff lines of ${entry.commodity} match${declared ? ` ${entry.hsCode}` : ' (no line declared)'}: ` +
+        `the highest, ${chosen.label}, applies; declare the 8- or 10-digit line to use your own`,
+    );
+  }
+  if (chosen.noBaseRate) notes.push(`the data has no MFN rate for line ${chosen.label}: taken as 0`);
+  return chosen;
+}
+
+/** True for a code an origin may name: a region of the data or any ISO 3166-1 alpha-3 country. */
+function knownOrigin(catalog: Catalog, code: string): boolean {
+  const region = catalog.regions.get(code);
+  if (region) return region.kind !== 'rest';
+  return /^[A-Z]{3}$/.test(code) && countries.isValid(code);
 }
 
 /** Assesses an entry against the tariff data and the prices in force on its date. Pure: no clock, no I/O. */
 export function assessDuty(catalog: Catalog, entry: ImportEntry, inForce: InForce): DutyAssessment {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(entry.date)) throw new DutyError('date', `'${entry.date}' is not YYYY-MM-DD`);
-  for (const field of ['importer', 'origin'] as const) {
-    if (!catalog.regions.has(entry[field])) throw new DutyError(field, `unknown region '${entry[field]}'`);
+  try {
+    return assess(catalog, entry, inForce);
+  } catch (e) {
+    if (e instanceof MoneyError)
+      throw new DutyError('quantity', `the amounts exceed what the ledger holds (${e.message}); split the entry`);
+    throw e;
   }
+}
+
+function assess(catalog: Catalog, entry: ImportEntry, inForce: InForce): DutyAssessment {
+  if (!isIsoDate(entry.date)) throw new DutyError('date', `'${entry.date}' is not a date (YYYY-MM-DD)`);
+  if (!catalog.regions.has(entry.importer)) throw new DutyError('importer', `unknown region '${entry.importer}'`);
+  if (!knownOrigin(catalog, entry.origin))
+    throw new DutyError('origin', `'${entry.origin}' is not an ISO 3166-1 alpha-3 country code`);
   const members = new Set(inForce.members.map((m) => modelRegion(catalog, m)));
   const importer = modelRegion(catalog, entry.importer);
-  const origin = modelRegion(catalog, entry.origin);
+  // A country outside the data is outside the zone (the model's rest of the world).
+  const origin = catalog.regions.has(entry.origin) ? modelRegion(catalog, entry.origin) : entry.origin;
   if (!members.has(importer))
     throw new DutyError('importer', `${entry.importer} is not a member of the zone on ${entry.date}`);
   if (!Number.isSafeInteger(entry.customsValueCents) || entry.customsValueCents < 0)
     throw new DutyError('customsValueCents', 'must be a non-negative whole number of cents');
-  const quantity = quantityIn(catalog, entry.commodity, entry.quantity, entry.unit, 'entry');
+  const quantity = quantityIn(catalog, entry.commodity, entry.quantity, entry.unit, '');
   const customsValue: Cents = BigInt(entry.customsValueCents);
   const originIsMember = members.has(origin);
   const notes: string[] = [];
@@ -171,70 +309,24 @@ export function assessDuty(catalog: Catalog, entry: ImportEntry, inForce: InForc
   if (originIsMember) {
     notes.push(`origin ${origin} is a member: no ordinary duty and no levy between members`);
   } else {
-    const rows = linesInForce(
-      catalog.dataset.tables.tariffs,
-      catalog,
-      importer,
-      entry.commodity,
-      entry.date,
-      entry.hsCode,
-    );
-    if (entry.hsCode && rows.length === 0) {
-      const known = linesInForce(catalog.dataset.tables.tariffs, catalog, importer, entry.commodity, entry.date, '');
-      if (known.length > 0)
-        throw new DutyError(
-          'hsCode',
-          `${entry.hsCode} is not a line of ${entry.commodity} for ${importer} (known: ${[...new Set(known.map((t) => t.hs_code))].join(', ')})`,
-        );
-    }
-    // As in the simulator: a preferential rate for the origin replaces MFN; additional duties come on top; among
-    // several matching lines of one layer the highest applies (conservative when the line is not declared).
-    const preferential = rows.filter((t) => t.layer === 'preferential' && modelRegion(catalog, t.origin) === origin);
-    const base = preferential.length > 0 ? preferential : rows.filter((t) => t.layer === 'mfn');
-    const additional = rows.filter((t) => t.layer === 'additional' && modelRegion(catalog, t.origin) === origin);
-    if (!entry.hsCode && new Set(base.map((t) => t.hs_code)).size > 1)
-      notes.push(`no tariff line declared: the highest of ${base.length} lines of ${entry.commodity} applies`);
-    for (const layer of [base, additional]) {
-      for (const kind of ['ad_valorem', 'specific'] as const) {
-        let best: { row: TariffRow; amount: Cents } | undefined;
-        for (const row of layer.filter((t) => t.kind === kind)) {
-          let amount: Cents;
-          if (kind === 'ad_valorem') {
-            amount = roundRatio(
-              multiplyRatios({ num: customsValue, den: 1n }, ratioOf(row.rate), { num: 1n, den: 100n }),
-              'half-up',
-            );
-          } else {
-            const perCommodityUnit = catalog.toCommodityPriceUnit(entry.commodity, row.unit);
-            if (perCommodityUnit === undefined) {
-              notes.push(`tariff line ${row.hs_code}: unit '${row.unit}' does not convert; line not applied`);
-              continue;
-            }
-            amount = roundRatio(
-              multiplyRatios(ratioOf(row.rate), ratioOf(perCommodityUnit), quantity.value, { num: 100n, den: 1n }),
-              'half-up',
-            );
-          }
-          if (!best || amount > best.amount) best = { row, amount };
-        }
-        if (best) {
-          const r = best.row;
-          lines.push({
-            kind: 'ordinary',
-            description: `${r.layer} duty ${r.rate}${r.kind === 'ad_valorem' ? '%' : ` ${r.unit}`} (${r.importer} ${r.hs_code})`,
-            amount: best.amount,
-            basis: {
-              layer: r.layer,
-              hsCode: r.hs_code,
-              rate: r.rate,
-              unit: r.unit,
-              origin: r.origin,
-              source: r.source,
-              ...(r.effective_from ? { effectiveFrom: r.effective_from } : {}),
-            },
-          });
-        }
-      }
+    const chosen = ordinaryDuties(catalog, entry, importer, origin, quantity.value, customsValue, notes);
+    for (const { row: r, amount } of chosen?.components ?? []) {
+      lines.push({
+        kind: 'ordinary',
+        description: `${r.layer} duty ${r.rate}${r.kind === 'ad_valorem' ? '%' : ` ${r.unit}`} (${r.importer} ${r.hs_code})`,
+        amount,
+        basis: {
+          layer: r.layer,
+          hsCode: r.hs_code,
+          kind: r.kind,
+          rate: r.rate,
+          unit: r.unit,
+          origin: r.origin,
+          source: r.source,
+          ...(r.effective_from ? { effectiveFrom: r.effective_from } : {}),
+          ...(r.effective_to ? { effectiveTo: r.effective_to } : {}),
+        },
+      });
     }
   }
   const ordinary = lines.reduce((s, l) => s + l.amount, 0n);
@@ -246,23 +338,22 @@ export function assessDuty(catalog: Catalog, entry: ImportEntry, inForce: InForc
     let covered: { commodity: string; quantity: Ratio; how: string } | undefined;
     if (own) covered = { commodity: entry.commodity, quantity: quantity.value, how: 'entry quantity' };
     else if (entry.content) {
-      if (!priced.has(entry.content.commodity)) {
-        throw new DutyError(
-          'content.commodity',
-          `${entry.content.commodity} has no reference price in force on ${entry.date}`,
-        );
-      }
-      const upstream = coveredInput(catalog, entry.commodity, new Set([entry.content.commodity]));
-      if (!upstream)
+      if (!catalog.commodities.has(entry.content.commodity))
+        throw new DutyError('content.commodity', `unknown commodity '${entry.content.commodity}'`);
+      if (!coveredInput(catalog, entry.commodity, new Set([entry.content.commodity])))
         throw new DutyError('content.commodity', `${entry.content.commodity} is not an input of ${entry.commodity}`);
-      const declared = quantityIn(
-        catalog,
-        entry.content.commodity,
-        entry.content.quantity,
-        entry.content.unit,
-        'content',
-      );
-      covered = { commodity: entry.content.commodity, quantity: declared.value, how: 'declared content' };
+      if (!priced.has(entry.content.commodity)) {
+        notes.push(`${entry.content.commodity} has no reference price in force on ${entry.date}: no levy`);
+      } else {
+        const declared = quantityIn(
+          catalog,
+          entry.content.commodity,
+          entry.content.quantity,
+          entry.content.unit,
+          'content.',
+        );
+        covered = { commodity: entry.content.commodity, quantity: declared.value, how: 'declared content' };
+      }
     } else {
       const upstream = coveredInput(catalog, entry.commodity, new Set(priced.keys()));
       if (upstream) {
@@ -273,22 +364,24 @@ export function assessDuty(catalog: Catalog, entry: ImportEntry, inForce: InForc
         };
       }
     }
-    if (!covered) notes.push(`no reference price in force for ${entry.commodity} on ${entry.date}: no levy`);
-    else {
+    if (!covered && !entry.content)
+      notes.push(`no reference price in force for ${entry.commodity} or its inputs on ${entry.date}: no levy`);
+    if (covered) {
       const price = priced.get(covered.commodity) as InForce['prices'][number];
       const referenceValue = roundRatio(
         multiplyRatios({ num: BigInt(price.priceCents), den: 1n }, covered.quantity),
         'half-up',
       );
       const levy = maxCents(0n, referenceValue - dutyPaid);
-      const coveredQuantity = Number(covered.quantity.num) / Number(covered.quantity.den);
       lines.push({
         kind: 'levy',
-        description: `border levy: reference value ${formatCents(referenceValue)} USD (${covered.commodity}, ${covered.how}) less duty-paid value ${formatCents(dutyPaid)} USD`,
+        description:
+          `border levy: reference value ${formatCents(referenceValue)} USD (${covered.commodity}, ${covered.how}) ` +
+          `less duty-paid value ${formatCents(dutyPaid)} USD`,
         amount: levy,
         basis: {
           commodity: covered.commodity,
-          coveredQuantity,
+          coveredQuantity: formatRatio(covered.quantity),
           priceCents: price.priceCents,
           priceUnit: price.priceUnit,
           scheduleVersion: price.version,
@@ -302,6 +395,7 @@ export function assessDuty(catalog: Catalog, entry: ImportEntry, inForce: InForc
   const levy = lines.filter((l) => l.kind === 'levy').reduce((s, l) => s + l.amount, 0n);
   const due = ordinary + levy;
   return {
+    date: entry.date,
     importer,
     origin,
     originIsMember,

@@ -34,7 +34,8 @@ export function parseDecimal(text: string): Ratio {
   if (!m) throw new MoneyError(`'${text}' is not a decimal number`);
   const [, sign, whole, fraction = '', exponentText] = m;
   const exponent = Number(exponentText ?? 0) - fraction.length;
-  if (Math.abs(exponent) > 40) throw new MoneyError(`'${text}' is out of range`);
+  // Every finite double is within ±400 decimal places; beyond that the text is not a number we deal in.
+  if (Math.abs(exponent) > 400) throw new MoneyError(`'${text}' is out of range`);
   let num = BigInt(`${whole}${fraction}`);
   if (sign === '-') num = -num;
   return exponent >= 0
@@ -92,6 +93,30 @@ export function divide(num: bigint, den: bigint, rounding: Rounding): bigint {
       if (twice < den) return q;
       return q % 2n === 0n ? q : awayFromZero;
   }
+}
+
+/** A ratio as the shortest exact decimal text when it has one ("0.34"), else to 12 significant digits. */
+export function formatRatio(r: Ratio): string {
+  const { num, den } = reduce(r);
+  let d = den;
+  let twos = 0;
+  let fives = 0;
+  while (d % 2n === 0n) {
+    d /= 2n;
+    twos++;
+  }
+  while (d % 5n === 0n) {
+    d /= 5n;
+    fives++;
+  }
+  if (d !== 1n) return String(Number(num) / Number(den));
+  const places = Math.max(twos, fives);
+  const scaled = (num * 10n ** BigInt(places)) / den;
+  const negative = scaled < 0n;
+  const digits = (negative ? -scaled : scaled).toString().padStart(places + 1, '0');
+  const whole = digits.slice(0, digits.length - places);
+  const fraction = digits.slice(digits.length - places).replace(/0+$/, '');
+  return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
 }
 
 /** A ratio rounded to an integer. */

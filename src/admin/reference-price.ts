@@ -45,6 +45,8 @@ export function sortedCurve(steps: readonly SupplyStep[]): SupplyStep[] {
  * shortfall note; an empty curve is an error (there is nothing a price could make bankable).
  */
 export function incentiveMarginalPrice(steps: readonly SupplyStep[], required: number): ReferencePriceDecision {
+  if (!(Number.isFinite(required) && required >= 0))
+    throw new ReferencePriceError(`the capacity required must be a non-negative number, got ${required}`);
   const curve = sortedCurve(steps);
   if (curve.length === 0) throw new ReferencePriceError('no producer or project on the supply curve');
   let cumulative = 0;
@@ -64,6 +66,8 @@ export function incentiveMarginalPrice(steps: readonly SupplyStep[], required: n
 
 /** Cost-plus rule: (1 + margin) × the capacity-weighted mean cost of the steps (the producers the floor protects). */
 export function costPlusPrice(steps: readonly SupplyStep[], margin: number): ReferencePriceDecision {
+  if (!(Number.isFinite(margin) && margin > -1))
+    throw new ReferencePriceError(`the margin must be a number above -1, got ${margin}`);
   const curve = sortedCurve(steps);
   const capacity = curve.reduce((s, x) => s + x.capacity, 0);
   if (capacity <= 0) throw new ReferencePriceError('no producer to mark up');

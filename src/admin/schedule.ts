@@ -7,6 +7,7 @@ import type { Catalog } from '../data/catalog.ts';
 import { BASE_YEAR } from '../data/schema.ts';
 import { modelRegion } from '../model/world.ts';
 import { type CurveSupply, datasetSupplyCurve } from './curve.ts';
+import { isIsoDate } from './dates.ts';
 import { type Cents, dollarsToCents, toSafeNumber } from './money.ts';
 import {
   adjustReferencePrice,
@@ -146,11 +147,18 @@ export function publishPrices(
   request: ScheduleRequest,
   existing: readonly Schedule[],
 ): { members: readonly string[] | undefined; prices: PublishedPrice[] } {
+  if (!isIsoDate(request.effectiveFrom))
+    throw new ScheduleError('effectiveFrom', `'${request.effectiveFrom}' is not a date (YYYY-MM-DD)`);
+  if (request.reference.trim() === '') throw new ScheduleError('reference', 'name the decision that adopts it');
   const before = inForceOn(existing, request.effectiveFrom, defaultMembers(catalog));
   request.members?.forEach((m, i) => {
-    if (!catalog.regions.has(m)) throw new ScheduleError(`members.${i}`, `unknown region '${m}'`);
+    const region = catalog.regions.get(m);
+    if (!region || region.kind === 'rest') throw new ScheduleError(`members.${i}`, `unknown region '${m}'`);
   });
-  const members = (request.members ?? before.members).map((m) => modelRegion(catalog, m));
+  if (request.prices.length === 0 && request.members === undefined)
+    throw new ScheduleError('prices', 'a schedule sets at least one price, or the members');
+  if (request.members?.length === 0) throw new ScheduleError('members', 'a zone needs at least one member');
+  const members = [...new Set((request.members ?? before.members).map((m) => modelRegion(catalog, m)))];
   const seen = new Set<string>();
   const prices = request.prices.map((line, i): PublishedPrice => {
     const field = `prices.${i}`;
@@ -162,6 +170,11 @@ export function publishPrices(
     let computed: number;
     let curve: PriceExplanation['curve'];
     try {
+      const m = line.method;
+      if (m.rule === 'fixed' && !(Number.isFinite(m.price) && m.price > 0))
+        throw new ReferencePriceError(`a fixed price must be positive, got ${m.price}`);
+      if (m.rule === 'incentive-marginal' && !(m.target > 0 && m.target <= 1))
+        throw new ReferencePriceError(`the target share of bloc use must be in (0, 1], got ${m.target}`);
       if (line.method.rule === 'fixed') computed = line.method.price;
       else {
         const supply = line.method.supply ?? 'members';

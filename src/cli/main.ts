@@ -4,8 +4,10 @@ import { DataError } from '../data/issues.ts';
 import { EquilibriumError, ProblemError } from '../equilibrium/solve.ts';
 import { InputError } from '../model/document.ts';
 import { ModelInputError } from '../model/world.ts';
+import { registerAdminCommands } from './admin.ts';
 import { registerBacktestCommand } from './backtest.ts';
 import { registerDataCommands } from './data.ts';
+import { registerServeCommand } from './serve.ts';
 import { registerSimulateCommands } from './simulate.ts';
 import { registerSolveCommand } from './solve.ts';
 
@@ -19,6 +21,8 @@ export function buildProgram(): Command {
   registerSolveCommand(program);
   registerSimulateCommands(program);
   registerBacktestCommand(program);
+  registerServeCommand(program);
+  registerAdminCommands(program);
   return program;
 }
 

@@ -9,7 +9,9 @@ import SqliteDatabase from 'better-sqlite3';
 import { type Generated, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 
-export const DEFAULT_DATABASE_URL = 'sqlite:var/lodestone.db';
+import { DEFAULT_DATABASE_URL } from './url.ts';
+
+export { DEFAULT_DATABASE_URL };
 
 export interface ApiKeyTable {
   id: string;
@@ -17,6 +19,7 @@ export interface ApiKeyTable {
   role: string;
   label: string | null;
   created_at: string;
+  revoked_at: string | null;
 }
 
 export interface AuditLogTable {
@@ -41,13 +44,18 @@ export interface ScheduleTable {
 
 export interface EntryTable {
   id: string;
+  /** The importer as declared (a member state stays itself; its model region is in the assessment). */
   importer: string;
+  origin: string;
+  commodity: string;
+  entry_date: string;
   submitted_by: string;
   /** sha256 of the canonical request body: a replay with the same id must carry the same body. */
   request_hash: string;
   request: string;
   assessment: string;
   amount_due_cents: number | string | bigint;
+  levy_cents: number | string | bigint;
   created_at: string;
 }
 
@@ -83,6 +91,11 @@ export interface Database {
   entries: EntryTable;
   vault_transactions: VaultTransactionTable;
   vault_holdings: VaultHoldingTable;
+}
+
+/** A bigint column as read back: a number from SQLite, a string from PostgreSQL. */
+export function toBigInt(value: number | string | bigint): bigint {
+  return typeof value === 'bigint' ? value : BigInt(value);
 }
 
 export type Dialect = 'sqlite' | 'postgres';

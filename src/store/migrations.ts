@@ -19,6 +19,7 @@ function initial(dialect: Dialect): Migration {
         .addColumn('role', 'text', (c) => c.notNull())
         .addColumn('label', 'text')
         .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('revoked_at', 'text')
         .execute();
       await serial(db, 'audit_log', 'seq')
         .addColumn('at', 'text', (c) => c.notNull())
@@ -39,14 +40,19 @@ function initial(dialect: Dialect): Migration {
         .createTable('entries')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('importer', 'text', (c) => c.notNull())
+        .addColumn('origin', 'text', (c) => c.notNull())
+        .addColumn('commodity', 'text', (c) => c.notNull())
+        .addColumn('entry_date', 'text', (c) => c.notNull())
         .addColumn('submitted_by', 'text', (c) => c.notNull())
         .addColumn('request_hash', 'text', (c) => c.notNull())
         .addColumn('request', 'text', (c) => c.notNull())
         .addColumn('assessment', 'text', (c) => c.notNull())
         .addColumn('amount_due_cents', 'bigint', (c) => c.notNull())
+        .addColumn('levy_cents', 'bigint', (c) => c.notNull())
         .addColumn('created_at', 'text', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('entries_importer').on('entries').column('importer').execute();
+      await db.schema.createIndex('entries_date').on('entries').columns(['entry_date', 'commodity']).execute();
       await serial(db, 'vault_transactions', 'seq')
         .addColumn('id', 'text', (c) => c.notNull().unique())
         .addColumn('request_hash', 'text', (c) => c.notNull())
@@ -87,7 +93,7 @@ function initial(dialect: Dialect): Migration {
           .execute(db);
         await sql
           .raw(
-            'CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()',
+            'CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()',
           )
           .execute(db);
       }
@@ -105,11 +111,15 @@ export async function migrate(store: Store): Promise<void> {
   try {
     result = await migrator.migrateToLatest();
   } catch (e) {
-    throw new StoreError(`${store.description}: cannot migrate: ${(e as Error).message}`);
+    throw new StoreError(`${store.description}: cannot reach or migrate the database: ${(e as Error).message}`);
   }
   if (result.error) {
-    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName;
     const message = result.error instanceof Error ? result.error.message : String(result.error);
-    throw new StoreError(`${store.description}: migration ${failed} failed: ${message}`);
+    throw new StoreError(
+      failed
+        ? `${store.description}: migration ${failed} failed: ${message}`
+        : `${store.description}: cannot reach or migrate the database: ${message}`,
+    );
   }
 }

@@ -1,0 +1,706 @@
+/**
+ * The secretariat's books: published schedules, assessed import entries and the vault ledger, kept in the store
+ * through the same rule code the simulator uses (src/admin). Every write is one database transaction that also
+ * appends its audit record; entries and vault transactions are idempotent on a client-supplied id (the same id and
+ * payload return the stored answer, the same id with another payload is a conflict).
+ */
+import { createHash } from 'node:crypto';
+import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
+import { type AllocationShare, allocateByKey } from '../admin/allocation.ts';
+import { isIsoDate } from '../admin/dates.ts';
+import { assessDuty, type DutyAssessment, type ImportEntry } from '../admin/duty.ts';
+import { formatQuantity, parseQuantity } from '../admin/money.ts';
+import {
+  defaultMembers,
+  type InForce,
+  inForceOn,
+  publishPrices,
+  type Schedule,
+  type ScheduleRequest,
+} from '../admin/schedule.ts';
+import {
+  type Compliance,
+  compliance,
+  consumptionKey,
+  holdingChanges,
+  netImports,
+  VaultError,
+  type VaultTransaction,
+} from '../admin/vault.ts';
+import type { Catalog } from '../data/catalog.ts';
+import { BASE_YEAR } from '../data/schema.ts';
+import { modelRegion } from '../model/world.ts';
+import { appendAudit, appendAuditMany, toJson } from './audit.ts';
+import { type Database, type EntryTable, type Store, toBigInt } from './database.ts';
+
+/** A request the books refuse: `kind` says how (the HTTP layer maps it to a status), `field` what. */
+export class BooksError extends Error {
+  constructor(
+    readonly kind: 'invalid' | 'conflict' | 'not-found',
+    readonly field: string | undefined,
+    message: string,
+  ) {
+    super(field ? `${field}: ${message}` : message);
+    this.name = 'BooksError';
+  }
+}
+
+export interface EntrySubmission extends ImportEntry {
+  readonly id: string;
+}
+
+export interface StoredEntry {
+  readonly id: string;
+  readonly submittedBy: string;
+  readonly createdAt: string;
+  readonly entry: EntrySubmission;
+  readonly assessment: DutyAssessment;
+}
+
+export interface VaultTransactionRequest {
+  readonly id: string;
+  readonly kind: 'purchase' | 'release' | 'transfer';
+  readonly date: string;
+  readonly member: string;
+  readonly commodity: string;
+  readonly site: string;
+  /** Decimal quantity in the commodity's unit, at most six decimals. */
+  readonly quantity: string;
+  readonly valueCents?: number;
+  readonly toMember?: string;
+  readonly toSite?: string;
+  readonly note?: string;
+}
+
+export interface HoldingView {
+  readonly member: string;
+  readonly commodity: string;
+  readonly site: string;
+  readonly quantity: string;
+  readonly unit: string;
+}
+
+export interface StoredTransaction {
+  readonly seq: number;
+  readonly id: string;
+  readonly recordedBy: string;
+  readonly recordedAt: string;
+  readonly request: VaultTransactionRequest;
+}
+
+export interface AllocationRequest {
+  readonly commodity: string;
+  readonly quantity: string;
+  /** Members in force on this date share the release (default: today). */
+  readonly date?: string;
+  /** Weights by member; default: each member's consumption in the data year (share of bloc consumption). */
+  readonly key?: Readonly<Record<string, number>>;
+}
+
+export interface Allocation {
+  readonly commodity: string;
+  readonly unit: string;
+  readonly quantity: string;
+  readonly date: string;
+  readonly key: { readonly basis: string; readonly weights: Readonly<Record<string, number>> };
+  readonly shares: readonly { member: string; quantity: string; share: number }[];
+}
+
+/** A stable JSON text of a request: keys sorted, undefined dropped — the basis of the idempotency hash. */
+export function canonicalJson(value: unknown): string {
+  const sort = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sort);
+    if (v && typeof v === 'object') {
+      return Object.fromEntries(
+        Object.entries(v as Record<string, unknown>)
+          .filter(([, x]) => x !== undefined)
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([k, x]) => [k, sort(x)]),
+      );
+    }
+    return v;
+  };
+  return toJson(sort(value));
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** How long a checked list of schedules is used before the database is asked whether it changed. */
+export const SCHEDULE_CACHE_MS = 250;
+
+export class Books {
+  private cached: { stamp: string; schedules: Schedule[]; checked: number } | undefined;
+  private readonly queue: (PendingEntry & { resolve(inserted: boolean): void; reject(e: unknown): void })[] = [];
+  private flushing = false;
+
+  constructor(
+    readonly store: Store,
+    readonly catalog: Catalog,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  private today(): string {
+    return this.now().toISOString().slice(0, 10);
+  }
+
+  // ---- schedules -------------------------------------------------------------------------------------------------
+
+  private async loadSchedules(db: Kysely<Database>, fresh = false): Promise<Schedule[]> {
+    // Within SCHEDULE_CACHE_MS of the last check the cached list is used as is: this process's own publications
+    // replace it at once, another process's are seen within that time (as if the entry had come that much earlier).
+    const now = Date.now();
+    if (!fresh && this.cached && now - this.cached.checked < SCHEDULE_CACHE_MS) return this.cached.schedules;
+    const stampRow = await db
+      .selectFrom('schedules')
+      .select((eb) => [eb.fn.max('version').as('v'), eb.fn.countAll().as('n')])
+      .executeTakeFirst();
+    const stamp = `${stampRow?.v ?? 0}/${stampRow?.n ?? 0}`;
+    if (this.cached?.stamp === stamp) {
+      this.cached.checked = now;
+      return this.cached.schedules;
+    }
+    const rows = await db.selectFrom('schedules').selectAll().orderBy('version').execute();
+    const schedules = rows.map((r): Schedule => {
+      const doc = JSON.parse(r.document) as Pick<Schedule, 'members' | 'prices'>;
+      return {
+        version: Number(r.version),
+        effectiveFrom: r.effective_from,
+        publishedAt: r.published_at,
+        publishedBy: r.published_by,
+        reference: r.reference,
+        ...(doc.members ? { members: doc.members } : {}),
+        prices: doc.prices,
+      };
+    });
+    this.cached = { stamp, schedules, checked: now };
+    return schedules;
+  }
+
+  /** Every published schedule, oldest version first. */
+  schedules(): Promise<Schedule[]> {
+    return this.loadSchedules(this.store.db);
+  }
+
+  /** What was in force on a date (default: today), and why. */
+  async inForce(date = this.today()): Promise<InForce> {
+    if (!isIsoDate(date)) throw new BooksError('invalid', 'date', `'${date}' is not a date (YYYY-MM-DD)`);
+    return inForceOn(await this.schedules(), date, defaultMembers(this.catalog));
+  }
+
+  /** Publishes a schedule: its prices computed by the rules against what is in force on its effective date. */
+  async publishSchedule(actor: string, request: ScheduleRequest): Promise<Schedule> {
+    const at = this.now().toISOString();
+    const result = await this.store.db.transaction().execute(async (trx) => {
+      // One publication at a time: each reads the schedules it amends (smoothing uses the price in force).
+      if (this.store.dialect === 'postgres') await sqlLockSchedules(trx);
+      const existing = await this.loadSchedules(trx, true);
+      const published = publishPrices(this.catalog, request, existing);
+      const document = { ...(published.members ? { members: published.members } : {}), prices: published.prices };
+      const row = await trx
+        .insertInto('schedules')
+        .values({
+          effective_from: request.effectiveFrom,
+          published_at: at,
+          published_by: actor,
+          reference: request.reference,
+          document: toJson(document),
+        })
+        .returning('version')
+        .executeTakeFirstOrThrow();
+      const schedule: Schedule = {
+        version: Number(row.version),
+        effectiveFrom: request.effectiveFrom,
+        publishedAt: at,
+        publishedBy: actor,
+        reference: request.reference,
+        ...document,
+      };
+      const before = inForceOn(existing, request.effectiveFrom, defaultMembers(this.catalog));
+      await appendAudit(trx, {
+        at,
+        actor,
+        action: 'schedule.publish',
+        subject: `schedule:${schedule.version}`,
+        before: {
+          members: before.members,
+          prices: before.prices.map((p) => ({ commodity: p.commodity, priceCents: p.priceCents, version: p.version })),
+        },
+        after: {
+          request,
+          schedule: {
+            ...schedule,
+            prices: schedule.prices.map((p) => ({
+              commodity: p.commodity,
+              priceCents: p.priceCents,
+              priceUnit: p.priceUnit,
+              method: p.method,
+            })),
+          },
+        },
+      });
+      return schedule;
+    });
+    this.cached = undefined; // the next read sees the new schedule
+    return result;
+  }
+
+  // ---- entries ---------------------------------------------------------------------------------------------------
+
+  /** The duty on an entry as the rules in force on its date assess it, without recording anything. */
+  async quote(entry: ImportEntry): Promise<DutyAssessment> {
+    if (!isIsoDate(entry.date)) throw new BooksError('invalid', 'date', `'${entry.date}' is not a date (YYYY-MM-DD)`);
+    return assessDuty(this.catalog, entry, inForceOn(await this.schedules(), entry.date, defaultMembers(this.catalog)));
+  }
+
+  private toStored(row: Selectable<EntryTable>): StoredEntry {
+    return {
+      id: row.id,
+      submittedBy: row.submitted_by,
+      createdAt: row.created_at,
+      entry: JSON.parse(row.request) as EntrySubmission,
+      assessment: JSON.parse(row.assessment) as DutyAssessment,
+    };
+  }
+
+  async entry(id: string): Promise<StoredEntry | undefined> {
+    const row = await this.store.db.selectFrom('entries').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? this.toStored(row) : undefined;
+  }
+
+  /**
+   * Assesses and records an entry. `created` is false when the same id and payload were recorded before (the stored
+   * answer is returned, not a new assessment); the same id with another payload is a conflict.
+   */
+  async submitEntry(actor: string, submission: EntrySubmission): Promise<{ created: boolean; entry: StoredEntry }> {
+    const request = canonicalJson(submission);
+    const hash = sha256(request);
+    const answer = (row: Selectable<EntryTable> | undefined): { created: boolean; entry: StoredEntry } => {
+      if (!row) throw new BooksError('conflict', 'id', `entry ${submission.id} could not be recorded; retry`);
+      if (row.request_hash !== hash)
+        throw new BooksError('conflict', 'id', `entry ${submission.id} was recorded with another payload`);
+      return { created: false, entry: this.toStored(row) };
+    };
+    const recorded = () =>
+      this.store.db.selectFrom('entries').selectAll().where('id', '=', submission.id).executeTakeFirst();
+    const existing = await recorded();
+    if (existing) return answer(existing);
+    const assessment = await this.quote(submission);
+    const createdAt = this.now().toISOString();
+    // The answer as a replay will read it back: the canonical request, the assessment through JSON.
+    const stored: StoredEntry = {
+      id: submission.id,
+      submittedBy: actor,
+      createdAt,
+      entry: JSON.parse(request) as EntrySubmission,
+      assessment: JSON.parse(toJson(assessment)) as DutyAssessment,
+    };
+    const pending: PendingEntry = {
+      values: {
+        id: submission.id,
+        importer: submission.importer,
+        origin: submission.origin,
+        commodity: submission.commodity,
+        entry_date: submission.date,
+        submitted_by: actor,
+        request_hash: hash,
+        request,
+        assessment: toJson(assessment),
+        amount_due_cents: assessment.amountDueCents,
+        levy_cents: assessment.levyCents,
+        created_at: createdAt,
+      },
+      audit: {
+        at: createdAt,
+        actor,
+        action: 'entry.submit',
+        subject: `entry:${submission.id}`,
+        after: { entry: submission, amountDueCents: assessment.amountDueCents, levyCents: assessment.levyCents },
+      },
+    };
+    const inserted = await this.groupCommit(pending);
+    return inserted ? { created: true, entry: stored } : answer(await recorded());
+  }
+
+  /**
+   * Group commit: entries that arrive while a commit is on its way to disk wait and are written together in the next
+   * transaction — two statements and one fsync for many entries, on SQLite (one writer) as on PostgreSQL. Each is
+   * acknowledged only once its transaction is durable; an idle server commits at once, nothing waits for a batch.
+   */
+  private groupCommit(entry: PendingEntry): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ ...entry, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, 200);
+        try {
+          const inserted = await this.store.db.transaction().execute((trx) => insertEntries(trx, batch));
+          for (const [i, item] of batch.entries()) item.resolve(inserted[i] as boolean);
+        } catch {
+          // One entry the database refuses must not sink the others: each alone, each with its own answer.
+          for (const item of batch) {
+            try {
+              item.resolve(
+                (await this.store.db.transaction().execute((trx) => insertEntries(trx, [item])))[0] as boolean,
+              );
+            } catch (e) {
+              item.reject(e);
+            }
+          }
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  // ---- vault -----------------------------------------------------------------------------------------------------
+
+  private unitOf(commodity: string): string {
+    const info = this.catalog.commodities.get(commodity);
+    if (!info) throw new BooksError('invalid', 'commodity', `unknown commodity '${commodity}'`);
+    return info.row.unit;
+  }
+
+  /** A vault holder is a member of the zone on the date, as a model region (an EU member state holds as EU27). */
+  private async holder(field: string, code: string, date: string): Promise<string> {
+    const region = this.catalog.regions.get(code);
+    if (!region || region.kind === 'rest') throw new BooksError('invalid', field, `unknown region '${code}'`);
+    const member = modelRegion(this.catalog, code);
+    const members = (await this.inForce(date)).members.map((m) => modelRegion(this.catalog, m));
+    if (!members.includes(member))
+      throw new BooksError('invalid', field, `${code} is not a member of the zone on ${date}`);
+    return member;
+  }
+
+  /** Records a purchase, release or transfer; refuses (conflict) one that would take a holding below zero. */
+  async recordTransaction(
+    actor: string,
+    request: VaultTransactionRequest,
+  ): Promise<{ created: boolean; transaction: StoredTransaction; holdings: HoldingView[] }> {
+    if (!isIsoDate(request.date))
+      throw new BooksError('invalid', 'date', `'${request.date}' is not a date (YYYY-MM-DD)`);
+    const unit = this.unitOf(request.commodity);
+    let quantity: bigint;
+    try {
+      quantity = parseQuantity(request.quantity);
+    } catch (e) {
+      throw new BooksError('invalid', 'quantity', (e as Error).message);
+    }
+    if (quantity <= 0n) throw new BooksError('invalid', 'quantity', `must be positive, got ${request.quantity}`);
+    const member = await this.holder('member', request.member, request.date);
+    let tx: VaultTransaction;
+    if (request.kind === 'transfer') {
+      if (request.valueCents !== undefined)
+        throw new BooksError('invalid', 'valueCents', 'a transfer moves goods, not money: leave the value out');
+      const toMember = await this.holder('toMember', request.toMember ?? request.member, request.date);
+      tx = {
+        kind: 'transfer',
+        member,
+        commodity: request.commodity,
+        site: request.site,
+        quantity,
+        toMember,
+        toSite: request.toSite ?? request.site,
+      };
+    } else {
+      if (request.toMember !== undefined || request.toSite !== undefined)
+        throw new BooksError(
+          'invalid',
+          request.toMember !== undefined ? 'toMember' : 'toSite',
+          `only a transfer has a destination`,
+        );
+      tx = {
+        kind: request.kind,
+        member,
+        commodity: request.commodity,
+        site: request.site,
+        quantity,
+        valueCents: BigInt(request.valueCents ?? 0),
+      };
+    }
+    let changes: ReturnType<typeof holdingChanges>;
+    try {
+      changes = holdingChanges(tx);
+    } catch (e) {
+      if (e instanceof VaultError) throw new BooksError('invalid', e.field, e.message.slice(e.field.length + 2));
+      throw e;
+    }
+    const canonical = canonicalJson(request);
+    const hash = sha256(canonical);
+    const recordedAt = this.now().toISOString();
+    const view = (h: { member: string; commodity: string; site: string; quantity: bigint }): HoldingView => ({
+      member: h.member,
+      commodity: h.commodity,
+      site: h.site,
+      quantity: formatQuantity(h.quantity),
+      unit,
+    });
+    const replay = async () => {
+      const row = await this.store.db
+        .selectFrom('vault_transactions')
+        .selectAll()
+        .where('id', '=', request.id)
+        .executeTakeFirst();
+      if (!row) throw new BooksError('conflict', 'id', `transaction ${request.id} could not be recorded; retry`);
+      if (row.request_hash !== hash)
+        throw new BooksError('conflict', 'id', `transaction ${request.id} was recorded with another payload`);
+      const holdings = await this.holdingsOf(changes);
+      return {
+        created: false,
+        transaction: {
+          seq: Number(row.seq),
+          id: row.id,
+          recordedBy: row.recorded_by,
+          recordedAt: row.recorded_at,
+          request,
+        },
+        holdings: holdings.map(view),
+      };
+    };
+    const outcome = await this.store.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .insertInto('vault_transactions')
+        .values({
+          id: request.id,
+          request_hash: hash,
+          kind: tx.kind,
+          member,
+          commodity: request.commodity,
+          site: request.site,
+          to_member: tx.kind === 'transfer' ? tx.toMember : null,
+          to_site: tx.kind === 'transfer' ? tx.toSite : null,
+          quantity: quantity.toString(),
+          value_cents: tx.kind === 'transfer' ? null : tx.valueCents.toString(),
+          date: request.date,
+          recorded_by: actor,
+          recorded_at: recordedAt,
+        })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .returning('seq')
+        .executeTakeFirst();
+      if (!row) return undefined;
+      const before: { member: string; commodity: string; site: string; quantity: bigint }[] = [];
+      const after: typeof before = [];
+      for (const c of changes) {
+        const key = { member: c.member, commodity: c.commodity, site: c.site };
+        let result: bigint;
+        if (c.delta < 0n) {
+          // Atomic debit: the row changes only if it holds enough (PostgreSQL re-checks the condition under a lock).
+          const updated = await trx
+            .updateTable('vault_holdings')
+            .set((eb) => ({ quantity: eb('quantity', '+', c.delta.toString() as never) }))
+            .where('member', '=', c.member)
+            .where('commodity', '=', c.commodity)
+            .where('site', '=', c.site)
+            .where('quantity', '>=', (-c.delta).toString() as never)
+            .returning('quantity')
+            .executeTakeFirst();
+          if (!updated) {
+            const held = await trx
+              .selectFrom('vault_holdings')
+              .select('quantity')
+              .where('member', '=', c.member)
+              .where('commodity', '=', c.commodity)
+              .where('site', '=', c.site)
+              .executeTakeFirst();
+            const have = held ? toBigInt(held.quantity) : 0n;
+            throw new BooksError(
+              'conflict',
+              'quantity',
+              `${c.member} holds ${formatQuantity(have)} ${unit} of ${c.commodity} at ${c.site}, less than the ${formatQuantity(-c.delta)} asked`,
+            );
+          }
+          result = toBigInt(updated.quantity);
+        } else {
+          const upserted = await trx
+            .insertInto('vault_holdings')
+            .values({ ...key, quantity: c.delta.toString() })
+            .onConflict((oc) =>
+              oc.columns(['member', 'commodity', 'site']).doUpdateSet((eb) => ({
+                quantity: eb('vault_holdings.quantity', '+', eb.ref('excluded.quantity')),
+              })),
+            )
+            .returning('quantity')
+            .executeTakeFirstOrThrow();
+          result = toBigInt(upserted.quantity);
+        }
+        before.push({ ...key, quantity: result - c.delta });
+        after.push({ ...key, quantity: result });
+      }
+      await appendAudit(trx, {
+        at: recordedAt,
+        actor,
+        action: `vault.${tx.kind}`,
+        subject: `vault:${request.id}`,
+        before: before.map(view),
+        after: { request, holdings: after.map(view) },
+      });
+      return { seq: Number(row.seq), holdings: after };
+    });
+    if (!outcome) return replay();
+    return {
+      created: true,
+      transaction: { seq: outcome.seq, id: request.id, recordedBy: actor, recordedAt, request },
+      holdings: outcome.holdings.map(view),
+    };
+  }
+
+  private async holdingsOf(keys: readonly { member: string; commodity: string; site: string }[]) {
+    const out = [];
+    for (const k of keys) {
+      const row = await this.store.db
+        .selectFrom('vault_holdings')
+        .selectAll()
+        .where('member', '=', k.member)
+        .where('commodity', '=', k.commodity)
+        .where('site', '=', k.site)
+        .executeTakeFirst();
+      out.push({ ...k, quantity: row ? toBigInt(row.quantity) : 0n });
+    }
+    return out;
+  }
+
+  /** Every holding, as integer millionths (zero holdings left out). */
+  async holdings(): Promise<{ member: string; commodity: string; site: string; quantity: bigint }[]> {
+    const rows = await this.store.db
+      .selectFrom('vault_holdings')
+      .selectAll()
+      .orderBy('member')
+      .orderBy('commodity')
+      .orderBy('site')
+      .execute();
+    return rows.map((r) => ({ ...r, quantity: toBigInt(r.quantity) })).filter((r) => r.quantity > 0n);
+  }
+
+  holdingView(h: { member: string; commodity: string; site: string; quantity: bigint }): HoldingView {
+    return {
+      member: h.member,
+      commodity: h.commodity,
+      site: h.site,
+      quantity: formatQuantity(h.quantity),
+      unit: this.unitOf(h.commodity),
+    };
+  }
+
+  /** Compliance of each member with an obligation of `days` of its net imports in the data year, per commodity. */
+  complianceOf(
+    holdings: readonly { member: string; commodity: string; quantity: bigint }[],
+    members: readonly string[],
+    commodities: readonly string[],
+    days: number,
+    year = BASE_YEAR,
+  ): (Omit<Compliance, 'holdings' | 'required' | 'shortfall'> & {
+    holdings: string;
+    required: string;
+    shortfall: string;
+    unit: string;
+    year: number;
+  })[] {
+    const out = [];
+    for (const member of members) {
+      for (const commodity of commodities) {
+        const held = holdings
+          .filter((h) => h.member === member && h.commodity === commodity)
+          .reduce((s, h) => s + h.quantity, 0n);
+        const c = compliance(member, commodity, held, netImports(this.catalog, member, commodity, year), days);
+        out.push({
+          ...c,
+          holdings: formatQuantity(c.holdings),
+          required: formatQuantity(c.required),
+          shortfall: formatQuantity(c.shortfall),
+          unit: this.unitOf(commodity),
+          year,
+        });
+      }
+    }
+    return out;
+  }
+
+  // ---- collective release ----------------------------------------------------------------------------------------
+
+  /** Splits a collective release among the members in force by a key, conserving the total to the millionth. */
+  async allocateRelease(request: AllocationRequest): Promise<Allocation> {
+    const unit = this.unitOf(request.commodity);
+    let total: bigint;
+    try {
+      total = parseQuantity(request.quantity);
+    } catch (e) {
+      throw new BooksError('invalid', 'quantity', (e as Error).message);
+    }
+    if (total <= 0n) throw new BooksError('invalid', 'quantity', `must be positive, got ${request.quantity}`);
+    const date = request.date ?? this.today();
+    const members = [...new Set((await this.inForce(date)).members.map((m) => modelRegion(this.catalog, m)))];
+    let weights: Record<string, number>;
+    let basis: string;
+    if (request.key) {
+      weights = {};
+      for (const [code, w] of Object.entries(request.key)) {
+        const member = modelRegion(this.catalog, code);
+        if (!members.includes(member))
+          throw new BooksError('invalid', `key.${code}`, `${code} is not a member of the zone on ${date}`);
+        if (!(Number.isFinite(w) && w >= 0))
+          throw new BooksError('invalid', `key.${code}`, `a weight is a non-negative number, got ${w}`);
+        weights[member] = (weights[member] ?? 0) + w;
+      }
+      basis = 'given';
+    } else {
+      weights = consumptionKey(this.catalog, members, request.commodity, BASE_YEAR);
+      basis = `share of bloc consumption of ${request.commodity} in ${BASE_YEAR} (data)`;
+    }
+    if (Object.values(weights).every((w) => w === 0))
+      throw new BooksError(
+        'invalid',
+        request.key ? 'key' : 'commodity',
+        `every weight of the key is zero${request.key ? '' : `: no member consumes ${request.commodity} in the data`}`,
+      );
+    const shares: AllocationShare[] = allocateByKey(total, weights);
+    return {
+      commodity: request.commodity,
+      unit,
+      quantity: formatQuantity(total),
+      date,
+      key: { basis, weights },
+      shares: shares.map((s) => ({ member: s.member, quantity: formatQuantity(s.amount), share: s.share })),
+    };
+  }
+}
+
+interface PendingEntry {
+  readonly values: Insertable<EntryTable>;
+  readonly audit: Parameters<typeof appendAudit>[1];
+}
+
+/**
+ * Inserts entries and their audit records, two statements for the lot; per entry, false when its id was taken (by
+ * an earlier batch, or earlier in this one).
+ */
+async function insertEntries(trx: Kysely<Database>, entries: readonly PendingEntry[]): Promise<boolean[]> {
+  const first = new Map<string, number>();
+  entries.forEach((e, i) => {
+    if (!first.has(e.values.id)) first.set(e.values.id, i);
+  });
+  const unique = entries.filter((e, i) => first.get(e.values.id) === i);
+  const rows = await trx
+    .insertInto('entries')
+    .values(unique.map((e) => e.values))
+    .onConflict((oc) => oc.column('id').doNothing())
+    .returning('id')
+    .execute();
+  const taken = new Set(rows.map((r) => r.id));
+  await appendAuditMany(
+    trx,
+    unique.filter((e) => taken.has(e.values.id)).map((e) => e.audit),
+  );
+  return entries.map((e, i) => first.get(e.values.id) === i && taken.has(e.values.id));
+}
+
+/** Serialises schedule publications on PostgreSQL (SQLite's single writer does this already). */
+async function sqlLockSchedules(trx: Kysely<Database>): Promise<void> {
+  await sql`LOCK TABLE schedules IN SHARE ROW EXCLUSIVE MODE`.execute(trx);
+}

@@ -1,0 +1,376 @@
+/** Reference prices from the embedded cost curves, schedules in force on a date, and the vault's ledger rules. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { datasetSupplyCurve } from '../../src/admin/curve.ts';
+import {
+  adjustReferencePrice,
+  costPlusPrice,
+  incentiveMarginalPrice,
+  ReferencePriceError,
+  type SupplyStep,
+} from '../../src/admin/reference-price.ts';
+import {
+  defaultMembers,
+  inForceOn,
+  publishPrices,
+  type Schedule,
+  ScheduleError,
+  type ScheduleRequest,
+} from '../../src/admin/schedule.ts';
+import {
+  applyTransaction,
+  compliance,
+  consumptionKey,
+  type Holding,
+  holdingChanges,
+  netImports,
+  VaultError,
+  type VaultTransaction,
+} from '../../src/admin/vault.ts';
+import { Catalog } from '../../src/data/catalog.ts';
+import { loadDataset } from '../../src/data/load.ts';
+
+const catalog = new Catalog(loadDataset());
+const BLOC = ['USA', 'EU27', 'JPN', 'MEX'];
+
+/** Publishes requests one after the other, as the service does. */
+function publishAll(requests: ScheduleRequest[]): Schedule[] {
+  const out: Schedule[] = [];
+  for (const [i, r] of requests.entries()) {
+    const p = publishPrices(catalog, r, out);
+    out.push({
+      version: i + 1,
+      effectiveFrom: r.effectiveFrom,
+      publishedAt: '2026-01-01T00:00:00.000Z',
+      publishedBy: 'test',
+      reference: r.reference,
+      ...(p.members ? { members: p.members } : {}),
+      prices: p.prices,
+    });
+  }
+  return out;
+}
+
+const step = (id: string, capacity: number, cost: number): SupplyStep => ({
+  id,
+  region: 'USA',
+  capacity,
+  cost,
+  kind: 'producer',
+});
+
+describe('reference-price rules', () => {
+  it('incentive-marginal: the cost of the step that first covers the requirement', () => {
+    const curve = [step('c', 10, 30), step('a', 10, 10), step('b', 10, 20)];
+    expect(incentiveMarginalPrice(curve, 15).price).toBe(20);
+    expect(incentiveMarginalPrice(curve, 20).marginal?.id).toBe('b');
+    expect(incentiveMarginalPrice(curve, 0).price).toBe(10);
+    const short = incentiveMarginalPrice(curve, 31);
+    expect(short.price).toBe(30);
+    expect(short.shortfall).toMatch(/falls short/);
+    expect(() => incentiveMarginalPrice([], 1)).toThrow(ReferencePriceError);
+    expect(() => incentiveMarginalPrice(curve, Number.NaN)).toThrow(ReferencePriceError);
+  });
+
+  it('cost-plus: the capacity-weighted mean cost, marked up', () => {
+    // (10 x 10 + 30 x 20) / 40 = 17.5; x 1.2 = 21
+    expect(costPlusPrice([step('a', 10, 10), step('b', 30, 20)], 0.2).price).toBeCloseTo(21, 12);
+    expect(() => costPlusPrice([step('a', 10, 10)], -1)).toThrow(/margin/);
+    expect(() => costPlusPrice([step('a', 0, 10)], 0.1)).toThrow(/no producer/);
+  });
+
+  it('smoothing, then the change cap, then the bounds, each recorded', () => {
+    expect(adjustReferencePrice(150, 100, { smoothing: 0.5 })).toEqual({
+      price: 125,
+      applied: ['smoothed with weight 0.5 on the price in force (100)'],
+    });
+    const capped = adjustReferencePrice(150, 100, { smoothing: 0.5, maxChange: 0.1 });
+    expect(capped.price).toBeCloseTo(110, 12);
+    expect(capped.applied).toHaveLength(2);
+    expect(adjustReferencePrice(50, 100, { maxChange: 0.2, floor: 90 }).price).toBe(90);
+    expect(adjustReferencePrice(500, undefined, { maxChange: 0.2, ceiling: 300 }).price).toBe(300);
+    expect(adjustReferencePrice(150, undefined, { smoothing: 0.5 }).applied).toEqual([]);
+    expect(() => adjustReferencePrice(1, 1, { smoothing: 1 })).toThrow(/smoothing/);
+    expect(() => adjustReferencePrice(1, 1, { floor: 2, ceiling: 1 })).toThrow(/floor/);
+  });
+
+  it('property: an adjusted price stays within its bounds and within the cap of the price in force', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 1, max: 1e6, noNaN: true }),
+        fc.double({ min: 1, max: 1e6, noNaN: true }),
+        fc.double({ min: 0, max: 0.99, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (computed, previous, smoothing, maxChange) => {
+          const { price } = adjustReferencePrice(computed, previous, { smoothing, maxChange });
+          expect(price).toBeGreaterThanOrEqual(previous * (1 - maxChange) * (1 - 1e-12));
+          expect(price).toBeLessThanOrEqual(previous * (1 + maxChange) * (1 + 1e-12));
+        },
+      ),
+    );
+  });
+});
+
+describe('reference prices from the embedded cost curves', () => {
+  it('NdPr oxide, members: MP Materials at cash cost plus REO input, the White Mesa project at its incentive price', () => {
+    const curve = datasetSupplyCurve(catalog, 'ndpr/oxide', { members: BLOC, supply: 'members' });
+    const mp = curve.steps.find((s) => s.id === 'NDPR_USA_MP') as SupplyStep;
+    // 2,900 t x 0.45 utilisation; 40,000 USD/t cash cost + 4.65 t REO x 4,717 USD/t (MP's 2024 realised price).
+    expect(mp.capacity).toBeCloseTo(1305, 9);
+    expect(mp.cost).toBeCloseTo(40_000 + 4.65 * 4717, 6);
+    expect(curve.steps.map((s) => s.id).sort()).toEqual(['NDPR_USA_MP', 'PRJ_EF_WHITEMESA_P2']);
+  });
+
+  it('publishes incentive-marginal and cost-plus prices with their inputs, rounded half-up to the cent', () => {
+    const [s] = publishAll([
+      {
+        effectiveFrom: '2026-01-01',
+        reference: 'Council decision 2026/1',
+        prices: [
+          { commodity: 'ndpr/oxide', method: { rule: 'incentive-marginal', target: 0.4 } },
+          { commodity: 'gallium/refined', method: { rule: 'cost-plus', margin: 0.2 } },
+          { commodity: 'cobalt/refined', method: { rule: 'incentive-marginal', target: 0.1 } },
+        ],
+      },
+    ]);
+    const [ndpr, gallium, cobalt] = (s as Schedule).prices;
+    // Bloc use of NdPr oxide 15,810 t; 40% = 6,324 t; White Mesa (6,000 t) falls short, MP (1,305 t) covers it.
+    expect(ndpr?.explanation.curve?.blocUse).toBeCloseTo(15_810, 6);
+    expect(ndpr?.explanation.curve?.required).toBeCloseTo(6_324, 6);
+    expect(ndpr?.explanation.curve?.marginal?.id).toBe('NDPR_USA_MP');
+    expect(ndpr?.priceCents).toBe(6_193_405); // 61,934.05 USD/t NdPr-oxide
+    expect(ndpr?.priceUnit).toBe('USD/t NdPr-oxide');
+    // Gallium: the one member refinery (Japan, 350 USD/kg) x 1.2 = 420 USD/kg.
+    expect(gallium?.priceCents).toBe(42_000);
+    expect(gallium?.explanation.computed).toBeCloseTo(420, 9);
+    // Cobalt: Finland and Japan both at 22,408.20 USD/t (cash cost + 1.08 t mined Co).
+    expect(cobalt?.priceCents).toBe(2_240_820);
+    // The price is reproducible from the explanation alone.
+    const steps = ndpr?.explanation.curve?.steps ?? [];
+    expect(incentiveMarginalPrice(steps, ndpr?.explanation.curve?.required ?? 0).price).toBe(
+      ndpr?.explanation.computed,
+    );
+  });
+
+  it('a target the members cannot reach publishes the top of the curve, with the shortfall', () => {
+    const [s] = publishAll([
+      {
+        effectiveFrom: '2026-01-01',
+        reference: 'r',
+        prices: [{ commodity: 'ndpr/oxide', method: { rule: 'incentive-marginal', target: 0.5 } }],
+      },
+    ]);
+    expect(s?.prices[0]?.explanation.curve?.shortfall).toMatch(/falls short/);
+    expect(s?.prices[0]?.priceCents).toBe(6_193_405);
+  });
+
+  it('a rule with nothing to read is an error on the line (no member makes germanium)', () => {
+    expect(() =>
+      publishAll([
+        {
+          effectiveFrom: '2026-01-01',
+          reference: 'r',
+          prices: [{ commodity: 'germanium/refined', method: { rule: 'cost-plus', margin: 0.1 } }],
+        },
+      ]),
+    ).toThrow(/^prices.0: germanium\/refined: no producer to mark up/);
+  });
+});
+
+describe('schedules: what was in force on a date, and why', () => {
+  const schedules = publishAll([
+    {
+      effectiveFrom: '2026-01-01',
+      reference: 'Decision 1',
+      prices: [
+        { commodity: 'ndpr/oxide', method: { rule: 'fixed', price: 110_000 } },
+        { commodity: 'gallium/refined', method: { rule: 'fixed', price: 800 } },
+      ],
+    },
+    {
+      effectiveFrom: '2026-07-01',
+      reference: 'Decision 2 (review)',
+      prices: [{ commodity: 'ndpr/oxide', method: { rule: 'fixed', price: 130_000 }, adjustment: { smoothing: 0.5 } }],
+    },
+    // Published later, effective earlier: an amendment between the two.
+    {
+      effectiveFrom: '2026-04-01',
+      reference: 'Decision 3 (amendment)',
+      prices: [{ commodity: 'ndpr/oxide', method: { rule: 'fixed', price: 100_000 } }],
+    },
+    { effectiveFrom: '2027-01-01', reference: 'Accession of Korea', members: [...BLOC, 'KOR'], prices: [] },
+  ]);
+
+  it('reads the overlays in order of effective date', () => {
+    const members = defaultMembers(catalog);
+    expect(inForceOn(schedules, '2025-12-31', members).prices).toEqual([]);
+    const jan = inForceOn(schedules, '2026-01-01', members);
+    expect(jan.prices.map((p) => [p.commodity, p.priceCents, p.version])).toEqual([
+      ['gallium/refined', 80_000, 1],
+      ['ndpr/oxide', 11_000_000, 1],
+    ]);
+    expect(inForceOn(schedules, '2026-05-01', members).prices[1]?.version).toBe(3);
+    const aug = inForceOn(schedules, '2026-08-01', members);
+    expect(aug.prices[1]).toMatchObject({ version: 2, reference: 'Decision 2 (review)', effectiveFrom: '2026-07-01' });
+    expect(aug.prices[0]?.version).toBe(1);
+    expect(aug.members).toEqual(members);
+    const korea = inForceOn(schedules, '2027-06-01', members);
+    expect(korea.members).toContain('KOR');
+    expect(korea.membersFrom).toEqual({ version: 4, effectiveFrom: '2027-01-01' });
+  });
+
+  it('explains a smoothed price by the price in force on its effective date', () => {
+    // Decision 2 was published when decision 1 (110,000) was in force on 2026-07-01: (110,000 + 130,000) / 2.
+    const v2 = schedules[1]?.prices[0];
+    expect(v2?.priceCents).toBe(12_000_000);
+    expect(v2?.explanation.previous).toEqual({ version: 1, priceCents: 11_000_000 });
+    expect(v2?.explanation.applied[0]).toMatch(/smoothed with weight 0.5/);
+  });
+
+  it('refuses a malformed request, naming the field', () => {
+    const bad: [ScheduleRequest, RegExp][] = [
+      [{ effectiveFrom: '2026-02-30', reference: 'r', prices: [] }, /^effectiveFrom:/],
+      [{ effectiveFrom: '2026-02-01', reference: ' ', prices: [] }, /^reference:/],
+      [{ effectiveFrom: '2026-02-01', reference: 'r', members: ['XXX'], prices: [] }, /^members.0: unknown region/],
+      [{ effectiveFrom: '2026-02-01', reference: 'r', members: ['ROW'], prices: [] }, /^members.0/],
+      [
+        {
+          effectiveFrom: '2026-02-01',
+          reference: 'r',
+          prices: [{ commodity: 'nope/x', method: { rule: 'fixed', price: 1 } }],
+        },
+        /^prices.0.commodity: unknown commodity/,
+      ],
+      [
+        {
+          effectiveFrom: '2026-02-01',
+          reference: 'r',
+          prices: [
+            { commodity: 'ndpr/oxide', method: { rule: 'fixed', price: 1 } },
+            { commodity: 'ndpr/oxide', method: { rule: 'fixed', price: 2 } },
+          ],
+        },
+        /^prices.1.commodity: ndpr\/oxide is listed twice/,
+      ],
+      [
+        {
+          effectiveFrom: '2026-02-01',
+          reference: 'r',
+          prices: [{ commodity: 'ndpr/oxide', method: { rule: 'fixed', price: 0 } }],
+        },
+        /^prices.0: .*positive/,
+      ],
+      [
+        {
+          effectiveFrom: '2026-02-01',
+          reference: 'r',
+          prices: [{ commodity: 'ndpr/oxide', method: { rule: 'incentive-marginal', target: 1.5 } }],
+        },
+        /^prices.0: .*target/,
+      ],
+    ];
+    for (const [request, message] of bad) {
+      expect(() => publishPrices(catalog, request, []), JSON.stringify(request)).toThrow(ScheduleError);
+      expect(() => publishPrices(catalog, request, [])).toThrow(message);
+    }
+  });
+});
+
+describe('vault ledger rules', () => {
+  const purchase = (member: string, quantity: bigint, site = 'S1'): VaultTransaction => ({
+    kind: 'purchase',
+    member,
+    commodity: 'gallium/refined',
+    site,
+    quantity,
+    valueCents: 0n,
+  });
+
+  it('purchases, releases and transfers move holdings; nothing goes below zero', () => {
+    let h: Holding[] = [];
+    h = applyTransaction(h, purchase('USA', 10n));
+    h = applyTransaction(h, {
+      kind: 'transfer',
+      member: 'USA',
+      commodity: 'gallium/refined',
+      site: 'S1',
+      quantity: 4n,
+      toMember: 'JPN',
+      toSite: 'T1',
+    });
+    h = applyTransaction(h, { ...purchase('JPN', 1n, 'T1'), kind: 'release', valueCents: 0n });
+    expect(h.map((x) => [x.member, x.site, x.quantity])).toEqual([
+      ['USA', 'S1', 6n],
+      ['JPN', 'T1', 3n],
+    ]);
+    expect(() => applyTransaction(h, { ...purchase('USA', 7n), kind: 'release', valueCents: 0n })).toThrow(VaultError);
+    expect(() => holdingChanges(purchase('USA', 0n))).toThrow(/quantity: must be positive/);
+    expect(() =>
+      holdingChanges({
+        kind: 'transfer',
+        member: 'USA',
+        commodity: 'gallium/refined',
+        site: 'S1',
+        quantity: 1n,
+        toMember: 'USA',
+        toSite: 'S1',
+      }),
+    ).toThrow(/toSite/);
+  });
+
+  it('property: transactions conserve the total except for purchases and releases', () => {
+    const tx = fc.record({
+      kind: fc.constantFrom('purchase', 'release', 'transfer'),
+      member: fc.constantFrom('USA', 'JPN', 'EU27'),
+      to: fc.constantFrom('USA', 'JPN', 'EU27'),
+      site: fc.constantFrom('A', 'B'),
+      quantity: fc.bigInt({ min: 1n, max: 1000n }),
+    });
+    fc.assert(
+      fc.property(fc.array(tx, { maxLength: 40 }), (txs) => {
+        let h: Holding[] = [];
+        let expected = 0n;
+        for (const t of txs) {
+          const v: VaultTransaction =
+            t.kind === 'transfer'
+              ? { ...t, kind: 'transfer', commodity: 'k', toMember: t.to, toSite: t.site === 'A' ? 'B' : 'A' }
+              : { ...t, kind: t.kind as 'purchase' | 'release', commodity: 'k', valueCents: 0n };
+          try {
+            h = applyTransaction(h, v);
+            if (t.kind === 'purchase') expected += t.quantity;
+            if (t.kind === 'release') expected -= t.quantity;
+          } catch (e) {
+            expect(e).toBeInstanceOf(VaultError);
+          }
+          expect(h.every((x) => x.quantity >= 0n)).toBe(true);
+          expect(h.reduce((s, x) => s + x.quantity, 0n)).toBe(expected);
+        }
+      }),
+    );
+  });
+
+  it('compliance with an obligation in days of net imports, rounded up to the millionth', () => {
+    // 365 t/yr of net imports, 60 days: 60 t required.
+    const c = compliance('USA', 'k', 59_000_000n, 365, 60);
+    expect(c.required).toBe(60_000_000n);
+    expect(c.shortfall).toBe(1_000_000n);
+    expect(c.compliant).toBe(false);
+    expect(c.daysOfCover).toBeCloseTo(59, 12);
+    // 1 t/yr x 1 day / 365 = 0.00273972602.. t -> 2,740 millionths (rounded up)
+    expect(compliance('USA', 'k', 0n, 1, 1).required).toBe(2740n);
+    expect(compliance('USA', 'k', 0n, 0, 90)).toMatchObject({ compliant: true, daysOfCover: null });
+  });
+
+  it('net imports and the consumption key from the data (EU member states as EU27)', () => {
+    // Gallium 2024: USA uses 19,000 kg and makes none.
+    expect(netImports(catalog, 'USA', 'gallium/refined', 2024)).toBe(19_000);
+    // Japan uses 30,000 kg and refines 3,000 kg.
+    expect(netImports(catalog, 'JPN', 'gallium/refined', 2024)).toBe(27_000);
+    expect(consumptionKey(catalog, BLOC, 'gallium/refined', 2024)).toEqual({
+      USA: 19_000,
+      EU27: 12_000,
+      JPN: 30_000,
+      MEX: 200,
+    });
+  });
+});

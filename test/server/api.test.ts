@@ -1,0 +1,690 @@
+/**
+ * The HTTP API through Fastify's injector: every role against every endpoint (allowed and denied), malformed,
+ * oversized and mistyped payloads (400 naming the field, never 500), the members' views, the OpenAPI document,
+ * and concurrent submissions over HTTP on SQLite and PostgreSQL.
+ */
+
+import fc from 'fast-check';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { Catalog } from '../../src/data/catalog.ts';
+import { loadDataset } from '../../src/data/load.ts';
+import { buildServer } from '../../src/server/app.ts';
+import * as S from '../../src/server/schemas.ts';
+import type { Store } from '../../src/store/database.ts';
+import { createKey, revokeKey } from '../../src/store/keys.ts';
+import { backends, describeBackend, freshStore, sqliteBackend } from '../store/backends.ts';
+
+const catalog = new Catalog(loadDataset());
+const NOW = new Date('2026-03-01T12:00:00.000Z');
+
+type Method = 'GET' | 'POST';
+interface Call {
+  method: Method;
+  url: string;
+  body?: unknown;
+}
+
+async function setup(backend = sqliteBackend) {
+  const fresh = await freshStore(backend);
+  const app = await buildServer({ store: fresh.store, catalog, now: () => NOW });
+  const keys: Record<string, string> = {};
+  for (const role of ['secretariat', 'member:USA', 'member:JPN', 'member:EU27', 'public']) {
+    keys[role] = (await createKey(fresh.store, { role, actor: 'test' })).key;
+  }
+  const revoked = await createKey(fresh.store, { role: 'secretariat', actor: 'test' });
+  await revokeKey(fresh.store, revoked.id, 'test');
+  keys.revoked = revoked.key;
+  const call = (role: string | undefined, c: Call) =>
+    app.inject({
+      method: c.method,
+      url: c.url,
+      headers: role ? { authorization: `Bearer ${keys[role] ?? role}` } : {},
+      ...(c.body !== undefined ? { payload: c.body as object } : {}),
+    });
+  return { app, store: fresh.store, keys, call, drop: fresh.drop };
+}
+
+const entryBody = (id: string, e: Record<string, unknown> = {}) => ({
+  id,
+  date: '2026-03-01',
+  importer: 'USA',
+  origin: 'CHN',
+  commodity: 'ndpr/oxide',
+  quantity: '2',
+  customsValueCents: 10_000_000,
+  ...e,
+});
+const vaultBody = (id: string, t: Record<string, unknown> = {}) => ({
+  id,
+  kind: 'purchase',
+  date: '2026-03-01',
+  member: 'USA',
+  commodity: 'gallium/refined',
+  site: 'DLA-1',
+  quantity: '10',
+  ...t,
+});
+
+describe('the API', () => {
+  let env: Awaited<ReturnType<typeof setup>>;
+  let app: FastifyInstance;
+  let store: Store;
+
+  beforeAll(async () => {
+    env = await setup();
+    app = env.app;
+    store = env.store;
+    const r = await env.call('secretariat', {
+      method: 'POST',
+      url: '/v1/schedules',
+      body: {
+        effectiveFrom: '2026-01-01',
+        reference: 'Decision 1',
+        prices: [{ commodity: 'ndpr/oxide', method: { rule: 'fixed', price: 110_000 } }],
+      },
+    });
+    expect(r.statusCode).toBe(201);
+    expect(
+      (await env.call('secretariat', { method: 'POST', url: '/v1/entries', body: entryBody('USA-0') })).statusCode,
+    ).toBe(201);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await env?.drop();
+  });
+
+  // Each row: an endpoint, a request made fresh for each role (so writes do not collide), and the status per role.
+  const roles = ['secretariat', 'member:USA', 'member:JPN', 'public', 'revoked', undefined] as const;
+  type Expect = Record<(typeof roles)[number] & string, number> & { none: number };
+  const table: [string, (tag: string) => Call, Expect][] = [
+    [
+      'GET /health',
+      () => ({ method: 'GET', url: '/health' }),
+      { secretariat: 200, 'member:USA': 200, 'member:JPN': 200, public: 200, revoked: 200, none: 200 },
+    ],
+    [
+      'GET /openapi.json',
+      () => ({ method: 'GET', url: '/openapi.json' }),
+      { secretariat: 200, 'member:USA': 200, 'member:JPN': 200, public: 200, revoked: 200, none: 200 },
+    ],
+    [
+      'GET /v1/schedules',
+      () => ({ method: 'GET', url: '/v1/schedules' }),
+      { secretariat: 200, 'member:USA': 200, 'member:JPN': 200, public: 200, revoked: 401, none: 401 },
+    ],
+    [
+      'GET /v1/schedules/current',
+      () => ({ method: 'GET', url: '/v1/schedules/current?date=2026-03-01' }),
+      { secretariat: 200, 'member:USA': 200, 'member:JPN': 200, public: 200, revoked: 401, none: 401 },
+    ],
+    [
+      'POST /v1/schedules',
+      (tag) => ({
+        method: 'POST',
+        url: '/v1/schedules',
+        body: {
+          effectiveFrom: '2030-01-01',
+          reference: `D-${tag}`,
+          prices: [{ commodity: 'gallium/refined', method: { rule: 'fixed', price: 900 } }],
+        },
+      }),
+      { secretariat: 201, 'member:USA': 403, 'member:JPN': 403, public: 403, revoked: 401, none: 401 },
+    ],
+    [
+      'POST /v1/entries (a USA entry)',
+      (tag) => ({ method: 'POST', url: '/v1/entries', body: entryBody(`USA-${tag}`) }),
+      { secretariat: 201, 'member:USA': 201, 'member:JPN': 403, public: 403, revoked: 401, none: 401 },
+    ],
+    [
+      'POST /v1/entries?dryRun=true',
+      () => ({ method: 'POST', url: '/v1/entries?dryRun=true', body: entryBody('quote') }),
+      { secretariat: 200, 'member:USA': 200, 'member:JPN': 403, public: 403, revoked: 401, none: 401 },
+    ],
+    [
+      'GET /v1/entries/:id (a USA entry)',
+      () => ({ method: 'GET', url: '/v1/entries/USA-0' }),
+      { secretariat: 200, 'member:USA': 200, 'member:JPN': 404, public: 403, revoked: 401, none: 401 },
+    ],
+    [
+      'GET /v1/vault/holdings',
+      () => ({ method: 'GET', url: '/v1/vault/holdings' }),
+      { secretariat: 200, 'member:USA': 200, 'member:JPN': 200, public: 403, revoked: 401, none: 401 },
+    ],
+    [
+      'POST /v1/vault/transactions (USA holdings)',
+      (tag) => ({ method: 'POST', url: '/v1/vault/transactions', body: vaultBody(`V-${tag}`) }),
+      { secretariat: 201, 'member:USA': 201, 'member:JPN': 403, public: 403, revoked: 401, none: 401 },
+    ],
+    [
+      'POST /v1/releases/allocate',
+      () => ({
+        method: 'POST',
+        url: '/v1/releases/allocate',
+        body: { commodity: 'gallium/refined', quantity: '100', date: '2026-03-01' },
+      }),
+      { secretariat: 200, 'member:USA': 200, 'member:JPN': 200, public: 403, revoked: 401, none: 401 },
+    ],
+    [
+      'GET /v1/audit',
+      () => ({ method: 'GET', url: '/v1/audit' }),
+      { secretariat: 200, 'member:USA': 403, 'member:JPN': 403, public: 403, revoked: 401, none: 401 },
+    ],
+  ];
+  for (const [name, request, expected] of table) {
+    for (const role of roles) {
+      const want = expected[role ?? 'none'];
+      it(`${name} as ${role ?? 'no key'} -> ${want}`, async () => {
+        const r = await env.call(role, request((role ?? 'none').replace(':', '-')));
+        expect(r.statusCode, r.body).toBe(want);
+        if (want === 401) expect(r.headers['www-authenticate']).toMatch(/^Bearer/);
+        if (want >= 400) expect(JSON.parse(r.body)).toMatchObject({ statusCode: want, message: expect.any(String) });
+      });
+    }
+  }
+
+  it('an EU27 member key speaks for its member states; a malformed Authorization header is 401', async () => {
+    const r = await env.call('member:EU27', {
+      method: 'POST',
+      url: '/v1/entries',
+      body: entryBody('FRA-1', { importer: 'FRA' }),
+    });
+    expect(r.statusCode).toBe(201);
+    expect(JSON.parse(r.body).assessment.importer).toBe('EU27');
+    // The EU's stock is held by EU27: its key moves it, a member state's key does not.
+    const eu = await env.call('member:EU27', {
+      method: 'POST',
+      url: '/v1/vault/transactions',
+      body: vaultBody('EU-buy', { member: 'FRA', site: 'EU-2' }),
+    });
+    expect(eu.statusCode).toBe(201);
+    expect(JSON.parse(eu.body).holdings[0].member).toBe('EU27');
+    const fraKey = (await createKey(store, { role: 'member:FRA', actor: 'test' })).key;
+    const fra = await app.inject({
+      method: 'POST',
+      url: '/v1/vault/transactions',
+      headers: { authorization: `Bearer ${fraKey}` },
+      payload: vaultBody('FRA-rel', { kind: 'release', member: 'FRA', site: 'EU-2', quantity: '1' }),
+    });
+    expect(fra.statusCode).toBe(403);
+    const bad = await app.inject({ method: 'GET', url: '/v1/schedules', headers: { authorization: 'Basic abc' } });
+    expect(bad.statusCode).toBe(401);
+  });
+
+  it("a member sees its own holdings and the others' only in aggregate", async () => {
+    await env.call('secretariat', {
+      method: 'POST',
+      url: '/v1/vault/transactions',
+      body: vaultBody('J-1', { member: 'JPN', site: 'JOGMEC', quantity: '4' }),
+    });
+    await env.call('secretariat', {
+      method: 'POST',
+      url: '/v1/vault/transactions',
+      body: vaultBody('E-1', { member: 'DEU', site: 'EU-1', quantity: '1.5' }),
+    });
+    const jpn = JSON.parse(
+      (await env.call('member:JPN', { method: 'GET', url: '/v1/vault/holdings?obligationDays=60' })).body,
+    );
+    expect(jpn.holdings).toEqual([
+      { member: 'JPN', commodity: 'gallium/refined', site: 'JOGMEC', quantity: '4', unit: 'kg Ga' },
+    ]);
+    expect(jpn.others).toHaveLength(1);
+    expect(jpn.others[0]).toMatchObject({ commodity: 'gallium/refined', unit: 'kg Ga', members: 2 });
+    expect(JSON.stringify(jpn)).not.toMatch(/DLA-1|EU-1/);
+    // Japan's obligation: 60 days of 27,000 kg net imports a year = 4,438.356165 kg (rounded up).
+    expect(jpn.compliance).toEqual([
+      expect.objectContaining({ member: 'JPN', holdings: '4', required: '4438.356165', compliant: false }),
+    ]);
+    const all = JSON.parse((await env.call('secretariat', { method: 'GET', url: '/v1/vault/holdings' })).body);
+    expect(all.holdings.map((h: { member: string }) => h.member)).toEqual(
+      expect.arrayContaining(['EU27', 'JPN', 'USA']),
+    );
+    expect(all.others).toBeUndefined();
+  });
+
+  it('a release beyond the holding is 409 and names the field', async () => {
+    const r = await env.call('secretariat', {
+      method: 'POST',
+      url: '/v1/vault/transactions',
+      body: vaultBody('R-big', { kind: 'release', member: 'JPN', site: 'JOGMEC', quantity: '5' }),
+    });
+    expect(r.statusCode).toBe(409);
+    expect(JSON.parse(r.body)).toMatchObject({
+      field: 'body.quantity',
+      message: expect.stringMatching(/JPN holds 4 kg Ga/),
+    });
+  });
+
+  it('entries: replay 200 with the stored answer, another payload 409', async () => {
+    const first = await env.call('member:USA', { method: 'POST', url: '/v1/entries', body: entryBody('IDEM-1') });
+    const again = await env.call('member:USA', {
+      method: 'POST',
+      url: '/v1/entries',
+      body: { ...entryBody('IDEM-1'), quantity: 2 },
+    });
+    expect(first.statusCode).toBe(201);
+    expect(again.statusCode).toBe(200);
+    const a = JSON.parse(first.body);
+    const b = JSON.parse(again.body);
+    expect({ ...b, created: true }).toEqual(a);
+    expect(a.assessment.amountDueCents).toBe(12_000_000);
+    const conflict = await env.call('member:USA', {
+      method: 'POST',
+      url: '/v1/entries',
+      body: entryBody('IDEM-1', { quantity: '2.5' }),
+    });
+    expect(conflict.statusCode).toBe(409);
+    expect(JSON.parse(conflict.body).field).toBe('body.id');
+  });
+
+  const bad: [string, Call, number, string][] = [
+    [
+      'missing id',
+      { method: 'POST', url: '/v1/entries', body: (({ id: _, ...rest }) => rest)(entryBody('x')) },
+      400,
+      'body.id',
+    ],
+    [
+      'quantity as a boolean',
+      { method: 'POST', url: '/v1/entries', body: entryBody('x', { quantity: true }) },
+      400,
+      'body.quantity',
+    ],
+    [
+      'quantity not a number',
+      { method: 'POST', url: '/v1/entries', body: entryBody('x', { quantity: '12,5' }) },
+      400,
+      'body.quantity',
+    ],
+    [
+      'negative quantity',
+      { method: 'POST', url: '/v1/entries', body: entryBody('x', { quantity: '-2' }) },
+      400,
+      'body.quantity',
+    ],
+    [
+      'absurd quantity',
+      { method: 'POST', url: '/v1/entries', body: entryBody('x', { quantity: 1e300 }) },
+      400,
+      'body.quantity',
+    ],
+    [
+      'cents as a fraction',
+      { method: 'POST', url: '/v1/entries', body: entryBody('x', { customsValueCents: 1.5 }) },
+      400,
+      'body.customsValueCents',
+    ],
+    [
+      'cents as a string',
+      { method: 'POST', url: '/v1/entries', body: entryBody('x', { customsValueCents: '100' }) },
+      400,
+      'body.customsValueCents',
+    ],
+    [
+      'impossible date',
+      { method: 'POST', url: '/v1/entries', body: entryBody('x', { date: '2026-02-30' }) },
+      400,
+      'body.date',
+    ],
+    [
+      'lower-case region',
+      { method: 'POST', url: '/v1/entries', body: entryBody('x', { importer: 'usa' }) },
+      400,
+      'body.importer',
+    ],
+    [
+      'unknown origin',
+      { method: 'POST', url: '/v1/entries', body: entryBody('x', { origin: 'XYZ' }) },
+      400,
+      'body.origin',
+    ],
+    [
+      'non-member importer',
+      { method: 'POST', url: '/v1/entries', body: entryBody('x', { importer: 'KOR' }) },
+      400,
+      'body.importer',
+    ],
+    [
+      'unknown commodity',
+      { method: 'POST', url: '/v1/entries', body: entryBody('x', { commodity: 'mithril/ore' }) },
+      400,
+      'body.commodity',
+    ],
+    [
+      'unit that does not convert',
+      { method: 'POST', url: '/v1/entries', body: entryBody('x', { unit: 'kg Cu' }) },
+      400,
+      'body.unit',
+    ],
+    [
+      'unknown tariff line',
+      { method: 'POST', url: '/v1/entries', body: entryBody('x', { hsCode: '9999.99' }) },
+      400,
+      'body.hsCode',
+    ],
+    [
+      'content quantity',
+      {
+        method: 'POST',
+        url: '/v1/entries',
+        body: entryBody('x', { commodity: 'ndfeb/magnet', content: { commodity: 'ndpr/oxide', quantity: 'lots' } }),
+      },
+      400,
+      'body.content.quantity',
+    ],
+    [
+      'unknown field',
+      { method: 'POST', url: '/v1/entries', body: entryBody('x', { discount: 5 }) },
+      400,
+      'body.discount',
+    ],
+    ['id with spaces', { method: 'POST', url: '/v1/entries', body: entryBody('a b') }, 400, 'body.id'],
+    ['id too long', { method: 'POST', url: '/v1/entries', body: entryBody('x'.repeat(129)) }, 400, 'body.id'],
+    [
+      'oversized string',
+      { method: 'POST', url: '/v1/entries', body: entryBody('x', { hsCode: '1'.repeat(5000) }) },
+      400,
+      'body.hsCode',
+    ],
+    ['an array for a body', { method: 'POST', url: '/v1/entries', body: [1, 2] }, 400, 'body'],
+    [
+      'schedule rule unknown',
+      {
+        method: 'POST',
+        url: '/v1/schedules',
+        body: {
+          effectiveFrom: '2026-01-01',
+          reference: 'r',
+          prices: [{ commodity: 'ndpr/oxide', method: { rule: 'guess' } }],
+        },
+      },
+      400,
+      'body.prices.0.method.rule',
+    ],
+    [
+      'schedule target above 1',
+      {
+        method: 'POST',
+        url: '/v1/schedules',
+        body: {
+          effectiveFrom: '2026-01-01',
+          reference: 'r',
+          prices: [{ commodity: 'ndpr/oxide', method: { rule: 'incentive-marginal', target: 2 } }],
+        },
+      },
+      400,
+      'body.prices.0.method.target',
+    ],
+    [
+      'schedule for a commodity nobody makes in the bloc',
+      {
+        method: 'POST',
+        url: '/v1/schedules',
+        body: {
+          effectiveFrom: '2026-01-01',
+          reference: 'r',
+          prices: [{ commodity: 'germanium/refined', method: { rule: 'cost-plus', margin: 0.1 } }],
+        },
+      },
+      400,
+      'body.prices.0',
+    ],
+    [
+      'schedule member unknown',
+      {
+        method: 'POST',
+        url: '/v1/schedules',
+        body: { effectiveFrom: '2026-01-01', reference: 'r', members: ['USA', 'QQQ'], prices: [] },
+      },
+      400,
+      'body.members.1',
+    ],
+    [
+      'vault kind unknown',
+      { method: 'POST', url: '/v1/vault/transactions', body: vaultBody('x', { kind: 'steal' }) },
+      400,
+      'body.kind',
+    ],
+    [
+      'vault quantity with seven decimals',
+      { method: 'POST', url: '/v1/vault/transactions', body: vaultBody('x', { quantity: '1.0000001' }) },
+      400,
+      'body.quantity',
+    ],
+    [
+      'vault non-member holder',
+      { method: 'POST', url: '/v1/vault/transactions', body: vaultBody('x', { member: 'CHN' }) },
+      400,
+      'body.member',
+    ],
+    [
+      'allocation negative weight',
+      {
+        method: 'POST',
+        url: '/v1/releases/allocate',
+        body: { commodity: 'gallium/refined', quantity: '1', key: { USA: -1 } },
+      },
+      400,
+      'body.key.USA',
+    ],
+    [
+      'allocation zero',
+      { method: 'POST', url: '/v1/releases/allocate', body: { commodity: 'gallium/refined', quantity: '0' } },
+      400,
+      'body.quantity',
+    ],
+    ['query: bad date', { method: 'GET', url: '/v1/schedules/current?date=tomorrow' }, 400, 'querystring.date'],
+    ['query: limit 0', { method: 'GET', url: '/v1/audit?limit=0' }, 400, 'querystring.limit'],
+    ['query: unknown parameter', { method: 'GET', url: '/v1/vault/holdings?member=USA' }, 400, 'querystring.member'],
+    ['path: bad id', { method: 'GET', url: '/v1/entries/%20x' }, 400, 'params.id'],
+  ];
+  for (const [name, request, status, field] of bad) {
+    it(`bad input: ${name} -> ${status} ${field}`, async () => {
+      const r = await env.call('secretariat', request);
+      expect(r.statusCode, r.body).toBe(status);
+      const body = JSON.parse(r.body);
+      expect(body.field).toBe(field);
+      expect(body.message.startsWith(field)).toBe(true);
+    });
+  }
+
+  it('malformed JSON is 400, a body over the limit 413, a non-JSON body 415 — each naming the body', async () => {
+    const h = { authorization: `Bearer ${env.keys.secretariat}`, 'content-type': 'application/json' };
+    const syntax = await app.inject({ method: 'POST', url: '/v1/entries', headers: h, payload: '{"id": "x",' });
+    expect(syntax.statusCode).toBe(400);
+    expect(JSON.parse(syntax.body).field).toBe('body');
+    const empty = await app.inject({ method: 'POST', url: '/v1/entries', headers: h, payload: '' });
+    expect(empty.statusCode).toBe(400);
+    const huge = await app.inject({
+      method: 'POST',
+      url: '/v1/entries',
+      headers: h,
+      payload: JSON.stringify({ ...entryBody('x'), note: 'x'.repeat(70_000) }),
+    });
+    expect(huge.statusCode).toBe(413);
+    expect(JSON.parse(huge.body)).toMatchObject({
+      field: 'body',
+      message: expect.stringMatching(/larger than 65536 bytes/),
+    });
+    const text = await app.inject({
+      method: 'POST',
+      url: '/v1/entries',
+      headers: { ...h, 'content-type': 'text/plain' },
+      payload: 'hello',
+    });
+    expect(text.statusCode).toBe(415);
+    const none = await app.inject({ method: 'GET', url: '/v2/nothing' });
+    expect(none.statusCode).toBe(404);
+  });
+
+  it('property: no payload makes any endpoint answer 500', async () => {
+    const posts = [
+      '/v1/entries',
+      '/v1/entries?dryRun=true',
+      '/v1/schedules',
+      '/v1/vault/transactions',
+      '/v1/releases/allocate',
+    ];
+    const fields = fc.record(
+      {
+        id: fc.oneof(fc.string(), fc.constant('P-1')),
+        date: fc.oneof(fc.constant('2026-03-01'), fc.string()),
+        importer: fc.constantFrom('USA', 'CHN', 'EU27', 'X'),
+        origin: fc.constantFrom('CHN', 'MEX', 'ZZZ'),
+        commodity: fc.constantFrom('ndpr/oxide', 'gallium/refined', 'ndfeb/magnet', 'a/b'),
+        quantity: fc.oneof(fc.double(), fc.string(), fc.constant('1e400'), fc.constant('0.5')),
+        customsValueCents: fc.oneof(fc.integer(), fc.double(), fc.constant(9_007_199_254_740_991)),
+        kind: fc.constantFrom('purchase', 'release', 'transfer', 'x'),
+        member: fc.constantFrom('USA', 'JPN', 'DEU'),
+        site: fc.string(),
+        key: fc.dictionary(fc.constantFrom('USA', 'JPN', 'EU27'), fc.double()),
+        effectiveFrom: fc.constant('2031-01-01'),
+        reference: fc.string(),
+        prices: fc.array(
+          fc.record({ commodity: fc.constantFrom('ndpr/oxide', 'cobalt/refined'), method: fc.anything() }),
+        ),
+      },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...posts), fc.oneof(fields, fc.jsonValue()), async (url, body) => {
+        const r = await env.call('secretariat', {
+          method: 'POST',
+          url,
+          body: body === null || typeof body !== 'object' ? { value: body } : body,
+        });
+        expect(r.statusCode, `${url} ${JSON.stringify(body)} -> ${r.body}`).toBeLessThan(500);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('every answer matches the schema the OpenAPI document gives for it', async () => {
+    const get = async (role: string, url: string) => JSON.parse((await env.call(role, { method: 'GET', url })).body);
+    const post = async (role: string, url: string, body: unknown) =>
+      JSON.parse((await env.call(role, { method: 'POST', url, body })).body);
+    S.InForce.parse(await get('public', '/v1/schedules/current?date=2026-03-01'));
+    z.object({ schedules: z.array(S.Schedule) }).parse(await get('public', '/v1/schedules'));
+    S.Schedule.parse(
+      await post('secretariat', '/v1/schedules', {
+        effectiveFrom: '2032-01-01',
+        reference: 'shape',
+        prices: [
+          {
+            commodity: 'ndpr/oxide',
+            method: { rule: 'incentive-marginal', target: 0.3 },
+            adjustment: { maxChange: 0.2 },
+          },
+        ],
+      }),
+    );
+    const created = S.StoredEntry.extend({ created: z.literal(true) }).parse(
+      await post(
+        'member:USA',
+        '/v1/entries',
+        entryBody('SHAPE-1', { commodity: 'ndfeb/magnet', content: { commodity: 'ndpr/oxide', quantity: '0.3' } }),
+      ),
+    );
+    expect(created.assessment.lines.length).toBeGreaterThan(0);
+    S.StoredEntry.extend({ created: z.literal(false) }).parse(
+      await post(
+        'member:USA',
+        '/v1/entries',
+        entryBody('SHAPE-1', { commodity: 'ndfeb/magnet', content: { commodity: 'ndpr/oxide', quantity: '0.3' } }),
+      ),
+    );
+    z.object({ dryRun: z.literal(true), assessment: S.DutyAssessment }).parse(
+      await post('member:USA', '/v1/entries?dryRun=true', entryBody('q')),
+    );
+    S.StoredEntry.parse(await get('member:USA', '/v1/entries/SHAPE-1'));
+    S.VaultTransactionResponse.parse(
+      await post('member:USA', '/v1/vault/transactions', vaultBody('SHAPE-V', { valueCents: 5 })),
+    );
+    S.HoldingsResponse.parse(await get('member:USA', '/v1/vault/holdings?obligationDays=90'));
+    S.HoldingsResponse.parse(
+      await get('secretariat', '/v1/vault/holdings?commodity=gallium/refined&obligationDays=90'),
+    );
+    S.Allocation.parse(
+      await post('member:JPN', '/v1/releases/allocate', { commodity: 'gallium/refined', quantity: '3' }),
+    );
+    S.AuditResponse.parse(await get('secretariat', '/v1/audit?limit=5'));
+    S.ErrorResponse.parse(await post('member:USA', '/v1/entries', entryBody('bad', { quantity: 'x' })));
+  });
+
+  it('publishes an OpenAPI 3.1 document generated from the schemas', async () => {
+    const doc = JSON.parse((await app.inject({ method: 'GET', url: '/openapi.json' })).body);
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/health',
+      '/v1/audit',
+      '/v1/entries',
+      '/v1/entries/{id}',
+      '/v1/releases/allocate',
+      '/v1/schedules',
+      '/v1/schedules/current',
+      '/v1/vault/holdings',
+      '/v1/vault/transactions',
+    ]);
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(['EntryRequest', 'DutyAssessment', 'Schedule', 'Error']),
+    );
+    const entry = doc.components.schemas.EntryRequest;
+    expect(entry.required).toEqual(
+      expect.arrayContaining(['id', 'date', 'importer', 'origin', 'commodity', 'quantity', 'customsValueCents']),
+    );
+    expect(entry.additionalProperties).toBe(false);
+    expect(doc.paths['/v1/entries'].post.responses).toHaveProperty('409');
+    expect(doc.components.securitySchemes.bearer.scheme).toBe('bearer');
+  });
+
+  it('every write left exactly one audit record naming the key and its role', async () => {
+    const audit = JSON.parse(
+      (await env.call('secretariat', { method: 'GET', url: '/v1/audit?limit=1000' })).body,
+    ).records;
+    const entries = await store.db.selectFrom('entries').select('id').execute();
+    const logged = audit.filter((a: { action: string }) => a.action === 'entry.submit');
+    expect(logged.map((a: { subject: string }) => a.subject).sort()).toEqual(
+      entries.map((e) => `entry:${e.id}`).sort(),
+    );
+    expect(logged.find((a: { subject: string }) => a.subject === 'entry:IDEM-1').actor).toMatch(
+      /^key_[0-9a-f]{12} \(member:USA\)$/,
+    );
+  });
+});
+
+for (const run of await backends()) {
+  const { backend } = run;
+  describeBackend(run, 'concurrent submissions over HTTP', () => {
+    let env: Awaited<ReturnType<typeof setup>>;
+    beforeAll(async () => {
+      env = await setup(backend);
+    });
+    afterAll(async () => {
+      await env?.app.close();
+      await env?.drop();
+    });
+
+    it('the same entry from many clients is recorded once; different entries all once', async () => {
+      const same = await Promise.all(
+        Array.from({ length: 30 }, () =>
+          env.call('member:USA', { method: 'POST', url: '/v1/entries', body: entryBody('SAME') }),
+        ),
+      );
+      expect(same.map((r) => r.statusCode).sort((a, b) => a - b)).toEqual([...Array(29).fill(200), 201]);
+      expect(new Set(same.map((r) => JSON.parse(r.body).createdAt)).size).toBe(1);
+      const ids = Array.from({ length: 100 }, (_, i) => `DIFF-${i}`);
+      const many = await Promise.all(
+        ids.map((id) => env.call('member:USA', { method: 'POST', url: '/v1/entries', body: entryBody(id) })),
+      );
+      expect(many.every((r) => r.statusCode === 201)).toBe(true);
+      const stored = await env.store.db.selectFrom('entries').select('id').where('id', 'like', 'DIFF-%').execute();
+      expect(stored).toHaveLength(100);
+      // and each one reads back
+      const back = await Promise.all(
+        ids.map((id) => env.call('member:USA', { method: 'GET', url: `/v1/entries/${id}` })),
+      );
+      expect(back.every((r) => r.statusCode === 200)).toBe(true);
+    });
+  });
+}

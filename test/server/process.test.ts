@@ -1,0 +1,205 @@
+/**
+ * The real CLI as an operator runs it: `lodestone admin create-key` prints only the key; `lodestone serve` under
+ * load, killed with SIGKILL and restarted, still has every write it acknowledged (entries and vault purchases), on
+ * SQLite and PostgreSQL; SIGTERM stops it gracefully.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/database.ts';
+import { ROOT, runCli } from '../helpers.ts';
+import { backends, describeBackend } from '../store/backends.ts';
+
+const BIN = path.join(ROOT, 'bin/lodestone.mjs');
+
+interface Running {
+  child: ChildProcess;
+  url: string;
+  stderr: () => string;
+}
+
+/** Starts `lodestone serve` on a free port and waits for its "listening on" line. */
+function serve(db: string): Promise<Running> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--db', db, '--port', '0', '--log-level', 'warn'], {
+    cwd: ROOT,
+    env: { ...process.env, LODESTONE_DEBUG: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start in 30 s:\n${err}`)), 30_000);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+      const m = /listening on (http:\/\/[^\s]+)/.exec(err);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1] as string, stderr: () => err });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited with ${code}:\n${err}`));
+    });
+  });
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null)
+      resolve({ code: child.exitCode, signal: child.signalCode });
+    else child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
+for (const run of await backends()) {
+  const { backend } = run;
+  describeBackend(run, 'lodestone serve', () => {
+    it('create-key prints only the key; a server killed under load keeps every acknowledged write', async () => {
+      const db = await backend.fresh();
+      try {
+        const created = runCli(['admin', 'create-key', '--role', 'secretariat', '--label', 'ops', '--db', db.url]);
+        expect(created.status, created.stderr).toBe(0);
+        expect(created.stdout).toMatch(/^lsk_[A-Za-z0-9_-]{43}\n$/);
+        const key = created.stdout.trim();
+        const listed = runCli(['admin', 'list-keys', '--json', '--db', db.url]);
+        expect(JSON.parse(listed.stdout)).toEqual([
+          expect.objectContaining({ role: 'secretariat', label: 'ops', revokedAt: null }),
+        ]);
+        expect(listed.stdout).not.toContain(key);
+
+        let server = await serve(db.url);
+        children.push(server.child);
+        const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+        const post = (url: string, path_: string, body: unknown) =>
+          fetch(`${url}${path_}`, { method: 'POST', headers, body: JSON.stringify(body) });
+        const published = await post(server.url, '/v1/schedules', {
+          effectiveFrom: '2026-01-01',
+          reference: 'Decision 1',
+          prices: [{ commodity: 'ndpr/oxide', method: { rule: 'fixed', price: 110_000 } }],
+        });
+        expect(published.status).toBe(201);
+
+        // Eight clients write entries and vault purchases as fast as they are answered; the server is killed mid-way.
+        const ackedEntries = new Map<string, number>();
+        let ackedPurchases = 0;
+        let attempted = 0;
+        let stop = false;
+        const client = async (c: number) => {
+          for (let i = 0; !stop && i < 10_000; i++) {
+            attempted++;
+            try {
+              if (i % 4 === 3) {
+                const r = await post(server.url, '/v1/vault/transactions', {
+                  id: `V-${c}-${i}`,
+                  kind: 'purchase',
+                  date: '2026-03-01',
+                  member: 'USA',
+                  commodity: 'gallium/refined',
+                  site: 'DLA-1',
+                  quantity: '1',
+                });
+                if (r.status === 201) ackedPurchases++;
+                else await r.text();
+              } else {
+                const id = `E-${c}-${i}`;
+                const r = await post(server.url, '/v1/entries', {
+                  id,
+                  date: '2026-03-01',
+                  importer: 'USA',
+                  origin: 'CHN',
+                  commodity: 'ndpr/oxide',
+                  quantity: String(1 + (i % 5)),
+                  customsValueCents: 1_000_000 + c,
+                });
+                if (r.status === 201)
+                  ackedEntries.set(
+                    id,
+                    ((await r.json()) as { assessment: { amountDueCents: number } }).assessment.amountDueCents,
+                  );
+                else await r.text();
+              }
+            } catch {
+              return; // the connection died with the server
+            }
+          }
+        };
+        const load = Promise.all(Array.from({ length: 8 }, (_, c) => client(c)));
+        const started = Date.now();
+        while (ackedEntries.size < 80 && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 20));
+        process.stderr.write(
+          `${backend.name}: ${ackedEntries.size} entries acknowledged in ${Date.now() - started} ms before SIGKILL\n`,
+        );
+        server.child.kill('SIGKILL');
+        const death = await exited(server.child);
+        stop = true;
+        await load;
+        expect(death.signal).toBe('SIGKILL');
+        expect(ackedEntries.size).toBeGreaterThan(0);
+
+        server = await serve(db.url);
+        children.push(server.child);
+        // Every acknowledged entry is there, with the duty it was acknowledged with.
+        for (const [id, due] of ackedEntries) {
+          const r = await fetch(`${server.url}/v1/entries/${id}`, { headers });
+          expect(r.status, id).toBe(200);
+          expect(((await r.json()) as { assessment: { amountDueCents: number } }).assessment.amountDueCents).toBe(due);
+        }
+        // Nothing twice, nothing invented: as many rows as distinct ids, no more than were attempted.
+        const store = openStore(db.url);
+        try {
+          const entries = await store.db.selectFrom('entries').select('id').execute();
+          expect(new Set(entries.map((e) => e.id)).size).toBe(entries.length);
+          expect(entries.length).toBeGreaterThanOrEqual(ackedEntries.size);
+          expect(entries.length).toBeLessThanOrEqual(attempted);
+          // Holdings equal the purchases recorded, which include every acknowledged one; each has its audit record.
+          const purchases = await store.db.selectFrom('vault_transactions').select('id').execute();
+          const holding = await store.db.selectFrom('vault_holdings').select('quantity').executeTakeFirst();
+          expect(purchases.length).toBeGreaterThanOrEqual(ackedPurchases);
+          expect(Number(holding?.quantity ?? 0)).toBe(purchases.length * 1_000_000);
+          const audited = await store.db
+            .selectFrom('audit_log')
+            .select('subject')
+            .where('action', '=', 'entry.submit')
+            .execute();
+          expect(audited.length).toBe(entries.length);
+        } finally {
+          await store.close();
+        }
+
+        // SIGTERM: a graceful stop, exit 0.
+        server.child.kill('SIGTERM');
+        const end = await exited(server.child);
+        expect(end.code, server.stderr()).toBe(0);
+        expect(server.stderr()).toMatch(/stopped/);
+      } finally {
+        await db.drop();
+      }
+    });
+  });
+}
+
+describe('lodestone admin and serve: bad input', () => {
+  it('refuses an unknown role, an unreachable database and a bad port with one clear line', () => {
+    const role = runCli(['admin', 'create-key', '--role', 'member:XYZ', '--db', 'sqlite::memory:']);
+    expect(role.status).toBe(1);
+    expect(role.stdout).toBe('');
+    expect(role.stderr).toMatch(/role 'member:XYZ'/);
+    expect(role.stderr).not.toMatch(/\n\s+at /);
+    const unreachable = runCli(['admin', 'create-key', '--role', 'public', '--db', 'postgres://nobody@127.0.0.1:1/x']);
+    expect(unreachable.status).toBe(1);
+    expect(unreachable.stdout).toBe('');
+    expect(unreachable.stderr).toMatch(/cannot reach or migrate the database/);
+    const badUrl = runCli(['admin', 'list-keys', '--db', 'mysql://x']);
+    expect(badUrl.stderr).toMatch(/expected sqlite:FILE/);
+    const port = runCli(['serve', '--port', 'eighty', '--db', 'sqlite::memory:']);
+    expect(port.status).toBe(1);
+    expect(port.stderr).toMatch(/--port 'eighty'/);
+    const revoke = runCli(['admin', 'revoke-key', 'key_nope', '--db', 'sqlite::memory:']);
+    expect(revoke.status).toBe(1);
+    expect(revoke.stderr).toMatch(/no active key 'key_nope'/);
+  });
+});

@@ -1,0 +1,309 @@
+/** The secretariat's books on SQLite and PostgreSQL: idempotency, concurrency, the vault ledger and the audit log. */
+import { sql } from 'kysely';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Catalog } from '../../src/data/catalog.ts';
+import { loadDataset } from '../../src/data/load.ts';
+import { readAudit } from '../../src/store/audit.ts';
+import { Books, BooksError, type EntrySubmission, type VaultTransactionRequest } from '../../src/store/books.ts';
+import type { Store } from '../../src/store/database.ts';
+import { createKey, KeyRing, listKeys, revokeKey } from '../../src/store/keys.ts';
+import { migrate } from '../../src/store/migrations.ts';
+import { backends, describeBackend, freshStore } from './backends.ts';
+
+const catalog = new Catalog(loadDataset());
+const NOW = new Date('2026-03-01T12:00:00.000Z');
+
+const entry = (id: string, e: Partial<EntrySubmission> = {}): EntrySubmission => ({
+  id,
+  date: '2026-03-01',
+  importer: 'USA',
+  origin: 'CHN',
+  commodity: 'ndpr/oxide',
+  quantity: '2',
+  customsValueCents: 10_000_000,
+  ...e,
+});
+
+const vaultTx = (id: string, t: Partial<VaultTransactionRequest> = {}): VaultTransactionRequest => ({
+  id,
+  kind: 'purchase',
+  date: '2026-03-01',
+  member: 'USA',
+  commodity: 'gallium/refined',
+  site: 'DLA-1',
+  quantity: '10',
+  valueCents: 1_000_000,
+  ...t,
+});
+
+async function refusal(p: Promise<unknown>): Promise<BooksError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof BooksError) return e;
+    throw e;
+  }
+  throw new Error('expected a refusal');
+}
+
+for (const run of await backends()) {
+  const { backend } = run;
+  describeBackend(run, 'books', () => {
+    let store: Store;
+    let books: Books;
+    let drop: () => Promise<void>;
+
+    beforeAll(async () => {
+      const fresh = await freshStore(backend);
+      store = fresh.store;
+      drop = fresh.drop;
+      books = new Books(store, catalog, () => NOW);
+      await books.publishSchedule('test', {
+        effectiveFrom: '2026-01-01',
+        reference: 'Decision 1',
+        prices: [{ commodity: 'ndpr/oxide', method: { rule: 'fixed', price: 110_000 } }],
+      });
+    });
+    afterAll(async () => drop?.());
+
+    it('migrates idempotently', async () => {
+      await migrate(store);
+      expect((await books.schedules()).map((s) => s.version)).toEqual([1]);
+    });
+
+    it('publishes schedules and answers what is in force, with its audit record', async () => {
+      const s = await books.publishSchedule('secretariat-key', {
+        effectiveFrom: '2026-07-01',
+        reference: 'Decision 2',
+        prices: [
+          { commodity: 'ndpr/oxide', method: { rule: 'fixed', price: 130_000 }, adjustment: { smoothing: 0.5 } },
+        ],
+      });
+      expect(s.version).toBe(2);
+      expect(s.prices[0]?.priceCents).toBe(12_000_000);
+      expect((await books.inForce('2026-06-30')).prices[0]?.priceCents).toBe(11_000_000);
+      expect((await books.inForce('2026-07-01')).prices[0]).toMatchObject({ version: 2, reference: 'Decision 2' });
+      const audit = await readAudit(store.db, { subject: 'schedule:2' });
+      expect(audit).toHaveLength(1);
+      expect(audit[0]).toMatchObject({ actor: 'secretariat-key', action: 'schedule.publish', at: NOW.toISOString() });
+      expect((audit[0]?.before as { prices: { priceCents: number }[] } | undefined)?.prices[0]?.priceCents).toBe(
+        11_000_000,
+      );
+    });
+
+    it('concurrent publications are serialised: each is smoothed against the one before it', async () => {
+      const request = (price: number) => ({
+        effectiveFrom: '2027-01-01',
+        reference: `race ${price}`,
+        prices: [
+          { commodity: 'gallium/refined', method: { rule: 'fixed' as const, price }, adjustment: { smoothing: 0.5 } },
+        ],
+      });
+      const [a, b] = await Promise.all([
+        books.publishSchedule('a', request(800)),
+        books.publishSchedule('b', request(1000)),
+      ]);
+      const [first, second] = [a, b].sort((x, y) => x.version - y.version);
+      expect(first?.prices[0]?.explanation.previous).toBeUndefined();
+      expect(second?.prices[0]?.explanation.previous).toEqual({
+        version: first?.version,
+        priceCents: first?.prices[0]?.priceCents,
+      });
+    });
+
+    if (backend.name === 'sqlite') {
+      it('SQLite runs in WAL mode with synchronous=FULL: an acknowledged write is on disk', async () => {
+        const mode = await sql<{ journal_mode: string }>`PRAGMA journal_mode`.execute(store.db);
+        const sync = await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(store.db);
+        expect(mode.rows[0]?.journal_mode).toBe('wal');
+        expect(sync.rows[0]?.synchronous).toBe(2);
+      });
+    }
+
+    it('a schedule the rules refuse leaves nothing behind', async () => {
+      const before = (await books.schedules()).length;
+      const e = await refusal(
+        books
+          .publishSchedule('x', {
+            effectiveFrom: '2026-08-01',
+            reference: 'bad',
+            prices: [{ commodity: 'germanium/refined', method: { rule: 'cost-plus', margin: 0.1 } }],
+          })
+          .catch((err) => {
+            throw new BooksError('invalid', 'prices.0', (err as Error).message);
+          }),
+      );
+      expect(e.message).toMatch(/no producer to mark up/);
+      expect((await books.schedules()).length).toBe(before);
+    });
+
+    it('records an entry once: a replay returns the stored answer, another payload under the id conflicts', async () => {
+      const first = await books.submitEntry('k1', entry('E-1'));
+      expect(first.created).toBe(true);
+      expect(first.entry.assessment.amountDueCents).toBe(12_000_000);
+      const again = await books.submitEntry('k2', entry('E-1'));
+      expect(again.created).toBe(false);
+      expect(again.entry).toEqual(first.entry);
+      const e = await refusal(books.submitEntry('k1', entry('E-1', { quantity: '3' })));
+      expect(e.kind).toBe('conflict');
+      expect(e.field).toBe('id');
+      expect(await books.entry('E-1')).toEqual(first.entry);
+      expect(await readAudit(store.db, { subject: 'entry:E-1' })).toHaveLength(1);
+    });
+
+    it('concurrent submissions: the same id is recorded once, different ids all once', async () => {
+      const same = await Promise.all(Array.from({ length: 40 }, () => books.submitEntry('k', entry('E-same'))));
+      expect(same.filter((r) => r.created)).toHaveLength(1);
+      expect(new Set(same.map((r) => JSON.stringify(r.entry))).size).toBe(1);
+      const ids = Array.from({ length: 120 }, (_, i) => `E-par-${i}`);
+      const many = await Promise.all(
+        ids.map((id) => books.submitEntry('k', entry(id, { quantity: `${1 + (ids.indexOf(id) % 7)}` }))),
+      );
+      expect(many.every((r) => r.created)).toBe(true);
+      const rows = await store.db.selectFrom('entries').select('id').where('id', 'like', 'E-par-%').execute();
+      expect(rows.map((r) => r.id).sort()).toEqual([...ids].sort());
+      const audit = await store.db
+        .selectFrom('audit_log')
+        .select('subject')
+        .where('subject', 'like', 'entry:E-%')
+        .execute();
+      expect(audit.filter((a) => a.subject === 'entry:E-same')).toHaveLength(1);
+      expect(audit.filter((a) => a.subject.startsWith('entry:E-par-'))).toHaveLength(120);
+    });
+
+    it('an entry the rules refuse is not recorded', async () => {
+      const e = await refusal(
+        books.submitEntry('k', entry('E-bad', { importer: 'CHN' })).catch((err) => {
+          throw new BooksError('invalid', undefined, (err as Error).message);
+        }),
+      );
+      expect(e.message).toMatch(/not a member/);
+      expect(await books.entry('E-bad')).toBeUndefined();
+    });
+
+    it('vault: purchase, transfer, release; a release beyond the holding is refused and changes nothing', async () => {
+      const p = await books.recordTransaction('k', vaultTx('V-1'));
+      expect(p.created).toBe(true);
+      expect(p.holdings).toEqual([
+        { member: 'USA', commodity: 'gallium/refined', site: 'DLA-1', quantity: '10', unit: 'kg Ga' },
+      ]);
+      const t = await books.recordTransaction(
+        'k',
+        vaultTx('V-2', { kind: 'transfer', quantity: '2.5', toMember: 'DEU', toSite: 'EU-1', valueCents: undefined }),
+      );
+      expect(t.holdings.map((h) => [h.member, h.quantity])).toEqual([
+        ['USA', '7.5'],
+        ['EU27', '2.5'],
+      ]);
+      const refused = await refusal(
+        books.recordTransaction('k', vaultTx('V-3', { kind: 'release', quantity: '7.500001' })),
+      );
+      expect(refused.kind).toBe('conflict');
+      expect(refused.message).toMatch(/USA holds 7.5 kg Ga of gallium\/refined at DLA-1, less than the 7.500001 asked/);
+      expect(await store.db.selectFrom('vault_transactions').select('id').where('id', '=', 'V-3').execute()).toEqual(
+        [],
+      );
+      expect(await readAudit(store.db, { subject: 'vault:V-3' })).toEqual([]);
+      // replay and conflict on the id
+      expect((await books.recordTransaction('k', vaultTx('V-1'))).created).toBe(false);
+      expect((await refusal(books.recordTransaction('k', vaultTx('V-1', { quantity: '11' })))).kind).toBe('conflict');
+      const audit = await readAudit(store.db, { subject: 'vault:V-2' });
+      expect(audit[0]?.before).toEqual([
+        { member: 'USA', commodity: 'gallium/refined', site: 'DLA-1', quantity: '10', unit: 'kg Ga' },
+        { member: 'EU27', commodity: 'gallium/refined', site: 'EU-1', quantity: '0', unit: 'kg Ga' },
+      ]);
+      const holdings = await books.holdings();
+      expect(holdings.map((h) => [h.member, h.site, h.quantity])).toEqual([
+        ['EU27', 'EU-1', 2_500_000n],
+        ['USA', 'DLA-1', 7_500_000n],
+      ]);
+    });
+
+    it('vault: concurrent releases never take a holding below zero, and none is lost', async () => {
+      await books.recordTransaction('k', vaultTx('C-buy', { member: 'JPN', site: 'JOGMEC', quantity: '10' }));
+      const results = await Promise.allSettled(
+        Array.from({ length: 25 }, (_, i) =>
+          books.recordTransaction(
+            'k',
+            vaultTx(`C-rel-${i}`, { kind: 'release', member: 'JPN', site: 'JOGMEC', quantity: '1' }),
+          ),
+        ),
+      );
+      const ok = results.filter((r) => r.status === 'fulfilled');
+      expect(ok).toHaveLength(10);
+      for (const r of results) if (r.status === 'rejected') expect((r.reason as BooksError).kind).toBe('conflict');
+      const jpn = (await books.holdings()).filter((h) => h.member === 'JPN');
+      expect(jpn).toEqual([]); // zero holdings are not listed
+      const recorded = await store.db
+        .selectFrom('vault_transactions')
+        .select('id')
+        .where('id', 'like', 'C-rel-%')
+        .execute();
+      expect(recorded).toHaveLength(10);
+    });
+
+    it('vault: refuses non-members, unknown commodities, bad quantities and misplaced fields, naming them', async () => {
+      const cases: [VaultTransactionRequest, string][] = [
+        [vaultTx('B-1', { member: 'CHN' }), 'member'],
+        [vaultTx('B-2', { commodity: 'x/y' }), 'commodity'],
+        [vaultTx('B-3', { quantity: '0' }), 'quantity'],
+        [vaultTx('B-4', { quantity: '1.0000001' }), 'quantity'],
+        [vaultTx('B-5', { toSite: 'X' }), 'toSite'],
+        [vaultTx('B-6', { kind: 'transfer', valueCents: 5 }), 'valueCents'],
+        [vaultTx('B-7', { kind: 'transfer', valueCents: undefined }), 'toSite'],
+        [vaultTx('B-8', { date: '2026-02-31' }), 'date'],
+      ];
+      for (const [tx, field] of cases) {
+        const e = await refusal(books.recordTransaction('k', tx));
+        expect(e.field, tx.id).toBe(field);
+      }
+    });
+
+    it('allocates a collective release by share of bloc consumption, conserving the total', async () => {
+      const a = await books.allocateRelease({ commodity: 'gallium/refined', quantity: '1000', date: '2026-03-01' });
+      // Gallium 2024 use: USA 19,000, EU27 12,000, JPN 30,000, MEX 200 (kg) of 61,200.
+      expect(a.shares.map((s) => [s.member, s.quantity])).toEqual([
+        ['EU27', '196.078431'],
+        ['JPN', '490.196079'],
+        ['MEX', '3.267974'],
+        ['USA', '310.457516'],
+      ]);
+      const total = a.shares.reduce((s, x) => s + BigInt(x.quantity.replace('.', '')), 0n);
+      expect(total).toBe(1_000_000_000n);
+      const given = await books.allocateRelease({
+        commodity: 'gallium/refined',
+        quantity: '1',
+        key: { USA: 1, FRA: 2 },
+      });
+      expect(given.shares.map((s) => [s.member, s.quantity])).toEqual([
+        ['EU27', '0.666667'],
+        ['USA', '0.333333'],
+      ]);
+      expect(
+        (await refusal(books.allocateRelease({ commodity: 'gallium/refined', quantity: '1', key: { CHN: 1 } }))).field,
+      ).toBe('key.CHN');
+    });
+
+    it('keys: stored hashed, authenticated, revoked; the audit log refuses changes', async () => {
+      const { id, key } = await createKey(store, { role: 'member:USA', actor: 'cli' });
+      expect(key).toMatch(/^lsk_[A-Za-z0-9_-]{43}$/);
+      const row = await store.db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      expect(row.key_hash).not.toContain(key.slice(4));
+      expect(row.key_hash).toMatch(/^[0-9a-f]{64}$/);
+      const ring = new KeyRing(store, 0);
+      expect(await ring.authenticate(key)).toEqual({ id, role: 'member:USA' });
+      expect(await ring.authenticate(`${key}x`)).toBeUndefined();
+      expect(await revokeKey(store, id, 'cli')).toBe(true);
+      expect(await revokeKey(store, id, 'cli')).toBe(false);
+      expect(await ring.authenticate(key)).toBeUndefined();
+      expect((await listKeys(store)).find((k) => k.id === id)?.revokedAt).not.toBeNull();
+      await expect(sql`UPDATE audit_log SET actor = 'forged'`.execute(store.db)).rejects.toThrow(/append-only/);
+      await expect(sql`DELETE FROM audit_log`.execute(store.db)).rejects.toThrow(/append-only/);
+      if (backend.name === 'postgres')
+        await expect(sql`TRUNCATE audit_log`.execute(store.db)).rejects.toThrow(/append-only/);
+      const actions = (await readAudit(store.db, { limit: 10_000 })).map((a) => a.action);
+      expect(actions).toContain('key.create');
+      expect(actions).toContain('key.revoke');
+    });
+  });
+}
