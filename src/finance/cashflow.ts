@@ -41,7 +41,8 @@ const HIGHEST_RATE = 100;
 /**
  * Every internal rate of return in (−99%, 10 000%). The NPV is scanned on a grid in log(1 + r) fine enough to
  * separate roots of cash flows a project register produces, and each bracketed root is refined by bisection to
- * 1e-12. A flow with no sign change has no IRR (all costs, all gains, or all zero); with one sign change Descartes'
+ * 1e-12; a root where the NPV touches zero without crossing (a double root) is found as a dip of |NPV| to zero
+ * between grid points. A flow with no sign change has no IRR (all costs, all gains, or all zero); with one sign change Descartes'
  * rule guarantees at most one root; with more there may be several, each reported.
  */
 export function internalRate(flows: readonly number[]): InternalRate {
@@ -63,18 +64,33 @@ export function internalRate(flows: readonly number[]): InternalRate {
   const hi = Math.log1p(HIGHEST_RATE);
   const steps = 4000;
   const roots: number[] = [];
-  let xPrev = lo;
-  let fPrev = f(lo);
+  // How large the discounted flows are at a rate: what a residual of the NPV is measured against.
+  const magnitudes = flows.map((c) => Math.abs(c));
+  const size = (x: number) => npv(Math.expm1(x), magnitudes);
+  const xs = Array.from({ length: steps + 1 }, (_, i) => lo + ((hi - lo) * i) / steps);
+  const fs = xs.map(f);
   for (let i = 1; i <= steps; i++) {
-    const x = lo + ((hi - lo) * i) / steps;
-    const fx = f(x);
+    const xPrev = xs[i - 1] as number;
+    const fPrev = fs[i - 1] as number;
+    const x = xs[i] as number;
+    const fx = fs[i] as number;
+    const fNext = fs[i + 1];
     if (fPrev === 0) {
       roots.push(Math.expm1(xPrev));
     } else if (fx !== 0 && Math.sign(fx) !== Math.sign(fPrev)) {
       roots.push(Math.expm1(bisect(f, xPrev, x, fPrev)));
+    } else if (
+      // A root where the NPV only touches zero (a double root) shows as a deep dip of |NPV| between grid points.
+      fNext !== undefined &&
+      fx !== 0 &&
+      Math.sign(fNext) === Math.sign(fx) &&
+      Math.abs(fx) < Math.abs(fPrev) &&
+      Math.abs(fx) <= Math.abs(fNext) &&
+      Math.abs(fx) <= 1e-4 * size(x)
+    ) {
+      const at = touch((y) => Math.abs(f(y)), xPrev, xs[i + 1] as number);
+      if (Math.abs(f(at)) <= 1e-10 * size(at)) roots.push(Math.expm1(at));
     }
-    xPrev = x;
-    fPrev = fx;
   }
   if (roots.length === 0) {
     return {
@@ -87,6 +103,20 @@ export function internalRate(flows: readonly number[]): InternalRate {
   }
   if (roots.length === 1) return { kind: 'unique', rate: roots[0] as number };
   return { kind: 'multiple', rates: roots };
+}
+
+/** Golden-section search for the minimum of a unimodal function on [a, b]. */
+function touch(g: (x: number) => number, a: number, b: number): number {
+  const phi = (Math.sqrt(5) - 1) / 2;
+  let lo = a;
+  let hi = b;
+  for (let i = 0; i < 200 && hi - lo > 1e-13; i++) {
+    const c = hi - phi * (hi - lo);
+    const d = lo + phi * (hi - lo);
+    if (g(c) < g(d)) hi = d;
+    else lo = c;
+  }
+  return (lo + hi) / 2;
 }
 
 function bisect(f: (x: number) => number, a: number, b: number, fa: number): number {
@@ -119,7 +149,7 @@ export function describeRate(r: InternalRate): string {
 }
 
 /**
- * The lowest x in [lo, hi] at which an increasing function reaches zero (bisection to a relative 1e-10), or null
+ * The lowest x in [lo, hi] at which an increasing function reaches zero (bisection to a relative 1e-12), or null
  * when it is still negative at `hi`. Used for break-even prices: a project's NPV rises with the price it sells at.
  */
 export function lowestRoot(f: (x: number) => number, lo: number, hi: number): number | null {
@@ -130,7 +160,7 @@ export function lowestRoot(f: (x: number) => number, lo: number, hi: number): nu
     b *= 4;
   }
   let a = lo;
-  for (let i = 0; i < 300 && b - a > 1e-10 * Math.max(1, Math.abs(b)); i++) {
+  for (let i = 0; i < 300 && b - a > 1e-12 * Math.abs(b); i++) {
     const mid = (a + b) / 2;
     if (f(mid) >= 0) b = mid;
     else a = mid;

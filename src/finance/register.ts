@@ -12,7 +12,7 @@ import { col } from '../data/columns.ts';
 import { DataError, type DataIssue } from '../data/issues.ts';
 import { parseRows, readCsv } from '../data/load.ts';
 import { type AnyTable, type ProjectRow, projects as projectsTable, type RowOrigin } from '../data/schema.ts';
-import { InputError, parseDocumentText } from '../model/document.ts';
+import { describeIssue, InputError, parseDocumentText } from '../model/document.ts';
 import { modelRegion } from '../model/world.ts';
 import { type Parameters, type ProjectSpec, projectPipeline } from '../simulate/inputs.ts';
 
@@ -199,7 +199,8 @@ const yamlProject = z
     note: z.string().optional(),
   })
   .strict();
-const yamlFile = z.union([z.array(yamlProject).min(1), z.object({ projects: z.array(yamlProject).min(1) }).strict()]);
+const yamlList = z.array(yamlProject).min(1, 'the file has no projects');
+const yamlMapping = z.object({ projects: yamlList }).strict();
 
 /** A check on a parsed user row, located at one of its fields. */
 type Locate = (index: number, field: string) => string;
@@ -263,14 +264,18 @@ function readCsvProjects(file: string, catalog: Catalog): ProjectRow[] {
     // Provenance: the row's own source where it names one, else the file.
     return row.source ? row : patchRow(row, { source: 'USER' });
   });
-  noDuplicates(checked, (i) => locate(i, 'id'));
+  noDuplicates(checked, (i) => `${locate(i, 'id')}: id`);
   return checked;
 }
 
 function readYamlProjects(text: string, file: string, catalog: Catalog): ProjectRow[] {
-  const parsed = parseDocumentText(text, file, yamlFile);
-  const list = Array.isArray(parsed.value) ? parsed.value : parsed.value.projects;
-  const prefix: (string | number)[] = Array.isArray(parsed.value) ? [] : ['projects'];
+  const raw = parseDocumentText(text, file, z.unknown());
+  const isList = Array.isArray(raw.value);
+  const checked = isList ? yamlList.safeParse(raw.value) : yamlMapping.safeParse(raw.value);
+  if (!checked.success) throw new InputError(describeIssue(checked.error, raw.locate));
+  const list = Array.isArray(checked.data) ? checked.data : checked.data.projects;
+  const parsed = raw;
+  const prefix: (string | number)[] = isList ? [] : ['projects'];
   const where = (i: number, field: string) =>
     `${parsed.locate([...prefix, i, field])}: ${[...prefix, i, field].join('.')}`;
   const rows = list.map((p, i) => {
@@ -350,11 +355,14 @@ function validateProject(row: ProjectRow, catalog: Catalog, at: (field: string) 
   }
 }
 
+/** `at(i)` is where entry i's id is: 'file:line:col: path'. */
 function noDuplicates(rows: readonly ProjectRow[], at: (i: number) => string): void {
   const seen = new Map<string, number>();
   rows.forEach((r, i) => {
-    if (seen.has(r.id))
-      throw new InputError(`${at(i)}: duplicate project id '${r.id}' (first at row ${(seen.get(r.id) as number) + 1})`);
+    const first = seen.get(r.id);
+    if (first !== undefined) {
+      throw new InputError(`${at(i)}: duplicate project id '${r.id}' (first at ${at(first).split(': ')[0]})`);
+    }
     seen.set(r.id, i);
   });
 }

@@ -77,6 +77,14 @@ function meanOrNull(xs: readonly (number | null)[]): number | null {
   return v.length === 0 ? null : mean(v);
 }
 
+/**
+ * a − b, or 0 when the two differ by no more than the engine's tolerance: each year is an equilibrium certified
+ * to 1e-8 of its market's size, so a smaller difference between two runs is the solver's, not the project's.
+ */
+export function beyondTolerance(a: number, b: number): number {
+  return Math.abs(a - b) <= 1e-8 * Math.max(Math.abs(a), Math.abs(b)) ? 0 : a - b;
+}
+
 /** Expected security gain: paths with the project against paths without it (same years in both). */
 export function securityGain(
   withProject: readonly SecurityPath[],
@@ -95,13 +103,11 @@ export function securityGain(
   const year = lastWith[0]?.year;
   const sWith = meanOrNull(lastWith.map((y) => y?.selfSufficiency ?? null));
   const sWithout = meanOrNull(lastWithout.map((y) => y?.selfSufficiency ?? null));
+  const gain = sWith !== null && sWithout !== null ? beyondTolerance(sWith, sWithout) : null;
   return {
-    consumptionLostAvoided: total(withoutProject) - total(withProject),
-    consumptionLostAvoidedInShocks: total(withoutProject, shockYears) - total(withProject, shockYears),
-    selfSufficiency:
-      year === undefined
-        ? null
-        : { year, without: sWithout, with: sWith, gain: sWith !== null && sWithout !== null ? sWith - sWithout : null },
-    blocProductionAdded: produced(withProject) - produced(withoutProject),
+    consumptionLostAvoided: beyondTolerance(total(withoutProject), total(withProject)),
+    consumptionLostAvoidedInShocks: beyondTolerance(total(withoutProject, shockYears), total(withProject, shockYears)),
+    selfSufficiency: year === undefined ? null : { year, without: sWithout, with: sWith, gain },
+    blocProductionAdded: beyondTolerance(produced(withProject), produced(withoutProject)),
   };
 }
