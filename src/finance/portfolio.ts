@@ -235,13 +235,19 @@ export async function efficientFrontier(
   return out;
 }
 
-/** A grid of budgets from zero to what backing every candidate costs, with `extra` budgets added. */
+/**
+ * A grid of budgets from zero to what backing every candidate costs (or to the largest of `extra`, if more), with
+ * the `extra` budgets added.
+ */
 export function budgetGrid(
   candidates: readonly PortfolioCandidate[],
   points: number,
   extra: readonly number[] = [],
 ): number[] {
-  const total = candidates.reduce((s, c) => s + c.cost, 0);
+  const total = Math.max(
+    candidates.reduce((s, c) => s + c.cost, 0),
+    ...extra.filter((b) => Number.isFinite(b) && b >= 0),
+  );
   const grid = Array.from({ length: Math.max(2, points) }, (_, i) => (total * i) / (Math.max(2, points) - 1));
   return [...new Set([...grid, ...extra.filter((b) => Number.isFinite(b) && b >= 0)])].sort((a, b) => a - b);
 }

@@ -12,6 +12,7 @@ import {
   type PortfolioLimits,
   solvePortfolio,
 } from '../../src/finance/portfolio.ts';
+import { appraisal } from './fixtures.ts';
 
 const c = (id: string, cost: number, security: number, region = 'USA', mineral = 'lithium'): PortfolioCandidate => ({
   id,
@@ -110,6 +111,7 @@ describe('efficientFrontier', () => {
     const budgets = budgetGrid(cands, 5, [8e6]);
     expect(budgets[0]).toBe(0);
     expect(budgets.at(-1)).toBe(12e6);
+    expect(budgetGrid([], 3, [4e6])).toEqual([0, 2e6, 4e6]);
     expect(budgets).toContain(8e6);
     const frontier = await efficientFrontier(cands, { budget: 0 }, budgets);
     for (let i = 1; i < frontier.length; i++) {
@@ -120,58 +122,6 @@ describe('efficientFrontier', () => {
     expect(frontier.at(-1)?.selected).toEqual(['a', 'b', 'c']);
   });
 });
-
-/** An appraisal with only what the plan reads set; the rest neutral. */
-function appraisal(o: Partial<ProjectAppraisal> & { id: string }): ProjectAppraisal {
-  const lost = (o as { lost?: number }).lost ?? 0;
-  return {
-    name: o.id,
-    company: '',
-    country: o.region ?? 'USA',
-    region: 'USA',
-    member: true,
-    commodity: 'lithium/chemicals',
-    chain: 'lithium',
-    status: 'feasibility',
-    origin: 'data',
-    committed: false,
-    capacity: 1,
-    unit: 't LCE',
-    priceUnit: 'USD/t LCE',
-    capex: 1e8,
-    cashCost: 1,
-    leadTime: 3,
-    life: 20,
-    integrated: false,
-    decisionYear: 2026,
-    onlineYear: 2029,
-    provenance: {},
-    npvBaseline: -1,
-    npvZone: -1,
-    npvZoneMarket: -1,
-    irrBaseline: null,
-    irrZone: null,
-    irrBaselineNote: '',
-    irrZoneNote: '',
-    incentivePrice: null,
-    incentivePriceAnnuity: null,
-    cfdPayments: 0,
-    floorTransfer: 0,
-    bankableBaseline: false,
-    bankableWithoutSupport: false,
-    supportCost: 1e8,
-    capitalCost: 2e8,
-    security: {
-      consumptionLostAvoided: lost,
-      consumptionLostAvoidedInShocks: lost / 2,
-      selfSufficiency: null,
-      blocProductionAdded: 0,
-    },
-    supplyValueAdded: 0,
-    securityPerSupportDollar: null,
-    ...o,
-  };
-}
 
 describe('planPortfolio', () => {
   it('says why each project is in or out', async () => {
