@@ -11,6 +11,7 @@ import { readScenario } from '../src/model/scenario.ts';
 import { buildWorld } from '../src/model/world.ts';
 import { simulate } from '../src/simulate/simulate.ts';
 import { type BenchResult, measure, report } from './harness.ts';
+import { benchProjects } from './projects.ts';
 import { syntheticMarket } from './synthetic.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -140,5 +141,7 @@ if (want('simulate.default')) {
     ms_per_equilibrium: r.median_ms / years,
   };
 }
+
+await benchProjects(catalog, results, want);
 
 report(results, path.join(here, 'results.json'));
