@@ -210,6 +210,7 @@ function cashFlowText(p: ProjectAppraisal): string {
   return [
     `${p.id} — ${p.name} (${p.commodity}, ${p.country}), capex USD ${usdM(p.capex)} m, cash cost ${price(p.cashCost)} ${p.priceUnit}`,
     `decision ${p.decisionYear}, online ${p.onlineYear}, life ${p.life} years; NPV base ${usdM(p.npvBaseline)}, zone ${usdM(p.npvZone)} (USD million); IRR base ${p.irrBaselineNote}, zone ${p.irrZoneNote}`,
+    `incentive price ${price(p.incentivePrice)} ${p.priceUnit} with inputs at baseline prices, ${price(p.incentivePriceZone)} at the zone's; support ${p.bankableWithoutSupport ? 'none (bankable at zone prices)' : `USD ${usdM(p.supportCost)} m`}, CfD payments USD ${usdM(p.cfdPayments)} m`,
     '',
     'USD million, zone path (baseline price and net in the last columns)',
     renderTable(flows.zone, [

@@ -93,6 +93,8 @@ export interface ProjectAppraisal {
   readonly irrZoneNote: string;
   /** Constant price at which the NPV is zero, inputs at baseline prices, commodity price unit. */
   readonly incentivePrice: number | null;
+  /** The same with inputs at the zone's prices (a floor on an input raises it). */
+  readonly incentivePriceZone: number | null;
   /** The simulation's entry test: cash cost + capital recovery factor × capex / capacity, before inputs. */
   readonly incentivePriceAnnuity: number | null;
   /** Expected present value of the CfD payments on its output under the zone, USD. */
@@ -322,6 +324,7 @@ export function appraiseProjects(options: AppraisalOptions): ProjectAppraisals {
       irrBaselineNote: describeRate(base.irr),
       irrZoneNote: describeRate(zone.irr),
       incentivePrice: incentivePrice(terms, [mBase]),
+      incentivePriceZone: incentivePrice(terms, [mZone]),
       incentivePriceAnnuity: p.spec.incentivePrice ?? null,
       cfdPayments: zone.cfdPayments,
       floorTransfer: transfer,

@@ -69,6 +69,8 @@ describe('appraiseProjects', () => {
     // Not under construction: decided in the zone's first year, online after the lead time.
     const vulcan = appraisals.projects.find((p) => p.id === 'PRJ_VULCAN_ELEMENTS');
     expect(vulcan).toMatchObject({ decisionYear: 2026, onlineYear: 2029, committed: false, member: true });
+    // A magnet maker buys NdPr oxide: the zone's oxide floor raises the price it needs.
+    expect(vulcan?.incentivePriceZone).toBeGreaterThan(vulcan?.incentivePrice ?? Number.POSITIVE_INFINITY);
   });
   it('counts the CfD as support: the zone NPV is the market NPV plus the CfD payments', () => {
     for (const p of appraisals.projects) {

@@ -34,6 +34,7 @@ export function appraisal(o: Partial<ProjectAppraisal> & { id: string }): Projec
     irrBaselineNote: '',
     irrZoneNote: '',
     incentivePrice: null,
+    incentivePriceZone: null,
     incentivePriceAnnuity: null,
     cfdPayments: 0,
     floorTransfer: 0,
