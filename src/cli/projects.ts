@@ -18,6 +18,7 @@ import { type CostBasis, type PortfolioPlan, planPortfolio, type SecurityMeasure
 import { projectRegister, readProjectsFile, withProjectRows } from '../finance/register.ts';
 import { InputError } from '../model/document.ts';
 import { readScenario, type Scenario } from '../model/scenario.ts';
+import { csvField } from '../report/csv.ts';
 import { writeReport } from '../report/index.ts';
 import { projectReportSections } from '../report/projects.ts';
 import { Parameters as ModelParameters } from '../simulate/inputs.ts';
@@ -159,6 +160,43 @@ export function rankJson(a: ProjectAppraisals): unknown[] {
     selfSufficiencyGain: p.security.selfSufficiency?.gain ?? null,
     consumptionLostAvoided: p.security.consumptionLostAvoided,
   }));
+}
+
+/** The rank as CSV: one row per project, the flat fields (money in USD, prices in each row's price unit). */
+export function rankCsv(a: ProjectAppraisals): string {
+  const columns: [string, (p: ProjectAppraisal) => string | number | null][] = [
+    ['id', (p) => p.id],
+    ['name', (p) => p.name],
+    ['commodity', (p) => p.commodity],
+    ['country', (p) => p.country],
+    ['member', (p) => String(p.member)],
+    ['status', (p) => p.status],
+    ['decision_year', (p) => p.decisionYear],
+    ['online_year', (p) => p.onlineYear],
+    ['capacity', (p) => p.capacity],
+    ['unit', (p) => p.unit],
+    ['capex_usd', (p) => p.capex],
+    ['cash_cost', (p) => p.cashCost],
+    ['price_unit', (p) => p.priceUnit],
+    ['npv_baseline_usd', (p) => p.npvBaseline],
+    ['npv_zone_usd', (p) => p.npvZone],
+    ['npv_zone_market_usd', (p) => p.npvZoneMarket],
+    ['irr_baseline', (p) => p.irrBaseline],
+    ['irr_zone', (p) => p.irrZone],
+    ['incentive_price', (p) => p.incentivePrice],
+    ['incentive_price_zone', (p) => p.incentivePriceZone],
+    ['cfd_payments_usd', (p) => p.cfdPayments],
+    ['floor_transfer_usd', (p) => p.floorTransfer],
+    ['support_cost_usd', (p) => p.supportCost],
+    ['bankable_without_support', (p) => String(p.bankableWithoutSupport)],
+    ['consumption_lost_avoided_usd', (p) => p.security.consumptionLostAvoided],
+    ['consumption_lost_avoided_in_shocks_usd', (p) => p.security.consumptionLostAvoidedInShocks],
+    ['self_sufficiency_gain', (p) => p.security.selfSufficiency?.gain ?? null],
+    ['supply_value_added_usd', (p) => p.supplyValueAdded],
+  ];
+  const lines = [columns.map(([h]) => h).join(',')];
+  for (const p of a.projects) lines.push(columns.map(([, f]) => csvField(f(p))).join(','));
+  return `${lines.join('\n')}\n`;
 }
 
 export function rankText(a: ProjectAppraisals): string {
@@ -455,12 +493,14 @@ export function registerProjectsCommands(program: Command): void {
       )
       .option('--cash-flows', 'include each project’s year-by-year cash flows in the JSON')
       .option('--out <dir>', 'also write the HTML report (with the project sections) to this folder')
+      .option('--csv', 'print CSV, one row per project')
       .option('--json', 'print a JSON array of projects'),
-  ).action((ref: string | undefined, opts: ProjectsOptions) => {
+  ).action((ref: string | undefined, opts: ProjectsOptions & { csv?: boolean }) => {
     const s = setup(ref, opts);
     const a = appraise(s, opts);
     const sorted = { ...a, projects: [...a.projects].sort(SORTS[opts.sort ?? 'npv-zone']) };
     if (opts.json) process.stdout.write(`${JSON.stringify(rankJson(sorted), null, 2)}\n`);
+    else if (opts.csv) process.stdout.write(rankCsv(sorted));
     else process.stdout.write(`${rankText(sorted)}\n`);
     if (opts.out) writeOut(opts.out, s, { appraisals: sorted });
   });

@@ -64,6 +64,15 @@ describe('lodestone projects rank', () => {
     expect(r.stdout).toMatch(/MY_MAGNETS\s+ndfeb\/magnet\s+JPN\*/);
     expect(r.stdout).toMatch(/NPV base\s+NPV zone\s+IRR base\s+IRR zone\s+incentive price/);
   });
+  it('--csv prints one row per project under a header', () => {
+    const r = runCli(['projects', 'rank', scenario, '--project', 'PRJ_IONEER_RHYOLITE', '--csv']);
+    expect(r.status).toBe(0);
+    const [header, row, end] = r.stdout.split('\n');
+    expect(header).toMatch(/^id,name,commodity,country,member,status,decision_year,online_year,/);
+    expect(row).toMatch(/^PRJ_IONEER_RHYOLITE,Rhyolite Ridge lithium-boron project,lithium\/chemicals,USA,true,/);
+    expect(row?.split(',')).toHaveLength(header?.split(',').length ?? 0);
+    expect(end).toBe('');
+  });
   it('reports a bad project file with file:line:column, exit 1 and no stack trace', () => {
     const bad = path.join(dir, 'bad.csv');
     writeFileSync(
