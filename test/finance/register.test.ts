@@ -56,10 +56,14 @@ describe('projectRegister on the embedded data', () => {
     expect(register.skipped.some((s) => s.startsWith('PRJ_MP_HREE: no published capacity'))).toBe(true);
   });
   it('converts a capacity stated in lithium hydroxide to LCE through the unit conversions', () => {
-    const register = projectRegister(catalog, new Parameters(catalog), BASE_YEAR, 'CHN');
-    const rhyolite = register.projects.find((p) => p.id === 'PRJ_IONEER_RHYOLITE');
-    expect(rhyolite?.capacity).toBeCloseTo(21951 * 0.88042, 6);
-    expect(rhyolite?.unit).toBe('t LCE');
+    const f = file(
+      'lhm.yaml',
+      '- id: LHM\n  name: hydroxide plant\n  region: USA\n  commodity: lithium/chemicals\n  capacity: 10000\n  capacity_unit: t LHM\n  capex_musd: 300\n',
+    );
+    const cat = withProjectRows(catalog, readProjectsFile(f, catalog));
+    const register = projectRegister(cat, new Parameters(cat), BASE_YEAR, 'CHN', new Set(['LHM']));
+    expect(register.projects.find((p) => p.id === 'LHM')?.capacity).toBeCloseTo(10000 * 0.88042, 6);
+    expect(register.projects.find((p) => p.id === 'PRJ_IONEER_RHYOLITE')).toMatchObject({ capacity: 20600, life: 26 });
   });
 });
 
