@@ -11,6 +11,7 @@ import { readScenario } from '../src/model/scenario.ts';
 import { buildWorld } from '../src/model/world.ts';
 import { simulate } from '../src/simulate/simulate.ts';
 import { type BenchResult, measure, report } from './harness.ts';
+import { benchProjects } from './projects.ts';
 import { benchService } from './service.ts';
 import { syntheticMarket } from './synthetic.ts';
 
@@ -144,5 +145,6 @@ if (want('simulate.default')) {
 
 // The secretariat service: duty quotes and durable entry writes over HTTP, SQLite and PostgreSQL (bench/service.ts).
 await benchService(catalog, results, want);
+await benchProjects(catalog, results, want);
 
 report(results, path.join(here, 'results.json'));

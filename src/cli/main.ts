@@ -7,6 +7,7 @@ import { ModelInputError } from '../model/world.ts';
 import { registerAdminCommands } from './admin.ts';
 import { registerBacktestCommand } from './backtest.ts';
 import { registerDataCommands } from './data.ts';
+import { registerProjectsCommands } from './projects.ts';
 import { registerServeCommand } from './serve.ts';
 import { registerSimulateCommands } from './simulate.ts';
 import { registerSolveCommand } from './solve.ts';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerBacktestCommand(program);
   registerServeCommand(program);
   registerAdminCommands(program);
+  registerProjectsCommands(program);
   return program;
 }
 

@@ -240,7 +240,30 @@ const units: Check = {
         });
       }
     }
+    for (const row of t.intensities) {
+      if (!cat.commodities.has(row.commodity)) continue;
+      if (cat.toCommodityUnit(row.commodity, row.unit) === undefined) {
+        issues.push({
+          check: 'unit-mismatch',
+          severity: 'error',
+          ...at(row, 'unit'),
+          message: `intensities: unit '${row.unit}' does not convert to ${row.commodity}'s unit '${cat.commodities.get(row.commodity)?.row.unit}'`,
+          fix: `state the material in ${cat.commodities.get(row.commodity)?.row.unit} (another scale such as kg is fine)`,
+        });
+      }
+    }
     for (const row of t.projects) {
+      if (row.cash_cost !== undefined && cat.commodities.has(row.commodity)) {
+        if (!row.cash_cost_unit || cat.toCommodityPriceUnit(row.commodity, row.cash_cost_unit) === undefined) {
+          issues.push({
+            check: 'unit-mismatch',
+            severity: 'error',
+            ...at(row, 'cash_cost_unit'),
+            message: `projects: cash cost unit '${row.cash_cost_unit ?? ''}' does not convert to ${row.commodity}'s price unit`,
+            fix: `state the cash cost in ${cat.commodities.get(row.commodity)?.row.price_unit}`,
+          });
+        }
+      }
       if (row.capacity === undefined || !cat.commodities.has(row.commodity)) continue;
       const unit = row.capacity_unit;
       if (!unit || cat.toCommodityUnit(row.commodity, unit) === undefined) {

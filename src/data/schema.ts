@@ -293,6 +293,10 @@ export const projects = table({
       'the cash cost covers the upstream stage too (mine-to-product, e.g. a clay mine with its own carbonate plant): ' +
         'upstream inputs should not be charged on top of it',
     ),
+    byproduct_of: col.text(
+      "the main product whose revenue pays for the capex when this commodity is a by-product (e.g. 'gold'): the " +
+        'capex is not attributable to the commodity alone, so project finance does not value it',
+    ),
     support: col.text('government support received or announced'),
     source: col.source(),
     note: col.note(),
@@ -370,6 +374,26 @@ export const policyEvents = table({
     commodities: col.list("commodity ids affected, or '*'"),
     destinations: col.list("destination regions, or '*'"),
     description: col.text('what the measure does', true),
+    source: col.source(),
+    note: col.note(),
+  },
+});
+
+export const intensities = table({
+  name: 'intensities',
+  description:
+    'Material intensities of downstream goods: how much of a modelled commodity one unit of a good holds (an ' +
+    'electric car, a MW of wind turbines, a kWh of battery pack), for the change in material cost per unit under a ' +
+    'scenario.',
+  key: ['good', 'commodity'],
+  required: false,
+  columns: {
+    good: col.code('downstream good id (ev-car, wind-offshore, battery-nmc811, ...)'),
+    good_name: col.text('what the good is, as the source defines it', true),
+    per: col.text("the unit of the good the quantity is per: 'vehicle', 'MW', 'kWh'", true),
+    commodity: col.code('commodity id the material is counted as', 'commodity'),
+    quantity: col.quantity('material in one unit of the good', { min: 0, required: true, unit: 'row unit per good' }),
+    unit: col.unit("unit of quantity; must convert to the commodity's unit (kg Li converts to t LCE)"),
     source: col.source(),
     note: col.note(),
   },
@@ -540,6 +564,7 @@ export const TABLES = {
   parameters,
   demand_growth: demandGrowth,
   episodes,
+  intensities,
 } as const;
 
 export type TableName = keyof typeof TABLES;
@@ -579,6 +604,7 @@ export type PolicyEventRow = RowOf<typeof policyEvents>;
 export type ParameterRow = RowOf<typeof parameters>;
 export type DemandGrowthRow = RowOf<typeof demandGrowth>;
 export type EpisodeRow = RowOf<typeof episodes>;
+export type IntensityRow = RowOf<typeof intensities>;
 
 /** The names a table's CSV header may use: its columns, plus `<col>_source/_low/_high` for provenanced numerics. */
 export function allowedHeaders(def: AnyTable): Set<string> {

@@ -170,6 +170,7 @@
     show(select.value);
   }
   drawWithin(document.getElementById('summary'));
+  for (const section of document.querySelectorAll('section[data-extra]')) drawWithin(section);
 
   const printing = () => window.matchMedia?.('print').matches;
   function resizeAll() {

@@ -46,6 +46,16 @@ export interface ReportOptions {
   readonly focus?: readonly string[];
   /** Shown as the time the report was made; without it the report carries no date (deterministic output). */
   readonly generatedAt?: string;
+  /** Further sections (project finance, ...), placed after the year-by-year tables, each with its own charts. */
+  readonly sections?: readonly ReportSection[];
+}
+
+/** A section another part of Lodestone adds to the report: its HTML (a <section data-extra>) and chart specs. */
+export interface ReportSection {
+  readonly id: string;
+  readonly title: string;
+  readonly html: string;
+  readonly charts: Readonly<Record<string, ChartSpec>>;
 }
 
 const require = createRequire(import.meta.url);
@@ -134,11 +144,12 @@ function masthead(view: ReportView, h: Headlines, options: ReportOptions): strin
 </header>`;
 }
 
-function nav(): string {
+function nav(sections: readonly ReportSection[] = []): string {
   const links = [
     ['summary', 'Summary'],
     ['commodities', 'Commodities'],
     ['years', 'Year by year'],
+    ...sections.map((s) => [s.id, s.title]),
     ['timeline', 'Events and projects'],
     ['notes', 'Notes'],
     ['about', 'About the numbers'],
@@ -515,7 +526,9 @@ export function renderReport(comparison: Comparison, options: ReportOptions = {}
   const keys = commodityKeys(view);
   const summaries = [...keys.keys()].map((k) => commoditySummary(view, k));
   const h = headlines(view, summaries);
-  const payload = reportPayload(view, keys);
+  const sections = options.sections ?? [];
+  const own = reportPayload(view, keys);
+  const payload: ReportPayload = { charts: Object.assign({}, own.charts, ...sections.map((x) => x.charts)) };
   const { code, version } = echartsBundle();
   const s = view.run('scenario').scenario;
   const a = view.run('against').scenario;
@@ -532,10 +545,11 @@ ${asset('./report.css')}</style>
 <body>
 <main>
 ${masthead(view, h, options)}
-${nav()}
+${nav(sections)}
 ${summarySection(view, h, summaries, payload.charts)}
 ${commoditiesSection(view, summaries, keys, payload.charts)}
 ${yearsSection(view)}
+${sections.map((x) => x.html).join('\n')}
 ${timelineSection(view)}
 ${notesSection(view)}
 ${aboutSection(view, h, version, options)}

@@ -3,7 +3,7 @@
  * as JSON and as CSV (long and wide), written to a folder atomically.
  */
 export { COMMODITY_METRICS, comparisonCsv, LONG_HEADER, SUPPLY_PREFIX, TOTAL_COMMODITY, TOTAL_METRICS } from './csv.ts';
-export { echartsBundle, type ReportOptions, renderReport } from './html.ts';
+export { echartsBundle, type ReportOptions, type ReportSection, renderReport } from './html.ts';
 export { assertFinite } from './validate.ts';
 export { defaultFocus, FOCUS_PRICE_MOVE, ReportError } from './view.ts';
 export { REPORT_FILES, resultsJson, writeReport } from './write.ts';

@@ -27,6 +27,19 @@ import type { CommodityYear, CostCurve, CostStep, SimulationResult, YearResult }
 export interface SimulateOptions {
   /** Called after each year is solved. */
   readonly onProgress?: (p: { scenario: string; year: number; done: number; total: number }) => void;
+  /**
+   * Called after each year is solved with the year's equilibrium and the policy in force: what per-region
+   * analyses (project finance: the price a project sees in its region, the CfD covering it) read, which the
+   * yearly results aggregate away.
+   */
+  readonly onYear?: (trace: YearTrace) => void;
+}
+
+/** One solved year as the engine saw it: the policy in force and the equilibrium. */
+export interface YearTrace {
+  readonly year: number;
+  readonly policy: Policy;
+  readonly solution: EquilibriumSolution;
 }
 
 export class SimulationError extends Error {
@@ -614,6 +627,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
       }
       const stats = periodStatistics(yearWorld, solution, { dominantSupplier: dominant });
       latest = solution;
+      options.onYear?.({ year, policy, solution });
 
       // Ledgers: stocks, CfD budgets.
       for (const s of solution.stocks) {

@@ -1,0 +1,152 @@
+/** Appraisals on the embedded data over a short horizon: chain-restricted runs, valuation, support and security. */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Catalog } from '../../src/data/catalog.ts';
+import { loadDataset } from '../../src/data/load.ts';
+import { appraiseProjects, ChainRuns, jointSecurity, type ProjectAppraisals } from '../../src/finance/appraisal.ts';
+import { chainCommodities, restrictScenario, tracedSimulate } from '../../src/finance/trace.ts';
+import { presentValue } from '../../src/finance/valuation.ts';
+import { readScenario, type Scenario } from '../../src/model/scenario.ts';
+import { simulate } from '../../src/simulate/simulate.ts';
+
+const short = (name: string, end = 2031): Scenario => ({ ...readScenario(name), horizon: { start: 2025, end } });
+
+let catalog: Catalog;
+let appraisals: ProjectAppraisals;
+const IDS = ['PRJ_EF_WHITEMESA_P2', 'PRJ_VULCAN_ELEMENTS', 'PRJ_IONEER_RHYOLITE'];
+beforeAll(() => {
+  catalog = new Catalog(loadDataset());
+  appraisals = appraiseProjects({
+    scenario: short('zone-2026-ban-2027'),
+    against: short('baseline'),
+    catalog,
+    only: IDS,
+    cashFlows: true,
+  });
+}, 120_000);
+
+describe('restrictScenario', () => {
+  it('keeps only the instruments on the chain’s commodities', () => {
+    const s = readScenario('zone-2026-ban-2027');
+    const re = restrictScenario(s, chainCommodities(catalog, 'rare-earths'), new Set());
+    expect(Object.keys(re.zone?.referencePrices ?? {}).sort()).toEqual(['ndfeb/magnet', 'ndpr/oxide']);
+    expect(re.zone?.cfds?.map((c) => c.commodity)).toEqual(['ndpr/oxide']);
+    expect(re.zone?.stockpiles?.[0]?.commodities).toEqual(['ndfeb/magnet', 'ndpr/oxide']);
+    expect(re.shocks).toEqual([expect.objectContaining({ kind: 'ban', commodities: ['ndfeb/magnet'] })]);
+    expect(re.zone?.backedProjects).toEqual([]);
+    const li = restrictScenario(s, chainCommodities(catalog, 'lithium'), new Set(['PRJ_ALCOA_WAGERUP_GA']));
+    expect(li.shocks).toEqual([]);
+    expect(li.zone?.stockpiles).toEqual([]);
+    expect(li.zone?.backedProjects).toEqual([{ id: 'PRJ_ALCOA_WAGERUP_GA', from: 2026 }]);
+  });
+  it('gives a chain the same prices alone as in the whole world when no instrument couples the chains', () => {
+    const baseline = short('baseline', 2028);
+    const full = simulate(baseline, catalog);
+    const runs = new ChainRuns(catalog, { zone: baseline, baseline });
+    for (const chain of ['lithium', 'gallium']) {
+      const alone = runs.run('baseline', chain).result;
+      for (const y of alone.years) {
+        for (const c of y.commodities) {
+          const whole = full.years.find((x) => x.year === y.year)?.commodities.find((x) => x.commodity === c.commodity);
+          if (c.priceInside === null) continue;
+          expect(
+            Math.abs((c.priceInside ?? 0) / (whole?.priceInside ?? 1) - 1),
+            `${chain} ${c.commodity} ${y.year}`,
+          ).toBeLessThan(1e-6);
+        }
+      }
+    }
+  }, 120_000);
+});
+
+describe('appraiseProjects', () => {
+  it('values the asked projects with timing, both NPVs and an incentive price', () => {
+    expect(appraisals.projects.map((p) => p.id).sort()).toEqual([...IDS].sort());
+    for (const p of appraisals.projects) {
+      expect(p.decisionYear).toBe(p.onlineYear - p.leadTime);
+      expect(Number.isFinite(p.npvBaseline) && Number.isFinite(p.npvZone)).toBe(true);
+      expect(p.incentivePrice).toBeGreaterThan(p.cashCost);
+    }
+    // Not under construction: decided in the zone's first year, online after the lead time.
+    const vulcan = appraisals.projects.find((p) => p.id === 'PRJ_VULCAN_ELEMENTS');
+    expect(vulcan).toMatchObject({ decisionYear: 2026, onlineYear: 2029, committed: false, member: true });
+    // A magnet maker buys NdPr oxide: the zone's oxide floor raises the price it needs.
+    expect(vulcan?.incentivePriceZone).toBeGreaterThan(vulcan?.incentivePrice ?? Number.POSITIVE_INFINITY);
+  });
+  it('counts the CfD as support: the zone NPV is the market NPV plus the CfD payments', () => {
+    for (const p of appraisals.projects) {
+      expect(p.cfdPayments).toBeGreaterThanOrEqual(0);
+      expect(p.npvZone).toBeCloseTo(p.npvZoneMarket + p.cfdPayments, 0);
+    }
+    // White Mesa is a US NdPr oxide producer: the zone's 110 USD/kg CfD covers it.
+    expect(appraisals.projects.find((p) => p.id === 'PRJ_EF_WHITEMESA_P2')?.cfdPayments).toBeGreaterThan(0);
+  });
+  it('never charges support to a project bankable without it, and otherwise at least its CfD payments', () => {
+    for (const p of appraisals.projects) {
+      if (p.bankableWithoutSupport) expect(p.supportCost).toBe(0);
+      else {
+        expect(p.supportCost).toBeGreaterThanOrEqual(p.cfdPayments);
+        expect(p.supportCost).toBeGreaterThanOrEqual(-p.npvZoneMarket - 1e-6);
+      }
+    }
+  });
+  it('keeps the year-by-year cash flows whose present value is the NPV', () => {
+    for (const p of appraisals.projects) {
+      const flows = p.cashFlows;
+      expect(flows).toBeDefined();
+      const net = (flows?.zone ?? []).map((f) => f.net);
+      expect(presentValue({ costOfCapital: appraisals.costOfCapital }, net)).toBeCloseTo(p.npvZone, 0);
+      expect(flows?.zone[0]?.year).toBe(p.decisionYear);
+      expect(flows?.zone.length).toBe(p.onlineYear - p.decisionYear + p.life);
+    }
+  });
+  it('measures security against the scenario without the project', () => {
+    const whiteMesa = appraisals.projects.find((p) => p.id === 'PRJ_EF_WHITEMESA_P2');
+    // A US oxide plant raises the bloc's self-sufficiency in NdPr oxide.
+    expect(whiteMesa?.security.selfSufficiency?.gain).toBeGreaterThan(0);
+    expect(whiteMesa?.supplyValueAdded).toBeGreaterThan(0);
+  });
+  it('brings a project online in the "with" run and leaves it out of the "without" run', () => {
+    const scenario = short('zone-2026-ban-2027');
+    const runs = new ChainRuns(catalog, { zone: scenario, baseline: short('baseline') });
+    const withIt = runs.run('zone', 'rare-earths', [], new Map([['PRJ_VULCAN_ELEMENTS', 2029]])).result;
+    const without = runs.run('zone', 'rare-earths', ['PRJ_VULCAN_ELEMENTS']).result;
+    const events = (r: typeof withIt) =>
+      r.years.flatMap((y) => y.projects.filter((p) => p.id === 'PRJ_VULCAN_ELEMENTS'));
+    expect(events(withIt)).toContainEqual(expect.objectContaining({ event: 'online' }));
+    expect(withIt.years.find((y) => y.year === 2029)?.projects).toContainEqual(
+      expect.objectContaining({ id: 'PRJ_VULCAN_ELEMENTS', event: 'online' }),
+    );
+    expect(events(without)).toEqual([]);
+    expect(runs.size).toBe(2);
+    runs.run('zone', 'rare-earths', ['PRJ_VULCAN_ELEMENTS']);
+    expect(runs.size).toBe(2);
+  }, 120_000);
+  it('joint security of one project is its own security', () => {
+    const p = appraisals.projects.find((x) => x.id === 'PRJ_EF_WHITEMESA_P2');
+    const joint = jointSecurity(
+      { scenario: short('zone-2026-ban-2027'), against: short('baseline'), catalog },
+      appraisals.projects,
+      ['PRJ_EF_WHITEMESA_P2'],
+    );
+    expect(joint.consumptionLostAvoided).toBeCloseTo(p?.security.consumptionLostAvoided ?? Number.NaN, 0);
+    expect(joint.supplyValueAdded).toBeCloseTo(p?.supplyValueAdded ?? Number.NaN, 0);
+    expect(joint.sumOfParts.consumptionLostAvoided).toBe(p?.security.consumptionLostAvoided);
+  }, 120_000);
+  it('refuses an unknown project id', () => {
+    expect(() =>
+      appraiseProjects({ scenario: short('zone-2026'), against: short('baseline'), catalog, only: ['NOPE'] }),
+    ).toThrow(/unknown project 'NOPE'/);
+  });
+});
+
+describe('tracedSimulate', () => {
+  it('records every region’s price and the CfDs in force each year', () => {
+    const s = short('zone-2026', 2027);
+    const re = restrictScenario(s, chainCommodities(catalog, 'rare-earths'), new Set());
+    const { result, market } = tracedSimulate(re, catalog);
+    expect(market.years.map((y) => y.year)).toEqual(result.years.map((y) => y.year));
+    expect(market.years[0]?.cfds).toEqual([]);
+    expect(market.years[1]?.cfds).toEqual([{ commodity: 'ndpr/oxide', regions: ['USA'], strike: 110000 }]);
+    expect(market.years[1]?.prices.get('ndpr/oxide|USA')).toBeGreaterThan(0);
+  }, 120_000);
+});

@@ -1,0 +1,218 @@
+/** `lodestone projects ...` run as a user would, on short scenarios. */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseUsd } from '../../src/cli/projects.ts';
+import { SCENARIO_DIR } from '../../src/model/scenario.ts';
+import { runCli } from '../helpers.ts';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'lodestone-projects-cli-'));
+const scenario = path.join(dir, 'short.yaml');
+writeFileSync(
+  scenario,
+  `name: short-zone\nextends: ${path.join(SCENARIO_DIR, 'zone-2026-ban-2027.yaml')}\nhorizon: { start: 2025, end: 2031 }\n`,
+);
+const noTrace = (stderr: string) => expect(stderr).not.toMatch(/at .*\.ts:\d+|Error:/);
+
+describe('lodestone projects rank', () => {
+  it('--json prints an array with id, npvBaseline, npvZone, incentivePrice, IRRs, support and security', () => {
+    const r = runCli([
+      'projects',
+      'rank',
+      scenario,
+      '--project',
+      'PRJ_EF_WHITEMESA_P2',
+      '--project',
+      'PRJ_VULCAN_ELEMENTS',
+      '--json',
+    ]);
+    noTrace(r.stderr);
+    expect(r.status).toBe(0);
+    const rows = JSON.parse(r.stdout) as Record<string, unknown>[];
+    expect(rows.map((x) => x.id).sort()).toEqual(['PRJ_EF_WHITEMESA_P2', 'PRJ_VULCAN_ELEMENTS']);
+    for (const row of rows) {
+      for (const key of [
+        'id',
+        'npvBaseline',
+        'npvZone',
+        'incentivePrice',
+        'irrBaseline',
+        'irrZone',
+        'supportCost',
+        'cfdPayments',
+        'selfSufficiencyGain',
+        'consumptionLostAvoided',
+      ]) {
+        expect(row, key).toHaveProperty(key);
+      }
+      expect(typeof row.npvZone).toBe('number');
+    }
+    // Sorted by NPV on the zone path, highest first.
+    expect((rows[0]?.npvZone as number) >= (rows[1]?.npvZone as number)).toBe(true);
+  });
+  it('prints a readable table by default, and the user’s own projects with --projects', () => {
+    const mine = path.join(dir, 'mine.yaml');
+    writeFileSync(
+      mine,
+      '- id: MY_MAGNETS\n  name: My magnet plant\n  region: JPN\n  commodity: ndfeb/magnet\n  capacity: 3000\n  capacity_unit: t NdFeB\n  capex_musd: 250\n',
+    );
+    const r = runCli(['projects', 'rank', scenario, '--projects', mine, '--project', 'MY_MAGNETS']);
+    noTrace(r.stderr);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^Projects under short-zone/);
+    expect(r.stdout).toMatch(/MY_MAGNETS\s+ndfeb\/magnet\s+JPN\*/);
+    expect(r.stdout).toMatch(/NPV base\s+NPV zone\s+IRR base\s+IRR zone\s+incentive price/);
+  });
+  it('--csv prints one row per project under a header', () => {
+    const r = runCli(['projects', 'rank', scenario, '--project', 'PRJ_IONEER_RHYOLITE', '--csv']);
+    expect(r.status).toBe(0);
+    const [header, row, end] = r.stdout.split('\n');
+    expect(header).toMatch(/^id,name,commodity,country,member,status,decision_year,online_year,/);
+    expect(row).toMatch(/^PRJ_IONEER_RHYOLITE,Rhyolite Ridge lithium-boron project,lithium\/chemicals,USA,true,/);
+    expect(row?.split(',')).toHaveLength(header?.split(',').length ?? 0);
+    expect(end).toBe('');
+  });
+  it('reports a bad project file with file:line:column, exit 1 and no stack trace', () => {
+    const bad = path.join(dir, 'bad.csv');
+    writeFileSync(
+      bad,
+      'id,name,region,commodity,status,capacity,capacity_unit,capex_musd\nB,b,USA,lithium/chemicals,feasibility,-40,t LCE,100\n',
+    );
+    const r = runCli(['projects', 'rank', scenario, '--projects', bad]);
+    expect(r.status).toBe(1);
+    noTrace(r.stderr);
+    expect(r.stderr).toMatch(/bad\.csv:2:6: error \[cell-value\] capacity: -40 is negative/);
+    const unknown = runCli(['projects', 'rank', scenario, '--project', 'PRJ_NOPE']);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toMatch(/--project PRJ_NOPE: unknown project/);
+  });
+});
+
+describe('lodestone projects portfolio', () => {
+  it('--json prints budget, selected, totalCost, objective, the frontier and a reason for every project', () => {
+    const r = runCli([
+      'projects',
+      'portfolio',
+      scenario,
+      '--budget',
+      '2bn',
+      '--project',
+      'PRJ_VULCAN_ELEMENTS',
+      '--project',
+      'PRJ_ALCOA_WAGERUP_GA',
+      '--project',
+      'PRJ_EF_WHITEMESA_P2',
+      '--frontier',
+      '4',
+      '--json',
+    ]);
+    noTrace(r.stderr);
+    expect(r.status).toBe(0);
+    const plan = JSON.parse(r.stdout);
+    expect(plan.budget).toBe(2e9);
+    expect(Array.isArray(plan.selected)).toBe(true);
+    expect(plan.totalCost).toBeLessThanOrEqual(2e9);
+    expect(typeof plan.objective).toBe('number');
+    expect(plan.frontier.length).toBeGreaterThanOrEqual(4);
+    expect(plan.decisions.map((d: { id: string }) => d.id).sort()).toEqual([
+      'PRJ_ALCOA_WAGERUP_GA',
+      'PRJ_EF_WHITEMESA_P2',
+      'PRJ_VULCAN_ELEMENTS',
+    ]);
+    for (const d of plan.decisions) expect(d.detail.length).toBeGreaterThan(10);
+    expect(plan.joint.sumOfParts).toBeDefined();
+  });
+  it('writes the report with the project sections and the frontier chart with --out', () => {
+    const out = path.join(dir, 'out');
+    const r = runCli([
+      'projects',
+      'portfolio',
+      scenario,
+      '--budget',
+      '500m',
+      '--project',
+      'PRJ_VULCAN_ELEMENTS',
+      '--project',
+      'PRJ_EF_WHITEMESA_P2',
+      '--out',
+      out,
+    ]);
+    noTrace(r.stderr);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^Portfolio under short-zone against baseline: budget USD 500 m/);
+    expect(r.stdout).toMatch(/Efficient frontier/);
+    const html = readFileSync(path.join(out, 'report.html'), 'utf8');
+    expect(html).toMatch(/<section id="projects" data-extra>/);
+    expect(html).toMatch(/data-chart="projects-frontier"/);
+    expect(html).toMatch(/<table class="projects">/);
+    expect(html).toMatch(/<section id="downstream" data-extra>/);
+    expect(html).toMatch(/href="#projects">Projects</);
+    expect(existsSync(path.join(out, 'results.json'))).toBe(true);
+  });
+  it('refuses a budget that is not an amount, an unknown mineral and a missing budget', () => {
+    const bad = runCli(['projects', 'portfolio', scenario, '--budget', 'lots']);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/--budget: 'lots' is not an amount of USD/);
+    const mineral = runCli([
+      'projects',
+      'portfolio',
+      scenario,
+      '--budget',
+      '1bn',
+      '--mineral-limit',
+      'unobtainium=1bn',
+    ]);
+    expect(mineral.status).toBe(1);
+    expect(mineral.stderr).toMatch(/--mineral-limit unobtainium: unknown mineral/);
+    const missing = runCli(['projects', 'portfolio', scenario]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/required option '--budget <usd>'/);
+  });
+});
+
+describe('lodestone projects list, show and downstream', () => {
+  it('list marks assumed numbers and model parameters', () => {
+    const r = runCli(['projects', 'list']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/PRJ_VULCAN_ELEMENTS .* 1,000A/);
+    expect(r.stdout).toMatch(/A: a labelled assumption/);
+    const json = JSON.parse(runCli(['projects', 'list', '--json']).stdout);
+    expect(json.projects.find((p: { id: string }) => p.id === 'PRJ_LAC_THACKER').provenance.capex.kind).toBe('source');
+  });
+  it('show prints one project’s cash flows year by year', () => {
+    const r = runCli(['projects', 'show', 'PRJ_IONEER_RHYOLITE', scenario]);
+    noTrace(r.stderr);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^PRJ_IONEER_RHYOLITE — Rhyolite Ridge/);
+    expect(r.stdout).toMatch(/year\s+output\s+price\s+revenue\s+CfD\s+cash cost\s+inputs\s+capex\s+net/);
+    const json = JSON.parse(runCli(['projects', 'show', 'PRJ_IONEER_RHYOLITE', scenario, '--json']).stdout);
+    expect(json.cashFlows.zone.length).toBe(json.onlineYear - json.decisionYear + json.life);
+    const notValued = runCli(['projects', 'show', 'PRJ_KZ_ONSAN_GA', scenario]);
+    expect(notValued.status).toBe(1);
+    expect(notValued.stderr).toMatch(/PRJ_KZ_ONSAN_GA: cannot be valued: no published or assumed capital cost/);
+  });
+  it('downstream --json gives the change in material cost per electric car and per MW of wind', () => {
+    const r = runCli(['projects', 'downstream', scenario, '--json']);
+    noTrace(r.stderr);
+    expect(r.status).toBe(0);
+    const { goods } = JSON.parse(r.stdout);
+    const car = goods.find((g: { good: string }) => g.good === 'ev-car');
+    expect(car.per).toBe('vehicle');
+    expect(car.years).toHaveLength(7);
+    expect(car.years[0].against).toBeGreaterThan(0);
+    expect(goods.find((g: { good: string }) => g.good === 'wind-offshore').per).toBe('MW');
+  });
+});
+
+describe('parseUsd', () => {
+  it('reads plain numbers, exponents and scales', () => {
+    expect(parseUsd('12e9')).toBe(12e9);
+    expect(parseUsd('12000000000')).toBe(12e9);
+    expect(parseUsd('12bn')).toBe(12e9);
+    expect(parseUsd('USD 1.5 bn')).toBe(1.5e9);
+    expect(parseUsd('500m')).toBe(5e8);
+    expect(() => parseUsd('-5')).toThrow(/not an amount/);
+    expect(() => parseUsd('5 zillion')).toThrow(/not an amount/);
+  });
+});
