@@ -256,6 +256,22 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
   const years: YearResult[] = [];
   const costCurves: CostCurve[] = [];
   let previous: { solution: EquilibriumSolution; world: World; stats: ReturnType<typeof periodStatistics> } | undefined;
+  /**
+   * What the rules see of "last year" (bloc use for a reference price, net imports for a stock obligation, the calm
+   * price a release defends): the previous year's equilibrium, or in the horizon's first year the base year's market
+   * as the data has it (no instruments), with that year's members as the bloc — a zone that starts in the first year
+   * is priced and stocked on what it observed before it began, not on nothing.
+   */
+  let beforeStart: typeof previous;
+  const observed = (members: readonly string[]): NonNullable<typeof previous> => {
+    if (previous) return previous;
+    if (!beforeStart) {
+      const world = buildWorld(catalog, { year: baseYear, policy: { members: [...members], preferential: false } });
+      const solution = solveEquilibrium(world.problem);
+      beforeStart = { solution, world, stats: periodStatistics(world, solution, { dominantSupplier: dominant }) };
+    }
+    return beforeStart;
+  };
   const total = scenario.horizon.end - scenario.horizon.start + 1;
 
   /**
@@ -353,7 +369,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
               else if (rule.rule === 'cost-plus')
                 price = costPlusPrice(supplyCurve(k, members, 'members', year), rule.margin).price;
               else {
-                const use = previous?.stats.commodities.find((c) => c.commodity === k)?.blocUse ?? 0;
+                const use = observed(members).stats.commodities.find((c) => c.commodity === k)?.blocUse ?? 0;
                 const decision = incentiveMarginalPrice(
                   supplyCurve(k, members, rule.supply ?? 'members', year),
                   rule.target * use,
@@ -510,7 +526,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
             const key = `${i}|${member}|${k}`;
             const state = stocks.get(key) ?? { holdings: 0 };
             stocks.set(key, state);
-            const netImports = previous ? memberNetImports(previous.solution, member, k) : 0;
+            const netImports = memberNetImports(observed(members).solution, member, k);
             const target = (sp.obligationDays / 365) * netImports;
             const refPrice = floors[k] ?? world.referencePrice.get(k) ?? 0;
             const buyPrice = (sp.buyBelow ?? 1) * refPrice;
@@ -537,10 +553,10 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
           if (key === 'net-imports') weights.set(m, gapValueOf(m));
           else if (key === 'consumption') {
             let spend = 0;
-            for (const x of previous?.solution.consumption ?? []) {
+            const last = observed(members).solution;
+            for (const x of last.consumption) {
               if (x.region !== m || !sp.commodities.includes(x.commodity)) continue;
-              const p =
-                previous?.solution.prices.find((q) => q.region === m && q.commodity === x.commodity)?.price ?? 0;
+              const p = last.prices.find((q) => q.region === m && q.commodity === x.commodity)?.price ?? 0;
               spend += x.quantity * p;
             }
             weights.set(m, spend);
@@ -551,7 +567,9 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
         for (const g of gaps) {
           const { member } = g;
           const disrupted = shocks.some((s) => shockHits(s, g.k, member, members, region));
-          const lastPrice = previous?.solution.prices.find((p) => p.region === member && p.commodity === g.k)?.price;
+          const lastPrice = observed(members).solution.prices.find(
+            (p) => p.region === member && p.commodity === g.k,
+          )?.price;
           if (!disrupted && lastPrice !== undefined) g.state.calmPrice = lastPrice;
           // Purchases are a yearly acquisition plan, decided on last year's price (at or below the buy threshold,
           // and no shock on): the agency buys the planned quantity unless the price reaches the ceiling its releases

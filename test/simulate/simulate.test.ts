@@ -169,3 +169,45 @@ shocks:
     expect(r.years.find((y) => y.year === 2027)?.events).toContain('outage: AUS lithium/mine −50%');
   });
 });
+
+describe('a zone that starts in the horizon’s first year', () => {
+  // The same zone from 2026, moved to 2025: its rules must see the market it observed before it began (the base
+  // year), not an empty "last year".
+  const dir = mkdtempSync(path.join(tmpdir(), 'lodestone-sim-'));
+  const file = path.join(dir, 'zone-2025.yaml');
+  writeFileSync(
+    file,
+    [
+      'name: zone-2025',
+      `extends: ${path.join(SCENARIO_DIR, 'zone-2026.yaml')}`,
+      'horizon: { start: 2025, end: 2026 }',
+      'zone:',
+      '  members: [{ region: USA, from: 2025 }, { region: EU27, from: 2025 }, { region: JPN, from: 2025 }, { region: MEX, from: 2025 }]',
+      '  stockpiles:',
+      '    - { member: zone, commodities: [gallium/refined, cobalt/refined], obligationDays: 60, budget: 1.0e9, from: 2025 }',
+      '',
+    ].join('\n'),
+  );
+  const early = simulate(readScenario(file), catalog);
+  const late = simulate(readScenario(shortened('zone-2026', 2027)), catalog);
+
+  it('sets incentive-marginal reference prices on the bloc use it observed, as a zone formed a year later does', () => {
+    for (const k of ['gallium/refined', 'lithium/chemicals', 'cobalt/refined']) {
+      const first = at(early, 2025, k).referencePrice as number;
+      const later = at(late, 2026, k).referencePrice as number;
+      expect(first, k).toBeGreaterThan(0);
+      // The cheapest step of the curve is what a rule fed no use would publish; the observed use lifts it.
+      const curve = early.costCurves.find((c) => c.commodity === k)?.steps ?? [];
+      const cheapest = Math.min(...curve.filter((s) => !s.dominant).map((s) => s.cost));
+      expect(first, k).toBeGreaterThan(cheapest);
+      expect(first / later, k).toBeGreaterThan(0.5);
+      expect(first / later, k).toBeLessThan(2);
+    }
+  });
+
+  it('buys toward its stock obligation in its first year', () => {
+    const y = early.years.find((x) => x.year === 2025);
+    const held = (y?.commodities ?? []).reduce((s, c) => s + (c.stock ?? 0), 0);
+    expect(held).toBeGreaterThan(0);
+  });
+});
