@@ -112,13 +112,19 @@ describe('reference-price rules', () => {
 });
 
 describe('reference prices from the embedded cost curves', () => {
-  it('NdPr oxide, members: MP Materials at cash cost plus REO input, the White Mesa project at its incentive price', () => {
+  it('NdPr oxide, members: MP Materials at cash cost plus REO input, the projects at their incentive prices', () => {
     const curve = datasetSupplyCurve(catalog, 'ndpr/oxide', { members: BLOC, supply: 'members' });
     const mp = curve.steps.find((s) => s.id === 'NDPR_USA_MP') as SupplyStep;
     // 2,900 t x 0.45 utilisation; 40,000 USD/t cash cost + 4.65 t REO x 4,717 USD/t (MP's 2024 realised price).
     expect(mp.capacity).toBeCloseTo(1305, 9);
     expect(mp.cost).toBeCloseTo(40_000 + 4.65 * 4717, 6);
-    expect(curve.steps.map((s) => s.id).sort()).toEqual(['NDPR_USA_MP', 'PRJ_EF_WHITEMESA_P2']);
+    expect(curve.steps.map((s) => s.id).sort()).toEqual(['NDPR_USA_MP', 'PRJ_EF_WHITEMESA_P2', 'PRJ_LYNAS_SEADRIFT']);
+    // Seadrift: 1,250 t, capex USD 85m (A_CAPEX_SEPARATION) recovered at 8% over 25 years: 85e6 x 0.0936788 / 1,250
+    // = 6,370.16 USD/t on top of its cash cost and REO input.
+    const seadrift = curve.steps.find((s) => s.id === 'PRJ_LYNAS_SEADRIFT') as SupplyStep;
+    const crf = 0.08 / (1 - 1.08 ** -25);
+    expect(seadrift.capacity).toBe(1250);
+    expect(seadrift.cost - (85e6 * crf) / 1250).toBeGreaterThan(4.65 * 4717);
   });
 
   it('publishes incentive-marginal and cost-plus prices with their inputs, rounded half-up to the cent', () => {
@@ -134,11 +140,13 @@ describe('reference prices from the embedded cost curves', () => {
       },
     ]);
     const [ndpr, gallium, cobalt] = (s as Schedule).prices;
-    // Bloc use of NdPr oxide 15,810 t; 40% = 6,324 t; White Mesa (6,000 t) falls short, MP (1,305 t) covers it.
+    // Bloc use of NdPr oxide 15,810 t; 40% = 6,324 t; White Mesa (6,000 t, the cheapest step) falls short by 324 t,
+    // and Seadrift, next on the curve (1,250 t at its incentive price), covers them: it is the marginal unit.
     expect(ndpr?.explanation.curve?.blocUse).toBeCloseTo(15_810, 6);
     expect(ndpr?.explanation.curve?.required).toBeCloseTo(6_324, 6);
-    expect(ndpr?.explanation.curve?.marginal?.id).toBe('NDPR_USA_MP');
-    expect(ndpr?.priceCents).toBe(6_193_405); // 61,934.05 USD/t NdPr-oxide
+    expect(ndpr?.explanation.curve?.marginal?.id).toBe('PRJ_LYNAS_SEADRIFT');
+    const seadrift = ndpr?.explanation.curve?.steps.find((x) => x.id === 'PRJ_LYNAS_SEADRIFT');
+    expect(ndpr?.priceCents).toBe(Math.round((seadrift?.cost ?? Number.NaN) * 100));
     expect(ndpr?.priceUnit).toBe('USD/t NdPr-oxide');
     // Gallium: the one member refinery (Japan, 350 USD/kg) x 1.2 = 420 USD/kg.
     expect(gallium?.priceCents).toBe(42_000);
@@ -153,11 +161,12 @@ describe('reference prices from the embedded cost curves', () => {
   });
 
   it('a target the members cannot reach publishes the top of the curve, with the shortfall', () => {
+    // 60% of 15,810 t = 9,486 t; the whole curve holds 6,000 + 1,250 + 1,305 = 8,555 t.
     const [s] = publishAll([
       {
         effectiveFrom: '2026-01-01',
         reference: 'r',
-        prices: [{ commodity: 'ndpr/oxide', method: { rule: 'incentive-marginal', target: 0.5 } }],
+        prices: [{ commodity: 'ndpr/oxide', method: { rule: 'incentive-marginal', target: 0.6 } }],
       },
     ]);
     expect(s?.prices[0]?.explanation.curve?.shortfall).toMatch(/falls short/);
