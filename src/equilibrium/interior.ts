@@ -22,7 +22,7 @@
  * markets with many regions) and crossover (active-set Newton steps that finish where the barrier stops short).
  */
 import { type Mcp, type McpResult, naturalResidual } from './mcp.ts';
-import { SchurSystem } from './schur.ts';
+import { schurSystemFor } from './schur.ts';
 
 /** How far infeasibility / μ may grow beyond its starting value before the centring target is raised. */
 const BALANCE = 1e6;
@@ -87,7 +87,7 @@ export function solveInterior(problem: Mcp, start: Float64Array, options: Interi
   }
   const free = Int32Array.from(freeList);
   const nf = free.length;
-  const system = new SchurSystem(n, pattern, problem.eliminable ?? new Uint8Array(n), fixed, problem.blocks);
+  const system = schurSystemFor(n, pattern, problem.eliminable ?? new Uint8Array(n), fixed, problem.blocks);
   const nnz = pattern.rows.length;
 
   let z = new Float64Array(n);
@@ -504,7 +504,7 @@ export function crossover(
   const bound = 1e-7;
   const { lower, upper } = problem;
   const eliminable = problem.eliminable ?? new Uint8Array(n);
-  const system = new SchurSystem(n, pattern, eliminable, fixed, problem.blocks);
+  const system = schurSystemFor(n, pattern, eliminable, fixed, problem.blocks);
   let z = Float64Array.from(start, (x, i) => Math.min(upper[i] as number, Math.max(lower[i] as number, x)));
   let f = new Float64Array(n);
   let jac = new Float64Array(pattern.rows.length);
