@@ -15,103 +15,66 @@
  * landed = max(floor_s, duty_paid) on a non-member → member route with a floor, else duty_paid, where
  * duty_paid = (p[r]·(1 + ex[r]) + Σ lam + mu[r] + freight)·(1 + av) + specific.
  *
- * The conditions are compiled once into flat arrays with a fixed Jacobian pattern (compileConditions): an evaluation
- * writes F and the Jacobian's values without allocating. Scales and starting points come from the pooled market
- * (one market per commodity, no trade costs) solved exactly on its own small model, then a transportation problem
- * routes its trade (transportStart).
+ * A model is a structure (structure.ts: the variables, the conditions' index arrays and the Jacobian's pattern,
+ * built once per shape of market and cached) bound to the numbers of one problem (conditions.ts: curves, costs,
+ * route terms, scales). Scales and starting points come from the pooled market (one market per commodity, no trade
+ * costs) solved exactly on its own small model, then a transportation problem routes its trade (transportStart).
  */
+import { type ConditionData, constantEntries, evaluateConditions } from './conditions.ts';
 import { solveInterior } from './interior.ts';
-import type { JacobianPattern, Mcp } from './mcp.ts';
+import type { Mcp } from './mcp.ts';
 import type { DemandCurve, EquilibriumProblem, RouteTerms } from './problem.ts';
+import {
+  type AgentShape,
+  type ChainInputs,
+  type ChainStructure,
+  chainInputs,
+  type Link,
+  type NodeRef,
+  nodeKey,
+  type OriginShape,
+  pooledInputs,
+  type QuotaShape,
+  type RouteShape,
+  regionIn,
+  type StockShape,
+  structureOf,
+  type VariableInfo,
+} from './structure.ts';
+import {
+  borrowBytes,
+  borrowFloats,
+  borrowInts,
+  carveFloats,
+  returnBytes,
+  returnFloats,
+  returnInts,
+} from './workspace.ts';
 
-export type VariableKind = 'price' | 'output' | 'flow' | 'rent' | 'origin' | 'buy' | 'release';
-
-export interface Variable {
-  readonly kind: VariableKind;
-  readonly commodity: string;
-  readonly region: string;
-  /** Producer id, destination region, restriction id or stock id, by kind. */
-  readonly ref: string;
-  readonly lower: number;
-  readonly upper: number;
-  /** Multiplier from the scaled variable to the model's unit. */
-  readonly scale: number;
-  /** Multiplier from the model's unit of this condition to its scaled value (1 / scale of the condition). */
-  readonly conditionScale: number;
-  /**
-   * The solver works with log(value / scale) instead of value / scale: for prices where isoelastic demand keeps the
-   * price strictly positive, so the bound p >= 0 never binds and Newton sees a far less curved problem (a scarce
-   * market's price can sit orders of magnitude above its reference).
-   */
-  readonly logarithmic?: boolean;
-}
-
-interface NodeRef {
-  readonly index: number;
-  readonly commodity: string;
-  readonly region: string;
-}
-
-interface Agent {
-  readonly variable: number;
-  readonly node: number;
-  readonly cost: number;
-  readonly strike?: number;
-  readonly inputs: readonly { readonly node: number; readonly coefficient: number }[];
-}
-
-interface Route {
-  readonly variable: number;
-  readonly from: number;
-  readonly to: number;
-  readonly freight: number;
-  readonly adValorem: number;
-  readonly specific: number;
-  readonly exportTax: number;
-  readonly floor?: number;
-  readonly rents: readonly number[];
-  /** The condition is written log(landed) − log(p_to): where the destination's price is logarithmic. */
-  readonly logForm: boolean;
-}
-
-interface Quota {
-  readonly variable: number;
-  readonly quota: number;
-  readonly routes: readonly number[];
-}
-
-/** Exports from a node are limited to what it makes itself (and releases from stock). */
-interface OriginLimit {
-  readonly variable: number;
-  readonly node: number;
-  readonly agents: number[];
-  readonly releases: number[];
-  readonly routes: number[];
-}
-
-interface StockAgent {
-  readonly variable: number;
-  readonly node: number;
-  readonly price: number;
-  /** +1: a release (adds supply); −1: a purchase (adds demand). */
-  readonly sign: 1 | -1;
-}
+export type { VariableInfo, VariableKind } from './structure.ts';
+export { variableKey } from './structure.ts';
 
 export interface ChainModel {
+  readonly structure: ChainStructure;
+  readonly inputs: ChainInputs;
   readonly commodities: readonly string[];
-  readonly variables: readonly Variable[];
+  readonly variables: readonly VariableInfo[];
+  /** Per variable, in solver units: bounds, the multiplier to model units, and the scale of its condition. */
+  readonly lower: Float64Array;
+  readonly upper: Float64Array;
+  readonly scale: Float64Array;
+  readonly conditionScale: Float64Array;
   readonly nodes: readonly NodeRef[];
-  /** Demand curves by price node; several curves (sectors) at a node add up. */
-  readonly demands: ReadonlyMap<number, readonly DemandCurve[]>;
-  readonly supplies: ReadonlyMap<number, { readonly intercept: number; readonly slope: number }>;
-  readonly agents: readonly Agent[];
-  readonly routes: readonly Route[];
-  readonly quotas: readonly Quota[];
-  readonly origins: readonly OriginLimit[];
-  readonly stocks: readonly StockAgent[];
-  /** Market size and reference price per commodity, the scales of quantities and prices. */
-  readonly quantityScale: ReadonlyMap<string, number>;
-  readonly priceScale: ReadonlyMap<string, number>;
+  readonly agents: readonly AgentShape[];
+  readonly routes: readonly RouteShape[];
+  readonly quotas: readonly QuotaShape[];
+  readonly origins: readonly OriginShape[];
+  readonly stocks: readonly StockShape[];
+  /** Market size and reference price per commodity (by its index in `commodities`): the scales. */
+  readonly quantityScale: Float64Array;
+  readonly priceScale: Float64Array;
+  /** The numbers of the conditions (route terms, strikes, ...), as the evaluation uses them. */
+  readonly data: ConditionData;
   /** The conditions with a tiny tie-breaking slope (for the semismooth Newton fallbacks). */
   readonly mcp: Mcp;
   /** The exact conditions (no tie-breaking), with a fixed Jacobian pattern: what the interior-point method solves. */
@@ -138,17 +101,26 @@ export interface ChainModel {
   readonly toSolver: (i: number, value: number) => number;
   /** The model value (price, quantity) of solver variable i at solver point z. */
   readonly modelValue: (z: Float64Array, i: number) => number;
+  /** Final demand at a price node (variable index) at price p, in model units. */
+  readonly demandAt: (node: number, p: number) => number;
+  /** Output of the node's supply curves when its producers earn `earned` (price plus export premium). */
+  readonly curveSupplyAt: (node: number, earned: number) => number;
+  /**
+   * Hands the model's arrays back for the next model of the same structure. The model (its bounds, scales, start and
+   * conditions) must not be used afterwards.
+   */
+  readonly release: () => void;
 }
 
 /** Route terms indexed by commodity, origin and destination, once per route table (a world has tens of thousands). */
 type PairTerms = Map<string, Map<string, Map<string, RouteTerms>>>;
 const pairTermsCache = new WeakMap<object, PairTerms>();
-function pairTermsOf(problem: EquilibriumProblem): PairTerms {
-  const key = problem.routes ?? problem;
+function pairTermsOf(byPair: NonNullable<EquilibriumProblem['routes']>['byPair']): PairTerms {
+  const key = byPair ?? pairTermsCache;
   let terms = pairTermsCache.get(key);
   if (!terms) {
     terms = new Map();
-    for (const t of problem.routes?.byPair ?? []) {
+    for (const t of byPair ?? []) {
       let byOrigin = terms.get(t.commodity);
       if (!byOrigin) {
         byOrigin = new Map();
@@ -166,49 +138,66 @@ function pairTermsOf(problem: EquilibriumProblem): PairTerms {
   return terms;
 }
 
-/** The rents a route's landed cost carries: its quotas' and its origin's export premium. */
-function routeRents(quotas: readonly { variable: number }[], origin: { variable: number } | undefined): number[] {
-  const out: number[] = [];
-  for (const q of quotas) out.push(q.variable);
-  if (origin) out.push(origin.variable);
-  return out;
+interface RouteNumbers {
+  readonly defaults: readonly [number, number, number];
+  readonly freight: Float64Array;
+  readonly adValorem: Float64Array;
+  readonly specific: Float64Array;
 }
+/** Each structure's route terms per route table: the years of a simulation share one table. */
+const routeNumbersCache = new WeakMap<ChainStructure, WeakMap<object, RouteNumbers>>();
+const NO_TABLE = {};
 
-/** Typed arrays from a list (TypedArray.from with a map function is slow). */
-function floats<T>(xs: readonly T[], f: (x: T, i: number) => number): Float64Array {
-  const out = new Float64Array(xs.length);
-  for (let i = 0; i < xs.length; i++) out[i] = f(xs[i] as T, i);
-  return out;
-}
-function ints<T>(xs: readonly T[], f: (x: T, i: number) => number): Int32Array {
-  const out = new Int32Array(xs.length);
-  for (let i = 0; i < xs.length; i++) out[i] = f(xs[i] as T, i);
-  return out;
-}
-function flags<T>(xs: readonly T[], f: (x: T, i: number) => unknown): Uint8Array {
-  const out = new Uint8Array(xs.length);
-  for (let i = 0; i < xs.length; i++) out[i] = f(xs[i] as T, i) ? 1 : 0;
-  return out;
-}
-
-/** A variable's identity across models of the same chain (to carry a solution over as a starting point). */
-export function variableKey(v: Variable): string {
-  return `${v.kind}|${v.commodity}|${v.region}|${v.ref}`;
+function routeNumbers(structure: ChainStructure, routes: EquilibriumProblem['routes']): RouteNumbers {
+  const table = routes?.byPair ?? NO_TABLE;
+  const fallback = routes?.default;
+  const defaults = [fallback?.freight, fallback?.adValorem, fallback?.specific].map((x) => x ?? Number.NaN) as [
+    number,
+    number,
+    number,
+  ];
+  let perTable = routeNumbersCache.get(structure);
+  if (!perTable) {
+    perTable = new WeakMap();
+    routeNumbersCache.set(structure, perTable);
+  }
+  const cached = perTable.get(table);
+  if (cached?.defaults.every((x, i) => Object.is(x, defaults[i]))) return cached;
+  const terms = pairTermsOf(routes?.byPair);
+  const R = structure.routes.length;
+  const freight = new Float64Array(R);
+  const adValorem = new Float64Array(R);
+  const specific = new Float64Array(R);
+  structure.routes.forEach((r, k) => {
+    const from = structure.variables[r.from] as VariableInfo;
+    const to = structure.variables[r.to] as VariableInfo;
+    const t = terms.get(from.commodity)?.get(from.region)?.get(to.region);
+    freight[k] = t?.freight ?? fallback?.freight ?? 0;
+    adValorem[k] = t?.adValorem ?? fallback?.adValorem ?? 0;
+    specific[k] = t?.specific ?? fallback?.specific ?? 0;
+  });
+  const numbers = { defaults, freight, adValorem, specific };
+  perTable.set(table, numbers);
+  return numbers;
 }
 
 /** A starting point for `to` from a solved point of `from`: shared variables keep their values, new ones `to.start`. */
 export function warmStart(from: ChainModel, z: Float64Array, to: ChainModel): Float64Array {
-  const values = new Map(from.variables.map((v, i) => [variableKey(v), from.modelValue(z, i)]));
-  return floats(to.variables, (v, i) => {
-    const value = values.get(variableKey(v));
-    return value === undefined || !Number.isFinite(value) ? (to.start[i] as number) : to.toSolver(i, value);
+  const index = new Map(from.structure.keys.map((k, i) => [k, i]));
+  const out = Float64Array.from(to.start);
+  to.structure.keys.forEach((key, i) => {
+    const j = index.get(key);
+    if (j === undefined) return;
+    const value = from.modelValue(z, j);
+    if (Number.isFinite(value)) out[i] = to.toSolver(i, value);
   });
+  return out;
 }
 
 /** The flow every route starts with (a share of the market), unless the start knows better. */
 const TOKEN_FLOW = 1e-3;
 
-/** Relative tie-breaking slope on outputs and flows (see makeEvaluate). */
+/** Relative tie-breaking slope on outputs and flows (see conditions.ts). */
 const TIE_BREAK = 1e-10;
 
 /** Demand at price p (model units) and its derivative. */
@@ -230,11 +219,14 @@ export function totalDemandAt(curves: readonly DemandCurve[], p: number): [numbe
 /** Total demand of several curves at price p (no allocation). */
 function totalDemand(curves: readonly DemandCurve[], p: number): number {
   let d = 0;
-  for (const c of curves) {
-    if (c.kind === 'isoelastic') d += c.q0 * (Math.max(p, c.p0 * 1e-9) / c.p0) ** c.elasticity;
-    else d += Math.max(0, c.intercept - c.slope * p);
-  }
+  for (const c of curves) d += curveDemand(c, p);
   return d;
+}
+
+function curveDemand(c: DemandCurve, p: number): number {
+  return c.kind === 'isoelastic'
+    ? c.q0 * (Math.max(p, c.p0 * 1e-9) / c.p0) ** c.elasticity
+    : Math.max(0, c.intercept - c.slope * p);
 }
 
 function totalDemandSlope(curves: readonly DemandCurve[], p: number): number {
@@ -242,7 +234,6 @@ function totalDemandSlope(curves: readonly DemandCurve[], p: number): number {
   for (const c of curves) slope += demandAt(c, p)[1];
   return slope;
 }
-
 /**
  * The price at which each commodity's pooled world market clears, ignoring trade costs: upstream first (inputs at
  * their pooled prices), derived demand from downstream capacity at first and from downstream output on a second pass.
@@ -433,88 +424,191 @@ export function chainsOf(problem: EquilibriumProblem): string[][] {
   return [...groups.values()];
 }
 
-/** The one market of the pooled problem behind the interior-point start, and how exactly it is solved. */
-const POOLED_REGION = '*pooled*';
 const POOLED_TOLERANCE = 1e-2;
+
+/** A model's numbers, carved out of one buffer per structure and reused once the model is released. */
+interface Buffers {
+  readonly perCommodity: Float64Array[];
+  readonly lower: Float64Array;
+  readonly upper: Float64Array;
+  readonly zs: Float64Array;
+  readonly fs: Float64Array;
+  readonly logZs: Float64Array;
+  readonly start: Float64Array;
+  readonly x: Float64Array;
+  readonly dxdz: Float64Array;
+  readonly cA: Float64Array;
+  readonly cB: Float64Array;
+  readonly cE: Float64Array;
+  readonly cLogB: Float64Array;
+  readonly cKind: Uint8Array;
+  readonly sIntercept: Float64Array;
+  readonly sSlope: Float64Array;
+  readonly aCost: Float64Array;
+  readonly aStrike: Float64Array;
+  readonly aTie: Float64Array;
+  readonly iCoef: Float64Array;
+  readonly kPrice: Float64Array;
+  readonly rMarkup: Float64Array;
+  readonly rTax: Float64Array;
+  readonly rFloor: Float64Array;
+  readonly rTie: Float64Array;
+  readonly qQuota: Float64Array;
+  readonly constant: Float64Array;
+  readonly scratch: Float64Array;
+  readonly values: Float64Array;
+}
+const spareBuffers = new WeakMap<ChainStructure, Buffers>();
+
+function buffersFor(structure: ChainStructure, demands: number): Buffers {
+  const spare = spareBuffers.get(structure);
+  if (spare && spare.cA.length === demands) {
+    spareBuffers.delete(structure);
+    return spare;
+  }
+  const { compiled } = structure;
+  const K = structure.chain.length;
+  const n = structure.variables.length;
+  const nnz = compiled.pattern.rows.length;
+  const A = structure.agents.length;
+  const R = structure.routes.length;
+  const lengths = [
+    ...Array.from({ length: 7 }, () => K),
+    ...Array.from({ length: 8 }, () => n),
+    ...Array.from({ length: 4 }, () => demands),
+    compiled.sNode.length,
+    compiled.sNode.length,
+    A,
+    A,
+    A,
+    compiled.iLink.length,
+    structure.stocks.length,
+    R,
+    R,
+    R,
+    R,
+    structure.quotas.length,
+    nnz,
+    nnz,
+    nnz,
+  ];
+  const v = carveFloats(lengths);
+  let at = 7;
+  const next = () => v[at++] as Float64Array;
+  return {
+    perCommodity: v.slice(0, 7),
+    lower: next(),
+    upper: next(),
+    zs: next(),
+    fs: next(),
+    logZs: next(),
+    start: next(),
+    x: next(),
+    dxdz: next(),
+    cA: next(),
+    cB: next(),
+    cE: next(),
+    cLogB: next(),
+    cKind: new Uint8Array(demands),
+    sIntercept: next(),
+    sSlope: next(),
+    aCost: next(),
+    aStrike: next(),
+    aTie: next(),
+    iCoef: next(),
+    kPrice: next(),
+    rMarkup: next(),
+    rTax: next(),
+    rFloor: next(),
+    rTie: next(),
+    qQuota: next(),
+    constant: next(),
+    scratch: next(),
+    values: next(),
+  };
+}
+
+export interface BuildOptions {
+  /**
+   * Prices per commodity known to be about right (from a warm start): they set the scales, and the pooled market
+   * is then solved only if the cold start is asked for.
+   */
+  readonly priceHints?: ReadonlyMap<string, number>;
+}
 
 export function buildChain(
   problem: EquilibriumProblem,
   chain: readonly string[],
-  {
-    pooledOnly = false,
-    priceHints,
-  }: {
-    pooledOnly?: boolean;
-    /**
-     * Prices per commodity known to be about right (from a warm start): they set the scales, and the pooled market
-     * is then solved only if the cold start is asked for.
-     */
-    priceHints?: ReadonlyMap<string, number>;
-  } = {},
+  options: BuildOptions = {},
 ): ChainModel {
-  const inChain = new Set(chain);
-  const members = new Set(problem.members);
-  const links = problem.links.filter((l) => inChain.has(l.output));
-  const producers = problem.producers.filter((p) => inChain.has(p.commodity) && p.capacity > 0);
-  const demands = problem.demands.filter((d) => inChain.has(d.commodity));
-  const stocks = (problem.stocks ?? []).filter((s) => inChain.has(s.commodity));
-  const supplies = (problem.supplies ?? []).filter((s) => inChain.has(s.commodity));
+  return bindChain(chainInputs(problem, chain), options);
+}
+
+/** The model of a chain's inputs: its structure (cached by shape) bound to the inputs' numbers. */
+export function bindChain(inputs: ChainInputs, { priceHints }: BuildOptions = {}): ChainModel {
+  const structure = structureOf(inputs);
+  const { chain, links, producers, supplies, demands, stocks, restrictions } = inputs;
+  const pooledOnly = inputs.pooled;
+  const region = (x: { region: string }) => regionIn(inputs, x);
+  const { variables, commodityIndex, logarithmic, nodes, agents, routes, quotas, origins, compiled } = structure;
+  const stockShapes = structure.stocks;
+  const K = chain.length;
+  const indexOf = new Map(chain.map((k, i) => [k, i]));
+  const at = (k: string) => indexOf.get(k) as number;
+  const buffers = buffersFor(structure, demands.length);
+  const [capacity, maxCost, demand, p0Sum, p0Count, Q, P] = buffers.perCommodity as [
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+  ];
+  for (const a of buffers.perCommodity) a.fill(0);
+  maxCost.fill(Number.NEGATIVE_INFINITY);
 
   // Scales: market size = the larger of reference demand and capacity; price = mean reference price, else mean cost.
-  const quantityScale = new Map<string, number>();
-  const priceScale = new Map<string, number>();
-  for (const k of chain) {
-    let cap = 0;
-    let maxCost = Number.NEGATIVE_INFINITY;
-    for (const p of producers) {
-      if (p.commodity !== k) continue;
-      cap += p.capacity;
-      maxCost = Math.max(maxCost, p.cost);
+  for (const p of producers) {
+    const k = at(p.commodity);
+    capacity[k] = (capacity[k] as number) + p.capacity;
+    maxCost[k] = Math.max(maxCost[k] as number, p.cost);
+  }
+  for (const s of supplies) {
+    const k = at(s.commodity);
+    capacity[k] = (capacity[k] as number) + Math.max(0, s.intercept);
+  }
+  for (const d of demands) {
+    const k = at(d.commodity);
+    demand[k] = (demand[k] as number) + (d.curve.kind === 'isoelastic' ? d.curve.q0 : d.curve.intercept);
+    if (d.curve.kind === 'isoelastic') {
+      p0Sum[k] = (p0Sum[k] as number) + d.curve.p0;
+      p0Count[k] = (p0Count[k] as number) + 1;
     }
-    for (const s of supplies) if (s.commodity === k) cap += Math.max(0, s.intercept);
-    let dem = 0;
-    let p0Sum = 0;
-    let p0Count = 0;
-    for (const d of demands) {
-      if (d.commodity !== k) continue;
-      dem += d.curve.kind === 'isoelastic' ? d.curve.q0 : d.curve.intercept;
-      if (d.curve.kind === 'isoelastic') {
-        p0Sum += d.curve.p0;
-        p0Count++;
-      }
-    }
-    quantityScale.set(k, Math.max(cap, dem, 1e-12));
-    const ref = p0Count > 0 ? p0Sum / p0Count : maxCost > Number.NEGATIVE_INFINITY ? maxCost : 1;
-    priceScale.set(k, ref > 0 ? ref : 1);
+  }
+  for (let k = 0; k < K; k++) {
+    Q[k] = Math.max(capacity[k] as number, demand[k] as number, 1e-12);
+    const cost = maxCost[k] as number;
+    const ref =
+      (p0Count[k] as number) > 0
+        ? (p0Sum[k] as number) / (p0Count[k] as number)
+        : cost > Number.NEGATIVE_INFINITY
+          ? cost
+          : 1;
+    P[k] = ref > 0 ? ref : 1;
   }
   // Inputs are valued at upstream prices; give downstream commodities a price scale at least that large.
   for (const l of links) {
-    const up = (priceScale.get(l.input) ?? 1) * l.coefficient;
-    priceScale.set(l.output, Math.max(priceScale.get(l.output) ?? 1, up));
+    const up = (P[at(l.input)] as number) * l.coefficient;
+    P[at(l.output)] = Math.max(P[at(l.output)] as number, up);
   }
   // The pooled world market (one market per commodity, no trade costs), solved exactly by the interior-point method
   // on its own small model: its prices set the scale of this chain's prices (a scarce market can clear at thousands
   // of times its reference; every price-like unknown is then O(1)) and, with its outputs, the starting point. The
   // pooled model itself, and any chain where it fails, uses the quick estimate of pooledPrices instead.
-  const regionsHere = new Set<string>();
-  for (const x of [...producers, ...demands, ...supplies, ...stocks]) regionsHere.add(x.region);
   const solvePooled = () => {
-    if (pooledOnly || regionsHere.size <= 1) return undefined;
-    const world = <T extends { region: string }>(x: T): T => ({ ...x, region: POOLED_REGION });
-    const pooledModel = buildChain(
-      {
-        regions: [POOLED_REGION],
-        commodities: chain,
-        members: [],
-        links,
-        producers: producers.map(world),
-        supplies: supplies.map(world),
-        demands: demands.map(world),
-        stocks: stocks.map(world),
-      },
-      chain,
-      { pooledOnly: true },
-    );
+    if (!structure.poolable) return undefined;
+    const pooledModel = bindChain(pooledInputs(inputs));
     const solved = solveInterior(pooledModel.exact, pooledModel.start, {
       tolerance: POOLED_TOLERANCE,
       maxIterations: 60,
@@ -525,6 +619,7 @@ export function buildChain(
       if (v.kind === 'price') prices.set(v.commodity, pooledModel.modelValue(solved.z, i));
       if (v.kind === 'output') outputs.set(v.ref, pooledModel.modelValue(solved.z, i));
     });
+    pooledModel.release();
     const sane = [...prices.values()].every((x) => Number.isFinite(x) && x >= 0);
     return solved.residual <= POOLED_TOLERANCE && sane
       ? { prices, outputs, iterations: solved.iterations, evaluations: solved.evaluations }
@@ -536,278 +631,143 @@ export function buildChain(
       : undefined;
   let pooledSolve = hinted ? undefined : solvePooled();
   let pooledTried = !hinted;
-  const pooled = hinted ?? pooledSolve?.prices ?? pooledPrices(chain, links, producers, supplies, demands, priceScale);
+  const pooled =
+    hinted ??
+    pooledSolve?.prices ??
+    pooledPrices(chain, links, producers, supplies, demands, new Map(chain.map((k, i) => [k, P[i] as number])));
   // Export bans split a market in two: the banned destinations, served only by the other origins, and the rest.
   // Start each side at the price its own pooled market clears at.
-  const banned = bannedGroupPrices(chain, problem.restrictions ?? [], producers, demands, pooled);
-  for (const k of chain) {
-    const p = Math.max(pooled.get(k) ?? 0, banned.get(k)?.price ?? 0);
-    const ref = priceScale.get(k) ?? 1;
+  const banned = bannedGroupPrices(chain, restrictions, producers, demands, pooled);
+  for (let k = 0; k < K; k++) {
+    const c = chain[k] as string;
+    const p = Math.max(pooled.get(c) ?? 0, banned.get(c)?.price ?? 0);
+    const ref = P[k] as number;
     // The quick estimate can overshoot by orders of magnitude (it holds derived demand at full downstream
     // capacity): the pooled model keeps its reference scales.
-    if (Number.isFinite(p) && p > ref && !pooledOnly) priceScale.set(k, Math.min(p, ref * 1e6));
+    if (Number.isFinite(p) && p > ref && !pooledOnly) P[k] = Math.min(p, ref * 1e6);
   }
 
-  const variables: Variable[] = [];
-  const add = (v: Variable) => variables.push(v) - 1;
-
-  // Nodes: every region where a commodity is produced, demanded, stocked, or used as an input.
-  const nodeKey = (k: string, r: string) => `${k}|${r}`;
-  const nodeIndex = new Map<string, number>();
-  const nodes: NodeRef[] = [];
-  const isoelastic = new Set(
-    demands.filter((d) => d.curve.kind === 'isoelastic' && d.curve.q0 > 0).map((d) => nodeKey(d.commodity, d.region)),
-  );
-  const present = new Set<string>();
-  for (const p of producers) present.add(nodeKey(p.commodity, p.region));
-  for (const s of supplies) present.add(nodeKey(s.commodity, s.region));
-  for (const d of demands) present.add(nodeKey(d.commodity, d.region));
-  for (const s of stocks) present.add(nodeKey(s.commodity, s.region));
-  for (const l of links) {
-    for (const p of producers) if (p.commodity === l.output && !p.secondary) present.add(nodeKey(l.input, p.region));
-  }
-  const ensureNode = (k: string, r: string) => {
-    const key = nodeKey(k, r);
-    let index = nodeIndex.get(key);
-    if (index === undefined) {
-      const logarithmic = isoelastic.has(key);
-      index = add({
-        kind: 'price',
-        commodity: k,
-        region: r,
-        ref: r,
-        lower: logarithmic ? Number.NEGATIVE_INFINITY : 0,
-        upper: Number.POSITIVE_INFINITY,
-        scale: priceScale.get(k) as number,
-        conditionScale: 1 / (quantityScale.get(k) as number),
-        ...(logarithmic ? { logarithmic } : {}),
-      });
-      nodeIndex.set(key, index);
-      nodes.push({ index, commodity: k, region: r });
-    }
-    return index;
-  };
-  for (const k of chain) for (const r of problem.regions) if (present.has(nodeKey(k, r))) ensureNode(k, r);
-
-  const demandByNode = new Map<number, DemandCurve[]>();
-  for (const d of demands) {
-    const node = ensureNode(d.commodity, d.region);
-    const list = demandByNode.get(node);
-    if (list) list.push(d.curve);
-    else demandByNode.set(node, [d.curve]);
-  }
-
-  const supplyByNode = new Map<number, { intercept: number; slope: number }>();
-  for (const s of supplies) {
-    const node = ensureNode(s.commodity, s.region);
-    const prior = supplyByNode.get(node);
-    supplyByNode.set(node, {
-      intercept: (prior?.intercept ?? 0) + s.intercept,
-      slope: (prior?.slope ?? 0) + s.slope,
-    });
-  }
-
-  const agents: Agent[] = [];
-  for (const p of producers) {
-    const node = ensureNode(p.commodity, p.region);
-    const inputs = p.secondary
-      ? []
-      : links
-          .filter((l) => l.output === p.commodity)
-          .map((l) => ({ node: ensureNode(l.input, p.region), coefficient: l.coefficient }));
-    // A CfD with a volume cap splits the producer: the covered tranche gets max(p, strike), the rest p.
-    const covered = p.cfd ? Math.min(p.capacity, p.cfd.volume ?? p.capacity) : 0;
-    const tranches: [number, number | undefined, string][] = p.cfd
-      ? [
-          [covered, p.cfd.strike, p.id],
-          [p.capacity - covered, undefined, `${p.id}#uncovered`],
-        ]
-      : [[p.capacity, undefined, p.id]];
-    for (const [capacity, strike, ref] of tranches) {
-      if (!(capacity > 0)) continue;
-      const variable = add({
-        kind: 'output',
-        commodity: p.commodity,
-        region: p.region,
-        ref,
-        lower: 0,
-        upper: capacity / (quantityScale.get(p.commodity) as number),
-        scale: quantityScale.get(p.commodity) as number,
-        conditionScale: 1 / (priceScale.get(p.commodity) as number),
-      });
-      agents.push({ variable, node, cost: p.cost, ...(strike !== undefined ? { strike } : {}), inputs });
-    }
-  }
-
-  const stockAgents: StockAgent[] = [];
-  for (const s of stocks) {
-    const node = ensureNode(s.commodity, s.region);
-    const q = quantityScale.get(s.commodity) as number;
-    const ps = 1 / (priceScale.get(s.commodity) as number);
-    if (s.buyCap && s.buyCap > 0 && s.buyPrice !== undefined) {
-      const variable = add({
-        kind: 'buy',
-        commodity: s.commodity,
-        region: s.region,
-        ref: s.id,
-        lower: 0,
-        upper: s.buyCap / q,
-        scale: q,
-        conditionScale: ps,
-      });
-      stockAgents.push({ variable, node, price: s.buyPrice, sign: -1 });
-    }
-    if (s.releaseCap && s.releaseCap > 0 && s.releasePrice !== undefined) {
-      const variable = add({
-        kind: 'release',
-        commodity: s.commodity,
-        region: s.region,
-        ref: s.id,
-        lower: 0,
-        upper: s.releaseCap / q,
-        scale: q,
-        conditionScale: ps,
-      });
-      stockAgents.push({ variable, node, price: s.releasePrice, sign: 1 });
-    }
-  }
-
-  // Routes between every ordered pair of nodes of a commodity, except those an export ban closes.
-  const restrictions = (problem.restrictions ?? []).filter((r) => inChain.has(r.commodity));
-  const covers = (
-    r: { origin: string; commodity: string; destinations: readonly string[] | '*' },
-    k: string,
-    from: string,
-    to: string,
-  ) => r.commodity === k && r.origin === from && (r.destinations === '*' || r.destinations.includes(to));
-  const floors = new Map((problem.floors ?? []).map((f) => [nodeKey(f.commodity, f.region), f.price]));
-  const exportTax = new Map((problem.exportTaxes ?? []).map((e) => [nodeKey(e.commodity, e.origin), e.rate]));
-  const pairTerms = pairTermsOf(problem);
-  const quotas: { restriction: (typeof restrictions)[number]; variable: number; routes: number[] }[] = [];
-  for (const r of restrictions) {
-    if (r.quota <= 0) continue;
-    const variable = add({
-      kind: 'rent',
-      commodity: r.commodity,
-      region: r.origin,
-      ref: r.id,
-      lower: 0,
-      upper: Number.POSITIVE_INFINITY,
-      scale: priceScale.get(r.commodity) as number,
-      conditionScale: 1 / (quantityScale.get(r.commodity) as number),
-    });
-    quotas.push({ restriction: r, variable, routes: [] });
-  }
-  // Who trades: a node that makes nothing exports nothing, and a node that uses nothing (no demand, no downstream
-  // producer, no vault) imports nothing — it could only pass the goods on, which the origin rule forbids.
-  // A node that both makes and uses gets an origin limit: it may export no more than it makes.
-  const makes = new Set<number>();
-  const uses = new Set<number>();
-  for (const a of agents) {
-    makes.add(a.node);
-    for (const input of a.inputs) uses.add(input.node);
-  }
-  for (const node of supplyByNode.keys()) makes.add(node);
-  for (const node of demandByNode.keys()) uses.add(node);
-  for (const a of stockAgents) (a.sign > 0 ? makes : uses).add(a.node);
-  const originByNode = new Map<number, OriginLimit>();
-  for (const node of nodes) {
-    if (!makes.has(node.index) || !uses.has(node.index)) continue;
-    const agentsHere = agents.filter((a) => a.node === node.index).map((a) => a.variable);
-    const releasesHere = stockAgents.filter((a) => a.node === node.index && a.sign > 0).map((a) => a.variable);
-    const variable = add({
-      kind: 'origin',
-      commodity: node.commodity,
-      region: node.region,
-      ref: node.region,
-      lower: 0,
-      upper: Number.POSITIVE_INFINITY,
-      scale: priceScale.get(node.commodity) as number,
-      conditionScale: 1 / (quantityScale.get(node.commodity) as number),
-    });
-    originByNode.set(node.index, {
-      variable,
-      node: node.index,
-      agents: agentsHere,
-      releases: releasesHere,
-      routes: [],
-    });
-  }
-  const bans = restrictions.filter((r) => r.quota <= 0);
-  const routes: Route[] = [];
-  for (const from of nodes) {
-    if (!makes.has(from.index)) continue;
-    const origin = originByNode.get(from.index);
-    const k = from.commodity;
-    const tax = exportTax.get(nodeKey(k, from.region)) ?? 0;
-    const fromQuotas = quotas.filter((q) => q.restriction.commodity === k && q.restriction.origin === from.region);
-    const fromBans = bans.filter((r) => r.commodity === k && r.origin === from.region);
-    const termsFrom = pairTerms.get(k)?.get(from.region);
-    for (const to of nodes) {
-      if (k !== to.commodity || from.region === to.region || !uses.has(to.index)) continue;
-      if (fromBans.some((r) => covers(r, k, from.region, to.region))) continue;
-      const terms = termsFrom?.get(to.region);
-      const fallback = problem.routes?.default;
-      // Where the destination's price is logarithmic the arbitrage condition is written in logs (same sign, same
-      // zero): a large Newton step in a log price then moves it linearly rather than exponentially.
-      const logForm = Boolean(variables[to.index]?.logarithmic);
-      const variable = add({
-        kind: 'flow',
-        commodity: k,
-        region: from.region,
-        ref: to.region,
-        lower: 0,
-        upper: Number.POSITIVE_INFINITY,
-        scale: quantityScale.get(k) as number,
-        conditionScale: logForm ? 1 : 1 / (priceScale.get(k) as number),
-      });
-      const rents = fromQuotas.filter((q) => covers(q.restriction, k, from.region, to.region));
-      const floor = members.has(to.region) && !members.has(from.region) ? floors.get(nodeKey(k, to.region)) : undefined;
-      for (const q of rents) q.routes.push(routes.length);
-      origin?.routes.push(routes.length);
-      routes.push({
-        variable,
-        from: from.index,
-        to: to.index,
-        freight: terms?.freight ?? fallback?.freight ?? 0,
-        adValorem: terms?.adValorem ?? fallback?.adValorem ?? 0,
-        specific: terms?.specific ?? fallback?.specific ?? 0,
-        exportTax: tax,
-        ...(floor !== undefined ? { floor } : {}),
-        rents: routeRents(rents, origin),
-        logForm,
-      });
-    }
-  }
-  const quotaModels: Quota[] = quotas.map((q) => ({
-    variable: q.variable,
-    quota: q.restriction.quota,
-    routes: q.routes,
-  }));
-
+  // Bounds and scales of every variable.
   const n = variables.length;
-  const lower = floats(variables, (v) => v.lower);
-  const upper = floats(variables, (v) => v.upper);
-  const zs = floats(variables, (v) => v.scale);
-  const logarithmic = flags(variables, (v) => v.logarithmic);
-  const modelValue = (z: Float64Array, i: number) =>
-    logarithmic[i] ? (zs[i] as number) * Math.exp(z[i] as number) : (z[i] as number) * (zs[i] as number);
-  const eliminable = flags(variables, (v) => v.kind !== 'price' && v.kind !== 'rent' && v.kind !== 'origin');
-  const { pattern, evaluate } = compileConditions({
-    variables,
-    demandByNode,
-    supplyByNode,
-    agents,
-    stockAgents,
-    routes,
-    origins: [...originByNode.values()],
-    quotas: quotaModels,
-    priceScale,
+  const { lower, upper, zs, fs, logZs } = buffers;
+  lower.fill(0);
+  upper.fill(Number.POSITIVE_INFINITY);
+  logZs.fill(0);
+  for (let i = 0; i < n; i++) {
+    const k = commodityIndex[i] as number;
+    const kind = (variables[i] as VariableInfo).kind;
+    if (kind === 'price' || kind === 'rent' || kind === 'origin') {
+      zs[i] = P[k] as number;
+      fs[i] = 1 / (Q[k] as number);
+    } else {
+      zs[i] = Q[k] as number;
+      fs[i] = 1 / (P[k] as number);
+    }
+    if (logarithmic[i]) {
+      lower[i] = Number.NEGATIVE_INFINITY;
+      logZs[i] = Math.log(zs[i] as number);
+    }
+  }
+  const trancheCapacity = (a: AgentShape) => {
+    const p = producers[a.producer] as (typeof producers)[number];
+    if (a.tranche === 0) return p.capacity;
+    const covered = Math.min(p.capacity, p.cfd?.volume ?? p.capacity);
+    return a.tranche === 1 ? covered : p.capacity - covered;
+  };
+  for (const a of agents) upper[a.variable] = trancheCapacity(a) / (zs[a.variable] as number);
+  for (const s of stockShapes) {
+    const op = stocks[s.stock] as (typeof stocks)[number];
+    upper[s.variable] = ((s.sign < 0 ? op.buyCap : op.releaseCap) as number) / (zs[s.variable] as number);
+  }
+  for (const r of routes) if (r.logForm) fs[r.variable] = 1;
+
+  // The conditions' numbers.
+  const { cKind, cA, cB, cE, cLogB } = buffers;
+  demands.forEach((d, i) => {
+    const c = d.curve;
+    if (c.kind === 'isoelastic') {
+      cKind[i] = 0;
+      cA[i] = c.q0;
+      cB[i] = c.p0;
+      cE[i] = c.elasticity;
+      cLogB[i] = Math.log(c.p0);
+    } else {
+      cKind[i] = 1;
+      cA[i] = c.intercept;
+      cB[i] = c.slope;
+      cE[i] = 0;
+      cLogB[i] = 0;
+    }
   });
-  const blockOf = new Map(chain.map((k, b) => [k, b]));
-  const blocks = ints(variables, (v) => blockOf.get(v.commodity) ?? 0);
+  const { sIntercept, sSlope } = buffers;
+  sIntercept.fill(0);
+  sSlope.fill(0);
+  for (let k = 0; k < compiled.sNode.length; k++) {
+    for (let t = compiled.sStart[k] as number; t < (compiled.sStart[k + 1] as number); t++) {
+      const s = supplies[compiled.sCurve[t] as number] as (typeof supplies)[number];
+      sIntercept[k] = (sIntercept[k] as number) + s.intercept;
+      sSlope[k] = (sSlope[k] as number) + s.slope;
+    }
+  }
+  const { aCost, aStrike, aTie, iCoef, kPrice } = buffers;
+  agents.forEach((a, k) => {
+    const p = producers[a.producer] as (typeof producers)[number];
+    aCost[k] = p.cost;
+    aStrike[k] = a.tranche === 1 ? (p.cfd?.strike as number) : Number.NaN;
+    aTie[k] = (P[commodityIndex[a.variable] as number] as number) / (zs[a.variable] as number);
+  });
+  for (let t = 0; t < iCoef.length; t++) iCoef[t] = (links[compiled.iLink[t] as number] as Link).coefficient;
+  stockShapes.forEach((shape, k) => {
+    const op = stocks[shape.stock] as (typeof stocks)[number];
+    kPrice[k] = (shape.sign < 0 ? op.buyPrice : op.releasePrice) as number;
+  });
+  const terms = routeNumbers(structure, inputs.routes);
+  const { rMarkup, rTax, rFloor, rTie, qQuota } = buffers;
+  const floorPrices = structure.floorKeys.map((key) => inputs.floors.get(key) as number);
+  routes.forEach((r, k) => {
+    const from = variables[r.from] as VariableInfo;
+    rMarkup[k] = 1 + (terms.adValorem[k] as number);
+    rTax[k] = 1 + (inputs.exportTaxes.get(nodeKey(from.commodity, from.region)) ?? 0);
+    rFloor[k] = r.floor >= 0 ? (floorPrices[r.floor] as number) : Number.NaN;
+    rTie[k] = (zs[r.from] as number) / (zs[r.variable] as number);
+  });
+  quotas.forEach((q, k) => {
+    qQuota[k] = (restrictions[q.restriction] as (typeof restrictions)[number]).quota;
+  });
+  const nnz = compiled.pattern.rows.length;
+  const data: ConditionData = {
+    n,
+    zs,
+    fs,
+    logZs,
+    logarithmic,
+    cKind,
+    cA,
+    cB,
+    cE,
+    cLogB,
+    sIntercept,
+    sSlope,
+    aCost,
+    aStrike,
+    aTie,
+    iCoef,
+    kPrice,
+    rFreight: terms.freight,
+    rMarkup,
+    rSpecific: terms.specific,
+    rTax,
+    rFloor,
+    rTie,
+    qQuota,
+    constant: constantEntries(compiled, zs, fs, iCoef, buffers.constant),
+    x: buffers.x,
+    dxdz: buffers.dxdz,
+    scratch: buffers.scratch,
+  };
+  const { pattern } = compiled;
+  const { eliminable, blocks } = structure;
   const mcpWith = (epsilon: number): Mcp => {
-    const values = new Float64Array(pattern.rows.length);
     return {
       size: n,
       lower,
@@ -815,35 +775,36 @@ export function buildChain(
       eliminable,
       blocks,
       pattern,
-      evaluateValues: (z, f, jac, skip) => evaluate(epsilon, z, f, jac, skip),
+      evaluateValues: (z, f, jac, skip) => evaluateConditions(compiled, data, epsilon, z, f, jac, skip),
       evaluate: (z, f, jac) => {
-        if (!jac) return evaluate(epsilon, z, f);
-        evaluate(epsilon, z, f, values);
-        for (let t = 0; t < values.length; t++)
+        if (!jac) return evaluateConditions(compiled, data, epsilon, z, f);
+        const values = buffers.values;
+        evaluateConditions(compiled, data, epsilon, z, f, values);
+        for (let t = 0; t < nnz; t++)
           jac.add(pattern.rows[t] as number, pattern.cols[t] as number, values[t] as number);
       },
     };
   };
+  const modelValue = (z: Float64Array, i: number) =>
+    logarithmic[i] ? (zs[i] as number) * Math.exp(z[i] as number) : (z[i] as number) * (zs[i] as number);
 
   // Start: each commodity's price where its pooled world market (no trade costs) clears, producers on or off by
   // their margin at that price, no trade, no rents. A scarce market's price can be orders of magnitude above its
   // reference, and Newton converges fast only from the right order of magnitude.
   // Under a ban, the origins still allowed into the banned destinations sell there: their producers earn the
   // banned side's price (through their origin rent where they also have a home market), and ship to it.
-  const bannedOrigins = new Set(
-    (problem.restrictions ?? []).filter((r) => r.quota <= 0).map((r) => `${r.commodity}|${r.origin}`),
-  );
-  const exporterPrice = (k: string, region: string): number | undefined => {
+  const bannedOrigins = new Set(restrictions.filter((r) => r.quota <= 0).map((r) => `${r.commodity}|${r.origin}`));
+  const exporterPrice = (k: string, r: string): number | undefined => {
     const group = banned.get(k);
-    if (!group || group.destinations.has(region) || bannedOrigins.has(`${k}|${region}`)) return undefined;
+    if (!group || group.destinations.has(r) || bannedOrigins.has(`${k}|${r}`)) return undefined;
     return group.price;
   };
-  const agentOf = new Map(agents.map((a) => [a.variable, a]));
   const capacityAt = new Map<string, number>();
   if (banned.size > 0) {
     for (const a of agents) {
-      const v = variables[a.variable] as Variable;
-      capacityAt.set(nodeKey(v.commodity, v.region), (capacityAt.get(nodeKey(v.commodity, v.region)) ?? 0) + v.upper);
+      const v = variables[a.variable] as VariableInfo;
+      const key = nodeKey(v.commodity, v.region);
+      capacityAt.set(key, (capacityAt.get(key) ?? 0) + (upper[a.variable] as number));
     }
   }
   const bannedShare = new Map<string, number>();
@@ -851,55 +812,75 @@ export function buildChain(
     let total = 0;
     const here = new Map<string, number>();
     for (const r of group.destinations) {
-      const curves = demands.filter((d) => d.commodity === k && d.region === r).map((d) => d.curve);
-      const q = totalDemandAt(curves, group.price)[0];
+      const curves = demands.filter((d) => d.commodity === k && region(d) === r).map((d) => d.curve);
+      const q = totalDemand(curves, group.price);
       here.set(r, q);
       total += q;
     }
     for (const [r, q] of here) bannedShare.set(nodeKey(k, r), total > 0 ? q / total : Number.NaN);
   }
-  const start = floats(variables, (v, i) => {
+  const start = buffers.start;
+  start.fill(0);
+  for (let i = 0; i < n; i++) {
+    const v = variables[i] as VariableInfo;
+    const scale = zs[i] as number;
     const group = banned.get(v.commodity);
-    const base = pooled.get(v.commodity) ?? v.scale;
+    const base = pooled.get(v.commodity) ?? scale;
     if (v.kind === 'price') {
       const exporting = exporterPrice(v.commodity, v.region);
-      const ownMarket = originByNode.has(i);
+      const ownMarket = (structure.originOfNode[i] as number) >= 0;
       const estimate = group?.destinations.has(v.region)
         ? group.price
-        : exporting !== undefined && !ownMarket && makes.has(i)
+        : exporting !== undefined && !ownMarket && structure.makes[i]
           ? exporting
           : base;
       // The pooled model's own start trusts the quick estimate only within a factor 10 of the reference.
-      const p = pooledOnly ? Math.min(v.scale * 10, Math.max(v.scale / 10, estimate)) : estimate;
-      return v.logarithmic ? Math.log(Math.max(p, 1e-12 * v.scale) / v.scale) : p / v.scale;
-    }
-    if (v.kind === 'origin') {
+      const p = pooledOnly ? Math.min(scale * 10, Math.max(scale / 10, estimate)) : estimate;
+      start[i] = v.logarithmic ? Math.log(Math.max(p, 1e-12 * scale) / scale) : p / scale;
+    } else if (v.kind === 'origin') {
       const exporting = exporterPrice(v.commodity, v.region);
-      return exporting !== undefined ? Math.max(0, exporting - base) / v.scale : 0;
-    }
-    if (v.kind === 'output') {
-      const agent = agentOf.get(i);
-      let input = 0;
-      for (const x of agent?.inputs ?? [])
-        input += x.coefficient * (pooled.get(variables[x.node]?.commodity ?? '') ?? 0);
-      const price = Math.max(exporterPrice(v.commodity, v.region) ?? base, agent?.strike ?? 0);
-      return (agent?.cost ?? 0) + input < price ? v.upper : 0;
-    }
-    if (v.kind === 'flow') {
+      start[i] = exporting !== undefined ? Math.max(0, exporting - base) / scale : 0;
+    } else if (v.kind === 'flow') {
       // Allowed exporters ship their capacity to the banned side, in proportion to its demand there.
       if (group && exporterPrice(v.commodity, v.region) !== undefined && group.destinations.has(v.ref)) {
-        const capacity = capacityAt.get(nodeKey(v.commodity, v.region)) ?? 0;
+        const made = capacityAt.get(nodeKey(v.commodity, v.region)) ?? 0;
         const share = bannedShare.get(nodeKey(v.commodity, v.ref)) ?? Number.NaN;
-        return Number.isNaN(share) ? 1e-3 : capacity * share;
+        start[i] = Number.isNaN(share) ? 1e-3 : made * share;
+      } else {
+        // A little trade on every other route keeps Newton off the Fischer–Burmeister corner (0, 0), where a route
+        // whose landed cost equals the destination price would otherwise start with no direction of its own.
+        start[i] = TOKEN_FLOW;
       }
-      // A little trade on every other route keeps Newton off the Fischer–Burmeister corner (0, 0), where a route
-      // whose landed cost equals the destination price would otherwise start with no direction of its own.
-      return TOKEN_FLOW;
     }
-    return 0;
+  }
+  agents.forEach((a, k) => {
+    const v = variables[a.variable] as VariableInfo;
+    const base = pooled.get(v.commodity) ?? (zs[a.variable] as number);
+    let input = 0;
+    for (const x of a.inputs) {
+      input += (links[x.link] as Link).coefficient * (pooled.get((variables[x.node] as VariableInfo).commodity) ?? 0);
+    }
+    const strike = aStrike[k] as number;
+    const price = Math.max(exporterPrice(v.commodity, v.region) ?? base, Number.isNaN(strike) ? 0 : strike);
+    start[a.variable] = (aCost[k] as number) + input < price ? (upper[a.variable] as number) : 0;
   });
 
   const exact = mcpWith(0);
+  const demandAtNode = (node: number, p: number) => {
+    let q = 0;
+    for (const d of structure.demandsAt.get(node) ?? [])
+      q += curveDemand((demands[d] as (typeof demands)[number]).curve, p);
+    return q;
+  };
+  const curveSupplyAt = (node: number, earned: number) => {
+    let intercept = 0;
+    let slope = 0;
+    for (const s of structure.suppliesAt.get(node) ?? []) {
+      intercept += (supplies[s] as (typeof supplies)[number]).intercept;
+      slope += (supplies[s] as (typeof supplies)[number]).slope;
+    }
+    return Math.max(0, intercept + slope * earned);
+  };
   // The interior-point start: the pooled market solved exactly (one market per commodity, no trade costs), its
   // outputs and prices as the base, then trade routed (transportStart). Computed on first use.
   let interiorStartMemo: { start: Float64Array; iterations: number; evaluations: number } | undefined;
@@ -919,26 +900,15 @@ export function buildChain(
           v.kind === 'price' ? priceOf.get(v.commodity) : v.kind === 'output' ? outputOf.get(v.ref) : undefined;
         if (value === undefined || !Number.isFinite(value)) return;
         if (v.kind === 'price' && !(value > 0)) return;
-        const zi = v.logarithmic ? Math.log(value / v.scale) : Math.min(v.upper, Math.max(v.lower, value / v.scale));
+        const scale = zs[i] as number;
+        const zi = v.logarithmic
+          ? Math.log(value / scale)
+          : Math.min(upper[i] as number, Math.max(lower[i] as number, value / scale));
         if (Number.isFinite(zi)) base[i] = zi;
       });
     }
-    const routed = transportStart({
-      variables,
-      nodes,
-      demandByNode,
-      supplyByNode,
-      agents,
-      stockAgents,
-      routes,
-      origins: [...originByNode.values()],
-      quotas: quotaModels,
-      priceScale,
-      start: base,
-      modelValue,
-    });
     interiorStartMemo = {
-      start: routed,
+      start: transportStart(model, base),
       iterations: pooledSolve?.iterations ?? 0,
       evaluations: pooledSolve?.evaluations ?? 0,
     };
@@ -959,43 +929,54 @@ export function buildChain(
       if (b) b.push(k);
       else out.set(r.from, [k]);
     });
-    const gap = (k: number) => f[(routes[k] as Route).variable] as number;
+    const gap = (k: number) => f[(routes[k] as RouteShape).variable] as number;
     for (const group of [into, out]) {
       for (const list of group.values()) {
         list.sort((a, b) => gap(a) - gap(b));
         for (let t = 0; t < Math.min(keep, list.length); t++)
-          excluded[(routes[list[t] as number] as Route).variable] = 0;
+          excluded[(routes[list[t] as number] as RouteShape).variable] = 0;
       }
     }
     for (const r of routes) if ((z[r.variable] as number) > TOKEN_FLOW) excluded[r.variable] = 0;
     return excluded;
   };
-  return {
-    excludedRoutes,
-    interiorStart,
+  const model: ChainModel = {
+    structure,
+    inputs,
     commodities: chain,
     variables,
+    lower,
+    upper,
+    scale: zs,
+    conditionScale: fs,
     nodes,
-    demands: demandByNode,
-    supplies: supplyByNode,
     agents,
     routes,
-    quotas: quotaModels,
-    origins: [...originByNode.values()],
-    stocks: stockAgents,
-    quantityScale,
-    priceScale,
-    modelValue,
+    quotas,
+    origins,
+    stocks: stockShapes,
+    quantityScale: Q,
+    priceScale: P,
+    data,
+    mcp: mcpWith(TIE_BREAK),
+    exact,
+    start,
+    interiorStart,
+    excludedRoutes,
+    withTieBreak: (epsilon: number) => (epsilon === 0 ? exact : mcpWith(epsilon)),
+    evaluateExact: (z, f) => exact.evaluate(z, f),
     toSolver: (i: number, value: number) =>
       logarithmic[i]
         ? Math.log(Math.max(value, 1e-300) / (zs[i] as number))
         : Math.min(upper[i] as number, Math.max(lower[i] as number, value / (zs[i] as number))),
-    evaluateExact: (z, f) => exact.evaluate(z, f),
-    withTieBreak: (epsilon: number) => (epsilon === 0 ? exact : mcpWith(epsilon)),
-    exact,
-    mcp: mcpWith(TIE_BREAK),
-    start,
+    modelValue,
+    demandAt: demandAtNode,
+    curveSupplyAt,
+    release: () => {
+      spareBuffers.set(structure, buffers);
+    },
   };
+  return model;
 }
 
 /**
@@ -1007,14 +988,8 @@ export function buildChain(
  * abroad dearer than its buyers pay gets the difference as its origin rent. Each connected group of markets is
  * shifted so that its prices average the base prices.
  */
-function transportStart(
-  parts: ConditionParts & {
-    readonly nodes: readonly NodeRef[];
-    readonly start: Float64Array;
-    readonly modelValue: (z: Float64Array, i: number) => number;
-  },
-): Float64Array {
-  const { variables, nodes, demandByNode, agents, routes, origins, start, modelValue } = parts;
+function transportStart(model: ChainModel, start: Float64Array): Float64Array {
+  const { variables, nodes, agents, routes, data, modelValue, structure, inputs } = model;
   const n = variables.length;
   const z = Float64Array.from(start);
   const price = new Float64Array(n);
@@ -1022,36 +997,36 @@ function transportStart(
   // What each node makes and uses at the base prices and outputs (model units).
   const made = new Float64Array(n);
   const used = new Float64Array(n);
-  for (const node of nodes)
-    used[node.index] = totalDemand(demandByNode.get(node.index) ?? [], price[node.index] as number);
+  for (const node of nodes) used[node.index] = model.demandAt(node.index, price[node.index] as number);
   for (const a of agents) {
     const q = modelValue(start, a.variable);
     made[a.node] = (made[a.node] as number) + q;
-    for (const input of a.inputs) used[input.node] = (used[input.node] as number) + input.coefficient * q;
+    for (const input of a.inputs) {
+      used[input.node] = (used[input.node] as number) + (inputs.links[input.link] as Link).coefficient * q;
+    }
   }
-  for (const [node, curve] of parts.supplyByNode) {
-    made[node] = (made[node] as number) + Math.max(0, curve.intercept + curve.slope * (price[node] as number));
+  for (const node of structure.suppliesAt.keys()) {
+    made[node] = (made[node] as number) + model.curveSupplyAt(node, price[node] as number);
   }
-  for (const s of parts.stockAgents) {
+  for (const s of model.stocks) {
     const v = modelValue(start, s.variable);
     if (s.sign > 0) made[s.node] = (made[s.node] as number) + v;
     else used[s.node] = (used[s.node] as number) + v;
   }
-  const originOf = new Map(origins.map((o) => [o.node, o.variable]));
   const byCommodity = new Map<string, NodeRef[]>();
   for (const node of nodes) {
     const list = byCommodity.get(node.commodity);
     if (list) list.push(node);
     else byCommodity.set(node.commodity, [node]);
   }
-  const routesOf = new Map<string, Route[]>();
-  for (const r of routes) {
-    const key = variables[r.variable]?.commodity ?? '';
+  const routesOf = new Map<string, number[]>();
+  routes.forEach((r, k) => {
+    const key = (variables[r.variable] as VariableInfo).commodity;
     const list = routesOf.get(key);
-    if (list) list.push(r);
-    else routesOf.set(key, [r]);
+    if (list) list.push(k);
+    else routesOf.set(key, [k]);
     z[r.variable] = 0;
-  }
+  });
   for (const [k, list] of byCommodity) {
     const sellers: number[] = [];
     const buyers: number[] = [];
@@ -1062,19 +1037,23 @@ function transportStart(
       if ((used[node.index] as number) > 0) buyerSlot.set(node.index, buyers.push(node.index) - 1);
     }
     if (sellers.length === 0 || buyers.length === 0) continue;
-    const arcs: { from: number; to: number; cost: number; route?: Route }[] = [];
+    const arcs: { from: number; to: number; cost: number; route?: number }[] = [];
     for (const i of sellers) {
       const b = buyerSlot.get(i);
       if (b !== undefined) arcs.push({ from: sellerSlot.get(i) as number, to: b, cost: 0 });
     }
-    for (const r of routesOf.get(k) ?? []) {
+    for (const rk of routesOf.get(k) ?? []) {
+      const r = routes[rk] as RouteShape;
       const from = sellerSlot.get(r.from);
       const to = buyerSlot.get(r.to);
       if (from === undefined || to === undefined) continue;
       const pFrom = price[r.from] as number;
-      const dutyPaid = (pFrom * (1 + r.exportTax) + r.freight) * (1 + r.adValorem) + r.specific;
-      const landed = r.floor !== undefined ? Math.max(r.floor, dutyPaid) : dutyPaid;
-      arcs.push({ from, to, cost: Math.max(0, landed - pFrom), route: r });
+      const dutyPaid =
+        (pFrom * (data.rTax[rk] as number) + (data.rFreight[rk] as number)) * (data.rMarkup[rk] as number) +
+        (data.rSpecific[rk] as number);
+      const floor = data.rFloor[rk] as number;
+      const landed = Number.isNaN(floor) ? dutyPaid : Math.max(floor, dutyPaid);
+      arcs.push({ from, to, cost: Math.max(0, landed - pFrom), route: rk });
     }
     const flow = minCostTransport(
       sellers.map((i) => made[i] as number),
@@ -1092,7 +1071,10 @@ function transportStart(
     arcs.forEach((arc, a) => {
       const q = flow[a] as number;
       if (!(q > 0)) return;
-      if (arc.route) z[arc.route.variable] = q / (variables[arc.route.variable] as Variable).scale;
+      if (arc.route !== undefined) {
+        const e = (routes[arc.route] as RouteShape).variable;
+        z[e] = q / (model.scale[e] as number);
+      }
       link(arc.from, S + arc.to, arc.cost);
       link(S + arc.to, arc.from, -arc.cost);
     });
@@ -1104,11 +1086,11 @@ function transportStart(
       const queue = [root];
       seen.add(root);
       while (queue.length > 0) {
-        const at = queue.pop() as number;
-        for (const { other, delta } of adjacent.get(at) ?? []) {
+        const here = queue.pop() as number;
+        for (const { other, delta } of adjacent.get(here) ?? []) {
           if (seen.has(other)) continue;
           seen.add(other);
-          level.set(other, (level.get(at) as number) + delta);
+          level.set(other, (level.get(here) as number) + delta);
           queue.push(other);
         }
       }
@@ -1122,12 +1104,15 @@ function transportStart(
       for (const [i, p] of [...sellerPrice, ...buyerPrice]) {
         const buyer = buyerPrice.get(i);
         const seller = sellerPrice.get(i);
-        const v = variables[i] as Variable;
         const pi = buyer ?? p;
-        if (pi > 0 && Number.isFinite(pi)) z[i] = v.logarithmic ? Math.log(pi / v.scale) : pi / v.scale;
-        const o = originOf.get(i);
-        if (o !== undefined && buyer !== undefined && seller !== undefined && seller > buyer) {
-          z[o] = (seller - buyer) / (variables[o] as Variable).scale;
+        if (pi > 0 && Number.isFinite(pi)) {
+          z[i] = (variables[i] as VariableInfo).logarithmic
+            ? Math.log(pi / (model.scale[i] as number))
+            : pi / (model.scale[i] as number);
+        }
+        const o = structure.originOfNode[i] as number;
+        if (o >= 0 && buyer !== undefined && seller !== undefined && seller > buyer) {
+          z[o] = (seller - buyer) / (model.scale[o] as number);
         }
       }
     }
@@ -1151,12 +1136,17 @@ export function minCostTransport(
   const V = E + I + 2;
   const sink = V - 1;
   const edges = 2 * (E + arcs.length + I);
-  const head = new Int32Array(edges);
-  const to = new Int32Array(edges);
-  const cap = new Float64Array(edges);
-  const cost = new Float64Array(edges);
-  const next = new Int32Array(edges);
-  const first = new Int32Array(V).fill(-1);
+  // Workspace borrowed for the solve (workspace.ts).
+  const head = borrowInts(edges);
+  const to = borrowInts(edges);
+  const next = borrowInts(edges);
+  const cap = borrowFloats(edges);
+  const cost = borrowFloats(edges);
+  const first = borrowInts(V).fill(-1);
+  const via = borrowInts(V);
+  const potential = borrowFloats(V);
+  const dist = borrowFloats(V);
+  const done = borrowBytes(V);
   let count = 0;
   const half = (a: number, b: number, c: number, w: number) => {
     head[count] = a;
@@ -1190,10 +1180,6 @@ export function minCostTransport(
       cap[edge ^ 1] = (cap[edge ^ 1] as number) + q;
     }
   });
-  const potential = new Float64Array(V);
-  const dist = new Float64Array(V);
-  const via = new Int32Array(V);
-  const done = new Uint8Array(V);
   const tiny = 1e-12 * Math.max(total, 1e-300);
   for (let round = 0; round < 4 * V + arcs.length; round++) {
     // Dijkstra on reduced costs (dense selection: the graphs are small).
@@ -1241,371 +1227,9 @@ export function minCostTransport(
       cap[e ^ 1] = (cap[e ^ 1] as number) + push;
     }
   }
-  return arcs.map((_, a) => cap[2 * (E + a) + 1] as number);
-}
-
-/** What compileConditions needs of a chain's model. */
-interface ConditionParts {
-  readonly variables: readonly Variable[];
-  readonly demandByNode: ReadonlyMap<number, readonly DemandCurve[]>;
-  readonly supplyByNode: ReadonlyMap<number, { readonly intercept: number; readonly slope: number }>;
-  readonly agents: readonly Agent[];
-  readonly stockAgents: readonly StockAgent[];
-  readonly routes: readonly Route[];
-  readonly origins: readonly OriginLimit[];
-  readonly quotas: readonly Quota[];
-  readonly priceScale: ReadonlyMap<string, number>;
-}
-
-/**
- * The conditions of buildChain as flat arrays, with the Jacobian's sparsity pattern fixed once: `evaluate` writes F
- * and the Jacobian's values at the pattern's positions, without allocating. Derivatives are taken in model units
- * and scaled at the end: ∂(fs_i·F_i)/∂z_j = fs_i · ∂F_i/∂x_j · dx_j/dz_j.
- *
- *   (see the module comment for the conditions; ε is the tie-breaking slope, 0 for the exact conditions)
- */
-function compileConditions(parts: ConditionParts): {
-  pattern: JacobianPattern;
-  evaluate: (epsilon: number, z: Float64Array, f: Float64Array, jac?: Float64Array, skip?: Uint8Array) => void;
-} {
-  const { variables, demandByNode, supplyByNode, agents, stockAgents, routes, origins, quotas } = parts;
-  const n = variables.length;
-  const zs = floats(variables, (v) => v.scale);
-  const fs = floats(variables, (v) => v.conditionScale);
-  const logarithmic = flags(variables, (v) => v.logarithmic);
-  const rows: number[] = [];
-  const cols: number[] = [];
-  const slot = (r: number, c: number) => {
-    rows.push(r);
-    cols.push(c);
-    return rows.length - 1;
-  };
-  const originOf = new Int32Array(n).fill(-1);
-  for (const o of origins) originOf[o.node] = o.variable;
-  const originAt = (node: number): number => originOf[node] as number;
-
-  // Demand: curves flattened per node.
-  const demandNodes = [...demandByNode.keys()];
-  const dNode = Int32Array.from(demandNodes);
-  const dSlot = ints(demandNodes, (node) => slot(node, node));
-  const dStart = new Int32Array(demandNodes.length + 1);
-  const curveKind: number[] = [];
-  const curveA: number[] = [];
-  const curveB: number[] = [];
-  const curveE: number[] = [];
-  demandNodes.forEach((node, k) => {
-    for (const c of demandByNode.get(node) ?? []) {
-      curveKind.push(c.kind === 'isoelastic' ? 0 : 1);
-      curveA.push(c.kind === 'isoelastic' ? c.q0 : c.intercept);
-      curveB.push(c.kind === 'isoelastic' ? c.p0 : c.slope);
-      curveE.push(c.kind === 'isoelastic' ? c.elasticity : 0);
-    }
-    dStart[k + 1] = curveKind.length;
-  });
-  const cKind = Uint8Array.from(curveKind);
-  const cA = Float64Array.from(curveA);
-  const cB = Float64Array.from(curveB);
-  const cE = Float64Array.from(curveE);
-
-  // Supply curves at a node: into its balance and, with an origin limit, its origin row.
-  const supplyNodes = [...supplyByNode.keys()];
-  const sNode = Int32Array.from(supplyNodes);
-  const sIntercept = floats(supplyNodes, (node) => supplyByNode.get(node)?.intercept ?? 0);
-  const sSlope = floats(supplyNodes, (node) => supplyByNode.get(node)?.slope ?? 0);
-  const sSlotNN = ints(supplyNodes, (node) => slot(node, node));
-  const sSlotNO = ints(supplyNodes, (node) => (originAt(node) >= 0 ? slot(node, originAt(node)) : -1));
-  const sSlotON = ints(supplyNodes, (node) => (originAt(node) >= 0 ? slot(originAt(node), node) : -1));
-  const sSlotOO = ints(supplyNodes, (node) => (originAt(node) >= 0 ? slot(originAt(node), originAt(node)) : -1));
-
-  // Producers.
-  const A = agents.length;
-  const aVar = ints(agents, (a) => a.variable);
-  const aNode = ints(agents, (a) => a.node);
-  const aOrigin = ints(agents, (a) => originAt(a.node));
-  const aCost = floats(agents, (a) => a.cost);
-  const aStrike = floats(agents, (a) => a.strike ?? Number.NaN);
-  const aPriceScale = floats(agents, (a) => parts.priceScale.get(variables[a.variable]?.commodity ?? '') ?? 1);
-  const aSlotNQ = ints(agents, (a) => slot(a.node, a.variable));
-  const aSlotQN = ints(agents, (a) => slot(a.variable, a.node));
-  const aSlotQO = ints(agents, (a) => (originAt(a.node) >= 0 ? slot(a.variable, originAt(a.node)) : -1));
-  const aSlotQQ = ints(agents, (a) => slot(a.variable, a.variable));
-  const aInStart = new Int32Array(A + 1);
-  const inNode: number[] = [];
-  const inCoef: number[] = [];
-  const inSlotQI: number[] = [];
-  const inSlotIQ: number[] = [];
-  agents.forEach((a, k) => {
-    for (const input of a.inputs) {
-      inNode.push(input.node);
-      inCoef.push(input.coefficient);
-      inSlotQI.push(slot(a.variable, input.node));
-      inSlotIQ.push(slot(input.node, a.variable));
-    }
-    aInStart[k + 1] = inNode.length;
-  });
-  const iNode = Int32Array.from(inNode);
-  const iCoef = Float64Array.from(inCoef);
-  const iSlotQI = Int32Array.from(inSlotQI);
-  const iSlotIQ = Int32Array.from(inSlotIQ);
-
-  // Stock moves.
-  const kVar = ints(stockAgents, (s) => s.variable);
-  const kNode = ints(stockAgents, (s) => s.node);
-  const kOrigin = ints(stockAgents, (s) => (s.sign > 0 ? originAt(s.node) : -1));
-  const kPrice = floats(stockAgents, (s) => s.price);
-  const kSign = floats(stockAgents, (s) => s.sign);
-  const kSlotNV = ints(stockAgents, (s) => slot(s.node, s.variable));
-  const kSlotVN = ints(stockAgents, (s) => slot(s.variable, s.node));
-  const kSlotVO = ints(stockAgents, (s) =>
-    s.sign > 0 && originAt(s.node) >= 0 ? slot(s.variable, originAt(s.node)) : -1,
-  );
-
-  // Routes.
-  const R = routes.length;
-  const rVar = ints(routes, (r) => r.variable);
-  const rFrom = ints(routes, (r) => r.from);
-  const rTo = ints(routes, (r) => r.to);
-  const rBase = floats(routes, (r) => r.freight);
-  const rMarkup = floats(routes, (r) => 1 + r.adValorem);
-  const rSpecific = floats(routes, (r) => r.specific);
-  const rTax = floats(routes, (r) => 1 + r.exportTax);
-  const rFloor = floats(routes, (r) => r.floor ?? Number.NaN);
-  const rLog = flags(routes, (r) => r.logForm);
-  const rSlotTE = ints(routes, (r) => slot(r.to, r.variable));
-  const rSlotFE = ints(routes, (r) => slot(r.from, r.variable));
-  const rSlotEF = ints(routes, (r) => slot(r.variable, r.from));
-  const rSlotET = ints(routes, (r) => slot(r.variable, r.to));
-  const rSlotEE = ints(routes, (r) => slot(r.variable, r.variable));
-  const rRentStart = new Int32Array(R + 1);
-  const rentVar: number[] = [];
-  const rentSlot: number[] = [];
-  routes.forEach((r, k) => {
-    for (const q of r.rents) {
-      rentVar.push(q);
-      rentSlot.push(slot(r.variable, q));
-    }
-    rRentStart[k + 1] = rentVar.length;
-  });
-  const eRentVar = Int32Array.from(rentVar);
-  const eRentSlot = Int32Array.from(rentSlot);
-
-  // Origin limits: own output and releases in, exports out (supply curves above).
-  const oVar = ints(origins, (o) => o.variable);
-  const oStart = new Int32Array(origins.length + 1);
-  const oMember: number[] = [];
-  const oSign: number[] = [];
-  const oSlot: number[] = [];
-  origins.forEach((o, k) => {
-    for (const a of o.agents) {
-      oMember.push(a);
-      oSign.push(1);
-      oSlot.push(slot(o.variable, a));
-    }
-    for (const r of o.releases) {
-      oMember.push(r);
-      oSign.push(1);
-      oSlot.push(slot(o.variable, r));
-    }
-    for (const ri of o.routes) {
-      const e = (routes[ri] as Route).variable;
-      oMember.push(e);
-      oSign.push(-1);
-      oSlot.push(slot(o.variable, e));
-    }
-    oStart[k + 1] = oMember.length;
-  });
-  const oM = Int32Array.from(oMember);
-  const oS = Float64Array.from(oSign);
-  const oSl = Int32Array.from(oSlot);
-
-  // Quotas.
-  const qVar = ints(quotas, (q) => q.variable);
-  const qQuota = floats(quotas, (q) => q.quota);
-  const qStart = new Int32Array(quotas.length + 1);
-  const qRoute: number[] = [];
-  const qSlot: number[] = [];
-  quotas.forEach((q, k) => {
-    for (const ri of q.routes) {
-      const e = (routes[ri] as Route).variable;
-      qRoute.push(e);
-      qSlot.push(slot(q.variable, e));
-    }
-    qStart[k + 1] = qRoute.length;
-  });
-  const qR = Int32Array.from(qRoute);
-  const qS = Int32Array.from(qSlot);
-
-  const pattern: JacobianPattern = { rows: Int32Array.from(rows), cols: Int32Array.from(cols) };
-  const nnz = rows.length;
-  const x = new Float64Array(n);
-  const dxdz = new Float64Array(n);
-  const scratch = new Float64Array(nnz);
-  const slotScale = new Float64Array(nnz);
-  for (let t = 0; t < nnz; t++) slotScale[t] = fs[pattern.rows[t] as number] as number;
-
-  const evaluate = (epsilon: number, z: Float64Array, f: Float64Array, jacIn?: Float64Array, skip?: Uint8Array) => {
-    const J = jacIn ?? scratch;
-    // Jacobian entries are scaled as they are written: ∂(fs_r·F_r)/∂z_c = fs_r · ∂F_r/∂x_c · dx_c/dz_c.
-    const put = (t: number, value: number) => {
-      J[t] = value * (slotScale[t] as number) * (dxdz[pattern.cols[t] as number] as number);
-    };
-    for (let i = 0; i < n; i++) {
-      const zi = z[i] as number;
-      if (logarithmic[i]) {
-        const v = (zs[i] as number) * Math.exp(zi);
-        x[i] = v;
-        dxdz[i] = v;
-      } else {
-        x[i] = zi * (zs[i] as number);
-        dxdz[i] = zs[i] as number;
-      }
-    }
-    f.fill(0);
-    // Demand.
-    for (let k = 0; k < dNode.length; k++) {
-      const node = dNode[k] as number;
-      const p = x[node] as number;
-      let dem = 0;
-      let slope = 0;
-      for (let c = dStart[k] as number; c < (dStart[k + 1] as number); c++) {
-        if (cKind[c] === 0) {
-          const p0 = cB[c] as number;
-          const pe = Math.max(p, p0 * 1e-9);
-          const d = (cA[c] as number) * (pe / p0) ** (cE[c] as number);
-          dem += d;
-          slope += ((cE[c] as number) * d) / pe;
-        } else {
-          const d = (cA[c] as number) - (cB[c] as number) * p;
-          if (d > 0) {
-            dem += d;
-            slope -= cB[c] as number;
-          }
-        }
-      }
-      f[node] = (f[node] as number) - dem;
-      put(dSlot[k] as number, -slope);
-    }
-    // Supply curves, on what the node's producers earn (price plus origin rent).
-    for (let k = 0; k < sNode.length; k++) {
-      const node = sNode[k] as number;
-      const o = originAt(node);
-      const own = (x[node] as number) + (o >= 0 ? (x[o] as number) : 0);
-      const supply = (sIntercept[k] as number) + (sSlope[k] as number) * own;
-      const on = supply > 0;
-      const slope = on ? (sSlope[k] as number) : 0;
-      if (on) f[node] = (f[node] as number) + supply;
-      put(sSlotNN[k] as number, slope);
-      if (o >= 0) {
-        put(sSlotNO[k] as number, slope);
-        if (on) f[o] = (f[o] as number) + supply;
-        put(sSlotON[k] as number, slope);
-        put(sSlotOO[k] as number, slope);
-      }
-    }
-    // Producers: output into the balance, inputs out of their region's balance; the margin condition.
-    for (let k = 0; k < A; k++) {
-      const q = aVar[k] as number;
-      const node = aNode[k] as number;
-      const o = aOrigin[k] as number;
-      const output = x[q] as number;
-      f[node] = (f[node] as number) + output;
-      put(aSlotNQ[k] as number, 1);
-      let g = aCost[k] as number;
-      for (let t = aInStart[k] as number; t < (aInStart[k + 1] as number); t++) {
-        const input = iNode[t] as number;
-        const coefficient = iCoef[t] as number;
-        g += coefficient * (x[input] as number);
-        put(iSlotQI[t] as number, coefficient);
-        f[input] = (f[input] as number) - coefficient * output;
-        put(iSlotIQ[t] as number, -coefficient);
-      }
-      const p = (x[node] as number) + (o >= 0 ? (x[o] as number) : 0);
-      const strike = aStrike[k] as number;
-      if (strike > p) {
-        g -= strike;
-        put(aSlotQN[k] as number, 0);
-        if (o >= 0) put(aSlotQO[k] as number, 0);
-      } else {
-        g -= p;
-        put(aSlotQN[k] as number, -1);
-        if (o >= 0) put(aSlotQO[k] as number, -1);
-      }
-      // Tie-breaking: unit cost rises by ε (of the price scale) per market-size of output.
-      const tie = epsilon > 0 ? (epsilon * (aPriceScale[k] as number)) / (zs[q] as number) : 0;
-      g += tie * output;
-      put(aSlotQQ[k] as number, tie);
-      f[q] = g;
-    }
-    // Stock moves: purchases v ⊥ p − buy price; releases v ⊥ release price − own price.
-    for (let k = 0; k < kVar.length; k++) {
-      const v = kVar[k] as number;
-      const node = kNode[k] as number;
-      const sign = kSign[k] as number;
-      f[node] = (f[node] as number) + sign * (x[v] as number);
-      put(kSlotNV[k] as number, sign);
-      if (sign < 0) {
-        f[v] = (x[node] as number) - (kPrice[k] as number);
-        put(kSlotVN[k] as number, 1);
-      } else {
-        const o = kOrigin[k] as number;
-        f[v] = (kPrice[k] as number) - (x[node] as number) - (o >= 0 ? (x[o] as number) : 0);
-        put(kSlotVN[k] as number, -1);
-        if (o >= 0) put(kSlotVO[k] as number, -1);
-      }
-    }
-    // Routes: flows between balances; the arbitrage condition landed − p_to (in logs into log-priced markets).
-    for (let k = 0; k < R; k++) {
-      const e = rVar[k] as number;
-      const from = rFrom[k] as number;
-      const to = rTo[k] as number;
-      const flow = x[e] as number;
-      f[to] = (f[to] as number) + flow;
-      f[from] = (f[from] as number) - flow;
-      put(rSlotTE[k] as number, 1);
-      put(rSlotFE[k] as number, -1);
-      // A route left out of the working set: its flow counts in the balances, its own condition is not needed.
-      if (skip?.[e]) continue;
-      let rent = 0;
-      for (let t = rRentStart[k] as number; t < (rRentStart[k + 1] as number); t++)
-        rent += x[eRentVar[t] as number] as number;
-      const markup = rMarkup[k] as number;
-      const dutyPaid =
-        ((x[from] as number) * (rTax[k] as number) + rent + (rBase[k] as number)) * markup + (rSpecific[k] as number);
-      const floor = rFloor[k] as number;
-      const floorBinds = floor > dutyPaid;
-      const tieSlope = epsilon > 0 ? (epsilon * (zs[from] as number)) / (zs[e] as number) : 0;
-      const landed = (floorBinds ? floor : dutyPaid) + tieSlope * flow;
-      const pTo = x[to] as number;
-      const log = rLog[k] === 1;
-      const g = log ? 1 / Math.max(landed, Number.MIN_VALUE) : 1;
-      f[e] = log ? Math.log(Math.max(landed, Number.MIN_VALUE)) - Math.log(pTo) : landed - pTo;
-      const dFrom = floorBinds ? 0 : (rTax[k] as number) * markup * g;
-      const dRent = floorBinds ? 0 : markup * g;
-      put(rSlotEF[k] as number, dFrom);
-      for (let t = rRentStart[k] as number; t < (rRentStart[k + 1] as number); t++) put(eRentSlot[t] as number, dRent);
-      put(rSlotEE[k] as number, tieSlope * g);
-      put(rSlotET[k] as number, log ? -1 / pTo : -1);
-    }
-    // Origin limits: own output and releases, less exports (the supply curves' part is added above).
-    for (let k = 0; k < oVar.length; k++) {
-      const o = oVar[k] as number;
-      let made = 0;
-      for (let t = oStart[k] as number; t < (oStart[k + 1] as number); t++) {
-        made += (oS[t] as number) * (x[oM[t] as number] as number);
-        put(oSl[t] as number, oS[t] as number);
-      }
-      f[o] = (f[o] as number) + made;
-    }
-    // Export quotas.
-    for (let k = 0; k < qVar.length; k++) {
-      let shipped = 0;
-      for (let t = qStart[k] as number; t < (qStart[k + 1] as number); t++) {
-        shipped += x[qR[t] as number] as number;
-        put(qS[t] as number, -1);
-      }
-      f[qVar[k] as number] = (qQuota[k] as number) - shipped;
-    }
-    for (let i = 0; i < n; i++) f[i] = (f[i] as number) * (fs[i] as number);
-  };
-  return { pattern, evaluate };
+  const flow = arcs.map((_, a) => cap[2 * (E + a) + 1] as number);
+  returnInts(head, to, next, first, via);
+  returnFloats(cap, cost, potential, dist);
+  returnBytes(done);
+  return flow;
 }

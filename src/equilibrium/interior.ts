@@ -23,6 +23,15 @@
  */
 import { type Mcp, type McpResult, naturalResidual } from './mcp.ts';
 import { schurSystemFor } from './schur.ts';
+import {
+  borrowBytes,
+  borrowFloats,
+  borrowInts,
+  carveFloats,
+  returnBytes,
+  returnFloats,
+  returnInts,
+} from './workspace.ts';
 
 /** How far infeasibility / μ may grow beyond its starting value before the centring target is raised. */
 const BALANCE = 1e6;
@@ -65,57 +74,81 @@ export interface InteriorOptions {
 
 export function solveInterior(problem: Mcp, start: Float64Array, options: InteriorOptions = {}): McpResult {
   const n = problem.size;
+  const nnz = problem.pattern?.rows.length ?? 0;
+  // Workspace borrowed for the solve (workspace.ts); the result is copied out of it.
+  const floats = Array.from({ length: 16 }, () => borrowFloats(n));
+  const jacs = [borrowFloats(nnz), borrowFloats(nnz)];
+  const flags = [borrowBytes(n), borrowBytes(n)];
+  const free = borrowInts(n);
+  try {
+    return interior(problem, start, options, floats, jacs, flags, free);
+  } finally {
+    returnFloats(...floats, ...jacs);
+    returnBytes(...flags);
+    returnInts(free);
+  }
+}
+
+function interior(
+  problem: Mcp,
+  start: Float64Array,
+  options: InteriorOptions,
+  floats: Float64Array[],
+  jacs: Float64Array[],
+  flags: Uint8Array[],
+  freeSpace: Int32Array,
+): McpResult {
+  const n = problem.size;
   const { pattern, evaluateValues } = problem;
   if (!pattern || !evaluateValues) throw new Error('solveInterior needs a problem with a fixed Jacobian pattern');
+  const fixed = options.fixed;
   const evaluate = (zz: Float64Array, ff: Float64Array, jj?: Float64Array) =>
-    evaluateValues.call(problem, zz, ff, jj, options.fixed);
+    evaluateValues.call(problem, zz, ff, jj, fixed);
   const tol = options.tolerance ?? 1e-10;
   const acceptable = Math.max(tol, options.acceptable ?? tol);
   const maxIterations = options.maxIterations ?? 100;
   const { lower, upper } = problem;
-  const fixed = options.fixed;
-  const hasL = new Uint8Array(n);
-  const hasU = new Uint8Array(n);
-  const freeList: number[] = [];
+  const [hasL, hasU] = flags as [Uint8Array, Uint8Array];
+  let nf = 0;
   let pairs = 0;
   for (let i = 0; i < n; i++) {
     if (fixed?.[i]) continue;
-    freeList.push(i);
+    freeSpace[nf++] = i;
     hasL[i] = (lower[i] as number) > Number.NEGATIVE_INFINITY ? 1 : 0;
     hasU[i] = (upper[i] as number) < Number.POSITIVE_INFINITY ? 1 : 0;
     pairs += (hasL[i] as number) + (hasU[i] as number);
   }
-  const free = Int32Array.from(freeList);
-  const nf = free.length;
+  const free = freeSpace;
   const system = schurSystemFor(n, pattern, problem.eliminable ?? new Uint8Array(n), fixed, problem.blocks);
-  const nnz = pattern.rows.length;
 
-  let z = new Float64Array(n);
-  let f = new Float64Array(n);
-  let jac = new Float64Array(nnz);
-  let trialZ = new Float64Array(n);
-  let trialF = new Float64Array(n);
-  let trialJac = new Float64Array(nnz);
+  let [z, f, trialZ, trialF] = floats as [Float64Array, Float64Array, Float64Array, Float64Array];
+  let [jac, trialJac] = jacs as [Float64Array, Float64Array];
   // Slacks to the bounds, kept apart from z: near an upper bound u − z would lose its digits to cancellation.
-  const sl = new Float64Array(n);
-  const su = new Float64Array(n);
-  const w = new Float64Array(n);
-  const v = new Float64Array(n);
-  const d = new Float64Array(n);
-  const rhs = new Float64Array(n);
-  const dzAff = new Float64Array(n);
-  const dwAff = new Float64Array(n);
-  const dvAff = new Float64Array(n);
-  const dz = new Float64Array(n);
-  const dw = new Float64Array(n);
-  const dv = new Float64Array(n);
-  const best = new Float64Array(n);
-  const bestF = new Float64Array(n);
+  const [, , , , sl, su, w, v, d, rhs, dzAff, dwAff, dvAff, dz, dw, dv] = floats as Float64Array[] as [
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+  ];
+  const [best, bestF] = carveFloats([n, n]) as [Float64Array, Float64Array];
   let bestResidual = Number.POSITIVE_INFINITY;
   let bestWorst = 0;
   let evaluations = 0;
 
-  const residualOf = (zz: Float64Array, ff: Float64Array): [number, number] => {
+  let worstOf = 0;
+  const residualOf = (zz: Float64Array, ff: Float64Array): number => {
     let max = 0;
     let worst = 0;
     for (let q = 0; q < nf; q++) {
@@ -128,7 +161,8 @@ export function solveInterior(problem: Mcp, start: Float64Array, options: Interi
         if (Number.isNaN(r)) break;
       }
     }
-    return [max, worst];
+    worstOf = worst;
+    return max;
   };
 
   // Start: a centred point near `start`. Where the start leaves a variable at a bound its condition decides how
@@ -144,9 +178,13 @@ export function solveInterior(problem: Mcp, start: Float64Array, options: Interi
   }
   evaluate(z, f);
   evaluations++;
-  const [r0, worst0] = residualOf(z, f);
+  const r0 = residualOf(z, f);
   // The start already solves the conditions (a warm start from an unchanged market).
-  if (r0 <= acceptable) return { z, f, converged: r0 <= tol, iterations: 0, evaluations, residual: r0, worst: worst0 };
+  if (r0 <= acceptable) {
+    best.set(z);
+    bestF.set(f);
+    return { z: best, f: bestF, converged: r0 <= tol, iterations: 0, evaluations, residual: r0, worst: worstOf };
+  }
   const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
   const mu0 = options.mu0 ?? (options.warm ? clamp(0.01 * r0 * r0, 1e-8, 1e-4) : 1e-4);
   const push = options.push ?? (options.warm ? clamp(0.1 * r0, 1e-6, 1e-2) : 1e-2);
@@ -215,32 +253,50 @@ export function solveInterior(problem: Mcp, start: Float64Array, options: Interi
     }
     return m;
   };
-  /** Largest step in (0, 1] keeping every slack and multiplier at least (1 − τ) of its value. */
-  const maxStep = (dZ: Float64Array, dW: Float64Array, dV: Float64Array, tau: number) => {
-    let a = 1;
-    for (let q = 0; q < nf; q++) {
-      const i = free[q] as number;
-      const di = dZ[i] as number;
-      if (hasL[i]) {
-        if (di < 0) a = Math.min(a, (-tau * (sl[i] as number)) / di);
-        const dwi = dW[i] as number;
-        if (dwi < 0) a = Math.min(a, (-tau * (w[i] as number)) / dwi);
-      }
-      if (hasU[i]) {
-        if (di > 0) a = Math.min(a, (tau * (su[i] as number)) / di);
-        const dvi = dV[i] as number;
-        if (dvi < 0) a = Math.min(a, (-tau * (v[i] as number)) / dvi);
-      }
-    }
-    return a;
-  };
 
   let iterations = 0;
   let previous = Number.POSITIVE_INFINITY;
   let balance = 1;
   let stalled = 0;
   for (; iterations <= maxIterations; iterations++) {
-    const [residual, worst] = residualOf(z, f);
+    // One pass: the natural residual, μ and the barrier's diagonal, the infeasibility ‖F − w + v‖, and the
+    // predictor's right-hand side −F.
+    let residual = 0;
+    let worst = 0;
+    let mu = 0;
+    let infeasible = 0;
+    for (let q = 0; q < nf; q++) {
+      const i = free[q] as number;
+      const zi = z[i] as number;
+      const fi = f[i] as number;
+      const l = lower[i] as number;
+      const u = upper[i] as number;
+      const r = Math.abs(zi - Math.min(u, Math.max(l, zi - fi)));
+      if (!(r <= residual) && !Number.isNaN(residual)) {
+        residual = r;
+        worst = i;
+      }
+      let di = 0;
+      let gap = fi;
+      if (hasL[i]) {
+        const wi = w[i] as number;
+        const si = sl[i] as number;
+        mu += si * wi;
+        di += wi / si;
+        gap -= wi;
+      }
+      if (hasU[i]) {
+        const vi = v[i] as number;
+        const ti = su[i] as number;
+        mu += ti * vi;
+        di += vi / ti;
+        gap += vi;
+      }
+      d[i] = di;
+      const a = Math.abs(gap);
+      if (!(a <= infeasible)) infeasible = a;
+      rhs[i] = -fi;
+    }
     if (residual < bestResidual) {
       bestResidual = residual;
       bestWorst = worst;
@@ -250,46 +306,31 @@ export function solveInterior(problem: Mcp, start: Float64Array, options: Interi
     if (!Number.isFinite(residual) || residual <= tol || iterations === maxIterations) break;
     if (residual <= acceptable && residual > 0.1 * previous) break;
     previous = residual;
-    let mu = 0;
-    for (let q = 0; q < nf; q++) {
-      const i = free[q] as number;
-      let di = 0;
-      if (hasL[i]) {
-        mu += (sl[i] as number) * (w[i] as number);
-        di += (w[i] as number) / (sl[i] as number);
-      }
-      if (hasU[i]) {
-        mu += (su[i] as number) * (v[i] as number);
-        di += (v[i] as number) / (su[i] as number);
-      }
-      d[i] = di;
-    }
     mu = pairs > 0 ? mu / pairs : 0;
-    const infeasible = infeasibility(f, 0);
     // (∇F + D) Δz = g. A free variable whose condition is flat (an undetermined price) has no D: a tiny shift then
     // keeps the reduced matrix regular.
     if (!system.factor(jac, d) && !system.factor(jac, d, undefined, 1e-12)) break;
     // Predictor (affine scaling, target μ = 0): g = −F.
-    for (let q = 0; q < nf; q++) {
-      const i = free[q] as number;
-      rhs[i] = -(f[i] as number);
-    }
-    system.solve(rhs, dzAff);
+    system.solve(rhs, dzAff, true);
     let aAff = 1;
     for (let q = 0; q < nf; q++) {
       const i = free[q] as number;
       const di = dzAff[i] as number;
       if (hasL[i]) {
-        const dwi = -(w[i] as number) - ((w[i] as number) / (sl[i] as number)) * di;
+        const wi = w[i] as number;
+        const si = sl[i] as number;
+        const dwi = -wi - (wi / si) * di;
         dwAff[i] = dwi;
-        if (di < 0) aAff = Math.min(aAff, -(sl[i] as number) / di);
-        if (dwi < 0) aAff = Math.min(aAff, -(w[i] as number) / dwi);
+        if (di < 0) aAff = Math.min(aAff, -si / di);
+        if (dwi < 0) aAff = Math.min(aAff, -wi / dwi);
       }
       if (hasU[i]) {
-        const dvi = -(v[i] as number) + ((v[i] as number) / (su[i] as number)) * di;
+        const vi = v[i] as number;
+        const ti = su[i] as number;
+        const dvi = -vi + (vi / ti) * di;
         dvAff[i] = dvi;
-        if (di > 0) aAff = Math.min(aAff, (su[i] as number) / di);
-        if (dvi < 0) aAff = Math.min(aAff, -(v[i] as number) / dvi);
+        if (di > 0) aAff = Math.min(aAff, ti / di);
+        if (dvi < 0) aAff = Math.min(aAff, -vi / dvi);
       }
     }
     let muAff = 0;
@@ -321,21 +362,32 @@ export function solveInterior(problem: Mcp, start: Float64Array, options: Interi
       }
       rhs[i] = g;
     }
-    system.solve(rhs, dz);
+    system.solve(rhs, dz, true);
+    // The multipliers' steps, and the largest step in (0, 1] keeping every slack and multiplier at least (1 − τ)
+    // of its value.
+    const tau = Math.max(0.9, 1 - mu);
+    let step = 1;
     for (let q = 0; q < nf; q++) {
       const i = free[q] as number;
       const di = dz[i] as number;
       const da = dzAff[i] as number;
       if (hasL[i]) {
         const s = sl[i] as number;
-        dw[i] = (target - s * (w[i] as number) - da * (dwAff[i] as number) - (w[i] as number) * di) / s;
+        const wi = w[i] as number;
+        const dwi = (target - s * wi - da * (dwAff[i] as number) - wi * di) / s;
+        dw[i] = dwi;
+        if (di < 0) step = Math.min(step, (-tau * s) / di);
+        if (dwi < 0) step = Math.min(step, (-tau * wi) / dwi);
       }
       if (hasU[i]) {
         const t = su[i] as number;
-        dv[i] = (target - t * (v[i] as number) + da * (dvAff[i] as number) + (v[i] as number) * di) / t;
+        const vi = v[i] as number;
+        const dvi = (target - t * vi + da * (dvAff[i] as number) + vi * di) / t;
+        dv[i] = dvi;
+        if (di > 0) step = Math.min(step, (tau * t) / di);
+        if (dvi < 0) step = Math.min(step, (-tau * vi) / dvi);
       }
     }
-    let step = maxStep(dz, dw, dv, Math.max(0.9, 1 - mu));
     // Backtrack while the nonlinear F makes the residual ‖F − w + v‖ worse than the linear model allows — unless
     // the conditions themselves came much closer to holding (the model misjudged F, as when a price moves by a large
     // factor), judged by the natural residual.
@@ -356,7 +408,7 @@ export function solveInterior(problem: Mcp, start: Float64Array, options: Interi
       const r = infeasibility(trialF, step);
       let progress = Number.isFinite(r) && r <= (1 - 0.01 * step) * infeasible + 10 * mu;
       if (!progress && Number.isFinite(r) && r <= 10 * infeasible) {
-        progress = residualOf(trialZ, trialF)[0] <= 0.9 * residual;
+        progress = residualOf(trialZ, trialF) <= 0.9 * residual;
       }
       if (progress) {
         accepted = true;
@@ -405,7 +457,8 @@ export function solveInterior(problem: Mcp, start: Float64Array, options: Interi
 export function snapToBounds(problem: Mcp, z: Float64Array, f: Float64Array, accept: number): boolean {
   const n = problem.size;
   const { lower, upper } = problem;
-  const snapped = Float64Array.from(z);
+  const snapped = borrowFloats(n);
+  snapped.set(z);
   let moved = false;
   for (let i = 0; i < n; i++) {
     const zi = z[i] as number;
@@ -420,13 +473,19 @@ export function snapToBounds(problem: Mcp, z: Float64Array, f: Float64Array, acc
       moved = true;
     }
   }
-  if (!moved) return true;
-  const g = new Float64Array(n);
+  if (!moved) {
+    returnFloats(snapped);
+    return true;
+  }
+  const g = borrowFloats(n);
   problem.evaluate(snapped, g);
-  if (!(naturalResidual(snapped, g, lower, upper).max <= accept)) return false;
-  z.set(snapped);
-  f.set(g);
-  return true;
+  const ok = naturalResidual(snapped, g, lower, upper).max <= accept;
+  if (ok) {
+    z.set(snapped);
+    f.set(g);
+  }
+  returnFloats(snapped, g);
+  return ok;
 }
 
 export interface PricingOptions extends InteriorOptions {
@@ -505,16 +564,14 @@ export function crossover(
   const { lower, upper } = problem;
   const eliminable = problem.eliminable ?? new Uint8Array(n);
   const system = schurSystemFor(n, pattern, eliminable, fixed, problem.blocks);
-  let z = Float64Array.from(start, (x, i) => Math.min(upper[i] as number, Math.max(lower[i] as number, x)));
-  let f = new Float64Array(n);
-  let jac = new Float64Array(pattern.rows.length);
-  let trialZ = new Float64Array(n);
-  let trialF = new Float64Array(n);
-  let trialJac = new Float64Array(pattern.rows.length);
-  const da = new Float64Array(n);
-  const db = new Float64Array(n);
-  const rhs = new Float64Array(n);
-  const dz = new Float64Array(n);
+  const nnz = pattern.rows.length;
+  const borrowed = [borrowFloats(n), borrowFloats(n), borrowFloats(n), borrowFloats(n)];
+  const borrowedJac = [borrowFloats(nnz), borrowFloats(nnz)];
+  let [z, f] = carveFloats([n, n]) as [Float64Array, Float64Array];
+  for (let i = 0; i < n; i++) z[i] = Math.min(upper[i] as number, Math.max(lower[i] as number, start[i] as number));
+  let [jac, trialJac] = borrowedJac as [Float64Array, Float64Array];
+  let [trialZ, trialF] = carveFloats([n, n]) as [Float64Array, Float64Array];
+  const [da, db, rhs, dz] = borrowed as [Float64Array, Float64Array, Float64Array, Float64Array];
   const evaluate = (zz: Float64Array, ff: Float64Array, jj: Float64Array) => {
     evaluateValues.call(problem, zz, ff, jj, fixed);
     if (fixed) for (let i = 0; i < n; i++) if (fixed[i]) ff[i] = 0;
@@ -560,5 +617,6 @@ export function crossover(
     residual = next.max;
     worst = next.index;
   }
+  returnFloats(...borrowed, ...borrowedJac);
   return { z, f, converged: residual <= tol, iterations, evaluations, residual, worst };
 }

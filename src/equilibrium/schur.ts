@@ -262,8 +262,11 @@ export class SchurSystem {
   }
   private copy = new Float64Array(0);
 
-  /** Solves the factored system for `rhs` into `out` (both of length n, distinct). */
-  solve(rhs: Float64Array, out: Float64Array): void {
+  /**
+   * Solves the factored system for `rhs` into `out` (both of length n, distinct). `refine`: one step of iterative
+   * refinement on the reduced system where it was factored on the static pattern (see StaticLU.solve).
+   */
+  solve(rhs: Float64Array, out: Float64Array, refine = true): void {
     const { m, kept, eliminated, pivot, rowPtr, rowCol, rowVal, colPtr, colRow, colVal, work } = this;
     for (let k = 0; k < m; k++) work[k] = rhs[kept[k] as number] as number;
     for (let k = 0; k < eliminated.length; k++) {
@@ -275,7 +278,7 @@ export class SchurSystem {
         work[r] = (work[r] as number) - (colVal[a] as number) * pe;
       }
     }
-    if (this.method === 2) this.staticLU.solve(work, true);
+    if (this.method === 2) this.staticLU.solve(work, refine);
     else if (this.method === 1) this.sparse.solve(work);
     else if (m > 0) luSolveFactored(this.dense, m, this.perm, work);
     for (let k = 0; k < m; k++) out[kept[k] as number] = work[k] as number;

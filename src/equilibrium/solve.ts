@@ -3,10 +3,11 @@
  * of conditions of MODEL.md §3, relative to the market's size. A solve that cannot meet the tolerance throws an
  * EquilibriumError naming the commodity, the iteration count and the residual; it never returns NaN.
  */
-import { buildChain, type ChainModel, chainsOf, totalDemandAt, type VariableKind, warmStart } from './build.ts';
+import { buildChain, type ChainModel, chainsOf, type VariableInfo, type VariableKind, warmStart } from './build.ts';
 import { crossover, snapToBounds, solveInterior, solveInteriorPricing } from './interior.ts';
 import { type McpResult, naturalResidual, solveMcp } from './mcp.ts';
 import type { EquilibriumProblem } from './problem.ts';
+import type { ChainStructure } from './structure.ts';
 
 export interface SolveOptions {
   /** Largest scaled natural residual accepted (default 1e-8: of the market's size, or of its reference price). */
@@ -223,75 +224,139 @@ export function validateProblem(problem: EquilibriumProblem): void {
   });
 }
 
+/**
+ * What a solve knows of each chain it solved beyond the published solution: the structure of its model and the
+ * model values of every variable, so that a warm start from it on a model of the same structure copies them by
+ * position, and on another structure matches them by identity (variableKey) at once.
+ */
+interface ChainState {
+  readonly structure: ChainStructure;
+  readonly values: Float64Array;
+}
+const chainStates = new WeakMap<EquilibriumSolution, Map<string, ChainState>>();
+
 /** The geometric mean of a solution's positive prices per commodity: the level its markets clear at. */
+const levelsCache = new WeakMap<EquilibriumSolution, Map<string, number>>();
 function priceLevels(solution: EquilibriumSolution): Map<string, number> {
+  const cached = levelsCache.get(solution);
+  if (cached) return cached;
   const sum = new Map<string, [number, number]>();
   for (const p of solution.prices) {
     if (!(p.price > 0) || !Number.isFinite(p.price)) continue;
     const [s, n] = sum.get(p.commodity) ?? [0, 0];
     sum.set(p.commodity, [s + Math.log(p.price), n + 1]);
   }
-  return new Map([...sum].map(([k, [s, n]]) => [k, Math.exp(s / n)]));
+  const levels = new Map([...sum].map(([k, [s, n]]) => [k, Math.exp(s / n)]));
+  levelsCache.set(solution, levels);
+  return levels;
+}
+
+/** For each variable of `to`, the variable of `from` with the same identity (−1 where none). */
+const matches = new WeakMap<ChainStructure, WeakMap<ChainStructure, Int32Array>>();
+function matchOf(from: ChainStructure, to: ChainStructure): Int32Array {
+  let byTarget = matches.get(from);
+  if (!byTarget) {
+    byTarget = new WeakMap();
+    matches.set(from, byTarget);
+  }
+  let match = byTarget.get(to);
+  if (!match) {
+    const index = new Map(from.keys.map((k, i) => [k, i]));
+    match = Int32Array.from(to.keys, (k) => index.get(k) ?? -1);
+    byTarget.set(to, match);
+  }
+  return match;
+}
+
+/** A published solution's values by variable identity (for a solution that comes without its chain states). */
+const publishedCache = new WeakMap<EquilibriumSolution, Map<string, number>>();
+function publishedValues(solution: EquilibriumSolution): Map<string, number> {
+  const cached = publishedCache.get(solution);
+  if (cached) return cached;
+  const values = new Map<string, number>();
+  for (const p of solution.prices) {
+    values.set(`price|${p.commodity}|${p.region}|${p.region}`, p.price);
+    values.set(`origin|${p.commodity}|${p.region}|${p.region}`, p.exportPremium);
+  }
+  for (const o of solution.outputs) values.set(`output|${o.commodity}|${o.region}|${o.producer}`, o.output);
+  for (const f of solution.flows) values.set(`flow|${f.commodity}|${f.from}|${f.to}`, f.quantity);
+  for (const r of solution.rents) values.set(`rent|${r.restriction}`, r.rent);
+  for (const s of solution.stocks) {
+    values.set(`buy|${s.id}`, s.bought);
+    values.set(`release|${s.id}`, s.released);
+  }
+  publishedCache.set(solution, values);
+  return values;
 }
 
 /**
  * The start for a chain from a solution of a neighbouring problem (see SolveOptions.warmStart), in solver
  * coordinates: matched variables take the solution's values (clamped to their new bounds), the rest the model's
- * cold start. A flow between two nodes the solution priced but did not list was zero there.
+ * cold start. A flow between two nodes the solution priced but did not carry was zero there.
  */
 export function startFromSolution(model: ChainModel, solution: EquilibriumSolution): Float64Array {
-  const key = (k: string, r: string) => `${k}|${r}`;
-  const prices = new Map(solution.prices.map((p) => [key(p.commodity, p.region), p]));
-  const outputs = new Map(solution.outputs.map((o) => [o.producer, o.output]));
-  const flows = new Map(solution.flows.map((f) => [`${f.commodity}|${f.from}|${f.to}`, f.quantity]));
-  const rents = new Map(solution.rents.map((r) => [r.restriction, r.rent]));
-  const stocks = new Map(solution.stocks.map((s) => [s.id, s]));
+  const start = Float64Array.from(model.start);
+  const { variables, structure } = model;
+  const take = (i: number, value: number | undefined) => {
+    if (value === undefined || !Number.isFinite(value)) return;
+    if ((variables[i] as VariableInfo).logarithmic && !(value > 0)) return;
+    const z = model.toSolver(i, Math.max(0, value));
+    if (Number.isFinite(z)) start[i] = z;
+  };
+  const state = chainStates.get(solution)?.get(structure.chain.join('+'));
+  if (state) {
+    if (state.structure === structure) {
+      for (let i = 0; i < variables.length; i++) take(i, state.values[i]);
+      return start;
+    }
+    const match = matchOf(state.structure, structure);
+    const priced = new Set<string>();
+    for (const node of state.structure.nodes) priced.add(`${node.commodity}|${node.region}`);
+    for (let i = 0; i < variables.length; i++) {
+      const j = match[i] as number;
+      const v = variables[i] as VariableInfo;
+      if (j >= 0) take(i, state.values[j]);
+      else if (v.kind === 'flow' && priced.has(`${v.commodity}|${v.region}`) && priced.has(`${v.commodity}|${v.ref}`))
+        take(i, 0);
+    }
+    return start;
+  }
+  // A solution from elsewhere: by its published fields.
+  const values = publishedValues(solution);
   // A producer split by a CfD volume cap: the covered tranche (which earns at least the price) runs first.
   const covered = new Map<string, number>();
   for (const a of model.agents) {
-    const v = model.variables[a.variable];
-    if (v && a.strike !== undefined) covered.set(v.ref, v.upper * v.scale);
+    if (a.tranche === 1) covered.set(a.id, (model.upper[a.variable] as number) * (model.scale[a.variable] as number));
   }
-  const start = Float64Array.from(model.start);
-  model.variables.forEach((v, i) => {
-    let value: number | undefined;
+  for (let i = 0; i < variables.length; i++) {
+    const v = variables[i] as VariableInfo;
     switch (v.kind) {
-      case 'price':
-        value = prices.get(key(v.commodity, v.region))?.price;
-        break;
-      case 'origin':
-        value = prices.get(key(v.commodity, v.region))?.exportPremium;
-        break;
       case 'output': {
         const uncovered = v.ref.endsWith('#uncovered');
         const id = uncovered ? v.ref.slice(0, -'#uncovered'.length) : v.ref;
-        const total = outputs.get(id);
+        const total = values.get(`output|${v.commodity}|${v.region}|${id}`);
         const first = covered.get(id);
         if (total !== undefined)
-          value = first === undefined ? total : uncovered ? total - first : Math.min(total, first);
+          take(i, first === undefined ? total : uncovered ? total - first : Math.min(total, first));
         break;
       }
       case 'flow': {
-        value = flows.get(`${v.commodity}|${v.region}|${v.ref}`);
-        if (value === undefined && prices.has(key(v.commodity, v.region)) && prices.has(key(v.commodity, v.ref)))
-          value = 0;
+        const value = values.get(`flow|${v.commodity}|${v.region}|${v.ref}`);
+        const bothPriced =
+          values.has(`price|${v.commodity}|${v.region}|${v.region}`) &&
+          values.has(`price|${v.commodity}|${v.ref}|${v.ref}`);
+        take(i, value ?? (bothPriced ? 0 : undefined));
         break;
       }
       case 'rent':
-        value = rents.get(v.ref);
-        break;
       case 'buy':
-        value = stocks.get(v.ref)?.bought;
-        break;
       case 'release':
-        value = stocks.get(v.ref)?.released;
+        take(i, values.get(`${v.kind}|${v.ref}`));
         break;
+      default:
+        take(i, values.get(`${v.kind}|${v.commodity}|${v.region}|${v.ref}`));
     }
-    if (value === undefined || !Number.isFinite(value)) return;
-    if (v.logarithmic && !(value > 0)) return;
-    const z = model.toSolver(i, Math.max(0, value));
-    if (Number.isFinite(z)) start[i] = z;
-  });
+  }
   return start;
 }
 
@@ -454,6 +519,7 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
   const stocks = new Map<string, { id: string; region: string; commodity: string; bought: number; released: number }>();
   const residuals = { clearing: 0, producers: 0, trade: 0, quotas: 0, origin: 0, stocks: 0 };
   const chains: Certificate['chains'][number][] = [];
+  const states = new Map<string, ChainState>();
   let iterations = 0;
   let evaluations = 0;
 
@@ -494,12 +560,14 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
     iterations += result.iterations;
     evaluations += result.evaluations;
     // The certificate comes from a fresh evaluation at the returned point, per family of conditions.
-    const f = new Float64Array(model.variables.length);
+    const n = model.variables.length;
+    const { lower, upper } = model.exact;
+    const f = new Float64Array(n);
     model.evaluateExact(result.z, f);
-    const before = naturalResidual(result.z, f, model.mcp.lower, model.mcp.upper).max;
+    const before = naturalResidual(result.z, f, lower, upper).max;
     // Inactive flows and idle producers exactly at zero (an interior point leaves them a hair above).
     if (before <= tolerance) snapToBounds(model.exact, result.z, f, Math.max(before, tolerance / 10));
-    const { max, index } = naturalResidual(result.z, f, model.mcp.lower, model.mcp.upper);
+    const { max, index } = naturalResidual(result.z, f, lower, upper);
     if (!(max <= tolerance)) {
       const v = model.variables[index];
       throw new EquilibriumError(
@@ -509,11 +577,15 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
         v ? `worst condition: ${v.kind} ${v.region}${v.kind === 'flow' ? `→${v.ref}` : ''}` : 'no variable',
       );
     }
-    // A price that ran off to infinity satisfies market clearing only in the limit: demand no supply can reach.
-    model.variables.forEach((v, i) => {
-      const value = model.modelValue(result.z, i);
-      if (Number.isFinite(value) && !(v.kind === 'price' && value > v.scale * 1e12)) return;
-      const atStart = new Float64Array(model.variables.length);
+    const z = result.z;
+    const values = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const value = model.modelValue(z, i);
+      values[i] = value;
+      const v = model.variables[i] as VariableInfo;
+      // A price that ran off to infinity satisfies market clearing only in the limit: demand no supply can reach.
+      if (Number.isFinite(value) && !(v.kind === 'price' && value > (model.scale[i] as number) * 1e12)) continue;
+      const atStart = new Float64Array(n);
       model.evaluateExact(model.start, atStart);
       throw new EquilibriumError(
         v.commodity,
@@ -521,73 +593,68 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
         Math.abs(atStart[i] as number),
         `the ${v.kind} in ${v.region} diverges: no supply can reach this market at any price`,
       );
-    });
-    chains.push({
-      commodities: chain,
-      variables: model.variables.length,
-      iterations: result.iterations,
-      residual: max,
-    });
-    model.variables.forEach((v, i) => {
-      const zi = result.z[i] as number;
-      const r = Math.abs(
-        zi - Math.min(model.mcp.upper[i] as number, Math.max(model.mcp.lower[i] as number, zi - (f[i] as number))),
-      );
-      const family = FAMILY[v.kind];
-      residuals[family] = Math.max(residuals[family], r);
-    });
-    const value = (i: number) => model.modelValue(result.z, i);
-    const premium = new Map(model.origins.map((o) => [o.node, value(o.variable)]));
+    }
+    chains.push({ commodities: chain, variables: n, iterations: result.iterations, residual: max });
+    states.set(chain.join('+'), { structure: model.structure, values });
+    for (let i = 0; i < n; i++) {
+      const zi = z[i] as number;
+      const r = Math.abs(zi - Math.min(upper[i] as number, Math.max(lower[i] as number, zi - (f[i] as number))));
+      const family = FAMILY[(model.variables[i] as VariableInfo).kind];
+      if (r > residuals[family]) residuals[family] = r;
+    }
+    const { structure, data } = model;
     for (const node of model.nodes) {
-      const p = value(node.index);
-      const exportPremium = premium.get(node.index) ?? 0;
+      const p = values[node.index] as number;
+      const o = structure.originOfNode[node.index] as number;
+      const exportPremium = o >= 0 ? (values[o] as number) : 0;
       prices.push({ region: node.region, commodity: node.commodity, price: p, exportPremium });
-      const curves = model.demands.get(node.index);
-      if (curves) {
-        consumption.push({ region: node.region, commodity: node.commodity, quantity: totalDemandAt(curves, p)[0] });
+      if (structure.demandsAt.has(node.index)) {
+        consumption.push({ region: node.region, commodity: node.commodity, quantity: model.demandAt(node.index, p) });
       }
-      const supply = model.supplies.get(node.index);
-      if (supply) {
+      if (structure.suppliesAt.has(node.index)) {
         curveSupply.push({
           region: node.region,
           commodity: node.commodity,
-          quantity: Math.max(0, supply.intercept + supply.slope * (p + exportPremium)),
+          quantity: model.curveSupplyAt(node.index, p + exportPremium),
         });
       }
     }
     for (const agent of model.agents) {
-      const v = model.variables[agent.variable];
-      if (!v) continue;
-      const id = v.ref.replace(/#uncovered$/, '');
-      const prior = outputs.get(id);
-      const capacity = v.upper * v.scale;
-      outputs.set(id, {
-        producer: id,
+      const v = model.variables[agent.variable] as VariableInfo;
+      const prior = outputs.get(agent.id);
+      const capacity = (upper[agent.variable] as number) * (model.scale[agent.variable] as number);
+      outputs.set(agent.id, {
+        producer: agent.id,
         region: v.region,
         commodity: v.commodity,
-        output: (prior?.output ?? 0) + value(agent.variable),
+        output: (prior?.output ?? 0) + (values[agent.variable] as number),
         capacity: (prior?.capacity ?? 0) + capacity,
       });
     }
-    for (const route of model.routes) {
-      const v = model.variables[route.variable];
-      if (!v) continue;
-      const quantity = value(route.variable);
-      if (quantity <= FLOW_EPSILON * (model.quantityScale.get(v.commodity) as number)) continue;
+    model.routes.forEach((route, k) => {
+      const e = route.variable;
+      const v = model.variables[e] as VariableInfo;
+      const quantity = values[e] as number;
+      const size = model.quantityScale[structure.commodityIndex[e] as number] as number;
+      if (quantity <= FLOW_EPSILON * size) return;
       let rent = 0;
-      for (const q of route.rents) rent += value(q);
+      for (const q of route.rents) rent += values[q] as number;
       const dutyPaid =
-        (value(route.from) * (1 + route.exportTax) + rent + route.freight) * (1 + route.adValorem) + route.specific;
-      const levy = route.floor !== undefined ? Math.max(0, route.floor - dutyPaid) : 0;
+        ((values[route.from] as number) * (data.rTax[k] as number) + rent + (data.rFreight[k] as number)) *
+          (data.rMarkup[k] as number) +
+        (data.rSpecific[k] as number);
+      const floor = data.rFloor[k] as number;
+      const levy = Number.isNaN(floor) ? 0 : Math.max(0, floor - dutyPaid);
       flows.push({ commodity: v.commodity, from: v.region, to: v.ref, quantity, landed: dutyPaid + levy, levy });
-    }
+    });
     for (const q of model.quotas) {
-      const v = model.variables[q.variable];
-      if (v) rents.push({ restriction: v.ref, rent: value(q.variable) });
+      rents.push({
+        restriction: (model.variables[q.variable] as VariableInfo).ref,
+        rent: values[q.variable] as number,
+      });
     }
     for (const s of model.stocks) {
-      const v = model.variables[s.variable];
-      if (!v) continue;
+      const v = model.variables[s.variable] as VariableInfo;
       const entry = stocks.get(v.ref) ?? {
         id: v.ref,
         region: v.region,
@@ -595,13 +662,14 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
         bought: 0,
         released: 0,
       };
-      if (s.sign < 0) entry.bought += value(s.variable);
-      else entry.released += value(s.variable);
+      if (s.sign < 0) entry.bought += values[s.variable] as number;
+      else entry.released += values[s.variable] as number;
       stocks.set(v.ref, entry);
     }
+    model.release();
   }
   const maxResidual = Math.max(...Object.values(residuals));
-  return {
+  const solution: EquilibriumSolution = {
     prices,
     consumption,
     curveSupply,
@@ -611,4 +679,6 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
     stocks: [...stocks.values()],
     certificate: { maxResidual, residuals, iterations, evaluations, chains },
   };
+  chainStates.set(solution, states);
+  return solution;
 }
