@@ -76,7 +76,7 @@ export function solveInterior(problem: Mcp, start: Float64Array, options: Interi
   const n = problem.size;
   const nnz = problem.pattern?.rows.length ?? 0;
   // Workspace borrowed for the solve (workspace.ts); the result is copied out of it.
-  const floats = Array.from({ length: 16 }, () => borrowFloats(n));
+  const floats = Array.from({ length: 18 }, () => borrowFloats(n));
   const jacs = [borrowFloats(nnz), borrowFloats(nnz)];
   const flags = [borrowBytes(n), borrowBytes(n)];
   const free = borrowInts(n);
@@ -124,7 +124,10 @@ function interior(
   let [z, f, trialZ, trialF] = floats as [Float64Array, Float64Array, Float64Array, Float64Array];
   let [jac, trialJac] = jacs as [Float64Array, Float64Array];
   // Slacks to the bounds, kept apart from z: near an upper bound u − z would lose its digits to cancellation.
-  const [, , , , sl, su, w, v, d, rhs, dzAff, dwAff, dvAff, dz, dw, dv] = floats as Float64Array[] as [
+  // isl, isu: 1 / sl, 1 / su, once per iteration (multiplications in the passes instead of divisions).
+  const [, , , , sl, su, w, v, d, rhs, dzAff, dwAff, dvAff, dz, dw, dv, isl, isu] = floats as Float64Array[] as [
+    Float64Array,
+    Float64Array,
     Float64Array,
     Float64Array,
     Float64Array,
@@ -281,15 +284,19 @@ function interior(
       if (hasL[i]) {
         const wi = w[i] as number;
         const si = sl[i] as number;
+        const inv = 1 / si;
+        isl[i] = inv;
         mu += si * wi;
-        di += wi / si;
+        di += wi * inv;
         gap -= wi;
       }
       if (hasU[i]) {
         const vi = v[i] as number;
         const ti = su[i] as number;
+        const inv = 1 / ti;
+        isu[i] = inv;
         mu += ti * vi;
-        di += vi / ti;
+        di += vi * inv;
         gap += vi;
       }
       d[i] = di;
@@ -312,6 +319,8 @@ function interior(
     if (!system.factor(jac, d) && !system.factor(jac, d, undefined, 1e-12)) break;
     // Predictor (affine scaling, target μ = 0): g = −F.
     system.solve(rhs, dzAff, true);
+    // The largest affine step: each ratio test as a product (−s / Δ < a ⟺ −s > a·Δ for Δ < 0), divided only where
+    // it shortens the step.
     let aAff = 1;
     for (let q = 0; q < nf; q++) {
       const i = free[q] as number;
@@ -319,18 +328,18 @@ function interior(
       if (hasL[i]) {
         const wi = w[i] as number;
         const si = sl[i] as number;
-        const dwi = -wi - (wi / si) * di;
+        const dwi = -wi - wi * (isl[i] as number) * di;
         dwAff[i] = dwi;
-        if (di < 0) aAff = Math.min(aAff, -si / di);
-        if (dwi < 0) aAff = Math.min(aAff, -wi / dwi);
+        if (di < 0 && -si > aAff * di) aAff = -si / di;
+        if (dwi < 0 && -wi > aAff * dwi) aAff = -wi / dwi;
       }
       if (hasU[i]) {
         const vi = v[i] as number;
         const ti = su[i] as number;
-        const dvi = -vi + (vi / ti) * di;
+        const dvi = -vi + vi * (isu[i] as number) * di;
         dvAff[i] = dvi;
-        if (di > 0) aAff = Math.min(aAff, ti / di);
-        if (dvi < 0) aAff = Math.min(aAff, -vi / dvi);
+        if (di > 0 && ti < aAff * di) aAff = ti / di;
+        if (dvi < 0 && -vi > aAff * dvi) aAff = -vi / dvi;
       }
     }
     let muAff = 0;
@@ -354,11 +363,11 @@ function interior(
       const da = dzAff[i] as number;
       if (hasL[i]) {
         const s = sl[i] as number;
-        g += (target - s * (w[i] as number) - da * (dwAff[i] as number)) / s;
+        g += (target - s * (w[i] as number) - da * (dwAff[i] as number)) * (isl[i] as number);
       }
       if (hasU[i]) {
         const t = su[i] as number;
-        g -= (target - t * (v[i] as number) + da * (dvAff[i] as number)) / t;
+        g -= (target - t * (v[i] as number) + da * (dvAff[i] as number)) * (isu[i] as number);
       }
       rhs[i] = g;
     }
@@ -374,25 +383,28 @@ function interior(
       if (hasL[i]) {
         const s = sl[i] as number;
         const wi = w[i] as number;
-        const dwi = (target - s * wi - da * (dwAff[i] as number) - wi * di) / s;
+        const dwi = (target - s * wi - da * (dwAff[i] as number) - wi * di) * (isl[i] as number);
         dw[i] = dwi;
-        if (di < 0) step = Math.min(step, (-tau * s) / di);
-        if (dwi < 0) step = Math.min(step, (-tau * wi) / dwi);
+        if (di < 0 && -tau * s > step * di) step = (-tau * s) / di;
+        if (dwi < 0 && -tau * wi > step * dwi) step = (-tau * wi) / dwi;
       }
       if (hasU[i]) {
         const t = su[i] as number;
         const vi = v[i] as number;
-        const dvi = (target - t * vi + da * (dvAff[i] as number) + vi * di) / t;
+        const dvi = (target - t * vi + da * (dvAff[i] as number) + vi * di) * (isu[i] as number);
         dv[i] = dvi;
-        if (di > 0) step = Math.min(step, (tau * t) / di);
-        if (dvi < 0) step = Math.min(step, (-tau * vi) / dvi);
+        if (di > 0 && tau * t < step * di) step = (tau * t) / di;
+        if (dvi < 0 && -tau * vi > step * dvi) step = (-tau * vi) / dvi;
       }
     }
     // Backtrack while the nonlinear F makes the residual ‖F − w + v‖ worse than the linear model allows — unless
     // the conditions themselves came much closer to holding (the model misjudged F, as when a price moves by a large
     // factor), judged by the natural residual.
+    // Near the end (the crossover finishes from there) a step the conditions reject after a few halvings is not worth
+    // thirty evaluations.
     let accepted = false;
-    for (let k = 0; k < 30 && step > 0; k++) {
+    const backtracks = residual <= 1e-6 ? 4 : 30;
+    for (let k = 0; k < backtracks && step > 0; k++) {
       for (let q = 0; q < nf; q++) {
         const i = free[q] as number;
         const l = lower[i] as number;
