@@ -992,11 +992,12 @@ function transportStart(model: ChainModel, start: Float64Array): Float64Array {
   const { variables, nodes, agents, routes, data, modelValue, structure, inputs } = model;
   const n = variables.length;
   const z = Float64Array.from(start);
-  const price = new Float64Array(n);
+  const price = borrowFloats(n);
+  const made = borrowFloats(n);
+  const used = borrowFloats(n);
+  const slot = borrowInts(n);
   for (const node of nodes) price[node.index] = modelValue(start, node.index);
   // What each node makes and uses at the base prices and outputs (model units).
-  const made = new Float64Array(n);
-  const used = new Float64Array(n);
   for (const node of nodes) used[node.index] = model.demandAt(node.index, price[node.index] as number);
   for (const a of agents) {
     const q = modelValue(start, a.variable);
@@ -1013,98 +1014,132 @@ function transportStart(model: ChainModel, start: Float64Array): Float64Array {
     if (s.sign > 0) made[s.node] = (made[s.node] as number) + v;
     else used[s.node] = (used[s.node] as number) + v;
   }
-  const byCommodity = new Map<string, NodeRef[]>();
-  for (const node of nodes) {
-    const list = byCommodity.get(node.commodity);
-    if (list) list.push(node);
-    else byCommodity.set(node.commodity, [node]);
-  }
-  const routesOf = new Map<string, number[]>();
-  routes.forEach((r, k) => {
-    const key = (variables[r.variable] as VariableInfo).commodity;
-    const list = routesOf.get(key);
-    if (list) list.push(k);
-    else routesOf.set(key, [k]);
-    z[r.variable] = 0;
-  });
-  for (const [k, list] of byCommodity) {
+  for (const r of routes) z[r.variable] = 0;
+  const { nodesOf, routesOf } = commodityGroups(structure);
+  for (let k = 0; k < nodesOf.length; k++) {
+    const list = nodesOf[k] as Int32Array;
+    // Sellers are 0..S−1 and buyers 0..B−1; slot[i] packs a node's seller slot (low 16 bits + 1) and buyer slot.
     const sellers: number[] = [];
     const buyers: number[] = [];
-    const sellerSlot = new Map<number, number>();
-    const buyerSlot = new Map<number, number>();
-    for (const node of list) {
-      if ((made[node.index] as number) > 0) sellerSlot.set(node.index, sellers.push(node.index) - 1);
-      if ((used[node.index] as number) > 0) buyerSlot.set(node.index, buyers.push(node.index) - 1);
+    for (let t = 0; t < list.length; t++) {
+      const i = list[t] as number;
+      let packed = 0;
+      if ((made[i] as number) > 0) packed = sellers.push(i);
+      if ((used[i] as number) > 0) packed |= buyers.push(i) << 16;
+      slot[i] = packed;
     }
     if (sellers.length === 0 || buyers.length === 0) continue;
-    const arcs: { from: number; to: number; cost: number; route?: number }[] = [];
-    for (const i of sellers) {
-      const b = buyerSlot.get(i);
-      if (b !== undefined) arcs.push({ from: sellerSlot.get(i) as number, to: b, cost: 0 });
+    const S = sellers.length;
+    const arcFrom: number[] = [];
+    const arcTo: number[] = [];
+    const arcCost: number[] = [];
+    const arcRoute: number[] = [];
+    for (let e = 0; e < S; e++) {
+      const b = (slot[sellers[e] as number] as number) >>> 16;
+      if (b > 0) {
+        arcFrom.push(e);
+        arcTo.push(b - 1);
+        arcCost.push(0);
+        arcRoute.push(-1);
+      }
     }
-    for (const rk of routesOf.get(k) ?? []) {
+    const here = routesOf[k] as Int32Array;
+    for (let t = 0; t < here.length; t++) {
+      const rk = here[t] as number;
       const r = routes[rk] as RouteShape;
-      const from = sellerSlot.get(r.from);
-      const to = buyerSlot.get(r.to);
-      if (from === undefined || to === undefined) continue;
+      const from = (slot[r.from] as number) & 0xffff;
+      const to = (slot[r.to] as number) >>> 16;
+      if (from === 0 || to === 0) continue;
       const pFrom = price[r.from] as number;
       const dutyPaid =
         (pFrom * (data.rTax[rk] as number) + (data.rFreight[rk] as number)) * (data.rMarkup[rk] as number) +
         (data.rSpecific[rk] as number);
       const floor = data.rFloor[rk] as number;
       const landed = Number.isNaN(floor) ? dutyPaid : Math.max(floor, dutyPaid);
-      arcs.push({ from, to, cost: Math.max(0, landed - pFrom), route: rk });
+      arcFrom.push(from - 1);
+      arcTo.push(to - 1);
+      arcCost.push(Math.max(0, landed - pFrom));
+      arcRoute.push(rk);
     }
-    const flow = minCostTransport(
+    const flow = transport(
       sellers.map((i) => made[i] as number),
       buyers.map((i) => used[i] as number),
-      arcs,
+      arcFrom,
+      arcTo,
+      arcCost,
     );
-    // Dual: walk the arcs that carry goods (sellers as 0..S−1, buyers as S..S+B−1).
-    const S = sellers.length;
-    const adjacent = new Map<number, { other: number; delta: number }[]>();
-    const link = (x: number, other: number, delta: number) => {
-      const l = adjacent.get(x);
-      if (l) l.push({ other, delta });
-      else adjacent.set(x, [{ other, delta }]);
-    };
-    arcs.forEach((arc, a) => {
-      const q = flow[a] as number;
-      if (!(q > 0)) return;
-      if (arc.route !== undefined) {
-        const e = (routes[arc.route] as RouteShape).variable;
-        z[e] = q / (model.scale[e] as number);
+    // Dual: walk the arcs that carry goods (sellers as 0..S−1, buyers as S..S+B−1), a buyer's price being its
+    // seller's plus the arc's cost.
+    // Small arrays: plain ones (a typed array of more than a few elements is a separate allocation).
+    const V = S + buyers.length;
+    const adjacentStart: number[] = new Array(V + 1).fill(0);
+    for (let a = 0; a < flow.length; a++) {
+      if (!((flow[a] as number) > 0)) continue;
+      const route = arcRoute[a] as number;
+      if (route >= 0) {
+        const e = (routes[route] as RouteShape).variable;
+        z[e] = (flow[a] as number) / (model.scale[e] as number);
       }
-      link(arc.from, S + arc.to, arc.cost);
-      link(S + arc.to, arc.from, -arc.cost);
-    });
+      adjacentStart[(arcFrom[a] as number) + 1] = (adjacentStart[(arcFrom[a] as number) + 1] as number) + 1;
+      adjacentStart[S + (arcTo[a] as number) + 1] = (adjacentStart[S + (arcTo[a] as number) + 1] as number) + 1;
+    }
+    for (let x = 0; x < V; x++) adjacentStart[x + 1] = (adjacentStart[x + 1] as number) + (adjacentStart[x] as number);
+    const fill = adjacentStart.slice(0, V);
+    const other: number[] = new Array(adjacentStart[V] as number).fill(0);
+    const delta: number[] = new Array(adjacentStart[V] as number).fill(0);
+    for (let a = 0; a < flow.length; a++) {
+      if (!((flow[a] as number) > 0)) continue;
+      const x = arcFrom[a] as number;
+      const y = S + (arcTo[a] as number);
+      const cost = arcCost[a] as number;
+      let p = fill[x] as number;
+      fill[x] = p + 1;
+      other[p] = y;
+      delta[p] = cost;
+      p = fill[y] as number;
+      fill[y] = p + 1;
+      other[p] = x;
+      delta[p] = -cost;
+    }
     const market = (x: number) => (x < S ? (sellers[x] as number) : (buyers[x - S] as number));
-    const seen = new Set<number>();
-    for (const root of adjacent.keys()) {
-      if (seen.has(root)) continue;
-      const level = new Map<number, number>([[root, 0]]);
-      const queue = [root];
-      seen.add(root);
-      while (queue.length > 0) {
-        const here = queue.pop() as number;
-        for (const { other, delta } of adjacent.get(here) ?? []) {
-          if (seen.has(other)) continue;
-          seen.add(other);
-          level.set(other, (level.get(here) as number) + delta);
-          queue.push(other);
+    const level: number[] = new Array(V).fill(0);
+    // The group each side of a market belongs to (its first side's index + 1; 0 before it is reached).
+    const group: number[] = new Array(V).fill(0);
+    const component: number[] = [];
+    for (let root = 0; root < V; root++) {
+      if (group[root] || adjacentStart[root] === adjacentStart[root + 1]) continue;
+      component.length = 0;
+      component.push(root);
+      group[root] = root + 1;
+      level[root] = 0;
+      for (let c = 0; c < component.length; c++) {
+        const at = component[c] as number;
+        for (let p = adjacentStart[at] as number; p < (adjacentStart[at + 1] as number); p++) {
+          const y = other[p] as number;
+          if (group[y]) continue;
+          group[y] = root + 1;
+          level[y] = (level[at] as number) + (delta[p] as number);
+          component.push(y);
         }
       }
+      // Shift the group so that its prices average the base prices.
       let shift = 0;
-      for (const [x, d] of level) shift += (price[market(x)] as number) - d;
-      shift /= level.size;
-      // A market's price is what its buyers pay; where its sellers earn more (all exported), an origin rent.
-      const buyerPrice = new Map<number, number>();
-      const sellerPrice = new Map<number, number>();
-      for (const [x, d] of level) (x < S ? sellerPrice : buyerPrice).set(market(x), d + shift);
-      for (const [i, p] of [...sellerPrice, ...buyerPrice]) {
-        const buyer = buyerPrice.get(i);
-        const seller = sellerPrice.get(i);
-        const pi = buyer ?? p;
+      for (const x of component) shift += (price[market(x)] as number) - (level[x] as number);
+      shift /= component.length;
+      // A market's price is what its buyers pay where they are in this group, else what its sellers earn; where
+      // its sellers earn more than its buyers pay (all exported), the difference is an origin rent. A group
+      // reached later overwrites an earlier one's price for a market both reach.
+      const levelIn = (x: number) => (group[x] === root + 1 ? (level[x] as number) + shift : undefined);
+      for (const x of component) {
+        const i = market(x);
+        const packed = slot[i] as number;
+        const asBuyer = packed >>> 16;
+        const asSeller = packed & 0xffff;
+        const buyer = asBuyer > 0 ? levelIn(S + asBuyer - 1) : undefined;
+        const seller = asSeller > 0 ? levelIn(asSeller - 1) : undefined;
+        // Each market once: from its buyer side where that is in the group.
+        if (x < S && buyer !== undefined) continue;
+        const pi = buyer ?? (seller as number);
         if (pi > 0 && Number.isFinite(pi)) {
           z[i] = (variables[i] as VariableInfo).logarithmic
             ? Math.log(pi / (model.scale[i] as number))
@@ -1117,7 +1152,27 @@ function transportStart(model: ChainModel, start: Float64Array): Float64Array {
       }
     }
   }
+  returnFloats(price, made, used);
+  returnInts(slot);
   return z;
+}
+
+/** Price nodes and routes of each commodity of a structure (by index in its chain). */
+const groupsCache = new WeakMap<ChainStructure, { nodesOf: Int32Array[]; routesOf: Int32Array[] }>();
+function commodityGroups(structure: ChainStructure): { nodesOf: Int32Array[]; routesOf: Int32Array[] } {
+  let groups = groupsCache.get(structure);
+  if (!groups) {
+    const K = structure.chain.length;
+    const nodes: number[][] = Array.from({ length: K }, () => []);
+    const routes: number[][] = Array.from({ length: K }, () => []);
+    for (const node of structure.nodes) nodes[structure.commodityIndex[node.index] as number]?.push(node.index);
+    structure.routes.forEach((r, k) => {
+      routes[structure.commodityIndex[r.variable] as number]?.push(k);
+    });
+    groups = { nodesOf: nodes.map((l) => Int32Array.from(l)), routesOf: routes.map((l) => Int32Array.from(l)) };
+    groupsCache.set(structure, groups);
+  }
+  return groups;
 }
 
 /**
@@ -1130,12 +1185,29 @@ export function minCostTransport(
   demand: readonly number[],
   arcs: readonly { readonly from: number; readonly to: number; readonly cost: number }[],
 ): number[] {
+  return transport(
+    supply,
+    demand,
+    arcs.map((a) => a.from),
+    arcs.map((a) => a.to),
+    arcs.map((a) => a.cost),
+  );
+}
+
+function transport(
+  supply: readonly number[],
+  demand: readonly number[],
+  arcFrom: readonly number[],
+  arcTo: readonly number[],
+  arcCost: readonly number[],
+): number[] {
   const E = supply.length;
   const I = demand.length;
+  const A = arcFrom.length;
   // Graph: 0 = source, 1..E sellers, E+1..E+I buyers, E+I+1 = sink; edges in pairs (forward, reverse).
   const V = E + I + 2;
   const sink = V - 1;
-  const edges = 2 * (E + arcs.length + I);
+  const edges = 2 * (E + A + I);
   // Workspace borrowed for the solve (workspace.ts).
   const head = borrowInts(edges);
   const to = borrowInts(edges);
@@ -1165,23 +1237,25 @@ export function minCostTransport(
     addEdge(0, 1 + e, supply[e] as number, 0);
     total += supply[e] as number;
   }
-  for (const arc of arcs) addEdge(1 + arc.from, 1 + E + arc.to, Number.POSITIVE_INFINITY, arc.cost);
+  for (let a = 0; a < A; a++) {
+    addEdge(1 + (arcFrom[a] as number), 1 + E + (arcTo[a] as number), Number.POSITIVE_INFINITY, arcCost[a] as number);
+  }
   for (let i = 0; i < I; i++) addEdge(1 + E + i, sink, demand[i] as number, 0);
   // Free arcs (a market supplying itself) carry what they can at once: flow on arcs of zero cost leaves no negative
   // cycle, so the shortest paths below stay exact, and most of the goods never need one.
-  arcs.forEach((arc, a) => {
-    if (arc.cost !== 0) return;
-    const fromSource = 2 * arc.from;
-    const toSink = 2 * (E + arcs.length + arc.to);
+  for (let a = 0; a < A; a++) {
+    if (arcCost[a] !== 0) continue;
+    const fromSource = 2 * (arcFrom[a] as number);
+    const toSink = 2 * (E + A + (arcTo[a] as number));
     const q = Math.min(cap[fromSource] as number, cap[toSink] as number);
-    if (!(q > 0)) return;
+    if (!(q > 0)) continue;
     for (const edge of [fromSource, 2 * (E + a), toSink]) {
       cap[edge] = (cap[edge] as number) - q;
       cap[edge ^ 1] = (cap[edge ^ 1] as number) + q;
     }
-  });
+  }
   const tiny = 1e-12 * Math.max(total, 1e-300);
-  for (let round = 0; round < 4 * V + arcs.length; round++) {
+  for (let round = 0; round < 4 * V + A; round++) {
     // Dijkstra on reduced costs (dense selection: the graphs are small).
     dist.fill(Number.POSITIVE_INFINITY);
     done.fill(0);
@@ -1227,7 +1301,8 @@ export function minCostTransport(
       cap[e ^ 1] = (cap[e ^ 1] as number) + push;
     }
   }
-  const flow = arcs.map((_, a) => cap[2 * (E + a) + 1] as number);
+  const flow: number[] = [];
+  for (let a = 0; a < A; a++) flow.push(cap[2 * (E + a) + 1] as number);
   returnInts(head, to, next, first, via);
   returnFloats(cap, cost, potential, dist);
   returnBytes(done);

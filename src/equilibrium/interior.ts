@@ -36,6 +36,9 @@ import {
 /** How far infeasibility / μ may grow beyond its starting value before the centring target is raised. */
 const BALANCE = 1e6;
 
+/** μ below which the Newton systems' solves take a step of iterative refinement. */
+const REFINE_BELOW = 1e-6;
+
 export interface InteriorOptions {
   /** Stop when the natural residual is at most this (default 1e-10). */
   readonly tolerance?: number;
@@ -317,8 +320,10 @@ function interior(
     // (∇F + D) Δz = g. A free variable whose condition is flat (an undetermined price) has no D: a tiny shift then
     // keeps the reduced matrix regular.
     if (!system.factor(jac, d) && !system.factor(jac, d, undefined, 1e-12)) break;
-    // Predictor (affine scaling, target μ = 0): g = −F.
-    system.solve(rhs, dzAff, true);
+    // Predictor (affine scaling, target μ = 0): g = −F. Once complementarity is small the system spans many orders
+    // of magnitude and its solves are refined (schur.ts); before, the directions need no such precision.
+    const refine = mu < REFINE_BELOW;
+    system.solve(rhs, dzAff, refine);
     // The largest affine step: each ratio test as a product (−s / Δ < a ⟺ −s > a·Δ for Δ < 0), divided only where
     // it shortens the step.
     let aAff = 1;
@@ -371,7 +376,7 @@ function interior(
       }
       rhs[i] = g;
     }
-    system.solve(rhs, dz, true);
+    system.solve(rhs, dz, refine);
     // The multipliers' steps, and the largest step in (0, 1] keeping every slack and multiplier at least (1 − τ)
     // of its value.
     const tau = Math.max(0.9, 1 - mu);
