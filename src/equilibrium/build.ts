@@ -312,11 +312,24 @@ function pooledPrices(
     // Each producer's threshold and the quantity it adds above it.
     const threshold = own.map((q) => Math.min(unitCost(q), q.cfd?.strike ?? Number.POSITIVE_INFINITY));
     const amount = own.map((q) => (q.secondary ? q.capacity : q.capacity * ratio));
+    // Isoelastic demand in logs (q0·exp(ε·(log p − log p0)), held flat below 1e-9 of p0): one log per price tried.
+    const iso = finals.filter((c) => c.kind === 'isoelastic');
+    const linear = finals.filter((c) => c.kind === 'linear');
+    const isoQ = iso.map((c) => c.q0);
+    const isoE = iso.map((c) => c.elasticity);
+    const isoLog = iso.map((c) => Math.log(c.p0));
+    const floor = Math.log(1e-9);
     const excess = (p: number) => {
       let s = 0;
       for (let i = 0; i < own.length; i++) if ((threshold[i] as number) <= p) s += amount[i] as number;
       for (const c of curves) s += Math.max(0, c.intercept + c.slope * p);
-      return s - totalDemand(finals, p) - derived;
+      const logP = Math.log(p);
+      for (let i = 0; i < iso.length; i++) {
+        const l = isoLog[i] as number;
+        s -= (isoQ[i] as number) * Math.exp((isoE[i] as number) * (Math.max(logP, l + floor) - l));
+      }
+      for (const c of linear) s -= Math.max(0, c.intercept - c.slope * p);
+      return s - derived;
     };
     // Search from 1e-6 to 1e8 times the reference. If the pooled market cannot clear there (the estimate holds
     // derived demand fixed, so a scarce input looks unclearable), keep the reference price for now.
