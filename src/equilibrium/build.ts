@@ -23,18 +23,22 @@
 import { type ConditionData, constantEntries, evaluateConditions } from './conditions.ts';
 import { solveInterior } from './interior.ts';
 import type { Mcp } from './mcp.ts';
-import type { DemandCurve, EquilibriumProblem, RouteTerms } from './problem.ts';
+import type { DemandCurve, EquilibriumProblem, Producer, RouteTerms } from './problem.ts';
 import {
   type AgentShape,
   type ChainInputs,
   type ChainStructure,
   chainInputs,
+  FLOW,
   type Link,
   type NodeRef,
   nodeKey,
+  ORIGIN,
   type OriginShape,
+  PRICE,
   pooledInputs,
   type QuotaShape,
+  RENT,
   type RouteShape,
   regionIn,
   type StockShape,
@@ -439,108 +443,6 @@ export function chainsOf(problem: EquilibriumProblem): string[][] {
 
 const POOLED_TOLERANCE = 1e-2;
 
-/** A model's numbers, carved out of one buffer per structure and reused once the model is released. */
-interface Buffers {
-  readonly perCommodity: Float64Array[];
-  readonly lower: Float64Array;
-  readonly upper: Float64Array;
-  readonly zs: Float64Array;
-  readonly fs: Float64Array;
-  readonly logZs: Float64Array;
-  readonly start: Float64Array;
-  readonly x: Float64Array;
-  readonly dxdz: Float64Array;
-  readonly cA: Float64Array;
-  readonly cB: Float64Array;
-  readonly cE: Float64Array;
-  readonly cLogB: Float64Array;
-  readonly cKind: Uint8Array;
-  readonly sIntercept: Float64Array;
-  readonly sSlope: Float64Array;
-  readonly aCost: Float64Array;
-  readonly aStrike: Float64Array;
-  readonly aTie: Float64Array;
-  readonly iCoef: Float64Array;
-  readonly kPrice: Float64Array;
-  readonly rMarkup: Float64Array;
-  readonly rTax: Float64Array;
-  readonly rFloor: Float64Array;
-  readonly rTie: Float64Array;
-  readonly qQuota: Float64Array;
-  readonly constant: Float64Array;
-  readonly scratch: Float64Array;
-  readonly values: Float64Array;
-}
-const spareBuffers = new WeakMap<ChainStructure, Buffers>();
-
-function buffersFor(structure: ChainStructure, demands: number): Buffers {
-  const spare = spareBuffers.get(structure);
-  if (spare && spare.cA.length === demands) {
-    spareBuffers.delete(structure);
-    return spare;
-  }
-  const { compiled } = structure;
-  const K = structure.chain.length;
-  const n = structure.variables.length;
-  const nnz = compiled.pattern.rows.length;
-  const A = structure.agents.length;
-  const R = structure.routes.length;
-  const lengths = [
-    ...Array.from({ length: 7 }, () => K),
-    ...Array.from({ length: 8 }, () => n),
-    ...Array.from({ length: 4 }, () => demands),
-    compiled.sNode.length,
-    compiled.sNode.length,
-    A,
-    A,
-    A,
-    compiled.iLink.length,
-    structure.stocks.length,
-    R,
-    R,
-    R,
-    R,
-    structure.quotas.length,
-    nnz,
-    nnz,
-    nnz,
-  ];
-  const v = carveFloats(lengths);
-  let at = 7;
-  const next = () => v[at++] as Float64Array;
-  return {
-    perCommodity: v.slice(0, 7),
-    lower: next(),
-    upper: next(),
-    zs: next(),
-    fs: next(),
-    logZs: next(),
-    start: next(),
-    x: next(),
-    dxdz: next(),
-    cA: next(),
-    cB: next(),
-    cE: next(),
-    cLogB: next(),
-    cKind: new Uint8Array(demands),
-    sIntercept: next(),
-    sSlope: next(),
-    aCost: next(),
-    aStrike: next(),
-    aTie: next(),
-    iCoef: next(),
-    kPrice: next(),
-    rMarkup: next(),
-    rTax: next(),
-    rFloor: next(),
-    rTie: next(),
-    qQuota: next(),
-    constant: next(),
-    scratch: next(),
-    values: next(),
-  };
-}
-
 export interface BuildOptions {
   /**
    * Prices per commodity known to be about right (from a warm start): they set the scales, and the pooled market
@@ -557,71 +459,484 @@ export function buildChain(
   return bindChain(chainInputs(problem, chain), options);
 }
 
+/** Released models, one per structure, ready to take the numbers of the next problem of that shape. */
+const spareModels = new WeakMap<ChainStructure, Model>();
+
 /** The model of a chain's inputs: its structure (cached by shape) bound to the inputs' numbers. */
 export function bindChain(inputs: ChainInputs, { priceHints }: BuildOptions = {}): ChainModel {
   const structure = structureOf(inputs);
-  const { chain, links, producers, supplies, demands, stocks, restrictions } = inputs;
-  const pooledOnly = inputs.pooled;
-  const region = (x: { region: string }) => regionIn(inputs, x);
-  const { variables, commodityIndex, logarithmic, nodes, agents, routes, quotas, origins, compiled } = structure;
-  const stockShapes = structure.stocks;
-  const K = chain.length;
-  const indexOf = new Map(chain.map((k, i) => [k, i]));
-  const at = (k: string) => indexOf.get(k) as number;
-  const buffers = buffersFor(structure, demands.length);
-  const [capacity, maxCost, demand, p0Sum, p0Count, Q, P] = buffers.perCommodity as [
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-  ];
-  for (const a of buffers.perCommodity) a.fill(0);
-  maxCost.fill(Number.NEGATIVE_INFINITY);
+  let model = spareModels.get(structure);
+  if (model && model.demandCount === inputs.demands.length) spareModels.delete(structure);
+  else model = new Model(structure, inputs.demands.length);
+  model.bind(inputs, priceHints);
+  return model;
+}
 
-  // Scales: market size = the larger of reference demand and capacity; price = mean reference price, else mean cost.
-  for (const p of producers) {
-    const k = at(p.commodity);
-    capacity[k] = (capacity[k] as number) + p.capacity;
-    maxCost[k] = Math.max(maxCost[k] as number, p.cost);
+interface PooledSolution {
+  readonly prices: Map<string, number>;
+  readonly outputs: Map<string, number>;
+  readonly iterations: number;
+  readonly evaluations: number;
+}
+
+/**
+ * A chain's model: its structure and, in arrays allocated once per model, the numbers of the problem it was last
+ * bound to. A released model (release()) is bound again to the next problem of the same structure, so a simulation
+ * or an ensemble allocates nothing per solve for its models.
+ */
+class Model implements ChainModel {
+  readonly structure: ChainStructure;
+  readonly demandCount: number;
+  readonly commodities: readonly string[];
+  readonly variables: readonly VariableInfo[];
+  readonly nodes: readonly NodeRef[];
+  readonly agents: readonly AgentShape[];
+  readonly routes: readonly RouteShape[];
+  readonly quotas: readonly QuotaShape[];
+  readonly origins: readonly OriginShape[];
+  readonly stocks: readonly StockShape[];
+  readonly lower: Float64Array;
+  readonly upper: Float64Array;
+  readonly scale: Float64Array;
+  readonly conditionScale: Float64Array;
+  readonly quantityScale: Float64Array;
+  readonly priceScale: Float64Array;
+  readonly start: Float64Array;
+  readonly data: ConditionData;
+  readonly exact: Mcp;
+  readonly mcp: Mcp;
+  inputs!: ChainInputs;
+  // Per commodity (by index in the chain): capacity, largest cost, reference demand, sum and count of reference
+  // prices (the scales' inputs), and the pooled market's price.
+  private readonly capacity: Float64Array;
+  private readonly maxCost: Float64Array;
+  private readonly demand: Float64Array;
+  private readonly p0Sum: Float64Array;
+  private readonly p0Count: Float64Array;
+  private readonly triplets: Float64Array;
+  private pooled: ReadonlyMap<string, number> = new Map();
+  private banned: ReadonlyMap<string, { price: number; destinations: Set<string> }> = new Map();
+  private pooledSolve: PooledSolution | undefined;
+  private pooledTried = false;
+  private interiorStartMemo: { start: Float64Array; iterations: number; evaluations: number } | undefined;
+
+  constructor(structure: ChainStructure, demandCount: number) {
+    this.structure = structure;
+    this.demandCount = demandCount;
+    this.commodities = structure.chain;
+    this.variables = structure.variables;
+    this.nodes = structure.nodes;
+    this.agents = structure.agents;
+    this.routes = structure.routes;
+    this.quotas = structure.quotas;
+    this.origins = structure.origins;
+    this.stocks = structure.stocks;
+    const { compiled } = structure;
+    const K = structure.chain.length;
+    const n = structure.variables.length;
+    const nnz = compiled.pattern.rows.length;
+    const A = structure.agents.length;
+    const R = structure.routes.length;
+    const D = demandCount;
+    const S = compiled.sNode.length;
+    // One buffer for every number of the model (typed arrays allocated one by one are slow: see workspace.ts).
+    const v = carveFloats([
+      ...[K, K, K, K, K, K, K],
+      ...[n, n, n, n, n, n, n, n],
+      ...[D, D, D, D],
+      ...[S, S],
+      ...[A, A, A],
+      compiled.iLink.length,
+      structure.stocks.length,
+      ...[R, R, R, R],
+      structure.quotas.length,
+      ...[nnz, nnz, nnz],
+    ]);
+    let at = 0;
+    const next = () => v[at++] as Float64Array;
+    this.capacity = next();
+    this.maxCost = next();
+    this.demand = next();
+    this.p0Sum = next();
+    this.p0Count = next();
+    this.quantityScale = next();
+    this.priceScale = next();
+    this.lower = next();
+    this.upper = next();
+    this.scale = next();
+    this.conditionScale = next();
+    const logZs = next();
+    this.start = next();
+    const x = next();
+    const dxdz = next();
+    const cA = next();
+    const cB = next();
+    const cE = next();
+    const cLogB = next();
+    const sIntercept = next();
+    const sSlope = next();
+    const aCost = next();
+    const aStrike = next();
+    const aTie = next();
+    const iCoef = next();
+    const kPrice = next();
+    const rMarkup = next();
+    const rTax = next();
+    const rFloor = next();
+    const rTie = next();
+    const qQuota = next();
+    const constant = next();
+    const scratch = next();
+    this.triplets = next();
+    this.data = {
+      n,
+      zs: this.scale,
+      fs: this.conditionScale,
+      logZs,
+      logarithmic: structure.logarithmic,
+      cKind: new Uint8Array(D),
+      cA,
+      cB,
+      cE,
+      cLogB,
+      sIntercept,
+      sSlope,
+      aCost,
+      aStrike,
+      aTie,
+      iCoef,
+      kPrice,
+      rFreight: new Float64Array(0),
+      rMarkup,
+      rSpecific: new Float64Array(0),
+      rTax,
+      rFloor,
+      rTie,
+      qQuota,
+      constant,
+      x,
+      dxdz,
+      scratch,
+    };
+    this.exact = this.mcpWith(0);
+    this.mcp = this.mcpWith(TIE_BREAK);
   }
-  for (const s of supplies) {
-    const k = at(s.commodity);
-    capacity[k] = (capacity[k] as number) + Math.max(0, s.intercept);
+
+  private mcpWith(epsilon: number): Mcp {
+    const { data, structure, triplets } = this;
+    const { compiled, eliminable, blocks } = structure;
+    const { pattern } = compiled;
+    const nnz = pattern.rows.length;
+    return {
+      size: structure.variables.length,
+      lower: this.lower,
+      upper: this.upper,
+      eliminable,
+      blocks,
+      pattern,
+      evaluateValues: (z, f, jac, skip) => evaluateConditions(compiled, data, epsilon, z, f, jac, skip),
+      evaluate: (z, f, jac) => {
+        if (!jac) return evaluateConditions(compiled, data, epsilon, z, f);
+        evaluateConditions(compiled, data, epsilon, z, f, triplets);
+        for (let t = 0; t < nnz; t++) {
+          jac.add(pattern.rows[t] as number, pattern.cols[t] as number, triplets[t] as number);
+        }
+      },
+    };
   }
-  for (const d of demands) {
-    const k = at(d.commodity);
-    demand[k] = (demand[k] as number) + (d.curve.kind === 'isoelastic' ? d.curve.q0 : d.curve.intercept);
-    if (d.curve.kind === 'isoelastic') {
-      p0Sum[k] = (p0Sum[k] as number) + d.curve.p0;
-      p0Count[k] = (p0Count[k] as number) + 1;
+
+  /** Takes the numbers of `inputs` (of this model's structure): scales, bounds, the conditions' data, the start. */
+  bind(inputs: ChainInputs, priceHints: ReadonlyMap<string, number> | undefined): void {
+    const { structure, data } = this;
+    this.inputs = inputs;
+    this.pooledSolve = undefined;
+    this.pooledTried = false;
+    this.interiorStartMemo = undefined;
+    const { chain, links, producers, supplies, demands, stocks, restrictions } = inputs;
+    const pooledOnly = inputs.pooled;
+    const { variables, commodityIndex, kindCode, logarithmic, agents, routes, quotas, compiled } = structure;
+    const { capacity, maxCost, demand, p0Sum, p0Count, quantityScale: Q, priceScale: P } = this;
+    const K = chain.length;
+    const at = (k: string) => chain.indexOf(k);
+
+    // Scales: market size = the larger of reference demand and capacity; price = mean reference price, else mean
+    // cost.
+    capacity.fill(0);
+    maxCost.fill(Number.NEGATIVE_INFINITY);
+    demand.fill(0);
+    p0Sum.fill(0);
+    p0Count.fill(0);
+    for (const p of producers) {
+      const k = at(p.commodity);
+      capacity[k] = (capacity[k] as number) + p.capacity;
+      maxCost[k] = Math.max(maxCost[k] as number, p.cost);
+    }
+    for (const s of supplies) {
+      const k = at(s.commodity);
+      capacity[k] = (capacity[k] as number) + Math.max(0, s.intercept);
+    }
+    for (const d of demands) {
+      const k = at(d.commodity);
+      demand[k] = (demand[k] as number) + (d.curve.kind === 'isoelastic' ? d.curve.q0 : d.curve.intercept);
+      if (d.curve.kind === 'isoelastic') {
+        p0Sum[k] = (p0Sum[k] as number) + d.curve.p0;
+        p0Count[k] = (p0Count[k] as number) + 1;
+      }
+    }
+    for (let k = 0; k < K; k++) {
+      Q[k] = Math.max(capacity[k] as number, demand[k] as number, 1e-12);
+      const cost = maxCost[k] as number;
+      const ref =
+        (p0Count[k] as number) > 0
+          ? (p0Sum[k] as number) / (p0Count[k] as number)
+          : cost > Number.NEGATIVE_INFINITY
+            ? cost
+            : 1;
+      P[k] = ref > 0 ? ref : 1;
+    }
+    // Inputs are valued at upstream prices; give downstream commodities a price scale at least that large.
+    for (const l of links) {
+      const up = (P[at(l.input)] as number) * l.coefficient;
+      P[at(l.output)] = Math.max(P[at(l.output)] as number, up);
+    }
+    // The pooled world market (one market per commodity, no trade costs), solved exactly by the interior-point
+    // method on its own small model: its prices set the scale of this chain's prices (a scarce market can clear at
+    // thousands of times its reference; every price-like unknown is then O(1)) and, with its outputs, the starting
+    // point. The pooled model itself, and any chain where it fails, uses the quick estimate of pooledPrices instead.
+    const hinted =
+      priceHints && chain.every((k) => (priceHints.get(k) ?? 0) > 0)
+        ? new Map(chain.map((k) => [k, priceHints.get(k) as number]))
+        : undefined;
+    if (!hinted) {
+      this.pooledSolve = this.solvePooled();
+      this.pooledTried = true;
+    }
+    const pooled =
+      hinted ??
+      this.pooledSolve?.prices ??
+      pooledPrices(chain, links, producers, supplies, demands, new Map(chain.map((k, i) => [k, P[i] as number])));
+    this.pooled = pooled;
+    // Export bans split a market in two: the banned destinations, served only by the other origins, and the rest.
+    // Start each side at the price its own pooled market clears at.
+    const banned = restrictions.some((r) => r.quota <= 0)
+      ? bannedGroupPrices(chain, restrictions, producers, demands, pooled)
+      : new Map<string, { price: number; destinations: Set<string> }>();
+    this.banned = banned;
+    for (let k = 0; k < K; k++) {
+      const c = chain[k] as string;
+      const p = Math.max(pooled.get(c) ?? 0, banned.get(c)?.price ?? 0);
+      const ref = P[k] as number;
+      // The quick estimate can overshoot by orders of magnitude (it holds derived demand at full downstream
+      // capacity): the pooled model keeps its reference scales.
+      if (Number.isFinite(p) && p > ref && !pooledOnly) P[k] = Math.min(p, ref * 1e6);
+    }
+
+    // Bounds and scales of every variable: prices, rents and origin limits in the commodity's price scale (their
+    // conditions in its quantity scale), outputs, flows and stock moves the other way round.
+    const n = variables.length;
+    const { lower, upper, scale: zs, conditionScale: fs } = this;
+    const { logZs } = data;
+    upper.fill(Number.POSITIVE_INFINITY);
+    for (let i = 0; i < n; i++) {
+      const k = commodityIndex[i] as number;
+      const code = kindCode[i] as number;
+      if (code === PRICE || code === RENT || code === ORIGIN) {
+        zs[i] = P[k] as number;
+        fs[i] = 1 / (Q[k] as number);
+      } else {
+        zs[i] = Q[k] as number;
+        fs[i] = 1 / (P[k] as number);
+      }
+      if (logarithmic[i]) {
+        lower[i] = Number.NEGATIVE_INFINITY;
+        logZs[i] = Math.log(zs[i] as number);
+      } else {
+        lower[i] = 0;
+        logZs[i] = 0;
+      }
+    }
+    for (const a of agents) upper[a.variable] = this.trancheCapacity(a) / (zs[a.variable] as number);
+    for (const s of structure.stocks) {
+      const op = stocks[s.stock] as (typeof stocks)[number];
+      upper[s.variable] = ((s.sign < 0 ? op.buyCap : op.releaseCap) as number) / (zs[s.variable] as number);
+    }
+    for (const r of routes) if (r.logForm) fs[r.variable] = 1;
+
+    // The conditions' numbers.
+    const { cKind, cA, cB, cE, cLogB } = data;
+    for (let i = 0; i < demands.length; i++) {
+      const c = (demands[i] as (typeof demands)[number]).curve;
+      if (c.kind === 'isoelastic') {
+        cKind[i] = 0;
+        cA[i] = c.q0;
+        cB[i] = c.p0;
+        cE[i] = c.elasticity;
+        cLogB[i] = Math.log(c.p0);
+      } else {
+        cKind[i] = 1;
+        cA[i] = c.intercept;
+        cB[i] = c.slope;
+        cE[i] = 0;
+        cLogB[i] = 0;
+      }
+    }
+    const { sIntercept, sSlope } = data;
+    for (let k = 0; k < compiled.sNode.length; k++) {
+      let intercept = 0;
+      let slope = 0;
+      for (let t = compiled.sStart[k] as number; t < (compiled.sStart[k + 1] as number); t++) {
+        const s = supplies[compiled.sCurve[t] as number] as (typeof supplies)[number];
+        intercept += s.intercept;
+        slope += s.slope;
+      }
+      sIntercept[k] = intercept;
+      sSlope[k] = slope;
+    }
+    const { aCost, aStrike, aTie, iCoef, kPrice } = data;
+    for (let k = 0; k < agents.length; k++) {
+      const a = agents[k] as AgentShape;
+      const p = producers[a.producer] as (typeof producers)[number];
+      aCost[k] = p.cost;
+      aStrike[k] = a.tranche === 1 ? (p.cfd?.strike as number) : Number.NaN;
+      aTie[k] = (P[commodityIndex[a.variable] as number] as number) / (zs[a.variable] as number);
+    }
+    for (let t = 0; t < iCoef.length; t++) iCoef[t] = (links[compiled.iLink[t] as number] as Link).coefficient;
+    for (let k = 0; k < structure.stocks.length; k++) {
+      const shape = structure.stocks[k] as StockShape;
+      const op = stocks[shape.stock] as (typeof stocks)[number];
+      kPrice[k] = (shape.sign < 0 ? op.buyPrice : op.releasePrice) as number;
+    }
+    const terms = routeNumbers(structure, inputs.routes);
+    data.rFreight = terms.freight;
+    data.rSpecific = terms.specific;
+    const { rMarkup, rTax, rFloor, rTie, qQuota } = data;
+    const floorPrices = structure.floorKeys.map((key) => inputs.floors.get(key) as number);
+    const taxes = inputs.exportTaxes.size > 0;
+    for (let k = 0; k < routes.length; k++) {
+      const r = routes[k] as RouteShape;
+      rMarkup[k] = 1 + (terms.adValorem[k] as number);
+      let tax = 0;
+      if (taxes) {
+        const from = variables[r.from] as VariableInfo;
+        tax = inputs.exportTaxes.get(nodeKey(from.commodity, from.region)) ?? 0;
+      }
+      rTax[k] = 1 + tax;
+      rFloor[k] = r.floor >= 0 ? (floorPrices[r.floor] as number) : Number.NaN;
+      rTie[k] = (zs[r.from] as number) / (zs[r.variable] as number);
+    }
+    for (let k = 0; k < quotas.length; k++) {
+      qQuota[k] = (restrictions[(quotas[k] as QuotaShape).restriction] as (typeof restrictions)[number]).quota;
+    }
+    constantEntries(compiled, zs, fs, iCoef, data.constant);
+    this.coldStart();
+  }
+
+  private trancheCapacity(a: AgentShape): number {
+    const p = this.inputs.producers[a.producer] as Producer;
+    if (a.tranche === 0) return p.capacity;
+    const covered = Math.min(p.capacity, p.cfd?.volume ?? p.capacity);
+    return a.tranche === 1 ? covered : p.capacity - covered;
+  }
+
+  /**
+   * Start: each commodity's price where its pooled world market (no trade costs) clears, producers on or off by
+   * their margin at that price, no trade, no rents. A scarce market's price can be orders of magnitude above its
+   * reference, and Newton converges fast only from the right order of magnitude. Under a ban, the origins still
+   * allowed into the banned destinations sell there: their producers earn the banned side's price (through their
+   * origin rent where they also have a home market), and ship to it.
+   */
+  private coldStart(): void {
+    const { structure, inputs, pooled, banned, start, upper, scale: zs, data } = this;
+    const { variables, commodityIndex, kindCode, agents } = structure;
+    const { chain, links, demands, restrictions } = inputs;
+    const pooledOnly = inputs.pooled;
+    const n = variables.length;
+    const base = chain.map((k) => pooled.get(k));
+    const bannedOrigins = new Set(restrictions.filter((r) => r.quota <= 0).map((r) => `${r.commodity}|${r.origin}`));
+    const exporterPrice = (k: string, r: string): number | undefined => {
+      const group = banned.get(k);
+      if (!group || group.destinations.has(r) || bannedOrigins.has(`${k}|${r}`)) return undefined;
+      return group.price;
+    };
+    const capacityAt = new Map<string, number>();
+    const bannedShare = new Map<string, number>();
+    if (banned.size > 0) {
+      for (const a of agents) {
+        const v = variables[a.variable] as VariableInfo;
+        const key = nodeKey(v.commodity, v.region);
+        capacityAt.set(key, (capacityAt.get(key) ?? 0) + (upper[a.variable] as number));
+      }
+      for (const [k, group] of banned) {
+        let total = 0;
+        const here = new Map<string, number>();
+        for (const r of group.destinations) {
+          const curves = demands.filter((d) => d.commodity === k && regionIn(inputs, d) === r).map((d) => d.curve);
+          const q = totalDemand(curves, group.price);
+          here.set(r, q);
+          total += q;
+        }
+        for (const [r, q] of here) bannedShare.set(nodeKey(k, r), total > 0 ? q / total : Number.NaN);
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      const code = kindCode[i] as number;
+      const scale = zs[i] as number;
+      const k = commodityIndex[i] as number;
+      if (code === PRICE) {
+        const v = variables[i] as VariableInfo;
+        let estimate = base[k] ?? scale;
+        if (banned.size > 0) {
+          const group = banned.get(v.commodity);
+          const exporting = exporterPrice(v.commodity, v.region);
+          const ownMarket = (structure.originOfNode[i] as number) >= 0;
+          if (group?.destinations.has(v.region)) estimate = group.price;
+          else if (exporting !== undefined && !ownMarket && structure.makes[i]) estimate = exporting;
+        }
+        // The pooled model's own start trusts the quick estimate only within a factor 10 of the reference.
+        const p = pooledOnly ? Math.min(scale * 10, Math.max(scale / 10, estimate)) : estimate;
+        start[i] = v.logarithmic ? Math.log(Math.max(p, 1e-12 * scale) / scale) : p / scale;
+      } else if (code === ORIGIN) {
+        const v = variables[i] as VariableInfo;
+        const exporting = banned.size > 0 ? exporterPrice(v.commodity, v.region) : undefined;
+        start[i] = exporting !== undefined ? Math.max(0, exporting - (base[k] ?? scale)) / scale : 0;
+      } else if (code === FLOW) {
+        const v = variables[i] as VariableInfo;
+        const group = banned.size > 0 ? banned.get(v.commodity) : undefined;
+        // Allowed exporters ship their capacity to the banned side, in proportion to its demand there.
+        if (group && exporterPrice(v.commodity, v.region) !== undefined && group.destinations.has(v.ref)) {
+          const made = capacityAt.get(nodeKey(v.commodity, v.region)) ?? 0;
+          const share = bannedShare.get(nodeKey(v.commodity, v.ref)) ?? Number.NaN;
+          start[i] = Number.isNaN(share) ? 1e-3 : made * share;
+        } else {
+          // A little trade on every other route keeps Newton off the Fischer–Burmeister corner (0, 0), where a
+          // route whose landed cost equals the destination price would otherwise start with no direction of its own.
+          start[i] = TOKEN_FLOW;
+        }
+      } else start[i] = 0;
+    }
+    for (let k = 0; k < agents.length; k++) {
+      const a = agents[k] as AgentShape;
+      const q = a.variable;
+      const c = commodityIndex[q] as number;
+      let input = 0;
+      for (const x of a.inputs) {
+        input += (links[x.link] as Link).coefficient * (base[commodityIndex[x.node] as number] ?? 0);
+      }
+      const strike = data.aStrike[k] as number;
+      let price = base[c] ?? (zs[q] as number);
+      if (banned.size > 0) {
+        const v = variables[q] as VariableInfo;
+        price = exporterPrice(v.commodity, v.region) ?? price;
+      }
+      price = Math.max(price, Number.isNaN(strike) ? 0 : strike);
+      start[q] = (data.aCost[k] as number) + input < price ? (upper[q] as number) : 0;
     }
   }
-  for (let k = 0; k < K; k++) {
-    Q[k] = Math.max(capacity[k] as number, demand[k] as number, 1e-12);
-    const cost = maxCost[k] as number;
-    const ref =
-      (p0Count[k] as number) > 0
-        ? (p0Sum[k] as number) / (p0Count[k] as number)
-        : cost > Number.NEGATIVE_INFINITY
-          ? cost
-          : 1;
-    P[k] = ref > 0 ? ref : 1;
-  }
-  // Inputs are valued at upstream prices; give downstream commodities a price scale at least that large.
-  for (const l of links) {
-    const up = (P[at(l.input)] as number) * l.coefficient;
-    P[at(l.output)] = Math.max(P[at(l.output)] as number, up);
-  }
-  // The pooled world market (one market per commodity, no trade costs), solved exactly by the interior-point method
-  // on its own small model: its prices set the scale of this chain's prices (a scarce market can clear at thousands
-  // of times its reference; every price-like unknown is then O(1)) and, with its outputs, the starting point. The
-  // pooled model itself, and any chain where it fails, uses the quick estimate of pooledPrices instead.
-  const solvePooled = () => {
-    if (!structure.poolable) return undefined;
-    const pooledModel = bindChain(pooledInputs(inputs));
+
+  /** The pooled market of this chain solved by the interior-point method (see bind), or undefined. */
+  private solvePooled(): PooledSolution | undefined {
+    if (!this.structure.poolable) return undefined;
+    const pooledModel = bindChain(pooledInputs(this.inputs));
     const solved = solveInterior(pooledModel.exact, pooledModel.start, {
       tolerance: POOLED_TOLERANCE,
       maxIterations: 60,
@@ -637,273 +952,22 @@ export function bindChain(inputs: ChainInputs, { priceHints }: BuildOptions = {}
     return solved.residual <= POOLED_TOLERANCE && sane
       ? { prices, outputs, iterations: solved.iterations, evaluations: solved.evaluations }
       : undefined;
-  };
-  const hinted =
-    priceHints && chain.every((k) => (priceHints.get(k) ?? 0) > 0)
-      ? new Map(chain.map((k) => [k, priceHints.get(k) as number]))
-      : undefined;
-  let pooledSolve = hinted ? undefined : solvePooled();
-  let pooledTried = !hinted;
-  const pooled =
-    hinted ??
-    pooledSolve?.prices ??
-    pooledPrices(chain, links, producers, supplies, demands, new Map(chain.map((k, i) => [k, P[i] as number])));
-  // Export bans split a market in two: the banned destinations, served only by the other origins, and the rest.
-  // Start each side at the price its own pooled market clears at.
-  const banned = bannedGroupPrices(chain, restrictions, producers, demands, pooled);
-  for (let k = 0; k < K; k++) {
-    const c = chain[k] as string;
-    const p = Math.max(pooled.get(c) ?? 0, banned.get(c)?.price ?? 0);
-    const ref = P[k] as number;
-    // The quick estimate can overshoot by orders of magnitude (it holds derived demand at full downstream
-    // capacity): the pooled model keeps its reference scales.
-    if (Number.isFinite(p) && p > ref && !pooledOnly) P[k] = Math.min(p, ref * 1e6);
   }
 
-  // Bounds and scales of every variable.
-  const n = variables.length;
-  const { lower, upper, zs, fs, logZs } = buffers;
-  lower.fill(0);
-  upper.fill(Number.POSITIVE_INFINITY);
-  logZs.fill(0);
-  for (let i = 0; i < n; i++) {
-    const k = commodityIndex[i] as number;
-    const kind = (variables[i] as VariableInfo).kind;
-    if (kind === 'price' || kind === 'rent' || kind === 'origin') {
-      zs[i] = P[k] as number;
-      fs[i] = 1 / (Q[k] as number);
-    } else {
-      zs[i] = Q[k] as number;
-      fs[i] = 1 / (P[k] as number);
+  /**
+   * The interior-point start: the pooled market solved exactly (one market per commodity, no trade costs), its
+   * outputs and prices as the base, then trade routed (transportStart). Computed on first use.
+   */
+  interiorStart(): { start: Float64Array; iterations: number; evaluations: number } {
+    if (this.interiorStartMemo) return this.interiorStartMemo;
+    const { variables } = this.structure;
+    const { lower, upper, scale: zs, banned } = this;
+    const base = Float64Array.from(this.start);
+    if (!this.pooledTried) {
+      this.pooledSolve = this.solvePooled();
+      this.pooledTried = true;
     }
-    if (logarithmic[i]) {
-      lower[i] = Number.NEGATIVE_INFINITY;
-      logZs[i] = Math.log(zs[i] as number);
-    }
-  }
-  const trancheCapacity = (a: AgentShape) => {
-    const p = producers[a.producer] as (typeof producers)[number];
-    if (a.tranche === 0) return p.capacity;
-    const covered = Math.min(p.capacity, p.cfd?.volume ?? p.capacity);
-    return a.tranche === 1 ? covered : p.capacity - covered;
-  };
-  for (const a of agents) upper[a.variable] = trancheCapacity(a) / (zs[a.variable] as number);
-  for (const s of stockShapes) {
-    const op = stocks[s.stock] as (typeof stocks)[number];
-    upper[s.variable] = ((s.sign < 0 ? op.buyCap : op.releaseCap) as number) / (zs[s.variable] as number);
-  }
-  for (const r of routes) if (r.logForm) fs[r.variable] = 1;
-
-  // The conditions' numbers.
-  const { cKind, cA, cB, cE, cLogB } = buffers;
-  demands.forEach((d, i) => {
-    const c = d.curve;
-    if (c.kind === 'isoelastic') {
-      cKind[i] = 0;
-      cA[i] = c.q0;
-      cB[i] = c.p0;
-      cE[i] = c.elasticity;
-      cLogB[i] = Math.log(c.p0);
-    } else {
-      cKind[i] = 1;
-      cA[i] = c.intercept;
-      cB[i] = c.slope;
-      cE[i] = 0;
-      cLogB[i] = 0;
-    }
-  });
-  const { sIntercept, sSlope } = buffers;
-  sIntercept.fill(0);
-  sSlope.fill(0);
-  for (let k = 0; k < compiled.sNode.length; k++) {
-    for (let t = compiled.sStart[k] as number; t < (compiled.sStart[k + 1] as number); t++) {
-      const s = supplies[compiled.sCurve[t] as number] as (typeof supplies)[number];
-      sIntercept[k] = (sIntercept[k] as number) + s.intercept;
-      sSlope[k] = (sSlope[k] as number) + s.slope;
-    }
-  }
-  const { aCost, aStrike, aTie, iCoef, kPrice } = buffers;
-  agents.forEach((a, k) => {
-    const p = producers[a.producer] as (typeof producers)[number];
-    aCost[k] = p.cost;
-    aStrike[k] = a.tranche === 1 ? (p.cfd?.strike as number) : Number.NaN;
-    aTie[k] = (P[commodityIndex[a.variable] as number] as number) / (zs[a.variable] as number);
-  });
-  for (let t = 0; t < iCoef.length; t++) iCoef[t] = (links[compiled.iLink[t] as number] as Link).coefficient;
-  stockShapes.forEach((shape, k) => {
-    const op = stocks[shape.stock] as (typeof stocks)[number];
-    kPrice[k] = (shape.sign < 0 ? op.buyPrice : op.releasePrice) as number;
-  });
-  const terms = routeNumbers(structure, inputs.routes);
-  const { rMarkup, rTax, rFloor, rTie, qQuota } = buffers;
-  const floorPrices = structure.floorKeys.map((key) => inputs.floors.get(key) as number);
-  routes.forEach((r, k) => {
-    const from = variables[r.from] as VariableInfo;
-    rMarkup[k] = 1 + (terms.adValorem[k] as number);
-    rTax[k] = 1 + (inputs.exportTaxes.get(nodeKey(from.commodity, from.region)) ?? 0);
-    rFloor[k] = r.floor >= 0 ? (floorPrices[r.floor] as number) : Number.NaN;
-    rTie[k] = (zs[r.from] as number) / (zs[r.variable] as number);
-  });
-  quotas.forEach((q, k) => {
-    qQuota[k] = (restrictions[q.restriction] as (typeof restrictions)[number]).quota;
-  });
-  const nnz = compiled.pattern.rows.length;
-  const data: ConditionData = {
-    n,
-    zs,
-    fs,
-    logZs,
-    logarithmic,
-    cKind,
-    cA,
-    cB,
-    cE,
-    cLogB,
-    sIntercept,
-    sSlope,
-    aCost,
-    aStrike,
-    aTie,
-    iCoef,
-    kPrice,
-    rFreight: terms.freight,
-    rMarkup,
-    rSpecific: terms.specific,
-    rTax,
-    rFloor,
-    rTie,
-    qQuota,
-    constant: constantEntries(compiled, zs, fs, iCoef, buffers.constant),
-    x: buffers.x,
-    dxdz: buffers.dxdz,
-    scratch: buffers.scratch,
-  };
-  const { pattern } = compiled;
-  const { eliminable, blocks } = structure;
-  const mcpWith = (epsilon: number): Mcp => {
-    return {
-      size: n,
-      lower,
-      upper,
-      eliminable,
-      blocks,
-      pattern,
-      evaluateValues: (z, f, jac, skip) => evaluateConditions(compiled, data, epsilon, z, f, jac, skip),
-      evaluate: (z, f, jac) => {
-        if (!jac) return evaluateConditions(compiled, data, epsilon, z, f);
-        const values = buffers.values;
-        evaluateConditions(compiled, data, epsilon, z, f, values);
-        for (let t = 0; t < nnz; t++)
-          jac.add(pattern.rows[t] as number, pattern.cols[t] as number, values[t] as number);
-      },
-    };
-  };
-  const modelValue = (z: Float64Array, i: number) =>
-    logarithmic[i] ? (zs[i] as number) * Math.exp(z[i] as number) : (z[i] as number) * (zs[i] as number);
-
-  // Start: each commodity's price where its pooled world market (no trade costs) clears, producers on or off by
-  // their margin at that price, no trade, no rents. A scarce market's price can be orders of magnitude above its
-  // reference, and Newton converges fast only from the right order of magnitude.
-  // Under a ban, the origins still allowed into the banned destinations sell there: their producers earn the
-  // banned side's price (through their origin rent where they also have a home market), and ship to it.
-  const bannedOrigins = new Set(restrictions.filter((r) => r.quota <= 0).map((r) => `${r.commodity}|${r.origin}`));
-  const exporterPrice = (k: string, r: string): number | undefined => {
-    const group = banned.get(k);
-    if (!group || group.destinations.has(r) || bannedOrigins.has(`${k}|${r}`)) return undefined;
-    return group.price;
-  };
-  const capacityAt = new Map<string, number>();
-  if (banned.size > 0) {
-    for (const a of agents) {
-      const v = variables[a.variable] as VariableInfo;
-      const key = nodeKey(v.commodity, v.region);
-      capacityAt.set(key, (capacityAt.get(key) ?? 0) + (upper[a.variable] as number));
-    }
-  }
-  const bannedShare = new Map<string, number>();
-  for (const [k, group] of banned) {
-    let total = 0;
-    const here = new Map<string, number>();
-    for (const r of group.destinations) {
-      const curves = demands.filter((d) => d.commodity === k && region(d) === r).map((d) => d.curve);
-      const q = totalDemand(curves, group.price);
-      here.set(r, q);
-      total += q;
-    }
-    for (const [r, q] of here) bannedShare.set(nodeKey(k, r), total > 0 ? q / total : Number.NaN);
-  }
-  const start = buffers.start;
-  start.fill(0);
-  for (let i = 0; i < n; i++) {
-    const v = variables[i] as VariableInfo;
-    const scale = zs[i] as number;
-    const group = banned.get(v.commodity);
-    const base = pooled.get(v.commodity) ?? scale;
-    if (v.kind === 'price') {
-      const exporting = exporterPrice(v.commodity, v.region);
-      const ownMarket = (structure.originOfNode[i] as number) >= 0;
-      const estimate = group?.destinations.has(v.region)
-        ? group.price
-        : exporting !== undefined && !ownMarket && structure.makes[i]
-          ? exporting
-          : base;
-      // The pooled model's own start trusts the quick estimate only within a factor 10 of the reference.
-      const p = pooledOnly ? Math.min(scale * 10, Math.max(scale / 10, estimate)) : estimate;
-      start[i] = v.logarithmic ? Math.log(Math.max(p, 1e-12 * scale) / scale) : p / scale;
-    } else if (v.kind === 'origin') {
-      const exporting = exporterPrice(v.commodity, v.region);
-      start[i] = exporting !== undefined ? Math.max(0, exporting - base) / scale : 0;
-    } else if (v.kind === 'flow') {
-      // Allowed exporters ship their capacity to the banned side, in proportion to its demand there.
-      if (group && exporterPrice(v.commodity, v.region) !== undefined && group.destinations.has(v.ref)) {
-        const made = capacityAt.get(nodeKey(v.commodity, v.region)) ?? 0;
-        const share = bannedShare.get(nodeKey(v.commodity, v.ref)) ?? Number.NaN;
-        start[i] = Number.isNaN(share) ? 1e-3 : made * share;
-      } else {
-        // A little trade on every other route keeps Newton off the Fischer–Burmeister corner (0, 0), where a route
-        // whose landed cost equals the destination price would otherwise start with no direction of its own.
-        start[i] = TOKEN_FLOW;
-      }
-    }
-  }
-  agents.forEach((a, k) => {
-    const v = variables[a.variable] as VariableInfo;
-    const base = pooled.get(v.commodity) ?? (zs[a.variable] as number);
-    let input = 0;
-    for (const x of a.inputs) {
-      input += (links[x.link] as Link).coefficient * (pooled.get((variables[x.node] as VariableInfo).commodity) ?? 0);
-    }
-    const strike = aStrike[k] as number;
-    const price = Math.max(exporterPrice(v.commodity, v.region) ?? base, Number.isNaN(strike) ? 0 : strike);
-    start[a.variable] = (aCost[k] as number) + input < price ? (upper[a.variable] as number) : 0;
-  });
-
-  const exact = mcpWith(0);
-  const demandAtNode = (node: number, p: number) => {
-    let q = 0;
-    for (const d of structure.demandsAt.get(node) ?? [])
-      q += curveDemand((demands[d] as (typeof demands)[number]).curve, p);
-    return q;
-  };
-  const curveSupplyAt = (node: number, earned: number) => {
-    let intercept = 0;
-    let slope = 0;
-    for (const s of structure.suppliesAt.get(node) ?? []) {
-      intercept += (supplies[s] as (typeof supplies)[number]).intercept;
-      slope += (supplies[s] as (typeof supplies)[number]).slope;
-    }
-    return Math.max(0, intercept + slope * earned);
-  };
-  // The interior-point start: the pooled market solved exactly (one market per commodity, no trade costs), its
-  // outputs and prices as the base, then trade routed (transportStart). Computed on first use.
-  let interiorStartMemo: { start: Float64Array; iterations: number; evaluations: number } | undefined;
-  const interiorStart = () => {
-    if (interiorStartMemo) return interiorStartMemo;
-    const base = Float64Array.from(start);
-    if (!pooledTried) {
-      pooledSolve = solvePooled();
-      pooledTried = true;
-    }
+    const pooledSolve = this.pooledSolve;
     if (pooledSolve) {
       const { prices: priceOf, outputs: outputOf } = pooledSolve;
       variables.forEach((v, i) => {
@@ -920,16 +984,19 @@ export function bindChain(inputs: ChainInputs, { priceHints }: BuildOptions = {}
         if (Number.isFinite(zi)) base[i] = zi;
       });
     }
-    interiorStartMemo = {
-      start: transportStart(model, base),
+    this.interiorStartMemo = {
+      start: transportStart(this, base),
       iterations: pooledSolve?.iterations ?? 0,
       evaluations: pooledSolve?.evaluations ?? 0,
     };
-    return interiorStartMemo;
-  };
-  const excludedRoutes = (z: Float64Array, keep: number): Uint8Array => {
+    return this.interiorStartMemo;
+  }
+
+  excludedRoutes(z: Float64Array, keep: number): Uint8Array {
+    const { routes } = this.structure;
+    const n = this.structure.variables.length;
     const f = new Float64Array(n);
-    exact.evaluate(z, f);
+    this.exact.evaluate(z, f);
     const excluded = new Uint8Array(n);
     const into = new Map<number, number[]>();
     const out = new Map<number, number[]>();
@@ -946,50 +1013,58 @@ export function bindChain(inputs: ChainInputs, { priceHints }: BuildOptions = {}
     for (const group of [into, out]) {
       for (const list of group.values()) {
         list.sort((a, b) => gap(a) - gap(b));
-        for (let t = 0; t < Math.min(keep, list.length); t++)
+        for (let t = 0; t < Math.min(keep, list.length); t++) {
           excluded[(routes[list[t] as number] as RouteShape).variable] = 0;
+        }
       }
     }
     for (const r of routes) if ((z[r.variable] as number) > TOKEN_FLOW) excluded[r.variable] = 0;
     return excluded;
-  };
-  const model: ChainModel = {
-    structure,
-    inputs,
-    commodities: chain,
-    variables,
-    lower,
-    upper,
-    scale: zs,
-    conditionScale: fs,
-    nodes,
-    agents,
-    routes,
-    quotas,
-    origins,
-    stocks: stockShapes,
-    quantityScale: Q,
-    priceScale: P,
-    data,
-    mcp: mcpWith(TIE_BREAK),
-    exact,
-    start,
-    interiorStart,
-    excludedRoutes,
-    withTieBreak: (epsilon: number) => (epsilon === 0 ? exact : mcpWith(epsilon)),
-    evaluateExact: (z, f) => exact.evaluate(z, f),
-    toSolver: (i: number, value: number) =>
-      logarithmic[i]
-        ? Math.log(Math.max(value, 1e-300) / (zs[i] as number))
-        : Math.min(upper[i] as number, Math.max(lower[i] as number, value / (zs[i] as number))),
-    modelValue,
-    demandAt: demandAtNode,
-    curveSupplyAt,
-    release: () => {
-      spareBuffers.set(structure, buffers);
-    },
-  };
-  return model;
+  }
+
+  withTieBreak(epsilon: number): Mcp {
+    return epsilon === 0 ? this.exact : this.mcpWith(epsilon);
+  }
+
+  evaluateExact(z: Float64Array, f: Float64Array): void {
+    this.exact.evaluate(z, f);
+  }
+
+  toSolver(i: number, value: number): number {
+    const zs = this.scale[i] as number;
+    return this.structure.logarithmic[i]
+      ? Math.log(Math.max(value, 1e-300) / zs)
+      : Math.min(this.upper[i] as number, Math.max(this.lower[i] as number, value / zs));
+  }
+
+  modelValue(z: Float64Array, i: number): number {
+    const zs = this.scale[i] as number;
+    return this.structure.logarithmic[i] ? zs * Math.exp(z[i] as number) : (z[i] as number) * zs;
+  }
+
+  demandAt(node: number, p: number): number {
+    let q = 0;
+    const { demands } = this.inputs;
+    for (const d of this.structure.demandsAt.get(node) ?? []) {
+      q += curveDemand((demands[d] as (typeof demands)[number]).curve, p);
+    }
+    return q;
+  }
+
+  curveSupplyAt(node: number, earned: number): number {
+    let intercept = 0;
+    let slope = 0;
+    const { supplies } = this.inputs;
+    for (const s of this.structure.suppliesAt.get(node) ?? []) {
+      intercept += (supplies[s] as (typeof supplies)[number]).intercept;
+      slope += (supplies[s] as (typeof supplies)[number]).slope;
+    }
+    return Math.max(0, intercept + slope * earned);
+  }
+
+  release(): void {
+    spareModels.set(this.structure, this);
+  }
 }
 
 /**
@@ -1002,7 +1077,8 @@ export function bindChain(inputs: ChainInputs, { priceHints }: BuildOptions = {}
  * shifted so that its prices average the base prices.
  */
 function transportStart(model: ChainModel, start: Float64Array): Float64Array {
-  const { variables, nodes, agents, routes, data, modelValue, structure, inputs } = model;
+  const { variables, nodes, agents, routes, data, structure, inputs } = model;
+  const modelValue = (z: Float64Array, i: number) => model.modelValue(z, i);
   const n = variables.length;
   const z = Float64Array.from(start);
   const price = borrowFloats(n);

@@ -18,6 +18,24 @@ import type {
 
 export type VariableKind = 'price' | 'output' | 'flow' | 'rent' | 'origin' | 'buy' | 'release';
 
+/** Variable kinds as small integers (ChainStructure.kindCode), for loops over typed arrays. */
+export const PRICE = 0;
+export const OUTPUT = 1;
+export const FLOW = 2;
+export const RENT = 3;
+export const ORIGIN = 4;
+export const BUY = 5;
+export const RELEASE = 6;
+const KIND_CODE: Record<VariableKind, number> = {
+  price: PRICE,
+  output: OUTPUT,
+  flow: FLOW,
+  rent: RENT,
+  origin: ORIGIN,
+  buy: BUY,
+  release: RELEASE,
+};
+
 /** A variable's identity; its bounds and scale are numbers of each problem (ChainModel.lower, .upper, .scale). */
 export interface VariableInfo {
   readonly kind: VariableKind;
@@ -274,6 +292,8 @@ export interface ChainStructure {
   readonly variables: readonly VariableInfo[];
   /** Per variable: index of its commodity in `chain`. */
   readonly commodityIndex: Int32Array;
+  /** Per variable: its kind as a code (PRICE, OUTPUT, ...). */
+  readonly kindCode: Uint8Array;
   readonly logarithmic: Uint8Array;
   /** Outputs, flows and stock moves: their conditions depend on no other eliminable variable (schur.ts). */
   readonly eliminable: Uint8Array;
@@ -490,6 +510,7 @@ function buildStructure(inputs: ChainInputs, key: string): ChainStructure {
 
   const n = variables.length;
   const commodityIndex = new Int32Array(n);
+  const kindCode = new Uint8Array(n);
   const logarithmic = new Uint8Array(n);
   const eliminable = new Uint8Array(n);
   const makes = new Uint8Array(n);
@@ -497,6 +518,7 @@ function buildStructure(inputs: ChainInputs, key: string): ChainStructure {
   const originOfNode = new Int32Array(n).fill(-1);
   variables.forEach((v, i) => {
     commodityIndex[i] = chainIndex.get(v.commodity) ?? 0;
+    kindCode[i] = KIND_CODE[v.kind];
     logarithmic[i] = v.logarithmic ? 1 : 0;
     eliminable[i] = v.kind !== 'price' && v.kind !== 'rent' && v.kind !== 'origin' ? 1 : 0;
   });
@@ -516,6 +538,7 @@ function buildStructure(inputs: ChainInputs, key: string): ChainStructure {
     pooled: inputs.pooled,
     variables,
     commodityIndex,
+    kindCode,
     logarithmic,
     eliminable,
     blocks: Int32Array.from(commodityIndex),
