@@ -82,13 +82,13 @@ export function solveInterior(problem: Mcp, start: Float64Array, options: Interi
   const floats = Array.from({ length: 18 }, () => borrowFloats(n));
   const jacs = [borrowFloats(nnz), borrowFloats(nnz)];
   const flags = [borrowBytes(n), borrowBytes(n)];
-  const free = borrowInts(n);
+  const lists = [borrowInts(n), borrowInts(n), borrowInts(n), borrowInts(n), borrowInts(n)];
   try {
-    return interior(problem, start, options, floats, jacs, flags, free);
+    return interior(problem, start, options, floats, jacs, flags, lists);
   } finally {
     returnFloats(...floats, ...jacs);
     returnBytes(...flags);
-    returnInts(free);
+    returnInts(...lists);
   }
 }
 
@@ -99,8 +99,15 @@ function interior(
   floats: Float64Array[],
   jacs: Float64Array[],
   flags: Uint8Array[],
-  freeSpace: Int32Array,
+  lists: Int32Array[],
 ): McpResult {
+  const [freeSpace, loList, boxList, upList, freeList] = lists as [
+    Int32Array,
+    Int32Array,
+    Int32Array,
+    Int32Array,
+    Int32Array,
+  ];
   const n = problem.size;
   const { pattern, evaluateValues } = problem;
   if (!pattern || !evaluateValues) throw new Error('solveInterior needs a problem with a fixed Jacobian pattern');
@@ -247,14 +254,43 @@ function interior(
     else if (hasU[i]) v[i] = Math.max(-fi, mu0 / t);
   }
 
+  // Variables by the bounds they have: a lower bound only (flows, rents, origin limits, prices that can reach 0),
+  // both (outputs, stock moves), an upper bound only, none (logarithmic prices). Each pass runs over the four lists
+  // apart, without a branch per variable.
+  let nLo = 0;
+  let nBox = 0;
+  let nUp = 0;
+  let nFree = 0;
+  for (let q = 0; q < nf; q++) {
+    const i = free[q] as number;
+    if (hasL[i] && hasU[i]) boxList[nBox++] = i;
+    else if (hasL[i]) loList[nLo++] = i;
+    else if (hasU[i]) upList[nUp++] = i;
+    else freeList[nFree++] = i;
+  }
+
   /** Largest |F − w + v| over the free variables, multipliers moved by `step` along (dw, dv). */
   const infeasibility = (ff: Float64Array, step: number) => {
     let m = 0;
-    for (let q = 0; q < nf; q++) {
-      const i = free[q] as number;
-      const wi = hasL[i] ? (w[i] as number) + step * (dw[i] as number) : 0;
-      const vi = hasU[i] ? (v[i] as number) + step * (dv[i] as number) : 0;
+    for (let q = 0; q < nFree; q++) {
+      const r = Math.abs(ff[freeList[q] as number] as number);
+      if (!(r <= m)) m = r;
+    }
+    for (let q = 0; q < nLo; q++) {
+      const i = loList[q] as number;
+      const r = Math.abs((ff[i] as number) - ((w[i] as number) + step * (dw[i] as number)));
+      if (!(r <= m)) m = r;
+    }
+    for (let q = 0; q < nBox; q++) {
+      const i = boxList[q] as number;
+      const wi = (w[i] as number) + step * (dw[i] as number);
+      const vi = (v[i] as number) + step * (dv[i] as number);
       const r = Math.abs((ff[i] as number) - wi + vi);
+      if (!(r <= m)) m = r;
+    }
+    for (let q = 0; q < nUp; q++) {
+      const i = upList[q] as number;
+      const r = Math.abs((ff[i] as number) + ((v[i] as number) + step * (dv[i] as number)));
       if (!(r <= m)) m = r;
     }
     return m;
@@ -271,39 +307,78 @@ function interior(
     let worst = 0;
     let mu = 0;
     let infeasible = 0;
-    for (let q = 0; q < nf; q++) {
-      const i = free[q] as number;
+    for (let q = 0; q < nFree; q++) {
+      const i = freeList[q] as number;
       const zi = z[i] as number;
       const fi = f[i] as number;
-      const l = lower[i] as number;
-      const u = upper[i] as number;
-      const r = Math.abs(zi - Math.min(u, Math.max(l, zi - fi)));
+      const r = Math.abs(zi - (zi - fi));
       if (!(r <= residual) && !Number.isNaN(residual)) {
         residual = r;
         worst = i;
       }
-      let di = 0;
-      let gap = fi;
-      if (hasL[i]) {
-        const wi = w[i] as number;
-        const si = sl[i] as number;
-        const inv = 1 / si;
-        isl[i] = inv;
-        mu += si * wi;
-        di += wi * inv;
-        gap -= wi;
+      d[i] = 0;
+      const a = Math.abs(fi);
+      if (!(a <= infeasible)) infeasible = a;
+      rhs[i] = -fi;
+    }
+    for (let q = 0; q < nLo; q++) {
+      const i = loList[q] as number;
+      const zi = z[i] as number;
+      const fi = f[i] as number;
+      const r = Math.abs(zi - Math.max(lower[i] as number, zi - fi));
+      if (!(r <= residual) && !Number.isNaN(residual)) {
+        residual = r;
+        worst = i;
       }
-      if (hasU[i]) {
-        const vi = v[i] as number;
-        const ti = su[i] as number;
-        const inv = 1 / ti;
-        isu[i] = inv;
-        mu += ti * vi;
-        di += vi * inv;
-        gap += vi;
+      const wi = w[i] as number;
+      const si = sl[i] as number;
+      const inv = 1 / si;
+      isl[i] = inv;
+      mu += si * wi;
+      d[i] = wi * inv;
+      const a = Math.abs(fi - wi);
+      if (!(a <= infeasible)) infeasible = a;
+      rhs[i] = -fi;
+    }
+    for (let q = 0; q < nBox; q++) {
+      const i = boxList[q] as number;
+      const zi = z[i] as number;
+      const fi = f[i] as number;
+      const r = Math.abs(zi - Math.min(upper[i] as number, Math.max(lower[i] as number, zi - fi)));
+      if (!(r <= residual) && !Number.isNaN(residual)) {
+        residual = r;
+        worst = i;
       }
-      d[i] = di;
-      const a = Math.abs(gap);
+      const wi = w[i] as number;
+      const si = sl[i] as number;
+      const vi = v[i] as number;
+      const ti = su[i] as number;
+      const invS = 1 / si;
+      const invT = 1 / ti;
+      isl[i] = invS;
+      isu[i] = invT;
+      mu += si * wi + ti * vi;
+      d[i] = wi * invS + vi * invT;
+      const a = Math.abs(fi - wi + vi);
+      if (!(a <= infeasible)) infeasible = a;
+      rhs[i] = -fi;
+    }
+    for (let q = 0; q < nUp; q++) {
+      const i = upList[q] as number;
+      const zi = z[i] as number;
+      const fi = f[i] as number;
+      const r = Math.abs(zi - Math.min(upper[i] as number, zi - fi));
+      if (!(r <= residual) && !Number.isNaN(residual)) {
+        residual = r;
+        worst = i;
+      }
+      const vi = v[i] as number;
+      const ti = su[i] as number;
+      const inv = 1 / ti;
+      isu[i] = inv;
+      mu += ti * vi;
+      d[i] = vi * inv;
+      const a = Math.abs(fi + vi);
       if (!(a <= infeasible)) infeasible = a;
       rhs[i] = -fi;
     }
@@ -327,32 +402,56 @@ function interior(
     // The largest affine step: each ratio test as a product (−s / Δ < a ⟺ −s > a·Δ for Δ < 0), divided only where
     // it shortens the step.
     let aAff = 1;
-    for (let q = 0; q < nf; q++) {
-      const i = free[q] as number;
+    for (let q = 0; q < nLo; q++) {
+      const i = loList[q] as number;
       const di = dzAff[i] as number;
-      if (hasL[i]) {
-        const wi = w[i] as number;
-        const si = sl[i] as number;
-        const dwi = -wi - wi * (isl[i] as number) * di;
-        dwAff[i] = dwi;
-        if (di < 0 && -si > aAff * di) aAff = -si / di;
-        if (dwi < 0 && -wi > aAff * dwi) aAff = -wi / dwi;
-      }
-      if (hasU[i]) {
-        const vi = v[i] as number;
-        const ti = su[i] as number;
-        const dvi = -vi + vi * (isu[i] as number) * di;
-        dvAff[i] = dvi;
-        if (di > 0 && ti < aAff * di) aAff = ti / di;
-        if (dvi < 0 && -vi > aAff * dvi) aAff = -vi / dvi;
-      }
+      const wi = w[i] as number;
+      const si = sl[i] as number;
+      const dwi = -wi - wi * (isl[i] as number) * di;
+      dwAff[i] = dwi;
+      if (di < 0 && -si > aAff * di) aAff = -si / di;
+      if (dwi < 0 && -wi > aAff * dwi) aAff = -wi / dwi;
+    }
+    for (let q = 0; q < nBox; q++) {
+      const i = boxList[q] as number;
+      const di = dzAff[i] as number;
+      const wi = w[i] as number;
+      const si = sl[i] as number;
+      const dwi = -wi - wi * (isl[i] as number) * di;
+      dwAff[i] = dwi;
+      if (di < 0 && -si > aAff * di) aAff = -si / di;
+      if (dwi < 0 && -wi > aAff * dwi) aAff = -wi / dwi;
+      const vi = v[i] as number;
+      const ti = su[i] as number;
+      const dvi = -vi + vi * (isu[i] as number) * di;
+      dvAff[i] = dvi;
+      if (di > 0 && ti < aAff * di) aAff = ti / di;
+      if (dvi < 0 && -vi > aAff * dvi) aAff = -vi / dvi;
+    }
+    for (let q = 0; q < nUp; q++) {
+      const i = upList[q] as number;
+      const di = dzAff[i] as number;
+      const vi = v[i] as number;
+      const ti = su[i] as number;
+      const dvi = -vi + vi * (isu[i] as number) * di;
+      dvAff[i] = dvi;
+      if (di > 0 && ti < aAff * di) aAff = ti / di;
+      if (dvi < 0 && -vi > aAff * dvi) aAff = -vi / dvi;
     }
     let muAff = 0;
-    for (let q = 0; q < nf; q++) {
-      const i = free[q] as number;
+    for (let q = 0; q < nLo; q++) {
+      const i = loList[q] as number;
+      muAff += ((sl[i] as number) + aAff * (dzAff[i] as number)) * ((w[i] as number) + aAff * (dwAff[i] as number));
+    }
+    for (let q = 0; q < nBox; q++) {
+      const i = boxList[q] as number;
       const di = aAff * (dzAff[i] as number);
-      if (hasL[i]) muAff += ((sl[i] as number) + di) * ((w[i] as number) + aAff * (dwAff[i] as number));
-      if (hasU[i]) muAff += ((su[i] as number) - di) * ((v[i] as number) + aAff * (dvAff[i] as number));
+      muAff += ((sl[i] as number) + di) * ((w[i] as number) + aAff * (dwAff[i] as number));
+      muAff += ((su[i] as number) - di) * ((v[i] as number) + aAff * (dvAff[i] as number));
+    }
+    for (let q = 0; q < nUp; q++) {
+      const i = upList[q] as number;
+      muAff += ((su[i] as number) - aAff * (dzAff[i] as number)) * ((v[i] as number) + aAff * (dvAff[i] as number));
     }
     muAff = pairs > 0 ? muAff / pairs : 0;
     const sigma = mu > 0 ? Math.min(1, Math.max(0, muAff / mu) ** 3) : 0;
@@ -362,62 +461,104 @@ function interior(
     if (iterations === 0) balance = Math.max(1, infeasible / Math.max(mu, Number.MIN_VALUE));
     const target = Math.max(sigma * mu, infeasible / (BALANCE * balance));
     // Corrector: g = −(F − w + v) + (σμ − s·w − Δs·Δw)/s − (σμ − t·v − Δt·Δv)/t, with Δs = Δz, Δt = −Δz.
-    for (let q = 0; q < nf; q++) {
-      const i = free[q] as number;
-      let g = -((f[i] as number) - (w[i] as number) + (v[i] as number));
+    for (let q = 0; q < nFree; q++) {
+      const i = freeList[q] as number;
+      rhs[i] = -(f[i] as number);
+    }
+    for (let q = 0; q < nLo; q++) {
+      const i = loList[q] as number;
+      const s = sl[i] as number;
+      const wi = w[i] as number;
+      rhs[i] =
+        -((f[i] as number) - wi) + (target - s * wi - (dzAff[i] as number) * (dwAff[i] as number)) * (isl[i] as number);
+    }
+    for (let q = 0; q < nBox; q++) {
+      const i = boxList[q] as number;
+      const s = sl[i] as number;
+      const t = su[i] as number;
+      const wi = w[i] as number;
+      const vi = v[i] as number;
       const da = dzAff[i] as number;
-      if (hasL[i]) {
-        const s = sl[i] as number;
-        g += (target - s * (w[i] as number) - da * (dwAff[i] as number)) * (isl[i] as number);
-      }
-      if (hasU[i]) {
-        const t = su[i] as number;
-        g -= (target - t * (v[i] as number) + da * (dvAff[i] as number)) * (isu[i] as number);
-      }
-      rhs[i] = g;
+      rhs[i] =
+        -((f[i] as number) - wi + vi) +
+        (target - s * wi - da * (dwAff[i] as number)) * (isl[i] as number) -
+        (target - t * vi + da * (dvAff[i] as number)) * (isu[i] as number);
+    }
+    for (let q = 0; q < nUp; q++) {
+      const i = upList[q] as number;
+      const t = su[i] as number;
+      const vi = v[i] as number;
+      rhs[i] =
+        -((f[i] as number) + vi) - (target - t * vi + (dzAff[i] as number) * (dvAff[i] as number)) * (isu[i] as number);
     }
     system.solve(rhs, dz, refine);
     // The multipliers' steps, and the largest step in (0, 1] keeping every slack and multiplier at least (1 − τ)
     // of its value.
     const tau = Math.max(0.9, 1 - mu);
     let step = 1;
-    for (let q = 0; q < nf; q++) {
-      const i = free[q] as number;
+    for (let q = 0; q < nLo; q++) {
+      const i = loList[q] as number;
+      const di = dz[i] as number;
+      const s = sl[i] as number;
+      const wi = w[i] as number;
+      const dwi = (target - s * wi - (dzAff[i] as number) * (dwAff[i] as number) - wi * di) * (isl[i] as number);
+      dw[i] = dwi;
+      if (di < 0 && -tau * s > step * di) step = (-tau * s) / di;
+      if (dwi < 0 && -tau * wi > step * dwi) step = (-tau * wi) / dwi;
+    }
+    for (let q = 0; q < nBox; q++) {
+      const i = boxList[q] as number;
       const di = dz[i] as number;
       const da = dzAff[i] as number;
-      if (hasL[i]) {
-        const s = sl[i] as number;
-        const wi = w[i] as number;
-        const dwi = (target - s * wi - da * (dwAff[i] as number) - wi * di) * (isl[i] as number);
-        dw[i] = dwi;
-        if (di < 0 && -tau * s > step * di) step = (-tau * s) / di;
-        if (dwi < 0 && -tau * wi > step * dwi) step = (-tau * wi) / dwi;
-      }
-      if (hasU[i]) {
-        const t = su[i] as number;
-        const vi = v[i] as number;
-        const dvi = (target - t * vi + da * (dvAff[i] as number) + vi * di) * (isu[i] as number);
-        dv[i] = dvi;
-        if (di > 0 && tau * t < step * di) step = (tau * t) / di;
-        if (dvi < 0 && -tau * vi > step * dvi) step = (-tau * vi) / dvi;
-      }
+      const s = sl[i] as number;
+      const wi = w[i] as number;
+      const dwi = (target - s * wi - da * (dwAff[i] as number) - wi * di) * (isl[i] as number);
+      dw[i] = dwi;
+      if (di < 0 && -tau * s > step * di) step = (-tau * s) / di;
+      if (dwi < 0 && -tau * wi > step * dwi) step = (-tau * wi) / dwi;
+      const t = su[i] as number;
+      const vi = v[i] as number;
+      const dvi = (target - t * vi + da * (dvAff[i] as number) + vi * di) * (isu[i] as number);
+      dv[i] = dvi;
+      if (di > 0 && tau * t < step * di) step = (tau * t) / di;
+      if (dvi < 0 && -tau * vi > step * dvi) step = (-tau * vi) / dvi;
+    }
+    for (let q = 0; q < nUp; q++) {
+      const i = upList[q] as number;
+      const di = dz[i] as number;
+      const t = su[i] as number;
+      const vi = v[i] as number;
+      const dvi = (target - t * vi + (dzAff[i] as number) * (dvAff[i] as number) + vi * di) * (isu[i] as number);
+      dv[i] = dvi;
+      if (di > 0 && tau * t < step * di) step = (tau * t) / di;
+      if (dvi < 0 && -tau * vi > step * dvi) step = (-tau * vi) / dvi;
     }
     // Backtrack while the nonlinear F makes the residual ‖F − w + v‖ worse than the linear model allows — unless
     // the conditions themselves came much closer to holding (the model misjudged F, as when a price moves by a large
-    // factor), judged by the natural residual.
-    // Near the end (the crossover finishes from there) a step the conditions reject after a few halvings is not worth
-    // thirty evaluations.
+    // factor), judged by the natural residual. Near the end (the crossover finishes from there) a step the
+    // conditions reject after a few halvings is not worth thirty evaluations.
     let accepted = false;
     const backtracks = residual <= 1e-6 ? 4 : 30;
     for (let k = 0; k < backtracks && step > 0; k++) {
-      for (let q = 0; q < nf; q++) {
-        const i = free[q] as number;
-        const l = lower[i] as number;
-        const u = upper[i] as number;
+      for (let q = 0; q < nFree; q++) {
+        const i = freeList[q] as number;
+        trialZ[i] = (z[i] as number) + step * (dz[i] as number);
+      }
+      for (let q = 0; q < nLo; q++) {
+        const i = loList[q] as number;
+        trialZ[i] = (lower[i] as number) + (sl[i] as number) + step * (dz[i] as number);
+      }
+      for (let q = 0; q < nBox; q++) {
+        const i = boxList[q] as number;
         const di = step * (dz[i] as number);
-        if (hasL[i] && (!hasU[i] || (sl[i] as number) <= (su[i] as number))) trialZ[i] = l + (sl[i] as number) + di;
-        else if (hasU[i]) trialZ[i] = u - ((su[i] as number) - di);
-        else trialZ[i] = (z[i] as number) + di;
+        trialZ[i] =
+          (sl[i] as number) <= (su[i] as number)
+            ? (lower[i] as number) + (sl[i] as number) + di
+            : (upper[i] as number) - ((su[i] as number) - di);
+      }
+      for (let q = 0; q < nUp; q++) {
+        const i = upList[q] as number;
+        trialZ[i] = (upper[i] as number) - ((su[i] as number) - step * (dz[i] as number));
       }
       if (fixed) for (let i = 0; i < n; i++) if (fixed[i]) trialZ[i] = z[i] as number;
       evaluate(trialZ, trialF, trialJac);
@@ -442,17 +583,23 @@ function interior(
     [z, trialZ] = [trialZ, z];
     [f, trialF] = [trialF, f];
     [jac, trialJac] = [trialJac, jac];
-    for (let q = 0; q < nf; q++) {
-      const i = free[q] as number;
+    for (let q = 0; q < nLo; q++) {
+      const i = loList[q] as number;
+      sl[i] = (sl[i] as number) + step * (dz[i] as number);
+      w[i] = (w[i] as number) + step * (dw[i] as number);
+    }
+    for (let q = 0; q < nBox; q++) {
+      const i = boxList[q] as number;
       const di = step * (dz[i] as number);
-      if (hasL[i]) {
-        sl[i] = (sl[i] as number) + di;
-        w[i] = (w[i] as number) + step * (dw[i] as number);
-      }
-      if (hasU[i]) {
-        su[i] = (su[i] as number) - di;
-        v[i] = (v[i] as number) + step * (dv[i] as number);
-      }
+      sl[i] = (sl[i] as number) + di;
+      w[i] = (w[i] as number) + step * (dw[i] as number);
+      su[i] = (su[i] as number) - di;
+      v[i] = (v[i] as number) + step * (dv[i] as number);
+    }
+    for (let q = 0; q < nUp; q++) {
+      const i = upList[q] as number;
+      su[i] = (su[i] as number) - step * (dz[i] as number);
+      v[i] = (v[i] as number) + step * (dv[i] as number);
     }
   }
   return {
