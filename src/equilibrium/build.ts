@@ -342,8 +342,8 @@ function pooledPrices(
     let hi = ref * 1e8;
     if (excess(lo) >= 0) return lo;
     if (excess(hi) < 0) return ref;
-    // 24 halvings of a range of 1e14 (in logs) leave a relative width below 2e-6: plenty for a starting point.
-    for (let i = 0; i < 24; i++) {
+    // 16 halvings of a range of 1e14 (in logs) leave a relative width below 5e-4: plenty for a starting point.
+    for (let i = 0; i < 16; i++) {
       const mid = Math.sqrt(lo * hi);
       if (excess(mid) >= 0) hi = mid;
       else lo = mid;

@@ -23,15 +23,7 @@
  */
 import { type Mcp, type McpResult, naturalResidual } from './mcp.ts';
 import { schurSystemFor } from './schur.ts';
-import {
-  borrowBytes,
-  borrowFloats,
-  borrowInts,
-  carveFloats,
-  returnBytes,
-  returnFloats,
-  returnInts,
-} from './workspace.ts';
+import { borrowFloats, carveFloats, returnFloats } from './workspace.ts';
 
 /** How far infeasibility / μ may grow beyond its starting value before the centring target is raised. */
 const BALANCE = 1e6;
@@ -75,20 +67,59 @@ export interface InteriorOptions {
   }) => void;
 }
 
+/** The arrays of one interior-point solve of a given size, kept for the next solve of that size. */
+interface InteriorWorkspace {
+  readonly key: number;
+  readonly floats: Float64Array[];
+  readonly jacs: Float64Array[];
+  readonly flags: Uint8Array[];
+  readonly lists: Int32Array[];
+}
+const interiorWorkspaces = new Map<number, InteriorWorkspace[]>();
+
+function borrowInteriorWorkspace(n: number, nnz: number): InteriorWorkspace {
+  const key = n * 0x100000 + nnz;
+  const spare = interiorWorkspaces.get(key)?.pop();
+  if (spare) {
+    for (const a of spare.floats) a.fill(0);
+    for (const a of spare.jacs) a.fill(0);
+    for (const a of spare.flags) a.fill(0);
+    for (const a of spare.lists) a.fill(0);
+    return spare;
+  }
+  const floats = carveFloats(Array.from({ length: 18 }, () => n));
+  const jacs = carveFloats([nnz, nnz]);
+  const bytes = new Uint8Array(2 * n);
+  const ints = new Int32Array(5 * n);
+  return {
+    key,
+    floats,
+    jacs,
+    flags: [bytes.subarray(0, n), bytes.subarray(n)],
+    lists: Array.from({ length: 5 }, (_, k) => ints.subarray(k * n, (k + 1) * n)),
+  };
+}
+
+function returnInteriorWorkspace(work: InteriorWorkspace): void {
+  let list = interiorWorkspaces.get(work.key);
+  if (!list) {
+    list = [];
+    interiorWorkspaces.set(work.key, list);
+    // A few sizes kept (the chains of a world), the oldest dropped beyond.
+    if (interiorWorkspaces.size > 64) interiorWorkspaces.delete(interiorWorkspaces.keys().next().value as number);
+  }
+  if (list.length < 2) list.push(work);
+}
+
 export function solveInterior(problem: Mcp, start: Float64Array, options: InteriorOptions = {}): McpResult {
   const n = problem.size;
   const nnz = problem.pattern?.rows.length ?? 0;
-  // Workspace borrowed for the solve (workspace.ts); the result is copied out of it.
-  const floats = Array.from({ length: 18 }, () => borrowFloats(n));
-  const jacs = [borrowFloats(nnz), borrowFloats(nnz)];
-  const flags = [borrowBytes(n), borrowBytes(n)];
-  const lists = [borrowInts(n), borrowInts(n), borrowInts(n), borrowInts(n), borrowInts(n)];
+  // Workspace borrowed for the solve (workspace.ts), zeroed; the result is copied out of it.
+  const work = borrowInteriorWorkspace(n, nnz);
   try {
-    return interior(problem, start, options, floats, jacs, flags, lists);
+    return interior(problem, start, options, work.floats, work.jacs, work.flags, work.lists);
   } finally {
-    returnFloats(...floats, ...jacs);
-    returnBytes(...flags);
-    returnInts(...lists);
+    returnInteriorWorkspace(work);
   }
 }
 

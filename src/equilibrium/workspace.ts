@@ -9,8 +9,9 @@ const floats = new Map<number, Float64Array[]>();
 const ints = new Map<number, Int32Array[]>();
 const bytes = new Map<number, Uint8Array[]>();
 
-/** Most arrays kept per length (beyond that, returned arrays are dropped for the collector). */
-const KEEP = 64;
+/** Most arrays kept per length, and most lengths kept (beyond that, arrays are left to the collector). */
+const KEEP = 16;
+const LENGTHS = 256;
 
 function take<T extends Float64Array | Int32Array | Uint8Array>(
   pool: Map<number, T[]>,
@@ -29,6 +30,7 @@ function give<T extends Float64Array | Int32Array | Uint8Array>(pool: Map<number
     if (!list) {
       list = [];
       pool.set(a.length, list);
+      if (pool.size > LENGTHS) pool.delete(pool.keys().next().value as number);
     }
     if (list.length < KEEP) list.push(a);
   }
