@@ -1308,6 +1308,10 @@ function transport(
   const potential = borrowFloats(V);
   const dist = borrowFloats(V);
   const done = borrowBytes(V);
+  const current = borrowInts(V);
+  const pathEdge = borrowInts(V);
+  const dead = borrowBytes(V);
+  const onPath = borrowBytes(V);
   let count = 0;
   const half = (a: number, b: number, c: number, w: number) => {
     head[count] = a;
@@ -1344,6 +1348,10 @@ function transport(
     }
   }
   const tiny = 1e-12 * Math.max(total, 1e-300);
+  let costScale = 0;
+  for (let a = 0; a < A; a++) costScale = Math.max(costScale, Math.abs(arcCost[a] as number));
+  // An edge is tight (on a shortest path) where its reduced cost is zero to rounding.
+  const tight = 1e-12 * Math.max(costScale, 1e-300);
   for (let round = 0; round < 4 * V + A; round++) {
     // Dijkstra on reduced costs (dense selection: the graphs are small).
     dist.fill(Number.POSITIVE_INFINITY);
@@ -1389,11 +1397,57 @@ function transport(
       cap[e] = (cap[e] as number) - push;
       cap[e ^ 1] = (cap[e ^ 1] as number) + push;
     }
+    // Every other path of the same length, before the next search: depth-first along tight edges (reduced cost 0
+    // at the new potentials), each node keeping its current edge between searches and dead ends pruned (a blocking
+    // flow, as in Dinic's algorithm). Transport problems tie often (routes of equal freight), and one search then
+    // serves many paths.
+    for (let x = 0; x < V; x++) {
+      current[x] = first[x] as number;
+      dead[x] = 0;
+    }
+    for (;;) {
+      onPath.fill(0);
+      onPath[0] = 1;
+      let u = 0;
+      let depth = 0;
+      while (u !== sink) {
+        let e = current[u] as number;
+        const pu = potential[u] as number;
+        for (; e >= 0; e = next[e] as number) {
+          const v = to[e] as number;
+          if (dead[v] || onPath[v] || !((cap[e] as number) > tiny)) continue;
+          if ((cost[e] as number) + pu - (potential[v] as number) <= tight) break;
+        }
+        current[u] = e;
+        if (e >= 0) {
+          pathEdge[depth++] = e;
+          u = to[e] as number;
+          onPath[u] = 1;
+        } else {
+          // A dead end: back up and skip the edge that led here.
+          dead[u] = 1;
+          onPath[u] = 0;
+          if (depth === 0) break;
+          const back = pathEdge[--depth] as number;
+          u = head[back] as number;
+          current[u] = next[back] as number;
+        }
+      }
+      if (u !== sink) break;
+      let more = Number.POSITIVE_INFINITY;
+      for (let k = 0; k < depth; k++) more = Math.min(more, cap[pathEdge[k] as number] as number);
+      if (!(more > tiny)) break;
+      for (let k = 0; k < depth; k++) {
+        const e = pathEdge[k] as number;
+        cap[e] = (cap[e] as number) - more;
+        cap[e ^ 1] = (cap[e ^ 1] as number) + more;
+      }
+    }
   }
   const flow: number[] = [];
   for (let a = 0; a < A; a++) flow.push(cap[2 * (E + a) + 1] as number);
-  returnInts(head, to, next, first, via);
+  returnInts(head, to, next, first, via, current, pathEdge);
   returnFloats(cap, cost, potential, dist);
-  returnBytes(done);
+  returnBytes(done, dead, onPath);
   return flow;
 }
