@@ -219,12 +219,9 @@ export class SchurSystem {
 
   /** Writes S into `dense` (cleared by the caller on the pattern) and the pivots of eliminated rows. */
   private assemble(values: Float64Array, da: Float64Array, db: Float64Array | undefined, shift: number): boolean {
-    const { m, kept, eliminated, pivot, dense, rowPtr, rowCol, rowSlot, colPtr, colRow, colSlot, colRowVar } = this;
-    const { rowVal, colVal } = this;
+    const { m, kept, eliminated, pivot, invPivot, dense, rowPtr, rowCol, rowSlot, colPtr, colRow, colSlot } = this;
+    const { rowVal, colVal, colRowVar, kkSlot, kkPos, kkRow, diagSlot, diagRow } = this;
     for (let k = 0; k < m; k++) dense[k * m + k] = (da[kept[k] as number] as number) + shift;
-    const kkSlot = this.kkSlot;
-    const kkPos = this.kkPos;
-    const kkRow = this.kkRow;
     for (let a = 0; a < kkSlot.length; a++) {
       const v = values[kkSlot[a] as number] as number;
       const pos = kkPos[a] as number;
@@ -234,26 +231,33 @@ export class SchurSystem {
       const e = eliminated[k] as number;
       pivot[e] = da[e] as number;
     }
-    for (let a = 0; a < this.diagSlot.length; a++) {
-      const e = this.diagRow[a] as number;
-      const v = values[this.diagSlot[a] as number] as number;
+    for (let a = 0; a < diagSlot.length; a++) {
+      const e = diagRow[a] as number;
+      const v = values[diagSlot[a] as number] as number;
       pivot[e] = (pivot[e] as number) + (db ? (db[e] as number) * v : v);
     }
     for (let k = 0; k < eliminated.length; k++) {
       const e = eliminated[k] as number;
       const p = pivot[e] as number;
       if (p === 0 || !Number.isFinite(p)) return false;
-      const scaleRow = db ? (db[e] as number) : 1;
+      const inv = 1 / p;
+      invPivot[e] = inv;
       const r0 = rowPtr[e] as number;
       const r1 = rowPtr[e + 1] as number;
-      for (let b = r0; b < r1; b++) rowVal[b] = scaleRow * (values[rowSlot[b] as number] as number);
-      const inv = 1 / p;
-      this.invPivot[e] = inv;
-      for (let a = colPtr[e] as number; a < (colPtr[e + 1] as number); a++) {
-        const v = values[colSlot[a] as number] as number;
-        const cv = db ? (db[colRowVar[a] as number] as number) * v : v;
-        colVal[a] = cv;
-        const w = cv * inv;
+      const c0 = colPtr[e] as number;
+      const c1 = colPtr[e + 1] as number;
+      // The interior-point method's systems have no row scaling (db): a loop without it.
+      if (db) {
+        const scaleRow = db[e] as number;
+        for (let b = r0; b < r1; b++) rowVal[b] = scaleRow * (values[rowSlot[b] as number] as number);
+        for (let a = c0; a < c1; a++)
+          colVal[a] = (db[colRowVar[a] as number] as number) * (values[colSlot[a] as number] as number);
+      } else {
+        for (let b = r0; b < r1; b++) rowVal[b] = values[rowSlot[b] as number] as number;
+        for (let a = c0; a < c1; a++) colVal[a] = values[colSlot[a] as number] as number;
+      }
+      for (let a = c0; a < c1; a++) {
+        const w = (colVal[a] as number) * inv;
         if (w === 0) continue;
         const base = (colRow[a] as number) * m;
         for (let b = r0; b < r1; b++) {
@@ -264,6 +268,7 @@ export class SchurSystem {
     }
     return true;
   }
+
   private copy = new Float64Array(0);
 
   /**
