@@ -250,15 +250,26 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
    * need (input coefficients), so that a mine follows the growth of the magnets its ore ends up in.
    */
   const useMemo = new Map<string, number>();
+  // Final demand per commodity in a year, summed over the base year's rows once per year.
+  const finalUse = new Map<number, Map<string, number>>();
+  const finalUseIn = (k: string, year: number): number => {
+    let byCommodity = finalUse.get(year);
+    if (!byCommodity) {
+      byCommodity = new Map();
+      for (const d of catalog.dataset.tables.demand) {
+        if (d.year !== baseYear) continue;
+        const q = d.quantity * growth.factor(d.commodity, region(d.region), baseYear, year, d.sector);
+        byCommodity.set(d.commodity, (byCommodity.get(d.commodity) ?? 0) + q);
+      }
+      finalUse.set(year, byCommodity);
+    }
+    return byCommodity.get(k) ?? 0;
+  };
   const useIn = (k: string, year: number, depth = 0): number => {
     const memoKey = `${k}|${year}|${depth}`;
     const known = useMemo.get(memoKey);
     if (known !== undefined) return known;
-    let use = 0;
-    for (const d of catalog.dataset.tables.demand) {
-      if (d.commodity === k && d.year === baseYear)
-        use += d.quantity * growth.factor(k, region(d.region), baseYear, year, d.sector);
-    }
+    let use = finalUseIn(k, year);
     if (depth < 8) {
       for (const l of catalog.dataset.tables.stage_links)
         if (l.input === k) use += l.coefficient * useIn(l.output, year, depth + 1);
