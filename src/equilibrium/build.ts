@@ -449,6 +449,8 @@ export interface BuildOptions {
    * is then solved only if the cold start is asked for.
    */
   readonly priceHints?: ReadonlyMap<string, number>;
+  /** Milliseconds added per phase: 'pooled' (the pooled market's solve) and 'start' (routing its trade). */
+  readonly timings?: Record<string, number> | undefined;
 }
 
 export function buildChain(
@@ -463,11 +465,12 @@ export function buildChain(
 const spareModels = new WeakMap<ChainStructure, Model>();
 
 /** The model of a chain's inputs: its structure (cached by shape) bound to the inputs' numbers. */
-export function bindChain(inputs: ChainInputs, { priceHints }: BuildOptions = {}): ChainModel {
+export function bindChain(inputs: ChainInputs, { priceHints, timings }: BuildOptions = {}): ChainModel {
   const structure = structureOf(inputs);
   let model = spareModels.get(structure);
   if (model && model.demandCount === inputs.demands.length) spareModels.delete(structure);
   else model = new Model(structure, inputs.demands.length);
+  model.timings = timings;
   model.bind(inputs, priceHints);
   return model;
 }
@@ -506,6 +509,7 @@ class Model implements ChainModel {
   readonly exact: Mcp;
   readonly mcp: Mcp;
   inputs!: ChainInputs;
+  timings: Record<string, number> | undefined;
   // Per commodity (by index in the chain): capacity, largest cost, reference demand, sum and count of reference
   // prices (the scales' inputs), and the pooled market's price.
   private readonly capacity: Float64Array;
@@ -936,6 +940,14 @@ class Model implements ChainModel {
   /** The pooled market of this chain solved by the interior-point method (see bind), or undefined. */
   private solvePooled(): PooledSolution | undefined {
     if (!this.structure.poolable) return undefined;
+    const { timings } = this;
+    const started = timings ? performance.now() : 0;
+    const solved = this.solvePooledMarket();
+    if (timings) timings.pooled = (timings.pooled ?? 0) + performance.now() - started;
+    return solved;
+  }
+
+  private solvePooledMarket(): PooledSolution | undefined {
     const pooledModel = bindChain(pooledInputs(this.inputs));
     const solved = solveInterior(pooledModel.exact, pooledModel.start, {
       tolerance: POOLED_TOLERANCE,
@@ -984,8 +996,11 @@ class Model implements ChainModel {
         if (Number.isFinite(zi)) base[i] = zi;
       });
     }
+    const started = this.timings ? performance.now() : 0;
+    const routed = transportStart(this, base);
+    if (this.timings) this.timings.start = (this.timings.start ?? 0) + performance.now() - started;
     this.interiorStartMemo = {
-      start: transportStart(this, base),
+      start: routed,
       iterations: pooledSolve?.iterations ?? 0,
       evaluations: pooledSolve?.evaluations ?? 0,
     };

@@ -21,6 +21,21 @@ export interface SolveOptions {
    * can cost a few iterations, never a solve that would succeed cold.
    */
   readonly warmStart?: EquilibriumSolution;
+  /**
+   * Where the time goes: milliseconds are added, per phase, to the entries of this object — 'validate', 'model'
+   * (the chain's structure and numbers), 'pooled' (the pooled market behind a cold start's scales), 'start'
+   * (routing its trade), 'interior' (the interior-point iterations, warm or cold), 'finish' (crossover and the
+   * fallback tiers) and 'certificate' (the certificate and the published solution).
+   */
+  readonly timings?: Record<string, number>;
+}
+
+/** Adds the time since `since` to `timings[phase]` and returns now (no clock is read without timings). */
+function lap(timings: Record<string, number> | undefined, phase: string, since: number): number {
+  if (!timings) return 0;
+  const now = performance.now();
+  timings[phase] = (timings[phase] ?? 0) + now - since;
+  return now;
 }
 
 export interface Certificate {
@@ -386,6 +401,7 @@ function solveChainCold(
   model: ChainModel,
   tolerance: number,
   maxIterations: number,
+  timings?: Record<string, number>,
 ): { result: McpResult; iterations: number; evaluations: number } {
   const interior = {
     tolerance: tolerance / 100,
@@ -403,6 +419,7 @@ function solveChainCold(
   const cold = model.interiorStart();
   spentIterations += cold.iterations;
   spentEvaluations += cold.evaluations;
+  let clock = timings ? performance.now() : 0;
   // Where regions are many, routes (one per pair) far outnumber the ones that can carry goods: start from the
   // cheapest few into and out of each market and add any other that turns out to earn a margin (pricing).
   record(
@@ -413,6 +430,7 @@ function solveChainCold(
         })
       : solveInterior(model.exact, cold.start, interior),
   );
+  clock = lap(timings, 'interior', clock);
   // The barrier's last digits: where it stopped short of tolerance / 100, a few active-set Newton steps.
   if (best && !(best.residual <= tolerance / 100) && best.residual <= 1e-4) {
     record(crossover(model.exact, best.z, { tolerance: tolerance / 100, maxIterations: 4 }));
@@ -501,6 +519,7 @@ function solveChainCold(
       fallback(solveMcp(model.mcp, result.z, { ...mcpOptions, levenbergMarquardt: true, polish: true }));
     }
   }
+  lap(timings, 'finish', clock);
   return { result, iterations: spentIterations, evaluations: spentEvaluations };
 }
 
@@ -508,7 +527,10 @@ function solveChainCold(
 const FLOW_EPSILON = 1e-12;
 
 export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOptions = {}): EquilibriumSolution {
+  const { timings } = options;
+  let clock = timings ? performance.now() : 0;
   validateProblem(problem);
+  clock = lap(timings, 'validate', clock);
   const tolerance = options.tolerance ?? 1e-8;
   const prices: EquilibriumSolution['prices'][number][] = [];
   const consumption: EquilibriumSolution['consumption'][number][] = [];
@@ -526,7 +548,10 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
   // A warm start knows the price level of each commodity: its scales need no pooled market solved.
   const hints = options.warmStart ? priceLevels(options.warmStart) : undefined;
   for (const chain of chainsOf(problem)) {
-    const model: ChainModel = buildChain(problem, chain, hints ? { priceHints: hints } : {});
+    const pooledBefore = timings?.pooled ?? 0;
+    const model: ChainModel = buildChain(problem, chain, { ...(hints ? { priceHints: hints } : {}), timings });
+    clock = lap(timings, 'model', clock);
+    if (timings) timings.model = (timings.model ?? 0) - ((timings.pooled ?? 0) - pooledBefore);
     if (model.variables.length === 0) continue;
     // A warm start first (interior.ts, from the neighbouring solution); should it miss, the whole cold sequence runs
     // exactly as without it, so a warm start can cost iterations but never a solve that would succeed cold.
@@ -543,15 +568,18 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
       spentIterations += warm.iterations;
       spentEvaluations += warm.evaluations;
       result = warm;
+      clock = lap(timings, 'interior', clock);
       if (!(warm.residual <= tolerance / 100) && warm.residual <= 1e-4) {
         const finished = crossover(model.exact, warm.z, { tolerance: tolerance / 100, maxIterations: 4 });
         spentIterations += finished.iterations;
         spentEvaluations += finished.evaluations;
         if (finished.residual < warm.residual) result = finished;
       }
+      clock = lap(timings, 'finish', clock);
     }
     if (!(result && result.residual <= tolerance)) {
-      const cold = solveChainCold(problem, chain, model, tolerance, options.maxIterations ?? 200);
+      const cold = solveChainCold(problem, chain, model, tolerance, options.maxIterations ?? 200, timings);
+      clock = timings ? performance.now() : 0;
       spentIterations += cold.iterations;
       spentEvaluations += cold.evaluations;
       if (!result || cold.result.residual < result.residual || !Number.isFinite(result.residual)) result = cold.result;
@@ -667,6 +695,7 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
       stocks.set(v.ref, entry);
     }
     model.release();
+    clock = lap(timings, 'certificate', clock);
   }
   const maxResidual = Math.max(...Object.values(residuals));
   const solution: EquilibriumSolution = {

@@ -103,3 +103,23 @@ describe('chain structures', () => {
     expect(warm.certificate.iterations).toBeLessThan(cold.certificate.iterations);
   });
 });
+
+describe('solve timings', () => {
+  it('phases are reported without changing the solution', () => {
+    const timings: Record<string, number> = {};
+    const t0 = performance.now();
+    const timed = solveEquilibrium(world, { timings });
+    const elapsed = performance.now() - t0;
+    const plain = solveEquilibrium(world);
+    expect(JSON.stringify(timed)).toBe(JSON.stringify(plain));
+    for (const phase of ['validate', 'model', 'pooled', 'start', 'interior', 'certificate']) {
+      expect(timings[phase]).toBeGreaterThanOrEqual(0);
+    }
+    const sum = Object.values(timings).reduce((s, t) => s + t, 0);
+    expect(sum).toBeLessThanOrEqual(elapsed + 1e-6);
+    // A warm start needs no pooled market.
+    const warm: Record<string, number> = {};
+    solveEquilibrium(world, { warmStart: plain, timings: warm });
+    expect(warm.pooled ?? 0).toBe(0);
+  });
+});
