@@ -48,24 +48,40 @@ export function benchSolveSteady(
   options: { warmStart?: EquilibriumSolution; runs?: number; warmupMs?: number } = {},
 ): BenchResult {
   const solveOptions: SolveOptions = options.warmStart ? { warmStart: options.warmStart } : {};
-  let solution: EquilibriumSolution | undefined;
-  const { first, times } = steady(
-    () => {
-      solution = solveEquilibrium(problem, solveOptions);
-    },
-    { warmup: 20, warmupMs: options.warmupMs ?? 1500, runs: options.runs ?? 50, budgetMs: 3000 },
-  );
-  // Phases: per phase, the median over further runs once the timed path is warm too (a clock read costs tens of
-  // nanoseconds).
-  const phaseRuns = Math.min(times.length, 50);
-  for (let i = 0; i < phaseRuns; i++) solveEquilibrium(problem, { ...solveOptions, timings: {} });
+  const runs = options.runs ?? 50;
+  let t0 = performance.now();
+  let solution = solveEquilibrium(problem, solveOptions);
+  const first = performance.now() - t0;
+  // Untimed and timed solves alternate (both paths warm, both under the same load): the times come from the untimed
+  // ones, the phases (SolveOptions.timings, a few clock reads per chain) from the timed ones.
   const samples = new Map<string, number[]>();
-  for (let i = 0; i < phaseRuns; i++) {
+  const timed = (record: boolean) => {
     const timings: Record<string, number> = {};
     solveEquilibrium(problem, { ...solveOptions, timings });
-    for (const [phase, ms] of Object.entries(timings)) samples.set(phase, [...(samples.get(phase) ?? []), ms]);
+    if (!record) return;
+    let sum = 0;
+    for (const [phase, ms] of Object.entries(timings)) {
+      samples.set(phase, [...(samples.get(phase) ?? []), ms]);
+      sum += ms;
+    }
+    samples.set('sum', [...(samples.get('sum') ?? []), sum]);
+  };
+  const warmStarted = performance.now();
+  for (let i = 0; i < 20 || performance.now() - warmStarted < (options.warmupMs ?? 1500); i++) {
+    solveEquilibrium(problem, solveOptions);
+    timed(false);
   }
-  const certificate = (solution as EquilibriumSolution).certificate;
+  const times: number[] = [];
+  const started = performance.now();
+  while (times.length < 4 * runs) {
+    t0 = performance.now();
+    solution = solveEquilibrium(problem, solveOptions);
+    times.push(performance.now() - t0);
+    timed(true);
+    if (times.length >= runs && performance.now() - started >= 3000) break;
+  }
+  times.sort((a, b) => a - b);
+  const certificate = solution.certificate;
   const phases: Record<string, number> = {};
   for (const [phase, ms] of samples)
     phases[`phase_${phase}_ms`] = quantile(
