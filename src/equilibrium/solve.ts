@@ -3,11 +3,19 @@
  * of conditions of MODEL.md §3, relative to the market's size. A solve that cannot meet the tolerance throws an
  * EquilibriumError naming the commodity, the iteration count and the residual; it never returns NaN.
  */
-import { buildChain, type ChainModel, chainsOf, type VariableInfo, type VariableKind, warmStart } from './build.ts';
+import {
+  bindChain,
+  buildChain,
+  type ChainModel,
+  chainsOf,
+  type VariableInfo,
+  type VariableKind,
+  warmStart,
+} from './build.ts';
 import { crossover, snapToBounds, solveInterior, solveInteriorPricing } from './interior.ts';
 import { type McpResult, naturalResidual, solveMcp } from './mcp.ts';
 import type { EquilibriumProblem } from './problem.ts';
-import type { ChainStructure } from './structure.ts';
+import { type ChainInputs, type ChainStructure, chainInputsOf } from './structure.ts';
 
 export interface SolveOptions {
   /** Largest scaled natural residual accepted (default 1e-8: of the market's size, or of its reference price). */
@@ -547,9 +555,15 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
 
   // A warm start knows the price level of each commodity: its scales need no pooled market solved.
   const hints = options.warmStart ? priceLevels(options.warmStart) : undefined;
-  for (const chain of chainsOf(problem)) {
+  const chainList = chainsOf(problem);
+  const inputsOf = chainInputsOf(problem, chainList);
+  for (let c = 0; c < chainList.length; c++) {
+    const chain = chainList[c] as string[];
     const pooledBefore = timings?.pooled ?? 0;
-    const model: ChainModel = buildChain(problem, chain, { ...(hints ? { priceHints: hints } : {}), timings });
+    const model: ChainModel = bindChain(inputsOf[c] as ChainInputs, {
+      ...(hints ? { priceHints: hints } : {}),
+      timings,
+    });
     clock = lap(timings, 'model', clock);
     if (timings) timings.model = (timings.model ?? 0) - ((timings.pooled ?? 0) - pooledBefore);
     if (model.variables.length === 0) continue;

@@ -66,6 +66,8 @@ export interface Link {
 export interface ChainInputs {
   readonly chain: readonly string[];
   readonly regions: readonly string[];
+  /** `regions` joined, when known (a problem's chains share it). */
+  readonly regionsKey?: string;
   /** The pooled market: every item in one region (POOLED_REGION), no restrictions, floors or routes. */
   readonly pooled: boolean;
   readonly links: readonly Link[];
@@ -89,6 +91,60 @@ export const nodeKey = (k: string, r: string) => `${k}|${r}`;
 /** The region an item sits in: its own, or the single one of the pooled market. */
 export function regionIn(inputs: ChainInputs, item: { readonly region: string }): string {
   return inputs.pooled ? POOLED_REGION : item.region;
+}
+
+/** The inputs of every chain of a problem, in one pass over its lists. */
+export function chainInputsOf(problem: EquilibriumProblem, chains: readonly (readonly string[])[]): ChainInputs[] {
+  const chainOf = new Map<string, number>();
+  chains.forEach((chain, c) => {
+    for (const k of chain) chainOf.set(k, c);
+  });
+  const buckets = <T>(
+    xs: readonly T[] | undefined,
+    commodity: (x: T) => string,
+    keep: (x: T) => boolean = () => true,
+  ) => {
+    const out: T[][] = chains.map(() => []);
+    for (const x of xs ?? []) {
+      const c = chainOf.get(commodity(x));
+      if (c !== undefined && keep(x)) (out[c] as T[]).push(x);
+    }
+    return out;
+  };
+  const links = buckets(problem.links, (l) => l.output);
+  const producers = buckets(
+    problem.producers,
+    (p) => p.commodity,
+    (p) => p.capacity > 0,
+  );
+  const supplies = buckets(problem.supplies, (s) => s.commodity);
+  const demands = buckets(problem.demands, (d) => d.commodity);
+  const stocks = buckets(problem.stocks, (s) => s.commodity);
+  const restrictions = buckets(problem.restrictions, (r) => r.commodity);
+  const floors = chains.map(() => new Map<string, number>());
+  for (const f of problem.floors ?? [])
+    floors[chainOf.get(f.commodity) ?? -1]?.set(nodeKey(f.commodity, f.region), f.price);
+  const exportTaxes = chains.map(() => new Map<string, number>());
+  for (const e of problem.exportTaxes ?? [])
+    exportTaxes[chainOf.get(e.commodity) ?? -1]?.set(nodeKey(e.commodity, e.origin), e.rate);
+  const members = new Set(problem.members);
+  const regionsKey = problem.regions.join(',');
+  return chains.map((chain, c) => ({
+    chain,
+    regions: problem.regions,
+    regionsKey,
+    pooled: false,
+    links: links[c] as Link[],
+    producers: producers[c] as Producer[],
+    supplies: supplies[c] as SupplyCurve[],
+    demands: demands[c] as Demand[],
+    stocks: stocks[c] as StockOperation[],
+    restrictions: restrictions[c] as ExportRestriction[],
+    members,
+    floors: floors[c] as Map<string, number>,
+    exportTaxes: exportTaxes[c] as Map<string, number>,
+    routes: problem.routes,
+  }));
 }
 
 export function chainInputs(problem: EquilibriumProblem, chain: readonly string[]): ChainInputs {
@@ -121,6 +177,7 @@ export function pooledInputs(inputs: ChainInputs): ChainInputs {
   return {
     ...inputs,
     regions: [POOLED_REGION],
+    regionsKey: POOLED_REGION,
     pooled: true,
     restrictions: [],
     members: new Set(),
@@ -145,7 +202,11 @@ const releases = (s: StockOperation) => Boolean(s.releaseCap && s.releaseCap > 0
 
 /** Everything the structure depends on, as a string: two problems with the same key have the same structure. */
 export function structureKey(inputs: ChainInputs): string {
-  const parts: string[] = [inputs.pooled ? 'pooled' : 'world', inputs.chain.join(','), inputs.regions.join(',')];
+  const parts: string[] = [
+    inputs.pooled ? 'pooled' : 'world',
+    inputs.chain.join(','),
+    inputs.regionsKey ?? inputs.regions.join(','),
+  ];
   const region = (x: { region: string }) => regionIn(inputs, x);
   for (const l of inputs.links) parts.push(`l\t${l.output}\t${l.input}`);
   for (const p of inputs.producers) {
