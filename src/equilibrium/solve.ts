@@ -16,6 +16,7 @@ import { crossover, snapToBounds, solveInterior, solveInteriorPricing } from './
 import { type McpResult, naturalResidual, solveMcp } from './mcp.ts';
 import type { EquilibriumProblem } from './problem.ts';
 import { type ChainInputs, type ChainStructure, chainInputsOf } from './structure.ts';
+import { borrowFloats, returnFloats } from './workspace.ts';
 
 export interface SolveOptions {
   /** Largest scaled natural residual accepted (default 1e-8: of the market's size, or of its reference price). */
@@ -383,6 +384,9 @@ export function startFromSolution(model: ChainModel, solution: EquilibriumSoluti
   return start;
 }
 
+/** The kinds in the order of their codes (structure.ts). */
+const KINDS: readonly VariableKind[] = ['price', 'output', 'flow', 'rent', 'origin', 'buy', 'release'];
+
 const FAMILY: Record<VariableKind, keyof Certificate['residuals']> = {
   price: 'clearing',
   output: 'producers',
@@ -604,7 +608,7 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
     // The certificate comes from a fresh evaluation at the returned point, per family of conditions.
     const n = model.variables.length;
     const { lower, upper } = model.exact;
-    const f = new Float64Array(n);
+    const f = borrowFloats(n);
     model.evaluateExact(result.z, f);
     const before = naturalResidual(result.z, f, lower, upper).max;
     // Inactive flows and idle producers exactly at zero (an interior point leaves them a hair above).
@@ -638,12 +642,19 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
     }
     chains.push({ commodities: chain, variables: n, iterations: result.iterations, residual: max });
     states.set(chain.join('+'), { structure: model.structure, values });
+    const familyMax = [0, 0, 0, 0, 0, 0, 0];
+    const { kindCode } = model.structure;
     for (let i = 0; i < n; i++) {
       const zi = z[i] as number;
       const r = Math.abs(zi - Math.min(upper[i] as number, Math.max(lower[i] as number, zi - (f[i] as number))));
-      const family = FAMILY[(model.variables[i] as VariableInfo).kind];
-      if (r > residuals[family]) residuals[family] = r;
+      const code = kindCode[i] as number;
+      if (r > (familyMax[code] as number)) familyMax[code] = r;
     }
+    returnFloats(f);
+    KINDS.forEach((kind, code) => {
+      const family = FAMILY[kind];
+      if ((familyMax[code] as number) > residuals[family]) residuals[family] = familyMax[code] as number;
+    });
     const { structure, data } = model;
     for (const node of model.nodes) {
       const p = values[node.index] as number;
