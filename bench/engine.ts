@@ -67,7 +67,7 @@ export function benchSolveSteady(
     samples.set('sum', [...(samples.get('sum') ?? []), sum]);
   };
   const warmStarted = performance.now();
-  for (let i = 0; i < 20 || performance.now() - warmStarted < (options.warmupMs ?? 1000); i++) {
+  for (let i = 0; i < 20 || performance.now() - warmStarted < (options.warmupMs ?? 700); i++) {
     solveEquilibrium(problem, solveOptions);
     timed(false);
   }
@@ -78,7 +78,7 @@ export function benchSolveSteady(
     solution = solveEquilibrium(problem, solveOptions);
     times.push(performance.now() - t0);
     timed(true);
-    if (times.length >= runs && performance.now() - started >= 2000) break;
+    if (times.length >= runs && performance.now() - started >= 1200) break;
   }
   times.sort((a, b) => a - b);
   const certificate = solution.certificate;
@@ -159,7 +159,7 @@ export function benchSimulate(scenario: Scenario, against: Scenario, catalog: Ca
       years = a.years.length + b.years.length;
       iterations = [...a.years, ...b.years].reduce((s, y) => s + y.certificate.iterations, 0);
     },
-    { warmup: 3, warmupMs: 0, runs: 7, budgetMs: 4000 },
+    { warmup: 2, warmupMs: 0, runs: 7, budgetMs: 3000 },
   );
   const median = quantile(times, 0.5);
   return {
