@@ -9,7 +9,7 @@ import { type EquilibriumSolution, solveEquilibrium } from '../src/equilibrium/s
 import { type SurplusSolution, solveSurplus } from '../src/equilibrium/stj.ts';
 import { readScenario } from '../src/model/scenario.ts';
 import { buildWorld } from '../src/model/world.ts';
-import { simulate } from '../src/simulate/simulate.ts';
+import { benchRareEarths, benchSimulate, benchSolveSteady } from './engine.ts';
 import { type BenchResult, measure, report } from './harness.ts';
 import { benchProjects } from './projects.ts';
 import { benchService } from './service.ts';
@@ -52,19 +52,9 @@ function priceGap(engine: EquilibriumSolution, surplus: SurplusSolution): number
   return gap;
 }
 
-/** Times a solve and records its size and certificate. */
-function benchSolve(name: string, problem: Parameters<typeof solveEquilibrium>[0], runs = 10): void {
-  if (!want(name)) return;
-  const first = solveEquilibrium(problem);
-  const r = measure(() => solveEquilibrium(problem), { runs, warmup: 1, budgetMs: 20_000 });
-  results[name] = {
-    ...r,
-    iterations: first.certificate.iterations,
-    residual_evaluations: first.certificate.evaluations,
-    max_residual: first.certificate.maxResidual,
-    variables: first.certificate.chains.reduce((s, c) => s + c.variables, 0),
-    regions: problem.regions.length,
-  };
+/** Times a solve in steady state (bench/engine.ts), with its first call, size, certificate and phases. */
+function benchSolve(name: string, problem: Parameters<typeof solveEquilibrium>[0], runs = 50): void {
+  if (want(name)) results[name] = benchSolveSteady(problem, { runs });
 }
 
 const world = buildWorld(catalog);
@@ -119,28 +109,11 @@ const zone = buildWorld(catalog, {
 });
 benchSolve('solve.zone-with-ban', zone.problem);
 for (const n of [10, 30, 100]) benchSolve(`solve.synthetic-${n}`, syntheticMarket(n, 7), n >= 100 ? 3 : 10);
+if (want('solve.rare-earths')) Object.assign(results, benchRareEarths(world.problem));
 
 if (want('simulate.default')) {
   // The main job: zone-2026-ban-2027 against ban-2027, 2025–2040, both scenarios, without writing the report.
-  const scenario = readScenario('zone-2026-ban-2027');
-  const against = readScenario('ban-2027');
-  let years = 0;
-  let iterations = 0;
-  const r = measure(
-    () => {
-      const a = simulate(scenario, catalog);
-      const b = simulate(against, catalog);
-      years = a.years.length + b.years.length;
-      iterations = [...a.years, ...b.years].reduce((s, y) => s + y.certificate.iterations, 0);
-    },
-    { runs: 5, warmup: 1, budgetMs: 40_000 },
-  );
-  results['simulate.default'] = {
-    ...r,
-    equilibria: years,
-    newton_iterations: iterations,
-    ms_per_equilibrium: r.median_ms / years,
-  };
+  results['simulate.default'] = benchSimulate(readScenario('zone-2026-ban-2027'), readScenario('ban-2027'), catalog);
 }
 
 // The secretariat service: duty quotes and durable entry writes over HTTP, SQLite and PostgreSQL (bench/service.ts).

@@ -15,103 +15,70 @@
  * landed = max(floor_s, duty_paid) on a non-member → member route with a floor, else duty_paid, where
  * duty_paid = (p[r]·(1 + ex[r]) + Σ lam + mu[r] + freight)·(1 + av) + specific.
  *
- * The conditions are compiled once into flat arrays with a fixed Jacobian pattern (compileConditions): an evaluation
- * writes F and the Jacobian's values without allocating. Scales and starting points come from the pooled market
- * (one market per commodity, no trade costs) solved exactly on its own small model, then a transportation problem
- * routes its trade (transportStart).
+ * A model is a structure (structure.ts: the variables, the conditions' index arrays and the Jacobian's pattern,
+ * built once per shape of market and cached) bound to the numbers of one problem (conditions.ts: curves, costs,
+ * route terms, scales). Scales and starting points come from the pooled market (one market per commodity, no trade
+ * costs) solved exactly on its own small model, then a transportation problem routes its trade (transportStart).
  */
+import { type ConditionData, constantEntries, evaluateConditions } from './conditions.ts';
 import { solveInterior } from './interior.ts';
-import type { JacobianPattern, Mcp } from './mcp.ts';
-import type { DemandCurve, EquilibriumProblem, RouteTerms } from './problem.ts';
+import type { Mcp } from './mcp.ts';
+import type { DemandCurve, EquilibriumProblem, Producer, RouteTerms } from './problem.ts';
+import {
+  type AgentShape,
+  type ChainInputs,
+  type ChainStructure,
+  chainInputs,
+  FLOW,
+  type Link,
+  type NodeRef,
+  nodeKey,
+  ORIGIN,
+  type OriginShape,
+  PRICE,
+  pooledInputs,
+  type QuotaShape,
+  RENT,
+  type RouteShape,
+  regionIn,
+  type StockShape,
+  structureOf,
+  type VariableInfo,
+} from './structure.ts';
+import {
+  borrowBytes,
+  borrowFloats,
+  borrowInts,
+  carveFloats,
+  returnBytes,
+  returnFloats,
+  returnInts,
+} from './workspace.ts';
 
-export type VariableKind = 'price' | 'output' | 'flow' | 'rent' | 'origin' | 'buy' | 'release';
-
-export interface Variable {
-  readonly kind: VariableKind;
-  readonly commodity: string;
-  readonly region: string;
-  /** Producer id, destination region, restriction id or stock id, by kind. */
-  readonly ref: string;
-  readonly lower: number;
-  readonly upper: number;
-  /** Multiplier from the scaled variable to the model's unit. */
-  readonly scale: number;
-  /** Multiplier from the model's unit of this condition to its scaled value (1 / scale of the condition). */
-  readonly conditionScale: number;
-  /**
-   * The solver works with log(value / scale) instead of value / scale: for prices where isoelastic demand keeps the
-   * price strictly positive, so the bound p >= 0 never binds and Newton sees a far less curved problem (a scarce
-   * market's price can sit orders of magnitude above its reference).
-   */
-  readonly logarithmic?: boolean;
-}
-
-interface NodeRef {
-  readonly index: number;
-  readonly commodity: string;
-  readonly region: string;
-}
-
-interface Agent {
-  readonly variable: number;
-  readonly node: number;
-  readonly cost: number;
-  readonly strike?: number;
-  readonly inputs: readonly { readonly node: number; readonly coefficient: number }[];
-}
-
-interface Route {
-  readonly variable: number;
-  readonly from: number;
-  readonly to: number;
-  readonly freight: number;
-  readonly adValorem: number;
-  readonly specific: number;
-  readonly exportTax: number;
-  readonly floor?: number;
-  readonly rents: readonly number[];
-  /** The condition is written log(landed) − log(p_to): where the destination's price is logarithmic. */
-  readonly logForm: boolean;
-}
-
-interface Quota {
-  readonly variable: number;
-  readonly quota: number;
-  readonly routes: readonly number[];
-}
-
-/** Exports from a node are limited to what it makes itself (and releases from stock). */
-interface OriginLimit {
-  readonly variable: number;
-  readonly node: number;
-  readonly agents: number[];
-  readonly releases: number[];
-  readonly routes: number[];
-}
-
-interface StockAgent {
-  readonly variable: number;
-  readonly node: number;
-  readonly price: number;
-  /** +1: a release (adds supply); −1: a purchase (adds demand). */
-  readonly sign: 1 | -1;
-}
+export type { VariableInfo, VariableKind } from './structure.ts';
+export { variableKey } from './structure.ts';
 
 export interface ChainModel {
+  readonly structure: ChainStructure;
+  readonly inputs: ChainInputs;
   readonly commodities: readonly string[];
-  readonly variables: readonly Variable[];
+  readonly variables: readonly VariableInfo[];
+  /** Per variable, in solver units: bounds, the multiplier to model units, and the scale of its condition. */
+  readonly lower: Float64Array;
+  readonly upper: Float64Array;
+  readonly scale: Float64Array;
+  readonly conditionScale: Float64Array;
   readonly nodes: readonly NodeRef[];
-  /** Demand curves by price node; several curves (sectors) at a node add up. */
-  readonly demands: ReadonlyMap<number, readonly DemandCurve[]>;
-  readonly supplies: ReadonlyMap<number, { readonly intercept: number; readonly slope: number }>;
-  readonly agents: readonly Agent[];
-  readonly routes: readonly Route[];
-  readonly quotas: readonly Quota[];
-  readonly origins: readonly OriginLimit[];
-  readonly stocks: readonly StockAgent[];
-  /** Market size and reference price per commodity, the scales of quantities and prices. */
-  readonly quantityScale: ReadonlyMap<string, number>;
-  readonly priceScale: ReadonlyMap<string, number>;
+  readonly agents: readonly AgentShape[];
+  readonly routes: readonly RouteShape[];
+  readonly quotas: readonly QuotaShape[];
+  readonly origins: readonly OriginShape[];
+  readonly stocks: readonly StockShape[];
+  /** Market size and reference price per commodity (by its index in `commodities`): the scales. */
+  readonly quantityScale: Float64Array;
+  readonly priceScale: Float64Array;
+  /** The numbers of the conditions (route terms, strikes, ...), as the evaluation uses them. */
+  readonly data: ConditionData;
   /** The conditions with a tiny tie-breaking slope (for the semismooth Newton fallbacks). */
   readonly mcp: Mcp;
   /** The exact conditions (no tie-breaking), with a fixed Jacobian pattern: what the interior-point method solves. */
@@ -138,17 +105,26 @@ export interface ChainModel {
   readonly toSolver: (i: number, value: number) => number;
   /** The model value (price, quantity) of solver variable i at solver point z. */
   readonly modelValue: (z: Float64Array, i: number) => number;
+  /** Final demand at a price node (variable index) at price p, in model units. */
+  readonly demandAt: (node: number, p: number) => number;
+  /** Output of the node's supply curves when its producers earn `earned` (price plus export premium). */
+  readonly curveSupplyAt: (node: number, earned: number) => number;
+  /**
+   * Hands the model's arrays back for the next model of the same structure. The model (its bounds, scales, start and
+   * conditions) must not be used afterwards.
+   */
+  readonly release: () => void;
 }
 
 /** Route terms indexed by commodity, origin and destination, once per route table (a world has tens of thousands). */
 type PairTerms = Map<string, Map<string, Map<string, RouteTerms>>>;
 const pairTermsCache = new WeakMap<object, PairTerms>();
-function pairTermsOf(problem: EquilibriumProblem): PairTerms {
-  const key = problem.routes ?? problem;
+function pairTermsOf(byPair: NonNullable<EquilibriumProblem['routes']>['byPair']): PairTerms {
+  const key = byPair ?? pairTermsCache;
   let terms = pairTermsCache.get(key);
   if (!terms) {
     terms = new Map();
-    for (const t of problem.routes?.byPair ?? []) {
+    for (const t of byPair ?? []) {
       let byOrigin = terms.get(t.commodity);
       if (!byOrigin) {
         byOrigin = new Map();
@@ -166,49 +142,66 @@ function pairTermsOf(problem: EquilibriumProblem): PairTerms {
   return terms;
 }
 
-/** The rents a route's landed cost carries: its quotas' and its origin's export premium. */
-function routeRents(quotas: readonly { variable: number }[], origin: { variable: number } | undefined): number[] {
-  const out: number[] = [];
-  for (const q of quotas) out.push(q.variable);
-  if (origin) out.push(origin.variable);
-  return out;
+interface RouteNumbers {
+  readonly defaults: readonly [number, number, number];
+  readonly freight: Float64Array;
+  readonly adValorem: Float64Array;
+  readonly specific: Float64Array;
 }
+/** Each structure's route terms per route table: the years of a simulation share one table. */
+const routeNumbersCache = new WeakMap<ChainStructure, WeakMap<object, RouteNumbers>>();
+const NO_TABLE = {};
 
-/** Typed arrays from a list (TypedArray.from with a map function is slow). */
-function floats<T>(xs: readonly T[], f: (x: T, i: number) => number): Float64Array {
-  const out = new Float64Array(xs.length);
-  for (let i = 0; i < xs.length; i++) out[i] = f(xs[i] as T, i);
-  return out;
-}
-function ints<T>(xs: readonly T[], f: (x: T, i: number) => number): Int32Array {
-  const out = new Int32Array(xs.length);
-  for (let i = 0; i < xs.length; i++) out[i] = f(xs[i] as T, i);
-  return out;
-}
-function flags<T>(xs: readonly T[], f: (x: T, i: number) => unknown): Uint8Array {
-  const out = new Uint8Array(xs.length);
-  for (let i = 0; i < xs.length; i++) out[i] = f(xs[i] as T, i) ? 1 : 0;
-  return out;
-}
-
-/** A variable's identity across models of the same chain (to carry a solution over as a starting point). */
-export function variableKey(v: Variable): string {
-  return `${v.kind}|${v.commodity}|${v.region}|${v.ref}`;
+function routeNumbers(structure: ChainStructure, routes: EquilibriumProblem['routes']): RouteNumbers {
+  const table = routes?.byPair ?? NO_TABLE;
+  const fallback = routes?.default;
+  const defaults = [fallback?.freight, fallback?.adValorem, fallback?.specific].map((x) => x ?? Number.NaN) as [
+    number,
+    number,
+    number,
+  ];
+  let perTable = routeNumbersCache.get(structure);
+  if (!perTable) {
+    perTable = new WeakMap();
+    routeNumbersCache.set(structure, perTable);
+  }
+  const cached = perTable.get(table);
+  if (cached?.defaults.every((x, i) => Object.is(x, defaults[i]))) return cached;
+  const terms = pairTermsOf(routes?.byPair);
+  const R = structure.routes.length;
+  const freight = new Float64Array(R);
+  const adValorem = new Float64Array(R);
+  const specific = new Float64Array(R);
+  structure.routes.forEach((r, k) => {
+    const from = structure.variables[r.from] as VariableInfo;
+    const to = structure.variables[r.to] as VariableInfo;
+    const t = terms.get(from.commodity)?.get(from.region)?.get(to.region);
+    freight[k] = t?.freight ?? fallback?.freight ?? 0;
+    adValorem[k] = t?.adValorem ?? fallback?.adValorem ?? 0;
+    specific[k] = t?.specific ?? fallback?.specific ?? 0;
+  });
+  const numbers = { defaults, freight, adValorem, specific };
+  perTable.set(table, numbers);
+  return numbers;
 }
 
 /** A starting point for `to` from a solved point of `from`: shared variables keep their values, new ones `to.start`. */
 export function warmStart(from: ChainModel, z: Float64Array, to: ChainModel): Float64Array {
-  const values = new Map(from.variables.map((v, i) => [variableKey(v), from.modelValue(z, i)]));
-  return floats(to.variables, (v, i) => {
-    const value = values.get(variableKey(v));
-    return value === undefined || !Number.isFinite(value) ? (to.start[i] as number) : to.toSolver(i, value);
+  const index = new Map(from.structure.keys.map((k, i) => [k, i]));
+  const out = Float64Array.from(to.start);
+  to.structure.keys.forEach((key, i) => {
+    const j = index.get(key);
+    if (j === undefined) return;
+    const value = from.modelValue(z, j);
+    if (Number.isFinite(value)) out[i] = to.toSolver(i, value);
   });
+  return out;
 }
 
 /** The flow every route starts with (a share of the market), unless the start knows better. */
 const TOKEN_FLOW = 1e-3;
 
-/** Relative tie-breaking slope on outputs and flows (see makeEvaluate). */
+/** Relative tie-breaking slope on outputs and flows (see conditions.ts). */
 const TIE_BREAK = 1e-10;
 
 /** Demand at price p (model units) and its derivative. */
@@ -230,11 +223,14 @@ export function totalDemandAt(curves: readonly DemandCurve[], p: number): [numbe
 /** Total demand of several curves at price p (no allocation). */
 function totalDemand(curves: readonly DemandCurve[], p: number): number {
   let d = 0;
-  for (const c of curves) {
-    if (c.kind === 'isoelastic') d += c.q0 * (Math.max(p, c.p0 * 1e-9) / c.p0) ** c.elasticity;
-    else d += Math.max(0, c.intercept - c.slope * p);
-  }
+  for (const c of curves) d += curveDemand(c, p);
   return d;
+}
+
+function curveDemand(c: DemandCurve, p: number): number {
+  return c.kind === 'isoelastic'
+    ? c.q0 * (Math.max(p, c.p0 * 1e-9) / c.p0) ** c.elasticity
+    : Math.max(0, c.intercept - c.slope * p);
 }
 
 function totalDemandSlope(curves: readonly DemandCurve[], p: number): number {
@@ -242,7 +238,6 @@ function totalDemandSlope(curves: readonly DemandCurve[], p: number): number {
   for (const c of curves) slope += demandAt(c, p)[1];
   return slope;
 }
-
 /**
  * The price at which each commodity's pooled world market clears, ignoring trade costs: upstream first (inputs at
  * their pooled prices), derived demand from downstream capacity at first and from downstream output on a second pass.
@@ -321,11 +316,24 @@ function pooledPrices(
     // Each producer's threshold and the quantity it adds above it.
     const threshold = own.map((q) => Math.min(unitCost(q), q.cfd?.strike ?? Number.POSITIVE_INFINITY));
     const amount = own.map((q) => (q.secondary ? q.capacity : q.capacity * ratio));
+    // Isoelastic demand in logs (q0·exp(ε·(log p − log p0)), held flat below 1e-9 of p0): one log per price tried.
+    const iso = finals.filter((c) => c.kind === 'isoelastic');
+    const linear = finals.filter((c) => c.kind === 'linear');
+    const isoQ = iso.map((c) => c.q0);
+    const isoE = iso.map((c) => c.elasticity);
+    const isoLog = iso.map((c) => Math.log(c.p0));
+    const floor = Math.log(1e-9);
     const excess = (p: number) => {
       let s = 0;
       for (let i = 0; i < own.length; i++) if ((threshold[i] as number) <= p) s += amount[i] as number;
       for (const c of curves) s += Math.max(0, c.intercept + c.slope * p);
-      return s - totalDemand(finals, p) - derived;
+      const logP = Math.log(p);
+      for (let i = 0; i < iso.length; i++) {
+        const l = isoLog[i] as number;
+        s -= (isoQ[i] as number) * Math.exp((isoE[i] as number) * (Math.max(logP, l + floor) - l));
+      }
+      for (const c of linear) s -= Math.max(0, c.intercept - c.slope * p);
+      return s - derived;
     };
     // Search from 1e-6 to 1e8 times the reference. If the pooled market cannot clear there (the estimate holds
     // derived demand fixed, so a scarce input looks unclearable), keep the reference price for now.
@@ -334,8 +342,8 @@ function pooledPrices(
     let hi = ref * 1e8;
     if (excess(lo) >= 0) return lo;
     if (excess(hi) < 0) return ref;
-    // 24 halvings of a range of 1e14 (in logs) leave a relative width below 2e-6: plenty for a starting point.
-    for (let i = 0; i < 24; i++) {
+    // 16 halvings of a range of 1e14 (in logs) leave a relative width below 5e-4: plenty for a starting point.
+    for (let i = 0; i < 16; i++) {
       const mid = Math.sqrt(lo * hi);
       if (excess(mid) >= 0) hi = mid;
       else lo = mid;
@@ -433,88 +441,514 @@ export function chainsOf(problem: EquilibriumProblem): string[][] {
   return [...groups.values()];
 }
 
-/** The one market of the pooled problem behind the interior-point start, and how exactly it is solved. */
-const POOLED_REGION = '*pooled*';
 const POOLED_TOLERANCE = 1e-2;
+
+export interface BuildOptions {
+  /**
+   * Prices per commodity known to be about right (from a warm start): they set the scales, and the pooled market
+   * is then solved only if the cold start is asked for.
+   */
+  readonly priceHints?: ReadonlyMap<string, number>;
+  /** Milliseconds added per phase: 'pooled' (the pooled market's solve) and 'start' (routing its trade). */
+  readonly timings?: Record<string, number> | undefined;
+}
 
 export function buildChain(
   problem: EquilibriumProblem,
   chain: readonly string[],
-  {
-    pooledOnly = false,
-    priceHints,
-  }: {
-    pooledOnly?: boolean;
-    /**
-     * Prices per commodity known to be about right (from a warm start): they set the scales, and the pooled market
-     * is then solved only if the cold start is asked for.
-     */
-    priceHints?: ReadonlyMap<string, number>;
-  } = {},
+  options: BuildOptions = {},
 ): ChainModel {
-  const inChain = new Set(chain);
-  const members = new Set(problem.members);
-  const links = problem.links.filter((l) => inChain.has(l.output));
-  const producers = problem.producers.filter((p) => inChain.has(p.commodity) && p.capacity > 0);
-  const demands = problem.demands.filter((d) => inChain.has(d.commodity));
-  const stocks = (problem.stocks ?? []).filter((s) => inChain.has(s.commodity));
-  const supplies = (problem.supplies ?? []).filter((s) => inChain.has(s.commodity));
+  return bindChain(chainInputs(problem, chain), options);
+}
 
-  // Scales: market size = the larger of reference demand and capacity; price = mean reference price, else mean cost.
-  const quantityScale = new Map<string, number>();
-  const priceScale = new Map<string, number>();
-  for (const k of chain) {
-    let cap = 0;
-    let maxCost = Number.NEGATIVE_INFINITY;
+/** Released models, one per structure, ready to take the numbers of the next problem of that shape. */
+const spareModels = new WeakMap<ChainStructure, Model>();
+
+/** The model of a chain's inputs: its structure (cached by shape) bound to the inputs' numbers. */
+export function bindChain(inputs: ChainInputs, { priceHints, timings }: BuildOptions = {}): ChainModel {
+  const structure = structureOf(inputs);
+  let model = spareModels.get(structure);
+  if (model && model.demandCount === inputs.demands.length) spareModels.delete(structure);
+  else model = new Model(structure, inputs.demands.length);
+  model.timings = timings;
+  model.bind(inputs, priceHints);
+  return model;
+}
+
+interface PooledSolution {
+  readonly prices: Map<string, number>;
+  readonly outputs: Map<string, number>;
+  readonly iterations: number;
+  readonly evaluations: number;
+}
+
+/**
+ * A chain's model: its structure and, in arrays allocated once per model, the numbers of the problem it was last
+ * bound to. A released model (release()) is bound again to the next problem of the same structure, so a simulation
+ * or an ensemble allocates nothing per solve for its models.
+ */
+class Model implements ChainModel {
+  readonly structure: ChainStructure;
+  readonly demandCount: number;
+  readonly commodities: readonly string[];
+  readonly variables: readonly VariableInfo[];
+  readonly nodes: readonly NodeRef[];
+  readonly agents: readonly AgentShape[];
+  readonly routes: readonly RouteShape[];
+  readonly quotas: readonly QuotaShape[];
+  readonly origins: readonly OriginShape[];
+  readonly stocks: readonly StockShape[];
+  readonly lower: Float64Array;
+  readonly upper: Float64Array;
+  readonly scale: Float64Array;
+  readonly conditionScale: Float64Array;
+  readonly quantityScale: Float64Array;
+  readonly priceScale: Float64Array;
+  readonly start: Float64Array;
+  readonly data: ConditionData;
+  readonly exact: Mcp;
+  readonly mcp: Mcp;
+  inputs!: ChainInputs;
+  timings: Record<string, number> | undefined;
+  // Per commodity (by index in the chain): capacity, largest cost, reference demand, sum and count of reference
+  // prices (the scales' inputs), and the pooled market's price.
+  private readonly capacity: Float64Array;
+  private readonly maxCost: Float64Array;
+  private readonly demand: Float64Array;
+  private readonly p0Sum: Float64Array;
+  private readonly p0Count: Float64Array;
+  private readonly triplets: Float64Array;
+  private pooled: ReadonlyMap<string, number> = new Map();
+  private banned: ReadonlyMap<string, { price: number; destinations: Set<string> }> = new Map();
+  private pooledSolve: PooledSolution | undefined;
+  private pooledTried = false;
+  private interiorStartMemo: { start: Float64Array; iterations: number; evaluations: number } | undefined;
+
+  constructor(structure: ChainStructure, demandCount: number) {
+    this.structure = structure;
+    this.demandCount = demandCount;
+    this.commodities = structure.chain;
+    this.variables = structure.variables;
+    this.nodes = structure.nodes;
+    this.agents = structure.agents;
+    this.routes = structure.routes;
+    this.quotas = structure.quotas;
+    this.origins = structure.origins;
+    this.stocks = structure.stocks;
+    const { compiled } = structure;
+    const K = structure.chain.length;
+    const n = structure.variables.length;
+    const nnz = compiled.pattern.rows.length;
+    const A = structure.agents.length;
+    const R = structure.routes.length;
+    const D = demandCount;
+    const S = compiled.sNode.length;
+    // One buffer for every number of the model (typed arrays allocated one by one are slow: see workspace.ts).
+    const v = carveFloats([
+      ...[K, K, K, K, K, K, K],
+      ...[n, n, n, n, n, n, n, n],
+      ...[D, D, D, D],
+      ...[S, S],
+      ...[A, A, A],
+      compiled.iLink.length,
+      structure.stocks.length,
+      ...[R, R, R, R],
+      structure.quotas.length,
+      ...[nnz, nnz, nnz],
+    ]);
+    let at = 0;
+    const next = () => v[at++] as Float64Array;
+    this.capacity = next();
+    this.maxCost = next();
+    this.demand = next();
+    this.p0Sum = next();
+    this.p0Count = next();
+    this.quantityScale = next();
+    this.priceScale = next();
+    this.lower = next();
+    this.upper = next();
+    this.scale = next();
+    this.conditionScale = next();
+    const logZs = next();
+    this.start = next();
+    const x = next();
+    const dxdz = next();
+    const cA = next();
+    const cB = next();
+    const cE = next();
+    const cLogB = next();
+    const sIntercept = next();
+    const sSlope = next();
+    const aCost = next();
+    const aStrike = next();
+    const aTie = next();
+    const iCoef = next();
+    const kPrice = next();
+    const rMarkup = next();
+    const rTax = next();
+    const rFloor = next();
+    const rTie = next();
+    const qQuota = next();
+    const constant = next();
+    const scratch = next();
+    this.triplets = next();
+    this.data = {
+      n,
+      zs: this.scale,
+      fs: this.conditionScale,
+      logZs,
+      logarithmic: structure.logarithmic,
+      cKind: new Uint8Array(D),
+      cA,
+      cB,
+      cE,
+      cLogB,
+      sIntercept,
+      sSlope,
+      aCost,
+      aStrike,
+      aTie,
+      iCoef,
+      kPrice,
+      rFreight: new Float64Array(0),
+      rMarkup,
+      rSpecific: new Float64Array(0),
+      rTax,
+      rFloor,
+      rTie,
+      qQuota,
+      constant,
+      x,
+      dxdz,
+      scratch,
+    };
+    this.exact = this.mcpWith(0);
+    this.mcp = this.mcpWith(TIE_BREAK);
+  }
+
+  private mcpWith(epsilon: number): Mcp {
+    const { data, structure, triplets } = this;
+    const { compiled, eliminable, blocks } = structure;
+    const { pattern } = compiled;
+    const nnz = pattern.rows.length;
+    return {
+      size: structure.variables.length,
+      lower: this.lower,
+      upper: this.upper,
+      eliminable,
+      blocks,
+      pattern,
+      evaluateValues: (z, f, jac, skip) => evaluateConditions(compiled, data, epsilon, z, f, jac, skip),
+      evaluate: (z, f, jac) => {
+        if (!jac) return evaluateConditions(compiled, data, epsilon, z, f);
+        evaluateConditions(compiled, data, epsilon, z, f, triplets);
+        for (let t = 0; t < nnz; t++) {
+          jac.add(pattern.rows[t] as number, pattern.cols[t] as number, triplets[t] as number);
+        }
+      },
+    };
+  }
+
+  /** Takes the numbers of `inputs` (of this model's structure): scales, bounds, the conditions' data, the start. */
+  bind(inputs: ChainInputs, priceHints: ReadonlyMap<string, number> | undefined): void {
+    const { structure, data } = this;
+    this.inputs = inputs;
+    this.pooledSolve = undefined;
+    this.pooledTried = false;
+    this.interiorStartMemo = undefined;
+    const { chain, links, producers, supplies, demands, stocks, restrictions } = inputs;
+    const pooledOnly = inputs.pooled;
+    const { variables, commodityIndex, kindCode, logarithmic, agents, routes, quotas, compiled } = structure;
+    const { capacity, maxCost, demand, p0Sum, p0Count, quantityScale: Q, priceScale: P } = this;
+    const K = chain.length;
+    const at = (k: string) => chain.indexOf(k);
+
+    // Scales: market size = the larger of reference demand and capacity; price = mean reference price, else mean
+    // cost.
+    capacity.fill(0);
+    maxCost.fill(Number.NEGATIVE_INFINITY);
+    demand.fill(0);
+    p0Sum.fill(0);
+    p0Count.fill(0);
     for (const p of producers) {
-      if (p.commodity !== k) continue;
-      cap += p.capacity;
-      maxCost = Math.max(maxCost, p.cost);
+      const k = at(p.commodity);
+      capacity[k] = (capacity[k] as number) + p.capacity;
+      maxCost[k] = Math.max(maxCost[k] as number, p.cost);
     }
-    for (const s of supplies) if (s.commodity === k) cap += Math.max(0, s.intercept);
-    let dem = 0;
-    let p0Sum = 0;
-    let p0Count = 0;
+    for (const s of supplies) {
+      const k = at(s.commodity);
+      capacity[k] = (capacity[k] as number) + Math.max(0, s.intercept);
+    }
     for (const d of demands) {
-      if (d.commodity !== k) continue;
-      dem += d.curve.kind === 'isoelastic' ? d.curve.q0 : d.curve.intercept;
+      const k = at(d.commodity);
+      demand[k] = (demand[k] as number) + (d.curve.kind === 'isoelastic' ? d.curve.q0 : d.curve.intercept);
       if (d.curve.kind === 'isoelastic') {
-        p0Sum += d.curve.p0;
-        p0Count++;
+        p0Sum[k] = (p0Sum[k] as number) + d.curve.p0;
+        p0Count[k] = (p0Count[k] as number) + 1;
       }
     }
-    quantityScale.set(k, Math.max(cap, dem, 1e-12));
-    const ref = p0Count > 0 ? p0Sum / p0Count : maxCost > Number.NEGATIVE_INFINITY ? maxCost : 1;
-    priceScale.set(k, ref > 0 ? ref : 1);
+    for (let k = 0; k < K; k++) {
+      Q[k] = Math.max(capacity[k] as number, demand[k] as number, 1e-12);
+      const cost = maxCost[k] as number;
+      const ref =
+        (p0Count[k] as number) > 0
+          ? (p0Sum[k] as number) / (p0Count[k] as number)
+          : cost > Number.NEGATIVE_INFINITY
+            ? cost
+            : 1;
+      P[k] = ref > 0 ? ref : 1;
+    }
+    // Inputs are valued at upstream prices; give downstream commodities a price scale at least that large.
+    for (const l of links) {
+      const up = (P[at(l.input)] as number) * l.coefficient;
+      P[at(l.output)] = Math.max(P[at(l.output)] as number, up);
+    }
+    // The pooled world market (one market per commodity, no trade costs), solved exactly by the interior-point
+    // method on its own small model: its prices set the scale of this chain's prices (a scarce market can clear at
+    // thousands of times its reference; every price-like unknown is then O(1)) and, with its outputs, the starting
+    // point. The pooled model itself, and any chain where it fails, uses the quick estimate of pooledPrices instead.
+    const hinted =
+      priceHints && chain.every((k) => (priceHints.get(k) ?? 0) > 0)
+        ? new Map(chain.map((k) => [k, priceHints.get(k) as number]))
+        : undefined;
+    if (!hinted) {
+      this.pooledSolve = this.solvePooled();
+      this.pooledTried = true;
+    }
+    const pooled =
+      hinted ??
+      this.pooledSolve?.prices ??
+      pooledPrices(chain, links, producers, supplies, demands, new Map(chain.map((k, i) => [k, P[i] as number])));
+    this.pooled = pooled;
+    // Export bans split a market in two: the banned destinations, served only by the other origins, and the rest.
+    // Start each side at the price its own pooled market clears at.
+    const banned = restrictions.some((r) => r.quota <= 0)
+      ? bannedGroupPrices(chain, restrictions, producers, demands, pooled)
+      : new Map<string, { price: number; destinations: Set<string> }>();
+    this.banned = banned;
+    for (let k = 0; k < K; k++) {
+      const c = chain[k] as string;
+      const p = Math.max(pooled.get(c) ?? 0, banned.get(c)?.price ?? 0);
+      const ref = P[k] as number;
+      // The quick estimate can overshoot by orders of magnitude (it holds derived demand at full downstream
+      // capacity): the pooled model keeps its reference scales.
+      if (Number.isFinite(p) && p > ref && !pooledOnly) P[k] = Math.min(p, ref * 1e6);
+    }
+
+    // Bounds and scales of every variable: prices, rents and origin limits in the commodity's price scale (their
+    // conditions in its quantity scale), outputs, flows and stock moves the other way round.
+    const n = variables.length;
+    const { lower, upper, scale: zs, conditionScale: fs } = this;
+    const { logZs } = data;
+    upper.fill(Number.POSITIVE_INFINITY);
+    for (let i = 0; i < n; i++) {
+      const k = commodityIndex[i] as number;
+      const code = kindCode[i] as number;
+      if (code === PRICE || code === RENT || code === ORIGIN) {
+        zs[i] = P[k] as number;
+        fs[i] = 1 / (Q[k] as number);
+      } else {
+        zs[i] = Q[k] as number;
+        fs[i] = 1 / (P[k] as number);
+      }
+      if (logarithmic[i]) {
+        lower[i] = Number.NEGATIVE_INFINITY;
+        logZs[i] = Math.log(zs[i] as number);
+      } else {
+        lower[i] = 0;
+        logZs[i] = 0;
+      }
+    }
+    for (const a of agents) upper[a.variable] = this.trancheCapacity(a) / (zs[a.variable] as number);
+    for (const s of structure.stocks) {
+      const op = stocks[s.stock] as (typeof stocks)[number];
+      upper[s.variable] = ((s.sign < 0 ? op.buyCap : op.releaseCap) as number) / (zs[s.variable] as number);
+    }
+    for (const r of routes) if (r.logForm) fs[r.variable] = 1;
+
+    // The conditions' numbers.
+    const { cKind, cA, cB, cE, cLogB } = data;
+    for (let i = 0; i < demands.length; i++) {
+      const c = (demands[i] as (typeof demands)[number]).curve;
+      if (c.kind === 'isoelastic') {
+        cKind[i] = 0;
+        cA[i] = c.q0;
+        cB[i] = c.p0;
+        cE[i] = c.elasticity;
+        cLogB[i] = Math.log(c.p0);
+      } else {
+        cKind[i] = 1;
+        cA[i] = c.intercept;
+        cB[i] = c.slope;
+        cE[i] = 0;
+        cLogB[i] = 0;
+      }
+    }
+    const { sIntercept, sSlope } = data;
+    for (let k = 0; k < compiled.sNode.length; k++) {
+      let intercept = 0;
+      let slope = 0;
+      for (let t = compiled.sStart[k] as number; t < (compiled.sStart[k + 1] as number); t++) {
+        const s = supplies[compiled.sCurve[t] as number] as (typeof supplies)[number];
+        intercept += s.intercept;
+        slope += s.slope;
+      }
+      sIntercept[k] = intercept;
+      sSlope[k] = slope;
+    }
+    const { aCost, aStrike, aTie, iCoef, kPrice } = data;
+    for (let k = 0; k < agents.length; k++) {
+      const a = agents[k] as AgentShape;
+      const p = producers[a.producer] as (typeof producers)[number];
+      aCost[k] = p.cost;
+      aStrike[k] = a.tranche === 1 ? (p.cfd?.strike as number) : Number.NaN;
+      aTie[k] = (P[commodityIndex[a.variable] as number] as number) / (zs[a.variable] as number);
+    }
+    for (let t = 0; t < iCoef.length; t++) iCoef[t] = (links[compiled.iLink[t] as number] as Link).coefficient;
+    for (let k = 0; k < structure.stocks.length; k++) {
+      const shape = structure.stocks[k] as StockShape;
+      const op = stocks[shape.stock] as (typeof stocks)[number];
+      kPrice[k] = (shape.sign < 0 ? op.buyPrice : op.releasePrice) as number;
+    }
+    const terms = routeNumbers(structure, inputs.routes);
+    data.rFreight = terms.freight;
+    data.rSpecific = terms.specific;
+    const { rMarkup, rTax, rFloor, rTie, qQuota } = data;
+    const floorPrices = structure.floorKeys.map((key) => inputs.floors.get(key) as number);
+    const taxes = inputs.exportTaxes.size > 0;
+    for (let k = 0; k < routes.length; k++) {
+      const r = routes[k] as RouteShape;
+      rMarkup[k] = 1 + (terms.adValorem[k] as number);
+      let tax = 0;
+      if (taxes) {
+        const from = variables[r.from] as VariableInfo;
+        tax = inputs.exportTaxes.get(nodeKey(from.commodity, from.region)) ?? 0;
+      }
+      rTax[k] = 1 + tax;
+      rFloor[k] = r.floor >= 0 ? (floorPrices[r.floor] as number) : Number.NaN;
+      rTie[k] = (zs[r.from] as number) / (zs[r.variable] as number);
+    }
+    for (let k = 0; k < quotas.length; k++) {
+      qQuota[k] = (restrictions[(quotas[k] as QuotaShape).restriction] as (typeof restrictions)[number]).quota;
+    }
+    constantEntries(compiled, zs, fs, iCoef, data.constant);
+    this.coldStart();
   }
-  // Inputs are valued at upstream prices; give downstream commodities a price scale at least that large.
-  for (const l of links) {
-    const up = (priceScale.get(l.input) ?? 1) * l.coefficient;
-    priceScale.set(l.output, Math.max(priceScale.get(l.output) ?? 1, up));
+
+  private trancheCapacity(a: AgentShape): number {
+    const p = this.inputs.producers[a.producer] as Producer;
+    if (a.tranche === 0) return p.capacity;
+    const covered = Math.min(p.capacity, p.cfd?.volume ?? p.capacity);
+    return a.tranche === 1 ? covered : p.capacity - covered;
   }
-  // The pooled world market (one market per commodity, no trade costs), solved exactly by the interior-point method
-  // on its own small model: its prices set the scale of this chain's prices (a scarce market can clear at thousands
-  // of times its reference; every price-like unknown is then O(1)) and, with its outputs, the starting point. The
-  // pooled model itself, and any chain where it fails, uses the quick estimate of pooledPrices instead.
-  const regionsHere = new Set<string>();
-  for (const x of [...producers, ...demands, ...supplies, ...stocks]) regionsHere.add(x.region);
-  const solvePooled = () => {
-    if (pooledOnly || regionsHere.size <= 1) return undefined;
-    const world = <T extends { region: string }>(x: T): T => ({ ...x, region: POOLED_REGION });
-    const pooledModel = buildChain(
-      {
-        regions: [POOLED_REGION],
-        commodities: chain,
-        members: [],
-        links,
-        producers: producers.map(world),
-        supplies: supplies.map(world),
-        demands: demands.map(world),
-        stocks: stocks.map(world),
-      },
-      chain,
-      { pooledOnly: true },
-    );
+
+  /**
+   * Start: each commodity's price where its pooled world market (no trade costs) clears, producers on or off by
+   * their margin at that price, no trade, no rents. A scarce market's price can be orders of magnitude above its
+   * reference, and Newton converges fast only from the right order of magnitude. Under a ban, the origins still
+   * allowed into the banned destinations sell there: their producers earn the banned side's price (through their
+   * origin rent where they also have a home market), and ship to it.
+   */
+  private coldStart(): void {
+    const { structure, inputs, pooled, banned, start, upper, scale: zs, data } = this;
+    const { variables, commodityIndex, kindCode, agents } = structure;
+    const { chain, links, demands, restrictions } = inputs;
+    const pooledOnly = inputs.pooled;
+    const n = variables.length;
+    const base = chain.map((k) => pooled.get(k));
+    const bannedOrigins = new Set(restrictions.filter((r) => r.quota <= 0).map((r) => `${r.commodity}|${r.origin}`));
+    const exporterPrice = (k: string, r: string): number | undefined => {
+      const group = banned.get(k);
+      if (!group || group.destinations.has(r) || bannedOrigins.has(`${k}|${r}`)) return undefined;
+      return group.price;
+    };
+    const capacityAt = new Map<string, number>();
+    const bannedShare = new Map<string, number>();
+    if (banned.size > 0) {
+      for (const a of agents) {
+        const v = variables[a.variable] as VariableInfo;
+        const key = nodeKey(v.commodity, v.region);
+        capacityAt.set(key, (capacityAt.get(key) ?? 0) + (upper[a.variable] as number));
+      }
+      for (const [k, group] of banned) {
+        let total = 0;
+        const here = new Map<string, number>();
+        for (const r of group.destinations) {
+          const curves = demands.filter((d) => d.commodity === k && regionIn(inputs, d) === r).map((d) => d.curve);
+          const q = totalDemand(curves, group.price);
+          here.set(r, q);
+          total += q;
+        }
+        for (const [r, q] of here) bannedShare.set(nodeKey(k, r), total > 0 ? q / total : Number.NaN);
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      const code = kindCode[i] as number;
+      const scale = zs[i] as number;
+      const k = commodityIndex[i] as number;
+      if (code === PRICE) {
+        const v = variables[i] as VariableInfo;
+        let estimate = base[k] ?? scale;
+        if (banned.size > 0) {
+          const group = banned.get(v.commodity);
+          const exporting = exporterPrice(v.commodity, v.region);
+          const ownMarket = (structure.originOfNode[i] as number) >= 0;
+          if (group?.destinations.has(v.region)) estimate = group.price;
+          else if (exporting !== undefined && !ownMarket && structure.makes[i]) estimate = exporting;
+        }
+        // The pooled model's own start trusts the quick estimate only within a factor 10 of the reference.
+        const p = pooledOnly ? Math.min(scale * 10, Math.max(scale / 10, estimate)) : estimate;
+        start[i] = v.logarithmic ? Math.log(Math.max(p, 1e-12 * scale) / scale) : p / scale;
+      } else if (code === ORIGIN) {
+        const v = variables[i] as VariableInfo;
+        const exporting = banned.size > 0 ? exporterPrice(v.commodity, v.region) : undefined;
+        start[i] = exporting !== undefined ? Math.max(0, exporting - (base[k] ?? scale)) / scale : 0;
+      } else if (code === FLOW) {
+        const v = variables[i] as VariableInfo;
+        const group = banned.size > 0 ? banned.get(v.commodity) : undefined;
+        // Allowed exporters ship their capacity to the banned side, in proportion to its demand there.
+        if (group && exporterPrice(v.commodity, v.region) !== undefined && group.destinations.has(v.ref)) {
+          const made = capacityAt.get(nodeKey(v.commodity, v.region)) ?? 0;
+          const share = bannedShare.get(nodeKey(v.commodity, v.ref)) ?? Number.NaN;
+          start[i] = Number.isNaN(share) ? 1e-3 : made * share;
+        } else {
+          // A little trade on every other route keeps Newton off the Fischer–Burmeister corner (0, 0), where a
+          // route whose landed cost equals the destination price would otherwise start with no direction of its own.
+          start[i] = TOKEN_FLOW;
+        }
+      } else start[i] = 0;
+    }
+    for (let k = 0; k < agents.length; k++) {
+      const a = agents[k] as AgentShape;
+      const q = a.variable;
+      const c = commodityIndex[q] as number;
+      let input = 0;
+      for (const x of a.inputs) {
+        input += (links[x.link] as Link).coefficient * (base[commodityIndex[x.node] as number] ?? 0);
+      }
+      const strike = data.aStrike[k] as number;
+      let price = base[c] ?? (zs[q] as number);
+      if (banned.size > 0) {
+        const v = variables[q] as VariableInfo;
+        price = exporterPrice(v.commodity, v.region) ?? price;
+      }
+      price = Math.max(price, Number.isNaN(strike) ? 0 : strike);
+      start[q] = (data.aCost[k] as number) + input < price ? (upper[q] as number) : 0;
+    }
+  }
+
+  /** The pooled market of this chain solved by the interior-point method (see bind), or undefined. */
+  private solvePooled(): PooledSolution | undefined {
+    if (!this.structure.poolable) return undefined;
+    const { timings } = this;
+    const started = timings ? performance.now() : 0;
+    const solved = this.solvePooledMarket();
+    if (timings) timings.pooled = (timings.pooled ?? 0) + performance.now() - started;
+    return solved;
+  }
+
+  private solvePooledMarket(): PooledSolution | undefined {
+    const pooledModel = bindChain(pooledInputs(this.inputs));
     const solved = solveInterior(pooledModel.exact, pooledModel.start, {
       tolerance: POOLED_TOLERANCE,
       maxIterations: 60,
@@ -525,391 +959,27 @@ export function buildChain(
       if (v.kind === 'price') prices.set(v.commodity, pooledModel.modelValue(solved.z, i));
       if (v.kind === 'output') outputs.set(v.ref, pooledModel.modelValue(solved.z, i));
     });
+    pooledModel.release();
     const sane = [...prices.values()].every((x) => Number.isFinite(x) && x >= 0);
     return solved.residual <= POOLED_TOLERANCE && sane
       ? { prices, outputs, iterations: solved.iterations, evaluations: solved.evaluations }
       : undefined;
-  };
-  const hinted =
-    priceHints && chain.every((k) => (priceHints.get(k) ?? 0) > 0)
-      ? new Map(chain.map((k) => [k, priceHints.get(k) as number]))
-      : undefined;
-  let pooledSolve = hinted ? undefined : solvePooled();
-  let pooledTried = !hinted;
-  const pooled = hinted ?? pooledSolve?.prices ?? pooledPrices(chain, links, producers, supplies, demands, priceScale);
-  // Export bans split a market in two: the banned destinations, served only by the other origins, and the rest.
-  // Start each side at the price its own pooled market clears at.
-  const banned = bannedGroupPrices(chain, problem.restrictions ?? [], producers, demands, pooled);
-  for (const k of chain) {
-    const p = Math.max(pooled.get(k) ?? 0, banned.get(k)?.price ?? 0);
-    const ref = priceScale.get(k) ?? 1;
-    // The quick estimate can overshoot by orders of magnitude (it holds derived demand at full downstream
-    // capacity): the pooled model keeps its reference scales.
-    if (Number.isFinite(p) && p > ref && !pooledOnly) priceScale.set(k, Math.min(p, ref * 1e6));
   }
 
-  const variables: Variable[] = [];
-  const add = (v: Variable) => variables.push(v) - 1;
-
-  // Nodes: every region where a commodity is produced, demanded, stocked, or used as an input.
-  const nodeKey = (k: string, r: string) => `${k}|${r}`;
-  const nodeIndex = new Map<string, number>();
-  const nodes: NodeRef[] = [];
-  const isoelastic = new Set(
-    demands.filter((d) => d.curve.kind === 'isoelastic' && d.curve.q0 > 0).map((d) => nodeKey(d.commodity, d.region)),
-  );
-  const present = new Set<string>();
-  for (const p of producers) present.add(nodeKey(p.commodity, p.region));
-  for (const s of supplies) present.add(nodeKey(s.commodity, s.region));
-  for (const d of demands) present.add(nodeKey(d.commodity, d.region));
-  for (const s of stocks) present.add(nodeKey(s.commodity, s.region));
-  for (const l of links) {
-    for (const p of producers) if (p.commodity === l.output && !p.secondary) present.add(nodeKey(l.input, p.region));
-  }
-  const ensureNode = (k: string, r: string) => {
-    const key = nodeKey(k, r);
-    let index = nodeIndex.get(key);
-    if (index === undefined) {
-      const logarithmic = isoelastic.has(key);
-      index = add({
-        kind: 'price',
-        commodity: k,
-        region: r,
-        ref: r,
-        lower: logarithmic ? Number.NEGATIVE_INFINITY : 0,
-        upper: Number.POSITIVE_INFINITY,
-        scale: priceScale.get(k) as number,
-        conditionScale: 1 / (quantityScale.get(k) as number),
-        ...(logarithmic ? { logarithmic } : {}),
-      });
-      nodeIndex.set(key, index);
-      nodes.push({ index, commodity: k, region: r });
+  /**
+   * The interior-point start: the pooled market solved exactly (one market per commodity, no trade costs), its
+   * outputs and prices as the base, then trade routed (transportStart). Computed on first use.
+   */
+  interiorStart(): { start: Float64Array; iterations: number; evaluations: number } {
+    if (this.interiorStartMemo) return this.interiorStartMemo;
+    const { variables } = this.structure;
+    const { lower, upper, scale: zs, banned } = this;
+    const base = Float64Array.from(this.start);
+    if (!this.pooledTried) {
+      this.pooledSolve = this.solvePooled();
+      this.pooledTried = true;
     }
-    return index;
-  };
-  for (const k of chain) for (const r of problem.regions) if (present.has(nodeKey(k, r))) ensureNode(k, r);
-
-  const demandByNode = new Map<number, DemandCurve[]>();
-  for (const d of demands) {
-    const node = ensureNode(d.commodity, d.region);
-    const list = demandByNode.get(node);
-    if (list) list.push(d.curve);
-    else demandByNode.set(node, [d.curve]);
-  }
-
-  const supplyByNode = new Map<number, { intercept: number; slope: number }>();
-  for (const s of supplies) {
-    const node = ensureNode(s.commodity, s.region);
-    const prior = supplyByNode.get(node);
-    supplyByNode.set(node, {
-      intercept: (prior?.intercept ?? 0) + s.intercept,
-      slope: (prior?.slope ?? 0) + s.slope,
-    });
-  }
-
-  const agents: Agent[] = [];
-  for (const p of producers) {
-    const node = ensureNode(p.commodity, p.region);
-    const inputs = p.secondary
-      ? []
-      : links
-          .filter((l) => l.output === p.commodity)
-          .map((l) => ({ node: ensureNode(l.input, p.region), coefficient: l.coefficient }));
-    // A CfD with a volume cap splits the producer: the covered tranche gets max(p, strike), the rest p.
-    const covered = p.cfd ? Math.min(p.capacity, p.cfd.volume ?? p.capacity) : 0;
-    const tranches: [number, number | undefined, string][] = p.cfd
-      ? [
-          [covered, p.cfd.strike, p.id],
-          [p.capacity - covered, undefined, `${p.id}#uncovered`],
-        ]
-      : [[p.capacity, undefined, p.id]];
-    for (const [capacity, strike, ref] of tranches) {
-      if (!(capacity > 0)) continue;
-      const variable = add({
-        kind: 'output',
-        commodity: p.commodity,
-        region: p.region,
-        ref,
-        lower: 0,
-        upper: capacity / (quantityScale.get(p.commodity) as number),
-        scale: quantityScale.get(p.commodity) as number,
-        conditionScale: 1 / (priceScale.get(p.commodity) as number),
-      });
-      agents.push({ variable, node, cost: p.cost, ...(strike !== undefined ? { strike } : {}), inputs });
-    }
-  }
-
-  const stockAgents: StockAgent[] = [];
-  for (const s of stocks) {
-    const node = ensureNode(s.commodity, s.region);
-    const q = quantityScale.get(s.commodity) as number;
-    const ps = 1 / (priceScale.get(s.commodity) as number);
-    if (s.buyCap && s.buyCap > 0 && s.buyPrice !== undefined) {
-      const variable = add({
-        kind: 'buy',
-        commodity: s.commodity,
-        region: s.region,
-        ref: s.id,
-        lower: 0,
-        upper: s.buyCap / q,
-        scale: q,
-        conditionScale: ps,
-      });
-      stockAgents.push({ variable, node, price: s.buyPrice, sign: -1 });
-    }
-    if (s.releaseCap && s.releaseCap > 0 && s.releasePrice !== undefined) {
-      const variable = add({
-        kind: 'release',
-        commodity: s.commodity,
-        region: s.region,
-        ref: s.id,
-        lower: 0,
-        upper: s.releaseCap / q,
-        scale: q,
-        conditionScale: ps,
-      });
-      stockAgents.push({ variable, node, price: s.releasePrice, sign: 1 });
-    }
-  }
-
-  // Routes between every ordered pair of nodes of a commodity, except those an export ban closes.
-  const restrictions = (problem.restrictions ?? []).filter((r) => inChain.has(r.commodity));
-  const covers = (
-    r: { origin: string; commodity: string; destinations: readonly string[] | '*' },
-    k: string,
-    from: string,
-    to: string,
-  ) => r.commodity === k && r.origin === from && (r.destinations === '*' || r.destinations.includes(to));
-  const floors = new Map((problem.floors ?? []).map((f) => [nodeKey(f.commodity, f.region), f.price]));
-  const exportTax = new Map((problem.exportTaxes ?? []).map((e) => [nodeKey(e.commodity, e.origin), e.rate]));
-  const pairTerms = pairTermsOf(problem);
-  const quotas: { restriction: (typeof restrictions)[number]; variable: number; routes: number[] }[] = [];
-  for (const r of restrictions) {
-    if (r.quota <= 0) continue;
-    const variable = add({
-      kind: 'rent',
-      commodity: r.commodity,
-      region: r.origin,
-      ref: r.id,
-      lower: 0,
-      upper: Number.POSITIVE_INFINITY,
-      scale: priceScale.get(r.commodity) as number,
-      conditionScale: 1 / (quantityScale.get(r.commodity) as number),
-    });
-    quotas.push({ restriction: r, variable, routes: [] });
-  }
-  // Who trades: a node that makes nothing exports nothing, and a node that uses nothing (no demand, no downstream
-  // producer, no vault) imports nothing — it could only pass the goods on, which the origin rule forbids.
-  // A node that both makes and uses gets an origin limit: it may export no more than it makes.
-  const makes = new Set<number>();
-  const uses = new Set<number>();
-  for (const a of agents) {
-    makes.add(a.node);
-    for (const input of a.inputs) uses.add(input.node);
-  }
-  for (const node of supplyByNode.keys()) makes.add(node);
-  for (const node of demandByNode.keys()) uses.add(node);
-  for (const a of stockAgents) (a.sign > 0 ? makes : uses).add(a.node);
-  const originByNode = new Map<number, OriginLimit>();
-  for (const node of nodes) {
-    if (!makes.has(node.index) || !uses.has(node.index)) continue;
-    const agentsHere = agents.filter((a) => a.node === node.index).map((a) => a.variable);
-    const releasesHere = stockAgents.filter((a) => a.node === node.index && a.sign > 0).map((a) => a.variable);
-    const variable = add({
-      kind: 'origin',
-      commodity: node.commodity,
-      region: node.region,
-      ref: node.region,
-      lower: 0,
-      upper: Number.POSITIVE_INFINITY,
-      scale: priceScale.get(node.commodity) as number,
-      conditionScale: 1 / (quantityScale.get(node.commodity) as number),
-    });
-    originByNode.set(node.index, {
-      variable,
-      node: node.index,
-      agents: agentsHere,
-      releases: releasesHere,
-      routes: [],
-    });
-  }
-  const bans = restrictions.filter((r) => r.quota <= 0);
-  const routes: Route[] = [];
-  for (const from of nodes) {
-    if (!makes.has(from.index)) continue;
-    const origin = originByNode.get(from.index);
-    const k = from.commodity;
-    const tax = exportTax.get(nodeKey(k, from.region)) ?? 0;
-    const fromQuotas = quotas.filter((q) => q.restriction.commodity === k && q.restriction.origin === from.region);
-    const fromBans = bans.filter((r) => r.commodity === k && r.origin === from.region);
-    const termsFrom = pairTerms.get(k)?.get(from.region);
-    for (const to of nodes) {
-      if (k !== to.commodity || from.region === to.region || !uses.has(to.index)) continue;
-      if (fromBans.some((r) => covers(r, k, from.region, to.region))) continue;
-      const terms = termsFrom?.get(to.region);
-      const fallback = problem.routes?.default;
-      // Where the destination's price is logarithmic the arbitrage condition is written in logs (same sign, same
-      // zero): a large Newton step in a log price then moves it linearly rather than exponentially.
-      const logForm = Boolean(variables[to.index]?.logarithmic);
-      const variable = add({
-        kind: 'flow',
-        commodity: k,
-        region: from.region,
-        ref: to.region,
-        lower: 0,
-        upper: Number.POSITIVE_INFINITY,
-        scale: quantityScale.get(k) as number,
-        conditionScale: logForm ? 1 : 1 / (priceScale.get(k) as number),
-      });
-      const rents = fromQuotas.filter((q) => covers(q.restriction, k, from.region, to.region));
-      const floor = members.has(to.region) && !members.has(from.region) ? floors.get(nodeKey(k, to.region)) : undefined;
-      for (const q of rents) q.routes.push(routes.length);
-      origin?.routes.push(routes.length);
-      routes.push({
-        variable,
-        from: from.index,
-        to: to.index,
-        freight: terms?.freight ?? fallback?.freight ?? 0,
-        adValorem: terms?.adValorem ?? fallback?.adValorem ?? 0,
-        specific: terms?.specific ?? fallback?.specific ?? 0,
-        exportTax: tax,
-        ...(floor !== undefined ? { floor } : {}),
-        rents: routeRents(rents, origin),
-        logForm,
-      });
-    }
-  }
-  const quotaModels: Quota[] = quotas.map((q) => ({
-    variable: q.variable,
-    quota: q.restriction.quota,
-    routes: q.routes,
-  }));
-
-  const n = variables.length;
-  const lower = floats(variables, (v) => v.lower);
-  const upper = floats(variables, (v) => v.upper);
-  const zs = floats(variables, (v) => v.scale);
-  const logarithmic = flags(variables, (v) => v.logarithmic);
-  const modelValue = (z: Float64Array, i: number) =>
-    logarithmic[i] ? (zs[i] as number) * Math.exp(z[i] as number) : (z[i] as number) * (zs[i] as number);
-  const eliminable = flags(variables, (v) => v.kind !== 'price' && v.kind !== 'rent' && v.kind !== 'origin');
-  const { pattern, evaluate } = compileConditions({
-    variables,
-    demandByNode,
-    supplyByNode,
-    agents,
-    stockAgents,
-    routes,
-    origins: [...originByNode.values()],
-    quotas: quotaModels,
-    priceScale,
-  });
-  const blockOf = new Map(chain.map((k, b) => [k, b]));
-  const blocks = ints(variables, (v) => blockOf.get(v.commodity) ?? 0);
-  const mcpWith = (epsilon: number): Mcp => {
-    const values = new Float64Array(pattern.rows.length);
-    return {
-      size: n,
-      lower,
-      upper,
-      eliminable,
-      blocks,
-      pattern,
-      evaluateValues: (z, f, jac, skip) => evaluate(epsilon, z, f, jac, skip),
-      evaluate: (z, f, jac) => {
-        if (!jac) return evaluate(epsilon, z, f);
-        evaluate(epsilon, z, f, values);
-        for (let t = 0; t < values.length; t++)
-          jac.add(pattern.rows[t] as number, pattern.cols[t] as number, values[t] as number);
-      },
-    };
-  };
-
-  // Start: each commodity's price where its pooled world market (no trade costs) clears, producers on or off by
-  // their margin at that price, no trade, no rents. A scarce market's price can be orders of magnitude above its
-  // reference, and Newton converges fast only from the right order of magnitude.
-  // Under a ban, the origins still allowed into the banned destinations sell there: their producers earn the
-  // banned side's price (through their origin rent where they also have a home market), and ship to it.
-  const bannedOrigins = new Set(
-    (problem.restrictions ?? []).filter((r) => r.quota <= 0).map((r) => `${r.commodity}|${r.origin}`),
-  );
-  const exporterPrice = (k: string, region: string): number | undefined => {
-    const group = banned.get(k);
-    if (!group || group.destinations.has(region) || bannedOrigins.has(`${k}|${region}`)) return undefined;
-    return group.price;
-  };
-  const agentOf = new Map(agents.map((a) => [a.variable, a]));
-  const capacityAt = new Map<string, number>();
-  if (banned.size > 0) {
-    for (const a of agents) {
-      const v = variables[a.variable] as Variable;
-      capacityAt.set(nodeKey(v.commodity, v.region), (capacityAt.get(nodeKey(v.commodity, v.region)) ?? 0) + v.upper);
-    }
-  }
-  const bannedShare = new Map<string, number>();
-  for (const [k, group] of banned) {
-    let total = 0;
-    const here = new Map<string, number>();
-    for (const r of group.destinations) {
-      const curves = demands.filter((d) => d.commodity === k && d.region === r).map((d) => d.curve);
-      const q = totalDemandAt(curves, group.price)[0];
-      here.set(r, q);
-      total += q;
-    }
-    for (const [r, q] of here) bannedShare.set(nodeKey(k, r), total > 0 ? q / total : Number.NaN);
-  }
-  const start = floats(variables, (v, i) => {
-    const group = banned.get(v.commodity);
-    const base = pooled.get(v.commodity) ?? v.scale;
-    if (v.kind === 'price') {
-      const exporting = exporterPrice(v.commodity, v.region);
-      const ownMarket = originByNode.has(i);
-      const estimate = group?.destinations.has(v.region)
-        ? group.price
-        : exporting !== undefined && !ownMarket && makes.has(i)
-          ? exporting
-          : base;
-      // The pooled model's own start trusts the quick estimate only within a factor 10 of the reference.
-      const p = pooledOnly ? Math.min(v.scale * 10, Math.max(v.scale / 10, estimate)) : estimate;
-      return v.logarithmic ? Math.log(Math.max(p, 1e-12 * v.scale) / v.scale) : p / v.scale;
-    }
-    if (v.kind === 'origin') {
-      const exporting = exporterPrice(v.commodity, v.region);
-      return exporting !== undefined ? Math.max(0, exporting - base) / v.scale : 0;
-    }
-    if (v.kind === 'output') {
-      const agent = agentOf.get(i);
-      let input = 0;
-      for (const x of agent?.inputs ?? [])
-        input += x.coefficient * (pooled.get(variables[x.node]?.commodity ?? '') ?? 0);
-      const price = Math.max(exporterPrice(v.commodity, v.region) ?? base, agent?.strike ?? 0);
-      return (agent?.cost ?? 0) + input < price ? v.upper : 0;
-    }
-    if (v.kind === 'flow') {
-      // Allowed exporters ship their capacity to the banned side, in proportion to its demand there.
-      if (group && exporterPrice(v.commodity, v.region) !== undefined && group.destinations.has(v.ref)) {
-        const capacity = capacityAt.get(nodeKey(v.commodity, v.region)) ?? 0;
-        const share = bannedShare.get(nodeKey(v.commodity, v.ref)) ?? Number.NaN;
-        return Number.isNaN(share) ? 1e-3 : capacity * share;
-      }
-      // A little trade on every other route keeps Newton off the Fischer–Burmeister corner (0, 0), where a route
-      // whose landed cost equals the destination price would otherwise start with no direction of its own.
-      return TOKEN_FLOW;
-    }
-    return 0;
-  });
-
-  const exact = mcpWith(0);
-  // The interior-point start: the pooled market solved exactly (one market per commodity, no trade costs), its
-  // outputs and prices as the base, then trade routed (transportStart). Computed on first use.
-  let interiorStartMemo: { start: Float64Array; iterations: number; evaluations: number } | undefined;
-  const interiorStart = () => {
-    if (interiorStartMemo) return interiorStartMemo;
-    const base = Float64Array.from(start);
-    if (!pooledTried) {
-      pooledSolve = solvePooled();
-      pooledTried = true;
-    }
+    const pooledSolve = this.pooledSolve;
     if (pooledSolve) {
       const { prices: priceOf, outputs: outputOf } = pooledSolve;
       variables.forEach((v, i) => {
@@ -919,34 +989,29 @@ export function buildChain(
           v.kind === 'price' ? priceOf.get(v.commodity) : v.kind === 'output' ? outputOf.get(v.ref) : undefined;
         if (value === undefined || !Number.isFinite(value)) return;
         if (v.kind === 'price' && !(value > 0)) return;
-        const zi = v.logarithmic ? Math.log(value / v.scale) : Math.min(v.upper, Math.max(v.lower, value / v.scale));
+        const scale = zs[i] as number;
+        const zi = v.logarithmic
+          ? Math.log(value / scale)
+          : Math.min(upper[i] as number, Math.max(lower[i] as number, value / scale));
         if (Number.isFinite(zi)) base[i] = zi;
       });
     }
-    const routed = transportStart({
-      variables,
-      nodes,
-      demandByNode,
-      supplyByNode,
-      agents,
-      stockAgents,
-      routes,
-      origins: [...originByNode.values()],
-      quotas: quotaModels,
-      priceScale,
-      start: base,
-      modelValue,
-    });
-    interiorStartMemo = {
+    const started = this.timings ? performance.now() : 0;
+    const routed = transportStart(this, base);
+    if (this.timings) this.timings.start = (this.timings.start ?? 0) + performance.now() - started;
+    this.interiorStartMemo = {
       start: routed,
       iterations: pooledSolve?.iterations ?? 0,
       evaluations: pooledSolve?.evaluations ?? 0,
     };
-    return interiorStartMemo;
-  };
-  const excludedRoutes = (z: Float64Array, keep: number): Uint8Array => {
+    return this.interiorStartMemo;
+  }
+
+  excludedRoutes(z: Float64Array, keep: number): Uint8Array {
+    const { routes } = this.structure;
+    const n = this.structure.variables.length;
     const f = new Float64Array(n);
-    exact.evaluate(z, f);
+    this.exact.evaluate(z, f);
     const excluded = new Uint8Array(n);
     const into = new Map<number, number[]>();
     const out = new Map<number, number[]>();
@@ -959,43 +1024,62 @@ export function buildChain(
       if (b) b.push(k);
       else out.set(r.from, [k]);
     });
-    const gap = (k: number) => f[(routes[k] as Route).variable] as number;
+    const gap = (k: number) => f[(routes[k] as RouteShape).variable] as number;
     for (const group of [into, out]) {
       for (const list of group.values()) {
         list.sort((a, b) => gap(a) - gap(b));
-        for (let t = 0; t < Math.min(keep, list.length); t++)
-          excluded[(routes[list[t] as number] as Route).variable] = 0;
+        for (let t = 0; t < Math.min(keep, list.length); t++) {
+          excluded[(routes[list[t] as number] as RouteShape).variable] = 0;
+        }
       }
     }
     for (const r of routes) if ((z[r.variable] as number) > TOKEN_FLOW) excluded[r.variable] = 0;
     return excluded;
-  };
-  return {
-    excludedRoutes,
-    interiorStart,
-    commodities: chain,
-    variables,
-    nodes,
-    demands: demandByNode,
-    supplies: supplyByNode,
-    agents,
-    routes,
-    quotas: quotaModels,
-    origins: [...originByNode.values()],
-    stocks: stockAgents,
-    quantityScale,
-    priceScale,
-    modelValue,
-    toSolver: (i: number, value: number) =>
-      logarithmic[i]
-        ? Math.log(Math.max(value, 1e-300) / (zs[i] as number))
-        : Math.min(upper[i] as number, Math.max(lower[i] as number, value / (zs[i] as number))),
-    evaluateExact: (z, f) => exact.evaluate(z, f),
-    withTieBreak: (epsilon: number) => (epsilon === 0 ? exact : mcpWith(epsilon)),
-    exact,
-    mcp: mcpWith(TIE_BREAK),
-    start,
-  };
+  }
+
+  withTieBreak(epsilon: number): Mcp {
+    return epsilon === 0 ? this.exact : this.mcpWith(epsilon);
+  }
+
+  evaluateExact(z: Float64Array, f: Float64Array): void {
+    this.exact.evaluate(z, f);
+  }
+
+  toSolver(i: number, value: number): number {
+    const zs = this.scale[i] as number;
+    return this.structure.logarithmic[i]
+      ? Math.log(Math.max(value, 1e-300) / zs)
+      : Math.min(this.upper[i] as number, Math.max(this.lower[i] as number, value / zs));
+  }
+
+  modelValue(z: Float64Array, i: number): number {
+    const zs = this.scale[i] as number;
+    return this.structure.logarithmic[i] ? zs * Math.exp(z[i] as number) : (z[i] as number) * zs;
+  }
+
+  demandAt(node: number, p: number): number {
+    let q = 0;
+    const { demands } = this.inputs;
+    for (const d of this.structure.demandsAt.get(node) ?? []) {
+      q += curveDemand((demands[d] as (typeof demands)[number]).curve, p);
+    }
+    return q;
+  }
+
+  curveSupplyAt(node: number, earned: number): number {
+    let intercept = 0;
+    let slope = 0;
+    const { supplies } = this.inputs;
+    for (const s of this.structure.suppliesAt.get(node) ?? []) {
+      intercept += (supplies[s] as (typeof supplies)[number]).intercept;
+      slope += (supplies[s] as (typeof supplies)[number]).slope;
+    }
+    return Math.max(0, intercept + slope * earned);
+  }
+
+  release(): void {
+    spareModels.set(this.structure, this);
+  }
 }
 
 /**
@@ -1007,132 +1091,192 @@ export function buildChain(
  * abroad dearer than its buyers pay gets the difference as its origin rent. Each connected group of markets is
  * shifted so that its prices average the base prices.
  */
-function transportStart(
-  parts: ConditionParts & {
-    readonly nodes: readonly NodeRef[];
-    readonly start: Float64Array;
-    readonly modelValue: (z: Float64Array, i: number) => number;
-  },
-): Float64Array {
-  const { variables, nodes, demandByNode, agents, routes, origins, start, modelValue } = parts;
+function transportStart(model: ChainModel, start: Float64Array): Float64Array {
+  const { variables, nodes, agents, routes, data, structure, inputs } = model;
+  const modelValue = (z: Float64Array, i: number) => model.modelValue(z, i);
   const n = variables.length;
   const z = Float64Array.from(start);
-  const price = new Float64Array(n);
+  const price = borrowFloats(n);
+  const made = borrowFloats(n);
+  const used = borrowFloats(n);
+  const slot = borrowInts(n);
   for (const node of nodes) price[node.index] = modelValue(start, node.index);
   // What each node makes and uses at the base prices and outputs (model units).
-  const made = new Float64Array(n);
-  const used = new Float64Array(n);
-  for (const node of nodes)
-    used[node.index] = totalDemand(demandByNode.get(node.index) ?? [], price[node.index] as number);
+  for (const node of nodes) used[node.index] = model.demandAt(node.index, price[node.index] as number);
   for (const a of agents) {
     const q = modelValue(start, a.variable);
     made[a.node] = (made[a.node] as number) + q;
-    for (const input of a.inputs) used[input.node] = (used[input.node] as number) + input.coefficient * q;
+    for (const input of a.inputs) {
+      used[input.node] = (used[input.node] as number) + (inputs.links[input.link] as Link).coefficient * q;
+    }
   }
-  for (const [node, curve] of parts.supplyByNode) {
-    made[node] = (made[node] as number) + Math.max(0, curve.intercept + curve.slope * (price[node] as number));
+  for (const node of structure.suppliesAt.keys()) {
+    made[node] = (made[node] as number) + model.curveSupplyAt(node, price[node] as number);
   }
-  for (const s of parts.stockAgents) {
+  for (const s of model.stocks) {
     const v = modelValue(start, s.variable);
     if (s.sign > 0) made[s.node] = (made[s.node] as number) + v;
     else used[s.node] = (used[s.node] as number) + v;
   }
-  const originOf = new Map(origins.map((o) => [o.node, o.variable]));
-  const byCommodity = new Map<string, NodeRef[]>();
-  for (const node of nodes) {
-    const list = byCommodity.get(node.commodity);
-    if (list) list.push(node);
-    else byCommodity.set(node.commodity, [node]);
-  }
-  const routesOf = new Map<string, Route[]>();
-  for (const r of routes) {
-    const key = variables[r.variable]?.commodity ?? '';
-    const list = routesOf.get(key);
-    if (list) list.push(r);
-    else routesOf.set(key, [r]);
-    z[r.variable] = 0;
-  }
-  for (const [k, list] of byCommodity) {
+  for (const r of routes) z[r.variable] = 0;
+  const { nodesOf, routesOf } = commodityGroups(structure);
+  for (let k = 0; k < nodesOf.length; k++) {
+    const list = nodesOf[k] as Int32Array;
+    // Sellers are 0..S−1 and buyers 0..B−1; slot[i] packs a node's seller slot (low 16 bits + 1) and buyer slot.
     const sellers: number[] = [];
     const buyers: number[] = [];
-    const sellerSlot = new Map<number, number>();
-    const buyerSlot = new Map<number, number>();
-    for (const node of list) {
-      if ((made[node.index] as number) > 0) sellerSlot.set(node.index, sellers.push(node.index) - 1);
-      if ((used[node.index] as number) > 0) buyerSlot.set(node.index, buyers.push(node.index) - 1);
+    for (let t = 0; t < list.length; t++) {
+      const i = list[t] as number;
+      let packed = 0;
+      if ((made[i] as number) > 0) packed = sellers.push(i);
+      if ((used[i] as number) > 0) packed |= buyers.push(i) << 16;
+      slot[i] = packed;
     }
     if (sellers.length === 0 || buyers.length === 0) continue;
-    const arcs: { from: number; to: number; cost: number; route?: Route }[] = [];
-    for (const i of sellers) {
-      const b = buyerSlot.get(i);
-      if (b !== undefined) arcs.push({ from: sellerSlot.get(i) as number, to: b, cost: 0 });
+    const S = sellers.length;
+    const arcFrom: number[] = [];
+    const arcTo: number[] = [];
+    const arcCost: number[] = [];
+    const arcRoute: number[] = [];
+    for (let e = 0; e < S; e++) {
+      const b = (slot[sellers[e] as number] as number) >>> 16;
+      if (b > 0) {
+        arcFrom.push(e);
+        arcTo.push(b - 1);
+        arcCost.push(0);
+        arcRoute.push(-1);
+      }
     }
-    for (const r of routesOf.get(k) ?? []) {
-      const from = sellerSlot.get(r.from);
-      const to = buyerSlot.get(r.to);
-      if (from === undefined || to === undefined) continue;
+    const here = routesOf[k] as Int32Array;
+    for (let t = 0; t < here.length; t++) {
+      const rk = here[t] as number;
+      const r = routes[rk] as RouteShape;
+      const from = (slot[r.from] as number) & 0xffff;
+      const to = (slot[r.to] as number) >>> 16;
+      if (from === 0 || to === 0) continue;
       const pFrom = price[r.from] as number;
-      const dutyPaid = (pFrom * (1 + r.exportTax) + r.freight) * (1 + r.adValorem) + r.specific;
-      const landed = r.floor !== undefined ? Math.max(r.floor, dutyPaid) : dutyPaid;
-      arcs.push({ from, to, cost: Math.max(0, landed - pFrom), route: r });
+      const dutyPaid =
+        (pFrom * (data.rTax[rk] as number) + (data.rFreight[rk] as number)) * (data.rMarkup[rk] as number) +
+        (data.rSpecific[rk] as number);
+      const floor = data.rFloor[rk] as number;
+      const landed = Number.isNaN(floor) ? dutyPaid : Math.max(floor, dutyPaid);
+      arcFrom.push(from - 1);
+      arcTo.push(to - 1);
+      arcCost.push(Math.max(0, landed - pFrom));
+      arcRoute.push(rk);
     }
-    const flow = minCostTransport(
+    const flow = transport(
       sellers.map((i) => made[i] as number),
       buyers.map((i) => used[i] as number),
-      arcs,
+      arcFrom,
+      arcTo,
+      arcCost,
     );
-    // Dual: walk the arcs that carry goods (sellers as 0..S−1, buyers as S..S+B−1).
-    const S = sellers.length;
-    const adjacent = new Map<number, { other: number; delta: number }[]>();
-    const link = (x: number, other: number, delta: number) => {
-      const l = adjacent.get(x);
-      if (l) l.push({ other, delta });
-      else adjacent.set(x, [{ other, delta }]);
-    };
-    arcs.forEach((arc, a) => {
-      const q = flow[a] as number;
-      if (!(q > 0)) return;
-      if (arc.route) z[arc.route.variable] = q / (variables[arc.route.variable] as Variable).scale;
-      link(arc.from, S + arc.to, arc.cost);
-      link(S + arc.to, arc.from, -arc.cost);
-    });
+    // Dual: walk the arcs that carry goods (sellers as 0..S−1, buyers as S..S+B−1), a buyer's price being its
+    // seller's plus the arc's cost.
+    // Small arrays: plain ones (a typed array of more than a few elements is a separate allocation).
+    const V = S + buyers.length;
+    const adjacentStart: number[] = new Array(V + 1).fill(0);
+    for (let a = 0; a < flow.length; a++) {
+      if (!((flow[a] as number) > 0)) continue;
+      const route = arcRoute[a] as number;
+      if (route >= 0) {
+        const e = (routes[route] as RouteShape).variable;
+        z[e] = (flow[a] as number) / (model.scale[e] as number);
+      }
+      adjacentStart[(arcFrom[a] as number) + 1] = (adjacentStart[(arcFrom[a] as number) + 1] as number) + 1;
+      adjacentStart[S + (arcTo[a] as number) + 1] = (adjacentStart[S + (arcTo[a] as number) + 1] as number) + 1;
+    }
+    for (let x = 0; x < V; x++) adjacentStart[x + 1] = (adjacentStart[x + 1] as number) + (adjacentStart[x] as number);
+    const fill = adjacentStart.slice(0, V);
+    const other: number[] = new Array(adjacentStart[V] as number).fill(0);
+    const delta: number[] = new Array(adjacentStart[V] as number).fill(0);
+    for (let a = 0; a < flow.length; a++) {
+      if (!((flow[a] as number) > 0)) continue;
+      const x = arcFrom[a] as number;
+      const y = S + (arcTo[a] as number);
+      const cost = arcCost[a] as number;
+      let p = fill[x] as number;
+      fill[x] = p + 1;
+      other[p] = y;
+      delta[p] = cost;
+      p = fill[y] as number;
+      fill[y] = p + 1;
+      other[p] = x;
+      delta[p] = -cost;
+    }
     const market = (x: number) => (x < S ? (sellers[x] as number) : (buyers[x - S] as number));
-    const seen = new Set<number>();
-    for (const root of adjacent.keys()) {
-      if (seen.has(root)) continue;
-      const level = new Map<number, number>([[root, 0]]);
-      const queue = [root];
-      seen.add(root);
-      while (queue.length > 0) {
-        const at = queue.pop() as number;
-        for (const { other, delta } of adjacent.get(at) ?? []) {
-          if (seen.has(other)) continue;
-          seen.add(other);
-          level.set(other, (level.get(at) as number) + delta);
-          queue.push(other);
+    const level: number[] = new Array(V).fill(0);
+    // The group each side of a market belongs to (its first side's index + 1; 0 before it is reached).
+    const group: number[] = new Array(V).fill(0);
+    const component: number[] = [];
+    for (let root = 0; root < V; root++) {
+      if (group[root] || adjacentStart[root] === adjacentStart[root + 1]) continue;
+      component.length = 0;
+      component.push(root);
+      group[root] = root + 1;
+      level[root] = 0;
+      for (let c = 0; c < component.length; c++) {
+        const at = component[c] as number;
+        for (let p = adjacentStart[at] as number; p < (adjacentStart[at + 1] as number); p++) {
+          const y = other[p] as number;
+          if (group[y]) continue;
+          group[y] = root + 1;
+          level[y] = (level[at] as number) + (delta[p] as number);
+          component.push(y);
         }
       }
+      // Shift the group so that its prices average the base prices.
       let shift = 0;
-      for (const [x, d] of level) shift += (price[market(x)] as number) - d;
-      shift /= level.size;
-      // A market's price is what its buyers pay; where its sellers earn more (all exported), an origin rent.
-      const buyerPrice = new Map<number, number>();
-      const sellerPrice = new Map<number, number>();
-      for (const [x, d] of level) (x < S ? sellerPrice : buyerPrice).set(market(x), d + shift);
-      for (const [i, p] of [...sellerPrice, ...buyerPrice]) {
-        const buyer = buyerPrice.get(i);
-        const seller = sellerPrice.get(i);
-        const v = variables[i] as Variable;
-        const pi = buyer ?? p;
-        if (pi > 0 && Number.isFinite(pi)) z[i] = v.logarithmic ? Math.log(pi / v.scale) : pi / v.scale;
-        const o = originOf.get(i);
-        if (o !== undefined && buyer !== undefined && seller !== undefined && seller > buyer) {
-          z[o] = (seller - buyer) / (variables[o] as Variable).scale;
+      for (const x of component) shift += (price[market(x)] as number) - (level[x] as number);
+      shift /= component.length;
+      // A market's price is what its buyers pay where they are in this group, else what its sellers earn; where
+      // its sellers earn more than its buyers pay (all exported), the difference is an origin rent. A group
+      // reached later overwrites an earlier one's price for a market both reach.
+      const levelIn = (x: number) => (group[x] === root + 1 ? (level[x] as number) + shift : undefined);
+      for (const x of component) {
+        const i = market(x);
+        const packed = slot[i] as number;
+        const asBuyer = packed >>> 16;
+        const asSeller = packed & 0xffff;
+        const buyer = asBuyer > 0 ? levelIn(S + asBuyer - 1) : undefined;
+        const seller = asSeller > 0 ? levelIn(asSeller - 1) : undefined;
+        // Each market once: from its buyer side where that is in the group.
+        if (x < S && buyer !== undefined) continue;
+        const pi = buyer ?? (seller as number);
+        if (pi > 0 && Number.isFinite(pi)) {
+          z[i] = (variables[i] as VariableInfo).logarithmic
+            ? Math.log(pi / (model.scale[i] as number))
+            : pi / (model.scale[i] as number);
+        }
+        const o = structure.originOfNode[i] as number;
+        if (o >= 0 && buyer !== undefined && seller !== undefined && seller > buyer) {
+          z[o] = (seller - buyer) / (model.scale[o] as number);
         }
       }
     }
   }
+  returnFloats(price, made, used);
+  returnInts(slot);
   return z;
+}
+
+/** Price nodes and routes of each commodity of a structure (by index in its chain). */
+const groupsCache = new WeakMap<ChainStructure, { nodesOf: Int32Array[]; routesOf: Int32Array[] }>();
+function commodityGroups(structure: ChainStructure): { nodesOf: Int32Array[]; routesOf: Int32Array[] } {
+  let groups = groupsCache.get(structure);
+  if (!groups) {
+    const K = structure.chain.length;
+    const nodes: number[][] = Array.from({ length: K }, () => []);
+    const routes: number[][] = Array.from({ length: K }, () => []);
+    for (const node of structure.nodes) nodes[structure.commodityIndex[node.index] as number]?.push(node.index);
+    structure.routes.forEach((r, k) => {
+      routes[structure.commodityIndex[r.variable] as number]?.push(k);
+    });
+    groups = { nodesOf: nodes.map((l) => Int32Array.from(l)), routesOf: routes.map((l) => Int32Array.from(l)) };
+    groupsCache.set(structure, groups);
+  }
+  return groups;
 }
 
 /**
@@ -1145,18 +1289,44 @@ export function minCostTransport(
   demand: readonly number[],
   arcs: readonly { readonly from: number; readonly to: number; readonly cost: number }[],
 ): number[] {
+  return transport(
+    supply,
+    demand,
+    arcs.map((a) => a.from),
+    arcs.map((a) => a.to),
+    arcs.map((a) => a.cost),
+  );
+}
+
+function transport(
+  supply: readonly number[],
+  demand: readonly number[],
+  arcFrom: readonly number[],
+  arcTo: readonly number[],
+  arcCost: readonly number[],
+): number[] {
   const E = supply.length;
   const I = demand.length;
+  const A = arcFrom.length;
   // Graph: 0 = source, 1..E sellers, E+1..E+I buyers, E+I+1 = sink; edges in pairs (forward, reverse).
   const V = E + I + 2;
   const sink = V - 1;
-  const edges = 2 * (E + arcs.length + I);
-  const head = new Int32Array(edges);
-  const to = new Int32Array(edges);
-  const cap = new Float64Array(edges);
-  const cost = new Float64Array(edges);
-  const next = new Int32Array(edges);
-  const first = new Int32Array(V).fill(-1);
+  const edges = 2 * (E + A + I);
+  // Workspace borrowed for the solve (workspace.ts).
+  const head = borrowInts(edges);
+  const to = borrowInts(edges);
+  const next = borrowInts(edges);
+  const cap = borrowFloats(edges);
+  const cost = borrowFloats(edges);
+  const first = borrowInts(V).fill(-1);
+  const via = borrowInts(V);
+  const potential = borrowFloats(V);
+  const dist = borrowFloats(V);
+  const done = borrowBytes(V);
+  const current = borrowInts(V);
+  const pathEdge = borrowInts(V);
+  const dead = borrowBytes(V);
+  const onPath = borrowBytes(V);
   let count = 0;
   const half = (a: number, b: number, c: number, w: number) => {
     head[count] = a;
@@ -1175,27 +1345,29 @@ export function minCostTransport(
     addEdge(0, 1 + e, supply[e] as number, 0);
     total += supply[e] as number;
   }
-  for (const arc of arcs) addEdge(1 + arc.from, 1 + E + arc.to, Number.POSITIVE_INFINITY, arc.cost);
+  for (let a = 0; a < A; a++) {
+    addEdge(1 + (arcFrom[a] as number), 1 + E + (arcTo[a] as number), Number.POSITIVE_INFINITY, arcCost[a] as number);
+  }
   for (let i = 0; i < I; i++) addEdge(1 + E + i, sink, demand[i] as number, 0);
   // Free arcs (a market supplying itself) carry what they can at once: flow on arcs of zero cost leaves no negative
   // cycle, so the shortest paths below stay exact, and most of the goods never need one.
-  arcs.forEach((arc, a) => {
-    if (arc.cost !== 0) return;
-    const fromSource = 2 * arc.from;
-    const toSink = 2 * (E + arcs.length + arc.to);
+  for (let a = 0; a < A; a++) {
+    if (arcCost[a] !== 0) continue;
+    const fromSource = 2 * (arcFrom[a] as number);
+    const toSink = 2 * (E + A + (arcTo[a] as number));
     const q = Math.min(cap[fromSource] as number, cap[toSink] as number);
-    if (!(q > 0)) return;
+    if (!(q > 0)) continue;
     for (const edge of [fromSource, 2 * (E + a), toSink]) {
       cap[edge] = (cap[edge] as number) - q;
       cap[edge ^ 1] = (cap[edge ^ 1] as number) + q;
     }
-  });
-  const potential = new Float64Array(V);
-  const dist = new Float64Array(V);
-  const via = new Int32Array(V);
-  const done = new Uint8Array(V);
+  }
   const tiny = 1e-12 * Math.max(total, 1e-300);
-  for (let round = 0; round < 4 * V + arcs.length; round++) {
+  let costScale = 0;
+  for (let a = 0; a < A; a++) costScale = Math.max(costScale, Math.abs(arcCost[a] as number));
+  // An edge is tight (on a shortest path) where its reduced cost is zero to rounding.
+  const tight = 1e-12 * Math.max(costScale, 1e-300);
+  for (let round = 0; round < 4 * V + A; round++) {
     // Dijkstra on reduced costs (dense selection: the graphs are small).
     dist.fill(Number.POSITIVE_INFINITY);
     done.fill(0);
@@ -1240,372 +1412,57 @@ export function minCostTransport(
       cap[e] = (cap[e] as number) - push;
       cap[e ^ 1] = (cap[e ^ 1] as number) + push;
     }
-  }
-  return arcs.map((_, a) => cap[2 * (E + a) + 1] as number);
-}
-
-/** What compileConditions needs of a chain's model. */
-interface ConditionParts {
-  readonly variables: readonly Variable[];
-  readonly demandByNode: ReadonlyMap<number, readonly DemandCurve[]>;
-  readonly supplyByNode: ReadonlyMap<number, { readonly intercept: number; readonly slope: number }>;
-  readonly agents: readonly Agent[];
-  readonly stockAgents: readonly StockAgent[];
-  readonly routes: readonly Route[];
-  readonly origins: readonly OriginLimit[];
-  readonly quotas: readonly Quota[];
-  readonly priceScale: ReadonlyMap<string, number>;
-}
-
-/**
- * The conditions of buildChain as flat arrays, with the Jacobian's sparsity pattern fixed once: `evaluate` writes F
- * and the Jacobian's values at the pattern's positions, without allocating. Derivatives are taken in model units
- * and scaled at the end: ∂(fs_i·F_i)/∂z_j = fs_i · ∂F_i/∂x_j · dx_j/dz_j.
- *
- *   (see the module comment for the conditions; ε is the tie-breaking slope, 0 for the exact conditions)
- */
-function compileConditions(parts: ConditionParts): {
-  pattern: JacobianPattern;
-  evaluate: (epsilon: number, z: Float64Array, f: Float64Array, jac?: Float64Array, skip?: Uint8Array) => void;
-} {
-  const { variables, demandByNode, supplyByNode, agents, stockAgents, routes, origins, quotas } = parts;
-  const n = variables.length;
-  const zs = floats(variables, (v) => v.scale);
-  const fs = floats(variables, (v) => v.conditionScale);
-  const logarithmic = flags(variables, (v) => v.logarithmic);
-  const rows: number[] = [];
-  const cols: number[] = [];
-  const slot = (r: number, c: number) => {
-    rows.push(r);
-    cols.push(c);
-    return rows.length - 1;
-  };
-  const originOf = new Int32Array(n).fill(-1);
-  for (const o of origins) originOf[o.node] = o.variable;
-  const originAt = (node: number): number => originOf[node] as number;
-
-  // Demand: curves flattened per node.
-  const demandNodes = [...demandByNode.keys()];
-  const dNode = Int32Array.from(demandNodes);
-  const dSlot = ints(demandNodes, (node) => slot(node, node));
-  const dStart = new Int32Array(demandNodes.length + 1);
-  const curveKind: number[] = [];
-  const curveA: number[] = [];
-  const curveB: number[] = [];
-  const curveE: number[] = [];
-  demandNodes.forEach((node, k) => {
-    for (const c of demandByNode.get(node) ?? []) {
-      curveKind.push(c.kind === 'isoelastic' ? 0 : 1);
-      curveA.push(c.kind === 'isoelastic' ? c.q0 : c.intercept);
-      curveB.push(c.kind === 'isoelastic' ? c.p0 : c.slope);
-      curveE.push(c.kind === 'isoelastic' ? c.elasticity : 0);
+    // Every other path of the same length, before the next search: depth-first along tight edges (reduced cost 0
+    // at the new potentials), each node keeping its current edge between searches and dead ends pruned (a blocking
+    // flow, as in Dinic's algorithm). Transport problems tie often (routes of equal freight), and one search then
+    // serves many paths.
+    for (let x = 0; x < V; x++) {
+      current[x] = first[x] as number;
+      dead[x] = 0;
     }
-    dStart[k + 1] = curveKind.length;
-  });
-  const cKind = Uint8Array.from(curveKind);
-  const cA = Float64Array.from(curveA);
-  const cB = Float64Array.from(curveB);
-  const cE = Float64Array.from(curveE);
-
-  // Supply curves at a node: into its balance and, with an origin limit, its origin row.
-  const supplyNodes = [...supplyByNode.keys()];
-  const sNode = Int32Array.from(supplyNodes);
-  const sIntercept = floats(supplyNodes, (node) => supplyByNode.get(node)?.intercept ?? 0);
-  const sSlope = floats(supplyNodes, (node) => supplyByNode.get(node)?.slope ?? 0);
-  const sSlotNN = ints(supplyNodes, (node) => slot(node, node));
-  const sSlotNO = ints(supplyNodes, (node) => (originAt(node) >= 0 ? slot(node, originAt(node)) : -1));
-  const sSlotON = ints(supplyNodes, (node) => (originAt(node) >= 0 ? slot(originAt(node), node) : -1));
-  const sSlotOO = ints(supplyNodes, (node) => (originAt(node) >= 0 ? slot(originAt(node), originAt(node)) : -1));
-
-  // Producers.
-  const A = agents.length;
-  const aVar = ints(agents, (a) => a.variable);
-  const aNode = ints(agents, (a) => a.node);
-  const aOrigin = ints(agents, (a) => originAt(a.node));
-  const aCost = floats(agents, (a) => a.cost);
-  const aStrike = floats(agents, (a) => a.strike ?? Number.NaN);
-  const aPriceScale = floats(agents, (a) => parts.priceScale.get(variables[a.variable]?.commodity ?? '') ?? 1);
-  const aSlotNQ = ints(agents, (a) => slot(a.node, a.variable));
-  const aSlotQN = ints(agents, (a) => slot(a.variable, a.node));
-  const aSlotQO = ints(agents, (a) => (originAt(a.node) >= 0 ? slot(a.variable, originAt(a.node)) : -1));
-  const aSlotQQ = ints(agents, (a) => slot(a.variable, a.variable));
-  const aInStart = new Int32Array(A + 1);
-  const inNode: number[] = [];
-  const inCoef: number[] = [];
-  const inSlotQI: number[] = [];
-  const inSlotIQ: number[] = [];
-  agents.forEach((a, k) => {
-    for (const input of a.inputs) {
-      inNode.push(input.node);
-      inCoef.push(input.coefficient);
-      inSlotQI.push(slot(a.variable, input.node));
-      inSlotIQ.push(slot(input.node, a.variable));
-    }
-    aInStart[k + 1] = inNode.length;
-  });
-  const iNode = Int32Array.from(inNode);
-  const iCoef = Float64Array.from(inCoef);
-  const iSlotQI = Int32Array.from(inSlotQI);
-  const iSlotIQ = Int32Array.from(inSlotIQ);
-
-  // Stock moves.
-  const kVar = ints(stockAgents, (s) => s.variable);
-  const kNode = ints(stockAgents, (s) => s.node);
-  const kOrigin = ints(stockAgents, (s) => (s.sign > 0 ? originAt(s.node) : -1));
-  const kPrice = floats(stockAgents, (s) => s.price);
-  const kSign = floats(stockAgents, (s) => s.sign);
-  const kSlotNV = ints(stockAgents, (s) => slot(s.node, s.variable));
-  const kSlotVN = ints(stockAgents, (s) => slot(s.variable, s.node));
-  const kSlotVO = ints(stockAgents, (s) =>
-    s.sign > 0 && originAt(s.node) >= 0 ? slot(s.variable, originAt(s.node)) : -1,
-  );
-
-  // Routes.
-  const R = routes.length;
-  const rVar = ints(routes, (r) => r.variable);
-  const rFrom = ints(routes, (r) => r.from);
-  const rTo = ints(routes, (r) => r.to);
-  const rBase = floats(routes, (r) => r.freight);
-  const rMarkup = floats(routes, (r) => 1 + r.adValorem);
-  const rSpecific = floats(routes, (r) => r.specific);
-  const rTax = floats(routes, (r) => 1 + r.exportTax);
-  const rFloor = floats(routes, (r) => r.floor ?? Number.NaN);
-  const rLog = flags(routes, (r) => r.logForm);
-  const rSlotTE = ints(routes, (r) => slot(r.to, r.variable));
-  const rSlotFE = ints(routes, (r) => slot(r.from, r.variable));
-  const rSlotEF = ints(routes, (r) => slot(r.variable, r.from));
-  const rSlotET = ints(routes, (r) => slot(r.variable, r.to));
-  const rSlotEE = ints(routes, (r) => slot(r.variable, r.variable));
-  const rRentStart = new Int32Array(R + 1);
-  const rentVar: number[] = [];
-  const rentSlot: number[] = [];
-  routes.forEach((r, k) => {
-    for (const q of r.rents) {
-      rentVar.push(q);
-      rentSlot.push(slot(r.variable, q));
-    }
-    rRentStart[k + 1] = rentVar.length;
-  });
-  const eRentVar = Int32Array.from(rentVar);
-  const eRentSlot = Int32Array.from(rentSlot);
-
-  // Origin limits: own output and releases in, exports out (supply curves above).
-  const oVar = ints(origins, (o) => o.variable);
-  const oStart = new Int32Array(origins.length + 1);
-  const oMember: number[] = [];
-  const oSign: number[] = [];
-  const oSlot: number[] = [];
-  origins.forEach((o, k) => {
-    for (const a of o.agents) {
-      oMember.push(a);
-      oSign.push(1);
-      oSlot.push(slot(o.variable, a));
-    }
-    for (const r of o.releases) {
-      oMember.push(r);
-      oSign.push(1);
-      oSlot.push(slot(o.variable, r));
-    }
-    for (const ri of o.routes) {
-      const e = (routes[ri] as Route).variable;
-      oMember.push(e);
-      oSign.push(-1);
-      oSlot.push(slot(o.variable, e));
-    }
-    oStart[k + 1] = oMember.length;
-  });
-  const oM = Int32Array.from(oMember);
-  const oS = Float64Array.from(oSign);
-  const oSl = Int32Array.from(oSlot);
-
-  // Quotas.
-  const qVar = ints(quotas, (q) => q.variable);
-  const qQuota = floats(quotas, (q) => q.quota);
-  const qStart = new Int32Array(quotas.length + 1);
-  const qRoute: number[] = [];
-  const qSlot: number[] = [];
-  quotas.forEach((q, k) => {
-    for (const ri of q.routes) {
-      const e = (routes[ri] as Route).variable;
-      qRoute.push(e);
-      qSlot.push(slot(q.variable, e));
-    }
-    qStart[k + 1] = qRoute.length;
-  });
-  const qR = Int32Array.from(qRoute);
-  const qS = Int32Array.from(qSlot);
-
-  const pattern: JacobianPattern = { rows: Int32Array.from(rows), cols: Int32Array.from(cols) };
-  const nnz = rows.length;
-  const x = new Float64Array(n);
-  const dxdz = new Float64Array(n);
-  const scratch = new Float64Array(nnz);
-  const slotScale = new Float64Array(nnz);
-  for (let t = 0; t < nnz; t++) slotScale[t] = fs[pattern.rows[t] as number] as number;
-
-  const evaluate = (epsilon: number, z: Float64Array, f: Float64Array, jacIn?: Float64Array, skip?: Uint8Array) => {
-    const J = jacIn ?? scratch;
-    // Jacobian entries are scaled as they are written: ∂(fs_r·F_r)/∂z_c = fs_r · ∂F_r/∂x_c · dx_c/dz_c.
-    const put = (t: number, value: number) => {
-      J[t] = value * (slotScale[t] as number) * (dxdz[pattern.cols[t] as number] as number);
-    };
-    for (let i = 0; i < n; i++) {
-      const zi = z[i] as number;
-      if (logarithmic[i]) {
-        const v = (zs[i] as number) * Math.exp(zi);
-        x[i] = v;
-        dxdz[i] = v;
-      } else {
-        x[i] = zi * (zs[i] as number);
-        dxdz[i] = zs[i] as number;
-      }
-    }
-    f.fill(0);
-    // Demand.
-    for (let k = 0; k < dNode.length; k++) {
-      const node = dNode[k] as number;
-      const p = x[node] as number;
-      let dem = 0;
-      let slope = 0;
-      for (let c = dStart[k] as number; c < (dStart[k + 1] as number); c++) {
-        if (cKind[c] === 0) {
-          const p0 = cB[c] as number;
-          const pe = Math.max(p, p0 * 1e-9);
-          const d = (cA[c] as number) * (pe / p0) ** (cE[c] as number);
-          dem += d;
-          slope += ((cE[c] as number) * d) / pe;
+    for (;;) {
+      onPath.fill(0);
+      onPath[0] = 1;
+      let u = 0;
+      let depth = 0;
+      while (u !== sink) {
+        let e = current[u] as number;
+        const pu = potential[u] as number;
+        for (; e >= 0; e = next[e] as number) {
+          const v = to[e] as number;
+          if (dead[v] || onPath[v] || !((cap[e] as number) > tiny)) continue;
+          if ((cost[e] as number) + pu - (potential[v] as number) <= tight) break;
+        }
+        current[u] = e;
+        if (e >= 0) {
+          pathEdge[depth++] = e;
+          u = to[e] as number;
+          onPath[u] = 1;
         } else {
-          const d = (cA[c] as number) - (cB[c] as number) * p;
-          if (d > 0) {
-            dem += d;
-            slope -= cB[c] as number;
-          }
+          // A dead end: back up and skip the edge that led here.
+          dead[u] = 1;
+          onPath[u] = 0;
+          if (depth === 0) break;
+          const back = pathEdge[--depth] as number;
+          u = head[back] as number;
+          current[u] = next[back] as number;
         }
       }
-      f[node] = (f[node] as number) - dem;
-      put(dSlot[k] as number, -slope);
-    }
-    // Supply curves, on what the node's producers earn (price plus origin rent).
-    for (let k = 0; k < sNode.length; k++) {
-      const node = sNode[k] as number;
-      const o = originAt(node);
-      const own = (x[node] as number) + (o >= 0 ? (x[o] as number) : 0);
-      const supply = (sIntercept[k] as number) + (sSlope[k] as number) * own;
-      const on = supply > 0;
-      const slope = on ? (sSlope[k] as number) : 0;
-      if (on) f[node] = (f[node] as number) + supply;
-      put(sSlotNN[k] as number, slope);
-      if (o >= 0) {
-        put(sSlotNO[k] as number, slope);
-        if (on) f[o] = (f[o] as number) + supply;
-        put(sSlotON[k] as number, slope);
-        put(sSlotOO[k] as number, slope);
+      if (u !== sink) break;
+      let more = Number.POSITIVE_INFINITY;
+      for (let k = 0; k < depth; k++) more = Math.min(more, cap[pathEdge[k] as number] as number);
+      if (!(more > tiny)) break;
+      for (let k = 0; k < depth; k++) {
+        const e = pathEdge[k] as number;
+        cap[e] = (cap[e] as number) - more;
+        cap[e ^ 1] = (cap[e ^ 1] as number) + more;
       }
     }
-    // Producers: output into the balance, inputs out of their region's balance; the margin condition.
-    for (let k = 0; k < A; k++) {
-      const q = aVar[k] as number;
-      const node = aNode[k] as number;
-      const o = aOrigin[k] as number;
-      const output = x[q] as number;
-      f[node] = (f[node] as number) + output;
-      put(aSlotNQ[k] as number, 1);
-      let g = aCost[k] as number;
-      for (let t = aInStart[k] as number; t < (aInStart[k + 1] as number); t++) {
-        const input = iNode[t] as number;
-        const coefficient = iCoef[t] as number;
-        g += coefficient * (x[input] as number);
-        put(iSlotQI[t] as number, coefficient);
-        f[input] = (f[input] as number) - coefficient * output;
-        put(iSlotIQ[t] as number, -coefficient);
-      }
-      const p = (x[node] as number) + (o >= 0 ? (x[o] as number) : 0);
-      const strike = aStrike[k] as number;
-      if (strike > p) {
-        g -= strike;
-        put(aSlotQN[k] as number, 0);
-        if (o >= 0) put(aSlotQO[k] as number, 0);
-      } else {
-        g -= p;
-        put(aSlotQN[k] as number, -1);
-        if (o >= 0) put(aSlotQO[k] as number, -1);
-      }
-      // Tie-breaking: unit cost rises by ε (of the price scale) per market-size of output.
-      const tie = epsilon > 0 ? (epsilon * (aPriceScale[k] as number)) / (zs[q] as number) : 0;
-      g += tie * output;
-      put(aSlotQQ[k] as number, tie);
-      f[q] = g;
-    }
-    // Stock moves: purchases v ⊥ p − buy price; releases v ⊥ release price − own price.
-    for (let k = 0; k < kVar.length; k++) {
-      const v = kVar[k] as number;
-      const node = kNode[k] as number;
-      const sign = kSign[k] as number;
-      f[node] = (f[node] as number) + sign * (x[v] as number);
-      put(kSlotNV[k] as number, sign);
-      if (sign < 0) {
-        f[v] = (x[node] as number) - (kPrice[k] as number);
-        put(kSlotVN[k] as number, 1);
-      } else {
-        const o = kOrigin[k] as number;
-        f[v] = (kPrice[k] as number) - (x[node] as number) - (o >= 0 ? (x[o] as number) : 0);
-        put(kSlotVN[k] as number, -1);
-        if (o >= 0) put(kSlotVO[k] as number, -1);
-      }
-    }
-    // Routes: flows between balances; the arbitrage condition landed − p_to (in logs into log-priced markets).
-    for (let k = 0; k < R; k++) {
-      const e = rVar[k] as number;
-      const from = rFrom[k] as number;
-      const to = rTo[k] as number;
-      const flow = x[e] as number;
-      f[to] = (f[to] as number) + flow;
-      f[from] = (f[from] as number) - flow;
-      put(rSlotTE[k] as number, 1);
-      put(rSlotFE[k] as number, -1);
-      // A route left out of the working set: its flow counts in the balances, its own condition is not needed.
-      if (skip?.[e]) continue;
-      let rent = 0;
-      for (let t = rRentStart[k] as number; t < (rRentStart[k + 1] as number); t++)
-        rent += x[eRentVar[t] as number] as number;
-      const markup = rMarkup[k] as number;
-      const dutyPaid =
-        ((x[from] as number) * (rTax[k] as number) + rent + (rBase[k] as number)) * markup + (rSpecific[k] as number);
-      const floor = rFloor[k] as number;
-      const floorBinds = floor > dutyPaid;
-      const tieSlope = epsilon > 0 ? (epsilon * (zs[from] as number)) / (zs[e] as number) : 0;
-      const landed = (floorBinds ? floor : dutyPaid) + tieSlope * flow;
-      const pTo = x[to] as number;
-      const log = rLog[k] === 1;
-      const g = log ? 1 / Math.max(landed, Number.MIN_VALUE) : 1;
-      f[e] = log ? Math.log(Math.max(landed, Number.MIN_VALUE)) - Math.log(pTo) : landed - pTo;
-      const dFrom = floorBinds ? 0 : (rTax[k] as number) * markup * g;
-      const dRent = floorBinds ? 0 : markup * g;
-      put(rSlotEF[k] as number, dFrom);
-      for (let t = rRentStart[k] as number; t < (rRentStart[k + 1] as number); t++) put(eRentSlot[t] as number, dRent);
-      put(rSlotEE[k] as number, tieSlope * g);
-      put(rSlotET[k] as number, log ? -1 / pTo : -1);
-    }
-    // Origin limits: own output and releases, less exports (the supply curves' part is added above).
-    for (let k = 0; k < oVar.length; k++) {
-      const o = oVar[k] as number;
-      let made = 0;
-      for (let t = oStart[k] as number; t < (oStart[k + 1] as number); t++) {
-        made += (oS[t] as number) * (x[oM[t] as number] as number);
-        put(oSl[t] as number, oS[t] as number);
-      }
-      f[o] = (f[o] as number) + made;
-    }
-    // Export quotas.
-    for (let k = 0; k < qVar.length; k++) {
-      let shipped = 0;
-      for (let t = qStart[k] as number; t < (qStart[k + 1] as number); t++) {
-        shipped += x[qR[t] as number] as number;
-        put(qS[t] as number, -1);
-      }
-      f[qVar[k] as number] = (qQuota[k] as number) - shipped;
-    }
-    for (let i = 0; i < n; i++) f[i] = (f[i] as number) * (fs[i] as number);
-  };
-  return { pattern, evaluate };
+  }
+  const flow: number[] = [];
+  for (let a = 0; a < A; a++) flow.push(cap[2 * (E + a) + 1] as number);
+  returnInts(head, to, next, first, via, current, pathEdge);
+  returnFloats(cap, cost, potential, dist);
+  returnBytes(done, dead, onPath);
+  return flow;
 }

@@ -22,10 +22,14 @@
  * markets with many regions) and crossover (active-set Newton steps that finish where the barrier stops short).
  */
 import { type Mcp, type McpResult, naturalResidual } from './mcp.ts';
-import { SchurSystem } from './schur.ts';
+import { schurSystemFor } from './schur.ts';
+import { borrowFloats, carveFloats, returnFloats } from './workspace.ts';
 
 /** How far infeasibility / μ may grow beyond its starting value before the centring target is raised. */
 const BALANCE = 1e6;
+
+/** μ below which the Newton systems' solves take a step of iterative refinement. */
+const REFINE_BELOW = 1e-6;
 
 export interface InteriorOptions {
   /** Stop when the natural residual is at most this (default 1e-10). */
@@ -63,59 +67,132 @@ export interface InteriorOptions {
   }) => void;
 }
 
+/** The arrays of one interior-point solve of a given size, kept for the next solve of that size. */
+interface InteriorWorkspace {
+  readonly key: number;
+  readonly floats: Float64Array[];
+  readonly jacs: Float64Array[];
+  readonly flags: Uint8Array[];
+  readonly lists: Int32Array[];
+}
+const interiorWorkspaces = new Map<number, InteriorWorkspace[]>();
+
+function borrowInteriorWorkspace(n: number, nnz: number): InteriorWorkspace {
+  const key = n * 0x100000 + nnz;
+  const spare = interiorWorkspaces.get(key)?.pop();
+  if (spare) {
+    for (const a of spare.floats) a.fill(0);
+    for (const a of spare.jacs) a.fill(0);
+    for (const a of spare.flags) a.fill(0);
+    for (const a of spare.lists) a.fill(0);
+    return spare;
+  }
+  const floats = carveFloats(Array.from({ length: 18 }, () => n));
+  const jacs = carveFloats([nnz, nnz]);
+  const bytes = new Uint8Array(2 * n);
+  const ints = new Int32Array(5 * n);
+  return {
+    key,
+    floats,
+    jacs,
+    flags: [bytes.subarray(0, n), bytes.subarray(n)],
+    lists: Array.from({ length: 5 }, (_, k) => ints.subarray(k * n, (k + 1) * n)),
+  };
+}
+
+function returnInteriorWorkspace(work: InteriorWorkspace): void {
+  let list = interiorWorkspaces.get(work.key);
+  if (!list) {
+    list = [];
+    interiorWorkspaces.set(work.key, list);
+    // A few sizes kept (the chains of a world), the oldest dropped beyond.
+    if (interiorWorkspaces.size > 64) interiorWorkspaces.delete(interiorWorkspaces.keys().next().value as number);
+  }
+  if (list.length < 2) list.push(work);
+}
+
 export function solveInterior(problem: Mcp, start: Float64Array, options: InteriorOptions = {}): McpResult {
+  const n = problem.size;
+  const nnz = problem.pattern?.rows.length ?? 0;
+  // Workspace borrowed for the solve (workspace.ts), zeroed; the result is copied out of it.
+  const work = borrowInteriorWorkspace(n, nnz);
+  try {
+    return interior(problem, start, options, work.floats, work.jacs, work.flags, work.lists);
+  } finally {
+    returnInteriorWorkspace(work);
+  }
+}
+
+function interior(
+  problem: Mcp,
+  start: Float64Array,
+  options: InteriorOptions,
+  floats: Float64Array[],
+  jacs: Float64Array[],
+  flags: Uint8Array[],
+  lists: Int32Array[],
+): McpResult {
+  const [freeSpace, loList, boxList, upList, freeList] = lists as [
+    Int32Array,
+    Int32Array,
+    Int32Array,
+    Int32Array,
+    Int32Array,
+  ];
   const n = problem.size;
   const { pattern, evaluateValues } = problem;
   if (!pattern || !evaluateValues) throw new Error('solveInterior needs a problem with a fixed Jacobian pattern');
+  const fixed = options.fixed;
   const evaluate = (zz: Float64Array, ff: Float64Array, jj?: Float64Array) =>
-    evaluateValues.call(problem, zz, ff, jj, options.fixed);
+    evaluateValues.call(problem, zz, ff, jj, fixed);
   const tol = options.tolerance ?? 1e-10;
   const acceptable = Math.max(tol, options.acceptable ?? tol);
   const maxIterations = options.maxIterations ?? 100;
   const { lower, upper } = problem;
-  const fixed = options.fixed;
-  const hasL = new Uint8Array(n);
-  const hasU = new Uint8Array(n);
-  const freeList: number[] = [];
+  const [hasL, hasU] = flags as [Uint8Array, Uint8Array];
+  let nf = 0;
   let pairs = 0;
   for (let i = 0; i < n; i++) {
     if (fixed?.[i]) continue;
-    freeList.push(i);
+    freeSpace[nf++] = i;
     hasL[i] = (lower[i] as number) > Number.NEGATIVE_INFINITY ? 1 : 0;
     hasU[i] = (upper[i] as number) < Number.POSITIVE_INFINITY ? 1 : 0;
     pairs += (hasL[i] as number) + (hasU[i] as number);
   }
-  const free = Int32Array.from(freeList);
-  const nf = free.length;
-  const system = new SchurSystem(n, pattern, problem.eliminable ?? new Uint8Array(n), fixed, problem.blocks);
-  const nnz = pattern.rows.length;
+  const free = freeSpace;
+  const system = schurSystemFor(n, pattern, problem.eliminable ?? new Uint8Array(n), fixed, problem.blocks);
 
-  let z = new Float64Array(n);
-  let f = new Float64Array(n);
-  let jac = new Float64Array(nnz);
-  let trialZ = new Float64Array(n);
-  let trialF = new Float64Array(n);
-  let trialJac = new Float64Array(nnz);
+  let [z, f, trialZ, trialF] = floats as [Float64Array, Float64Array, Float64Array, Float64Array];
+  let [jac, trialJac] = jacs as [Float64Array, Float64Array];
   // Slacks to the bounds, kept apart from z: near an upper bound u − z would lose its digits to cancellation.
-  const sl = new Float64Array(n);
-  const su = new Float64Array(n);
-  const w = new Float64Array(n);
-  const v = new Float64Array(n);
-  const d = new Float64Array(n);
-  const rhs = new Float64Array(n);
-  const dzAff = new Float64Array(n);
-  const dwAff = new Float64Array(n);
-  const dvAff = new Float64Array(n);
-  const dz = new Float64Array(n);
-  const dw = new Float64Array(n);
-  const dv = new Float64Array(n);
-  const best = new Float64Array(n);
-  const bestF = new Float64Array(n);
+  // isl, isu: 1 / sl, 1 / su, once per iteration (multiplications in the passes instead of divisions).
+  const [, , , , sl, su, w, v, d, rhs, dzAff, dwAff, dvAff, dz, dw, dv, isl, isu] = floats as Float64Array[] as [
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+  ];
+  const [best, bestF] = carveFloats([n, n]) as [Float64Array, Float64Array];
   let bestResidual = Number.POSITIVE_INFINITY;
   let bestWorst = 0;
   let evaluations = 0;
 
-  const residualOf = (zz: Float64Array, ff: Float64Array): [number, number] => {
+  let worstOf = 0;
+  const residualOf = (zz: Float64Array, ff: Float64Array): number => {
     let max = 0;
     let worst = 0;
     for (let q = 0; q < nf; q++) {
@@ -128,7 +205,8 @@ export function solveInterior(problem: Mcp, start: Float64Array, options: Interi
         if (Number.isNaN(r)) break;
       }
     }
-    return [max, worst];
+    worstOf = worst;
+    return max;
   };
 
   // Start: a centred point near `start`. Where the start leaves a variable at a bound its condition decides how
@@ -144,9 +222,13 @@ export function solveInterior(problem: Mcp, start: Float64Array, options: Interi
   }
   evaluate(z, f);
   evaluations++;
-  const [r0, worst0] = residualOf(z, f);
+  const r0 = residualOf(z, f);
   // The start already solves the conditions (a warm start from an unchanged market).
-  if (r0 <= acceptable) return { z, f, converged: r0 <= tol, iterations: 0, evaluations, residual: r0, worst: worst0 };
+  if (r0 <= acceptable) {
+    best.set(z);
+    bestF.set(f);
+    return { z: best, f: bestF, converged: r0 <= tol, iterations: 0, evaluations, residual: r0, worst: worstOf };
+  }
   const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
   const mu0 = options.mu0 ?? (options.warm ? clamp(0.01 * r0 * r0, 1e-8, 1e-4) : 1e-4);
   const push = options.push ?? (options.warm ? clamp(0.1 * r0, 1e-6, 1e-2) : 1e-2);
@@ -203,36 +285,46 @@ export function solveInterior(problem: Mcp, start: Float64Array, options: Interi
     else if (hasU[i]) v[i] = Math.max(-fi, mu0 / t);
   }
 
+  // Variables by the bounds they have: a lower bound only (flows, rents, origin limits, prices that can reach 0),
+  // both (outputs, stock moves), an upper bound only, none (logarithmic prices). Each pass runs over the four lists
+  // apart, without a branch per variable.
+  let nLo = 0;
+  let nBox = 0;
+  let nUp = 0;
+  let nFree = 0;
+  for (let q = 0; q < nf; q++) {
+    const i = free[q] as number;
+    if (hasL[i] && hasU[i]) boxList[nBox++] = i;
+    else if (hasL[i]) loList[nLo++] = i;
+    else if (hasU[i]) upList[nUp++] = i;
+    else freeList[nFree++] = i;
+  }
+
   /** Largest |F − w + v| over the free variables, multipliers moved by `step` along (dw, dv). */
   const infeasibility = (ff: Float64Array, step: number) => {
     let m = 0;
-    for (let q = 0; q < nf; q++) {
-      const i = free[q] as number;
-      const wi = hasL[i] ? (w[i] as number) + step * (dw[i] as number) : 0;
-      const vi = hasU[i] ? (v[i] as number) + step * (dv[i] as number) : 0;
+    for (let q = 0; q < nFree; q++) {
+      const r = Math.abs(ff[freeList[q] as number] as number);
+      if (!(r <= m)) m = r;
+    }
+    for (let q = 0; q < nLo; q++) {
+      const i = loList[q] as number;
+      const r = Math.abs((ff[i] as number) - ((w[i] as number) + step * (dw[i] as number)));
+      if (!(r <= m)) m = r;
+    }
+    for (let q = 0; q < nBox; q++) {
+      const i = boxList[q] as number;
+      const wi = (w[i] as number) + step * (dw[i] as number);
+      const vi = (v[i] as number) + step * (dv[i] as number);
       const r = Math.abs((ff[i] as number) - wi + vi);
       if (!(r <= m)) m = r;
     }
-    return m;
-  };
-  /** Largest step in (0, 1] keeping every slack and multiplier at least (1 − τ) of its value. */
-  const maxStep = (dZ: Float64Array, dW: Float64Array, dV: Float64Array, tau: number) => {
-    let a = 1;
-    for (let q = 0; q < nf; q++) {
-      const i = free[q] as number;
-      const di = dZ[i] as number;
-      if (hasL[i]) {
-        if (di < 0) a = Math.min(a, (-tau * (sl[i] as number)) / di);
-        const dwi = dW[i] as number;
-        if (dwi < 0) a = Math.min(a, (-tau * (w[i] as number)) / dwi);
-      }
-      if (hasU[i]) {
-        if (di > 0) a = Math.min(a, (tau * (su[i] as number)) / di);
-        const dvi = dV[i] as number;
-        if (dvi < 0) a = Math.min(a, (-tau * (v[i] as number)) / dvi);
-      }
+    for (let q = 0; q < nUp; q++) {
+      const i = upList[q] as number;
+      const r = Math.abs((ff[i] as number) + ((v[i] as number) + step * (dv[i] as number)));
+      if (!(r <= m)) m = r;
     }
-    return a;
+    return m;
   };
 
   let iterations = 0;
@@ -240,7 +332,87 @@ export function solveInterior(problem: Mcp, start: Float64Array, options: Interi
   let balance = 1;
   let stalled = 0;
   for (; iterations <= maxIterations; iterations++) {
-    const [residual, worst] = residualOf(z, f);
+    // One pass: the natural residual, μ and the barrier's diagonal, the infeasibility ‖F − w + v‖, and the
+    // predictor's right-hand side −F.
+    let residual = 0;
+    let worst = 0;
+    let mu = 0;
+    let infeasible = 0;
+    for (let q = 0; q < nFree; q++) {
+      const i = freeList[q] as number;
+      const zi = z[i] as number;
+      const fi = f[i] as number;
+      const r = Math.abs(zi - (zi - fi));
+      if (!(r <= residual) && !Number.isNaN(residual)) {
+        residual = r;
+        worst = i;
+      }
+      d[i] = 0;
+      const a = Math.abs(fi);
+      if (!(a <= infeasible)) infeasible = a;
+      rhs[i] = -fi;
+    }
+    for (let q = 0; q < nLo; q++) {
+      const i = loList[q] as number;
+      const zi = z[i] as number;
+      const fi = f[i] as number;
+      const r = Math.abs(zi - Math.max(lower[i] as number, zi - fi));
+      if (!(r <= residual) && !Number.isNaN(residual)) {
+        residual = r;
+        worst = i;
+      }
+      const wi = w[i] as number;
+      const si = sl[i] as number;
+      const inv = 1 / si;
+      isl[i] = inv;
+      mu += si * wi;
+      d[i] = wi * inv;
+      const a = Math.abs(fi - wi);
+      if (!(a <= infeasible)) infeasible = a;
+      rhs[i] = -fi;
+    }
+    for (let q = 0; q < nBox; q++) {
+      const i = boxList[q] as number;
+      const zi = z[i] as number;
+      const fi = f[i] as number;
+      const r = Math.abs(zi - Math.min(upper[i] as number, Math.max(lower[i] as number, zi - fi)));
+      if (!(r <= residual) && !Number.isNaN(residual)) {
+        residual = r;
+        worst = i;
+      }
+      const wi = w[i] as number;
+      const si = sl[i] as number;
+      const vi = v[i] as number;
+      const ti = su[i] as number;
+      const invS = 1 / si;
+      const invT = 1 / ti;
+      isl[i] = invS;
+      isu[i] = invT;
+      mu += si * wi + ti * vi;
+      d[i] = wi * invS + vi * invT;
+      const a = Math.abs(fi - wi + vi);
+      if (!(a <= infeasible)) infeasible = a;
+      rhs[i] = -fi;
+    }
+    for (let q = 0; q < nUp; q++) {
+      const i = upList[q] as number;
+      const zi = z[i] as number;
+      const fi = f[i] as number;
+      const r = Math.abs(zi - Math.min(upper[i] as number, zi - fi));
+      if (!(r <= residual) && !Number.isNaN(residual)) {
+        residual = r;
+        worst = i;
+      }
+      const vi = v[i] as number;
+      const ti = su[i] as number;
+      const inv = 1 / ti;
+      isu[i] = inv;
+      mu += ti * vi;
+      d[i] = vi * inv;
+      const a = Math.abs(fi + vi);
+      if (!(a <= infeasible)) infeasible = a;
+      rhs[i] = -fi;
+    }
     if (residual < bestResidual) {
       bestResidual = residual;
       bestWorst = worst;
@@ -250,54 +422,67 @@ export function solveInterior(problem: Mcp, start: Float64Array, options: Interi
     if (!Number.isFinite(residual) || residual <= tol || iterations === maxIterations) break;
     if (residual <= acceptable && residual > 0.1 * previous) break;
     previous = residual;
-    let mu = 0;
-    for (let q = 0; q < nf; q++) {
-      const i = free[q] as number;
-      let di = 0;
-      if (hasL[i]) {
-        mu += (sl[i] as number) * (w[i] as number);
-        di += (w[i] as number) / (sl[i] as number);
-      }
-      if (hasU[i]) {
-        mu += (su[i] as number) * (v[i] as number);
-        di += (v[i] as number) / (su[i] as number);
-      }
-      d[i] = di;
-    }
     mu = pairs > 0 ? mu / pairs : 0;
-    const infeasible = infeasibility(f, 0);
     // (∇F + D) Δz = g. A free variable whose condition is flat (an undetermined price) has no D: a tiny shift then
     // keeps the reduced matrix regular.
     if (!system.factor(jac, d) && !system.factor(jac, d, undefined, 1e-12)) break;
-    // Predictor (affine scaling, target μ = 0): g = −F.
-    for (let q = 0; q < nf; q++) {
-      const i = free[q] as number;
-      rhs[i] = -(f[i] as number);
-    }
-    system.solve(rhs, dzAff);
+    // Predictor (affine scaling, target μ = 0): g = −F. Once complementarity is small the system spans many orders
+    // of magnitude and its solves are refined (schur.ts); before, the directions need no such precision.
+    const refine = mu < REFINE_BELOW;
+    system.solve(rhs, dzAff, refine);
+    // The largest affine step: each ratio test as a product (−s / Δ < a ⟺ −s > a·Δ for Δ < 0), divided only where
+    // it shortens the step.
     let aAff = 1;
-    for (let q = 0; q < nf; q++) {
-      const i = free[q] as number;
+    for (let q = 0; q < nLo; q++) {
+      const i = loList[q] as number;
       const di = dzAff[i] as number;
-      if (hasL[i]) {
-        const dwi = -(w[i] as number) - ((w[i] as number) / (sl[i] as number)) * di;
-        dwAff[i] = dwi;
-        if (di < 0) aAff = Math.min(aAff, -(sl[i] as number) / di);
-        if (dwi < 0) aAff = Math.min(aAff, -(w[i] as number) / dwi);
-      }
-      if (hasU[i]) {
-        const dvi = -(v[i] as number) + ((v[i] as number) / (su[i] as number)) * di;
-        dvAff[i] = dvi;
-        if (di > 0) aAff = Math.min(aAff, (su[i] as number) / di);
-        if (dvi < 0) aAff = Math.min(aAff, -(v[i] as number) / dvi);
-      }
+      const wi = w[i] as number;
+      const si = sl[i] as number;
+      const dwi = -wi - wi * (isl[i] as number) * di;
+      dwAff[i] = dwi;
+      if (di < 0 && -si > aAff * di) aAff = -si / di;
+      if (dwi < 0 && -wi > aAff * dwi) aAff = -wi / dwi;
+    }
+    for (let q = 0; q < nBox; q++) {
+      const i = boxList[q] as number;
+      const di = dzAff[i] as number;
+      const wi = w[i] as number;
+      const si = sl[i] as number;
+      const dwi = -wi - wi * (isl[i] as number) * di;
+      dwAff[i] = dwi;
+      if (di < 0 && -si > aAff * di) aAff = -si / di;
+      if (dwi < 0 && -wi > aAff * dwi) aAff = -wi / dwi;
+      const vi = v[i] as number;
+      const ti = su[i] as number;
+      const dvi = -vi + vi * (isu[i] as number) * di;
+      dvAff[i] = dvi;
+      if (di > 0 && ti < aAff * di) aAff = ti / di;
+      if (dvi < 0 && -vi > aAff * dvi) aAff = -vi / dvi;
+    }
+    for (let q = 0; q < nUp; q++) {
+      const i = upList[q] as number;
+      const di = dzAff[i] as number;
+      const vi = v[i] as number;
+      const ti = su[i] as number;
+      const dvi = -vi + vi * (isu[i] as number) * di;
+      dvAff[i] = dvi;
+      if (di > 0 && ti < aAff * di) aAff = ti / di;
+      if (dvi < 0 && -vi > aAff * dvi) aAff = -vi / dvi;
     }
     let muAff = 0;
-    for (let q = 0; q < nf; q++) {
-      const i = free[q] as number;
+    for (let q = 0; q < nLo; q++) {
+      const i = loList[q] as number;
+      muAff += ((sl[i] as number) + aAff * (dzAff[i] as number)) * ((w[i] as number) + aAff * (dwAff[i] as number));
+    }
+    for (let q = 0; q < nBox; q++) {
+      const i = boxList[q] as number;
       const di = aAff * (dzAff[i] as number);
-      if (hasL[i]) muAff += ((sl[i] as number) + di) * ((w[i] as number) + aAff * (dwAff[i] as number));
-      if (hasU[i]) muAff += ((su[i] as number) - di) * ((v[i] as number) + aAff * (dvAff[i] as number));
+      muAff += ((sl[i] as number) + di) * ((w[i] as number) + aAff * (dwAff[i] as number));
+      muAff += ((su[i] as number) - di) * ((v[i] as number) + aAff * (dvAff[i] as number));
+    }
+    for (let q = 0; q < nUp; q++) {
+      const i = upList[q] as number;
+      muAff += ((su[i] as number) - aAff * (dzAff[i] as number)) * ((v[i] as number) + aAff * (dvAff[i] as number));
     }
     muAff = pairs > 0 ? muAff / pairs : 0;
     const sigma = mu > 0 ? Math.min(1, Math.max(0, muAff / mu) ** 3) : 0;
@@ -307,48 +492,104 @@ export function solveInterior(problem: Mcp, start: Float64Array, options: Interi
     if (iterations === 0) balance = Math.max(1, infeasible / Math.max(mu, Number.MIN_VALUE));
     const target = Math.max(sigma * mu, infeasible / (BALANCE * balance));
     // Corrector: g = −(F − w + v) + (σμ − s·w − Δs·Δw)/s − (σμ − t·v − Δt·Δv)/t, with Δs = Δz, Δt = −Δz.
-    for (let q = 0; q < nf; q++) {
-      const i = free[q] as number;
-      let g = -((f[i] as number) - (w[i] as number) + (v[i] as number));
-      const da = dzAff[i] as number;
-      if (hasL[i]) {
-        const s = sl[i] as number;
-        g += (target - s * (w[i] as number) - da * (dwAff[i] as number)) / s;
-      }
-      if (hasU[i]) {
-        const t = su[i] as number;
-        g -= (target - t * (v[i] as number) + da * (dvAff[i] as number)) / t;
-      }
-      rhs[i] = g;
+    for (let q = 0; q < nFree; q++) {
+      const i = freeList[q] as number;
+      rhs[i] = -(f[i] as number);
     }
-    system.solve(rhs, dz);
-    for (let q = 0; q < nf; q++) {
-      const i = free[q] as number;
+    for (let q = 0; q < nLo; q++) {
+      const i = loList[q] as number;
+      const s = sl[i] as number;
+      const wi = w[i] as number;
+      rhs[i] =
+        -((f[i] as number) - wi) + (target - s * wi - (dzAff[i] as number) * (dwAff[i] as number)) * (isl[i] as number);
+    }
+    for (let q = 0; q < nBox; q++) {
+      const i = boxList[q] as number;
+      const s = sl[i] as number;
+      const t = su[i] as number;
+      const wi = w[i] as number;
+      const vi = v[i] as number;
+      const da = dzAff[i] as number;
+      rhs[i] =
+        -((f[i] as number) - wi + vi) +
+        (target - s * wi - da * (dwAff[i] as number)) * (isl[i] as number) -
+        (target - t * vi + da * (dvAff[i] as number)) * (isu[i] as number);
+    }
+    for (let q = 0; q < nUp; q++) {
+      const i = upList[q] as number;
+      const t = su[i] as number;
+      const vi = v[i] as number;
+      rhs[i] =
+        -((f[i] as number) + vi) - (target - t * vi + (dzAff[i] as number) * (dvAff[i] as number)) * (isu[i] as number);
+    }
+    system.solve(rhs, dz, refine);
+    // The multipliers' steps, and the largest step in (0, 1] keeping every slack and multiplier at least (1 − τ)
+    // of its value.
+    const tau = Math.max(0.9, 1 - mu);
+    let step = 1;
+    for (let q = 0; q < nLo; q++) {
+      const i = loList[q] as number;
+      const di = dz[i] as number;
+      const s = sl[i] as number;
+      const wi = w[i] as number;
+      const dwi = (target - s * wi - (dzAff[i] as number) * (dwAff[i] as number) - wi * di) * (isl[i] as number);
+      dw[i] = dwi;
+      if (di < 0 && -tau * s > step * di) step = (-tau * s) / di;
+      if (dwi < 0 && -tau * wi > step * dwi) step = (-tau * wi) / dwi;
+    }
+    for (let q = 0; q < nBox; q++) {
+      const i = boxList[q] as number;
       const di = dz[i] as number;
       const da = dzAff[i] as number;
-      if (hasL[i]) {
-        const s = sl[i] as number;
-        dw[i] = (target - s * (w[i] as number) - da * (dwAff[i] as number) - (w[i] as number) * di) / s;
-      }
-      if (hasU[i]) {
-        const t = su[i] as number;
-        dv[i] = (target - t * (v[i] as number) + da * (dvAff[i] as number) + (v[i] as number) * di) / t;
-      }
+      const s = sl[i] as number;
+      const wi = w[i] as number;
+      const dwi = (target - s * wi - da * (dwAff[i] as number) - wi * di) * (isl[i] as number);
+      dw[i] = dwi;
+      if (di < 0 && -tau * s > step * di) step = (-tau * s) / di;
+      if (dwi < 0 && -tau * wi > step * dwi) step = (-tau * wi) / dwi;
+      const t = su[i] as number;
+      const vi = v[i] as number;
+      const dvi = (target - t * vi + da * (dvAff[i] as number) + vi * di) * (isu[i] as number);
+      dv[i] = dvi;
+      if (di > 0 && tau * t < step * di) step = (tau * t) / di;
+      if (dvi < 0 && -tau * vi > step * dvi) step = (-tau * vi) / dvi;
     }
-    let step = maxStep(dz, dw, dv, Math.max(0.9, 1 - mu));
+    for (let q = 0; q < nUp; q++) {
+      const i = upList[q] as number;
+      const di = dz[i] as number;
+      const t = su[i] as number;
+      const vi = v[i] as number;
+      const dvi = (target - t * vi + (dzAff[i] as number) * (dvAff[i] as number) + vi * di) * (isu[i] as number);
+      dv[i] = dvi;
+      if (di > 0 && tau * t < step * di) step = (tau * t) / di;
+      if (dvi < 0 && -tau * vi > step * dvi) step = (-tau * vi) / dvi;
+    }
     // Backtrack while the nonlinear F makes the residual ‖F − w + v‖ worse than the linear model allows — unless
     // the conditions themselves came much closer to holding (the model misjudged F, as when a price moves by a large
-    // factor), judged by the natural residual.
+    // factor), judged by the natural residual. Near the end (the crossover finishes from there) a step the
+    // conditions reject after a few halvings is not worth thirty evaluations.
     let accepted = false;
-    for (let k = 0; k < 30 && step > 0; k++) {
-      for (let q = 0; q < nf; q++) {
-        const i = free[q] as number;
-        const l = lower[i] as number;
-        const u = upper[i] as number;
+    const backtracks = residual <= 1e-6 ? 4 : 30;
+    for (let k = 0; k < backtracks && step > 0; k++) {
+      for (let q = 0; q < nFree; q++) {
+        const i = freeList[q] as number;
+        trialZ[i] = (z[i] as number) + step * (dz[i] as number);
+      }
+      for (let q = 0; q < nLo; q++) {
+        const i = loList[q] as number;
+        trialZ[i] = (lower[i] as number) + (sl[i] as number) + step * (dz[i] as number);
+      }
+      for (let q = 0; q < nBox; q++) {
+        const i = boxList[q] as number;
         const di = step * (dz[i] as number);
-        if (hasL[i] && (!hasU[i] || (sl[i] as number) <= (su[i] as number))) trialZ[i] = l + (sl[i] as number) + di;
-        else if (hasU[i]) trialZ[i] = u - ((su[i] as number) - di);
-        else trialZ[i] = (z[i] as number) + di;
+        trialZ[i] =
+          (sl[i] as number) <= (su[i] as number)
+            ? (lower[i] as number) + (sl[i] as number) + di
+            : (upper[i] as number) - ((su[i] as number) - di);
+      }
+      for (let q = 0; q < nUp; q++) {
+        const i = upList[q] as number;
+        trialZ[i] = (upper[i] as number) - ((su[i] as number) - step * (dz[i] as number));
       }
       if (fixed) for (let i = 0; i < n; i++) if (fixed[i]) trialZ[i] = z[i] as number;
       evaluate(trialZ, trialF, trialJac);
@@ -356,7 +597,7 @@ export function solveInterior(problem: Mcp, start: Float64Array, options: Interi
       const r = infeasibility(trialF, step);
       let progress = Number.isFinite(r) && r <= (1 - 0.01 * step) * infeasible + 10 * mu;
       if (!progress && Number.isFinite(r) && r <= 10 * infeasible) {
-        progress = residualOf(trialZ, trialF)[0] <= 0.9 * residual;
+        progress = residualOf(trialZ, trialF) <= 0.9 * residual;
       }
       if (progress) {
         accepted = true;
@@ -373,17 +614,23 @@ export function solveInterior(problem: Mcp, start: Float64Array, options: Interi
     [z, trialZ] = [trialZ, z];
     [f, trialF] = [trialF, f];
     [jac, trialJac] = [trialJac, jac];
-    for (let q = 0; q < nf; q++) {
-      const i = free[q] as number;
+    for (let q = 0; q < nLo; q++) {
+      const i = loList[q] as number;
+      sl[i] = (sl[i] as number) + step * (dz[i] as number);
+      w[i] = (w[i] as number) + step * (dw[i] as number);
+    }
+    for (let q = 0; q < nBox; q++) {
+      const i = boxList[q] as number;
       const di = step * (dz[i] as number);
-      if (hasL[i]) {
-        sl[i] = (sl[i] as number) + di;
-        w[i] = (w[i] as number) + step * (dw[i] as number);
-      }
-      if (hasU[i]) {
-        su[i] = (su[i] as number) - di;
-        v[i] = (v[i] as number) + step * (dv[i] as number);
-      }
+      sl[i] = (sl[i] as number) + di;
+      w[i] = (w[i] as number) + step * (dw[i] as number);
+      su[i] = (su[i] as number) - di;
+      v[i] = (v[i] as number) + step * (dv[i] as number);
+    }
+    for (let q = 0; q < nUp; q++) {
+      const i = upList[q] as number;
+      su[i] = (su[i] as number) - step * (dz[i] as number);
+      v[i] = (v[i] as number) + step * (dv[i] as number);
     }
   }
   return {
@@ -405,7 +652,8 @@ export function solveInterior(problem: Mcp, start: Float64Array, options: Interi
 export function snapToBounds(problem: Mcp, z: Float64Array, f: Float64Array, accept: number): boolean {
   const n = problem.size;
   const { lower, upper } = problem;
-  const snapped = Float64Array.from(z);
+  const snapped = borrowFloats(n);
+  snapped.set(z);
   let moved = false;
   for (let i = 0; i < n; i++) {
     const zi = z[i] as number;
@@ -420,13 +668,19 @@ export function snapToBounds(problem: Mcp, z: Float64Array, f: Float64Array, acc
       moved = true;
     }
   }
-  if (!moved) return true;
-  const g = new Float64Array(n);
+  if (!moved) {
+    returnFloats(snapped);
+    return true;
+  }
+  const g = borrowFloats(n);
   problem.evaluate(snapped, g);
-  if (!(naturalResidual(snapped, g, lower, upper).max <= accept)) return false;
-  z.set(snapped);
-  f.set(g);
-  return true;
+  const ok = naturalResidual(snapped, g, lower, upper).max <= accept;
+  if (ok) {
+    z.set(snapped);
+    f.set(g);
+  }
+  returnFloats(snapped, g);
+  return ok;
 }
 
 export interface PricingOptions extends InteriorOptions {
@@ -504,17 +758,15 @@ export function crossover(
   const bound = 1e-7;
   const { lower, upper } = problem;
   const eliminable = problem.eliminable ?? new Uint8Array(n);
-  const system = new SchurSystem(n, pattern, eliminable, fixed, problem.blocks);
-  let z = Float64Array.from(start, (x, i) => Math.min(upper[i] as number, Math.max(lower[i] as number, x)));
-  let f = new Float64Array(n);
-  let jac = new Float64Array(pattern.rows.length);
-  let trialZ = new Float64Array(n);
-  let trialF = new Float64Array(n);
-  let trialJac = new Float64Array(pattern.rows.length);
-  const da = new Float64Array(n);
-  const db = new Float64Array(n);
-  const rhs = new Float64Array(n);
-  const dz = new Float64Array(n);
+  const system = schurSystemFor(n, pattern, eliminable, fixed, problem.blocks);
+  const nnz = pattern.rows.length;
+  const borrowed = [borrowFloats(n), borrowFloats(n), borrowFloats(n), borrowFloats(n)];
+  const borrowedJac = [borrowFloats(nnz), borrowFloats(nnz)];
+  let [z, f] = carveFloats([n, n]) as [Float64Array, Float64Array];
+  for (let i = 0; i < n; i++) z[i] = Math.min(upper[i] as number, Math.max(lower[i] as number, start[i] as number));
+  let [jac, trialJac] = borrowedJac as [Float64Array, Float64Array];
+  let [trialZ, trialF] = carveFloats([n, n]) as [Float64Array, Float64Array];
+  const [da, db, rhs, dz] = borrowed as [Float64Array, Float64Array, Float64Array, Float64Array];
   const evaluate = (zz: Float64Array, ff: Float64Array, jj: Float64Array) => {
     evaluateValues.call(problem, zz, ff, jj, fixed);
     if (fixed) for (let i = 0; i < n; i++) if (fixed[i]) ff[i] = 0;
@@ -560,5 +812,6 @@ export function crossover(
     residual = next.max;
     worst = next.index;
   }
+  returnFloats(...borrowed, ...borrowedJac);
   return { z, f, converged: residual <= tol, iterations, evaluations, residual, worst };
 }

@@ -331,3 +331,210 @@ export class MarkowitzLU {
     }
   }
 }
+
+/**
+ * LU factorisation with diagonal pivots in an order fixed once per sparsity pattern (minimum degree on the
+ * symmetrised pattern): the symbolic work — ordering, fill, the index lists of every elimination step — is done in
+ * the constructor, and each numeric factorisation only moves numbers along them. Matrices are dense row-major m×m
+ * arrays of which only the pattern and its fill are read or written.
+ *
+ * For the Newton systems of the market model this is safe: the reduced matrix is a weighted graph Laplacian (trade)
+ * plus positive semidefinite terms (producers, demand, barriers) and small asymmetries (tariffs, export taxes), for
+ * which diagonal pivots are stable. Each pivot is still checked (a threshold test, see `factor`), and `factor`
+ * returns false where one fails, so the caller can fall back to pivoting by rows.
+ */
+export class StaticLU {
+  readonly m: number;
+  /** Pivot order: step s eliminates row and column order[s]. */
+  readonly order: Int32Array;
+  /** Positions (i·m + j) of the pattern and its fill, to be cleared before assembling a new matrix. */
+  readonly positions: Int32Array;
+  // Per step s: rows i below the pivot and columns j right of it, in the filled pattern.
+  private readonly lPtr: Int32Array;
+  private readonly lRow: Int32Array;
+  private readonly uPtr: Int32Array;
+  private readonly uCol: Int32Array;
+  // The matrix's own entries (pattern, not fill), kept for the refinement step of `solve`.
+  private readonly entryPos: Int32Array;
+  private readonly entryRow: Int32Array;
+  private readonly entryCol: Int32Array;
+  private readonly entries: Float64Array;
+  private readonly rhs: Float64Array;
+  private readonly correction: Float64Array;
+  private a: Float64Array = new Float64Array(0);
+
+  /** `pattern[i·m + j]` is nonzero where the matrix may hold a nonzero entry; the diagonal is always included. */
+  constructor(m: number, pattern: Uint8Array) {
+    this.m = m;
+    // Minimum degree on the symmetrised pattern: eliminate the node with fewest neighbours, join its neighbours.
+    const adjacent = new Uint8Array(m * m);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < m; j++) {
+        if (i !== j && (pattern[i * m + j] || pattern[j * m + i])) adjacent[i * m + j] = 1;
+      }
+    }
+    const degree = new Int32Array(m);
+    for (let i = 0; i < m; i++) {
+      let d = 0;
+      for (let j = 0; j < m; j++) d += adjacent[i * m + j] as number;
+      degree[i] = d;
+    }
+    const done = new Uint8Array(m);
+    const order = new Int32Array(m);
+    const neighbours = new Int32Array(m);
+    for (let s = 0; s < m; s++) {
+      let k = -1;
+      for (let i = 0; i < m; i++) if (!done[i] && (k < 0 || (degree[i] as number) < (degree[k] as number))) k = i;
+      order[s] = k;
+      done[k] = 1;
+      let count = 0;
+      for (let j = 0; j < m; j++) if (!done[j] && adjacent[k * m + j]) neighbours[count++] = j;
+      for (let x = 0; x < count; x++) {
+        const i = neighbours[x] as number;
+        degree[i] = (degree[i] as number) - 1;
+        for (let y = 0; y < count; y++) {
+          const j = neighbours[y] as number;
+          if (i !== j && !adjacent[i * m + j]) {
+            adjacent[i * m + j] = 1;
+            degree[i] = (degree[i] as number) + 1;
+          }
+        }
+      }
+    }
+    this.order = order;
+    // Symbolic factorisation in that order (unsymmetric pattern: fill where row i meets column j through pivot k).
+    const filled = new Uint8Array(m * m);
+    for (let i = 0; i < m * m; i++) filled[i] = pattern[i] ? 1 : 0;
+    for (let i = 0; i < m; i++) filled[i * m + i] = 1;
+    done.fill(0);
+    const lPtr = new Int32Array(m + 1);
+    const uPtr = new Int32Array(m + 1);
+    const lRow: number[] = [];
+    const uCol: number[] = [];
+    for (let s = 0; s < m; s++) {
+      const k = order[s] as number;
+      done[k] = 1;
+      const rowsBelow: number[] = [];
+      const colsRight: number[] = [];
+      for (let i = 0; i < m; i++) if (!done[i] && filled[i * m + k]) rowsBelow.push(i);
+      for (let j = 0; j < m; j++) if (!done[j] && filled[k * m + j]) colsRight.push(j);
+      for (const i of rowsBelow) for (const j of colsRight) filled[i * m + j] = 1;
+      for (const i of rowsBelow) lRow.push(i);
+      for (const j of colsRight) uCol.push(j);
+      lPtr[s + 1] = lRow.length;
+      uPtr[s + 1] = uCol.length;
+    }
+    const positions: number[] = [];
+    for (let i = 0; i < m * m; i++) if (filled[i]) positions.push(i);
+    this.positions = Int32Array.from(positions);
+    const own: number[] = [];
+    for (let i = 0; i < m * m; i++) if (pattern[i] || i % (m + 1) === 0) own.push(i);
+    this.entryPos = Int32Array.from(own);
+    this.entryRow = Int32Array.from(own, (p) => Math.floor(p / m));
+    this.entryCol = Int32Array.from(own, (p) => p % m);
+    this.entries = new Float64Array(own.length);
+    this.rhs = new Float64Array(m);
+    this.correction = new Float64Array(m);
+    this.lPtr = lPtr;
+    this.uPtr = uPtr;
+    this.lRow = Int32Array.from(lRow);
+    this.uCol = Int32Array.from(uCol);
+  }
+
+  /** Multiply–adds of one numeric factorisation (for diagnostics and benchmarks). */
+  get work(): number {
+    let w = 0;
+    for (let s = 0; s < this.m; s++) {
+      w +=
+        ((this.lPtr[s + 1] as number) - (this.lPtr[s] as number)) *
+        ((this.uPtr[s + 1] as number) - (this.uPtr[s] as number));
+    }
+    return w;
+  }
+
+  /**
+   * Factors `a` in place (only the pattern's positions are used). Returns false if a pivot is zero or not finite,
+   * or fails the threshold test against a row i it eliminates from: |a_ik · a_ki| <= |a_kk · a_ii| / threshold, so
+   * that the update of a_ii is at most 1 / threshold of it. The test is unchanged by any scaling of rows and columns
+   * (the market model's rows and columns are each in their own units: tonnes, prices, rents). `a` is then partly
+   * overwritten.
+   */
+  factor(a: Float64Array, threshold = 0.01): boolean {
+    const { m, order, lPtr, lRow, uPtr, uCol, entryPos, entries } = this;
+    this.a = a;
+    for (let p = 0; p < entryPos.length; p++) entries[p] = a[entryPos[p] as number] as number;
+    for (let s = 0; s < m; s++) {
+      const k = order[s] as number;
+      const kRow = k * m;
+      const pivot = a[kRow + k] as number;
+      if (pivot === 0 || !Number.isFinite(pivot)) return false;
+      const bound = Math.abs(pivot) / threshold;
+      const l0 = lPtr[s] as number;
+      const l1 = lPtr[s + 1] as number;
+      for (let p = l0; p < l1; p++) {
+        const i = lRow[p] as number;
+        if (!(Math.abs((a[i * m + k] as number) * (a[kRow + i] as number)) <= bound * Math.abs(a[i * m + i] as number)))
+          return false;
+      }
+      const inv = 1 / pivot;
+      const u0 = uPtr[s] as number;
+      const u1 = uPtr[s + 1] as number;
+      for (let p = l0; p < l1; p++) {
+        const iRow = (lRow[p] as number) * m;
+        const l = (a[iRow + k] as number) * inv;
+        a[iRow + k] = l;
+        if (l === 0) continue;
+        for (let q = u0; q < u1; q++) {
+          const j = uCol[q] as number;
+          a[iRow + j] = (a[iRow + j] as number) - l * (a[kRow + j] as number);
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Solves A x = b in place with the last factorisation; with `refine`, one step of iterative refinement against A
+   * (r = b − A x, x += A⁻¹ r): the Newton systems of an interior-point method near its end span many orders of
+   * magnitude, and diagonal pivots then leave digits that one step recovers.
+   */
+  solve(b: Float64Array, refine = false): void {
+    if (!refine) {
+      this.substitute(b);
+      return;
+    }
+    const { m, entryRow, entryCol, entries, rhs, correction } = this;
+    rhs.set(b.subarray(0, m));
+    this.substitute(b);
+    correction.set(rhs);
+    for (let p = 0; p < entries.length; p++) {
+      const i = entryRow[p] as number;
+      correction[i] = (correction[i] as number) - (entries[p] as number) * (b[entryCol[p] as number] as number);
+    }
+    this.substitute(correction);
+    for (let i = 0; i < m; i++) b[i] = (b[i] as number) + (correction[i] as number);
+  }
+
+  private substitute(b: Float64Array): void {
+    const { m, a, order, lPtr, lRow, uPtr, uCol } = this;
+    for (let s = 0; s < m; s++) {
+      const k = order[s] as number;
+      const bk = b[k] as number;
+      if (bk === 0) continue;
+      for (let p = lPtr[s] as number; p < (lPtr[s + 1] as number); p++) {
+        const i = lRow[p] as number;
+        b[i] = (b[i] as number) - (a[i * m + k] as number) * bk;
+      }
+    }
+    for (let s = m - 1; s >= 0; s--) {
+      const k = order[s] as number;
+      const kRow = k * m;
+      let sum = b[k] as number;
+      for (let q = uPtr[s] as number; q < (uPtr[s + 1] as number); q++) {
+        const j = uCol[q] as number;
+        sum -= (a[kRow + j] as number) * (b[j] as number);
+      }
+      b[k] = sum / (a[kRow + k] as number);
+    }
+  }
+}

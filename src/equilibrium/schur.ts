@@ -7,12 +7,39 @@
  *
  *   S = A_KK − A_KE D⁻¹ A_EK,   S Δ_K = rhs_K − A_KE D⁻¹ rhs_E,   Δ_e = (rhs_e − A_eK Δ_K) / D_e.
  *
- * The structure (which entry goes where) is worked out once per pattern; each factorisation then only moves
- * numbers. S is small (prices, rents and origin limits) and is factored densely; `solve` serves any number of
- * right-hand sides with one factorisation.
+ * The structure (which entry goes where, and the pivot order and fill of S) is worked out once per pattern; each
+ * factorisation then only moves numbers. S is small (prices, rents and origin limits) and sparse (a commodity's
+ * markets, coupled by input coefficients): it is factored by sparse LU with diagonal pivots in an order fixed once
+ * (StaticLU, each solve refined by one step against S), falling back to Markowitz's rule or to dense partial
+ * pivoting if a pivot fails its threshold test. `solve` serves any number of right-hand sides with one
+ * factorisation.
  */
-import { luFactor, luSolveFactored, MarkowitzLU } from './linalg.ts';
+import { luFactor, luSolveFactored, MarkowitzLU, StaticLU } from './linalg.ts';
 import type { JacobianPattern } from './mcp.ts';
+
+/** The reduced system of each Jacobian pattern with no fixed variables: its symbolic work is done once. */
+const systems = new WeakMap<JacobianPattern, SchurSystem>();
+
+/**
+ * The Schur system of a problem's pattern, shared by every solve of that pattern (its symbolic analysis is reused;
+ * its numeric workspace is overwritten by each factorisation, so one solve at a time uses it). With `fixed`
+ * variables (a working set) a new one is built.
+ */
+export function schurSystemFor(
+  n: number,
+  pattern: JacobianPattern,
+  eliminate: Uint8Array,
+  fixed?: Uint8Array,
+  blocks?: Int32Array,
+): SchurSystem {
+  if (fixed) return new SchurSystem(n, pattern, eliminate, fixed, blocks);
+  let system = systems.get(pattern);
+  if (!system) {
+    system = new SchurSystem(n, pattern, eliminate, undefined, blocks);
+    systems.set(pattern, system);
+  }
+  return system;
+}
 
 export class SchurSystem {
   readonly n: number;
@@ -39,11 +66,15 @@ export class SchurSystem {
   private readonly rowVal: Float64Array;
   private readonly colVal: Float64Array;
   private readonly pivot: Float64Array;
+  private refine = true;
+  private readonly invPivot: Float64Array;
   private readonly dense: Float64Array;
   private readonly perm: Int32Array;
   private readonly work: Float64Array;
   private readonly sparse = new MarkowitzLU();
-  private usedSparse = false;
+  private readonly staticLU: StaticLU;
+  /** How the last factorisation was done: 0 dense partial pivoting, 1 Markowitz, 2 static pattern. */
+  private method = 0;
 
   /** `fixed` variables (held constant, Δ = 0) are left out of the system altogether. */
   constructor(n: number, pattern: JacobianPattern, eliminate: Uint8Array, fixed?: Uint8Array, blocks?: Int32Array) {
@@ -132,9 +163,23 @@ export class SchurSystem {
     this.rowVal = new Float64Array(this.rowCol.length);
     this.colVal = new Float64Array(this.colRow.length);
     this.pivot = new Float64Array(n);
+    this.invPivot = new Float64Array(n);
     this.dense = new Float64Array(m * m);
     this.perm = new Int32Array(m);
     this.work = new Float64Array(m);
+    // The pattern of S: the diagonal, entries between kept variables, and the updates of every elimination.
+    const shape = new Uint8Array(m * m);
+    for (let k = 0; k < m; k++) shape[k * m + k] = 1;
+    for (const pos of this.kkPos) shape[pos] = 1;
+    for (const e of this.eliminated) {
+      for (let a = this.colPtr[e] as number; a < (this.colPtr[e + 1] as number); a++) {
+        const base = (this.colRow[a] as number) * m;
+        for (let b = this.rowPtr[e] as number; b < (this.rowPtr[e + 1] as number); b++) {
+          shape[base + (this.rowCol[b] as number)] = 1;
+        }
+      }
+    }
+    this.staticLU = new StaticLU(m, shape);
   }
 
   /**
@@ -143,13 +188,40 @@ export class SchurSystem {
    * or not finite, or the reduced matrix is singular.
    */
   factor(values: Float64Array, da: Float64Array, db?: Float64Array, shift = 0): boolean {
-    const { m, kept, eliminated, pivot, dense, rowPtr, rowCol, rowSlot, colPtr, colRow, colSlot, colRowVar } = this;
-    const { rowVal, colVal } = this;
+    const { m, dense } = this;
+    const positions = this.staticLU.positions;
+    for (let p = 0; p < positions.length; p++) dense[positions[p] as number] = 0;
+    if (!this.assemble(values, da, db, shift)) return false;
+    if (m === 0) return true;
+    if (this.staticLU.factor(dense)) {
+      this.method = 2;
+      return true;
+    }
+    // A pivot failed its test: sparse elimination with pivots chosen as it goes where the reduced matrix is sparse,
+    // dense partial pivoting otherwise or if no diagonal pivot is safe.
     dense.fill(0);
+    this.assemble(values, da, db, shift);
+    let nonzeros = 0;
+    for (let i = 0; i < m * m; i++) if (dense[i] !== 0) nonzeros++;
+    this.method = 0;
+    if (m >= 24 && nonzeros <= 0.3 * m * m) {
+      if (this.copy.length < m * m) this.copy = new Float64Array(m * m);
+      const copy = this.copy;
+      copy.set(dense.subarray(0, m * m));
+      if (this.sparse.factor(dense, m)) {
+        this.method = 1;
+        return true;
+      }
+      dense.set(copy.subarray(0, m * m));
+    }
+    return luFactor(dense, m, this.perm);
+  }
+
+  /** Writes S into `dense` (cleared by the caller on the pattern) and the pivots of eliminated rows. */
+  private assemble(values: Float64Array, da: Float64Array, db: Float64Array | undefined, shift: number): boolean {
+    const { m, kept, eliminated, pivot, invPivot, dense, rowPtr, rowCol, rowSlot, colPtr, colRow, colSlot } = this;
+    const { rowVal, colVal, colRowVar, kkSlot, kkPos, kkRow, diagSlot, diagRow } = this;
     for (let k = 0; k < m; k++) dense[k * m + k] = (da[kept[k] as number] as number) + shift;
-    const kkSlot = this.kkSlot;
-    const kkPos = this.kkPos;
-    const kkRow = this.kkRow;
     for (let a = 0; a < kkSlot.length; a++) {
       const v = values[kkSlot[a] as number] as number;
       const pos = kkPos[a] as number;
@@ -159,25 +231,33 @@ export class SchurSystem {
       const e = eliminated[k] as number;
       pivot[e] = da[e] as number;
     }
-    for (let a = 0; a < this.diagSlot.length; a++) {
-      const e = this.diagRow[a] as number;
-      const v = values[this.diagSlot[a] as number] as number;
+    for (let a = 0; a < diagSlot.length; a++) {
+      const e = diagRow[a] as number;
+      const v = values[diagSlot[a] as number] as number;
       pivot[e] = (pivot[e] as number) + (db ? (db[e] as number) * v : v);
     }
     for (let k = 0; k < eliminated.length; k++) {
       const e = eliminated[k] as number;
       const p = pivot[e] as number;
       if (p === 0 || !Number.isFinite(p)) return false;
-      const scaleRow = db ? (db[e] as number) : 1;
+      const inv = 1 / p;
+      invPivot[e] = inv;
       const r0 = rowPtr[e] as number;
       const r1 = rowPtr[e + 1] as number;
-      for (let b = r0; b < r1; b++) rowVal[b] = scaleRow * (values[rowSlot[b] as number] as number);
-      const inv = 1 / p;
-      for (let a = colPtr[e] as number; a < (colPtr[e + 1] as number); a++) {
-        const v = values[colSlot[a] as number] as number;
-        const cv = db ? (db[colRowVar[a] as number] as number) * v : v;
-        colVal[a] = cv;
-        const w = cv * inv;
+      const c0 = colPtr[e] as number;
+      const c1 = colPtr[e + 1] as number;
+      // The interior-point method's systems have no row scaling (db): a loop without it.
+      if (db) {
+        const scaleRow = db[e] as number;
+        for (let b = r0; b < r1; b++) rowVal[b] = scaleRow * (values[rowSlot[b] as number] as number);
+        for (let a = c0; a < c1; a++)
+          colVal[a] = (db[colRowVar[a] as number] as number) * (values[colSlot[a] as number] as number);
+      } else {
+        for (let b = r0; b < r1; b++) rowVal[b] = values[rowSlot[b] as number] as number;
+        for (let a = c0; a < c1; a++) colVal[a] = values[colSlot[a] as number] as number;
+      }
+      for (let a = c0; a < c1; a++) {
+        const w = (colVal[a] as number) * inv;
         if (w === 0) continue;
         const base = (colRow[a] as number) * m;
         for (let b = r0; b < r1; b++) {
@@ -186,40 +266,36 @@ export class SchurSystem {
         }
       }
     }
-    if (m === 0) return true;
-    // Sparse elimination where the reduced matrix is sparse (few routes carry weight), dense partial pivoting
-    // otherwise or if no diagonal pivot is safe.
-    let nonzeros = 0;
-    for (let i = 0; i < m * m; i++) if (dense[i] !== 0) nonzeros++;
-    this.usedSparse = false;
-    if (m >= 24 && nonzeros <= 0.3 * m * m) {
-      if (this.copy.length < m * m) this.copy = new Float64Array(m * m);
-      const copy = this.copy;
-      copy.set(dense.subarray(0, m * m));
-      if (this.sparse.factor(dense, m)) {
-        this.usedSparse = true;
-        return true;
-      }
-      dense.set(copy.subarray(0, m * m));
-    }
-    return luFactor(dense, m, this.perm);
+    return true;
   }
+
   private copy = new Float64Array(0);
 
-  /** Solves the factored system for `rhs` into `out` (both of length n, distinct). */
-  solve(rhs: Float64Array, out: Float64Array): void {
-    const { m, kept, eliminated, pivot, rowPtr, rowCol, rowVal, colPtr, colRow, colVal, work } = this;
+  /**
+   * Solves the factored system for `rhs` into `out` (both of length n, distinct). `refine`: one step of iterative
+   * refinement on the reduced system where it was factored on the static pattern (see StaticLU.solve). (Refining on
+   * the whole system instead does worse near the end of an interior-point method: its residual, summed over entries
+   * many orders of magnitude apart, is mostly rounding.)
+   */
+  solve(rhs: Float64Array, out: Float64Array, refine = true): void {
+    this.refine = refine;
+    this.substitute(rhs, out);
+  }
+
+  private substitute(rhs: Float64Array, out: Float64Array): void {
+    const { m, kept, eliminated, invPivot, rowPtr, rowCol, rowVal, colPtr, colRow, colVal, work } = this;
     for (let k = 0; k < m; k++) work[k] = rhs[kept[k] as number] as number;
     for (let k = 0; k < eliminated.length; k++) {
       const e = eliminated[k] as number;
-      const pe = (rhs[e] as number) / (pivot[e] as number);
+      const pe = (rhs[e] as number) * (invPivot[e] as number);
       if (pe === 0) continue;
       for (let a = colPtr[e] as number; a < (colPtr[e + 1] as number); a++) {
         const r = colRow[a] as number;
         work[r] = (work[r] as number) - (colVal[a] as number) * pe;
       }
     }
-    if (this.usedSparse) this.sparse.solve(work);
+    if (this.method === 2) this.staticLU.solve(work, this.refine);
+    else if (this.method === 1) this.sparse.solve(work);
     else if (m > 0) luSolveFactored(this.dense, m, this.perm, work);
     for (let k = 0; k < m; k++) out[kept[k] as number] = work[k] as number;
     for (let k = 0; k < eliminated.length; k++) {
@@ -228,7 +304,7 @@ export class SchurSystem {
       for (let b = rowPtr[e] as number; b < (rowPtr[e + 1] as number); b++) {
         s -= (rowVal[b] as number) * (work[rowCol[b] as number] as number);
       }
-      out[e] = s / (pivot[e] as number);
+      out[e] = s * (invPivot[e] as number);
     }
   }
 

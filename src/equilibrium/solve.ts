@@ -3,10 +3,20 @@
  * of conditions of MODEL.md §3, relative to the market's size. A solve that cannot meet the tolerance throws an
  * EquilibriumError naming the commodity, the iteration count and the residual; it never returns NaN.
  */
-import { buildChain, type ChainModel, chainsOf, totalDemandAt, type VariableKind, warmStart } from './build.ts';
+import {
+  bindChain,
+  buildChain,
+  type ChainModel,
+  chainsOf,
+  type VariableInfo,
+  type VariableKind,
+  warmStart,
+} from './build.ts';
 import { crossover, snapToBounds, solveInterior, solveInteriorPricing } from './interior.ts';
 import { type McpResult, naturalResidual, solveMcp } from './mcp.ts';
 import type { EquilibriumProblem } from './problem.ts';
+import { type ChainInputs, type ChainStructure, chainInputsOf } from './structure.ts';
+import { borrowFloats, returnFloats } from './workspace.ts';
 
 export interface SolveOptions {
   /** Largest scaled natural residual accepted (default 1e-8: of the market's size, or of its reference price). */
@@ -20,6 +30,21 @@ export interface SolveOptions {
    * can cost a few iterations, never a solve that would succeed cold.
    */
   readonly warmStart?: EquilibriumSolution;
+  /**
+   * Where the time goes: milliseconds are added, per phase, to the entries of this object — 'validate', 'model'
+   * (the chain's structure and numbers), 'pooled' (the pooled market behind a cold start's scales), 'start'
+   * (routing its trade), 'interior' (the interior-point iterations, warm or cold), 'finish' (crossover and the
+   * fallback tiers) and 'certificate' (the certificate and the published solution).
+   */
+  readonly timings?: Record<string, number>;
+}
+
+/** Adds the time since `since` to `timings[phase]` and returns now (no clock is read without timings). */
+function lap(timings: Record<string, number> | undefined, phase: string, since: number): number {
+  if (!timings) return 0;
+  const now = performance.now();
+  timings[phase] = (timings[phase] ?? 0) + now - since;
+  return now;
 }
 
 export interface Certificate {
@@ -223,77 +248,144 @@ export function validateProblem(problem: EquilibriumProblem): void {
   });
 }
 
+/**
+ * What a solve knows of each chain it solved beyond the published solution: the structure of its model and the
+ * model values of every variable, so that a warm start from it on a model of the same structure copies them by
+ * position, and on another structure matches them by identity (variableKey) at once.
+ */
+interface ChainState {
+  readonly structure: ChainStructure;
+  readonly values: Float64Array;
+}
+const chainStates = new WeakMap<EquilibriumSolution, Map<string, ChainState>>();
+
 /** The geometric mean of a solution's positive prices per commodity: the level its markets clear at. */
+const levelsCache = new WeakMap<EquilibriumSolution, Map<string, number>>();
 function priceLevels(solution: EquilibriumSolution): Map<string, number> {
+  const cached = levelsCache.get(solution);
+  if (cached) return cached;
   const sum = new Map<string, [number, number]>();
   for (const p of solution.prices) {
     if (!(p.price > 0) || !Number.isFinite(p.price)) continue;
     const [s, n] = sum.get(p.commodity) ?? [0, 0];
     sum.set(p.commodity, [s + Math.log(p.price), n + 1]);
   }
-  return new Map([...sum].map(([k, [s, n]]) => [k, Math.exp(s / n)]));
+  const levels = new Map([...sum].map(([k, [s, n]]) => [k, Math.exp(s / n)]));
+  levelsCache.set(solution, levels);
+  return levels;
+}
+
+/** For each variable of `to`, the variable of `from` with the same identity (−1 where none). */
+const matches = new WeakMap<ChainStructure, WeakMap<ChainStructure, Int32Array>>();
+function matchOf(from: ChainStructure, to: ChainStructure): Int32Array {
+  let byTarget = matches.get(from);
+  if (!byTarget) {
+    byTarget = new WeakMap();
+    matches.set(from, byTarget);
+  }
+  let match = byTarget.get(to);
+  if (!match) {
+    const index = new Map(from.keys.map((k, i) => [k, i]));
+    match = Int32Array.from(to.keys, (k) => index.get(k) ?? -1);
+    byTarget.set(to, match);
+  }
+  return match;
+}
+
+/** A published solution's values by variable identity (for a solution that comes without its chain states). */
+const publishedCache = new WeakMap<EquilibriumSolution, Map<string, number>>();
+function publishedValues(solution: EquilibriumSolution): Map<string, number> {
+  const cached = publishedCache.get(solution);
+  if (cached) return cached;
+  const values = new Map<string, number>();
+  for (const p of solution.prices) {
+    values.set(`price|${p.commodity}|${p.region}|${p.region}`, p.price);
+    values.set(`origin|${p.commodity}|${p.region}|${p.region}`, p.exportPremium);
+  }
+  for (const o of solution.outputs) values.set(`output|${o.commodity}|${o.region}|${o.producer}`, o.output);
+  for (const f of solution.flows) values.set(`flow|${f.commodity}|${f.from}|${f.to}`, f.quantity);
+  for (const r of solution.rents) values.set(`rent|${r.restriction}`, r.rent);
+  for (const s of solution.stocks) {
+    values.set(`buy|${s.id}`, s.bought);
+    values.set(`release|${s.id}`, s.released);
+  }
+  publishedCache.set(solution, values);
+  return values;
 }
 
 /**
  * The start for a chain from a solution of a neighbouring problem (see SolveOptions.warmStart), in solver
  * coordinates: matched variables take the solution's values (clamped to their new bounds), the rest the model's
- * cold start. A flow between two nodes the solution priced but did not list was zero there.
+ * cold start. A flow between two nodes the solution priced but did not carry was zero there.
  */
 export function startFromSolution(model: ChainModel, solution: EquilibriumSolution): Float64Array {
-  const key = (k: string, r: string) => `${k}|${r}`;
-  const prices = new Map(solution.prices.map((p) => [key(p.commodity, p.region), p]));
-  const outputs = new Map(solution.outputs.map((o) => [o.producer, o.output]));
-  const flows = new Map(solution.flows.map((f) => [`${f.commodity}|${f.from}|${f.to}`, f.quantity]));
-  const rents = new Map(solution.rents.map((r) => [r.restriction, r.rent]));
-  const stocks = new Map(solution.stocks.map((s) => [s.id, s]));
+  const start = Float64Array.from(model.start);
+  const { variables, structure } = model;
+  const take = (i: number, value: number | undefined) => {
+    if (value === undefined || !Number.isFinite(value)) return;
+    if ((variables[i] as VariableInfo).logarithmic && !(value > 0)) return;
+    const z = model.toSolver(i, Math.max(0, value));
+    if (Number.isFinite(z)) start[i] = z;
+  };
+  const state = chainStates.get(solution)?.get(structure.chain.join('+'));
+  if (state) {
+    if (state.structure === structure) {
+      for (let i = 0; i < variables.length; i++) take(i, state.values[i]);
+      return start;
+    }
+    const match = matchOf(state.structure, structure);
+    const priced = new Set<string>();
+    for (const node of state.structure.nodes) priced.add(`${node.commodity}|${node.region}`);
+    for (let i = 0; i < variables.length; i++) {
+      const j = match[i] as number;
+      const v = variables[i] as VariableInfo;
+      if (j >= 0) take(i, state.values[j]);
+      else if (v.kind === 'flow' && priced.has(`${v.commodity}|${v.region}`) && priced.has(`${v.commodity}|${v.ref}`))
+        take(i, 0);
+    }
+    return start;
+  }
+  // A solution from elsewhere: by its published fields.
+  const values = publishedValues(solution);
   // A producer split by a CfD volume cap: the covered tranche (which earns at least the price) runs first.
   const covered = new Map<string, number>();
   for (const a of model.agents) {
-    const v = model.variables[a.variable];
-    if (v && a.strike !== undefined) covered.set(v.ref, v.upper * v.scale);
+    if (a.tranche === 1) covered.set(a.id, (model.upper[a.variable] as number) * (model.scale[a.variable] as number));
   }
-  const start = Float64Array.from(model.start);
-  model.variables.forEach((v, i) => {
-    let value: number | undefined;
+  for (let i = 0; i < variables.length; i++) {
+    const v = variables[i] as VariableInfo;
     switch (v.kind) {
-      case 'price':
-        value = prices.get(key(v.commodity, v.region))?.price;
-        break;
-      case 'origin':
-        value = prices.get(key(v.commodity, v.region))?.exportPremium;
-        break;
       case 'output': {
         const uncovered = v.ref.endsWith('#uncovered');
         const id = uncovered ? v.ref.slice(0, -'#uncovered'.length) : v.ref;
-        const total = outputs.get(id);
+        const total = values.get(`output|${v.commodity}|${v.region}|${id}`);
         const first = covered.get(id);
         if (total !== undefined)
-          value = first === undefined ? total : uncovered ? total - first : Math.min(total, first);
+          take(i, first === undefined ? total : uncovered ? total - first : Math.min(total, first));
         break;
       }
       case 'flow': {
-        value = flows.get(`${v.commodity}|${v.region}|${v.ref}`);
-        if (value === undefined && prices.has(key(v.commodity, v.region)) && prices.has(key(v.commodity, v.ref)))
-          value = 0;
+        const value = values.get(`flow|${v.commodity}|${v.region}|${v.ref}`);
+        const bothPriced =
+          values.has(`price|${v.commodity}|${v.region}|${v.region}`) &&
+          values.has(`price|${v.commodity}|${v.ref}|${v.ref}`);
+        take(i, value ?? (bothPriced ? 0 : undefined));
         break;
       }
       case 'rent':
-        value = rents.get(v.ref);
-        break;
       case 'buy':
-        value = stocks.get(v.ref)?.bought;
-        break;
       case 'release':
-        value = stocks.get(v.ref)?.released;
+        take(i, values.get(`${v.kind}|${v.ref}`));
         break;
+      default:
+        take(i, values.get(`${v.kind}|${v.commodity}|${v.region}|${v.ref}`));
     }
-    if (value === undefined || !Number.isFinite(value)) return;
-    if (v.logarithmic && !(value > 0)) return;
-    const z = model.toSolver(i, Math.max(0, value));
-    if (Number.isFinite(z)) start[i] = z;
-  });
+  }
   return start;
 }
+
+/** The kinds in the order of their codes (structure.ts). */
+const KINDS: readonly VariableKind[] = ['price', 'output', 'flow', 'rent', 'origin', 'buy', 'release'];
 
 const FAMILY: Record<VariableKind, keyof Certificate['residuals']> = {
   price: 'clearing',
@@ -321,6 +413,7 @@ function solveChainCold(
   model: ChainModel,
   tolerance: number,
   maxIterations: number,
+  timings?: Record<string, number>,
 ): { result: McpResult; iterations: number; evaluations: number } {
   const interior = {
     tolerance: tolerance / 100,
@@ -338,6 +431,7 @@ function solveChainCold(
   const cold = model.interiorStart();
   spentIterations += cold.iterations;
   spentEvaluations += cold.evaluations;
+  let clock = timings ? performance.now() : 0;
   // Where regions are many, routes (one per pair) far outnumber the ones that can carry goods: start from the
   // cheapest few into and out of each market and add any other that turns out to earn a margin (pricing).
   record(
@@ -348,6 +442,7 @@ function solveChainCold(
         })
       : solveInterior(model.exact, cold.start, interior),
   );
+  clock = lap(timings, 'interior', clock);
   // The barrier's last digits: where it stopped short of tolerance / 100, a few active-set Newton steps.
   if (best && !(best.residual <= tolerance / 100) && best.residual <= 1e-4) {
     record(crossover(model.exact, best.z, { tolerance: tolerance / 100, maxIterations: 4 }));
@@ -436,6 +531,7 @@ function solveChainCold(
       fallback(solveMcp(model.mcp, result.z, { ...mcpOptions, levenbergMarquardt: true, polish: true }));
     }
   }
+  lap(timings, 'finish', clock);
   return { result, iterations: spentIterations, evaluations: spentEvaluations };
 }
 
@@ -443,7 +539,10 @@ function solveChainCold(
 const FLOW_EPSILON = 1e-12;
 
 export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOptions = {}): EquilibriumSolution {
+  const { timings } = options;
+  let clock = timings ? performance.now() : 0;
   validateProblem(problem);
+  clock = lap(timings, 'validate', clock);
   const tolerance = options.tolerance ?? 1e-8;
   const prices: EquilibriumSolution['prices'][number][] = [];
   const consumption: EquilibriumSolution['consumption'][number][] = [];
@@ -454,13 +553,23 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
   const stocks = new Map<string, { id: string; region: string; commodity: string; bought: number; released: number }>();
   const residuals = { clearing: 0, producers: 0, trade: 0, quotas: 0, origin: 0, stocks: 0 };
   const chains: Certificate['chains'][number][] = [];
+  const states = new Map<string, ChainState>();
   let iterations = 0;
   let evaluations = 0;
 
   // A warm start knows the price level of each commodity: its scales need no pooled market solved.
   const hints = options.warmStart ? priceLevels(options.warmStart) : undefined;
-  for (const chain of chainsOf(problem)) {
-    const model: ChainModel = buildChain(problem, chain, hints ? { priceHints: hints } : {});
+  const chainList = chainsOf(problem);
+  const inputsOf = chainInputsOf(problem, chainList);
+  for (let c = 0; c < chainList.length; c++) {
+    const chain = chainList[c] as string[];
+    const pooledBefore = timings?.pooled ?? 0;
+    const model: ChainModel = bindChain(inputsOf[c] as ChainInputs, {
+      ...(hints ? { priceHints: hints } : {}),
+      timings,
+    });
+    clock = lap(timings, 'model', clock);
+    if (timings) timings.model = (timings.model ?? 0) - ((timings.pooled ?? 0) - pooledBefore);
     if (model.variables.length === 0) continue;
     // A warm start first (interior.ts, from the neighbouring solution); should it miss, the whole cold sequence runs
     // exactly as without it, so a warm start can cost iterations but never a solve that would succeed cold.
@@ -477,15 +586,18 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
       spentIterations += warm.iterations;
       spentEvaluations += warm.evaluations;
       result = warm;
+      clock = lap(timings, 'interior', clock);
       if (!(warm.residual <= tolerance / 100) && warm.residual <= 1e-4) {
         const finished = crossover(model.exact, warm.z, { tolerance: tolerance / 100, maxIterations: 4 });
         spentIterations += finished.iterations;
         spentEvaluations += finished.evaluations;
         if (finished.residual < warm.residual) result = finished;
       }
+      clock = lap(timings, 'finish', clock);
     }
     if (!(result && result.residual <= tolerance)) {
-      const cold = solveChainCold(problem, chain, model, tolerance, options.maxIterations ?? 200);
+      const cold = solveChainCold(problem, chain, model, tolerance, options.maxIterations ?? 200, timings);
+      clock = timings ? performance.now() : 0;
       spentIterations += cold.iterations;
       spentEvaluations += cold.evaluations;
       if (!result || cold.result.residual < result.residual || !Number.isFinite(result.residual)) result = cold.result;
@@ -494,12 +606,14 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
     iterations += result.iterations;
     evaluations += result.evaluations;
     // The certificate comes from a fresh evaluation at the returned point, per family of conditions.
-    const f = new Float64Array(model.variables.length);
+    const n = model.variables.length;
+    const { lower, upper } = model.exact;
+    const f = borrowFloats(n);
     model.evaluateExact(result.z, f);
-    const before = naturalResidual(result.z, f, model.mcp.lower, model.mcp.upper).max;
+    const before = naturalResidual(result.z, f, lower, upper).max;
     // Inactive flows and idle producers exactly at zero (an interior point leaves them a hair above).
     if (before <= tolerance) snapToBounds(model.exact, result.z, f, Math.max(before, tolerance / 10));
-    const { max, index } = naturalResidual(result.z, f, model.mcp.lower, model.mcp.upper);
+    const { max, index } = naturalResidual(result.z, f, lower, upper);
     if (!(max <= tolerance)) {
       const v = model.variables[index];
       throw new EquilibriumError(
@@ -509,11 +623,15 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
         v ? `worst condition: ${v.kind} ${v.region}${v.kind === 'flow' ? `→${v.ref}` : ''}` : 'no variable',
       );
     }
-    // A price that ran off to infinity satisfies market clearing only in the limit: demand no supply can reach.
-    model.variables.forEach((v, i) => {
-      const value = model.modelValue(result.z, i);
-      if (Number.isFinite(value) && !(v.kind === 'price' && value > v.scale * 1e12)) return;
-      const atStart = new Float64Array(model.variables.length);
+    const z = result.z;
+    const values = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const value = model.modelValue(z, i);
+      values[i] = value;
+      const v = model.variables[i] as VariableInfo;
+      // A price that ran off to infinity satisfies market clearing only in the limit: demand no supply can reach.
+      if (Number.isFinite(value) && !(v.kind === 'price' && value > (model.scale[i] as number) * 1e12)) continue;
+      const atStart = new Float64Array(n);
       model.evaluateExact(model.start, atStart);
       throw new EquilibriumError(
         v.commodity,
@@ -521,73 +639,75 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
         Math.abs(atStart[i] as number),
         `the ${v.kind} in ${v.region} diverges: no supply can reach this market at any price`,
       );
+    }
+    chains.push({ commodities: chain, variables: n, iterations: result.iterations, residual: max });
+    states.set(chain.join('+'), { structure: model.structure, values });
+    const familyMax = [0, 0, 0, 0, 0, 0, 0];
+    const { kindCode } = model.structure;
+    for (let i = 0; i < n; i++) {
+      const zi = z[i] as number;
+      const r = Math.abs(zi - Math.min(upper[i] as number, Math.max(lower[i] as number, zi - (f[i] as number))));
+      const code = kindCode[i] as number;
+      if (r > (familyMax[code] as number)) familyMax[code] = r;
+    }
+    returnFloats(f);
+    KINDS.forEach((kind, code) => {
+      const family = FAMILY[kind];
+      if ((familyMax[code] as number) > residuals[family]) residuals[family] = familyMax[code] as number;
     });
-    chains.push({
-      commodities: chain,
-      variables: model.variables.length,
-      iterations: result.iterations,
-      residual: max,
-    });
-    model.variables.forEach((v, i) => {
-      const zi = result.z[i] as number;
-      const r = Math.abs(
-        zi - Math.min(model.mcp.upper[i] as number, Math.max(model.mcp.lower[i] as number, zi - (f[i] as number))),
-      );
-      const family = FAMILY[v.kind];
-      residuals[family] = Math.max(residuals[family], r);
-    });
-    const value = (i: number) => model.modelValue(result.z, i);
-    const premium = new Map(model.origins.map((o) => [o.node, value(o.variable)]));
+    const { structure, data } = model;
     for (const node of model.nodes) {
-      const p = value(node.index);
-      const exportPremium = premium.get(node.index) ?? 0;
+      const p = values[node.index] as number;
+      const o = structure.originOfNode[node.index] as number;
+      const exportPremium = o >= 0 ? (values[o] as number) : 0;
       prices.push({ region: node.region, commodity: node.commodity, price: p, exportPremium });
-      const curves = model.demands.get(node.index);
-      if (curves) {
-        consumption.push({ region: node.region, commodity: node.commodity, quantity: totalDemandAt(curves, p)[0] });
+      if (structure.demandsAt.has(node.index)) {
+        consumption.push({ region: node.region, commodity: node.commodity, quantity: model.demandAt(node.index, p) });
       }
-      const supply = model.supplies.get(node.index);
-      if (supply) {
+      if (structure.suppliesAt.has(node.index)) {
         curveSupply.push({
           region: node.region,
           commodity: node.commodity,
-          quantity: Math.max(0, supply.intercept + supply.slope * (p + exportPremium)),
+          quantity: model.curveSupplyAt(node.index, p + exportPremium),
         });
       }
     }
     for (const agent of model.agents) {
-      const v = model.variables[agent.variable];
-      if (!v) continue;
-      const id = v.ref.replace(/#uncovered$/, '');
-      const prior = outputs.get(id);
-      const capacity = v.upper * v.scale;
-      outputs.set(id, {
-        producer: id,
+      const v = model.variables[agent.variable] as VariableInfo;
+      const prior = outputs.get(agent.id);
+      const capacity = (upper[agent.variable] as number) * (model.scale[agent.variable] as number);
+      outputs.set(agent.id, {
+        producer: agent.id,
         region: v.region,
         commodity: v.commodity,
-        output: (prior?.output ?? 0) + value(agent.variable),
+        output: (prior?.output ?? 0) + (values[agent.variable] as number),
         capacity: (prior?.capacity ?? 0) + capacity,
       });
     }
-    for (const route of model.routes) {
-      const v = model.variables[route.variable];
-      if (!v) continue;
-      const quantity = value(route.variable);
-      if (quantity <= FLOW_EPSILON * (model.quantityScale.get(v.commodity) as number)) continue;
+    model.routes.forEach((route, k) => {
+      const e = route.variable;
+      const v = model.variables[e] as VariableInfo;
+      const quantity = values[e] as number;
+      const size = model.quantityScale[structure.commodityIndex[e] as number] as number;
+      if (quantity <= FLOW_EPSILON * size) return;
       let rent = 0;
-      for (const q of route.rents) rent += value(q);
+      for (const q of route.rents) rent += values[q] as number;
       const dutyPaid =
-        (value(route.from) * (1 + route.exportTax) + rent + route.freight) * (1 + route.adValorem) + route.specific;
-      const levy = route.floor !== undefined ? Math.max(0, route.floor - dutyPaid) : 0;
+        ((values[route.from] as number) * (data.rTax[k] as number) + rent + (data.rFreight[k] as number)) *
+          (data.rMarkup[k] as number) +
+        (data.rSpecific[k] as number);
+      const floor = data.rFloor[k] as number;
+      const levy = Number.isNaN(floor) ? 0 : Math.max(0, floor - dutyPaid);
       flows.push({ commodity: v.commodity, from: v.region, to: v.ref, quantity, landed: dutyPaid + levy, levy });
-    }
+    });
     for (const q of model.quotas) {
-      const v = model.variables[q.variable];
-      if (v) rents.push({ restriction: v.ref, rent: value(q.variable) });
+      rents.push({
+        restriction: (model.variables[q.variable] as VariableInfo).ref,
+        rent: values[q.variable] as number,
+      });
     }
     for (const s of model.stocks) {
-      const v = model.variables[s.variable];
-      if (!v) continue;
+      const v = model.variables[s.variable] as VariableInfo;
       const entry = stocks.get(v.ref) ?? {
         id: v.ref,
         region: v.region,
@@ -595,13 +715,15 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
         bought: 0,
         released: 0,
       };
-      if (s.sign < 0) entry.bought += value(s.variable);
-      else entry.released += value(s.variable);
+      if (s.sign < 0) entry.bought += values[s.variable] as number;
+      else entry.released += values[s.variable] as number;
       stocks.set(v.ref, entry);
     }
+    model.release();
+    clock = lap(timings, 'certificate', clock);
   }
   const maxResidual = Math.max(...Object.values(residuals));
-  return {
+  const solution: EquilibriumSolution = {
     prices,
     consumption,
     curveSupply,
@@ -611,4 +733,6 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
     stocks: [...stocks.values()],
     certificate: { maxResidual, residuals, iterations, evaluations, chains },
   };
+  chainStates.set(solution, states);
+  return solution;
 }

@@ -50,18 +50,34 @@ export function periodStatistics(
   const { problem } = world;
   const price = new Map(solution.prices.map((p) => [`${p.commodity}|${p.region}`, p.price]));
   const producerPrice = new Map(solution.prices.map((p) => [`${p.commodity}|${p.region}`, p.price + p.exportPremium]));
+  // Everything by commodity once (a world has a few hundred of each), and producers by id.
+  const byCommodity = <T extends { commodity: string }>(xs: readonly T[]) => {
+    const out = new Map<string, T[]>();
+    for (const x of xs) {
+      const list = out.get(x.commodity);
+      if (list) list.push(x);
+      else out.set(x.commodity, [x]);
+    }
+    return out;
+  };
+  const pricesOf = byCommodity(solution.prices);
+  const consumptionOf = byCommodity(solution.consumption);
+  const outputsOf = byCommodity(solution.outputs);
+  const flowsOf = byCommodity(solution.flows);
+  const producersOf = byCommodity(problem.producers);
+  const secondary = new Set(problem.producers.filter((p) => p.secondary).map((p) => p.id));
   const out: CommodityStatistics[] = [];
   for (const k of problem.commodities) {
-    const prices = solution.prices.filter((p) => p.commodity === k);
+    const prices = pricesOf.get(k) ?? [];
     if (prices.length === 0) continue;
-    const cons = solution.consumption.filter((c) => c.commodity === k);
+    const cons = consumptionOf.get(k) ?? [];
+    const links = problem.links.filter((l) => l.input === k);
     // Weights: final consumption plus inputs used by downstream producers at each node.
     const use = new Map<string, number>();
     for (const c of cons) use.set(c.region, (use.get(c.region) ?? 0) + c.quantity);
-    for (const link of problem.links.filter((l) => l.input === k)) {
-      for (const o of solution.outputs) {
-        if (o.commodity !== link.output) continue;
-        if (problem.producers.find((p) => p.id === o.producer)?.secondary) continue;
+    for (const link of links) {
+      for (const o of outputsOf.get(link.output) ?? []) {
+        if (secondary.has(o.producer)) continue;
         use.set(o.region, (use.get(o.region) ?? 0) + link.coefficient * o.output);
       }
     }
@@ -75,22 +91,20 @@ export function periodStatistics(
       }
       return q > 0 ? v / q : Number.NaN;
     };
-    const outputs = solution.outputs.filter((o) => o.commodity === k);
+    const outputs = outputsOf.get(k) ?? [];
     const production = outputs.reduce((s, o) => s + o.output, 0);
     const blocProduction = outputs.filter((o) => members.has(o.region)).reduce((s, o) => s + o.output, 0);
     // Inputs used by members' producers of downstream commodities.
     let derived = 0;
-    for (const link of problem.links.filter((l) => l.input === k)) {
-      for (const o of solution.outputs) {
-        if (o.commodity !== link.output || !members.has(o.region)) continue;
-        const producer = problem.producers.find((p) => p.id === o.producer);
-        if (producer?.secondary) continue;
+    for (const link of links) {
+      for (const o of outputsOf.get(link.output) ?? []) {
+        if (!members.has(o.region) || secondary.has(o.producer)) continue;
         derived += link.coefficient * o.output;
       }
     }
     const blocFinal = cons.filter((c) => members.has(c.region)).reduce((s, c) => s + c.quantity, 0);
     const blocUse = blocFinal + derived;
-    const flows = solution.flows.filter((f) => f.commodity === k);
+    const flows = flowsOf.get(k) ?? [];
     const exportsOut = flows
       .filter((f) => members.has(f.from) && !members.has(f.to))
       .reduce((s, f) => s + f.quantity, 0);
@@ -99,18 +113,25 @@ export function periodStatistics(
       .reduce((s, f) => s + f.quantity, 0);
     const levyRevenue = flows.reduce((s, f) => s + f.levy * f.quantity, 0);
     let cfdCost = 0;
-    for (const p of problem.producers) {
-      if (p.commodity !== k || !p.cfd) continue;
-      const o = outputs.find((x) => x.producer === p.id)?.output ?? 0;
+    const outputOf = new Map(outputs.map((o) => [o.producer, o.output]));
+    for (const p of producersOf.get(k) ?? []) {
+      if (!p.cfd) continue;
+      const o = outputOf.get(p.id) ?? 0;
       const covered = Math.min(o, p.cfd.volume ?? Number.POSITIVE_INFINITY);
       cfdCost += Math.max(0, p.cfd.strike - (producerPrice.get(`${k}|${p.region}`) ?? 0)) * covered;
+    }
+    let priceMin = Number.POSITIVE_INFINITY;
+    let priceMax = Number.NEGATIVE_INFINITY;
+    for (const p of prices) {
+      priceMin = Math.min(priceMin, p.price);
+      priceMax = Math.max(priceMax, p.price);
     }
     out.push({
       commodity: k,
       priceInside: mean(true),
       priceOutside: mean(false),
-      priceMin: Math.min(...prices.map((p) => p.price)),
-      priceMax: Math.max(...prices.map((p) => p.price)),
+      priceMin,
+      priceMax,
       production,
       consumption: cons.reduce((s, c) => s + c.quantity, 0),
       blocUse,

@@ -52,6 +52,20 @@ export class DemandGrowth {
    * sector, then commodity, then '*'); else the most specific row: the sector's own, then the region's, then '*'.
    */
   rate(commodity: string, region: string, year: number, sector = 'all'): number {
+    // A simulation asks for the same rates every year, for every curve: each is looked up once.
+    const key = `${commodity}|${region}|${year}|${sector}`;
+    let rate = this.rates.get(key);
+    if (rate === undefined) {
+      rate = this.lookup(commodity, region, year, sector);
+      this.rates.set(key, rate);
+    }
+    return rate;
+  }
+
+  private readonly rates = new Map<string, number>();
+  private readonly factors = new Map<string, number>();
+
+  private lookup(commodity: string, region: string, year: number, sector: string): number {
     for (const key of [commodity, '*']) {
       const o = this.overrides[key];
       if (typeof o === 'number') return o;
@@ -80,8 +94,13 @@ export class DemandGrowth {
 
   /** Demand in `year` relative to the base year. */
   factor(commodity: string, region: string, baseYear: number, year: number, sector = 'all'): number {
-    let f = 1;
-    for (let y = baseYear + 1; y <= year; y++) f *= 1 + this.rate(commodity, region, y, sector);
+    const key = `${commodity}|${region}|${baseYear}|${year}|${sector}`;
+    let f = this.factors.get(key);
+    if (f === undefined) {
+      f = 1;
+      for (let y = baseYear + 1; y <= year; y++) f *= 1 + this.rate(commodity, region, y, sector);
+      this.factors.set(key, f);
+    }
     return f;
   }
 }

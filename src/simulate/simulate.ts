@@ -278,16 +278,32 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
    * World use of k in `year` relative to the base year: its own final demand plus what the stages downstream of it
    * need (input coefficients), so that a mine follows the growth of the magnets its ore ends up in.
    */
-  const useIn = (k: string, year: number, depth = 0): number => {
-    let use = 0;
-    for (const d of catalog.dataset.tables.demand) {
-      if (d.commodity === k && d.year === baseYear)
-        use += d.quantity * growth.factor(k, region(d.region), baseYear, year, d.sector);
+  const useMemo = new Map<string, number>();
+  // Final demand per commodity in a year, summed over the base year's rows once per year.
+  const finalUse = new Map<number, Map<string, number>>();
+  const finalUseIn = (k: string, year: number): number => {
+    let byCommodity = finalUse.get(year);
+    if (!byCommodity) {
+      byCommodity = new Map();
+      for (const d of catalog.dataset.tables.demand) {
+        if (d.year !== baseYear) continue;
+        const q = d.quantity * growth.factor(d.commodity, region(d.region), baseYear, year, d.sector);
+        byCommodity.set(d.commodity, (byCommodity.get(d.commodity) ?? 0) + q);
+      }
+      finalUse.set(year, byCommodity);
     }
+    return byCommodity.get(k) ?? 0;
+  };
+  const useIn = (k: string, year: number, depth = 0): number => {
+    const memoKey = `${k}|${year}|${depth}`;
+    const known = useMemo.get(memoKey);
+    if (known !== undefined) return known;
+    let use = finalUseIn(k, year);
     if (depth < 8) {
       for (const l of catalog.dataset.tables.stage_links)
         if (l.input === k) use += l.coefficient * useIn(l.output, year, depth + 1);
     }
+    useMemo.set(memoKey, use);
     return use;
   };
   const worldDemandFactor = (k: string, year: number) => {
@@ -302,12 +318,24 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
    * What a unit of k costs in inputs from the stages upstream (cash costs exclude them): at last year's price of the
    * input in the producer's region, else at its base-year reference price.
    */
+  // Last year's price by commodity and region, indexed once per solution.
+  let latestIndex: { solution: EquilibriumSolution; prices: Map<string, number> } | undefined;
+  const latestPrice = (k: string, r: string): number | undefined => {
+    if (!latest) return undefined;
+    if (latestIndex?.solution !== latest) {
+      latestIndex = {
+        solution: latest,
+        prices: new Map(latest.prices.map((p) => [`${p.commodity}|${p.region}`, p.price])),
+      };
+    }
+    return latestIndex.prices.get(`${k}|${r}`);
+  };
   const inputCost = (k: string, r: string, secondary: boolean | undefined): number => {
     if (secondary) return 0;
     let cost = 0;
     for (const l of catalog.dataset.tables.stage_links) {
       if (l.output !== k) continue;
-      const last = latest?.prices.find((p) => p.commodity === l.input && p.region === r)?.price;
+      const last = latestPrice(l.input, r);
       cost += l.coefficient * (last ?? previous?.world.referencePrice.get(l.input) ?? baseReference.get(l.input) ?? 0);
     }
     return cost;

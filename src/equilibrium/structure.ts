@@ -1,0 +1,800 @@
+/**
+ * The symbolic part of a chain's model (build.ts): which variables exist, in which order, which conditions touch
+ * which variables, the Jacobian's sparsity pattern and the index arrays the evaluation walks. It depends only on
+ * the shape of the market — which producers, demand curves, stock operations, restrictions and floors there are,
+ * and where — never on capacities, costs, quantities or prices, so it is built once and shared by every problem of
+ * the same shape: the years of a simulation, the draws of an ensemble, the same world under a different floor level.
+ * A chain's structural key names that shape; structures are kept in a small cache under it.
+ */
+import type { JacobianPattern } from './mcp.ts';
+import type {
+  Demand,
+  EquilibriumProblem,
+  ExportRestriction,
+  Producer,
+  StockOperation,
+  SupplyCurve,
+} from './problem.ts';
+
+export type VariableKind = 'price' | 'output' | 'flow' | 'rent' | 'origin' | 'buy' | 'release';
+
+/** Variable kinds as small integers (ChainStructure.kindCode), for loops over typed arrays. */
+export const PRICE = 0;
+export const OUTPUT = 1;
+export const FLOW = 2;
+export const RENT = 3;
+export const ORIGIN = 4;
+export const BUY = 5;
+export const RELEASE = 6;
+const KIND_CODE: Record<VariableKind, number> = {
+  price: PRICE,
+  output: OUTPUT,
+  flow: FLOW,
+  rent: RENT,
+  origin: ORIGIN,
+  buy: BUY,
+  release: RELEASE,
+};
+
+/** A variable's identity; its bounds and scale are numbers of each problem (ChainModel.lower, .upper, .scale). */
+export interface VariableInfo {
+  readonly kind: VariableKind;
+  readonly commodity: string;
+  readonly region: string;
+  /** Producer id (with '#uncovered' for the tranche beyond a CfD's volume), destination region, restriction id or stock id, by kind. */
+  readonly ref: string;
+  /**
+   * The solver works with log(value / scale) instead of value / scale: for prices where isoelastic demand keeps the
+   * price strictly positive, so the bound p >= 0 never binds and Newton sees a far less curved problem.
+   */
+  readonly logarithmic: boolean;
+}
+
+export interface NodeRef {
+  readonly index: number;
+  readonly commodity: string;
+  readonly region: string;
+}
+
+export interface Link {
+  readonly output: string;
+  readonly input: string;
+  readonly coefficient: number;
+}
+
+/** What of a problem one chain is made of, filtered and in the problem's order. */
+export interface ChainInputs {
+  readonly chain: readonly string[];
+  readonly regions: readonly string[];
+  /** `regions` joined, when known (a problem's chains share it). */
+  readonly regionsKey?: string;
+  /** The pooled market: every item in one region (POOLED_REGION), no restrictions, floors or routes. */
+  readonly pooled: boolean;
+  readonly links: readonly Link[];
+  /** Producers of the chain with positive capacity. */
+  readonly producers: readonly Producer[];
+  readonly supplies: readonly SupplyCurve[];
+  readonly demands: readonly Demand[];
+  readonly stocks: readonly StockOperation[];
+  readonly restrictions: readonly ExportRestriction[];
+  readonly members: ReadonlySet<string>;
+  /** Floor per 'commodity|member' (the problem's last entry for a key wins). */
+  readonly floors: ReadonlyMap<string, number>;
+  readonly exportTaxes: ReadonlyMap<string, number>;
+  readonly routes: EquilibriumProblem['routes'];
+}
+
+export const POOLED_REGION = '*pooled*';
+
+export const nodeKey = (k: string, r: string) => `${k}|${r}`;
+
+/** The region an item sits in: its own, or the single one of the pooled market. */
+export function regionIn(inputs: ChainInputs, item: { readonly region: string }): string {
+  return inputs.pooled ? POOLED_REGION : item.region;
+}
+
+/** The inputs of every chain of a problem, in one pass over its lists. */
+export function chainInputsOf(problem: EquilibriumProblem, chains: readonly (readonly string[])[]): ChainInputs[] {
+  const chainOf = new Map<string, number>();
+  chains.forEach((chain, c) => {
+    for (const k of chain) chainOf.set(k, c);
+  });
+  const buckets = <T>(
+    xs: readonly T[] | undefined,
+    commodity: (x: T) => string,
+    keep: (x: T) => boolean = () => true,
+  ) => {
+    const out: T[][] = chains.map(() => []);
+    for (const x of xs ?? []) {
+      const c = chainOf.get(commodity(x));
+      if (c !== undefined && keep(x)) (out[c] as T[]).push(x);
+    }
+    return out;
+  };
+  const links = buckets(problem.links, (l) => l.output);
+  const producers = buckets(
+    problem.producers,
+    (p) => p.commodity,
+    (p) => p.capacity > 0,
+  );
+  const supplies = buckets(problem.supplies, (s) => s.commodity);
+  const demands = buckets(problem.demands, (d) => d.commodity);
+  const stocks = buckets(problem.stocks, (s) => s.commodity);
+  const restrictions = buckets(problem.restrictions, (r) => r.commodity);
+  const floors = chains.map(() => new Map<string, number>());
+  for (const f of problem.floors ?? [])
+    floors[chainOf.get(f.commodity) ?? -1]?.set(nodeKey(f.commodity, f.region), f.price);
+  const exportTaxes = chains.map(() => new Map<string, number>());
+  for (const e of problem.exportTaxes ?? [])
+    exportTaxes[chainOf.get(e.commodity) ?? -1]?.set(nodeKey(e.commodity, e.origin), e.rate);
+  const members = new Set(problem.members);
+  const regionsKey = problem.regions.join(',');
+  return chains.map((chain, c) => ({
+    chain,
+    regions: problem.regions,
+    regionsKey,
+    pooled: false,
+    links: links[c] as Link[],
+    producers: producers[c] as Producer[],
+    supplies: supplies[c] as SupplyCurve[],
+    demands: demands[c] as Demand[],
+    stocks: stocks[c] as StockOperation[],
+    restrictions: restrictions[c] as ExportRestriction[],
+    members,
+    floors: floors[c] as Map<string, number>,
+    exportTaxes: exportTaxes[c] as Map<string, number>,
+    routes: problem.routes,
+  }));
+}
+
+export function chainInputs(problem: EquilibriumProblem, chain: readonly string[]): ChainInputs {
+  const inChain = new Set(chain);
+  const floors = new Map<string, number>();
+  for (const f of problem.floors ?? [])
+    if (inChain.has(f.commodity)) floors.set(nodeKey(f.commodity, f.region), f.price);
+  const exportTaxes = new Map<string, number>();
+  for (const e of problem.exportTaxes ?? [])
+    if (inChain.has(e.commodity)) exportTaxes.set(nodeKey(e.commodity, e.origin), e.rate);
+  return {
+    chain,
+    regions: problem.regions,
+    pooled: false,
+    links: problem.links.filter((l) => inChain.has(l.output)),
+    producers: problem.producers.filter((p) => inChain.has(p.commodity) && p.capacity > 0),
+    supplies: (problem.supplies ?? []).filter((s) => inChain.has(s.commodity)),
+    demands: problem.demands.filter((d) => inChain.has(d.commodity)),
+    stocks: (problem.stocks ?? []).filter((s) => inChain.has(s.commodity)),
+    restrictions: (problem.restrictions ?? []).filter((r) => inChain.has(r.commodity)),
+    members: new Set(problem.members),
+    floors,
+    exportTaxes,
+    routes: problem.routes,
+  };
+}
+
+/** The pooled world market of a chain: one region, no trade costs, no restrictions. */
+export function pooledInputs(inputs: ChainInputs): ChainInputs {
+  return {
+    ...inputs,
+    regions: [POOLED_REGION],
+    regionsKey: POOLED_REGION,
+    pooled: true,
+    restrictions: [],
+    members: new Set(),
+    floors: new Map(),
+    exportTaxes: new Map(),
+    routes: undefined,
+  };
+}
+
+/** The CfD tranches of a producer: [capacity, strike, ref]; only those with positive capacity become variables. */
+export function tranchesOf(p: Producer): [number, number | undefined, string][] {
+  if (!p.cfd) return [[p.capacity, undefined, p.id]];
+  const covered = Math.min(p.capacity, p.cfd.volume ?? p.capacity);
+  return [
+    [covered, p.cfd.strike, p.id],
+    [p.capacity - covered, undefined, `${p.id}#uncovered`],
+  ];
+}
+
+const buys = (s: StockOperation) => Boolean(s.buyCap && s.buyCap > 0 && s.buyPrice !== undefined);
+const releases = (s: StockOperation) => Boolean(s.releaseCap && s.releaseCap > 0 && s.releasePrice !== undefined);
+
+/** Everything the structure depends on, as a string: two problems with the same key have the same structure. */
+export function structureKey(inputs: ChainInputs): string {
+  const parts: string[] = [
+    inputs.pooled ? 'pooled' : 'world',
+    inputs.chain.join(','),
+    inputs.regionsKey ?? inputs.regions.join(','),
+  ];
+  const region = (x: { region: string }) => regionIn(inputs, x);
+  for (const l of inputs.links) parts.push(`l\t${l.output}\t${l.input}`);
+  for (const p of inputs.producers) {
+    let tranches = '';
+    for (const [capacity] of tranchesOf(p)) tranches += capacity > 0 ? '1' : '0';
+    parts.push(`p\t${p.id}\t${region(p)}\t${p.commodity}\t${p.secondary ? 1 : 0}\t${p.cfd ? 'c' : ''}${tranches}`);
+  }
+  for (const s of inputs.supplies) parts.push(`s\t${region(s)}\t${s.commodity}`);
+  for (const d of inputs.demands) {
+    const log = d.curve.kind === 'isoelastic' && d.curve.q0 > 0;
+    parts.push(`d\t${region(d)}\t${d.commodity}\t${log ? 1 : 0}`);
+  }
+  for (const s of inputs.stocks) {
+    parts.push(`k\t${s.id}\t${region(s)}\t${s.commodity}\t${buys(s) ? 1 : 0}${releases(s) ? 1 : 0}`);
+  }
+  for (const r of inputs.restrictions) {
+    const to = r.destinations === '*' ? '*' : r.destinations.join(',');
+    parts.push(`r\t${r.id}\t${r.origin}\t${r.commodity}\t${to}\t${r.quota > 0 ? 'quota' : 'ban'}`);
+  }
+  if (inputs.floors.size > 0) {
+    parts.push(`f\t${[...inputs.floors.keys()].join(',')}`, `m\t${[...inputs.members].join(',')}`);
+  }
+  return parts.join('\n');
+}
+
+/** A producer's tranche with positive capacity: an output variable. */
+export interface AgentShape {
+  readonly variable: number;
+  readonly node: number;
+  /** Index into ChainInputs.producers. */
+  readonly producer: number;
+  /** 0: the whole producer; 1: the tranche a CfD covers; 2: the rest. */
+  readonly tranche: 0 | 1 | 2;
+  /** Producer id as the problem gives it (without the tranche suffix). */
+  readonly id: string;
+  readonly inputs: readonly { readonly node: number; readonly link: number }[];
+}
+
+export interface StockShape {
+  readonly variable: number;
+  readonly node: number;
+  /** Index into ChainInputs.stocks. */
+  readonly stock: number;
+  /** +1: a release (adds supply); −1: a purchase (adds demand). */
+  readonly sign: 1 | -1;
+}
+
+export interface RouteShape {
+  readonly variable: number;
+  readonly from: number;
+  readonly to: number;
+  /** The rents its landed cost carries: its quotas' and its origin's export premium. */
+  readonly rents: readonly number[];
+  /** Index into ChainStructure.floorKeys where a non-member ships into a member with a floor, else −1. */
+  readonly floor: number;
+  /** The condition is written log(landed) − log(p_to): where the destination's price is logarithmic. */
+  readonly logForm: boolean;
+}
+
+export interface QuotaShape {
+  readonly variable: number;
+  /** Index into ChainInputs.restrictions. */
+  readonly restriction: number;
+  readonly routes: readonly number[];
+}
+
+/** Exports from a node are limited to what it makes itself (and releases from stock). */
+export interface OriginShape {
+  readonly variable: number;
+  readonly node: number;
+  readonly agents: readonly number[];
+  readonly releases: readonly number[];
+  readonly routes: readonly number[];
+}
+
+/** Index arrays of the conditions (see conditions.ts), with the Jacobian's pattern. */
+export interface CompiledShape {
+  readonly pattern: JacobianPattern;
+  readonly originOf: Int32Array;
+  // Demand: nodes, their slot on the diagonal, curves per node (index into ChainInputs.demands).
+  readonly dNode: Int32Array;
+  readonly dSlot: Int32Array;
+  readonly dStart: Int32Array;
+  readonly dCurve: Int32Array;
+  // Supply curves: nodes (curves per node), slots.
+  readonly sNode: Int32Array;
+  readonly sStart: Int32Array;
+  readonly sCurve: Int32Array;
+  readonly sSlotNN: Int32Array;
+  readonly sSlotNO: Int32Array;
+  readonly sSlotON: Int32Array;
+  readonly sSlotOO: Int32Array;
+  // Producers.
+  readonly aVar: Int32Array;
+  readonly aNode: Int32Array;
+  readonly aOrigin: Int32Array;
+  readonly aSlotNQ: Int32Array;
+  readonly aSlotQN: Int32Array;
+  readonly aSlotQO: Int32Array;
+  readonly aSlotQQ: Int32Array;
+  readonly aInStart: Int32Array;
+  readonly iNode: Int32Array;
+  readonly iLink: Int32Array;
+  readonly iSlotQI: Int32Array;
+  readonly iSlotIQ: Int32Array;
+  // Stock moves.
+  readonly kVar: Int32Array;
+  readonly kNode: Int32Array;
+  readonly kOrigin: Int32Array;
+  readonly kSign: Float64Array;
+  readonly kSlotNV: Int32Array;
+  readonly kSlotVN: Int32Array;
+  readonly kSlotVO: Int32Array;
+  // Routes.
+  readonly rVar: Int32Array;
+  readonly rFrom: Int32Array;
+  readonly rTo: Int32Array;
+  readonly rLog: Uint8Array;
+  readonly rSlotTE: Int32Array;
+  readonly rSlotFE: Int32Array;
+  readonly rSlotEF: Int32Array;
+  readonly rSlotET: Int32Array;
+  readonly rSlotEE: Int32Array;
+  readonly rRentStart: Int32Array;
+  readonly eRentVar: Int32Array;
+  readonly eRentSlot: Int32Array;
+  // Origin limits.
+  readonly oVar: Int32Array;
+  readonly oStart: Int32Array;
+  readonly oMember: Int32Array;
+  readonly oSign: Float64Array;
+  readonly oSlot: Int32Array;
+  // Quotas.
+  readonly qVar: Int32Array;
+  readonly qStart: Int32Array;
+  readonly qRoute: Int32Array;
+  readonly qSlot: Int32Array;
+}
+
+export interface ChainStructure {
+  readonly key: string;
+  readonly chain: readonly string[];
+  readonly pooled: boolean;
+  readonly variables: readonly VariableInfo[];
+  /** Per variable: index of its commodity in `chain`. */
+  readonly commodityIndex: Int32Array;
+  /** Per variable: its kind as a code (PRICE, OUTPUT, ...). */
+  readonly kindCode: Uint8Array;
+  readonly logarithmic: Uint8Array;
+  /** Outputs, flows and stock moves: their conditions depend on no other eliminable variable (schur.ts). */
+  readonly eliminable: Uint8Array;
+  readonly blocks: Int32Array;
+  readonly nodes: readonly NodeRef[];
+  /** Per variable: 1 on price nodes that make (produce, supply, release) and that use (consume, feed, buy). */
+  readonly makes: Uint8Array;
+  readonly uses: Uint8Array;
+  /** Demand curves per price node: indices into ChainInputs.demands. */
+  readonly demandsAt: ReadonlyMap<number, readonly number[]>;
+  /** Supply curves per price node: indices into ChainInputs.supplies. */
+  readonly suppliesAt: ReadonlyMap<number, readonly number[]>;
+  readonly agents: readonly AgentShape[];
+  readonly stocks: readonly StockShape[];
+  readonly quotas: readonly QuotaShape[];
+  readonly origins: readonly OriginShape[];
+  /** Per variable: the origin limit's variable of a price node, else −1. */
+  readonly originOfNode: Int32Array;
+  readonly routes: readonly RouteShape[];
+  /** 'commodity|member' of each floor a route can meet. */
+  readonly floorKeys: readonly string[];
+  readonly compiled: CompiledShape;
+  /** Whether the pooled market has more than one region to pool (else the pooled start is the start). */
+  readonly poolable: boolean;
+  /** Variable keys (variableKey), for carrying values over from a model of another structure. */
+  readonly keys: readonly string[];
+}
+
+/** A variable's identity across models of the same chain (to carry a solution over as a starting point). */
+export function variableKey(v: VariableInfo): string {
+  return `${v.kind}|${v.commodity}|${v.region}|${v.ref}`;
+}
+
+const CACHE_SIZE = 256;
+const cache = new Map<string, ChainStructure>();
+
+/** The structure of a chain's inputs, from the cache when a problem of the same shape was seen. */
+export function structureOf(inputs: ChainInputs): ChainStructure {
+  const key = structureKey(inputs);
+  const hit = cache.get(key);
+  if (hit) {
+    // Most recently used last: the oldest entry is the first to go.
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
+  const built = buildStructure(inputs, key);
+  cache.set(key, built);
+  if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  return built;
+}
+
+/** Forgets every cached structure (tests compare a solve on fresh structures with one on cached ones). */
+export function clearStructureCache(): void {
+  cache.clear();
+}
+
+function buildStructure(inputs: ChainInputs, key: string): ChainStructure {
+  const { chain, links, producers, supplies, demands, stocks, restrictions, members } = inputs;
+  const region = (x: { region: string }) => regionIn(inputs, x);
+  const chainIndex = new Map(chain.map((k, i) => [k, i]));
+  const variables: VariableInfo[] = [];
+  const add = (v: VariableInfo) => variables.push(v) - 1;
+
+  // Nodes: every region where a commodity is produced, demanded, stocked, or used as an input.
+  const nodeIndex = new Map<string, number>();
+  const nodes: NodeRef[] = [];
+  const isoelastic = new Set<string>();
+  for (const d of demands) {
+    if (d.curve.kind === 'isoelastic' && d.curve.q0 > 0) isoelastic.add(nodeKey(d.commodity, region(d)));
+  }
+  const present = new Set<string>();
+  for (const p of producers) present.add(nodeKey(p.commodity, region(p)));
+  for (const s of supplies) present.add(nodeKey(s.commodity, region(s)));
+  for (const d of demands) present.add(nodeKey(d.commodity, region(d)));
+  for (const s of stocks) present.add(nodeKey(s.commodity, region(s)));
+  for (const l of links) {
+    for (const p of producers) if (p.commodity === l.output && !p.secondary) present.add(nodeKey(l.input, region(p)));
+  }
+  for (const k of chain) {
+    for (const r of inputs.regions) {
+      const nk = nodeKey(k, r);
+      if (!present.has(nk)) continue;
+      const index = add({ kind: 'price', commodity: k, region: r, ref: r, logarithmic: isoelastic.has(nk) });
+      nodeIndex.set(nk, index);
+      nodes.push({ index, commodity: k, region: r });
+    }
+  }
+  const node = (k: string, r: string) => nodeIndex.get(nodeKey(k, r)) as number;
+
+  const demandsAt = new Map<number, number[]>();
+  demands.forEach((d, i) => {
+    const at = node(d.commodity, region(d));
+    const list = demandsAt.get(at);
+    if (list) list.push(i);
+    else demandsAt.set(at, [i]);
+  });
+  const suppliesAt = new Map<number, number[]>();
+  supplies.forEach((s, i) => {
+    const at = node(s.commodity, region(s));
+    const list = suppliesAt.get(at);
+    if (list) list.push(i);
+    else suppliesAt.set(at, [i]);
+  });
+
+  const linksOf = new Map<string, number[]>();
+  links.forEach((l, i) => {
+    const list = linksOf.get(l.output);
+    if (list) list.push(i);
+    else linksOf.set(l.output, [i]);
+  });
+  const agents: AgentShape[] = [];
+  producers.forEach((p, index) => {
+    const r = region(p);
+    const at = node(p.commodity, r);
+    const agentInputs = p.secondary
+      ? []
+      : (linksOf.get(p.commodity) ?? []).map((l) => ({ node: node((links[l] as Link).input, r), link: l }));
+    tranchesOf(p).forEach(([capacity, , ref], t) => {
+      if (!(capacity > 0)) return;
+      const variable = add({ kind: 'output', commodity: p.commodity, region: r, ref, logarithmic: false });
+      const tranche = p.cfd ? ((t + 1) as 1 | 2) : 0;
+      agents.push({ variable, node: at, producer: index, tranche, id: p.id, inputs: agentInputs });
+    });
+  });
+
+  const stockShapes: StockShape[] = [];
+  stocks.forEach((s, index) => {
+    const r = region(s);
+    const at = node(s.commodity, r);
+    if (buys(s)) {
+      const variable = add({ kind: 'buy', commodity: s.commodity, region: r, ref: s.id, logarithmic: false });
+      stockShapes.push({ variable, node: at, stock: index, sign: -1 });
+    }
+    if (releases(s)) {
+      const variable = add({ kind: 'release', commodity: s.commodity, region: r, ref: s.id, logarithmic: false });
+      stockShapes.push({ variable, node: at, stock: index, sign: 1 });
+    }
+  });
+
+  // Export quotas (a ban is a quota of 0 and closes its routes instead).
+  const covers = (r: ExportRestriction, k: string, from: string, to: string) =>
+    r.commodity === k && r.origin === from && (r.destinations === '*' || r.destinations.includes(to));
+  const quotas: { restriction: ExportRestriction; index: number; variable: number; routes: number[] }[] = [];
+  restrictions.forEach((r, index) => {
+    if (r.quota <= 0) return;
+    const variable = add({ kind: 'rent', commodity: r.commodity, region: r.origin, ref: r.id, logarithmic: false });
+    quotas.push({ restriction: r, index, variable, routes: [] });
+  });
+
+  // Who trades: a node that makes nothing exports nothing, and a node that uses nothing (no demand, no downstream
+  // producer, no vault) imports nothing — it could only pass the goods on, which the origin rule forbids.
+  // A node that both makes and uses gets an origin limit: it may export no more than it makes.
+  const makesSet = new Set<number>();
+  const usesSet = new Set<number>();
+  for (const a of agents) {
+    makesSet.add(a.node);
+    for (const input of a.inputs) usesSet.add(input.node);
+  }
+  for (const at of suppliesAt.keys()) makesSet.add(at);
+  for (const at of demandsAt.keys()) usesSet.add(at);
+  for (const s of stockShapes) (s.sign > 0 ? makesSet : usesSet).add(s.node);
+  const origins: { variable: number; node: number; agents: number[]; releases: number[]; routes: number[] }[] = [];
+  const originByNode = new Map<number, (typeof origins)[number]>();
+  for (const at of nodes) {
+    if (!makesSet.has(at.index) || !usesSet.has(at.index)) continue;
+    const agentsHere = agents.filter((a) => a.node === at.index).map((a) => a.variable);
+    const releasesHere = stockShapes.filter((s) => s.node === at.index && s.sign > 0).map((s) => s.variable);
+    const variable = add({
+      kind: 'origin',
+      commodity: at.commodity,
+      region: at.region,
+      ref: at.region,
+      logarithmic: false,
+    });
+    const limit = { variable, node: at.index, agents: agentsHere, releases: releasesHere, routes: [] as number[] };
+    origins.push(limit);
+    originByNode.set(at.index, limit);
+  }
+
+  // Routes between every ordered pair of nodes of a commodity, except those an export ban closes.
+  const bans = restrictions.filter((r) => r.quota <= 0);
+  const floorKeys: string[] = [];
+  const floorSlot = new Map<string, number>();
+  const routes: RouteShape[] = [];
+  for (const from of nodes) {
+    if (!makesSet.has(from.index)) continue;
+    const origin = originByNode.get(from.index);
+    const k = from.commodity;
+    const fromQuotas = quotas.filter((q) => q.restriction.commodity === k && q.restriction.origin === from.region);
+    const fromBans = bans.filter((r) => r.commodity === k && r.origin === from.region);
+    for (const to of nodes) {
+      if (k !== to.commodity || from.region === to.region || !usesSet.has(to.index)) continue;
+      if (fromBans.some((r) => covers(r, k, from.region, to.region))) continue;
+      const logForm = (variables[to.index] as VariableInfo).logarithmic;
+      const variable = add({ kind: 'flow', commodity: k, region: from.region, ref: to.region, logarithmic: false });
+      const rentsHere = fromQuotas.filter((q) => covers(q.restriction, k, from.region, to.region));
+      const rents: number[] = rentsHere.map((q) => q.variable);
+      if (origin) rents.push(origin.variable);
+      let floor = -1;
+      const fk = nodeKey(k, to.region);
+      if (members.has(to.region) && !members.has(from.region) && inputs.floors.has(fk)) {
+        floor = floorSlot.get(fk) ?? -1;
+        if (floor < 0) {
+          floor = floorKeys.push(fk) - 1;
+          floorSlot.set(fk, floor);
+        }
+      }
+      for (const q of rentsHere) q.routes.push(routes.length);
+      origin?.routes.push(routes.length);
+      routes.push({ variable, from: from.index, to: to.index, rents, floor, logForm });
+    }
+  }
+
+  const n = variables.length;
+  const commodityIndex = new Int32Array(n);
+  const kindCode = new Uint8Array(n);
+  const logarithmic = new Uint8Array(n);
+  const eliminable = new Uint8Array(n);
+  const makes = new Uint8Array(n);
+  const uses = new Uint8Array(n);
+  const originOfNode = new Int32Array(n).fill(-1);
+  variables.forEach((v, i) => {
+    commodityIndex[i] = chainIndex.get(v.commodity) ?? 0;
+    kindCode[i] = KIND_CODE[v.kind];
+    logarithmic[i] = v.logarithmic ? 1 : 0;
+    eliminable[i] = v.kind !== 'price' && v.kind !== 'rent' && v.kind !== 'origin' ? 1 : 0;
+  });
+  for (const i of makesSet) makes[i] = 1;
+  for (const i of usesSet) uses[i] = 1;
+  for (const o of origins) originOfNode[o.node] = o.variable;
+  const quotaShapes: QuotaShape[] = quotas.map((q) => ({
+    variable: q.variable,
+    restriction: q.index,
+    routes: q.routes,
+  }));
+  const regionsHere = new Set<string>();
+  for (const x of [...producers, ...demands, ...supplies, ...stocks]) regionsHere.add(region(x));
+  return {
+    key,
+    chain,
+    pooled: inputs.pooled,
+    variables,
+    commodityIndex,
+    kindCode,
+    logarithmic,
+    eliminable,
+    blocks: Int32Array.from(commodityIndex),
+    nodes,
+    makes,
+    uses,
+    demandsAt,
+    suppliesAt,
+    agents,
+    stocks: stockShapes,
+    quotas: quotaShapes,
+    origins,
+    originOfNode,
+    routes,
+    floorKeys,
+    compiled: compile(n, demandsAt, suppliesAt, originOfNode, agents, stockShapes, routes, origins, quotaShapes),
+    poolable: !inputs.pooled && regionsHere.size > 1,
+    keys: variables.map(variableKey),
+  };
+}
+
+/** The conditions' index arrays and the Jacobian's pattern, slot by slot (see conditions.ts for what they mean). */
+function compile(
+  n: number,
+  demandsAt: ReadonlyMap<number, readonly number[]>,
+  suppliesAt: ReadonlyMap<number, readonly number[]>,
+  originOf: Int32Array,
+  agents: readonly AgentShape[],
+  stocks: readonly StockShape[],
+  routes: readonly RouteShape[],
+  origins: readonly OriginShape[],
+  quotas: readonly QuotaShape[],
+): CompiledShape {
+  const rows: number[] = [];
+  const cols: number[] = [];
+  const slot = (r: number, c: number) => {
+    rows.push(r);
+    cols.push(c);
+    return rows.length - 1;
+  };
+  const ints = <T>(xs: readonly T[], f: (x: T) => number) => Int32Array.from(xs, f);
+  const originAt = (at: number) => originOf[at] as number;
+
+  const demandNodes = [...demandsAt.keys()];
+  const dSlot = ints(demandNodes, (at) => slot(at, at));
+  const dStart = new Int32Array(demandNodes.length + 1);
+  const dCurve: number[] = [];
+  demandNodes.forEach((at, k) => {
+    dCurve.push(...(demandsAt.get(at) ?? []));
+    dStart[k + 1] = dCurve.length;
+  });
+
+  const supplyNodes = [...suppliesAt.keys()];
+  const sStart = new Int32Array(supplyNodes.length + 1);
+  const sCurve: number[] = [];
+  supplyNodes.forEach((at, k) => {
+    sCurve.push(...(suppliesAt.get(at) ?? []));
+    sStart[k + 1] = sCurve.length;
+  });
+  const sSlotNN = ints(supplyNodes, (at) => slot(at, at));
+  const sSlotNO = ints(supplyNodes, (at) => (originAt(at) >= 0 ? slot(at, originAt(at)) : -1));
+  const sSlotON = ints(supplyNodes, (at) => (originAt(at) >= 0 ? slot(originAt(at), at) : -1));
+  const sSlotOO = ints(supplyNodes, (at) => (originAt(at) >= 0 ? slot(originAt(at), originAt(at)) : -1));
+
+  const aSlotNQ = ints(agents, (a) => slot(a.node, a.variable));
+  const aSlotQN = ints(agents, (a) => slot(a.variable, a.node));
+  const aSlotQO = ints(agents, (a) => (originAt(a.node) >= 0 ? slot(a.variable, originAt(a.node)) : -1));
+  const aSlotQQ = ints(agents, (a) => slot(a.variable, a.variable));
+  const aInStart = new Int32Array(agents.length + 1);
+  const iNode: number[] = [];
+  const iLink: number[] = [];
+  const iSlotQI: number[] = [];
+  const iSlotIQ: number[] = [];
+  agents.forEach((a, k) => {
+    for (const input of a.inputs) {
+      iNode.push(input.node);
+      iLink.push(input.link);
+      iSlotQI.push(slot(a.variable, input.node));
+      iSlotIQ.push(slot(input.node, a.variable));
+    }
+    aInStart[k + 1] = iNode.length;
+  });
+
+  const kSlotNV = ints(stocks, (s) => slot(s.node, s.variable));
+  const kSlotVN = ints(stocks, (s) => slot(s.variable, s.node));
+  const kSlotVO = ints(stocks, (s) => (s.sign > 0 && originAt(s.node) >= 0 ? slot(s.variable, originAt(s.node)) : -1));
+
+  const rSlotTE = ints(routes, (r) => slot(r.to, r.variable));
+  const rSlotFE = ints(routes, (r) => slot(r.from, r.variable));
+  const rSlotEF = ints(routes, (r) => slot(r.variable, r.from));
+  const rSlotET = ints(routes, (r) => slot(r.variable, r.to));
+  const rSlotEE = ints(routes, (r) => slot(r.variable, r.variable));
+  const rRentStart = new Int32Array(routes.length + 1);
+  const eRentVar: number[] = [];
+  const eRentSlot: number[] = [];
+  routes.forEach((r, k) => {
+    for (const q of r.rents) {
+      eRentVar.push(q);
+      eRentSlot.push(slot(r.variable, q));
+    }
+    rRentStart[k + 1] = eRentVar.length;
+  });
+
+  const oStart = new Int32Array(origins.length + 1);
+  const oMember: number[] = [];
+  const oSign: number[] = [];
+  const oSlot: number[] = [];
+  origins.forEach((o, k) => {
+    for (const a of o.agents) {
+      oMember.push(a);
+      oSign.push(1);
+      oSlot.push(slot(o.variable, a));
+    }
+    for (const r of o.releases) {
+      oMember.push(r);
+      oSign.push(1);
+      oSlot.push(slot(o.variable, r));
+    }
+    for (const ri of o.routes) {
+      const e = (routes[ri] as RouteShape).variable;
+      oMember.push(e);
+      oSign.push(-1);
+      oSlot.push(slot(o.variable, e));
+    }
+    oStart[k + 1] = oMember.length;
+  });
+
+  const qStart = new Int32Array(quotas.length + 1);
+  const qRoute: number[] = [];
+  const qSlot: number[] = [];
+  quotas.forEach((q, k) => {
+    for (const ri of q.routes) {
+      const e = (routes[ri] as RouteShape).variable;
+      qRoute.push(e);
+      qSlot.push(slot(q.variable, e));
+    }
+    qStart[k + 1] = qRoute.length;
+  });
+
+  for (let t = 0; t < rows.length; t++) {
+    if ((rows[t] as number) >= n || (cols[t] as number) >= n) throw new Error('internal: a slot outside the model');
+  }
+  return {
+    pattern: { rows: Int32Array.from(rows), cols: Int32Array.from(cols) },
+    originOf,
+    dNode: Int32Array.from(demandNodes),
+    dSlot,
+    dStart,
+    dCurve: Int32Array.from(dCurve),
+    sNode: Int32Array.from(supplyNodes),
+    sStart,
+    sCurve: Int32Array.from(sCurve),
+    sSlotNN,
+    sSlotNO,
+    sSlotON,
+    sSlotOO,
+    aVar: ints(agents, (a) => a.variable),
+    aNode: ints(agents, (a) => a.node),
+    aOrigin: ints(agents, (a) => originAt(a.node)),
+    aSlotNQ,
+    aSlotQN,
+    aSlotQO,
+    aSlotQQ,
+    aInStart,
+    iNode: Int32Array.from(iNode),
+    iLink: Int32Array.from(iLink),
+    iSlotQI: Int32Array.from(iSlotQI),
+    iSlotIQ: Int32Array.from(iSlotIQ),
+    kVar: ints(stocks, (s) => s.variable),
+    kNode: ints(stocks, (s) => s.node),
+    kOrigin: ints(stocks, (s) => (s.sign > 0 ? originAt(s.node) : -1)),
+    kSign: Float64Array.from(stocks, (s) => s.sign),
+    kSlotNV,
+    kSlotVN,
+    kSlotVO,
+    rVar: ints(routes, (r) => r.variable),
+    rFrom: ints(routes, (r) => r.from),
+    rTo: ints(routes, (r) => r.to),
+    rLog: Uint8Array.from(routes, (r) => (r.logForm ? 1 : 0)),
+    rSlotTE,
+    rSlotFE,
+    rSlotEF,
+    rSlotET,
+    rSlotEE,
+    rRentStart,
+    eRentVar: Int32Array.from(eRentVar),
+    eRentSlot: Int32Array.from(eRentSlot),
+    oVar: ints(origins, (o) => o.variable),
+    oStart,
+    oMember: Int32Array.from(oMember),
+    oSign: Float64Array.from(oSign),
+    oSlot: Int32Array.from(oSlot),
+    qVar: ints(quotas, (q) => q.variable),
+    qStart,
+    qRoute: Int32Array.from(qRoute),
+    qSlot: Int32Array.from(qSlot),
+  };
+}
