@@ -95,6 +95,7 @@ export function registerSolveCommand(program: Command): void {
             flows: solution.flows,
             rents: solution.rents,
             stocks: solution.stocks,
+            rationed: solution.rationed,
             certificate: { ...solution.certificate, elapsedMs },
           },
           null,

@@ -24,6 +24,7 @@ export const PARAMETER_SPECS: Readonly<Record<string, ParameterSpec>> = {
   price_forecast_weight: { unit: 'fraction', min: 0, max: 1 },
   stock_release_trigger: { unit: 'multiple of reference price', min: 1 },
   brownfield_share: { unit: 'fraction', min: 0, max: 1 },
+  demand_choke_multiple: { unit: 'multiple of reference price', min: 0 },
   vault_budget_usd: { unit: 'USD', min: 0 },
   vault_cover_days: { unit: 'days', min: 0, max: 366 },
 };

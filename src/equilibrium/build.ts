@@ -1115,7 +1115,9 @@ function transportStart(model: ChainModel, start: Float64Array): Float64Array {
   }
   for (const s of model.stocks) {
     const v = modelValue(start, s.variable);
-    if (s.sign > 0) made[s.node] = (made[s.node] as number) + v;
+    // A local release (rationing) serves the node's own buyers: less to buy, nothing to sell on.
+    if (s.sign > 0 && !s.local) made[s.node] = (made[s.node] as number) + v;
+    else if (s.sign > 0) used[s.node] = (used[s.node] as number) - v;
     else used[s.node] = (used[s.node] as number) + v;
   }
   for (const r of routes) z[r.variable] = 0;

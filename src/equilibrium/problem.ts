@@ -7,8 +7,18 @@
  */
 
 export type DemandCurve =
-  /** D(p) = q0 · (p / p0)^elasticity, elasticity < 0. */
-  | { readonly kind: 'isoelastic'; readonly q0: number; readonly p0: number; readonly elasticity: number }
+  /**
+   * D(p) = q0 · (p / p0)^elasticity, elasticity < 0. With a `choke` price, buyers go without rather than pay more:
+   * at the choke price any part of D(choke) may go unserved (rationed), so the price never rises above it while
+   * the curve has demand left — the value of lost load of an electricity market. Without it the curve has no ceiling.
+   */
+  | {
+      readonly kind: 'isoelastic';
+      readonly q0: number;
+      readonly p0: number;
+      readonly elasticity: number;
+      readonly choke?: number;
+    }
   /** D(p) = max(0, intercept − slope · p), slope > 0. */
   | { readonly kind: 'linear'; readonly intercept: number; readonly slope: number };
 
@@ -69,6 +79,11 @@ export interface StockOperation {
   readonly buyPrice?: number;
   readonly releaseCap?: number;
   readonly releasePrice?: number;
+  /**
+   * A release that serves only the node's own buyers (the rationing of a choked demand curve): it clears the market
+   * but is not supply the node can export, and it earns the market price, not an exporter's origin rent.
+   */
+  readonly local?: boolean;
 }
 
 export interface EquilibriumProblem {

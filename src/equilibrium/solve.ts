@@ -14,7 +14,7 @@ import {
 } from './build.ts';
 import { crossover, snapToBounds, solveInterior, solveInteriorPricing } from './interior.ts';
 import { type McpResult, naturalResidual, solveMcp } from './mcp.ts';
-import type { EquilibriumProblem } from './problem.ts';
+import type { EquilibriumProblem, StockOperation } from './problem.ts';
 import { type ChainInputs, type ChainStructure, chainInputsOf } from './structure.ts';
 import { borrowFloats, returnFloats } from './workspace.ts';
 
@@ -106,6 +106,11 @@ export interface EquilibriumSolution {
     readonly bought: number;
     readonly released: number;
   }[];
+  /**
+   * Demand left unserved at a curve's choke price (see DemandCurve): what buyers would take at that price but go
+   * without. `consumption` is net of it.
+   */
+  readonly rationed: readonly { readonly region: string; readonly commodity: string; readonly quantity: number }[];
   readonly certificate: Certificate;
 }
 
@@ -178,6 +183,7 @@ export function validateProblem(problem: EquilibriumProblem): void {
       finite(`demands[${i}].curve.p0`, c.p0, Number.MIN_VALUE);
       finite(`demands[${i}].curve.elasticity`, c.elasticity);
       if (!(c.elasticity < 0)) throw new ProblemError(`demands[${i}].curve.elasticity`, 'must be negative');
+      if (c.choke !== undefined) finite(`demands[${i}].curve.choke`, c.choke, Number.MIN_VALUE);
     } else {
       finite(`demands[${i}].curve.intercept`, c.intercept, 0);
       finite(`demands[${i}].curve.slope`, c.slope, Number.MIN_VALUE);
@@ -257,7 +263,7 @@ interface ChainState {
   readonly structure: ChainStructure;
   readonly values: Float64Array;
 }
-const chainStates = new WeakMap<EquilibriumSolution, Map<string, ChainState>>();
+const chainStates = new WeakMap<object, Map<string, ChainState>>();
 
 /** The geometric mean of a solution's positive prices per commodity: the level its markets clear at. */
 const levelsCache = new WeakMap<EquilibriumSolution, Map<string, number>>();
@@ -538,11 +544,64 @@ function solveChainCold(
 /** Quantities below this share of the market are reported as zero flows. */
 const FLOW_EPSILON = 1e-12;
 
+/** Ids of the operations that ration a choked demand curve, by the curve's index in `problem.demands`. */
+const CHOKE_PREFIX = 'choke|';
+
+/**
+ * Solves one period. A demand curve with a choke price is rationed at it: the unserved part is, for the market's
+ * clearing, exactly a release of up to D(choke) at the choke price (MODEL.md §3.5's stock release, local to the node:
+ * it is not production, so nothing rationed can be exported), solved and certified as one; the solution then reports
+ * it as `rationed` and consumption net of it.
+ */
 export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOptions = {}): EquilibriumSolution {
   const { timings } = options;
-  let clock = timings ? performance.now() : 0;
+  const clock = timings ? performance.now() : 0;
   validateProblem(problem);
-  clock = lap(timings, 'validate', clock);
+  lap(timings, 'validate', clock);
+  const rationing: StockOperation[] = [];
+  problem.demands.forEach((d, i) => {
+    const c = d.curve;
+    if (c.kind !== 'isoelastic' || c.choke === undefined) return;
+    const releaseCap = c.q0 * (c.choke / c.p0) ** c.elasticity;
+    if (releaseCap > 0) {
+      rationing.push({
+        id: `${CHOKE_PREFIX}${i}`,
+        region: d.region,
+        commodity: d.commodity,
+        releaseCap,
+        releasePrice: c.choke,
+        local: true,
+      });
+    }
+  });
+  if (rationing.length === 0) return { ...solveMarkets(problem, options), rationed: [] };
+  const inner = solveMarkets({ ...problem, stocks: [...(problem.stocks ?? []), ...rationing] }, options);
+  const unserved = new Map<string, { region: string; commodity: string; quantity: number }>();
+  for (const s of inner.stocks) {
+    if (!s.id.startsWith(CHOKE_PREFIX)) continue;
+    const key = `${s.commodity}|${s.region}`;
+    const entry = unserved.get(key) ?? { region: s.region, commodity: s.commodity, quantity: 0 };
+    entry.quantity += s.released;
+    unserved.set(key, entry);
+  }
+  const solution: EquilibriumSolution = {
+    ...inner,
+    consumption: inner.consumption.map((c) => {
+      const cut = unserved.get(`${c.commodity}|${c.region}`)?.quantity ?? 0;
+      return cut > 0 ? { ...c, quantity: Math.max(0, c.quantity - cut) } : c;
+    }),
+    stocks: inner.stocks.filter((s) => !s.id.startsWith(CHOKE_PREFIX)),
+    rationed: [...unserved.values()].filter((r) => r.quantity > 0),
+  };
+  // A warm start from this solution reuses the chains' states of the solve behind it.
+  const states = chainStates.get(inner);
+  if (states) chainStates.set(solution, states);
+  return solution;
+}
+
+function solveMarkets(problem: EquilibriumProblem, options: SolveOptions): Omit<EquilibriumSolution, 'rationed'> {
+  const { timings } = options;
+  let clock = timings ? performance.now() : 0;
   const tolerance = options.tolerance ?? 1e-8;
   const prices: EquilibriumSolution['prices'][number][] = [];
   const consumption: EquilibriumSolution['consumption'][number][] = [];
@@ -723,7 +782,7 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
     clock = lap(timings, 'certificate', clock);
   }
   const maxResidual = Math.max(...Object.values(residuals));
-  const solution: EquilibriumSolution = {
+  const solution: Omit<EquilibriumSolution, 'rationed'> = {
     prices,
     consumption,
     curveSupply,

@@ -14,7 +14,7 @@
  * curves at one node are added into one (intercepts and slopes summed), as the engine does; several demand curves
  * at one node are separate consumers, each with its own max(0, ·), as in the engine.
  *
- * Isoelastic demand D = q0·(p/p0)^ε is cut into price-quantity steps: between breakpoint prices π_{t−1} > π_t the
+ * Isoelastic demand D = q0·(p/p0)^ε (capped at its choke price, where it has one) is cut into price-quantity steps: between breakpoint prices π_{t−1} > π_t the
  * consumer buys the D(π_t) − D(π_{t−1}) units at the geometric mean √(π_{t−1}·π_t); the first D(π_0) units are
  * valued at π_0 and nothing is bought beyond D(π_m). That is an LP (or part of the QP). The first grid has `steps`
  * steps, geometric in price between P(0.01·q0) = p0·0.01^(1/ε) and 0.01·p0. The grid is then adapted: where the
@@ -292,8 +292,9 @@ export async function solveSurplus(
   problem.demands.forEach((d, i) => {
     if (d.curve.kind !== 'isoelastic' || d.curve.q0 <= 0) return;
     const c = d.curve;
-    const high = c.p0 * 0.01 ** (1 / c.elasticity);
-    const low = c.p0 * 0.01;
+    // A choked curve values its first D(choke) units at the choke and nothing above it: the grid's top is the choke.
+    const high = Math.min(c.p0 * 0.01 ** (1 / c.elasticity), c.choke ?? Number.POSITIVE_INFINITY);
+    const low = Math.min(c.p0 * 0.01, high / 10);
     grids.push({
       demand: i,
       node: node(d.commodity, d.region).index,
@@ -540,7 +541,8 @@ export async function solveSurplus(
         const first = pi[0] as number;
         const last = pi[pi.length - 1] as number;
         const bought = (demandCols.get(g.demand) ?? []).reduce((s, c) => s + value(c), 0) * Q(n.commodity);
-        if (p > first) {
+        const choked = g.curve.choke !== undefined && first >= g.curve.choke;
+        if (p > first && !choked) {
           g.breakpoints = [...geometric(first * 1000, first, steps).slice(0, -1), ...pi];
           changed = true;
         } else if (bought >= isoDemand(g.curve, last) * (1 - 1e-9)) {
@@ -579,7 +581,8 @@ export async function solveSurplus(
       // Still above the top of a grid widened up to 1000^refinements: demand that no supply reaches (the true price
       // is unbounded, so there is no equilibrium; the stepped program's finite price would be an artefact).
       const n = nodes[g.node] as Node;
-      if (balancePrice(n) >= (g.breakpoints[0] as number) * (1 - 1e-9)) {
+      const choked = g.curve.choke !== undefined && (g.breakpoints[0] as number) >= g.curve.choke;
+      if (!choked && balancePrice(n) >= (g.breakpoints[0] as number) * (1 - 1e-9)) {
         throw new Error(
           `solveSurplus: no equilibrium: the price of ${n.commodity} in ${n.region} rises beyond every step of its isoelastic demand (no supply reaches it)`,
         );

@@ -220,7 +220,9 @@ export function structureKey(inputs: ChainInputs): string {
     parts.push(`d\t${region(d)}\t${d.commodity}\t${log ? 1 : 0}`);
   }
   for (const s of inputs.stocks) {
-    parts.push(`k\t${s.id}\t${region(s)}\t${s.commodity}\t${buys(s) ? 1 : 0}${releases(s) ? 1 : 0}`);
+    parts.push(
+      `k\t${s.id}\t${region(s)}\t${s.commodity}\t${buys(s) ? 1 : 0}${releases(s) ? 1 : 0}${s.local ? 'l' : ''}`,
+    );
   }
   for (const r of inputs.restrictions) {
     const to = r.destinations === '*' ? '*' : r.destinations.join(',');
@@ -252,6 +254,8 @@ export interface StockShape {
   readonly stock: number;
   /** +1: a release (adds supply); −1: a purchase (adds demand). */
   readonly sign: 1 | -1;
+  /** A release for the node's own buyers only: outside its origin limit, never exported (StockOperation.local). */
+  readonly local: boolean;
 }
 
 export interface RouteShape {
@@ -487,11 +491,11 @@ function buildStructure(inputs: ChainInputs, key: string): ChainStructure {
     const at = node(s.commodity, r);
     if (buys(s)) {
       const variable = add({ kind: 'buy', commodity: s.commodity, region: r, ref: s.id, logarithmic: false });
-      stockShapes.push({ variable, node: at, stock: index, sign: -1 });
+      stockShapes.push({ variable, node: at, stock: index, sign: -1, local: false });
     }
     if (releases(s)) {
       const variable = add({ kind: 'release', commodity: s.commodity, region: r, ref: s.id, logarithmic: false });
-      stockShapes.push({ variable, node: at, stock: index, sign: 1 });
+      stockShapes.push({ variable, node: at, stock: index, sign: 1, local: s.local === true });
     }
   });
 
@@ -516,13 +520,18 @@ function buildStructure(inputs: ChainInputs, key: string): ChainStructure {
   }
   for (const at of suppliesAt.keys()) makesSet.add(at);
   for (const at of demandsAt.keys()) usesSet.add(at);
-  for (const s of stockShapes) (s.sign > 0 ? makesSet : usesSet).add(s.node);
+  for (const s of stockShapes) {
+    if (s.sign < 0) usesSet.add(s.node);
+    else if (!s.local) makesSet.add(s.node);
+  }
   const origins: { variable: number; node: number; agents: number[]; releases: number[]; routes: number[] }[] = [];
   const originByNode = new Map<number, (typeof origins)[number]>();
   for (const at of nodes) {
     if (!makesSet.has(at.index) || !usesSet.has(at.index)) continue;
     const agentsHere = agents.filter((a) => a.node === at.index).map((a) => a.variable);
-    const releasesHere = stockShapes.filter((s) => s.node === at.index && s.sign > 0).map((s) => s.variable);
+    const releasesHere = stockShapes
+      .filter((s) => s.node === at.index && s.sign > 0 && !s.local)
+      .map((s) => s.variable);
     const variable = add({
       kind: 'origin',
       commodity: at.commodity,
@@ -685,7 +694,9 @@ function compile(
 
   const kSlotNV = ints(stocks, (s) => slot(s.node, s.variable));
   const kSlotVN = ints(stocks, (s) => slot(s.variable, s.node));
-  const kSlotVO = ints(stocks, (s) => (s.sign > 0 && originAt(s.node) >= 0 ? slot(s.variable, originAt(s.node)) : -1));
+  const kSlotVO = ints(stocks, (s) =>
+    s.sign > 0 && !s.local && originAt(s.node) >= 0 ? slot(s.variable, originAt(s.node)) : -1,
+  );
 
   const rSlotTE = ints(routes, (r) => slot(r.to, r.variable));
   const rSlotFE = ints(routes, (r) => slot(r.from, r.variable));
@@ -770,7 +781,7 @@ function compile(
     iSlotIQ: Int32Array.from(iSlotIQ),
     kVar: ints(stocks, (s) => s.variable),
     kNode: ints(stocks, (s) => s.node),
-    kOrigin: ints(stocks, (s) => (s.sign > 0 ? originAt(s.node) : -1)),
+    kOrigin: ints(stocks, (s) => (s.sign > 0 && !s.local ? originAt(s.node) : -1)),
     kSign: Float64Array.from(stocks, (s) => s.sign),
     kSlotNV,
     kSlotVN,

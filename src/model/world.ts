@@ -21,6 +21,17 @@ export class ModelInputError extends Error {
 export interface WorldOptions {
   readonly year?: number;
   readonly policy?: Policy;
+  /**
+   * Choke price of every isoelastic demand curve, as a multiple of its reference price: above it buyers go without
+   * (rationed) rather than pay more. Default: the `demand_choke_multiple` parameter of the data; 0 for none (the
+   * pure isoelastic curve). See DemandCurve.
+   */
+  readonly demandChoke?: number;
+}
+
+/** The data's demand choke multiple (data/parameters.csv), or 0 where a dataset has no such row. */
+export function dataDemandChoke(catalog: Catalog): number {
+  return catalog.dataset.tables.parameters.find((p) => p.id === 'demand_choke_multiple')?.value ?? 0;
 }
 
 export interface World {
@@ -80,6 +91,10 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
     );
   }
   const policy = options.policy ?? {};
+  const choke = options.demandChoke ?? dataDemandChoke(catalog);
+  if (!(choke === 0 || (Number.isFinite(choke) && choke > 1))) {
+    throw new ModelInputError('demand_choke_multiple', `must be 0 (none) or a multiple above 1, got ${choke}`);
+  }
   const region = (code: string) => modelRegion(catalog, code);
   const regions = new Set<string>();
   const commodities = t.commodities.map((c) => c.id);
@@ -145,7 +160,13 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
     demands.push({
       region: r,
       commodity: d.commodity,
-      curve: { kind: 'isoelastic', q0: d.quantity, p0, elasticity: d.elasticity },
+      curve: {
+        kind: 'isoelastic',
+        q0: d.quantity,
+        p0,
+        elasticity: d.elasticity,
+        ...(choke > 0 ? { choke: choke * p0 } : {}),
+      },
     });
   }
   for (const m of members) regions.add(m);

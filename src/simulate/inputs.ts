@@ -30,6 +30,9 @@ export class Parameters {
       this.values.set(id, value);
     }
   }
+  has(id: string): boolean {
+    return this.values.has(id);
+  }
   get(id: string): number {
     const v = this.values.get(id);
     if (v === undefined) throw new ModelInputError(`parameters ${id}`, 'missing from data/parameters.csv');

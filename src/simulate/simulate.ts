@@ -212,6 +212,8 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
     );
   }
   const rampYears = Math.max(1, params.get('ramp_up_years'));
+  // Demand curves' choke (a multiple of the reference price; 0 where the data has none): a scenario may override it.
+  const demandChoke = params.has('demand_choke_multiple') ? params.get('demand_choke_multiple') : 0;
   const forecastWeight = params.get('price_forecast_weight');
 
   const priceOf = (k: string, value: PriceValue, at: (string | number)[]): number => {
@@ -247,7 +249,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
   /** The most recent equilibrium: last year's at the start of a year, this year's once it is solved. */
   let latest: EquilibriumSolution | undefined;
   const worldCache = new Map<string, World>();
-  const baseReference = buildWorld(catalog, { year: baseYear }).referencePrice;
+  const baseReference = buildWorld(catalog, { year: baseYear, demandChoke }).referencePrice;
   const stocks = new Map<string, StockState>();
   const cfdSpent = new Map<number, number>();
   const stockSpent = new Map<number, number>();
@@ -266,7 +268,11 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
   const observed = (members: readonly string[]): NonNullable<typeof previous> => {
     if (previous) return previous;
     if (!beforeStart) {
-      const world = buildWorld(catalog, { year: baseYear, policy: { members: [...members], preferential: false } });
+      const world = buildWorld(catalog, {
+        year: baseYear,
+        policy: { members: [...members], preferential: false },
+        demandChoke,
+      });
       const solution = solveEquilibrium(world.problem);
       beforeStart = { solution, world, stats: periodStatistics(world, solution, { dominantSupplier: dominant }) };
     }
@@ -474,7 +480,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
       const key = JSON.stringify(policy);
       let world = worldCache.get(key);
       if (!world) {
-        world = buildWorld(catalog, { year: baseYear, policy });
+        world = buildWorld(catalog, { year: baseYear, policy, demandChoke });
         worldCache.set(key, world);
       }
       const base = world.problem;

@@ -13,6 +13,7 @@ import {
   parseDecimal,
   parseQuantity,
   type Rounding,
+  ratioOf,
 } from '../../src/admin/money.ts';
 
 describe('money: integer cents with named rounding', () => {
@@ -124,6 +125,12 @@ describe('allocation of a collective release', () => {
     expect(() => allocateByKey(-5n, { A: 1 })).toThrow(/negative/);
   });
 
+  it('tiny (subnormal) weights split exactly, as the decimals they are written as: 4e-323 : 7.4e-323 = 40 : 74', () => {
+    const shares = allocateByKey(352n, { AAA: 4e-323, AAB: 7.4e-323 });
+    // 352 × 40/114 = 123.51…, 352 × 74/114 = 228.49…: the larger remainder (AAA's) takes the unit left over.
+    expect(shares.map((s) => s.amount)).toEqual([124n, 228n]);
+  });
+
   it('property: the shares sum to the total exactly, each within one unit of its exact quota', () => {
     const key = fc.dictionary(
       fc.stringMatching(/^[A-Z]{3}$/),
@@ -135,12 +142,17 @@ describe('allocation of a collective release', () => {
         fc.pre(Object.values(weights).some((w) => w > 0));
         const shares = allocateByKey(total, weights);
         expect(shares.reduce((s, x) => s + x.amount, 0n)).toBe(total);
-        const sum = Object.values(weights).reduce((s, w) => s + w, 0);
+        // The exact quota of each member, in integers: total × w / Σw with every weight as an exact ratio over a
+        // common denominator (floats lose the quota for tiny or subnormal weights; the allocation must not).
+        const ratios = Object.fromEntries(Object.entries(weights).map(([m, w]) => [m, ratioOf(w)]));
+        const den = Object.values(ratios).reduce((d, r) => (d * r.den) / gcd(d, r.den), 1n);
+        const scaled = Object.fromEntries(Object.entries(ratios).map(([m, r]) => [m, (r.num * den) / r.den]));
+        const sum = Object.values(scaled).reduce((t, w) => t + w, 0n);
         for (const s of shares) {
           expect(s.amount >= 0n).toBe(true);
-          const exact = (Number(total) * (weights[s.member] as number)) / sum;
-          // Within one unit of the exact quota (plus float slack on the check itself).
-          expect(Math.abs(Number(s.amount) - exact)).toBeLessThanOrEqual(1 + Math.abs(exact) * 1e-9);
+          // |amount − total·w/Σw| ≤ 1  ⇔  |amount·Σw − total·w| ≤ Σw.
+          const gap = s.amount * sum - total * (scaled[s.member] as bigint);
+          expect(gap <= sum && -gap <= sum).toBe(true);
         }
       }),
       { numRuns: 300 },
@@ -165,3 +177,10 @@ describe('allocation of a collective release', () => {
     );
   });
 });
+
+function gcd(a: bigint, b: bigint): bigint {
+  let x = a;
+  let y = b;
+  while (y !== 0n) [x, y] = [y, x % y];
+  return x;
+}
