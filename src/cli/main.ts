@@ -5,6 +5,7 @@ import { EquilibriumError, ProblemError } from '../equilibrium/solve.ts';
 import { InputError } from '../model/document.ts';
 import { ModelInputError } from '../model/world.ts';
 import { registerDataCommands } from './data.ts';
+import { registerEnsembleCommand } from './ensemble.ts';
 import { registerSimulateCommands } from './simulate.ts';
 import { registerSolveCommand } from './solve.ts';
 
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerDataCommands(program);
   registerSolveCommand(program);
   registerSimulateCommands(program);
+  registerEnsembleCommand(program);
   return program;
 }
 

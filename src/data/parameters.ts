@@ -26,4 +26,6 @@ export const PARAMETER_SPECS: Readonly<Record<string, ParameterSpec>> = {
   brownfield_share: { unit: 'fraction', min: 0, max: 1 },
   vault_budget_usd: { unit: 'USD', min: 0 },
   vault_cover_days: { unit: 'days', min: 0, max: 366 },
+  risk_licensing_share: { unit: 'fraction', min: 0, max: 1 },
+  risk_quota_share: { unit: 'fraction', min: 0, max: 1 },
 };

@@ -1,0 +1,91 @@
+/**
+ * The task of an ensemble worker: run a contiguous chunk of draws on this thread's engine (built once, on the first
+ * task) and return their metrics packed in one vector per run, with their shocks, failures and timings.
+ */
+import { workerData } from 'piscina';
+import { DrawEngine, type EnsembleSetup } from './engine.ts';
+import type { MetricLayout } from './metrics.ts';
+
+export interface WorkerData {
+  readonly setup: EnsembleSetup;
+  readonly layout: MetricLayout;
+  /** The main thread's fingerprint: a worker that reads different data or scenarios refuses to run. */
+  readonly fingerprint: string;
+}
+
+export interface ChunkTask {
+  readonly start: number;
+  readonly count: number;
+}
+
+export interface ChunkResult {
+  readonly start: number;
+  readonly count: number;
+  /** count × layout.size values, draw by draw (a failed draw's slot is left NaN). */
+  readonly scenario: Float64Array;
+  readonly against?: Float64Array;
+  /** 1 where the draw succeeded. */
+  readonly ok: Uint8Array;
+  /** Shocks of each draw, JSON ('' for a failed draw). */
+  readonly shocks: string[];
+  readonly failures: { draw: number; message: string }[];
+  readonly simulateMs: Float64Array;
+  readonly overheadMs: Float64Array;
+  /** Wall time of the chunk on the worker, ms. */
+  readonly busyMs: number;
+}
+
+let engine: DrawEngine | undefined;
+
+function theEngine(): DrawEngine {
+  if (!engine) {
+    const data = workerData as WorkerData;
+    engine = new DrawEngine(data.setup, { layout: data.layout });
+    if (engine.fingerprint !== data.fingerprint) {
+      throw new Error(
+        'a worker read different data or scenarios than the main thread (did a file change during the run?)',
+      );
+    }
+  }
+  return engine;
+}
+
+export function runChunk(task: ChunkTask): ChunkResult {
+  const t0 = performance.now();
+  const e = theEngine();
+  const size = e.layout.size;
+  const scenario = new Float64Array(task.count * size).fill(Number.NaN);
+  const against = e.against ? new Float64Array(task.count * size).fill(Number.NaN) : undefined;
+  const ok = new Uint8Array(task.count);
+  const shocks: string[] = [];
+  const failures: ChunkResult['failures'] = [];
+  const simulateMs = new Float64Array(task.count);
+  const overheadMs = new Float64Array(task.count);
+  for (let i = 0; i < task.count; i++) {
+    const draw = task.start + i;
+    try {
+      const outcome = e.run(draw, scenario, against, i * size);
+      ok[i] = 1;
+      shocks.push(JSON.stringify(outcome.shocks));
+      simulateMs[i] = outcome.simulateMs;
+      overheadMs[i] = outcome.overheadMs;
+    } catch (error) {
+      // An equilibrium that fails in one draw is recorded, not fatal: the run goes on and reports it.
+      if (!(error instanceof Error) || error.name === 'InputError' || error.name === 'ModelInputError') throw error;
+      shocks.push('');
+      failures.push({ draw, message: error.message });
+    }
+  }
+  return {
+    start: task.start,
+    count: task.count,
+    scenario,
+    ...(against ? { against } : {}),
+    ok,
+    shocks,
+    failures,
+    simulateMs,
+    overheadMs,
+    busyMs: performance.now() - t0,
+  };
+}
