@@ -84,7 +84,8 @@ export class DrawEngine {
   readonly fingerprint: string;
   /** What the fingerprint covers, readable (to say what differs when a resume is refused). */
   readonly settings: Record<string, string>;
-  private exportsCache?: Map<string, number>;
+  private flowsFrom?: Map<string, { to: string; quantity: number }[]>;
+  private readonly exportsMemo = new Map<string, number>();
 
   constructor(
     readonly setup: EnsembleSetup,
@@ -147,13 +148,18 @@ export class DrawEngine {
    * equilibrium without any policy: what a quota's share is a share of.
    */
   baseExports(origin: string, commodity: string, destinations: readonly string[] | 'members' | '*'): number {
-    if (!this.exportsCache) {
-      this.exportsCache = new Map();
+    const key = `${origin}|${commodity}|${typeof destinations === 'string' ? destinations : destinations.join(' ')}`;
+    const known = this.exportsMemo.get(key);
+    if (known !== undefined) return known;
+    if (!this.flowsFrom) {
+      // Flows of the base year's equilibrium, by commodity and exporter.
+      this.flowsFrom = new Map();
       const world = buildWorld(this.catalog, { year: BASE_YEAR });
-      const solution = solveEquilibrium(world.problem);
-      for (const f of solution.flows) {
-        const key = `${f.commodity}|${f.from}|${f.to}`;
-        this.exportsCache.set(key, (this.exportsCache.get(key) ?? 0) + f.quantity);
+      for (const f of solveEquilibrium(world.problem).flows) {
+        const at = `${f.commodity}|${f.from}`;
+        const list = this.flowsFrom.get(at) ?? [];
+        list.push({ to: f.to, quantity: f.quantity });
+        this.flowsFrom.set(at, list);
       }
     }
     const from = modelRegion(this.catalog, origin);
@@ -167,10 +173,10 @@ export class DrawEngine {
         ? undefined
         : new Set((destinations === 'members' ? bloc : destinations).map((d) => modelRegion(this.catalog, d)));
     let total = 0;
-    for (const [key, q] of this.exportsCache) {
-      const [k, f, t] = key.split('|') as [string, string, string];
-      if (k === commodity && f === from && t !== from && (to === undefined || to.has(t))) total += q;
+    for (const f of this.flowsFrom.get(`${commodity}|${from}`) ?? []) {
+      if (f.to !== from && (to === undefined || to.has(f.to))) total += f.quantity;
     }
+    this.exportsMemo.set(key, total);
     return total;
   }
 

@@ -1,8 +1,9 @@
 /**
  * A model of some value chains only (e.g. the rare-earth chain: concentrate → NdPr oxide → NdFeB magnet): the data
  * keep the rows of those chains' commodities (and the rows for every commodity, '*'), and a scenario keeps what it
- * says about them. Chains are independent markets in the engine (stages link only within a chain), so the chains
- * kept solve exactly as they do in the whole world; the others are simply not simulated.
+ * says about them. Chains are separate markets in the engine (stages link only within a chain), so without a zone
+ * the chains kept solve as they do in the whole world (test/ensemble/engine.test.ts); what a scenario shares across
+ * chains (a joint stockpile's budget, a CfD budget) then goes to the chains kept alone.
  */
 import type { Dataset, Tables } from '../data/load.ts';
 import { InputError } from './document.ts';
