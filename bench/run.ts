@@ -10,6 +10,7 @@ import { type SurplusSolution, solveSurplus } from '../src/equilibrium/stj.ts';
 import { readScenario } from '../src/model/scenario.ts';
 import { buildWorld } from '../src/model/world.ts';
 import { simulate } from '../src/simulate/simulate.ts';
+import { ensembleBenchmarks } from './ensemble.ts';
 import { type BenchResult, measure, report } from './harness.ts';
 import { syntheticMarket } from './synthetic.ts';
 
@@ -140,5 +141,8 @@ if (want('simulate.default')) {
     ms_per_equilibrium: r.median_ms / years,
   };
 }
+
+// Monte Carlo ensembles on worker threads (bench/ensemble.ts).
+Object.assign(results, await ensembleBenchmarks(want));
 
 report(results, path.join(here, 'results.json'));

@@ -16,7 +16,7 @@ import { buildWorld, modelRegion } from '../model/world.ts';
 import { Parameters } from '../simulate/inputs.ts';
 import type { SimulationResult } from '../simulate/result.ts';
 import { simulate, validateScenario } from '../simulate/simulate.ts';
-import { layoutOf, type MetricLayout, writeMetrics } from './metrics.ts';
+import { layoutFor, type MetricLayout, writeMetrics } from './metrics.ts';
 import { type DerivedRisks, drawShocks, type Risk, restrictRisks, scenarioRisks, validateRisks } from './risks.ts';
 import { drawStream } from './stream.ts';
 import { drawQuantiles, perturbedCatalog, type UncertainGroup, uncertainGroups } from './uncertain.ts';
@@ -89,7 +89,7 @@ export class DrawEngine {
 
   constructor(
     readonly setup: EnsembleSetup,
-    options: { dataset?: Dataset; layout?: MetricLayout } = {},
+    options: { dataset?: Dataset } = {},
   ) {
     const dataset = options.dataset ?? loadDataset({ overlays: setup.data });
     const full = new Catalog(dataset);
@@ -119,8 +119,7 @@ export class DrawEngine {
     }
     if (derived) this.derived = derived;
     this.groups = uncertainGroups(this.catalog);
-    // A worker is handed the layout the main thread computed: it need not run the central simulation itself.
-    this.layout = options.layout ?? layoutOf(this.central().scenario);
+    this.layout = layoutFor(this.catalog.dataset.tables.commodities, this.scenario.horizon);
     this.settings = {
       scenario: sha256(canonical(scenarioContent(this.scenario))),
       against: this.against ? sha256(canonical(scenarioContent(this.against))) : 'none',

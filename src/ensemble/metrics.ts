@@ -78,6 +78,20 @@ export interface MetricLayout {
   readonly size: number;
 }
 
+/**
+ * The layout of a simulation's metrics before running it: the horizon's years and the data's commodities in their
+ * table order (the order of the simulation's results; layoutOf of a result gives the same).
+ */
+export function layoutFor(
+  commodities: readonly { readonly id: string; readonly unit: string; readonly price_unit: string }[],
+  horizon: { readonly start: number; readonly end: number },
+): MetricLayout {
+  const years = Array.from({ length: horizon.end - horizon.start + 1 }, (_, i) => horizon.start + i);
+  const ks = commodities.map((c) => ({ id: c.id, unit: c.unit, priceUnit: c.price_unit }));
+  const perYear = ks.length * COMMODITY_METRICS.length + TOTAL_METRICS.length;
+  return { years, commodities: ks, perYear, size: perYear * years.length };
+}
+
 /** The layout of a simulation's metrics (years and commodities of a result, e.g. the central run). */
 export function layoutOf(result: SimulationResult): MetricLayout {
   const first = result.years[0];

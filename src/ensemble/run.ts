@@ -235,7 +235,7 @@ export async function runEnsemble(options: EnsembleRunOptions): Promise<Ensemble
     };
     report();
     if (tasks.length > 0) {
-      const data: WorkerData = { setup: engine.setup, layout: engine.layout, fingerprint: engine.fingerprint };
+      const data: WorkerData = { setup: engine.setup, fingerprint: engine.fingerprint };
       const pool = new Piscina<ChunkTask, ChunkResult>({
         filename: WORKER_FILE,
         workerData: data,

@@ -4,11 +4,9 @@
  */
 import { workerData } from 'piscina';
 import { DrawEngine, type EnsembleSetup } from './engine.ts';
-import type { MetricLayout } from './metrics.ts';
 
 export interface WorkerData {
   readonly setup: EnsembleSetup;
-  readonly layout: MetricLayout;
   /** The main thread's fingerprint: a worker that reads different data or scenarios refuses to run. */
   readonly fingerprint: string;
 }
@@ -40,7 +38,7 @@ let engine: DrawEngine | undefined;
 function theEngine(): DrawEngine {
   if (!engine) {
     const data = workerData as WorkerData;
-    engine = new DrawEngine(data.setup, { layout: data.layout });
+    engine = new DrawEngine(data.setup);
     if (engine.fingerprint !== data.fingerprint) {
       throw new Error(
         'a worker read different data or scenarios than the main thread (did a file change during the run?)',
