@@ -19,6 +19,7 @@ import { formatNumber, formatPercent, renderTable } from './table.ts';
 
 export const DEFAULT_ENSEMBLE_SCENARIO = 'zone-2026';
 export const DEFAULT_ENSEMBLE_AGAINST = 'baseline';
+const MAX_COMMODITIES_SHOWN = 6;
 
 interface EnsembleCliOptions {
   data?: string[];
@@ -146,11 +147,17 @@ export function ensembleText(r: EnsembleResult, commodities?: readonly string[])
     `${meta.risks.length} hazards drawn (${meta.risks.filter((x) => x.source === 'policy-events').length} derived from policy events), ` +
       `${meta.uncertain.length} groups of uncertain data`,
   );
-  const ks = commodities ?? meta.layout.commodities.map((c) => c.id);
   const q = (run: string, k: string, metric: string, year: number) =>
     r.quantiles.find((x) => x.run === run && x.commodity === k && x.metric === metric && x.year === year);
   const ev = (run: string, event: string, k: string, year: number | 'any') =>
     r.probabilities.events.find((x) => x.run === run && x.event === event && x.commodity === k && x.year === year);
+  // The commodities most at risk first (chance of a price spike or a cut in some year), at most six on screen.
+  const all = meta.layout.commodities.map((c) => c.id);
+  const risk = (k: string) =>
+    (ev('scenario', 'priceAbove', k, 'any')?.probability ?? 0) +
+    (ev('scenario', 'cutAbove', k, 'any')?.probability ?? 0);
+  const ranked = all.map((k, i) => ({ k, i, r: risk(k) })).sort((a, b) => b.r - a.r || a.i - b.i);
+  const ks = commodities ?? ranked.slice(0, MAX_COMMODITIES_SHOWN).map((x) => x.k);
   for (const k of ks) {
     const info = meta.layout.commodities.find((c) => c.id === k);
     const cut = meta.thresholds.cutAbove;
@@ -189,6 +196,9 @@ export function ensembleText(r: EnsembleResult, commodities?: readonly string[])
           : []),
       ]),
     );
+  }
+  if (ks.length < all.length) {
+    lines.push('', `… and ${all.length - ks.length} more commodities in ensemble.html, the CSV files and --json`);
   }
   const loss = (run: string) =>
     r.probabilities.expectedConsumptionLost.find((x) => x.run === run && x.commodity === TOTAL && x.year === 'horizon');
