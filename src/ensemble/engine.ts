@@ -131,6 +131,8 @@ export class DrawEngine {
       layout: sha256(canonical(this.layout)),
     };
     this.fingerprint = sha256(canonical(this.settings));
+    // Quotas are shares of base-year exports: solve the base year now, not inside the first draw.
+    if (this.risks.some((r) => r.kind === 'quota')) this.baseExports(this.scenario.dominantSupplier, '', '*');
   }
 
   /** The central runs (central data, no drawn shocks): the deterministic simulation of each scenario. */

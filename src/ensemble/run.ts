@@ -268,23 +268,27 @@ export async function runEnsemble(options: EnsembleRunOptions): Promise<Ensemble
         storeMs += performance.now() - t0;
         report();
       };
+      let destroyed: Promise<void> | undefined;
+      const stop = () => {
+        destroyed ??= pool.destroy();
+        return destroyed;
+      };
       await Promise.allSettled(
         tasks.map((t) =>
-          pool.run(t).then(store1, (e: unknown) => {
-            if (failure === undefined) {
-              failure = e;
-              // Stop handing out work: what is stored stays, --resume picks up the rest.
-              void pool.destroy();
-            }
-          }),
+          pool
+            .run(t)
+            .then(store1)
+            .catch((e: unknown) => {
+              if (failure === undefined) {
+                failure = e;
+                // Stop handing out work: what is stored stays, --resume picks up the rest.
+                void stop();
+              }
+            }),
         ),
       );
-      await pool.destroy();
-      if (failure !== undefined) {
-        if (failure instanceof Error && /Terminating worker thread/.test(failure.message))
-          throw new Error('the worker pool stopped');
-        throw failure;
-      }
+      await stop();
+      if (failure !== undefined) throw failure;
     }
     const seconds = (performance.now() - started) / 1000;
     const central = engine.central();

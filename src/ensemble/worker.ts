@@ -68,8 +68,10 @@ export function runChunk(task: ChunkTask): ChunkResult {
       simulateMs[i] = outcome.simulateMs;
       overheadMs[i] = outcome.overheadMs;
     } catch (error) {
-      // An equilibrium that fails in one draw is recorded, not fatal: the run goes on and reports it.
-      if (!(error instanceof Error) || error.name === 'InputError' || error.name === 'ModelInputError') throw error;
+      // An equilibrium that fails in one draw is recorded, not fatal: the run goes on and reports it. Anything else
+      // (bad input, a bug) stops the run.
+      if (!(error instanceof Error) || (error.name !== 'SimulationError' && error.name !== 'EquilibriumError'))
+        throw error;
       shocks.push('');
       failures.push({ draw, message: error.message });
     }
