@@ -86,6 +86,8 @@ export interface EnsembleMeta {
     readonly msPerDraw: { readonly simulate: number; readonly prepare: number; readonly store: number };
     /** Share of the workers' wall time spent running tasks (the rest: start-up, messages, waiting). */
     readonly workerUtilisation: number;
+    /** CPU milliseconds per draw of the worker threads running draws (Linux; null elsewhere): load-independent. */
+    readonly workerCpuMsPerDraw: number | null;
   };
   readonly layout: MetricLayout;
   readonly fingerprint: string;
@@ -219,6 +221,7 @@ export async function runEnsemble(options: EnsembleRunOptions): Promise<Ensemble
     let session = 0;
     let storeMs = 0;
     let busyMs = 0;
+    let cpuMs = 0;
     let simulateMs = 0;
     let prepareMs = 0;
     const report = () => {
@@ -265,6 +268,7 @@ export async function runEnsemble(options: EnsembleRunOptions): Promise<Ensemble
         store.add(rows, r.failures);
         session += r.count;
         busyMs += r.busyMs;
+        cpuMs += r.cpuMs;
         storeMs += performance.now() - t0;
         report();
       };
@@ -337,6 +341,7 @@ export async function runEnsemble(options: EnsembleRunOptions): Promise<Ensemble
           store: session > 0 ? storeMs / session : 0,
         },
         workerUtilisation: seconds > 0 ? busyMs / (seconds * 1000 * workers) : 0,
+        workerCpuMsPerDraw: session > 0 && Number.isFinite(cpuMs) ? cpuMs / session : null,
       },
       layout: engine.layout,
       fingerprint: engine.fingerprint,

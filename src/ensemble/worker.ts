@@ -2,6 +2,7 @@
  * The task of an ensemble worker: run a contiguous chunk of draws on this thread's engine (built once, on the first
  * task) and return their metrics packed in one vector per run, with their shocks, failures and timings.
  */
+import { readFileSync } from 'node:fs';
 import { workerData } from 'piscina';
 import { DrawEngine, type EnsembleSetup } from './engine.ts';
 
@@ -31,6 +32,23 @@ export interface ChunkResult {
   readonly overheadMs: Float64Array;
   /** Wall time of the chunk on the worker, ms. */
   readonly busyMs: number;
+  /** CPU time of this worker thread during the chunk, ms (NaN where the system does not say). */
+  readonly cpuMs: number;
+}
+
+/**
+ * CPU time of the calling thread, ms, from Linux's /proc/thread-self/stat (user + system, in clock ticks of 10 ms):
+ * unlike wall time it does not grow when other processes take the cores. NaN elsewhere.
+ */
+function threadCpuMs(): number {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields after the command: state is 3rd overall; utime and stime are the 14th and 15th.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 let engine: DrawEngine | undefined;
@@ -51,6 +69,7 @@ function theEngine(): DrawEngine {
 export function runChunk(task: ChunkTask): ChunkResult {
   const t0 = performance.now();
   const e = theEngine();
+  const cpu0 = threadCpuMs();
   const size = e.layout.size;
   const scenario = new Float64Array(task.count * size).fill(Number.NaN);
   const against = e.against ? new Float64Array(task.count * size).fill(Number.NaN) : undefined;
@@ -87,5 +106,6 @@ export function runChunk(task: ChunkTask): ChunkResult {
     simulateMs,
     overheadMs,
     busyMs: performance.now() - t0,
+    cpuMs: threadCpuMs() - cpu0,
   };
 }
