@@ -10,6 +10,7 @@ import { type SurplusSolution, solveSurplus } from '../src/equilibrium/stj.ts';
 import { readScenario } from '../src/model/scenario.ts';
 import { buildWorld } from '../src/model/world.ts';
 import { benchRareEarths, benchSimulate, benchSolveSteady } from './engine.ts';
+import { ensembleBenchmarks } from './ensemble.ts';
 import { type BenchResult, measure, report } from './harness.ts';
 import { benchProjects } from './projects.ts';
 import { benchService } from './service.ts';
@@ -119,5 +120,7 @@ if (want('simulate.default')) {
 // The secretariat service: duty quotes and durable entry writes over HTTP, SQLite and PostgreSQL (bench/service.ts).
 await benchService(catalog, results, want);
 await benchProjects(catalog, results, want);
+// Monte Carlo ensembles on worker threads (bench/ensemble.ts).
+Object.assign(results, await ensembleBenchmarks(want));
 
 report(results, path.join(here, 'results.json'));

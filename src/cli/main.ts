@@ -7,6 +7,7 @@ import { ModelInputError } from '../model/world.ts';
 import { registerAdminCommands } from './admin.ts';
 import { registerBacktestCommand } from './backtest.ts';
 import { registerDataCommands } from './data.ts';
+import { registerEnsembleCommand } from './ensemble.ts';
 import { registerProjectsCommands } from './projects.ts';
 import { registerServeCommand } from './serve.ts';
 import { registerSimulateCommands } from './simulate.ts';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerAdminCommands(program);
   registerProjectsCommands(program);
+  registerEnsembleCommand(program);
   return program;
 }
 

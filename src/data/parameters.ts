@@ -27,4 +27,6 @@ export const PARAMETER_SPECS: Readonly<Record<string, ParameterSpec>> = {
   demand_choke_multiple: { unit: 'multiple of reference price', min: 0 },
   vault_budget_usd: { unit: 'USD', min: 0 },
   vault_cover_days: { unit: 'days', min: 0, max: 366 },
+  risk_licensing_share: { unit: 'fraction', min: 0, max: 1 },
+  risk_quota_share: { unit: 'fraction', min: 0, max: 1 },
 };

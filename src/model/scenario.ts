@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { describeIssue, InputError, type RawDocument, readRawDocument } from './document.ts';
+import { RisksSchema } from './risks.ts';
 
 const code = z
   .string()
@@ -210,6 +211,8 @@ export const ScenarioSchema = z
       )
       .optional(),
     shocks: z.array(shock).optional(),
+    /** Hazards that Monte Carlo ensembles draw shocks from (src/model/risks.ts). */
+    risks: RisksSchema.optional(),
     /**
      * Demand growth per year by commodity ('*' for all), replacing the data's rates: a rate, or rates by end-use
      * sector (as in data/demand.csv; '*' for the other sectors).

@@ -79,12 +79,12 @@ function asset(name: string): string {
 }
 
 /** Text safe inside a <script> element: no '</script', no '<!--'. */
-function scriptText(code: string): string {
+export function scriptText(code: string): string {
   return code.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
 }
 
 /** JSON safe inside a <script type="application/json"> element. */
-function jsonScript(value: unknown): string {
+export function jsonScript(value: unknown): string {
   return JSON.stringify(value)
     .replace(/</g, '\\u003c')
     .replace(/>/g, '\\u003e')

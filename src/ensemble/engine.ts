@@ -1,0 +1,226 @@
+/**
+ * The engine of an ensemble: built once per worker from the settings (data, scenarios, chains, seed), it runs any
+ * draw by its index. A draw is the scenario (and its twin) simulated on the data with every uncertain cell drawn
+ * (uncertain.ts) and the shocks drawn from the hazards (risks.ts) added to the scenario's own; its result is the
+ * flat vector of headline metrics (metrics.ts). Nothing depends on which draws ran before: results are identical
+ * for any number of workers and any order.
+ */
+import { createHash } from 'node:crypto';
+import { Catalog } from '../data/catalog.ts';
+import { type Dataset, loadDataset } from '../data/load.ts';
+import { BASE_YEAR } from '../data/schema.ts';
+import { solveEquilibrium } from '../equilibrium/solve.ts';
+import { chainCommodities, restrictDataset, restrictScenario } from '../model/chains.ts';
+import { readScenario, type Scenario, type Shock } from '../model/scenario.ts';
+import { buildWorld, modelRegion } from '../model/world.ts';
+import { Parameters } from '../simulate/inputs.ts';
+import type { SimulationResult } from '../simulate/result.ts';
+import { simulate, validateScenario } from '../simulate/simulate.ts';
+import { layoutFor, type MetricLayout, writeMetrics } from './metrics.ts';
+import { type DerivedRisks, drawShocks, type Risk, restrictRisks, scenarioRisks, validateRisks } from './risks.ts';
+import { drawStream } from './stream.ts';
+import { drawQuantiles, perturbedCatalog, type UncertainGroup, uncertainGroups } from './uncertain.ts';
+
+/** What defines an ensemble's draws; a resumed run must have the same. */
+export interface EnsembleSetup {
+  /** A scenario file (absolute path) or a built-in scenario's name. */
+  readonly scenario: string;
+  /** The twin run on the same draws, over the scenario's horizon. */
+  readonly against?: string;
+  /** Folders of CSV tables overlaying the embedded data (--data). */
+  readonly data: readonly string[];
+  /** Model these value chains only (commodities.csv `chain`). */
+  readonly chains?: readonly string[];
+  readonly seed: number;
+  /** Keep the data at their central values: draw shocks only. */
+  readonly centralParameters?: boolean;
+}
+
+export interface DrawOptions {
+  /** Central data instead of drawn (whatever the setup says). */
+  readonly central?: boolean;
+  /** No drawn shocks (the scenario's own shocks stay). */
+  readonly noShocks?: boolean;
+}
+
+export interface DrawOutcome {
+  readonly shocks: readonly Shock[];
+  /** Milliseconds in simulate() (the equilibria and the simulation's bookkeeping). */
+  readonly simulateMs: number;
+  /** Milliseconds preparing the draw (data copy, shocks) and reading its metrics: the ensemble's own overhead. */
+  readonly overheadMs: number;
+}
+
+/** JSON with its object keys sorted, for fingerprints. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** A scenario's content without where it was read from. */
+function scenarioContent(s: Scenario): unknown {
+  const { files: _files, locate: _locate, ...rest } = s;
+  return rest;
+}
+
+export class DrawEngine {
+  /** The data the draws perturb (restricted to the chains, central values). */
+  readonly catalog: Catalog;
+  readonly scenario: Scenario;
+  readonly against?: Scenario;
+  readonly groups: readonly UncertainGroup[];
+  readonly risks: readonly Risk[];
+  readonly derived?: DerivedRisks;
+  readonly layout: MetricLayout;
+  private centralRuns?: { readonly scenario: SimulationResult; readonly against?: SimulationResult };
+  /** A hash of everything that defines the draws: data, scenarios, hazards, seed, settings. */
+  readonly fingerprint: string;
+  /** What the fingerprint covers, readable (to say what differs when a resume is refused). */
+  readonly settings: Record<string, string>;
+  private flowsFrom?: Map<string, { to: string; quantity: number }[]>;
+  private readonly exportsMemo = new Map<string, number>();
+
+  constructor(
+    readonly setup: EnsembleSetup,
+    options: { dataset?: Dataset } = {},
+  ) {
+    const dataset = options.dataset ?? loadDataset({ overlays: setup.data });
+    const full = new Catalog(dataset);
+    const scenario = readScenario(setup.scenario);
+    validateScenario(scenario, full);
+    validateRisks(scenario, full);
+    let against: Scenario | undefined;
+    if (setup.against !== undefined) {
+      const read = readScenario(setup.against);
+      validateScenario(read, full);
+      // The twin runs over the scenario's years, so that every year has a pair.
+      against = { ...read, horizon: scenario.horizon };
+    }
+    const { risks, derived } = scenarioRisks(scenario, full);
+    if (setup.chains && setup.chains.length > 0) {
+      const keep = chainCommodities(dataset, setup.chains);
+      const projectCommodity = new Map(dataset.tables.projects.map((p) => [p.id, p.commodity]));
+      this.catalog = new Catalog(restrictDataset(dataset, keep));
+      this.scenario = restrictScenario(scenario, keep, projectCommodity);
+      if (against) this.against = restrictScenario(against, keep, projectCommodity);
+      this.risks = restrictRisks(risks, keep);
+    } else {
+      this.catalog = full;
+      this.scenario = scenario;
+      if (against) this.against = against;
+      this.risks = risks;
+    }
+    if (derived) this.derived = derived;
+    this.groups = uncertainGroups(this.catalog);
+    this.layout = layoutFor(this.catalog.dataset.tables.commodities, this.scenario.horizon);
+    this.settings = {
+      scenario: sha256(canonical(scenarioContent(this.scenario))),
+      against: this.against ? sha256(canonical(scenarioContent(this.against))) : 'none',
+      data: sha256(canonical(this.catalog.dataset.tables)),
+      seed: String(setup.seed),
+      parameters: setup.centralParameters ? 'central' : 'drawn',
+      chains: (setup.chains ?? []).join(',') || 'all',
+      risks: sha256(canonical(this.risks)),
+      layout: sha256(canonical(this.layout)),
+    };
+    this.fingerprint = sha256(canonical(this.settings));
+    // Quotas are shares of base-year exports: solve the base year now, not inside the first draw.
+    if (this.risks.some((r) => r.kind === 'quota')) this.baseExports(this.scenario.dominantSupplier, '', '*');
+  }
+
+  /** The central runs (central data, no drawn shocks): the deterministic simulation of each scenario. */
+  central(): { readonly scenario: SimulationResult; readonly against?: SimulationResult } {
+    this.centralRuns ??= {
+      scenario: simulate(this.scenario, this.catalog),
+      ...(this.against ? { against: simulate(this.against, this.catalog) } : {}),
+    };
+    return this.centralRuns;
+  }
+
+  /**
+   * Base-year exports of a commodity from a supplier to some destinations in the central data's base-year
+   * equilibrium without any policy: what a quota's share is a share of.
+   */
+  baseExports(origin: string, commodity: string, destinations: readonly string[] | 'members' | '*'): number {
+    const key = `${origin}|${commodity}|${typeof destinations === 'string' ? destinations : destinations.join(' ')}`;
+    const known = this.exportsMemo.get(key);
+    if (known !== undefined) return known;
+    if (!this.flowsFrom) {
+      // Flows of the base year's equilibrium, by commodity and exporter.
+      this.flowsFrom = new Map();
+      const world = buildWorld(this.catalog, { year: BASE_YEAR });
+      for (const f of solveEquilibrium(world.problem).flows) {
+        const at = `${f.commodity}|${f.from}`;
+        const list = this.flowsFrom.get(at) ?? [];
+        list.push({ to: f.to, quantity: f.quantity });
+        this.flowsFrom.set(at, list);
+      }
+    }
+    const from = modelRegion(this.catalog, origin);
+    const members = [...new Set((this.scenario.zone?.members ?? []).map((m) => modelRegion(this.catalog, m.region)))];
+    const bloc =
+      members.length > 0
+        ? members
+        : this.catalog.dataset.tables.regions.filter((r) => r.default_bloc).map((r) => r.code);
+    const to =
+      destinations === '*'
+        ? undefined
+        : new Set((destinations === 'members' ? bloc : destinations).map((d) => modelRegion(this.catalog, d)));
+    let total = 0;
+    for (const f of this.flowsFrom.get(`${commodity}|${from}`) ?? []) {
+      if (f.to !== from && (to === undefined || to.has(f.to))) total += f.quantity;
+    }
+    this.exportsMemo.set(key, total);
+    return total;
+  }
+
+  /** The inputs of draw `index`: its catalog and its shocks. */
+  prepare(index: number, options: DrawOptions = {}): { catalog: Catalog; shocks: Shock[] } {
+    const central = options.central ?? this.setup.centralParameters ?? false;
+    const u = drawQuantiles(this.groups, central ? undefined : drawStream(this.setup.seed, index, 'parameters'));
+    const catalog = perturbedCatalog(this.catalog, this.groups, u);
+    if (options.noShocks) return { catalog, shocks: [] };
+    let params: Parameters | undefined;
+    const shocks = drawShocks(this.risks, this.setup.seed, index, {
+      horizon: this.scenario.horizon,
+      parameter: (id) => {
+        params ??= new Parameters(catalog, this.scenario.parameters ?? {});
+        return params.get(id);
+      },
+      baseExports: (o, k, d) => this.baseExports(o, k, d),
+    });
+    return { catalog, shocks };
+  }
+
+  /**
+   * Runs draw `index`, writing its metrics into `scenarioOut` (and `againstOut` for the twin) at `offset`.
+   * Throws the simulation's error when an equilibrium fails.
+   */
+  run(
+    index: number,
+    scenarioOut: Float64Array,
+    againstOut: Float64Array | undefined,
+    offset: number,
+    options: DrawOptions = {},
+  ): DrawOutcome {
+    const t0 = performance.now();
+    const { catalog, shocks } = this.prepare(index, options);
+    const withShocks = (s: Scenario): Scenario =>
+      shocks.length === 0 ? s : { ...s, shocks: [...(s.shocks ?? []), ...shocks] };
+    const t1 = performance.now();
+    const result = simulate(withShocks(this.scenario), catalog);
+    const twin = this.against ? simulate(withShocks(this.against), catalog) : undefined;
+    const t2 = performance.now();
+    writeMetrics(this.layout, result, scenarioOut, offset);
+    if (twin && againstOut) writeMetrics(this.layout, twin, againstOut, offset);
+    const t3 = performance.now();
+    return { shocks, simulateMs: t2 - t1, overheadMs: t1 - t0 + (t3 - t2) };
+  }
+}

@@ -1,0 +1,357 @@
+/**
+ * Running an ensemble: the draws not yet stored are cut into contiguous chunks and run on a pool of worker threads
+ * (piscina, one engine per worker); each finished chunk is written to the store in one transaction as it arrives;
+ * when all are in, the distributions are computed from the store. `resume` continues a stored run with the same
+ * settings (refusing a mismatch), redoing nothing that is stored.
+ */
+import { rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { Dataset } from '../data/load.ts';
+import { InputError } from '../model/document.ts';
+import { DrawEngine, type EnsembleSetup } from './engine.ts';
+import { type MetricLayout, writeMetrics } from './metrics.ts';
+import type { DerivedRisks, Risk } from './risks.ts';
+import { EnsembleStore, STORE_VERSION } from './store.ts';
+import {
+  DEFAULT_THRESHOLDS,
+  type EventRow,
+  type ExpectedLossRow,
+  type QuantileRow,
+  summarize,
+  type Thresholds,
+} from './summary.ts';
+import { summarizeGroups, type UncertainSummary } from './uncertain.ts';
+import type { ChunkResult, ChunkTask, WorkerData } from './worker.ts';
+
+export const MAX_DRAWS = 10_000_000;
+export const MAX_WORKERS = 256;
+
+export interface Progress {
+  /** Draws stored (this session and before). */
+  readonly done: number;
+  readonly total: number;
+  /** Draws completed in this session. */
+  readonly session: number;
+  readonly elapsedMs: number;
+  /** Draws per second in this session. */
+  readonly rate: number;
+  /** Estimated milliseconds left. */
+  readonly etaMs: number;
+}
+
+export interface EnsembleRunOptions {
+  readonly setup: EnsembleSetup;
+  readonly draws: number;
+  /** Worker threads (default: the machine's available parallelism). */
+  readonly workers?: number;
+  /** Output folder; the store is ensemble.sqlite in it. */
+  readonly out: string;
+  readonly resume?: boolean;
+  /** Discard a stored run in the folder and start again. */
+  readonly overwrite?: boolean;
+  readonly thresholds?: Thresholds;
+  /** Draws per task (default: about 20 tasks per worker, at most 50 draws each). */
+  readonly chunk?: number;
+  readonly onProgress?: (p: Progress) => void;
+  /** The data, when already loaded (else read from setup.data). */
+  readonly dataset?: Dataset;
+}
+
+export interface EnsembleMeta {
+  readonly scenario: { readonly name: string; readonly title: string; readonly description: string };
+  readonly against: { readonly name: string; readonly title: string; readonly description: string } | null;
+  readonly horizon: { readonly start: number; readonly end: number };
+  readonly seed: number;
+  readonly draws: { readonly requested: number; readonly stored: number; readonly failed: number };
+  /** The first failed draws and why (an equilibrium that could not be certified): they are left out. */
+  readonly failures: readonly { readonly draw: number; readonly message: string }[];
+  readonly workers: number;
+  readonly chains: readonly string[] | null;
+  readonly parameters: 'drawn' | 'central';
+  readonly thresholds: Thresholds;
+  readonly quantiles: readonly number[];
+  readonly risks: readonly Risk[];
+  readonly riskDerivation: Omit<DerivedRisks, 'risks'> | null;
+  readonly uncertain: readonly UncertainSummary[];
+  readonly store: string;
+  readonly resumed: boolean;
+  /** This session: draws run, wall time, rate. */
+  readonly session: {
+    readonly draws: number;
+    readonly seconds: number;
+    readonly drawsPerSecond: number;
+    /** Wall time per draw split: in simulate() (equilibria and bookkeeping), the draw's own preparation (data copy, shocks, metrics), and the main thread's storing. */
+    readonly msPerDraw: { readonly simulate: number; readonly prepare: number; readonly store: number };
+    /** Share of the workers' wall time spent running tasks (the rest: start-up, messages, waiting). */
+    readonly workerUtilisation: number;
+    /** CPU milliseconds per draw of the worker threads running draws (Linux; null elsewhere): load-independent. */
+    readonly workerCpuMsPerDraw: number | null;
+  };
+  readonly layout: MetricLayout;
+  readonly fingerprint: string;
+}
+
+export interface EnsembleResult {
+  readonly meta: EnsembleMeta;
+  readonly quantiles: readonly QuantileRow[];
+  readonly probabilities: {
+    readonly events: readonly EventRow[];
+    readonly expectedConsumptionLost: readonly ExpectedLossRow[];
+  };
+}
+
+const WORKER_FILE = fileURLToPath(new URL('./worker.mjs', import.meta.url));
+
+/** Checks the numbers a user gives; errors name the option. */
+export function checkRunNumbers(o: { draws: number; workers?: number; seed: number; chunk?: number }): void {
+  if (!Number.isInteger(o.draws) || o.draws < 1 || o.draws > MAX_DRAWS) {
+    throw new InputError(`--draws ${o.draws}: expected a whole number of draws from 1 to ${MAX_DRAWS}`);
+  }
+  if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 1 || o.workers > MAX_WORKERS)) {
+    throw new InputError(`--workers ${o.workers}: expected a whole number of worker threads from 1 to ${MAX_WORKERS}`);
+  }
+  if (!Number.isSafeInteger(o.seed) || o.seed < 0) {
+    throw new InputError(`--seed ${o.seed}: expected a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`);
+  }
+  if (o.chunk !== undefined && (!Number.isInteger(o.chunk) || o.chunk < 1)) {
+    throw new InputError(`--chunk ${o.chunk}: expected a whole number of draws per task, at least 1`);
+  }
+}
+
+/** Contiguous runs of draws not yet done, cut into chunks. */
+function chunksOf(done: Uint8Array, size: number): ChunkTask[] {
+  const tasks: ChunkTask[] = [];
+  let i = 0;
+  while (i < done.length) {
+    if (done[i]) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < done.length && !done[j] && j - i < size) j++;
+    tasks.push({ start: i, count: j - i });
+    i = j;
+  }
+  return tasks;
+}
+
+/** Opens the output folder's store for this run: new, resumed (same settings only) or overwritten. */
+function openStore(engine: DrawEngine, options: EnsembleRunOptions): EnsembleStore {
+  const file = EnsembleStore.path(options.out);
+  const exists = EnsembleStore.exists(options.out);
+  if (exists && options.overwrite) {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+  } else if (exists && !options.resume) {
+    const info = EnsembleStore.inspect(file);
+    info.close();
+    throw new InputError(
+      `${file}: an ensemble is already stored here (${info.draws} draws): pass --resume to continue it, --overwrite to start again, or choose another --out`,
+    );
+  } else if (!exists && options.resume) {
+    throw new InputError(`${file}: no stored ensemble to resume (run without --resume to start one)`);
+  }
+  const store = EnsembleStore.open(options.out);
+  const version = store.getMeta('version');
+  if (version === undefined) {
+    store.setMeta({
+      version: STORE_VERSION,
+      fingerprint: engine.fingerprint,
+      settings: JSON.stringify(engine.settings),
+      setup: JSON.stringify(engine.setup),
+      layout: JSON.stringify(engine.layout),
+    });
+    return store;
+  }
+  if (version !== STORE_VERSION) {
+    store.close();
+    throw new InputError(
+      `${file}: made by another version of the ensemble store (${version}, this is ${STORE_VERSION}); use --overwrite`,
+    );
+  }
+  if (store.getMeta('fingerprint') !== engine.fingerprint) {
+    const stored = JSON.parse(store.getMeta('settings') ?? '{}') as Record<string, string>;
+    const words: Record<string, string> = {
+      scenario: 'the scenario (its file or what it extends changed)',
+      against: 'the --against scenario',
+      data: 'the data (--data overlays or the embedded tables)',
+      seed: '--seed',
+      parameters: '--central-parameters',
+      chains: '--chain',
+      risks: 'the hazards drawn from (risks section or policy events)',
+      layout: 'the metrics (years or commodities)',
+    };
+    const differ = Object.keys(words).filter((k) => stored[k] !== engine.settings[k]);
+    const detail = differ
+      .map((k) =>
+        k === 'seed' || k === 'parameters' || k === 'chains'
+          ? `${words[k]}: stored ${stored[k]}, now ${engine.settings[k]}`
+          : (words[k] as string),
+      )
+      .join('; ');
+    store.close();
+    throw new InputError(
+      `${file}: cannot resume: the stored run has other settings (${detail || 'fingerprint'}); resume with the same scenario, seed and settings, or use --overwrite or another --out`,
+    );
+  }
+  return store;
+}
+
+/** Runs (or resumes) an ensemble and returns its distributions. */
+export async function runEnsemble(options: EnsembleRunOptions): Promise<EnsembleResult> {
+  const workers = options.workers ?? Math.max(1, availableParallelism());
+  checkRunNumbers({
+    draws: options.draws,
+    workers,
+    seed: options.setup.seed,
+    ...(options.chunk ? { chunk: options.chunk } : {}),
+  });
+  const thresholds = options.thresholds ?? DEFAULT_THRESHOLDS;
+  const engine = new DrawEngine(options.setup, options.dataset ? { dataset: options.dataset } : {});
+  const store = openStore(engine, options);
+  try {
+    const N = options.draws;
+    const done = store.done(N);
+    const before = done.reduce((a, b) => a + b, 0);
+    const todo = N - before;
+    const chunk = options.chunk ?? Math.max(1, Math.min(50, Math.ceil(todo / (workers * 20))));
+    const tasks = chunksOf(done, chunk);
+    const started = performance.now();
+    let session = 0;
+    let storeMs = 0;
+    let busyMs = 0;
+    let cpuMs = 0;
+    let simulateMs = 0;
+    let prepareMs = 0;
+    const report = () => {
+      const elapsedMs = performance.now() - started;
+      const rate = elapsedMs > 0 ? (session / elapsedMs) * 1000 : 0;
+      options.onProgress?.({
+        done: before + session,
+        total: N,
+        session,
+        elapsedMs,
+        rate,
+        etaMs: rate > 0 ? ((todo - session) / rate) * 1000 : Number.NaN,
+      });
+    };
+    report();
+    if (tasks.length > 0) {
+      const data: WorkerData = { setup: engine.setup, fingerprint: engine.fingerprint };
+      const pool = new Piscina<ChunkTask, ChunkResult>({
+        filename: WORKER_FILE,
+        workerData: data,
+        minThreads: workers,
+        maxThreads: workers,
+        idleTimeout: 60_000,
+        concurrentTasksPerWorker: 1,
+      });
+      const size = engine.layout.size;
+      let failure: unknown;
+      const store1 = (r: ChunkResult) => {
+        const t0 = performance.now();
+        const rows = [];
+        for (let i = 0; i < r.count; i++) {
+          if (!r.ok[i]) continue;
+          rows.push({
+            draw: r.start + i,
+            scenario: r.scenario.subarray(i * size, (i + 1) * size),
+            ...(r.against ? { against: r.against.subarray(i * size, (i + 1) * size) } : {}),
+            shocks: r.shocks[i] as string,
+            simulateMs: r.simulateMs[i] as number,
+            overheadMs: r.overheadMs[i] as number,
+          });
+          simulateMs += r.simulateMs[i] as number;
+          prepareMs += r.overheadMs[i] as number;
+        }
+        store.add(rows, r.failures);
+        session += r.count;
+        busyMs += r.busyMs;
+        cpuMs += r.cpuMs;
+        storeMs += performance.now() - t0;
+        report();
+      };
+      let destroyed: Promise<void> | undefined;
+      const stop = () => {
+        destroyed ??= pool.destroy();
+        return destroyed;
+      };
+      await Promise.allSettled(
+        tasks.map((t) =>
+          pool
+            .run(t)
+            .then(store1)
+            .catch((e: unknown) => {
+              if (failure === undefined) {
+                failure = e;
+                // Stop handing out work: what is stored stays, --resume picks up the rest.
+                void stop();
+              }
+            }),
+        ),
+      );
+      await stop();
+      if (failure !== undefined) throw failure;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const central = engine.central();
+    const centralScenario = new Float64Array(engine.layout.size);
+    writeMetrics(engine.layout, central.scenario, centralScenario);
+    let centralAgainst: Float64Array | undefined;
+    if (central.against) {
+      centralAgainst = new Float64Array(engine.layout.size);
+      writeMetrics(engine.layout, central.against, centralAgainst);
+    }
+    const distributions = summarize({
+      store,
+      limit: N,
+      layout: engine.layout,
+      hasAgainst: engine.against !== undefined,
+      central: { scenario: centralScenario, ...(centralAgainst ? { against: centralAgainst } : {}) },
+      thresholds,
+    });
+    const counts = store.count(N);
+    const s = engine.scenario;
+    const a = engine.against;
+    const meta: EnsembleMeta = {
+      scenario: { name: s.name, title: s.title, description: s.description },
+      against: a ? { name: a.name, title: a.title, description: a.description } : null,
+      horizon: s.horizon,
+      seed: options.setup.seed,
+      draws: { requested: N, stored: counts.draws, failed: counts.failures },
+      failures: store.failures(N).slice(0, 20),
+      workers,
+      chains: options.setup.chains && options.setup.chains.length > 0 ? [...options.setup.chains] : null,
+      parameters: options.setup.centralParameters ? 'central' : 'drawn',
+      thresholds,
+      quantiles: [0.05, 0.25, 0.5, 0.75, 0.95],
+      risks: engine.risks,
+      riskDerivation: engine.derived ? { window: engine.derived.window, durations: engine.derived.durations } : null,
+      uncertain: options.setup.centralParameters ? [] : summarizeGroups(engine.groups),
+      store: store.file,
+      resumed: before > 0,
+      session: {
+        draws: session,
+        seconds,
+        drawsPerSecond: seconds > 0 ? session / seconds : 0,
+        msPerDraw: {
+          simulate: session > 0 ? simulateMs / session : 0,
+          prepare: session > 0 ? prepareMs / session : 0,
+          store: session > 0 ? storeMs / session : 0,
+        },
+        workerUtilisation: seconds > 0 ? busyMs / (seconds * 1000 * workers) : 0,
+        workerCpuMsPerDraw: session > 0 && Number.isFinite(cpuMs) ? cpuMs / session : null,
+      },
+      layout: engine.layout,
+      fingerprint: engine.fingerprint,
+    };
+    return {
+      meta,
+      quantiles: distributions.quantiles,
+      probabilities: { events: distributions.events, expectedConsumptionLost: distributions.expectedConsumptionLost },
+    };
+  } finally {
+    store.close();
+  }
+}

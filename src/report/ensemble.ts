@@ -1,0 +1,555 @@
+/**
+ * The report of a Monte Carlo ensemble: fan charts (P5–P95 and P25–P75 bands around the median, with the central
+ * run and the twin's median) of the headline metrics per commodity and for the bloc, probabilities of events by
+ * year, the hazards and uncertain data drawn; plus the distributions as JSON and CSV. The HTML page is
+ * self-contained and works offline: it reuses the simulation report's style, page script and inlined ECharts.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { EChartsOption, LineSeriesOption } from 'echarts';
+import { TOTAL } from '../ensemble/metrics.ts';
+import type { EnsembleResult } from '../ensemble/run.ts';
+import type { EventRow, QuantileRow, Run } from '../ensemble/summary.ts';
+import type { ChartSpec } from './charts.ts';
+import { COLORS } from './charts.ts';
+import { escapeHtml as esc, formatCompact, formatNumber, formatShare, formatUsd } from './format.ts';
+import { echartsBundle, jsonScript, scriptText } from './html.ts';
+
+export const ENSEMBLE_FILES = [
+  'ensemble.html',
+  'ensemble.json',
+  'ensemble-quantiles.csv',
+  'ensemble-probabilities.csv',
+  'ensemble-expected-loss.csv',
+] as const;
+
+const QUANTILE_HEADER = [
+  'run',
+  'year',
+  'commodity',
+  'metric',
+  'unit',
+  'n',
+  'mean',
+  'p5',
+  'p25',
+  'p50',
+  'p75',
+  'p95',
+  'central',
+];
+const EVENT_HEADER = ['run', 'event', 'commodity', 'year', 'threshold', 'unit', 'probability', 'draws'];
+const LOSS_HEADER = ['run', 'commodity', 'year', 'unit', 'mean'];
+
+function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function csv(header: readonly string[], rows: readonly Record<string, unknown>[]): string {
+  return `${[header.join(','), ...rows.map((r) => header.map((h) => csvCell(r[h])).join(','))].join('\n')}\n`;
+}
+
+/** The distributions as CSV: quantiles, event probabilities, expected consumption lost (long format). */
+export function ensembleCsv(r: EnsembleResult): { quantiles: string; probabilities: string; expectedLoss: string } {
+  return {
+    quantiles: csv(QUANTILE_HEADER, r.quantiles as unknown as Record<string, unknown>[]),
+    probabilities: csv(EVENT_HEADER, r.probabilities.events as unknown as Record<string, unknown>[]),
+    expectedLoss: csv(LOSS_HEADER, r.probabilities.expectedConsumptionLost as unknown as Record<string, unknown>[]),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+const BAND = {
+  scenario: { outer: 'rgba(31, 95, 168, 0.16)', inner: 'rgba(31, 95, 168, 0.30)' },
+} as const;
+
+class Lookup {
+  private readonly q = new Map<string, QuantileRow>();
+  private readonly e = new Map<string, EventRow>();
+  constructor(readonly result: EnsembleResult) {
+    for (const x of result.quantiles) this.q.set(`${x.run}|${x.commodity}|${x.metric}|${x.year}`, x);
+    for (const x of result.probabilities.events) this.e.set(`${x.run}|${x.event}|${x.commodity}|${x.year}`, x);
+  }
+  quantile(run: Run, k: string, metric: string, year: number): QuantileRow | undefined {
+    return this.q.get(`${run}|${k}|${metric}|${year}`);
+  }
+  event(run: 'scenario' | 'against', event: string, k: string, year: number | 'any'): EventRow | undefined {
+    return this.e.get(`${run}|${event}|${k}|${year}`);
+  }
+  get years(): readonly number[] {
+    return this.result.meta.layout.years;
+  }
+}
+
+const TRANSPARENT = { opacity: 0 };
+
+/** A fan: P5–P95 and P25–P75 bands (stacked areas over an invisible lower edge), the median, the central run. */
+function fanSeries(
+  L: Lookup,
+  run: 'scenario' | 'against',
+  k: string,
+  metric: string,
+  name: string,
+): LineSeriesOption[] {
+  const rows = L.years.map((y) => L.quantile(run, k, metric, y));
+  const v = (f: (q: QuantileRow) => number | null) => rows.map((q) => (q ? f(q) : null));
+  const diff = (a: (q: QuantileRow) => number | null, b: (q: QuantileRow) => number | null) =>
+    rows.map((q) => {
+      const x = q ? a(q) : null;
+      const y = q ? b(q) : null;
+      return x === null || y === null ? null : x - y;
+    });
+  const color = run === 'scenario' ? COLORS.scenarioInside : COLORS.againstInside;
+  const median: LineSeriesOption = {
+    type: 'line',
+    name: `${name} median`,
+    data: v((q) => q.p50),
+    symbol: 'circle',
+    symbolSize: 4,
+    lineStyle: { color, width: 2 },
+    itemStyle: { color },
+  };
+  if (run === 'against') {
+    // The twin: its median, and its P5 and P95 as thin dashed lines (a second band would hide the first).
+    const edge = (label: string, f: (q: QuantileRow) => number | null): LineSeriesOption => ({
+      type: 'line',
+      name: `${name} ${label}`,
+      data: v(f),
+      symbol: 'none',
+      lineStyle: { color, width: 1, type: 'dashed' },
+      itemStyle: { color },
+    });
+    return [median, edge('P5', (q) => q.p5), edge('P95', (q) => q.p95)];
+  }
+  // A band is a stacked area over an invisible lower edge; the edges' own values are what the tooltip shows.
+  const hidden = { type: 'line' as const, symbol: 'none', showSymbol: false, lineStyle: TRANSPARENT };
+  const band = (stack: string, fill: string, label: string, width: number[] | (number | null)[]): LineSeriesOption => ({
+    ...hidden,
+    name: label,
+    stack,
+    data: width,
+    areaStyle: { color: fill },
+    itemStyle: { color: fill },
+    tooltip: { show: false },
+    silent: true,
+  });
+  return [
+    { ...hidden, name: `${name} P5`, stack: 'outer', data: v((q) => q.p5), itemStyle: { color: BAND.scenario.outer } },
+    band(
+      'outer',
+      BAND.scenario.outer,
+      `${name} P5–P95`,
+      diff(
+        (q) => q.p95,
+        (q) => q.p5,
+      ),
+    ),
+    {
+      ...hidden,
+      name: `${name} P25`,
+      stack: 'inner',
+      data: v((q) => q.p25),
+      itemStyle: { color: BAND.scenario.inner },
+    },
+    band(
+      'inner',
+      BAND.scenario.inner,
+      `${name} P25–P75`,
+      diff(
+        (q) => q.p75,
+        (q) => q.p25,
+      ),
+    ),
+    median,
+    { ...hidden, name: `${name} P75`, data: v((q) => q.p75), itemStyle: { color: BAND.scenario.inner } },
+    { ...hidden, name: `${name} P95`, data: v((q) => q.p95), itemStyle: { color: BAND.scenario.outer } },
+    {
+      type: 'line',
+      name: `${name} central`,
+      data: v((q) => q.central),
+      symbol: 'none',
+      lineStyle: { color: COLORS.reference, width: 1, type: 'dashed' },
+      itemStyle: { color: COLORS.reference },
+    },
+  ];
+}
+
+function baseOption(
+  L: Lookup,
+  axisName: string,
+  series: LineSeriesOption[],
+  extra: Partial<EChartsOption> = {},
+): EChartsOption {
+  // The scenario's band edges (drawn invisible) stay out of the legend; the twin's P5/P95 lines are in it.
+  const first = L.result.meta.scenario.name;
+  const legend = series
+    .map((s) => s.name as string)
+    .filter((n) => !(n.startsWith(`${first} `) && / P(5|25|75|95)$/.test(n)));
+  return {
+    animation: false,
+    grid: { left: 12, right: 20, top: 64, bottom: 12, containLabel: true },
+    legend: { type: 'plain', top: 0, data: legend },
+    tooltip: { trigger: 'axis' },
+    xAxis: {
+      type: 'category',
+      data: L.years.map(String),
+      name: 'year',
+      nameLocation: 'middle',
+      nameGap: 28,
+      boundaryGap: false,
+    },
+    yAxis: { type: 'value', name: axisName, nameLocation: 'end', scale: false },
+    series,
+    ...extra,
+  };
+}
+
+function fanChart(
+  L: Lookup,
+  k: string,
+  metric: string,
+  axisName: string,
+  tooltip: ChartSpec['tooltip'],
+  threshold?: readonly (number | null)[],
+): ChartSpec | null {
+  const has = L.years.some((y) => (L.quantile('scenario', k, metric, y)?.n ?? 0) > 0);
+  if (!has) return null;
+  const name = L.result.meta.scenario.name;
+  const series = fanSeries(L, 'scenario', k, metric, name);
+  const against = L.result.meta.against;
+  if (against) series.push(...fanSeries(L, 'against', k, metric, against.name));
+  if (threshold?.some((t) => t !== null)) {
+    series.push({
+      type: 'line',
+      name: 'spike threshold',
+      data: [...threshold],
+      symbol: 'none',
+      lineStyle: { color: COLORS.dominant, width: 1, type: 'dotted' },
+      itemStyle: { color: COLORS.dominant },
+    });
+  }
+  return { option: baseOption(L, axisName, series), tooltip };
+}
+
+function eventChart(L: Lookup, k: string): ChartSpec {
+  const events: [string, string, string][] = [
+    ['priceAbove', 'price above threshold', COLORS.dominant],
+    ['cutAbove', `cut > ${formatShare(L.result.meta.thresholds.cutAbove, 0)}`, COLORS.bloc],
+    ['stocksExhausted', 'stocks exhausted', COLORS.stocks],
+  ];
+  const series: LineSeriesOption[] = [];
+  const runs: ('scenario' | 'against')[] = L.result.meta.against ? ['scenario', 'against'] : ['scenario'];
+  for (const run of runs) {
+    const who = run === 'scenario' ? L.result.meta.scenario.name : (L.result.meta.against?.name ?? '');
+    for (const [event, label, color] of events) {
+      series.push({
+        type: 'line',
+        name: `${label} · ${who}`,
+        data: L.years.map((y) => L.event(run, event, k, y)?.probability ?? null),
+        symbol: run === 'scenario' ? 'circle' : 'emptyCircle',
+        symbolSize: 4,
+        lineStyle: { color, width: run === 'scenario' ? 2 : 1.5, type: run === 'scenario' ? 'solid' : 'dashed' },
+        itemStyle: { color },
+      });
+    }
+  }
+  const option = baseOption(L, 'probability', series);
+  (option.yAxis as Record<string, unknown>).max = 1;
+  (option.legend as Record<string, unknown>).data = series.map((s) => s.name as string);
+  return { option, tooltip: 'number' };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+function figure(id: string, title: string, charts: Record<string, ChartSpec>, note = '', wide = false): string {
+  const body = charts[id]
+    ? `<div class="chart" data-chart="${esc(id)}" role="img" aria-label="${esc(title)}"></div>`
+    : '<p class="empty">no draw has a value for this metric</p>';
+  return `<figure${wide ? ' class="wide"' : ''}><figcaption>${esc(title)}${note ? `<small>${esc(note)}</small>` : ''}</figcaption>${body}</figure>`;
+}
+
+function card(title: string, big: string, sub: string): string {
+  return `<div class="card"><h3>${esc(title)}</h3><p class="big">${big}</p><p class="sub">${sub}</p></div>`;
+}
+
+const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : formatShare(x, 0));
+
+function summarySection(L: Lookup, charts: Record<string, ChartSpec>): string {
+  const m = L.result.meta;
+  const A = m.against?.name;
+  const ev = (run: 'scenario' | 'against', event: string) => L.event(run, event, TOTAL, 'any')?.probability;
+  const loss = (run: Run) =>
+    L.result.probabilities.expectedConsumptionLost.find(
+      (x) => x.run === run && x.commodity === TOTAL && x.year === 'horizon',
+    )?.mean;
+  const vs = (f: (run: 'scenario' | 'against') => string) => (A ? `${esc(A)}: ${f('against')}` : '');
+  const cards = [
+    card(
+      'P(a zone price spike)',
+      pct(ev('scenario', 'priceAbove')),
+      `some commodity above its threshold in some year${A ? ` · ${vs((r) => pct(ev(r, 'priceAbove')))}` : ''}`,
+    ),
+    card(
+      `P(a cut above ${formatShare(m.thresholds.cutAbove, 0)})`,
+      pct(ev('scenario', 'cutAbove')),
+      `some commodity's bloc consumption cut in some year${A ? ` · ${vs((r) => pct(ev(r, 'cutAbove')))}` : ''}`,
+    ),
+    card(
+      'P(stocks exhausted)',
+      pct(ev('scenario', 'stocksExhausted')),
+      `below ${formatShare(m.thresholds.exhaustedBelow, 0)} of their peak${A ? ` · ${vs((r) => pct(ev(r, 'stocksExhausted')))}` : ''}`,
+    ),
+    card(
+      'Expected consumption lost',
+      formatUsd(loss('scenario') ?? 0),
+      `value over the horizon at base-year prices${A ? ` · ${esc(A)}: ${formatUsd(loss('against') ?? 0)}` : ''}`,
+    ),
+  ];
+  if (A)
+    cards.push(
+      card(
+        'Difference, paired',
+        formatUsd(loss('difference') ?? 0),
+        `expected consumption lost, ${esc(m.scenario.name)} − ${esc(A)} on the same draws`,
+      ),
+    );
+  return `<section id="summary">
+<h2>Summary</h2>
+<div class="cards">${cards.join('')}</div>
+<div class="grid">
+${figure('total-lost', 'Consumption lost, value (USD)', charts, 'bloc demand at base-year reference prices not consumed', false)}
+${figure('total-consumer', 'Bloc consumer spending (USD)', charts)}
+${figure('total-levy', 'Levy revenue (USD)', charts)}
+${figure('total-cfd', 'CfD cost (USD)', charts)}
+</div>
+</section>`;
+}
+
+function commodityArticle(
+  L: Lookup,
+  k: string,
+  key: string,
+  charts: Record<string, ChartSpec>,
+  shown: boolean,
+): string {
+  const info = L.result.meta.layout.commodities.find((c) => c.id === k);
+  const run: Run[] = L.result.meta.against ? ['scenario', 'against'] : ['scenario'];
+  const rows = L.years
+    .map((y) => {
+      const p = L.quantile('scenario', k, 'priceInside', y);
+      const cells = [
+        `<td>${y}</td>`,
+        `<td class="num">${formatNumber(p?.p5 ?? null)}</td>`,
+        `<td class="num">${formatNumber(p?.p50 ?? null)}</td>`,
+        `<td class="num">${formatNumber(p?.p95 ?? null)}</td>`,
+        `<td class="num">${formatNumber(p?.central ?? null)}</td>`,
+        ...run.flatMap((r) => [
+          `<td class="num first">${pct(L.event(r as 'scenario', 'priceAbove', k, y)?.probability)}</td>`,
+          `<td class="num">${pct(L.event(r as 'scenario', 'cutAbove', k, y)?.probability)}</td>`,
+          `<td class="num">${formatNumber(L.quantile(r, k, 'consumptionLost', y)?.mean ?? null)}</td>`,
+        ]),
+      ];
+      return `<tr>${cells.join('')}</tr>`;
+    })
+    .join('');
+  const groupHead = run
+    .map(
+      (r) =>
+        `<th class="group" colspan="3">${esc(r === 'scenario' ? L.result.meta.scenario.name : (L.result.meta.against?.name ?? ''))}</th>`,
+    )
+    .join('');
+  const subHead = run
+    .map(() => '<th class="num first">P(price &gt;)</th><th class="num">P(cut &gt;)</th><th class="num">E[lost]</th>')
+    .join('');
+  return `<article class="commodity" id="commodity-${key}" data-commodity="${esc(k)}" data-focus="true"${shown ? '' : ' hidden'}>
+<h3>${esc(k)}</h3>
+<p class="facts">Prices in ${esc(info?.priceUnit ?? '')}, quantities in ${esc(info?.unit ?? '')}. A price spike is a zone price above ${L.result.meta.thresholds.prices[k] !== undefined ? formatNumber(L.result.meta.thresholds.prices[k] ?? null) : `${L.result.meta.thresholds.priceAbove} × the run's central price that year`}.</p>
+<div class="grid">
+${figure(`${key}-price`, 'Zone price', charts, 'use-weighted over the bloc; bands P5–P95 and P25–P75, median, central run (dashed)', true)}
+${figure(`${key}-events`, 'Probability of events, by year', charts)}
+${figure(`${key}-lost`, 'Share of bloc demand not consumed', charts)}
+${figure(`${key}-stock`, 'Bloc stocks (end of year)', charts)}
+${figure(`${key}-dominant`, "Dominant supplier's share of bloc supply", charts)}
+</div>
+<div class="table-wrap"><table>
+<thead><tr><th></th><th class="group" colspan="4">zone price, ${esc(L.result.meta.scenario.name)}</th>${groupHead}</tr>
+<tr class="sub"><th>year</th><th class="num">P5</th><th class="num">P50</th><th class="num">P95</th><th class="num">central</th>${subHead}</tr></thead>
+<tbody>${rows}</tbody></table></div>
+</article>`;
+}
+
+function risksSection(L: Lookup): string {
+  const m = L.result.meta;
+  const rows = m.risks
+    .map(
+      (
+        r,
+      ) => `<tr><td>${esc(r.kind)}</td><td>${esc(r.origin)}</td><td>${esc(r.commodities === '*' ? '*' : r.commodities.join(', '))}</td>
+<td>${esc(r.destinations === undefined ? '–' : typeof r.destinations === 'string' ? r.destinations : r.destinations.join(', '))}</td>
+<td class="num">${formatNumber(r.probability, 3)}</td>
+<td>${esc(r.duration.law === 'fixed' ? `${r.duration.years} years` : r.duration.law === 'uniform' ? `${r.duration.min}–${r.duration.max} years` : `geometric, mean ${r.duration.mean} years`)}</td>
+<td>${esc(r.shareParameter ?? (r.share ? `${r.share.low}–${r.share.central}–${r.share.high}` : '–'))}</td>
+<td class="text">${esc(r.basis)}</td></tr>`,
+    )
+    .join('');
+  const groups = m.uncertain
+    .map(
+      (g) =>
+        `<tr><td><code>${esc(g.table)}.${esc(g.column)}</code></td><td><code>${esc(g.provenance)}</code></td><td>${esc(g.kind)}</td><td class="num">${g.cells}</td><td class="num">${formatCompact(g.low)}</td><td class="num">${formatCompact(g.high)}</td></tr>`,
+    )
+    .join('');
+  return `<section id="inputs">
+<h2>What is drawn</h2>
+<p>Each draw adds, to the scenario's own shocks, episodes of the hazards below: every year a hazard not in force starts with its annual probability and lasts a drawn number of years. ${
+    m.riskDerivation
+      ? `Hazards marked policy-events are derived from the export controls in data/policy_events.csv between ${esc(m.riskDerivation.window.from)} and ${esc(m.riskDerivation.window.to)}; they are assumptions, with their basis.`
+      : ''
+  }</p>
+<div class="table-wrap"><table><thead class="wrap"><tr><th>kind</th><th>supplier</th><th>commodities</th><th>toward</th><th class="num">p / year</th><th>duration</th><th>share</th><th>basis</th></tr></thead><tbody>${rows || '<tr><td colspan="8">none</td></tr>'}</tbody></table></div>
+<p>${
+    m.parameters === 'central'
+      ? 'The data are kept at their central values (--central-parameters).'
+      : 'Every cell the model reads that has a low/high range is drawn from the triangular distribution on [low, high] with its mode at the central value; cells citing one assumption share one draw.'
+  }</p>
+${groups ? `<div class="table-wrap"><table><thead><tr><th>cells</th><th>range from</th><th>kind</th><th class="num">cells</th><th class="num">lowest low</th><th class="num">highest high</th></tr></thead><tbody>${groups}</tbody></table></div>` : ''}
+</section>`;
+}
+
+function aboutSection(L: Lookup, version: string): string {
+  const m = L.result.meta;
+  const items = [
+    `${m.draws.stored} draws stored of ${m.draws.requested} requested${m.draws.failed > 0 ? `; ${m.draws.failed} failed (an equilibrium could not be certified) and are left out` : ''}; seed ${m.seed}; data ${m.parameters}${m.chains ? `; chains ${esc(m.chains.join(', '))}` : ''}.`,
+    'Draw i depends only on (seed, i): its random streams are seeded by hashing them, so results are identical for any number of workers and across runs.',
+    'Quantiles are exact order statistics of the stored draws (linear interpolation, type 7); a metric that does not exist in a draw (e.g. days of cover without imports) is left out of its quantiles.',
+    `Events: zone price above ${m.thresholds.priceAbove} × the run's central price that year (or a set threshold); bloc consumption cut by more than ${formatShare(m.thresholds.cutAbove, 0)} of its demand at the base-year reference price; stocks below ${formatShare(m.thresholds.exhaustedBelow, 0)} of their earlier peak.`,
+    `Store: <code>${esc(m.store)}</code>. Apache ECharts ${esc(version)}.`,
+  ];
+  return `<section id="about"><h2>About the numbers</h2><ul class="notes">${items.map((i) => `<li>${i}</li>`).join('')}</ul></section>`;
+}
+
+export function ensemblePayload(result: EnsembleResult): {
+  charts: Record<string, ChartSpec>;
+  keys: Map<string, string>;
+} {
+  const L = new Lookup(result);
+  const charts: Record<string, ChartSpec> = {};
+  const add = (id: string, spec: ChartSpec | null) => {
+    if (spec) charts[id] = spec;
+  };
+  add('total-lost', fanChart(L, TOTAL, 'consumptionLostValue', 'USD', 'money'));
+  add('total-consumer', fanChart(L, TOTAL, 'consumerCost', 'USD', 'money'));
+  add('total-levy', fanChart(L, TOTAL, 'levyRevenue', 'USD', 'money'));
+  add('total-cfd', fanChart(L, TOTAL, 'cfdCost', 'USD', 'money'));
+  const keys = new Map(result.meta.layout.commodities.map((c, i) => [c.id, `c${i}`]));
+  for (const [k, key] of keys) {
+    const info = result.meta.layout.commodities.find((c) => c.id === k);
+    add(
+      `${key}-price`,
+      fanChart(
+        L,
+        k,
+        'priceInside',
+        info?.priceUnit ?? '',
+        'number',
+        L.years.map((y) => L.event('scenario', 'priceAbove', k, y)?.threshold ?? null),
+      ),
+    );
+    add(`${key}-events`, eventChart(L, k));
+    add(`${key}-lost`, fanChart(L, k, 'lostShare', 'share', 'number'));
+    add(`${key}-stock`, fanChart(L, k, 'stock', info?.unit ?? '', 'number'));
+    add(`${key}-dominant`, fanChart(L, k, 'dominantShare', 'share', 'number'));
+  }
+  return { charts, keys };
+}
+
+function asset(name: string): string {
+  return readFileSync(new URL(name, import.meta.url), 'utf8');
+}
+
+export function renderEnsembleReport(result: EnsembleResult): string {
+  const L = new Lookup(result);
+  const { charts, keys } = ensemblePayload(result);
+  const m = result.meta;
+  const { code, version } = echartsBundle();
+  const options = [...keys.keys()]
+    .map((k, i) => `<option value="${esc(k)}"${i === 0 ? ' selected' : ''}>${esc(k)}</option>`)
+    .join('');
+  const articles = [...keys].map(([k, key], i) => commodityArticle(L, k, key, charts, i === 0)).join('\n');
+  const title = `${m.scenario.name}${m.against ? ` against ${m.against.name}` : ''}`;
+  const meta: [string, string][] = [
+    ['Years', `${m.horizon.start}–${m.horizon.end}`],
+    ['Draws', `${m.draws.stored}${m.draws.failed ? ` (+${m.draws.failed} failed)` : ''}`],
+    ['Seed', String(m.seed)],
+    ['Data', m.parameters],
+    ['Hazards', String(m.risks.length)],
+  ];
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="Lodestone">
+<title>${esc(`${title} · Lodestone ensemble`)}</title>
+<style>
+${asset('./report.css')}</style>
+</head>
+<body>
+<main>
+<header class="masthead">
+<p class="kicker">Lodestone · Monte Carlo ensemble</p>
+<h1>${esc(m.scenario.title || m.scenario.name)}${m.against ? ` <span class="joiner">against</span> ${esc(m.against.title || m.against.name)}` : ''}</h1>
+<dl class="meta">${meta.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${esc(v)}</dd></div>`).join('')}</dl>
+</header>
+<nav class="toc" aria-label="Sections"><a href="#summary">Summary</a><a href="#commodities">Commodities</a><a href="#inputs">What is drawn</a><a href="#about">About the numbers</a></nav>
+${summarySection(L, charts)}
+<section id="commodities">
+<h2>Commodities</h2>
+<div class="picker"><label for="commodity-select">Commodity</label><select id="commodity-select">${options}<option value="*all">all commodities</option></select></div>
+${articles}
+</section>
+${risksSection(L)}
+${aboutSection(L, version)}
+</main>
+<script type="application/json" id="report-data">${jsonScript({ charts })}</script>
+<script id="echarts-library">
+${scriptText(code)}
+</script>
+<script id="report-script">
+${scriptText(asset('./client.js'))}</script>
+</body>
+</html>
+`;
+}
+
+/** Writes the JSON, CSV and HTML of an ensemble into its folder; each file appears complete or not at all. */
+export function writeEnsembleReport(dir: string, result: EnsembleResult): { files: string[] } {
+  const target = path.resolve(dir);
+  const c = ensembleCsv(result);
+  const contents: Record<(typeof ENSEMBLE_FILES)[number], string> = {
+    'ensemble.html': renderEnsembleReport(result),
+    'ensemble.json': `${JSON.stringify(result, null, 2)}\n`,
+    'ensemble-quantiles.csv': c.quantiles,
+    'ensemble-probabilities.csv': c.probabilities,
+    'ensemble-expected-loss.csv': c.expectedLoss,
+  };
+  mkdirSync(target, { recursive: true });
+  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const files: string[] = [];
+  for (const name of ENSEMBLE_FILES) {
+    const file = path.join(target, name);
+    const tmp = path.join(target, `.${name}.${tag}.tmp`);
+    try {
+      writeFileSync(tmp, contents[name]);
+      renameSync(tmp, file);
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      throw e;
+    }
+    files.push(file);
+  }
+  return { files };
+}

@@ -1,0 +1,345 @@
+/**
+ * `lodestone ensemble` run as a user would: identical results on one and two workers, quantiles in order, a
+ * central run with no random shocks equal to the deterministic simulation, a run killed midway and resumed that
+ * loses and duplicates nothing, and clear errors for bad input.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { EnsembleStore } from '../../src/ensemble/store.ts';
+import { SCENARIO_DIR } from '../../src/model/scenario.ts';
+import { ROOT, runCli } from '../helpers.ts';
+
+const tmp = () => mkdtempSync(path.join(tmpdir(), 'lodestone-ensemble-'));
+let dir = '';
+let zone = '';
+let ban = '';
+
+function scenario(name: string, base: string, extra = ''): string {
+  const file = path.join(dir, `${name}.yaml`);
+  writeFileSync(
+    file,
+    `name: ${name}\nextends: ${path.join(SCENARIO_DIR, `${base}.yaml`)}\nhorizon: { start: 2025, end: 2027 }\n${extra}`,
+  );
+  return file;
+}
+
+beforeAll(() => {
+  dir = tmp();
+  zone = scenario('zone-short', 'zone-2026-ban-2027');
+  ban = scenario('ban-short', 'ban-2027');
+});
+
+interface Output {
+  meta: Record<string, unknown> & { draws: { stored: number; failed: number }; workers: number };
+  quantiles: {
+    run: string;
+    year: number;
+    commodity: string;
+    metric: string;
+    n: number;
+    p5: number | null;
+    p25: number | null;
+    p50: number | null;
+    p75: number | null;
+    p95: number | null;
+    central: number | null;
+    mean: number | null;
+  }[];
+  probabilities: { events: unknown[]; expectedConsumptionLost: unknown[] };
+}
+
+function ensemble(args: string[]): Output {
+  const r = runCli(['ensemble', ...args, '--chain', 'rare-earths', '--json']);
+  expect(r.stderr).not.toMatch(/Error|at .*\.ts/);
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as Output;
+}
+
+const withoutMeta = (o: Output) => JSON.stringify({ quantiles: o.quantiles, probabilities: o.probabilities });
+
+describe('lodestone ensemble', () => {
+  let one: Output;
+  let two: Output;
+  let outTwo = '';
+
+  beforeAll(() => {
+    one = ensemble([
+      zone,
+      '--against',
+      ban,
+      '--draws',
+      '6',
+      '--seed',
+      '5',
+      '--workers',
+      '1',
+      '--out',
+      path.join(tmp(), 'o'),
+    ]);
+    outTwo = path.join(tmp(), 'o');
+    two = ensemble([
+      zone,
+      '--against',
+      ban,
+      '--draws',
+      '6',
+      '--seed',
+      '5',
+      '--workers',
+      '2',
+      '--chunk',
+      '1',
+      '--out',
+      outTwo,
+    ]);
+  }, 240_000);
+
+  it('gives identical results, bit for bit, on one and two workers', () => {
+    expect(one.meta.workers).toBe(1);
+    expect(two.meta.workers).toBe(2);
+    expect(one.meta.draws).toMatchObject({ requested: 6, stored: 6, failed: 0 });
+    expect(withoutMeta(two)).toBe(withoutMeta(one));
+    expect(Object.keys(two).sort()).toEqual(['meta', 'probabilities', 'quantiles']);
+  });
+
+  it('has its quantiles in order, with the scenario, its twin and their paired difference', () => {
+    const runs = new Set(one.quantiles.map((q) => q.run));
+    expect([...runs].sort()).toEqual(['against', 'difference', 'scenario']);
+    for (const q of one.quantiles) {
+      if (q.n === 0) continue;
+      const qs = [q.p5, q.p25, q.p50, q.p75, q.p95] as number[];
+      for (let i = 1; i < qs.length; i++) expect(qs[i]).toBeGreaterThanOrEqual(qs[i - 1] as number);
+    }
+    const price = one.quantiles.filter((q) => q.run === 'scenario' && q.metric === 'priceInside');
+    expect(price.map((q) => `${q.year} ${q.commodity}`)).toHaveLength(9);
+  });
+
+  it('writes the store, the JSON, the CSV and the HTML report with its fan charts, self-contained', () => {
+    for (const f of [
+      'ensemble.sqlite',
+      'ensemble.json',
+      'ensemble-quantiles.csv',
+      'ensemble-probabilities.csv',
+      'ensemble-expected-loss.csv',
+      'ensemble.html',
+    ]) {
+      expect(existsSync(path.join(outTwo, f)), f).toBe(true);
+    }
+    const csv = readFileSync(path.join(outTwo, 'ensemble-quantiles.csv'), 'utf8').split('\n');
+    expect(csv[0]).toBe('run,year,commodity,metric,unit,n,mean,p5,p25,p50,p75,p95,central');
+    expect(csv.length - 2).toBe(two.quantiles.length);
+    const html = readFileSync(path.join(outTwo, 'ensemble.html'), 'utf8');
+    expect(html).toMatch(/data-chart="c0-price"/);
+    expect(html).toMatch(/P5–P95/);
+    // Nothing to fetch: no script from elsewhere, and outside the inlined scripts no style sheet or image.
+    expect(html).not.toMatch(/<script[^>]*\ssrc=/);
+    const markup = html.replace(/<script[^>]*>[\s\S]*?<\/script>/g, '');
+    expect(markup).not.toMatch(/<link[^>]+href=|<img[^>]+src=|https?:\/\//);
+  });
+
+  it('with central data and no hazards gives one path: every quantile is the deterministic run', () => {
+    const none = scenario('zone-none', 'zone-2026-ban-2027', 'risks: { defaults: false }\n');
+    const o = ensemble([
+      none,
+      '--draws',
+      '3',
+      '--central-parameters',
+      '--workers',
+      '1',
+      '--out',
+      path.join(tmp(), 'o'),
+    ]);
+    expect(o.meta.risks).toEqual([]);
+    const rows = o.quantiles.filter((q) => q.n > 0);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const q of rows) {
+      expect(q.p5).toBe(q.central);
+      expect(q.p95).toBe(q.central);
+      expect(q.p50).toBe(q.central);
+    }
+  }, 120_000);
+});
+
+describe('a run killed midway and resumed', () => {
+  it('loses nothing and duplicates nothing', async () => {
+    const out = path.join(tmp(), 'killed');
+    const args = [
+      'ensemble',
+      zone,
+      '--draws',
+      '14',
+      '--seed',
+      '3',
+      '--workers',
+      '1',
+      '--chunk',
+      '1',
+      '--chain',
+      'rare-earths',
+      '--out',
+      out,
+    ];
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/lodestone.mjs'), ...args], {
+      cwd: ROOT,
+      stdio: 'ignore',
+    });
+    const file = EnsembleStore.path(out);
+    const stored = () => {
+      if (!existsSync(file)) return 0;
+      try {
+        const info = EnsembleStore.inspect(file);
+        info.close();
+        return info.draws;
+      } catch {
+        return 0;
+      }
+    };
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    const deadline = Date.now() + 150_000;
+    while (stored() < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGKILL');
+    await exited;
+    const before = stored();
+    expect(before).toBeGreaterThanOrEqual(3);
+    expect(before).toBeLessThan(14);
+
+    const resumed = runCli([...args, '--resume', '--json']);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    const r = JSON.parse(resumed.stdout) as Output;
+    expect(r.meta.resumed).toBe(true);
+    expect(r.meta.session).toMatchObject({ draws: 14 - before });
+    const info = EnsembleStore.inspect(file);
+    info.close();
+    expect(info).toMatchObject({ draws: 14, failures: 0, duplicates: 0 });
+
+    const fresh = ensemble([
+      zone,
+      '--draws',
+      '14',
+      '--seed',
+      '3',
+      '--workers',
+      '2',
+      '--out',
+      path.join(tmp(), 'fresh'),
+    ]);
+    expect(withoutMeta(r)).toBe(withoutMeta(fresh));
+  }, 300_000);
+});
+
+describe('bad input', () => {
+  const fails = (args: string[], message: RegExp) => {
+    const r = runCli(['ensemble', ...args]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/at .*\.ts|Error:/);
+  };
+
+  it('refuses a negative, zero or fractional number of draws', () => {
+    fails([zone, '--draws', '-5', '--out', tmp()], /--draws -5: expected a whole number of draws, at least 1/);
+    fails([zone, '--draws', '0', '--out', tmp()], /--draws 0: expected a whole number/);
+    fails([zone, '--draws', '2.5', '--out', tmp()], /--draws 2\.5: expected a whole number/);
+    fails([zone, '--workers', '0', '--out', tmp()], /--workers 0: expected a whole number of worker threads/);
+    fails([zone, '--seed', 'abc', '--out', tmp()], /--seed abc: expected a whole number/);
+  });
+
+  it('names the file, line and column of an unknown supplier and of a probability above 1', () => {
+    const unknown = scenario(
+      'bad-supplier',
+      'zone-2026',
+      'risks:\n  controls:\n    - { kind: ban, origin: XYZ, commodities: [ndpr/oxide], destinations: members, probability: 0.1, duration: 1 }\n',
+    );
+    fails([unknown, '--out', tmp()], /bad-supplier\.yaml:6:28: risks\.controls\.0\.origin: unknown region 'XYZ'/);
+    const probability = scenario(
+      'bad-probability',
+      'zone-2026',
+      'risks:\n  controls:\n    - { kind: ban, origin: CHN, commodities: [ndpr/oxide], destinations: members, probability: 1.2, duration: 1 }\n',
+    );
+    fails(
+      [probability, '--out', tmp()],
+      /bad-probability\.yaml:6:\d+: risks\.controls\.0\.probability: must be a probability between 0 and 1/,
+    );
+  });
+
+  it('refuses to resume another run, to overwrite one silently, or to resume nothing', () => {
+    const out = path.join(tmp(), 'o');
+    ensemble([zone, '--draws', '1', '--seed', '1', '--workers', '1', '--out', out]);
+    fails(
+      [zone, '--draws', '2', '--seed', '2', '--chain', 'rare-earths', '--resume', '--out', out],
+      /cannot resume: .*--seed: stored 1, now 2/,
+    );
+    fails(
+      [ban, '--draws', '2', '--seed', '1', '--chain', 'rare-earths', '--resume', '--out', out],
+      /cannot resume: .*the scenario/,
+    );
+    fails(
+      [zone, '--draws', '2', '--seed', '1', '--chain', 'rare-earths', '--out', out],
+      /an ensemble is already stored here \(1 draws\): pass --resume/,
+    );
+    fails([zone, '--resume', '--out', path.join(tmp(), 'none')], /no stored ensemble to resume/);
+    // The refused runs left the stored draw alone.
+    const info = EnsembleStore.inspect(EnsembleStore.path(out));
+    info.close();
+    expect(info.draws).toBe(1);
+  }, 120_000);
+
+  it('refuses an unknown chain and a threshold for an unknown commodity', () => {
+    fails(
+      [zone, '--chain', 'unobtainium', '--out', tmp()],
+      /--chain unobtainium: unknown value chain \(known: .*rare-earths/,
+    );
+    fails(
+      [zone, '--price-threshold', 'xx/yy=5', '--out', tmp()],
+      /--price-threshold xx\/yy=5: unknown commodity 'xx\/yy'/,
+    );
+    fails([zone, '--cut-above', '2', '--out', tmp()], /--cut-above 2: expected a share of demand from 0 to 1/);
+  });
+});
+
+describe('--risks and progress', () => {
+  it('--risks lists the hazards with their basis', () => {
+    const r = runCli(['ensemble', zone, '--risks', '--chain', 'rare-earths']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/Hazards of zone-short/);
+    expect(r.stdout).toMatch(/quota\s+CHN\s+ndfeb\/magnet\s+\*\s+0\.621/);
+    expect(r.stdout).toMatch(/assumption: 3 episode\(s\) of CHN export_licensing on ndfeb\/magnet/);
+  });
+
+  it('shows progress on stderr only when asked (stderr is not a terminal here)', () => {
+    const quiet = runCli([
+      'ensemble',
+      zone,
+      '--draws',
+      '2',
+      '--workers',
+      '1',
+      '--chain',
+      'rare-earths',
+      '--no-report',
+      '--out',
+      tmp(),
+    ]);
+    expect(quiet.status).toBe(0);
+    expect(quiet.stderr).not.toMatch(/ensemble zone-short/);
+    const loud = runCli([
+      'ensemble',
+      zone,
+      '--draws',
+      '2',
+      '--workers',
+      '1',
+      '--chain',
+      'rare-earths',
+      '--no-report',
+      '--progress',
+      '--out',
+      tmp(),
+    ]);
+    expect(loud.status).toBe(0);
+    expect(loud.stderr).toMatch(/ensemble zone-short: \[#+\] 2\/2 draws 100% · [\d.]+ draws\/s · 0s left/);
+    expect(loud.stdout).toMatch(/zone-short: 2 draws, seed 1, 2025–2027/);
+  }, 120_000);
+});

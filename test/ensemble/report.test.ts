@@ -1,0 +1,134 @@
+/**
+ * The ensemble's report in a real browser (Debian's Chromium through playwright-core, never a downloaded browser):
+ * fan charts draw offline with nothing fetched and no errors, show the stored quantiles, and follow the commodity
+ * selector; a screenshot is saved to out/ensemble-screenshot.png for a person to look at.
+ */
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EnsembleResult, runEnsemble } from '../../src/ensemble/run.ts';
+import { SCENARIO_DIR } from '../../src/model/scenario.ts';
+import { ensembleCsv, writeEnsembleReport } from '../../src/report/ensemble.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+let result: EnsembleResult;
+let url = '';
+let browser: Browser | undefined;
+
+beforeAll(async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lodestone-ensemble-report-'));
+  const scenario = (name: string, base: string) => {
+    const file = path.join(dir, `${name}.yaml`);
+    writeFileSync(
+      file,
+      `name: ${name}\nextends: ${path.join(SCENARIO_DIR, `${base}.yaml`)}\nhorizon: { start: 2025, end: 2028 }\n`,
+    );
+    return file;
+  };
+  result = await runEnsemble({
+    setup: {
+      scenario: scenario('zone', 'zone-2026-ban-2027'),
+      against: scenario('ban', 'ban-2027'),
+      data: [],
+      chains: ['rare-earths'],
+      seed: 4,
+    },
+    draws: 5,
+    workers: 1,
+    out: path.join(dir, 'out'),
+  });
+  writeEnsembleReport(path.join(dir, 'out'), result);
+  url = pathToFileURL(path.join(dir, 'out', 'ensemble.html')).href;
+  if (existsSync(CHROMIUM)) browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function open(): Promise<{ page: Page; errors: string[]; requests: string[] }> {
+  if (!browser)
+    throw new Error(`Chromium is not installed at ${CHROMIUM}: install it with apt-get install -y chromium`);
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  const errors: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('request', (r) => {
+    if (!/^(file|data|about|blob):/.test(r.url())) requests.push(r.url());
+  });
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 15_000 });
+  return { page, errors, requests };
+}
+
+// Page-side code is written as strings: this project's TypeScript has no DOM library.
+const drawnIn = (page: Page, selector: string) =>
+  page.evaluate<number>(
+    `Array.from(document.querySelectorAll('${selector} .chart')).filter((c) => c.querySelector('svg path')).length`,
+  );
+const series = (page: Page, chart: string, name: string) =>
+  page.evaluate<unknown>(`(() => {
+    const chart = echarts.getInstanceByDom(document.querySelector('[data-chart="${chart}"]'));
+    return chart.getOption().series.find((s) => s.name === ${JSON.stringify(name)}).data;
+  })()`);
+
+describe('the ensemble report', () => {
+  it('draws the bloc fans and the first commodity offline, with the stored quantiles', async () => {
+    const { page, errors, requests } = await open();
+    expect(await drawnIn(page, '#summary')).toBe(4);
+    expect(await drawnIn(page, 'article.commodity:not([hidden])')).toBe(5);
+    const k = result.meta.layout.commodities[0]?.id as string;
+    const p50 = result.quantiles
+      .filter((q) => q.run === 'scenario' && q.commodity === k && q.metric === 'priceInside')
+      .map((q) => q.p50);
+    expect(await series(page, 'c0-price', 'zone median')).toEqual(p50);
+    const twin = result.quantiles
+      .filter((q) => q.run === 'against' && q.commodity === k && q.metric === 'priceInside')
+      .map((q) => q.p95);
+    expect(await series(page, 'c0-price', 'ban P95')).toEqual(twin);
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([]);
+    await page.context().close();
+  });
+
+  it('follows the commodity selector', async () => {
+    const { page, errors } = await open();
+    await page.selectOption('#commodity-select', 'ndfeb/magnet');
+    expect(
+      await page.evaluate<string[]>(
+        "Array.from(document.querySelectorAll('article.commodity:not([hidden])')).map((a) => a.dataset.commodity)",
+      ),
+    ).toEqual(['ndfeb/magnet']);
+    expect(await drawnIn(page, 'article.commodity:not([hidden])')).toBe(5);
+    const shot = path.join(ROOT, 'out', 'ensemble-screenshot.png');
+    mkdirSync(path.dirname(shot), { recursive: true });
+    await page.screenshot({ path: shot, fullPage: true });
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('writes CSV rows for every quantile and event', () => {
+    const c = ensembleCsv(result);
+    expect(c.quantiles.trim().split('\n')).toHaveLength(result.quantiles.length + 1);
+    expect(c.probabilities.trim().split('\n')).toHaveLength(result.probabilities.events.length + 1);
+    expect(c.expectedLoss.split('\n')[0]).toBe('run,commodity,year,unit,mean');
+  });
+});

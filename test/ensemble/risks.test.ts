@@ -1,0 +1,270 @@
+/**
+ * Hazards: defaults derived from dated policy events (hand-counted fixtures with exact answers, and the embedded
+ * table), the scenario's risks section (validation with file:line:col, replacement of defaults), and drawing
+ * episodes from them.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Catalog } from '../../src/data/catalog.ts';
+import { loadDataset } from '../../src/data/load.ts';
+import { defaultRisks, drawShocks, type Risk, scenarioRisks, validateRisks } from '../../src/ensemble/risks.ts';
+import { readScenario, SCENARIO_DIR } from '../../src/model/scenario.ts';
+import { brokenFixture } from '../helpers.ts';
+
+const EVENTS = `id,announced,effective,ends,actor,kind,commodities,destinations,description,source,note
+OLD,2019-01-01,2019-02-01,,CHN,export_ban,widget/metal,*,before the window,TEST_PUB,
+BAN1,2022-12-01,2023-01-01,2024-07-02,CHN,export_ban,widget/metal,USA,a ban,TEST_PUB,
+BAN1X,2024-07-02,2024-07-02,2025-01-01,CHN,export_ban,widget/metal,USA,its extension,TEST_PUB,
+LIC,2024-12-01,2025-01-01,,CHN,export_licensing,widget/metal widget/ore,*,licences,TEST_PUB,
+TECH,2024-01-01,2024-01-01,,CHN,technology_ban,widget/ore,*,not a supply control,TEST_PUB,
+LATE,2027-01-01,,,USA,tariff,widget/metal,USA,ends the window,TEST_PUB,
+`;
+
+const fixtureCatalog = () => new Catalog(loadDataset({ dataDir: brokenFixture({ 'policy_events.csv': EVENTS }) }));
+const embedded = new Catalog(loadDataset());
+
+describe('defaultRisks', () => {
+  it('counts episodes in the window and pools durations per actor (exact, hand-counted)', () => {
+    const d = defaultRisks(fixtureCatalog(), 2023);
+    // Window 2023-01-01 .. 2027-01-01 (the latest date announced or in force): 1461 days = 4 years.
+    expect(d.window).toEqual({ from: '2023-01-01', to: '2027-01-01', years: 4 });
+    // CHN: the ban and its extension are one episode, 2023-01-01..2025-01-01 (731 days, ended); the licensing
+    // 2025-01-01..2027-01-01 (730 days, still in force): 1461 days in force, one ended: mean 4 years.
+    expect(d.durations.CHN).toMatchObject({ years: 4, ended: 1, mean: 4 });
+    const p = 1 - Math.exp(-1 / 4);
+    const byId = Object.fromEntries(d.risks.map((r) => [r.id, r]));
+    expect(Object.keys(byId).sort()).toEqual([
+      'policy-events|ban|CHN|widget/metal|USA|',
+      'policy-events|quota|CHN|widget/metal|*|risk_licensing_share',
+      'policy-events|quota|CHN|widget/ore|*|risk_licensing_share',
+    ]);
+    const ban = byId['policy-events|ban|CHN|widget/metal|USA|'] as Risk;
+    expect(ban.probability).toBeCloseTo(p, 6);
+    expect(ban).toMatchObject({ kind: 'ban', origin: 'CHN', commodities: ['widget/metal'], destinations: ['USA'] });
+    expect(ban.duration).toEqual({ law: 'geometric', mean: 4 });
+    expect(ban.events).toEqual(['BAN1', 'BAN1X']);
+    expect(ban.basis).toMatch(/^assumption: 1 episode\(s\) of CHN export_ban on widget\/metal toward USA/);
+    const lic = byId['policy-events|quota|CHN|widget/ore|*|risk_licensing_share'] as Risk;
+    expect(lic).toMatchObject({ kind: 'quota', shareParameter: 'risk_licensing_share', destinations: '*' });
+    expect(lic.probability).toBeCloseTo(p, 6);
+  });
+
+  it('moves with the start of the window: from 2019 the old ban counts and the window is eight years', () => {
+    const d = defaultRisks(fixtureCatalog(), 2019);
+    expect(d.window.years).toBeCloseTo(2922 / 365.25, 10);
+    const ban = d.risks.find((r) => r.id === 'policy-events|ban|CHN|widget/metal|*|');
+    expect(ban?.probability).toBeCloseTo(1 - Math.exp(-1 / (2922 / 365.25)), 6);
+  });
+
+  it("on the embedded data: CHN's three licensing controls on NdFeB magnets since 2023 give p = 1 − exp(−3/T)", () => {
+    const d = defaultRisks(embedded);
+    // 2023-01-01 .. 2026-02-04 (the Critical Minerals Ministerial, the latest date in the table): 1130 days.
+    expect(d.window).toMatchObject({ from: '2023-01-01', to: '2026-02-04' });
+    const T = 1130 / 365.25;
+    const magnets = d.risks.find((r) => r.id === 'policy-events|quota|CHN|ndfeb/magnet|*|risk_licensing_share');
+    expect(magnets?.events).toEqual(['CN_HREE_LIC_2025', 'CN_ANN57_2025', 'CN_ANN61_2025']);
+    expect(magnets?.probability).toBeCloseTo(1 - Math.exp(-3 / T), 6);
+    // The DRC's cobalt ban and its extension are one episode; its quota another kind.
+    const cobalt = d.risks.filter((r) => r.origin === 'COD');
+    expect(cobalt.map((r) => r.kind).sort()).toEqual(['ban', 'quota']);
+    expect(cobalt.find((r) => r.kind === 'ban')?.events).toEqual(['DRC_CO_BAN_2025', 'DRC_CO_BAN_EXT_2025']);
+    // Technology bans, suspensions, tariffs and the like are not supply controls.
+    expect(d.risks.some((r) => r.events?.includes('CN_REE_TECH_BAN_2023'))).toBe(false);
+    expect(d.risks.some((r) => r.events?.includes('US_301_FYR_2024'))).toBe(false);
+    // Indonesia's 2020 nickel-ore ban is before the window.
+    expect(d.risks.some((r) => r.origin === 'IDN')).toBe(false);
+    for (const r of d.risks) {
+      expect(r.probability).toBeGreaterThan(0);
+      expect(r.probability).toBeLessThan(1);
+      expect(r.source).toBe('policy-events');
+    }
+  });
+});
+
+function scenarioFile(body: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lodestone-risks-'));
+  const file = path.join(dir, 's.yaml');
+  writeFileSync(file, `name: s\nextends: ${path.join(SCENARIO_DIR, 'baseline.yaml')}\n${body}`);
+  return file;
+}
+
+describe('the risks section of a scenario', () => {
+  it('adds its controls to the defaults and replaces a default of the same kind, supplier, commodity and destinations', () => {
+    const file = scenarioFile(
+      [
+        'risks:',
+        '  controls:',
+        '    - { kind: quota, origin: CHN, commodity: ndfeb/magnet, destinations: "*", share: 0.3, probability: 0.1, duration: 2 }',
+        '    - { kind: outage, region: MMR, commodity: rare-earths/concentrate, share: { low: 0.2, central: 0.5, high: 0.8 }, probability: 0.05, duration: { min: 1, max: 3 } }',
+      ].join('\n'),
+    );
+    const s = readScenario(file);
+    validateRisks(s, embedded);
+    const { risks } = scenarioRisks(s, embedded);
+    const magnets = risks.filter(
+      (r) => r.kind === 'quota' && r.origin === 'CHN' && r.commodities[0] === 'ndfeb/magnet',
+    );
+    expect(magnets).toHaveLength(1);
+    expect(magnets[0]).toMatchObject({ source: 'scenario', probability: 0.1, duration: { law: 'fixed', years: 2 } });
+    expect(magnets[0]?.basis).toMatch(/s\.yaml:\d+:\d+: the scenario's risks\.controls\.0/);
+    const outage = risks.find((r) => r.kind === 'outage');
+    expect(outage).toMatchObject({ origin: 'MMR', share: { low: 0.2, central: 0.5, high: 0.8 } });
+    expect(risks.filter((r) => r.source === 'policy-events').length).toBe(defaultRisks(embedded).risks.length - 1);
+  });
+
+  it('with defaults: false keeps only its own controls', () => {
+    const s = readScenario(scenarioFile('risks: { defaults: false }\n'));
+    expect(scenarioRisks(s, embedded).risks).toEqual([]);
+  });
+
+  it('names the file, line, column and path of an unknown supplier', () => {
+    const s = readScenario(
+      scenarioFile(
+        'risks:\n  controls:\n    - { kind: ban, origin: XYZ, commodities: [ndpr/oxide], destinations: members, probability: 0.1, duration: 1 }\n',
+      ),
+    );
+    expect(() => validateRisks(s, embedded)).toThrow(/s\.yaml:5:\d+: risks\.controls\.0\.origin: unknown region 'XYZ'/);
+  });
+
+  it('refuses a probability above 1 with file:line:col and path', () => {
+    const file = scenarioFile(
+      'risks:\n  controls:\n    - kind: ban\n      origin: CHN\n      commodities: [ndpr/oxide]\n      destinations: members\n      probability: 1.5\n      duration: 1\n',
+    );
+    expect(() => readScenario(file)).toThrow(
+      /s\.yaml:9:20: risks\.controls\.0\.probability: must be a probability between 0 and 1/,
+    );
+  });
+
+  it('refuses an unknown commodity and a duration whose min is above its max', () => {
+    const bad = readScenario(
+      scenarioFile(
+        'risks:\n  controls:\n    - { kind: outage, region: MMR, commodity: unobtainium/ore, share: 0.5, probability: 0.1, duration: 1 }\n',
+      ),
+    );
+    expect(() => validateRisks(bad, embedded)).toThrow(
+      /risks\.controls\.0\.commodity: unknown commodity 'unobtainium\/ore'/,
+    );
+    const minmax = readScenario(
+      scenarioFile(
+        'risks:\n  controls:\n    - { kind: outage, region: MMR, commodity: ndpr/oxide, share: 0.5, probability: 0.1, duration: { min: 3, max: 2 } }\n',
+      ),
+    );
+    expect(() => validateRisks(minmax, embedded)).toThrow(/risks\.controls\.0\.duration\.min: min 3 is above max 2/);
+  });
+});
+
+const ctx = {
+  horizon: { start: 2025, end: 2030 },
+  parameter: (id: string) => (id === 'risk_licensing_share' ? 0.6 : Number.NaN),
+  baseExports: () => 1000,
+};
+const risk = (over: Partial<Risk>): Risk => ({
+  id: 'test',
+  kind: 'ban',
+  origin: 'CHN',
+  commodities: ['ndpr/oxide'],
+  destinations: 'members',
+  probability: 1,
+  duration: { law: 'fixed', years: 2 },
+  source: 'scenario',
+  basis: 'test',
+  ...over,
+});
+
+describe('drawShocks', () => {
+  it('with probability 1 starts an episode whenever none is in force', () => {
+    const shocks = drawShocks([risk({})], 1, 0, ctx);
+    expect(shocks.map((s) => [s.start, s.duration])).toEqual([
+      [2025, 2],
+      [2027, 2],
+      [2029, 2],
+    ]);
+    expect(shocks[0]).toEqual({
+      kind: 'ban',
+      origin: 'CHN',
+      commodities: ['ndpr/oxide'],
+      destinations: 'members',
+      start: 2025,
+      duration: 2,
+    });
+  });
+
+  it('with probability 0 draws nothing, and a window limits the years', () => {
+    expect(drawShocks([risk({ probability: 0 })], 1, 0, ctx)).toEqual([]);
+    const limited = drawShocks([risk({ from: 2028, until: 2028, duration: { law: 'fixed', years: 1 } })], 1, 0, ctx);
+    expect(limited.map((s) => s.start)).toEqual([2028]);
+  });
+
+  it('makes a quota the share of base-year exports, from a data parameter or its own range', () => {
+    const fromParameter = drawShocks(
+      [risk({ kind: 'quota', shareParameter: 'risk_licensing_share', duration: { law: 'fixed', years: 6 } })],
+      1,
+      0,
+      ctx,
+    );
+    expect(fromParameter).toEqual([
+      {
+        kind: 'quota',
+        origin: 'CHN',
+        commodity: 'ndpr/oxide',
+        destinations: 'members',
+        quota: 600,
+        start: 2025,
+        duration: 6,
+      },
+    ]);
+    const ranged = drawShocks(
+      [
+        risk({
+          kind: 'outage',
+          origin: 'MMR',
+          share: { low: 0.2, central: 0.5, high: 0.8 },
+          duration: { law: 'fixed', years: 6 },
+        }),
+      ],
+      3,
+      4,
+      ctx,
+    );
+    expect(ranged).toHaveLength(1);
+    const share = (ranged[0] as { share: number }).share;
+    expect(share).toBeGreaterThanOrEqual(0.2);
+    expect(share).toBeLessThanOrEqual(0.8);
+  });
+
+  it('draws onsets at the stated frequency and geometric durations with the stated mean', () => {
+    const r = risk({ probability: 0.3, duration: { law: 'geometric', mean: 2.5 } });
+    let first = 0;
+    const durations: number[] = [];
+    const n = 20_000;
+    for (let i = 0; i < n; i++) {
+      const shocks = drawShocks([r], 11, i, ctx);
+      if (shocks[0]?.start === 2025) first++;
+      // The first episode's duration only: later ones are more likely after short episodes.
+      if (shocks[0]) durations.push(shocks[0].duration);
+    }
+    // Onset in the first year: binomial(20000, 0.3), standard deviation 65; four of them.
+    expect(Math.abs(first - 0.3 * n)).toBeLessThan(4 * Math.sqrt(n * 0.3 * 0.7));
+    const mean = durations.reduce((s, d) => s + d, 0) / durations.length;
+    expect(mean).toBeCloseTo(2.5, 1);
+    expect(Math.min(...durations)).toBe(1);
+  });
+
+  it('gives each hazard its own stream: adding one does not move another', () => {
+    const a = risk({ id: 'a', probability: 0.4, duration: { law: 'uniform', min: 1, max: 3 } });
+    const b = risk({
+      id: 'b',
+      origin: 'MMR',
+      kind: 'outage',
+      share: { low: 0.5, central: 0.5, high: 0.5 },
+      probability: 0.5,
+    });
+    for (let i = 0; i < 50; i++) {
+      const alone = drawShocks([a], 2, i, ctx);
+      const both = drawShocks([b, a], 2, i, ctx).filter((s) => s.kind === 'ban');
+      expect(both).toEqual(alone);
+    }
+  });
+});
