@@ -361,6 +361,8 @@ export const policyEvents = table({
     kind: col.enumeration('kind of measure', [
       'export_licensing',
       'export_ban',
+      // A ban on exports to named end users (military, dual use): it leaves the commodity's trade to the destination open.
+      'end_user_ban',
       'export_quota',
       'export_tax',
       'technology_ban',

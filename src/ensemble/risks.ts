@@ -5,7 +5,8 @@
  * Derivation of the defaults (every number comes from the table; the result is labelled an assumption):
  * - Controls are the events of kind export_ban (→ a ban), export_licensing (→ a quota at the share of base-year
  *   exports that parameter risk_licensing_share gives) and export_quota (→ a quota at risk_quota_share). Technology
- *   bans, suspensions, tariffs, floors, stockpiles and investments are not supply controls and are left out.
+ *   bans, end-user bans (dual-use items denied to military end users: the commodity's trade stays open), suspensions,
+ *   tariffs, floors, stockpiles and investments are not supply controls of a commodity and are left out.
  * - The observed window runs from 1 January of `since` (default 2023, the first year of the export controls the
  *   table records for the dominant supplier) to the latest date announced or in force in the table.
  * - An event's onset is its effective date, else its announcement. Events of one actor, kind, commodity and
