@@ -880,6 +880,11 @@ interface CommodityContext {
   readonly world: World;
 }
 
+/** Days of net imports the stock covers; none without net imports. */
+function daysOfCover(stock: number, netImports: number): number | null {
+  return netImports > 0 ? stock / (netImports / 365) : null;
+}
+
 function finiteOrNull(x: number): number | null {
   return Number.isFinite(x) ? x : null;
 }
@@ -956,7 +961,7 @@ function commodityYear(
     stockBought: bought,
     stockReleased: released,
     stockNetCost: netCost,
-    daysOfCover: netImports > 0 ? stock / (netImports / 365) : null,
+    daysOfCover: daysOfCover(stock, netImports),
     consumptionLost: Math.max(0, reference - blocConsumption),
     blocCapacity,
   };
