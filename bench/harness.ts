@@ -1,5 +1,5 @@
 /** A small benchmark harness: warm up, time repeated runs, report the median and spread. */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 export interface BenchResult {
   readonly median_ms: number;
@@ -28,7 +28,11 @@ export function measure(
   return { median_ms: at(0.5), p10_ms: at(0.1), p90_ms: at(0.9), runs: times.length };
 }
 
-export function report(results: Record<string, BenchResult>, file: string): void {
+/**
+ * Prints the results and writes them to `file`. A run of some benchmarks only (`merge`) updates their entries and
+ * keeps the others' last figures.
+ */
+export function report(results: Record<string, BenchResult>, file: string, merge = false): void {
   for (const [name, r] of Object.entries(results)) {
     const extras = Object.entries(r)
       .filter(([k]) => !['median_ms', 'p10_ms', 'p90_ms', 'runs'].includes(k))
@@ -38,6 +42,8 @@ export function report(results: Record<string, BenchResult>, file: string): void
       `${name.padEnd(32)} median ${r.median_ms.toFixed(3).padStart(9)} ms  (p10 ${r.p10_ms.toFixed(3)}, p90 ${r.p90_ms.toFixed(3)}, ${r.runs} runs) ${extras}`,
     );
   }
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  const previous =
+    merge && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, BenchResult>) : {};
+  writeFileSync(file, `${JSON.stringify({ ...previous, ...results }, null, 2)}\n`);
   console.log(`written to ${file}`);
 }

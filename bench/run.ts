@@ -123,4 +123,4 @@ await benchProjects(catalog, results, want);
 // Monte Carlo ensembles on worker threads (bench/ensemble.ts).
 Object.assign(results, await ensembleBenchmarks(want));
 
-report(results, path.join(here, 'results.json'));
+report(results, path.join(here, 'results.json'), only !== undefined);
