@@ -46,7 +46,7 @@ interface EnsembleCliOptions {
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** A number from an option, or an error naming the option. */
-function numberOption(flag: string, text: string, check: (x: number) => boolean, expected: string): number {
+export function numberOption(flag: string, text: string, check: (x: number) => boolean, expected: string): number {
   const x = Number(text);
   if (text.trim() === '' || !Number.isFinite(x) || !check(x))
     throw new InputError(`${flag} ${text}: expected ${expected}`);

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import type { Catalog } from '../data/catalog.ts';
 import { BASE_YEAR } from '../data/schema.ts';
 import {
+  type AppraisalEnsemble,
   analysisYear,
   appraiseProjects,
   jointSecurity,
@@ -25,6 +26,7 @@ import { Parameters as ModelParameters } from '../simulate/inputs.ts';
 import type { Comparison } from '../simulate/result.ts';
 import { simulate } from '../simulate/simulate.ts';
 import { loadCheckedDataset, withDataOption } from './data.ts';
+import { numberOption } from './ensemble.ts';
 import { formatNumber, renderTable } from './table.ts';
 
 export const DEFAULT_PROJECT_SCENARIO = 'zone-2026-ban-2027';
@@ -38,6 +40,9 @@ interface ProjectsOptions {
   out?: string;
   cashFlows?: boolean;
   sort?: string;
+  draws?: string;
+  seed: string;
+  centralParameters?: boolean;
 }
 
 interface PortfolioOptions extends ProjectsOptions {
@@ -95,6 +100,23 @@ interface Setup {
   readonly scenario: Scenario;
   readonly against: Scenario;
   readonly userIds: Set<string>;
+  readonly ensemble?: AppraisalEnsemble;
+}
+
+/** The ensemble `--draws`, `--seed` and `--central-parameters` ask for, if any. */
+function ensembleOf(opts: ProjectsOptions): AppraisalEnsemble | undefined {
+  if (opts.draws === undefined) {
+    if (opts.centralParameters) throw new InputError('--central-parameters: only with --draws');
+    return undefined;
+  }
+  const draws = numberOption(
+    '--draws',
+    opts.draws,
+    (x) => Number.isInteger(x) && x >= 1,
+    'a whole number of draws, at least 1',
+  );
+  const seed = numberOption('--seed', opts.seed, (x) => Number.isSafeInteger(x) && x >= 0, 'a whole number, 0 or more');
+  return { draws, seed, ...(opts.centralParameters ? { centralParameters: true } : {}) };
 }
 
 /** Data (with the user's projects), the scenario and the run it is compared against (over the same horizon). */
@@ -117,7 +139,8 @@ function setup(ref: string | undefined, opts: ProjectsOptions): Setup {
       }
     }
   }
-  return { catalog, scenario, against, userIds };
+  const ensemble = ensembleOf(opts);
+  return { catalog, scenario, against, userIds, ...(ensemble ? { ensemble } : {}) };
 }
 
 function appraise(s: Setup, opts: ProjectsOptions): ProjectAppraisals {
@@ -129,6 +152,7 @@ function appraise(s: Setup, opts: ProjectsOptions): ProjectAppraisals {
     catalog: s.catalog,
     userIds: s.userIds,
     ...(opts.project ? { only: opts.project } : {}),
+    ...(s.ensemble ? { ensemble: s.ensemble } : {}),
     cashFlows: opts.cashFlows === true,
     onProgress: ({ done, total, id }) => {
       if (tty) process.stderr.write(`\rappraising ${id} (${done}/${total})                    `);
@@ -199,10 +223,23 @@ export function rankCsv(a: ProjectAppraisals): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** How the projects were valued: the central path, or the ensemble's draws and what failed. */
+function pathsLine(a: ProjectAppraisals): string {
+  const e = a.ensemble;
+  if (!e) return 'Valued on the central path (no drawn shocks or data; --draws N for expected values over an ensemble)';
+  const failed = new Set(e.failures.map((f) => `${f.chain}|${f.draw}`)).size;
+  return (
+    `Expected values over ${e.draws} Monte Carlo draws (seed ${e.seed}, data ${e.parameters}); ` +
+    `loss: share of draws with a negative NPV under the zone` +
+    (failed > 0 ? `; ${failed} draw(s) of a chain failed to solve and were left out of its projects` : '')
+  );
+}
+
 export function rankText(a: ProjectAppraisals): string {
   const lines = [
     `Projects under ${a.scenario.name} (${a.scenario.title}) against ${a.against.name}, ${a.horizon.start}–${a.horizon.end}`,
     `Decisions in ${a.analysisYear} unless under construction; real cost of capital ${(a.costOfCapital * 100).toFixed(1)}%; USD million at each project's decision year`,
+    pathsLine(a),
     '',
     renderTable(a.projects, [
       { header: 'project', value: (p) => p.id },
@@ -216,6 +253,9 @@ export function rankText(a: ProjectAppraisals): string {
       { header: 'IRR zone', value: (p) => pct(p.irrZone), align: 'right' },
       { header: 'incentive price', value: (p) => price(p.incentivePrice), align: 'right' },
       { header: 'price unit', value: (p) => p.priceUnit },
+      ...(a.ensemble
+        ? [{ header: 'loss', value: (p: ProjectAppraisal) => pct(p.probabilityOfLossZone), align: 'right' as const }]
+        : []),
       { header: 'CfD', value: (p) => usdM(p.cfdPayments), align: 'right' },
       { header: 'support', value: (p) => (p.bankableWithoutSupport ? 'none' : usdM(p.supportCost)), align: 'right' },
       { header: 'lost avoided', value: (p) => usdM(p.security.consumptionLostAvoided), align: 'right' },
@@ -413,7 +453,13 @@ const common = (cmd: Command) =>
     cmd
       .option('--against <scenario>', 'the baseline price path (default: baseline, over the scenario’s horizon)')
       .option('--projects <file>', 'your own projects: CSV with the columns of data/projects.csv, or YAML')
-      .option('--project <id>', 'appraise only this project (repeatable)', collect),
+      .option('--project <id>', 'appraise only this project (repeatable)', collect)
+      .option(
+        '--draws <n>',
+        'value every project over this many Monte Carlo draws (data from their ranges, export controls and outages from the scenario’s risks; default: the central path alone)',
+      )
+      .option('--seed <s>', 'seed of the draws: draw i depends only on (seed, i)', '1')
+      .option('--central-parameters', 'with --draws: keep the data central, draw the shocks only'),
   );
 
 export function registerProjectsCommands(program: Command): void {

@@ -89,16 +89,20 @@ export class DrawEngine {
 
   constructor(
     readonly setup: EnsembleSetup,
-    options: { dataset?: Dataset } = {},
+    options: {
+      dataset?: Dataset;
+      /** The scenarios already read (then `setup.scenario` and `setup.against` only name them). */
+      scenarios?: { readonly scenario: Scenario; readonly against?: Scenario };
+    } = {},
   ) {
     const dataset = options.dataset ?? loadDataset({ overlays: setup.data });
     const full = new Catalog(dataset);
-    const scenario = readScenario(setup.scenario);
+    const scenario = options.scenarios?.scenario ?? readScenario(setup.scenario);
     validateScenario(scenario, full);
     validateRisks(scenario, full);
     let against: Scenario | undefined;
     if (setup.against !== undefined) {
-      const read = readScenario(setup.against);
+      const read = options.scenarios?.against ?? readScenario(setup.against);
       validateScenario(read, full);
       // The twin runs over the scenario's years, so that every year has a pair.
       against = { ...read, horizon: scenario.horizon };

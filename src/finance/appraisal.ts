@@ -11,7 +11,9 @@
  */
 import { Catalog } from '../data/catalog.ts';
 import { BASE_YEAR, type ProjectRow } from '../data/schema.ts';
-import type { Scenario } from '../model/scenario.ts';
+import { DrawEngine } from '../ensemble/engine.ts';
+import { EquilibriumError } from '../equilibrium/solve.ts';
+import type { Scenario, Shock } from '../model/scenario.ts';
 import { buildWorld, modelRegion } from '../model/world.ts';
 import { Parameters } from '../simulate/inputs.ts';
 import { validateScenario } from '../simulate/simulate.ts';
@@ -28,6 +30,7 @@ import {
 } from './trace.ts';
 import {
   type CashFlowYear,
+  cashFlows,
   decisionYear,
   incentivePrice,
   type ProjectTerms,
@@ -51,7 +54,20 @@ export interface AppraisalOptions {
   readonly only?: readonly string[];
   /** Keep each project's year-by-year cash flows in the result. */
   readonly cashFlows?: boolean;
+  /**
+   * Value every project over Monte Carlo draws (ensemble/engine.ts: the data drawn from their ranges, export
+   * controls and outages drawn from the scenario's risks) instead of the central path alone: NPVs, CfD payments
+   * and security become expectations over the draws.
+   */
+  readonly ensemble?: AppraisalEnsemble;
   readonly onProgress?: (p: { readonly done: number; readonly total: number; readonly id: string }) => void;
+}
+
+export interface AppraisalEnsemble {
+  readonly draws: number;
+  readonly seed: number;
+  /** Keep the data central: draw the shocks only. */
+  readonly centralParameters?: boolean;
 }
 
 export interface ProjectAppraisal {
@@ -99,6 +115,10 @@ export interface ProjectAppraisal {
   readonly incentivePriceAnnuity: number | null;
   /** Expected present value of the CfD payments on its output under the zone, USD. */
   readonly cfdPayments: number;
+  /** Price paths it was valued on: 1 (the central path), or the ensemble's draws that solved in all its runs. */
+  readonly paths: number;
+  /** Share of those paths on which its NPV under the zone (CfDs counted) is negative. */
+  readonly probabilityOfLossZone: number;
   /** Present value of its zone output × (zone price − baseline price): what the zone's prices transfer to it, USD. */
   readonly floorTransfer: number;
   /** Bankable at baseline prices (NPV ≥ 0). */
@@ -127,6 +147,13 @@ export interface ProjectAppraisals {
   readonly projects: readonly ProjectAppraisal[];
   /** Register projects that cannot be valued, and why. */
   readonly notValued: readonly { readonly id: string; readonly reason: string }[];
+  /** The ensemble the projects were valued over, with the draws that failed to solve (left out). */
+  readonly ensemble: {
+    readonly draws: number;
+    readonly seed: number;
+    readonly parameters: 'drawn' | 'central';
+    readonly failures: readonly { readonly chain: string; readonly draw: number; readonly message: string }[];
+  } | null;
   readonly notes: readonly string[];
 }
 
@@ -148,57 +175,136 @@ export function forcedRow(row: ProjectRow, online: number): ProjectRow {
 }
 
 interface Runs {
-  readonly zoneWith: TracedRun;
-  readonly zoneWithout: TracedRun;
-  readonly baselineWith: TracedRun;
+  readonly zoneWith: readonly TracedPath[];
+  readonly zoneWithout: readonly TracedPath[];
+  readonly baselineWith: readonly TracedPath[];
 }
 
-/** Simulations of one chain under variants of the project table, cached by what they differ in. */
+/** One path of a chain: the central data, or an ensemble draw's data, and the shocks added to the scenario's. */
+export interface ChainDraw {
+  /** The draw's index in the ensemble; null for the central path. */
+  readonly draw: number | null;
+  /** The chain's data (drawn, for an ensemble draw). */
+  readonly catalog: Catalog;
+  readonly shocks: readonly Shock[];
+}
+
+/** A run on one path; undefined where the ensemble draw failed to solve. */
+export type TracedPath = TracedRun | undefined;
+
+/**
+ * Simulations of one chain under variants of the project table, on the central path or on every draw of an
+ * ensemble (the same draws for every variant, so that with and without a project differ by the project alone),
+ * cached by what they differ in.
+ */
 export class ChainRuns {
-  private readonly cache = new Map<string, TracedRun>();
+  private readonly cache = new Map<string, readonly TracedPath[]>();
+  private readonly paths = new Map<string, readonly ChainDraw[]>();
+  /** Ensemble draws that failed to solve, by chain and draw. */
+  readonly failures: { chain: string; draw: number; message: string }[] = [];
   constructor(
     private readonly catalog: Catalog,
     private readonly scenarios: { readonly zone: Scenario; readonly baseline: Scenario },
+    private readonly ensemble?: AppraisalEnsemble,
   ) {}
+
+  /** The paths of a chain: the central data alone, or one per ensemble draw. */
+  draws(chain: string): readonly ChainDraw[] {
+    let paths = this.paths.get(chain);
+    if (paths) return paths;
+    const e = this.ensemble;
+    if (!e) {
+      paths = [{ draw: null, catalog: chainCatalog(this.catalog, chain), shocks: [] }];
+    } else {
+      // The zone's risks drive the shocks; the baseline runs on the same draws (common random numbers).
+      const engine = new DrawEngine(
+        {
+          scenario: this.scenarios.zone.name,
+          data: [],
+          chains: [chain],
+          seed: e.seed,
+          ...(e.centralParameters ? { centralParameters: true } : {}),
+        },
+        { dataset: this.catalog.dataset, scenarios: { scenario: this.scenarios.zone } },
+      );
+      paths = Array.from({ length: e.draws }, (_, i) => ({ draw: i, ...engine.prepare(i) }));
+    }
+    this.paths.set(chain, paths);
+    return paths;
+  }
 
   /**
    * Runs `which` scenario on `chain` with some projects removed and some forced online (id → year); the rest of the
-   * pipeline as in the data.
+   * pipeline as in the data. One run per path; an ensemble draw that fails to solve is undefined (and recorded in
+   * `failures`), a failure on the central path is thrown.
    */
   run(
     which: 'zone' | 'baseline',
     chain: string,
     remove: readonly string[] = [],
     force: ReadonlyMap<string, number> = new Map(),
-  ): TracedRun {
-    const key = `${which}|${chain}|-${[...remove].sort().join(',')}|+${[...force]
-      .sort((a, b) => (a[0] < b[0] ? -1 : 1))
-      .map(([id, y]) => `${id}@${y}`)
-      .join(',')}`;
-    let run = this.cache.get(key);
-    if (run) return run;
-    const base = chainCatalog(this.catalog, chain);
+  ): readonly TracedPath[] {
+    const key = variantKey(which, chain, remove, force);
+    let runs = this.cache.get(key);
+    if (runs) return runs;
     const removed = new Set(remove);
-    const rows = base.dataset.tables.projects
-      .filter((r) => !removed.has(r.id))
-      .map((r) => (force.has(r.id) ? forcedRow(r, force.get(r.id) as number) : r));
-    const variant =
-      removed.size === 0 && force.size === 0
-        ? base
-        : new Catalog({ ...base.dataset, tables: { ...base.dataset.tables, projects: rows } });
-    const scenario = restrictScenario(
-      this.scenarios[which],
-      chainCommodities(this.catalog, chain),
-      new Set(rows.map((r) => r.id)),
-    );
-    run = tracedSimulate(scenario, variant);
-    this.cache.set(key, run);
-    return run;
+    const ks = chainCommodities(this.catalog, chain);
+    runs = this.draws(chain).map((path) => {
+      const rows = path.catalog.dataset.tables.projects
+        .filter((r) => !removed.has(r.id))
+        .map((r) => (force.has(r.id) ? forcedRow(r, force.get(r.id) as number) : r));
+      const variant =
+        removed.size === 0 && force.size === 0
+          ? path.catalog
+          : new Catalog({ ...path.catalog.dataset, tables: { ...path.catalog.dataset.tables, projects: rows } });
+      const scenario = restrictScenario(withShocks(this.scenarios[which], path.shocks), ks, rows);
+      if (path.draw === null) return tracedSimulate(scenario, variant);
+      try {
+        return tracedSimulate(scenario, variant);
+      } catch (error) {
+        if (!(error instanceof EquilibriumError)) throw error;
+        this.failures.push({ chain, draw: path.draw, message: `${which}: ${error.message}` });
+        return undefined;
+      }
+    });
+    this.cache.set(key, runs);
+    return runs;
+  }
+
+  /** Forgets the runs of pipeline variants (each chain's runs on the data's own pipeline stay). */
+  releaseVariants(): void {
+    for (const key of this.cache.keys()) if (!key.endsWith('|-|+')) this.cache.delete(key);
   }
 
   get size(): number {
     return this.cache.size;
   }
+}
+
+function variantKey(
+  which: 'zone' | 'baseline',
+  chain: string,
+  remove: readonly string[],
+  force: ReadonlyMap<string, number>,
+): string {
+  const forced = [...force]
+    .sort((a, b) => (a[0] < b[0] ? -1 : 1))
+    .map(([id, y]) => `${id}@${y}`)
+    .join(',');
+  return `${which}|${chain}|-${[...remove].sort().join(',')}|+${forced}`;
+}
+
+/** The scenario with a draw's shocks added to its own. */
+function withShocks(scenario: Scenario, shocks: readonly Shock[]): Scenario {
+  return shocks.length === 0 ? scenario : { ...scenario, shocks: [...(scenario.shocks ?? []), ...shocks] };
+}
+
+/** The indices of the paths on which every run solved. */
+function solvedPaths(...runs: (readonly TracedPath[])[]): number[] {
+  const n = runs[0]?.length ?? 0;
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) if (runs.every((r) => r[i] !== undefined)) out.push(i);
+  return out;
 }
 
 /** Appraises the register's projects (those with a capital cost) under a scenario against another. */
@@ -244,7 +350,7 @@ export function appraiseProjects(options: AppraisalOptions): ProjectAppraisals {
     }
     return true;
   });
-  const runs = new ChainRuns(catalog, { zone: scenario, baseline: against });
+  const runs = new ChainRuns(catalog, { zone: scenario, baseline: against }, options.ensemble);
   const reference = buildWorld(catalog, { year: BASE_YEAR }).referencePrice;
   const referenceValue = (k: string) => reference.get(k) ?? 0;
   const links = catalog.dataset.tables.stage_links;
@@ -276,21 +382,51 @@ export function appraiseProjects(options: AppraisalOptions): ProjectAppraisals {
             .filter((l) => l.output === p.commodity)
             .map((l) => ({ commodity: l.input, coefficient: l.coefficient })),
     };
-    const mZone = projectMarket(terms, r.zoneWith.market);
-    const mBase = projectMarket(terms, r.baselineWith.market);
-    const base = valueProject(terms, [mBase], { cfd: true });
-    const zoneMarket = valueProject(terms, [mZone], { cfd: false });
-    const zone = valueProject(terms, [mZone], { cfd: true });
-    const transfer = presentValue(
-      terms,
-      zone.cashFlows.map((f) => f.output * (f.price - (f.year >= online ? mBase(f.year).price : f.price))),
-    );
+    // The paths on which all three runs solved (every path, without an ensemble).
+    const used = solvedPaths(r.zoneWith, r.zoneWithout, r.baselineWith);
+    if (used.length === 0) {
+      notValued.push({ id: p.id, reason: 'no ensemble draw solved in all of its runs (see ensemble.failures)' });
+      options.onProgress?.({ done: i + 1, total: candidates.length, id: p.id });
+      runs.releaseVariants();
+      return;
+    }
+    const pick = (list: readonly TracedPath[]) => used.map((k) => list[k] as TracedRun);
+    const zoneWith = pick(r.zoneWith);
+    const zoneWithout = pick(r.zoneWithout);
+    const baselineWith = pick(r.baselineWith);
+    const mZone = zoneWith.map((run) => projectMarket(terms, run.market));
+    const mBase = baselineWith.map((run) => projectMarket(terms, run.market));
+    const base = valueProject(terms, mBase, { cfd: true });
+    const zoneMarket = valueProject(terms, mZone, { cfd: false });
+    const zone = valueProject(terms, mZone, { cfd: true });
+    // What the zone's prices transfer to it: path by path, its zone output times the zone price less the baseline's.
+    const transfer =
+      mZone.reduce((sum, m, k) => {
+        const baseline = mBase[k] as (typeof mBase)[number];
+        const flows = cashFlows(terms, m, { cfd: true });
+        return (
+          sum +
+          presentValue(
+            terms,
+            flows.map((f) => f.output * (f.price - (f.year >= online ? baseline(f.year).price : f.price))),
+          )
+        );
+      }, 0) / mZone.length;
     const bankable = zoneMarket.npv >= 0;
     const supportCost = bankable ? 0 : Math.max(zone.cfdPayments, -zoneMarket.npv);
     const ks = chainCommodities(catalog, p.chain);
+    const paths = runs.draws(p.chain);
+    // Each path's shock years: the scenario's shocks and the draw's.
+    const shocksOf = (k: number) => shockYears(withShocks(scenario, (paths[k] as ChainDraw).shocks), ks);
     const security = securityGain(
-      [securityPath(r.zoneWith.result, ks, p.commodity, referenceValue)],
-      [securityPath(r.zoneWithout.result, ks, p.commodity, referenceValue)],
+      zoneWith.map((run, j) => ({
+        ...securityPath(run.result, ks, p.commodity, referenceValue),
+        shockYears: shocksOf(used[j] as number),
+      })),
+      zoneWithout.map((run, j) => ({
+        ...securityPath(run.result, ks, p.commodity, referenceValue),
+        shockYears: shocksOf(used[j] as number),
+      })),
       shockYears(scenario, ks),
     );
     out.push({
@@ -323,10 +459,12 @@ export function appraiseProjects(options: AppraisalOptions): ProjectAppraisals {
       irrZone: rateOrNull(zone.irr),
       irrBaselineNote: describeRate(base.irr),
       irrZoneNote: describeRate(zone.irr),
-      incentivePrice: incentivePrice(terms, [mBase]),
-      incentivePriceZone: incentivePrice(terms, [mZone]),
+      incentivePrice: incentivePrice(terms, mBase),
+      incentivePriceZone: incentivePrice(terms, mZone),
       incentivePriceAnnuity: p.spec.incentivePrice ?? null,
       cfdPayments: zone.cfdPayments,
+      paths: zone.paths,
+      probabilityOfLossZone: zone.probabilityOfLoss,
       floorTransfer: transfer,
       bankableBaseline: base.npv >= 0,
       bankableWithoutSupport: bankable,
@@ -341,6 +479,7 @@ export function appraiseProjects(options: AppraisalOptions): ProjectAppraisals {
       ...(options.cashFlows ? { cashFlows: { baseline: base.cashFlows, zone: zone.cashFlows } } : {}),
     });
     options.onProgress?.({ done: i + 1, total: candidates.length, id: p.id });
+    runs.releaseVariants();
   });
   const notes: string[] = [];
   const assumedCost = out.filter((p) => p.provenance.cashCost?.id === 'A_PROJECT_CASH_COST').map((p) => p.id);
@@ -357,6 +496,14 @@ export function appraiseProjects(options: AppraisalOptions): ProjectAppraisals {
     horizon: scenario.horizon,
     projects: out,
     notValued,
+    ensemble: options.ensemble
+      ? {
+          draws: options.ensemble.draws,
+          seed: options.ensemble.seed,
+          parameters: options.ensemble.centralParameters ? 'central' : 'drawn',
+          failures: runs.failures,
+        }
+      : null,
     notes,
   };
 }
@@ -380,12 +527,12 @@ export interface JointSecurity {
  * alone and so misses how projects on one chain substitute for (or complement) each other.
  */
 export function jointSecurity(
-  options: Pick<AppraisalOptions, 'scenario' | 'against' | 'catalog'>,
+  options: Pick<AppraisalOptions, 'scenario' | 'against' | 'catalog' | 'ensemble'>,
   appraisals: readonly ProjectAppraisal[],
   selected: readonly string[],
 ): JointSecurity {
   const { scenario, against, catalog } = options;
-  const runs = new ChainRuns(catalog, { zone: scenario, baseline: against });
+  const runs = new ChainRuns(catalog, { zone: scenario, baseline: against }, options.ensemble);
   const reference = buildWorld(catalog, { year: BASE_YEAR }).referencePrice;
   const referenceValue = (k: string) => reference.get(k) ?? 0;
   const chosen = appraisals.filter((p) => selected.includes(p.id));
@@ -401,14 +548,18 @@ export function jointSecurity(
     );
     const ks = chainCommodities(catalog, chain);
     const years = shockYears(scenario, ks);
+    const used = solvedPaths(withAll, withNone);
+    const paths = runs.draws(chain);
+    const security = (list: readonly TracedPath[], commodity: string) =>
+      used.map((k) => ({
+        ...securityPath((list[k] as TracedRun).result, ks, commodity, referenceValue),
+        shockYears: shockYears(withShocks(scenario, (paths[k] as ChainDraw).shocks), ks),
+      }));
     for (const p of here) {
       // Supply of each project's own commodity, counted once per commodity.
       if (here.findIndex((q) => q.commodity === p.commodity) !== here.indexOf(p)) continue;
-      const gain = securityGain(
-        [securityPath(withAll.result, ks, p.commodity, referenceValue)],
-        [securityPath(withNone.result, ks, p.commodity, referenceValue)],
-        years,
-      );
+      if (used.length === 0) continue;
+      const gain = securityGain(security(withAll, p.commodity), security(withNone, p.commodity), years);
       out.supplyValueAdded += gain.blocProductionAdded * referenceValue(p.commodity);
       if (p === here[0]) {
         out.consumptionLostAvoided += gain.consumptionLostAvoided;

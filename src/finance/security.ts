@@ -26,6 +26,8 @@ export interface SecurityYear {
 /** One path of the quantities security is measured on. */
 export interface SecurityPath {
   readonly years: readonly SecurityYear[];
+  /** The years a shock touches the chain on this path (an ensemble draw's own); else the ones securityGain is given. */
+  readonly shockYears?: ReadonlySet<number>;
 }
 
 /** The security path of a simulation result for a chain's commodities and one commodity of it. */
@@ -93,8 +95,13 @@ export function securityGain(
 ): SecurityGain {
   if (withProject.length === 0 || withoutProject.length === 0)
     throw new RangeError('securityGain needs paths on both sides');
-  const total = (paths: readonly SecurityPath[], only?: ReadonlySet<number>) =>
-    mean(paths.map((p) => p.years.reduce((s, y) => s + (only && !only.has(y.year) ? 0 : y.lostValue), 0)));
+  const total = (paths: readonly SecurityPath[], inShocks = false) =>
+    mean(
+      paths.map((p) => {
+        const only = inShocks ? (p.shockYears ?? shockYears) : undefined;
+        return p.years.reduce((s, y) => s + (only && !only.has(y.year) ? 0 : y.lostValue), 0);
+      }),
+    );
   const produced = (paths: readonly SecurityPath[]) =>
     mean(paths.map((p) => p.years.reduce((s, y) => s + y.blocProduction, 0)));
   const lastOf = (paths: readonly SecurityPath[]) => paths.map((p) => p.years[p.years.length - 1]);
@@ -106,7 +113,7 @@ export function securityGain(
   const gain = sWith !== null && sWithout !== null ? beyondTolerance(sWith, sWithout) : null;
   return {
     consumptionLostAvoided: beyondTolerance(total(withoutProject), total(withProject)),
-    consumptionLostAvoidedInShocks: beyondTolerance(total(withoutProject, shockYears), total(withProject, shockYears)),
+    consumptionLostAvoidedInShocks: beyondTolerance(total(withoutProject, true), total(withProject, true)),
     selfSufficiency: year === undefined ? null : { year, without: sWithout, with: sWith, gain },
     blocProductionAdded: beyondTolerance(produced(withProject), produced(withoutProject)),
   };

@@ -8,7 +8,13 @@
  * coupling lost is a joint stockpile budget shared across chains, which the restricted run gives to its chain alone.
  */
 import { Catalog } from '../data/catalog.ts';
-import type { Scenario, Shock } from '../model/scenario.ts';
+import type { ProjectRow } from '../data/schema.ts';
+import {
+  chainCommodities as commoditiesOfChains,
+  restrictDataset,
+  restrictScenario as restrictToCommodities,
+} from '../model/chains.ts';
+import type { Scenario } from '../model/scenario.ts';
 import { modelRegion } from '../model/world.ts';
 import type { SimulationResult } from '../simulate/result.ts';
 import { simulate } from '../simulate/simulate.ts';
@@ -65,85 +71,24 @@ export function tracedSimulate(scenario: Scenario, catalog: Catalog): TracedRun 
 
 /** The commodities of a value chain. */
 export function chainCommodities(catalog: Catalog, chain: string): Set<string> {
-  return new Set(catalog.dataset.tables.commodities.filter((c) => c.chain === chain).map((c) => c.id));
+  return commoditiesOfChains(catalog.dataset, [chain]);
 }
 
-/** A catalog holding only one chain's commodities and the rows about them (other tables whole). */
+/** A catalog holding only one chain's commodities and the rows about them (model/chains.ts). */
 export function chainCatalog(catalog: Catalog, chain: string): Catalog {
-  const ks = chainCommodities(catalog, chain);
-  const keep = (k: unknown) => typeof k !== 'string' || k === '*' || ks.has(k);
-  const t = catalog.dataset.tables;
-  const tables = {
-    ...t,
-    commodities: t.commodities.filter((c) => ks.has(c.id)),
-    stage_links: t.stage_links.filter((l) => ks.has(l.output) && ks.has(l.input)),
-    production: t.production.filter((r) => keep(r.commodity)),
-    world_totals: t.world_totals.filter((r) => keep(r.commodity)),
-    producers: t.producers.filter((r) => keep(r.commodity)),
-    demand: t.demand.filter((r) => keep(r.commodity)),
-    prices: t.prices.filter((r) => keep(r.commodity)),
-    reserves: t.reserves.filter((r) => keep(r.commodity)),
-    projects: t.projects.filter((r) => keep(r.commodity)),
-    freight: t.freight.filter((r) => keep(r.commodity)),
-    tariffs: t.tariffs.filter((r) => keep(r.commodity)),
-    demand_growth: t.demand_growth.filter((r) => keep(r.commodity)),
-  };
-  return new Catalog({ ...catalog.dataset, tables });
+  return new Catalog(restrictDataset(catalog.dataset, chainCommodities(catalog, chain)));
 }
 
 /**
- * A scenario restricted to some commodities: reference prices, CfDs, stockpiles, shocks, tariffs, export taxes and
- * growth overrides on other commodities are dropped; backed projects must be in `projectIds`.
+ * A scenario restricted to some commodities (model/chains.ts), whose backed projects must moreover be among
+ * `projects` (a variant of the pipeline may have removed one).
  */
 export function restrictScenario(
   scenario: Scenario,
   commodities: ReadonlySet<string>,
-  projectIds: ReadonlySet<string>,
+  projects: readonly Pick<ProjectRow, 'id' | 'commodity'>[],
 ): Scenario {
-  const has = (k: string) => commodities.has(k);
-  const zone = scenario.zone;
-  const shocks = (scenario.shocks ?? []).flatMap((s): Shock[] => {
-    if (s.kind === 'outage' || s.kind === 'quota') return has(s.commodity) ? [s] : [];
-    if (s.commodities === '*') return [s];
-    const ks = s.commodities.filter(has);
-    return ks.length > 0 ? [{ ...s, commodities: ks }] : [];
-  });
-  return {
-    ...scenario,
-    ...(zone
-      ? {
-          zone: {
-            ...zone,
-            ...(zone.referencePrices
-              ? { referencePrices: Object.fromEntries(Object.entries(zone.referencePrices).filter(([k]) => has(k))) }
-              : {}),
-            ...(zone.cfds ? { cfds: zone.cfds.filter((c) => has(c.commodity)) } : {}),
-            ...(zone.stockpiles
-              ? {
-                  stockpiles: zone.stockpiles
-                    .map((sp) => ({
-                      ...sp,
-                      commodities: sp.commodities.filter(has),
-                      ...(sp.capacity
-                        ? { capacity: Object.fromEntries(Object.entries(sp.capacity).filter(([k]) => has(k))) }
-                        : {}),
-                    }))
-                    .filter((sp) => sp.commodities.length > 0),
-                }
-              : {}),
-            ...(zone.backedProjects ? { backedProjects: zone.backedProjects.filter((b) => projectIds.has(b.id)) } : {}),
-          },
-        }
-      : {}),
-    ...(scenario.shocks ? { shocks } : {}),
-    ...(scenario.tariffs ? { tariffs: scenario.tariffs.filter((t) => has(t.commodity)) } : {}),
-    ...(scenario.exportTaxes ? { exportTaxes: scenario.exportTaxes.filter((t) => has(t.commodity)) } : {}),
-    ...(scenario.demandGrowth
-      ? {
-          demandGrowth: Object.fromEntries(Object.entries(scenario.demandGrowth).filter(([k]) => k === '*' || has(k))),
-        }
-      : {}),
-  };
+  return restrictToCommodities(scenario, commodities, new Map(projects.map((p) => [p.id, p.commodity])));
 }
 
 /** Years in which a shock of the scenario touches any of the commodities: the critical years for resilience. */

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Catalog } from '../../src/data/catalog.ts';
 import { loadDataset } from '../../src/data/load.ts';
 import { appraiseProjects, ChainRuns, jointSecurity, type ProjectAppraisals } from '../../src/finance/appraisal.ts';
-import { chainCommodities, restrictScenario, tracedSimulate } from '../../src/finance/trace.ts';
+import { chainCommodities, restrictScenario, type TracedRun, tracedSimulate } from '../../src/finance/trace.ts';
 import { presentValue } from '../../src/finance/valuation.ts';
 import { readScenario, type Scenario } from '../../src/model/scenario.ts';
 import { simulate } from '../../src/simulate/simulate.ts';
@@ -27,23 +27,28 @@ beforeAll(() => {
 describe('restrictScenario', () => {
   it('keeps only the instruments on the chain’s commodities', () => {
     const s = readScenario('zone-2026-ban-2027');
-    const re = restrictScenario(s, chainCommodities(catalog, 'rare-earths'), new Set());
+    const re = restrictScenario(s, chainCommodities(catalog, 'rare-earths'), []);
     expect(Object.keys(re.zone?.referencePrices ?? {}).sort()).toEqual(['ndfeb/magnet', 'ndpr/oxide']);
     expect(re.zone?.cfds?.map((c) => c.commodity)).toEqual(['ndpr/oxide']);
     expect(re.zone?.stockpiles?.[0]?.commodities).toEqual(['ndfeb/magnet', 'ndpr/oxide']);
     expect(re.shocks).toEqual([expect.objectContaining({ kind: 'ban', commodities: ['ndfeb/magnet'] })]);
     expect(re.zone?.backedProjects).toEqual([]);
-    const li = restrictScenario(s, chainCommodities(catalog, 'lithium'), new Set(['PRJ_ALCOA_WAGERUP_GA']));
+    const wagerup = [{ id: 'PRJ_ALCOA_WAGERUP_GA', commodity: 'gallium/refined' }];
+    const li = restrictScenario(s, chainCommodities(catalog, 'lithium'), wagerup);
     expect(li.shocks).toEqual([]);
     expect(li.zone?.stockpiles).toEqual([]);
-    expect(li.zone?.backedProjects).toEqual([{ id: 'PRJ_ALCOA_WAGERUP_GA', from: 2026 }]);
+    expect(li.zone?.backedProjects).toEqual([]);
+    const ga = restrictScenario(s, chainCommodities(catalog, 'gallium'), wagerup);
+    expect(ga.zone?.backedProjects).toEqual([{ id: 'PRJ_ALCOA_WAGERUP_GA', from: 2026 }]);
+    // A variant of the pipeline without the project drops its backing.
+    expect(restrictScenario(s, chainCommodities(catalog, 'gallium'), []).zone?.backedProjects).toEqual([]);
   });
   it('gives a chain the same prices alone as in the whole world when no instrument couples the chains', () => {
     const baseline = short('baseline', 2028);
     const full = simulate(baseline, catalog);
     const runs = new ChainRuns(catalog, { zone: baseline, baseline });
     for (const chain of ['lithium', 'gallium']) {
-      const alone = runs.run('baseline', chain).result;
+      const alone = (runs.run('baseline', chain)[0] as TracedRun).result;
       for (const y of alone.years) {
         for (const c of y.commodities) {
           const whole = full.years.find((x) => x.year === y.year)?.commodities.find((x) => x.commodity === c.commodity);
@@ -108,8 +113,9 @@ describe('appraiseProjects', () => {
   it('brings a project online in the "with" run and leaves it out of the "without" run', () => {
     const scenario = short('zone-2026-ban-2027');
     const runs = new ChainRuns(catalog, { zone: scenario, baseline: short('baseline') });
-    const withIt = runs.run('zone', 'rare-earths', [], new Map([['PRJ_VULCAN_ELEMENTS', 2029]])).result;
-    const without = runs.run('zone', 'rare-earths', ['PRJ_VULCAN_ELEMENTS']).result;
+    const withIt = (runs.run('zone', 'rare-earths', [], new Map([['PRJ_VULCAN_ELEMENTS', 2029]]))[0] as TracedRun)
+      .result;
+    const without = (runs.run('zone', 'rare-earths', ['PRJ_VULCAN_ELEMENTS'])[0] as TracedRun).result;
     const events = (r: typeof withIt) =>
       r.years.flatMap((y) => y.projects.filter((p) => p.id === 'PRJ_VULCAN_ELEMENTS'));
     expect(events(withIt)).toContainEqual(expect.objectContaining({ event: 'online' }));
@@ -142,11 +148,65 @@ describe('appraiseProjects', () => {
 describe('tracedSimulate', () => {
   it('records every region’s price and the CfDs in force each year', () => {
     const s = short('zone-2026', 2027);
-    const re = restrictScenario(s, chainCommodities(catalog, 'rare-earths'), new Set());
+    const re = restrictScenario(s, chainCommodities(catalog, 'rare-earths'), []);
     const { result, market } = tracedSimulate(re, catalog);
     expect(market.years.map((y) => y.year)).toEqual(result.years.map((y) => y.year));
     expect(market.years[0]?.cfds).toEqual([]);
     expect(market.years[1]?.cfds).toEqual([{ commodity: 'ndpr/oxide', regions: ['USA'], strike: 110000 }]);
     expect(market.years[1]?.prices.get('ndpr/oxide|USA')).toBeGreaterThan(0);
   }, 120_000);
+});
+
+describe('appraisal over an ensemble', () => {
+  const only = ['PRJ_EF_WHITEMESA_P2', 'PRJ_VULCAN_ELEMENTS'];
+  const noRisks = (name: string): Scenario => ({ ...short(name), risks: { defaults: false } });
+  it('with central data and no hazards, every draw is the central path and the values are the deterministic ones', () => {
+    const options = { scenario: noRisks('zone-2026-ban-2027'), against: noRisks('baseline'), catalog, only };
+    const central = appraiseProjects(options);
+    const ensemble = appraiseProjects({ ...options, ensemble: { draws: 2, seed: 9, centralParameters: true } });
+    expect(ensemble.ensemble).toEqual({ draws: 2, seed: 9, parameters: 'central', failures: [] });
+    expect(central.ensemble).toBeNull();
+    for (const c of central.projects) {
+      const e = ensemble.projects.find((p) => p.id === c.id);
+      expect(e?.paths).toBe(2);
+      expect(c.paths).toBe(1);
+      for (const key of [
+        'npvBaseline',
+        'npvZone',
+        'npvZoneMarket',
+        'cfdPayments',
+        'floorTransfer',
+        'supportCost',
+      ] as const) {
+        expect(e?.[key]).toBeCloseTo(c[key], 3);
+      }
+      expect(e?.incentivePrice).toBeCloseTo(c.incentivePrice ?? Number.NaN, 6);
+      expect(e?.security.consumptionLostAvoided).toBeCloseTo(c.security.consumptionLostAvoided, 3);
+      expect(e?.probabilityOfLossZone).toBe(c.npvZone < 0 ? 1 : 0);
+    }
+  }, 180_000);
+  it('with drawn data and shocks, gives reproducible expectations that differ from the central path', () => {
+    const options = {
+      scenario: short('zone-2026-ban-2027'),
+      against: short('baseline'),
+      catalog,
+      only,
+      ensemble: { draws: 4, seed: 5 },
+    };
+    const a = appraiseProjects(options);
+    const b = appraiseProjects(options);
+    expect(b.projects).toEqual(a.projects);
+    expect(a.ensemble?.parameters).toBe('drawn');
+    const central = appraisals.projects.filter((p) => only.includes(p.id));
+    let differs = false;
+    for (const p of a.projects) {
+      expect(p.paths).toBe(4 - new Set(a.ensemble?.failures.map((f) => f.draw)).size);
+      expect(p.probabilityOfLossZone).toBeGreaterThanOrEqual(0);
+      expect(p.probabilityOfLossZone).toBeLessThanOrEqual(1);
+      if (p.bankableWithoutSupport) expect(p.supportCost).toBe(0);
+      const c = central.find((x) => x.id === p.id);
+      if (c && Math.abs(c.npvZone - p.npvZone) > 1e-6 * Math.abs(c.npvZone)) differs = true;
+    }
+    expect(differs).toBe(true);
+  }, 180_000);
 });

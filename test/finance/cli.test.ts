@@ -216,3 +216,14 @@ describe('parseUsd', () => {
     expect(() => parseUsd('5 zillion')).toThrow(/not an amount/);
   });
 });
+
+describe('projects over an ensemble: bad options', () => {
+  it('refuses a draw count that is not a whole number of at least 1, and --central-parameters alone', () => {
+    const zero = runCli(['projects', 'rank', '--draws', '0']);
+    expect(zero.status).not.toBe(0);
+    expect(zero.stderr).toMatch(/--draws 0: expected a whole number of draws, at least 1/);
+    const alone = runCli(['projects', 'rank', '--central-parameters']);
+    expect(alone.status).not.toBe(0);
+    expect(alone.stderr).toMatch(/--central-parameters: only with --draws/);
+  });
+});

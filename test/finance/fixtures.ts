@@ -26,6 +26,8 @@ export function appraisal(o: Partial<ProjectAppraisal> & { id: string }): Projec
     decisionYear: 2026,
     onlineYear: 2029,
     provenance: {},
+    paths: 1,
+    probabilityOfLossZone: 0,
     npvBaseline: -1,
     npvZone: -1,
     npvZoneMarket: -1,

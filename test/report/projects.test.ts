@@ -29,6 +29,7 @@ const appraisals: ProjectAppraisals = {
     appraisal({ id: 'C', bankableWithoutSupport: true, supportCost: 0, npvZone: 1e8, npvZoneMarket: 1e8 } as never),
   ],
   notValued: [{ id: 'D', reason: 'no published or assumed capital cost' }],
+  ensemble: null,
   notes: [],
 };
 const downstream: DownstreamCost[] = [
