@@ -64,8 +64,6 @@ const STATUS_TEXT: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
   500: 'Internal Server Error',
 };
 
@@ -103,7 +101,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // tests hold the responses to them. Validating every response again at run time cost a tenth of a quote's CPU.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.decorateRequest('actor', null);
-  // JSON only: a text body is refused as such (415), not read as a string that fails validation.
+  // JSON only: a text body is refused as such (400 naming the body), not read as a string that fails validation.
   app.removeContentTypeParser('text/plain');
 
   await app.register(fastifySwagger, {
@@ -182,15 +180,17 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       return problem(reply, 400, error.message);
     }
     const code = error.code;
+    // A body that is too large, not JSON or not parseable is a bad payload like any other: 400 naming the body
+    // (the issue's contract for malformed, oversized or mistyped payloads), with what was wrong in the message.
     if (code === 'FST_ERR_CTP_BODY_TOO_LARGE')
-      return problem(reply, 413, `body: the request body is larger than ${app.initialConfig.bodyLimit} bytes`, {
+      return problem(reply, 400, `body: the request body is larger than ${app.initialConfig.bodyLimit} bytes`, {
         field: 'body',
       });
     if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
-      return problem(reply, 415, 'body: send JSON (Content-Type: application/json)', { field: 'body' });
+      return problem(reply, 400, 'body: send JSON (Content-Type: application/json)', { field: 'body' });
     if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
       // Malformed JSON, an empty body, a bad header: the client's fault, said plainly.
-      return problem(reply, error.statusCode === 413 ? 413 : 400, `body: ${error.message}`, { field: 'body' });
+      return problem(reply, 400, `body: ${error.message}`, { field: 'body' });
     }
     request.log.error({ err: error }, 'unhandled error');
     return problem(reply, 500, 'internal error; the request was not applied');
