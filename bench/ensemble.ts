@@ -95,6 +95,11 @@ function overhead(setup: EnsembleSetup): BenchResult {
 interface Rate {
   /** Draws per second of wall time, start-up of the pool included. */
   readonly perSecond: number;
+  /**
+   * Draws per second over the second half of the run: the workers started, their code compiled and optimised — the
+   * rate a long run keeps.
+   */
+  readonly steadyPerSecond: number;
   /** CPU milliseconds (all threads of the process) per draw: robust to other processes' load. */
   readonly cpuMsPerDraw: number;
   readonly meta: Awaited<ReturnType<typeof runEnsemble>>['meta'];
@@ -104,10 +109,27 @@ async function rate(setup: EnsembleSetup, draws: number, workers: number): Promi
   const out = mkdtempSync(path.join(tmpdir(), 'lodestone-bench-ensemble-'));
   try {
     const cpu = process.cpuUsage();
-    const r = await runEnsemble({ setup, draws, workers, out });
+    // When half the draws are stored: the second half's rate is the steady one.
+    let half: { session: number; elapsedMs: number } | undefined;
+    let last = { session: 0, elapsedMs: 0 };
+    const r = await runEnsemble({
+      setup,
+      draws,
+      workers,
+      out,
+      onProgress: (p) => {
+        if (!half && p.session >= draws / 2) half = { session: p.session, elapsedMs: p.elapsedMs };
+        last = { session: p.session, elapsedMs: p.elapsedMs };
+      },
+    });
     const used = process.cpuUsage(cpu);
+    const h = half ?? { session: 0, elapsedMs: 0 };
     return {
       perSecond: r.meta.session.drawsPerSecond,
+      steadyPerSecond:
+        last.elapsedMs > h.elapsedMs
+          ? ((last.session - h.session) / (last.elapsedMs - h.elapsedMs)) * 1000
+          : Number.NaN,
       cpuMsPerDraw: (used.user + used.system) / 1000 / draws,
       meta: r.meta,
     };
@@ -124,7 +146,7 @@ export async function ensembleBenchmarks(want: (name: string) => boolean): Promi
 
   if (want('ensemble.workers')) {
     // Alternate one and two workers so that both see the same background load; medians over the repeats.
-    const draws = Number(process.env.LODESTONE_BENCH_RATE_DRAWS ?? 60);
+    const draws = Number(process.env.LODESTONE_BENCH_RATE_DRAWS ?? 80);
     const runs1: Rate[] = [];
     const runs2: Rate[] = [];
     const load = [loadavg()[0] as number];
@@ -145,6 +167,7 @@ export async function ensembleBenchmarks(want: (name: string) => boolean): Promi
         p90_ms: 1000 / Math.min(...rates),
         runs: runs.length,
         draws_per_second: rateOf(runs),
+        steady_draws_per_second: median(runs.map((r) => r.steadyPerSecond)),
         draws,
         cpu_ms_per_draw: cpuOf(runs),
         worker_cpu_ms_per_draw: workerCpuOf(runs),
@@ -161,6 +184,8 @@ export async function ensembleBenchmarks(want: (name: string) => boolean): Promi
     results['ensemble.workers-2'] = {
       ...entry(runs2),
       efficiency: rateOf(runs2) / (2 * rateOf(runs1)),
+      steady_efficiency:
+        median(runs2.map((r) => r.steadyPerSecond)) / (2 * median(runs1.map((r) => r.steadyPerSecond))),
       cpu_efficiency: cpuOf(runs1) / cpuOf(runs2),
       worker_cpu_efficiency: workerCpuOf(runs1) / workerCpuOf(runs2),
       load_average_1min: median(load),
