@@ -668,7 +668,10 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
       const yearWorld: World = { ...world, problem };
       let solution: EquilibriumSolution;
       try {
-        solution = solveEquilibrium(problem, previous ? { warmStart: previous.solution } : {});
+        // Warm from last year's equilibrium, or in the first year from the base-year market observed before the
+        // zone began (when it was solved): prices and flows near this year's.
+        const near = previous ?? beforeStart;
+        solution = solveEquilibrium(problem, near ? { warmStart: near.solution } : {});
       } catch (e) {
         // Keep the instance that failed, for a bug report: LODESTONE_DUMP_DIR=dir writes it as JSON.
         const dir = process.env.LODESTONE_DUMP_DIR;
