@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { Catalog } from '../data/catalog.ts';
 import { type Dataset, loadDataset } from '../data/load.ts';
 import { BASE_YEAR } from '../data/schema.ts';
-import { solveEquilibrium } from '../equilibrium/solve.ts';
+import { type EquilibriumSolution, solveEquilibrium } from '../equilibrium/solve.ts';
 import { chainCommodities, restrictDataset, restrictScenario } from '../model/chains.ts';
 import { readScenario, type Scenario, type Shock } from '../model/scenario.ts';
 import { buildWorld, modelRegion } from '../model/world.ts';
@@ -80,6 +80,7 @@ export class DrawEngine {
   readonly derived?: DerivedRisks;
   readonly layout: MetricLayout;
   private centralRuns?: { readonly scenario: SimulationResult; readonly against?: SimulationResult };
+  private centralStarts?: readonly EquilibriumSolution[];
   /** A hash of everything that defines the draws: data, scenarios, hazards, seed, settings. */
   readonly fingerprint: string;
   /** What the fingerprint covers, readable (to say what differs when a resume is refused). */
@@ -141,11 +142,25 @@ export class DrawEngine {
 
   /** The central runs (central data, no drawn shocks): the deterministic simulation of each scenario. */
   central(): { readonly scenario: SimulationResult; readonly against?: SimulationResult } {
-    this.centralRuns ??= {
-      scenario: simulate(this.scenario, this.catalog),
-      ...(this.against ? { against: simulate(this.against, this.catalog) } : {}),
-    };
+    if (!this.centralRuns) {
+      const starts: EquilibriumSolution[] = [];
+      const scenario = simulate(this.scenario, this.catalog, { onStart: (s) => starts.push(s) });
+      const against = this.against
+        ? simulate(this.against, this.catalog, { onStart: (s) => starts.push(s) })
+        : undefined;
+      this.centralRuns = { scenario, ...(against ? { against } : {}) };
+      this.centralStarts = starts;
+    }
     return this.centralRuns;
+  }
+
+  /**
+   * The first equilibrium of each central run: a draw's runs warm-start from them (a draw's world is the central
+   * one with its data drawn), which spares each a cold solve.
+   */
+  private starts(): readonly EquilibriumSolution[] {
+    this.central();
+    return this.centralStarts as EquilibriumSolution[];
   }
 
   /**
@@ -219,8 +234,11 @@ export class DrawEngine {
     const withShocks = (s: Scenario): Scenario =>
       shocks.length === 0 ? s : { ...s, shocks: [...(s.shocks ?? []), ...shocks] };
     const t1 = performance.now();
-    const result = simulate(withShocks(this.scenario), catalog);
-    const twin = this.against ? simulate(withShocks(this.against), catalog) : undefined;
+    const [start, twinStart] = this.starts();
+    const result = simulate(withShocks(this.scenario), catalog, start ? { start } : {});
+    const twin = this.against
+      ? simulate(withShocks(this.against), catalog, twinStart ? { start: twinStart } : {})
+      : undefined;
     const t2 = performance.now();
     writeMetrics(this.layout, result, scenarioOut, offset);
     if (twin && againstOut) writeMetrics(this.layout, twin, againstOut, offset);

@@ -33,6 +33,13 @@ export interface SimulateOptions {
    * yearly results aggregate away.
    */
   readonly onYear?: (trace: YearTrace) => void;
+  /**
+   * An equilibrium near this run's first one (the same world on central data, say): its first solve warm-starts
+   * from it instead of from nothing. Where the warm start misses, the cold solve runs as without it.
+   */
+  readonly start?: EquilibriumSolution;
+  /** Called with the run's first equilibrium (the base-year market observed before a zone, else the first year's). */
+  readonly onStart?: (solution: EquilibriumSolution) => void;
 }
 
 /** One solved year as the engine saw it: the policy in force and the equilibrium. */
@@ -273,7 +280,8 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
         policy: { members: [...members], preferential: false },
         demandChoke,
       });
-      const solution = solveEquilibrium(world.problem);
+      const solution = solveEquilibrium(world.problem, options.start ? { warmStart: options.start } : {});
+      options.onStart?.(solution);
       beforeStart = { solution, world, stats: periodStatistics(world, solution, { dominantSupplier: dominant }) };
     }
     return beforeStart;
@@ -670,8 +678,9 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
       try {
         // Warm from last year's equilibrium, or in the first year from the base-year market observed before the
         // zone began (when it was solved): prices and flows near this year's.
-        const near = previous ?? beforeStart;
-        solution = solveEquilibrium(problem, near ? { warmStart: near.solution } : {});
+        const near = (previous ?? beforeStart)?.solution ?? options.start;
+        solution = solveEquilibrium(problem, near ? { warmStart: near } : {});
+        if (!previous && !beforeStart) options.onStart?.(solution);
       } catch (e) {
         // Keep the instance that failed, for a bug report: LODESTONE_DUMP_DIR=dir writes it as JSON.
         const dir = process.env.LODESTONE_DUMP_DIR;

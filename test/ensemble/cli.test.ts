@@ -155,10 +155,14 @@ describe('lodestone ensemble', () => {
     expect(o.meta.risks).toEqual([]);
     const rows = o.quantiles.filter((q) => q.n > 0);
     expect(rows.length).toBeGreaterThan(0);
+    // To rounding: a draw's first solve warm-starts from the central run's (test/ensemble/engine.test.ts).
+    const close = (x: number | null, y: number | null) =>
+      x === y || (x !== null && y !== null && Math.abs(x - y) <= 1e-12 * Math.max(Math.abs(x), Math.abs(y)));
     for (const q of rows) {
-      expect(q.p5).toBe(q.central);
-      expect(q.p95).toBe(q.central);
-      expect(q.p50).toBe(q.central);
+      expect(close(q.p5, q.central)).toBe(true);
+      expect(close(q.p95, q.central)).toBe(true);
+      expect(close(q.p50, q.central)).toBe(true);
+      expect(q.p5).toBe(q.p95);
     }
   }, 120_000);
 });

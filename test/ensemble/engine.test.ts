@@ -22,6 +22,22 @@ function sameBits(a: Float64Array, b: Float64Array): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
+/**
+ * Equality to rounding: every value within 1e-12 of the other, relative (NaN equals NaN). A draw's first solve
+ * warm-starts from the central run's, so on central data it lands on the same equilibrium by another sequence of
+ * floating-point operations; any difference of substance is many orders larger.
+ */
+function sameToRounding(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as number;
+    const y = b[i] as number;
+    if (Number.isNaN(x) && Number.isNaN(y)) continue;
+    if (!(Math.abs(x - y) <= 1e-12 * Math.max(Math.abs(x), Math.abs(y)))) return false;
+  }
+  return true;
+}
+
 beforeAll(() => {
   const dir = mkdtempSync(path.join(tmpdir(), 'lodestone-engine-'));
   const write = (name: string, base: string) => {
@@ -42,7 +58,7 @@ beforeAll(() => {
 });
 
 describe('DrawEngine', () => {
-  it('runs a draw with central data and no drawn shocks exactly as the deterministic simulation', () => {
+  it('runs a draw with central data and no drawn shocks as the deterministic simulation (to rounding)', () => {
     const engine = new DrawEngine(setup, { dataset });
     const size = engine.layout.size;
     const [s, a] = [new Float64Array(size), new Float64Array(size)];
@@ -51,8 +67,8 @@ describe('DrawEngine', () => {
     // The simulation itself, on the engine's (restricted) data and scenarios, outside the engine's draw path.
     writeMetrics(engine.layout, simulate(engine.scenario, engine.catalog), expected.s);
     writeMetrics(engine.layout, simulate(engine.against ?? engine.scenario, engine.catalog), expected.a);
-    expect(sameBits(s, expected.s)).toBe(true);
-    expect(sameBits(a, expected.a)).toBe(true);
+    expect(sameToRounding(s, expected.s)).toBe(true);
+    expect(sameToRounding(a, expected.a)).toBe(true);
     expect(engine.layout.years).toEqual([2025, 2026, 2027, 2028]);
     // The layout known before running is the layout of the results.
     expect(layoutOf(simulate(engine.scenario, engine.catalog))).toEqual(engine.layout);
