@@ -316,6 +316,7 @@ export function portfolioText(
   const lines = [
     `Portfolio under ${a.scenario.name} against ${a.against.name}: budget USD ${usdM(plan.budget)} m (${plan.basisDefinition})`,
     `Security: ${plan.securityDefinition}`,
+    pathsLine(a),
     '',
     `Back ${plan.selected.length} project(s) for USD ${usdM(plan.totalCost)} m, securing USD ${usdM(plan.objective)} m` +
       `${plan.objective > 0 && plan.totalCost > 0 ? ` (${(plan.objective / plan.totalCost).toFixed(2)} per dollar)` : ''}; USD ${usdM(plan.unspent)} m unspent.`,
@@ -646,6 +647,7 @@ export function registerProjectsCommands(program: Command): void {
             ...plan,
             joint,
             notValued: a.notValued,
+            ensemble: a.ensemble,
           },
           null,
           2,
