@@ -23,7 +23,7 @@
 import { type ConditionData, constantEntries, evaluateConditions } from './conditions.ts';
 import { solveInterior } from './interior.ts';
 import type { Mcp } from './mcp.ts';
-import type { DemandCurve, EquilibriumProblem, Producer, RouteTerms } from './problem.ts';
+import type { DemandCurve, EquilibriumProblem, Producer, RouteTerms, StockOperation } from './problem.ts';
 import {
   type AgentShape,
   type ChainInputs,
@@ -385,14 +385,20 @@ function pooledPrices(
 
 /**
  * For a commodity under export bans: the price at which the banned destinations' own market clears when only the
- * origins not banned toward them can serve it (each at full capacity when its cost is below that price). Only a
- * starting point; absent when the ban leaves that market no dearer than the pooled one.
+ * origins not banned toward them can serve it (each at full capacity when its cost is below that price) and the
+ * destinations' own releases (a vault's, or the rationing of a choked demand curve) run in full at or above their
+ * release price. Only a starting point; absent when the ban leaves that market no dearer than the pooled one.
+ *
+ * The releases matter: without them a ban that cuts most of a market's supply would put its start (and the scale of
+ * every price of the chain) where the uncapped isoelastic curve clears, thousands of times above the choke price the
+ * market actually stops at; the interior-point method then works with its real prices at 1e-5 of their scale.
  */
 function bannedGroupPrices(
   chain: readonly string[],
   restrictions: readonly { origin: string; commodity: string; destinations: readonly string[] | '*'; quota: number }[],
   producers: readonly { region: string; commodity: string; capacity: number; cost: number }[],
   demands: readonly { region: string; commodity: string; curve: DemandCurve }[],
+  stocks: readonly StockOperation[],
   pooled: ReadonlyMap<string, number>,
 ): Map<string, { price: number; destinations: Set<string> }> {
   const out = new Map<string, { price: number; destinations: Set<string> }>();
@@ -406,9 +412,19 @@ function bannedGroupPrices(
     const origins = new Set(bans.map((b) => b.origin));
     const allowed = producers.filter((p) => p.commodity === k && !origins.has(p.region));
     const curves = demands.filter((d) => d.commodity === k && destinations.has(d.region)).map((d) => d.curve);
+    const releases = stocks.filter(
+      (s) =>
+        s.commodity === k &&
+        destinations.has(s.region) &&
+        (s.releaseCap ?? 0) > 0 &&
+        s.releasePrice !== undefined &&
+        Number.isFinite(s.releasePrice),
+    );
     const base = pooled.get(k) ?? 1;
     const excess = (p: number) =>
-      allowed.filter((q) => q.cost <= p).reduce((s, q) => s + q.capacity, 0) - totalDemand(curves, p);
+      allowed.filter((q) => q.cost <= p).reduce((s, q) => s + q.capacity, 0) +
+      releases.filter((s) => (s.releasePrice as number) <= p).reduce((s, r) => s + (r.releaseCap as number), 0) -
+      totalDemand(curves, p);
     if (curves.length === 0 || excess(base) >= 0) continue;
     let lo = base;
     let hi = base * 1e8;
@@ -417,6 +433,12 @@ function bannedGroupPrices(
       const mid = Math.sqrt(lo * hi);
       if (excess(mid) >= 0) hi = mid;
       else lo = mid;
+    }
+    // Where a release price is what clears the market (the excess jumps there), start exactly at it, not a hair
+    // above: a price above a choke would have every buyer there rationed at once.
+    for (const s of releases) {
+      const r = s.releasePrice as number;
+      if (r >= lo && r <= hi && excess(r) >= 0) hi = Math.min(hi, r);
     }
     out.set(k, { price: hi, destinations });
   }
@@ -723,7 +745,7 @@ class Model implements ChainModel {
     // Export bans split a market in two: the banned destinations, served only by the other origins, and the rest.
     // Start each side at the price its own pooled market clears at.
     const banned = restrictions.some((r) => r.quota <= 0)
-      ? bannedGroupPrices(chain, restrictions, producers, demands, pooled)
+      ? bannedGroupPrices(chain, restrictions, producers, demands, stocks, pooled)
       : new Map<string, { price: number; destinations: Set<string> }>();
     this.banned = banned;
     for (let k = 0; k < K; k++) {
