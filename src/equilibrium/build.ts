@@ -86,6 +86,12 @@ export interface ChainModel {
   /** A starting point in solver variables. */
   readonly start: Float64Array;
   /**
+   * 1 for the variables whose value in `start` an export ban decides (the banned side's prices at the price its own
+   * supply clears at, the allowed exporters' outputs, origin rents and flows to it): where a ban is new, a warm start
+   * from the world before it takes these from `start`, not from a solution that knew nothing of the split.
+   */
+  readonly banStart: Uint8Array;
+  /**
    * The start for the interior-point method: `start` with trade routed. The pooled market's net supplies and
    * demands are shipped along the cheapest routes (least-cost rule of the transportation problem), and each market's
    * price is set where those routes leave no arbitrage (landed cost = destination price), around the pooled price.
@@ -527,6 +533,7 @@ class Model implements ChainModel {
   readonly quantityScale: Float64Array;
   readonly priceScale: Float64Array;
   readonly start: Float64Array;
+  readonly banStart: Uint8Array;
   readonly data: ConditionData;
   readonly exact: Mcp;
   readonly mcp: Mcp;
@@ -614,6 +621,7 @@ class Model implements ChainModel {
     const constant = next();
     const scratch = next();
     this.triplets = next();
+    this.banStart = new Uint8Array(n);
     this.data = {
       n,
       zs: this.scale,
@@ -872,7 +880,8 @@ class Model implements ChainModel {
    * origin rent where they also have a home market), and ship to it.
    */
   private coldStart(): void {
-    const { structure, inputs, pooled, banned, start, upper, scale: zs, data } = this;
+    const { structure, inputs, pooled, banned, start, banStart, upper, scale: zs, data } = this;
+    banStart.fill(0);
     const { variables, commodityIndex, kindCode, agents } = structure;
     const { chain, links, demands, restrictions } = inputs;
     const pooledOnly = inputs.pooled;
@@ -915,8 +924,13 @@ class Model implements ChainModel {
           const group = banned.get(v.commodity);
           const exporting = exporterPrice(v.commodity, v.region);
           const ownMarket = (structure.originOfNode[i] as number) >= 0;
-          if (group?.destinations.has(v.region)) estimate = group.price;
-          else if (exporting !== undefined && !ownMarket && structure.makes[i]) estimate = exporting;
+          if (group?.destinations.has(v.region)) {
+            estimate = group.price;
+            banStart[i] = 1;
+          } else if (exporting !== undefined && !ownMarket && structure.makes[i]) {
+            estimate = exporting;
+            banStart[i] = 1;
+          }
         }
         // The pooled model's own start trusts the quick estimate only within a factor 10 of the reference.
         const p = pooledOnly ? Math.min(scale * 10, Math.max(scale / 10, estimate)) : estimate;
@@ -925,6 +939,7 @@ class Model implements ChainModel {
         const v = variables[i] as VariableInfo;
         const exporting = banned.size > 0 ? exporterPrice(v.commodity, v.region) : undefined;
         start[i] = exporting !== undefined ? Math.max(0, exporting - (base[k] ?? scale)) / scale : 0;
+        if (exporting !== undefined) banStart[i] = 1;
       } else if (code === FLOW) {
         const v = variables[i] as VariableInfo;
         const group = banned.size > 0 ? banned.get(v.commodity) : undefined;
@@ -933,6 +948,7 @@ class Model implements ChainModel {
           const made = capacityAt.get(nodeKey(v.commodity, v.region)) ?? 0;
           const share = bannedShare.get(nodeKey(v.commodity, v.ref)) ?? Number.NaN;
           start[i] = Number.isNaN(share) ? 1e-3 : made * share;
+          banStart[i] = 1;
         } else {
           // A little trade on every other route keeps Newton off the Fischer–Burmeister corner (0, 0), where a
           // route whose landed cost equals the destination price would otherwise start with no direction of its own.
@@ -952,7 +968,11 @@ class Model implements ChainModel {
       let price = base[c] ?? (zs[q] as number);
       if (banned.size > 0) {
         const v = variables[q] as VariableInfo;
-        price = exporterPrice(v.commodity, v.region) ?? price;
+        const exporting = exporterPrice(v.commodity, v.region);
+        if (exporting !== undefined) {
+          price = exporting;
+          banStart[q] = 1;
+        }
       }
       price = Math.max(price, Number.isNaN(strike) ? 0 : strike);
       start[q] = (data.aCost[k] as number) + input < price ? (upper[q] as number) : 0;
