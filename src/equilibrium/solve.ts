@@ -681,7 +681,7 @@ function solveMarkets(problem: EquilibriumProblem, options: SolveOptions): Omit<
   for (let c = 0; c < chainList.length; c++) {
     const chain = chainList[c] as string[];
     const pooledBefore = timings?.pooled ?? 0;
-    const model: ChainModel = bindChain(inputsOf[c] as ChainInputs, {
+    let model: ChainModel = bindChain(inputsOf[c] as ChainInputs, {
       ...(hints ? { priceHints: hints } : {}),
       timings,
     });
@@ -714,6 +714,25 @@ function solveMarkets(problem: EquilibriumProblem, options: SolveOptions): Omit<
       clock = lap(timings, 'finish', clock);
     }
     if (!(result && result.residual <= tolerance)) {
+      if (hints) {
+        // The cold sequence on the model a cold solve builds: its scales and start from the pooled market, not from
+        // the neighbouring solution's price levels (with those, a market that moved far — a ban, a choke that began
+        // to bind — can fail where the cold solve succeeds). The warm point is kept, in the new scales, should the
+        // cold sequence do worse.
+        const warmValues = result
+          ? Float64Array.from(result.z, (_, i) => model.modelValue(result?.z as Float64Array, i))
+          : undefined;
+        model.release();
+        model = bindChain(inputsOf[c] as ChainInputs, { timings });
+        clock = lap(timings, 'model', clock);
+        if (result && warmValues) {
+          const z = Float64Array.from(warmValues, (value, i) => model.toSolver(i, value));
+          const f = new Float64Array(z.length);
+          model.evaluateExact(z, f);
+          const { max, index } = naturalResidual(z, f, model.lower, model.upper);
+          result = { ...result, z, f, residual: max, worst: index, converged: false };
+        }
+      }
       const cold = solveChainCold(problem, chain, model, tolerance, options.maxIterations ?? 200, timings);
       clock = timings ? performance.now() : 0;
       spentIterations += cold.iterations;
