@@ -207,6 +207,9 @@ export function warmStart(from: ChainModel, z: Float64Array, to: ChainModel): Fl
 /** The flow every route starts with (a share of the market), unless the start knows better. */
 const TOKEN_FLOW = 1e-3;
 
+/** Relative difference of a producer's unit cost from the price below which the start counts it at the margin. */
+const MARGIN_ROUNDING = 1e-9;
+
 /** Relative tie-breaking slope on outputs and flows (see conditions.ts). */
 const TIE_BREAK = 1e-10;
 
@@ -975,7 +978,11 @@ class Model implements ChainModel {
         }
       }
       price = Math.max(price, Number.isNaN(strike) ? 0 : strike);
-      start[q] = (data.aCost[k] as number) + input < price ? (upper[q] as number) : 0;
+      // A producer exactly at the margin runs, as the pooled estimate counted it (its price is where the marginal
+      // producer comes in, unitCost <= p): left off by a rounding, a large marginal refinery would start its whole
+      // input unbought and the upstream market glutted by most of its size, a start the interior-point method
+      // cannot recover from (a rare-earth draw crawled 600 iterations on it and failed).
+      start[q] = (data.aCost[k] as number) + input <= price * (1 + MARGIN_ROUNDING) ? (upper[q] as number) : 0;
     }
   }
 
