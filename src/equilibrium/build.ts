@@ -207,7 +207,7 @@ export function warmStart(from: ChainModel, z: Float64Array, to: ChainModel): Fl
 /** The flow every route starts with (a share of the market), unless the start knows better. */
 const TOKEN_FLOW = 1e-3;
 
-/** Relative difference of a producer's unit cost from the price below which the start counts it at the margin. */
+/** Relative difference of a producer's unit cost from the price within which the start counts it at the margin. */
 const MARGIN_ROUNDING = 1e-9;
 
 /** Relative tie-breaking slope on outputs and flows (see conditions.ts). */
@@ -978,11 +978,14 @@ class Model implements ChainModel {
         }
       }
       price = Math.max(price, Number.isNaN(strike) ? 0 : strike);
-      // A producer exactly at the margin runs, as the pooled estimate counted it (its price is where the marginal
-      // producer comes in, unitCost <= p): left off by a rounding, a large marginal refinery would start its whole
-      // input unbought and the upstream market glutted by most of its size, a start the interior-point method
-      // cannot recover from (a rare-earth draw crawled 600 iterations on it and failed).
-      start[q] = (data.aCost[k] as number) + input <= price * (1 + MARGIN_ROUNDING) ? (upper[q] as number) : 0;
+      // A producer at the margin (the pooled estimate's price is where the marginal producer comes in) starts at
+      // half its capacity, the centre of what it may make there, not at either end by a rounding: left off, a large
+      // marginal refinery started its whole input unbought and the upstream market glutted by most of its size (a
+      // rare-earth draw crawled 600 iterations on it and failed); put at capacity, another draw's start overshot
+      // the other way.
+      const unit = (data.aCost[k] as number) + input;
+      const atMargin = Math.abs(unit - price) <= price * MARGIN_ROUNDING;
+      start[q] = atMargin ? 0.5 * (upper[q] as number) : unit < price ? (upper[q] as number) : 0;
     }
   }
 

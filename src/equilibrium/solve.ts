@@ -599,6 +599,20 @@ function solveChainCold(
  */
 const WARM_GIVE_UP = { iterations: 10, ratio: 0.5 };
 
+/** The model values (prices, quantities) of a point of `model`. */
+function valuesOf(model: ChainModel, z: Float64Array): Float64Array {
+  return Float64Array.from(z, (_, i) => model.modelValue(z, i));
+}
+
+/** A result carried over to another model of the same chain (other scales): its point and residual there. */
+function carried(model: ChainModel, result: McpResult, values: Float64Array): McpResult {
+  const z = Float64Array.from(values, (value, i) => model.toSolver(i, value));
+  const f = new Float64Array(z.length);
+  model.evaluateExact(z, f);
+  const { max, index } = naturalResidual(z, f, model.lower, model.upper);
+  return { ...result, z, f, residual: max, worst: index, converged: false };
+}
+
 /** Quantities below this share of the market are reported as zero flows. */
 const FLOW_EPSILON = 1e-12;
 
@@ -714,30 +728,38 @@ function solveMarkets(problem: EquilibriumProblem, options: SolveOptions): Omit<
       clock = lap(timings, 'finish', clock);
     }
     if (!(result && result.residual <= tolerance)) {
+      const maxIterations = options.maxIterations ?? 200;
       if (hints) {
         // The cold sequence on the model a cold solve builds: its scales and start from the pooled market, not from
         // the neighbouring solution's price levels (with those, a market that moved far — a ban, a choke that began
         // to bind — can fail where the cold solve succeeds). The warm point is kept, in the new scales, should the
         // cold sequence do worse.
-        const warmValues = result
-          ? Float64Array.from(result.z, (_, i) => model.modelValue(result?.z as Float64Array, i))
-          : undefined;
+        const values = result ? valuesOf(model, result.z) : undefined;
         model.release();
         model = bindChain(inputsOf[c] as ChainInputs, { timings });
         clock = lap(timings, 'model', clock);
-        if (result && warmValues) {
-          const z = Float64Array.from(warmValues, (value, i) => model.toSolver(i, value));
-          const f = new Float64Array(z.length);
-          model.evaluateExact(z, f);
-          const { max, index } = naturalResidual(z, f, model.lower, model.upper);
-          result = { ...result, z, f, residual: max, worst: index, converged: false };
-        }
+        if (result && values) result = carried(model, result, values);
       }
-      const cold = solveChainCold(problem, chain, model, tolerance, options.maxIterations ?? 200, timings);
+      const cold = solveChainCold(problem, chain, model, tolerance, maxIterations, timings);
       clock = timings ? performance.now() : 0;
       spentIterations += cold.iterations;
       spentEvaluations += cold.evaluations;
       if (!result || cold.result.residual < result.residual || !Number.isFinite(result.residual)) result = cold.result;
+      if (hints && !(result.residual <= tolerance)) {
+        // Last, the same sequence on the model scaled by the neighbouring solution's price levels: where the pooled
+        // market misjudges the scale (prices pinned by a floor or a ban far from where trade without them would
+        // clear), that one can succeed where the pooled scales fail. Its iterations count too.
+        const values = valuesOf(model, result.z);
+        model.release();
+        model = bindChain(inputsOf[c] as ChainInputs, { priceHints: hints, timings });
+        clock = lap(timings, 'model', clock);
+        result = carried(model, result, values);
+        const hinted = solveChainCold(problem, chain, model, tolerance, maxIterations, timings);
+        clock = timings ? performance.now() : 0;
+        spentIterations += hinted.iterations;
+        spentEvaluations += hinted.evaluations;
+        if (hinted.result.residual < result.residual || !Number.isFinite(result.residual)) result = hinted.result;
+      }
     }
     result = { ...(result as McpResult), iterations: spentIterations, evaluations: spentEvaluations };
     iterations += result.iterations;
