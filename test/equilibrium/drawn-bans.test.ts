@@ -90,4 +90,26 @@ describe('drawn gallium ban years with a binding choke', () => {
     // The year before had no ban: the warm start must not cost more than solving cold.
     expect(warm.certificate.iterations).toBeLessThanOrEqual(cold.certificate.iterations);
   });
+
+  it('a drawn second ban year whose members price at the floor, warm-started: certified, the floor and the bans hold', () => {
+    // The members' price sits at the floor, Australia's duty-paid value at it too (its price is pinned by nothing
+    // else): the pooled scales miss it, the fallback on the neighbouring solution's scales finds it.
+    const { before, after } = fixture('gallium-floor-year-warm.json') as {
+      before: EquilibriumProblem;
+      after: EquilibriumProblem;
+    };
+    const warm = solveEquilibrium(after, { warmStart: solveEquilibrium(before) });
+    expect(warm.certificate.maxResidual).toBeLessThanOrEqual(1e-8);
+    const members = new Set(after.members);
+    const floor = new Map((after.floors ?? []).map((f) => [f.region, f.price]));
+    for (const f of warm.flows) {
+      if (members.has(f.to) && !members.has(f.from))
+        expect(f.landed, `${f.from}→${f.to}`).toBeGreaterThanOrEqual((floor.get(f.to) as number) * (1 - 1e-9));
+    }
+    for (const r of after.restrictions ?? []) {
+      if (r.quota > 0 || r.destinations === '*') continue;
+      const banned = new Set(r.destinations);
+      expect(warm.flows.filter((f) => f.from === r.origin && banned.has(f.to))).toEqual([]);
+    }
+  });
 });
