@@ -23,7 +23,7 @@
 import { type ConditionData, constantEntries, evaluateConditions } from './conditions.ts';
 import { solveInterior } from './interior.ts';
 import type { Mcp } from './mcp.ts';
-import type { DemandCurve, EquilibriumProblem, Producer, RouteTerms } from './problem.ts';
+import type { DemandCurve, EquilibriumProblem, Producer, RouteTerms, StockOperation } from './problem.ts';
 import {
   type AgentShape,
   type ChainInputs,
@@ -85,6 +85,12 @@ export interface ChainModel {
   readonly exact: Mcp;
   /** A starting point in solver variables. */
   readonly start: Float64Array;
+  /**
+   * 1 for the variables whose value in `start` an export ban decides (the banned side's prices at the price its own
+   * supply clears at, the allowed exporters' outputs, origin rents and flows to it): where a ban is new, a warm start
+   * from the world before it takes these from `start`, not from a solution that knew nothing of the split.
+   */
+  readonly banStart: Uint8Array;
   /**
    * The start for the interior-point method: `start` with trade routed. The pooled market's net supplies and
    * demands are shipped along the cheapest routes (least-cost rule of the transportation problem), and each market's
@@ -200,6 +206,9 @@ export function warmStart(from: ChainModel, z: Float64Array, to: ChainModel): Fl
 
 /** The flow every route starts with (a share of the market), unless the start knows better. */
 const TOKEN_FLOW = 1e-3;
+
+/** Relative difference of a producer's unit cost from the price within which the start counts it at the margin. */
+const MARGIN_ROUNDING = 1e-9;
 
 /** Relative tie-breaking slope on outputs and flows (see conditions.ts). */
 const TIE_BREAK = 1e-10;
@@ -385,14 +394,20 @@ function pooledPrices(
 
 /**
  * For a commodity under export bans: the price at which the banned destinations' own market clears when only the
- * origins not banned toward them can serve it (each at full capacity when its cost is below that price). Only a
- * starting point; absent when the ban leaves that market no dearer than the pooled one.
+ * origins not banned toward them can serve it (each at full capacity when its cost is below that price) and the
+ * destinations' own releases (a vault's, or the rationing of a choked demand curve) run in full at or above their
+ * release price. Only a starting point; absent when the ban leaves that market no dearer than the pooled one.
+ *
+ * The releases matter: without them a ban that cuts most of a market's supply would put its start (and the scale of
+ * every price of the chain) where the uncapped isoelastic curve clears, thousands of times above the choke price the
+ * market actually stops at; the interior-point method then works with its real prices at 1e-5 of their scale.
  */
 function bannedGroupPrices(
   chain: readonly string[],
   restrictions: readonly { origin: string; commodity: string; destinations: readonly string[] | '*'; quota: number }[],
   producers: readonly { region: string; commodity: string; capacity: number; cost: number }[],
   demands: readonly { region: string; commodity: string; curve: DemandCurve }[],
+  stocks: readonly StockOperation[],
   pooled: ReadonlyMap<string, number>,
 ): Map<string, { price: number; destinations: Set<string> }> {
   const out = new Map<string, { price: number; destinations: Set<string> }>();
@@ -406,9 +421,19 @@ function bannedGroupPrices(
     const origins = new Set(bans.map((b) => b.origin));
     const allowed = producers.filter((p) => p.commodity === k && !origins.has(p.region));
     const curves = demands.filter((d) => d.commodity === k && destinations.has(d.region)).map((d) => d.curve);
+    const releases = stocks.filter(
+      (s) =>
+        s.commodity === k &&
+        destinations.has(s.region) &&
+        (s.releaseCap ?? 0) > 0 &&
+        s.releasePrice !== undefined &&
+        Number.isFinite(s.releasePrice),
+    );
     const base = pooled.get(k) ?? 1;
     const excess = (p: number) =>
-      allowed.filter((q) => q.cost <= p).reduce((s, q) => s + q.capacity, 0) - totalDemand(curves, p);
+      allowed.filter((q) => q.cost <= p).reduce((s, q) => s + q.capacity, 0) +
+      releases.filter((s) => (s.releasePrice as number) <= p).reduce((s, r) => s + (r.releaseCap as number), 0) -
+      totalDemand(curves, p);
     if (curves.length === 0 || excess(base) >= 0) continue;
     let lo = base;
     let hi = base * 1e8;
@@ -417,6 +442,12 @@ function bannedGroupPrices(
       const mid = Math.sqrt(lo * hi);
       if (excess(mid) >= 0) hi = mid;
       else lo = mid;
+    }
+    // Where a release price is what clears the market (the excess jumps there), start exactly at it, not a hair
+    // above: a price above a choke would have every buyer there rationed at once.
+    for (const s of releases) {
+      const r = s.releasePrice as number;
+      if (r >= lo && r <= hi && excess(r) >= 0) hi = Math.min(hi, r);
     }
     out.set(k, { price: hi, destinations });
   }
@@ -505,6 +536,7 @@ class Model implements ChainModel {
   readonly quantityScale: Float64Array;
   readonly priceScale: Float64Array;
   readonly start: Float64Array;
+  readonly banStart: Uint8Array;
   readonly data: ConditionData;
   readonly exact: Mcp;
   readonly mcp: Mcp;
@@ -592,6 +624,7 @@ class Model implements ChainModel {
     const constant = next();
     const scratch = next();
     this.triplets = next();
+    this.banStart = new Uint8Array(n);
     this.data = {
       n,
       zs: this.scale,
@@ -723,7 +756,7 @@ class Model implements ChainModel {
     // Export bans split a market in two: the banned destinations, served only by the other origins, and the rest.
     // Start each side at the price its own pooled market clears at.
     const banned = restrictions.some((r) => r.quota <= 0)
-      ? bannedGroupPrices(chain, restrictions, producers, demands, pooled)
+      ? bannedGroupPrices(chain, restrictions, producers, demands, stocks, pooled)
       : new Map<string, { price: number; destinations: Set<string> }>();
     this.banned = banned;
     for (let k = 0; k < K; k++) {
@@ -850,7 +883,8 @@ class Model implements ChainModel {
    * origin rent where they also have a home market), and ship to it.
    */
   private coldStart(): void {
-    const { structure, inputs, pooled, banned, start, upper, scale: zs, data } = this;
+    const { structure, inputs, pooled, banned, start, banStart, upper, scale: zs, data } = this;
+    banStart.fill(0);
     const { variables, commodityIndex, kindCode, agents } = structure;
     const { chain, links, demands, restrictions } = inputs;
     const pooledOnly = inputs.pooled;
@@ -893,8 +927,13 @@ class Model implements ChainModel {
           const group = banned.get(v.commodity);
           const exporting = exporterPrice(v.commodity, v.region);
           const ownMarket = (structure.originOfNode[i] as number) >= 0;
-          if (group?.destinations.has(v.region)) estimate = group.price;
-          else if (exporting !== undefined && !ownMarket && structure.makes[i]) estimate = exporting;
+          if (group?.destinations.has(v.region)) {
+            estimate = group.price;
+            banStart[i] = 1;
+          } else if (exporting !== undefined && !ownMarket && structure.makes[i]) {
+            estimate = exporting;
+            banStart[i] = 1;
+          }
         }
         // The pooled model's own start trusts the quick estimate only within a factor 10 of the reference.
         const p = pooledOnly ? Math.min(scale * 10, Math.max(scale / 10, estimate)) : estimate;
@@ -903,6 +942,7 @@ class Model implements ChainModel {
         const v = variables[i] as VariableInfo;
         const exporting = banned.size > 0 ? exporterPrice(v.commodity, v.region) : undefined;
         start[i] = exporting !== undefined ? Math.max(0, exporting - (base[k] ?? scale)) / scale : 0;
+        if (exporting !== undefined) banStart[i] = 1;
       } else if (code === FLOW) {
         const v = variables[i] as VariableInfo;
         const group = banned.size > 0 ? banned.get(v.commodity) : undefined;
@@ -911,6 +951,7 @@ class Model implements ChainModel {
           const made = capacityAt.get(nodeKey(v.commodity, v.region)) ?? 0;
           const share = bannedShare.get(nodeKey(v.commodity, v.ref)) ?? Number.NaN;
           start[i] = Number.isNaN(share) ? 1e-3 : made * share;
+          banStart[i] = 1;
         } else {
           // A little trade on every other route keeps Newton off the Fischer–Burmeister corner (0, 0), where a
           // route whose landed cost equals the destination price would otherwise start with no direction of its own.
@@ -930,10 +971,21 @@ class Model implements ChainModel {
       let price = base[c] ?? (zs[q] as number);
       if (banned.size > 0) {
         const v = variables[q] as VariableInfo;
-        price = exporterPrice(v.commodity, v.region) ?? price;
+        const exporting = exporterPrice(v.commodity, v.region);
+        if (exporting !== undefined) {
+          price = exporting;
+          banStart[q] = 1;
+        }
       }
       price = Math.max(price, Number.isNaN(strike) ? 0 : strike);
-      start[q] = (data.aCost[k] as number) + input < price ? (upper[q] as number) : 0;
+      // A producer at the margin (the pooled estimate's price is where the marginal producer comes in) starts at
+      // half its capacity, the centre of what it may make there, not at either end by a rounding: left off, a large
+      // marginal refinery started its whole input unbought and the upstream market glutted by most of its size (a
+      // rare-earth draw crawled 600 iterations on it and failed); put at capacity, another draw's start overshot
+      // the other way.
+      const unit = (data.aCost[k] as number) + input;
+      const atMargin = Math.abs(unit - price) <= price * MARGIN_ROUNDING;
+      start[q] = atMargin ? 0.5 * (upper[q] as number) : unit < price ? (upper[q] as number) : 0;
     }
   }
 

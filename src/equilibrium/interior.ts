@@ -55,6 +55,12 @@ export interface InteriorOptions {
    * solveInteriorPricing). They take no part in the iterations nor in the residual.
    */
   readonly fixed?: Uint8Array;
+  /**
+   * Give up after `iterations` iterations if the natural residual is not yet below `ratio` of its value at the
+   * first one: for a warm start, which is worth its iterations only where it starts close to the solution (a
+   * neighbouring problem that a new ban or a choke that starts to bind moved far has the cold start to fall back on).
+   */
+  readonly giveUp?: { readonly iterations: number; readonly ratio: number };
   /** Called after every iteration (diagnostics). */
   readonly trace?: (info: {
     iteration: number;
@@ -331,6 +337,8 @@ function interior(
   let previous = Number.POSITIVE_INFINITY;
   let balance = 1;
   let stalled = 0;
+  const giveUp = options.giveUp;
+  let first = Number.POSITIVE_INFINITY;
   for (; iterations <= maxIterations; iterations++) {
     // One pass: the natural residual, μ and the barrier's diagonal, the infeasibility ‖F − w + v‖, and the
     // predictor's right-hand side −F.
@@ -420,6 +428,8 @@ function interior(
       bestF.set(f);
     }
     if (!Number.isFinite(residual) || residual <= tol || iterations === maxIterations) break;
+    if (iterations === 0) first = residual;
+    else if (giveUp && iterations === giveUp.iterations && residual > giveUp.ratio * first) break;
     if (residual <= acceptable && residual > 0.1 * previous) break;
     previous = residual;
     mu = pairs > 0 ? mu / pairs : 0;

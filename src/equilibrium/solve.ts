@@ -337,19 +337,22 @@ export function startFromSolution(model: ChainModel, solution: EquilibriumSoluti
   if (state) {
     if (state.structure === structure) {
       for (let i = 0; i < variables.length; i++) take(i, state.values[i]);
-      return start;
+      return withinQuotas(model, start);
     }
     const match = matchOf(state.structure, structure);
     const priced = new Set<string>();
     for (const node of state.structure.nodes) priced.add(`${node.commodity}|${node.region}`);
+    const before = new Set(state.structure.keys);
+    const fresh = newlyBanned(model, (key) => before.has(key));
     for (let i = 0; i < variables.length; i++) {
       const j = match[i] as number;
       const v = variables[i] as VariableInfo;
+      if (fresh.has(v.commodity) && model.banStart[i]) continue;
       if (j >= 0) take(i, state.values[j]);
       else if (v.kind === 'flow' && priced.has(`${v.commodity}|${v.region}`) && priced.has(`${v.commodity}|${v.ref}`))
         take(i, 0);
     }
-    return start;
+    return withinQuotas(model, start);
   }
   // A solution from elsewhere: by its published fields.
   const values = publishedValues(solution);
@@ -358,8 +361,10 @@ export function startFromSolution(model: ChainModel, solution: EquilibriumSoluti
   for (const a of model.agents) {
     if (a.tranche === 1) covered.set(a.id, (model.upper[a.variable] as number) * (model.scale[a.variable] as number));
   }
+  const fresh = newlyBanned(model, (key) => (values.get(key) ?? 0) > 0);
   for (let i = 0; i < variables.length; i++) {
     const v = variables[i] as VariableInfo;
+    if (fresh.has(v.commodity) && model.banStart[i]) continue;
     switch (v.kind) {
       case 'output': {
         const uncovered = v.ref.endsWith('#uncovered');
@@ -385,6 +390,53 @@ export function startFromSolution(model: ChainModel, solution: EquilibriumSoluti
         break;
       default:
         take(i, values.get(`${v.kind}|${v.commodity}|${v.region}|${v.ref}`));
+    }
+  }
+  return withinQuotas(model, start);
+}
+
+/**
+ * The commodities of the model with an export ban that the neighbouring solution did not have: a banned route (which
+ * the model leaves out) that the solution had (`carried` says so of a flow's key). Their markets split since, and the
+ * cold start's ban-aware values (ChainModel.banStart) are a better start for the split than the solution's.
+ */
+function newlyBanned(model: ChainModel, carried: (flowKey: string) => boolean): Set<string> {
+  const fresh = new Set<string>();
+  const { restrictions, regions } = model.inputs;
+  for (const r of restrictions) {
+    if (r.quota > 0 || fresh.has(r.commodity)) continue;
+    for (const to of r.destinations === '*' ? regions : r.destinations) {
+      if (to !== r.origin && carried(`flow|${r.commodity}|${r.origin}|${to}`)) {
+        fresh.add(r.commodity);
+        break;
+      }
+    }
+  }
+  return fresh;
+}
+
+/**
+ * A warm start's flows cut down to the problem's export quotas: the routes of a quota that the neighbouring solution
+ * overships (a ban or a quota imposed since) carry their flows scaled to it, those of a ban none. Left at last year's
+ * values, a newly banned route would start the interior-point method far outside its quota — a violation it then
+ * removes by steps of a few thousandths, as its iterates cling to the bounds that the warm start's small barrier
+ * puts them near.
+ */
+function withinQuotas(model: ChainModel, start: Float64Array): Float64Array {
+  const { quotas, data, scale } = model;
+  for (let k = 0; k < quotas.length; k++) {
+    const q = quotas[k] as (typeof quotas)[number];
+    let shipped = 0;
+    for (const r of q.routes) {
+      const e = (model.routes[r] as (typeof model.routes)[number]).variable;
+      shipped += (start[e] as number) * (scale[e] as number);
+    }
+    const quota = data.qQuota[k] as number;
+    if (!(shipped > quota)) continue;
+    const factor = quota / shipped;
+    for (const r of q.routes) {
+      const e = (model.routes[r] as (typeof model.routes)[number]).variable;
+      start[e] = (start[e] as number) * factor;
     }
   }
   return start;
@@ -541,6 +593,26 @@ function solveChainCold(
   return { result, iterations: spentIterations, evaluations: spentEvaluations };
 }
 
+/**
+ * A warm start that has not halved its residual in this many iterations is far from its solution (a ban that split
+ * a market since, a choke that began to bind): the cold start, built for such markets, takes over.
+ */
+const WARM_GIVE_UP = { iterations: 10, ratio: 0.5 };
+
+/** The model values (prices, quantities) of a point of `model`. */
+function valuesOf(model: ChainModel, z: Float64Array): Float64Array {
+  return Float64Array.from(z, (_, i) => model.modelValue(z, i));
+}
+
+/** A result carried over to another model of the same chain (other scales): its point and residual there. */
+function carried(model: ChainModel, result: McpResult, values: Float64Array): McpResult {
+  const z = Float64Array.from(values, (value, i) => model.toSolver(i, value));
+  const f = new Float64Array(z.length);
+  model.evaluateExact(z, f);
+  const { max, index } = naturalResidual(z, f, model.lower, model.upper);
+  return { ...result, z, f, residual: max, worst: index, converged: false };
+}
+
 /** Quantities below this share of the market are reported as zero flows. */
 const FLOW_EPSILON = 1e-12;
 
@@ -623,7 +695,7 @@ function solveMarkets(problem: EquilibriumProblem, options: SolveOptions): Omit<
   for (let c = 0; c < chainList.length; c++) {
     const chain = chainList[c] as string[];
     const pooledBefore = timings?.pooled ?? 0;
-    const model: ChainModel = bindChain(inputsOf[c] as ChainInputs, {
+    let model: ChainModel = bindChain(inputsOf[c] as ChainInputs, {
       ...(hints ? { priceHints: hints } : {}),
       timings,
     });
@@ -641,6 +713,7 @@ function solveMarkets(problem: EquilibriumProblem, options: SolveOptions): Omit<
         acceptable: tolerance / 10,
         maxIterations: 40,
         warm: true,
+        giveUp: WARM_GIVE_UP,
       });
       spentIterations += warm.iterations;
       spentEvaluations += warm.evaluations;
@@ -655,11 +728,38 @@ function solveMarkets(problem: EquilibriumProblem, options: SolveOptions): Omit<
       clock = lap(timings, 'finish', clock);
     }
     if (!(result && result.residual <= tolerance)) {
-      const cold = solveChainCold(problem, chain, model, tolerance, options.maxIterations ?? 200, timings);
+      const maxIterations = options.maxIterations ?? 200;
+      if (hints) {
+        // The cold sequence on the model a cold solve builds: its scales and start from the pooled market, not from
+        // the neighbouring solution's price levels (with those, a market that moved far — a ban, a choke that began
+        // to bind — can fail where the cold solve succeeds). The warm point is kept, in the new scales, should the
+        // cold sequence do worse.
+        const values = result ? valuesOf(model, result.z) : undefined;
+        model.release();
+        model = bindChain(inputsOf[c] as ChainInputs, { timings });
+        clock = lap(timings, 'model', clock);
+        if (result && values) result = carried(model, result, values);
+      }
+      const cold = solveChainCold(problem, chain, model, tolerance, maxIterations, timings);
       clock = timings ? performance.now() : 0;
       spentIterations += cold.iterations;
       spentEvaluations += cold.evaluations;
       if (!result || cold.result.residual < result.residual || !Number.isFinite(result.residual)) result = cold.result;
+      if (hints && !(result.residual <= tolerance)) {
+        // Last, the same sequence on the model scaled by the neighbouring solution's price levels: where the pooled
+        // market misjudges the scale (prices pinned by a floor or a ban far from where trade without them would
+        // clear), that one can succeed where the pooled scales fail. Its iterations count too.
+        const values = valuesOf(model, result.z);
+        model.release();
+        model = bindChain(inputsOf[c] as ChainInputs, { priceHints: hints, timings });
+        clock = lap(timings, 'model', clock);
+        result = carried(model, result, values);
+        const hinted = solveChainCold(problem, chain, model, tolerance, maxIterations, timings);
+        clock = timings ? performance.now() : 0;
+        spentIterations += hinted.iterations;
+        spentEvaluations += hinted.evaluations;
+        if (hinted.result.residual < result.residual || !Number.isFinite(result.residual)) result = hinted.result;
+      }
     }
     result = { ...(result as McpResult), iterations: spentIterations, evaluations: spentEvaluations };
     iterations += result.iterations;
