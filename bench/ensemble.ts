@@ -29,7 +29,7 @@ function rareEarthSetup(dir: string): EnsembleSetup {
 }
 
 /** Draws of the long run by default: enough to pass the workers' warm-up, few enough for the two-minute budget. */
-const DEFAULT_LONG_DRAWS = 500;
+const DEFAULT_LONG_DRAWS = 400;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -145,12 +145,14 @@ export async function ensembleBenchmarks(want: (name: string) => boolean): Promi
   if (want('ensemble.overhead')) results['ensemble.overhead'] = overhead(setup);
 
   if (want('ensemble.workers')) {
-    // Alternate one and two workers so that both see the same background load; medians over the repeats.
-    const draws = Number(process.env.LODESTONE_BENCH_RATE_DRAWS ?? 80);
+    // One and two workers back to back (alternated when LODESTONE_BENCH_RATE_REPEATS asks for more than one pair, so
+    // that both see the same background load; medians over the repeats).
+    const draws = Number(process.env.LODESTONE_BENCH_RATE_DRAWS ?? 100);
     const runs1: Rate[] = [];
     const runs2: Rate[] = [];
     const load = [loadavg()[0] as number];
-    for (let i = 0; i < 2; i++) {
+    const repeats = Number(process.env.LODESTONE_BENCH_RATE_REPEATS ?? 1);
+    for (let i = 0; i < repeats; i++) {
       runs1.push(await rate(setup, draws, 1));
       runs2.push(await rate(setup, draws, 2));
       load.push(loadavg()[0] as number);

@@ -24,7 +24,7 @@ import { type BenchResult, measure } from './harness.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PG_URL = process.env.LODESTONE_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const SECONDS = 3;
+const SECONDS = 2;
 const CONNECTIONS = 16;
 
 const ENTRY = {
