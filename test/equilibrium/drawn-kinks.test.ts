@@ -5,6 +5,7 @@
  * passes the floor: every step was rejected, 200 iterations ended at a residual of 2.1e-3 and only the
  * Fischer–Burmeister / Levenberg–Marquardt tiers found the equilibrium. A rejected step now goes just past the first
  * kink on its segment (conditions.ts kinkStep), and the interior point alone certifies the year.
+ * (No HiGHS cross-check: the year has a CfD, which the surplus program does not formulate.)
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
