@@ -20,7 +20,7 @@
  * route terms, scales). Scales and starting points come from the pooled market (one market per commodity, no trade
  * costs) solved exactly on its own small model, then a transportation problem routes its trade (transportStart).
  */
-import { type ConditionData, constantEntries, evaluateConditions } from './conditions.ts';
+import { type ConditionData, constantEntries, evaluateConditions, kinkStep } from './conditions.ts';
 import { solveInterior } from './interior.ts';
 import type { Mcp } from './mcp.ts';
 import type { DemandCurve, EquilibriumProblem, Producer, RouteTerms, StockOperation } from './problem.ts';
@@ -672,6 +672,7 @@ class Model implements ChainModel {
       blocks,
       pattern,
       evaluateValues: (z, f, jac, skip) => evaluateConditions(compiled, data, epsilon, z, f, jac, skip),
+      kinkStep: (z, dz, step) => kinkStep(compiled, data, z, dz, step),
       evaluate: (z, f, jac) => {
         if (!jac) return evaluateConditions(compiled, data, epsilon, z, f);
         evaluateConditions(compiled, data, epsilon, z, f, triplets);

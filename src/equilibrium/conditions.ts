@@ -296,3 +296,76 @@ export function evaluateConditions(
   }
   for (let i = 0; i < n; i++) f[i] = (f[i] as number) * (fs[i] as number);
 }
+
+/** A point's model value of variable `i` in solver coordinates `zi`. */
+function modelValue(d: ConditionData, i: number, zi: number): number {
+  const s = d.zs[i] as number;
+  return d.logarithmic[i] ? s * Math.exp(zi) : zi * s;
+}
+
+/**
+ * The first kink of F met on the segment z + α·dz, 0 < α <= `step`: where a member's floor starts or stops binding
+ * on a route (landed = max(floor, duty-paid)) or a CfD's strike on a producer (max(price, strike)). On one side of
+ * such a kink the Jacobian does not see the other: a floor that binds makes a route's condition blind to its
+ * origin's price, so a Newton step can raise that price far beyond where duty-paid passes the floor, and the
+ * residual jumps there. Returns the step just past the first crossing (so that the next Jacobian is taken on the
+ * far side), or `step` if the segment crosses none. A variable within a hair of its kink (1e-9 of its size) is not
+ * counted: it sits on the kink already.
+ */
+export function kinkStep(c: CompiledShape, d: ConditionData, z: Float64Array, dz: Float64Array, step: number): number {
+  let first = step;
+  // The crossing of g(α) − level between 0 and `hi`, g(0) and g(hi) on either side, by bisection on the exact g.
+  const crossing = (g: (alpha: number) => number, level: number, hi: number): number => {
+    let lo = 0;
+    let top = hi;
+    const below = g(0) < level;
+    for (let it = 0; it < 40 && top - lo > 1e-12 * hi; it++) {
+      const mid = 0.5 * (lo + top);
+      if (g(mid) < level === below) lo = mid;
+      else top = mid;
+    }
+    return top;
+  };
+  const { rVar, rFrom, rRentStart, eRentVar } = c;
+  const { rFreight, rMarkup, rSpecific, rTax, rFloor } = d;
+  for (let k = 0; k < rVar.length; k++) {
+    const floor = rFloor[k] as number;
+    if (Number.isNaN(floor)) continue;
+    const from = rFrom[k] as number;
+    const r0 = rRentStart[k] as number;
+    const r1 = rRentStart[k + 1] as number;
+    const dutyPaid = (alpha: number) => {
+      let rent = 0;
+      for (let t = r0; t < r1; t++) {
+        const q = eRentVar[t] as number;
+        rent += modelValue(d, q, (z[q] as number) + alpha * (dz[q] as number));
+      }
+      const p = modelValue(d, from, (z[from] as number) + alpha * (dz[from] as number));
+      return (
+        (p * (rTax[k] as number) + rent + (rFreight[k] as number)) * (rMarkup[k] as number) + (rSpecific[k] as number)
+      );
+    };
+    const now = dutyPaid(0) - floor;
+    if (Math.abs(now) <= 1e-9 * floor) continue;
+    const then = dutyPaid(first) - floor;
+    if (now < 0 === then < 0) continue;
+    first = Math.min(first, crossing(dutyPaid, floor, first));
+  }
+  const { aVar, aNode, aOrigin } = c;
+  const { aStrike } = d;
+  for (let k = 0; k < aVar.length; k++) {
+    const strike = aStrike[k] as number;
+    if (!(strike > 0)) continue;
+    const node = aNode[k] as number;
+    const o = aOrigin[k] as number;
+    const price = (alpha: number) =>
+      modelValue(d, node, (z[node] as number) + alpha * (dz[node] as number)) +
+      (o >= 0 ? modelValue(d, o, (z[o] as number) + alpha * (dz[o] as number)) : 0);
+    const now = price(0) - strike;
+    if (Math.abs(now) <= 1e-9 * strike) continue;
+    const then = price(first) - strike;
+    if (now < 0 === then < 0) continue;
+    first = Math.min(first, crossing(price, strike, first));
+  }
+  return first;
+}

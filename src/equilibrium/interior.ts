@@ -580,6 +580,10 @@ function interior(
     // conditions reject after a few halvings is not worth thirty evaluations.
     let accepted = false;
     const backtracks = residual <= 1e-6 ? 4 : 30;
+    // A step the conditions reject may have crossed a kink (a floor, a strike) that the Jacobian, taken on one side,
+    // did not see: the first retry goes just past the first kink instead of halving, so that the next iteration's
+    // Jacobian is taken on the far side.
+    let kinkTried = !problem.kinkStep || options.warm === true;
     for (let k = 0; k < backtracks && step > 0; k++) {
       for (let q = 0; q < nFree; q++) {
         const i = freeList[q] as number;
@@ -612,6 +616,14 @@ function interior(
       if (progress) {
         accepted = true;
         break;
+      }
+      if (!kinkTried) {
+        kinkTried = true;
+        const kink = (problem.kinkStep as NonNullable<Mcp['kinkStep']>)(z, dz, step);
+        if (kink < step) {
+          step = kink;
+          continue;
+        }
       }
       step *= 0.5;
     }

@@ -74,6 +74,11 @@ export interface Mcp {
    * flagged in `skip` are held where they are by the caller: their own conditions (and rows) may be left unwritten.
    */
   evaluateValues?(z: Float64Array, f: Float64Array, jac?: Float64Array, skip?: Uint8Array): void;
+  /**
+   * The step along `dz` from `z`, at most `step`, just past the first kink of F that the segment crosses (where a
+   * max() in the conditions changes branch), or `step` if it crosses none.
+   */
+  kinkStep?(z: Float64Array, dz: Float64Array, step: number): number;
 }
 
 export interface McpOptions {
