@@ -620,16 +620,10 @@ const FLOW_EPSILON = 1e-12;
 const CHOKE_PREFIX = 'choke|';
 
 /**
- * Solves one period. A demand curve with a choke price is rationed at it: the unserved part is, for the market's
- * clearing, exactly a release of up to D(choke) at the choke price (MODEL.md §3.5's stock release, local to the node:
- * it is not production, so nothing rationed can be exported), solved and certified as one; the solution then reports
- * it as `rationed` and consumption net of it.
+ * The local releases that ration each choked demand curve at its choke price: up to D(choke), at the choke price,
+ * never exported (see solveEquilibrium).
  */
-export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOptions = {}): EquilibriumSolution {
-  const { timings } = options;
-  const clock = timings ? performance.now() : 0;
-  validateProblem(problem);
-  lap(timings, 'validate', clock);
+export function rationingReleases(problem: EquilibriumProblem): StockOperation[] {
   const rationing: StockOperation[] = [];
   problem.demands.forEach((d, i) => {
     const c = d.curve;
@@ -646,6 +640,21 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
       });
     }
   });
+  return rationing;
+}
+
+/**
+ * Solves one period. A demand curve with a choke price is rationed at it: the unserved part is, for the market's
+ * clearing, exactly a release of up to D(choke) at the choke price (MODEL.md §3.5's stock release, local to the node:
+ * it is not production, so nothing rationed can be exported), solved and certified as one; the solution then reports
+ * it as `rationed` and consumption net of it.
+ */
+export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOptions = {}): EquilibriumSolution {
+  const { timings } = options;
+  const clock = timings ? performance.now() : 0;
+  validateProblem(problem);
+  lap(timings, 'validate', clock);
+  const rationing = rationingReleases(problem);
   if (rationing.length === 0) return { ...solveMarkets(problem, options), rationed: [] };
   const inner = solveMarkets({ ...problem, stocks: [...(problem.stocks ?? []), ...rationing] }, options);
   const unserved = new Map<string, { region: string; commodity: string; quantity: number }>();

@@ -10,13 +10,12 @@
  * do not bind, and their quotas and vault stocks left out — each still failed so), and one draw's ban year as drawn,
  * with the year before it for the warm start.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { EquilibriumProblem } from '../../src/equilibrium/problem.ts';
 import { type EquilibriumSolution, solveEquilibrium } from '../../src/equilibrium/solve.ts';
+import { drawnFixture, solvedWarmAndCold } from './drawn.ts';
 
-const fixture = (name: string): unknown =>
-  JSON.parse(readFileSync(new URL(`../fixtures/equilibrium/${name}`, import.meta.url), 'utf8'));
+const fixture = drawnFixture;
 
 const consumed = (s: { consumption: readonly { region: string; quantity: number }[] }, r: string) =>
   s.consumption.find((c) => c.region === r)?.quantity ?? 0;
@@ -77,13 +76,7 @@ describe('drawn gallium ban years with a binding choke', () => {
   }
 
   it('a drawn ban year warm-started from the year before: certified, the cold equilibrium, fewer iterations', () => {
-    const { before, after } = fixture('gallium-ban-year-warm.json') as {
-      before: EquilibriumProblem;
-      after: EquilibriumProblem;
-    };
-    const last = solveEquilibrium(before);
-    const cold = solveEquilibrium(after);
-    const warm = solveEquilibrium(after, { warmStart: last });
+    const { cold, warm } = solvedWarmAndCold('gallium-ban-year-warm.json');
     expect(cold.certificate.maxResidual).toBeLessThanOrEqual(1e-8);
     expect(warm.certificate.maxResidual).toBeLessThanOrEqual(1e-8);
     expect(priceGap(cold, warm)).toBeLessThan(1e-6);

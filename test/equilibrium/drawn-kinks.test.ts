@@ -7,37 +7,19 @@
  * kink on its segment (conditions.ts kinkStep), and the interior point alone certifies the year.
  * (No HiGHS cross-check: the year has a CfD, which the surplus program does not formulate.)
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { bindChain, chainsOf } from '../../src/equilibrium/build.ts';
 import { solveInterior } from '../../src/equilibrium/interior.ts';
-import type { EquilibriumProblem, StockOperation } from '../../src/equilibrium/problem.ts';
-import { solveEquilibrium } from '../../src/equilibrium/solve.ts';
+import type { EquilibriumProblem } from '../../src/equilibrium/problem.ts';
+import { rationingReleases, solveEquilibrium } from '../../src/equilibrium/solve.ts';
 import { chainInputsOf } from '../../src/equilibrium/structure.ts';
+import { drawnFixture } from './drawn.ts';
 
-const problem = JSON.parse(
-  readFileSync(new URL('../fixtures/equilibrium/rare-earths-floor-kink.json', import.meta.url), 'utf8'),
-) as EquilibriumProblem;
+const problem = drawnFixture('rare-earths-floor-kink.json') as EquilibriumProblem;
 
 /** The problem as solveEquilibrium hands it to the chains: each choked curve rationed by a local release. */
 function rationed(p: EquilibriumProblem): EquilibriumProblem {
-  const stocks: StockOperation[] = [...(p.stocks ?? [])];
-  p.demands.forEach((d, i) => {
-    const c = d.curve;
-    if (c.kind !== 'isoelastic' || c.choke === undefined) return;
-    const releaseCap = c.q0 * (c.choke / c.p0) ** c.elasticity;
-    if (releaseCap > 0) {
-      stocks.push({
-        id: `choke|${i}`,
-        region: d.region,
-        commodity: d.commodity,
-        releaseCap,
-        releasePrice: c.choke,
-        local: true,
-      });
-    }
-  });
-  return { ...p, stocks };
+  return { ...p, stocks: [...(p.stocks ?? []), ...rationingReleases(p)] };
 }
 
 describe('a drawn year with a floor binding on non-member routes', () => {

@@ -9,13 +9,12 @@
  *   scaled by last year's price levels instead of the one a cold solve builds: it failed (residual 1.7e-5) where a
  *   cold solve succeeds.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { EquilibriumProblem } from '../../src/equilibrium/problem.ts';
 import { type EquilibriumSolution, solveEquilibrium } from '../../src/equilibrium/solve.ts';
+import { drawnFixture, solvedWarmAndCold } from './drawn.ts';
 
-const fixture = (name: string): unknown =>
-  JSON.parse(readFileSync(new URL(`../fixtures/equilibrium/${name}`, import.meta.url), 'utf8'));
+const fixture = drawnFixture;
 
 const consumed = (s: EquilibriumSolution, commodity: string, region: string) =>
   s.consumption.find((c) => c.commodity === commodity && c.region === region)?.quantity ?? 0;
@@ -49,13 +48,7 @@ describe('drawn rare-earth years', () => {
   });
 
   it('a year whose warm start misses: the cold fallback succeeds as a cold solve does, at the same prices', () => {
-    const { before, after } = fixture('rare-earths-warm-year.json') as {
-      before: EquilibriumProblem;
-      after: EquilibriumProblem;
-    };
-    const last = solveEquilibrium(before);
-    const cold = solveEquilibrium(after);
-    const warm = solveEquilibrium(after, { warmStart: last });
+    const { cold, warm } = solvedWarmAndCold('rare-earths-warm-year.json');
     expect(cold.certificate.maxResidual).toBeLessThanOrEqual(1e-8);
     expect(warm.certificate.maxResidual).toBeLessThanOrEqual(1e-8);
     for (const p of cold.prices) {
