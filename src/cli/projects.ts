@@ -224,13 +224,13 @@ export function rankCsv(a: ProjectAppraisals): string {
 }
 
 /** How the projects were valued: the central path, or the ensemble's draws and what failed. */
-function pathsLine(a: ProjectAppraisals): string {
+function pathsLine(a: ProjectAppraisals, lossColumn = false): string {
   const e = a.ensemble;
   if (!e) return 'Valued on the central path (no drawn shocks or data; --draws N for expected values over an ensemble)';
   const failed = new Set(e.failures.map((f) => `${f.chain}|${f.draw}`)).size;
   return (
-    `Expected values over ${e.draws} Monte Carlo draws (seed ${e.seed}, data ${e.parameters}); ` +
-    `loss: share of draws with a negative NPV under the zone` +
+    `Expected values over ${e.draws} Monte Carlo draws (seed ${e.seed}, data ${e.parameters})` +
+    (lossColumn ? '; loss: share of draws with a negative NPV under the zone' : '') +
     (failed > 0 ? `; ${failed} draw(s) of a chain failed to solve and were left out of its projects` : '')
   );
 }
@@ -239,7 +239,7 @@ export function rankText(a: ProjectAppraisals): string {
   const lines = [
     `Projects under ${a.scenario.name} (${a.scenario.title}) against ${a.against.name}, ${a.horizon.start}–${a.horizon.end}`,
     `Decisions in ${a.analysisYear} unless under construction; real cost of capital ${(a.costOfCapital * 100).toFixed(1)}%; USD million at each project's decision year`,
-    pathsLine(a),
+    pathsLine(a, true),
     '',
     renderTable(a.projects, [
       { header: 'project', value: (p) => p.id },
@@ -568,7 +568,10 @@ export function registerProjectsCommands(program: Command): void {
       throw new InputError(`${id}: cannot be valued: ${why}`);
     }
     if (opts.json) process.stdout.write(`${JSON.stringify(p, null, 2)}\n`);
-    else process.stdout.write(`${cashFlowText(p)}\n`);
+    else {
+      const loss = a.ensemble ? `; NPV under the zone negative on ${pct(p.probabilityOfLossZone)} of them` : '';
+      process.stdout.write(`${cashFlowText(p)}\n\n${pathsLine(a)}${loss}\n`);
+    }
   });
 
   common(
