@@ -119,18 +119,20 @@ function ensembleOf(opts: ProjectsOptions): AppraisalEnsemble | undefined {
   return { draws, seed, ...(opts.centralParameters ? { centralParameters: true } : {}) };
 }
 
+/** The checked data with the user's projects (--projects) added, and their ids. */
+function withUserProjects(opts: ProjectsOptions): { catalog: Catalog; userIds: Set<string> } {
+  const catalog = loadCheckedDataset(opts);
+  if (!opts.projects) return { catalog, userIds: new Set() };
+  const rows = readProjectsFile(opts.projects, catalog);
+  return { catalog: withProjectRows(catalog, rows), userIds: new Set(rows.map((r) => r.id)) };
+}
+
 /** Data (with the user's projects), the scenario and the run it is compared against (over the same horizon). */
 function setup(ref: string | undefined, opts: ProjectsOptions): Setup {
   const scenario = readScenario(ref ?? DEFAULT_PROJECT_SCENARIO);
   const againstFile = readScenario(opts.against ?? 'baseline');
   const against = opts.against === undefined ? { ...againstFile, horizon: scenario.horizon } : againstFile;
-  let catalog = loadCheckedDataset(opts);
-  const userIds = new Set<string>();
-  if (opts.projects) {
-    const rows = readProjectsFile(opts.projects, catalog);
-    for (const r of rows) userIds.add(r.id);
-    catalog = withProjectRows(catalog, rows);
-  }
+  const { catalog, userIds } = withUserProjects(opts);
   if (opts.project) {
     const known = new Set(catalog.dataset.tables.projects.map((p) => p.id));
     for (const id of opts.project) {
@@ -475,13 +477,7 @@ export function registerProjectsCommands(program: Command): void {
       .option('--projects <file>', 'add your own projects (CSV or YAML)')
       .option('--json', 'print JSON'),
   ).action((opts: ProjectsOptions) => {
-    let catalog = loadCheckedDataset(opts);
-    const userIds = new Set<string>();
-    if (opts.projects) {
-      const rows = readProjectsFile(opts.projects, catalog);
-      for (const r of rows) userIds.add(r.id);
-      catalog = withProjectRows(catalog, rows);
-    }
+    const { catalog, userIds } = withUserProjects(opts);
     const params = new ModelParameters(catalog);
     const register = projectRegister(catalog, params, BASE_YEAR, 'CHN', userIds);
     if (opts.json) {

@@ -6,16 +6,11 @@
  * listed here are added to them, and replace a derived one with the same kind, supplier, commodity and destinations.
  */
 import { z } from 'zod';
+import { calendarYear, commodityId, regionCode } from './fields.ts';
 
-const code = z
-  .string()
-  .regex(/^[A-Za-z0-9_]+$/, 'must be a region code such as USA, EU27 or ROW')
-  .describe('Region code (ISO 3166-1 alpha-3, or an aggregate such as EU27, ROW)');
-const commodity = z
-  .string()
-  .regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, "must be a commodity id such as 'ndpr/oxide'")
-  .describe("Commodity id 'mineral/stage', as in data/commodities.csv");
-const year = z.number().int().min(1990).max(2100).describe('Calendar year');
+const code = regionCode;
+const commodity = commodityId;
+const year = calendarYear;
 const destinations = z
   .union([z.array(code).min(1), z.literal('members'), z.literal('*')])
   .describe("Destination regions, 'members' for the zone's members at the time, or '*' for everyone");

@@ -11,17 +11,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { describeIssue, InputError, type RawDocument, readRawDocument } from './document.ts';
+import { calendarYear, commodityId, regionCode } from './fields.ts';
 import { RisksSchema } from './risks.ts';
 
-const code = z
-  .string()
-  .regex(/^[A-Za-z0-9_]+$/, 'must be a region code such as USA, EU27 or ROW')
-  .describe('Region code (ISO 3166-1 alpha-3, or an aggregate such as EU27, ROW)');
-const commodity = z
-  .string()
-  .regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, "must be a commodity id such as 'ndpr/oxide'")
-  .describe("Commodity id 'mineral/stage', as in data/commodities.csv");
-const year = z.number().int().min(1990).max(2100).describe('Calendar year');
+const code = regionCode;
+const commodity = commodityId;
+const year = calendarYear;
 const share = z.number().finite().min(0).max(1);
 const usd = z.number().finite().nonnegative().describe('US dollars');
 const quantity = z.number().finite().nonnegative();

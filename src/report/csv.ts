@@ -4,6 +4,8 @@
  * Numbers are written in JavaScript's shortest round-trip form, so parsing a cell gives back the exact double;
  * a missing value (null) is an empty cell.
  */
+
+import { TOTAL_METRICS as ENSEMBLE_TOTALS } from '../ensemble/metrics.ts';
 import type { CommodityYear, Comparison, YearResult } from '../simulate/result.ts';
 import { assertFinite } from './validate.ts';
 import { ROLES } from './view.ts';
@@ -40,14 +42,8 @@ export const COMMODITY_METRICS: readonly { readonly key: keyof CommodityYear; re
   { key: 'blocCapacity', unit: 'flow' },
 ];
 
-export const TOTAL_METRICS: readonly (keyof YearResult['totals'])[] = [
-  'consumerCost',
-  'levyRevenue',
-  'cfdCost',
-  'stockNetCost',
-  'stockValue',
-  'consumptionLostValue',
-];
+/** The bloc's totals, in the ensemble's order (one list for the CSV and the ensemble's metrics). */
+export const TOTAL_METRICS: readonly (keyof YearResult['totals'])[] = ENSEMBLE_TOTALS;
 
 /** Prefix of the metric (long file) and column (wide file) of bloc supply from one origin. */
 export const SUPPLY_PREFIX = 'supply:';

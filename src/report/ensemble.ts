@@ -5,7 +5,7 @@
  * self-contained and works offline: it reuses the simulation report's style, page script and inlined ECharts.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { EChartsOption, LineSeriesOption } from 'echarts';
 import { TOTAL } from '../ensemble/metrics.ts';
@@ -14,7 +14,7 @@ import type { EventRow, QuantileRow, Run } from '../ensemble/summary.ts';
 import type { ChartSpec } from './charts.ts';
 import { COLORS } from './charts.ts';
 import { escapeHtml as esc, formatCompact, formatNumber, formatShare, formatUsd } from './format.ts';
-import { echartsBundle, jsonScript, scriptText } from './html.ts';
+import { asset, echartsBundle, pageScripts } from './html.ts';
 
 export const ENSEMBLE_FILES = [
   'ensemble.html',
@@ -466,10 +466,6 @@ export function ensemblePayload(result: EnsembleResult): {
   return { charts, keys };
 }
 
-function asset(name: string): string {
-  return readFileSync(new URL(name, import.meta.url), 'utf8');
-}
-
 export function renderEnsembleReport(result: EnsembleResult): string {
   const L = new Lookup(result);
   const { charts, keys } = ensemblePayload(result);
@@ -514,15 +510,7 @@ ${articles}
 ${risksSection(L)}
 ${aboutSection(L, version)}
 </main>
-<script type="application/json" id="report-data">${jsonScript({ charts })}</script>
-<script id="echarts-library">
-${scriptText(code)}
-</script>
-<script id="report-script">
-${scriptText(asset('./client.js'))}</script>
-</body>
-</html>
-`;
+${pageScripts({ charts }, code)}`;
 }
 
 /** Writes the JSON, CSV and HTML of an ensemble into its folder; each file appears complete or not at all. */

@@ -74,8 +74,22 @@ export function echartsBundle(): { code: string; version: string } {
   return library;
 }
 
-function asset(name: string): string {
+/** A file shipped beside the report code (stylesheet, client script). */
+export function asset(name: string): string {
   return readFileSync(new URL(name, import.meta.url), 'utf8');
+}
+
+/** The end of a self-contained report page: its data, the charting library and the client script, inlined. */
+export function pageScripts(payload: unknown, echarts: string): string {
+  return `<script type="application/json" id="report-data">${jsonScript(payload)}</script>
+<script id="echarts-library">
+${scriptText(echarts)}
+</script>
+<script id="report-script">
+${scriptText(asset('./client.js'))}</script>
+</body>
+</html>
+`;
 }
 
 /** Text safe inside a <script> element: no '</script', no '<!--'. */
@@ -554,13 +568,5 @@ ${timelineSection(view)}
 ${notesSection(view)}
 ${aboutSection(view, h, version, options)}
 </main>
-<script type="application/json" id="report-data">${jsonScript(payload)}</script>
-<script id="echarts-library">
-${scriptText(code)}
-</script>
-<script id="report-script">
-${scriptText(asset('./client.js'))}</script>
-</body>
-</html>
-`;
+${pageScripts(payload, code)}`;
 }
