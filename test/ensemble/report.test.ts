@@ -7,24 +7,14 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EnsembleResult, runEnsemble } from '../../src/ensemble/run.ts';
 import { SCENARIO_DIR } from '../../src/model/scenario.ts';
 import { ensembleCsv, writeEnsembleReport } from '../../src/report/ensemble.ts';
+import { CHROMIUM, launchChromium } from '../browser.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 let result: EnsembleResult;
 let url = '';
@@ -54,7 +44,7 @@ beforeAll(async () => {
   });
   writeEnsembleReport(path.join(dir, 'out'), result);
   url = pathToFileURL(path.join(dir, 'out', 'ensemble.html')).href;
-  if (existsSync(CHROMIUM)) browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  if (existsSync(CHROMIUM)) browser = await launchChromium();
 }, 240_000);
 
 afterAll(async () => {

@@ -7,24 +7,14 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../src/report/index.ts';
+import { CHROMIUM, launchChromium } from '../browser.ts';
 import { comparison, GALLIUM, NDPR } from './fixture.ts';
 import { parentFolder } from './folders.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SCREENSHOT = path.join(ROOT, 'out', 'report-screenshot.png');
 
 interface Watched {
@@ -40,7 +30,7 @@ describe('the report in Chromium', () => {
   beforeAll(async () => {
     // Without Chromium every test below fails (not skips) with this message.
     if (!existsSync(CHROMIUM)) return;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+    browser = await launchChromium();
     const dir = path.join(parentFolder(), 'out');
     writeReport(dir, comparison());
     url = pathToFileURL(path.join(dir, 'report.html')).href;

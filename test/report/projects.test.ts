@@ -5,13 +5,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ProjectAppraisals } from '../../src/finance/appraisal.ts';
 import type { DownstreamCost } from '../../src/finance/downstream.ts';
 import { type PortfolioPlan, planPortfolio } from '../../src/finance/plan.ts';
 import { renderReport, writeReport } from '../../src/report/index.ts';
 import { projectReportSections } from '../../src/report/projects.ts';
+import { CHROMIUM, launchChromium } from '../browser.ts';
 import { appraisal } from '../finance/fixtures.ts';
 import { comparison } from './fixture.ts';
 import { parentFolder } from './folders.ts';
@@ -95,25 +95,11 @@ describe('project sections in the report', () => {
     expect(html).not.toMatch(/<section [^>]*data-extra/);
   });
   it('draws the section charts in Chromium', async () => {
-    const CHROMIUM = '/usr/bin/chromium';
     if (!existsSync(CHROMIUM))
       throw new Error(`Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium)`);
     const dir = path.join(parentFolder(), 'out-projects');
     writeReport(dir, comparison(), { sections: projectReportSections({ appraisals, plan, downstream }) });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const errors: string[] = [];
