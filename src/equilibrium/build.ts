@@ -1453,9 +1453,7 @@ function transport(
     }
     const reach = dist[sink] as number;
     if (!Number.isFinite(reach)) break;
-    for (let x = 0; x < V; x++) {
-      if (Number.isFinite(dist[x])) potential[x] = (potential[x] as number) + Math.min(dist[x] as number, reach);
-    }
+    for (let x = 0; x < V; x++) potential[x] = (potential[x] as number) + Math.min(dist[x] as number, reach);
     let push = Number.POSITIVE_INFINITY;
     let length = 0;
     for (let v = sink; v !== 0 && length <= V; v = head[via[v] as number] as number, length++) {

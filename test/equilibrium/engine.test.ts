@@ -26,6 +26,21 @@ describe('minCostTransport', () => {
     expect(flow).toEqual([90, 0, 10, 0, 10, 0]);
   });
 
+  it('keeps its potentials valid for nodes a search does not reach (fast-check seed -628689168)', () => {
+    // Free arcs ship 35 at once; the buyer d0 is reachable only later, through their reverse edges. With the
+    // potentials of unreached nodes left behind, a search then took a path of cost 4 over one of cost 3 (total 7).
+    const cost = [
+      [null, null, 0, 1, 2, 3],
+      [null, 2, 0, 2, 5, null],
+      [1, 0, 0, 3, 0, null],
+      [0, 0, 0, 0, null, null],
+    ];
+    const arcs = cost.flatMap((row, from) => row.flatMap((c, to) => (c === null ? [] : [{ from, to, cost: c }])));
+    const flow = minCostTransport([1, 2, 35, 0], [1, 8, 0, 2, 27, 1], arcs);
+    expect(flow.reduce((s, q) => s + q, 0)).toBeCloseTo(38, 9);
+    expect(arcs.reduce((s, a, j) => s + a.cost * (flow[j] as number), 0)).toBeCloseTo(6, 9);
+  });
+
   it('ships all it can at least cost: no cheaper rerouting left (no negative cycle in the residual graph)', () => {
     const instance = fc.record({
       supply: fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 1, maxLength: 6 }),
