@@ -403,6 +403,20 @@ describe('the API', () => {
       'body.prices.0.method.rule',
     ],
     [
+      'cost-plus margin below zero (a floor under producers\' own mean cost)',
+      {
+        method: 'POST',
+        url: '/v1/schedules',
+        body: {
+          effectiveFrom: '2026-01-01',
+          reference: 'r',
+          prices: [{ commodity: 'cobalt/refined', method: { rule: 'cost-plus', margin: -0.9 } }],
+        },
+      },
+      400,
+      'body.prices.0.method.margin',
+    ],
+    [
       'schedule target above 1',
       {
         method: 'POST',
