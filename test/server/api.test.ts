@@ -403,7 +403,7 @@ describe('the API', () => {
       'body.prices.0.method.rule',
     ],
     [
-      'cost-plus margin below zero (a floor under producers\' own mean cost)',
+      "cost-plus margin below zero (a floor under producers' own mean cost)",
       {
         method: 'POST',
         url: '/v1/schedules',
