@@ -118,6 +118,17 @@ describe('allocation of a collective release', () => {
     expect(allocateByKey(5n, { A: 0, B: 3 }).map((s) => s.amount)).toEqual([0n, 5n]);
   });
 
+  it('reports each share exactly, even for weights near the largest double', () => {
+    const huge = allocateByKey(10n, { USA: 1e308, JPN: 1e308 });
+    expect(huge.map((s) => [s.amount, s.share])).toEqual([
+      [5n, 0.5],
+      [5n, 0.5],
+    ]);
+    expect(allocateByKey(3n, { A: 2, B: 1 }).map((s) => s.share)).toEqual(
+      [2 / 3, 1 / 3].map((x) => Math.floor(x * 1e15) / 1e15),
+    );
+  });
+
   it('refuses a key it cannot use', () => {
     expect(() => allocateByKey(5n, {})).toThrow(/no member/);
     expect(() => allocateByKey(5n, { A: 0 })).toThrow(/every weight/);
