@@ -63,6 +63,10 @@ describe('money: integer cents with named rounding', () => {
     expect(formatQuantity(12_500_000n)).toBe('12.5');
     expect(formatQuantity(1n)).toBe('0.000001');
     expect(() => parseQuantity('0.0000001')).toThrow(/more than six decimals/);
+    expect(parseQuantity('1000000000000')).toBe(10n ** 18n);
+    expect(() => parseQuantity('1e308')).toThrow(
+      /^'1e308' is beyond the largest quantity the ledger takes \(1e12 units\)$/,
+    );
     expect(formatRatio({ num: 17n, den: 50n })).toBe('0.34');
     expect(formatRatio({ num: 3n, den: 1n })).toBe('3');
     expect(formatRatio({ num: -1n, den: 8n })).toBe('-0.125');
