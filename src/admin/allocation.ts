@@ -19,6 +19,9 @@ export class AllocationError extends Error {
   }
 }
 
+/** Shares for display are exact to 1e-15 (a double's precision). */
+const SHARE_DIGITS = 10n ** 15n;
+
 function lcm(a: bigint, b: bigint): bigint {
   let x = a;
   let y = b;
@@ -63,6 +66,7 @@ export function allocateByKey(total: bigint, key: Readonly<Record<string, number
   return floors.map((f) => ({
     member: f.member,
     amount: f.amount,
-    share: Number(weights.get(f.member)) / Number(sum),
+    // Through integers: weights near the largest double would overflow Number(sum) to Infinity and every share to 0.
+    share: Number(((weights.get(f.member) as bigint) * SHARE_DIGITS) / sum) / Number(SHARE_DIGITS),
   }));
 }

@@ -15,6 +15,7 @@ import {
   type Cents,
   formatCents,
   formatRatio,
+  MAX_QUANTITY,
   MoneyError,
   maxCents,
   multiplyRatios,
@@ -113,6 +114,11 @@ function quantityIn(
     throw new DutyError(`${prefix}quantity`, `'${quantity}' is not a decimal number`);
   }
   if (value.num <= 0n) throw new DutyError(`${prefix}quantity`, `must be positive, got ${quantity}`);
+  if (value.num > MAX_QUANTITY * value.den)
+    throw new DutyError(
+      `${prefix}quantity`,
+      `'${quantity}' is beyond the largest quantity an entry takes (1e12 units)`,
+    );
   if (unit === undefined || unit === info.row.unit) return { value, unit: info.row.unit };
   const factor = catalog.toCommodityUnit(commodity, unit);
   if (factor === undefined)

@@ -164,11 +164,20 @@ export function sumCents(amounts: Iterable<Cents>): Cents {
 export const QUANTITY_SCALE = 1_000_000n;
 
 /** A decimal quantity ("12.5") to integer millionths; more than six decimals is an error, not a silent rounding. */
+/**
+ * The largest quantity the ledger takes: a thousand billion units (t or kg) is far beyond any year's world output of
+ * any commodity here; a larger one is a typo, and would otherwise come back in messages hundreds of digits long.
+ */
+export const MAX_QUANTITY = 10n ** 12n;
+
 export function parseQuantity(text: string): bigint {
   const r = parseDecimal(text);
   const scaled = r.num * QUANTITY_SCALE;
   if (scaled % r.den !== 0n) throw new MoneyError(`'${text}' has more than six decimals`);
-  return scaled / r.den;
+  const micro = scaled / r.den;
+  if (micro > MAX_QUANTITY * QUANTITY_SCALE || micro < -MAX_QUANTITY * QUANTITY_SCALE)
+    throw new MoneyError(`'${text}' is beyond the largest quantity the ledger takes (1e12 units)`);
+  return micro;
 }
 
 /** Integer millionths back to the shortest decimal text ("12.5"). */

@@ -65,9 +65,17 @@ export function incentiveMarginalPrice(steps: readonly SupplyStep[], required: n
 }
 
 /** Cost-plus rule: (1 + margin) × the capacity-weighted mean cost of the steps (the producers the floor protects). */
+/**
+ * The largest cost-plus mark-up (500%): a floor six times producers' mean cost is a typo, not a policy. A mark-down
+ * (margin below 0) is no cost-plus rule either: a floor under producers' own costs protects none of them.
+ */
+export const MAX_COST_PLUS_MARGIN = 5;
+
 export function costPlusPrice(steps: readonly SupplyStep[], margin: number): ReferencePriceDecision {
-  if (!(Number.isFinite(margin) && margin > -1))
-    throw new ReferencePriceError(`the margin must be a number above -1, got ${margin}`);
+  if (!(Number.isFinite(margin) && margin >= 0 && margin <= MAX_COST_PLUS_MARGIN))
+    throw new ReferencePriceError(
+      `the margin must be between 0 and ${MAX_COST_PLUS_MARGIN} (0.15 = 15%), got ${margin}`,
+    );
   const curve = sortedCurve(steps);
   const capacity = curve.reduce((s, x) => s + x.capacity, 0);
   if (capacity <= 0) throw new ReferencePriceError('no producer to mark up');

@@ -22,9 +22,14 @@ async function storeModules() {
   return { ...database, ...migrations, ...keys, ...audit };
 }
 
-async function withStore<T>(opts: { db?: string }, work: (store: Store) => Promise<T>): Promise<T> {
+/** Runs `work` on the migrated database; `create: false` for commands that only read or change what exists. */
+async function withStore<T>(
+  opts: { db?: string },
+  work: (store: Store) => Promise<T>,
+  { create = true }: { create?: boolean } = {},
+): Promise<T> {
   const { openStore, migrate } = await storeModules();
-  const store = openStore(databaseUrl(opts));
+  const store = openStore(databaseUrl(opts), { create });
   try {
     await migrate(store);
     return await work(store);
@@ -78,7 +83,7 @@ export function registerAdminCommands(program: Command): void {
       .option('--json', 'print JSON'),
   ).action(async (opts: { db?: string; json?: boolean }) => {
     const { listKeys } = await storeModules();
-    const keys = await withStore(opts, listKeys);
+    const keys = await withStore(opts, listKeys, { create: false });
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(keys, null, 2)}\n`);
       return;
@@ -98,7 +103,7 @@ export function registerAdminCommands(program: Command): void {
     admin.command('revoke-key <id>').description('revoke a key at once (it stays in the list and the audit log)'),
   ).action(async (id: string, opts: { db?: string }) => {
     const { revokeKey } = await storeModules();
-    const done = await withStore(opts, (store) => revokeKey(store, id, cliActor()));
+    const done = await withStore(opts, (store) => revokeKey(store, id, cliActor()), { create: false });
     if (!done) throw new InputError(`no active key '${id}' (see lodestone admin list-keys)`);
     process.stderr.write(`lodestone: key ${id} revoked\n`);
   });
@@ -113,12 +118,15 @@ export function registerAdminCommands(program: Command): void {
       .option('--json', 'print JSON'),
   ).action(async (opts: { db?: string; after?: number; limit?: number; subject?: string; json?: boolean }) => {
     const { readAudit } = await storeModules();
-    const records = await withStore(opts, (store) =>
-      readAudit(store.db, {
-        ...(opts.after !== undefined ? { after: opts.after } : {}),
-        ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
-        ...(opts.subject !== undefined ? { subject: opts.subject } : {}),
-      }),
+    const records = await withStore(
+      opts,
+      (store) =>
+        readAudit(store.db, {
+          ...(opts.after !== undefined ? { after: opts.after } : {}),
+          ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+          ...(opts.subject !== undefined ? { subject: opts.subject } : {}),
+        }),
+      { create: false },
     );
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(records, null, 2)}\n`);

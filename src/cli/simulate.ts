@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import type { Catalog } from '../data/catalog.ts';
 import { InputError } from '../model/document.ts';
 import { builtInScenarios, readScenario, SCENARIO_DIR, type Scenario, scenarioJsonSchema } from '../model/scenario.ts';
-import { writeReport } from '../report/index.ts';
+import { REPORT_FILES, writeReport } from '../report/index.ts';
 import type { CommodityYear, Comparison, SimulationResult } from '../simulate/result.ts';
 import { simulate, validateScenario } from '../simulate/simulate.ts';
 import { loadCheckedDataset, withDataOption } from './data.ts';
@@ -267,6 +267,19 @@ export function registerSimulateCommands(program: Command): void {
     };
     const ra = load(a, 'scenario');
     const rb = load(b, 'scenario');
+    // The report goes to --out: a results file read from that folder would be overwritten by the comparison itself.
+    if (opts.report !== false) {
+      const out = path.resolve(opts.out ?? 'out');
+      for (const [ref, loaded] of [
+        [a, ra],
+        [b, rb],
+      ] as const) {
+        if (loaded && REPORT_FILES.some((f) => path.resolve(ref) === path.join(out, f)))
+          throw new InputError(
+            `--out ${opts.out ?? 'out'}: writing the report there would overwrite ${ref}, an input of this comparison; name another folder (--out DIR) or pass --no-report`,
+          );
+      }
+    }
     const catalog = ra && rb ? undefined : loadCheckedDataset(opts);
     const comparison: Comparison = {
       scenario: ra ? ra() : run(a, catalog as Catalog),

@@ -154,6 +154,24 @@ export function registerSolveCommand(program: Command): void {
         { header: 'levy/unit', value: (r) => (r.levy > 0 ? fmtPrice(r.levy) : '-'), align: 'right' },
       ]),
     );
+    if (solution.rationed.length > 0) {
+      // Demand no supply can reach at any price below its choke: served by nobody, priced at the choke.
+      const unit = (k: string) => catalog.commodities.get(k)?.row.unit ?? '';
+      lines.push('', 'Rationed (demand unserved at its choke price):', '');
+      lines.push(
+        renderTable(
+          [...solution.rationed].sort((a, b) =>
+            a.commodity === b.commodity ? b.quantity - a.quantity : a.commodity < b.commodity ? -1 : 1,
+          ),
+          [
+            { header: 'commodity', value: (r) => r.commodity },
+            { header: 'region', value: (r) => r.region },
+            { header: 'unserved', value: (r) => formatNumber(r.quantity), align: 'right' },
+            { header: 'unit', value: (r) => unit(r.commodity) },
+          ],
+        ),
+      );
+    }
     const c = solution.certificate;
     lines.push(
       '',

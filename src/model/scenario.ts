@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { MAX_COST_PLUS_MARGIN } from '../admin/reference-price.ts';
 import { describeIssue, InputError, type RawDocument, readRawDocument } from './document.ts';
 import { calendarYear, commodityId, regionCode } from './fields.ts';
 import { RisksSchema } from './risks.ts';
@@ -46,7 +47,7 @@ const referencePrice = z
       .object({
         rule: z.literal('cost-plus'),
         /** Mark-up over the capacity-weighted cash cost of members' producers. */
-        margin: z.number().finite().min(0).max(5),
+        margin: z.number().finite().min(0).max(MAX_COST_PLUS_MARGIN),
         from: year.optional(),
         review: z.number().int().min(1).max(20).optional().describe('Years between reviews (default: never)'),
       })

@@ -47,6 +47,8 @@ declare module 'fastify' {
   }
 }
 
+/** Other members' holdings are shown only as sums over at least this many members (a sum of one is no aggregate). */
+const MIN_AGGREGATE_MEMBERS = 2;
 export interface ServerOptions {
   readonly store: Store;
   readonly catalog: Catalog;
@@ -376,10 +378,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           agg.members.add(h.member);
           byCommodity.set(h.commodity, agg);
         }
-        result.others = [...byCommodity.entries()].sort().map(([k, agg]) => {
-          const v = books.holdingView({ member: '', commodity: k, site: '', quantity: agg.quantity });
-          return { commodity: k, quantity: v.quantity, unit: v.unit, members: agg.members.size };
-        });
+        // An aggregate of one member is that member's holding: a commodity held by fewer others is left out.
+        result.others = [...byCommodity.entries()]
+          .filter(([, agg]) => agg.members.size >= MIN_AGGREGATE_MEMBERS)
+          .sort()
+          .map(([k, agg]) => {
+            const v = books.holdingView({ member: '', commodity: k, site: '', quantity: agg.quantity });
+            return { commodity: k, quantity: v.quantity, unit: v.unit, members: agg.members.size };
+          });
       }
       if (obligationDays !== undefined) {
         const members = actor.role.kind === 'member' ? [actor.role.region] : (await books.inForce()).members;

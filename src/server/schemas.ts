@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { isIsoDate } from '../admin/dates.ts';
+import { MAX_COST_PLUS_MARGIN } from '../admin/reference-price.ts';
 
 const DECIMAL = /^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$/;
 
@@ -55,7 +56,11 @@ export const PriceMethod = z.discriminatedUnion('rule', [
   z.strictObject({ rule: z.literal('fixed'), price: z.number().positive().finite().describe('USD per price unit') }),
   z.strictObject({
     rule: z.literal('cost-plus'),
-    margin: z.number().gt(-1).lte(10).describe('mark-up on the capacity-weighted mean cost (0.15 = 15%)'),
+    margin: z
+      .number()
+      .min(0)
+      .max(MAX_COST_PLUS_MARGIN)
+      .describe('mark-up on the capacity-weighted mean cost (0.15 = 15%)'),
     supply: Supply.optional(),
   }),
   z.strictObject({

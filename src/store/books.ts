@@ -128,6 +128,29 @@ const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').diges
 /** How long a checked list of schedules is used before the database is asked whether it changed. */
 export const SCHEDULE_CACHE_MS = 250;
 
+/** The years the service administers: a date outside them is a typo (1900, 9999), not a customs or ledger date. */
+const FIRST_YEAR = 2000;
+const LAST_YEAR = 2099;
+
+/** A date a request names: a calendar date written YYYY-MM-DD within the administered years. */
+function checkDate(field: string, date: string): void {
+  if (!isIsoDate(date)) throw new BooksError('invalid', field, `'${date}' is not a date (YYYY-MM-DD)`);
+  const year = Number(date.slice(0, 4));
+  if (year < FIRST_YEAR || year > LAST_YEAR)
+    throw new BooksError(
+      'invalid',
+      field,
+      `${date} is outside the years the service administers (${FIRST_YEAR}-${LAST_YEAR})`,
+    );
+}
+
+/** The day after `date` (YYYY-MM-DD): recorded dates may run one day ahead of UTC (time zones east of it). */
+function nextDay(date: string): string {
+  const d = new Date(`${date}T00:00:00.000Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
 export class Books {
   private cached: { stamp: string; schedules: Schedule[]; checked: number } | undefined;
   private readonly queue: (PendingEntry & { resolve(inserted: boolean): void; reject(e: unknown): void })[] = [];
@@ -141,6 +164,12 @@ export class Books {
 
   private today(): string {
     return this.now().toISOString().slice(0, 10);
+  }
+
+  /** Refuses a date after tomorrow (UTC): what is recorded has happened; a quote may look ahead, a record may not. */
+  private notAhead(field: string, date: string, why: string): void {
+    const today = this.today();
+    if (date > nextDay(today)) throw new BooksError('invalid', field, `${date} is after today (${today}): ${why}`);
   }
 
   // ---- schedules -------------------------------------------------------------------------------------------------
@@ -183,18 +212,52 @@ export class Books {
 
   /** What was in force on a date (default: today), and why. */
   async inForce(date = this.today()): Promise<InForce> {
-    if (!isIsoDate(date)) throw new BooksError('invalid', 'date', `'${date}' is not a date (YYYY-MM-DD)`);
+    checkDate('date', date);
     return inForceOn(await this.schedules(), date, defaultMembers(this.catalog));
+  }
+
+  /**
+   * Schedules apply prospectively, as a customs tariff does: one effective before a published one would reorder the
+   * history its caps (maxChange) were computed against, and one effective on or before the date of a recorded entry
+   * would give that entry a second answer. Both are refused; a correction is a new schedule effective later.
+   */
+  private async prospective(trx: Kysely<Database>, request: ScheduleRequest, existing: readonly Schedule[]) {
+    const latest = existing.reduce<Schedule | undefined>(
+      (a, s) => (!a || s.effectiveFrom > a.effectiveFrom ? s : a),
+      undefined,
+    );
+    if (latest && request.effectiveFrom < latest.effectiveFrom)
+      throw new BooksError(
+        'conflict',
+        'effectiveFrom',
+        `schedule version ${latest.version} is already effective from ${latest.effectiveFrom}: schedules are published in date order, so one effective ${request.effectiveFrom} would rewrite what came before it; make it effective on or after ${latest.effectiveFrom}`,
+      );
+    // A change of members touches every entry; a price, the entries of its commodity.
+    const commodities = request.prices.map((p) => p.commodity);
+    let query = trx.selectFrom('entries').select(['id', 'entry_date']).where('entry_date', '>=', request.effectiveFrom);
+    if (request.members === undefined) {
+      if (commodities.length === 0) return;
+      query = query.where('commodity', 'in', commodities);
+    }
+    const assessed = await query.orderBy('entry_date', 'desc').limit(1).executeTakeFirst();
+    if (assessed)
+      throw new BooksError(
+        'conflict',
+        'effectiveFrom',
+        `entry ${assessed.id}, dated ${assessed.entry_date}, was assessed under the schedule then in force: a schedule effective ${request.effectiveFrom} would change a recorded duty; make it effective after ${assessed.entry_date}`,
+      );
   }
 
   /** Publishes a schedule: its prices computed by the rules against what is in force on its effective date. */
   async publishSchedule(actor: string, request: ScheduleRequest): Promise<Schedule> {
+    checkDate('effectiveFrom', request.effectiveFrom);
     const at = this.now().toISOString();
     const result = await this.store.db.transaction().execute(async (trx) => {
       // One publication at a time: each reads the schedules it amends (smoothing uses the price in force).
       if (this.store.dialect === 'postgres') await sqlLockSchedules(trx);
       const existing = await this.loadSchedules(trx, true);
       const published = publishPrices(this.catalog, request, existing);
+      await this.prospective(trx, request, existing);
       const document = { ...(published.members ? { members: published.members } : {}), prices: published.prices };
       const row = await trx
         .insertInto('schedules')
@@ -248,7 +311,7 @@ export class Books {
 
   /** The duty on an entry as the rules in force on its date assess it, without recording anything. */
   async quote(entry: ImportEntry): Promise<DutyAssessment> {
-    if (!isIsoDate(entry.date)) throw new BooksError('invalid', 'date', `'${entry.date}' is not a date (YYYY-MM-DD)`);
+    checkDate('date', entry.date);
     return assessDuty(this.catalog, entry, inForceOn(await this.schedules(), entry.date, defaultMembers(this.catalog)));
   }
 
@@ -284,6 +347,8 @@ export class Books {
       this.store.db.selectFrom('entries').selectAll().where('id', '=', submission.id).executeTakeFirst();
     const existing = await recorded();
     if (existing) return answer(existing);
+    checkDate('date', submission.date);
+    this.notAhead('date', submission.date, 'an entry is recorded once it has been declared (use dryRun for a quote)');
     const assessment = await this.quote(submission);
     const createdAt = this.now().toISOString();
     // The answer as a replay will read it back: the canonical request, the assessment through JSON.
@@ -383,8 +448,8 @@ export class Books {
     actor: string,
     request: VaultTransactionRequest,
   ): Promise<{ created: boolean; transaction: StoredTransaction; holdings: HoldingView[] }> {
-    if (!isIsoDate(request.date))
-      throw new BooksError('invalid', 'date', `'${request.date}' is not a date (YYYY-MM-DD)`);
+    checkDate('date', request.date);
+    this.notAhead('date', request.date, 'a vault transaction is posted once it has taken place');
     const unit = this.unitOf(request.commodity);
     let quantity: bigint;
     try {
@@ -532,6 +597,31 @@ export class Books {
         }
         before.push({ ...key, quantity: result - c.delta });
         after.push({ ...key, quantity: result });
+      }
+      // A ledger is posted in date order, so "never below zero" at posting holds on every date of the ledger too. The
+      // holdings' rows are locked by now (PostgreSQL): postings to the same holding are checked one after another.
+      for (const c of changes) {
+        const later = await trx
+          .selectFrom('vault_transactions')
+          .select(['id', 'date'])
+          .where('id', '!=', request.id)
+          .where('commodity', '=', c.commodity)
+          .where('date', '>', request.date)
+          .where((eb) =>
+            eb.or([
+              eb.and([eb('member', '=', c.member), eb('site', '=', c.site)]),
+              eb.and([eb('to_member', '=', c.member), eb('to_site', '=', c.site)]),
+            ]),
+          )
+          .orderBy('date', 'desc')
+          .limit(1)
+          .executeTakeFirst();
+        if (later)
+          throw new BooksError(
+            'conflict',
+            'date',
+            `${c.member}'s ${c.commodity} at ${c.site} has a posting dated ${later.date} (${later.id}): the ledger is kept in date order, so post this one dated on or after ${later.date}`,
+          );
       }
       await appendAudit(trx, {
         at: recordedAt,

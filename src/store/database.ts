@@ -3,7 +3,7 @@
  * PostgreSQL (pg, for multi-user deployments), chosen from a URL: `sqlite:FILE`, `sqlite::memory:`,
  * `postgres://user@host:port/db`.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { type Generated, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
@@ -126,10 +126,15 @@ function redact(url: string): string {
 }
 
 /** Opens (without migrating) the database a URL names. */
-export function openStore(url: string = DEFAULT_DATABASE_URL): Store {
+export function openStore(url: string = DEFAULT_DATABASE_URL, { create = true }: { create?: boolean } = {}): Store {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length);
     if (!file) throw new StoreError(`--db '${url}': name a file, e.g. sqlite:var/lodestone.db`);
+    // A command that only reads must not conjure an empty database out of a mistyped path and report it empty.
+    if (!create && file !== ':memory:' && !existsSync(file))
+      throw new StoreError(
+        `--db '${url}': no database at ${path.resolve(file)} (lodestone serve, admin create-key and admin migrate create one)`,
+      );
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     let sqlite: SqliteDatabase.Database;
     try {

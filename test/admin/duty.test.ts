@@ -201,6 +201,7 @@ describe('duty on an import entry', () => {
       [{ quantity: '-1' }, /^quantity: must be positive/],
       [{ quantity: '0' }, /^quantity: must be positive/],
       [{ quantity: 'ten' }, /^quantity: 'ten' is not a decimal number/],
+      [{ quantity: '1e308' }, /^quantity: '1e308' is beyond the largest quantity an entry takes \(1e12 units\)$/],
       [{ unit: 't Cu' }, /^unit: 't Cu' does not convert/],
       [{ customsValueCents: -1 }, /^customsValueCents:/],
       [{ customsValueCents: 1.5 }, /^customsValueCents:/],

@@ -63,6 +63,10 @@ describe('money: integer cents with named rounding', () => {
     expect(formatQuantity(12_500_000n)).toBe('12.5');
     expect(formatQuantity(1n)).toBe('0.000001');
     expect(() => parseQuantity('0.0000001')).toThrow(/more than six decimals/);
+    expect(parseQuantity('1000000000000')).toBe(10n ** 18n);
+    expect(() => parseQuantity('1e308')).toThrow(
+      /^'1e308' is beyond the largest quantity the ledger takes \(1e12 units\)$/,
+    );
     expect(formatRatio({ num: 17n, den: 50n })).toBe('0.34');
     expect(formatRatio({ num: 3n, den: 1n })).toBe('3');
     expect(formatRatio({ num: -1n, den: 8n })).toBe('-0.125');
@@ -116,6 +120,17 @@ describe('allocation of a collective release', () => {
     expect(allocateByKey(7n, { A: 2, B: 1 }).map((s) => s.amount)).toEqual([5n, 2n]);
     // A zero weight gets nothing.
     expect(allocateByKey(5n, { A: 0, B: 3 }).map((s) => s.amount)).toEqual([0n, 5n]);
+  });
+
+  it('reports each share exactly, even for weights near the largest double', () => {
+    const huge = allocateByKey(10n, { USA: 1e308, JPN: 1e308 });
+    expect(huge.map((s) => [s.amount, s.share])).toEqual([
+      [5n, 0.5],
+      [5n, 0.5],
+    ]);
+    expect(allocateByKey(3n, { A: 2, B: 1 }).map((s) => s.share)).toEqual(
+      [2 / 3, 1 / 3].map((x) => Math.floor(x * 1e15) / 1e15),
+    );
   });
 
   it('refuses a key it cannot use', () => {

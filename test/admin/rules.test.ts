@@ -76,6 +76,8 @@ describe('reference-price rules', () => {
     // (10 x 10 + 30 x 20) / 40 = 17.5; x 1.2 = 21
     expect(costPlusPrice([step('a', 10, 10), step('b', 30, 20)], 0.2).price).toBeCloseTo(21, 12);
     expect(() => costPlusPrice([step('a', 10, 10)], -1)).toThrow(/margin/);
+    expect(() => costPlusPrice([step('a', 10, 10)], -0.9)).toThrow(/between 0 and 5/);
+    expect(() => costPlusPrice([step('a', 10, 10)], 6)).toThrow(/margin/);
     expect(() => costPlusPrice([step('a', 0, 10)], 0.1)).toThrow(/no producer/);
   });
 

@@ -74,6 +74,24 @@ describe('lodestone solve', () => {
     expect(r.stdout).toMatch(/Certificate: max residual \d\.\d+e-\d+/);
   });
 
+  it('lists the demand a ban leaves unserved, as the JSON reports it', () => {
+    const args = ['--members', 'default', '--ban', 'CHN:gallium/refined:*'];
+    const text = runCli(['solve', ...args]);
+    expect(text.status).toBe(0);
+    const json = JSON.parse(runCli(['solve', '--json', ...args]).stdout) as {
+      rationed: { region: string; commodity: string; quantity: number }[];
+    };
+    const usa = json.rationed.find((r) => r.region === 'USA' && r.commodity === 'gallium/refined');
+    expect(usa?.quantity).toBeGreaterThan(0);
+    expect(text.stdout).toMatch(/Rationed \(demand unserved at its choke price\)/);
+    const row = text.stdout.split('\n').find((l) => /^gallium\/refined\s+USA\s/.test(l));
+    expect(row?.replace(/\s+/g, ' ')).toBe(
+      `gallium/refined USA ${Math.round(usa?.quantity ?? 0).toLocaleString('en-US')} kg Ga`,
+    );
+    // Without a ban nothing is rationed, and the section is left out.
+    expect(runCli(['solve']).stdout).not.toMatch(/Rationed/);
+  });
+
   it('reads a YAML policy file', () => {
     const dir = overlayDir({});
     const file = path.join(dir, 'policy.yaml');

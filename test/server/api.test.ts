@@ -232,6 +232,15 @@ describe('the API', () => {
     expect(jpn.others).toHaveLength(1);
     expect(jpn.others[0]).toMatchObject({ commodity: 'gallium/refined', unit: 'kg Ga', members: 2 });
     expect(JSON.stringify(jpn)).not.toMatch(/DLA-1|EU-1/);
+    // A commodity only one other member holds is not shown: its "aggregate" would be that member's holding.
+    const ge = await env.call('secretariat', {
+      method: 'POST',
+      url: '/v1/vault/transactions',
+      body: vaultBody('U-Ge', { member: 'USA', commodity: 'germanium/refined', site: 'DLA-2', quantity: '7' }),
+    });
+    expect(ge.statusCode).toBe(201);
+    const after = JSON.parse((await env.call('member:JPN', { method: 'GET', url: '/v1/vault/holdings' })).body);
+    expect(after.others.map((o: { commodity: string }) => o.commodity)).toEqual(['gallium/refined']);
     // Japan's obligation: 60 days of 27,000 kg net imports a year = 4,438.356165 kg (rounded up).
     expect(jpn.compliance).toEqual([
       expect.objectContaining({ member: 'JPN', holdings: '4', required: '4438.356165', compliant: false }),
@@ -401,6 +410,20 @@ describe('the API', () => {
       },
       400,
       'body.prices.0.method.rule',
+    ],
+    [
+      "cost-plus margin below zero (a floor under producers' own mean cost)",
+      {
+        method: 'POST',
+        url: '/v1/schedules',
+        body: {
+          effectiveFrom: '2026-01-01',
+          reference: 'r',
+          prices: [{ commodity: 'cobalt/refined', method: { rule: 'cost-plus', margin: -0.9 } }],
+        },
+      },
+      400,
+      'body.prices.0.method.margin',
     ],
     [
       'schedule target above 1',

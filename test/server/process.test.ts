@@ -4,6 +4,8 @@
  * SQLite and PostgreSQL; SIGTERM stops it gracefully.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/database.ts';
@@ -193,6 +195,14 @@ describe('lodestone admin and serve: bad input', () => {
     expect(unreachable.status).toBe(1);
     expect(unreachable.stdout).toBe('');
     expect(unreachable.stderr).toMatch(/cannot reach or migrate the database/);
+    // Reading commands do not create a database at a mistyped path (and report it empty).
+    const typo = path.join(tmpdir(), `lodestone-no-such-${process.pid}`, 'x.db');
+    for (const args of [['list-keys'], ['audit'], ['revoke-key', 'k1']]) {
+      const r = runCli(['admin', ...args, '--db', `sqlite:${typo}`]);
+      expect(r.status, args.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(/no database at .*x\.db/);
+    }
+    expect(existsSync(path.dirname(typo))).toBe(false);
     const badUrl = runCli(['admin', 'list-keys', '--db', 'mysql://x']);
     expect(badUrl.stderr).toMatch(/expected sqlite:FILE/);
     const port = runCli(['serve', '--port', 'eighty', '--db', 'sqlite::memory:']);

@@ -84,6 +84,12 @@ describe('lodestone compare and scenario', () => {
     const r = runCli(['compare', results, results, '--no-report']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^a \(.*\) against a \(.*\), 2025–2026/);
+    // A report into the folder the results came from would overwrite them: refused, the input intact.
+    const before = readFileSync(results, 'utf8');
+    const clash = runCli(['compare', results, results, '--out', out]);
+    expect(clash.status).toBe(1);
+    expect(clash.stderr).toMatch(/would overwrite .*results\.json, an input of this comparison/);
+    expect(readFileSync(results, 'utf8')).toBe(before);
   });
 
   it('publishes the JSON Schema of scenario files, current in docs/', () => {

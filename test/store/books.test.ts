@@ -305,5 +305,78 @@ for (const run of await backends()) {
       expect(actions).toContain('key.create');
       expect(actions).toContain('key.revoke');
     });
+
+    it('dates: schedules apply prospectively, the vault ledger is posted in date order, records are not dated ahead', async () => {
+      // Later than everything the other tests publish and record (run last: it publishes schedules for 2028).
+      const b = new Books(store, catalog, () => new Date('2028-06-01T12:00:00.000Z'));
+      const fixed = (commodity: string, price: number, effectiveFrom: string) =>
+        b.publishSchedule('s', {
+          effectiveFrom,
+          reference: `D ${effectiveFrom}`,
+          prices: [{ commodity, method: { rule: 'fixed', price } }],
+        });
+      const versions = async () => (await b.schedules()).length;
+      await fixed('ndpr/oxide', 100_000, '2028-01-01');
+      const published = await versions();
+      // Before a published schedule: refused, nothing stored.
+      let e = await refusal(fixed('ndpr/oxide', 90_000, '2026-02-01'));
+      expect([e.kind, e.field]).toEqual(['conflict', 'effectiveFrom']);
+      expect(e.message).toMatch(/is already effective from 2028-01-01: schedules are published in date order/);
+      expect(await versions()).toBe(published);
+      // On or before a recorded entry of its commodity: refused; another commodity's entries do not matter.
+      await fixed('ndpr/oxide', 110_000, '2028-01-10');
+      const recorded = await b.submitEntry('k', entry('D-E1', { date: '2028-03-01' }));
+      e = await refusal(fixed('ndpr/oxide', 10, '2028-03-01'));
+      expect([e.kind, e.field]).toEqual(['conflict', 'effectiveFrom']);
+      expect(e.message).toMatch(/entry D-E1, dated 2028-03-01, was assessed under the schedule then in force/);
+      // A change of members changes every entry's answer.
+      e = await refusal(
+        b.publishSchedule('s', { effectiveFrom: '2028-02-20', reference: 'D-m', members: ['USA'], prices: [] }),
+      );
+      expect(e.field).toBe('effectiveFrom');
+      await fixed('gallium/refined', 900, '2028-02-15');
+      // The recorded entry keeps its one answer.
+      expect((await b.quote(entry('q', { date: '2028-03-01' }))).levyCents).toBe(recorded.entry.assessment.levyCents);
+      // Entries and vault postings dated after tomorrow are refused; quotes may look ahead; years are bounded.
+      expect((await refusal(b.submitEntry('k', entry('D-E2', { date: '2028-06-03' })))).field).toBe('date');
+      expect((await b.submitEntry('k', entry('D-E3', { date: '2028-06-02' }))).created).toBe(true);
+      expect((await b.quote(entry('q', { date: '2030-01-01' }))).levyCents).toBeGreaterThanOrEqual(0);
+      for (const date of ['1900-01-01', '9999-12-31'])
+        expect((await refusal(b.quote(entry('q', { date })))).message).toMatch(/outside the years/);
+      e = await refusal(b.recordTransaction('k', vaultTx('D-V0', { date: '2028-06-05', site: 'D-1' })));
+      expect(e.field).toBe('date');
+      // The ledger: a posting dated before the last one at the same holding is refused, elsewhere it is not.
+      await b.recordTransaction('k', vaultTx('D-V1', { date: '2028-02-20', site: 'D-1', quantity: '10' }));
+      await b.recordTransaction(
+        'k',
+        vaultTx('D-V2', { date: '2028-02-25', site: 'D-1', quantity: '5', kind: 'release' }),
+      );
+      e = await refusal(
+        b.recordTransaction('k', vaultTx('D-V3', { date: '2028-02-21', site: 'D-1', quantity: '1', kind: 'release' })),
+      );
+      expect([e.kind, e.field]).toEqual(['conflict', 'date']);
+      expect(e.message).toMatch(/posting dated 2028-02-25 \(D-V2\)/);
+      expect(await store.db.selectFrom('vault_transactions').select('id').where('id', '=', 'D-V3').execute()).toEqual(
+        [],
+      );
+      // A transfer's destination is a posting at that holding too.
+      await b.recordTransaction(
+        'k',
+        vaultTx('D-V4', {
+          date: '2028-02-26',
+          site: 'D-1',
+          kind: 'transfer',
+          quantity: '1',
+          toMember: 'JPN',
+          toSite: 'D-2',
+          valueCents: undefined,
+        }),
+      );
+      e = await refusal(b.recordTransaction('k', vaultTx('D-V5', { date: '2028-02-22', member: 'JPN', site: 'D-2' })));
+      expect(e.field).toBe('date');
+      expect(
+        (await b.recordTransaction('k', vaultTx('D-V6', { date: '2028-02-22', member: 'JPN', site: 'D-3' }))).created,
+      ).toBe(true);
+    });
   });
 }
