@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { describeIssue, InputError, type RawDocument, readRawDocument } from './document.ts';
+import { describeIssue, InputError, type Locate, type RawDocument, readRawDocument } from './document.ts';
 import { calendarYear, commodityId, regionCode } from './fields.ts';
 import { RisksSchema } from './risks.ts';
 
@@ -238,7 +238,7 @@ export interface Scenario extends Omit<ScenarioFile, 'extends' | 'horizon'> {
   /** The files it was read from, base first. */
   readonly files: readonly string[];
   /** Where each path of the document came from (file:line:col), for errors found later. */
-  readonly locate: (path: readonly (string | number)[]) => string;
+  readonly locate: Locate;
 }
 
 export const SCENARIO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../scenarios');
@@ -305,16 +305,19 @@ export function readScenario(ref: string): Scenario {
   let merged: Record<string, unknown> = {};
   for (const layer of layers) merged = overlay(merged, layer.value) as Record<string, unknown>;
   const top = layers[layers.length - 1] as RawDocument;
-  const locate = (p: readonly (string | number)[]) => {
+  const locate: Locate = (p, options) => {
     for (let n = p.length; n >= 1; n--) {
       for (let i = layers.length - 1; i >= 0; i--) {
-        if ((layers[i] as RawDocument).has(p.slice(0, n))) return (layers[i] as RawDocument).locate(p);
+        if ((layers[i] as RawDocument).has(p.slice(0, n))) return (layers[i] as RawDocument).locate(p, options);
       }
     }
-    return top.locate(p);
+    return top.locate(p, options);
   };
-  const parsed = ScenarioSchema.safeParse({ ...merged, name: (top.value as Record<string, unknown>).name });
-  if (!parsed.success) throw new InputError(describeIssue(parsed.error, locate));
+  const document = { ...merged, name: (top.value as Record<string, unknown>).name };
+  const parsed = ScenarioSchema.safeParse(document);
+  if (!parsed.success) {
+    throw new InputError(describeIssue(parsed.error, locate, { schema: ScenarioSchema, value: document }));
+  }
   const value = parsed.data;
   const horizon = value.horizon ?? DEFAULT_HORIZON;
   if (horizon.end < horizon.start) {

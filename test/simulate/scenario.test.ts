@@ -99,7 +99,7 @@ describe('bad scenario files', () => {
 
   it('an unknown key, a misspelt rule, and a scenario that extends itself', () => {
     expect(errorOf(() => readScenario(files({ 's.yaml': 'name: s\nhorizonn: { start: 2025, end: 2030 }\n' })))).toMatch(
-      /s\.yaml:1:1: .*horizonn/,
+      /s\.yaml:2:1: horizonn: unknown key 'horizonn' \(did you mean 'horizon'\?\)/,
     );
     const rule = files({
       's.yaml':
@@ -123,6 +123,67 @@ describe('bad scenario files', () => {
     });
     expect(errorOf(() => validateScenario(readScenario(f), catalog))).toMatch(/s\.yaml:6:\d+: .*does not convert/);
   });
+});
+
+describe('syntax errors and unknown keys are located where they are', () => {
+  const cases: [string, string, string, RegExp][] = [
+    [
+      'an unclosed flow map',
+      's.yaml',
+      'name: s\nextends: baseline\nhorizon: { start: 2025, end: 2030\n',
+      /s\.yaml:3:34: Flow map .*end with a \} \(the '\{' opened at line 3, column 10\)/,
+    ],
+    [
+      'an unclosed flow sequence followed by more keys',
+      's.yaml',
+      'name: s\nzone:\n  members: [{ region: USA, from: 2026 }\n  levy: variable\n',
+      /s\.yaml:4:3: Flow sequence .*\(the '\[' opened at line 3, column 12\)/,
+    ],
+    [
+      'a stray comma in JSON',
+      's.json',
+      '{\n  "name": "s",\n  "extends": "baseline",,\n  "horizon": { "start": 2025, "end": 2030 }\n}\n',
+      /s\.json:3:25: Unexpected , in flow map — remove the extra comma/,
+    ],
+    ['a duplicate key', 's.yaml', 'name: s\nextends: baseline\nname: t\n', /s\.yaml:3:1: duplicate key 'name'/],
+    ['a duplicate key in JSON', 's.json', '{\n  "name": "s",\n  "name": "t"\n}\n', /s\.json:3:3: duplicate key 'name'/],
+    ['a tab in the indentation', 's.yaml', 'name: s\nzone:\n\tmembers: []\n', /s\.yaml:3:1: a tab in the indentation/],
+    [
+      "a list item without its '-'",
+      's.yaml',
+      'name: s\nextends: baseline\nzone:\n  members:\n    - { region: USA, from: 2026 }\n    { region: EU27, from: 2026 }\n',
+      /s\.yaml:6:5: .*start it with '- ' if it is a list item/,
+    ],
+    [
+      'an unknown top-level key',
+      's.yaml',
+      'name: s\nextends: baseline\n\nhorizn: { start: 2025, end: 2030 }\n',
+      /s\.yaml:4:1: horizn: unknown key 'horizn' \(did you mean 'horizon'\?\); the keys allowed here are name, /,
+    ],
+    [
+      'a misspelt key inside zone',
+      's.yaml',
+      'name: s\nextends: baseline\n\nzone:\n  members: [{ region: USA, from: 2026 }]\n  levyy: variable\n',
+      /s\.yaml:6:3: zone\.levyy: unknown key 'levyy' \(did you mean 'levy'\?\); the keys allowed in zone are members, /,
+    ],
+    [
+      'a misspelt key in a list item',
+      's.yaml',
+      'name: s\nzone:\n  members:\n    - region: USA\n      form: 2026\n',
+      /s\.yaml:5:7: zone\.members\.0\.form: unknown key 'form' \(did you mean 'from'\?\)/,
+    ],
+    [
+      'an unknown key in JSON',
+      's.json',
+      '{\n  "name": "s",\n  "horizn": { "start": 2025, "end": 2030 }\n}\n',
+      /s\.json:3:3: horizn: unknown key 'horizn'/,
+    ],
+  ];
+  for (const [what, name, text, expected] of cases) {
+    it(what, () => {
+      expect(errorOf(() => readScenario(files({ [name]: text })))).toMatch(expected);
+    });
+  }
 });
 
 describe('the README', () => {
