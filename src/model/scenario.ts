@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { BASE_YEAR } from '../data/schema.ts';
 import { describeIssue, InputError, type Locate, type RawDocument, readRawDocument } from './document.ts';
 import { calendarYear, commodityId, regionCode } from './fields.ts';
 import { RisksSchema } from './risks.ts';
@@ -239,6 +240,11 @@ export interface Scenario extends Omit<ScenarioFile, 'extends' | 'horizon'> {
   readonly files: readonly string[];
   /** Where each path of the document came from (file:line:col), for errors found later. */
   readonly locate: Locate;
+  /**
+   * Which of `files` sets a path (or its deepest ancestor that is set): its index, base first; -1 where no file
+   * does (a default). An error between two values points at the later layer's, the override that caused it.
+   */
+  readonly layerOf: (path: readonly (string | number)[]) => number;
 }
 
 export const SCENARIO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../scenarios');
@@ -305,14 +311,13 @@ export function readScenario(ref: string): Scenario {
   let merged: Record<string, unknown> = {};
   for (const layer of layers) merged = overlay(merged, layer.value) as Record<string, unknown>;
   const top = layers[layers.length - 1] as RawDocument;
-  const locate: Locate = (p, options) => {
+  const layerOf = (p: readonly (string | number)[]) => {
     for (let n = p.length; n >= 1; n--) {
-      for (let i = layers.length - 1; i >= 0; i--) {
-        if ((layers[i] as RawDocument).has(p.slice(0, n))) return (layers[i] as RawDocument).locate(p, options);
-      }
+      for (let i = layers.length - 1; i >= 0; i--) if ((layers[i] as RawDocument).has(p.slice(0, n))) return i;
     }
-    return top.locate(p, options);
+    return -1;
   };
+  const locate: Locate = (p, options) => (layers[layerOf(p)] ?? top).locate(p, options);
   const document = { ...merged, name: (top.value as Record<string, unknown>).name };
   const parsed = ScenarioSchema.safeParse(document);
   if (!parsed.success) {
@@ -325,6 +330,14 @@ export function readScenario(ref: string): Scenario {
       `${locate(['horizon', 'end'])}: horizon.end ${horizon.end} is before horizon.start ${horizon.start}`,
     );
   }
+  // Every simulated year grows from the data's base-year world: an earlier year would be that world relabelled.
+  if (horizon.start < BASE_YEAR) {
+    throw new InputError(
+      `${locate(['horizon', 'start'])}: horizon.start ${horizon.start} is before the data's base year ${BASE_YEAR}: ` +
+        `a simulation starts from the ${BASE_YEAR} world, so start the horizon in ${BASE_YEAR} or later ` +
+        `(to check the model against past disruptions, see 'lodestone backtest')`,
+    );
+  }
   return {
     ...value,
     horizon: { start: horizon.start, end: horizon.end },
@@ -333,6 +346,7 @@ export function readScenario(ref: string): Scenario {
     dominantSupplier: value.dominantSupplier ?? 'CHN',
     files: layers.map((l) => l.file),
     locate,
+    layerOf,
   };
 }
 

@@ -102,9 +102,17 @@ export function validateScenario(scenario: Scenario, catalog: Catalog): void {
     }
   };
   const inHorizon = (y: number | undefined, at: (string | number)[]) => {
-    if (y !== undefined && (y < start || y > end)) {
-      throw new InputError(`${locate(at)}: ${at.join('.')}: ${y} is outside the horizon ${start}–${end}`);
+    if (y === undefined || (y >= start && y <= end)) return;
+    // Whichever was set later (a user's horizon over a built-in scenario's dates, or a date over the horizon) is
+    // the override that caused the conflict: the error points there.
+    const bound = ['horizon', y < start ? 'start' : 'end'];
+    if (scenario.layerOf(bound) > scenario.layerOf(at)) {
+      throw new InputError(
+        `${locate(bound)}: ${bound.join('.')}: the horizon ${start}–${end} leaves out ${at.join('.')} ${y} ` +
+          `(set at ${locate(at)}): make the horizon include ${y}, or override ${at.join('.')}`,
+      );
     }
+    throw new InputError(`${locate(at)}: ${at.join('.')}: ${y} is outside the horizon ${start}–${end}`);
   };
   region(scenario.dominantSupplier, ['dominantSupplier']);
   const zone = scenario.zone;

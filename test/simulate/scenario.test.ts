@@ -117,6 +117,29 @@ describe('bad scenario files', () => {
     expect(errorOf(() => readScenario('/nonexistent/s.yaml'))).toMatch(/no such scenario file/);
   });
 
+  it("a horizon before the data's base year, at the user's horizon whatever the base scenario", () => {
+    for (const [base, start, end] of [
+      ['baseline', 1995, 2000],
+      ['zone-2026', 2010, 2015],
+    ] as const) {
+      const f = files({ 's.yaml': `name: s\nextends: ${base}\nhorizon: { start: ${start}, end: ${end} }\n` });
+      expect(errorOf(() => validateScenario(readScenario(f), catalog))).toMatch(
+        new RegExp(
+          `^\\S*s\\.yaml:3:19: horizon\\.start ${start} is before the data's base year 2024: .*start the horizon in 2024 or later`,
+        ),
+      );
+    }
+    const atBase = files({ 's.yaml': 'name: s\nextends: baseline\nhorizon: { start: 2024, end: 2026 }\n' });
+    expect(readScenario(atBase).horizon).toEqual({ start: 2024, end: 2026 });
+  });
+
+  it("a user's horizon that leaves out a date of the scenario it extends: at the user's horizon", () => {
+    const f = files({ 's.yaml': `name: s\nextends: zone-2026\nhorizon: { start: 2025, end: 2025 }\n` });
+    expect(errorOf(() => validateScenario(readScenario(f), catalog))).toMatch(
+      /^\S*s\.yaml:3:30: horizon\.end: the horizon 2025–2025 leaves out zone\.backedProjects\.0\.from 2026 \(set at \S*zone-2026\.yaml:\d+:\d+\)/,
+    );
+  });
+
   it('a price with a unit that does not convert', () => {
     const f = files({
       's.yaml': `name: s\nhorizon: { start: 2026, end: 2026 }\nzone:\n  members: [{ region: USA, from: 2026 }]\n  referencePrices:\n    gallium/refined: { rule: fixed, price: 110 USD/MWh }\n`,
