@@ -29,8 +29,18 @@ interface SolveOptions {
 export function policyFromFlags(opts: SolveOptions): Policy {
   const base: Policy = opts.policy ? readPolicyFile(opts.policy) : {};
   const policy: Policy = { ...base };
-  if (opts.members)
-    policy.members = opts.members === 'default' ? 'default' : opts.members.split(',').map((s) => s.trim());
+  if (opts.members !== undefined) {
+    const list = opts.members.split(',').map((s) => s.trim());
+    if (list.some((m) => m === '')) {
+      throw new InputError(
+        `--members '${opts.members}': expected region codes separated by commas (e.g. USA,EU27,JPN) or 'default'; ` +
+          'leave --members out for no zone',
+      );
+    }
+    const twice = list.find((m, i) => list.indexOf(m) < i);
+    if (twice !== undefined) throw new InputError(`--members '${opts.members}': ${twice} is listed twice`);
+    policy.members = opts.members === 'default' ? 'default' : list;
+  }
   for (const f of opts.floor ?? []) {
     const m = /^([a-z0-9-]+\/[a-z0-9-]+)=(\d+(\.\d+)?)$/.exec(f);
     if (!m) throw new InputError(`--floor '${f}': expected COMMODITY=PRICE, e.g. ndpr/oxide=110000`);

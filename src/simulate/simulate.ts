@@ -121,6 +121,21 @@ export function validateScenario(scenario: Scenario, catalog: Catalog): void {
     if (m.until !== undefined && m.until < m.from) {
       throw new InputError(`${locate(['zone', 'members', i, 'until'])}: zone.members.${i}: leaves before it joins`);
     }
+    // A member listed twice over overlapping years (or a member state beside EU27, which speaks for it) would be
+    // one member with two entry dates; a member that leaves and rejoins gives periods that do not overlap.
+    const until = m.until ?? Number.POSITIVE_INFINITY;
+    zone.members.slice(0, i).forEach((other, j) => {
+      if (modelRegion(catalog, other.region) !== modelRegion(catalog, m.region)) return;
+      if (other.from > until || (other.until ?? Number.POSITIVE_INFINITY) < m.from) return;
+      const same =
+        other.region === m.region
+          ? `${m.region} is`
+          : `${m.region} counts as ${modelRegion(catalog, m.region)}, which is`;
+      throw new InputError(
+        `${locate(['zone', 'members', i])}: zone.members.${i}: ${same} already a member from ${other.from} ` +
+          `(zone.members.${j}) — list each member once, or give the two entries years that do not overlap ('until')`,
+      );
+    });
   });
   const price = (k: string, value: PriceValue, at: (string | number)[]) => {
     if (resolvePrice(catalog, k, value) === undefined) {

@@ -1,5 +1,6 @@
 /** YAML and JSON documents (policies): syntax errors and unknown keys at their own line and column. */
 import { describe, expect, it } from 'vitest';
+import { policyFromFlags } from '../../src/cli/solve.ts';
 import { InputError, parseDocumentText } from '../../src/model/document.ts';
 import { PolicySchema } from '../../src/model/policy.ts';
 
@@ -24,5 +25,23 @@ describe('a policy document', () => {
     expect(
       errorOf(() => parseDocumentText('members: [USA]\n\nfloor: { ndpr/oxide: 5 }\n', 'p.yaml', PolicySchema)),
     ).toMatch(/^p\.yaml:3:1: floor: unknown key 'floor' \(did you mean 'floors'\?\); the keys allowed here are name, /);
+  });
+
+  it('members: an empty list or a member listed twice is refused, at the entry', () => {
+    expect(errorOf(() => parseDocumentText('members: []\n', 'p.yaml', PolicySchema))).toMatch(
+      /^p\.yaml:1:10: members: must name at least one member/,
+    );
+    expect(errorOf(() => parseDocumentText('members: [USA, EU27, USA]\n', 'p.yaml', PolicySchema))).toMatch(
+      /^p\.yaml:1:22: members\.2: USA is listed twice \(also at members\.0\)/,
+    );
+  });
+});
+
+describe('solve flags', () => {
+  it('--members given empty, with an empty entry, or with a member twice is refused', () => {
+    expect(errorOf(() => policyFromFlags({ members: '' }))).toMatch(/^--members '': expected region codes/);
+    expect(errorOf(() => policyFromFlags({ members: 'USA,,EU27' }))).toMatch(/^--members 'USA,,EU27': expected/);
+    expect(errorOf(() => policyFromFlags({ members: 'USA,USA' }))).toMatch(/^--members 'USA,USA': USA is listed twice/);
+    expect(policyFromFlags({ members: 'USA, EU27' }).members).toEqual(['USA', 'EU27']);
   });
 });

@@ -59,6 +59,25 @@ describe('bad scenario files', () => {
     expect(message).toMatch(/s\.yaml:6:\d+: zone\.members\.1\.region: unknown region 'XYZ'/);
   });
 
+  it('a member listed twice over overlapping years, at the second entry (leaving and rejoining is allowed)', () => {
+    const twice = files({
+      's.yaml': `name: s\nextends: ${ZONE}\nzone:\n  members:\n    - { region: USA, from: 2026 }\n    - { region: USA, from: 2027 }\n`,
+    });
+    expect(errorOf(() => validateScenario(readScenario(twice), catalog))).toMatch(
+      /s\.yaml:6:7: zone\.members\.1: USA is already a member from 2026 \(zone\.members\.0\)/,
+    );
+    const state = files({
+      's.yaml': `name: s\nextends: ${ZONE}\nzone:\n  members:\n    - { region: EU27, from: 2026 }\n    - { region: DEU, from: 2030 }\n`,
+    });
+    expect(errorOf(() => validateScenario(readScenario(state), catalog))).toMatch(
+      /s\.yaml:6:7: zone\.members\.1: DEU counts as EU27, which is already a member from 2026/,
+    );
+    const rejoins = files({
+      's.yaml': `name: s\nextends: ${ZONE}\nzone:\n  members:\n    - { region: USA, from: 2026, until: 2028 }\n    - { region: USA, from: 2031 }\n`,
+    });
+    validateScenario(readScenario(rejoins), catalog);
+  });
+
   it('a reference price for an unknown commodity', () => {
     const f = files({
       's.yaml': `name: s\nextends: ${ZONE}\nzone:\n  referencePrices:\n    unobtainium/oxide: { rule: fixed, price: 10 }\n`,
