@@ -121,6 +121,17 @@ function expectedOf(issue: z.core.$ZodIssue): string | undefined {
 }
 
 /**
+ * Of a value no option of a union accepts, the issue inside the one option whose type it has (a mapping given for
+ * a number-or-mapping, with a bad entry): that entry is the fault, not the union.
+ */
+function within(issue: z.core.$ZodIssue | undefined): z.core.$ZodIssue | undefined {
+  if (issue?.code !== 'invalid_union') return issue;
+  const typed = issue.errors.filter((option) => !(option[0]?.code === 'invalid_type' && option[0].path.length === 0));
+  const inner = typed.length === 1 ? typed[0]?.[0] : undefined;
+  return inner ? within({ ...inner, path: [...issue.path, ...inner.path] }) : issue;
+}
+
+/**
  * The first zod issue as "where: path: what was expected". `context` (the schema and the value validated) lets an
  * unknown key be named with the keys allowed there.
  */
@@ -140,7 +151,7 @@ export function describeIssue(
       i.path.every((p, n) => p === first.path[n]) &&
       i.keys.some((k) => closest(k, [missing]) !== undefined),
   );
-  const issue = misspelt ?? first;
+  const issue = within(misspelt ?? first);
   const path = (issue?.path ?? []).filter((p): p is string | number => typeof p !== 'symbol');
   if (issue?.code === 'unrecognized_keys') {
     const key = issue.keys[0] as string;

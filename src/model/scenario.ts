@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { BASE_YEAR } from '../data/schema.ts';
+import { closest } from '../suggest.ts';
 import { describeIssue, InputError, type Locate, type RawDocument, readRawDocument } from './document.ts';
 import { calendarYear, commodityId, regionCode } from './fields.ts';
 import { RisksSchema } from './risks.ts';
@@ -24,12 +25,25 @@ const quantity = z.number().finite().nonnegative();
 /** A price: a number in the commodity's price unit, or a string with its unit, e.g. "110 USD/kg". */
 const price = z
   .union([
-    z.number().finite().positive(),
+    z
+      .number()
+      .finite()
+      .positive({
+        error: (issue) =>
+          `${issue.input} is ${Number(issue.input) < 0 ? 'negative' : 'zero'}: a price must be above zero`,
+      }),
     z
       .string()
+      .refine((s) => !/^\s*-/.test(s), { error: (issue) => `'${issue.input}' is negative: a price must be above zero` })
       .regex(/^\s*\d+(\.\d+)?(e\d+)?\s+USD\/\S+.*$/, "must be a number, or a price with its unit such as '110 USD/kg'"),
   ])
   .describe("Price in the commodity's price unit, or a string with its unit such as '110 USD/kg'");
+/** A yearly growth rate of demand: -0.05 is 5% less each year. */
+const growthRate = z
+  .number({ error: 'expected a growth rate per year, a number such as 0.03' })
+  .finite()
+  .min(-0.5, 'a yearly growth rate must be at least -0.5 (-50% a year)')
+  .max(1, 'a yearly growth rate must be at most 1 (+100% a year)');
 const destinations = z
   .union([z.array(code).min(1), z.literal('members'), z.literal('*')])
   .describe("Destination regions, 'members' for the zone's members at the time, or '*' for everyone");
@@ -216,7 +230,9 @@ export const ScenarioSchema = z
     demandGrowth: z
       .record(
         z.string(),
-        z.union([z.number().finite().min(-0.5).max(1), z.record(z.string(), z.number().finite().min(-0.5).max(1))]),
+        z.union([growthRate, z.record(z.string(), growthRate)], {
+          error: "expected a growth rate per year such as 0.03, or rates by end-use sector such as { '*': 0.03 }",
+        }),
       )
       .optional(),
     /** Model parameters (data/parameters.csv ids) replaced for this scenario. */
@@ -266,8 +282,11 @@ export function scenarioPath(ref: string, relativeTo = process.cwd()): string {
     if (existsSync(builtIn)) return builtIn;
   }
   if (existsSync(asPath)) return asPath;
+  const builtIn = builtInScenarios();
+  const near = closest(ref, builtIn);
   throw new InputError(
-    `${ref}: no such scenario file, and not a built-in scenario (built-in: ${builtInScenarios().join(', ')})`,
+    `${ref}: no such scenario file, and not a built-in scenario (built-in: ${builtIn.join(', ')})` +
+      (near ? `; did you mean '${near}'?` : ''),
   );
 }
 
@@ -306,7 +325,12 @@ export function readScenario(ref: string): Scenario {
     if (parent === undefined) break;
     if (typeof parent !== 'string')
       throw new InputError(`${doc.locate(['extends'])}: extends: expected a scenario name or path`);
-    file = scenarioPath(parent, path.dirname(file));
+    try {
+      file = scenarioPath(parent, path.dirname(file));
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      throw new InputError(`${doc.locate(['extends'])}: extends: ${e.message}`);
+    }
   }
   let merged: Record<string, unknown> = {};
   for (const layer of layers) merged = overlay(merged, layer.value) as Record<string, unknown>;

@@ -159,6 +159,40 @@ describe('bad scenario files', () => {
     );
   });
 
+  it('a negative price, with or without its unit, is reported as negative', () => {
+    const at = (line: string) =>
+      errorOf(() => readScenario(files({ 's.yaml': `name: s\nextends: ${ZONE}\nzone:\n${line}` })));
+    expect(at('  referencePrices:\n    ndpr/oxide: { rule: fixed, price: -110 USD/kg }\n')).toMatch(
+      /s\.yaml:5:39: zone\.referencePrices\.ndpr\/oxide\.price: '-110 USD\/kg' is negative: a price must be above zero/,
+    );
+    expect(at('  cfds: [{ commodity: ndpr/oxide, strike: -5 USD/kg }]\n')).toMatch(
+      /s\.yaml:4:43: zone\.cfds\.0\.strike: '-5 USD\/kg' is negative: a price must be above zero/,
+    );
+    expect(at('  cfds: [{ commodity: ndpr/oxide, strike: -5 }]\n')).toMatch(
+      /zone\.cfds\.0\.strike: -5 is negative: a price must be above zero/,
+    );
+  });
+
+  it('a growth rate that is not a number says a rate was expected', () => {
+    const f = files({ 's.yaml': 'name: s\nextends: baseline\ndemandGrowth: { lithium/chemicals: abc }\n' });
+    expect(errorOf(() => readScenario(f))).toMatch(
+      /s\.yaml:3:\d+: demandGrowth\.lithium\/chemicals: expected a growth rate per year such as 0\.03, or rates by end-use sector/,
+    );
+    const sector = files({
+      's.yaml': 'name: s\nextends: baseline\ndemandGrowth: { lithium/chemicals: { ev: abc } }\n',
+    });
+    expect(errorOf(() => readScenario(sector))).toMatch(
+      /demandGrowth\.lithium\/chemicals\.ev: expected a growth rate per year, a number such as 0\.03/,
+    );
+  });
+
+  it('extends a scenario that does not exist: at the extends key, with the closest built-in one', () => {
+    const f = files({ 's.yaml': 'name: s\nextends: zone2026\n' });
+    expect(errorOf(() => readScenario(f))).toMatch(
+      /s\.yaml:2:10: extends: zone2026: no such scenario file, and not a built-in scenario \(built-in: baseline, .*\); did you mean 'zone-2026'\?/,
+    );
+  });
+
   it('a price with a unit that does not convert', () => {
     const f = files({
       's.yaml': `name: s\nhorizon: { start: 2026, end: 2026 }\nzone:\n  members: [{ region: USA, from: 2026 }]\n  referencePrices:\n    gallium/refined: { rule: fixed, price: 110 USD/MWh }\n`,
