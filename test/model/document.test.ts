@@ -44,4 +44,18 @@ describe('solve flags', () => {
     expect(errorOf(() => policyFromFlags({ members: 'USA,USA' }))).toMatch(/^--members 'USA,USA': USA is listed twice/);
     expect(policyFromFlags({ members: 'USA, EU27' }).members).toEqual(['USA', 'EU27']);
   });
+
+  it('--floor names an unknown commodity (with the closest known one) and a price that is not one', () => {
+    const known = ['ndpr/oxide', 'gallium/refined'];
+    expect(errorOf(() => policyFromFlags({ floor: ['nope=5'] }, known))).toMatch(
+      /^--floor 'nope=5': unknown commodity 'nope' \(the commodities: ndpr\/oxide, gallium\/refined\)$/,
+    );
+    expect(errorOf(() => policyFromFlags({ floor: ['ndpr/oxid=5'] }, known))).toMatch(
+      /^--floor 'ndpr\/oxid=5': unknown commodity 'ndpr\/oxid'; did you mean 'ndpr\/oxide'\?/,
+    );
+    expect(errorOf(() => policyFromFlags({ floor: ['ndpr/oxide=-5'] }, known))).toMatch(/-5 is negative/);
+    expect(errorOf(() => policyFromFlags({ floor: ['ndpr/oxide=lots'] }, known))).toMatch(/'lots' is not a price/);
+    expect(errorOf(() => policyFromFlags({ floor: ['ndpr/oxide'] }, known))).toMatch(/expected COMMODITY=PRICE/);
+    expect(policyFromFlags({ floor: ['ndpr/oxide=110000'] }, known).floors).toEqual({ 'ndpr/oxide': 110000 });
+  });
 });
