@@ -1,5 +1,5 @@
 /** `lodestone simulate`, `compare` and `scenario`, run as a user would. */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -84,6 +84,18 @@ describe('lodestone compare and scenario', () => {
     const r = runCli(['compare', results, results, '--no-report']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^a \(.*\) against a \(.*\), 2025–2026/);
+    // The run's folder stands for its results.json; a folder or a path without one says so.
+    const folders = runCli(['compare', out, out, '--no-report']);
+    expect(folders.status, folders.stderr).toBe(0);
+    expect(folders.stdout).toBe(r.stdout);
+    const empty = path.join(dir, 'empty');
+    mkdirSync(empty);
+    const noResults = runCli(['compare', empty, results, '--no-report']);
+    expect(noResults.status).toBe(1);
+    expect(noResults.stderr).toMatch(/empty: results\.json is missing from this folder/);
+    const missing = runCli(['compare', path.join(empty, 'results.json'), results, '--no-report']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/empty\/results\.json: no such file: results\.json is missing\n$/);
   });
 
   it('publishes the JSON Schema of scenario files, current in docs/', () => {
