@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { checkDataset } from '../../src/data/checks.ts';
+import { loadDataset } from '../../src/data/load.ts';
 import { SCENARIO_DIR } from '../../src/model/scenario.ts';
 import { ROOT, runCli } from '../helpers.ts';
 
@@ -104,6 +106,26 @@ describe('lodestone compare and scenario', () => {
     const schema = JSON.parse(r.stdout);
     expect(schema.properties.zone.properties.referencePrices).toBeDefined();
     expect(r.stdout).toBe(readFileSync(path.join(ROOT, 'docs/scenario.schema.json'), 'utf8'));
+  });
+
+  it("an error is one line: the data's warning note comes only after a command that succeeded", () => {
+    const dir = tmp();
+    const bad = path.join(dir, 'bad.yaml');
+    writeFileSync(
+      bad,
+      'name: bad\nextends: zone-2026\nzone:\n  members: [{ region: USA, from: 2026 }, { region: USA, from: 2027 }]\n',
+    );
+    const failed = runCli(['scenario', 'check', bad]);
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toMatch(/^lodestone: \S*bad\.yaml:4:\d+: zone\.members\.1: USA is already a member[^\n]*\n$/);
+    const warnings = checkDataset(loadDataset()).warnings;
+    const ok = runCli(['scenario', 'check', 'zone-2026']);
+    expect(ok.status).toBe(0);
+    expect(ok.stderr).toBe(
+      warnings > 0
+        ? `lodestone: the data passed every check with ${warnings} warning(s); see 'lodestone data check'\n`
+        : '',
+    );
   });
 
   it('lists and checks scenarios', () => {
