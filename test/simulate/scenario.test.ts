@@ -1,5 +1,5 @@
 /** Scenario files: the built-in ones are valid, overlays merge, and every bad input names file, line, column, path. */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { loadDataset } from '../../src/data/load.ts';
 import { InputError } from '../../src/model/document.ts';
 import { builtInScenarios, readScenario, SCENARIO_DIR } from '../../src/model/scenario.ts';
 import { validateScenario } from '../../src/simulate/simulate.ts';
+import { ROOT } from '../helpers.ts';
 
 const catalog = new Catalog(loadDataset());
 
@@ -263,6 +264,21 @@ describe('syntax errors and unknown keys are located where they are', () => {
 });
 
 describe('the README', () => {
+  it('its Layout lists every folder of src/ once, and only paths that exist', () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const layout = /## Layout\n\n```\n([\s\S]*?)```\n([\s\S]*?)\n## /.exec(readme);
+    expect(layout, 'the README has a Layout section').not.toBeNull();
+    const listed = [...(layout?.[1] ?? '').matchAll(/^(\S+?)(?:,|\s)/gm)].map((m) => m[1] as string);
+    for (const entry of listed) expect(existsSync(path.join(ROOT, entry)), entry).toBe(true);
+    const folders = readdirSync(path.join(ROOT, 'src'), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => `src/${e.name}/`);
+    const srcListed = listed.filter((e) => e.startsWith('src/') && e.endsWith('/'));
+    expect([...srcListed].sort()).toEqual(folders.sort());
+    // After the listing, no promises of what comes next.
+    expect(layout?.[2]).not.toMatch(/built on this next/);
+  });
+
   it('its scenario example is a valid scenario against the data', () => {
     const readme = readFileSync(path.join(SCENARIO_DIR, '../README.md'), 'utf8');
     const block = /```yaml\n(# yaml-language-server[^\n]*\nname: my-zone[\s\S]*?)```/.exec(readme)?.[1];
