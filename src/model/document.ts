@@ -111,13 +111,23 @@ export function readRawDocument(file: string): RawDocument {
 /** What the schema wants in place of a value, as a few words (for zod's bare "Invalid input"). */
 function expectedOf(issue: z.core.$ZodIssue): string | undefined {
   if (issue.code !== 'invalid_union') return undefined;
+  const words: Record<string, string> = {
+    record: 'a mapping',
+    object: 'a mapping',
+    array: 'a list',
+    number: 'a number',
+    string: 'a string',
+    boolean: 'true or false',
+  };
   const expected = issue.errors.map((option) => {
     const first = option[0];
-    return first?.code === 'invalid_type' && first.path.length === 0 ? first.expected : undefined;
+    if (first?.path.length !== 0) return undefined;
+    if (first.code === 'invalid_type') return words[first.expected] ?? first.expected;
+    if (first.code === 'invalid_value') return first.values.map((v) => `'${String(v)}'`).join(' or ');
+    return undefined;
   });
-  if (expected.some((x) => x === undefined)) return undefined;
-  const names = [...new Set(expected as string[])].map((x) => (x === 'record' || x === 'object' ? 'a mapping' : x));
-  return names.length > 0 ? `expected ${names.join(' or ')}` : undefined;
+  if (expected.length === 0 || expected.some((x) => x === undefined)) return undefined;
+  return `expected ${[...new Set(expected)].join(' or ')}`;
 }
 
 /**
@@ -126,7 +136,9 @@ function expectedOf(issue: z.core.$ZodIssue): string | undefined {
  */
 function within(issue: z.core.$ZodIssue | undefined): z.core.$ZodIssue | undefined {
   if (issue?.code !== 'invalid_union') return issue;
-  const typed = issue.errors.filter((option) => !(option[0]?.code === 'invalid_type' && option[0].path.length === 0));
+  const mismatch = (i: z.core.$ZodIssue | undefined) =>
+    (i?.code === 'invalid_type' || i?.code === 'invalid_value') && i.path.length === 0;
+  const typed = issue.errors.filter((option) => !mismatch(option[0]));
   const inner = typed.length === 1 ? typed[0]?.[0] : undefined;
   return inner ? within({ ...inner, path: [...issue.path, ...inner.path] }) : issue;
 }

@@ -27,6 +27,12 @@ describe('a policy document', () => {
     ).toMatch(/^p\.yaml:3:1: floor: unknown key 'floor' \(did you mean 'floors'\?\); the keys allowed here are name, /);
   });
 
+  it('a value of the wrong kind says what kinds would do', () => {
+    expect(errorOf(() => parseDocumentText('members: 5\n', 'p.yaml', PolicySchema))).toMatch(
+      /^p\.yaml:1:10: members: Invalid input: expected a list or 'default'$/,
+    );
+  });
+
   it('members: an empty list or a member listed twice is refused, at the entry', () => {
     expect(errorOf(() => parseDocumentText('members: []\n', 'p.yaml', PolicySchema))).toMatch(
       /^p\.yaml:1:10: members: must name at least one member/,
