@@ -24,17 +24,28 @@ export function withDataOption(cmd: Command): Command {
   );
 }
 
-/** Loads the data and runs every check; refuses (DataError) when any check fails, warns on stderr otherwise. */
+/** The note that the data has warnings, held until the command has succeeded (see flushDataNote). */
+let dataNote: string | undefined;
+
+/**
+ * Loads the data and runs every check; refuses (DataError) when any check fails. Warnings are noted, and the note
+ * is printed once the command has done its work (flushDataNote): never before, or instead of, the real error.
+ */
 export function loadCheckedDataset(opts: DataOptions): Catalog {
   const dataset = loadDataset({ overlays: opts.data ?? [] });
   const report = checkDataset(dataset);
   if (report.errors > 0) throw new DataError(report.issues);
-  if (report.warnings > 0) {
-    process.stderr.write(
-      `lodestone: the data passed every check with ${report.warnings} warning(s); see 'lodestone data check'\n`,
-    );
-  }
+  dataNote =
+    report.warnings > 0
+      ? `lodestone: the data passed every check with ${report.warnings} warning(s); see 'lodestone data check'\n`
+      : undefined;
   return new Catalog(dataset);
+}
+
+/** Prints the data's warning note, if a command loaded data with warnings, once; `discard` drops it (on failure). */
+export function flushDataNote(discard = false): void {
+  if (dataNote !== undefined && !discard) process.stderr.write(dataNote);
+  dataNote = undefined;
 }
 
 function sourceUsage(dataset: Dataset): Map<string, Map<string, number>> {

@@ -6,7 +6,7 @@ import { InputError } from '../model/document.ts';
 import { ModelInputError } from '../model/world.ts';
 import { registerAdminCommands } from './admin.ts';
 import { registerBacktestCommand } from './backtest.ts';
-import { registerDataCommands } from './data.ts';
+import { flushDataNote, registerDataCommands } from './data.ts';
 import { registerEnsembleCommand } from './ensemble.ts';
 import { registerProjectsCommands } from './projects.ts';
 import { registerServeCommand } from './serve.ts';
@@ -34,8 +34,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return Number(process.exitCode ?? 0);
+    const code = Number(process.exitCode ?? 0);
+    flushDataNote(code !== 0);
+    return code;
   } catch (error) {
+    flushDataNote(true);
     if (error instanceof CommanderError) {
       // Commander already printed help, a version, or the usage error.
       return error.exitCode === 0 ? 0 : 2;

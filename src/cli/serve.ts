@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { InputError } from '../model/document.ts';
 import { DEFAULT_DATABASE_URL } from '../store/url.ts';
-import { loadCheckedDataset, withDataOption } from './data.ts';
+import { flushDataNote, loadCheckedDataset, withDataOption } from './data.ts';
 
 export function databaseOption(cmd: Command): Command {
   return cmd.option(
@@ -68,6 +68,7 @@ export function registerServeCommand(program: Command): void {
       throw new InputError(`cannot listen on ${opts.host}:${opts.port}: ${(e as Error).message}`);
     }
     process.stderr.write(`lodestone: listening on ${address} (${store.description}); Ctrl-C stops\n`);
+    flushDataNote();
     await new Promise<void>((resolve) => {
       let stopping = false;
       const stop = (signal: string) => {

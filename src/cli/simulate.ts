@@ -2,7 +2,7 @@
  * `lodestone simulate`, `lodestone compare` and `lodestone scenario`: the main job. Runs a scenario against another
  * through the horizon, prints a compact comparison per year, and writes the report (HTML, CSV, JSON) to a folder.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Catalog } from '../data/catalog.ts';
@@ -258,7 +258,22 @@ export function registerSimulateCommands(program: Command): void {
   ).action((a: string, b: string, opts: SimulateCliOptions) => {
     const isResults = (f: string) => f.endsWith('.json') && !f.includes(SCENARIO_DIR);
     const load = (ref: string, which: 'scenario' | 'against') => {
+      // A folder is an earlier run's output (--out): its results.json.
+      if (existsSync(ref) && statSync(ref).isDirectory()) {
+        const file = path.join(ref, 'results.json');
+        if (!existsSync(file)) {
+          throw new InputError(
+            `${ref}: results.json is missing from this folder: give the --out folder of an earlier 'lodestone simulate', its results.json, or a scenario`,
+          );
+        }
+        return () => readResult(file, which);
+      }
       if (isResults(ref)) {
+        if (!existsSync(ref)) {
+          throw new InputError(
+            `${ref}: no such file: ${path.basename(ref) === 'results.json' ? 'results.json is missing' : 'give a results.json of an earlier run, or a scenario'}`,
+          );
+        }
         const text = readFileSync(ref, 'utf8');
         if (/"years"/.test(text)) return () => readResult(ref, which);
       }
@@ -274,7 +289,8 @@ export function registerSimulateCommands(program: Command): void {
         [a, ra],
         [b, rb],
       ] as const) {
-        if (loaded && REPORT_FILES.some((f) => path.resolve(ref) === path.join(out, f)))
+        const read = path.resolve(ref);
+        if (loaded && (read === out || REPORT_FILES.some((f) => read === path.join(out, f))))
           throw new InputError(
             `--out ${opts.out ?? 'out'}: writing the report there would overwrite ${ref}, an input of this comparison; name another folder (--out DIR) or pass --no-report`,
           );

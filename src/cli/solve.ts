@@ -5,6 +5,7 @@ import { InputError, readDocumentFile } from '../model/document.ts';
 import { type Policy, PolicySchema } from '../model/policy.ts';
 import { periodStatistics } from '../model/statistics.ts';
 import { buildWorld } from '../model/world.ts';
+import { didYouMean } from '../suggest.ts';
 import { loadCheckedDataset, withDataOption } from './data.ts';
 import { formatNumber, formatPercent, renderTable } from './table.ts';
 
@@ -25,16 +26,44 @@ interface SolveOptions {
   json?: boolean;
 }
 
-/** Builds a policy from the quick flags, on top of a policy file if given. */
-export function policyFromFlags(opts: SolveOptions): Policy {
+/**
+ * Builds a policy from the quick flags, on top of a policy file if given. With `commodities` (the data's), a
+ * flag's unknown commodity is named with the closest known one.
+ */
+export function policyFromFlags(opts: SolveOptions, commodities?: readonly string[]): Policy {
   const base: Policy = opts.policy ? readPolicyFile(opts.policy) : {};
   const policy: Policy = { ...base };
-  if (opts.members)
-    policy.members = opts.members === 'default' ? 'default' : opts.members.split(',').map((s) => s.trim());
+  if (opts.members !== undefined) {
+    const list = opts.members.split(',').map((s) => s.trim());
+    if (list.some((m) => m === '')) {
+      throw new InputError(
+        `--members '${opts.members}': expected region codes separated by commas (e.g. USA,EU27,JPN) or 'default'; ` +
+          'leave --members out for no zone',
+      );
+    }
+    const twice = list.find((m, i) => list.indexOf(m) < i);
+    if (twice !== undefined) throw new InputError(`--members '${opts.members}': ${twice} is listed twice`);
+    policy.members = opts.members === 'default' ? 'default' : list;
+  }
   for (const f of opts.floor ?? []) {
-    const m = /^([a-z0-9-]+\/[a-z0-9-]+)=(\d+(\.\d+)?)$/.exec(f);
+    const m = /^([^=]*)=(.*)$/.exec(f);
     if (!m) throw new InputError(`--floor '${f}': expected COMMODITY=PRICE, e.g. ndpr/oxide=110000`);
-    policy.floors = { ...policy.floors, [m[1] as string]: Number(m[2]) };
+    const k = (m[1] as string).trim();
+    const p = (m[2] as string).trim();
+    const known = commodities ?? [];
+    if (!/^[a-z0-9-]+\/[a-z0-9-]+$/.test(k) || (commodities && !known.includes(k))) {
+      throw new InputError(
+        `--floor '${f}': unknown commodity '${k}'${known.length > 0 ? didYouMean(k, known).replace(/^ \((.*)\)$/, '; $1') : ''}` +
+          (commodities ? ` (the commodities: ${known.join(', ')})` : " (a commodity id such as 'ndpr/oxide')"),
+      );
+    }
+    if (/^-\s*\d/.test(p)) throw new InputError(`--floor '${f}': ${p} is negative: a price must be above zero`);
+    if (!/^\d+(\.\d+)?([eE][+-]?\d+)?$/.test(p)) {
+      throw new InputError(
+        `--floor '${f}': '${p}' is not a price: give a number in the commodity's price unit, e.g. ndpr/oxide=110000`,
+      );
+    }
+    policy.floors = { ...policy.floors, [k]: Number(p) };
   }
   for (const b of opts.ban ?? []) {
     const m = /^([A-Z0-9]+):([^:]+):(.+)$/.exec(b);
@@ -74,8 +103,8 @@ export function registerSolveCommand(program: Command): void {
       )
       .option('--json', 'print JSON'),
   ).action((opts: SolveOptions) => {
-    const policy = policyFromFlags(opts);
     const catalog = loadCheckedDataset(opts);
+    const policy = policyFromFlags(opts, [...catalog.commodities.keys()]);
     const world = buildWorld(catalog, { ...(opts.year !== undefined ? { year: opts.year } : {}), policy });
     const started = performance.now();
     const solution = solveEquilibrium(world.problem);

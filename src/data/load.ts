@@ -3,10 +3,11 @@
  * schema (a row with the same key replaces the embedded one; new keys are added). Parsing never throws on bad
  * data: every problem becomes a located DataIssue, and a row with an error is left out of the tables.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CsvError, parse } from 'csv-parse/sync';
+import { closest } from '../suggest.ts';
 import type { DataIssue } from './issues.ts';
 import { type AnyTable, allowedHeaders, type CellProvenance, type RowOf, TABLES, type TableName } from './schema.ts';
 
@@ -198,6 +199,41 @@ export function parseRows(def: AnyTable, raw: readonly RawRow[], issues: DataIss
   return out;
 }
 
+/**
+ * An overlay folder's CSV files must each be a table's (a file no table reads, or one named in the wrong case,
+ * would otherwise be ignored in silence), and the folder must hold at least one. Other files (notes, a README)
+ * and subfolders are left alone.
+ */
+function overlayFolderIssues(dir: string): DataIssue[] {
+  const tableFiles = Object.values(TABLES).map((def) => def.file);
+  const csvs = readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile() && /\.csv$/i.test(e.name))
+    .map((e) => e.name)
+    .sort();
+  const issues: DataIssue[] = [];
+  for (const name of csvs) {
+    if (tableFiles.includes(name)) continue;
+    const suggestion = closest(name, tableFiles);
+    issues.push({
+      check: 'data-folder',
+      severity: 'error',
+      file: path.join(displayPath(dir), name),
+      message: `'${name}' is not the file of any table, so it would be ignored${suggestion ? ` (did you mean '${suggestion}'?)` : ''}`,
+      fix: `rename it after its table (names are lower-case): ${tableFiles.join(', ')}`,
+    });
+  }
+  if (csvs.length === 0) {
+    issues.push({
+      check: 'data-folder',
+      severity: 'error',
+      file: displayPath(dir),
+      message: 'holds no CSV tables, so it would overlay nothing',
+      fix: `put your tables in it, named as in data/ (${tableFiles.slice(0, 4).join(', ')}, ...), or drop --data`,
+    });
+  }
+  return issues;
+}
+
 /** Loads every table from the embedded folder, overlaid in order by each folder in `overlays`. */
 export function loadDataset(options: { dataDir?: string; overlays?: readonly string[] } = {}): Dataset {
   const base = options.dataDir ?? EMBEDDED_DATA_DIR;
@@ -212,7 +248,9 @@ export function loadDataset(options: { dataDir?: string; overlays?: readonly str
         message: 'is not a folder',
         fix: 'pass --data a folder holding CSV tables named as in data/ (production.csv, demand.csv, ...)',
       });
+      continue;
     }
+    issues.push(...overlayFolderIssues(dir));
   }
   const tables = {} as Record<TableName, RowOf<AnyTable>[]>;
   for (const [name, def] of Object.entries(TABLES) as [TableName, AnyTable][]) {

@@ -66,7 +66,7 @@ function sha256(text: string): string {
 
 /** A scenario's content without where it was read from. */
 function scenarioContent(s: Scenario): unknown {
-  const { files: _files, locate: _locate, ...rest } = s;
+  const { files: _files, locate: _locate, layerOf: _layerOf, ...rest } = s;
   return rest;
 }
 

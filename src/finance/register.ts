@@ -271,8 +271,9 @@ function readCsvProjects(file: string, catalog: Catalog): ProjectRow[] {
 function readYamlProjects(text: string, file: string, catalog: Catalog): ProjectRow[] {
   const raw = parseDocumentText(text, file, z.unknown());
   const isList = Array.isArray(raw.value);
-  const checked = isList ? yamlList.safeParse(raw.value) : yamlMapping.safeParse(raw.value);
-  if (!checked.success) throw new InputError(describeIssue(checked.error, raw.locate));
+  const schema = isList ? yamlList : yamlMapping;
+  const checked = schema.safeParse(raw.value);
+  if (!checked.success) throw new InputError(describeIssue(checked.error, raw.locate, { schema, value: raw.value }));
   const list = Array.isArray(checked.data) ? checked.data : checked.data.projects;
   const parsed = raw;
   const prefix: (string | number)[] = isList ? [] : ['projects'];

@@ -3,8 +3,9 @@
  * and column, the path inside the document, and what was expected.
  */
 import { readFileSync } from 'node:fs';
-import { type Document, LineCounter, parseDocument } from 'yaml';
+import { type Document, isMap, isScalar, LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
 import type { z } from 'zod';
+import { closest, didYouMean } from '../suggest.ts';
 
 /** A user's input that cannot be used as given; the message says where and what. */
 export class InputError extends Error {
@@ -14,53 +15,175 @@ export class InputError extends Error {
   }
 }
 
+/**
+ * `file:line:column` of a path inside a document, or of its deepest existing ancestor. With `key`, the position of
+ * the path's last key itself (for an unknown or misplaced key) rather than of its value.
+ */
+export type Locate = (path: readonly (string | number)[], options?: { readonly key?: boolean }) => string;
+
 export interface ParsedDocument<T> {
   readonly value: T;
   /** Line and column of a path inside the document (for errors found after validation). */
-  readonly locate: (path: readonly (string | number)[]) => string;
+  readonly locate: Locate;
 }
 
 export interface RawDocument {
   readonly file: string;
   readonly value: unknown;
   /** Line and column of a path, or of its deepest existing ancestor. */
-  readonly locate: (path: readonly (string | number)[]) => string;
+  readonly locate: Locate;
   /** Whether the document itself sets this path. */
   readonly has: (path: readonly (string | number)[]) => boolean;
 }
 
-/** Reads YAML or JSON without validating it (for documents merged before validation). */
-export function readRawDocument(file: string): RawDocument {
-  let text: string;
+function readText(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch {
     throw new InputError(`${file}: cannot read the file`);
   }
+}
+
+/** Parses YAML (a superset of JSON); a syntax error is thrown as an InputError at its own line and column. */
+function parseText(text: string, file: string): { doc: Document; locate: Locate } {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0];
-    const pos = e?.linePos?.[0];
-    throw new InputError(`${file}:${pos?.line ?? 1}:${pos?.col ?? 1}: ${e?.message.split('\n')[0] ?? 'syntax error'}`);
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const first = doc.errors[0];
+  if (first) throw syntaxError(first, text, doc, lines, file);
+  const locate: Locate = (path, options) => {
+    const { line, col } = lines.linePos(options?.key ? keyOffsetOf(doc, path) : offsetOf(doc, path));
+    return `${file}:${line}:${col}`;
+  };
+  return { doc, locate };
+}
+
+/**
+ * A located syntax error. The parser's offset is moved to where a person would look: past indentation to the
+ * line's first character, and from the end of the file back to the end of its last line (where a missing closing
+ * bracket belongs). A few messages say what to do.
+ */
+function syntaxError(e: YAMLError, text: string, doc: Document, lines: LineCounter, file: string): InputError {
+  let offset = Math.min(e.pos[0], text.length);
+  const content = text.trimEnd().length;
+  if (offset >= content) offset = content;
+  else while (text[offset] === ' ') offset++;
+  const { line, col } = lines.linePos(offset);
+  let message = e.message.split('\n')[0] ?? 'syntax error';
+  if (e.code === 'DUPLICATE_KEY') {
+    const key = /^(?:"([^"]*)"|'([^']*)'|([^:\s,{}[\]]+))/.exec(text.slice(e.pos[0]));
+    const name = key?.[1] ?? key?.[2] ?? key?.[3];
+    message = `duplicate key${name !== undefined ? ` '${name}'` : ''}: a key may appear only once in a mapping — keep one`;
+  } else if (e.code === 'TAB_AS_INDENT') {
+    message = 'a tab in the indentation: YAML indents with spaces only — replace the tab with spaces';
+  } else if (/^Flow (map|sequence)\b.*end with/.test(message)) {
+    // Say where the collection that is not closed was opened.
+    let opener: number | undefined;
+    visit(doc, {
+      Collection(_, node) {
+        if (node.flow && node.range && node.range[0] < e.pos[0] && node.range[1] >= e.pos[0]) {
+          if (opener === undefined || node.range[0] > opener) opener = node.range[0];
+        }
+      },
+    });
+    if (opener !== undefined) {
+      const at = lines.linePos(opener);
+      message += ` (the '${text[opener]}' opened at line ${at.line}, column ${at.col})`;
+    }
+  } else if (/^Unexpected , /.test(message)) {
+    message += ' — remove the extra comma';
+  } else if (e.code === 'BAD_INDENT' && /same column/.test(message)) {
+    message += " — indent it like the lines above, or start it with '- ' if it is a list item";
   }
+  return new InputError(`${file}:${line}:${col}: ${message}`);
+}
+
+/** Reads YAML or JSON without validating it (for documents merged before validation). */
+export function readRawDocument(file: string): RawDocument {
+  const { doc, locate } = parseText(readText(file), file);
   return {
     file,
     value: doc.toJS() ?? {},
-    locate: (path) => {
-      const { line, col } = lines.linePos(offsetOf(doc, path));
-      return `${file}:${line}:${col}`;
-    },
+    locate,
     has: (path) => doc.hasIn(path),
   };
 }
 
-/** The first zod issue as "where: path: what was expected". */
-export function describeIssue(error: z.ZodError, locate: (path: readonly (string | number)[]) => string): string {
-  const issue = error.issues[0];
+/** What the schema wants in place of a value, as a few words (for zod's bare "Invalid input"). */
+function expectedOf(issue: z.core.$ZodIssue): string | undefined {
+  if (issue.code !== 'invalid_union') return undefined;
+  const words: Record<string, string> = {
+    record: 'a mapping',
+    object: 'a mapping',
+    array: 'a list',
+    number: 'a number',
+    string: 'a string',
+    boolean: 'true or false',
+  };
+  const expected = issue.errors.map((option) => {
+    const first = option[0];
+    if (first?.path.length !== 0) return undefined;
+    if (first.code === 'invalid_type') return words[first.expected] ?? first.expected;
+    if (first.code === 'invalid_value') return first.values.map((v) => `'${String(v)}'`).join(' or ');
+    return undefined;
+  });
+  if (expected.length === 0 || expected.some((x) => x === undefined)) return undefined;
+  return `expected ${[...new Set(expected)].join(' or ')}`;
+}
+
+/**
+ * Of a value no option of a union accepts, the issue inside the one option whose type it has (a mapping given for
+ * a number-or-mapping, with a bad entry): that entry is the fault, not the union.
+ */
+function within(issue: z.core.$ZodIssue | undefined): z.core.$ZodIssue | undefined {
+  if (issue?.code !== 'invalid_union') return issue;
+  const mismatch = (i: z.core.$ZodIssue | undefined) =>
+    (i?.code === 'invalid_type' || i?.code === 'invalid_value') && i.path.length === 0;
+  const typed = issue.errors.filter((option) => !mismatch(option[0]));
+  const inner = typed.length === 1 ? typed[0]?.[0] : undefined;
+  return inner ? within({ ...inner, path: [...issue.path, ...inner.path] }) : issue;
+}
+
+/**
+ * The first zod issue as "where: path: what was expected". `context` (the schema and the value validated) lets an
+ * unknown key be named with the keys allowed there.
+ */
+export function describeIssue(
+  error: z.ZodError,
+  locate: Locate,
+  context?: { readonly schema: z.ZodType; readonly value: unknown },
+): string {
+  const first = error.issues[0];
+  // A misspelt key is also a required key missing: the unknown key, with its suggestion, says more.
+  const missing = first?.code === 'invalid_type' ? first.path[first.path.length - 1] : undefined;
+  const misspelt = error.issues.find(
+    (i) =>
+      i.code === 'unrecognized_keys' &&
+      typeof missing === 'string' &&
+      first?.path.length === i.path.length + 1 &&
+      i.path.every((p, n) => p === first.path[n]) &&
+      i.keys.some((k) => closest(k, [missing]) !== undefined),
+  );
+  const issue = within(misspelt ?? first);
   const path = (issue?.path ?? []).filter((p): p is string | number => typeof p !== 'symbol');
+  if (issue?.code === 'unrecognized_keys') {
+    const key = issue.keys[0] as string;
+    const at = [...path, key];
+    const allowed = context ? objectKeysAt(context.schema, path, context.value) : undefined;
+    const others = issue.keys.length > 1 ? ` (and ${issue.keys.slice(1).map((k) => `'${k}'`)})` : '';
+    const hint = allowed
+      ? `${didYouMean(key, allowed)}; the keys allowed ${path.length > 0 ? `in ${path.join('.')}` : 'here'} are ${allowed.join(', ')}`
+      : '';
+    return `${locate(at, { key: true })}: ${at.join('.')}: unknown key '${key}'${others}${hint}`;
+  }
   const where = path.length > 0 ? path.join('.') : '(document)';
-  return `${locate(path)}: ${where}: ${issue?.message ?? 'invalid'}`;
+  let message = issue?.message ?? 'invalid';
+  if (issue?.code === 'invalid_type' && /received undefined$/.test(message)) {
+    message = `missing: required here (expected ${issue.expected})`;
+  } else if (issue && message === 'Invalid input') {
+    const expected = expectedOf(issue);
+    if (expected) message = `${message}: ${expected}`;
+  }
+  return `${locate(path)}: ${where}: ${message}`;
 }
 
 /** Parses text (YAML is a superset of JSON) and validates it; `file` names it in errors. */
@@ -69,35 +192,15 @@ export function parseDocumentText<S extends z.ZodType>(
   file: string,
   schema: S,
 ): ParsedDocument<z.output<S>> {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0];
-    const pos = e?.linePos?.[0];
-    throw new InputError(`${file}:${pos?.line ?? 1}:${pos?.col ?? 1}: ${e?.message.split('\n')[0] ?? 'syntax error'}`);
-  }
-  const locate = (path: readonly (string | number)[]) => {
-    const { line, col } = lines.linePos(offsetOf(doc, path));
-    return `${file}:${line}:${col}`;
-  };
-  const parsed = schema.safeParse(doc.toJS() ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = (issue?.path ?? []).filter((p): p is string | number => typeof p !== 'symbol');
-    const where = path.length > 0 ? path.join('.') : '(document)';
-    throw new InputError(`${locate(path)}: ${where}: ${issue?.message ?? 'invalid'}`);
-  }
+  const { doc, locate } = parseText(text, file);
+  const value = doc.toJS() ?? {};
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new InputError(describeIssue(parsed.error, locate, { schema, value }));
   return { value: parsed.data, locate };
 }
 
 export function readDocumentFile<S extends z.ZodType>(file: string, schema: S): ParsedDocument<z.output<S>> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new InputError(`${file}: cannot read the file`);
-  }
-  return parseDocumentText(text, file, schema);
+  return parseDocumentText(readText(file), file, schema);
 }
 
 /** Offset of the deepest node of `path` that exists (a missing key points at its parent). */
@@ -107,4 +210,74 @@ function offsetOf(doc: Document, path: readonly (string | number)[]): number {
     if (node?.range) return node.range[0];
   }
   return 0;
+}
+
+/** Offset of the key that ends `path` in its mapping; else as offsetOf. */
+function keyOffsetOf(doc: Document, path: readonly (string | number)[]): number {
+  const parent = path.length === 0 ? undefined : path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
+  if (isMap(parent)) {
+    const last = path[path.length - 1];
+    for (const pair of parent.items) {
+      const key = pair.key;
+      if (isScalar(key) && String(key.value) === String(last) && key.range) return key.range[0];
+    }
+  }
+  return offsetOf(doc, path);
+}
+
+interface ZodDef {
+  readonly type: string;
+  readonly shape?: Record<string, z.ZodType>;
+  readonly innerType?: z.ZodType;
+  readonly element?: z.ZodType;
+  readonly valueType?: z.ZodType;
+  readonly options?: readonly z.ZodType[];
+  readonly in?: z.ZodType;
+}
+
+const defOf = (s: z.ZodType) => (s as unknown as { _zod: { def: ZodDef } })._zod.def;
+
+/** The schema with its wrappers (optional, default, a transform's input…) taken off. */
+function unwrap(s: z.ZodType): z.ZodType {
+  for (;;) {
+    const def = defOf(s);
+    const inner = def.innerType ?? (def.type === 'pipe' ? def.in : undefined);
+    if (!inner) return s;
+    s = inner;
+  }
+}
+
+/** Of a union, the object option whose keys cover most of the value's (the one the user was writing). */
+function pickOption(s: z.ZodType, value: unknown): z.ZodType {
+  const def = defOf(s);
+  if (def.type !== 'union' || !def.options) return s;
+  const given = typeof value === 'object' && value !== null ? Object.keys(value) : [];
+  let best = s;
+  let bestScore = -1;
+  for (const option of def.options.map(unwrap)) {
+    const shape = defOf(option).shape;
+    if (!shape) continue;
+    const score = given.filter((k) => k in shape).length;
+    if (score > bestScore) {
+      best = option;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+/** The keys an object schema allows at `path` of a value, if the schema there is an object. */
+function objectKeysAt(schema: z.ZodType, path: readonly (string | number)[], value: unknown): string[] | undefined {
+  let s = schema;
+  let v = value;
+  for (const p of path) {
+    s = pickOption(unwrap(s), v);
+    const def = defOf(s);
+    const next = def.shape?.[String(p)] ?? def.element ?? def.valueType;
+    if (!next) return undefined;
+    s = next;
+    v = typeof v === 'object' && v !== null ? (v as Record<string | number, unknown>)[p] : undefined;
+  }
+  const shape = defOf(pickOption(unwrap(s), v)).shape;
+  return shape ? Object.keys(shape) : undefined;
 }

@@ -14,7 +14,25 @@ export const PolicySchema = z
   .object({
     name: z.string().optional(),
     /** Zone members (ISO3 or EU27). Absent: no zone. `default` stands for the data's default bloc. */
-    members: z.union([z.array(code), z.literal('default')]).optional(),
+    members: z
+      .union([
+        z
+          .array(code)
+          .min(1, "must name at least one member (leave 'members' out for no zone)")
+          .superRefine((list, ctx) => {
+            list.forEach((m, i) => {
+              if (list.indexOf(m) < i) {
+                ctx.addIssue({
+                  code: 'custom',
+                  path: [i],
+                  message: `${m} is listed twice (also at members.${list.indexOf(m)})`,
+                });
+              }
+            });
+          }),
+        z.literal('default'),
+      ])
+      .optional(),
     /** Reference prices by commodity, in the commodity's price unit; they bind at the border of every member. */
     floors: z.record(commodity, money).optional(),
     /** Preferential trade: zero tariffs between members (default true when there is a zone). */

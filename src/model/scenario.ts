@@ -11,7 +11,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { MAX_COST_PLUS_MARGIN } from '../admin/reference-price.ts';
-import { describeIssue, InputError, type RawDocument, readRawDocument } from './document.ts';
+import { BASE_YEAR } from '../data/schema.ts';
+import { closest } from '../suggest.ts';
+import { describeIssue, InputError, type Locate, type RawDocument, readRawDocument } from './document.ts';
 import { calendarYear, commodityId, regionCode } from './fields.ts';
 import { RisksSchema } from './risks.ts';
 
@@ -24,12 +26,25 @@ const quantity = z.number().finite().nonnegative();
 /** A price: a number in the commodity's price unit, or a string with its unit, e.g. "110 USD/kg". */
 const price = z
   .union([
-    z.number().finite().positive(),
+    z
+      .number()
+      .finite()
+      .positive({
+        error: (issue) =>
+          `${issue.input} is ${Number(issue.input) < 0 ? 'negative' : 'zero'}: a price must be above zero`,
+      }),
     z
       .string()
+      .refine((s) => !/^\s*-/.test(s), { error: (issue) => `'${issue.input}' is negative: a price must be above zero` })
       .regex(/^\s*\d+(\.\d+)?(e\d+)?\s+USD\/\S+.*$/, "must be a number, or a price with its unit such as '110 USD/kg'"),
   ])
   .describe("Price in the commodity's price unit, or a string with its unit such as '110 USD/kg'");
+/** A yearly growth rate of demand: -0.05 is 5% less each year. */
+const growthRate = z
+  .number({ error: 'expected a growth rate per year, a number such as 0.03' })
+  .finite()
+  .min(-0.5, 'a yearly growth rate must be at least -0.5 (-50% a year)')
+  .max(1, 'a yearly growth rate must be at most 1 (+100% a year)');
 const destinations = z
   .union([z.array(code).min(1), z.literal('members'), z.literal('*')])
   .describe("Destination regions, 'members' for the zone's members at the time, or '*' for everyone");
@@ -216,7 +231,9 @@ export const ScenarioSchema = z
     demandGrowth: z
       .record(
         z.string(),
-        z.union([z.number().finite().min(-0.5).max(1), z.record(z.string(), z.number().finite().min(-0.5).max(1))]),
+        z.union([growthRate, z.record(z.string(), growthRate)], {
+          error: "expected a growth rate per year such as 0.03, or rates by end-use sector such as { '*': 0.03 }",
+        }),
       )
       .optional(),
     /** Model parameters (data/parameters.csv ids) replaced for this scenario. */
@@ -239,7 +256,12 @@ export interface Scenario extends Omit<ScenarioFile, 'extends' | 'horizon'> {
   /** The files it was read from, base first. */
   readonly files: readonly string[];
   /** Where each path of the document came from (file:line:col), for errors found later. */
-  readonly locate: (path: readonly (string | number)[]) => string;
+  readonly locate: Locate;
+  /**
+   * Which of `files` sets a path (or its deepest ancestor that is set): its index, base first; -1 where no file
+   * does (a default). An error between two values points at the later layer's, the override that caused it.
+   */
+  readonly layerOf: (path: readonly (string | number)[]) => number;
 }
 
 export const SCENARIO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../scenarios');
@@ -261,8 +283,11 @@ export function scenarioPath(ref: string, relativeTo = process.cwd()): string {
     if (existsSync(builtIn)) return builtIn;
   }
   if (existsSync(asPath)) return asPath;
+  const builtIn = builtInScenarios();
+  const near = closest(ref, builtIn);
   throw new InputError(
-    `${ref}: no such scenario file, and not a built-in scenario (built-in: ${builtInScenarios().join(', ')})`,
+    `${ref}: no such scenario file, and not a built-in scenario (built-in: ${builtIn.join(', ')})` +
+      (near ? `; did you mean '${near}'?` : ''),
   );
 }
 
@@ -301,26 +326,41 @@ export function readScenario(ref: string): Scenario {
     if (parent === undefined) break;
     if (typeof parent !== 'string')
       throw new InputError(`${doc.locate(['extends'])}: extends: expected a scenario name or path`);
-    file = scenarioPath(parent, path.dirname(file));
+    try {
+      file = scenarioPath(parent, path.dirname(file));
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      throw new InputError(`${doc.locate(['extends'])}: extends: ${e.message}`);
+    }
   }
   let merged: Record<string, unknown> = {};
   for (const layer of layers) merged = overlay(merged, layer.value) as Record<string, unknown>;
   const top = layers[layers.length - 1] as RawDocument;
-  const locate = (p: readonly (string | number)[]) => {
+  const layerOf = (p: readonly (string | number)[]) => {
     for (let n = p.length; n >= 1; n--) {
-      for (let i = layers.length - 1; i >= 0; i--) {
-        if ((layers[i] as RawDocument).has(p.slice(0, n))) return (layers[i] as RawDocument).locate(p);
-      }
+      for (let i = layers.length - 1; i >= 0; i--) if ((layers[i] as RawDocument).has(p.slice(0, n))) return i;
     }
-    return top.locate(p);
+    return -1;
   };
-  const parsed = ScenarioSchema.safeParse({ ...merged, name: (top.value as Record<string, unknown>).name });
-  if (!parsed.success) throw new InputError(describeIssue(parsed.error, locate));
+  const locate: Locate = (p, options) => (layers[layerOf(p)] ?? top).locate(p, options);
+  const document = { ...merged, name: (top.value as Record<string, unknown>).name };
+  const parsed = ScenarioSchema.safeParse(document);
+  if (!parsed.success) {
+    throw new InputError(describeIssue(parsed.error, locate, { schema: ScenarioSchema, value: document }));
+  }
   const value = parsed.data;
   const horizon = value.horizon ?? DEFAULT_HORIZON;
   if (horizon.end < horizon.start) {
     throw new InputError(
       `${locate(['horizon', 'end'])}: horizon.end ${horizon.end} is before horizon.start ${horizon.start}`,
+    );
+  }
+  // Every simulated year grows from the data's base-year world: an earlier year would be that world relabelled.
+  if (horizon.start < BASE_YEAR) {
+    throw new InputError(
+      `${locate(['horizon', 'start'])}: horizon.start ${horizon.start} is before the data's base year ${BASE_YEAR}: ` +
+        `a simulation starts from the ${BASE_YEAR} world, so start the horizon in ${BASE_YEAR} or later ` +
+        `(to check the model against past disruptions, see 'lodestone backtest')`,
     );
   }
   return {
@@ -331,6 +371,7 @@ export function readScenario(ref: string): Scenario {
     dominantSupplier: value.dominantSupplier ?? 'CHN',
     files: layers.map((l) => l.file),
     locate,
+    layerOf,
   };
 }
 

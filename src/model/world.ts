@@ -6,6 +6,7 @@
 import type { Catalog } from '../data/catalog.ts';
 import { parsePriceUnit, UnitError } from '../data/units.ts';
 import type { Demand, EquilibriumProblem, ExportRestriction, Producer, RouteTerms } from '../equilibrium/problem.ts';
+import { didYouMean } from '../suggest.ts';
 import type { Policy } from './policy.ts';
 
 export class ModelInputError extends Error {
@@ -106,7 +107,12 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
     return region(code);
   };
   const checkCommodity = (path: string, id: string) => {
-    if (!commoditySet.has(id)) throw new ModelInputError(path, `unknown commodity '${id}' (not in commodities.csv)`);
+    if (!commoditySet.has(id)) {
+      throw new ModelInputError(
+        path,
+        `unknown commodity '${id}'${didYouMean(id, commoditySet)} (the commodities: ${[...commoditySet].join(', ')})`,
+      );
+    }
     return id;
   };
 

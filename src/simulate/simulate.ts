@@ -102,9 +102,17 @@ export function validateScenario(scenario: Scenario, catalog: Catalog): void {
     }
   };
   const inHorizon = (y: number | undefined, at: (string | number)[]) => {
-    if (y !== undefined && (y < start || y > end)) {
-      throw new InputError(`${locate(at)}: ${at.join('.')}: ${y} is outside the horizon ${start}–${end}`);
+    if (y === undefined || (y >= start && y <= end)) return;
+    // Whichever was set later (a user's horizon over a built-in scenario's dates, or a date over the horizon) is
+    // the override that caused the conflict: the error points there.
+    const bound = ['horizon', y < start ? 'start' : 'end'];
+    if (scenario.layerOf(bound) > scenario.layerOf(at)) {
+      throw new InputError(
+        `${locate(bound)}: ${bound.join('.')}: the horizon ${start}–${end} leaves out ${at.join('.')} ${y} ` +
+          `(set at ${locate(at)}): make the horizon include ${y}, or override ${at.join('.')}`,
+      );
     }
+    throw new InputError(`${locate(at)}: ${at.join('.')}: ${y} is outside the horizon ${start}–${end}`);
   };
   region(scenario.dominantSupplier, ['dominantSupplier']);
   const zone = scenario.zone;
@@ -113,6 +121,21 @@ export function validateScenario(scenario: Scenario, catalog: Catalog): void {
     if (m.until !== undefined && m.until < m.from) {
       throw new InputError(`${locate(['zone', 'members', i, 'until'])}: zone.members.${i}: leaves before it joins`);
     }
+    // A member listed twice over overlapping years (or a member state beside EU27, which speaks for it) would be
+    // one member with two entry dates; a member that leaves and rejoins gives periods that do not overlap.
+    const until = m.until ?? Number.POSITIVE_INFINITY;
+    zone.members.slice(0, i).forEach((other, j) => {
+      if (modelRegion(catalog, other.region) !== modelRegion(catalog, m.region)) return;
+      if (other.from > until || (other.until ?? Number.POSITIVE_INFINITY) < m.from) return;
+      const same =
+        other.region === m.region
+          ? `${m.region} is`
+          : `${m.region} counts as ${modelRegion(catalog, m.region)}, which is`;
+      throw new InputError(
+        `${locate(['zone', 'members', i])}: zone.members.${i}: ${same} already a member from ${other.from} ` +
+          `(zone.members.${j}) — list each member once, or give the two entries years that do not overlap ('until')`,
+      );
+    });
   });
   const price = (k: string, value: PriceValue, at: (string | number)[]) => {
     if (resolvePrice(catalog, k, value) === undefined) {

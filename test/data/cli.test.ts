@@ -3,6 +3,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { formatIssue } from '../../src/data/issues.ts';
+import { loadDataset } from '../../src/data/load.ts';
 import { overlayDir, ROOT, runCli } from '../helpers.ts';
 
 interface SummaryRow {
@@ -161,6 +163,29 @@ describe('lodestone data check', () => {
     const r = runCli(['data', 'check', '--data', '/no/such/folder']);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/\/no\/such\/folder: error \[data-folder\] is not a folder/);
+  });
+
+  it('refuses a CSV file no table reads, suggesting the table it was meant for, and an empty folder', () => {
+    const errors = (files: Record<string, string>) =>
+      loadDataset({ overlays: [overlayDir(files)] })
+        .issues.filter((i) => i.check === 'data-folder')
+        .map(formatIssue);
+    const production = 'commodity,region,year,quantity,unit,source,note\n';
+    expect(errors({ 'Production.csv': production })).toEqual([
+      expect.stringMatching(
+        /Production\.csv: error \[data-folder\] 'Production\.csv' is not the file of any table, so it would be ignored \(did you mean 'production\.csv'\?\) — fix: rename it .*: sources\.csv, /,
+      ),
+    ]);
+    expect(errors({ 'foo.csv': 'a,b\n1,2\n', 'notes.txt': 'mine' })).toEqual([
+      expect.stringMatching(/foo\.csv: error \[data-folder\] 'foo\.csv' is not the file of any table/),
+    ]);
+    expect(errors({ 'README.md': 'my revisions' })).toEqual([
+      expect.stringMatching(/: error \[data-folder\] holds no CSV tables, so it would overlay nothing/),
+    ]);
+    expect(errors({ 'production.csv': production })).toEqual([]);
+    const r = runCli(['data', 'check', '--data', overlayDir({ 'foo.csv': 'a,b\n1,2\n' })]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/foo\.csv: error \[data-folder\]/);
   });
 });
 

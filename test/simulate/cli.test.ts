@@ -1,8 +1,10 @@
 /** `lodestone simulate`, `compare` and `scenario`, run as a user would. */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { checkDataset } from '../../src/data/checks.ts';
+import { loadDataset } from '../../src/data/load.ts';
 import { SCENARIO_DIR } from '../../src/model/scenario.ts';
 import { ROOT, runCli } from '../helpers.ts';
 
@@ -90,6 +92,19 @@ describe('lodestone compare and scenario', () => {
     expect(clash.status).toBe(1);
     expect(clash.stderr).toMatch(/would overwrite .*results\.json, an input of this comparison/);
     expect(readFileSync(results, 'utf8')).toBe(before);
+    expect(runCli(['compare', out, results, '--out', out]).stderr).toMatch(/would overwrite/);
+    // The run's folder stands for its results.json; a folder or a path without one says so.
+    const folders = runCli(['compare', out, out, '--no-report']);
+    expect(folders.status, folders.stderr).toBe(0);
+    expect(folders.stdout).toBe(r.stdout);
+    const empty = path.join(dir, 'empty');
+    mkdirSync(empty);
+    const noResults = runCli(['compare', empty, results, '--no-report']);
+    expect(noResults.status).toBe(1);
+    expect(noResults.stderr).toMatch(/empty: results\.json is missing from this folder/);
+    const missing = runCli(['compare', path.join(empty, 'results.json'), results, '--no-report']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/empty\/results\.json: no such file: results\.json is missing\n$/);
   });
 
   it('publishes the JSON Schema of scenario files, current in docs/', () => {
@@ -98,6 +113,26 @@ describe('lodestone compare and scenario', () => {
     const schema = JSON.parse(r.stdout);
     expect(schema.properties.zone.properties.referencePrices).toBeDefined();
     expect(r.stdout).toBe(readFileSync(path.join(ROOT, 'docs/scenario.schema.json'), 'utf8'));
+  });
+
+  it("an error is one line: the data's warning note comes only after a command that succeeded", () => {
+    const dir = tmp();
+    const bad = path.join(dir, 'bad.yaml');
+    writeFileSync(
+      bad,
+      'name: bad\nextends: zone-2026\nzone:\n  members: [{ region: USA, from: 2026 }, { region: USA, from: 2027 }]\n',
+    );
+    const failed = runCli(['scenario', 'check', bad]);
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toMatch(/^lodestone: \S*bad\.yaml:4:\d+: zone\.members\.1: USA is already a member[^\n]*\n$/);
+    const warnings = checkDataset(loadDataset()).warnings;
+    const ok = runCli(['scenario', 'check', 'zone-2026']);
+    expect(ok.status).toBe(0);
+    expect(ok.stderr).toBe(
+      warnings > 0
+        ? `lodestone: the data passed every check with ${warnings} warning(s); see 'lodestone data check'\n`
+        : '',
+    );
   });
 
   it('lists and checks scenarios', () => {

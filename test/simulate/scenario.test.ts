@@ -1,5 +1,5 @@
 /** Scenario files: the built-in ones are valid, overlays merge, and every bad input names file, line, column, path. */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { loadDataset } from '../../src/data/load.ts';
 import { InputError } from '../../src/model/document.ts';
 import { builtInScenarios, readScenario, SCENARIO_DIR } from '../../src/model/scenario.ts';
 import { validateScenario } from '../../src/simulate/simulate.ts';
+import { ROOT } from '../helpers.ts';
 
 const catalog = new Catalog(loadDataset());
 
@@ -59,6 +60,25 @@ describe('bad scenario files', () => {
     expect(message).toMatch(/s\.yaml:6:\d+: zone\.members\.1\.region: unknown region 'XYZ'/);
   });
 
+  it('a member listed twice over overlapping years, at the second entry (leaving and rejoining is allowed)', () => {
+    const twice = files({
+      's.yaml': `name: s\nextends: ${ZONE}\nzone:\n  members:\n    - { region: USA, from: 2026 }\n    - { region: USA, from: 2027 }\n`,
+    });
+    expect(errorOf(() => validateScenario(readScenario(twice), catalog))).toMatch(
+      /s\.yaml:6:7: zone\.members\.1: USA is already a member from 2026 \(zone\.members\.0\)/,
+    );
+    const state = files({
+      's.yaml': `name: s\nextends: ${ZONE}\nzone:\n  members:\n    - { region: EU27, from: 2026 }\n    - { region: DEU, from: 2030 }\n`,
+    });
+    expect(errorOf(() => validateScenario(readScenario(state), catalog))).toMatch(
+      /s\.yaml:6:7: zone\.members\.1: DEU counts as EU27, which is already a member from 2026/,
+    );
+    const rejoins = files({
+      's.yaml': `name: s\nextends: ${ZONE}\nzone:\n  members:\n    - { region: USA, from: 2026, until: 2028 }\n    - { region: USA, from: 2031 }\n`,
+    });
+    validateScenario(readScenario(rejoins), catalog);
+  });
+
   it('a reference price for an unknown commodity', () => {
     const f = files({
       's.yaml': `name: s\nextends: ${ZONE}\nzone:\n  referencePrices:\n    unobtainium/oxide: { rule: fixed, price: 10 }\n`,
@@ -99,7 +119,7 @@ describe('bad scenario files', () => {
 
   it('an unknown key, a misspelt rule, and a scenario that extends itself', () => {
     expect(errorOf(() => readScenario(files({ 's.yaml': 'name: s\nhorizonn: { start: 2025, end: 2030 }\n' })))).toMatch(
-      /s\.yaml:1:1: .*horizonn/,
+      /s\.yaml:2:1: horizonn: unknown key 'horizonn' \(did you mean 'horizon'\?\)/,
     );
     const rule = files({
       's.yaml':
@@ -117,6 +137,63 @@ describe('bad scenario files', () => {
     expect(errorOf(() => readScenario('/nonexistent/s.yaml'))).toMatch(/no such scenario file/);
   });
 
+  it("a horizon before the data's base year, at the user's horizon whatever the base scenario", () => {
+    for (const [base, start, end] of [
+      ['baseline', 1995, 2000],
+      ['zone-2026', 2010, 2015],
+    ] as const) {
+      const f = files({ 's.yaml': `name: s\nextends: ${base}\nhorizon: { start: ${start}, end: ${end} }\n` });
+      expect(errorOf(() => validateScenario(readScenario(f), catalog))).toMatch(
+        new RegExp(
+          `^\\S*s\\.yaml:3:19: horizon\\.start ${start} is before the data's base year 2024: .*start the horizon in 2024 or later`,
+        ),
+      );
+    }
+    const atBase = files({ 's.yaml': 'name: s\nextends: baseline\nhorizon: { start: 2024, end: 2026 }\n' });
+    expect(readScenario(atBase).horizon).toEqual({ start: 2024, end: 2026 });
+  });
+
+  it("a user's horizon that leaves out a date of the scenario it extends: at the user's horizon", () => {
+    const f = files({ 's.yaml': `name: s\nextends: zone-2026\nhorizon: { start: 2025, end: 2025 }\n` });
+    expect(errorOf(() => validateScenario(readScenario(f), catalog))).toMatch(
+      /^\S*s\.yaml:3:30: horizon\.end: the horizon 2025–2025 leaves out zone\.backedProjects\.0\.from 2026 \(set at \S*zone-2026\.yaml:\d+:\d+\)/,
+    );
+  });
+
+  it('a negative price, with or without its unit, is reported as negative', () => {
+    const at = (line: string) =>
+      errorOf(() => readScenario(files({ 's.yaml': `name: s\nextends: ${ZONE}\nzone:\n${line}` })));
+    expect(at('  referencePrices:\n    ndpr/oxide: { rule: fixed, price: -110 USD/kg }\n')).toMatch(
+      /s\.yaml:5:39: zone\.referencePrices\.ndpr\/oxide\.price: '-110 USD\/kg' is negative: a price must be above zero/,
+    );
+    expect(at('  cfds: [{ commodity: ndpr/oxide, strike: -5 USD/kg }]\n')).toMatch(
+      /s\.yaml:4:43: zone\.cfds\.0\.strike: '-5 USD\/kg' is negative: a price must be above zero/,
+    );
+    expect(at('  cfds: [{ commodity: ndpr/oxide, strike: -5 }]\n')).toMatch(
+      /zone\.cfds\.0\.strike: -5 is negative: a price must be above zero/,
+    );
+  });
+
+  it('a growth rate that is not a number says a rate was expected', () => {
+    const f = files({ 's.yaml': 'name: s\nextends: baseline\ndemandGrowth: { lithium/chemicals: abc }\n' });
+    expect(errorOf(() => readScenario(f))).toMatch(
+      /s\.yaml:3:\d+: demandGrowth\.lithium\/chemicals: expected a growth rate per year such as 0\.03, or rates by end-use sector/,
+    );
+    const sector = files({
+      's.yaml': 'name: s\nextends: baseline\ndemandGrowth: { lithium/chemicals: { ev: abc } }\n',
+    });
+    expect(errorOf(() => readScenario(sector))).toMatch(
+      /demandGrowth\.lithium\/chemicals\.ev: expected a growth rate per year, a number such as 0\.03/,
+    );
+  });
+
+  it('extends a scenario that does not exist: at the extends key, with the closest built-in one', () => {
+    const f = files({ 's.yaml': 'name: s\nextends: zone2026\n' });
+    expect(errorOf(() => readScenario(f))).toMatch(
+      /s\.yaml:2:10: extends: zone2026: no such scenario file, and not a built-in scenario \(built-in: baseline, .*\); did you mean 'zone-2026'\?/,
+    );
+  });
+
   it('a price with a unit that does not convert', () => {
     const f = files({
       's.yaml': `name: s\nhorizon: { start: 2026, end: 2026 }\nzone:\n  members: [{ region: USA, from: 2026 }]\n  referencePrices:\n    gallium/refined: { rule: fixed, price: 110 USD/MWh }\n`,
@@ -125,7 +202,83 @@ describe('bad scenario files', () => {
   });
 });
 
+describe('syntax errors and unknown keys are located where they are', () => {
+  const cases: [string, string, string, RegExp][] = [
+    [
+      'an unclosed flow map',
+      's.yaml',
+      'name: s\nextends: baseline\nhorizon: { start: 2025, end: 2030\n',
+      /s\.yaml:3:34: Flow map .*end with a \} \(the '\{' opened at line 3, column 10\)/,
+    ],
+    [
+      'an unclosed flow sequence followed by more keys',
+      's.yaml',
+      'name: s\nzone:\n  members: [{ region: USA, from: 2026 }\n  levy: variable\n',
+      /s\.yaml:4:3: Flow sequence .*\(the '\[' opened at line 3, column 12\)/,
+    ],
+    [
+      'a stray comma in JSON',
+      's.json',
+      '{\n  "name": "s",\n  "extends": "baseline",,\n  "horizon": { "start": 2025, "end": 2030 }\n}\n',
+      /s\.json:3:25: Unexpected , in flow map — remove the extra comma/,
+    ],
+    ['a duplicate key', 's.yaml', 'name: s\nextends: baseline\nname: t\n', /s\.yaml:3:1: duplicate key 'name'/],
+    ['a duplicate key in JSON', 's.json', '{\n  "name": "s",\n  "name": "t"\n}\n', /s\.json:3:3: duplicate key 'name'/],
+    ['a tab in the indentation', 's.yaml', 'name: s\nzone:\n\tmembers: []\n', /s\.yaml:3:1: a tab in the indentation/],
+    [
+      "a list item without its '-'",
+      's.yaml',
+      'name: s\nextends: baseline\nzone:\n  members:\n    - { region: USA, from: 2026 }\n    { region: EU27, from: 2026 }\n',
+      /s\.yaml:6:5: .*start it with '- ' if it is a list item/,
+    ],
+    [
+      'an unknown top-level key',
+      's.yaml',
+      'name: s\nextends: baseline\n\nhorizn: { start: 2025, end: 2030 }\n',
+      /s\.yaml:4:1: horizn: unknown key 'horizn' \(did you mean 'horizon'\?\); the keys allowed here are name, /,
+    ],
+    [
+      'a misspelt key inside zone',
+      's.yaml',
+      'name: s\nextends: baseline\n\nzone:\n  members: [{ region: USA, from: 2026 }]\n  levyy: variable\n',
+      /s\.yaml:6:3: zone\.levyy: unknown key 'levyy' \(did you mean 'levy'\?\); the keys allowed in zone are members, /,
+    ],
+    [
+      'a misspelt key in a list item',
+      's.yaml',
+      'name: s\nzone:\n  members:\n    - region: USA\n      form: 2026\n',
+      /s\.yaml:5:7: zone\.members\.0\.form: unknown key 'form' \(did you mean 'from'\?\)/,
+    ],
+    [
+      'an unknown key in JSON',
+      's.json',
+      '{\n  "name": "s",\n  "horizn": { "start": 2025, "end": 2030 }\n}\n',
+      /s\.json:3:3: horizn: unknown key 'horizn'/,
+    ],
+  ];
+  for (const [what, name, text, expected] of cases) {
+    it(what, () => {
+      expect(errorOf(() => readScenario(files({ [name]: text })))).toMatch(expected);
+    });
+  }
+});
+
 describe('the README', () => {
+  it('its Layout lists every folder of src/ once, and only paths that exist', () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const layout = /## Layout\n\n```\n([\s\S]*?)```\n([\s\S]*?)\n## /.exec(readme);
+    expect(layout, 'the README has a Layout section').not.toBeNull();
+    const listed = [...(layout?.[1] ?? '').matchAll(/^(\S+?)(?:,|\s)/gm)].map((m) => m[1] as string);
+    for (const entry of listed) expect(existsSync(path.join(ROOT, entry)), entry).toBe(true);
+    const folders = readdirSync(path.join(ROOT, 'src'), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => `src/${e.name}/`);
+    const srcListed = listed.filter((e) => e.startsWith('src/') && e.endsWith('/'));
+    expect([...srcListed].sort()).toEqual(folders.sort());
+    // After the listing, no promises of what comes next.
+    expect(layout?.[2]).not.toMatch(/built on this next/);
+  });
+
   it('its scenario example is a valid scenario against the data', () => {
     const readme = readFileSync(path.join(SCENARIO_DIR, '../README.md'), 'utf8');
     const block = /```yaml\n(# yaml-language-server[^\n]*\nname: my-zone[\s\S]*?)```/.exec(readme)?.[1];
