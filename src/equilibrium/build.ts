@@ -45,15 +45,7 @@ import {
   structureOf,
   type VariableInfo,
 } from './structure.ts';
-import {
-  borrowBytes,
-  borrowFloats,
-  borrowInts,
-  carveFloats,
-  returnBytes,
-  returnFloats,
-  returnInts,
-} from './workspace.ts';
+import { borrowFloats, borrowInts, carveFloats, returnFloats, returnInts } from './workspace.ts';
 
 export type { VariableInfo, VariableKind } from './structure.ts';
 export { variableKey } from './structure.ts';
@@ -1148,7 +1140,7 @@ function transportStart(model: ChainModel, start: Float64Array): Float64Array {
   const { variables, nodes, agents, routes, data, structure, inputs } = model;
   const modelValue = (z: Float64Array, i: number) => model.modelValue(z, i);
   const n = variables.length;
-  const z = Float64Array.from(start);
+  const z = start.slice();
   const price = borrowFloats(n);
   const made = borrowFloats(n);
   const used = borrowFloats(n);
@@ -1175,31 +1167,37 @@ function transportStart(model: ChainModel, start: Float64Array): Float64Array {
   }
   for (const r of routes) z[r.variable] = 0;
   const { nodesOf, routesOf } = commodityGroups(structure);
+  const w = routingWorkspace(n, routes.length);
+  const { sellers, buyers, supply, demand, arcFrom, arcTo, arcCost, arcRoute, flow } = w;
   for (let k = 0; k < nodesOf.length; k++) {
     const list = nodesOf[k] as Int32Array;
     // Sellers are 0..S−1 and buyers 0..B−1; slot[i] packs a node's seller slot (low 16 bits + 1) and buyer slot.
-    const sellers: number[] = [];
-    const buyers: number[] = [];
+    let S = 0;
+    let B = 0;
     for (let t = 0; t < list.length; t++) {
       const i = list[t] as number;
       let packed = 0;
-      if ((made[i] as number) > 0) packed = sellers.push(i);
-      if ((used[i] as number) > 0) packed |= buyers.push(i) << 16;
+      if ((made[i] as number) > 0) {
+        sellers[S] = i;
+        supply[S] = made[i] as number;
+        packed = ++S;
+      }
+      if ((used[i] as number) > 0) {
+        buyers[B] = i;
+        demand[B] = used[i] as number;
+        packed |= ++B << 16;
+      }
       slot[i] = packed;
     }
-    if (sellers.length === 0 || buyers.length === 0) continue;
-    const S = sellers.length;
-    const arcFrom: number[] = [];
-    const arcTo: number[] = [];
-    const arcCost: number[] = [];
-    const arcRoute: number[] = [];
+    if (S === 0 || B === 0) continue;
+    let A = 0;
     for (let e = 0; e < S; e++) {
       const b = (slot[sellers[e] as number] as number) >>> 16;
       if (b > 0) {
-        arcFrom.push(e);
-        arcTo.push(b - 1);
-        arcCost.push(0);
-        arcRoute.push(-1);
+        arcFrom[A] = e;
+        arcTo[A] = b - 1;
+        arcCost[A] = 0;
+        arcRoute[A++] = -1;
       }
     }
     const here = routesOf[k] as Int32Array;
@@ -1215,24 +1213,18 @@ function transportStart(model: ChainModel, start: Float64Array): Float64Array {
         (data.rSpecific[rk] as number);
       const floor = data.rFloor[rk] as number;
       const landed = Number.isNaN(floor) ? dutyPaid : Math.max(floor, dutyPaid);
-      arcFrom.push(from - 1);
-      arcTo.push(to - 1);
-      arcCost.push(Math.max(0, landed - pFrom));
-      arcRoute.push(rk);
+      arcFrom[A] = from - 1;
+      arcTo[A] = to - 1;
+      arcCost[A] = Math.max(0, landed - pFrom);
+      arcRoute[A++] = rk;
     }
-    const flow = transport(
-      sellers.map((i) => made[i] as number),
-      buyers.map((i) => used[i] as number),
-      arcFrom,
-      arcTo,
-      arcCost,
-    );
+    transport(supply, S, demand, B, arcFrom, arcTo, arcCost, A, flow);
     // Dual: walk the arcs that carry goods (sellers as 0..S−1, buyers as S..S+B−1), a buyer's price being its
     // seller's plus the arc's cost.
-    // Small arrays: plain ones (a typed array of more than a few elements is a separate allocation).
-    const V = S + buyers.length;
-    const adjacentStart: number[] = new Array(V + 1).fill(0);
-    for (let a = 0; a < flow.length; a++) {
+    const V = S + B;
+    const { adjacentStart, fill, other, delta, level, group, component } = w;
+    adjacentStart.fill(0, 0, V + 1);
+    for (let a = 0; a < A; a++) {
       if (!((flow[a] as number) > 0)) continue;
       const route = arcRoute[a] as number;
       if (route >= 0) {
@@ -1243,10 +1235,8 @@ function transportStart(model: ChainModel, start: Float64Array): Float64Array {
       adjacentStart[S + (arcTo[a] as number) + 1] = (adjacentStart[S + (arcTo[a] as number) + 1] as number) + 1;
     }
     for (let x = 0; x < V; x++) adjacentStart[x + 1] = (adjacentStart[x + 1] as number) + (adjacentStart[x] as number);
-    const fill = adjacentStart.slice(0, V);
-    const other: number[] = new Array(adjacentStart[V] as number).fill(0);
-    const delta: number[] = new Array(adjacentStart[V] as number).fill(0);
-    for (let a = 0; a < flow.length; a++) {
+    fill.set(adjacentStart.subarray(0, V));
+    for (let a = 0; a < A; a++) {
       if (!((flow[a] as number) > 0)) continue;
       const x = arcFrom[a] as number;
       const y = S + (arcTo[a] as number);
@@ -1260,52 +1250,55 @@ function transportStart(model: ChainModel, start: Float64Array): Float64Array {
       other[p] = x;
       delta[p] = -cost;
     }
-    const market = (x: number) => (x < S ? (sellers[x] as number) : (buyers[x - S] as number));
-    const level: number[] = new Array(V).fill(0);
+    level.fill(0, 0, V);
     // The group each side of a market belongs to (its first side's index + 1; 0 before it is reached).
-    const group: number[] = new Array(V).fill(0);
-    const component: number[] = [];
+    group.fill(0, 0, V);
     for (let root = 0; root < V; root++) {
       if (group[root] || adjacentStart[root] === adjacentStart[root + 1]) continue;
-      component.length = 0;
-      component.push(root);
+      let size = 0;
+      component[size++] = root;
       group[root] = root + 1;
       level[root] = 0;
-      for (let c = 0; c < component.length; c++) {
+      for (let c = 0; c < size; c++) {
         const at = component[c] as number;
         for (let p = adjacentStart[at] as number; p < (adjacentStart[at + 1] as number); p++) {
           const y = other[p] as number;
           if (group[y]) continue;
           group[y] = root + 1;
           level[y] = (level[at] as number) + (delta[p] as number);
-          component.push(y);
+          component[size++] = y;
         }
       }
       // Shift the group so that its prices average the base prices.
       let shift = 0;
-      for (const x of component) shift += (price[market(x)] as number) - (level[x] as number);
-      shift /= component.length;
+      for (let c = 0; c < size; c++) {
+        const x = component[c] as number;
+        const market = x < S ? (sellers[x] as number) : (buyers[x - S] as number);
+        shift += (price[market] as number) - (level[x] as number);
+      }
+      shift /= size;
       // A market's price is what its buyers pay where they are in this group, else what its sellers earn; where
       // its sellers earn more than its buyers pay (all exported), the difference is an origin rent. A group
       // reached later overwrites an earlier one's price for a market both reach.
-      const levelIn = (x: number) => (group[x] === root + 1 ? (level[x] as number) + shift : undefined);
-      for (const x of component) {
-        const i = market(x);
+      for (let c = 0; c < size; c++) {
+        const x = component[c] as number;
+        const i = x < S ? (sellers[x] as number) : (buyers[x - S] as number);
         const packed = slot[i] as number;
         const asBuyer = packed >>> 16;
         const asSeller = packed & 0xffff;
-        const buyer = asBuyer > 0 ? levelIn(S + asBuyer - 1) : undefined;
-        const seller = asSeller > 0 ? levelIn(asSeller - 1) : undefined;
+        const hasBuyer = asBuyer > 0 && group[S + asBuyer - 1] === root + 1;
+        const hasSeller = asSeller > 0 && group[asSeller - 1] === root + 1;
         // Each market once: from its buyer side where that is in the group.
-        if (x < S && buyer !== undefined) continue;
-        const pi = buyer ?? (seller as number);
+        if (x < S && hasBuyer) continue;
+        const buyer = hasBuyer ? (level[S + asBuyer - 1] as number) + shift : 0;
+        const seller = hasSeller ? (level[asSeller - 1] as number) + shift : 0;
+        if (!hasBuyer && !hasSeller) continue;
+        const pi = hasBuyer ? buyer : seller;
         if (pi > 0 && Number.isFinite(pi)) {
-          z[i] = (variables[i] as VariableInfo).logarithmic
-            ? Math.log(pi / (model.scale[i] as number))
-            : pi / (model.scale[i] as number);
+          z[i] = structure.logarithmic[i] ? Math.log(pi / (model.scale[i] as number)) : pi / (model.scale[i] as number);
         }
         const o = structure.originOfNode[i] as number;
-        if (o >= 0 && buyer !== undefined && seller !== undefined && seller > buyer) {
+        if (o >= 0 && hasBuyer && hasSeller && seller > buyer) {
           z[o] = (seller - buyer) / (model.scale[o] as number);
         }
       }
@@ -1314,6 +1307,63 @@ function transportStart(model: ChainModel, start: Float64Array): Float64Array {
   returnFloats(price, made, used);
   returnInts(slot);
   return z;
+}
+
+/**
+ * The routing start's arrays, kept between calls and grown as needed (transportStart runs to its end before it runs
+ * again): per commodity, its sellers and buyers with their supply and demand, the arcs of its transport problem and
+ * their flows, and the spanning groups of its dual.
+ */
+const routingWork = {
+  nodes: 0,
+  arcs: 0,
+  sellers: new Int32Array(0),
+  buyers: new Int32Array(0),
+  supply: new Float64Array(0),
+  demand: new Float64Array(0),
+  adjacentStart: new Int32Array(0),
+  fill: new Int32Array(0),
+  level: new Float64Array(0),
+  group: new Int32Array(0),
+  component: new Int32Array(0),
+  arcFrom: new Int32Array(0),
+  arcTo: new Int32Array(0),
+  arcCost: new Float64Array(0),
+  arcRoute: new Int32Array(0),
+  flow: new Float64Array(0),
+  other: new Int32Array(0),
+  delta: new Float64Array(0),
+};
+
+/** routingWork, large enough for a model of n variables and R routes (sellers and buyers are price nodes). */
+function routingWorkspace(n: number, R: number): typeof routingWork {
+  const w = routingWork;
+  if (w.nodes < n) {
+    const size = Math.max(n, 2 * w.nodes);
+    w.nodes = size;
+    w.sellers = new Int32Array(size);
+    w.buyers = new Int32Array(size);
+    w.supply = new Float64Array(size);
+    w.demand = new Float64Array(size);
+    w.adjacentStart = new Int32Array(2 * size + 1);
+    w.fill = new Int32Array(2 * size);
+    w.level = new Float64Array(2 * size);
+    w.group = new Int32Array(2 * size);
+    w.component = new Int32Array(2 * size);
+  }
+  // Arcs: a market's own (one per seller) and its routes.
+  if (w.arcs < n + R) {
+    const size = Math.max(n + R, 2 * w.arcs);
+    w.arcs = size;
+    w.arcFrom = new Int32Array(size);
+    w.arcTo = new Int32Array(size);
+    w.arcCost = new Float64Array(size);
+    w.arcRoute = new Int32Array(size);
+    w.flow = new Float64Array(size);
+    w.other = new Int32Array(2 * size);
+    w.delta = new Float64Array(2 * size);
+  }
+  return w;
 }
 
 /** Price nodes and routes of each commodity of a structure (by index in its chain). */
@@ -1344,56 +1394,109 @@ export function minCostTransport(
   demand: readonly number[],
   arcs: readonly { readonly from: number; readonly to: number; readonly cost: number }[],
 ): number[] {
-  return transport(
+  const flow = new Float64Array(arcs.length);
+  transport(
     supply,
+    supply.length,
     demand,
+    demand.length,
     arcs.map((a) => a.from),
     arcs.map((a) => a.to),
     arcs.map((a) => a.cost),
+    arcs.length,
+    flow,
   );
+  return Array.from(flow);
 }
 
+/**
+ * The transport solver's arrays, kept between calls and grown as needed (the solver is synchronous and calls nothing
+ * that could call it again): a cold solve of a world routes a score of small transport problems, and borrowing
+ * fourteen arrays for each cost more than solving it.
+ */
+const transportWork = {
+  edges: 0,
+  nodes: 0,
+  head: new Int32Array(0),
+  to: new Int32Array(0),
+  next: new Int32Array(0),
+  cap: new Float64Array(0),
+  cost: new Float64Array(0),
+  first: new Int32Array(0),
+  via: new Int32Array(0),
+  potential: new Float64Array(0),
+  dist: new Float64Array(0),
+  done: new Uint8Array(0),
+  current: new Int32Array(0),
+  pathEdge: new Int32Array(0),
+  dead: new Uint8Array(0),
+  onPath: new Uint8Array(0),
+  open: new Int32Array(0),
+};
+
+function transportWorkspace(edges: number, V: number): typeof transportWork {
+  const w = transportWork;
+  if (w.edges < edges) {
+    const size = Math.max(edges, 2 * w.edges);
+    w.edges = size;
+    w.head = new Int32Array(size);
+    w.to = new Int32Array(size);
+    w.next = new Int32Array(size);
+    w.cap = new Float64Array(size);
+    w.cost = new Float64Array(size);
+  }
+  if (w.nodes < V) {
+    const size = Math.max(V, 2 * w.nodes);
+    w.nodes = size;
+    w.first = new Int32Array(size);
+    w.via = new Int32Array(size);
+    w.potential = new Float64Array(size);
+    w.dist = new Float64Array(size);
+    w.done = new Uint8Array(size);
+    w.current = new Int32Array(size);
+    w.pathEdge = new Int32Array(size);
+    w.dead = new Uint8Array(size);
+    w.onPath = new Uint8Array(size);
+    w.open = new Int32Array(size);
+  }
+  w.first.fill(-1, 0, V);
+  w.via.fill(0, 0, V);
+  w.potential.fill(0, 0, V);
+  return w;
+}
+
+/** minCostTransport on the first E supplies, I demands and A arcs of its arrays; the flows go to `flow`. */
 function transport(
-  supply: readonly number[],
-  demand: readonly number[],
-  arcFrom: readonly number[],
-  arcTo: readonly number[],
-  arcCost: readonly number[],
-): number[] {
-  const E = supply.length;
-  const I = demand.length;
-  const A = arcFrom.length;
+  supply: ArrayLike<number>,
+  E: number,
+  demand: ArrayLike<number>,
+  I: number,
+  arcFrom: ArrayLike<number>,
+  arcTo: ArrayLike<number>,
+  arcCost: ArrayLike<number>,
+  A: number,
+  flow: Float64Array,
+): void {
   // Graph: 0 = source, 1..E sellers, E+1..E+I buyers, E+I+1 = sink; edges in pairs (forward, reverse).
   const V = E + I + 2;
   const sink = V - 1;
   const edges = 2 * (E + A + I);
-  // Workspace borrowed for the solve (workspace.ts).
-  const head = borrowInts(edges);
-  const to = borrowInts(edges);
-  const next = borrowInts(edges);
-  const cap = borrowFloats(edges);
-  const cost = borrowFloats(edges);
-  const first = borrowInts(V).fill(-1);
-  const via = borrowInts(V);
-  const potential = borrowFloats(V);
-  const dist = borrowFloats(V);
-  const done = borrowBytes(V);
-  const current = borrowInts(V);
-  const pathEdge = borrowInts(V);
-  const dead = borrowBytes(V);
-  const onPath = borrowBytes(V);
+  const { head, to, next, cap, cost, first, via, potential, dist, done, current, pathEdge, dead, onPath, open } =
+    transportWorkspace(edges, V);
   let count = 0;
-  const half = (a: number, b: number, c: number, w: number) => {
-    head[count] = a;
-    to[count] = b;
+  const addEdge = (u: number, v: number, c: number, w: number) => {
+    head[count] = u;
+    to[count] = v;
     cap[count] = c;
     cost[count] = w;
-    next[count] = first[a] as number;
-    first[a] = count++;
-  };
-  const addEdge = (u: number, v: number, c: number, w: number) => {
-    half(u, v, c, w);
-    half(v, u, 0, -w);
+    next[count] = first[u] as number;
+    first[u] = count++;
+    head[count] = v;
+    to[count] = u;
+    cap[count] = 0;
+    cost[count] = -w;
+    next[count] = first[v] as number;
+    first[v] = count++;
   };
   let total = 0;
   for (let e = 0; e < E; e++) {
@@ -1409,13 +1512,16 @@ function transport(
   for (let a = 0; a < A; a++) {
     if (arcCost[a] !== 0) continue;
     const fromSource = 2 * (arcFrom[a] as number);
+    const arc = 2 * (E + a);
     const toSink = 2 * (E + A + (arcTo[a] as number));
     const q = Math.min(cap[fromSource] as number, cap[toSink] as number);
     if (!(q > 0)) continue;
-    for (const edge of [fromSource, 2 * (E + a), toSink]) {
-      cap[edge] = (cap[edge] as number) - q;
-      cap[edge ^ 1] = (cap[edge ^ 1] as number) + q;
-    }
+    cap[fromSource] = (cap[fromSource] as number) - q;
+    cap[fromSource + 1] = (cap[fromSource + 1] as number) + q;
+    cap[arc] = (cap[arc] as number) - q;
+    cap[arc + 1] = (cap[arc + 1] as number) + q;
+    cap[toSink] = (cap[toSink] as number) - q;
+    cap[toSink + 1] = (cap[toSink + 1] as number) + q;
   }
   const tiny = 1e-12 * Math.max(total, 1e-300);
   let costScale = 0;
@@ -1423,20 +1529,28 @@ function transport(
   // An edge is tight (on a shortest path) where its reduced cost is zero to rounding.
   const tight = 1e-12 * Math.max(costScale, 1e-300);
   for (let round = 0; round < 4 * V + A; round++) {
-    // Dijkstra on reduced costs (dense selection: the graphs are small).
-    dist.fill(Number.POSITIVE_INFINITY);
-    done.fill(0);
+    // Dijkstra on reduced costs, selecting among the nodes reached and not yet settled (the open list): the one of
+    // least distance, the lowest-numbered of those tied (the graphs are small).
+    dist.fill(Number.POSITIVE_INFINITY, 0, V);
+    done.fill(0, 0, V);
     dist[0] = 0;
+    open[0] = 0;
+    let opened = 1;
     for (;;) {
       let u = -1;
+      let at = -1;
       let best = Number.POSITIVE_INFINITY;
-      for (let x = 0; x < V; x++) {
-        if (!done[x] && (dist[x] as number) < best) {
-          best = dist[x] as number;
+      for (let o = 0; o < opened; o++) {
+        const x = open[o] as number;
+        const dx = dist[x] as number;
+        if (dx < best || (dx === best && x < u)) {
+          best = dx;
           u = x;
+          at = o;
         }
       }
       if (u < 0 || u === sink) break;
+      open[at] = open[--opened] as number;
       done[u] = 1;
       const pu = potential[u] as number;
       for (let e = first[u] as number; e >= 0; e = next[e] as number) {
@@ -1445,7 +1559,9 @@ function transport(
         // close a loop in the path).
         if (done[v] || !((cap[e] as number) > tiny)) continue;
         const d = best + (cost[e] as number) + pu - (potential[v] as number);
-        if (d < (dist[v] as number) - 1e-15 * Math.abs(d)) {
+        const dv = dist[v] as number;
+        if (d < dv - 1e-15 * Math.abs(d)) {
+          if (dv === Number.POSITIVE_INFINITY) open[opened++] = v;
           dist[v] = d;
           via[v] = e;
         }
@@ -1474,7 +1590,7 @@ function transport(
       dead[x] = 0;
     }
     for (;;) {
-      onPath.fill(0);
+      onPath.fill(0, 0, V);
       onPath[0] = 1;
       let u = 0;
       let depth = 0;
@@ -1512,10 +1628,5 @@ function transport(
       }
     }
   }
-  const flow: number[] = [];
-  for (let a = 0; a < A; a++) flow.push(cap[2 * (E + a) + 1] as number);
-  returnInts(head, to, next, first, via, current, pathEdge);
-  returnFloats(cap, cost, potential, dist);
-  returnBytes(done, dead, onPath);
-  return flow;
+  for (let a = 0; a < A; a++) flow[a] = cap[2 * (E + a) + 1] as number;
 }
