@@ -239,143 +239,214 @@ function totalDemandSlope(curves: readonly DemandCurve[], p: number): number {
   for (const c of curves) slope += demandAt(c, p)[1];
   return slope;
 }
+/** A commodity's pooled market (pooledPrices): its producers, curves and links, grouped once per estimate. */
+interface PooledMarket {
+  readonly producers: PooledProducer[];
+  readonly supplies: { intercept: number; slope: number }[];
+  readonly linear: { intercept: number; slope: number }[];
+  /** Isoelastic demand: q0 per curve and, per curve, its term among the distinct (elasticity, log p0) pairs. */
+  readonly isoQ: number[];
+  readonly isoTerm: number[];
+  readonly termE: number[];
+  readonly termLog: number[];
+  /** Per term: value of the evaluation point */
+  readonly termValue: number[];
+  readonly inputs: { output: string; input: string; coefficient: number }[];
+  readonly users: { output: string; input: string; coefficient: number }[];
+  primary: number;
+  other: number;
+  feedable: number;
+}
+interface PooledProducer {
+  commodity: string;
+  capacity: number;
+  cost: number;
+  secondary?: boolean;
+  cfd?: { strike: number };
+}
+
+/** log(1e-9): isoelastic demand is held flat below 1e-9 of its reference price. */
+const LOG_FLAT = Math.log(1e-9);
+
+/**
+ * Excess supply of a pooled market at price p: producers whose threshold p reaches, supply curves, less final demand
+ * (isoelastic in logs, q0·exp(ε·(log p − log p0)); one exponential per distinct elasticity and reference price) and
+ * `derived` demand.
+ */
+function pooledExcess(
+  m: PooledMarket,
+  threshold: readonly number[],
+  amount: readonly number[],
+  derived: number,
+  p: number,
+): number {
+  let s = 0;
+  for (let i = 0; i < threshold.length; i++) if ((threshold[i] as number) <= p) s += amount[i] as number;
+  for (const c of m.supplies) s += Math.max(0, c.intercept + c.slope * p);
+  const logP = Math.log(p);
+  const { termE, termLog, termValue, isoQ, isoTerm } = m;
+  for (let j = 0; j < termE.length; j++) {
+    const l = termLog[j] as number;
+    termValue[j] = Math.exp((termE[j] as number) * (Math.max(logP, l + LOG_FLAT) - l));
+  }
+  for (let i = 0; i < isoQ.length; i++) s -= (isoQ[i] as number) * (termValue[isoTerm[i] as number] as number);
+  for (const c of m.linear) s -= Math.max(0, c.intercept - c.slope * p);
+  return s - derived;
+}
+
 /**
  * The price at which each commodity's pooled world market clears, ignoring trade costs: upstream first (inputs at
  * their pooled prices), derived demand from downstream capacity at first and from downstream output on a second pass.
- * Only a starting point for Newton.
+ * Only a starting point for Newton. `scale` holds the reference price of each commodity of the chain, by position.
  */
 function pooledPrices(
   chain: readonly string[],
   links: readonly { output: string; input: string; coefficient: number }[],
-  producers: readonly {
-    commodity: string;
-    capacity: number;
-    cost: number;
-    secondary?: boolean;
-    cfd?: { strike: number };
-  }[],
+  producers: readonly PooledProducer[],
   supplies: readonly { commodity: string; intercept: number; slope: number }[],
   demands: readonly { commodity: string; curve: DemandCurve }[],
-  scale: ReadonlyMap<string, number>,
+  scale: Float64Array,
 ): Map<string, number> {
-  const group = <T extends { commodity: string }>(xs: readonly T[]) => {
-    const out = new Map<string, T[]>();
-    for (const x of xs) {
-      const list = out.get(x.commodity);
-      if (list) list.push(x);
-      else out.set(x.commodity, [x]);
-    }
-    return out;
-  };
-  const producersOf = group(producers);
-  const suppliesOf = group(supplies);
-  const curvesOf = new Map([...group(demands)].map(([k, ds]) => [k, ds.map((d) => d.curve)]));
-  const inputsOf = new Map<string, (typeof links)[number][]>();
-  const usersOf = new Map<string, (typeof links)[number][]>();
-  for (const l of links) {
-    inputsOf.set(l.output, [...(inputsOf.get(l.output) ?? []), l]);
-    usersOf.set(l.input, [...(usersOf.get(l.input) ?? []), l]);
+  const markets = new Map<string, PooledMarket>();
+  for (const k of chain) {
+    markets.set(k, {
+      producers: [],
+      supplies: [],
+      linear: [],
+      isoQ: [],
+      isoTerm: [],
+      termE: [],
+      termLog: [],
+      termValue: [],
+      inputs: [],
+      users: [],
+      primary: 0,
+      other: 0,
+      feedable: 1,
+    });
   }
+  for (const p of producers) markets.get(p.commodity)?.producers.push(p);
+  for (const c of supplies) markets.get(c.commodity)?.supplies.push(c);
+  for (const d of demands) {
+    const m = markets.get(d.commodity);
+    const c = d.curve;
+    if (!m) continue;
+    if (c.kind === 'linear') {
+      m.linear.push(c);
+      continue;
+    }
+    const log = Math.log(c.p0);
+    let term = 0;
+    while (term < m.termE.length && !(m.termE[term] === c.elasticity && m.termLog[term] === log)) term++;
+    if (term === m.termE.length) {
+      m.termE.push(c.elasticity);
+      m.termLog.push(log);
+      m.termValue.push(0);
+    }
+    m.isoQ.push(c.q0);
+    m.isoTerm.push(term);
+  }
+  for (const l of links) {
+    markets.get(l.output)?.inputs.push(l);
+    markets.get(l.input)?.users.push(l);
+  }
+  const market = (k: string) => markets.get(k) as PooledMarket;
   // Topological order: a commodity after its inputs.
   const order: string[] = [];
   const visit = (k: string) => {
     if (order.includes(k)) return;
-    for (const l of inputsOf.get(k) ?? []) visit(l.input);
+    for (const l of markets.get(k)?.inputs ?? []) visit(l.input);
     order.push(k);
   };
   for (const k of chain) visit(k);
-  const primaryCapacity = (k: string) =>
-    (producersOf.get(k) ?? []).reduce((s, p) => s + (p.secondary ? 0 : p.capacity), 0);
-  const otherCapacity = (k: string) =>
-    (producersOf.get(k) ?? []).reduce((s, p) => s + (p.secondary ? p.capacity : 0), 0) +
-    (suppliesOf.get(k) ?? []).reduce((s, c) => s + Math.max(0, c.intercept), 0);
+  for (const m of markets.values()) {
+    let primary = 0;
+    let other = 0;
+    for (const p of m.producers) primary += p.secondary ? 0 : p.capacity;
+    for (const p of m.producers) other += p.secondary ? p.capacity : 0;
+    let curves = 0;
+    for (const c of m.supplies) curves += Math.max(0, c.intercept);
+    m.primary = primary;
+    m.other = other + curves;
+  }
   // How much of a commodity's primary capacity its inputs can feed (1 when inputs are ample).
-  const feedable = new Map<string, number>();
   const available = new Map<string, number>();
   for (const k of order) {
+    const m = market(k);
     let ratio = 1;
-    const primary = primaryCapacity(k);
-    for (const l of inputsOf.get(k) ?? []) {
+    const primary = m.primary;
+    for (const l of m.inputs) {
       if (primary > 0 && l.coefficient > 0)
         ratio = Math.min(ratio, (available.get(l.input) ?? 0) / (l.coefficient * primary));
     }
-    feedable.set(k, Math.max(0, ratio));
-    available.set(k, primary * Math.max(0, ratio) + otherCapacity(k));
+    m.feedable = Math.max(0, ratio);
+    available.set(k, primary * Math.max(0, ratio) + m.other);
   }
   const price = new Map<string, number>();
   const output = new Map<string, number>();
-  const unitCost = (p: (typeof producers)[number]) => {
+  const unitCost = (p: PooledProducer) => {
     let c = p.cost;
-    if (!p.secondary) for (const l of inputsOf.get(p.commodity) ?? []) c += l.coefficient * (price.get(l.input) ?? 0);
+    if (!p.secondary) for (const l of market(p.commodity).inputs) c += l.coefficient * (price.get(l.input) ?? 0);
     return c;
   };
-  const solve = (k: string, derived: number) => {
-    const own = producersOf.get(k) ?? [];
-    const curves = suppliesOf.get(k) ?? [];
-    const finals = curvesOf.get(k) ?? [];
-    const ratio = feedable.get(k) ?? 1;
-    // Each producer's threshold and the quantity it adds above it.
-    const threshold = own.map((q) => Math.min(unitCost(q), q.cfd?.strike ?? Number.POSITIVE_INFINITY));
-    const amount = own.map((q) => (q.secondary ? q.capacity : q.capacity * ratio));
-    // Isoelastic demand in logs (q0·exp(ε·(log p − log p0)), held flat below 1e-9 of p0): one log per price tried.
-    const iso = finals.filter((c) => c.kind === 'isoelastic');
-    const linear = finals.filter((c) => c.kind === 'linear');
-    const isoQ = iso.map((c) => c.q0);
-    const isoE = iso.map((c) => c.elasticity);
-    const isoLog = iso.map((c) => Math.log(c.p0));
-    const floor = Math.log(1e-9);
-    const excess = (p: number) => {
-      let s = 0;
-      for (let i = 0; i < own.length; i++) if ((threshold[i] as number) <= p) s += amount[i] as number;
-      for (const c of curves) s += Math.max(0, c.intercept + c.slope * p);
-      const logP = Math.log(p);
-      for (let i = 0; i < iso.length; i++) {
-        const l = isoLog[i] as number;
-        s -= (isoQ[i] as number) * Math.exp((isoE[i] as number) * (Math.max(logP, l + floor) - l));
-      }
-      for (const c of linear) s -= Math.max(0, c.intercept - c.slope * p);
-      return s - derived;
-    };
-    // Search from 1e-6 to 1e8 times the reference. If the pooled market cannot clear there (the estimate holds
-    // derived demand fixed, so a scarce input looks unclearable), keep the reference price for now.
-    const ref = scale.get(k) ?? 1;
-    let lo = ref * 1e-6;
-    let hi = ref * 1e8;
-    if (excess(lo) >= 0) return lo;
-    if (excess(hi) < 0) return ref;
-    // 16 halvings of a range of 1e14 (in logs) leave a relative width below 5e-4: plenty for a starting point.
-    for (let i = 0; i < 16; i++) {
-      const mid = Math.sqrt(lo * hi);
-      if (excess(mid) >= 0) hi = mid;
-      else lo = mid;
-    }
-    return hi;
-  };
+  const threshold: number[] = [];
+  const amount: number[] = [];
   for (const pass of [0, 1]) {
     for (const k of order) {
+      const m = market(k);
       let derived = 0;
-      for (const l of usersOf.get(k) ?? []) {
-        const capacity = primaryCapacity(l.output) * (feedable.get(l.output) ?? 1);
+      for (const l of m.users) {
+        const user = market(l.output);
+        const capacity = user.primary * user.feedable;
         derived += l.coefficient * (pass === 0 ? capacity : Math.min(capacity, output.get(l.output) ?? capacity));
       }
-      const p = solve(k, derived);
+      // Each producer's threshold and the quantity it adds above it.
+      const ratio = m.feedable;
+      threshold.length = 0;
+      amount.length = 0;
+      for (const q of m.producers) {
+        threshold.push(Math.min(unitCost(q), q.cfd?.strike ?? Number.POSITIVE_INFINITY));
+        amount.push(q.secondary ? q.capacity : q.capacity * ratio);
+      }
+      // Search from 1e-6 to 1e8 times the reference. If the pooled market cannot clear there (the estimate holds
+      // derived demand fixed, so a scarce input looks unclearable), keep the reference price for now.
+      const ref = scale[chain.indexOf(k)] ?? 1;
+      let lo = ref * 1e-6;
+      let hi = ref * 1e8;
+      let p: number;
+      if (pooledExcess(m, threshold, amount, derived, lo) >= 0) p = lo;
+      else if (pooledExcess(m, threshold, amount, derived, hi) < 0) p = ref;
+      else {
+        // 16 halvings of a range of 1e14 (in logs) leave a relative width below 5e-4: plenty for a starting point.
+        for (let i = 0; i < 16; i++) {
+          const mid = Math.sqrt(lo * hi);
+          if (pooledExcess(m, threshold, amount, derived, mid) >= 0) hi = mid;
+          else lo = mid;
+        }
+        p = hi;
+      }
       price.set(k, p);
-      const ratio = feedable.get(k) ?? 1;
       let made = 0;
-      for (const q of producersOf.get(k) ?? [])
-        if (unitCost(q) <= p) made += q.secondary ? q.capacity : q.capacity * ratio;
+      for (const q of m.producers) if (unitCost(q) <= p) made += q.secondary ? q.capacity : q.capacity * ratio;
       output.set(k, made);
     }
     // A scarce input earns the downstream margin: its price rises to what the cheapest user can pay for it.
-    for (const k of [...order].reverse()) {
-      for (const l of inputsOf.get(k) ?? []) {
-        if ((feedable.get(k) ?? 1) >= 1) continue;
-        const users = (producersOf.get(k) ?? []).filter((p) => !p.secondary);
-        if (users.length === 0) continue;
-        const margin = (price.get(k) ?? 0) - Math.min(...users.map((p) => p.cost));
-        const others = (inputsOf.get(k) ?? [])
-          .filter((x) => x.input !== l.input)
-          .reduce((s, x) => s + x.coefficient * (price.get(x.input) ?? 0), 0);
+    for (let o = order.length - 1; o >= 0; o--) {
+      const k = order[o] as string;
+      const m = market(k);
+      for (const l of m.inputs) {
+        if (m.feedable >= 1) continue;
+        let cheapest = Number.POSITIVE_INFINITY;
+        let users = 0;
+        for (const p of m.producers) {
+          if (p.secondary) continue;
+          users++;
+          cheapest = Math.min(cheapest, p.cost);
+        }
+        if (users === 0) continue;
+        const margin = (price.get(k) ?? 0) - cheapest;
+        let others = 0;
+        for (const x of m.inputs) if (x.input !== l.input) others += x.coefficient * (price.get(x.input) ?? 0);
         const bid = (margin - others) / l.coefficient;
         if (bid > (price.get(l.input) ?? 0)) price.set(l.input, bid);
       }
@@ -741,10 +812,7 @@ class Model implements ChainModel {
       this.pooledSolve = this.solvePooled();
       this.pooledTried = true;
     }
-    const pooled =
-      hinted ??
-      this.pooledSolve?.prices ??
-      pooledPrices(chain, links, producers, supplies, demands, new Map(chain.map((k, i) => [k, P[i] as number])));
+    const pooled = hinted ?? this.pooledSolve?.prices ?? pooledPrices(chain, links, producers, supplies, demands, P);
     this.pooled = pooled;
     // Export bans split a market in two: the banned destinations, served only by the other origins, and the rest.
     // Start each side at the price its own pooled market clears at.
