@@ -15,7 +15,7 @@ import {
 import { crossover, snapToBounds, solveInterior, solveInteriorPricing } from './interior.ts';
 import { type McpResult, naturalResidual, solveMcp } from './mcp.ts';
 import type { EquilibriumProblem, StockOperation } from './problem.ts';
-import { type ChainInputs, type ChainStructure, chainInputsOf } from './structure.ts';
+import { type ChainInputs, type ChainStructure, chainInputsOf, PRICE } from './structure.ts';
 import { borrowFloats, returnFloats } from './workspace.ts';
 
 export interface SolveOptions {
@@ -364,7 +364,7 @@ export function startFromSolution(model: ChainModel, solution: EquilibriumSoluti
     const z = model.toSolver(i, Math.max(0, value));
     if (Number.isFinite(z)) start[i] = z;
   };
-  const state = chainStates.get(solution)?.get(structure.chain.join('+'));
+  const state = chainStates.get(solution)?.get(structure.chainKey);
   if (state) {
     if (state.structure === structure) {
       for (let i = 0; i < variables.length; i++) take(i, state.values[i]);
@@ -656,13 +656,15 @@ const CHOKE_PREFIX = 'choke|';
  */
 export function rationingReleases(problem: EquilibriumProblem): StockOperation[] {
   const rationing: StockOperation[] = [];
-  problem.demands.forEach((d, i) => {
+  const { demands } = problem;
+  for (let i = 0; i < demands.length; i++) {
+    const d = demands[i] as (typeof demands)[number];
     const c = d.curve;
-    if (c.kind !== 'isoelastic' || c.choke === undefined) return;
+    if (c.kind !== 'isoelastic' || c.choke === undefined) continue;
     const releaseCap = c.q0 * (c.choke / c.p0) ** c.elasticity;
     if (releaseCap > 0) {
       rationing.push({
-        id: `${CHOKE_PREFIX}${i}`,
+        id: chokeId(i),
         region: d.region,
         commodity: d.commodity,
         releaseCap,
@@ -670,8 +672,19 @@ export function rationingReleases(problem: EquilibriumProblem): StockOperation[]
         local: true,
       });
     }
-  });
+  }
   return rationing;
+}
+
+/** The id of the rationing of demand curve i (the same string every solve: the structure cache compares it). */
+const chokeIds: string[] = [];
+function chokeId(i: number): string {
+  let id = chokeIds[i];
+  if (id === undefined) {
+    id = `${CHOKE_PREFIX}${i}`;
+    if (i < 1 << 16) chokeIds[i] = id;
+  }
+  return id;
 }
 
 /**
@@ -688,22 +701,36 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
   const rationing = rationingReleases(problem);
   if (rationing.length === 0) return { ...solveMarkets(problem, options), rationed: [] };
   const inner = solveMarkets({ ...problem, stocks: [...(problem.stocks ?? []), ...rationing] }, options);
-  const unserved = new Map<string, { region: string; commodity: string; quantity: number }>();
+  // What went unserved per node (by commodity, then region), in the order the nodes first appear.
+  const unserved: { region: string; commodity: string; quantity: number }[] = [];
+  const atNode = new Map<string, Map<string, (typeof unserved)[number]>>();
+  let cuts = false;
   for (const s of inner.stocks) {
     if (!s.id.startsWith(CHOKE_PREFIX)) continue;
-    const key = `${s.commodity}|${s.region}`;
-    const entry = unserved.get(key) ?? { region: s.region, commodity: s.commodity, quantity: 0 };
+    let byRegion = atNode.get(s.commodity);
+    if (!byRegion) {
+      byRegion = new Map();
+      atNode.set(s.commodity, byRegion);
+    }
+    let entry = byRegion.get(s.region);
+    if (!entry) {
+      entry = { region: s.region, commodity: s.commodity, quantity: 0 };
+      byRegion.set(s.region, entry);
+      unserved.push(entry);
+    }
     entry.quantity += s.released;
-    unserved.set(key, entry);
+    if (entry.quantity > 0) cuts = true;
   }
   const solution: EquilibriumSolution = {
     ...inner,
-    consumption: inner.consumption.map((c) => {
-      const cut = unserved.get(`${c.commodity}|${c.region}`)?.quantity ?? 0;
-      return cut > 0 ? { ...c, quantity: Math.max(0, c.quantity - cut) } : c;
-    }),
+    consumption: cuts
+      ? inner.consumption.map((c) => {
+          const cut = atNode.get(c.commodity)?.get(c.region)?.quantity ?? 0;
+          return cut > 0 ? { ...c, quantity: Math.max(0, c.quantity - cut) } : c;
+        })
+      : inner.consumption,
     stocks: inner.stocks.filter((s) => !s.id.startsWith(CHOKE_PREFIX)),
-    rationed: [...unserved.values()].filter((r) => r.quantity > 0),
+    rationed: cuts ? unserved.filter((r) => r.quantity > 0) : [],
   };
   // A warm start from this solution reuses the chains' states of the solve behind it.
   const states = chainStates.get(inner);
@@ -824,12 +851,13 @@ function solveMarkets(problem: EquilibriumProblem, options: SolveOptions): Omit<
     }
     const z = result.z;
     const values = new Float64Array(n);
+    const { kindCode } = model.structure;
     for (let i = 0; i < n; i++) {
       const value = model.modelValue(z, i);
       values[i] = value;
-      const v = model.variables[i] as VariableInfo;
       // A price that ran off to infinity satisfies market clearing only in the limit: demand no supply can reach.
-      if (Number.isFinite(value) && !(v.kind === 'price' && value > (model.scale[i] as number) * 1e12)) continue;
+      if (Number.isFinite(value) && !(kindCode[i] === PRICE && value > (model.scale[i] as number) * 1e12)) continue;
+      const v = model.variables[i] as VariableInfo;
       const atStart = new Float64Array(n);
       model.evaluateExact(model.start, atStart);
       throw new EquilibriumError(
@@ -840,9 +868,8 @@ function solveMarkets(problem: EquilibriumProblem, options: SolveOptions): Omit<
       );
     }
     chains.push({ commodities: chain, variables: n, iterations: result.iterations, residual: max });
-    states.set(chain.join('+'), { structure: model.structure, values });
+    states.set(model.structure.chainKey, { structure: model.structure, values });
     const familyMax = [0, 0, 0, 0, 0, 0, 0];
-    const { kindCode } = model.structure;
     for (let i = 0; i < n; i++) {
       const zi = z[i] as number;
       const r = Math.abs(zi - Math.min(upper[i] as number, Math.max(lower[i] as number, zi - (f[i] as number))));

@@ -432,6 +432,8 @@ export interface CompiledShape {
 
 export interface ChainStructure {
   readonly chain: readonly string[];
+  /** The chain's commodities joined by '+': what a solve's chain states are kept under. */
+  readonly chainKey: string;
   readonly pooled: boolean;
   readonly variables: readonly VariableInfo[];
   /** Per variable: index of its commodity in `chain`. */
@@ -714,6 +716,7 @@ function buildStructure(inputs: ChainInputs): ChainStructure {
   for (const x of [...producers, ...demands, ...supplies, ...stocks]) regionsHere.add(region(x));
   return {
     chain,
+    chainKey: chain.join('+'),
     pooled: inputs.pooled,
     variables,
     commodityIndex,
