@@ -256,6 +256,26 @@ interface PooledMarket {
   primary: number;
   other: number;
   feedable: number;
+  /** The last search's thresholds, amounts and derived demand, and the price it found. */
+  lastThreshold: number[] | undefined;
+  lastAmount: number[];
+  lastDerived: number;
+  lastPrice: number;
+}
+
+/** Whether a pooled market's search has the numbers of its last one (and so finds the same price). */
+function sameSearch(
+  m: PooledMarket,
+  threshold: readonly number[],
+  amount: readonly number[],
+  derived: number,
+): boolean {
+  const last = m.lastThreshold;
+  if (!last || last.length !== threshold.length || !Object.is(m.lastDerived, derived)) return false;
+  for (let i = 0; i < last.length; i++) {
+    if (!Object.is(last[i], threshold[i]) || !Object.is(m.lastAmount[i], amount[i])) return false;
+  }
+  return true;
 }
 interface PooledProducer {
   commodity: string;
@@ -323,6 +343,10 @@ function pooledPrices(
       primary: 0,
       other: 0,
       feedable: 1,
+      lastThreshold: undefined,
+      lastAmount: [],
+      lastDerived: 0,
+      lastPrice: 0,
     });
   }
   for (const p of producers) markets.get(p.commodity)?.producers.push(p);
@@ -409,12 +433,14 @@ function pooledPrices(
         amount.push(q.secondary ? q.capacity : q.capacity * ratio);
       }
       // Search from 1e-6 to 1e8 times the reference. If the pooled market cannot clear there (the estimate holds
-      // derived demand fixed, so a scarce input looks unclearable), keep the reference price for now.
+      // derived demand fixed, so a scarce input looks unclearable), keep the reference price for now. The second
+      // pass finds the first's price again where nothing it depends on moved (a commodity without inputs or users).
       const ref = scale[chain.indexOf(k)] ?? 1;
       let lo = ref * 1e-6;
       let hi = ref * 1e8;
       let p: number;
-      if (pooledExcess(m, threshold, amount, derived, lo) >= 0) p = lo;
+      if (sameSearch(m, threshold, amount, derived)) p = m.lastPrice;
+      else if (pooledExcess(m, threshold, amount, derived, lo) >= 0) p = lo;
       else if (pooledExcess(m, threshold, amount, derived, hi) < 0) p = ref;
       else {
         // 16 halvings of a range of 1e14 (in logs) leave a relative width below 5e-4: plenty for a starting point.
@@ -425,6 +451,10 @@ function pooledPrices(
         }
         p = hi;
       }
+      m.lastThreshold = threshold.slice();
+      m.lastAmount = amount.slice();
+      m.lastDerived = derived;
+      m.lastPrice = p;
       price.set(k, p);
       let made = 0;
       for (const q of m.producers) if (unitCost(q) <= p) made += q.secondary ? q.capacity : q.capacity * ratio;
