@@ -34,6 +34,7 @@ import {
   type NodeRef,
   nodeKey,
   ORIGIN,
+  OUTPUT,
   type OriginShape,
   PRICE,
   pooledInputs,
@@ -888,7 +889,8 @@ class Model implements ChainModel {
       const op = stocks[s.stock] as (typeof stocks)[number];
       upper[s.variable] = ((s.sign < 0 ? op.buyCap : op.releaseCap) as number) / (zs[s.variable] as number);
     }
-    for (const r of routes) if (r.logForm) fs[r.variable] = 1;
+    const { rLog, rVar } = compiled;
+    for (let k = 0; k < rLog.length; k++) if (rLog[k]) fs[rVar[k] as number] = 1;
 
     // The conditions' numbers.
     const { cKind, cA, cB, cE, cLogB } = data;
@@ -1117,7 +1119,7 @@ class Model implements ChainModel {
     if (this.interiorStartMemo) return this.interiorStartMemo;
     const { variables } = this.structure;
     const { lower, upper, scale: zs, banned } = this;
-    const base = Float64Array.from(this.start);
+    const base = this.start.slice();
     if (!this.pooledTried) {
       this.pooledSolve = this.solvePooled();
       this.pooledTried = true;
@@ -1125,19 +1127,23 @@ class Model implements ChainModel {
     const pooledSolve = this.pooledSolve;
     if (pooledSolve) {
       const { prices: priceOf, outputs: outputOf } = pooledSolve;
-      variables.forEach((v, i) => {
+      const { kindCode } = this.structure;
+      for (let i = 0; i < variables.length; i++) {
+        // Prices and outputs only (most variables are flows).
+        const code = kindCode[i] as number;
+        if (code !== PRICE && code !== OUTPUT) continue;
+        const v = variables[i] as VariableInfo;
         // Markets split by a ban keep the ban-aware start.
-        if (banned.has(v.commodity)) return;
-        const value =
-          v.kind === 'price' ? priceOf.get(v.commodity) : v.kind === 'output' ? outputOf.get(v.ref) : undefined;
-        if (value === undefined || !Number.isFinite(value)) return;
-        if (v.kind === 'price' && !(value > 0)) return;
+        if (banned.has(v.commodity)) continue;
+        const value = code === PRICE ? priceOf.get(v.commodity) : outputOf.get(v.ref);
+        if (value === undefined || !Number.isFinite(value)) continue;
+        if (code === PRICE && !(value > 0)) continue;
         const scale = zs[i] as number;
         const zi = v.logarithmic
           ? Math.log(value / scale)
           : Math.min(upper[i] as number, Math.max(lower[i] as number, value / scale));
         if (Number.isFinite(zi)) base[i] = zi;
-      });
+      }
     }
     const started = this.timings ? performance.now() : 0;
     const routed = transportStart(this, base);
