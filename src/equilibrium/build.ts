@@ -34,6 +34,7 @@ import {
   type NodeRef,
   nodeKey,
   ORIGIN,
+  OUTPUT,
   type OriginShape,
   PRICE,
   pooledInputs,
@@ -45,15 +46,7 @@ import {
   structureOf,
   type VariableInfo,
 } from './structure.ts';
-import {
-  borrowBytes,
-  borrowFloats,
-  borrowInts,
-  carveFloats,
-  returnBytes,
-  returnFloats,
-  returnInts,
-} from './workspace.ts';
+import { borrowFloats, borrowInts, carveFloats, returnFloats, returnInts } from './workspace.ts';
 
 export type { VariableInfo, VariableKind } from './structure.ts';
 export { variableKey } from './structure.ts';
@@ -247,143 +240,244 @@ function totalDemandSlope(curves: readonly DemandCurve[], p: number): number {
   for (const c of curves) slope += demandAt(c, p)[1];
   return slope;
 }
+/** A commodity's pooled market (pooledPrices): its producers, curves and links, grouped once per estimate. */
+interface PooledMarket {
+  readonly producers: PooledProducer[];
+  readonly supplies: { intercept: number; slope: number }[];
+  readonly linear: { intercept: number; slope: number }[];
+  /** Isoelastic demand: q0 per curve and, per curve, its term among the distinct (elasticity, log p0) pairs. */
+  readonly isoQ: number[];
+  readonly isoTerm: number[];
+  readonly termE: number[];
+  readonly termLog: number[];
+  /** Per term: value of the evaluation point */
+  readonly termValue: number[];
+  readonly inputs: { output: string; input: string; coefficient: number }[];
+  readonly users: { output: string; input: string; coefficient: number }[];
+  primary: number;
+  other: number;
+  feedable: number;
+  /** The last search's thresholds, amounts and derived demand, and the price it found. */
+  lastThreshold: number[] | undefined;
+  lastAmount: number[];
+  lastDerived: number;
+  lastPrice: number;
+}
+
+/** Whether a pooled market's search has the numbers of its last one (and so finds the same price). */
+function sameSearch(
+  m: PooledMarket,
+  threshold: readonly number[],
+  amount: readonly number[],
+  derived: number,
+): boolean {
+  const last = m.lastThreshold;
+  if (!last || last.length !== threshold.length || !Object.is(m.lastDerived, derived)) return false;
+  for (let i = 0; i < last.length; i++) {
+    if (!Object.is(last[i], threshold[i]) || !Object.is(m.lastAmount[i], amount[i])) return false;
+  }
+  return true;
+}
+interface PooledProducer {
+  commodity: string;
+  capacity: number;
+  cost: number;
+  secondary?: boolean;
+  cfd?: { strike: number };
+}
+
+/** log(1e-9): isoelastic demand is held flat below 1e-9 of its reference price. */
+const LOG_FLAT = Math.log(1e-9);
+
+/**
+ * Excess supply of a pooled market at price p: producers whose threshold p reaches, supply curves, less final demand
+ * (isoelastic in logs, q0·exp(ε·(log p − log p0)); one exponential per distinct elasticity and reference price) and
+ * `derived` demand.
+ */
+function pooledExcess(
+  m: PooledMarket,
+  threshold: readonly number[],
+  amount: readonly number[],
+  derived: number,
+  p: number,
+): number {
+  let s = 0;
+  for (let i = 0; i < threshold.length; i++) if ((threshold[i] as number) <= p) s += amount[i] as number;
+  for (const c of m.supplies) s += Math.max(0, c.intercept + c.slope * p);
+  const logP = Math.log(p);
+  const { termE, termLog, termValue, isoQ, isoTerm } = m;
+  for (let j = 0; j < termE.length; j++) {
+    const l = termLog[j] as number;
+    termValue[j] = Math.exp((termE[j] as number) * (Math.max(logP, l + LOG_FLAT) - l));
+  }
+  for (let i = 0; i < isoQ.length; i++) s -= (isoQ[i] as number) * (termValue[isoTerm[i] as number] as number);
+  for (const c of m.linear) s -= Math.max(0, c.intercept - c.slope * p);
+  return s - derived;
+}
+
 /**
  * The price at which each commodity's pooled world market clears, ignoring trade costs: upstream first (inputs at
  * their pooled prices), derived demand from downstream capacity at first and from downstream output on a second pass.
- * Only a starting point for Newton.
+ * Only a starting point for Newton. `scale` holds the reference price of each commodity of the chain, by position.
  */
 function pooledPrices(
   chain: readonly string[],
   links: readonly { output: string; input: string; coefficient: number }[],
-  producers: readonly {
-    commodity: string;
-    capacity: number;
-    cost: number;
-    secondary?: boolean;
-    cfd?: { strike: number };
-  }[],
+  producers: readonly PooledProducer[],
   supplies: readonly { commodity: string; intercept: number; slope: number }[],
   demands: readonly { commodity: string; curve: DemandCurve }[],
-  scale: ReadonlyMap<string, number>,
+  scale: Float64Array,
 ): Map<string, number> {
-  const group = <T extends { commodity: string }>(xs: readonly T[]) => {
-    const out = new Map<string, T[]>();
-    for (const x of xs) {
-      const list = out.get(x.commodity);
-      if (list) list.push(x);
-      else out.set(x.commodity, [x]);
-    }
-    return out;
-  };
-  const producersOf = group(producers);
-  const suppliesOf = group(supplies);
-  const curvesOf = new Map([...group(demands)].map(([k, ds]) => [k, ds.map((d) => d.curve)]));
-  const inputsOf = new Map<string, (typeof links)[number][]>();
-  const usersOf = new Map<string, (typeof links)[number][]>();
-  for (const l of links) {
-    inputsOf.set(l.output, [...(inputsOf.get(l.output) ?? []), l]);
-    usersOf.set(l.input, [...(usersOf.get(l.input) ?? []), l]);
+  const markets = new Map<string, PooledMarket>();
+  for (const k of chain) {
+    markets.set(k, {
+      producers: [],
+      supplies: [],
+      linear: [],
+      isoQ: [],
+      isoTerm: [],
+      termE: [],
+      termLog: [],
+      termValue: [],
+      inputs: [],
+      users: [],
+      primary: 0,
+      other: 0,
+      feedable: 1,
+      lastThreshold: undefined,
+      lastAmount: [],
+      lastDerived: 0,
+      lastPrice: 0,
+    });
   }
+  for (const p of producers) markets.get(p.commodity)?.producers.push(p);
+  for (const c of supplies) markets.get(c.commodity)?.supplies.push(c);
+  for (const d of demands) {
+    const m = markets.get(d.commodity);
+    const c = d.curve;
+    if (!m) continue;
+    if (c.kind === 'linear') {
+      m.linear.push(c);
+      continue;
+    }
+    const log = Math.log(c.p0);
+    let term = 0;
+    while (term < m.termE.length && !(m.termE[term] === c.elasticity && m.termLog[term] === log)) term++;
+    if (term === m.termE.length) {
+      m.termE.push(c.elasticity);
+      m.termLog.push(log);
+      m.termValue.push(0);
+    }
+    m.isoQ.push(c.q0);
+    m.isoTerm.push(term);
+  }
+  for (const l of links) {
+    markets.get(l.output)?.inputs.push(l);
+    markets.get(l.input)?.users.push(l);
+  }
+  const market = (k: string) => markets.get(k) as PooledMarket;
   // Topological order: a commodity after its inputs.
   const order: string[] = [];
   const visit = (k: string) => {
     if (order.includes(k)) return;
-    for (const l of inputsOf.get(k) ?? []) visit(l.input);
+    for (const l of markets.get(k)?.inputs ?? []) visit(l.input);
     order.push(k);
   };
   for (const k of chain) visit(k);
-  const primaryCapacity = (k: string) =>
-    (producersOf.get(k) ?? []).reduce((s, p) => s + (p.secondary ? 0 : p.capacity), 0);
-  const otherCapacity = (k: string) =>
-    (producersOf.get(k) ?? []).reduce((s, p) => s + (p.secondary ? p.capacity : 0), 0) +
-    (suppliesOf.get(k) ?? []).reduce((s, c) => s + Math.max(0, c.intercept), 0);
+  for (const m of markets.values()) {
+    let primary = 0;
+    let other = 0;
+    for (const p of m.producers) primary += p.secondary ? 0 : p.capacity;
+    for (const p of m.producers) other += p.secondary ? p.capacity : 0;
+    let curves = 0;
+    for (const c of m.supplies) curves += Math.max(0, c.intercept);
+    m.primary = primary;
+    m.other = other + curves;
+  }
   // How much of a commodity's primary capacity its inputs can feed (1 when inputs are ample).
-  const feedable = new Map<string, number>();
   const available = new Map<string, number>();
   for (const k of order) {
+    const m = market(k);
     let ratio = 1;
-    const primary = primaryCapacity(k);
-    for (const l of inputsOf.get(k) ?? []) {
+    const primary = m.primary;
+    for (const l of m.inputs) {
       if (primary > 0 && l.coefficient > 0)
         ratio = Math.min(ratio, (available.get(l.input) ?? 0) / (l.coefficient * primary));
     }
-    feedable.set(k, Math.max(0, ratio));
-    available.set(k, primary * Math.max(0, ratio) + otherCapacity(k));
+    m.feedable = Math.max(0, ratio);
+    available.set(k, primary * Math.max(0, ratio) + m.other);
   }
   const price = new Map<string, number>();
   const output = new Map<string, number>();
-  const unitCost = (p: (typeof producers)[number]) => {
+  const unitCost = (p: PooledProducer) => {
     let c = p.cost;
-    if (!p.secondary) for (const l of inputsOf.get(p.commodity) ?? []) c += l.coefficient * (price.get(l.input) ?? 0);
+    if (!p.secondary) for (const l of market(p.commodity).inputs) c += l.coefficient * (price.get(l.input) ?? 0);
     return c;
   };
-  const solve = (k: string, derived: number) => {
-    const own = producersOf.get(k) ?? [];
-    const curves = suppliesOf.get(k) ?? [];
-    const finals = curvesOf.get(k) ?? [];
-    const ratio = feedable.get(k) ?? 1;
-    // Each producer's threshold and the quantity it adds above it.
-    const threshold = own.map((q) => Math.min(unitCost(q), q.cfd?.strike ?? Number.POSITIVE_INFINITY));
-    const amount = own.map((q) => (q.secondary ? q.capacity : q.capacity * ratio));
-    // Isoelastic demand in logs (q0·exp(ε·(log p − log p0)), held flat below 1e-9 of p0): one log per price tried.
-    const iso = finals.filter((c) => c.kind === 'isoelastic');
-    const linear = finals.filter((c) => c.kind === 'linear');
-    const isoQ = iso.map((c) => c.q0);
-    const isoE = iso.map((c) => c.elasticity);
-    const isoLog = iso.map((c) => Math.log(c.p0));
-    const floor = Math.log(1e-9);
-    const excess = (p: number) => {
-      let s = 0;
-      for (let i = 0; i < own.length; i++) if ((threshold[i] as number) <= p) s += amount[i] as number;
-      for (const c of curves) s += Math.max(0, c.intercept + c.slope * p);
-      const logP = Math.log(p);
-      for (let i = 0; i < iso.length; i++) {
-        const l = isoLog[i] as number;
-        s -= (isoQ[i] as number) * Math.exp((isoE[i] as number) * (Math.max(logP, l + floor) - l));
-      }
-      for (const c of linear) s -= Math.max(0, c.intercept - c.slope * p);
-      return s - derived;
-    };
-    // Search from 1e-6 to 1e8 times the reference. If the pooled market cannot clear there (the estimate holds
-    // derived demand fixed, so a scarce input looks unclearable), keep the reference price for now.
-    const ref = scale.get(k) ?? 1;
-    let lo = ref * 1e-6;
-    let hi = ref * 1e8;
-    if (excess(lo) >= 0) return lo;
-    if (excess(hi) < 0) return ref;
-    // 16 halvings of a range of 1e14 (in logs) leave a relative width below 5e-4: plenty for a starting point.
-    for (let i = 0; i < 16; i++) {
-      const mid = Math.sqrt(lo * hi);
-      if (excess(mid) >= 0) hi = mid;
-      else lo = mid;
-    }
-    return hi;
-  };
+  const threshold: number[] = [];
+  const amount: number[] = [];
   for (const pass of [0, 1]) {
     for (const k of order) {
+      const m = market(k);
       let derived = 0;
-      for (const l of usersOf.get(k) ?? []) {
-        const capacity = primaryCapacity(l.output) * (feedable.get(l.output) ?? 1);
+      for (const l of m.users) {
+        const user = market(l.output);
+        const capacity = user.primary * user.feedable;
         derived += l.coefficient * (pass === 0 ? capacity : Math.min(capacity, output.get(l.output) ?? capacity));
       }
-      const p = solve(k, derived);
+      // Each producer's threshold and the quantity it adds above it.
+      const ratio = m.feedable;
+      threshold.length = 0;
+      amount.length = 0;
+      for (const q of m.producers) {
+        threshold.push(Math.min(unitCost(q), q.cfd?.strike ?? Number.POSITIVE_INFINITY));
+        amount.push(q.secondary ? q.capacity : q.capacity * ratio);
+      }
+      // Search from 1e-6 to 1e8 times the reference. If the pooled market cannot clear there (the estimate holds
+      // derived demand fixed, so a scarce input looks unclearable), keep the reference price for now. The second
+      // pass finds the first's price again where nothing it depends on moved (a commodity without inputs or users).
+      const ref = scale[chain.indexOf(k)] ?? 1;
+      let lo = ref * 1e-6;
+      let hi = ref * 1e8;
+      let p: number;
+      if (sameSearch(m, threshold, amount, derived)) p = m.lastPrice;
+      else if (pooledExcess(m, threshold, amount, derived, lo) >= 0) p = lo;
+      else if (pooledExcess(m, threshold, amount, derived, hi) < 0) p = ref;
+      else {
+        // 16 halvings of a range of 1e14 (in logs) leave a relative width below 5e-4: plenty for a starting point.
+        for (let i = 0; i < 16; i++) {
+          const mid = Math.sqrt(lo * hi);
+          if (pooledExcess(m, threshold, amount, derived, mid) >= 0) hi = mid;
+          else lo = mid;
+        }
+        p = hi;
+      }
+      m.lastThreshold = threshold.slice();
+      m.lastAmount = amount.slice();
+      m.lastDerived = derived;
+      m.lastPrice = p;
       price.set(k, p);
-      const ratio = feedable.get(k) ?? 1;
       let made = 0;
-      for (const q of producersOf.get(k) ?? [])
-        if (unitCost(q) <= p) made += q.secondary ? q.capacity : q.capacity * ratio;
+      for (const q of m.producers) if (unitCost(q) <= p) made += q.secondary ? q.capacity : q.capacity * ratio;
       output.set(k, made);
     }
     // A scarce input earns the downstream margin: its price rises to what the cheapest user can pay for it.
-    for (const k of [...order].reverse()) {
-      for (const l of inputsOf.get(k) ?? []) {
-        if ((feedable.get(k) ?? 1) >= 1) continue;
-        const users = (producersOf.get(k) ?? []).filter((p) => !p.secondary);
-        if (users.length === 0) continue;
-        const margin = (price.get(k) ?? 0) - Math.min(...users.map((p) => p.cost));
-        const others = (inputsOf.get(k) ?? [])
-          .filter((x) => x.input !== l.input)
-          .reduce((s, x) => s + x.coefficient * (price.get(x.input) ?? 0), 0);
+    for (let o = order.length - 1; o >= 0; o--) {
+      const k = order[o] as string;
+      const m = market(k);
+      for (const l of m.inputs) {
+        if (m.feedable >= 1) continue;
+        let cheapest = Number.POSITIVE_INFINITY;
+        let users = 0;
+        for (const p of m.producers) {
+          if (p.secondary) continue;
+          users++;
+          cheapest = Math.min(cheapest, p.cost);
+        }
+        if (users === 0) continue;
+        const margin = (price.get(k) ?? 0) - cheapest;
+        let others = 0;
+        for (const x of m.inputs) if (x.input !== l.input) others += x.coefficient * (price.get(x.input) ?? 0);
         const bid = (margin - others) / l.coefficient;
         if (bid > (price.get(l.input) ?? 0)) price.set(l.input, bid);
       }
@@ -749,10 +843,7 @@ class Model implements ChainModel {
       this.pooledSolve = this.solvePooled();
       this.pooledTried = true;
     }
-    const pooled =
-      hinted ??
-      this.pooledSolve?.prices ??
-      pooledPrices(chain, links, producers, supplies, demands, new Map(chain.map((k, i) => [k, P[i] as number])));
+    const pooled = hinted ?? this.pooledSolve?.prices ?? pooledPrices(chain, links, producers, supplies, demands, P);
     this.pooled = pooled;
     // Export bans split a market in two: the banned destinations, served only by the other origins, and the rest.
     // Start each side at the price its own pooled market clears at.
@@ -798,7 +889,8 @@ class Model implements ChainModel {
       const op = stocks[s.stock] as (typeof stocks)[number];
       upper[s.variable] = ((s.sign < 0 ? op.buyCap : op.releaseCap) as number) / (zs[s.variable] as number);
     }
-    for (const r of routes) if (r.logForm) fs[r.variable] = 1;
+    const { rLog, rVar } = compiled;
+    for (let k = 0; k < rLog.length; k++) if (rLog[k]) fs[rVar[k] as number] = 1;
 
     // The conditions' numbers.
     const { cKind, cA, cB, cE, cLogB } = data;
@@ -1027,7 +1119,7 @@ class Model implements ChainModel {
     if (this.interiorStartMemo) return this.interiorStartMemo;
     const { variables } = this.structure;
     const { lower, upper, scale: zs, banned } = this;
-    const base = Float64Array.from(this.start);
+    const base = this.start.slice();
     if (!this.pooledTried) {
       this.pooledSolve = this.solvePooled();
       this.pooledTried = true;
@@ -1035,19 +1127,23 @@ class Model implements ChainModel {
     const pooledSolve = this.pooledSolve;
     if (pooledSolve) {
       const { prices: priceOf, outputs: outputOf } = pooledSolve;
-      variables.forEach((v, i) => {
+      const { kindCode } = this.structure;
+      for (let i = 0; i < variables.length; i++) {
+        // Prices and outputs only (most variables are flows).
+        const code = kindCode[i] as number;
+        if (code !== PRICE && code !== OUTPUT) continue;
+        const v = variables[i] as VariableInfo;
         // Markets split by a ban keep the ban-aware start.
-        if (banned.has(v.commodity)) return;
-        const value =
-          v.kind === 'price' ? priceOf.get(v.commodity) : v.kind === 'output' ? outputOf.get(v.ref) : undefined;
-        if (value === undefined || !Number.isFinite(value)) return;
-        if (v.kind === 'price' && !(value > 0)) return;
+        if (banned.has(v.commodity)) continue;
+        const value = code === PRICE ? priceOf.get(v.commodity) : outputOf.get(v.ref);
+        if (value === undefined || !Number.isFinite(value)) continue;
+        if (code === PRICE && !(value > 0)) continue;
         const scale = zs[i] as number;
         const zi = v.logarithmic
           ? Math.log(value / scale)
           : Math.min(upper[i] as number, Math.max(lower[i] as number, value / scale));
         if (Number.isFinite(zi)) base[i] = zi;
-      });
+      }
     }
     const started = this.timings ? performance.now() : 0;
     const routed = transportStart(this, base);
@@ -1148,7 +1244,7 @@ function transportStart(model: ChainModel, start: Float64Array): Float64Array {
   const { variables, nodes, agents, routes, data, structure, inputs } = model;
   const modelValue = (z: Float64Array, i: number) => model.modelValue(z, i);
   const n = variables.length;
-  const z = Float64Array.from(start);
+  const z = start.slice();
   const price = borrowFloats(n);
   const made = borrowFloats(n);
   const used = borrowFloats(n);
@@ -1175,31 +1271,37 @@ function transportStart(model: ChainModel, start: Float64Array): Float64Array {
   }
   for (const r of routes) z[r.variable] = 0;
   const { nodesOf, routesOf } = commodityGroups(structure);
+  const w = routingWorkspace(n, routes.length);
+  const { sellers, buyers, supply, demand, arcFrom, arcTo, arcCost, arcRoute, flow } = w;
   for (let k = 0; k < nodesOf.length; k++) {
     const list = nodesOf[k] as Int32Array;
     // Sellers are 0..S−1 and buyers 0..B−1; slot[i] packs a node's seller slot (low 16 bits + 1) and buyer slot.
-    const sellers: number[] = [];
-    const buyers: number[] = [];
+    let S = 0;
+    let B = 0;
     for (let t = 0; t < list.length; t++) {
       const i = list[t] as number;
       let packed = 0;
-      if ((made[i] as number) > 0) packed = sellers.push(i);
-      if ((used[i] as number) > 0) packed |= buyers.push(i) << 16;
+      if ((made[i] as number) > 0) {
+        sellers[S] = i;
+        supply[S] = made[i] as number;
+        packed = ++S;
+      }
+      if ((used[i] as number) > 0) {
+        buyers[B] = i;
+        demand[B] = used[i] as number;
+        packed |= ++B << 16;
+      }
       slot[i] = packed;
     }
-    if (sellers.length === 0 || buyers.length === 0) continue;
-    const S = sellers.length;
-    const arcFrom: number[] = [];
-    const arcTo: number[] = [];
-    const arcCost: number[] = [];
-    const arcRoute: number[] = [];
+    if (S === 0 || B === 0) continue;
+    let A = 0;
     for (let e = 0; e < S; e++) {
       const b = (slot[sellers[e] as number] as number) >>> 16;
       if (b > 0) {
-        arcFrom.push(e);
-        arcTo.push(b - 1);
-        arcCost.push(0);
-        arcRoute.push(-1);
+        arcFrom[A] = e;
+        arcTo[A] = b - 1;
+        arcCost[A] = 0;
+        arcRoute[A++] = -1;
       }
     }
     const here = routesOf[k] as Int32Array;
@@ -1215,24 +1317,18 @@ function transportStart(model: ChainModel, start: Float64Array): Float64Array {
         (data.rSpecific[rk] as number);
       const floor = data.rFloor[rk] as number;
       const landed = Number.isNaN(floor) ? dutyPaid : Math.max(floor, dutyPaid);
-      arcFrom.push(from - 1);
-      arcTo.push(to - 1);
-      arcCost.push(Math.max(0, landed - pFrom));
-      arcRoute.push(rk);
+      arcFrom[A] = from - 1;
+      arcTo[A] = to - 1;
+      arcCost[A] = Math.max(0, landed - pFrom);
+      arcRoute[A++] = rk;
     }
-    const flow = transport(
-      sellers.map((i) => made[i] as number),
-      buyers.map((i) => used[i] as number),
-      arcFrom,
-      arcTo,
-      arcCost,
-    );
+    transport(supply, S, demand, B, arcFrom, arcTo, arcCost, A, flow);
     // Dual: walk the arcs that carry goods (sellers as 0..S−1, buyers as S..S+B−1), a buyer's price being its
     // seller's plus the arc's cost.
-    // Small arrays: plain ones (a typed array of more than a few elements is a separate allocation).
-    const V = S + buyers.length;
-    const adjacentStart: number[] = new Array(V + 1).fill(0);
-    for (let a = 0; a < flow.length; a++) {
+    const V = S + B;
+    const { adjacentStart, fill, other, delta, level, group, component } = w;
+    adjacentStart.fill(0, 0, V + 1);
+    for (let a = 0; a < A; a++) {
       if (!((flow[a] as number) > 0)) continue;
       const route = arcRoute[a] as number;
       if (route >= 0) {
@@ -1243,10 +1339,8 @@ function transportStart(model: ChainModel, start: Float64Array): Float64Array {
       adjacentStart[S + (arcTo[a] as number) + 1] = (adjacentStart[S + (arcTo[a] as number) + 1] as number) + 1;
     }
     for (let x = 0; x < V; x++) adjacentStart[x + 1] = (adjacentStart[x + 1] as number) + (adjacentStart[x] as number);
-    const fill = adjacentStart.slice(0, V);
-    const other: number[] = new Array(adjacentStart[V] as number).fill(0);
-    const delta: number[] = new Array(adjacentStart[V] as number).fill(0);
-    for (let a = 0; a < flow.length; a++) {
+    fill.set(adjacentStart.subarray(0, V));
+    for (let a = 0; a < A; a++) {
       if (!((flow[a] as number) > 0)) continue;
       const x = arcFrom[a] as number;
       const y = S + (arcTo[a] as number);
@@ -1260,52 +1354,55 @@ function transportStart(model: ChainModel, start: Float64Array): Float64Array {
       other[p] = x;
       delta[p] = -cost;
     }
-    const market = (x: number) => (x < S ? (sellers[x] as number) : (buyers[x - S] as number));
-    const level: number[] = new Array(V).fill(0);
+    level.fill(0, 0, V);
     // The group each side of a market belongs to (its first side's index + 1; 0 before it is reached).
-    const group: number[] = new Array(V).fill(0);
-    const component: number[] = [];
+    group.fill(0, 0, V);
     for (let root = 0; root < V; root++) {
       if (group[root] || adjacentStart[root] === adjacentStart[root + 1]) continue;
-      component.length = 0;
-      component.push(root);
+      let size = 0;
+      component[size++] = root;
       group[root] = root + 1;
       level[root] = 0;
-      for (let c = 0; c < component.length; c++) {
+      for (let c = 0; c < size; c++) {
         const at = component[c] as number;
         for (let p = adjacentStart[at] as number; p < (adjacentStart[at + 1] as number); p++) {
           const y = other[p] as number;
           if (group[y]) continue;
           group[y] = root + 1;
           level[y] = (level[at] as number) + (delta[p] as number);
-          component.push(y);
+          component[size++] = y;
         }
       }
       // Shift the group so that its prices average the base prices.
       let shift = 0;
-      for (const x of component) shift += (price[market(x)] as number) - (level[x] as number);
-      shift /= component.length;
+      for (let c = 0; c < size; c++) {
+        const x = component[c] as number;
+        const market = x < S ? (sellers[x] as number) : (buyers[x - S] as number);
+        shift += (price[market] as number) - (level[x] as number);
+      }
+      shift /= size;
       // A market's price is what its buyers pay where they are in this group, else what its sellers earn; where
       // its sellers earn more than its buyers pay (all exported), the difference is an origin rent. A group
       // reached later overwrites an earlier one's price for a market both reach.
-      const levelIn = (x: number) => (group[x] === root + 1 ? (level[x] as number) + shift : undefined);
-      for (const x of component) {
-        const i = market(x);
+      for (let c = 0; c < size; c++) {
+        const x = component[c] as number;
+        const i = x < S ? (sellers[x] as number) : (buyers[x - S] as number);
         const packed = slot[i] as number;
         const asBuyer = packed >>> 16;
         const asSeller = packed & 0xffff;
-        const buyer = asBuyer > 0 ? levelIn(S + asBuyer - 1) : undefined;
-        const seller = asSeller > 0 ? levelIn(asSeller - 1) : undefined;
+        const hasBuyer = asBuyer > 0 && group[S + asBuyer - 1] === root + 1;
+        const hasSeller = asSeller > 0 && group[asSeller - 1] === root + 1;
         // Each market once: from its buyer side where that is in the group.
-        if (x < S && buyer !== undefined) continue;
-        const pi = buyer ?? (seller as number);
+        if (x < S && hasBuyer) continue;
+        const buyer = hasBuyer ? (level[S + asBuyer - 1] as number) + shift : 0;
+        const seller = hasSeller ? (level[asSeller - 1] as number) + shift : 0;
+        if (!hasBuyer && !hasSeller) continue;
+        const pi = hasBuyer ? buyer : seller;
         if (pi > 0 && Number.isFinite(pi)) {
-          z[i] = (variables[i] as VariableInfo).logarithmic
-            ? Math.log(pi / (model.scale[i] as number))
-            : pi / (model.scale[i] as number);
+          z[i] = structure.logarithmic[i] ? Math.log(pi / (model.scale[i] as number)) : pi / (model.scale[i] as number);
         }
         const o = structure.originOfNode[i] as number;
-        if (o >= 0 && buyer !== undefined && seller !== undefined && seller > buyer) {
+        if (o >= 0 && hasBuyer && hasSeller && seller > buyer) {
           z[o] = (seller - buyer) / (model.scale[o] as number);
         }
       }
@@ -1314,6 +1411,63 @@ function transportStart(model: ChainModel, start: Float64Array): Float64Array {
   returnFloats(price, made, used);
   returnInts(slot);
   return z;
+}
+
+/**
+ * The routing start's arrays, kept between calls and grown as needed (transportStart runs to its end before it runs
+ * again): per commodity, its sellers and buyers with their supply and demand, the arcs of its transport problem and
+ * their flows, and the spanning groups of its dual.
+ */
+const routingWork = {
+  nodes: 0,
+  arcs: 0,
+  sellers: new Int32Array(0),
+  buyers: new Int32Array(0),
+  supply: new Float64Array(0),
+  demand: new Float64Array(0),
+  adjacentStart: new Int32Array(0),
+  fill: new Int32Array(0),
+  level: new Float64Array(0),
+  group: new Int32Array(0),
+  component: new Int32Array(0),
+  arcFrom: new Int32Array(0),
+  arcTo: new Int32Array(0),
+  arcCost: new Float64Array(0),
+  arcRoute: new Int32Array(0),
+  flow: new Float64Array(0),
+  other: new Int32Array(0),
+  delta: new Float64Array(0),
+};
+
+/** routingWork, large enough for a model of n variables and R routes (sellers and buyers are price nodes). */
+function routingWorkspace(n: number, R: number): typeof routingWork {
+  const w = routingWork;
+  if (w.nodes < n) {
+    const size = Math.max(n, 2 * w.nodes);
+    w.nodes = size;
+    w.sellers = new Int32Array(size);
+    w.buyers = new Int32Array(size);
+    w.supply = new Float64Array(size);
+    w.demand = new Float64Array(size);
+    w.adjacentStart = new Int32Array(2 * size + 1);
+    w.fill = new Int32Array(2 * size);
+    w.level = new Float64Array(2 * size);
+    w.group = new Int32Array(2 * size);
+    w.component = new Int32Array(2 * size);
+  }
+  // Arcs: a market's own (one per seller) and its routes.
+  if (w.arcs < n + R) {
+    const size = Math.max(n + R, 2 * w.arcs);
+    w.arcs = size;
+    w.arcFrom = new Int32Array(size);
+    w.arcTo = new Int32Array(size);
+    w.arcCost = new Float64Array(size);
+    w.arcRoute = new Int32Array(size);
+    w.flow = new Float64Array(size);
+    w.other = new Int32Array(2 * size);
+    w.delta = new Float64Array(2 * size);
+  }
+  return w;
 }
 
 /** Price nodes and routes of each commodity of a structure (by index in its chain). */
@@ -1344,56 +1498,109 @@ export function minCostTransport(
   demand: readonly number[],
   arcs: readonly { readonly from: number; readonly to: number; readonly cost: number }[],
 ): number[] {
-  return transport(
+  const flow = new Float64Array(arcs.length);
+  transport(
     supply,
+    supply.length,
     demand,
+    demand.length,
     arcs.map((a) => a.from),
     arcs.map((a) => a.to),
     arcs.map((a) => a.cost),
+    arcs.length,
+    flow,
   );
+  return Array.from(flow);
 }
 
+/**
+ * The transport solver's arrays, kept between calls and grown as needed (the solver is synchronous and calls nothing
+ * that could call it again): a cold solve of a world routes a score of small transport problems, and borrowing
+ * fourteen arrays for each cost more than solving it.
+ */
+const transportWork = {
+  edges: 0,
+  nodes: 0,
+  head: new Int32Array(0),
+  to: new Int32Array(0),
+  next: new Int32Array(0),
+  cap: new Float64Array(0),
+  cost: new Float64Array(0),
+  first: new Int32Array(0),
+  via: new Int32Array(0),
+  potential: new Float64Array(0),
+  dist: new Float64Array(0),
+  done: new Uint8Array(0),
+  current: new Int32Array(0),
+  pathEdge: new Int32Array(0),
+  dead: new Uint8Array(0),
+  onPath: new Uint8Array(0),
+  open: new Int32Array(0),
+};
+
+function transportWorkspace(edges: number, V: number): typeof transportWork {
+  const w = transportWork;
+  if (w.edges < edges) {
+    const size = Math.max(edges, 2 * w.edges);
+    w.edges = size;
+    w.head = new Int32Array(size);
+    w.to = new Int32Array(size);
+    w.next = new Int32Array(size);
+    w.cap = new Float64Array(size);
+    w.cost = new Float64Array(size);
+  }
+  if (w.nodes < V) {
+    const size = Math.max(V, 2 * w.nodes);
+    w.nodes = size;
+    w.first = new Int32Array(size);
+    w.via = new Int32Array(size);
+    w.potential = new Float64Array(size);
+    w.dist = new Float64Array(size);
+    w.done = new Uint8Array(size);
+    w.current = new Int32Array(size);
+    w.pathEdge = new Int32Array(size);
+    w.dead = new Uint8Array(size);
+    w.onPath = new Uint8Array(size);
+    w.open = new Int32Array(size);
+  }
+  w.first.fill(-1, 0, V);
+  w.via.fill(0, 0, V);
+  w.potential.fill(0, 0, V);
+  return w;
+}
+
+/** minCostTransport on the first E supplies, I demands and A arcs of its arrays; the flows go to `flow`. */
 function transport(
-  supply: readonly number[],
-  demand: readonly number[],
-  arcFrom: readonly number[],
-  arcTo: readonly number[],
-  arcCost: readonly number[],
-): number[] {
-  const E = supply.length;
-  const I = demand.length;
-  const A = arcFrom.length;
+  supply: ArrayLike<number>,
+  E: number,
+  demand: ArrayLike<number>,
+  I: number,
+  arcFrom: ArrayLike<number>,
+  arcTo: ArrayLike<number>,
+  arcCost: ArrayLike<number>,
+  A: number,
+  flow: Float64Array,
+): void {
   // Graph: 0 = source, 1..E sellers, E+1..E+I buyers, E+I+1 = sink; edges in pairs (forward, reverse).
   const V = E + I + 2;
   const sink = V - 1;
   const edges = 2 * (E + A + I);
-  // Workspace borrowed for the solve (workspace.ts).
-  const head = borrowInts(edges);
-  const to = borrowInts(edges);
-  const next = borrowInts(edges);
-  const cap = borrowFloats(edges);
-  const cost = borrowFloats(edges);
-  const first = borrowInts(V).fill(-1);
-  const via = borrowInts(V);
-  const potential = borrowFloats(V);
-  const dist = borrowFloats(V);
-  const done = borrowBytes(V);
-  const current = borrowInts(V);
-  const pathEdge = borrowInts(V);
-  const dead = borrowBytes(V);
-  const onPath = borrowBytes(V);
+  const { head, to, next, cap, cost, first, via, potential, dist, done, current, pathEdge, dead, onPath, open } =
+    transportWorkspace(edges, V);
   let count = 0;
-  const half = (a: number, b: number, c: number, w: number) => {
-    head[count] = a;
-    to[count] = b;
+  const addEdge = (u: number, v: number, c: number, w: number) => {
+    head[count] = u;
+    to[count] = v;
     cap[count] = c;
     cost[count] = w;
-    next[count] = first[a] as number;
-    first[a] = count++;
-  };
-  const addEdge = (u: number, v: number, c: number, w: number) => {
-    half(u, v, c, w);
-    half(v, u, 0, -w);
+    next[count] = first[u] as number;
+    first[u] = count++;
+    head[count] = v;
+    to[count] = u;
+    cap[count] = 0;
+    cost[count] = -w;
+    next[count] = first[v] as number;
+    first[v] = count++;
   };
   let total = 0;
   for (let e = 0; e < E; e++) {
@@ -1409,13 +1616,16 @@ function transport(
   for (let a = 0; a < A; a++) {
     if (arcCost[a] !== 0) continue;
     const fromSource = 2 * (arcFrom[a] as number);
+    const arc = 2 * (E + a);
     const toSink = 2 * (E + A + (arcTo[a] as number));
     const q = Math.min(cap[fromSource] as number, cap[toSink] as number);
     if (!(q > 0)) continue;
-    for (const edge of [fromSource, 2 * (E + a), toSink]) {
-      cap[edge] = (cap[edge] as number) - q;
-      cap[edge ^ 1] = (cap[edge ^ 1] as number) + q;
-    }
+    cap[fromSource] = (cap[fromSource] as number) - q;
+    cap[fromSource + 1] = (cap[fromSource + 1] as number) + q;
+    cap[arc] = (cap[arc] as number) - q;
+    cap[arc + 1] = (cap[arc + 1] as number) + q;
+    cap[toSink] = (cap[toSink] as number) - q;
+    cap[toSink + 1] = (cap[toSink + 1] as number) + q;
   }
   const tiny = 1e-12 * Math.max(total, 1e-300);
   let costScale = 0;
@@ -1423,20 +1633,28 @@ function transport(
   // An edge is tight (on a shortest path) where its reduced cost is zero to rounding.
   const tight = 1e-12 * Math.max(costScale, 1e-300);
   for (let round = 0; round < 4 * V + A; round++) {
-    // Dijkstra on reduced costs (dense selection: the graphs are small).
-    dist.fill(Number.POSITIVE_INFINITY);
-    done.fill(0);
+    // Dijkstra on reduced costs, selecting among the nodes reached and not yet settled (the open list): the one of
+    // least distance, the lowest-numbered of those tied (the graphs are small).
+    dist.fill(Number.POSITIVE_INFINITY, 0, V);
+    done.fill(0, 0, V);
     dist[0] = 0;
+    open[0] = 0;
+    let opened = 1;
     for (;;) {
       let u = -1;
+      let at = -1;
       let best = Number.POSITIVE_INFINITY;
-      for (let x = 0; x < V; x++) {
-        if (!done[x] && (dist[x] as number) < best) {
-          best = dist[x] as number;
+      for (let o = 0; o < opened; o++) {
+        const x = open[o] as number;
+        const dx = dist[x] as number;
+        if (dx < best || (dx === best && x < u)) {
+          best = dx;
           u = x;
+          at = o;
         }
       }
       if (u < 0 || u === sink) break;
+      open[at] = open[--opened] as number;
       done[u] = 1;
       const pu = potential[u] as number;
       for (let e = first[u] as number; e >= 0; e = next[e] as number) {
@@ -1445,7 +1663,9 @@ function transport(
         // close a loop in the path).
         if (done[v] || !((cap[e] as number) > tiny)) continue;
         const d = best + (cost[e] as number) + pu - (potential[v] as number);
-        if (d < (dist[v] as number) - 1e-15 * Math.abs(d)) {
+        const dv = dist[v] as number;
+        if (d < dv - 1e-15 * Math.abs(d)) {
+          if (dv === Number.POSITIVE_INFINITY) open[opened++] = v;
           dist[v] = d;
           via[v] = e;
         }
@@ -1474,7 +1694,7 @@ function transport(
       dead[x] = 0;
     }
     for (;;) {
-      onPath.fill(0);
+      onPath.fill(0, 0, V);
       onPath[0] = 1;
       let u = 0;
       let depth = 0;
@@ -1512,10 +1732,5 @@ function transport(
       }
     }
   }
-  const flow: number[] = [];
-  for (let a = 0; a < A; a++) flow.push(cap[2 * (E + a) + 1] as number);
-  returnInts(head, to, next, first, via, current, pathEdge);
-  returnFloats(cap, cost, potential, dist);
-  returnBytes(done, dead, onPath);
-  return flow;
+  for (let a = 0; a < A; a++) flow[a] = cap[2 * (E + a) + 1] as number;
 }

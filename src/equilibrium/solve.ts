@@ -15,7 +15,7 @@ import {
 import { crossover, snapToBounds, solveInterior, solveInteriorPricing } from './interior.ts';
 import { type McpResult, naturalResidual, solveMcp } from './mcp.ts';
 import type { EquilibriumProblem, StockOperation } from './problem.ts';
-import { type ChainInputs, type ChainStructure, chainInputsOf } from './structure.ts';
+import { type ChainInputs, type ChainStructure, chainInputsOf, PRICE } from './structure.ts';
 import { borrowFloats, returnFloats } from './workspace.ts';
 
 export interface SolveOptions {
@@ -138,87 +138,112 @@ export class ProblemError extends Error {
   }
 }
 
-/** Route tables already checked, with the regions and commodities they were checked against. */
-const validRouteTables = new WeakMap<object, string>();
+/** Route tables already checked, with the region and commodity lists they were checked against (copies). */
+const validRouteTables = new WeakMap<object, { regions: readonly string[]; commodities: readonly string[] }>();
+
+const sameList = (a: readonly string[], b: readonly string[]) => {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
+
+/**
+ * The checks of validateProblem. Each names its field by list, index and field (`producers`, 3, '.region'), and the
+ * path is built only when the check fails: a world has hundreds of fields, all of them valid on every solve.
+ */
+function checkRegion(regions: ReadonlySet<string>, r: string, list: string, i: number, field: string): void {
+  if (!regions.has(r)) throw new ProblemError(`${list}[${i}]${field}`, `unknown region '${r}'`);
+}
+function checkCommodity(commodities: ReadonlySet<string>, k: string, list: string, i: number, field: string): void {
+  if (!commodities.has(k)) throw new ProblemError(`${list}[${i}]${field}`, `unknown commodity '${k}'`);
+}
+function checkFinite(
+  v: number | undefined,
+  list: string,
+  i: number,
+  field: string,
+  min = Number.NEGATIVE_INFINITY,
+): void {
+  if (v === undefined || (Number.isFinite(v) && v >= min)) return;
+  if (!Number.isFinite(v)) throw new ProblemError(`${list}[${i}]${field}`, `must be a finite number, got ${v}`);
+  throw new ProblemError(`${list}[${i}]${field}`, `must be at least ${min}, got ${v}`);
+}
 
 /** Rejects a problem the engine cannot give a meaning to, naming where. */
 export function validateProblem(problem: EquilibriumProblem): void {
   const regions = new Set(problem.regions);
   const commodities = new Set(problem.commodities);
-  const region = (path: string, r: string) => {
-    if (!regions.has(r)) throw new ProblemError(path, `unknown region '${r}'`);
-  };
-  const commodity = (path: string, k: string) => {
-    if (!commodities.has(k)) throw new ProblemError(path, `unknown commodity '${k}'`);
-  };
-  const finite = (path: string, v: number | undefined, min = Number.NEGATIVE_INFINITY) => {
-    if (v === undefined) return;
-    if (!Number.isFinite(v)) throw new ProblemError(path, `must be a finite number, got ${v}`);
-    if (v < min) throw new ProblemError(path, `must be at least ${min}, got ${v}`);
-  };
-  problem.members.forEach((m, i) => {
-    region(`members[${i}]`, m);
-  });
-  problem.links.forEach((l, i) => {
-    commodity(`links[${i}].output`, l.output);
-    commodity(`links[${i}].input`, l.input);
-    finite(`links[${i}].coefficient`, l.coefficient, 0);
-  });
-  problem.producers.forEach((p, i) => {
-    region(`producers[${i}].region`, p.region);
-    commodity(`producers[${i}].commodity`, p.commodity);
-    finite(`producers[${i}].capacity`, p.capacity, 0);
-    finite(`producers[${i}].cost`, p.cost);
+  const { members, links, producers, demands } = problem;
+  for (let i = 0; i < members.length; i++) checkRegion(regions, members[i] as string, 'members', i, '');
+  for (let i = 0; i < links.length; i++) {
+    const l = links[i] as (typeof links)[number];
+    checkCommodity(commodities, l.output, 'links', i, '.output');
+    checkCommodity(commodities, l.input, 'links', i, '.input');
+    checkFinite(l.coefficient, 'links', i, '.coefficient', 0);
+  }
+  for (let i = 0; i < producers.length; i++) {
+    const p = producers[i] as (typeof producers)[number];
+    checkRegion(regions, p.region, 'producers', i, '.region');
+    checkCommodity(commodities, p.commodity, 'producers', i, '.commodity');
+    checkFinite(p.capacity, 'producers', i, '.capacity', 0);
+    checkFinite(p.cost, 'producers', i, '.cost');
     if (p.cfd) {
-      finite(`producers[${i}].cfd.strike`, p.cfd.strike, 0);
-      finite(`producers[${i}].cfd.volume`, p.cfd.volume, 0);
+      checkFinite(p.cfd.strike, 'producers', i, '.cfd.strike', 0);
+      checkFinite(p.cfd.volume, 'producers', i, '.cfd.volume', 0);
     }
-  });
-  problem.demands.forEach((d, i) => {
-    region(`demands[${i}].region`, d.region);
-    commodity(`demands[${i}].commodity`, d.commodity);
+  }
+  for (let i = 0; i < demands.length; i++) {
+    const d = demands[i] as (typeof demands)[number];
+    checkRegion(regions, d.region, 'demands', i, '.region');
+    checkCommodity(commodities, d.commodity, 'demands', i, '.commodity');
     const c = d.curve;
     if (c.kind === 'isoelastic') {
-      finite(`demands[${i}].curve.q0`, c.q0, 0);
-      finite(`demands[${i}].curve.p0`, c.p0, Number.MIN_VALUE);
-      finite(`demands[${i}].curve.elasticity`, c.elasticity);
+      checkFinite(c.q0, 'demands', i, '.curve.q0', 0);
+      checkFinite(c.p0, 'demands', i, '.curve.p0', Number.MIN_VALUE);
+      checkFinite(c.elasticity, 'demands', i, '.curve.elasticity');
       if (!(c.elasticity < 0)) throw new ProblemError(`demands[${i}].curve.elasticity`, 'must be negative');
-      if (c.choke !== undefined) finite(`demands[${i}].curve.choke`, c.choke, Number.MIN_VALUE);
+      if (c.choke !== undefined) checkFinite(c.choke, 'demands', i, '.curve.choke', Number.MIN_VALUE);
     } else {
-      finite(`demands[${i}].curve.intercept`, c.intercept, 0);
-      finite(`demands[${i}].curve.slope`, c.slope, Number.MIN_VALUE);
+      checkFinite(c.intercept, 'demands', i, '.curve.intercept', 0);
+      checkFinite(c.slope, 'demands', i, '.curve.slope', Number.MIN_VALUE);
     }
-  });
-  (problem.restrictions ?? []).forEach((r, i) => {
-    region(`restrictions[${i}].origin`, r.origin);
-    commodity(`restrictions[${i}].commodity`, r.commodity);
-    finite(`restrictions[${i}].quota`, r.quota, 0);
+  }
+  const restrictions = problem.restrictions ?? [];
+  for (let i = 0; i < restrictions.length; i++) {
+    const r = restrictions[i] as (typeof restrictions)[number];
+    checkRegion(regions, r.origin, 'restrictions', i, '.origin');
+    checkCommodity(commodities, r.commodity, 'restrictions', i, '.commodity');
+    checkFinite(r.quota, 'restrictions', i, '.quota', 0);
     if (r.destinations !== '*') {
-      r.destinations.forEach((d, j) => {
-        region(`restrictions[${i}].destinations[${j}]`, d);
-      });
+      for (let j = 0; j < r.destinations.length; j++) {
+        checkRegion(regions, r.destinations[j] as string, 'restrictions', i, `.destinations[${j}]`);
+      }
     }
-  });
-  (problem.floors ?? []).forEach((f, i) => {
-    region(`floors[${i}].region`, f.region);
-    commodity(`floors[${i}].commodity`, f.commodity);
-    finite(`floors[${i}].price`, f.price, 0);
-    if (!problem.members.includes(f.region))
-      throw new ProblemError(`floors[${i}].region`, `'${f.region}' is not a member`);
-  });
-  (problem.exportTaxes ?? []).forEach((e, i) => {
-    region(`exportTaxes[${i}].origin`, e.origin);
-    commodity(`exportTaxes[${i}].commodity`, e.commodity);
-    finite(`exportTaxes[${i}].rate`, e.rate, 0);
-  });
+  }
+  const floors = problem.floors ?? [];
+  for (let i = 0; i < floors.length; i++) {
+    const f = floors[i] as (typeof floors)[number];
+    checkRegion(regions, f.region, 'floors', i, '.region');
+    checkCommodity(commodities, f.commodity, 'floors', i, '.commodity');
+    checkFinite(f.price, 'floors', i, '.price', 0);
+    if (!members.includes(f.region)) throw new ProblemError(`floors[${i}].region`, `'${f.region}' is not a member`);
+  }
+  const exportTaxes = problem.exportTaxes ?? [];
+  for (let i = 0; i < exportTaxes.length; i++) {
+    const e = exportTaxes[i] as (typeof exportTaxes)[number];
+    checkRegion(regions, e.origin, 'exportTaxes', i, '.origin');
+    checkCommodity(commodities, e.commodity, 'exportTaxes', i, '.commodity');
+    checkFinite(e.rate, 'exportTaxes', i, '.rate', 0);
+  }
   // A world has tens of thousands of route terms: check them without building a path per field, and name the
   // field only when one fails.
   const nonNegative = (v: number | undefined) => v === undefined || (Number.isFinite(v) && v >= 0);
   const byPair = problem.routes?.byPair ?? [];
   // The same route table is usually shared by many problems (years of a simulation, policies on one world):
-  // checked once per table and set of regions and commodities.
-  const signature = `${problem.regions.join(',')};${problem.commodities.join(',')}`;
-  const checked = validRouteTables.get(byPair) === signature;
+  // checked once per table and list of regions and commodities.
+  const seen = validRouteTables.get(byPair);
+  const checked =
+    seen !== undefined && sameList(seen.regions, problem.regions) && sameList(seen.commodities, problem.commodities);
   for (let i = 0; i < (checked ? 0 : byPair.length); i++) {
     const t = byPair[i] as (typeof byPair)[number];
     if (
@@ -230,28 +255,34 @@ export function validateProblem(problem: EquilibriumProblem): void {
       nonNegative(t.specific)
     )
       continue;
-    commodity(`routes.byPair[${i}].commodity`, t.commodity);
-    region(`routes.byPair[${i}].from`, t.from);
-    region(`routes.byPair[${i}].to`, t.to);
-    finite(`routes.byPair[${i}].freight`, t.freight, 0);
-    finite(`routes.byPair[${i}].adValorem`, t.adValorem, 0);
-    finite(`routes.byPair[${i}].specific`, t.specific, 0);
+    checkCommodity(commodities, t.commodity, 'routes.byPair', i, '.commodity');
+    checkRegion(regions, t.from, 'routes.byPair', i, '.from');
+    checkRegion(regions, t.to, 'routes.byPair', i, '.to');
+    checkFinite(t.freight, 'routes.byPair', i, '.freight', 0);
+    checkFinite(t.adValorem, 'routes.byPair', i, '.adValorem', 0);
+    checkFinite(t.specific, 'routes.byPair', i, '.specific', 0);
   }
-  if (byPair.length > 0) validRouteTables.set(byPair, signature);
-  (problem.supplies ?? []).forEach((s, i) => {
-    region(`supplies[${i}].region`, s.region);
-    commodity(`supplies[${i}].commodity`, s.commodity);
-    finite(`supplies[${i}].intercept`, s.intercept);
-    finite(`supplies[${i}].slope`, s.slope, Number.MIN_VALUE);
-  });
-  (problem.stocks ?? []).forEach((s, i) => {
-    region(`stocks[${i}].region`, s.region);
-    commodity(`stocks[${i}].commodity`, s.commodity);
-    finite(`stocks[${i}].buyCap`, s.buyCap, 0);
-    finite(`stocks[${i}].releaseCap`, s.releaseCap, 0);
-    finite(`stocks[${i}].buyPrice`, s.buyPrice, 0);
-    finite(`stocks[${i}].releasePrice`, s.releasePrice, 0);
-  });
+  if (byPair.length > 0 && !checked) {
+    validRouteTables.set(byPair, { regions: [...problem.regions], commodities: [...problem.commodities] });
+  }
+  const supplies = problem.supplies ?? [];
+  for (let i = 0; i < supplies.length; i++) {
+    const s = supplies[i] as (typeof supplies)[number];
+    checkRegion(regions, s.region, 'supplies', i, '.region');
+    checkCommodity(commodities, s.commodity, 'supplies', i, '.commodity');
+    checkFinite(s.intercept, 'supplies', i, '.intercept');
+    checkFinite(s.slope, 'supplies', i, '.slope', Number.MIN_VALUE);
+  }
+  const stocks = problem.stocks ?? [];
+  for (let i = 0; i < stocks.length; i++) {
+    const s = stocks[i] as (typeof stocks)[number];
+    checkRegion(regions, s.region, 'stocks', i, '.region');
+    checkCommodity(commodities, s.commodity, 'stocks', i, '.commodity');
+    checkFinite(s.buyCap, 'stocks', i, '.buyCap', 0);
+    checkFinite(s.releaseCap, 'stocks', i, '.releaseCap', 0);
+    checkFinite(s.buyPrice, 'stocks', i, '.buyPrice', 0);
+    checkFinite(s.releasePrice, 'stocks', i, '.releasePrice', 0);
+  }
 }
 
 /**
@@ -333,7 +364,7 @@ export function startFromSolution(model: ChainModel, solution: EquilibriumSoluti
     const z = model.toSolver(i, Math.max(0, value));
     if (Number.isFinite(z)) start[i] = z;
   };
-  const state = chainStates.get(solution)?.get(structure.chain.join('+'));
+  const state = chainStates.get(solution)?.get(structure.chainKey);
   if (state) {
     if (state.structure === structure) {
       for (let i = 0; i < variables.length; i++) take(i, state.values[i]);
@@ -625,13 +656,15 @@ const CHOKE_PREFIX = 'choke|';
  */
 export function rationingReleases(problem: EquilibriumProblem): StockOperation[] {
   const rationing: StockOperation[] = [];
-  problem.demands.forEach((d, i) => {
+  const { demands } = problem;
+  for (let i = 0; i < demands.length; i++) {
+    const d = demands[i] as (typeof demands)[number];
     const c = d.curve;
-    if (c.kind !== 'isoelastic' || c.choke === undefined) return;
+    if (c.kind !== 'isoelastic' || c.choke === undefined) continue;
     const releaseCap = c.q0 * (c.choke / c.p0) ** c.elasticity;
     if (releaseCap > 0) {
       rationing.push({
-        id: `${CHOKE_PREFIX}${i}`,
+        id: chokeId(i),
         region: d.region,
         commodity: d.commodity,
         releaseCap,
@@ -639,8 +672,19 @@ export function rationingReleases(problem: EquilibriumProblem): StockOperation[]
         local: true,
       });
     }
-  });
+  }
   return rationing;
+}
+
+/** The id of the rationing of demand curve i (the same string every solve: the structure cache compares it). */
+const chokeIds: string[] = [];
+function chokeId(i: number): string {
+  let id = chokeIds[i];
+  if (id === undefined) {
+    id = `${CHOKE_PREFIX}${i}`;
+    if (i < 1 << 16) chokeIds[i] = id;
+  }
+  return id;
 }
 
 /**
@@ -657,22 +701,36 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
   const rationing = rationingReleases(problem);
   if (rationing.length === 0) return { ...solveMarkets(problem, options), rationed: [] };
   const inner = solveMarkets({ ...problem, stocks: [...(problem.stocks ?? []), ...rationing] }, options);
-  const unserved = new Map<string, { region: string; commodity: string; quantity: number }>();
+  // What went unserved per node (by commodity, then region), in the order the nodes first appear.
+  const unserved: { region: string; commodity: string; quantity: number }[] = [];
+  const atNode = new Map<string, Map<string, (typeof unserved)[number]>>();
+  let cuts = false;
   for (const s of inner.stocks) {
     if (!s.id.startsWith(CHOKE_PREFIX)) continue;
-    const key = `${s.commodity}|${s.region}`;
-    const entry = unserved.get(key) ?? { region: s.region, commodity: s.commodity, quantity: 0 };
+    let byRegion = atNode.get(s.commodity);
+    if (!byRegion) {
+      byRegion = new Map();
+      atNode.set(s.commodity, byRegion);
+    }
+    let entry = byRegion.get(s.region);
+    if (!entry) {
+      entry = { region: s.region, commodity: s.commodity, quantity: 0 };
+      byRegion.set(s.region, entry);
+      unserved.push(entry);
+    }
     entry.quantity += s.released;
-    unserved.set(key, entry);
+    if (entry.quantity > 0) cuts = true;
   }
   const solution: EquilibriumSolution = {
     ...inner,
-    consumption: inner.consumption.map((c) => {
-      const cut = unserved.get(`${c.commodity}|${c.region}`)?.quantity ?? 0;
-      return cut > 0 ? { ...c, quantity: Math.max(0, c.quantity - cut) } : c;
-    }),
+    consumption: cuts
+      ? inner.consumption.map((c) => {
+          const cut = atNode.get(c.commodity)?.get(c.region)?.quantity ?? 0;
+          return cut > 0 ? { ...c, quantity: Math.max(0, c.quantity - cut) } : c;
+        })
+      : inner.consumption,
     stocks: inner.stocks.filter((s) => !s.id.startsWith(CHOKE_PREFIX)),
-    rationed: [...unserved.values()].filter((r) => r.quantity > 0),
+    rationed: cuts ? unserved.filter((r) => r.quantity > 0) : [],
   };
   // A warm start from this solution reuses the chains' states of the solve behind it.
   const states = chainStates.get(inner);
@@ -793,12 +851,13 @@ function solveMarkets(problem: EquilibriumProblem, options: SolveOptions): Omit<
     }
     const z = result.z;
     const values = new Float64Array(n);
+    const { kindCode } = model.structure;
     for (let i = 0; i < n; i++) {
       const value = model.modelValue(z, i);
       values[i] = value;
-      const v = model.variables[i] as VariableInfo;
       // A price that ran off to infinity satisfies market clearing only in the limit: demand no supply can reach.
-      if (Number.isFinite(value) && !(v.kind === 'price' && value > (model.scale[i] as number) * 1e12)) continue;
+      if (Number.isFinite(value) && !(kindCode[i] === PRICE && value > (model.scale[i] as number) * 1e12)) continue;
+      const v = model.variables[i] as VariableInfo;
       const atStart = new Float64Array(n);
       model.evaluateExact(model.start, atStart);
       throw new EquilibriumError(
@@ -809,9 +868,8 @@ function solveMarkets(problem: EquilibriumProblem, options: SolveOptions): Omit<
       );
     }
     chains.push({ commodities: chain, variables: n, iterations: result.iterations, residual: max });
-    states.set(chain.join('+'), { structure: model.structure, values });
+    states.set(model.structure.chainKey, { structure: model.structure, values });
     const familyMax = [0, 0, 0, 0, 0, 0, 0];
-    const { kindCode } = model.structure;
     for (let i = 0; i < n; i++) {
       const zi = z[i] as number;
       const r = Math.abs(zi - Math.min(upper[i] as number, Math.max(lower[i] as number, zi - (f[i] as number))));

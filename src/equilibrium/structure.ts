@@ -4,7 +4,7 @@
  * the shape of the market — which producers, demand curves, stock operations, restrictions and floors there are,
  * and where — never on capacities, costs, quantities or prices, so it is built once and shared by every problem of
  * the same shape: the years of a simulation, the draws of an ensemble, the same world under a different floor level.
- * A chain's structural key names that shape; structures are kept in a small cache under it.
+ * A chain's shape is a list of tokens (walkShape); structures are kept in a small cache, found by comparing it.
  */
 import type { JacobianPattern } from './mcp.ts';
 import type {
@@ -66,8 +66,6 @@ export interface Link {
 export interface ChainInputs {
   readonly chain: readonly string[];
   readonly regions: readonly string[];
-  /** `regions` joined, when known (a problem's chains share it). */
-  readonly regionsKey?: string;
   /** The pooled market: every item in one region (POOLED_REGION), no restrictions, floors or routes. */
   readonly pooled: boolean;
   readonly links: readonly Link[];
@@ -128,11 +126,9 @@ export function chainInputsOf(problem: EquilibriumProblem, chains: readonly (rea
   for (const e of problem.exportTaxes ?? [])
     exportTaxes[chainOf.get(e.commodity) ?? -1]?.set(nodeKey(e.commodity, e.origin), e.rate);
   const members = new Set(problem.members);
-  const regionsKey = problem.regions.join(',');
   return chains.map((chain, c) => ({
     chain,
     regions: problem.regions,
-    regionsKey,
     pooled: false,
     links: links[c] as Link[],
     producers: producers[c] as Producer[],
@@ -177,7 +173,6 @@ export function pooledInputs(inputs: ChainInputs): ChainInputs {
   return {
     ...inputs,
     regions: [POOLED_REGION],
-    regionsKey: POOLED_REGION,
     pooled: true,
     restrictions: [],
     members: new Set(),
@@ -200,38 +195,123 @@ export function tranchesOf(p: Producer): [number, number | undefined, string][] 
 const buys = (s: StockOperation) => Boolean(s.buyCap && s.buyCap > 0 && s.buyPrice !== undefined);
 const releases = (s: StockOperation) => Boolean(s.releaseCap && s.releaseCap > 0 && s.releasePrice !== undefined);
 
-/** Everything the structure depends on, as a string: two problems with the same key have the same structure. */
-export function structureKey(inputs: ChainInputs): string {
-  const parts: string[] = [
-    inputs.pooled ? 'pooled' : 'world',
-    inputs.chain.join(','),
-    inputs.regionsKey ?? inputs.regions.join(','),
-  ];
-  const region = (x: { region: string }) => regionIn(inputs, x);
-  for (const l of inputs.links) parts.push(`l\t${l.output}\t${l.input}`);
-  for (const p of inputs.producers) {
-    let tranches = '';
-    for (const [capacity] of tranchesOf(p)) tranches += capacity > 0 ? '1' : '0';
-    parts.push(`p\t${p.id}\t${region(p)}\t${p.commodity}\t${p.secondary ? 1 : 0}\t${p.cfd ? 'c' : ''}${tranches}`);
+/** A token of a chain's shape (see walkShape). */
+type Token = string | number;
+
+/**
+ * A walk over the shape of a chain's inputs: it records the tokens (for a structure being built), or compares them
+ * with recorded ones as it goes (a lookup then allocates nothing, and stops comparing at the first difference).
+ */
+class ShapeWalk {
+  at = 0;
+  same = true;
+  constructor(
+    public tokens: Token[],
+    private readonly recording: boolean,
+  ) {}
+
+  put(x: Token): void {
+    if (this.recording) this.tokens.push(x);
+    else if (this.same) {
+      if (this.tokens[this.at] !== x) this.same = false;
+      this.at++;
+    }
   }
-  for (const s of inputs.supplies) parts.push(`s\t${region(s)}\t${s.commodity}`);
-  for (const d of inputs.demands) {
-    const log = d.curve.kind === 'isoelastic' && d.curve.q0 > 0;
-    parts.push(`d\t${region(d)}\t${d.commodity}\t${log ? 1 : 0}`);
+}
+
+/**
+ * Everything the structure depends on, token by token (strings, counts and flags): two inputs that give the same
+ * tokens have the same structure. Each list comes with its length first, so the tokens read back one way only.
+ */
+function walkShape(inputs: ChainInputs, w: ShapeWalk): void {
+  const { pooled, chain, links, producers, supplies, demands, stocks, restrictions, floors, members } = inputs;
+  w.put(pooled ? 1 : 0);
+  w.put(chain.length);
+  for (const k of chain) w.put(k);
+  const regions = pooled ? POOLED_REGIONS : inputs.regions;
+  w.put(regions.length);
+  for (const r of regions) w.put(r);
+  w.put(links.length);
+  for (const l of links) {
+    w.put(l.output);
+    w.put(l.input);
   }
-  for (const s of inputs.stocks) {
-    parts.push(
-      `k\t${s.id}\t${region(s)}\t${s.commodity}\t${buys(s) ? 1 : 0}${releases(s) ? 1 : 0}${s.local ? 'l' : ''}`,
-    );
+  if (!w.same) return;
+  w.put(producers.length);
+  for (const p of producers) {
+    w.put(p.id);
+    w.put(pooled ? POOLED_REGION : p.region);
+    w.put(p.commodity);
+    w.put(p.secondary ? 1 : 0);
+    // Which tranches (tranchesOf) have positive capacity: the ones that become variables.
+    let tranches = 0;
+    if (p.cfd) {
+      const covered = Math.min(p.capacity, p.cfd.volume ?? p.capacity);
+      tranches = 1 + (covered > 0 ? 2 : 0) + (p.capacity - covered > 0 ? 4 : 0);
+    } else if (!(p.capacity > 0)) tranches = 8;
+    w.put(tranches);
   }
-  for (const r of inputs.restrictions) {
-    const to = r.destinations === '*' ? '*' : r.destinations.join(',');
-    parts.push(`r\t${r.id}\t${r.origin}\t${r.commodity}\t${to}\t${r.quota > 0 ? 'quota' : 'ban'}`);
+  w.put(supplies.length);
+  for (const s of supplies) {
+    w.put(pooled ? POOLED_REGION : s.region);
+    w.put(s.commodity);
   }
-  if (inputs.floors.size > 0) {
-    parts.push(`f\t${[...inputs.floors.keys()].join(',')}`, `m\t${[...inputs.members].join(',')}`);
+  w.put(demands.length);
+  for (const d of demands) {
+    w.put(pooled ? POOLED_REGION : d.region);
+    w.put(d.commodity);
+    w.put(d.curve.kind === 'isoelastic' && d.curve.q0 > 0 ? 1 : 0);
   }
-  return parts.join('\n');
+  if (!w.same) return;
+  w.put(stocks.length);
+  for (const s of stocks) {
+    w.put(s.id);
+    w.put(pooled ? POOLED_REGION : s.region);
+    w.put(s.commodity);
+    w.put((buys(s) ? 1 : 0) + (releases(s) ? 2 : 0) + (s.local ? 4 : 0));
+  }
+  w.put(restrictions.length);
+  for (const r of restrictions) {
+    w.put(r.id);
+    w.put(r.origin);
+    w.put(r.commodity);
+    w.put(r.quota > 0 ? 1 : 0);
+    if (r.destinations === '*') w.put(-1);
+    else {
+      w.put(r.destinations.length);
+      for (const d of r.destinations) w.put(d);
+    }
+  }
+  // Floors and members matter only where there are floors (a route into a member from a non-member meets its floor).
+  w.put(floors.size);
+  if (floors.size > 0) {
+    for (const key of floors.keys()) w.put(key);
+    w.put(members.size);
+    for (const m of members) w.put(m);
+  }
+}
+
+const POOLED_REGIONS: readonly string[] = [POOLED_REGION];
+
+/** The shape of a chain's inputs, as tokens (see walkShape). */
+function shapeOf(inputs: ChainInputs): Token[] {
+  const w = new ShapeWalk([], true);
+  walkShape(inputs, w);
+  return w.tokens;
+}
+
+/** One walk reused by every lookup (a lookup runs to its end before the next begins). */
+const comparing = new ShapeWalk([], false);
+
+/** Whether the inputs have the recorded shape. */
+function hasShape(inputs: ChainInputs, tokens: Token[]): boolean {
+  comparing.tokens = tokens;
+  comparing.at = 0;
+  comparing.same = true;
+  walkShape(inputs, comparing);
+  const same = comparing.same && comparing.at === tokens.length;
+  comparing.tokens = [];
+  return same;
 }
 
 /** A producer's tranche with positive capacity: an output variable. */
@@ -351,8 +431,9 @@ export interface CompiledShape {
 }
 
 export interface ChainStructure {
-  readonly key: string;
   readonly chain: readonly string[];
+  /** The chain's commodities joined by '+': what a solve's chain states are kept under. */
+  readonly chainKey: string;
   readonly pooled: boolean;
   readonly variables: readonly VariableInfo[];
   /** Per variable: index of its commodity in `chain`. */
@@ -393,30 +474,61 @@ export function variableKey(v: VariableInfo): string {
 }
 
 const CACHE_SIZE = 256;
-const cache = new Map<string, ChainStructure>();
+interface CacheEntry {
+  readonly shape: Token[];
+  readonly structure: ChainStructure;
+  used: number;
+}
+/** Cached structures by the first commodity of their chain; the least recently used goes beyond CACHE_SIZE. */
+const cache = new Map<string, CacheEntry[]>();
+let cached = 0;
+let clock = 0;
 
 /** The structure of a chain's inputs, from the cache when a problem of the same shape was seen. */
 export function structureOf(inputs: ChainInputs): ChainStructure {
-  const key = structureKey(inputs);
-  const hit = cache.get(key);
-  if (hit) {
-    // Most recently used last: the oldest entry is the first to go.
-    cache.delete(key);
-    cache.set(key, hit);
-    return hit;
+  const first = inputs.chain[0] ?? '';
+  let bucket = cache.get(first);
+  if (bucket) {
+    for (const entry of bucket) {
+      if (hasShape(inputs, entry.shape)) {
+        entry.used = ++clock;
+        return entry.structure;
+      }
+    }
+  } else {
+    bucket = [];
+    cache.set(first, bucket);
   }
-  const built = buildStructure(inputs, key);
-  cache.set(key, built);
-  if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
-  return built;
+  const structure = buildStructure(inputs);
+  bucket.push({ shape: shapeOf(inputs), structure, used: ++clock });
+  if (++cached > CACHE_SIZE) evictOldest();
+  return structure;
+}
+
+function evictOldest(): void {
+  let oldest: CacheEntry | undefined;
+  let from: CacheEntry[] | undefined;
+  for (const bucket of cache.values()) {
+    for (const entry of bucket) {
+      if (!oldest || entry.used < oldest.used) {
+        oldest = entry;
+        from = bucket;
+      }
+    }
+  }
+  if (oldest && from) {
+    from.splice(from.indexOf(oldest), 1);
+    cached--;
+  }
 }
 
 /** Forgets every cached structure (tests compare a solve on fresh structures with one on cached ones). */
 export function clearStructureCache(): void {
   cache.clear();
+  cached = 0;
 }
 
-function buildStructure(inputs: ChainInputs, key: string): ChainStructure {
+function buildStructure(inputs: ChainInputs): ChainStructure {
   const { chain, links, producers, supplies, demands, stocks, restrictions, members } = inputs;
   const region = (x: { region: string }) => regionIn(inputs, x);
   const chainIndex = new Map(chain.map((k, i) => [k, i]));
@@ -603,8 +715,8 @@ function buildStructure(inputs: ChainInputs, key: string): ChainStructure {
   const regionsHere = new Set<string>();
   for (const x of [...producers, ...demands, ...supplies, ...stocks]) regionsHere.add(region(x));
   return {
-    key,
     chain,
+    chainKey: chain.join('+'),
     pooled: inputs.pooled,
     variables,
     commodityIndex,
