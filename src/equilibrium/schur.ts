@@ -14,7 +14,7 @@
  * pivoting if a pivot fails its threshold test. `solve` serves any number of right-hand sides with one
  * factorisation.
  */
-import { luFactor, luSolveFactored, MarkowitzLU, StaticLU } from './linalg.ts';
+import { luFactor, luSolveFactored, MarkowitzLU, minimumDegreeOrder, StaticLU } from './linalg.ts';
 import type { JacobianPattern } from './mcp.ts';
 
 /** The reduced system of each Jacobian pattern with no fixed variables: its symbolic work is done once. */
@@ -39,6 +39,41 @@ export function schurSystemFor(
     systems.set(pattern, system);
   }
   return system;
+}
+
+/**
+ * The pattern of the reduced matrix S over the m kept variables (numbered by `keptIndex`, −1 for the others): the
+ * diagonal, entries between kept variables, and the updates of every elimination (kept row r, kept column c, both
+ * linked to one eliminated variable).
+ */
+function reducedPattern(
+  m: number,
+  keptIndex: Int32Array,
+  pattern: JacobianPattern,
+  elim: Uint8Array,
+  fixed: Uint8Array | undefined,
+): Uint8Array {
+  const { rows, cols } = pattern;
+  const n = keptIndex.length;
+  const shape = new Uint8Array(m * m);
+  for (let k = 0; k < m; k++) shape[k * m + k] = 1;
+  // Per eliminated variable: the kept rows of its column and the kept columns of its row.
+  const into: number[][] = Array.from({ length: n }, () => []);
+  const outOf: number[][] = Array.from({ length: n }, () => []);
+  for (let t = 0; t < rows.length; t++) {
+    const r = rows[t] as number;
+    const c = cols[t] as number;
+    if (fixed?.[r] || fixed?.[c]) continue;
+    const kr = keptIndex[r] as number;
+    const kc = keptIndex[c] as number;
+    if (kr >= 0 && kc >= 0) shape[kr * m + kc] = 1;
+    else if (kr >= 0 && elim[c]) (into[c] as number[]).push(kr);
+    else if (kc >= 0 && elim[r]) (outOf[r] as number[]).push(kc);
+  }
+  for (let e = 0; e < n; e++) {
+    for (const r of into[e] as number[]) for (const c of outOf[e] as number[]) shape[r * m + c] = 1;
+  }
+  return shape;
 }
 
 export class SchurSystem {
@@ -90,9 +125,17 @@ export class SchurSystem {
       else if (elim[i]) eliminated.push(i);
       else kept.push(i);
     }
-    // Kept variables grouped by block (a commodity's prices with its origin rents and quota rents): the reduced
-    // matrix is then block-banded and elimination skips the zeros between blocks.
+    // Kept variables grouped by block (a commodity's prices with its origin rents and quota rents), then relabelled
+    // in the pivot order of the reduced matrix's LU (minimum degree on its pattern): the factor's loops then run over
+    // contiguous rows and columns (see StaticLU).
     if (blocks) kept.sort((a, b) => (blocks[a] as number) - (blocks[b] as number) || a - b);
+    kept.forEach((i, k) => {
+      keptIndex[i] = k;
+    });
+    const pivotOrder = minimumDegreeOrder(kept.length, reducedPattern(kept.length, keptIndex, pattern, elim, fixed));
+    const relabelled = Array.from(pivotOrder, (k) => kept[k] as number);
+    kept.length = 0;
+    kept.push(...relabelled);
     kept.forEach((i, k) => {
       keptIndex[i] = k;
     });
@@ -167,19 +210,8 @@ export class SchurSystem {
     this.dense = new Float64Array(m * m);
     this.perm = new Int32Array(m);
     this.work = new Float64Array(m);
-    // The pattern of S: the diagonal, entries between kept variables, and the updates of every elimination.
-    const shape = new Uint8Array(m * m);
-    for (let k = 0; k < m; k++) shape[k * m + k] = 1;
-    for (const pos of this.kkPos) shape[pos] = 1;
-    for (const e of this.eliminated) {
-      for (let a = this.colPtr[e] as number; a < (this.colPtr[e + 1] as number); a++) {
-        const base = (this.colRow[a] as number) * m;
-        for (let b = this.rowPtr[e] as number; b < (this.rowPtr[e + 1] as number); b++) {
-          shape[base + (this.rowCol[b] as number)] = 1;
-        }
-      }
-    }
-    this.staticLU = new StaticLU(m, shape);
+    const natural = Int32Array.from({ length: m }, (_, k) => k);
+    this.staticLU = new StaticLU(m, reducedPattern(m, keptIndex, pattern, elim, fixed), natural);
   }
 
   /**
