@@ -435,10 +435,11 @@ function interior(
     mu = pairs > 0 ? mu / pairs : 0;
     // (∇F + D) Δz = g. A free variable whose condition is flat (an undetermined price) has no D: a tiny shift then
     // keeps the reduced matrix regular.
-    if (!system.factor(jac, d) && !system.factor(jac, d, undefined, 1e-12)) break;
-    // Predictor (affine scaling, target μ = 0): g = −F. Once complementarity is small the system spans many orders
-    // of magnitude and its solves are refined (schur.ts); before, the directions need no such precision.
+    // Once complementarity is small the system spans many orders of magnitude and its solves are refined
+    // (schur.ts); before, the directions need no such precision.
     const refine = mu < REFINE_BELOW;
+    if (!system.factor(jac, d, undefined, 0, refine) && !system.factor(jac, d, undefined, 1e-12, refine)) break;
+    // Predictor (affine scaling, target μ = 0): g = −F.
     system.solve(rhs, dzAff, refine);
     // The largest affine step: each ratio test as a product (−s / Δ < a ⟺ −s > a·Δ for Δ < 0), divided only where
     // it shortens the step.

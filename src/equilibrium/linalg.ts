@@ -403,8 +403,11 @@ export class StaticLU {
   readonly m: number;
   /** Pivot order: step s eliminates row and column order[s]. */
   readonly order: Int32Array;
-  /** Positions (i·m + j) of the pattern and its fill, to be cleared before assembling a new matrix. */
+  /** Positions (i·m + j) of the pattern and its fill, to be cleared before assembling a new matrix (`clear`). */
   readonly positions: Int32Array;
+  // The same by rows, in runs.
+  private readonly pPtr: Int32Array;
+  private readonly pRuns: Int32Array;
   /** Multiply–adds of one numeric factorisation (for diagnostics and benchmarks). */
   readonly work: number;
   // Per step s: runs of the rows below the pivot (lRuns from lPtr[s] to lPtr[s + 1]) and of the columns right of it
@@ -423,6 +426,7 @@ export class StaticLU {
   private readonly rhs: Float64Array;
   private readonly correction: Float64Array;
   private a: Float64Array = new Float64Array(0);
+  private refinable = false;
 
   /**
    * `pattern[i·m + j]` is nonzero where the matrix may hold a nonzero entry; the diagonal is always included.
@@ -471,6 +475,16 @@ export class StaticLU {
     const positions: number[] = [];
     for (let i = 0; i < m * m; i++) if (filled[i]) positions.push(i);
     this.positions = Int32Array.from(positions);
+    const pPtr = new Int32Array(m + 1);
+    const pRuns: number[] = [];
+    for (let i = 0; i < m; i++) {
+      const cols: number[] = [];
+      for (let j = 0; j < m; j++) if (filled[i * m + j]) cols.push(j);
+      pushRuns(cols, pRuns);
+      pPtr[i + 1] = pRuns.length;
+    }
+    this.pPtr = pPtr;
+    this.pRuns = Int32Array.from(pRuns);
     const ePtr = new Int32Array(m + 1);
     const eRuns: number[] = [];
     let entries = 0;
@@ -494,18 +508,31 @@ export class StaticLU {
     this.eRuns = Int32Array.from(eRuns);
   }
 
+  /** Zeroes the pattern and its fill in `a` (`positions`), before a new matrix is assembled there. */
+  clear(a: Float64Array): void {
+    const { m, pPtr, pRuns } = this;
+    for (let i = 0; i < m; i++) {
+      const row = i * m;
+      for (let r = pPtr[i] as number; r < (pPtr[i + 1] as number); r += 2) {
+        a.fill(0, row + (pRuns[r] as number), row + (pRuns[r + 1] as number));
+      }
+    }
+  }
+
   /**
    * Factors `a` in place (only the pattern's positions are used). Returns false if a pivot is zero or not finite,
    * or fails the threshold test against a row i it eliminates from: |a_ik · a_ki| <= |a_kk · a_ii| / threshold, so
    * that the update of a_ii is at most 1 / threshold of it. The test is unchanged by any scaling of rows and columns
    * (the market model's rows and columns are each in their own units: tonnes, prices, rents). `a` is then partly
-   * overwritten.
+   * overwritten. `refinable`: keep a copy of A for the refinement step of `solve` (without it, `solve` does not
+   * refine).
    */
-  factor(a: Float64Array, threshold = 0.01): boolean {
+  factor(a: Float64Array, threshold = 0.01, refinable = true): boolean {
     const { m, order, lPtr, lRuns, uPtr, uRuns, ePtr, eRuns, entries } = this;
     this.a = a;
+    this.refinable = refinable;
     let p = 0;
-    for (let i = 0; i < m; i++) {
+    for (let i = 0; refinable && i < m; i++) {
       const row = i * m;
       for (let r = ePtr[i] as number; r < (ePtr[i + 1] as number); r += 2) {
         const end = row + (eRuns[r + 1] as number);
@@ -555,10 +582,10 @@ export class StaticLU {
   /**
    * Solves A x = b in place with the last factorisation; with `refine`, one step of iterative refinement against A
    * (r = b − A x, x += A⁻¹ r): the Newton systems of an interior-point method near its end span many orders of
-   * magnitude, and diagonal pivots then leave digits that one step recovers.
+   * magnitude, and diagonal pivots then leave digits that one step recovers. (Only after a `refinable` factorisation.)
    */
   solve(b: Float64Array, refine = false): void {
-    if (!refine) {
+    if (!refine || !this.refinable) {
       this.substitute(b);
       return;
     }

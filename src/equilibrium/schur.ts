@@ -83,14 +83,15 @@ export class SchurSystem {
   private readonly kept: Int32Array;
   private readonly elim: Uint8Array;
   private readonly eliminated: Int32Array;
-  // Entries on the diagonal of eliminated rows: slot and row.
+  // Entries on the diagonal of eliminated rows: slot, and the row's place in `eliminated`.
   private readonly diagSlot: Int32Array;
   private readonly diagRow: Int32Array;
   // Entries between kept variables: slot, row, and position in the dense matrix.
   private readonly kkSlot: Int32Array;
   private readonly kkRow: Int32Array;
   private readonly kkPos: Int32Array;
-  // Eliminated rows on kept columns (CSR over eliminated rows) and kept rows on eliminated columns (CSC).
+  // Eliminated rows on kept columns (CSR over eliminated rows) and kept rows on eliminated columns (CSC), both by the
+  // eliminated variable's place in `eliminated`.
   private readonly rowPtr: Int32Array;
   private readonly rowCol: Int32Array;
   private readonly rowSlot: Int32Array;
@@ -99,6 +100,7 @@ export class SchurSystem {
   private readonly colSlot: Int32Array;
   private readonly colRowVar: Int32Array;
   private readonly rowVal: Float64Array;
+  /** The eliminated columns' entries divided by their pivots (A_KE D⁻¹). */
   private readonly colVal: Float64Array;
   private readonly pivot: Float64Array;
   private refine = true;
@@ -149,8 +151,13 @@ export class SchurSystem {
     const kkSlot: number[] = [];
     const kkRow: number[] = [];
     const kkPos: number[] = [];
-    const rowCount = new Int32Array(n + 1);
-    const colCount = new Int32Array(n + 1);
+    const place = new Int32Array(n).fill(-1);
+    eliminated.forEach((e, k) => {
+      place[e] = k;
+    });
+    const ne = eliminated.length;
+    const rowCount = new Int32Array(ne + 1);
+    const colCount = new Int32Array(ne + 1);
     const out = (i: number) => fixed?.[i] === 1;
     for (let t = 0; t < nnz; t++) {
       const r = rows[t] as number;
@@ -159,40 +166,42 @@ export class SchurSystem {
       if (elim[r] && elim[c]) {
         if (r !== c) throw new Error(`internal: eliminated variable ${r} depends on eliminated variable ${c}`);
         diagSlot.push(t);
-        diagRow.push(r);
-      } else if (elim[r]) rowCount[r + 1] = (rowCount[r + 1] as number) + 1;
-      else if (elim[c]) colCount[c + 1] = (colCount[c + 1] as number) + 1;
+        diagRow.push(place[r] as number);
+      } else if (elim[r]) rowCount[(place[r] as number) + 1] = (rowCount[(place[r] as number) + 1] as number) + 1;
+      else if (elim[c]) colCount[(place[c] as number) + 1] = (colCount[(place[c] as number) + 1] as number) + 1;
       else {
         kkSlot.push(t);
         kkRow.push(r);
         kkPos.push((keptIndex[r] as number) * m + (keptIndex[c] as number));
       }
     }
-    for (let i = 0; i < n; i++) {
-      rowCount[i + 1] = (rowCount[i + 1] as number) + (rowCount[i] as number);
-      colCount[i + 1] = (colCount[i + 1] as number) + (colCount[i] as number);
+    for (let k = 0; k < ne; k++) {
+      rowCount[k + 1] = (rowCount[k + 1] as number) + (rowCount[k] as number);
+      colCount[k + 1] = (colCount[k + 1] as number) + (colCount[k] as number);
     }
     this.rowPtr = rowCount;
     this.colPtr = colCount;
-    this.rowCol = new Int32Array(rowCount[n] as number);
-    this.rowSlot = new Int32Array(rowCount[n] as number);
-    this.colRow = new Int32Array(colCount[n] as number);
-    this.colRowVar = new Int32Array(colCount[n] as number);
-    this.colSlot = new Int32Array(colCount[n] as number);
-    const rowFill = rowCount.slice(0, n);
-    const colFill = colCount.slice(0, n);
+    this.rowCol = new Int32Array(rowCount[ne] as number);
+    this.rowSlot = new Int32Array(rowCount[ne] as number);
+    this.colRow = new Int32Array(colCount[ne] as number);
+    this.colRowVar = new Int32Array(colCount[ne] as number);
+    this.colSlot = new Int32Array(colCount[ne] as number);
+    const rowFill = rowCount.slice(0, ne);
+    const colFill = colCount.slice(0, ne);
     for (let t = 0; t < nnz; t++) {
       const r = rows[t] as number;
       const c = cols[t] as number;
       if (out(r) || out(c)) continue;
       if (elim[r] && !elim[c]) {
-        const p = rowFill[r] as number;
-        rowFill[r] = p + 1;
+        const k = place[r] as number;
+        const p = rowFill[k] as number;
+        rowFill[k] = p + 1;
         this.rowCol[p] = keptIndex[c] as number;
         this.rowSlot[p] = t;
       } else if (!elim[r] && elim[c]) {
-        const p = colFill[c] as number;
-        colFill[c] = p + 1;
+        const k = place[c] as number;
+        const p = colFill[k] as number;
+        colFill[k] = p + 1;
         this.colRow[p] = keptIndex[r] as number;
         this.colRowVar[p] = r;
         this.colSlot[p] = t;
@@ -205,8 +214,8 @@ export class SchurSystem {
     this.kkPos = Int32Array.from(kkPos);
     this.rowVal = new Float64Array(this.rowCol.length);
     this.colVal = new Float64Array(this.colRow.length);
-    this.pivot = new Float64Array(n);
-    this.invPivot = new Float64Array(n);
+    this.pivot = new Float64Array(ne);
+    this.invPivot = new Float64Array(ne);
     this.dense = new Float64Array(m * m);
     this.perm = new Int32Array(m);
     this.work = new Float64Array(m);
@@ -217,15 +226,15 @@ export class SchurSystem {
   /**
    * Assembles and factors diag(da) + diag(db)·J (db = 1 when absent) from the Jacobian's values at the pattern's
    * slots, with `shift` added to the diagonal of the reduced matrix. Returns false if an eliminated pivot is zero
-   * or not finite, or the reduced matrix is singular.
+   * or not finite, or the reduced matrix is singular. `refinable`: false where no solve of this factorisation will
+   * ask for refinement (its `refine` is then ignored), which saves keeping a copy of S.
    */
-  factor(values: Float64Array, da: Float64Array, db?: Float64Array, shift = 0): boolean {
+  factor(values: Float64Array, da: Float64Array, db?: Float64Array, shift = 0, refinable = true): boolean {
     const { m, dense } = this;
-    const positions = this.staticLU.positions;
-    for (let p = 0; p < positions.length; p++) dense[positions[p] as number] = 0;
+    this.staticLU.clear(dense);
     if (!this.assemble(values, da, db, shift)) return false;
     if (m === 0) return true;
-    if (this.staticLU.factor(dense)) {
+    if (this.staticLU.factor(dense, undefined, refinable)) {
       this.method = 2;
       return true;
     }
@@ -259,37 +268,34 @@ export class SchurSystem {
       const pos = kkPos[a] as number;
       dense[pos] = (dense[pos] as number) + (db ? (db[kkRow[a] as number] as number) * v : v);
     }
-    for (let k = 0; k < eliminated.length; k++) {
-      const e = eliminated[k] as number;
-      pivot[e] = da[e] as number;
-    }
+    const ne = eliminated.length;
+    for (let k = 0; k < ne; k++) pivot[k] = da[eliminated[k] as number] as number;
     for (let a = 0; a < diagSlot.length; a++) {
-      const e = diagRow[a] as number;
+      const k = diagRow[a] as number;
       const v = values[diagSlot[a] as number] as number;
-      pivot[e] = (pivot[e] as number) + (db ? (db[e] as number) * v : v);
+      pivot[k] = (pivot[k] as number) + (db ? (db[eliminated[k] as number] as number) * v : v);
     }
-    for (let k = 0; k < eliminated.length; k++) {
-      const e = eliminated[k] as number;
-      const p = pivot[e] as number;
+    for (let k = 0; k < ne; k++) {
+      const p = pivot[k] as number;
       if (p === 0 || !Number.isFinite(p)) return false;
       const inv = 1 / p;
-      invPivot[e] = inv;
-      const r0 = rowPtr[e] as number;
-      const r1 = rowPtr[e + 1] as number;
-      const c0 = colPtr[e] as number;
-      const c1 = colPtr[e + 1] as number;
+      invPivot[k] = inv;
+      const r0 = rowPtr[k] as number;
+      const r1 = rowPtr[k + 1] as number;
+      const c0 = colPtr[k] as number;
+      const c1 = colPtr[k + 1] as number;
       // The interior-point method's systems have no row scaling (db): a loop without it.
       if (db) {
-        const scaleRow = db[e] as number;
+        const scaleRow = db[eliminated[k] as number] as number;
         for (let b = r0; b < r1; b++) rowVal[b] = scaleRow * (values[rowSlot[b] as number] as number);
         for (let a = c0; a < c1; a++)
-          colVal[a] = (db[colRowVar[a] as number] as number) * (values[colSlot[a] as number] as number);
+          colVal[a] = (db[colRowVar[a] as number] as number) * (values[colSlot[a] as number] as number) * inv;
       } else {
         for (let b = r0; b < r1; b++) rowVal[b] = values[rowSlot[b] as number] as number;
-        for (let a = c0; a < c1; a++) colVal[a] = values[colSlot[a] as number] as number;
+        for (let a = c0; a < c1; a++) colVal[a] = (values[colSlot[a] as number] as number) * inv;
       }
       for (let a = c0; a < c1; a++) {
-        const w = (colVal[a] as number) * inv;
+        const w = colVal[a] as number;
         if (w === 0) continue;
         const base = (colRow[a] as number) * m;
         for (let b = r0; b < r1; b++) {
@@ -316,27 +322,27 @@ export class SchurSystem {
 
   private substitute(rhs: Float64Array, out: Float64Array): void {
     const { m, kept, eliminated, invPivot, rowPtr, rowCol, rowVal, colPtr, colRow, colVal, work } = this;
+    const ne = eliminated.length;
     for (let k = 0; k < m; k++) work[k] = rhs[kept[k] as number] as number;
-    for (let k = 0; k < eliminated.length; k++) {
-      const e = eliminated[k] as number;
-      const pe = (rhs[e] as number) * (invPivot[e] as number);
-      if (pe === 0) continue;
-      for (let a = colPtr[e] as number; a < (colPtr[e + 1] as number); a++) {
+    for (let k = 0; k < ne; k++) {
+      const re = rhs[eliminated[k] as number] as number;
+      if (re === 0) continue;
+      const c1 = colPtr[k + 1] as number;
+      for (let a = colPtr[k] as number; a < c1; a++) {
         const r = colRow[a] as number;
-        work[r] = (work[r] as number) - (colVal[a] as number) * pe;
+        work[r] = (work[r] as number) - (colVal[a] as number) * re;
       }
     }
     if (this.method === 2) this.staticLU.solve(work, this.refine);
     else if (this.method === 1) this.sparse.solve(work);
     else if (m > 0) luSolveFactored(this.dense, m, this.perm, work);
     for (let k = 0; k < m; k++) out[kept[k] as number] = work[k] as number;
-    for (let k = 0; k < eliminated.length; k++) {
+    for (let k = 0; k < ne; k++) {
       const e = eliminated[k] as number;
       let s = rhs[e] as number;
-      for (let b = rowPtr[e] as number; b < (rowPtr[e + 1] as number); b++) {
-        s -= (rowVal[b] as number) * (work[rowCol[b] as number] as number);
-      }
-      out[e] = s * (invPivot[e] as number);
+      const r1 = rowPtr[k + 1] as number;
+      for (let b = rowPtr[k] as number; b < r1; b++) s -= (rowVal[b] as number) * (work[rowCol[b] as number] as number);
+      out[e] = s * (invPivot[k] as number);
     }
   }
 
