@@ -87,10 +87,9 @@ function borrowInteriorWorkspace(n: number, nnz: number): InteriorWorkspace {
   const key = n * 0x100000 + nnz;
   const spare = interiorWorkspaces.get(key)?.pop();
   if (spare) {
-    for (const a of spare.floats) a.fill(0);
-    for (const a of spare.jacs) a.fill(0);
-    for (const a of spare.flags) a.fill(0);
-    for (const a of spare.lists) a.fill(0);
+    // Every array is written before it is read, except the steps Δz, Δw, Δv (floats 13 to 15): the first
+    // iteration takes a step of 0 along them, and Δz stays 0 at fixed variables, which the Newton systems leave out.
+    for (let k = 13; k <= 15; k++) (spare.floats[k] as Float64Array).fill(0);
     return spare;
   }
   const floats = carveFloats(Array.from({ length: 18 }, () => n));
@@ -120,7 +119,7 @@ function returnInteriorWorkspace(work: InteriorWorkspace): void {
 export function solveInterior(problem: Mcp, start: Float64Array, options: InteriorOptions = {}): McpResult {
   const n = problem.size;
   const nnz = problem.pattern?.rows.length ?? 0;
-  // Workspace borrowed for the solve (workspace.ts), zeroed; the result is copied out of it.
+  // Workspace borrowed for the solve (workspace.ts); the result is copied out of it.
   const work = borrowInteriorWorkspace(n, nnz);
   try {
     return interior(problem, start, options, work.floats, work.jacs, work.flags, work.lists);
@@ -339,9 +338,12 @@ function interior(
   let stalled = 0;
   const giveUp = options.giveUp;
   let first = Number.POSITIVE_INFINITY;
+  // The step the last iteration accepted, which the next one's first pass takes on slacks and multipliers (0 at the
+  // start: a step of 0 leaves them exactly as they are).
+  let moved = 0;
   for (; iterations <= maxIterations; iterations++) {
-    // One pass: the natural residual, μ and the barrier's diagonal, the infeasibility ‖F − w + v‖, and the
-    // predictor's right-hand side −F.
+    // One pass: the last step on slacks and multipliers, the natural residual, μ and the barrier's diagonal, the
+    // infeasibility ‖F − w + v‖, and the predictor's right-hand side −F.
     let residual = 0;
     let worst = 0;
     let mu = 0;
@@ -369,8 +371,10 @@ function interior(
         residual = r;
         worst = i;
       }
-      const wi = w[i] as number;
-      const si = sl[i] as number;
+      const si = (sl[i] as number) + moved * (dz[i] as number);
+      const wi = (w[i] as number) + moved * (dw[i] as number);
+      sl[i] = si;
+      w[i] = wi;
       const inv = 1 / si;
       isl[i] = inv;
       mu += si * wi;
@@ -388,10 +392,15 @@ function interior(
         residual = r;
         worst = i;
       }
-      const wi = w[i] as number;
-      const si = sl[i] as number;
-      const vi = v[i] as number;
-      const ti = su[i] as number;
+      const di = moved * (dz[i] as number);
+      const si = (sl[i] as number) + di;
+      const ti = (su[i] as number) - di;
+      const wi = (w[i] as number) + moved * (dw[i] as number);
+      const vi = (v[i] as number) + moved * (dv[i] as number);
+      sl[i] = si;
+      su[i] = ti;
+      w[i] = wi;
+      v[i] = vi;
       const invS = 1 / si;
       const invT = 1 / ti;
       isl[i] = invS;
@@ -411,8 +420,10 @@ function interior(
         residual = r;
         worst = i;
       }
-      const vi = v[i] as number;
-      const ti = su[i] as number;
+      const ti = (su[i] as number) - moved * (dz[i] as number);
+      const vi = (v[i] as number) + moved * (dv[i] as number);
+      su[i] = ti;
+      v[i] = vi;
       const inv = 1 / ti;
       isu[i] = inv;
       mu += ti * vi;
@@ -637,24 +648,7 @@ function interior(
     [z, trialZ] = [trialZ, z];
     [f, trialF] = [trialF, f];
     [jac, trialJac] = [trialJac, jac];
-    for (let q = 0; q < nLo; q++) {
-      const i = loList[q] as number;
-      sl[i] = (sl[i] as number) + step * (dz[i] as number);
-      w[i] = (w[i] as number) + step * (dw[i] as number);
-    }
-    for (let q = 0; q < nBox; q++) {
-      const i = boxList[q] as number;
-      const di = step * (dz[i] as number);
-      sl[i] = (sl[i] as number) + di;
-      w[i] = (w[i] as number) + step * (dw[i] as number);
-      su[i] = (su[i] as number) - di;
-      v[i] = (v[i] as number) + step * (dv[i] as number);
-    }
-    for (let q = 0; q < nUp; q++) {
-      const i = upList[q] as number;
-      su[i] = (su[i] as number) - step * (dz[i] as number);
-      v[i] = (v[i] as number) + step * (dv[i] as number);
-    }
+    moved = step;
   }
   return {
     z: best,
