@@ -110,6 +110,11 @@ export class SchurSystem {
   private readonly work: Float64Array;
   private readonly sparse = new MarkowitzLU();
   private readonly staticLU: StaticLU;
+  /**
+   * Ends of the groups of `eliminated` with one, two and three entries on kept rows and as many on kept columns
+   * (groups[1], [2], [3]; groups[0] = 0), and of the others (groups[4]).
+   */
+  private readonly groups: Int32Array;
   /** How the last factorisation was done: 0 dense partial pivoting, 1 Markowitz, 2 static pattern. */
   private method = 0;
 
@@ -145,12 +150,31 @@ export class SchurSystem {
     this.m = m;
     this.kept = Int32Array.from(kept);
     this.elim = elim;
-    this.eliminated = Int32Array.from(eliminated);
     const diagSlot: number[] = [];
     const diagRow: number[] = [];
     const kkSlot: number[] = [];
     const kkRow: number[] = [];
     const kkPos: number[] = [];
+    // Eliminated variables grouped by their number of entries on kept rows and columns, for loops of a fixed width:
+    // one and one (a producer's output or a stock move on its market), two and two (a flow between two markets),
+    // three and three (with an origin limit or a quota, or from a market with its own rent), then any other.
+    const rowsOf = new Int32Array(n);
+    const colsOf = new Int32Array(n);
+    for (let t = 0; t < nnz; t++) {
+      const r = rows[t] as number;
+      const c = cols[t] as number;
+      if (fixed?.[r] || fixed?.[c]) continue;
+      if (elim[r] && !elim[c]) rowsOf[r] = (rowsOf[r] as number) + 1;
+      else if (elim[c] && !elim[r]) colsOf[c] = (colsOf[c] as number) + 1;
+    }
+    const widthOf = (e: number) =>
+      rowsOf[e] === colsOf[e] && (rowsOf[e] as number) >= 1 && (rowsOf[e] as number) <= 3 ? (rowsOf[e] as number) : 4;
+    eliminated.sort((a, b) => widthOf(a) - widthOf(b) || a - b);
+    const groups = new Int32Array(5);
+    for (const e of eliminated) groups[widthOf(e)] = (groups[widthOf(e)] as number) + 1;
+    for (let g = 1; g < 5; g++) groups[g] = (groups[g] as number) + (groups[g - 1] as number);
+    this.groups = groups;
+    this.eliminated = Int32Array.from(eliminated);
     const place = new Int32Array(n).fill(-1);
     eliminated.forEach((e, k) => {
       place[e] = k;
@@ -278,23 +302,69 @@ export class SchurSystem {
     for (let k = 0; k < ne; k++) {
       const p = pivot[k] as number;
       if (p === 0 || !Number.isFinite(p)) return false;
-      const inv = 1 / p;
-      invPivot[k] = inv;
+      invPivot[k] = 1 / p;
+    }
+    if (db) {
+      for (let k = 0; k < ne; k++) {
+        const scaleRow = db[eliminated[k] as number] as number;
+        const inv = invPivot[k] as number;
+        for (let b = rowPtr[k] as number; b < (rowPtr[k + 1] as number); b++)
+          rowVal[b] = scaleRow * (values[rowSlot[b] as number] as number);
+        for (let a = colPtr[k] as number; a < (colPtr[k + 1] as number); a++)
+          colVal[a] = (db[colRowVar[a] as number] as number) * (values[colSlot[a] as number] as number) * inv;
+      }
+    } else {
+      // The interior-point method's systems have no row scaling (db): loops without it. Within a group of width W,
+      // eliminated variable k has its entries at W·k + offset, the same on rows and columns.
+      const entries = rowPtr[ne] as number;
+      for (let b = 0; b < entries; b++) rowVal[b] = values[rowSlot[b] as number] as number;
+      for (let k = 0; k < ne; k++) {
+        const inv = invPivot[k] as number;
+        for (let a = colPtr[k] as number; a < (colPtr[k + 1] as number); a++)
+          colVal[a] = (values[colSlot[a] as number] as number) * inv;
+      }
+    }
+    const { groups } = this;
+    // S −= (A_KE D⁻¹) A_EK, entry by entry (a zero column entry adds nothing, whatever its row holds).
+    for (let k = 0, b = 0; k < (groups[1] as number); k++, b++) {
+      const w = colVal[b] as number;
+      if (w === 0) continue;
+      const pos = (colRow[b] as number) * m + (rowCol[b] as number);
+      dense[pos] = (dense[pos] as number) - w * (rowVal[b] as number);
+    }
+    for (let k = groups[1] as number, b = rowPtr[k] as number; k < (groups[2] as number); k++, b += 2) {
+      const r0 = rowVal[b] as number;
+      const r1 = rowVal[b + 1] as number;
+      const j0 = rowCol[b] as number;
+      const j1 = rowCol[b + 1] as number;
+      for (let a = b; a < b + 2; a++) {
+        const w = colVal[a] as number;
+        if (w === 0) continue;
+        const base = (colRow[a] as number) * m;
+        dense[base + j0] = (dense[base + j0] as number) - w * r0;
+        dense[base + j1] = (dense[base + j1] as number) - w * r1;
+      }
+    }
+    for (let k = groups[2] as number, b = rowPtr[k] as number; k < (groups[3] as number); k++, b += 3) {
+      const r0 = rowVal[b] as number;
+      const r1 = rowVal[b + 1] as number;
+      const r2 = rowVal[b + 2] as number;
+      const j0 = rowCol[b] as number;
+      const j1 = rowCol[b + 1] as number;
+      const j2 = rowCol[b + 2] as number;
+      for (let a = b; a < b + 3; a++) {
+        const w = colVal[a] as number;
+        if (w === 0) continue;
+        const base = (colRow[a] as number) * m;
+        dense[base + j0] = (dense[base + j0] as number) - w * r0;
+        dense[base + j1] = (dense[base + j1] as number) - w * r1;
+        dense[base + j2] = (dense[base + j2] as number) - w * r2;
+      }
+    }
+    for (let k = groups[3] as number; k < ne; k++) {
       const r0 = rowPtr[k] as number;
       const r1 = rowPtr[k + 1] as number;
-      const c0 = colPtr[k] as number;
-      const c1 = colPtr[k + 1] as number;
-      // The interior-point method's systems have no row scaling (db): a loop without it.
-      if (db) {
-        const scaleRow = db[eliminated[k] as number] as number;
-        for (let b = r0; b < r1; b++) rowVal[b] = scaleRow * (values[rowSlot[b] as number] as number);
-        for (let a = c0; a < c1; a++)
-          colVal[a] = (db[colRowVar[a] as number] as number) * (values[colSlot[a] as number] as number) * inv;
-      } else {
-        for (let b = r0; b < r1; b++) rowVal[b] = values[rowSlot[b] as number] as number;
-        for (let a = c0; a < c1; a++) colVal[a] = (values[colSlot[a] as number] as number) * inv;
-      }
-      for (let a = c0; a < c1; a++) {
+      for (let a = colPtr[k] as number; a < (colPtr[k + 1] as number); a++) {
         const w = colVal[a] as number;
         if (w === 0) continue;
         const base = (colRow[a] as number) * m;
@@ -321,10 +391,34 @@ export class SchurSystem {
   }
 
   private substitute(rhs: Float64Array, out: Float64Array): void {
-    const { m, kept, eliminated, invPivot, rowPtr, rowCol, rowVal, colPtr, colRow, colVal, work } = this;
+    const { m, kept, eliminated, invPivot, rowPtr, rowCol, rowVal, colPtr, colRow, colVal, work, groups } = this;
     const ne = eliminated.length;
+    const g1 = groups[1] as number;
+    const g2 = groups[2] as number;
+    const g3 = groups[3] as number;
     for (let k = 0; k < m; k++) work[k] = rhs[kept[k] as number] as number;
-    for (let k = 0; k < ne; k++) {
+    // work = rhs_K − (A_KE D⁻¹) rhs_E, by groups of a fixed width (see `groups`).
+    for (let k = 0; k < g1; k++) {
+      const r = colRow[k] as number;
+      work[r] = (work[r] as number) - (colVal[k] as number) * (rhs[eliminated[k] as number] as number);
+    }
+    for (let k = g1, a = colPtr[g1] as number; k < g2; k++, a += 2) {
+      const re = rhs[eliminated[k] as number] as number;
+      const r0 = colRow[a] as number;
+      work[r0] = (work[r0] as number) - (colVal[a] as number) * re;
+      const r1 = colRow[a + 1] as number;
+      work[r1] = (work[r1] as number) - (colVal[a + 1] as number) * re;
+    }
+    for (let k = g2, a = colPtr[g2] as number; k < g3; k++, a += 3) {
+      const re = rhs[eliminated[k] as number] as number;
+      const r0 = colRow[a] as number;
+      work[r0] = (work[r0] as number) - (colVal[a] as number) * re;
+      const r1 = colRow[a + 1] as number;
+      work[r1] = (work[r1] as number) - (colVal[a + 1] as number) * re;
+      const r2 = colRow[a + 2] as number;
+      work[r2] = (work[r2] as number) - (colVal[a + 2] as number) * re;
+    }
+    for (let k = g3; k < ne; k++) {
       const re = rhs[eliminated[k] as number] as number;
       if (re === 0) continue;
       const c1 = colPtr[k + 1] as number;
@@ -337,7 +431,30 @@ export class SchurSystem {
     else if (this.method === 1) this.sparse.solve(work);
     else if (m > 0) luSolveFactored(this.dense, m, this.perm, work);
     for (let k = 0; k < m; k++) out[kept[k] as number] = work[k] as number;
-    for (let k = 0; k < ne; k++) {
+    // Δ_e = (rhs_e − A_eK Δ_K) / D_e.
+    for (let k = 0; k < g1; k++) {
+      const e = eliminated[k] as number;
+      out[e] =
+        ((rhs[e] as number) - (rowVal[k] as number) * (work[rowCol[k] as number] as number)) * (invPivot[k] as number);
+    }
+    for (let k = g1, b = rowPtr[g1] as number; k < g2; k++, b += 2) {
+      const e = eliminated[k] as number;
+      out[e] =
+        ((rhs[e] as number) -
+          (rowVal[b] as number) * (work[rowCol[b] as number] as number) -
+          (rowVal[b + 1] as number) * (work[rowCol[b + 1] as number] as number)) *
+        (invPivot[k] as number);
+    }
+    for (let k = g2, b = rowPtr[g2] as number; k < g3; k++, b += 3) {
+      const e = eliminated[k] as number;
+      out[e] =
+        ((rhs[e] as number) -
+          (rowVal[b] as number) * (work[rowCol[b] as number] as number) -
+          (rowVal[b + 1] as number) * (work[rowCol[b + 1] as number] as number) -
+          (rowVal[b + 2] as number) * (work[rowCol[b + 2] as number] as number)) *
+        (invPivot[k] as number);
+    }
+    for (let k = g3; k < ne; k++) {
       const e = eliminated[k] as number;
       let s = rhs[e] as number;
       const r1 = rowPtr[k + 1] as number;
