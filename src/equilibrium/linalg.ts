@@ -514,7 +514,8 @@ export class StaticLU {
     for (let i = 0; i < m; i++) {
       const row = i * m;
       for (let r = pPtr[i] as number; r < (pPtr[i + 1] as number); r += 2) {
-        a.fill(0, row + (pRuns[r] as number), row + (pRuns[r + 1] as number));
+        const end = row + (pRuns[r + 1] as number);
+        for (let at = row + (pRuns[r] as number); at < end; at++) a[at] = 0;
       }
     }
   }
@@ -561,7 +562,39 @@ export class StaticLU {
       const u1 = uPtr[s + 1] as number;
       for (let r = l0; r < l1; r += 2) {
         const end = lRuns[r + 1] as number;
-        for (let i = lRuns[r] as number; i < end; i++) {
+        let i = lRuns[r] as number;
+        // Two rows at a time (each entry of the pivot row read once for both), then the last one if odd. A row
+        // whose multiplier is 0 is left as it is (as the one-row loop leaves it).
+        for (; i + 1 < end; i += 2) {
+          const iRow = i * m;
+          const l = (a[iRow + k] as number) * inv;
+          const l2 = (a[iRow + m + k] as number) * inv;
+          a[iRow + k] = l;
+          a[iRow + m + k] = l2;
+          if (l === 0 || l2 === 0) {
+            const one = l === 0 ? l2 : l;
+            if (one === 0) continue;
+            const shift = (l === 0 ? iRow + m : iRow) - kRow;
+            for (let q = u0; q < u1; q += 2) {
+              const stop = kRow + (uRuns[q + 1] as number);
+              for (let at = kRow + (uRuns[q] as number); at < stop; at++) {
+                a[at + shift] = (a[at + shift] as number) - one * (a[at] as number);
+              }
+            }
+            continue;
+          }
+          const shift = iRow - kRow;
+          const shift2 = shift + m;
+          for (let q = u0; q < u1; q += 2) {
+            const stop = kRow + (uRuns[q + 1] as number);
+            for (let at = kRow + (uRuns[q] as number); at < stop; at++) {
+              const pivotRow = a[at] as number;
+              a[at + shift] = (a[at + shift] as number) - l * pivotRow;
+              a[at + shift2] = (a[at + shift2] as number) - l2 * pivotRow;
+            }
+          }
+        }
+        if (i < end) {
           const iRow = i * m;
           const l = (a[iRow + k] as number) * inv;
           a[iRow + k] = l;
