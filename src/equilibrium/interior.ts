@@ -452,8 +452,8 @@ function interior(
     if (!system.factor(jac, d, undefined, 0, refine) && !system.factor(jac, d, undefined, 1e-12, refine)) break;
     // Predictor (affine scaling, target μ = 0): g = −F.
     system.solve(rhs, dzAff, refine);
-    // The largest affine step: each ratio test as a product (−s / Δ < a ⟺ −s > a·Δ for Δ < 0), divided only where
-    // it shortens the step.
+    // The largest affine step: each ratio test as a sign (s + a·Δ < 0, which for s > 0 implies Δ < 0: one branch,
+    // rarely taken, instead of one on the sign of Δ), divided only where it shortens the step.
     let aAff = 1;
     for (let q = 0; q < nLo; q++) {
       const i = loList[q] as number;
@@ -462,8 +462,8 @@ function interior(
       const si = sl[i] as number;
       const dwi = -wi - wi * (isl[i] as number) * di;
       dwAff[i] = dwi;
-      if (di < 0 && -si > aAff * di) aAff = -si / di;
-      if (dwi < 0 && -wi > aAff * dwi) aAff = -wi / dwi;
+      if (si + aAff * di < 0) aAff = -si / di;
+      if (wi + aAff * dwi < 0) aAff = -wi / dwi;
     }
     for (let q = 0; q < nBox; q++) {
       const i = boxList[q] as number;
@@ -472,14 +472,14 @@ function interior(
       const si = sl[i] as number;
       const dwi = -wi - wi * (isl[i] as number) * di;
       dwAff[i] = dwi;
-      if (di < 0 && -si > aAff * di) aAff = -si / di;
-      if (dwi < 0 && -wi > aAff * dwi) aAff = -wi / dwi;
+      if (si + aAff * di < 0) aAff = -si / di;
+      if (wi + aAff * dwi < 0) aAff = -wi / dwi;
       const vi = v[i] as number;
       const ti = su[i] as number;
       const dvi = -vi + vi * (isu[i] as number) * di;
       dvAff[i] = dvi;
-      if (di > 0 && ti < aAff * di) aAff = ti / di;
-      if (dvi < 0 && -vi > aAff * dvi) aAff = -vi / dvi;
+      if (ti - aAff * di < 0) aAff = ti / di;
+      if (vi + aAff * dvi < 0) aAff = -vi / dvi;
     }
     for (let q = 0; q < nUp; q++) {
       const i = upList[q] as number;
@@ -488,8 +488,8 @@ function interior(
       const ti = su[i] as number;
       const dvi = -vi + vi * (isu[i] as number) * di;
       dvAff[i] = dvi;
-      if (di > 0 && ti < aAff * di) aAff = ti / di;
-      if (dvi < 0 && -vi > aAff * dvi) aAff = -vi / dvi;
+      if (ti - aAff * di < 0) aAff = ti / di;
+      if (vi + aAff * dvi < 0) aAff = -vi / dvi;
     }
     let muAff = 0;
     for (let q = 0; q < nLo; q++) {
@@ -556,8 +556,8 @@ function interior(
       const wi = w[i] as number;
       const dwi = (target - s * wi - (dzAff[i] as number) * (dwAff[i] as number) - wi * di) * (isl[i] as number);
       dw[i] = dwi;
-      if (di < 0 && -tau * s > step * di) step = (-tau * s) / di;
-      if (dwi < 0 && -tau * wi > step * dwi) step = (-tau * wi) / dwi;
+      if (tau * s + step * di < 0) step = (-tau * s) / di;
+      if (tau * wi + step * dwi < 0) step = (-tau * wi) / dwi;
     }
     for (let q = 0; q < nBox; q++) {
       const i = boxList[q] as number;
@@ -567,14 +567,14 @@ function interior(
       const wi = w[i] as number;
       const dwi = (target - s * wi - da * (dwAff[i] as number) - wi * di) * (isl[i] as number);
       dw[i] = dwi;
-      if (di < 0 && -tau * s > step * di) step = (-tau * s) / di;
-      if (dwi < 0 && -tau * wi > step * dwi) step = (-tau * wi) / dwi;
+      if (tau * s + step * di < 0) step = (-tau * s) / di;
+      if (tau * wi + step * dwi < 0) step = (-tau * wi) / dwi;
       const t = su[i] as number;
       const vi = v[i] as number;
       const dvi = (target - t * vi + da * (dvAff[i] as number) + vi * di) * (isu[i] as number);
       dv[i] = dvi;
-      if (di > 0 && tau * t < step * di) step = (tau * t) / di;
-      if (dvi < 0 && -tau * vi > step * dvi) step = (-tau * vi) / dvi;
+      if (tau * t - step * di < 0) step = (tau * t) / di;
+      if (tau * vi + step * dvi < 0) step = (-tau * vi) / dvi;
     }
     for (let q = 0; q < nUp; q++) {
       const i = upList[q] as number;
@@ -583,8 +583,8 @@ function interior(
       const vi = v[i] as number;
       const dvi = (target - t * vi + (dzAff[i] as number) * (dvAff[i] as number) + vi * di) * (isu[i] as number);
       dv[i] = dvi;
-      if (di > 0 && tau * t < step * di) step = (tau * t) / di;
-      if (dvi < 0 && -tau * vi > step * dvi) step = (-tau * vi) / dvi;
+      if (tau * t - step * di < 0) step = (tau * t) / di;
+      if (tau * vi + step * dvi < 0) step = (-tau * vi) / dvi;
     }
     // Backtrack while the nonlinear F makes the residual ‖F − w + v‖ worse than the linear model allows — unless
     // the conditions themselves came much closer to holding (the model misjudged F, as when a price moves by a large
