@@ -86,6 +86,8 @@ export class SchurSystem {
   // Entries on the diagonal of eliminated rows: slot, and the row's place in `eliminated`.
   private readonly diagSlot: Int32Array;
   private readonly diagRow: Int32Array;
+  /** Per place in `eliminated`, its one diagonal slot (−1 for none), if none has more than one. */
+  private readonly diagOne: Int32Array | undefined;
   // Entries between kept variables: slot, row, and position in the dense matrix.
   private readonly kkSlot: Int32Array;
   private readonly kkRow: Int32Array;
@@ -233,6 +235,13 @@ export class SchurSystem {
     }
     this.diagSlot = Int32Array.from(diagSlot);
     this.diagRow = Int32Array.from(diagRow);
+    const one = new Int32Array(ne).fill(-1);
+    let repeated = false;
+    diagRow.forEach((k, a) => {
+      if ((one[k] as number) >= 0) repeated = true;
+      one[k] = diagSlot[a] as number;
+    });
+    this.diagOne = repeated ? undefined : one;
     this.kkSlot = Int32Array.from(kkSlot);
     this.kkRow = Int32Array.from(kkRow);
     this.kkPos = Int32Array.from(kkPos);
@@ -284,7 +293,7 @@ export class SchurSystem {
 
   /** Writes S into `dense` (cleared by the caller on the pattern) and the pivots of eliminated rows. */
   private assemble(values: Float64Array, da: Float64Array, db: Float64Array | undefined, shift: number): boolean {
-    const { m, kept, eliminated, pivot, invPivot, dense, rowPtr, rowCol, rowSlot, colPtr, colRow, colSlot } = this;
+    const { m, kept, eliminated, pivot, invPivot, dense, rowPtr, rowSlot, colPtr, colSlot } = this;
     const { rowVal, colVal, colRowVar, kkSlot, kkPos, kkRow, diagSlot, diagRow } = this;
     for (let k = 0; k < m; k++) dense[k * m + k] = (da[kept[k] as number] as number) + shift;
     for (let a = 0; a < kkSlot.length; a++) {
@@ -293,6 +302,23 @@ export class SchurSystem {
       dense[pos] = (dense[pos] as number) + (db ? (db[kkRow[a] as number] as number) * v : v);
     }
     const ne = eliminated.length;
+    const { diagOne } = this;
+    if (!db && diagOne) {
+      // No row scaling and at most one diagonal entry per eliminated row: pivot, its test and its inverse, and the
+      // column divided by it, in one loop.
+      for (let k = 0; k < ne; k++) {
+        const slot = diagOne[k] as number;
+        const p = (da[eliminated[k] as number] as number) + (slot >= 0 ? (values[slot] as number) : 0);
+        if (p === 0 || !Number.isFinite(p)) return false;
+        const inv = 1 / p;
+        invPivot[k] = inv;
+        const c1 = colPtr[k + 1] as number;
+        for (let a = colPtr[k] as number; a < c1; a++) colVal[a] = (values[colSlot[a] as number] as number) * inv;
+      }
+      const entries = rowPtr[ne] as number;
+      for (let b = 0; b < entries; b++) rowVal[b] = values[rowSlot[b] as number] as number;
+      return this.update();
+    }
     for (let k = 0; k < ne; k++) pivot[k] = da[eliminated[k] as number] as number;
     for (let a = 0; a < diagSlot.length; a++) {
       const k = diagRow[a] as number;
@@ -324,8 +350,13 @@ export class SchurSystem {
           colVal[a] = (values[colSlot[a] as number] as number) * inv;
       }
     }
-    const { groups } = this;
-    // S −= (A_KE D⁻¹) A_EK, entry by entry (a zero column entry adds nothing, whatever its row holds).
+    return this.update();
+  }
+
+  /** S −= (A_KE D⁻¹) A_EK, entry by entry (a zero column entry adds nothing, whatever its row holds). */
+  private update(): boolean {
+    const { m, eliminated, dense, rowPtr, rowCol, colPtr, colRow, rowVal, colVal, groups } = this;
+    const ne = eliminated.length;
     for (let k = 0, b = 0; k < (groups[1] as number); k++, b++) {
       const w = colVal[b] as number;
       if (w === 0) continue;
