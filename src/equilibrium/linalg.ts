@@ -623,7 +623,7 @@ export class StaticLU {
       return;
     }
     const { m, ePtr, eRuns, entries, rhs, correction } = this;
-    rhs.set(b.subarray(0, m));
+    for (let i = 0; i < m; i++) rhs[i] = b[i] as number;
     this.substitute(b);
     let p = 0;
     for (let i = 0; i < m; i++) {

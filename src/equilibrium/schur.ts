@@ -57,21 +57,48 @@ function reducedPattern(
   const n = keptIndex.length;
   const shape = new Uint8Array(m * m);
   for (let k = 0; k < m; k++) shape[k * m + k] = 1;
-  // Per eliminated variable: the kept rows of its column and the kept columns of its row.
-  const into: number[][] = Array.from({ length: n }, () => []);
-  const outOf: number[][] = Array.from({ length: n }, () => []);
+  // Per eliminated variable: the kept rows of its column and the kept columns of its row (lists by counting).
+  const intoStart = new Int32Array(n + 1);
+  const outStart = new Int32Array(n + 1);
+  const kind = (r: number, c: number) => {
+    if (fixed?.[r] || fixed?.[c]) return 0;
+    const kr = keptIndex[r] as number;
+    const kc = keptIndex[c] as number;
+    return kr >= 0 && kc >= 0 ? 1 : kr >= 0 && elim[c] ? 2 : kc >= 0 && elim[r] ? 3 : 0;
+  };
   for (let t = 0; t < rows.length; t++) {
     const r = rows[t] as number;
     const c = cols[t] as number;
-    if (fixed?.[r] || fixed?.[c]) continue;
-    const kr = keptIndex[r] as number;
-    const kc = keptIndex[c] as number;
-    if (kr >= 0 && kc >= 0) shape[kr * m + kc] = 1;
-    else if (kr >= 0 && elim[c]) (into[c] as number[]).push(kr);
-    else if (kc >= 0 && elim[r]) (outOf[r] as number[]).push(kc);
+    const k = kind(r, c);
+    if (k === 1) shape[(keptIndex[r] as number) * m + (keptIndex[c] as number)] = 1;
+    else if (k === 2) intoStart[c + 1] = (intoStart[c + 1] as number) + 1;
+    else if (k === 3) outStart[r + 1] = (outStart[r + 1] as number) + 1;
+  }
+  for (let i = 0; i < n; i++) {
+    intoStart[i + 1] = (intoStart[i + 1] as number) + (intoStart[i] as number);
+    outStart[i + 1] = (outStart[i + 1] as number) + (outStart[i] as number);
+  }
+  const into = new Int32Array(intoStart[n] as number);
+  const outOf = new Int32Array(outStart[n] as number);
+  const intoFill = intoStart.slice(0, n);
+  const outFill = outStart.slice(0, n);
+  for (let t = 0; t < rows.length; t++) {
+    const r = rows[t] as number;
+    const c = cols[t] as number;
+    const k = kind(r, c);
+    if (k === 2) {
+      into[intoFill[c] as number] = keptIndex[r] as number;
+      intoFill[c] = (intoFill[c] as number) + 1;
+    } else if (k === 3) {
+      outOf[outFill[r] as number] = keptIndex[c] as number;
+      outFill[r] = (outFill[r] as number) + 1;
+    }
   }
   for (let e = 0; e < n; e++) {
-    for (const r of into[e] as number[]) for (const c of outOf[e] as number[]) shape[r * m + c] = 1;
+    for (let a = intoStart[e] as number; a < (intoStart[e + 1] as number); a++) {
+      const base = (into[a] as number) * m;
+      for (let b = outStart[e] as number; b < (outStart[e + 1] as number); b++) shape[base + (outOf[b] as number)] = 1;
+    }
   }
   return shape;
 }
@@ -141,7 +168,8 @@ export class SchurSystem {
     kept.forEach((i, k) => {
       keptIndex[i] = k;
     });
-    const pivotOrder = minimumDegreeOrder(kept.length, reducedPattern(kept.length, keptIndex, pattern, elim, fixed));
+    const blockShape = reducedPattern(kept.length, keptIndex, pattern, elim, fixed);
+    const pivotOrder = minimumDegreeOrder(kept.length, blockShape);
     const relabelled = Array.from(pivotOrder, (k) => kept[k] as number);
     kept.length = 0;
     kept.push(...relabelled);
@@ -253,7 +281,13 @@ export class SchurSystem {
     this.perm = new Int32Array(m);
     this.work = new Float64Array(m);
     const natural = Int32Array.from({ length: m }, (_, k) => k);
-    this.staticLU = new StaticLU(m, reducedPattern(m, keptIndex, pattern, elim, fixed), natural);
+    // The pattern of S in the new labels: entry (s, t) is the block-ordered entry (pivotOrder[s], pivotOrder[t]).
+    const shape = new Uint8Array(m * m);
+    for (let a = 0; a < m; a++) {
+      const row = (pivotOrder[a] as number) * m;
+      for (let b = 0; b < m; b++) shape[a * m + b] = blockShape[row + (pivotOrder[b] as number)] as number;
+    }
+    this.staticLU = new StaticLU(m, shape, natural);
   }
 
   /**
