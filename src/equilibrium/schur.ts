@@ -8,7 +8,9 @@
  *   S = A_KK − A_KE D⁻¹ A_EK,   S Δ_K = rhs_K − A_KE D⁻¹ rhs_E,   Δ_e = (rhs_e − A_eK Δ_K) / D_e.
  *
  * The structure (which entry goes where, and the pivot order and fill of S) is worked out once per pattern; each
- * factorisation then only moves numbers. S is small (prices, rents and origin limits) and sparse (a commodity's
+ * factorisation then only moves numbers. Kept variables are labelled in the pivot order of S, so that its LU runs
+ * over contiguous rows and columns, and eliminated ones are grouped by their number of entries (one, two or three
+ * each way: outputs, flows, flows with a rent or limit), so that their loops have a fixed width. S is small (prices, rents and origin limits) and sparse (a commodity's
  * markets, coupled by input coefficients): it is factored by sparse LU with diagonal pivots in an order fixed once
  * (StaticLU, each solve refined by one step against S), falling back to Markowitz's rule or to dense partial
  * pivoting if a pivot fails its threshold test. `solve` serves any number of right-hand sides with one
