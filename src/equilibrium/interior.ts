@@ -87,10 +87,9 @@ function borrowInteriorWorkspace(n: number, nnz: number): InteriorWorkspace {
   const key = n * 0x100000 + nnz;
   const spare = interiorWorkspaces.get(key)?.pop();
   if (spare) {
-    for (const a of spare.floats) a.fill(0);
-    for (const a of spare.jacs) a.fill(0);
-    for (const a of spare.flags) a.fill(0);
-    for (const a of spare.lists) a.fill(0);
+    // Every array is written before it is read, except the steps Δz, Δw, Δv (floats 13 to 15): the first
+    // iteration takes a step of 0 along them, and Δz stays 0 at fixed variables, which the Newton systems leave out.
+    for (let k = 13; k <= 15; k++) (spare.floats[k] as Float64Array).fill(0);
     return spare;
   }
   const floats = carveFloats(Array.from({ length: 18 }, () => n));
@@ -120,7 +119,7 @@ function returnInteriorWorkspace(work: InteriorWorkspace): void {
 export function solveInterior(problem: Mcp, start: Float64Array, options: InteriorOptions = {}): McpResult {
   const n = problem.size;
   const nnz = problem.pattern?.rows.length ?? 0;
-  // Workspace borrowed for the solve (workspace.ts), zeroed; the result is copied out of it.
+  // Workspace borrowed for the solve (workspace.ts); the result is copied out of it.
   const work = borrowInteriorWorkspace(n, nnz);
   try {
     return interior(problem, start, options, work.floats, work.jacs, work.flags, work.lists);
@@ -339,9 +338,12 @@ function interior(
   let stalled = 0;
   const giveUp = options.giveUp;
   let first = Number.POSITIVE_INFINITY;
+  // The step the last iteration accepted, which the next one's first pass takes on slacks and multipliers (0 at the
+  // start: a step of 0 leaves them exactly as they are).
+  let moved = 0;
   for (; iterations <= maxIterations; iterations++) {
-    // One pass: the natural residual, μ and the barrier's diagonal, the infeasibility ‖F − w + v‖, and the
-    // predictor's right-hand side −F.
+    // One pass: the last step on slacks and multipliers, the natural residual, μ and the barrier's diagonal, the
+    // infeasibility ‖F − w + v‖, and the predictor's right-hand side −F.
     let residual = 0;
     let worst = 0;
     let mu = 0;
@@ -369,8 +371,10 @@ function interior(
         residual = r;
         worst = i;
       }
-      const wi = w[i] as number;
-      const si = sl[i] as number;
+      const si = (sl[i] as number) + moved * (dz[i] as number);
+      const wi = (w[i] as number) + moved * (dw[i] as number);
+      sl[i] = si;
+      w[i] = wi;
       const inv = 1 / si;
       isl[i] = inv;
       mu += si * wi;
@@ -388,10 +392,15 @@ function interior(
         residual = r;
         worst = i;
       }
-      const wi = w[i] as number;
-      const si = sl[i] as number;
-      const vi = v[i] as number;
-      const ti = su[i] as number;
+      const di = moved * (dz[i] as number);
+      const si = (sl[i] as number) + di;
+      const ti = (su[i] as number) - di;
+      const wi = (w[i] as number) + moved * (dw[i] as number);
+      const vi = (v[i] as number) + moved * (dv[i] as number);
+      sl[i] = si;
+      su[i] = ti;
+      w[i] = wi;
+      v[i] = vi;
       const invS = 1 / si;
       const invT = 1 / ti;
       isl[i] = invS;
@@ -411,8 +420,10 @@ function interior(
         residual = r;
         worst = i;
       }
-      const vi = v[i] as number;
-      const ti = su[i] as number;
+      const ti = (su[i] as number) - moved * (dz[i] as number);
+      const vi = (v[i] as number) + moved * (dv[i] as number);
+      su[i] = ti;
+      v[i] = vi;
       const inv = 1 / ti;
       isu[i] = inv;
       mu += ti * vi;
@@ -435,13 +446,14 @@ function interior(
     mu = pairs > 0 ? mu / pairs : 0;
     // (∇F + D) Δz = g. A free variable whose condition is flat (an undetermined price) has no D: a tiny shift then
     // keeps the reduced matrix regular.
-    if (!system.factor(jac, d) && !system.factor(jac, d, undefined, 1e-12)) break;
-    // Predictor (affine scaling, target μ = 0): g = −F. Once complementarity is small the system spans many orders
-    // of magnitude and its solves are refined (schur.ts); before, the directions need no such precision.
+    // Once complementarity is small the system spans many orders of magnitude and its solves are refined
+    // (schur.ts); before, the directions need no such precision.
     const refine = mu < REFINE_BELOW;
+    if (!system.factor(jac, d, undefined, 0, refine) && !system.factor(jac, d, undefined, 1e-12, refine)) break;
+    // Predictor (affine scaling, target μ = 0): g = −F.
     system.solve(rhs, dzAff, refine);
-    // The largest affine step: each ratio test as a product (−s / Δ < a ⟺ −s > a·Δ for Δ < 0), divided only where
-    // it shortens the step.
+    // The largest affine step: each ratio test as a sign (s + a·Δ < 0, which for s > 0 implies Δ < 0: one branch,
+    // rarely taken, instead of one on the sign of Δ), divided only where it shortens the step.
     let aAff = 1;
     for (let q = 0; q < nLo; q++) {
       const i = loList[q] as number;
@@ -450,8 +462,8 @@ function interior(
       const si = sl[i] as number;
       const dwi = -wi - wi * (isl[i] as number) * di;
       dwAff[i] = dwi;
-      if (di < 0 && -si > aAff * di) aAff = -si / di;
-      if (dwi < 0 && -wi > aAff * dwi) aAff = -wi / dwi;
+      if (si + aAff * di < 0) aAff = -si / di;
+      if (wi + aAff * dwi < 0) aAff = -wi / dwi;
     }
     for (let q = 0; q < nBox; q++) {
       const i = boxList[q] as number;
@@ -460,14 +472,14 @@ function interior(
       const si = sl[i] as number;
       const dwi = -wi - wi * (isl[i] as number) * di;
       dwAff[i] = dwi;
-      if (di < 0 && -si > aAff * di) aAff = -si / di;
-      if (dwi < 0 && -wi > aAff * dwi) aAff = -wi / dwi;
+      if (si + aAff * di < 0) aAff = -si / di;
+      if (wi + aAff * dwi < 0) aAff = -wi / dwi;
       const vi = v[i] as number;
       const ti = su[i] as number;
       const dvi = -vi + vi * (isu[i] as number) * di;
       dvAff[i] = dvi;
-      if (di > 0 && ti < aAff * di) aAff = ti / di;
-      if (dvi < 0 && -vi > aAff * dvi) aAff = -vi / dvi;
+      if (ti - aAff * di < 0) aAff = ti / di;
+      if (vi + aAff * dvi < 0) aAff = -vi / dvi;
     }
     for (let q = 0; q < nUp; q++) {
       const i = upList[q] as number;
@@ -476,8 +488,8 @@ function interior(
       const ti = su[i] as number;
       const dvi = -vi + vi * (isu[i] as number) * di;
       dvAff[i] = dvi;
-      if (di > 0 && ti < aAff * di) aAff = ti / di;
-      if (dvi < 0 && -vi > aAff * dvi) aAff = -vi / dvi;
+      if (ti - aAff * di < 0) aAff = ti / di;
+      if (vi + aAff * dvi < 0) aAff = -vi / dvi;
     }
     let muAff = 0;
     for (let q = 0; q < nLo; q++) {
@@ -544,8 +556,8 @@ function interior(
       const wi = w[i] as number;
       const dwi = (target - s * wi - (dzAff[i] as number) * (dwAff[i] as number) - wi * di) * (isl[i] as number);
       dw[i] = dwi;
-      if (di < 0 && -tau * s > step * di) step = (-tau * s) / di;
-      if (dwi < 0 && -tau * wi > step * dwi) step = (-tau * wi) / dwi;
+      if (tau * s + step * di < 0) step = (-tau * s) / di;
+      if (tau * wi + step * dwi < 0) step = (-tau * wi) / dwi;
     }
     for (let q = 0; q < nBox; q++) {
       const i = boxList[q] as number;
@@ -555,14 +567,14 @@ function interior(
       const wi = w[i] as number;
       const dwi = (target - s * wi - da * (dwAff[i] as number) - wi * di) * (isl[i] as number);
       dw[i] = dwi;
-      if (di < 0 && -tau * s > step * di) step = (-tau * s) / di;
-      if (dwi < 0 && -tau * wi > step * dwi) step = (-tau * wi) / dwi;
+      if (tau * s + step * di < 0) step = (-tau * s) / di;
+      if (tau * wi + step * dwi < 0) step = (-tau * wi) / dwi;
       const t = su[i] as number;
       const vi = v[i] as number;
       const dvi = (target - t * vi + da * (dvAff[i] as number) + vi * di) * (isu[i] as number);
       dv[i] = dvi;
-      if (di > 0 && tau * t < step * di) step = (tau * t) / di;
-      if (dvi < 0 && -tau * vi > step * dvi) step = (-tau * vi) / dvi;
+      if (tau * t - step * di < 0) step = (tau * t) / di;
+      if (tau * vi + step * dvi < 0) step = (-tau * vi) / dvi;
     }
     for (let q = 0; q < nUp; q++) {
       const i = upList[q] as number;
@@ -571,8 +583,8 @@ function interior(
       const vi = v[i] as number;
       const dvi = (target - t * vi + (dzAff[i] as number) * (dvAff[i] as number) + vi * di) * (isu[i] as number);
       dv[i] = dvi;
-      if (di > 0 && tau * t < step * di) step = (tau * t) / di;
-      if (dvi < 0 && -tau * vi > step * dvi) step = (-tau * vi) / dvi;
+      if (tau * t - step * di < 0) step = (tau * t) / di;
+      if (tau * vi + step * dvi < 0) step = (-tau * vi) / dvi;
     }
     // Backtrack while the nonlinear F makes the residual ‖F − w + v‖ worse than the linear model allows — unless
     // the conditions themselves came much closer to holding (the model misjudged F, as when a price moves by a large
@@ -636,24 +648,7 @@ function interior(
     [z, trialZ] = [trialZ, z];
     [f, trialF] = [trialF, f];
     [jac, trialJac] = [trialJac, jac];
-    for (let q = 0; q < nLo; q++) {
-      const i = loList[q] as number;
-      sl[i] = (sl[i] as number) + step * (dz[i] as number);
-      w[i] = (w[i] as number) + step * (dw[i] as number);
-    }
-    for (let q = 0; q < nBox; q++) {
-      const i = boxList[q] as number;
-      const di = step * (dz[i] as number);
-      sl[i] = (sl[i] as number) + di;
-      w[i] = (w[i] as number) + step * (dw[i] as number);
-      su[i] = (su[i] as number) - di;
-      v[i] = (v[i] as number) + step * (dv[i] as number);
-    }
-    for (let q = 0; q < nUp; q++) {
-      const i = upList[q] as number;
-      su[i] = (su[i] as number) - step * (dz[i] as number);
-      v[i] = (v[i] as number) + step * (dv[i] as number);
-    }
+    moved = step;
   }
   return {
     z: best,

@@ -333,10 +333,66 @@ export class MarkowitzLU {
 }
 
 /**
- * LU factorisation with diagonal pivots in an order fixed once per sparsity pattern (minimum degree on the
- * symmetrised pattern): the symbolic work — ordering, fill, the index lists of every elimination step — is done in
- * the constructor, and each numeric factorisation only moves numbers along them. Matrices are dense row-major m×m
+ * A fill-reducing pivot order for diagonal pivots: minimum degree on the symmetrised pattern (eliminate the node with
+ * fewest neighbours, join its neighbours). `pattern[i·m + j]` is nonzero where the matrix may hold a nonzero entry.
+ */
+export function minimumDegreeOrder(m: number, pattern: Uint8Array): Int32Array {
+  const adjacent = new Uint8Array(m * m);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < m; j++) {
+      if (i !== j && (pattern[i * m + j] || pattern[j * m + i])) adjacent[i * m + j] = 1;
+    }
+  }
+  const degree = new Int32Array(m);
+  for (let i = 0; i < m; i++) {
+    let d = 0;
+    for (let j = 0; j < m; j++) d += adjacent[i * m + j] as number;
+    degree[i] = d;
+  }
+  const done = new Uint8Array(m);
+  const order = new Int32Array(m);
+  const neighbours = new Int32Array(m);
+  for (let s = 0; s < m; s++) {
+    let k = -1;
+    for (let i = 0; i < m; i++) if (!done[i] && (k < 0 || (degree[i] as number) < (degree[k] as number))) k = i;
+    order[s] = k;
+    done[k] = 1;
+    let count = 0;
+    for (let j = 0; j < m; j++) if (!done[j] && adjacent[k * m + j]) neighbours[count++] = j;
+    for (let x = 0; x < count; x++) {
+      const i = neighbours[x] as number;
+      degree[i] = (degree[i] as number) - 1;
+      for (let y = 0; y < count; y++) {
+        const j = neighbours[y] as number;
+        if (i !== j && !adjacent[i * m + j]) {
+          adjacent[i * m + j] = 1;
+          degree[i] = (degree[i] as number) + 1;
+        }
+      }
+    }
+  }
+  return order;
+}
+
+/** Appends the runs of consecutive indices of an ascending list to `runs`, as start and end (exclusive) pairs. */
+function pushRuns(sorted: readonly number[], runs: number[]): void {
+  for (let t = 0; t < sorted.length; t++) {
+    const i = sorted[t] as number;
+    if (t > 0 && i === (sorted[t - 1] as number) + 1) runs[runs.length - 1] = i + 1;
+    else runs.push(i, i + 1);
+  }
+}
+
+/**
+ * LU factorisation with diagonal pivots in an order fixed once per sparsity pattern (by default minimum degree on
+ * the symmetrised pattern): the symbolic work — ordering, fill, the index lists of every elimination step — is done
+ * in the constructor, and each numeric factorisation only moves numbers along them. Matrices are dense row-major m×m
  * arrays of which only the pattern and its fill are read or written.
+ *
+ * The index lists are runs of consecutive rows and columns. Labelled in pivot order (`order` 0, 1, 2, …: the caller
+ * relabels its unknowns by `minimumDegreeOrder` first, as the Schur system does), the Newton systems' matrices —
+ * dense blocks per commodity, coupled by a few inputs — have about one run per step, and the loops run over
+ * contiguous memory without an index per entry. Any other order is equally correct, only slower.
  *
  * For the Newton systems of the market model this is safe: the reduced matrix is a weighted graph Laplacian (trade)
  * plus positive semidefinite terms (producers, demand, barriers) and small asymmetries (tariffs, export taxes), for
@@ -347,109 +403,121 @@ export class StaticLU {
   readonly m: number;
   /** Pivot order: step s eliminates row and column order[s]. */
   readonly order: Int32Array;
-  /** Positions (i·m + j) of the pattern and its fill, to be cleared before assembling a new matrix. */
+  /** Positions (i·m + j) of the pattern and its fill, to be cleared before assembling a new matrix (`clear`). */
   readonly positions: Int32Array;
-  // Per step s: rows i below the pivot and columns j right of it, in the filled pattern.
+  // The same by rows, in runs.
+  private readonly pPtr: Int32Array;
+  private readonly pRuns: Int32Array;
+  /** Multiply–adds of one numeric factorisation (for diagnostics and benchmarks). */
+  readonly work: number;
+  // Per step s: runs of the rows below the pivot (lRuns from lPtr[s] to lPtr[s + 1]) and of the columns right of it
+  // (uRuns), in the filled pattern.
   private readonly lPtr: Int32Array;
-  private readonly lRow: Int32Array;
+  private readonly lRuns: Int32Array;
   private readonly uPtr: Int32Array;
-  private readonly uCol: Int32Array;
-  // The matrix's own entries (pattern, not fill), kept for the refinement step of `solve`.
-  private readonly entryPos: Int32Array;
-  private readonly entryRow: Int32Array;
-  private readonly entryCol: Int32Array;
+  private readonly uRuns: Int32Array;
+  // Per step s: runs of the columns of L in the pivot's row (forward substitution by rows).
+  private readonly fPtr: Int32Array;
+  private readonly fRuns: Int32Array;
+  // The matrix's own entries (pattern, not fill) by rows in runs, kept for the refinement step of `solve`.
+  private readonly ePtr: Int32Array;
+  private readonly eRuns: Int32Array;
   private readonly entries: Float64Array;
   private readonly rhs: Float64Array;
   private readonly correction: Float64Array;
   private a: Float64Array = new Float64Array(0);
+  private refinable = false;
 
-  /** `pattern[i·m + j]` is nonzero where the matrix may hold a nonzero entry; the diagonal is always included. */
-  constructor(m: number, pattern: Uint8Array) {
+  /**
+   * `pattern[i·m + j]` is nonzero where the matrix may hold a nonzero entry; the diagonal is always included.
+   * `order`: the pivot order (default: minimumDegreeOrder of the pattern).
+   */
+  constructor(m: number, pattern: Uint8Array, order?: Int32Array) {
     this.m = m;
-    // Minimum degree on the symmetrised pattern: eliminate the node with fewest neighbours, join its neighbours.
-    const adjacent = new Uint8Array(m * m);
-    for (let i = 0; i < m; i++) {
-      for (let j = 0; j < m; j++) {
-        if (i !== j && (pattern[i * m + j] || pattern[j * m + i])) adjacent[i * m + j] = 1;
-      }
-    }
-    const degree = new Int32Array(m);
-    for (let i = 0; i < m; i++) {
-      let d = 0;
-      for (let j = 0; j < m; j++) d += adjacent[i * m + j] as number;
-      degree[i] = d;
-    }
-    const done = new Uint8Array(m);
-    const order = new Int32Array(m);
-    const neighbours = new Int32Array(m);
-    for (let s = 0; s < m; s++) {
-      let k = -1;
-      for (let i = 0; i < m; i++) if (!done[i] && (k < 0 || (degree[i] as number) < (degree[k] as number))) k = i;
-      order[s] = k;
-      done[k] = 1;
-      let count = 0;
-      for (let j = 0; j < m; j++) if (!done[j] && adjacent[k * m + j]) neighbours[count++] = j;
-      for (let x = 0; x < count; x++) {
-        const i = neighbours[x] as number;
-        degree[i] = (degree[i] as number) - 1;
-        for (let y = 0; y < count; y++) {
-          const j = neighbours[y] as number;
-          if (i !== j && !adjacent[i * m + j]) {
-            adjacent[i * m + j] = 1;
-            degree[i] = (degree[i] as number) + 1;
-          }
-        }
-      }
-    }
-    this.order = order;
+    this.order = order ?? minimumDegreeOrder(m, pattern);
+    const step = new Int32Array(m);
+    for (let s = 0; s < m; s++) step[this.order[s] as number] = s;
     // Symbolic factorisation in that order (unsymmetric pattern: fill where row i meets column j through pivot k).
     const filled = new Uint8Array(m * m);
     for (let i = 0; i < m * m; i++) filled[i] = pattern[i] ? 1 : 0;
     for (let i = 0; i < m; i++) filled[i * m + i] = 1;
-    done.fill(0);
+    const done = new Uint8Array(m);
     const lPtr = new Int32Array(m + 1);
     const uPtr = new Int32Array(m + 1);
-    const lRow: number[] = [];
-    const uCol: number[] = [];
+    const lRuns: number[] = [];
+    const uRuns: number[] = [];
+    let work = 0;
     for (let s = 0; s < m; s++) {
-      const k = order[s] as number;
+      const k = this.order[s] as number;
       done[k] = 1;
       const rowsBelow: number[] = [];
       const colsRight: number[] = [];
       for (let i = 0; i < m; i++) if (!done[i] && filled[i * m + k]) rowsBelow.push(i);
       for (let j = 0; j < m; j++) if (!done[j] && filled[k * m + j]) colsRight.push(j);
       for (const i of rowsBelow) for (const j of colsRight) filled[i * m + j] = 1;
-      for (const i of rowsBelow) lRow.push(i);
-      for (const j of colsRight) uCol.push(j);
-      lPtr[s + 1] = lRow.length;
-      uPtr[s + 1] = uCol.length;
+      work += rowsBelow.length * colsRight.length;
+      pushRuns(rowsBelow, lRuns);
+      pushRuns(colsRight, uRuns);
+      lPtr[s + 1] = lRuns.length;
+      uPtr[s + 1] = uRuns.length;
+    }
+    this.work = work;
+    // L by rows: in row k, the columns pivoted before k.
+    const fPtr = new Int32Array(m + 1);
+    const fRuns: number[] = [];
+    for (let s = 0; s < m; s++) {
+      const k = this.order[s] as number;
+      const cols: number[] = [];
+      for (let j = 0; j < m; j++) if (filled[k * m + j] && (step[j] as number) < s) cols.push(j);
+      pushRuns(cols, fRuns);
+      fPtr[s + 1] = fRuns.length;
     }
     const positions: number[] = [];
     for (let i = 0; i < m * m; i++) if (filled[i]) positions.push(i);
     this.positions = Int32Array.from(positions);
-    const own: number[] = [];
-    for (let i = 0; i < m * m; i++) if (pattern[i] || i % (m + 1) === 0) own.push(i);
-    this.entryPos = Int32Array.from(own);
-    this.entryRow = Int32Array.from(own, (p) => Math.floor(p / m));
-    this.entryCol = Int32Array.from(own, (p) => p % m);
-    this.entries = new Float64Array(own.length);
+    const pPtr = new Int32Array(m + 1);
+    const pRuns: number[] = [];
+    for (let i = 0; i < m; i++) {
+      const cols: number[] = [];
+      for (let j = 0; j < m; j++) if (filled[i * m + j]) cols.push(j);
+      pushRuns(cols, pRuns);
+      pPtr[i + 1] = pRuns.length;
+    }
+    this.pPtr = pPtr;
+    this.pRuns = Int32Array.from(pRuns);
+    const ePtr = new Int32Array(m + 1);
+    const eRuns: number[] = [];
+    let entries = 0;
+    for (let i = 0; i < m; i++) {
+      const cols: number[] = [];
+      for (let j = 0; j < m; j++) if (pattern[i * m + j] || i === j) cols.push(j);
+      entries += cols.length;
+      pushRuns(cols, eRuns);
+      ePtr[i + 1] = eRuns.length;
+    }
+    this.entries = new Float64Array(entries);
     this.rhs = new Float64Array(m);
     this.correction = new Float64Array(m);
     this.lPtr = lPtr;
     this.uPtr = uPtr;
-    this.lRow = Int32Array.from(lRow);
-    this.uCol = Int32Array.from(uCol);
+    this.lRuns = Int32Array.from(lRuns);
+    this.uRuns = Int32Array.from(uRuns);
+    this.fPtr = fPtr;
+    this.fRuns = Int32Array.from(fRuns);
+    this.ePtr = ePtr;
+    this.eRuns = Int32Array.from(eRuns);
   }
 
-  /** Multiply–adds of one numeric factorisation (for diagnostics and benchmarks). */
-  get work(): number {
-    let w = 0;
-    for (let s = 0; s < this.m; s++) {
-      w +=
-        ((this.lPtr[s + 1] as number) - (this.lPtr[s] as number)) *
-        ((this.uPtr[s + 1] as number) - (this.uPtr[s] as number));
+  /** Zeroes the pattern and its fill in `a` (`positions`), before a new matrix is assembled there. */
+  clear(a: Float64Array): void {
+    const { m, pPtr, pRuns } = this;
+    for (let i = 0; i < m; i++) {
+      const row = i * m;
+      for (let r = pPtr[i] as number; r < (pPtr[i + 1] as number); r += 2) {
+        const end = row + (pRuns[r + 1] as number);
+        for (let at = row + (pRuns[r] as number); at < end; at++) a[at] = 0;
+      }
     }
-    return w;
   }
 
   /**
@@ -457,12 +525,21 @@ export class StaticLU {
    * or fails the threshold test against a row i it eliminates from: |a_ik · a_ki| <= |a_kk · a_ii| / threshold, so
    * that the update of a_ii is at most 1 / threshold of it. The test is unchanged by any scaling of rows and columns
    * (the market model's rows and columns are each in their own units: tonnes, prices, rents). `a` is then partly
-   * overwritten.
+   * overwritten. `refinable`: keep a copy of A for the refinement step of `solve` (without it, `solve` does not
+   * refine).
    */
-  factor(a: Float64Array, threshold = 0.01): boolean {
-    const { m, order, lPtr, lRow, uPtr, uCol, entryPos, entries } = this;
+  factor(a: Float64Array, threshold = 0.01, refinable = true): boolean {
+    const { m, order, lPtr, lRuns, uPtr, uRuns, ePtr, eRuns, entries } = this;
     this.a = a;
-    for (let p = 0; p < entryPos.length; p++) entries[p] = a[entryPos[p] as number] as number;
+    this.refinable = refinable;
+    let p = 0;
+    for (let i = 0; refinable && i < m; i++) {
+      const row = i * m;
+      for (let r = ePtr[i] as number; r < (ePtr[i + 1] as number); r += 2) {
+        const end = row + (eRuns[r + 1] as number);
+        for (let at = row + (eRuns[r] as number); at < end; at++) entries[p++] = a[at] as number;
+      }
+    }
     for (let s = 0; s < m; s++) {
       const k = order[s] as number;
       const kRow = k * m;
@@ -471,22 +548,64 @@ export class StaticLU {
       const bound = Math.abs(pivot) / threshold;
       const l0 = lPtr[s] as number;
       const l1 = lPtr[s + 1] as number;
-      for (let p = l0; p < l1; p++) {
-        const i = lRow[p] as number;
-        if (!(Math.abs((a[i * m + k] as number) * (a[kRow + i] as number)) <= bound * Math.abs(a[i * m + i] as number)))
-          return false;
+      for (let r = l0; r < l1; r += 2) {
+        const end = lRuns[r + 1] as number;
+        for (let i = lRuns[r] as number; i < end; i++) {
+          if (
+            !(Math.abs((a[i * m + k] as number) * (a[kRow + i] as number)) <= bound * Math.abs(a[i * m + i] as number))
+          )
+            return false;
+        }
       }
       const inv = 1 / pivot;
       const u0 = uPtr[s] as number;
       const u1 = uPtr[s + 1] as number;
-      for (let p = l0; p < l1; p++) {
-        const iRow = (lRow[p] as number) * m;
-        const l = (a[iRow + k] as number) * inv;
-        a[iRow + k] = l;
-        if (l === 0) continue;
-        for (let q = u0; q < u1; q++) {
-          const j = uCol[q] as number;
-          a[iRow + j] = (a[iRow + j] as number) - l * (a[kRow + j] as number);
+      for (let r = l0; r < l1; r += 2) {
+        const end = lRuns[r + 1] as number;
+        let i = lRuns[r] as number;
+        // Two rows at a time (each entry of the pivot row read once for both), then the last one if odd. A row
+        // whose multiplier is 0 is left as it is (as the one-row loop leaves it).
+        for (; i + 1 < end; i += 2) {
+          const iRow = i * m;
+          const l = (a[iRow + k] as number) * inv;
+          const l2 = (a[iRow + m + k] as number) * inv;
+          a[iRow + k] = l;
+          a[iRow + m + k] = l2;
+          if (l === 0 || l2 === 0) {
+            const one = l === 0 ? l2 : l;
+            if (one === 0) continue;
+            const shift = (l === 0 ? iRow + m : iRow) - kRow;
+            for (let q = u0; q < u1; q += 2) {
+              const stop = kRow + (uRuns[q + 1] as number);
+              for (let at = kRow + (uRuns[q] as number); at < stop; at++) {
+                a[at + shift] = (a[at + shift] as number) - one * (a[at] as number);
+              }
+            }
+            continue;
+          }
+          const shift = iRow - kRow;
+          const shift2 = shift + m;
+          for (let q = u0; q < u1; q += 2) {
+            const stop = kRow + (uRuns[q + 1] as number);
+            for (let at = kRow + (uRuns[q] as number); at < stop; at++) {
+              const pivotRow = a[at] as number;
+              a[at + shift] = (a[at + shift] as number) - l * pivotRow;
+              a[at + shift2] = (a[at + shift2] as number) - l2 * pivotRow;
+            }
+          }
+        }
+        if (i < end) {
+          const iRow = i * m;
+          const l = (a[iRow + k] as number) * inv;
+          a[iRow + k] = l;
+          if (l === 0) continue;
+          const shift = iRow - kRow;
+          for (let q = u0; q < u1; q += 2) {
+            const stop = kRow + (uRuns[q + 1] as number);
+            for (let at = kRow + (uRuns[q] as number); at < stop; at++) {
+              a[at + shift] = (a[at + shift] as number) - l * (a[at] as number);
+            }
+          }
         }
       }
     }
@@ -496,43 +615,48 @@ export class StaticLU {
   /**
    * Solves A x = b in place with the last factorisation; with `refine`, one step of iterative refinement against A
    * (r = b − A x, x += A⁻¹ r): the Newton systems of an interior-point method near its end span many orders of
-   * magnitude, and diagonal pivots then leave digits that one step recovers.
+   * magnitude, and diagonal pivots then leave digits that one step recovers. (Only after a `refinable` factorisation.)
    */
   solve(b: Float64Array, refine = false): void {
-    if (!refine) {
+    if (!refine || !this.refinable) {
       this.substitute(b);
       return;
     }
-    const { m, entryRow, entryCol, entries, rhs, correction } = this;
-    rhs.set(b.subarray(0, m));
+    const { m, ePtr, eRuns, entries, rhs, correction } = this;
+    for (let i = 0; i < m; i++) rhs[i] = b[i] as number;
     this.substitute(b);
-    correction.set(rhs);
-    for (let p = 0; p < entries.length; p++) {
-      const i = entryRow[p] as number;
-      correction[i] = (correction[i] as number) - (entries[p] as number) * (b[entryCol[p] as number] as number);
+    let p = 0;
+    for (let i = 0; i < m; i++) {
+      let sum = rhs[i] as number;
+      for (let r = ePtr[i] as number; r < (ePtr[i + 1] as number); r += 2) {
+        const end = eRuns[r + 1] as number;
+        for (let j = eRuns[r] as number; j < end; j++) sum -= (entries[p++] as number) * (b[j] as number);
+      }
+      correction[i] = sum;
     }
     this.substitute(correction);
     for (let i = 0; i < m; i++) b[i] = (b[i] as number) + (correction[i] as number);
   }
 
   private substitute(b: Float64Array): void {
-    const { m, a, order, lPtr, lRow, uPtr, uCol } = this;
+    const { m, a, order, fPtr, fRuns, uPtr, uRuns } = this;
     for (let s = 0; s < m; s++) {
       const k = order[s] as number;
-      const bk = b[k] as number;
-      if (bk === 0) continue;
-      for (let p = lPtr[s] as number; p < (lPtr[s + 1] as number); p++) {
-        const i = lRow[p] as number;
-        b[i] = (b[i] as number) - (a[i * m + k] as number) * bk;
+      const kRow = k * m;
+      let sum = b[k] as number;
+      for (let r = fPtr[s] as number; r < (fPtr[s + 1] as number); r += 2) {
+        const end = fRuns[r + 1] as number;
+        for (let j = fRuns[r] as number; j < end; j++) sum -= (a[kRow + j] as number) * (b[j] as number);
       }
+      b[k] = sum;
     }
     for (let s = m - 1; s >= 0; s--) {
       const k = order[s] as number;
       const kRow = k * m;
       let sum = b[k] as number;
-      for (let q = uPtr[s] as number; q < (uPtr[s + 1] as number); q++) {
-        const j = uCol[q] as number;
-        sum -= (a[kRow + j] as number) * (b[j] as number);
+      for (let r = uPtr[s] as number; r < (uPtr[s + 1] as number); r += 2) {
+        const end = uRuns[r + 1] as number;
+        for (let j = uRuns[r] as number; j < end; j++) sum -= (a[kRow + j] as number) * (b[j] as number);
       }
       b[k] = sum / (a[kRow + k] as number);
     }
