@@ -104,6 +104,13 @@ export class ScheduleError extends Error {
   }
 }
 
+/** The calendar day before `date` (YYYY-MM-DD). */
+function previousDay(date: string): string {
+  const d = new Date(`${date}T00:00:00.000Z`);
+  d.setUTCDate(d.getUTCDate() - 1);
+  return d.toISOString().slice(0, 10);
+}
+
 /** Schedules in the order they apply: by effective date, then by version (a later version amends an earlier one). */
 function applicationOrder(schedules: readonly Schedule[]): Schedule[] {
   return [...schedules].sort((a, b) =>
@@ -151,6 +158,9 @@ export function publishPrices(
     throw new ScheduleError('effectiveFrom', `'${request.effectiveFrom}' is not a date (YYYY-MM-DD)`);
   if (request.reference.trim() === '') throw new ScheduleError('reference', 'name the decision that adopts it');
   const before = inForceOn(existing, request.effectiveFrom, defaultMembers(catalog));
+  // Smoothing and maxChange work from the price in force the day before: a schedule amending another of the same date
+  // replaces it (that price was never in force), so it must not be capped against it, nor step again from it.
+  const dayBefore = inForceOn(existing, previousDay(request.effectiveFrom), defaultMembers(catalog));
   request.members?.forEach((m, i) => {
     const region = catalog.regions.get(m);
     if (!region || region.kind === 'rest') throw new ScheduleError(`members.${i}`, `unknown region '${m}'`);
@@ -166,7 +176,7 @@ export function publishPrices(
     if (!info) throw new ScheduleError(`${field}.commodity`, `unknown commodity '${line.commodity}'`);
     if (seen.has(line.commodity)) throw new ScheduleError(`${field}.commodity`, `${line.commodity} is listed twice`);
     seen.add(line.commodity);
-    const previous = before.prices.find((p) => p.commodity === line.commodity);
+    const previous = dayBefore.prices.find((p) => p.commodity === line.commodity);
     let computed: number;
     let curve: PriceExplanation['curve'];
     try {

@@ -63,6 +63,7 @@ export function policyFromFlags(opts: SolveOptions, commodities?: readonly strin
         `--floor '${f}': '${p}' is not a price: give a number in the commodity's price unit, e.g. ndpr/oxide=110000`,
       );
     }
+    if (Number(p) === 0) throw new InputError(`--floor '${f}': ${p} is zero: a price must be above zero`);
     policy.floors = { ...policy.floors, [k]: Number(p) };
   }
   for (const b of opts.ban ?? []) {

@@ -8,6 +8,13 @@ import { z } from 'zod';
 const code = z.string().regex(/^[A-Za-z0-9_*.-]+$/, 'must be a code such as USA, EU27 or ROW');
 const commodity = z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, "must be a commodity id such as 'ndpr/oxide'");
 const money = z.number().finite().nonnegative();
+/** A floor or a strike: zero would be no instrument at all, and is more likely a slip than a choice. */
+const price = z
+  .number()
+  .finite()
+  .positive({
+    error: (issue) => `${issue.input} is ${Number(issue.input) < 0 ? 'negative' : 'zero'}: a price must be above zero`,
+  });
 const quantity = z.number().finite().nonnegative();
 
 export const PolicySchema = z
@@ -34,12 +41,12 @@ export const PolicySchema = z
       ])
       .optional(),
     /** Reference prices by commodity, in the commodity's price unit; they bind at the border of every member. */
-    floors: z.record(commodity, money).optional(),
+    floors: z.record(commodity, price).optional(),
     /** Preferential trade: zero tariffs between members (default true when there is a zone). */
     preferential: z.boolean().optional(),
     bans: z
       .array(
-        z.object({
+        z.strictObject({
           origin: code,
           commodities: z.union([z.array(commodity).min(1), z.literal('*')]),
           /** Destinations: region codes, 'members' for the zone, or '*' for everyone. */
@@ -49,7 +56,7 @@ export const PolicySchema = z
       .optional(),
     quotas: z
       .array(
-        z.object({
+        z.strictObject({
           origin: code,
           commodity,
           destinations: z.union([z.array(code).min(1), z.literal('members'), z.literal('*')]),
@@ -57,21 +64,23 @@ export const PolicySchema = z
         }),
       )
       .optional(),
-    exportTaxes: z.array(z.object({ origin: code, commodity, rate: z.number().finite().min(0).max(10) })).optional(),
+    exportTaxes: z
+      .array(z.strictObject({ origin: code, commodity, rate: z.number().finite().min(0).max(10) }))
+      .optional(),
     cfds: z
       .array(
-        z.object({
+        z.strictObject({
           commodity,
           /** Producers in these regions are covered (default: every member). */
           regions: z.array(code).optional(),
-          strike: money,
+          strike: price,
           volume: quantity.optional(),
         }),
       )
       .optional(),
     stockpiles: z
       .array(
-        z.object({
+        z.strictObject({
           region: code,
           commodity,
           buyCap: quantity.optional(),

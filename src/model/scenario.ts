@@ -36,6 +36,9 @@ const price = z
     z
       .string()
       .refine((s) => !/^\s*-/.test(s), { error: (issue) => `'${issue.input}' is negative: a price must be above zero` })
+      .refine((s) => !(Number.parseFloat(s) === 0), {
+        error: (issue) => `'${issue.input}' is zero: a price must be above zero`,
+      })
       .regex(/^\s*\d+(\.\d+)?(e\d+)?\s+USD\/\S+.*$/, "must be a number, or a price with its unit such as '110 USD/kg'"),
   ])
   .describe("Price in the commodity's price unit, or a string with its unit such as '110 USD/kg'");

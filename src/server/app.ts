@@ -420,7 +420,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         ...request.body,
         quantity: S.decimalText(request.body.quantity),
       });
-      return reply.code(result.created ? 201 : 200).send(result);
+      // A transfer to another member changes its holding too: a member is shown its own holdings only, as everywhere.
+      const holdings = result.holdings.filter((h) => speaksFor(catalog, actor.role, h.member));
+      return reply.code(result.created ? 201 : 200).send({ ...result, holdings });
     },
   );
 

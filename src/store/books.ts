@@ -169,7 +169,8 @@ export class Books {
   /** Refuses a date after tomorrow (UTC): what is recorded has happened; a quote may look ahead, a record may not. */
   private notAhead(field: string, date: string, why: string): void {
     const today = this.today();
-    if (date > nextDay(today)) throw new BooksError('invalid', field, `${date} is after today (${today}): ${why}`);
+    const tomorrow = nextDay(today);
+    if (date > tomorrow) throw new BooksError('invalid', field, `${date} is after tomorrow (${tomorrow}): ${why}`);
   }
 
   // ---- schedules -------------------------------------------------------------------------------------------------
@@ -218,8 +219,8 @@ export class Books {
 
   /**
    * Schedules apply prospectively, as a customs tariff does: one effective before a published one would reorder the
-   * history its caps (maxChange) were computed against, and one effective on or before the date of a recorded entry
-   * would give that entry a second answer. Both are refused; a correction is a new schedule effective later.
+   * history its caps (maxChange) were computed against, and one effective on or before the date of any recorded entry
+   * could give that entry a second answer (a price reaches downstream goods through their content). Both are refused; a correction is a new schedule effective later.
    */
   private async prospective(trx: Kysely<Database>, request: ScheduleRequest, existing: readonly Schedule[]) {
     const latest = existing.reduce<Schedule | undefined>(
@@ -232,19 +233,20 @@ export class Books {
         'effectiveFrom',
         `schedule version ${latest.version} is already effective from ${latest.effectiveFrom}: schedules are published in date order, so one effective ${request.effectiveFrom} would rewrite what came before it; make it effective on or after ${latest.effectiveFrom}`,
       );
-    // A change of members touches every entry; a price, the entries of its commodity.
-    const commodities = request.prices.map((p) => p.commodity);
-    let query = trx.selectFrom('entries').select(['id', 'entry_date']).where('entry_date', '>=', request.effectiveFrom);
-    if (request.members === undefined) {
-      if (commodities.length === 0) return;
-      query = query.where('commodity', 'in', commodities);
-    }
-    const assessed = await query.orderBy('entry_date', 'desc').limit(1).executeTakeFirst();
+    // Any entry: a price reaches entries of other commodities too (a magnet's levy is on its NdPr oxide content),
+    // and members reach every entry.
+    const assessed = await trx
+      .selectFrom('entries')
+      .select(['id', 'entry_date'])
+      .where('entry_date', '>=', request.effectiveFrom)
+      .orderBy('entry_date', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     if (assessed)
       throw new BooksError(
         'conflict',
         'effectiveFrom',
-        `entry ${assessed.id}, dated ${assessed.entry_date}, was assessed under the schedule then in force: a schedule effective ${request.effectiveFrom} would change a recorded duty; make it effective after ${assessed.entry_date}`,
+        `entry ${assessed.id}, dated ${assessed.entry_date}, was assessed under the schedules then in force: one effective ${request.effectiveFrom} could change a recorded duty (a price reaches other goods through their content); make it effective after ${assessed.entry_date}`,
       );
   }
 

@@ -27,6 +27,43 @@ describe('a policy document', () => {
     ).toMatch(/^p\.yaml:3:1: floor: unknown key 'floor' \(did you mean 'floors'\?\); the keys allowed here are name, /);
   });
 
+  it('an unknown key inside a list entry is refused too, at the key', () => {
+    const cases: [string, RegExp][] = [
+      [
+        'cfds:\n  - commodity: ndpr/oxide\n    strke: 110000\n',
+        /^p\.yaml:3:5: cfds\.0\.strke: unknown key 'strke' \(did you mean 'strike'\?\)/,
+      ],
+      [
+        'bans:\n  - origin: CHN\n    commodities: "*"\n    destinations: members\n    duraton: 2\n',
+        /^p\.yaml:5:5: bans\.0\.duraton: unknown key/,
+      ],
+      [
+        'exportTaxes:\n  - { origin: CHN, commodity: ndpr/oxide, rat: 0.1 }\n',
+        /^p\.yaml:2:43: exportTaxes\.0\.rat: unknown key/,
+      ],
+      [
+        'stockpiles:\n  - { region: USA, commodity: gallium/refined, relasePrice: 5 }\n',
+        /stockpiles\.0\.relasePrice: unknown key 'relasePrice' \(did you mean 'releasePrice'\?\)/,
+      ],
+      [
+        'quotas:\n  - { origin: CHN, commodity: ndpr/oxide, destinations: "*", quota: 5, qouta: 6 }\n',
+        /quotas\.0\.qouta: unknown key/,
+      ],
+    ];
+    for (const [text, message] of cases)
+      expect(errorOf(() => parseDocumentText(text, 'p.yaml', PolicySchema))).toMatch(message);
+  });
+
+  it('a floor or a strike of zero is refused, in a policy file and in --floor', () => {
+    expect(errorOf(() => parseDocumentText('floors: { ndpr/oxide: 0 }\n', 'p.yaml', PolicySchema))).toMatch(
+      /^p\.yaml:1:\d+: floors\.ndpr\/oxide: 0 is zero: a price must be above zero/,
+    );
+    expect(
+      errorOf(() => parseDocumentText('cfds: [{ commodity: ndpr/oxide, strike: 0 }]\n', 'p.yaml', PolicySchema)),
+    ).toMatch(/cfds\.0\.strike: 0 is zero: a price must be above zero/);
+    expect(errorOf(() => policyFromFlags({ members: 'default', floor: ['ndpr/oxide=0'] }))).toMatch(/0 is zero/);
+  });
+
   it('a value of the wrong kind says what kinds would do', () => {
     expect(errorOf(() => parseDocumentText('members: 5\n', 'p.yaml', PolicySchema))).toMatch(
       /^p\.yaml:1:10: members: Invalid input: expected a list or 'default'$/,

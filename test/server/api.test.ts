@@ -239,6 +239,23 @@ describe('the API', () => {
       body: vaultBody('U-Ge', { member: 'USA', commodity: 'germanium/refined', site: 'DLA-2', quantity: '7' }),
     });
     expect(ge.statusCode).toBe(201);
+    // A transfer's answer shows the sender its own holdings, not the receiver's (which would reveal its stock).
+    const sent = await env.call('member:USA', {
+      method: 'POST',
+      url: '/v1/vault/transactions',
+      body: vaultBody('U-Tr', {
+        kind: 'transfer',
+        commodity: 'germanium/refined',
+        site: 'DLA-2',
+        quantity: '1',
+        toMember: 'JPN',
+        toSite: 'JOGMEC',
+      }),
+    });
+    expect(sent.statusCode, sent.body).toBe(201);
+    expect(JSON.parse(sent.body).holdings).toEqual([
+      { member: 'USA', commodity: 'germanium/refined', site: 'DLA-2', quantity: '6', unit: 'kg Ge' },
+    ]);
     const after = JSON.parse((await env.call('member:JPN', { method: 'GET', url: '/v1/vault/holdings' })).body);
     expect(after.others.map((o: { commodity: string }) => o.commodity)).toEqual(['gallium/refined']);
     // Japan's obligation: 60 days of 27,000 kg net imports a year = 4,438.356165 kg (rounded up).

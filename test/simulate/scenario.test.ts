@@ -172,6 +172,11 @@ describe('bad scenario files', () => {
     expect(at('  cfds: [{ commodity: ndpr/oxide, strike: -5 }]\n')).toMatch(
       /zone\.cfds\.0\.strike: -5 is negative: a price must be above zero/,
     );
+    // Zero, with its unit or without, is no price either.
+    expect(at('  cfds: [{ commodity: ndpr/oxide, strike: 0 USD/kg }]\n')).toMatch(
+      /zone\.cfds\.0\.strike: '0 USD\/kg' is zero: a price must be above zero/,
+    );
+    expect(at('  referencePrices:\n    ndpr/oxide: { rule: fixed, price: 0.0 USD/kg }\n')).toMatch(/is zero/);
   });
 
   it('a growth rate that is not a number says a rate was expected', () => {

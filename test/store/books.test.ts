@@ -91,24 +91,55 @@ for (const run of await backends()) {
       );
     });
 
-    it('concurrent publications are serialised: each is smoothed against the one before it', async () => {
-      const request = (price: number) => ({
-        effectiveFrom: '2027-01-01',
+    it('concurrent publications are serialised: each is smoothed against the one in force before it', async () => {
+      const request = (price: number, effectiveFrom: string) => ({
+        effectiveFrom,
         reference: `race ${price}`,
         prices: [
           { commodity: 'gallium/refined', method: { rule: 'fixed' as const, price }, adjustment: { smoothing: 0.5 } },
         ],
       });
-      const [a, b] = await Promise.all([
-        books.publishSchedule('a', request(800)),
-        books.publishSchedule('b', request(1000)),
+      // Whichever commits first, the other reads it: the later date is smoothed against the earlier, or the earlier
+      // date, coming second, is refused (schedules are published in date order).
+      const [a, b] = await Promise.allSettled([
+        books.publishSchedule('a', request(800, '2027-01-01')),
+        books.publishSchedule('b', request(1000, '2027-02-01')),
       ]);
-      const [first, second] = [a, b].sort((x, y) => x.version - y.version);
-      expect(first?.prices[0]?.explanation.previous).toBeUndefined();
-      expect(second?.prices[0]?.explanation.previous).toEqual({
-        version: first?.version,
-        priceCents: first?.prices[0]?.priceCents,
+      expect(b.status).toBe('fulfilled');
+      const later = (b as PromiseFulfilledResult<Awaited<ReturnType<Books['publishSchedule']>>>).value;
+      if (a.status === 'fulfilled') {
+        expect(a.value.prices[0]?.explanation.previous).toBeUndefined();
+        expect(later.prices[0]?.explanation.previous).toEqual({
+          version: a.value.version,
+          priceCents: a.value.prices[0]?.priceCents,
+        });
+      } else {
+        expect((a.reason as BooksError).field).toBe('effectiveFrom');
+        expect(later.prices[0]?.explanation.previous).toBeUndefined();
+      }
+    });
+
+    it('a schedule amending another of the same date is capped against the price in force the day before', async () => {
+      const request = (price: number) => ({
+        effectiveFrom: '2027-03-01',
+        reference: `amend ${price}`,
+        prices: [
+          {
+            commodity: 'cobalt/refined',
+            method: { rule: 'fixed' as const, price },
+            adjustment: { maxChange: 0.2 },
+          },
+        ],
       });
+      await books.publishSchedule('s', { ...request(20_000), effectiveFrom: '2027-02-15' });
+      const first = await books.publishSchedule('s', request(40_000));
+      const second = await books.publishSchedule('s', request(40_000));
+      // Both +20% of 20,000 (the price of 2027-02-28), not +20% and then +20% again.
+      expect(first.prices[0]?.priceCents).toBe(2_400_000);
+      expect(second.prices[0]?.priceCents).toBe(2_400_000);
+      expect((await books.inForce('2027-03-01')).prices.find((p) => p.commodity === 'cobalt/refined')?.version).toBe(
+        second.version,
+      );
     });
 
     if (backend.name === 'sqlite') {
@@ -328,13 +359,15 @@ for (const run of await backends()) {
       const recorded = await b.submitEntry('k', entry('D-E1', { date: '2028-03-01' }));
       e = await refusal(fixed('ndpr/oxide', 10, '2028-03-01'));
       expect([e.kind, e.field]).toEqual(['conflict', 'effectiveFrom']);
-      expect(e.message).toMatch(/entry D-E1, dated 2028-03-01, was assessed under the schedule then in force/);
+      expect(e.message).toMatch(/entry D-E1, dated 2028-03-01, was assessed under the schedules then in force/);
       // A change of members changes every entry's answer.
       e = await refusal(
         b.publishSchedule('s', { effectiveFrom: '2028-02-20', reference: 'D-m', members: ['USA'], prices: [] }),
       );
       expect(e.field).toBe('effectiveFrom');
-      await fixed('gallium/refined', 900, '2028-02-15');
+      // A price reaches other commodities' entries (a magnet's levy is on its oxide content): any entry counts.
+      e = await refusal(fixed('gallium/refined', 900, '2028-02-15'));
+      expect(e.field).toBe('effectiveFrom');
       // The recorded entry keeps its one answer.
       expect((await b.quote(entry('q', { date: '2028-03-01' }))).levyCents).toBe(recorded.entry.assessment.levyCents);
       // Entries and vault postings dated after tomorrow are refused; quotes may look ahead; years are bounded.
