@@ -20,7 +20,8 @@ import { InputError } from '../model/document.ts';
 import type { Policy } from '../model/policy.ts';
 import type { PriceValue, Scenario } from '../model/scenario.ts';
 import { periodStatistics } from '../model/statistics.ts';
-import { buildWorld, modelRegion, type World } from '../model/world.ts';
+import { buildWorld, ModelInputError, modelRegion, type World } from '../model/world.ts';
+import { didYouMean } from '../suggest.ts';
 import { DemandGrowth, Parameters, type ProjectSpec, projectPipeline } from './inputs.ts';
 import type { CommodityYear, CostCurve, CostStep, SimulationResult, YearResult } from './result.ts';
 
@@ -214,7 +215,27 @@ export function validateScenario(scenario: Scenario, catalog: Catalog): void {
     commodity(t.commodity, ['tariffs', i, 'commodity']);
     if (t.specific !== undefined) price(t.commodity, t.specific, ['tariffs', i, 'specific']);
   });
-  for (const k of Object.keys(scenario.demandGrowth ?? {})) if (k !== '*') commodity(k, ['demandGrowth', k]);
+  for (const [k, rates] of Object.entries(scenario.demandGrowth ?? {})) {
+    if (k !== '*') commodity(k, ['demandGrowth', k]);
+    if (typeof rates === 'number') continue;
+    // A rate for a sector no demand curve has would never be used: a misspelt sector, most likely.
+    const sectors = [
+      ...new Set(catalog.dataset.tables.demand.filter((d) => k === '*' || d.commodity === k).map((d) => d.sector)),
+    ].sort();
+    for (const sector of Object.keys(rates)) {
+      if (sector === '*' || sectors.includes(sector)) continue;
+      throw new InputError(
+        `${locate(['demandGrowth', k, sector])}: demandGrowth.${k}.${sector}: no demand for ${k === '*' ? 'any commodity' : k} in a sector '${sector}'${didYouMean(sector, sectors)} (its sectors: ${sectors.join(', ')}, or '*')`,
+      );
+    }
+  }
+  // Parameters are checked here too, so that 'scenario check' refuses what simulate would.
+  try {
+    new Parameters(catalog, scenario.parameters ?? {}, (id) => `${locate(['parameters', id])}: parameters.${id}`);
+  } catch (e) {
+    if (e instanceof ModelInputError) throw new InputError(e.message);
+    throw e;
+  }
 }
 
 const active = (from: number | undefined, until: number | undefined, year: number) =>

@@ -179,6 +179,19 @@ describe('bad scenario files', () => {
     expect(at('  referencePrices:\n    ndpr/oxide: { rule: fixed, price: 0.0 USD/kg }\n')).toMatch(/is zero/);
   });
 
+  it('scenario check refuses what simulate would: an unknown parameter, a rate for a sector with no demand', () => {
+    const param = files({ 's.yaml': 'name: s\nextends: baseline\nparameters: { cost_of_captial: 0.1 }\n' });
+    expect(errorOf(() => validateScenario(readScenario(param), catalog))).toMatch(
+      /s\.yaml:3:\d+: parameters\.cost_of_captial: unknown parameter 'cost_of_captial'/,
+    );
+    const sector = files({
+      's.yaml': 'name: s\nextends: baseline\ndemandGrowth:\n  graphite/natural: { nonbattery: 0.5 }\n',
+    });
+    expect(errorOf(() => validateScenario(readScenario(sector), catalog))).toMatch(
+      /s\.yaml:4:\d+: demandGrowth\.graphite\/natural\.nonbattery: no demand for graphite\/natural in a sector 'nonbattery' \(did you mean 'non-battery'\?\)/,
+    );
+  });
+
   it('a growth rate that is not a number says a rate was expected', () => {
     const f = files({ 's.yaml': 'name: s\nextends: baseline\ndemandGrowth: { lithium/chemicals: abc }\n' });
     expect(errorOf(() => readScenario(f))).toMatch(
