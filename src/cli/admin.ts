@@ -31,6 +31,17 @@ async function withStore<T>(
   const { openStore, migrate } = await storeModules();
   const store = openStore(databaseUrl(opts), { create });
   try {
+    // A command that only reads or changes what exists needs a Lodestone database there, not an empty file or schema.
+    if (
+      !create &&
+      store.description !== 'sqlite::memory:' &&
+      !(await store.db.introspection.getTables({ withInternalKyselyTables: true })).some(
+        (t) => t.name === 'kysely_migration',
+      )
+    )
+      throw new InputError(
+        `${store.description}: not a Lodestone database (no schema in it); lodestone serve, admin create-key and admin migrate set one up`,
+      );
     await migrate(store);
     return await work(store);
   } finally {

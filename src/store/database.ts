@@ -3,7 +3,7 @@
  * PostgreSQL (pg, for multi-user deployments), chosen from a URL: `sqlite:FILE`, `sqlite::memory:`,
  * `postgres://user@host:port/db`.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { type Generated, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
@@ -131,7 +131,7 @@ export function openStore(url: string = DEFAULT_DATABASE_URL, { create = true }:
     const file = url.slice('sqlite:'.length);
     if (!file) throw new StoreError(`--db '${url}': name a file, e.g. sqlite:var/lodestone.db`);
     // A command that only reads must not conjure an empty database out of a mistyped path and report it empty.
-    if (!create && file !== ':memory:' && !existsSync(file))
+    if (!create && file !== ':memory:' && (!existsSync(file) || statSync(file).size === 0))
       throw new StoreError(
         `--db '${url}': no database at ${path.resolve(file)} (lodestone serve, admin create-key and admin migrate create one)`,
       );

@@ -4,9 +4,10 @@
  * SQLite and PostgreSQL; SIGTERM stops it gracefully.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/database.ts';
 import { ROOT, runCli } from '../helpers.ts';
@@ -185,7 +186,7 @@ for (const run of await backends()) {
 }
 
 describe('lodestone admin and serve: bad input', () => {
-  it('refuses an unknown role, an unreachable database and a bad port with one clear line', () => {
+  it('refuses an unknown role, an unreachable database and a bad port with one clear line', async () => {
     const role = runCli(['admin', 'create-key', '--role', 'member:XYZ', '--db', 'sqlite::memory:']);
     expect(role.status).toBe(1);
     expect(role.stdout).toBe('');
@@ -203,6 +204,20 @@ describe('lodestone admin and serve: bad input', () => {
       expect(r.stderr).toMatch(/no database at .*x\.db/);
     }
     expect(existsSync(path.dirname(typo))).toBe(false);
+    // Nor do they set up an empty file, or a database of something else, as a new Lodestone database.
+    const dir = mkdtempSync(path.join(tmpdir(), 'lodestone-not-ours-'));
+    const empty = path.join(dir, 'empty.db');
+    writeFileSync(empty, '');
+    const listed = runCli(['admin', 'list-keys', '--db', `sqlite:${empty}`]);
+    expect(listed.status).toBe(1);
+    expect(listed.stderr).toMatch(/no database at .*empty\.db/);
+    expect(statSync(empty).size).toBe(0);
+    const other = openStore(`sqlite:${path.join(dir, 'other.db')}`);
+    await sql`create table notes (text varchar)`.execute(other.db);
+    await other.close();
+    const audit = runCli(['admin', 'audit', '--db', `sqlite:${path.join(dir, 'other.db')}`]);
+    expect(audit.status).toBe(1);
+    expect(audit.stderr).toMatch(/other\.db: not a Lodestone database/);
     const badUrl = runCli(['admin', 'list-keys', '--db', 'mysql://x']);
     expect(badUrl.stderr).toMatch(/expected sqlite:FILE/);
     const port = runCli(['serve', '--port', 'eighty', '--db', 'sqlite::memory:']);
