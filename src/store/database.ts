@@ -129,11 +129,12 @@ function redact(url: string): string {
 export function openStore(url: string = DEFAULT_DATABASE_URL, { create = true }: { create?: boolean } = {}): Store {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length);
-    if (!file) throw new StoreError(`--db '${url}': name a file, e.g. sqlite:var/lodestone.db`);
+    if (!file)
+      throw new StoreError(`database '${url}' (--db or LODESTONE_DB): name a file, e.g. sqlite:var/lodestone.db`);
     // A command that only reads must not conjure an empty database out of a mistyped path and report it empty.
     if (!create && file !== ':memory:' && (!existsSync(file) || statSync(file).size === 0))
       throw new StoreError(
-        `--db '${url}': no database at ${path.resolve(file)} (lodestone serve, admin create-key and admin migrate create one)`,
+        `database '${url}' (--db or LODESTONE_DB): no database at ${path.resolve(file)} (lodestone serve, admin create-key and admin migrate create one)`,
       );
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     let sqlite: SqliteDatabase.Database;
@@ -145,7 +146,9 @@ export function openStore(url: string = DEFAULT_DATABASE_URL, { create = true }:
       sqlite.pragma('busy_timeout = 5000');
       sqlite.pragma('foreign_keys = ON');
     } catch (e) {
-      throw new StoreError(`--db '${url}': cannot open SQLite database: ${(e as Error).message}`);
+      throw new StoreError(
+        `database '${url}' (--db or LODESTONE_DB): cannot open SQLite database: ${(e as Error).message}`,
+      );
     }
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     return { db, dialect: 'sqlite', description: url, close: () => db.destroy() };
@@ -158,6 +161,6 @@ export function openStore(url: string = DEFAULT_DATABASE_URL, { create = true }:
     return { db, dialect: 'postgres', description: redact(url), close: () => db.destroy() };
   }
   throw new StoreError(
-    `--db '${url}': expected sqlite:FILE (e.g. sqlite:var/lodestone.db) or postgres://user@host:port/database`,
+    `database '${url}' (--db or LODESTONE_DB): expected sqlite:FILE (e.g. sqlite:var/lodestone.db) or postgres://user@host:port/database`,
   );
 }
