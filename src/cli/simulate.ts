@@ -276,6 +276,11 @@ export function registerSimulateCommands(program: Command): void {
         }
         const text = readFileSync(ref, 'utf8');
         if (/"years"/.test(text)) return () => readResult(ref, which);
+        // A JSON scenario names itself; anything else in a .json is a results file that lost its years.
+        if (!/"(name|extends)"\s*:/.test(text))
+          throw new InputError(
+            `${ref}: not a Lodestone results file (no 'years') nor a scenario (no 'name' or 'extends'): give the results.json of an earlier run, or a scenario`,
+          );
       }
       readScenario(ref);
       return undefined;

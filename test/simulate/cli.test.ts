@@ -93,6 +93,11 @@ describe('lodestone compare and scenario', () => {
     expect(clash.stderr).toMatch(/would overwrite .*results\.json, an input of this comparison/);
     expect(readFileSync(results, 'utf8')).toBe(before);
     expect(runCli(['compare', out, results, '--out', out]).stderr).toMatch(/would overwrite/);
+    const bare = path.join(dir, 'bare.json');
+    writeFileSync(bare, '{}');
+    expect(runCli(['compare', bare, results, '--no-report']).stderr).toMatch(
+      /bare\.json: not a Lodestone results file \(no 'years'\) nor a scenario/,
+    );
     // The run's folder stands for its results.json; a folder or a path without one says so.
     const folders = runCli(['compare', out, out, '--no-report']);
     expect(folders.status, folders.stderr).toBe(0);
