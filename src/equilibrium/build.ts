@@ -46,7 +46,7 @@ import {
   structureOf,
   type VariableInfo,
 } from './structure.ts';
-import { borrowFloats, borrowInts, carveFloats, returnFloats, returnInts } from './workspace.ts';
+import { atLeast, borrowFloats, borrowInts, carveFloats, returnFloats, returnInts } from './workspace.ts';
 
 export type { VariableInfo, VariableKind } from './structure.ts';
 export { variableKey } from './structure.ts';
@@ -1419,8 +1419,6 @@ function transportStart(model: ChainModel, start: Float64Array): Float64Array {
  * their flows, and the spanning groups of its dual.
  */
 const routingWork = {
-  nodes: 0,
-  arcs: 0,
   sellers: new Int32Array(0),
   buyers: new Int32Array(0),
   supply: new Float64Array(0),
@@ -1442,31 +1440,23 @@ const routingWork = {
 /** routingWork, large enough for a model of n variables and R routes (sellers and buyers are price nodes). */
 function routingWorkspace(n: number, R: number): typeof routingWork {
   const w = routingWork;
-  if (w.nodes < n) {
-    const size = Math.max(n, 2 * w.nodes);
-    w.nodes = size;
-    w.sellers = new Int32Array(size);
-    w.buyers = new Int32Array(size);
-    w.supply = new Float64Array(size);
-    w.demand = new Float64Array(size);
-    w.adjacentStart = new Int32Array(2 * size + 1);
-    w.fill = new Int32Array(2 * size);
-    w.level = new Float64Array(2 * size);
-    w.group = new Int32Array(2 * size);
-    w.component = new Int32Array(2 * size);
-  }
+  w.sellers = atLeast(w.sellers, n);
+  w.buyers = atLeast(w.buyers, n);
+  w.supply = atLeast(w.supply, n);
+  w.demand = atLeast(w.demand, n);
+  w.adjacentStart = atLeast(w.adjacentStart, 2 * n + 1);
+  w.fill = atLeast(w.fill, 2 * n);
+  w.level = atLeast(w.level, 2 * n);
+  w.group = atLeast(w.group, 2 * n);
+  w.component = atLeast(w.component, 2 * n);
   // Arcs: a market's own (one per seller) and its routes.
-  if (w.arcs < n + R) {
-    const size = Math.max(n + R, 2 * w.arcs);
-    w.arcs = size;
-    w.arcFrom = new Int32Array(size);
-    w.arcTo = new Int32Array(size);
-    w.arcCost = new Float64Array(size);
-    w.arcRoute = new Int32Array(size);
-    w.flow = new Float64Array(size);
-    w.other = new Int32Array(2 * size);
-    w.delta = new Float64Array(2 * size);
-  }
+  w.arcFrom = atLeast(w.arcFrom, n + R);
+  w.arcTo = atLeast(w.arcTo, n + R);
+  w.arcCost = atLeast(w.arcCost, n + R);
+  w.arcRoute = atLeast(w.arcRoute, n + R);
+  w.flow = atLeast(w.flow, n + R);
+  w.other = atLeast(w.other, 2 * (n + R));
+  w.delta = atLeast(w.delta, 2 * (n + R));
   return w;
 }
 
@@ -1519,8 +1509,6 @@ export function minCostTransport(
  * fourteen arrays for each cost more than solving it.
  */
 const transportWork = {
-  edges: 0,
-  nodes: 0,
   head: new Int32Array(0),
   to: new Int32Array(0),
   next: new Int32Array(0),
@@ -1540,29 +1528,21 @@ const transportWork = {
 
 function transportWorkspace(edges: number, V: number): typeof transportWork {
   const w = transportWork;
-  if (w.edges < edges) {
-    const size = Math.max(edges, 2 * w.edges);
-    w.edges = size;
-    w.head = new Int32Array(size);
-    w.to = new Int32Array(size);
-    w.next = new Int32Array(size);
-    w.cap = new Float64Array(size);
-    w.cost = new Float64Array(size);
-  }
-  if (w.nodes < V) {
-    const size = Math.max(V, 2 * w.nodes);
-    w.nodes = size;
-    w.first = new Int32Array(size);
-    w.via = new Int32Array(size);
-    w.potential = new Float64Array(size);
-    w.dist = new Float64Array(size);
-    w.done = new Uint8Array(size);
-    w.current = new Int32Array(size);
-    w.pathEdge = new Int32Array(size);
-    w.dead = new Uint8Array(size);
-    w.onPath = new Uint8Array(size);
-    w.open = new Int32Array(size);
-  }
+  w.head = atLeast(w.head, edges);
+  w.to = atLeast(w.to, edges);
+  w.next = atLeast(w.next, edges);
+  w.cap = atLeast(w.cap, edges);
+  w.cost = atLeast(w.cost, edges);
+  w.first = atLeast(w.first, V);
+  w.via = atLeast(w.via, V);
+  w.potential = atLeast(w.potential, V);
+  w.dist = atLeast(w.dist, V);
+  w.done = atLeast(w.done, V);
+  w.current = atLeast(w.current, V);
+  w.pathEdge = atLeast(w.pathEdge, V);
+  w.dead = atLeast(w.dead, V);
+  w.onPath = atLeast(w.onPath, V);
+  w.open = atLeast(w.open, V);
   w.first.fill(-1, 0, V);
   w.via.fill(0, 0, V);
   w.potential.fill(0, 0, V);

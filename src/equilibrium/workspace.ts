@@ -71,3 +71,12 @@ export function carveFloats(lengths: readonly number[]): Float64Array[] {
   }
   return out;
 }
+
+/**
+ * `a` if it holds at least `n` elements, else a fresh zeroed array of its kind at least twice as long (amortised
+ * growth): for scratch arrays a solver keeps between its calls, where it runs to its end before it runs again.
+ */
+export function atLeast<T extends Float64Array | Int32Array | Uint8Array>(a: T, n: number): T {
+  if (a.length >= n) return a;
+  return new (a.constructor as new (length: number) => T)(Math.max(n, 2 * a.length));
+}
