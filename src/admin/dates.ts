@@ -13,3 +13,10 @@ export function isIsoDate(text: string): boolean {
 export function isoDateOf(instant: Date): string {
   return instant.toISOString().slice(0, 10);
 }
+
+/** The calendar date `days` after `date` (YYYY-MM-DD; negative: before). */
+export function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00.000Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return isoDateOf(d);
+}

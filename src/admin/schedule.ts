@@ -7,7 +7,7 @@ import type { Catalog } from '../data/catalog.ts';
 import { BASE_YEAR } from '../data/schema.ts';
 import { modelRegion } from '../model/world.ts';
 import { type CurveSupply, datasetSupplyCurve } from './curve.ts';
-import { isIsoDate } from './dates.ts';
+import { addDays, isIsoDate } from './dates.ts';
 import { type Cents, dollarsToCents, toSafeNumber } from './money.ts';
 import {
   adjustReferencePrice,
@@ -104,13 +104,6 @@ export class ScheduleError extends Error {
   }
 }
 
-/** The calendar day before `date` (YYYY-MM-DD). */
-function previousDay(date: string): string {
-  const d = new Date(`${date}T00:00:00.000Z`);
-  d.setUTCDate(d.getUTCDate() - 1);
-  return d.toISOString().slice(0, 10);
-}
-
 /** Schedules in the order they apply: by effective date, then by version (a later version amends an earlier one). */
 function applicationOrder(schedules: readonly Schedule[]): Schedule[] {
   return [...schedules].sort((a, b) =>
@@ -160,7 +153,7 @@ export function publishPrices(
   const before = inForceOn(existing, request.effectiveFrom, defaultMembers(catalog));
   // Smoothing and maxChange work from the price in force the day before: a schedule amending another of the same date
   // replaces it (that price was never in force), so it must not be capped against it, nor step again from it.
-  const dayBefore = inForceOn(existing, previousDay(request.effectiveFrom), defaultMembers(catalog));
+  const dayBefore = inForceOn(existing, addDays(request.effectiveFrom, -1), defaultMembers(catalog));
   request.members?.forEach((m, i) => {
     const region = catalog.regions.get(m);
     if (!region || region.kind === 'rest') throw new ScheduleError(`members.${i}`, `unknown region '${m}'`);

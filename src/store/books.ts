@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
 import { type AllocationShare, allocateByKey } from '../admin/allocation.ts';
-import { isIsoDate } from '../admin/dates.ts';
+import { addDays, isIsoDate, isoDateOf } from '../admin/dates.ts';
 import { assessDuty, type DutyAssessment, type ImportEntry } from '../admin/duty.ts';
 import { formatQuantity, parseQuantity } from '../admin/money.ts';
 import {
@@ -144,13 +144,6 @@ function checkDate(field: string, date: string): void {
     );
 }
 
-/** The day after `date` (YYYY-MM-DD): recorded dates may run one day ahead of UTC (time zones east of it). */
-function nextDay(date: string): string {
-  const d = new Date(`${date}T00:00:00.000Z`);
-  d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString().slice(0, 10);
-}
-
 export class Books {
   private cached: { stamp: string; schedules: Schedule[]; checked: number } | undefined;
   private readonly queue: (PendingEntry & { resolve(inserted: boolean): void; reject(e: unknown): void })[] = [];
@@ -163,13 +156,16 @@ export class Books {
   ) {}
 
   private today(): string {
-    return this.now().toISOString().slice(0, 10);
+    return isoDateOf(this.now());
   }
 
-  /** Refuses a date after tomorrow (UTC): what is recorded has happened; a quote may look ahead, a record may not. */
-  private notAhead(field: string, date: string, why: string): void {
-    const today = this.today();
-    const tomorrow = nextDay(today);
+  /**
+   * The date of something recorded: a date checkDate takes, and not after tomorrow (UTC; a day's grace for time zones
+   * east of it): what is recorded has happened. A quote may look ahead, a record may not.
+   */
+  private checkRecordDate(field: string, date: string, why: string): void {
+    checkDate(field, date);
+    const tomorrow = addDays(this.today(), 1);
     if (date > tomorrow) throw new BooksError('invalid', field, `${date} is after tomorrow (${tomorrow}): ${why}`);
   }
 
@@ -314,6 +310,11 @@ export class Books {
   /** The duty on an entry as the rules in force on its date assess it, without recording anything. */
   async quote(entry: ImportEntry): Promise<DutyAssessment> {
     checkDate('date', entry.date);
+    return this.assess(entry);
+  }
+
+  /** The duty on an entry whose date is checked. */
+  private async assess(entry: ImportEntry): Promise<DutyAssessment> {
     return assessDuty(this.catalog, entry, inForceOn(await this.schedules(), entry.date, defaultMembers(this.catalog)));
   }
 
@@ -349,9 +350,12 @@ export class Books {
       this.store.db.selectFrom('entries').selectAll().where('id', '=', submission.id).executeTakeFirst();
     const existing = await recorded();
     if (existing) return answer(existing);
-    checkDate('date', submission.date);
-    this.notAhead('date', submission.date, 'an entry is recorded once it has been declared (use dryRun for a quote)');
-    const assessment = await this.quote(submission);
+    this.checkRecordDate(
+      'date',
+      submission.date,
+      'an entry is recorded once it has been declared (use dryRun for a quote)',
+    );
+    const assessment = await this.assess(submission);
     const createdAt = this.now().toISOString();
     // The answer as a replay will read it back: the canonical request, the assessment through JSON.
     const stored: StoredEntry = {
@@ -450,8 +454,7 @@ export class Books {
     actor: string,
     request: VaultTransactionRequest,
   ): Promise<{ created: boolean; transaction: StoredTransaction; holdings: HoldingView[] }> {
-    checkDate('date', request.date);
-    this.notAhead('date', request.date, 'a vault transaction is posted once it has taken place');
+    this.checkRecordDate('date', request.date, 'a vault transaction is posted once it has taken place');
     const unit = this.unitOf(request.commodity);
     let quantity: bigint;
     try {
