@@ -89,7 +89,8 @@ export function resolvePrice(catalog: Catalog, k: string, value: PriceValue): nu
   return factor === undefined ? undefined : Number(m[1]) * factor;
 }
 
-export function validateScenario(scenario: Scenario, catalog: Catalog): void {
+/** Checks a scenario against the data, naming file:line:column of what is wrong; returns its model parameters. */
+export function validateScenario(scenario: Scenario, catalog: Catalog): Parameters {
   const { locate } = scenario;
   const { start, end } = scenario.horizon;
   const region = (code: string, at: (string | number)[]) => {
@@ -229,9 +230,13 @@ export function validateScenario(scenario: Scenario, catalog: Catalog): void {
       );
     }
   }
-  // Parameters are checked here too, so that 'scenario check' refuses what simulate would.
+  // The parameters are read here, so that 'scenario check' refuses what simulate would; simulate uses them.
   try {
-    new Parameters(catalog, scenario.parameters ?? {}, (id) => `${locate(['parameters', id])}: parameters.${id}`);
+    return new Parameters(
+      catalog,
+      scenario.parameters ?? {},
+      (id) => `${locate(['parameters', id])}: parameters.${id}`,
+    );
   } catch (e) {
     if (e instanceof ModelInputError) throw new InputError(e.message);
     throw e;
@@ -242,13 +247,8 @@ const active = (from: number | undefined, until: number | undefined, year: numbe
   (from === undefined || year >= from) && (until === undefined || year <= until);
 
 export function simulate(scenario: Scenario, catalog: Catalog, options: SimulateOptions = {}): SimulationResult {
-  validateScenario(scenario, catalog);
+  const params = validateScenario(scenario, catalog);
   const { locate, dominantSupplier: dominant } = scenario;
-  const params = new Parameters(
-    catalog,
-    scenario.parameters ?? {},
-    (id) => `${locate(['parameters', id])}: parameters.${id}`,
-  );
   const growth = new DemandGrowth(catalog, scenario.demandGrowth ?? {});
   const baseYear = BASE_YEAR;
   const notes: string[] = [];
