@@ -3,8 +3,10 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import { checkDataset } from '../src/data/checks.ts';
 import { loadDataset } from '../src/data/load.ts';
+import { InputError } from '../src/model/document.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const MINI = path.join(ROOT, 'test/fixtures/mini');
@@ -54,4 +56,15 @@ export function runCli(args: readonly string[], options: { cwd?: string } = {}):
     env: { ...process.env, LODESTONE_DEBUG: '' },
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The message of the InputError `f` throws (failing the test if it throws anything else, or nothing). */
+export function inputErrorOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(InputError);
+    return (e as Error).message;
+  }
+  throw new Error('expected an InputError');
 }

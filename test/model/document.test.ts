@@ -1,29 +1,20 @@
 /** YAML and JSON documents (policies): syntax errors and unknown keys at their own line and column. */
 import { describe, expect, it } from 'vitest';
 import { policyFromFlags } from '../../src/cli/solve.ts';
-import { InputError, parseDocumentText } from '../../src/model/document.ts';
+import { parseDocumentText } from '../../src/model/document.ts';
 import { PolicySchema } from '../../src/model/policy.ts';
-
-function errorOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return (e as Error).message;
-  }
-  throw new Error('expected an InputError');
-}
+import { inputErrorOf } from '../helpers.ts';
 
 describe('a policy document', () => {
   it('a syntax error is at its line, not 1:1', () => {
     expect(
-      errorOf(() => parseDocumentText('members: [USA]\nfloors: { ndpr/oxide: 5\n', 'p.yaml', PolicySchema)),
+      inputErrorOf(() => parseDocumentText('members: [USA]\nfloors: { ndpr/oxide: 5\n', 'p.yaml', PolicySchema)),
     ).toMatch(/^p\.yaml:2:24: Flow map .*\(the '\{' opened at line 2, column 9\)$/);
   });
 
   it('an unknown key is at the key, with the closest allowed one', () => {
     expect(
-      errorOf(() => parseDocumentText('members: [USA]\n\nfloor: { ndpr/oxide: 5 }\n', 'p.yaml', PolicySchema)),
+      inputErrorOf(() => parseDocumentText('members: [USA]\n\nfloor: { ndpr/oxide: 5 }\n', 'p.yaml', PolicySchema)),
     ).toMatch(/^p\.yaml:3:1: floor: unknown key 'floor' \(did you mean 'floors'\?\); the keys allowed here are name, /);
   });
 
@@ -51,30 +42,30 @@ describe('a policy document', () => {
       ],
     ];
     for (const [text, message] of cases)
-      expect(errorOf(() => parseDocumentText(text, 'p.yaml', PolicySchema))).toMatch(message);
+      expect(inputErrorOf(() => parseDocumentText(text, 'p.yaml', PolicySchema))).toMatch(message);
   });
 
   it('a floor or a strike of zero is refused, in a policy file and in --floor', () => {
-    expect(errorOf(() => parseDocumentText('floors: { ndpr/oxide: 0 }\n', 'p.yaml', PolicySchema))).toMatch(
+    expect(inputErrorOf(() => parseDocumentText('floors: { ndpr/oxide: 0 }\n', 'p.yaml', PolicySchema))).toMatch(
       /^p\.yaml:1:\d+: floors\.ndpr\/oxide: 0 is zero: a price must be above zero/,
     );
     expect(
-      errorOf(() => parseDocumentText('cfds: [{ commodity: ndpr/oxide, strike: 0 }]\n', 'p.yaml', PolicySchema)),
+      inputErrorOf(() => parseDocumentText('cfds: [{ commodity: ndpr/oxide, strike: 0 }]\n', 'p.yaml', PolicySchema)),
     ).toMatch(/cfds\.0\.strike: 0 is zero: a price must be above zero/);
-    expect(errorOf(() => policyFromFlags({ members: 'default', floor: ['ndpr/oxide=0'] }))).toMatch(/0 is zero/);
+    expect(inputErrorOf(() => policyFromFlags({ members: 'default', floor: ['ndpr/oxide=0'] }))).toMatch(/0 is zero/);
   });
 
   it('a value of the wrong kind says what kinds would do', () => {
-    expect(errorOf(() => parseDocumentText('members: 5\n', 'p.yaml', PolicySchema))).toMatch(
+    expect(inputErrorOf(() => parseDocumentText('members: 5\n', 'p.yaml', PolicySchema))).toMatch(
       /^p\.yaml:1:10: members: Invalid input: expected a list or 'default'$/,
     );
   });
 
   it('members: an empty list or a member listed twice is refused, at the entry', () => {
-    expect(errorOf(() => parseDocumentText('members: []\n', 'p.yaml', PolicySchema))).toMatch(
+    expect(inputErrorOf(() => parseDocumentText('members: []\n', 'p.yaml', PolicySchema))).toMatch(
       /^p\.yaml:1:10: members: must name at least one member/,
     );
-    expect(errorOf(() => parseDocumentText('members: [USA, EU27, USA]\n', 'p.yaml', PolicySchema))).toMatch(
+    expect(inputErrorOf(() => parseDocumentText('members: [USA, EU27, USA]\n', 'p.yaml', PolicySchema))).toMatch(
       /^p\.yaml:1:22: members\.2: USA is listed twice \(also at members\.0\)/,
     );
   });
@@ -82,23 +73,25 @@ describe('a policy document', () => {
 
 describe('solve flags', () => {
   it('--members given empty, with an empty entry, or with a member twice is refused', () => {
-    expect(errorOf(() => policyFromFlags({ members: '' }))).toMatch(/^--members '': expected region codes/);
-    expect(errorOf(() => policyFromFlags({ members: 'USA,,EU27' }))).toMatch(/^--members 'USA,,EU27': expected/);
-    expect(errorOf(() => policyFromFlags({ members: 'USA,USA' }))).toMatch(/^--members 'USA,USA': USA is listed twice/);
+    expect(inputErrorOf(() => policyFromFlags({ members: '' }))).toMatch(/^--members '': expected region codes/);
+    expect(inputErrorOf(() => policyFromFlags({ members: 'USA,,EU27' }))).toMatch(/^--members 'USA,,EU27': expected/);
+    expect(inputErrorOf(() => policyFromFlags({ members: 'USA,USA' }))).toMatch(
+      /^--members 'USA,USA': USA is listed twice/,
+    );
     expect(policyFromFlags({ members: 'USA, EU27' }).members).toEqual(['USA', 'EU27']);
   });
 
   it('--floor names an unknown commodity (with the closest known one) and a price that is not one', () => {
     const known = ['ndpr/oxide', 'gallium/refined'];
-    expect(errorOf(() => policyFromFlags({ floor: ['nope=5'] }, known))).toMatch(
+    expect(inputErrorOf(() => policyFromFlags({ floor: ['nope=5'] }, known))).toMatch(
       /^--floor 'nope=5': unknown commodity 'nope' \(the commodities: ndpr\/oxide, gallium\/refined\)$/,
     );
-    expect(errorOf(() => policyFromFlags({ floor: ['ndpr/oxid=5'] }, known))).toMatch(
+    expect(inputErrorOf(() => policyFromFlags({ floor: ['ndpr/oxid=5'] }, known))).toMatch(
       /^--floor 'ndpr\/oxid=5': unknown commodity 'ndpr\/oxid'; did you mean 'ndpr\/oxide'\?/,
     );
-    expect(errorOf(() => policyFromFlags({ floor: ['ndpr/oxide=-5'] }, known))).toMatch(/-5 is negative/);
-    expect(errorOf(() => policyFromFlags({ floor: ['ndpr/oxide=lots'] }, known))).toMatch(/'lots' is not a price/);
-    expect(errorOf(() => policyFromFlags({ floor: ['ndpr/oxide'] }, known))).toMatch(/expected COMMODITY=PRICE/);
+    expect(inputErrorOf(() => policyFromFlags({ floor: ['ndpr/oxide=-5'] }, known))).toMatch(/-5 is negative/);
+    expect(inputErrorOf(() => policyFromFlags({ floor: ['ndpr/oxide=lots'] }, known))).toMatch(/'lots' is not a price/);
+    expect(inputErrorOf(() => policyFromFlags({ floor: ['ndpr/oxide'] }, known))).toMatch(/expected COMMODITY=PRICE/);
     expect(policyFromFlags({ floor: ['ndpr/oxide=110000'] }, known).floors).toEqual({ 'ndpr/oxide': 110000 });
   });
 });

@@ -5,10 +5,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Catalog } from '../../src/data/catalog.ts';
 import { loadDataset } from '../../src/data/load.ts';
-import { InputError } from '../../src/model/document.ts';
 import { builtInScenarios, readScenario, SCENARIO_DIR } from '../../src/model/scenario.ts';
 import { validateScenario } from '../../src/simulate/simulate.ts';
-import { ROOT } from '../helpers.ts';
+import { inputErrorOf, ROOT } from '../helpers.ts';
 
 const catalog = new Catalog(loadDataset());
 
@@ -17,16 +16,6 @@ function files(docs: Record<string, string>): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'lodestone-scenario-'));
   for (const [name, text] of Object.entries(docs)) writeFileSync(path.join(dir, name), text);
   return path.join(dir, Object.keys(docs)[0] as string);
-}
-
-function errorOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return (e as Error).message;
-  }
-  throw new Error('expected an InputError');
 }
 
 const ZONE = `${path.join(SCENARIO_DIR, 'zone-2026.yaml')}`;
@@ -56,7 +45,7 @@ describe('bad scenario files', () => {
     const f = files({
       's.yaml': `name: s\nextends: ${ZONE}\nzone:\n  members:\n    - { region: USA, from: 2026 }\n    - { region: XYZ, from: 2026 }\n`,
     });
-    const message = errorOf(() => validateScenario(readScenario(f), catalog));
+    const message = inputErrorOf(() => validateScenario(readScenario(f), catalog));
     expect(message).toMatch(/s\.yaml:6:\d+: zone\.members\.1\.region: unknown region 'XYZ'/);
   });
 
@@ -64,13 +53,13 @@ describe('bad scenario files', () => {
     const twice = files({
       's.yaml': `name: s\nextends: ${ZONE}\nzone:\n  members:\n    - { region: USA, from: 2026 }\n    - { region: USA, from: 2027 }\n`,
     });
-    expect(errorOf(() => validateScenario(readScenario(twice), catalog))).toMatch(
+    expect(inputErrorOf(() => validateScenario(readScenario(twice), catalog))).toMatch(
       /s\.yaml:6:7: zone\.members\.1: USA is already a member from 2026 \(zone\.members\.0\)/,
     );
     const state = files({
       's.yaml': `name: s\nextends: ${ZONE}\nzone:\n  members:\n    - { region: EU27, from: 2026 }\n    - { region: DEU, from: 2030 }\n`,
     });
-    expect(errorOf(() => validateScenario(readScenario(state), catalog))).toMatch(
+    expect(inputErrorOf(() => validateScenario(readScenario(state), catalog))).toMatch(
       /s\.yaml:6:7: zone\.members\.1: DEU counts as EU27, which is already a member from 2026/,
     );
     const rejoins = files({
@@ -83,7 +72,7 @@ describe('bad scenario files', () => {
     const f = files({
       's.yaml': `name: s\nextends: ${ZONE}\nzone:\n  referencePrices:\n    unobtainium/oxide: { rule: fixed, price: 10 }\n`,
     });
-    const message = errorOf(() => validateScenario(readScenario(f), catalog));
+    const message = inputErrorOf(() => validateScenario(readScenario(f), catalog));
     expect(message).toMatch(/s\.yaml:5:\d+: zone\.referencePrices\.unobtainium\/oxide: unknown commodity/);
   });
 
@@ -92,7 +81,7 @@ describe('bad scenario files', () => {
       's.yaml':
         'name: s\nhorizon: { start: 2025, end: 2030 }\nshocks:\n  - { kind: ban, origin: CHN, commodities: [gallium/refined], destinations: "*", start: 2035, duration: 2 }\n',
     });
-    const message = errorOf(() => validateScenario(readScenario(f), catalog));
+    const message = inputErrorOf(() => validateScenario(readScenario(f), catalog));
     expect(message).toMatch(/s\.yaml:4:\d+: shocks\.0\.start: 2035 is outside the horizon 2025–2030/);
   });
 
@@ -100,41 +89,43 @@ describe('bad scenario files', () => {
     const f = files({
       's.yaml': `name: s\nzone:\n  members: [{ region: USA, from: 2026 }]\n  stockpiles:\n    - member: USA\n      commodities: [gallium/refined]\n      obligationDays: 60\n      budget: -5\n`,
     });
-    expect(errorOf(() => readScenario(f))).toMatch(/s\.yaml:8:15: zone\.stockpiles\.0\.budget: .*>=0/);
+    expect(inputErrorOf(() => readScenario(f))).toMatch(/s\.yaml:8:15: zone\.stockpiles\.0\.budget: .*>=0/);
   });
 
   it('a sharing key for a region outside the zone', () => {
     const f = files({
       's.yaml': `name: s\nextends: ${ZONE}\nzone:\n  stockpiles:\n    - member: zone\n      commodities: [gallium/refined]\n      obligationDays: 60\n      budget: 1.0e9\n      sharingKey: { USA: 0.5, KOR: 0.5 }\n`,
     });
-    expect(errorOf(() => validateScenario(readScenario(f), catalog))).toMatch(
+    expect(inputErrorOf(() => validateScenario(readScenario(f), catalog))).toMatch(
       /s\.yaml:9:\d+: zone\.stockpiles\.0\.sharingKey\.KOR: 'KOR' is not a zone member/,
     );
   });
 
   it('a YAML syntax error, with its position', () => {
     const f = files({ 's.yaml': 'name: s\nzone: {\n  members: [\n' });
-    expect(errorOf(() => readScenario(f))).toMatch(/s\.yaml:\d+:\d+: /);
+    expect(inputErrorOf(() => readScenario(f))).toMatch(/s\.yaml:\d+:\d+: /);
   });
 
   it('an unknown key, a misspelt rule, and a scenario that extends itself', () => {
-    expect(errorOf(() => readScenario(files({ 's.yaml': 'name: s\nhorizonn: { start: 2025, end: 2030 }\n' })))).toMatch(
-      /s\.yaml:2:1: horizonn: unknown key 'horizonn' \(did you mean 'horizon'\?\)/,
-    );
+    expect(
+      inputErrorOf(() => readScenario(files({ 's.yaml': 'name: s\nhorizonn: { start: 2025, end: 2030 }\n' }))),
+    ).toMatch(/s\.yaml:2:1: horizonn: unknown key 'horizonn' \(did you mean 'horizon'\?\)/);
     const rule = files({
       's.yaml':
         'name: s\nzone:\n  members: [{ region: USA, from: 2026 }]\n  referencePrices:\n    gallium/refined: { rule: incentive, target: 0.3 }\n',
     });
-    expect(errorOf(() => readScenario(rule))).toMatch(/s\.yaml:5:\d+: zone\.referencePrices\.gallium\/refined\.rule/);
+    expect(inputErrorOf(() => readScenario(rule))).toMatch(
+      /s\.yaml:5:\d+: zone\.referencePrices\.gallium\/refined\.rule/,
+    );
     const loop = files({ 'a.yaml': 'name: a\nextends: ./b.yaml\n', 'b.yaml': 'name: b\nextends: ./a.yaml\n' });
-    expect(errorOf(() => readScenario(loop))).toMatch(/extends itself/);
+    expect(inputErrorOf(() => readScenario(loop))).toMatch(/extends itself/);
   });
 
   it('a horizon that ends before it starts, and a file that does not exist', () => {
-    expect(errorOf(() => readScenario(files({ 's.yaml': 'name: s\nhorizon: { start: 2030, end: 2025 }\n' })))).toMatch(
-      /s\.yaml:2:\d+: horizon\.end 2025 is before horizon\.start 2030/,
-    );
-    expect(errorOf(() => readScenario('/nonexistent/s.yaml'))).toMatch(/no such scenario file/);
+    expect(
+      inputErrorOf(() => readScenario(files({ 's.yaml': 'name: s\nhorizon: { start: 2030, end: 2025 }\n' }))),
+    ).toMatch(/s\.yaml:2:\d+: horizon\.end 2025 is before horizon\.start 2030/);
+    expect(inputErrorOf(() => readScenario('/nonexistent/s.yaml'))).toMatch(/no such scenario file/);
   });
 
   it("a horizon before the data's base year, at the user's horizon whatever the base scenario", () => {
@@ -143,7 +134,7 @@ describe('bad scenario files', () => {
       ['zone-2026', 2010, 2015],
     ] as const) {
       const f = files({ 's.yaml': `name: s\nextends: ${base}\nhorizon: { start: ${start}, end: ${end} }\n` });
-      expect(errorOf(() => validateScenario(readScenario(f), catalog))).toMatch(
+      expect(inputErrorOf(() => validateScenario(readScenario(f), catalog))).toMatch(
         new RegExp(
           `^\\S*s\\.yaml:3:19: horizon\\.start ${start} is before the data's base year 2024: .*start the horizon in 2024 or later`,
         ),
@@ -155,14 +146,14 @@ describe('bad scenario files', () => {
 
   it("a user's horizon that leaves out a date of the scenario it extends: at the user's horizon", () => {
     const f = files({ 's.yaml': `name: s\nextends: zone-2026\nhorizon: { start: 2025, end: 2025 }\n` });
-    expect(errorOf(() => validateScenario(readScenario(f), catalog))).toMatch(
+    expect(inputErrorOf(() => validateScenario(readScenario(f), catalog))).toMatch(
       /^\S*s\.yaml:3:30: horizon\.end: the horizon 2025–2025 leaves out zone\.backedProjects\.0\.from 2026 \(set at \S*zone-2026\.yaml:\d+:\d+\)/,
     );
   });
 
   it('a negative price, with or without its unit, is reported as negative', () => {
     const at = (line: string) =>
-      errorOf(() => readScenario(files({ 's.yaml': `name: s\nextends: ${ZONE}\nzone:\n${line}` })));
+      inputErrorOf(() => readScenario(files({ 's.yaml': `name: s\nextends: ${ZONE}\nzone:\n${line}` })));
     expect(at('  referencePrices:\n    ndpr/oxide: { rule: fixed, price: -110 USD/kg }\n')).toMatch(
       /s\.yaml:5:39: zone\.referencePrices\.ndpr\/oxide\.price: '-110 USD\/kg' is negative: a price must be above zero/,
     );
@@ -181,33 +172,33 @@ describe('bad scenario files', () => {
 
   it('scenario check refuses what simulate would: an unknown parameter, a rate for a sector with no demand', () => {
     const param = files({ 's.yaml': 'name: s\nextends: baseline\nparameters: { cost_of_captial: 0.1 }\n' });
-    expect(errorOf(() => validateScenario(readScenario(param), catalog))).toMatch(
+    expect(inputErrorOf(() => validateScenario(readScenario(param), catalog))).toMatch(
       /s\.yaml:3:\d+: parameters\.cost_of_captial: unknown parameter 'cost_of_captial'/,
     );
     const sector = files({
       's.yaml': 'name: s\nextends: baseline\ndemandGrowth:\n  graphite/natural: { nonbattery: 0.5 }\n',
     });
-    expect(errorOf(() => validateScenario(readScenario(sector), catalog))).toMatch(
+    expect(inputErrorOf(() => validateScenario(readScenario(sector), catalog))).toMatch(
       /s\.yaml:4:\d+: demandGrowth\.graphite\/natural\.nonbattery: no demand for graphite\/natural in a sector 'nonbattery' \(did you mean 'non-battery'\?\)/,
     );
   });
 
   it('a growth rate that is not a number says a rate was expected', () => {
     const f = files({ 's.yaml': 'name: s\nextends: baseline\ndemandGrowth: { lithium/chemicals: abc }\n' });
-    expect(errorOf(() => readScenario(f))).toMatch(
+    expect(inputErrorOf(() => readScenario(f))).toMatch(
       /s\.yaml:3:\d+: demandGrowth\.lithium\/chemicals: expected a growth rate per year such as 0\.03, or rates by end-use sector/,
     );
     const sector = files({
       's.yaml': 'name: s\nextends: baseline\ndemandGrowth: { lithium/chemicals: { ev: abc } }\n',
     });
-    expect(errorOf(() => readScenario(sector))).toMatch(
+    expect(inputErrorOf(() => readScenario(sector))).toMatch(
       /demandGrowth\.lithium\/chemicals\.ev: expected a growth rate per year, a number such as 0\.03/,
     );
   });
 
   it('extends a scenario that does not exist: at the extends key, with the closest built-in one', () => {
     const f = files({ 's.yaml': 'name: s\nextends: zone2026\n' });
-    expect(errorOf(() => readScenario(f))).toMatch(
+    expect(inputErrorOf(() => readScenario(f))).toMatch(
       /s\.yaml:2:10: extends: zone2026: no such scenario file, and not a built-in scenario \(built-in: baseline, .*\); did you mean 'zone-2026'\?/,
     );
   });
@@ -216,7 +207,7 @@ describe('bad scenario files', () => {
     const f = files({
       's.yaml': `name: s\nhorizon: { start: 2026, end: 2026 }\nzone:\n  members: [{ region: USA, from: 2026 }]\n  referencePrices:\n    gallium/refined: { rule: fixed, price: 110 USD/MWh }\n`,
     });
-    expect(errorOf(() => validateScenario(readScenario(f), catalog))).toMatch(/s\.yaml:6:\d+: .*does not convert/);
+    expect(inputErrorOf(() => validateScenario(readScenario(f), catalog))).toMatch(/s\.yaml:6:\d+: .*does not convert/);
   });
 });
 
@@ -276,7 +267,7 @@ describe('syntax errors and unknown keys are located where they are', () => {
   ];
   for (const [what, name, text, expected] of cases) {
     it(what, () => {
-      expect(errorOf(() => readScenario(files({ [name]: text })))).toMatch(expected);
+      expect(inputErrorOf(() => readScenario(files({ [name]: text })))).toMatch(expected);
     });
   }
 });
