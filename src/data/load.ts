@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CsvError, parse } from 'csv-parse/sync';
-import { closest } from '../suggest.ts';
+import { didYouMean } from '../suggest.ts';
 import type { DataIssue } from './issues.ts';
 import { type AnyTable, allowedHeaders, type CellProvenance, type RowOf, TABLES, type TableName } from './schema.ts';
 
@@ -213,12 +213,11 @@ function overlayFolderIssues(dir: string): DataIssue[] {
   const issues: DataIssue[] = [];
   for (const name of csvs) {
     if (tableFiles.includes(name)) continue;
-    const suggestion = closest(name, tableFiles);
     issues.push({
       check: 'data-folder',
       severity: 'error',
       file: path.join(displayPath(dir), name),
-      message: `'${name}' is not the file of any table, so it would be ignored${suggestion ? ` (did you mean '${suggestion}'?)` : ''}`,
+      message: `'${name}' is not the file of any table, so it would be ignored${didYouMean(name, tableFiles)}`,
       fix: `rename it after its table (names are lower-case): ${tableFiles.join(', ')}`,
     });
   }
