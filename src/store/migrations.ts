@@ -101,11 +101,35 @@ function initial(dialect: Dialect): Migration {
   };
 }
 
+/**
+ * Each vault holding's ledger is posted in date order (books.ts): a posting looks up the holding's latest date, as
+ * the source of a movement or as a transfer's destination. Indexed, that look-up stays cheap as the ledger grows.
+ */
+const vaultLedgerIndexes: Migration = {
+  async up(db) {
+    await db.schema
+      .createIndex('vault_transactions_holding')
+      .on('vault_transactions')
+      .columns(['commodity', 'member', 'site', 'date'])
+      .execute();
+    await db.schema
+      .createIndex('vault_transactions_destination')
+      .on('vault_transactions')
+      .columns(['commodity', 'to_member', 'to_site', 'date'])
+      .execute();
+  },
+};
+
 /** Brings the database to the latest schema; an error names the migration that failed. */
 export async function migrate(store: Store): Promise<void> {
   const migrator = new Migrator({
     db: store.db,
-    provider: { getMigrations: async () => ({ '0001_initial': initial(store.dialect) }) },
+    provider: {
+      getMigrations: async () => ({
+        '0001_initial': initial(store.dialect),
+        '0002_vault_ledger_indexes': vaultLedgerIndexes,
+      }),
+    },
   });
   let result: Awaited<ReturnType<Migrator['migrateToLatest']>>;
   try {
