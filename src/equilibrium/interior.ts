@@ -61,6 +61,19 @@ export interface InteriorOptions {
    * neighbouring problem that a new ban or a choke that starts to bind moved far has the cold start to fall back on).
    */
   readonly giveUp?: { readonly iterations: number; readonly ratio: number };
+  /**
+   * Stop when the natural residual has not halved in this many iterations (a jam: see `proximal`), leaving the rest
+   * to the caller's next method. Default: never.
+   */
+  readonly jamIterations?: number;
+  /**
+   * Proximal regularisation: ρ = `proximal` × μ added to every diagonal of the Newton system, as if each iteration
+   * also asked each variable to stay where it is. Where the conditions leave a variable undetermined (a price
+   * between a capacity and a ban, with no final demand to pin it) the plain Newton direction moves it without
+   * limit along the flat direction and the fraction-to-boundary rule cuts every step to nothing; the proximal term
+   * keeps the step finite there. It vanishes with μ, so the limit is an exact solution. Default 0 (none).
+   */
+  readonly proximal?: number;
   /** Called after every iteration (diagnostics). */
   readonly trace?: (info: {
     iteration: number;
@@ -153,6 +166,7 @@ function interior(
   const tol = options.tolerance ?? 1e-10;
   const acceptable = Math.max(tol, options.acceptable ?? tol);
   const maxIterations = options.maxIterations ?? 100;
+  const proximal = options.proximal ?? 0;
   const { lower, upper } = problem;
   const [hasL, hasU] = flags as [Uint8Array, Uint8Array];
   let nf = 0;
@@ -338,6 +352,9 @@ function interior(
   let stalled = 0;
   const giveUp = options.giveUp;
   let first = Number.POSITIVE_INFINITY;
+  const jamIterations = options.jamIterations ?? Number.POSITIVE_INFINITY;
+  let anchor = Number.POSITIVE_INFINITY;
+  let anchored = 0;
   // The step the last iteration accepted, which the next one's first pass takes on slacks and multipliers (0 at the
   // start: a step of 0 leaves them exactly as they are).
   let moved = 0;
@@ -441,6 +458,10 @@ function interior(
     if (!Number.isFinite(residual) || residual <= tol || iterations === maxIterations) break;
     if (iterations === 0) first = residual;
     else if (giveUp && iterations === giveUp.iterations && residual > giveUp.ratio * first) break;
+    if (residual <= 0.5 * anchor) {
+      anchor = residual;
+      anchored = iterations;
+    } else if (iterations - anchored >= jamIterations) break;
     if (residual <= acceptable && residual > 0.1 * previous) break;
     previous = residual;
     mu = pairs > 0 ? mu / pairs : 0;
@@ -449,6 +470,13 @@ function interior(
     // Once complementarity is small the system spans many orders of magnitude and its solves are refined
     // (schur.ts); before, the directions need no such precision.
     const refine = mu < REFINE_BELOW;
+    if (proximal > 0) {
+      const rho = proximal * mu;
+      for (let q = 0; q < nf; q++) {
+        const i = free[q] as number;
+        d[i] = (d[i] as number) + rho;
+      }
+    }
     if (!system.factor(jac, d, undefined, 0, refine) && !system.factor(jac, d, undefined, 1e-12, refine)) break;
     // Predictor (affine scaling, target μ = 0): g = −F.
     system.solve(rhs, dzAff, refine);

@@ -490,9 +490,21 @@ const FAMILY: Record<VariableKind, keyof Certificate['residuals']> = {
 const WORKING_SET_ROUTES = 1500;
 const WORKING_SET_KEEP = 5;
 
+/** The interior point's proximal regularisation (ρ = k × μ) when it runs again after a jam, k in turn. */
+const PROXIMAL = [1000, 100];
+/** Iterations without halving the residual after which the cold interior point counts as jammed. */
+const JAM_ITERATIONS = 25;
+
+/** The result with the lower residual, the iterations and evaluations of both. */
+function betterOf(a: McpResult, b: McpResult): McpResult {
+  const better = b.residual < a.residual ? b : a;
+  return { ...better, iterations: a.iterations + b.iterations, evaluations: a.evaluations + b.evaluations };
+}
+
 /**
  * One chain from its cold start: the interior-point method on the exact conditions (interior.ts) from the pooled
- * market with trade routed, finished by crossover steps where the barrier stops short; then, for what it cannot do,
+ * market with trade routed, finished by crossover steps where the barrier stops short; where it jams (a price the
+ * conditions leave undetermined), the same with a proximal term, strong then weaker; then, for what it cannot do,
  * semismooth Newton on the Fischer–Burmeister function with its tiers (policy continuation for export controls, the
  * Tikhonov path, Levenberg–Marquardt steps, the active-set polish).
  */
@@ -521,21 +533,30 @@ function solveChainCold(
   spentIterations += cold.iterations;
   spentEvaluations += cold.evaluations;
   let clock = timings ? performance.now() : 0;
+  // The barrier's last digits: where it stopped short of tolerance / 100, a few active-set Newton steps.
+  const finished = (r: McpResult): McpResult =>
+    !(r.residual <= tolerance / 100) && r.residual <= 1e-4
+      ? betterOf(r, crossover(model.exact, r.z, { tolerance: tolerance / 100, maxIterations: 4 }))
+      : r;
   // Where regions are many, routes (one per pair) far outnumber the ones that can carry goods: start from the
   // cheapest few into and out of each market and add any other that turns out to earn a margin (pricing).
   record(
-    model.routes.length >= WORKING_SET_ROUTES
-      ? solveInteriorPricing(model.exact, cold.start, {
-          ...interior,
-          excluded: model.excludedRoutes(cold.start, WORKING_SET_KEEP),
-        })
-      : solveInterior(model.exact, cold.start, interior),
+    finished(
+      model.routes.length >= WORKING_SET_ROUTES
+        ? solveInteriorPricing(model.exact, cold.start, {
+            ...interior,
+            excluded: model.excludedRoutes(cold.start, WORKING_SET_KEEP),
+          })
+        : solveInterior(model.exact, cold.start, { ...interior, jamIterations: JAM_ITERATIONS }),
+    ),
   );
-  clock = lap(timings, 'interior', clock);
-  // The barrier's last digits: where it stopped short of tolerance / 100, a few active-set Newton steps.
-  if (best && !(best.residual <= tolerance / 100) && best.residual <= 1e-4) {
-    record(crossover(model.exact, best.z, { tolerance: tolerance / 100, maxIterations: 4 }));
+  // The barrier jammed (steps cut to nothing along a flat direction: an undetermined price): again from the start,
+  // with the proximal term that keeps such directions finite, strong then weaker.
+  for (const proximal of PROXIMAL) {
+    if (!best || best.residual <= tolerance) break;
+    record(finished(solveInterior(model.exact, cold.start, { ...interior, proximal })));
   }
+  clock = lap(timings, 'interior', clock);
   let result = best as McpResult;
   const mcpOptions = {
     // Newton converges quadratically near the solution: one more step buys many digits.

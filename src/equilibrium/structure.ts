@@ -489,9 +489,15 @@ export function structureOf(inputs: ChainInputs): ChainStructure {
   const first = inputs.chain[0] ?? '';
   let bucket = cache.get(first);
   if (bucket) {
-    for (const entry of bucket) {
+    for (let i = 0; i < bucket.length; i++) {
+      const entry = bucket[i] as CacheEntry;
       if (hasShape(inputs, entry.shape)) {
         entry.used = ++clock;
+        // Most recently used first: a simulation's next year usually has this year's shape.
+        if (i > 0) {
+          bucket.copyWithin(1, 0, i);
+          bucket[0] = entry;
+        }
         return entry.structure;
       }
     }
@@ -500,7 +506,7 @@ export function structureOf(inputs: ChainInputs): ChainStructure {
     cache.set(first, bucket);
   }
   const structure = buildStructure(inputs);
-  bucket.push({ shape: shapeOf(inputs), structure, used: ++clock });
+  bucket.unshift({ shape: shapeOf(inputs), structure, used: ++clock });
   if (++cached > CACHE_SIZE) evictOldest();
   return structure;
 }
