@@ -744,6 +744,7 @@ class Model implements ChainModel {
       rFloor,
       rTie,
       qQuota,
+      smoothing: 0,
       constant,
       x,
       dxdz,
@@ -767,6 +768,9 @@ class Model implements ChainModel {
       pattern,
       evaluateValues: (z, f, jac, skip) => evaluateConditions(compiled, data, epsilon, z, f, jac, skip),
       kinkStep: (z, dz, step) => kinkStep(compiled, data, z, dz, step),
+      setSmoothing: (relative) => {
+        data.smoothing = relative;
+      },
       evaluate: (z, f, jac) => {
         if (!jac) return evaluateConditions(compiled, data, epsilon, z, f);
         evaluateConditions(compiled, data, epsilon, z, f, triplets);

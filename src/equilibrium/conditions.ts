@@ -11,6 +11,9 @@
  *   origin mu[r,k]   ⊥  own production + releases − exports
  *   vault buy b      ⊥  p − buy price (box);  vault release v ⊥ release price − p − mu (box)
  *
+ * The landed cost of a route into a member with a floor is max(floor, duty-paid); both max() are kinks of F, which the
+ * interior-point method may smooth while it runs (ConditionData.smoothing).
+ *
  * Most entries of the Jacobian do not depend on the point (a flow's ±1 in the balances, an output's input
  * coefficients, the origin and quota rows): they are written once per problem (`constant`) and copied in.
  */
@@ -50,6 +53,12 @@ export interface ConditionData {
   readonly rFloor: Float64Array;
   readonly rTie: Float64Array;
   readonly qQuota: Float64Array;
+  /**
+   * Width of the smoothed kinks, relative to the kink's level: max(floor, duty-paid) and max(price, strike) become
+   * ½(a + b + √((a − b)² + 4δ²)) with δ = smoothing × level, within δ of the max and smooth. 0 (the default): exact.
+   * The interior-point method sets it while it runs (InteriorOptions.smoothing) and resets it.
+   */
+  smoothing: number;
   /** The Jacobian's entries that do not depend on the point (zero elsewhere). */
   readonly constant: Float64Array;
   // Workspace.
@@ -121,7 +130,7 @@ export function evaluateConditions(
   J?: Float64Array,
   skip?: Uint8Array,
 ): void {
-  const { n, zs, fs, logZs, logarithmic, x, dxdz } = d;
+  const { n, zs, fs, logZs, logarithmic, x, dxdz, smoothing } = d;
   const jac = J ?? d.scratch;
   for (let i = 0; i < n; i++) {
     const zi = z[i] as number;
@@ -207,7 +216,13 @@ export function evaluateConditions(
     const p = (x[node] as number) + (o >= 0 ? (x[o] as number) : 0);
     const strike = aStrike[k] as number;
     let earns = -1;
-    if (strike > p) {
+    if (smoothing > 0 && strike > 0) {
+      const gap = p - strike;
+      const delta = smoothing * strike;
+      const root = Math.sqrt(gap * gap + 4 * delta * delta);
+      g -= 0.5 * (p + strike + root);
+      earns = -0.5 * (1 + gap / root);
+    } else if (strike > p) {
       earns = 0;
       g -= strike;
     } else g -= p;
@@ -257,9 +272,25 @@ export function evaluateConditions(
     const tax = rTax[k] as number;
     const dutyPaid = ((x[from] as number) * tax + rent + (rFreight[k] as number)) * markup + (rSpecific[k] as number);
     const floor = rFloor[k] as number;
-    const floorBinds = floor > dutyPaid;
+    // The landed cost: duty-paid, or the floor where it binds (its derivative along duty-paid: 1 or 0, in between
+    // where the kink is smoothed).
+    let levied: number;
+    let along: number;
+    if (smoothing > 0 && floor > 0) {
+      const gap = dutyPaid - floor;
+      const delta = smoothing * floor;
+      const root = Math.sqrt(gap * gap + 4 * delta * delta);
+      levied = 0.5 * (floor + dutyPaid + root);
+      along = 0.5 * (1 + gap / root);
+    } else if (floor > dutyPaid) {
+      levied = floor;
+      along = 0;
+    } else {
+      levied = dutyPaid;
+      along = 1;
+    }
     const tieSlope = epsilon * (rTie[k] as number);
-    const landed = (floorBinds ? floor : dutyPaid) + tieSlope * flow;
+    const landed = levied + tieSlope * flow;
     const fe = fs[e] as number;
     let g = 1;
     if (rLog[k] === 1) {
@@ -271,7 +302,7 @@ export function evaluateConditions(
       f[e] = landed - (x[to] as number);
       jac[rSlotET[k] as number] = -fe * (dxdz[to] as number);
     }
-    const dRent = floorBinds ? 0 : markup * g * fe;
+    const dRent = along * markup * g * fe;
     jac[rSlotEF[k] as number] = dRent * tax * (dxdz[from] as number);
     for (let t = r0; t < r1; t++) jac[eRentSlot[t] as number] = dRent * (dxdz[eRentVar[t] as number] as number);
     jac[rSlotEE[k] as number] = tieSlope * g * fe * (dxdz[e] as number);

@@ -74,6 +74,12 @@ export interface InteriorOptions {
    * keeps the step finite there. It vanishes with μ, so the limit is an exact solution. Default 0 (none).
    */
   readonly proximal?: number;
+  /**
+   * Smoothing of the kinks of F (a floor that starts or stops binding, a CfD strike): with κ = `smoothing`, each
+   * iteration's kinks are smoothed to a width κ × μ of their level (Mcp.setSmoothing), never widened, so that the
+   * path meets no corner and the smoothing vanishes with μ. The result's residual is that of the exact F. Default 0.
+   */
+  readonly smoothing?: number;
   /** Called after every iteration (diagnostics). */
   readonly trace?: (info: {
     iteration: number;
@@ -134,9 +140,17 @@ export function solveInterior(problem: Mcp, start: Float64Array, options: Interi
   const nnz = problem.pattern?.rows.length ?? 0;
   // Workspace borrowed for the solve (workspace.ts); the result is copied out of it.
   const work = borrowInteriorWorkspace(n, nnz);
+  const smoothed = (options.smoothing ?? 0) > 0 && problem.setSmoothing !== undefined;
   try {
-    return interior(problem, start, options, work.floats, work.jacs, work.flags, work.lists);
+    const result = interior(problem, start, options, work.floats, work.jacs, work.flags, work.lists);
+    if (!smoothed) return result;
+    // The residual of the exact conditions at the point found.
+    problem.setSmoothing?.(0);
+    problem.evaluate(result.z, result.f);
+    const { max, index } = naturalResidual(result.z, result.f, problem.lower, problem.upper);
+    return { ...result, residual: max, worst: index, converged: max <= (options.tolerance ?? 1e-10) };
   } finally {
+    if (smoothed) problem.setSmoothing?.(0);
     returnInteriorWorkspace(work);
   }
 }
@@ -239,6 +253,9 @@ function interior(
     const x = start[i] as number;
     z[i] = Number.isFinite(x) ? Math.min(upper[i] as number, Math.max(lower[i] as number, x)) : 0;
   }
+  const kappa = problem.setSmoothing ? (options.smoothing ?? 0) : 0;
+  let smoothing = kappa * (options.mu0 ?? 1e-4);
+  if (kappa > 0) problem.setSmoothing?.(smoothing);
   evaluate(z, f);
   evaluations++;
   const r0 = residualOf(z, f);
@@ -618,12 +635,17 @@ function interior(
     // the conditions themselves came much closer to holding (the model misjudged F, as when a price moves by a large
     // factor), judged by the natural residual. Near the end (the crossover finishes from there) a step the
     // conditions reject after a few halvings is not worth thirty evaluations.
+    // The kinks' smoothing follows μ down: the trial points (and so the next iteration) are evaluated with it.
+    if (kappa > 0 && kappa * mu < smoothing) {
+      smoothing = kappa * mu;
+      problem.setSmoothing?.(smoothing);
+    }
     let accepted = false;
     const backtracks = residual <= 1e-6 ? 4 : 30;
     // A step the conditions reject may have crossed a kink (a floor, a strike) that the Jacobian, taken on one side,
     // did not see: the first retry goes just past the first kink instead of halving, so that the next iteration's
     // Jacobian is taken on the far side.
-    let kinkTried = !problem.kinkStep || options.warm === true;
+    let kinkTried = !problem.kinkStep || options.warm === true || kappa > 0;
     for (let k = 0; k < backtracks && step > 0; k++) {
       for (let q = 0; q < nFree; q++) {
         const i = freeList[q] as number;

@@ -79,6 +79,11 @@ export interface Mcp {
    * max() in the conditions changes branch), or `step` if it crosses none.
    */
   kinkStep?(z: Float64Array, dz: Float64Array, step: number): number;
+  /**
+   * Smooths the kinks of F (each max() in the conditions) to a width `relative` of their level, 0 for the exact F
+   * (see ConditionData.smoothing). The setting stays until changed: whoever sets it resets it.
+   */
+  setSmoothing?(relative: number): void;
 }
 
 export interface McpOptions {

@@ -12,7 +12,7 @@ import {
   type VariableKind,
   warmStart,
 } from './build.ts';
-import { crossover, snapToBounds, solveInterior, solveInteriorPricing } from './interior.ts';
+import { crossover, type InteriorOptions, snapToBounds, solveInterior, solveInteriorPricing } from './interior.ts';
 import { type McpResult, naturalResidual, solveMcp } from './mcp.ts';
 import type { EquilibriumProblem, StockOperation } from './problem.ts';
 import { type ChainInputs, type ChainStructure, chainInputsOf, PRICE } from './structure.ts';
@@ -490,8 +490,11 @@ const FAMILY: Record<VariableKind, keyof Certificate['residuals']> = {
 const WORKING_SET_ROUTES = 1500;
 const WORKING_SET_KEEP = 5;
 
-/** The interior point's proximal regularisation (ρ = k × μ) when it runs again after a jam, k in turn. */
-const PROXIMAL = [1000, 100];
+/**
+ * The interior point's settings when it runs again after a jam, in turn: proximal regularisation ρ = k × μ
+ * (InteriorOptions.proximal), then kinks smoothed to κ × μ (InteriorOptions.smoothing).
+ */
+const RESCUES: readonly InteriorOptions[] = [{ proximal: 1000 }, { proximal: 100 }, { smoothing: 10 }];
 /** Iterations without halving the residual after which the cold interior point counts as jammed. */
 const JAM_ITERATIONS = 25;
 
@@ -503,8 +506,9 @@ function betterOf(a: McpResult, b: McpResult): McpResult {
 
 /**
  * One chain from its cold start: the interior-point method on the exact conditions (interior.ts) from the pooled
- * market with trade routed, finished by crossover steps where the barrier stops short; where it jams (a price the
- * conditions leave undetermined), the same with a proximal term, strong then weaker; then, for what it cannot do,
+ * market with trade routed, finished by crossover steps where the barrier stops short; where it jams, again with a
+ * proximal term (a price the conditions leave undetermined), strong then weaker, and with the conditions' kinks
+ * smoothed (floors that start or stop binding); then, for what it cannot do,
  * semismooth Newton on the Fischer–Burmeister function with its tiers (policy continuation for export controls, the
  * Tikhonov path, Levenberg–Marquardt steps, the active-set polish).
  */
@@ -550,11 +554,16 @@ function solveChainCold(
         : solveInterior(model.exact, cold.start, { ...interior, jamIterations: JAM_ITERATIONS }),
     ),
   );
-  // The barrier jammed (steps cut to nothing along a flat direction: an undetermined price): again from the start,
-  // with the proximal term that keeps such directions finite, strong then weaker.
-  for (const proximal of PROXIMAL) {
+  // The barrier jammed: again from the start, with the proximal term that keeps a flat direction (an undetermined
+  // price) finite, strong then weaker; then with the kinks smoothed (a floor that starts or stops binding).
+  // Where each attempt stopped: the Newton tiers below that start from a point take the best, then (should all fail)
+  // the others.
+  const points: Float64Array[] = best ? [best.z] : [];
+  for (const rescue of RESCUES) {
     if (!best || best.residual <= tolerance) break;
-    record(finished(solveInterior(model.exact, cold.start, { ...interior, proximal })));
+    const again = finished(solveInterior(model.exact, cold.start, { ...interior, ...rescue }));
+    record(again);
+    points.push(again.z);
   }
   clock = lap(timings, 'interior', clock);
   let result = best as McpResult;
@@ -622,10 +631,10 @@ function solveChainCold(
       if (share === 0) fallback(attempt);
     }
   }
-  if (!(result.residual <= tolerance)) {
-    // Nearly tied producers or routes: solve with a strong tie-breaking slope, where outputs and flows are
-    // unique, and relax it, warm-starting each solve from the last; the limit is the unregularised equilibrium.
-    let z = result.z;
+  // Nearly tied producers or routes: solve with a strong tie-breaking slope, where outputs and flows are unique, and
+  // relax it, warm-starting each solve from the last; the limit is the unregularised equilibrium.
+  const tiePath = (from: Float64Array) => {
+    let z = from;
     for (const epsilon of [1e-4, 1e-6, 1e-8]) {
       const step = solveMcp(model.withTieBreak(epsilon), z, mcpOptions);
       spentIterations += step.iterations;
@@ -633,13 +642,22 @@ function solveChainCold(
       if (Number.isFinite(step.residual)) z = step.z;
     }
     fallback(solveMcp(model.mcp, z, mcpOptions));
-  }
+  };
+  // Degenerate markets (a price a choke leaves undetermined): Levenberg–Marquardt steps with the active-set polish.
+  const polished = (from: Float64Array) =>
+    fallback(solveMcp(model.mcp, from, { ...mcpOptions, levenbergMarquardt: true, polish: true }));
+  const first = result.z;
+  if (!(result.residual <= tolerance)) tiePath(first);
   if (!(result.residual <= tolerance)) {
-    // Degenerate markets (a price a choke leaves undetermined): Levenberg–Marquardt steps, then the active-set polish.
     fallback(solveMcp(model.mcp, model.start, { ...mcpOptions, levenbergMarquardt: true }));
-    if (!(result.residual <= tolerance)) {
-      fallback(solveMcp(model.mcp, result.z, { ...mcpOptions, levenbergMarquardt: true, polish: true }));
-    }
+    if (!(result.residual <= tolerance)) polished(result.z);
+  }
+  // Last, the same from where the other interior-point attempts stopped.
+  for (const z of points) {
+    if (result.residual <= tolerance) break;
+    if (z === first) continue;
+    tiePath(z);
+    if (!(result.residual <= tolerance)) polished(z);
   }
   lap(timings, 'finish', clock);
   return { result, iterations: spentIterations, evaluations: spentEvaluations };

@@ -1,25 +1,35 @@
 /**
- * Regression: a Monte Carlo year of zone-2026-ban-2027 on the rare-earth chain (seed 2026) where China may export no
- * NdPr oxide and a quota of magnets. China consumes no oxide itself: its refineries sell only to its magnet makers,
- * and with both at capacity the oxide price there is anywhere in an interval (test/fixtures/equilibrium). The plain
- * interior-point method jams on that flat direction (its Newton step moves the price without limit and the
- * fraction-to-boundary rule cuts every step to nothing); the proximal term keeps the step finite.
+ * Regressions: Monte Carlo years of zone-2026-ban-2027 on the rare-earth chain where the plain interior-point method
+ * jams (test/fixtures/equilibrium), and what rescues it.
+ *
+ * - China may export no NdPr oxide and a quota of magnets (seed 2026). China consumes no oxide itself: its refineries
+ *   sell only to its magnet makers, and with both at capacity the oxide price there is anywhere in an interval. The
+ *   Newton step moves that price without limit along the flat direction and the fraction-to-boundary rule cuts every
+ *   step to nothing; the proximal term keeps the step finite.
+ * - A magnet quota and the members' floors (seed 2, draw 321, 2030): the floors start or stop binding on several
+ *   routes at once, the conditions' kinks (max(floor, duty-paid), max(price, strike)) stop the proximal method too;
+ *   with the kinks smoothed to a width that vanishes with μ, the path meets no corner.
  */
 import { describe, expect, it } from 'vitest';
-import { buildChain, chainsOf } from '../../src/equilibrium/build.ts';
+import { buildChain, type ChainModel, chainsOf } from '../../src/equilibrium/build.ts';
 import { solveInterior } from '../../src/equilibrium/interior.ts';
+import { naturalResidual } from '../../src/equilibrium/mcp.ts';
 import type { EquilibriumProblem } from '../../src/equilibrium/problem.ts';
 import { rationingReleases, solveEquilibrium } from '../../src/equilibrium/solve.ts';
 import { drawnFixture } from './drawn.ts';
 
-const problem = drawnFixture('rare-earths-undetermined-price.json') as EquilibriumProblem;
+const options = { tolerance: 1e-10, acceptable: 1e-9, maxIterations: 200 };
 
-describe('a drawn year with an undetermined price', () => {
-  // The model the engine solves: the demand curves' rationing at their choke is part of it (solveEquilibrium).
+/** The model the engine solves (the demand curves' rationing at their choke is part of it) and its cold start. */
+function modelOf(problem: EquilibriumProblem): { model: ChainModel; start: Float64Array } {
   const withRationing = { ...problem, stocks: [...(problem.stocks ?? []), ...rationingReleases(problem)] };
   const model = buildChain(withRationing, chainsOf(withRationing)[0] as string[]);
-  const start = model.interiorStart().start;
-  const options = { tolerance: 1e-10, acceptable: 1e-9, maxIterations: 200 };
+  return { model, start: model.interiorStart().start };
+}
+
+describe('a drawn year with an undetermined price', () => {
+  const problem = drawnFixture('rare-earths-undetermined-price.json') as EquilibriumProblem;
+  const { model, start } = modelOf(problem);
 
   it('jams the plain interior-point method and not the proximal one', () => {
     const plain = solveInterior(model.exact, start, options);
@@ -36,5 +46,73 @@ describe('a drawn year with an undetermined price', () => {
     expect(solution.certificate.iterations).toBeLessThan(150);
     const oxide = solution.prices.find((p) => p.commodity === 'ndpr/oxide' && p.region === 'CHN');
     expect(oxide?.price).toBeGreaterThan(0);
+  });
+});
+
+describe('a drawn year where floors start binding on several routes', () => {
+  const problem = drawnFixture('rare-earths-floor-jam.json') as EquilibriumProblem;
+  const { model, start } = modelOf(problem);
+
+  it('jams the plain and the proximal method, not the one with its kinks smoothed; the residual is the exact one', () => {
+    expect(solveInterior(model.exact, start, options).residual).toBeGreaterThan(1e-5);
+    expect(solveInterior(model.exact, start, { ...options, proximal: 1000 }).residual).toBeGreaterThan(1e-5);
+    const smoothed = solveInterior(model.exact, start, { ...options, smoothing: 10 });
+    expect(smoothed.residual).toBeLessThan(1e-7);
+    // The smoothing is off again: the exact conditions at the point give the residual reported.
+    const f = new Float64Array(start.length);
+    model.exact.evaluate(smoothed.z, f);
+    expect(naturalResidual(smoothed.z, f, model.exact.lower, model.exact.upper).max).toBe(smoothed.residual);
+  });
+
+  it('is certified', () => {
+    const solution = solveEquilibrium(problem);
+    expect(solution.certificate.maxResidual).toBeLessThanOrEqual(1e-8);
+    for (const flow of solution.flows) {
+      const floor = problem.floors?.find((x) => x.region === flow.to && x.commodity === flow.commodity)?.price;
+      if (floor !== undefined && !problem.members.includes(flow.from)) {
+        expect(flow.landed, `${flow.commodity} ${flow.from}→${flow.to}`).toBeGreaterThanOrEqual(floor * (1 - 1e-9));
+      }
+    }
+  });
+
+  it('smoothed conditions: their Jacobian is their derivative, and they approach the exact ones with the width', () => {
+    const n = start.length;
+    const { pattern, evaluateValues, setSmoothing } = model.exact;
+    if (!pattern || !evaluateValues || !setSmoothing) throw new Error('the market model has a fixed pattern');
+    // Where the method stopped: floors binding and not, near their kinks.
+    const z = solveInterior(model.exact, start, { ...options, smoothing: 10 }).z;
+    const exact = new Float64Array(n);
+    model.exact.evaluate(z, exact);
+    const gaps: number[] = [];
+    try {
+      for (const width of [1e-2, 1e-3, 1e-4]) {
+        setSmoothing(width);
+        const f = new Float64Array(n);
+        const jac = new Float64Array(pattern.rows.length);
+        evaluateValues.call(model.exact, z, f, jac);
+        gaps.push(Math.max(...f.map((v, i) => Math.abs(v - (exact[i] as number)))));
+        // J·dz against central differences along a fixed direction.
+        const dz = Float64Array.from({ length: n }, (_, i) => Math.sin(1 + i) * 1e-3);
+        const jdz = new Float64Array(n);
+        for (let t = 0; t < pattern.rows.length; t++) {
+          const r = pattern.rows[t] as number;
+          jdz[r] = (jdz[r] as number) + (jac[t] as number) * (dz[pattern.cols[t] as number] as number);
+        }
+        const h = 1e-4;
+        const up = new Float64Array(n);
+        const down = new Float64Array(n);
+        evaluateValues.call(model.exact, Float64Array.from(z, (v, i) => v + h * (dz[i] as number)), up);
+        evaluateValues.call(model.exact, Float64Array.from(z, (v, i) => v - h * (dz[i] as number)), down);
+        for (let i = 0; i < n; i++) {
+          const numeric = ((up[i] as number) - (down[i] as number)) / (2 * h);
+          expect(Math.abs(numeric - (jdz[i] as number)), `row ${i}`).toBeLessThan(1e-6 + 1e-4 * Math.abs(numeric));
+        }
+      }
+    } finally {
+      setSmoothing(0);
+    }
+    // Smoothing acts here, and less as its width shrinks.
+    expect(gaps[0]).toBeGreaterThan(0);
+    expect(gaps[2] as number).toBeLessThan(gaps[0] as number);
   });
 });
