@@ -101,8 +101,16 @@ describe('a drawn year where floors start binding on several routes', () => {
         const h = 1e-4;
         const up = new Float64Array(n);
         const down = new Float64Array(n);
-        evaluateValues.call(model.exact, Float64Array.from(z, (v, i) => v + h * (dz[i] as number)), up);
-        evaluateValues.call(model.exact, Float64Array.from(z, (v, i) => v - h * (dz[i] as number)), down);
+        evaluateValues.call(
+          model.exact,
+          Float64Array.from(z, (v, i) => v + h * (dz[i] as number)),
+          up,
+        );
+        evaluateValues.call(
+          model.exact,
+          Float64Array.from(z, (v, i) => v - h * (dz[i] as number)),
+          down,
+        );
         for (let i = 0; i < n; i++) {
           const numeric = ((up[i] as number) - (down[i] as number)) / (2 * h);
           expect(Math.abs(numeric - (jdz[i] as number)), `row ${i}`).toBeLessThan(1e-6 + 1e-4 * Math.abs(numeric));
