@@ -492,9 +492,14 @@ const WORKING_SET_KEEP = 5;
 
 /**
  * The interior point's settings when it runs again after a jam, in turn: proximal regularisation ρ = k × μ
- * (InteriorOptions.proximal), then kinks smoothed to κ × μ (InteriorOptions.smoothing).
+ * (InteriorOptions.proximal), then kinks smoothed to κ × μ (InteriorOptions.smoothing), then both.
  */
-const RESCUES: readonly InteriorOptions[] = [{ proximal: 1000 }, { proximal: 100 }, { smoothing: 10 }];
+const RESCUES: readonly InteriorOptions[] = [
+  { proximal: 1000 },
+  { proximal: 100 },
+  { smoothing: 10 },
+  { proximal: 1000, smoothing: 10 },
+];
 /** Iterations without halving the residual after which the cold interior point counts as jammed. */
 const JAM_ITERATIONS = 25;
 

@@ -9,6 +9,8 @@
  * - A magnet quota and the members' floors (seed 2, draw 321, 2030): the floors start or stop binding on several
  *   routes at once, the conditions' kinks (max(floor, duty-paid), max(price, strike)) stop the proximal method too;
  *   with the kinks smoothed to a width that vanishes with μ, the path meets no corner.
+ * - China's oxide banned, the members' floors and three CfDs (seed 2026, draw 9587, 2030): only the proximal term and
+ *   the smoothing together carry the interior point through; without them the year failed at 2e-6.
  */
 import { describe, expect, it } from 'vitest';
 import { buildChain, type ChainModel, chainsOf } from '../../src/equilibrium/build.ts';
@@ -122,5 +124,16 @@ describe('a drawn year where floors start binding on several routes', () => {
     // Smoothing acts here, and less as its width shrinks.
     expect(gaps[0]).toBeGreaterThan(0);
     expect(gaps[2] as number).toBeLessThan(gaps[0] as number);
+  });
+});
+
+describe('a drawn year with a ban, floors and CfDs', () => {
+  it('is certified', () => {
+    const problem = drawnFixture('rare-earths-ban-floor-jam.json') as EquilibriumProblem;
+    const solution = solveEquilibrium(problem);
+    expect(solution.certificate.maxResidual).toBeLessThanOrEqual(1e-8);
+    // The ban holds: no Chinese oxide leaves China.
+    const exported = solution.flows.filter((f) => f.commodity === 'ndpr/oxide' && f.from === 'CHN' && f.to !== 'CHN');
+    for (const f of exported) expect(f.quantity, `CHN→${f.to}`).toBeLessThanOrEqual(1e-9);
   });
 });
