@@ -631,15 +631,15 @@ function interior(
       if (tau * t - step * di < 0) step = (tau * t) / di;
       if (tau * vi + step * dvi < 0) step = (-tau * vi) / dvi;
     }
-    // Backtrack while the nonlinear F makes the residual ‖F − w + v‖ worse than the linear model allows — unless
-    // the conditions themselves came much closer to holding (the model misjudged F, as when a price moves by a large
-    // factor), judged by the natural residual. Near the end (the crossover finishes from there) a step the
-    // conditions reject after a few halvings is not worth thirty evaluations.
     // The kinks' smoothing follows μ down: the trial points (and so the next iteration) are evaluated with it.
     if (kappa > 0 && kappa * mu < smoothing) {
       smoothing = kappa * mu;
       problem.setSmoothing?.(smoothing);
     }
+    // Backtrack while the nonlinear F makes the residual ‖F − w + v‖ worse than the linear model allows — unless
+    // the conditions themselves came much closer to holding (the model misjudged F, as when a price moves by a large
+    // factor), judged by the natural residual. Near the end (the crossover finishes from there) a step the
+    // conditions reject after a few halvings is not worth thirty evaluations.
     let accepted = false;
     const backtracks = residual <= 1e-6 ? 4 : 30;
     // A step the conditions reject may have crossed a kink (a floor, a strike) that the Jacobian, taken on one side,
