@@ -744,7 +744,6 @@ class Model implements ChainModel {
       rFloor,
       rTie,
       qQuota,
-      smoothing: 0,
       constant,
       x,
       dxdz,
@@ -766,11 +765,9 @@ class Model implements ChainModel {
       eliminable,
       blocks,
       pattern,
-      evaluateValues: (z, f, jac, skip) => evaluateConditions(compiled, data, epsilon, z, f, jac, skip),
+      evaluateValues: (z, f, jac, skip, smoothing) =>
+        evaluateConditions(compiled, data, epsilon, z, f, jac, skip, smoothing),
       kinkStep: (z, dz, step) => kinkStep(compiled, data, z, dz, step),
-      setSmoothing: (relative) => {
-        data.smoothing = relative;
-      },
       evaluate: (z, f, jac) => {
         if (!jac) return evaluateConditions(compiled, data, epsilon, z, f);
         evaluateConditions(compiled, data, epsilon, z, f, triplets);

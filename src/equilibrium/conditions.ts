@@ -11,8 +11,8 @@
  *   origin mu[r,k]   ⊥  own production + releases − exports
  *   vault buy b      ⊥  p − buy price (box);  vault release v ⊥ release price − p − mu (box)
  *
- * The landed cost of a route into a member with a floor is max(floor, duty-paid); both max() are kinks of F, which the
- * interior-point method may smooth while it runs (ConditionData.smoothing).
+ * The landed cost of a route into a member with a floor is max(floor, duty-paid); both max() are kinks of F, which an
+ * evaluation may smooth (evaluateConditions' `smoothing`, see softMax).
  *
  * Most entries of the Jacobian do not depend on the point (a flow's ±1 in the balances, an output's input
  * coefficients, the origin and quota rows): they are written once per problem (`constant`) and copied in.
@@ -53,12 +53,6 @@ export interface ConditionData {
   readonly rFloor: Float64Array;
   readonly rTie: Float64Array;
   readonly qQuota: Float64Array;
-  /**
-   * Width of the smoothed kinks, relative to the kink's level: max(floor, duty-paid) and max(price, strike) become
-   * ½(a + b + √((a − b)² + 4δ²)) with δ = smoothing × level, within δ of the max and smooth. 0 (the default): exact.
-   * The interior-point method sets it while it runs (InteriorOptions.smoothing) and resets it.
-   */
-  smoothing: number;
   /** The Jacobian's entries that do not depend on the point (zero elsewhere). */
   readonly constant: Float64Array;
   // Workspace.
@@ -117,9 +111,23 @@ export function constantEntries(
 const LOG_FLOOR = Math.log(1e-9);
 
 /**
+ * max(a, b) smoothed to width δ: ½(a + b + √((a − b)² + 4δ²)), within δ of the max and smooth; `softMaxSlope` is its
+ * derivative along a (along b: 1 minus it).
+ */
+function softMax(a: number, b: number, delta: number): number {
+  const gap = a - b;
+  return 0.5 * (a + b + Math.sqrt(gap * gap + 4 * delta * delta));
+}
+function softMaxSlope(a: number, b: number, delta: number): number {
+  const gap = a - b;
+  return 0.5 * (1 + gap / Math.sqrt(gap * gap + 4 * delta * delta));
+}
+
+/**
  * Writes F(z) (scaled) into `f` and, when `J` is given, the Jacobian's values at the pattern's slots. `epsilon` is the
  * tie-breaking slope (0 for the exact conditions). Routes flagged in `skip` (held by the caller) count in the
- * balances but their own conditions are not evaluated.
+ * balances but their own conditions are not evaluated. `smoothing` > 0 smooths the kinks, max(floor, duty-paid) and
+ * max(price, strike), to a width of `smoothing` × the floor or strike (softMax); 0, the default, is exact.
  */
 export function evaluateConditions(
   c: CompiledShape,
@@ -129,8 +137,9 @@ export function evaluateConditions(
   f: Float64Array,
   J?: Float64Array,
   skip?: Uint8Array,
+  smoothing = 0,
 ): void {
-  const { n, zs, fs, logZs, logarithmic, x, dxdz, smoothing } = d;
+  const { n, zs, fs, logZs, logarithmic, x, dxdz } = d;
   const jac = J ?? d.scratch;
   for (let i = 0; i < n; i++) {
     const zi = z[i] as number;
@@ -217,11 +226,8 @@ export function evaluateConditions(
     const strike = aStrike[k] as number;
     let earns = -1;
     if (smoothing > 0 && strike > 0) {
-      const gap = p - strike;
-      const delta = smoothing * strike;
-      const root = Math.sqrt(gap * gap + 4 * delta * delta);
-      g -= 0.5 * (p + strike + root);
-      earns = -0.5 * (1 + gap / root);
+      g -= softMax(p, strike, smoothing * strike);
+      earns = -softMaxSlope(p, strike, smoothing * strike);
     } else if (strike > p) {
       earns = 0;
       g -= strike;
@@ -277,11 +283,8 @@ export function evaluateConditions(
     let levied: number;
     let along: number;
     if (smoothing > 0 && floor > 0) {
-      const gap = dutyPaid - floor;
-      const delta = smoothing * floor;
-      const root = Math.sqrt(gap * gap + 4 * delta * delta);
-      levied = 0.5 * (floor + dutyPaid + root);
-      along = 0.5 * (1 + gap / root);
+      levied = softMax(dutyPaid, floor, smoothing * floor);
+      along = softMaxSlope(dutyPaid, floor, smoothing * floor);
     } else if (floor > dutyPaid) {
       levied = floor;
       along = 0;

@@ -76,8 +76,9 @@ export interface InteriorOptions {
   readonly proximal?: number;
   /**
    * Smoothing of the kinks of F (a floor that starts or stops binding, a CfD strike): with κ = `smoothing`, each
-   * iteration's kinks are smoothed to a width κ × μ of their level (Mcp.setSmoothing), never widened, so that the
-   * path meets no corner and the smoothing vanishes with μ. The result's residual is that of the exact F. Default 0.
+   * iteration evaluates F with its kinks smoothed to a width κ × μ of their level (Mcp.evaluateValues' `smoothing`),
+   * never widened, so that the path meets no corner and the smoothing vanishes with μ. The result's residual is that
+   * of the exact F. Default 0.
    */
   readonly smoothing?: number;
   /** Called after every iteration (diagnostics). */
@@ -140,17 +141,14 @@ export function solveInterior(problem: Mcp, start: Float64Array, options: Interi
   const nnz = problem.pattern?.rows.length ?? 0;
   // Workspace borrowed for the solve (workspace.ts); the result is copied out of it.
   const work = borrowInteriorWorkspace(n, nnz);
-  const smoothed = (options.smoothing ?? 0) > 0 && problem.setSmoothing !== undefined;
   try {
     const result = interior(problem, start, options, work.floats, work.jacs, work.flags, work.lists);
-    if (!smoothed) return result;
+    if (!((options.smoothing ?? 0) > 0)) return result;
     // The residual of the exact conditions at the point found.
-    problem.setSmoothing?.(0);
     problem.evaluate(result.z, result.f);
     const { max, index } = naturalResidual(result.z, result.f, problem.lower, problem.upper);
     return { ...result, residual: max, worst: index, converged: max <= (options.tolerance ?? 1e-10) };
   } finally {
-    if (smoothed) problem.setSmoothing?.(0);
     returnInteriorWorkspace(work);
   }
 }
@@ -175,8 +173,11 @@ function interior(
   const { pattern, evaluateValues } = problem;
   if (!pattern || !evaluateValues) throw new Error('solveInterior needs a problem with a fixed Jacobian pattern');
   const fixed = options.fixed;
+  // The kinks' smoothing (options.smoothing): κ, and the width every evaluation uses, which follows μ down.
+  const kappa = options.smoothing ?? 0;
+  let smoothing = kappa * (options.mu0 ?? 1e-4);
   const evaluate = (zz: Float64Array, ff: Float64Array, jj?: Float64Array) =>
-    evaluateValues.call(problem, zz, ff, jj, fixed);
+    evaluateValues.call(problem, zz, ff, jj, fixed, smoothing);
   const tol = options.tolerance ?? 1e-10;
   const acceptable = Math.max(tol, options.acceptable ?? tol);
   const maxIterations = options.maxIterations ?? 100;
@@ -253,9 +254,6 @@ function interior(
     const x = start[i] as number;
     z[i] = Number.isFinite(x) ? Math.min(upper[i] as number, Math.max(lower[i] as number, x)) : 0;
   }
-  const kappa = problem.setSmoothing ? (options.smoothing ?? 0) : 0;
-  let smoothing = kappa * (options.mu0 ?? 1e-4);
-  if (kappa > 0) problem.setSmoothing?.(smoothing);
   evaluate(z, f);
   evaluations++;
   const r0 = residualOf(z, f);
@@ -632,10 +630,7 @@ function interior(
       if (tau * vi + step * dvi < 0) step = (-tau * vi) / dvi;
     }
     // The kinks' smoothing follows μ down: the trial points (and so the next iteration) are evaluated with it.
-    if (kappa > 0 && kappa * mu < smoothing) {
-      smoothing = kappa * mu;
-      problem.setSmoothing?.(smoothing);
-    }
+    if (kappa * mu < smoothing) smoothing = kappa * mu;
     // Backtrack while the nonlinear F makes the residual ‖F − w + v‖ worse than the linear model allows — unless
     // the conditions themselves came much closer to holding (the model misjudged F, as when a price moves by a large
     // factor), judged by the natural residual. Near the end (the crossover finishes from there) a step the

@@ -72,18 +72,15 @@ export interface Mcp {
   /**
    * Writes F(z) into `f` and, when given, the Jacobian's values at the positions of `pattern` into `jac`. Variables
    * flagged in `skip` are held where they are by the caller: their own conditions (and rows) may be left unwritten.
+   * `smoothing` > 0 asks for F with its kinks (each max() in the conditions) smoothed to that width relative to their
+   * level; a problem without kinks ignores it.
    */
-  evaluateValues?(z: Float64Array, f: Float64Array, jac?: Float64Array, skip?: Uint8Array): void;
+  evaluateValues?(z: Float64Array, f: Float64Array, jac?: Float64Array, skip?: Uint8Array, smoothing?: number): void;
   /**
    * The step along `dz` from `z`, at most `step`, just past the first kink of F that the segment crosses (where a
    * max() in the conditions changes branch), or `step` if it crosses none.
    */
   kinkStep?(z: Float64Array, dz: Float64Array, step: number): number;
-  /**
-   * Smooths the kinks of F (each max() in the conditions) to a width `relative` of their level, 0 for the exact F
-   * (see ConditionData.smoothing). The setting stays until changed: whoever sets it resets it.
-   */
-  setSmoothing?(relative: number): void;
 }
 
 export interface McpOptions {

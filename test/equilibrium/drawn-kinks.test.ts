@@ -11,28 +11,18 @@ import { describe, expect, it } from 'vitest';
 import { bindChain, chainsOf } from '../../src/equilibrium/build.ts';
 import { solveInterior } from '../../src/equilibrium/interior.ts';
 import type { EquilibriumProblem } from '../../src/equilibrium/problem.ts';
-import { rationingReleases, solveEquilibrium } from '../../src/equilibrium/solve.ts';
+import { solveEquilibrium } from '../../src/equilibrium/solve.ts';
 import { chainInputsOf } from '../../src/equilibrium/structure.ts';
-import { drawnFixture } from './drawn.ts';
+import { drawnFixture, expectNoLandingBelowFloor, rationed } from './drawn.ts';
 
 const problem = drawnFixture('rare-earths-floor-kink.json') as EquilibriumProblem;
-
-/** The problem as solveEquilibrium hands it to the chains: each choked curve rationed by a local release. */
-function rationed(p: EquilibriumProblem): EquilibriumProblem {
-  return { ...p, stocks: [...(p.stocks ?? []), ...rationingReleases(p)] };
-}
 
 describe('a drawn year with a floor binding on non-member routes', () => {
   it('is certified at 1e-8', () => {
     const solution = solveEquilibrium(problem);
     expect(solution.certificate.maxResidual).toBeLessThanOrEqual(1e-8);
     // No non-member's magnets land in a member below its floor.
-    for (const f of solution.flows) {
-      const floor = problem.floors?.find((x) => x.region === f.to && x.commodity === f.commodity)?.price;
-      if (floor !== undefined && !problem.members.includes(f.from)) {
-        expect(f.landed, `${f.commodity} ${f.from}→${f.to}`).toBeGreaterThanOrEqual(floor * (1 - 1e-9));
-      }
-    }
+    expectNoLandingBelowFloor(problem, solution);
   });
 
   it('the cold interior-point method alone reaches the certificate (no fallback tier)', () => {
