@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx's loader: no build step between a clone and a result.
-import { register } from 'tsx/esm/api';
+// Runs the TypeScript sources directly (bin/typescript.mjs): no build step between a clone and a result.
+import './typescript.mjs';
 
-register();
 const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));

@@ -1,7 +1,7 @@
-// A worker thread of the ensemble pool (piscina). Worker threads cannot load TypeScript under tsx on Node 20 by
-// themselves: this bootstrap registers tsx's loader, then imports the worker's code.
-import { register } from 'tsx/esm/api';
+// A worker thread of the ensemble pool (piscina). Module hooks registered on the main thread do not reach worker
+// threads on Node 20: this bootstrap registers the TypeScript loader (bin/typescript.mjs), then imports the worker's
+// code.
+import '../../bin/typescript.mjs';
 
-register();
 const worker = await import('./worker.ts');
 export default worker.runChunk;
