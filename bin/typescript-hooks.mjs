@@ -9,7 +9,7 @@ import { transform } from 'esbuild';
 const TSCONFIG = { compilerOptions: { verbatimModuleSyntax: true, useDefineForClassFields: true } };
 
 export async function load(url, context, nextLoad) {
-  if (!url.startsWith('file:') || !new URL(url).pathname.endsWith('.ts')) return nextLoad(url, context);
+  if (!url.startsWith('file:') || !/\.m?ts$/.test(new URL(url).pathname)) return nextLoad(url, context);
   const file = fileURLToPath(url);
   const { code } = await transform(await readFile(file, 'utf8'), {
     loader: 'ts',
