@@ -199,24 +199,49 @@ const releases = (s: StockOperation) => Boolean(s.releaseCap && s.releaseCap > 0
 type Token = string | number;
 
 /**
- * A walk over the shape of a chain's inputs: it records the tokens (for a structure being built), or compares them
- * with recorded ones as it goes (a lookup then allocates nothing, and stops comparing at the first difference).
+ * A walk over the shape of a chain's inputs: it records the tokens (for a structure being built), hashes them (to
+ * find the cached shapes that may match), or compares them with recorded ones as it goes (a lookup then allocates
+ * nothing, and stops comparing at the first difference).
  */
 class ShapeWalk {
   at = 0;
   same = true;
+  hash = FNV_OFFSET;
   constructor(
     public tokens: Token[],
-    private readonly recording: boolean,
+    private readonly mode: 'record' | 'hash' | 'compare',
   ) {}
 
   put(x: Token): void {
-    if (this.recording) this.tokens.push(x);
-    else if (this.same) {
-      if (this.tokens[this.at] !== x) this.same = false;
-      this.at++;
-    }
+    if (this.mode === 'compare') {
+      if (this.same) {
+        if (this.tokens[this.at] !== x) this.same = false;
+        this.at++;
+      }
+    } else if (this.mode === 'hash') {
+      // FNV-1a over the token: a number as itself, a string as its length then its characters (so that tokens do
+      // not run into each other).
+      this.hash = Math.imul(this.hash ^ (typeof x === 'number' ? x | 0 : stringHash(x)), FNV_PRIME);
+    } else this.tokens.push(x);
   }
+}
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 16777619;
+
+/**
+ * A string token's own FNV-1a hash, set apart from small numbers; remembered, as the same ids and region codes come
+ * back in every problem (a Map finds a string by the hash V8 keeps in it).
+ */
+const stringHashes = new Map<string, number>();
+function stringHash(x: string): number {
+  let h = stringHashes.get(x);
+  if (h === undefined) {
+    h = Math.imul(FNV_OFFSET ^ (x.length + 0x40000000), FNV_PRIME);
+    for (let i = 0; i < x.length; i++) h = Math.imul(h ^ x.charCodeAt(i), FNV_PRIME);
+    if (stringHashes.size >= 100_000) stringHashes.clear();
+    stringHashes.set(x, h);
+  }
+  return h;
 }
 
 /**
@@ -295,13 +320,21 @@ const POOLED_REGIONS: readonly string[] = [POOLED_REGION];
 
 /** The shape of a chain's inputs, as tokens (see walkShape). */
 function shapeOf(inputs: ChainInputs): Token[] {
-  const w = new ShapeWalk([], true);
+  const w = new ShapeWalk([], 'record');
   walkShape(inputs, w);
   return w.tokens;
 }
 
-/** One walk reused by every lookup (a lookup runs to its end before the next begins). */
-const comparing = new ShapeWalk([], false);
+/** The walks reused by every lookup (a lookup runs to its end before the next begins). */
+const comparing = new ShapeWalk([], 'compare');
+const hashing = new ShapeWalk([], 'hash');
+
+/** A hash of the shape of the inputs (equal shapes, equal hashes). */
+function shapeHash(inputs: ChainInputs): number {
+  hashing.hash = FNV_OFFSET;
+  walkShape(inputs, hashing);
+  return hashing.hash;
+}
 
 /** Whether the inputs have the recorded shape. */
 function hasShape(inputs: ChainInputs, tokens: Token[]): boolean {
@@ -479,35 +512,32 @@ interface CacheEntry {
   readonly structure: ChainStructure;
   used: number;
 }
-/** Cached structures by the first commodity of their chain; the least recently used goes beyond CACHE_SIZE. */
-const cache = new Map<string, CacheEntry[]>();
+/**
+ * Cached structures by the hash of their shape (an ensemble's draws bring hundreds of shapes: one walk to hash the
+ * inputs, one to confirm the match, instead of a comparison with each); the least recently used goes beyond
+ * CACHE_SIZE.
+ */
+const cache = new Map<number, CacheEntry[]>();
 let cached = 0;
 let clock = 0;
 
 /** The structure of a chain's inputs, from the cache when a problem of the same shape was seen. */
 export function structureOf(inputs: ChainInputs): ChainStructure {
-  const first = inputs.chain[0] ?? '';
-  let bucket = cache.get(first);
+  const hash = shapeHash(inputs);
+  let bucket = cache.get(hash);
   if (bucket) {
-    for (let i = 0; i < bucket.length; i++) {
-      const entry = bucket[i] as CacheEntry;
+    for (const entry of bucket) {
       if (hasShape(inputs, entry.shape)) {
         entry.used = ++clock;
-        // Most recently used first: recent shapes recur (over 300 rare-earth draws a lookup finds its shape 38
-        // entries in, against 61 in order of arrival).
-        if (i > 0) {
-          bucket.copyWithin(1, 0, i);
-          bucket[0] = entry;
-        }
         return entry.structure;
       }
     }
   } else {
     bucket = [];
-    cache.set(first, bucket);
+    cache.set(hash, bucket);
   }
   const structure = buildStructure(inputs);
-  bucket.unshift({ shape: shapeOf(inputs), structure, used: ++clock });
+  bucket.push({ shape: shapeOf(inputs), structure, used: ++clock });
   if (++cached > CACHE_SIZE) evictOldest();
   return structure;
 }
@@ -525,6 +555,9 @@ function evictOldest(): void {
   }
   if (oldest && from) {
     from.splice(from.indexOf(oldest), 1);
+    if (from.length === 0) {
+      for (const [hash, bucket] of cache) if (bucket === from) cache.delete(hash);
+    }
     cached--;
   }
 }
