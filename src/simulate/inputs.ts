@@ -67,6 +67,30 @@ export class DemandGrowth {
 
   private readonly rates = new Map<string, number>();
   private readonly factors = new Map<string, number>();
+  /** Per commodity, the indices of the rows for it or for '*'; per row, its model region (as needed). */
+  private readonly rowsByCommodity = new Map<string, number[]>();
+  private readonly modelRegions: (string | undefined)[] = [];
+
+  private rowsOf(commodity: string): number[] {
+    let list = this.rowsByCommodity.get(commodity);
+    if (!list) {
+      list = [];
+      this.rows.forEach((r, i) => {
+        if (r.commodity === commodity || r.commodity === '*') list?.push(i);
+      });
+      this.rowsByCommodity.set(commodity, list);
+    }
+    return list;
+  }
+
+  private modelRegionOf(i: number): string {
+    let region = this.modelRegions[i];
+    if (region === undefined) {
+      region = modelRegion(this.catalog, (this.rows[i] as (typeof this.rows)[number]).region);
+      this.modelRegions[i] = region;
+    }
+    return region;
+  }
 
   private lookup(commodity: string, region: string, year: number, sector: string): number {
     for (const key of [commodity, '*']) {
@@ -79,10 +103,10 @@ export class DemandGrowth {
     }
     let best: (typeof this.rows)[number] | undefined;
     let bestRank = -1;
-    for (const r of this.rows) {
-      if (r.commodity !== commodity && r.commodity !== '*') continue;
+    for (const i of this.rowsOf(commodity)) {
+      const r = this.rows[i] as (typeof this.rows)[number];
       if (year < r.from_year || year > r.to_year) continue;
-      const regionMatch = r.region === '*' ? 0 : modelRegion(this.catalog, r.region) === region ? 2 : -1;
+      const regionMatch = r.region === '*' ? 0 : this.modelRegionOf(i) === region ? 2 : -1;
       if (regionMatch < 0) continue;
       const sectorMatch = r.sector === sector ? 1 : r.sector === 'all' || r.sector === '*' ? 0 : -1;
       if (sectorMatch < 0) continue;
@@ -100,8 +124,9 @@ export class DemandGrowth {
     const key = `${commodity}|${region}|${baseYear}|${year}|${sector}`;
     let f = this.factors.get(key);
     if (f === undefined) {
-      f = 1;
-      for (let y = baseYear + 1; y <= year; y++) f *= 1 + this.rate(commodity, region, y, sector);
+      // The product of the rates from baseYear + 1 on, in year order: last year's factor (remembered) times this year's.
+      f = year <= baseYear ? 1 : this.factor(commodity, region, baseYear, year - 1, sector);
+      if (year > baseYear) f *= 1 + this.rate(commodity, region, year, sector);
       this.factors.set(key, f);
     }
     return f;
