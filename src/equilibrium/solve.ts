@@ -510,12 +510,22 @@ function betterOf(a: McpResult, b: McpResult): McpResult {
 }
 
 /**
+ * The barrier's last digits: where an interior-point result stopped short of `target` (but within 1e-4), a few
+ * active-set Newton steps (crossover); the better of the two, with the work of both.
+ */
+function finishedByCrossover(model: ChainModel, r: McpResult, target: number): McpResult {
+  return !(r.residual <= target) && r.residual <= 1e-4
+    ? betterOf(r, crossover(model.exact, r.z, { tolerance: target, maxIterations: 4 }))
+    : r;
+}
+
+/**
  * One chain from its cold start: the interior-point method on the exact conditions (interior.ts) from the pooled
- * market with trade routed, finished by crossover steps where the barrier stops short; where it jams, again with a
- * proximal term (a price the conditions leave undetermined), strong then weaker, and with the conditions' kinks
- * smoothed (floors that start or stop binding); then, for what it cannot do,
- * semismooth Newton on the Fischer–Burmeister function with its tiers (policy continuation for export controls, the
- * Tikhonov path, Levenberg–Marquardt steps, the active-set polish).
+ * market with trade routed, finished by crossover steps where the barrier stops short; where it falls short (most
+ * often a jam), again with a proximal term (a price the conditions leave undetermined), strong then weaker, and with
+ * the conditions' kinks smoothed (floors that start or stop binding); then, for what it cannot do, semismooth Newton
+ * on the Fischer–Burmeister function with its tiers (policy continuation for export controls, the Tikhonov path,
+ * Levenberg–Marquardt steps, the active-set polish).
  */
 function solveChainCold(
   problem: EquilibriumProblem,
@@ -542,11 +552,7 @@ function solveChainCold(
   spentIterations += cold.iterations;
   spentEvaluations += cold.evaluations;
   let clock = timings ? performance.now() : 0;
-  // The barrier's last digits: where it stopped short of tolerance / 100, a few active-set Newton steps.
-  const finished = (r: McpResult): McpResult =>
-    !(r.residual <= tolerance / 100) && r.residual <= 1e-4
-      ? betterOf(r, crossover(model.exact, r.z, { tolerance: tolerance / 100, maxIterations: 4 }))
-      : r;
+  const finished = (r: McpResult): McpResult => finishedByCrossover(model, r, tolerance / 100);
   // Where regions are many, routes (one per pair) far outnumber the ones that can carry goods: start from the
   // cheapest few into and out of each market and add any other that turns out to earn a margin (pricing).
   record(
@@ -559,8 +565,9 @@ function solveChainCold(
         : solveInterior(model.exact, cold.start, { ...interior, jamIterations: JAM_ITERATIONS }),
     ),
   );
-  // The barrier jammed: again from the start, with the proximal term that keeps a flat direction (an undetermined
-  // price) finite, strong then weaker; then with the kinks smoothed (a floor that starts or stops binding).
+  // The barrier fell short (most often a jam): again from the start, with the proximal term that keeps a flat
+  // direction (an undetermined price) finite, strong then weaker; then with the kinks smoothed (a floor that starts
+  // or stops binding).
   // Where each attempt stopped: the Newton tiers below that start from a point take the best, then (should all fail)
   // the others.
   const points: Float64Array[] = best ? [best.z] : [];
@@ -826,16 +833,10 @@ function solveMarkets(problem: EquilibriumProblem, options: SolveOptions): Omit<
         warm: true,
         giveUp: WARM_GIVE_UP,
       });
-      spentIterations += warm.iterations;
-      spentEvaluations += warm.evaluations;
-      result = warm;
       clock = lap(timings, 'interior', clock);
-      if (!(warm.residual <= tolerance / 100) && warm.residual <= 1e-4) {
-        const finished = crossover(model.exact, warm.z, { tolerance: tolerance / 100, maxIterations: 4 });
-        spentIterations += finished.iterations;
-        spentEvaluations += finished.evaluations;
-        if (finished.residual < warm.residual) result = finished;
-      }
+      result = finishedByCrossover(model, warm, tolerance / 100);
+      spentIterations += result.iterations;
+      spentEvaluations += result.evaluations;
       clock = lap(timings, 'finish', clock);
     }
     if (!(result && result.residual <= tolerance)) {

@@ -219,8 +219,7 @@ class ShapeWalk {
         this.at++;
       }
     } else if (this.mode === 'hash') {
-      // FNV-1a over the token: a number as itself, a string as its length then its characters (so that tokens do
-      // not run into each other).
+      // FNV-1a over the tokens: a number as itself, a string as its own hash (stringHash).
       this.hash = Math.imul(this.hash ^ (typeof x === 'number' ? x | 0 : stringHash(x)), FNV_PRIME);
     } else this.tokens.push(x);
   }
@@ -508,6 +507,7 @@ export function variableKey(v: VariableInfo): string {
 
 const CACHE_SIZE = 256;
 interface CacheEntry {
+  readonly hash: number;
   readonly shape: Token[];
   readonly structure: ChainStructure;
   used: number;
@@ -537,7 +537,7 @@ export function structureOf(inputs: ChainInputs): ChainStructure {
     cache.set(hash, bucket);
   }
   const structure = buildStructure(inputs);
-  bucket.push({ shape: shapeOf(inputs), structure, used: ++clock });
+  bucket.push({ hash, shape: shapeOf(inputs), structure, used: ++clock });
   if (++cached > CACHE_SIZE) evictOldest();
   return structure;
 }
@@ -555,9 +555,7 @@ function evictOldest(): void {
   }
   if (oldest && from) {
     from.splice(from.indexOf(oldest), 1);
-    if (from.length === 0) {
-      for (const [hash, bucket] of cache) if (bucket === from) cache.delete(hash);
-    }
+    if (from.length === 0) cache.delete(oldest.hash);
     cached--;
   }
 }

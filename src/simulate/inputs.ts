@@ -75,9 +75,10 @@ export class DemandGrowth {
     let list = this.rowsByCommodity.get(commodity);
     if (!list) {
       list = [];
-      this.rows.forEach((r, i) => {
-        if (r.commodity === commodity || r.commodity === '*') list?.push(i);
-      });
+      for (let i = 0; i < this.rows.length; i++) {
+        const k = (this.rows[i] as (typeof this.rows)[number]).commodity;
+        if (k === commodity || k === '*') list.push(i);
+      }
       this.rowsByCommodity.set(commodity, list);
     }
     return list;
