@@ -70,6 +70,12 @@ function scenarioContent(s: Scenario): unknown {
   return rest;
 }
 
+/** What a central run leaves for the draws to start from: its first equilibrium, and each year's. */
+interface CentralEquilibria {
+  readonly start?: EquilibriumSolution;
+  readonly byYear: ReadonlyMap<number, EquilibriumSolution>;
+}
+
 export class DrawEngine {
   /** The data the draws perturb (restricted to the chains, central values). */
   readonly catalog: Catalog;
@@ -80,7 +86,7 @@ export class DrawEngine {
   readonly derived?: DerivedRisks;
   readonly layout: MetricLayout;
   private centralRuns?: { readonly scenario: SimulationResult; readonly against?: SimulationResult };
-  private centralStarts?: readonly EquilibriumSolution[];
+  private centralNear?: readonly CentralEquilibria[];
   /** A hash of everything that defines the draws: data, scenarios, hazards, seed, settings. */
   readonly fingerprint: string;
   /** What the fingerprint covers, readable (to say what differs when a resume is refused). */
@@ -143,24 +149,35 @@ export class DrawEngine {
   /** The central runs (central data, no drawn shocks): the deterministic simulation of each scenario. */
   central(): { readonly scenario: SimulationResult; readonly against?: SimulationResult } {
     if (!this.centralRuns) {
-      const starts: EquilibriumSolution[] = [];
-      const scenario = simulate(this.scenario, this.catalog, { onStart: (s) => starts.push(s) });
-      const against = this.against
-        ? simulate(this.against, this.catalog, { onStart: (s) => starts.push(s) })
-        : undefined;
+      const near: CentralEquilibria[] = [];
+      const run = (s: Scenario) => {
+        const byYear = new Map<number, EquilibriumSolution>();
+        let start: EquilibriumSolution | undefined;
+        const result = simulate(s, this.catalog, {
+          onStart: (solution) => {
+            start = solution;
+          },
+          onYear: ({ year, solution }) => byYear.set(year, solution),
+        });
+        near.push({ ...(start ? { start } : {}), byYear });
+        return result;
+      };
+      const scenario = run(this.scenario);
+      const against = this.against ? run(this.against) : undefined;
       this.centralRuns = { scenario, ...(against ? { against } : {}) };
-      this.centralStarts = starts;
+      this.centralNear = near;
     }
     return this.centralRuns;
   }
 
   /**
-   * The first equilibrium of each central run: a draw's runs warm-start from them (a draw's world is the central
-   * one with its data drawn), which spares each a cold solve.
+   * The equilibria of each central run: a draw's runs warm-start from its first (a draw's world is the central one
+   * with its data drawn), which spares each a cold solve, and a year whose warm start from last year's misses tries
+   * the central run's same year before solving cold.
    */
-  private starts(): readonly EquilibriumSolution[] {
+  private near(): readonly CentralEquilibria[] {
     this.central();
-    return this.centralStarts as EquilibriumSolution[];
+    return this.centralNear as CentralEquilibria[];
   }
 
   /**
@@ -234,11 +251,11 @@ export class DrawEngine {
     const withShocks = (s: Scenario): Scenario =>
       shocks.length === 0 ? s : { ...s, shocks: [...(s.shocks ?? []), ...shocks] };
     const t1 = performance.now();
-    const [start, twinStart] = this.starts();
-    const result = simulate(withShocks(this.scenario), catalog, start ? { start } : {});
-    const twin = this.against
-      ? simulate(withShocks(this.against), catalog, twinStart ? { start: twinStart } : {})
-      : undefined;
+    const [near, twinNear] = this.near();
+    const from = (c: CentralEquilibria | undefined) =>
+      c ? { ...(c.start ? { start: c.start } : {}), nearByYear: c.byYear } : {};
+    const result = simulate(withShocks(this.scenario), catalog, from(near));
+    const twin = this.against ? simulate(withShocks(this.against), catalog, from(twinNear)) : undefined;
     const t2 = performance.now();
     writeMetrics(this.layout, result, scenarioOut, offset);
     if (twin && againstOut) writeMetrics(this.layout, twin, againstOut, offset);

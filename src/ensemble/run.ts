@@ -106,20 +106,36 @@ export interface EnsembleResult {
 const WORKER_FILE = fileURLToPath(new URL('./worker.mjs', import.meta.url));
 
 /**
- * V8 optimises a function once it has run an interrupt budget of bytecode (67,584 by default). A worker's isolate
- * starts cold, and at that budget the engine's large functions (the interior point, the simulation) are optimised on
- * thin type feedback, then deoptimised and recompiled several times, at 300–700 ms of compiler time each, during the
- * worker's first draws — on two cores the compiler threads take the other worker's core. A budget of 1,000,000 lets
- * the feedback settle first: on two workers × 200 rare-earth draws, process CPU per draw 125 → 93 ms and draws per
- * second 15.7 → 21.0, the steady rate unchanged. V8 flags are process-wide and worker isolates read them when they
- * start, so this is set before the pool is; it changes when code is optimised, never what it computes.
+ * V8's settings for the pool's isolates. Flags are process-wide and a worker's isolate reads them when it starts, so
+ * they are set before the pool is; they change when and where code is optimised, never what it computes.
+ *
+ * - A patient optimiser. V8 optimises a function once it has run an interrupt budget of bytecode (67,584 by default).
+ *   A worker's isolate starts cold, and at that budget the engine's large functions (the interior point, the
+ *   simulation) are optimised on thin type feedback, then deoptimised and recompiled several times, at 300–700 ms of
+ *   compiler time each, during the worker's first draws. A budget of 1,000,000 lets the feedback settle first: on two
+ *   workers × 200 rare-earth draws, process CPU per draw 125 → 93 ms and draws per second 15.7 → 21.0, the steady
+ *   rate unchanged.
+ * - No compiler thread beside a worker when the workers take every core. V8 optimises on a background thread of its
+ *   own, which is free work while a core is idle but takes time from the other worker when none is: on two cores,
+ *   two workers × 300 rare-earth draws ran at 28.4 and 23.3 draws/s with it, 31.8 and 29.8 without (alternated;
+ *   second halves 40.9 / 34.7 against 46.8 / 43.3). With a core to spare (one worker on two cores) it stays on:
+ *   there it is worth 8–12% (25.3 / 23.5 draws/s with, 22.4 / 20.8 without). Two whole processes with no V8 helper
+ *   threads at all reach 0.91 of one alone in steady state on this machine; with them, 0.82.
  */
-function patientOptimiser(): void {
-  if (patientOptimiserSet) return;
-  setFlagsFromString('--interrupt-budget=1000000');
-  patientOptimiserSet = true;
+function tuneOptimiser(workers: number): void {
+  if (!interruptBudgetSet) {
+    setFlagsFromString('--interrupt-budget=1000000');
+    interruptBudgetSet = true;
+  }
+  const background = workers < availableParallelism();
+  if (background !== backgroundCompiler) {
+    setFlagsFromString(background ? '--concurrent-recompilation' : '--no-concurrent-recompilation');
+    backgroundCompiler = background;
+  }
 }
-let patientOptimiserSet = false;
+let interruptBudgetSet = false;
+/** V8's default: optimise on a background thread. */
+let backgroundCompiler = true;
 
 /** Checks the numbers a user gives; errors name the option. */
 export function checkRunNumbers(o: { draws: number; workers?: number; seed: number; chunk?: number }): void {
@@ -255,7 +271,7 @@ export async function runEnsemble(options: EnsembleRunOptions): Promise<Ensemble
     };
     report();
     if (tasks.length > 0) {
-      patientOptimiser();
+      tuneOptimiser(workers);
       const data: WorkerData = { setup: engine.setup, fingerprint: engine.fingerprint };
       const pool = new Piscina<ChunkTask, ChunkResult>({
         filename: WORKER_FILE,

@@ -31,6 +31,11 @@ export interface SolveOptions {
    */
   readonly warmStart?: EquilibriumSolution;
   /**
+   * Further warm starts, tried in turn by a chain whose warm start from `warmStart` missed, before its cold sequence
+   * (the same year of a run on central data, where last year's solution is far: a ban that began, a shock).
+   */
+  readonly fallbackStarts?: readonly EquilibriumSolution[];
+  /**
    * Where the time goes: milliseconds are added, per phase, to the entries of this object — 'validate', 'model'
    * (the chain's structure and numbers), 'pooled' (the pooled market behind a cold start's scales), 'start'
    * (routing its trade), 'interior' (the interior-point iterations, warm or cold), 'finish' (crossover and the
@@ -808,6 +813,7 @@ function solveMarkets(problem: EquilibriumProblem, options: SolveOptions): Omit<
 
   // A warm start knows the price level of each commodity: its scales need no pooled market solved.
   const hints = options.warmStart ? priceLevels(options.warmStart) : undefined;
+  const warmStarts = options.warmStart ? [options.warmStart, ...(options.fallbackStarts ?? [])] : [];
   const chainList = chainsOf(problem);
   const inputsOf = chainInputsOf(problem, chainList);
   for (let c = 0; c < chainList.length; c++) {
@@ -825,8 +831,18 @@ function solveMarkets(problem: EquilibriumProblem, options: SolveOptions): Omit<
     let result: McpResult | undefined;
     let spentIterations = 0;
     let spentEvaluations = 0;
-    if (options.warmStart) {
-      const warm = solveInterior(model.exact, startFromSolution(model, options.warmStart), {
+    for (let k = 0; k < warmStarts.length; k++) {
+      const near = warmStarts[k] as EquilibriumSolution;
+      if (k > 0) {
+        // A fallback start on a model scaled by its own price levels: the first start's may be far off (which is
+        // why it missed). The best point so far is kept, in the new scales.
+        const values = result ? valuesOf(model, result.z) : undefined;
+        model.release();
+        model = bindChain(inputsOf[c] as ChainInputs, { priceHints: priceLevels(near), timings });
+        clock = lap(timings, 'model', clock);
+        if (result && values) result = carried(model, result, values);
+      }
+      const warm = solveInterior(model.exact, startFromSolution(model, near), {
         tolerance: tolerance / 100,
         acceptable: tolerance / 10,
         maxIterations: 40,
@@ -834,10 +850,12 @@ function solveMarkets(problem: EquilibriumProblem, options: SolveOptions): Omit<
         giveUp: WARM_GIVE_UP,
       });
       clock = lap(timings, 'interior', clock);
-      result = finishedByCrossover(model, warm, tolerance / 100);
-      spentIterations += result.iterations;
-      spentEvaluations += result.evaluations;
+      const finished = finishedByCrossover(model, warm, tolerance / 100);
+      spentIterations += finished.iterations;
+      spentEvaluations += finished.evaluations;
+      if (!result || finished.residual < result.residual || !Number.isFinite(result.residual)) result = finished;
       clock = lap(timings, 'finish', clock);
+      if (result.residual <= tolerance) break;
     }
     if (!(result && result.residual <= tolerance)) {
       const maxIterations = options.maxIterations ?? 200;

@@ -186,13 +186,25 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
     to: f.destination === '*' ? '*' : region(f.destination),
     rank: (f.origin !== '*' ? 4 : 0) + (f.destination !== '*' ? 2 : 0) + (f.commodity !== '*' ? 1 : 0),
   }));
+  // Per commodity, the rows that can apply to it, most specific first (a stable sort: among rows as specific, the
+  // first in the table wins): the first that matches a route is its row.
+  const freightRowsFor = new Map<string, typeof freightRows>();
+  const rowsFor = (k: string) => {
+    let rows = freightRowsFor.get(k);
+    if (!rows) {
+      rows = freightRows.filter((f) => f.commodity === k || f.commodity === '*').sort((a, b) => b.rank - a.rank);
+      freightRowsFor.set(k, rows);
+    }
+    return rows;
+  };
   const perTonneFactor = new Map<string, number | undefined>();
   const freightFor = (k: string, from: string, to: string): number | undefined => {
     let best: (typeof freightRows)[number] | undefined;
-    for (const f of freightRows) {
-      if (f.commodity !== k && f.commodity !== '*') continue;
-      if ((f.from !== '*' && f.from !== from) || (f.to !== '*' && f.to !== to)) continue;
-      if (!best || f.rank > best.rank) best = f;
+    for (const f of rowsFor(k)) {
+      if ((f.from === '*' || f.from === from) && (f.to === '*' || f.to === to)) {
+        best = f;
+        break;
+      }
     }
     if (!best) return undefined;
     if (best.basis === 'pct_of_value') return ((referencePrice.get(k) ?? 0) * best.value) / 100;
@@ -224,28 +236,57 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
     return rate * (catalog.toCommodityPriceUnit(k, unit) ?? Number.NaN);
   };
   const NO_TARIFF = { adValorem: 0, specific: 0 };
+  // Several HS lines can map to one commodity: take the highest line of each layer (conservative), as the model has
+  // one good.
+  const pick = (k: string, rows: readonly (typeof inForce)[number][]) => {
+    let adValorem = 0;
+    let specific = 0;
+    for (const x of rows) {
+      if (x.kind === 'ad_valorem') adValorem = Math.max(adValorem, x.rate / 100);
+      else {
+        const s = specificPerUnit(k, x.rate, x.unit);
+        if (Number.isFinite(s)) specific = Math.max(specific, s);
+      }
+    }
+    return { adValorem, specific };
+  };
+  // Per importer and commodity, the MFN rate and, per origin, the preferential rate that replaces it and the
+  // additional duties on top: worked out once, not per route.
+  interface ImporterTariffs {
+    readonly mfn: { adValorem: number; specific: number };
+    readonly byOrigin: Map<string, { adValorem: number; specific: number }>;
+  }
+  const importerTariffs = new Map<string, ImporterTariffs>();
+  const tariffsInto = (k: string, to: string): ImporterTariffs | undefined => {
+    const key = `${k}|${to}`;
+    const known = importerTariffs.get(key);
+    if (known) return known;
+    const lines = linesByImporter.get(key);
+    if (!lines) return undefined;
+    const mfn = pick(
+      k,
+      lines.filter((x) => x.layer === 'mfn'),
+    );
+    const byOrigin = new Map<string, { adValorem: number; specific: number }>();
+    for (const from of new Set(lines.filter((x) => x.layer !== 'mfn').map((x) => region(x.origin)))) {
+      const pref = lines.filter((x) => x.layer === 'preferential' && region(x.origin) === from);
+      const base = pref.length > 0 ? pick(k, pref) : mfn;
+      const extra = pick(
+        k,
+        lines.filter((x) => x.layer === 'additional' && region(x.origin) === from),
+      );
+      byOrigin.set(from, { adValorem: base.adValorem + extra.adValorem, specific: base.specific + extra.specific });
+    }
+    const entry = { mfn, byOrigin };
+    importerTariffs.set(key, entry);
+    return entry;
+  };
   const tariffFor = (k: string, from: string, to: string): { adValorem: number; specific: number } => {
     const preferential = policy.members !== undefined && (policy.preferential ?? true);
     if (preferential && memberSet.has(from) && memberSet.has(to)) return NO_TARIFF;
-    const lines = linesByImporter.get(`${k}|${to}`);
-    if (!lines) return NO_TARIFF;
-    // Several HS lines can map to one commodity: take the highest MFN line (conservative), as the model has one good.
-    const pick = (rows: typeof lines) => {
-      let adValorem = 0;
-      let specific = 0;
-      for (const x of rows) {
-        if (x.kind === 'ad_valorem') adValorem = Math.max(adValorem, x.rate / 100);
-        else {
-          const s = specificPerUnit(k, x.rate, x.unit);
-          if (Number.isFinite(s)) specific = Math.max(specific, s);
-        }
-      }
-      return { adValorem, specific };
-    };
-    const pref = lines.filter((x) => x.layer === 'preferential' && region(x.origin) === from);
-    const base = pref.length > 0 ? pick(pref) : pick(lines.filter((x) => x.layer === 'mfn'));
-    const extra = pick(lines.filter((x) => x.layer === 'additional' && region(x.origin) === from));
-    return { adValorem: base.adValorem + extra.adValorem, specific: base.specific + extra.specific };
+    const into = tariffsInto(k, to);
+    if (!into) return NO_TARIFF;
+    return into.byOrigin.get(from) ?? into.mfn;
   };
 
   // The route table depends only on the data, the year, the regions and who trades preferentially: cached per

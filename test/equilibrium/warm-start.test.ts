@@ -115,4 +115,31 @@ describe('warm starts on the default world', () => {
     expect(warm.certificate.maxResidual).toBeLessThanOrEqual(1e-8);
     expect(priceGap(cold, warm)).toBeLessThan(1e-6);
   });
+
+  it('a fallback start is tried where the first warm start misses, before solving cold', () => {
+    // Prices a million times too high: the warm start runs out of iterations short of the tolerance in every chain.
+    const far: EquilibriumSolution = {
+      ...base,
+      prices: base.prices.map((p) => ({ ...p, price: p.price * 1e6, exportPremium: 0 })),
+      outputs: base.outputs.map((o) => ({ ...o, output: 0 })),
+      flows: base.flows.map((f) => ({ ...f, quantity: f.quantity * 50 })),
+    };
+    const next = grown(world, 1.03);
+    const cold = solveEquilibrium(next);
+    const warm = solveEquilibrium(next, { warmStart: base });
+    const missed = solveEquilibrium(next, { warmStart: far });
+    const rescued = solveEquilibrium(next, { warmStart: far, fallbackStarts: [base] });
+    expect(rescued.certificate.maxResidual).toBeLessThanOrEqual(1e-8);
+    expect(priceGap(cold, rescued)).toBeLessThan(1e-6);
+    // Each chain then solves from the fallback exactly as it would from it first (on a model scaled by its prices),
+    // instead of cold: the same solution as the warm start from it, for the first attempt's iterations more.
+    expect(rescued.prices).toEqual(warm.prices);
+    expect(rescued.certificate.iterations).toBeLessThan(missed.certificate.iterations);
+    const chains = rescued.certificate.chains.length;
+    expect(rescued.certificate.iterations - warm.certificate.iterations).toBeLessThanOrEqual(44 * chains);
+    // Where the first start succeeds, a fallback is never used: the same solve as without it.
+    const first = solveEquilibrium(next, { warmStart: base, fallbackStarts: [far] });
+    expect(first.certificate.iterations).toBe(warm.certificate.iterations);
+    expect(first.prices).toEqual(warm.prices);
+  });
 });
