@@ -360,6 +360,19 @@ function publishedValues(solution: EquilibriumSolution): Map<string, number> {
  * coordinates: matched variables take the solution's values (clamped to their new bounds), the rest the model's
  * cold start. A flow between two nodes the solution priced but did not carry was zero there.
  */
+/** A structure's variable keys and priced nodes as sets: built once per structure, which the cache keeps. */
+const lookups = new WeakMap<ChainStructure, { keys: Set<string>; priced: Set<string> }>();
+function lookupsOf(structure: ChainStructure): { keys: Set<string>; priced: Set<string> } {
+  let found = lookups.get(structure);
+  if (!found) {
+    const priced = new Set<string>();
+    for (const node of structure.nodes) priced.add(`${node.commodity}|${node.region}`);
+    found = { keys: new Set(structure.keys), priced };
+    lookups.set(structure, found);
+  }
+  return found;
+}
+
 export function startFromSolution(model: ChainModel, solution: EquilibriumSolution): Float64Array {
   const start = Float64Array.from(model.start);
   const { variables, structure } = model;
@@ -376,9 +389,7 @@ export function startFromSolution(model: ChainModel, solution: EquilibriumSoluti
       return withinQuotas(model, start);
     }
     const match = matchOf(state.structure, structure);
-    const priced = new Set<string>();
-    for (const node of state.structure.nodes) priced.add(`${node.commodity}|${node.region}`);
-    const before = new Set(state.structure.keys);
+    const { priced, keys: before } = lookupsOf(state.structure);
     const fresh = newlyBanned(model, (key) => before.has(key));
     for (let i = 0; i < variables.length; i++) {
       const j = match[i] as number;
