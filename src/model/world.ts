@@ -198,10 +198,11 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
     return rows;
   };
   const perTonneFactor = new Map<string, number | undefined>();
-  const freightFor = (k: string, from: string, to: string): number | undefined => {
+  /** Freight from `from` to `to` given `rows`: rowsFor(k) narrowed to those that apply to the origin `from`. */
+  const freightFor = (k: string, rows: typeof freightRows, to: string): number | undefined => {
     let best: (typeof freightRows)[number] | undefined;
-    for (const f of rowsFor(k)) {
-      if ((f.from === '*' || f.from === from) && (f.to === '*' || f.to === to)) {
+    for (const f of rows) {
+      if (f.to === '*' || f.to === to) {
         best = f;
         break;
       }
@@ -281,10 +282,14 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
     importerTariffs.set(key, entry);
     return entry;
   };
-  const tariffFor = (k: string, from: string, to: string): { adValorem: number; specific: number } => {
-    const preferential = policy.members !== undefined && (policy.preferential ?? true);
+  const preferential = policy.members !== undefined && (policy.preferential ?? true);
+  /** The duty from `from` into `to`, whose tariffs on the commodity are `into` (tariffsInto). */
+  const tariffFor = (
+    from: string,
+    to: string,
+    into: ImporterTariffs | undefined,
+  ): { adValorem: number; specific: number } => {
     if (preferential && memberSet.has(from) && memberSet.has(to)) return NO_TARIFF;
-    const into = tariffsInto(k, to);
     if (!into) return NO_TARIFF;
     return into.byOrigin.get(from) ?? into.mfn;
   };
@@ -302,11 +307,15 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
   const byPair: ({ commodity: string; from: string; to: string } & RouteTerms)[] = cachedRoutes ?? [];
   if (!cachedRoutes) routeCache.set(routeKey, byPair);
   for (const k of cachedRoutes ? [] : commodities) {
+    const rows = rowsFor(k);
+    const into = regionList.map((to) => tariffsInto(k, to));
     for (const from of regionList) {
-      for (const to of regionList) {
+      const fromRows = rows.filter((f) => f.from === '*' || f.from === from);
+      for (let j = 0; j < regionList.length; j++) {
+        const to = regionList[j] as string;
         if (from === to) continue;
-        const freight = freightFor(k, from, to) ?? 0;
-        const { adValorem, specific } = tariffFor(k, from, to);
+        const freight = freightFor(k, fromRows, to) ?? 0;
+        const { adValorem, specific } = tariffFor(from, to, into[j]);
         if (freight === 0 && adValorem === 0 && specific === 0) continue;
         byPair.push({ commodity: k, from, to, freight, adValorem, specific });
       }
