@@ -104,6 +104,23 @@ describe('DrawEngine', () => {
     expect(sameBits(a.get(1)?.v as Float64Array, central)).toBe(false);
   });
 
+  it('certifies a draw whose quotas come and go (seed 2026, draw 8008, 2026–2040), which once failed in 2029', () => {
+    // Drawn licensing quotas on magnets and a ban on oxide switch on and off from year to year. Warm from last
+    // year's equilibrium, 2029 missed, and every tier of the cold sequence stopped at 7e-7 (4,554 iterations);
+    // warm from the latest year under the same controls, it certifies.
+    const dir = mkdtempSync(path.join(tmpdir(), 'lodestone-engine-15y-'));
+    const file = path.join(dir, 'zone-15y.yaml');
+    writeFileSync(
+      file,
+      `name: zone-15y\nextends: ${path.join(SCENARIO_DIR, 'zone-2026-ban-2027.yaml')}\nhorizon: { start: 2026, end: 2040 }\n`,
+    );
+    const engine = new DrawEngine({ scenario: file, data: [], chains: ['rare-earths'], seed: 2026 }, { dataset });
+    const v = new Float64Array(engine.layout.size);
+    const outcome = engine.run(8008, v, undefined, 0);
+    expect(outcome.shocks.some((s) => s.kind === 'quota')).toBe(true);
+    expect(v.some((x) => Number.isFinite(x))).toBe(true);
+  });
+
   it('has one fingerprint for one setup, and another for another seed', () => {
     const a = new DrawEngine(setup, { dataset });
     const b = new DrawEngine({ ...setup, seed: 12 }, { dataset });
