@@ -118,7 +118,8 @@ const WORKER_FILE = fileURLToPath(new URL('./worker.mjs', import.meta.url));
  * - No compiler thread beside a worker when the workers take every core. V8 optimises on a background thread of its
  *   own, which is free work while a core is idle but takes time from the other worker when none is: on two cores,
  *   two workers × 300 rare-earth draws ran at 28.4 and 23.3 draws/s with it, 31.8 and 29.8 without (alternated;
- *   second halves 40.9 / 34.7 against 46.8 / 43.3). With a core to spare (one worker on two cores) it stays on:
+ *   second halves 40.9 / 34.7 against 46.8 / 43.3); over 1,500 draws, 41.5 / 39.7 against 43.1 / 40.1 (the gain is
+ *   in the warm-up). With a core to spare (one worker on two cores) it stays on:
  *   there it is worth 8–12% (25.3 / 23.5 draws/s with, 22.4 / 20.8 without). Two whole processes with no V8 helper
  *   threads at all reach 0.91 of one alone in steady state on this machine; with them, 0.82.
  */

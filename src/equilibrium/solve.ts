@@ -15,7 +15,7 @@ import {
 import { crossover, type InteriorOptions, snapToBounds, solveInterior, solveInteriorPricing } from './interior.ts';
 import { type McpResult, naturalResidual, solveMcp } from './mcp.ts';
 import type { EquilibriumProblem, StockOperation } from './problem.ts';
-import { type ChainInputs, type ChainStructure, chainInputsOf, PRICE } from './structure.ts';
+import { type ChainInputs, type ChainStructure, chainInputsOf, nodeKey, PRICE } from './structure.ts';
 import { borrowFloats, returnFloats } from './workspace.ts';
 
 export interface SolveOptions {
@@ -355,24 +355,24 @@ function publishedValues(solution: EquilibriumSolution): Map<string, number> {
   return values;
 }
 
-/**
- * The start for a chain from a solution of a neighbouring problem (see SolveOptions.warmStart), in solver
- * coordinates: matched variables take the solution's values (clamped to their new bounds), the rest the model's
- * cold start. A flow between two nodes the solution priced but did not carry was zero there.
- */
 /** A structure's variable keys and priced nodes as sets: built once per structure, which the cache keeps. */
 const lookups = new WeakMap<ChainStructure, { keys: Set<string>; priced: Set<string> }>();
 function lookupsOf(structure: ChainStructure): { keys: Set<string>; priced: Set<string> } {
   let found = lookups.get(structure);
   if (!found) {
     const priced = new Set<string>();
-    for (const node of structure.nodes) priced.add(`${node.commodity}|${node.region}`);
+    for (const node of structure.nodes) priced.add(nodeKey(node.commodity, node.region));
     found = { keys: new Set(structure.keys), priced };
     lookups.set(structure, found);
   }
   return found;
 }
 
+/**
+ * The start for a chain from a solution of a neighbouring problem (see SolveOptions.warmStart), in solver
+ * coordinates: matched variables take the solution's values (clamped to their new bounds), the rest the model's
+ * cold start. A flow between two nodes the solution priced but did not carry was zero there.
+ */
 export function startFromSolution(model: ChainModel, solution: EquilibriumSolution): Float64Array {
   const start = Float64Array.from(model.start);
   const { variables, structure } = model;
@@ -396,7 +396,11 @@ export function startFromSolution(model: ChainModel, solution: EquilibriumSoluti
       const v = variables[i] as VariableInfo;
       if (fresh.has(v.commodity) && model.banStart[i]) continue;
       if (j >= 0) take(i, state.values[j]);
-      else if (v.kind === 'flow' && priced.has(`${v.commodity}|${v.region}`) && priced.has(`${v.commodity}|${v.ref}`))
+      else if (
+        v.kind === 'flow' &&
+        priced.has(nodeKey(v.commodity, v.region)) &&
+        priced.has(nodeKey(v.commodity, v.ref))
+      )
         take(i, 0);
     }
     return withinQuotas(model, start);
@@ -849,17 +853,23 @@ function solveMarkets(problem: EquilibriumProblem, options: SolveOptions): Omit<
     let result: McpResult | undefined;
     let spentIterations = 0;
     let spentEvaluations = 0;
+    /** Keeps the lower residual of the best point so far and `next` (any finite one over none or NaN). */
+    const keepBetter = (next: McpResult) => {
+      if (!result || next.residual < result.residual || !Number.isFinite(result.residual)) result = next;
+    };
+    /** The chain bound again with other price scales (none: the pooled market's); the best point so far is kept. */
+    const rescale = (priceHints: Map<string, number> | undefined) => {
+      const values = result ? valuesOf(model, result.z) : undefined;
+      model.release();
+      model = bindChain(inputsOf[c] as ChainInputs, { ...(priceHints ? { priceHints } : {}), timings });
+      clock = lap(timings, 'model', clock);
+      if (result && values) result = carried(model, result, values);
+    };
     for (let k = 0; k < warmStarts.length; k++) {
       const near = warmStarts[k] as EquilibriumSolution;
-      if (k > 0) {
-        // A fallback start on a model scaled by its own price levels: the first start's may be far off (which is
-        // why it missed). The best point so far is kept, in the new scales.
-        const values = result ? valuesOf(model, result.z) : undefined;
-        model.release();
-        model = bindChain(inputsOf[c] as ChainInputs, { priceHints: priceLevels(near), timings });
-        clock = lap(timings, 'model', clock);
-        if (result && values) result = carried(model, result, values);
-      }
+      // A fallback start on a model scaled by its own price levels: the first start's may be far off (which is why
+      // it missed).
+      if (k > 0) rescale(priceLevels(near));
       const warm = solveInterior(model.exact, startFromSolution(model, near), {
         tolerance: tolerance / 100,
         acceptable: tolerance / 10,
@@ -872,9 +882,9 @@ function solveMarkets(problem: EquilibriumProblem, options: SolveOptions): Omit<
       const finished = finishedByCrossover(model, warm, tolerance / 100);
       spentIterations += finished.iterations;
       spentEvaluations += finished.evaluations;
-      if (!result || finished.residual < result.residual || !Number.isFinite(result.residual)) result = finished;
+      keepBetter(finished);
       clock = lap(timings, 'finish', clock);
-      if (result.residual <= tolerance) break;
+      if ((result as McpResult).residual <= tolerance) break;
     }
     if (!(result && result.residual <= tolerance)) {
       const maxIterations = options.maxIterations ?? 200;
@@ -883,31 +893,23 @@ function solveMarkets(problem: EquilibriumProblem, options: SolveOptions): Omit<
         // the neighbouring solution's price levels (with those, a market that moved far — a ban, a choke that began
         // to bind — can fail where the cold solve succeeds). The warm point is kept, in the new scales, should the
         // cold sequence do worse.
-        const values = result ? valuesOf(model, result.z) : undefined;
-        model.release();
-        model = bindChain(inputsOf[c] as ChainInputs, { timings });
-        clock = lap(timings, 'model', clock);
-        if (result && values) result = carried(model, result, values);
+        rescale(undefined);
       }
       const cold = solveChainCold(problem, chain, model, tolerance, maxIterations, timings);
       clock = timings ? performance.now() : 0;
       spentIterations += cold.iterations;
       spentEvaluations += cold.evaluations;
-      if (!result || cold.result.residual < result.residual || !Number.isFinite(result.residual)) result = cold.result;
-      if (hints && !(result.residual <= tolerance)) {
+      keepBetter(cold.result);
+      if (hints && !((result as McpResult).residual <= tolerance)) {
         // Last, the same sequence on the model scaled by the neighbouring solution's price levels: where the pooled
         // market misjudges the scale (prices pinned by a floor or a ban far from where trade without them would
         // clear), that one can succeed where the pooled scales fail. Its iterations count too.
-        const values = valuesOf(model, result.z);
-        model.release();
-        model = bindChain(inputsOf[c] as ChainInputs, { priceHints: hints, timings });
-        clock = lap(timings, 'model', clock);
-        result = carried(model, result, values);
+        rescale(hints);
         const hinted = solveChainCold(problem, chain, model, tolerance, maxIterations, timings);
         clock = timings ? performance.now() : 0;
         spentIterations += hinted.iterations;
         spentEvaluations += hinted.evaluations;
-        if (hinted.result.residual < result.residual || !Number.isFinite(result.residual)) result = hinted.result;
+        keepBetter(hinted.result);
       }
     }
     result = { ...(result as McpResult), iterations: spentIterations, evaluations: spentEvaluations };

@@ -81,6 +81,119 @@ function referencePrices(catalog: Catalog, year: number): Map<string, number> {
 type RouteTable = ({ commodity: string; from: string; to: string } & RouteTerms)[];
 const ROUTE_CACHE = new WeakMap<Catalog, Map<string, RouteTable>>();
 
+/**
+ * Freight and duties on every route between `regions`, per commodity (routes with neither are left out).
+ *
+ * Freight: the most specific row wins: (origin, destination, commodity) > (origin, destination, *) >
+ * (*, *, commodity) > (*, *, *). A share of value is priced at the commodity's reference price.
+ * Tariffs in force at mid-year: MFN, replaced by a preferential rate for its origin, plus additional duties; none
+ * between two regions of `zeroAmong` (members trading preferentially).
+ */
+function routeTable(
+  catalog: Catalog,
+  o: {
+    readonly year: number;
+    readonly commodities: readonly string[];
+    readonly regions: readonly string[];
+    readonly referencePrice: ReadonlyMap<string, number>;
+    readonly zeroAmong: ReadonlySet<string> | undefined;
+  },
+): RouteTable {
+  const t = catalog.dataset.tables;
+  const region = (code: string) => modelRegion(catalog, code);
+  const freightRows = t.freight.map((f) => ({
+    ...f,
+    from: f.origin === '*' ? '*' : region(f.origin),
+    to: f.destination === '*' ? '*' : region(f.destination),
+    rank: (f.origin !== '*' ? 4 : 0) + (f.destination !== '*' ? 2 : 0) + (f.commodity !== '*' ? 1 : 0),
+  }));
+  const perTonneFactor = new Map<string, number | undefined>();
+  /** Freight to `to` given `rows`: the rows that apply to the commodity and origin, most specific first. */
+  const freightFor = (k: string, rows: typeof freightRows, to: string): number | undefined => {
+    const best = rows.find((f) => f.to === '*' || f.to === to);
+    if (!best) return undefined;
+    if (best.basis === 'pct_of_value') return ((o.referencePrice.get(k) ?? 0) * best.value) / 100;
+    // USD per tonne of the commodity's basis: convert to its price unit (per kg for gallium, ...).
+    if (!perTonneFactor.has(k)) {
+      perTonneFactor.set(k, catalog.toCommodityPriceUnit(k, `USD/t ${catalog.commodities.get(k)?.unit?.basis ?? ''}`));
+    }
+    const factor = perTonneFactor.get(k);
+    return factor === undefined ? undefined : best.value * factor;
+  };
+
+  const date = `${o.year}-07-01`;
+  const linesByImporter = new Map<string, (typeof t.tariffs)[number][]>();
+  for (const x of t.tariffs) {
+    if ((x.effective_from && x.effective_from > date) || (x.effective_to && x.effective_to < date)) continue;
+    const key = `${x.commodity}|${region(x.importer)}`;
+    linesByImporter.set(key, [...(linesByImporter.get(key) ?? []), x]);
+  }
+  const specificPerUnit = (k: string, rate: number, unit: string): number => {
+    try {
+      parsePriceUnit(unit);
+    } catch (e) {
+      if (e instanceof UnitError) return Number.NaN;
+      throw e;
+    }
+    return rate * (catalog.toCommodityPriceUnit(k, unit) ?? Number.NaN);
+  };
+  // Several HS lines can map to one commodity: take the highest line of each layer (conservative), as the model has
+  // one good.
+  const pick = (k: string, rows: readonly (typeof t.tariffs)[number][]) => {
+    let adValorem = 0;
+    let specific = 0;
+    for (const x of rows) {
+      if (x.kind === 'ad_valorem') adValorem = Math.max(adValorem, x.rate / 100);
+      else {
+        const s = specificPerUnit(k, x.rate, x.unit);
+        if (Number.isFinite(s)) specific = Math.max(specific, s);
+      }
+    }
+    return { adValorem, specific };
+  };
+  /** Into one importer: the MFN duty, and per origin with lines of its own the preferential and additional ones. */
+  const dutiesInto = (k: string, to: string) => {
+    const lines = linesByImporter.get(`${k}|${to}`);
+    if (!lines) return undefined;
+    const mfn = pick(
+      k,
+      lines.filter((x) => x.layer === 'mfn'),
+    );
+    const byOrigin = new Map<string, { adValorem: number; specific: number }>();
+    for (const from of new Set(lines.filter((x) => x.layer !== 'mfn').map((x) => region(x.origin)))) {
+      const pref = lines.filter((x) => x.layer === 'preferential' && region(x.origin) === from);
+      const base = pref.length > 0 ? pick(k, pref) : mfn;
+      const extra = pick(
+        k,
+        lines.filter((x) => x.layer === 'additional' && region(x.origin) === from),
+      );
+      byOrigin.set(from, { adValorem: base.adValorem + extra.adValorem, specific: base.specific + extra.specific });
+    }
+    return { mfn, byOrigin };
+  };
+
+  const table: RouteTable = [];
+  for (const k of o.commodities) {
+    const rows = freightRows.filter((f) => f.commodity === k || f.commodity === '*').sort((a, b) => b.rank - a.rank);
+    const into = o.regions.map((to) => dutiesInto(k, to));
+    for (const from of o.regions) {
+      const fromRows = rows.filter((f) => f.from === '*' || f.from === from);
+      o.regions.forEach((to, j) => {
+        if (from === to) return;
+        const freight = freightFor(k, fromRows, to) ?? 0;
+        const duties = into[j];
+        const { adValorem, specific } =
+          !duties || (o.zeroAmong?.has(from) && o.zeroAmong.has(to))
+            ? { adValorem: 0, specific: 0 }
+            : (duties.byOrigin.get(from) ?? duties.mfn);
+        if (freight === 0 && adValorem === 0 && specific === 0) return;
+        table.push({ commodity: k, from, to, freight, adValorem, specific });
+      });
+    }
+  }
+  return table;
+}
+
 export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World {
   const t = catalog.dataset.tables;
   const demandYears = [...new Set(t.demand.map((d) => d.year))].sort();
@@ -177,149 +290,26 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
   }
   for (const m of members) regions.add(m);
 
-  // Freight: the most specific row wins: (origin, destination, commodity) > (origin, destination, *) >
-  // (*, *, commodity) > (*, *, *). A share of value is priced at the commodity's reference price.
   const regionList = [...regions].sort();
-  const freightRows = t.freight.map((f) => ({
-    ...f,
-    from: f.origin === '*' ? '*' : region(f.origin),
-    to: f.destination === '*' ? '*' : region(f.destination),
-    rank: (f.origin !== '*' ? 4 : 0) + (f.destination !== '*' ? 2 : 0) + (f.commodity !== '*' ? 1 : 0),
-  }));
-  // Per commodity, the rows that can apply to it, most specific first (a stable sort: among rows as specific, the
-  // first in the table wins): the first that matches a route is its row.
-  const freightRowsFor = new Map<string, typeof freightRows>();
-  const rowsFor = (k: string) => {
-    let rows = freightRowsFor.get(k);
-    if (!rows) {
-      rows = freightRows.filter((f) => f.commodity === k || f.commodity === '*').sort((a, b) => b.rank - a.rank);
-      freightRowsFor.set(k, rows);
-    }
-    return rows;
-  };
-  const perTonneFactor = new Map<string, number | undefined>();
-  /** Freight from `from` to `to` given `rows`: rowsFor(k) narrowed to those that apply to the origin `from`. */
-  const freightFor = (k: string, rows: typeof freightRows, to: string): number | undefined => {
-    let best: (typeof freightRows)[number] | undefined;
-    for (const f of rows) {
-      if (f.to === '*' || f.to === to) {
-        best = f;
-        break;
-      }
-    }
-    if (!best) return undefined;
-    if (best.basis === 'pct_of_value') return ((referencePrice.get(k) ?? 0) * best.value) / 100;
-    // USD per tonne of the commodity's basis: convert to its price unit (per kg for gallium, ...).
-    if (!perTonneFactor.has(k)) {
-      perTonneFactor.set(k, catalog.toCommodityPriceUnit(k, `USD/t ${catalog.commodities.get(k)?.unit?.basis ?? ''}`));
-    }
-    const factor = perTonneFactor.get(k);
-    return factor === undefined ? undefined : best.value * factor;
-  };
-
-  // Tariffs in force at mid-year: MFN, replaced by a preferential rate for its origin, plus additional duties.
-  const date = `${year}-07-01`;
-  const inForce = t.tariffs.filter(
-    (x) => (!x.effective_from || x.effective_from <= date) && (!x.effective_to || x.effective_to >= date),
-  );
-  const linesByImporter = new Map<string, (typeof inForce)[number][]>();
-  for (const x of inForce) {
-    const key = `${x.commodity}|${region(x.importer)}`;
-    linesByImporter.set(key, [...(linesByImporter.get(key) ?? []), x]);
-  }
-  const specificPerUnit = (k: string, rate: number, unit: string): number => {
-    try {
-      parsePriceUnit(unit);
-    } catch (e) {
-      if (e instanceof UnitError) return Number.NaN;
-      throw e;
-    }
-    return rate * (catalog.toCommodityPriceUnit(k, unit) ?? Number.NaN);
-  };
-  const NO_TARIFF = { adValorem: 0, specific: 0 };
-  // Several HS lines can map to one commodity: take the highest line of each layer (conservative), as the model has
-  // one good.
-  const pick = (k: string, rows: readonly (typeof inForce)[number][]) => {
-    let adValorem = 0;
-    let specific = 0;
-    for (const x of rows) {
-      if (x.kind === 'ad_valorem') adValorem = Math.max(adValorem, x.rate / 100);
-      else {
-        const s = specificPerUnit(k, x.rate, x.unit);
-        if (Number.isFinite(s)) specific = Math.max(specific, s);
-      }
-    }
-    return { adValorem, specific };
-  };
-  // Per importer and commodity, the MFN rate and, per origin, the preferential rate that replaces it and the
-  // additional duties on top: worked out once, not per route.
-  interface ImporterTariffs {
-    readonly mfn: { adValorem: number; specific: number };
-    readonly byOrigin: Map<string, { adValorem: number; specific: number }>;
-  }
-  const importerTariffs = new Map<string, ImporterTariffs>();
-  const tariffsInto = (k: string, to: string): ImporterTariffs | undefined => {
-    const key = `${k}|${to}`;
-    const known = importerTariffs.get(key);
-    if (known) return known;
-    const lines = linesByImporter.get(key);
-    if (!lines) return undefined;
-    const mfn = pick(
-      k,
-      lines.filter((x) => x.layer === 'mfn'),
-    );
-    const byOrigin = new Map<string, { adValorem: number; specific: number }>();
-    for (const from of new Set(lines.filter((x) => x.layer !== 'mfn').map((x) => region(x.origin)))) {
-      const pref = lines.filter((x) => x.layer === 'preferential' && region(x.origin) === from);
-      const base = pref.length > 0 ? pick(k, pref) : mfn;
-      const extra = pick(
-        k,
-        lines.filter((x) => x.layer === 'additional' && region(x.origin) === from),
-      );
-      byOrigin.set(from, { adValorem: base.adValorem + extra.adValorem, specific: base.specific + extra.specific });
-    }
-    const entry = { mfn, byOrigin };
-    importerTariffs.set(key, entry);
-    return entry;
-  };
-  const preferential = policy.members !== undefined && (policy.preferential ?? true);
-  /** The duty from `from` into `to`, whose tariffs on the commodity are `into` (tariffsInto). */
-  const tariffFor = (
-    from: string,
-    to: string,
-    into: ImporterTariffs | undefined,
-  ): { adValorem: number; specific: number } => {
-    if (preferential && memberSet.has(from) && memberSet.has(to)) return NO_TARIFF;
-    if (!into) return NO_TARIFF;
-    return into.byOrigin.get(from) ?? into.mfn;
-  };
-
   // The route table depends only on the data, the year, the regions and who trades preferentially: cached per
   // catalog, so that a simulation's years share one array (and the engine's index of it).
-  const preferentialMembers = policy.members !== undefined && (policy.preferential ?? true) ? members.join(',') : '';
-  const routeKey = `${year}|${regionList.join(',')}|${preferentialMembers}`;
+  const preferential = policy.members !== undefined && (policy.preferential ?? true);
+  const routeKey = `${year}|${regionList.join(',')}|${preferential ? members.join(',') : ''}`;
   let routeCache = ROUTE_CACHE.get(catalog);
   if (!routeCache) {
     routeCache = new Map();
     ROUTE_CACHE.set(catalog, routeCache);
   }
-  const cachedRoutes = routeCache.get(routeKey);
-  const byPair: ({ commodity: string; from: string; to: string } & RouteTerms)[] = cachedRoutes ?? [];
-  if (!cachedRoutes) routeCache.set(routeKey, byPair);
-  for (const k of cachedRoutes ? [] : commodities) {
-    const rows = rowsFor(k);
-    const into = regionList.map((to) => tariffsInto(k, to));
-    for (const from of regionList) {
-      const fromRows = rows.filter((f) => f.from === '*' || f.from === from);
-      for (let j = 0; j < regionList.length; j++) {
-        const to = regionList[j] as string;
-        if (from === to) continue;
-        const freight = freightFor(k, fromRows, to) ?? 0;
-        const { adValorem, specific } = tariffFor(from, to, into[j]);
-        if (freight === 0 && adValorem === 0 && specific === 0) continue;
-        byPair.push({ commodity: k, from, to, freight, adValorem, specific });
-      }
-    }
+  let byPair = routeCache.get(routeKey);
+  if (!byPair) {
+    byPair = routeTable(catalog, {
+      year,
+      commodities,
+      regions: regionList,
+      referencePrice,
+      zeroAmong: preferential ? memberSet : undefined,
+    });
+    routeCache.set(routeKey, byPair);
   }
 
   const destinationsOf = (d: string[] | 'members' | '*', path: string): readonly string[] | '*' =>

@@ -44,10 +44,11 @@ export class Parameters {
 export class DemandGrowth {
   private readonly rows: Catalog['dataset']['tables']['demand_growth'];
   constructor(
-    private readonly catalog: Catalog,
+    catalog: Catalog,
     private readonly overrides: Readonly<Record<string, number | Readonly<Record<string, number>>>> = {},
   ) {
     this.rows = catalog.dataset.tables.demand_growth;
+    this.modelRegions = this.rows.map((r) => (r.region === '*' ? '*' : modelRegion(catalog, r.region)));
   }
 
   /**
@@ -67,9 +68,10 @@ export class DemandGrowth {
 
   private readonly rates = new Map<string, number>();
   private readonly factors = new Map<string, number>();
-  /** Per commodity, the indices of the rows for it or for '*'; per row, its model region (as needed). */
+  /** Per commodity, the indices of the rows for it or for '*'. */
   private readonly rowsByCommodity = new Map<string, number[]>();
-  private readonly modelRegions: (string | undefined)[] = [];
+  /** Per row, the model region its region belongs to. */
+  private readonly modelRegions: readonly string[];
 
   private rowsOf(commodity: string): number[] {
     let list = this.rowsByCommodity.get(commodity);
@@ -82,15 +84,6 @@ export class DemandGrowth {
       this.rowsByCommodity.set(commodity, list);
     }
     return list;
-  }
-
-  private modelRegionOf(i: number): string {
-    let region = this.modelRegions[i];
-    if (region === undefined) {
-      region = modelRegion(this.catalog, (this.rows[i] as (typeof this.rows)[number]).region);
-      this.modelRegions[i] = region;
-    }
-    return region;
   }
 
   private lookup(commodity: string, region: string, year: number, sector: string): number {
@@ -107,7 +100,7 @@ export class DemandGrowth {
     for (const i of this.rowsOf(commodity)) {
       const r = this.rows[i] as (typeof this.rows)[number];
       if (year < r.from_year || year > r.to_year) continue;
-      const regionMatch = r.region === '*' ? 0 : this.modelRegionOf(i) === region ? 2 : -1;
+      const regionMatch = r.region === '*' ? 0 : this.modelRegions[i] === region ? 2 : -1;
       if (regionMatch < 0) continue;
       const sectorMatch = r.sector === sector ? 1 : r.sector === 'all' || r.sector === '*' ? 0 : -1;
       if (sectorMatch < 0) continue;
