@@ -176,6 +176,8 @@ export async function ensembleBenchmarks(want: (name: string) => boolean): Promi
         prepare_ms_per_draw: session((s) => s.msPerDraw.prepare),
         store_ms_per_draw: session((s) => s.msPerDraw.store),
         worker_utilisation: session((s) => s.workerUtilisation),
+        equilibria_per_draw: session((s) => s.equilibria.perDraw),
+        newton_iterations_per_equilibrium: session((s) => s.equilibria.newtonIterations),
       };
     };
     results['ensemble.workers-1'] = entry(runs1);
@@ -220,6 +222,8 @@ export async function ensembleBenchmarks(want: (name: string) => boolean): Promi
       store_ms_per_draw: r.meta.session.msPerDraw.store,
       worker_utilisation: r.meta.session.workerUtilisation,
       worker_cpu_ms_per_draw: r.meta.session.workerCpuMsPerDraw ?? Number.NaN,
+      equilibria_per_draw: r.meta.session.equilibria.perDraw,
+      newton_iterations_per_equilibrium: r.meta.session.equilibria.newtonIterations,
       failed: r.meta.draws.failed,
       target_seconds: 30,
       load_average_1min: loadavg()[0] as number,

@@ -219,7 +219,8 @@ export function ensembleText(r: EnsembleResult, commodities?: readonly string[])
   if (s.draws > 0) {
     lines.push(
       `This run: ${s.draws} draws in ${s.seconds.toFixed(1)} s on ${meta.workers} worker(s), ${s.drawsPerSecond.toFixed(1)} draws/s ` +
-        `(per draw: ${s.msPerDraw.simulate.toFixed(1)} ms simulating, ${s.msPerDraw.prepare.toFixed(2)} ms preparing, ${s.msPerDraw.store.toFixed(2)} ms storing)`,
+        `(per draw: ${s.msPerDraw.simulate.toFixed(1)} ms simulating, ${s.msPerDraw.prepare.toFixed(2)} ms preparing, ${s.msPerDraw.store.toFixed(2)} ms storing; ` +
+        `${s.equilibria.perDraw.toFixed(0)} equilibria of ${s.equilibria.newtonIterations.toFixed(1)} Newton iterations each)`,
     );
   }
   return lines.join('\n');

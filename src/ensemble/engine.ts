@@ -49,6 +49,9 @@ export interface DrawOutcome {
   readonly simulateMs: number;
   /** Milliseconds preparing the draw (data copy, shocks) and reading its metrics: the ensemble's own overhead. */
   readonly overheadMs: number;
+  /** The years the draw solved (of the scenario and its twin) and their Newton iterations: deterministic work. */
+  readonly equilibria: number;
+  readonly iterations: number;
 }
 
 /** JSON with its object keys sorted, for fingerprints. */
@@ -260,6 +263,14 @@ export class DrawEngine {
     writeMetrics(this.layout, result, scenarioOut, offset);
     if (twin && againstOut) writeMetrics(this.layout, twin, againstOut, offset);
     const t3 = performance.now();
-    return { shocks, simulateMs: t2 - t1, overheadMs: t1 - t0 + (t3 - t2) };
+    let equilibria = 0;
+    let iterations = 0;
+    for (const run of twin ? [result, twin] : [result]) {
+      for (const y of run.years) {
+        equilibria++;
+        iterations += y.certificate.iterations;
+      }
+    }
+    return { shocks, simulateMs: t2 - t1, overheadMs: t1 - t0 + (t3 - t2), equilibria, iterations };
   }
 }

@@ -89,6 +89,11 @@ export interface EnsembleMeta {
     readonly workerUtilisation: number;
     /** CPU milliseconds per draw of the worker threads running draws (Linux; null elsewhere): load-independent. */
     readonly workerCpuMsPerDraw: number | null;
+    /**
+     * The equilibria (years, of the scenario and its twin) solved per draw and the Newton iterations each took on
+     * average: the work behind the rate, the same on any machine and load.
+     */
+    readonly equilibria: { readonly perDraw: number; readonly newtonIterations: number };
   };
   readonly layout: MetricLayout;
   readonly fingerprint: string;
@@ -258,6 +263,9 @@ export async function runEnsemble(options: EnsembleRunOptions): Promise<Ensemble
     let cpuMs = 0;
     let simulateMs = 0;
     let prepareMs = 0;
+    let solved = 0;
+    let equilibria = 0;
+    let iterations = 0;
     const report = () => {
       const elapsedMs = performance.now() - started;
       const rate = elapsedMs > 0 ? (session / elapsedMs) * 1000 : 0;
@@ -302,6 +310,9 @@ export async function runEnsemble(options: EnsembleRunOptions): Promise<Ensemble
         }
         store.add(rows, r.failures);
         session += r.count;
+        solved += rows.length;
+        equilibria += r.equilibria;
+        iterations += r.iterations;
         busyMs += r.busyMs;
         cpuMs += r.cpuMs;
         storeMs += performance.now() - t0;
@@ -377,6 +388,10 @@ export async function runEnsemble(options: EnsembleRunOptions): Promise<Ensemble
         },
         workerUtilisation: seconds > 0 ? busyMs / (seconds * 1000 * workers) : 0,
         workerCpuMsPerDraw: session > 0 && Number.isFinite(cpuMs) ? cpuMs / session : null,
+        equilibria: {
+          perDraw: solved > 0 ? equilibria / solved : 0,
+          newtonIterations: equilibria > 0 ? iterations / equilibria : 0,
+        },
       },
       layout: engine.layout,
       fingerprint: engine.fingerprint,

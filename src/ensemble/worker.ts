@@ -30,6 +30,9 @@ export interface ChunkResult {
   readonly failures: { draw: number; message: string }[];
   readonly simulateMs: Float64Array;
   readonly overheadMs: Float64Array;
+  /** Years solved by the chunk's draws that succeeded, and their Newton iterations. */
+  readonly equilibria: number;
+  readonly iterations: number;
   /** Wall time of the chunk on the worker, ms. */
   readonly busyMs: number;
   /** CPU time of this worker thread during the chunk, ms (NaN where the system does not say). */
@@ -78,6 +81,8 @@ export function runChunk(task: ChunkTask): ChunkResult {
   const failures: ChunkResult['failures'] = [];
   const simulateMs = new Float64Array(task.count);
   const overheadMs = new Float64Array(task.count);
+  let equilibria = 0;
+  let iterations = 0;
   for (let i = 0; i < task.count; i++) {
     const draw = task.start + i;
     try {
@@ -86,6 +91,8 @@ export function runChunk(task: ChunkTask): ChunkResult {
       shocks.push(JSON.stringify(outcome.shocks));
       simulateMs[i] = outcome.simulateMs;
       overheadMs[i] = outcome.overheadMs;
+      equilibria += outcome.equilibria;
+      iterations += outcome.iterations;
     } catch (error) {
       // An equilibrium that fails in one draw is recorded, not fatal: the run goes on and reports it. Anything else
       // (bad input, a bug) stops the run.
@@ -105,6 +112,8 @@ export function runChunk(task: ChunkTask): ChunkResult {
     failures,
     simulateMs,
     overheadMs,
+    equilibria,
+    iterations,
     busyMs: performance.now() - t0,
     cpuMs: threadCpuMs() - cpu0,
   };

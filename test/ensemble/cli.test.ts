@@ -33,7 +33,12 @@ beforeAll(() => {
 });
 
 interface Output {
-  meta: Record<string, unknown> & { draws: { stored: number; failed: number }; workers: number };
+  meta: Record<string, unknown> & {
+    draws: { stored: number; failed: number };
+    workers: number;
+    horizon: { start: number; end: number };
+    session: { equilibria: { perDraw: number; newtonIterations: number } };
+  };
   quantiles: {
     run: string;
     year: number;
@@ -103,6 +108,11 @@ describe('lodestone ensemble', () => {
     expect(one.meta.draws).toMatchObject({ requested: 6, stored: 6, failed: 0 });
     expect(withoutMeta(two)).toBe(withoutMeta(one));
     expect(Object.keys(two).sort()).toEqual(['meta', 'probabilities', 'quantiles']);
+    // The same work too: every year of the scenario and of its twin, each solved in the same Newton iterations.
+    const years = one.meta.horizon.end - one.meta.horizon.start + 1;
+    expect(one.meta.session.equilibria.perDraw).toBe(2 * years);
+    expect(one.meta.session.equilibria.newtonIterations).toBeGreaterThan(0);
+    expect(two.meta.session.equilibria).toEqual(one.meta.session.equilibria);
   });
 
   it('has its quantiles in order, with the scenario, its twin and their paired difference', () => {
