@@ -317,6 +317,22 @@ function priceLevels(solution: EquilibriumSolution): Map<string, number> {
   return levels;
 }
 
+/**
+ * A structure's variables by identity (variableKey) and its priced nodes (nodeKey): built once per structure, which
+ * the structure cache keeps, for the warm starts from a solution of that structure.
+ */
+const lookups = new WeakMap<ChainStructure, { index: Map<string, number>; priced: Set<string> }>();
+function lookupsOf(structure: ChainStructure): { index: Map<string, number>; priced: Set<string> } {
+  let found = lookups.get(structure);
+  if (!found) {
+    const priced = new Set<string>();
+    for (const node of structure.nodes) priced.add(nodeKey(node.commodity, node.region));
+    found = { index: new Map(structure.keys.map((k, i) => [k, i])), priced };
+    lookups.set(structure, found);
+  }
+  return found;
+}
+
 /** For each variable of `to`, the variable of `from` with the same identity (−1 where none). */
 const matches = new WeakMap<ChainStructure, WeakMap<ChainStructure, Int32Array>>();
 function matchOf(from: ChainStructure, to: ChainStructure): Int32Array {
@@ -327,7 +343,7 @@ function matchOf(from: ChainStructure, to: ChainStructure): Int32Array {
   }
   let match = byTarget.get(to);
   if (!match) {
-    const index = new Map(from.keys.map((k, i) => [k, i]));
+    const { index } = lookupsOf(from);
     match = Int32Array.from(to.keys, (k) => index.get(k) ?? -1);
     byTarget.set(to, match);
   }
@@ -355,19 +371,6 @@ function publishedValues(solution: EquilibriumSolution): Map<string, number> {
   return values;
 }
 
-/** A structure's variable keys and priced nodes as sets: built once per structure, which the cache keeps. */
-const lookups = new WeakMap<ChainStructure, { keys: Set<string>; priced: Set<string> }>();
-function lookupsOf(structure: ChainStructure): { keys: Set<string>; priced: Set<string> } {
-  let found = lookups.get(structure);
-  if (!found) {
-    const priced = new Set<string>();
-    for (const node of structure.nodes) priced.add(nodeKey(node.commodity, node.region));
-    found = { keys: new Set(structure.keys), priced };
-    lookups.set(structure, found);
-  }
-  return found;
-}
-
 /**
  * The start for a chain from a solution of a neighbouring problem (see SolveOptions.warmStart), in solver
  * coordinates: matched variables take the solution's values (clamped to their new bounds), the rest the model's
@@ -389,7 +392,7 @@ export function startFromSolution(model: ChainModel, solution: EquilibriumSoluti
       return withinQuotas(model, start);
     }
     const match = matchOf(state.structure, structure);
-    const { priced, keys: before } = lookupsOf(state.structure);
+    const { priced, index: before } = lookupsOf(state.structure);
     const fresh = newlyBanned(model, (key) => before.has(key));
     for (let i = 0; i < variables.length; i++) {
       const j = match[i] as number;

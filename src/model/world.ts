@@ -126,7 +126,9 @@ function routeTable(
   for (const x of t.tariffs) {
     if ((x.effective_from && x.effective_from > date) || (x.effective_to && x.effective_to < date)) continue;
     const key = `${x.commodity}|${region(x.importer)}`;
-    linesByImporter.set(key, [...(linesByImporter.get(key) ?? []), x]);
+    const lines = linesByImporter.get(key);
+    if (lines) lines.push(x);
+    else linesByImporter.set(key, [x]);
   }
   const specificPerUnit = (k: string, rate: number, unit: string): number => {
     try {
