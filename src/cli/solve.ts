@@ -1,6 +1,7 @@
 /** `lodestone solve`: one period's equilibrium on the embedded data, with the zone's instruments, and its certificate. */
 import type { Command } from 'commander';
-import { solveEquilibrium } from '../equilibrium/solve.ts';
+import type { PriceRange } from '../equilibrium/ranges.ts';
+import { type EquilibriumSolution, solveEquilibrium } from '../equilibrium/solve.ts';
 import { InputError, readDocumentFile } from '../model/document.ts';
 import { type Policy, PolicySchema } from '../model/policy.ts';
 import { periodStatistics } from '../model/statistics.ts';
@@ -108,8 +109,11 @@ export function registerSolveCommand(program: Command): void {
     const policy = policyFromFlags(opts, [...catalog.commodities.keys()]);
     const world = buildWorld(catalog, { ...(opts.year !== undefined ? { year: opts.year } : {}), policy });
     const started = performance.now();
-    const solution = solveEquilibrium(world.problem);
-    const elapsedMs = performance.now() - started;
+    // The open prices are found after the solve; their analysis is timed apart from it.
+    const timings: Record<string, number> = {};
+    const solution = solveEquilibrium(world.problem, { priceRanges: true, timings });
+    const rangesMs = timings.ranges ?? 0;
+    const elapsedMs = performance.now() - started - rangesMs;
     const stats = periodStatistics(world, solution);
     if (opts.json) {
       process.stdout.write(
@@ -126,7 +130,7 @@ export function registerSolveCommand(program: Command): void {
             rents: solution.rents,
             stocks: solution.stocks,
             rationed: solution.rationed,
-            certificate: { ...solution.certificate, elapsedMs },
+            certificate: { ...solution.certificate, elapsedMs, openPricesMs: rangesMs },
           },
           null,
           2,
@@ -203,9 +207,32 @@ export function registerSolveCommand(program: Command): void {
       );
     }
     const c = solution.certificate;
+    const open = c.openPrices ?? [];
+    if (open.length > 0) {
+      lines.push(
+        '',
+        'Open prices: every price in the range satisfies all conditions, and the model does not pick one:',
+        '',
+      );
+      lines.push(
+        renderTable(
+          [...open].sort((a, b) =>
+            a.commodity === b.commodity ? (a.region < b.region ? -1 : 1) : a.commodity < b.commodity ? -1 : 1,
+          ),
+          [
+            { header: 'commodity', value: (r) => r.commodity },
+            { header: 'region', value: (r) => r.region },
+            { header: 'price shown', value: (r) => fmtPrice(r.price), align: 'right' },
+            { header: 'range', value: (r) => fmtRange(r.low, r.high), align: 'right' },
+            { header: 'producers earn', value: (r) => fmtRange(r.earnedLow, r.earnedHigh), align: 'right' },
+            { header: 'what is open', value: (r) => openMeaning(solution, r) },
+          ],
+        ),
+      );
+    }
     lines.push(
       '',
-      `Levy revenue: USD ${formatNumber(stats.levyRevenue)}; CfD cost: USD ${formatNumber(stats.cfdCost)}`,
+      `Levy revenue: USD ${formatNumber(stats.levyRevenue)}${levyOpen(c)}; CfD cost: USD ${formatNumber(stats.cfdCost)}`,
       `Certificate: max residual ${c.maxResidual.toExponential(2)} (clearing ${c.residuals.clearing.toExponential(1)}, ` +
         `producers ${c.residuals.producers.toExponential(1)}, trade ${c.residuals.trade.toExponential(1)}, ` +
         `quotas ${c.residuals.quotas.toExponential(1)}, origin ${c.residuals.origin.toExponential(1)}, ` +
@@ -218,6 +245,43 @@ export function registerSolveCommand(program: Command): void {
 
 /** Regions shown price by price: the default members and the main outsiders. */
 const KEY_REGIONS = ['USA', 'EU27', 'JPN', 'MEX', 'CHN', 'ROW'];
+
+/** The levy revenue's range along the open prices, where it has one. */
+function levyOpen(c: EquilibriumSolution['certificate']): string {
+  const r = c.levyRevenueRange;
+  if (!r || r.high - r.low <= 1e-9 * Math.max(1, r.high)) return '';
+  return ` (open: USD ${formatNumber(r.low)} to ${formatNumber(r.high)} along the open prices)`;
+}
+
+function fmtRange(low: number, high: number | null): string {
+  if (high !== null && high - low <= 1e-9 * Math.max(1, high)) return fmtPrice(low);
+  return `${fmtPrice(low)} to ${high === null ? 'no limit' : fmtPrice(high)}`;
+}
+
+/**
+ * What an open price leaves open, from what changes hands at it: nothing (a market where nobody buys or sells); only
+ * the price of a market without buyers, its exporters' earnings fixed (the export premium takes up the moves); or
+ * what buyers pay or producers earn there, and with it the levy on goods it values.
+ */
+function openMeaning(solution: EquilibriumSolution, r: PriceRange): string {
+  const here = (x: { region: string; commodity: string }) => x.region === r.region && x.commodity === r.commodity;
+  const bought =
+    solution.consumption.some((x) => here(x) && x.quantity > 0) ||
+    solution.flows.some((f) => f.to === r.region && f.commodity === r.commodity);
+  const sold =
+    solution.outputs.some((x) => here(x) && x.output > 0) ||
+    solution.flows.some((f) => f.from === r.region && f.commodity === r.commodity);
+  if (!bought && !sold) return 'nothing: no trade there';
+  const earnedFixed = r.earnedHigh !== null && r.earnedHigh - r.earnedLow <= 1e-9 * Math.max(1, r.earnedHigh);
+  // The levy is the floor less the duty-paid value, which the exporter's price sets.
+  const levied = solution.flows.some((f) => f.from === r.region && f.commodity === r.commodity && f.levy > 0);
+  const open = [
+    ...(bought ? ["buyers' price"] : []),
+    ...(sold && !earnedFixed ? ["producers' earnings"] : []),
+    ...(levied ? ['levy on its exports'] : []),
+  ];
+  return open.length > 0 ? open.join(', ') : 'nothing: no buyers there, earnings fixed';
+}
 
 function fmtPrice(p: number): string {
   if (!Number.isFinite(p)) return '-';

@@ -15,6 +15,7 @@ import {
 import { crossover, type InteriorOptions, snapToBounds, solveInterior, solveInteriorPricing } from './interior.ts';
 import { type McpResult, naturalResidual, solveMcp } from './mcp.ts';
 import type { EquilibriumProblem, StockOperation } from './problem.ts';
+import { openPriceRanges, type PriceRange, routeLevy } from './ranges.ts';
 import { type ChainInputs, type ChainStructure, chainInputsOf, nodeKey, PRICE } from './structure.ts';
 import { borrowFloats, returnFloats } from './workspace.ts';
 
@@ -39,9 +40,14 @@ export interface SolveOptions {
    * Where the time goes: milliseconds are added, per phase, to the entries of this object — 'validate', 'model'
    * (the chain's structure and numbers), 'pooled' (the pooled market behind a cold start's scales), 'start'
    * (routing its trade), 'interior' (the interior-point iterations, warm or cold), 'finish' (crossover and the
-   * fallback tiers) and 'certificate' (the certificate and the published solution).
+   * fallback tiers), 'certificate' (the certificate and the published solution) and 'ranges' (priceRanges).
    */
   readonly timings?: Record<string, number>;
+  /**
+   * Also find the prices the conditions leave open (ranges.ts) and list them in `certificate.openPrices`: a few
+   * hundred evaluations of the conditions per chain, for a single solve, not for every year of an ensemble.
+   */
+  readonly priceRanges?: boolean;
 }
 
 /** Adds the time since `since` to `timings[phase]` and returns now (no clock is read without timings). */
@@ -72,6 +78,18 @@ export interface Certificate {
     readonly iterations: number;
     readonly residual: number;
   }[];
+  /**
+   * Prices that every condition allows over a range, the other variables held (when SolveOptions.priceRanges asks):
+   * where they are, the price returned is one point of the range, and so is the levy on the goods they price.
+   */
+  readonly openPrices?: readonly PriceRange[];
+  /**
+   * Levy revenue (levy × quantity over all routes) at the solution, and the lowest and highest that the open prices'
+   * directions reach: where they differ, the split of the floor's rent between the levy and exporters is open too.
+   */
+  readonly levyRevenueRange?: { readonly value: number; readonly low: number; readonly high: number };
+  /** Chains too large for that analysis (ranges.ts), whose open prices are not listed. */
+  readonly openPricesUnanalysed?: readonly string[];
 }
 
 export interface EquilibriumSolution {
@@ -832,6 +850,9 @@ function solveMarkets(problem: EquilibriumProblem, options: SolveOptions): Omit<
   const stocks = new Map<string, { id: string; region: string; commodity: string; bought: number; released: number }>();
   const residuals = { clearing: 0, producers: 0, trade: 0, quotas: 0, origin: 0, stocks: 0 };
   const chains: Certificate['chains'][number][] = [];
+  const openPrices: PriceRange[] = [];
+  const unanalysed: string[] = [];
+  const openLevy = { value: 0, low: 0, high: 0 };
   const states = new Map<string, ChainState>();
   let iterations = 0;
   let evaluations = 0;
@@ -955,6 +976,17 @@ function solveMarkets(problem: EquilibriumProblem, options: SolveOptions): Omit<
       );
     }
     chains.push({ commodities: chain, variables: n, iterations: result.iterations, residual: max });
+    if (options.priceRanges) {
+      clock = lap(timings, 'certificate', clock);
+      const open = openPriceRanges(model, z, tolerance);
+      if (open) {
+        openPrices.push(...open.prices);
+        openLevy.value += open.levyRevenue.value;
+        openLevy.low += open.levyRevenue.low;
+        openLevy.high += open.levyRevenue.high;
+      } else unanalysed.push(chain.join('+'));
+      clock = lap(timings, 'ranges', clock);
+    }
     states.set(model.structure.chainKey, { structure: model.structure, values });
     const familyMax = [0, 0, 0, 0, 0, 0, 0];
     for (let i = 0; i < n; i++) {
@@ -968,7 +1000,7 @@ function solveMarkets(problem: EquilibriumProblem, options: SolveOptions): Omit<
       const family = FAMILY[kind];
       if ((familyMax[code] as number) > residuals[family]) residuals[family] = familyMax[code] as number;
     });
-    const { structure, data } = model;
+    const { structure } = model;
     for (const node of model.nodes) {
       const p = values[node.index] as number;
       const o = structure.originOfNode[node.index] as number;
@@ -1003,14 +1035,7 @@ function solveMarkets(problem: EquilibriumProblem, options: SolveOptions): Omit<
       const quantity = values[e] as number;
       const size = model.quantityScale[structure.commodityIndex[e] as number] as number;
       if (quantity <= FLOW_EPSILON * size) return;
-      let rent = 0;
-      for (const q of route.rents) rent += values[q] as number;
-      const dutyPaid =
-        ((values[route.from] as number) * (data.rTax[k] as number) + rent + (data.rFreight[k] as number)) *
-          (data.rMarkup[k] as number) +
-        (data.rSpecific[k] as number);
-      const floor = data.rFloor[k] as number;
-      const levy = Number.isNaN(floor) ? 0 : Math.max(0, floor - dutyPaid);
+      const { dutyPaid, levy } = routeLevy(model, values, k);
       flows.push({ commodity: v.commodity, from: v.region, to: v.ref, quantity, landed: dutyPaid + levy, levy });
     });
     for (const q of model.quotas) {
@@ -1044,7 +1069,15 @@ function solveMarkets(problem: EquilibriumProblem, options: SolveOptions): Omit<
     flows,
     rents,
     stocks: [...stocks.values()],
-    certificate: { maxResidual, residuals, iterations, evaluations, chains },
+    certificate: {
+      maxResidual,
+      residuals,
+      iterations,
+      evaluations,
+      chains,
+      ...(options.priceRanges ? { openPrices, levyRevenueRange: openLevy } : {}),
+      ...(unanalysed.length > 0 ? { openPricesUnanalysed: unanalysed } : {}),
+    },
   };
   chainStates.set(solution, states);
   return solution;

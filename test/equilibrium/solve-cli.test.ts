@@ -92,6 +92,47 @@ describe('lodestone solve', () => {
     expect(runCli(['solve']).stdout).not.toMatch(/Rationed/);
   });
 
+  it('lists the prices the conditions leave open, each with its range, as the JSON reports them', () => {
+    const args = ['--members', 'default', '--floor', 'ndpr/oxide=110000'];
+    const json = solveJson(args) as SolveJson & {
+      certificate: {
+        openPrices: {
+          region: string;
+          commodity: string;
+          price: number;
+          low: number;
+          high: number | null;
+          earned: number;
+          earnedLow: number;
+          earnedHigh: number | null;
+        }[];
+        levyRevenueRange: { value: number; low: number; high: number };
+        openPricesMs: number;
+      };
+    };
+    const { openPrices, levyRevenueRange } = json.certificate;
+    // The embedded data has markets where nothing is bought (an idle refinery's country): their price is open.
+    expect(openPrices.length).toBeGreaterThan(0);
+    for (const o of openPrices) {
+      expect(o.low).toBeLessThanOrEqual(o.price * (1 + 1e-9));
+      expect(o.high === null || o.high >= o.price * (1 - 1e-9)).toBe(true);
+      expect(o.high === null || o.high > o.low).toBe(true);
+      expect(o.earnedLow).toBeLessThanOrEqual(o.earned * (1 + 1e-9));
+      expect(o.earnedHigh === null || o.earnedHigh >= o.earned * (1 - 1e-9)).toBe(true);
+    }
+    expect(levyRevenueRange.value).toBeCloseTo(json.statistics.levyRevenue, 0);
+    expect(levyRevenueRange.low).toBeLessThanOrEqual(levyRevenueRange.value);
+    expect(levyRevenueRange.high).toBeGreaterThanOrEqual(levyRevenueRange.value);
+    expect(json.certificate.openPricesMs).toBeGreaterThan(0);
+    const text = runCli(['solve', ...args]).stdout;
+    expect(text).toMatch(/Open prices: every price in the range satisfies all conditions/);
+    const rows = text.split('\n');
+    for (const o of openPrices) {
+      const row = rows.find((l) => l.startsWith(`${o.commodity} `) && l.split(/\s+/)[1] === o.region && / to /.test(l));
+      expect(row, `${o.commodity} ${o.region}`).toBeDefined();
+    }
+  });
+
   it('reads a YAML policy file', () => {
     const dir = overlayDir({});
     const file = path.join(dir, 'policy.yaml');
