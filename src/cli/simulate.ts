@@ -9,9 +9,10 @@ import type { Catalog } from '../data/catalog.ts';
 import { InputError } from '../model/document.ts';
 import { builtInScenarios, readScenario, SCENARIO_DIR, type Scenario, scenarioJsonSchema } from '../model/scenario.ts';
 import { REPORT_FILES, writeReport } from '../report/index.ts';
-import type { CommodityYear, Comparison, SimulationResult } from '../simulate/result.ts';
+import type { CommodityYear, Comparison, SimulationResult, YearResult } from '../simulate/result.ts';
 import { simulate, validateScenario } from '../simulate/simulate.ts';
 import { loadCheckedDataset, withDataOption } from './data.ts';
+import { fmtRange, openPriceMatters, openPricesInBrief } from './open-prices.ts';
 import { formatNumber, formatPercent, renderTable } from './table.ts';
 
 export const DEFAULT_SCENARIO = 'zone-2026-ban-2027';
@@ -24,26 +25,28 @@ interface SimulateCliOptions {
   report?: boolean;
   json?: boolean;
   commodity?: string[];
+  openPrices?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** Runs one scenario, showing progress on a terminal. */
-function run(ref: string, catalog: Catalog): SimulationResult {
-  return runScenario(readScenario(ref), catalog);
+function run(ref: string, catalog: Catalog, openPrices = false): SimulationResult {
+  return runScenario(readScenario(ref), catalog, openPrices);
 }
 
-function runOver(ref: string, horizon: Scenario['horizon'], catalog: Catalog): SimulationResult {
-  return runScenario({ ...readScenario(ref), horizon }, catalog);
+function runOver(ref: string, horizon: Scenario['horizon'], catalog: Catalog, openPrices = false): SimulationResult {
+  return runScenario({ ...readScenario(ref), horizon }, catalog, openPrices);
 }
 
-function runScenario(scenario: Scenario, catalog: Catalog): SimulationResult {
+function runScenario(scenario: Scenario, catalog: Catalog, openPrices: boolean): SimulationResult {
   const tty = process.stderr.isTTY;
   const started = performance.now();
   const result = simulate(scenario, catalog, {
     onProgress: ({ scenario: name, year, done, total }) => {
       if (tty) process.stderr.write(`\rsimulating ${name}: ${year} (${done}/${total})   `);
     },
+    ...(openPrices ? { priceRanges: true } : {}),
   });
   if (tty) {
     process.stderr.write(
@@ -176,6 +179,39 @@ export function comparisonText(c: Comparison, focus: readonly string[]): string 
       ),
     );
   }
+  for (const r of [a, b]) {
+    if (!r.years.some((y) => y.certificate.openPrices)) continue;
+    const levyOpen = (y: YearResult) => {
+      const range = y.certificate.levyRevenueRange;
+      return range !== undefined && range.high - range.low > 1e-9 * Math.max(1, range.high);
+    };
+    if (!r.years.some((y) => levyOpen(y) || (y.certificate.openPrices ?? []).some(openPriceMatters))) {
+      lines.push('', `Open prices, ${r.scenario.name}: none that move what is traded, in any year.`);
+      continue;
+    }
+    lines.push(
+      '',
+      `Open prices, ${r.scenario.name}: every price in a range satisfies all conditions, and the model does not pick one`,
+    );
+    lines.push(
+      renderTable(r.years, [
+        { header: 'year', value: (y) => String(y.year) },
+        { header: 'levy revenue, USD million', value: (y) => usdM(y.totals.levyRevenue), align: 'right' },
+        {
+          header: 'its range',
+          value: (y) => {
+            const range = y.certificate.levyRevenueRange;
+            return range ? fmtRange(range.low, range.high, usdM) : '-';
+          },
+          align: 'right',
+        },
+        {
+          header: 'open prices that move what is traded',
+          value: (y) => openPricesInBrief(y.certificate.openPrices ?? []),
+        },
+      ]),
+    );
+  }
   const notes = [...new Set([...a.notes, ...b.notes])];
   if (notes.length > 0) {
     lines.push('', `Notes (${notes.length}):`, ...notes.slice(0, 6).map((n) => `  - ${n}`));
@@ -227,6 +263,10 @@ export function registerSimulateCommands(program: Command): void {
       .option('--out <dir>', 'folder for report.html, results.json and CSV files', 'out')
       .option('--no-report', 'print only; write no files')
       .option('--commodity <id>', 'commodity to tabulate (repeatable; default: the ones that move)', collect)
+      .option(
+        '--open-prices',
+        "find each year's open prices and the levy revenue's range along them (about 0.1 s a year; see README)",
+      )
       .option('--json', 'print the result as JSON: the scenario with its `years`, and `against`'),
   ).action((ref: string | undefined, opts: SimulateCliOptions) => {
     const catalog = loadCheckedDataset(opts);
@@ -235,12 +275,13 @@ export function registerSimulateCommands(program: Command): void {
     // Read both files before simulating either, so that a bad file fails at once and nothing is written.
     readScenario(scenarioRef);
     readScenario(againstRef);
-    const scenario = run(scenarioRef, catalog);
+    const open = opts.openPrices === true;
+    const scenario = run(scenarioRef, catalog, open);
     // The default comparison (baseline) runs over the scenario's own horizon.
     const against =
       opts.against === undefined && ref !== undefined
-        ? runOver(againstRef, readScenario(scenarioRef).horizon, catalog)
-        : run(againstRef, catalog);
+        ? runOver(againstRef, readScenario(scenarioRef).horizon, catalog, open)
+        : run(againstRef, catalog, open);
     const comparison: Comparison = { scenario, against };
     output(comparison, opts);
   });

@@ -1,6 +1,5 @@
 /** `lodestone solve`: one period's equilibrium on the embedded data, with the zone's instruments, and its certificate. */
 import type { Command } from 'commander';
-import type { PriceRange } from '../equilibrium/ranges.ts';
 import { type EquilibriumSolution, solveEquilibrium } from '../equilibrium/solve.ts';
 import { InputError, readDocumentFile } from '../model/document.ts';
 import { type Policy, PolicySchema } from '../model/policy.ts';
@@ -8,6 +7,7 @@ import { periodStatistics } from '../model/statistics.ts';
 import { buildWorld } from '../model/world.ts';
 import { didYouMean } from '../suggest.ts';
 import { loadCheckedDataset, withDataOption } from './data.ts';
+import { fmtPrice, fmtRange, openPricesTable } from './open-prices.ts';
 import { formatNumber, formatPercent, renderTable } from './table.ts';
 
 /** Reads a policy file (YAML or JSON); errors name file, line, column and the path inside the document. */
@@ -214,21 +214,7 @@ export function registerSolveCommand(program: Command): void {
         'Open prices: every price in the range satisfies all conditions, and the model does not pick one:',
         '',
       );
-      lines.push(
-        renderTable(
-          [...open].sort((a, b) =>
-            a.commodity === b.commodity ? (a.region < b.region ? -1 : 1) : a.commodity < b.commodity ? -1 : 1,
-          ),
-          [
-            { header: 'commodity', value: (r) => r.commodity },
-            { header: 'region', value: (r) => r.region },
-            { header: 'price shown', value: (r) => fmtPrice(r.price), align: 'right' },
-            { header: 'range', value: (r) => fmtRange(r.low, r.high), align: 'right' },
-            { header: 'producers earn', value: (r) => fmtRange(r.earnedLow, r.earnedHigh), align: 'right' },
-            { header: 'what is open', value: (r) => openMeaning(solution, r) },
-          ],
-        ),
-      );
+      lines.push(openPricesTable(open));
     }
     lines.push(
       '',
@@ -250,40 +236,5 @@ const KEY_REGIONS = ['USA', 'EU27', 'JPN', 'MEX', 'CHN', 'ROW'];
 function levyOpen(c: EquilibriumSolution['certificate']): string {
   const r = c.levyRevenueRange;
   if (!r || r.high - r.low <= 1e-9 * Math.max(1, r.high)) return '';
-  return ` (open: USD ${formatNumber(r.low)} to ${formatNumber(r.high)} along the open prices)`;
-}
-
-function fmtRange(low: number, high: number | null): string {
-  if (high !== null && high - low <= 1e-9 * Math.max(1, high)) return fmtPrice(low);
-  return `${fmtPrice(low)} to ${high === null ? 'no limit' : fmtPrice(high)}`;
-}
-
-/**
- * What an open price leaves open, from what changes hands at it: nothing (a market where nobody buys or sells); only
- * the price of a market without buyers, its exporters' earnings fixed (the export premium takes up the moves); or
- * what buyers pay or producers earn there, and with it the levy on goods it values.
- */
-function openMeaning(solution: EquilibriumSolution, r: PriceRange): string {
-  const here = (x: { region: string; commodity: string }) => x.region === r.region && x.commodity === r.commodity;
-  const bought =
-    solution.consumption.some((x) => here(x) && x.quantity > 0) ||
-    solution.flows.some((f) => f.to === r.region && f.commodity === r.commodity);
-  const sold =
-    solution.outputs.some((x) => here(x) && x.output > 0) ||
-    solution.flows.some((f) => f.from === r.region && f.commodity === r.commodity);
-  if (!bought && !sold) return 'nothing: no trade there';
-  const earnedFixed = r.earnedHigh !== null && r.earnedHigh - r.earnedLow <= 1e-9 * Math.max(1, r.earnedHigh);
-  // The levy is the floor less the duty-paid value, which the exporter's price sets.
-  const levied = solution.flows.some((f) => f.from === r.region && f.commodity === r.commodity && f.levy > 0);
-  const open = [
-    ...(bought ? ["buyers' price"] : []),
-    ...(sold && !earnedFixed ? ["producers' earnings"] : []),
-    ...(levied ? ['levy on its exports'] : []),
-  ];
-  return open.length > 0 ? open.join(', ') : 'nothing: no buyers there, earnings fixed';
-}
-
-function fmtPrice(p: number): string {
-  if (!Number.isFinite(p)) return '-';
-  return p >= 100 ? formatNumber(p) : formatNumber(p, 2);
+  return ` (open: USD ${fmtRange(r.low, r.high, formatNumber)} along the open prices)`;
 }

@@ -40,6 +40,14 @@ export interface PriceRange {
   readonly earned: number;
   readonly earnedLow: number;
   readonly earnedHigh: number | null;
+  /**
+   * What changes hands at the price: whether anyone buys there (final demand, imports, inputs of producers, vault
+   * purchases), sells from there (output, exports, releases), and whether its exports pay a levy (which its price
+   * sets). A price with none of these is the price of a market without trade: nothing the model reports moves with it.
+   */
+  readonly bought: boolean;
+  readonly sold: boolean;
+  readonly levied: boolean;
 }
 
 /** The open prices of a chain, and the range of levy revenue their directions reach. */
@@ -230,10 +238,11 @@ export function openPriceRanges(model: ChainModel, z: Float64Array, tolerance: n
       ranges.set(i, { price: union(known?.price, price), earned: union(known?.earned, earned) });
     }
   }
+  const trade = ranges.size > 0 ? tradeAtNodes(model, base) : undefined;
   const result: PriceRange[] = [];
   for (const [i, r] of ranges) {
     const node = nodeOf.get(i);
-    if (!node) continue;
+    if (!node || !trade) continue;
     const p = base[i] as number;
     result.push({
       region: node.region,
@@ -244,9 +253,45 @@ export function openPriceRanges(model: ChainModel, z: Float64Array, tolerance: n
       earned: p + premiumOf(base, i),
       earnedLow: r.earned.low,
       earnedHigh: r.earned.high,
+      bought: trade.bought[i] === 1,
+      sold: trade.sold[i] === 1,
+      levied: trade.levied[i] === 1,
     });
   }
   return { prices: result, levyRevenue: { value: revenue, low: revenueLow, high: revenueHigh } };
+}
+
+/** Per price node (variable index): 1 where something is bought, sold, or exported under a levy, at `values`. */
+function tradeAtNodes(
+  model: ChainModel,
+  values: Float64Array,
+): { bought: Uint8Array; sold: Uint8Array; levied: Uint8Array } {
+  const n = values.length;
+  const bought = new Uint8Array(n);
+  const sold = new Uint8Array(n);
+  const levied = new Uint8Array(n);
+  const { commodityIndex } = model.structure;
+  // A quantity above this share of its market's size is trade (an interior point leaves idle ones a hair above 0).
+  const some = (variable: number) =>
+    (values[variable] as number) > 1e-12 * (model.quantityScale[commodityIndex[variable] as number] as number);
+  for (const node of model.nodes) {
+    if (model.demandAt(node.index, values[node.index] as number) > 0) bought[node.index] = 1;
+  }
+  for (const agent of model.agents) {
+    if (!some(agent.variable)) continue;
+    sold[agent.node] = 1;
+    for (const input of agent.inputs) bought[input.node] = 1;
+  }
+  model.routes.forEach((route, k) => {
+    if (!some(route.variable)) return;
+    bought[route.to] = 1;
+    sold[route.from] = 1;
+    if (routeLevy(model, values, k).levy > 0) levied[route.from] = 1;
+  });
+  for (const stock of model.stocks) {
+    if (some(stock.variable)) (stock.sign < 0 ? bought : sold)[stock.node] = 1;
+  }
+  return { bought, sold, levied };
 }
 
 /**

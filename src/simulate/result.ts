@@ -3,6 +3,7 @@
  * in the vocabulary every interface shares (CLI tables, JSON, CSV, the HTML report). Plain data, JSON-safe:
  * a value that does not exist (a price outside the zone when every region is inside) is null, never NaN.
  */
+import type { Certificate } from '../equilibrium/solve.ts';
 
 export interface CommodityYear {
   /** Commodity id, e.g. 'ndpr/oxide'. */
@@ -77,7 +78,14 @@ export interface YearResult {
     /** Incentive price (cash cost plus capital recovery, before inputs from upstream stages), in the commodity's price unit. */
     readonly incentivePrice: number | null;
   }[];
-  readonly certificate: { readonly maxResidual: number; readonly iterations: number };
+  readonly certificate: {
+    readonly maxResidual: number;
+    readonly iterations: number;
+    /** With SimulateOptions.priceRanges: the year's open prices and the levy revenue's range (Certificate). */
+    readonly openPrices?: Certificate['openPrices'];
+    readonly levyRevenueRange?: Certificate['levyRevenueRange'];
+    readonly openPricesUnanalysed?: Certificate['openPricesUnanalysed'];
+  };
 }
 
 /** A step of a cost curve: one producer or project, its capacity and its cost. */

@@ -46,6 +46,11 @@ export interface SimulateOptions {
   readonly nearByYear?: ReadonlyMap<number, EquilibriumSolution>;
   /** Called with the run's first equilibrium (the base-year market observed before a zone, else the first year's). */
   readonly onStart?: (solution: EquilibriumSolution) => void;
+  /**
+   * Find each year's open prices and the levy revenue's range along them (SolveOptions.priceRanges, about 100 ms a
+   * year on the whole dataset), into YearResult.certificate. The solutions are the same with or without.
+   */
+  readonly priceRanges?: boolean;
 }
 
 /** One solved year as the engine saw it: the policy in force and the equilibrium. */
@@ -737,10 +742,12 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
         const sameRegime = regimes.get(regime);
         const alternate = options.nearByYear?.get(year);
         const starts = [...new Set([sameRegime, near, alternate])].filter((x) => x !== undefined);
-        solution = solveEquilibrium(
-          problem,
-          starts.length > 0 ? { warmStart: starts[0] as EquilibriumSolution, fallbackStarts: starts.slice(1) } : {},
-        );
+        solution = solveEquilibrium(problem, {
+          ...(starts.length > 0
+            ? { warmStart: starts[0] as EquilibriumSolution, fallbackStarts: starts.slice(1) }
+            : {}),
+          ...(options.priceRanges ? { priceRanges: true } : {}),
+        });
         regimes.set(regime, solution);
         if (!previous && !beforeStart) options.onStart?.(solution);
       } catch (e) {
@@ -833,7 +840,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
         totals,
         events,
         projects: yearProjects,
-        certificate: { maxResidual: solution.certificate.maxResidual, iterations: solution.certificate.iterations },
+        certificate: yearCertificate(solution.certificate),
       });
 
       // Cost curves the year reference prices are first set, for the report.
@@ -1066,4 +1073,16 @@ function regimeOf(problem: EquilibriumProblem): string {
     )
     .sort()
     .join(';');
+}
+
+/** What a year's result keeps of its equilibrium's certificate (the open prices only where they were sought). */
+function yearCertificate(c: EquilibriumSolution['certificate']): YearResult['certificate'] {
+  const { maxResidual, iterations, openPrices, levyRevenueRange, openPricesUnanalysed } = c;
+  return {
+    maxResidual,
+    iterations,
+    ...(openPrices ? { openPrices } : {}),
+    ...(levyRevenueRange ? { levyRevenueRange } : {}),
+    ...(openPricesUnanalysed ? { openPricesUnanalysed } : {}),
+  };
 }

@@ -50,6 +50,46 @@ describe('lodestone simulate', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it("--open-prices adds each year's open prices and levy revenue range, and changes no result", () => {
+    const dir = tmp();
+    const a = shortScenario(dir, 'a', 'zone-2026', 2029);
+    const b = shortScenario(dir, 'b', 'baseline', 2029);
+    const plain = runCli(['simulate', a, '--against', b, '--json', '--no-report']);
+    const open = runCli(['simulate', a, '--against', b, '--json', '--no-report', '--open-prices']);
+    expect(open.status, open.stderr).toBe(0);
+    type Year = {
+      year: number;
+      totals: { levyRevenue: number };
+      certificate: {
+        openPrices?: { price: number; low: number; high: number | null; bought: boolean; sold: boolean }[];
+        levyRevenueRange?: { value: number; low: number; high: number };
+      };
+    };
+    const p = JSON.parse(plain.stdout) as { years: Year[] };
+    const o = JSON.parse(open.stdout) as { years: Year[] };
+    // The same solutions: only the certificates gain the ranges.
+    const strip = (ys: Year[]) => ys.map((y) => ({ ...y, certificate: undefined }));
+    expect(strip(o.years)).toEqual(strip(p.years));
+    expect(p.years.every((y) => y.certificate.openPrices === undefined)).toBe(true);
+    for (const y of o.years) {
+      const range = y.certificate.levyRevenueRange;
+      expect(range, String(y.year)).toBeDefined();
+      expect(range?.value).toBeCloseTo(y.totals.levyRevenue, 0);
+      expect(range?.low).toBeLessThanOrEqual(range?.value ?? Number.NaN);
+      expect(range?.high).toBeGreaterThanOrEqual(range?.value ?? Number.NaN);
+      for (const r of y.certificate.openPrices ?? []) {
+        expect(r.low).toBeLessThanOrEqual(r.price * (1 + 1e-9));
+        expect(r.high === null || r.high >= r.price * (1 - 1e-9)).toBe(true);
+      }
+    }
+    // 2028: Russia's gallium sells into the zone at a price the levy takes up, open from 350 (the floor's landing
+    // less duties) up.
+    const text = runCli(['simulate', a, '--against', b, '--no-report', '--open-prices']).stdout;
+    expect(text).toMatch(/Open prices, a: every price in a range satisfies all conditions/);
+    expect(text).toMatch(/^2028 .*gallium\/refined RUS 350 to \d/m);
+    expect(text).toMatch(/Open prices, b: none that move what is traded, in any year\./);
+  });
+
   it('bad input: a clear error, a non-zero exit, and no output that looks complete', () => {
     const dir = tmp();
     const out = path.join(dir, 'out');
