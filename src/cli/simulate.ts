@@ -9,10 +9,10 @@ import type { Catalog } from '../data/catalog.ts';
 import { InputError } from '../model/document.ts';
 import { builtInScenarios, readScenario, SCENARIO_DIR, type Scenario, scenarioJsonSchema } from '../model/scenario.ts';
 import { REPORT_FILES, writeReport } from '../report/index.ts';
-import type { CommodityYear, Comparison, SimulationResult, YearResult } from '../simulate/result.ts';
+import { formatRange, openPricesInBrief, openPricesOf } from '../report/open-prices.ts';
+import type { CommodityYear, Comparison, SimulationResult } from '../simulate/result.ts';
 import { simulate, validateScenario } from '../simulate/simulate.ts';
 import { loadCheckedDataset, withDataOption } from './data.ts';
-import { fmtRange, openPriceMatters, openPricesInBrief } from './open-prices.ts';
 import { formatNumber, formatPercent, renderTable } from './table.ts';
 
 export const DEFAULT_SCENARIO = 'zone-2026-ban-2027';
@@ -180,12 +180,9 @@ export function comparisonText(c: Comparison, focus: readonly string[]): string 
     );
   }
   for (const r of [a, b]) {
-    if (!r.years.some((y) => y.certificate.openPrices)) continue;
-    const levyOpen = (y: YearResult) => {
-      const range = y.certificate.levyRevenueRange;
-      return range !== undefined && range.high - range.low > 1e-9 * Math.max(1, range.high);
-    };
-    if (!r.years.some((y) => levyOpen(y) || (y.certificate.openPrices ?? []).some(openPriceMatters))) {
+    const open = openPricesOf(r);
+    if (open === 'not sought') continue;
+    if (open === 'none') {
       lines.push('', `Open prices, ${r.scenario.name}: none that move what is traded, in any year.`);
       continue;
     }
@@ -201,7 +198,7 @@ export function comparisonText(c: Comparison, focus: readonly string[]): string 
           header: 'its range',
           value: (y) => {
             const range = y.certificate.levyRevenueRange;
-            return range ? fmtRange(range.low, range.high, usdM) : '-';
+            return range ? formatRange(range.low, range.high, usdM) : '-';
           },
           align: 'right',
         },

@@ -5,9 +5,10 @@ import { InputError, readDocumentFile } from '../model/document.ts';
 import { type Policy, PolicySchema } from '../model/policy.ts';
 import { periodStatistics } from '../model/statistics.ts';
 import { buildWorld } from '../model/world.ts';
+import { formatRange } from '../report/open-prices.ts';
 import { didYouMean } from '../suggest.ts';
 import { loadCheckedDataset, withDataOption } from './data.ts';
-import { fmtPrice, fmtRange, openPricesTable } from './open-prices.ts';
+import { openPricesTable } from './open-prices.ts';
 import { formatNumber, formatPercent, renderTable } from './table.ts';
 
 /** Reads a policy file (YAML or JSON); errors name file, line, column and the path inside the document. */
@@ -236,5 +237,10 @@ const KEY_REGIONS = ['USA', 'EU27', 'JPN', 'MEX', 'CHN', 'ROW'];
 function levyOpen(c: EquilibriumSolution['certificate']): string {
   const r = c.levyRevenueRange;
   if (!r || r.high - r.low <= 1e-9 * Math.max(1, r.high)) return '';
-  return ` (open: USD ${fmtRange(r.low, r.high, formatNumber)} along the open prices)`;
+  return ` (open: USD ${formatRange(r.low, r.high, (x) => formatNumber(x))} along the open prices)`;
+}
+
+function fmtPrice(p: number): string {
+  if (!Number.isFinite(p)) return '-';
+  return p >= 100 ? formatNumber(p) : formatNumber(p, 2);
 }

@@ -28,6 +28,7 @@ import {
   formatUsd,
   usdScale,
 } from './format.ts';
+import { openPricesSection } from './open-prices.ts';
 import { assertFinite } from './validate.ts';
 import {
   type AtYear,
@@ -540,7 +541,8 @@ export function renderReport(comparison: Comparison, options: ReportOptions = {}
   const keys = commodityKeys(view);
   const summaries = [...keys.keys()].map((k) => commoditySummary(view, k));
   const h = headlines(view, summaries);
-  const sections = options.sections ?? [];
+  const openPrices = openPricesSection([comparison.scenario, comparison.against]);
+  const sections = [...(openPrices ? [{ ...openPrices, charts: {} }] : []), ...(options.sections ?? [])];
   const own = reportPayload(view, keys);
   const payload: ReportPayload = { charts: Object.assign({}, own.charts, ...sections.map((x) => x.charts)) };
   const { code, version } = echartsBundle();

@@ -312,6 +312,43 @@ describe('renderReport: summary, tables, selector, notes', () => {
   });
 });
 
+describe('open prices', () => {
+  it('a section only where a run sought them: per year the levy revenue, its range and the open prices that matter', () => {
+    // Without `simulate --open-prices` the certificates carry none: no section, no link.
+    expect(parsed.elements.some((e) => attr(e, 'id') === 'open-prices')).toBe(false);
+    const open = structuredClone(c) as { scenario: Comparison['scenario']; against: Comparison['against'] };
+    const first = open.scenario.years[0] as Comparison['scenario']['years'][number];
+    const withOpen = (
+      y: Comparison['scenario']['years'][number],
+      range: { low: number; high: number },
+      prices: unknown[],
+    ) =>
+      Object.assign(y, {
+        certificate: {
+          ...y.certificate,
+          openPrices: prices,
+          levyRevenueRange: { value: y.totals.levyRevenue, ...range },
+        },
+      });
+    const base = { price: 500, earned: 500, earnedLow: 100, earnedHigh: 490, bought: false, sold: true, levied: true };
+    withOpen(first, { low: first.totals.levyRevenue, high: first.totals.levyRevenue + 2e6 }, [
+      { region: 'AUS', commodity: NDPR, low: 100, high: 490, ...base },
+      // Nothing traded there: not listed among the prices that move what is traded.
+      { ...base, region: 'USA', commodity: GALLIUM, low: 200, high: 300, sold: false, levied: false },
+    ]);
+    for (const y of open.scenario.years.slice(1))
+      withOpen(y, { low: y.totals.levyRevenue, high: y.totals.levyRevenue }, []);
+    for (const y of open.against.years) withOpen(y, { low: y.totals.levyRevenue, high: y.totals.levyRevenue }, []);
+    const report = parseReport(renderReport(open as Comparison));
+    const section = textOf(byId(report, 'open-prices'));
+    expect(section).toContain(`${NDPR} AUS 100 to 490`);
+    expect(section).not.toContain(`${GALLIUM} USA`);
+    expect(section).toContain(`${formatUsd(first.totals.levyRevenue)} to ${formatUsd(first.totals.levyRevenue + 2e6)}`);
+    expect(section).toContain(`${open.against.scenario.name}: no open price moves what is traded, in any year.`);
+    expect(report.elements.some((e) => attr(e, 'href') === '#open-prices')).toBe(true);
+  });
+});
+
 afterEach(() => {
   vi.useRealTimers();
 });

@@ -1,0 +1,98 @@
+/**
+ * The open prices of an equilibrium (src/equilibrium/ranges.ts) in words: what moves with each, and the report's
+ * section of them year by year. The CLI's tables use the same words.
+ */
+import type { PriceRange } from '../equilibrium/ranges.ts';
+import type { SimulationResult, YearResult } from '../simulate/result.ts';
+import { escapeHtml as esc, formatNumber, formatUsd } from './format.ts';
+
+/** 'low to high' (high null: no limit), or one number where the range is a point. */
+export function formatRange(low: number, high: number | null, format: (x: number) => string = formatPrice): string {
+  if (high !== null && high - low <= 1e-9 * Math.max(1, high)) return format(low);
+  return `${format(low)} to ${high === null ? 'no limit' : format(high)}`;
+}
+
+/** A price: whole units from 100 up, two decimals below. */
+export function formatPrice(p: number): string {
+  if (!Number.isFinite(p)) return '-';
+  return p >= 100 ? formatNumber(p, 0) : formatNumber(p, 2);
+}
+
+/** What moves with an open price: buyers' price, producers' earnings, the levy on its exports; or nothing. */
+export function openMeaning(r: PriceRange): string {
+  if (!r.bought && !r.sold) return 'nothing: no trade there';
+  const earnedFixed = r.earnedHigh !== null && r.earnedHigh - r.earnedLow <= 1e-9 * Math.max(1, r.earnedHigh);
+  const open = [
+    ...(r.bought ? ["buyers' price"] : []),
+    ...(r.sold && !earnedFixed ? ["producers' earnings"] : []),
+    ...(r.levied ? ['levy on its exports'] : []),
+  ];
+  return open.length > 0 ? open.join(', ') : 'nothing: no buyers there, earnings fixed';
+}
+
+/** Whether anything the model reports moves with the price (what openMeaning does not call nothing). */
+export function openPriceMatters(r: PriceRange): boolean {
+  return !openMeaning(r).startsWith('nothing');
+}
+
+export const byCommodityAndRegion = (a: PriceRange, b: PriceRange): number =>
+  a.commodity === b.commodity ? (a.region < b.region ? -1 : 1) : a.commodity < b.commodity ? -1 : 1;
+
+/** The open prices that matter, one phrase each ('ndfeb/magnet VNM 48,711 to 61,268'), or '-'. */
+export function openPricesInBrief(open: readonly PriceRange[]): string {
+  const matter = open.filter(openPriceMatters).sort(byCommodityAndRegion);
+  return matter.length === 0
+    ? '-'
+    : matter.map((r) => `${r.commodity} ${r.region} ${formatRange(r.low, r.high)}`).join('; ');
+}
+
+/** Whether a year's levy revenue is open along its open prices. */
+export function levyRevenueOpen(y: YearResult): boolean {
+  const range = y.certificate.levyRevenueRange;
+  return range !== undefined && range.high - range.low > 1e-9 * Math.max(1, range.high);
+}
+
+/** Whether a run was simulated with its open prices sought, and whether any of them matter. */
+export function openPricesOf(run: SimulationResult): 'not sought' | 'none' | 'some' {
+  if (!run.years.some((y) => y.certificate.openPrices)) return 'not sought';
+  return run.years.some((y) => levyRevenueOpen(y) || (y.certificate.openPrices ?? []).some(openPriceMatters))
+    ? 'some'
+    : 'none';
+}
+
+/**
+ * The report's section on open prices, for the runs simulated with them sought (`simulate --open-prices`): per year
+ * the levy revenue, its range and the open prices that move what is traded. Undefined where no run sought them.
+ */
+export function openPricesSection(
+  runs: readonly SimulationResult[],
+): { id: string; title: string; html: string } | undefined {
+  const sought = runs.filter((r) => openPricesOf(r) !== 'not sought');
+  if (sought.length === 0) return undefined;
+  const parts = sought.map((run) => {
+    const name = esc(run.scenario.name);
+    if (openPricesOf(run) === 'none') return `<p>${name}: no open price moves what is traded, in any year.</p>`;
+    const rows = run.years.map((y) => {
+      const range = y.certificate.levyRevenueRange;
+      return `<tr><td>${y.year}</td><td class="num">${formatUsd(y.totals.levyRevenue)}</td><td class="num">${
+        range ? esc(formatRange(range.low, range.high, formatUsd)) : '–'
+      }</td><td class="text">${esc(openPricesInBrief(y.certificate.openPrices ?? []))}</td></tr>`;
+    });
+    return `<div class="table-wrap"><table>
+<caption>${name}</caption>
+<thead><tr><th>Year</th><th class="num">Levy revenue</th><th class="num">Its range</th><th>Open prices that move what is traded (price unit of the commodity)</th></tr></thead>
+<tbody>${rows.join('\n')}</tbody>
+</table></div>`;
+  });
+  return {
+    id: 'open-prices',
+    title: 'Open prices',
+    html: `<section id="open-prices">
+<h2>Open prices</h2>
+<p class="note">Where every price in a range satisfies all the equilibrium's conditions, the model does not pick one, and
+the point shown elsewhere in this report is where the solver stopped. The levy revenue's range is what the open prices
+reach, each direction alone: an inner bound.</p>
+${parts.join('\n')}
+</section>`,
+  };
+}
