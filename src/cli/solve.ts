@@ -217,6 +217,12 @@ export function registerSolveCommand(program: Command): void {
       );
       lines.push(openPricesTable(open));
     }
+    if (c.openPricesUnanalysed) {
+      lines.push(
+        '',
+        `Open prices not sought in ${c.openPricesUnanalysed.join(', ')}: too many free variables (over 800).`,
+      );
+    }
     lines.push(
       '',
       `Levy revenue: USD ${formatNumber(stats.levyRevenue)}${levyOpen(c)}; CfD cost: USD ${formatNumber(stats.cfdCost)}`,

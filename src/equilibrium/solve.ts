@@ -15,7 +15,7 @@ import {
 import { crossover, type InteriorOptions, snapToBounds, solveInterior, solveInteriorPricing } from './interior.ts';
 import { type McpResult, naturalResidual, solveMcp } from './mcp.ts';
 import type { EquilibriumProblem, StockOperation } from './problem.ts';
-import { openPriceRanges, type PriceRange, routeLevy } from './ranges.ts';
+import { levyRevenueAt, openPriceRanges, type PriceRange, routeLevy } from './ranges.ts';
 import { type ChainInputs, type ChainStructure, chainInputsOf, nodeKey, PRICE } from './structure.ts';
 import { borrowFloats, returnFloats } from './workspace.ts';
 
@@ -46,8 +46,9 @@ export interface SolveOptions {
   /**
    * Also find the prices the conditions leave open (ranges.ts) and list them in `certificate.openPrices`: a few
    * hundred evaluations of the conditions per chain, for a single solve, not for every year of an ensemble.
+   * `maxFree` moves the size limit of a chain analysed (variables inside their bounds; default 800).
    */
-  readonly priceRanges?: boolean;
+  readonly priceRanges?: boolean | { readonly maxFree?: number };
 }
 
 /** Adds the time since `since` to `timings[phase]` and returns now (no clock is read without timings). */
@@ -978,13 +979,21 @@ function solveMarkets(problem: EquilibriumProblem, options: SolveOptions): Omit<
     chains.push({ commodities: chain, variables: n, iterations: result.iterations, residual: max });
     if (options.priceRanges) {
       clock = lap(timings, 'certificate', clock);
-      const open = openPriceRanges(model, z, tolerance);
+      const maxFree = typeof options.priceRanges === 'object' ? options.priceRanges.maxFree : undefined;
+      const open = openPriceRanges(model, z, tolerance, maxFree);
       if (open) {
         openPrices.push(...open.prices);
         openLevy.value += open.levyRevenue.value;
         openLevy.low += open.levyRevenue.low;
         openLevy.high += open.levyRevenue.high;
-      } else unanalysed.push(chain.join('+'));
+      } else {
+        // Its revenue counts, without a range.
+        const revenue = levyRevenueAt(model, values);
+        openLevy.value += revenue;
+        openLevy.low += revenue;
+        openLevy.high += revenue;
+        unanalysed.push(chain.join('+'));
+      }
       clock = lap(timings, 'ranges', clock);
     }
     states.set(model.structure.chainKey, { structure: model.structure, values });

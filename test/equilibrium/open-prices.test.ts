@@ -31,6 +31,27 @@ function exporterAtFloor(): EquilibriumProblem {
   };
 }
 
+/** The closed form of closed-forms: A supplies S = p and demands 100 − p, B likewise with 200 − p; B's floor 90 binds. */
+function pinnedAtFloor(): EquilibriumProblem {
+  return {
+    regions: ['A', 'B'],
+    commodities: [K],
+    members: ['B'],
+    links: [],
+    producers: [],
+    supplies: [
+      { region: 'A', commodity: K, intercept: 0, slope: 1 },
+      { region: 'B', commodity: K, intercept: 0, slope: 1 },
+    ],
+    demands: [
+      { region: 'A', commodity: K, curve: { kind: 'linear', intercept: 100, slope: 1 } },
+      { region: 'B', commodity: K, curve: { kind: 'linear', intercept: 200, slope: 1 } },
+    ],
+    routes: { default: { freight: 10 } },
+    floors: [{ region: 'B', commodity: K, price: 90 }],
+  };
+}
+
 describe('open prices', () => {
   it("an exporter at capacity selling into a member at its floor: its price is open from its cost to the floor's landing", () => {
     const s = solveEquilibrium(exporterAtFloor(), { priceRanges: true });
@@ -53,32 +74,22 @@ describe('open prices', () => {
   });
 
   it('a market whose every price is pinned lists none', () => {
-    // A supplies S = p, demands 100 − p; B likewise with 200 − p; B's floor binds (the closed form of closed-forms).
-    const s = solveEquilibrium(
-      {
-        regions: ['A', 'B'],
-        commodities: [K],
-        members: ['B'],
-        links: [],
-        producers: [],
-        supplies: [
-          { region: 'A', commodity: K, intercept: 0, slope: 1 },
-          { region: 'B', commodity: K, intercept: 0, slope: 1 },
-        ],
-        demands: [
-          { region: 'A', commodity: K, curve: { kind: 'linear', intercept: 100, slope: 1 } },
-          { region: 'B', commodity: K, curve: { kind: 'linear', intercept: 200, slope: 1 } },
-        ],
-        routes: { default: { freight: 10 } },
-        floors: [{ region: 'B', commodity: K, price: 90 }],
-      },
-      { priceRanges: true },
-    );
+    const s = solveEquilibrium(pinnedAtFloor(), { priceRanges: true });
     expect(s.certificate.openPrices).toEqual([]);
     const levy = s.certificate.levyRevenueRange;
     expect(levy?.low).toBe(levy?.value);
     expect(levy?.high).toBe(levy?.value);
     expect(levy?.value).toBeCloseTo(20 * 20, 6);
+  });
+
+  it('names the chains too large to analyse instead of listing nothing for them', () => {
+    const s = solveEquilibrium(pinnedAtFloor(), { priceRanges: { maxFree: 1 } });
+    expect(s.certificate.openPrices).toEqual([]);
+    expect(s.certificate.openPricesUnanalysed).toEqual([K]);
+    // Its levy revenue (20 a unit on 20) still counts, as a point.
+    const revenue = s.flows.reduce((t, f) => t + f.levy * f.quantity, 0);
+    expect(revenue).toBeCloseTo(400, 6);
+    expect(s.certificate.levyRevenueRange).toEqual({ value: revenue, low: revenue, high: revenue });
   });
 
   it('is found only when asked', () => {
