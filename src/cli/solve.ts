@@ -1,11 +1,12 @@
 /** `lodestone solve`: one period's equilibrium on the embedded data, with the zone's instruments, and its certificate. */
 import type { Command } from 'commander';
+import { OPEN_PRICES_MAX_FREE } from '../equilibrium/ranges.ts';
 import { type EquilibriumSolution, solveEquilibrium } from '../equilibrium/solve.ts';
 import { InputError, readDocumentFile } from '../model/document.ts';
 import { type Policy, PolicySchema } from '../model/policy.ts';
 import { periodStatistics } from '../model/statistics.ts';
 import { buildWorld } from '../model/world.ts';
-import { formatRange } from '../report/open-prices.ts';
+import { formatRange, levyRevenueOpen } from '../report/open-prices.ts';
 import { didYouMean } from '../suggest.ts';
 import { loadCheckedDataset, withDataOption } from './data.ts';
 import { openPricesTable } from './open-prices.ts';
@@ -220,7 +221,7 @@ export function registerSolveCommand(program: Command): void {
     if (c.openPricesUnanalysed) {
       lines.push(
         '',
-        `Open prices not sought in ${c.openPricesUnanalysed.join(', ')}: too many free variables (over 800).`,
+        `Open prices not sought in ${c.openPricesUnanalysed.join(', ')}: too many free variables (over ${OPEN_PRICES_MAX_FREE}).`,
       );
     }
     lines.push(
@@ -242,7 +243,7 @@ const KEY_REGIONS = ['USA', 'EU27', 'JPN', 'MEX', 'CHN', 'ROW'];
 /** The levy revenue's range along the open prices, where it has one. */
 function levyOpen(c: EquilibriumSolution['certificate']): string {
   const r = c.levyRevenueRange;
-  if (!r || r.high - r.low <= 1e-9 * Math.max(1, r.high)) return '';
+  if (!r || !levyRevenueOpen(r)) return '';
   return ` (open: USD ${formatRange(r.low, r.high, (x) => formatNumber(x))} along the open prices)`;
 }
 

@@ -184,6 +184,30 @@ function routeNumbers(structure: ChainStructure, routes: EquilibriumProblem['rou
   return numbers;
 }
 
+/** Duty-paid value and levy per unit of route k (MODEL.md §3, condition 3) at model values `values`. */
+export function routeLevy(model: ChainModel, values: Float64Array, k: number): { dutyPaid: number; levy: number } {
+  const { data } = model;
+  const route = model.routes[k] as ChainModel['routes'][number];
+  let rent = 0;
+  for (const q of route.rents) rent += values[q] as number;
+  const dutyPaid =
+    ((values[route.from] as number) * (data.rTax[k] as number) + rent + (data.rFreight[k] as number)) *
+      (data.rMarkup[k] as number) +
+    (data.rSpecific[k] as number);
+  const floor = data.rFloor[k] as number;
+  return { dutyPaid, levy: Number.isNaN(floor) ? 0 : Math.max(0, floor - dutyPaid) };
+}
+
+/** Levy × quantity summed over the chain's routes at model values `values`. */
+export function levyRevenueAt(model: ChainModel, values: Float64Array): number {
+  let total = 0;
+  for (let k = 0; k < model.routes.length; k++) {
+    const quantity = values[(model.routes[k] as ChainModel['routes'][number]).variable] as number;
+    if (quantity > 0) total += quantity * routeLevy(model, values, k).levy;
+  }
+  return total;
+}
+
 /** A starting point for `to` from a solved point of `from`: shared variables keep their values, new ones `to.start`. */
 export function warmStart(from: ChainModel, z: Float64Array, to: ChainModel): Float64Array {
   const index = new Map(from.structure.keys.map((k, i) => [k, i]));

@@ -13,13 +13,16 @@
  * difference a route fixes stays fixed), for as long as every condition's natural residual stays within the
  * certificate's tolerance. A price's range is the union over the directions that move it.
  *
+ * Each price is also followed alone: at a kink of the conditions (a levy just reaching zero) the Jacobian sees one
+ * side only. That is how the zone-2026 run's Russian gallium of 2028 is found open, from 350 to 712 USD/kg: solved
+ * warm from 2027 it sits at the kink (711.5, no levy); solved cold, at 350 with a levy of 361.5.
+ *
  * The ranges are inner bounds: moves that take a variable off its bound (a route that opens as another closes), or
- * several directions at once, are not explored. Those can be wide. In the zone-2026 run's 2028, gallium from Russia
- * sells into members at 711.5 USD/kg with no levy when the year is solved warm from 2027, and at 350 with a levy of
- * 361.5 when it is solved cold, each certified to 1e-8, with other routes' flows differing; here that face is not
- * found. An empty list does not prove a solution unique; a listed range is certain.
+ * several directions at once, are not explored. In that run, gallium in China, Korea and the rest of the world moves
+ * by about 0.5% between a warm and a cold solve, together, and is not found. An empty list does not prove a solution
+ * unique; a listed range is certain.
  */
-import type { ChainModel } from './build.ts';
+import { type ChainModel, levyRevenueAt, routeLevy } from './build.ts';
 import { naturalResidual } from './mcp.ts';
 import { PRICE } from './structure.ts';
 
@@ -52,33 +55,11 @@ export interface PriceRange {
 
 /** The open prices of a chain, and the range of levy revenue their directions reach. */
 export interface OpenPrices {
+  /** False where the chain was too large to analyse: no prices listed, and its levy revenue as a point. */
+  readonly analysed: boolean;
   readonly prices: PriceRange[];
   /** Levy revenue (MODEL.md §6: levy × quantity over the routes) at the solution and at the ends of its directions. */
   readonly levyRevenue: { readonly value: number; readonly low: number; readonly high: number };
-}
-
-/** Duty-paid value and levy per unit of route k (MODEL.md §3, condition 3) at model values `values`. */
-export function routeLevy(model: ChainModel, values: Float64Array, k: number): { dutyPaid: number; levy: number } {
-  const { data } = model;
-  const route = model.routes[k] as ChainModel['routes'][number];
-  let rent = 0;
-  for (const q of route.rents) rent += values[q] as number;
-  const dutyPaid =
-    ((values[route.from] as number) * (data.rTax[k] as number) + rent + (data.rFreight[k] as number)) *
-      (data.rMarkup[k] as number) +
-    (data.rSpecific[k] as number);
-  const floor = data.rFloor[k] as number;
-  return { dutyPaid, levy: Number.isNaN(floor) ? 0 : Math.max(0, floor - dutyPaid) };
-}
-
-/** Levy × quantity summed over the chain's routes at model values `values`. */
-export function levyRevenueAt(model: ChainModel, values: Float64Array): number {
-  let total = 0;
-  for (let k = 0; k < model.routes.length; k++) {
-    const quantity = values[(model.routes[k] as ChainModel['routes'][number]).variable] as number;
-    if (quantity > 0) total += quantity * routeLevy(model, values, k).levy;
-  }
-  return total;
 }
 
 /** Relative pivot below which a column counts as dependent. */
@@ -89,32 +70,38 @@ const WIDTH = 1e-3;
 const CEILING = 1e6;
 /** Bisection steps at each end. */
 const BISECTIONS = 40;
-/** Chains with more variables inside their bounds than this are not analysed: the elimination is dense, O(m³) (about 0.5 s at 600 on this machine, 3.6 s at 1,200). */
-const MAX_FREE = 800;
+/**
+ * Chains with more variables inside their bounds than this are not analysed by default: the elimination is dense,
+ * O(m³) (about 0.5 s at 600 on this machine, 3.6 s at 1,200).
+ */
+export const OPEN_PRICES_MAX_FREE = 800;
 
 /** A variable inside its bounds by more than this (solver units) is free to move along a direction. */
 const INSIDE = 1e-9;
 
 /**
- * The open prices of one chain's solution `z` (solver coordinates) at the certificate's `tolerance`, or undefined
- * where the chain has more than `maxFree` variables inside their bounds.
+ * The open prices of one chain's solution, `z` in solver coordinates and `base` the same in model values, at the
+ * certificate's `tolerance`; none where the chain has more than `maxFree` variables inside their bounds.
  */
 export function openPriceRanges(
   model: ChainModel,
   z: Float64Array,
+  base: Float64Array,
   tolerance: number,
-  maxFree = MAX_FREE,
-): OpenPrices | undefined {
+  maxFree = OPEN_PRICES_MAX_FREE,
+): OpenPrices {
   const n = z.length;
   const { lower, upper, pattern, evaluateValues } = model.exact;
-  if (!pattern || !evaluateValues) return undefined;
+  const revenue = levyRevenueAt(model, base);
   const free: number[] = [];
   for (let i = 0; i < n; i++) {
     const zi = z[i] as number;
     if (zi - (lower[i] as number) > INSIDE && (upper[i] as number) - zi > INSIDE) free.push(i);
   }
   const m = free.length;
-  if (m > maxFree) return undefined;
+  if (!pattern || !evaluateValues || m > maxFree) {
+    return { analysed: false, prices: [], levyRevenue: { value: revenue, low: revenue, high: revenue } };
+  }
   const position = new Int32Array(n).fill(-1);
   free.forEach((i, k) => {
     position[i] = k;
@@ -146,8 +133,6 @@ export function openPriceRanges(
     directions.push(alone);
   }
 
-  const base = new Float64Array(n);
-  for (let i = 0; i < n; i++) base[i] = model.modelValue(z, i);
   const nodeOf = new Map(model.nodes.map((node) => [node.index, node]));
   const { originOfNode } = model.structure;
   const premiumOf = (values: Float64Array, i: number) => {
@@ -158,7 +143,6 @@ export function openPriceRanges(
   const union = (a: Range | undefined, b: Range): Range =>
     a ? { low: Math.min(a.low, b.low), high: a.high === null || b.high === null ? null : Math.max(a.high, b.high) } : b;
   const ranges = new Map<number, { price: Range; earned: Range }>();
-  const revenue = levyRevenueAt(model, base);
   let revenueLow = revenue;
   let revenueHigh = revenue;
   const atStep = new Float64Array(n);
@@ -262,7 +246,7 @@ export function openPriceRanges(
       levied: trade.levied[i] === 1,
     });
   }
-  return { prices: result, levyRevenue: { value: revenue, low: revenueLow, high: revenueHigh } };
+  return { analysed: true, prices: result, levyRevenue: { value: revenue, low: revenueLow, high: revenueHigh } };
 }
 
 /** Per price node (variable index): 1 where something is bought, sold, or exported under a levy, at `values`. */

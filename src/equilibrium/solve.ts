@@ -8,6 +8,7 @@ import {
   buildChain,
   type ChainModel,
   chainsOf,
+  routeLevy,
   type VariableInfo,
   type VariableKind,
   warmStart,
@@ -15,7 +16,7 @@ import {
 import { crossover, type InteriorOptions, snapToBounds, solveInterior, solveInteriorPricing } from './interior.ts';
 import { type McpResult, naturalResidual, solveMcp } from './mcp.ts';
 import type { EquilibriumProblem, StockOperation } from './problem.ts';
-import { levyRevenueAt, openPriceRanges, type PriceRange, routeLevy } from './ranges.ts';
+import { openPriceRanges, type PriceRange } from './ranges.ts';
 import { type ChainInputs, type ChainStructure, chainInputsOf, nodeKey, PRICE } from './structure.ts';
 import { borrowFloats, returnFloats } from './workspace.ts';
 
@@ -46,7 +47,7 @@ export interface SolveOptions {
   /**
    * Also find the prices the conditions leave open (ranges.ts) and list them in `certificate.openPrices`: a few
    * hundred evaluations of the conditions per chain, for a single solve, not for every year of an ensemble.
-   * `maxFree` moves the size limit of a chain analysed (variables inside their bounds; default 800).
+   * `maxFree` moves the size limit of a chain analysed (variables inside their bounds; OPEN_PRICES_MAX_FREE).
    */
   readonly priceRanges?: boolean | { readonly maxFree?: number };
 }
@@ -980,20 +981,12 @@ function solveMarkets(problem: EquilibriumProblem, options: SolveOptions): Omit<
     if (options.priceRanges) {
       clock = lap(timings, 'certificate', clock);
       const maxFree = typeof options.priceRanges === 'object' ? options.priceRanges.maxFree : undefined;
-      const open = openPriceRanges(model, z, tolerance, maxFree);
-      if (open) {
-        openPrices.push(...open.prices);
-        openLevy.value += open.levyRevenue.value;
-        openLevy.low += open.levyRevenue.low;
-        openLevy.high += open.levyRevenue.high;
-      } else {
-        // Its revenue counts, without a range.
-        const revenue = levyRevenueAt(model, values);
-        openLevy.value += revenue;
-        openLevy.low += revenue;
-        openLevy.high += revenue;
-        unanalysed.push(chain.join('+'));
-      }
+      const open = openPriceRanges(model, z, values, tolerance, maxFree);
+      openPrices.push(...open.prices);
+      openLevy.value += open.levyRevenue.value;
+      openLevy.low += open.levyRevenue.low;
+      openLevy.high += open.levyRevenue.high;
+      if (!open.analysed) unanalysed.push(chain.join('+'));
       clock = lap(timings, 'ranges', clock);
     }
     states.set(model.structure.chainKey, { structure: model.structure, values });

@@ -3,12 +3,17 @@
  * section of them year by year. The CLI's tables use the same words.
  */
 import type { PriceRange } from '../equilibrium/ranges.ts';
-import type { SimulationResult, YearResult } from '../simulate/result.ts';
+import type { SimulationResult } from '../simulate/result.ts';
 import { escapeHtml as esc, formatNumber, formatUsd } from './format.ts';
+
+/** Whether a range is a single value (to rounding): a price, earnings or revenue that nothing leaves open. */
+export function isPoint(low: number, high: number | null): boolean {
+  return high !== null && high - low <= 1e-9 * Math.max(1, high);
+}
 
 /** 'low to high' (high null: no limit), or one number where the range is a point. */
 export function formatRange(low: number, high: number | null, format: (x: number) => string = formatPrice): string {
-  if (high !== null && high - low <= 1e-9 * Math.max(1, high)) return format(low);
+  if (isPoint(low, high)) return format(low);
   return `${format(low)} to ${high === null ? 'no limit' : format(high)}`;
 }
 
@@ -21,7 +26,7 @@ export function formatPrice(p: number): string {
 /** What moves with an open price: buyers' price, producers' earnings, the levy on its exports; or nothing. */
 export function openMeaning(r: PriceRange): string {
   if (!r.bought && !r.sold) return 'nothing: no trade there';
-  const earnedFixed = r.earnedHigh !== null && r.earnedHigh - r.earnedLow <= 1e-9 * Math.max(1, r.earnedHigh);
+  const earnedFixed = isPoint(r.earnedLow, r.earnedHigh);
   const open = [
     ...(r.bought ? ["buyers' price"] : []),
     ...(r.sold && !earnedFixed ? ["producers' earnings"] : []),
@@ -46,16 +51,17 @@ export function openPricesInBrief(open: readonly PriceRange[]): string {
     : matter.map((r) => `${r.commodity} ${r.region} ${formatRange(r.low, r.high)}`).join('; ');
 }
 
-/** Whether a year's levy revenue is open along its open prices. */
-export function levyRevenueOpen(y: YearResult): boolean {
-  const range = y.certificate.levyRevenueRange;
-  return range !== undefined && range.high - range.low > 1e-9 * Math.max(1, range.high);
+/** Whether a levy revenue's range (Certificate.levyRevenueRange) is open along the open prices. */
+export function levyRevenueOpen(range: { readonly low: number; readonly high: number } | undefined): boolean {
+  return range !== undefined && !isPoint(range.low, range.high);
 }
 
 /** Whether a run was simulated with its open prices sought, and whether any of them matter. */
 export function openPricesOf(run: SimulationResult): 'not sought' | 'none' | 'some' {
   if (!run.years.some((y) => y.certificate.openPrices)) return 'not sought';
-  return run.years.some((y) => levyRevenueOpen(y) || (y.certificate.openPrices ?? []).some(openPriceMatters))
+  return run.years.some(
+    (y) => levyRevenueOpen(y.certificate.levyRevenueRange) || (y.certificate.openPrices ?? []).some(openPriceMatters),
+  )
     ? 'some'
     : 'none';
 }

@@ -1,31 +1,8 @@
-/**
- * Cases solved by hand (MODEL.md §3 check (a)). Two regions with linear curves: A supplies S = p and demands
- * D = 100 − p; B supplies S = p and demands D = 200 − p. Autarky prices are 50 and 100, so A exports to B.
- */
+/** Cases solved by hand (MODEL.md §3 check (a)), most on the two-region market of two-regions.ts. */
 import { describe, expect, it } from 'vitest';
 import type { EquilibriumProblem } from '../../src/equilibrium/problem.ts';
 import { EquilibriumError, ProblemError, solveEquilibrium } from '../../src/equilibrium/solve.ts';
-
-const K = 'widget/metal';
-
-function twoRegions(extra: Partial<EquilibriumProblem> = {}): EquilibriumProblem {
-  return {
-    regions: ['A', 'B'],
-    commodities: [K],
-    members: [],
-    links: [],
-    producers: [],
-    supplies: [
-      { region: 'A', commodity: K, intercept: 0, slope: 1 },
-      { region: 'B', commodity: K, intercept: 0, slope: 1 },
-    ],
-    demands: [
-      { region: 'A', commodity: K, curve: { kind: 'linear', intercept: 100, slope: 1 } },
-      { region: 'B', commodity: K, curve: { kind: 'linear', intercept: 200, slope: 1 } },
-    ],
-    ...extra,
-  };
-}
+import { K, twoRegions } from './two-regions.ts';
 
 const price = (s: ReturnType<typeof solveEquilibrium>, region: string, commodity = K) =>
   s.prices.find((p) => p.region === region && p.commodity === commodity)?.price ?? Number.NaN;

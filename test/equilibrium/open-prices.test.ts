@@ -3,11 +3,9 @@
  * is unique, and the null space it rests on.
  */
 import { describe, expect, it } from 'vitest';
-import type { EquilibriumProblem } from '../../src/equilibrium/problem.ts';
 import { nullSpace } from '../../src/equilibrium/ranges.ts';
 import { solveEquilibrium } from '../../src/equilibrium/solve.ts';
-
-const K = 'widget/metal';
+import { K, twoRegions } from './two-regions.ts';
 
 /**
  * A (outside the zone) mines 10 at cost 100 and buys nothing; B (a member, floor 500) makes up to 1000 at cost 500
@@ -15,12 +13,10 @@ const K = 'widget/metal';
  * at the floor whatever A is paid below 490, the levy taking up the rest. Every price of A from its cost, 100, to
  * 490 (levy zero) satisfies all conditions, and the levy revenue runs from (500 − 110) × 10 = 3900 down to 0.
  */
-function exporterAtFloor(): EquilibriumProblem {
-  return {
-    regions: ['A', 'B'],
-    commodities: [K],
+const exporterAtFloor = () =>
+  twoRegions({
     members: ['B'],
-    links: [],
+    supplies: [],
     producers: [
       { id: 'a', region: 'A', commodity: K, capacity: 10, cost: 100 },
       { id: 'b', region: 'B', commodity: K, capacity: 1000, cost: 500 },
@@ -28,29 +24,15 @@ function exporterAtFloor(): EquilibriumProblem {
     demands: [{ region: 'B', commodity: K, curve: { kind: 'linear', intercept: 600, slope: 1 } }],
     routes: { default: { freight: 10 } },
     floors: [{ region: 'B', commodity: K, price: 500 }],
-  };
-}
+  });
 
-/** The closed form of closed-forms: A supplies S = p and demands 100 − p, B likewise with 200 − p; B's floor 90 binds. */
-function pinnedAtFloor(): EquilibriumProblem {
-  return {
-    regions: ['A', 'B'],
-    commodities: [K],
+/** The closed form of closed-forms: B's floor 90 binds, A exports 20 at 60, the levy is 20. */
+const pinnedAtFloor = () =>
+  twoRegions({
     members: ['B'],
-    links: [],
-    producers: [],
-    supplies: [
-      { region: 'A', commodity: K, intercept: 0, slope: 1 },
-      { region: 'B', commodity: K, intercept: 0, slope: 1 },
-    ],
-    demands: [
-      { region: 'A', commodity: K, curve: { kind: 'linear', intercept: 100, slope: 1 } },
-      { region: 'B', commodity: K, curve: { kind: 'linear', intercept: 200, slope: 1 } },
-    ],
     routes: { default: { freight: 10 } },
     floors: [{ region: 'B', commodity: K, price: 90 }],
-  };
-}
+  });
 
 describe('open prices', () => {
   it("an exporter at capacity selling into a member at its floor: its price is open from its cost to the floor's landing", () => {
