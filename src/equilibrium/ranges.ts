@@ -14,12 +14,12 @@
  * certificate's tolerance. A price's range is the union over the directions that move it.
  *
  * Each price is also followed alone: at a kink of the conditions (a levy just reaching zero) the Jacobian sees one
- * side only. That is how the zone-2026 run's Russian gallium of 2028 is found open, from 350 to 712 USD/kg: solved
- * warm from 2027 it sits at the kink (711.5, no levy); solved cold, at 350 with a levy of 361.5.
+ * side only. Russia's gallium in the zone-2026 run is such a case: open from 350 USD/kg, where the levy takes the
+ * rest of the floor, to about 700, where it takes nothing; a solution at the no-levy end sees only the side below.
  *
  * The ranges are inner bounds: moves that take a variable off its bound (a route that opens as another closes), or
  * several directions at once, are not explored. In that run, gallium in China, Korea and the rest of the world moves
- * by about 0.5% between a warm and a cold solve, together, and is not found. An empty list does not prove a solution
+ * by 0.5–1% between a warm and a cold solve, together, and is not found. An empty list does not prove a solution
  * unique; a listed range is certain.
  */
 import { type ChainModel, levyRevenueAt, routeLevy } from './build.ts';
