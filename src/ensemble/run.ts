@@ -127,6 +127,9 @@ const WORKER_FILE = fileURLToPath(new URL('./worker.mjs', import.meta.url));
  *   in the warm-up). With a core to spare (one worker on two cores) it stays on:
  *   there it is worth 8–12% (25.3 / 23.5 draws/s with, 22.4 / 20.8 without). Two whole processes with no V8 helper
  *   threads at all reach 0.91 of one alone in steady state on this machine; with them, 0.82.
+ * - The garbage collector's threads stay as they are: `--single-threaded-gc` set here, after start-up, crashes V8 once
+ *   a worker's isolate collects (`Check failed: concurrent_marking_handle_`, three runs of three on Node 20.20). It
+ *   is a start-up flag only.
  */
 function tuneOptimiser(workers: number): void {
   if (!interruptBudgetSet) {
