@@ -7,7 +7,7 @@ import { DataError, formatIssue } from '../data/issues.ts';
 import { type Dataset, loadDataset } from '../data/load.ts';
 import { type AnyRow, type AnyTable, TABLES, type TableName } from '../data/schema.ts';
 import { summarize } from '../data/summary.ts';
-import { formatNumber, formatPercent, renderTable } from './table.ts';
+import { formatNumber, formatPercent, formatPrice, renderTable } from './table.ts';
 
 interface DataOptions {
   data?: string[];
@@ -225,15 +225,14 @@ export function registerDataCommands(program: Command): void {
       process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       return;
     }
-    const price = (v: number | undefined) => (v === undefined ? '-' : formatNumber(v, v < 100 ? 2 : 0));
     process.stdout.write(
       `${renderTable(rows, [
         { header: 'episode', value: (r) => r.episode },
         { header: 'commodity', value: (r) => r.commodity },
         { header: 'market', value: (r) => r.market },
         { header: 'side', value: (r) => (r.insideRestriction ? 'inside' : 'outside') },
-        { header: 'before', value: (r) => `${price(r.priceBefore)} (${r.before.to})`, align: 'right' },
-        { header: 'after', value: (r) => `${price(r.priceAfter)} (${r.after.to})`, align: 'right' },
+        { header: 'before', value: (r) => `${formatPrice(r.priceBefore)} (${r.before.to})`, align: 'right' },
+        { header: 'after', value: (r) => `${formatPrice(r.priceAfter)} (${r.after.to})`, align: 'right' },
         { header: 'unit', value: (r) => r.unit },
         {
           header: 'multiple',

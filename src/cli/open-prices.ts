@@ -1,6 +1,7 @@
 /** The open prices of an equilibrium as the CLI's tables print them (the words are the report's). */
 import type { PriceRange } from '../equilibrium/ranges.ts';
-import { byCommodityAndRegion, formatPrice, formatRange, openMeaning } from '../report/open-prices.ts';
+import { formatPrice } from '../report/format.ts';
+import { byCommodityAndRegion, formatRange, openMeaning } from '../report/open-prices.ts';
 import { renderTable } from './table.ts';
 
 /** The table of open prices: each with its range, what its producers earn over it, and what moves with it. */

@@ -27,7 +27,7 @@ import type { Comparison } from '../simulate/result.ts';
 import { simulate } from '../simulate/simulate.ts';
 import { loadCheckedDataset, withDataOption } from './data.ts';
 import { numberOption } from './ensemble.ts';
-import { formatNumber, renderTable } from './table.ts';
+import { formatNumber, formatPrice, renderTable } from './table.ts';
 
 export const DEFAULT_PROJECT_SCENARIO = 'zone-2026-ban-2027';
 
@@ -170,7 +170,6 @@ function appraise(s: Setup, opts: ProjectsOptions): ProjectAppraisals {
 
 const usdM = (x: number) => formatNumber(x / 1e6);
 const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(1)}%`);
-const price = (x: number | null) => (x === null ? '-' : x >= 100 ? formatNumber(x) : formatNumber(x, 2));
 
 const SORTS: Record<string, (a: ProjectAppraisal, b: ProjectAppraisal) => number> = {
   'npv-zone': (a, b) => b.npvZone - a.npvZone,
@@ -253,7 +252,7 @@ export function rankText(a: ProjectAppraisals): string {
       { header: 'NPV zone', value: (p) => usdM(p.npvZone), align: 'right' },
       { header: 'IRR base', value: (p) => pct(p.irrBaseline), align: 'right' },
       { header: 'IRR zone', value: (p) => pct(p.irrZone), align: 'right' },
-      { header: 'incentive price', value: (p) => price(p.incentivePrice), align: 'right' },
+      { header: 'incentive price', value: (p) => formatPrice(p.incentivePrice), align: 'right' },
       { header: 'price unit', value: (p) => p.priceUnit },
       ...(a.ensemble
         ? [{ header: 'loss', value: (p: ProjectAppraisal) => pct(p.probabilityOfLossZone), align: 'right' as const }]
@@ -288,22 +287,22 @@ function cashFlowText(p: ProjectAppraisal): string {
   if (!flows) return '';
   const base = new Map(flows.baseline.map((f) => [f.year, f]));
   return [
-    `${p.id} — ${p.name} (${p.commodity}, ${p.country}), capex USD ${usdM(p.capex)} m, cash cost ${price(p.cashCost)} ${p.priceUnit}`,
+    `${p.id} — ${p.name} (${p.commodity}, ${p.country}), capex USD ${usdM(p.capex)} m, cash cost ${formatPrice(p.cashCost)} ${p.priceUnit}`,
     `decision ${p.decisionYear}, online ${p.onlineYear}, life ${p.life} years; NPV base ${usdM(p.npvBaseline)}, zone ${usdM(p.npvZone)} (USD million); IRR base ${p.irrBaselineNote}, zone ${p.irrZoneNote}`,
-    `incentive price ${price(p.incentivePrice)} ${p.priceUnit} with inputs at baseline prices, ${price(p.incentivePriceZone)} at the zone's; support ${p.bankableWithoutSupport ? 'none (bankable at zone prices)' : `USD ${usdM(p.supportCost)} m`}, CfD payments USD ${usdM(p.cfdPayments)} m`,
+    `incentive price ${formatPrice(p.incentivePrice)} ${p.priceUnit} with inputs at baseline prices, ${formatPrice(p.incentivePriceZone)} at the zone's; support ${p.bankableWithoutSupport ? 'none (bankable at zone prices)' : `USD ${usdM(p.supportCost)} m`}, CfD payments USD ${usdM(p.cfdPayments)} m`,
     '',
     'USD million, zone path (baseline price and net in the last columns)',
     renderTable(flows.zone, [
       { header: 'year', value: (f) => String(f.year) },
       { header: 'output', value: (f) => formatNumber(f.output), align: 'right' },
-      { header: 'price', value: (f) => price(f.price), align: 'right' },
+      { header: 'price', value: (f) => formatPrice(f.price), align: 'right' },
       { header: 'revenue', value: (f) => usdM(f.revenue), align: 'right' },
       { header: 'CfD', value: (f) => usdM(f.cfd), align: 'right' },
       { header: 'cash cost', value: (f) => usdM(f.operatingCost), align: 'right' },
       { header: 'inputs', value: (f) => usdM(f.inputCost), align: 'right' },
       { header: 'capex', value: (f) => usdM(f.capex), align: 'right' },
       { header: 'net', value: (f) => usdM(f.net), align: 'right' },
-      { header: 'base price', value: (f) => price(base.get(f.year)?.price ?? null), align: 'right' },
+      { header: 'base price', value: (f) => formatPrice(base.get(f.year)?.price ?? null), align: 'right' },
       { header: 'base net', value: (f) => usdM(base.get(f.year)?.net ?? 0), align: 'right' },
     ]),
   ].join('\n');
@@ -508,7 +507,7 @@ export function registerProjectsCommands(program: Command): void {
         },
         {
           header: 'cash cost',
-          value: (p) => `${price(p.cashCost)}${mark(p.provenance.cashCost.kind)}`,
+          value: (p) => `${formatPrice(p.cashCost)}${mark(p.provenance.cashCost.kind)}`,
           align: 'right',
         },
         { header: 'lead', value: (p) => `${p.leadTime}${mark(p.provenance.leadTime.kind)}`, align: 'right' },

@@ -13,7 +13,7 @@ import { formatRange, openPricesInBrief, openPricesOf } from '../report/open-pri
 import type { CommodityYear, Comparison, SimulationResult } from '../simulate/result.ts';
 import { simulate, validateScenario } from '../simulate/simulate.ts';
 import { loadCheckedDataset, withDataOption } from './data.ts';
-import { formatNumber, formatPercent, renderTable } from './table.ts';
+import { formatNumber, formatPercent, formatPrice, renderTable } from './table.ts';
 
 export const DEFAULT_SCENARIO = 'zone-2026-ban-2027';
 export const DEFAULT_AGAINST = 'ban-2027';
@@ -108,7 +108,6 @@ export function focusCommodities(c: Comparison, asked?: readonly string[]): stri
 }
 
 const usdM = (x: number) => formatNumber(x / 1e6);
-const price = (x: number | null) => (x === null ? '-' : x >= 100 ? formatNumber(x) : formatNumber(x, 2));
 const pct = (x: number | null) => (x === null ? '-' : formatPercent(x, 0));
 
 /** The compact per-year comparison printed on the terminal. */
@@ -150,11 +149,11 @@ export function comparisonText(c: Comparison, focus: readonly string[]): string 
         a.years.map((y) => ({ year: y.year, x: pick(a, y.year), o: pick(b, y.year) })),
         [
           { header: 'year', value: (r) => String(r.year) },
-          { header: 'price in bloc', value: (r) => price(r.x?.priceInside ?? null), align: 'right' },
-          { header: '| against', value: (r) => price(r.o?.priceInside ?? null), align: 'right' },
-          { header: 'outside', value: (r) => price(r.x?.priceOutside ?? null), align: 'right' },
-          { header: '| against', value: (r) => price(r.o?.priceOutside ?? null), align: 'right' },
-          { header: 'ref. price', value: (r) => price(r.x?.referencePrice ?? null), align: 'right' },
+          { header: 'price in bloc', value: (r) => formatPrice(r.x?.priceInside ?? null), align: 'right' },
+          { header: '| against', value: (r) => formatPrice(r.o?.priceInside ?? null), align: 'right' },
+          { header: 'outside', value: (r) => formatPrice(r.x?.priceOutside ?? null), align: 'right' },
+          { header: '| against', value: (r) => formatPrice(r.o?.priceOutside ?? null), align: 'right' },
+          { header: 'ref. price', value: (r) => formatPrice(r.x?.referencePrice ?? null), align: 'right' },
           { header: 'self-suff.', value: (r) => pct(r.x?.selfSufficiency ?? null), align: 'right' },
           { header: '| against', value: (r) => pct(r.o?.selfSufficiency ?? null), align: 'right' },
           { header: `from ${a.dominantSupplier}`, value: (r) => pct(r.x?.dominantShare ?? null), align: 'right' },

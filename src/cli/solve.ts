@@ -10,7 +10,7 @@ import { formatRange, levyRevenueOpen } from '../report/open-prices.ts';
 import { didYouMean } from '../suggest.ts';
 import { loadCheckedDataset, withDataOption } from './data.ts';
 import { openPricesTable } from './open-prices.ts';
-import { formatNumber, formatPercent, renderTable } from './table.ts';
+import { formatNumber, formatPercent, formatPrice, renderTable } from './table.ts';
 
 /** Reads a policy file (YAML or JSON); errors name file, line, column and the path inside the document. */
 export function readPolicyFile(file: string): Policy {
@@ -153,11 +153,11 @@ export function registerSolveCommand(program: Command): void {
     lines.push(
       renderTable(stats.commodities, [
         { header: 'commodity', value: (r) => r.commodity },
-        { header: zone ? 'price in zone' : 'price in bloc', value: (r) => fmtPrice(r.priceInside), align: 'right' },
-        { header: 'price outside', value: (r) => fmtPrice(r.priceOutside), align: 'right' },
+        { header: zone ? 'price in zone' : 'price in bloc', value: (r) => formatPrice(r.priceInside), align: 'right' },
+        { header: 'price outside', value: (r) => formatPrice(r.priceOutside), align: 'right' },
         ...KEY_REGIONS.map((region) => ({
           header: region,
-          value: (r: { commodity: string }) => fmtPrice(priceOf(r.commodity, region)),
+          value: (r: { commodity: string }) => formatPrice(priceOf(r.commodity, region)),
           align: 'right' as const,
         })),
         { header: 'unit', value: (r) => catalog.commodities.get(r.commodity)?.row.price_unit ?? '' },
@@ -186,8 +186,8 @@ export function registerSolveCommand(program: Command): void {
         { header: 'from', value: (r) => r.from },
         { header: 'to', value: (r) => r.to },
         { header: 'quantity', value: (r) => formatNumber(r.quantity), align: 'right' },
-        { header: 'landed price', value: (r) => fmtPrice(r.landed), align: 'right' },
-        { header: 'levy/unit', value: (r) => (r.levy > 0 ? fmtPrice(r.levy) : '-'), align: 'right' },
+        { header: 'landed price', value: (r) => formatPrice(r.landed), align: 'right' },
+        { header: 'levy/unit', value: (r) => (r.levy > 0 ? formatPrice(r.levy) : '-'), align: 'right' },
       ]),
     );
     if (solution.rationed.length > 0) {
@@ -245,9 +245,4 @@ function levyOpen(c: EquilibriumSolution['certificate']): string {
   const r = c.levyRevenueRange;
   if (!r || !levyRevenueOpen(r)) return '';
   return ` (open: USD ${formatRange(r.low, r.high, (x) => formatNumber(x))} along the open prices)`;
-}
-
-function fmtPrice(p: number): string {
-  if (!Number.isFinite(p)) return '-';
-  return p >= 100 ? formatNumber(p) : formatNumber(p, 2);
 }

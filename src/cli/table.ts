@@ -21,6 +21,12 @@ export function formatNumber(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
+/** A price: whole units from 100 up, two decimals below; '-' where there is none. */
+export function formatPrice(x: number | null | undefined): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '-';
+  return formatNumber(x, x >= 100 ? 0 : 2);
+}
+
 export function formatPercent(share: number, digits = 1): string {
   return `${(share * 100).toFixed(digits)}%`;
 }

@@ -31,6 +31,7 @@ import {
   chainInputs,
   FLOW,
   type Link,
+  matchOf,
   type NodeRef,
   nodeKey,
   ORIGIN,
@@ -210,14 +211,14 @@ export function levyRevenueAt(model: ChainModel, values: Float64Array): number {
 
 /** A starting point for `to` from a solved point of `from`: shared variables keep their values, new ones `to.start`. */
 export function warmStart(from: ChainModel, z: Float64Array, to: ChainModel): Float64Array {
-  const index = new Map(from.structure.keys.map((k, i) => [k, i]));
+  const match = matchOf(from.structure, to.structure);
   const out = Float64Array.from(to.start);
-  to.structure.keys.forEach((key, i) => {
-    const j = index.get(key);
-    if (j === undefined) return;
+  for (let i = 0; i < match.length; i++) {
+    const j = match[i] as number;
+    if (j < 0) continue;
     const value = from.modelValue(z, j);
     if (Number.isFinite(value)) out[i] = to.toSolver(i, value);
-  });
+  }
   return out;
 }
 

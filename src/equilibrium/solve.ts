@@ -17,7 +17,15 @@ import { crossover, type InteriorOptions, snapToBounds, solveInterior, solveInte
 import { type McpResult, naturalResidual, solveMcp } from './mcp.ts';
 import type { EquilibriumProblem, StockOperation } from './problem.ts';
 import { openPriceRanges, type PriceRange } from './ranges.ts';
-import { type ChainInputs, type ChainStructure, chainInputsOf, nodeKey, PRICE } from './structure.ts';
+import {
+  type ChainInputs,
+  type ChainStructure,
+  chainInputsOf,
+  matchOf,
+  nodeKey,
+  PRICE,
+  variableIndex,
+} from './structure.ts';
 import { borrowFloats, returnFloats } from './workspace.ts';
 
 export interface SolveOptions {
@@ -337,37 +345,15 @@ function priceLevels(solution: EquilibriumSolution): Map<string, number> {
   return levels;
 }
 
-/**
- * A structure's variables by identity (variableKey) and its priced nodes (nodeKey): built once per structure, which
- * the structure cache keeps, for the warm starts from a solution of that structure.
- */
-const lookups = new WeakMap<ChainStructure, { index: Map<string, number>; priced: Set<string> }>();
-function lookupsOf(structure: ChainStructure): { index: Map<string, number>; priced: Set<string> } {
-  let found = lookups.get(structure);
-  if (!found) {
-    const priced = new Set<string>();
-    for (const node of structure.nodes) priced.add(nodeKey(node.commodity, node.region));
-    found = { index: new Map(structure.keys.map((k, i) => [k, i])), priced };
-    lookups.set(structure, found);
+/** A structure's priced nodes (nodeKey): built once per structure, which the structure cache keeps. */
+const pricedNodes = new WeakMap<ChainStructure, Set<string>>();
+function pricedNodesOf(structure: ChainStructure): Set<string> {
+  let priced = pricedNodes.get(structure);
+  if (!priced) {
+    priced = new Set(structure.nodes.map((node) => nodeKey(node.commodity, node.region)));
+    pricedNodes.set(structure, priced);
   }
-  return found;
-}
-
-/** For each variable of `to`, the variable of `from` with the same identity (−1 where none). */
-const matches = new WeakMap<ChainStructure, WeakMap<ChainStructure, Int32Array>>();
-function matchOf(from: ChainStructure, to: ChainStructure): Int32Array {
-  let byTarget = matches.get(from);
-  if (!byTarget) {
-    byTarget = new WeakMap();
-    matches.set(from, byTarget);
-  }
-  let match = byTarget.get(to);
-  if (!match) {
-    const { index } = lookupsOf(from);
-    match = Int32Array.from(to.keys, (k) => index.get(k) ?? -1);
-    byTarget.set(to, match);
-  }
-  return match;
+  return priced;
 }
 
 /** A published solution's values by variable identity (for a solution that comes without its chain states). */
@@ -412,7 +398,8 @@ export function startFromSolution(model: ChainModel, solution: EquilibriumSoluti
       return withinQuotas(model, start);
     }
     const match = matchOf(state.structure, structure);
-    const { priced, index: before } = lookupsOf(state.structure);
+    const priced = pricedNodesOf(state.structure);
+    const before = variableIndex(state.structure);
     const fresh = newlyBanned(model, (key) => before.has(key));
     for (let i = 0; i < variables.length; i++) {
       const j = match[i] as number;

@@ -505,6 +505,34 @@ export function variableKey(v: VariableInfo): string {
   return `${v.kind}|${v.commodity}|${v.region}|${v.ref}`;
 }
 
+/** Each structure's variables by identity (variableKey): built once per structure, which the cache keeps. */
+const variableIndexes = new WeakMap<ChainStructure, Map<string, number>>();
+export function variableIndex(structure: ChainStructure): Map<string, number> {
+  let index = variableIndexes.get(structure);
+  if (!index) {
+    index = new Map(structure.keys.map((k, i) => [k, i]));
+    variableIndexes.set(structure, index);
+  }
+  return index;
+}
+
+/** For each variable of `to`, the variable of `from` with the same identity (−1 where none): once per pair. */
+const matches = new WeakMap<ChainStructure, WeakMap<ChainStructure, Int32Array>>();
+export function matchOf(from: ChainStructure, to: ChainStructure): Int32Array {
+  let byTarget = matches.get(from);
+  if (!byTarget) {
+    byTarget = new WeakMap();
+    matches.set(from, byTarget);
+  }
+  let match = byTarget.get(to);
+  if (!match) {
+    const index = variableIndex(from);
+    match = Int32Array.from(to.keys, (k) => index.get(k) ?? -1);
+    byTarget.set(to, match);
+  }
+  return match;
+}
+
 const CACHE_SIZE = 256;
 interface CacheEntry {
   readonly hash: number;

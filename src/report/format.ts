@@ -28,6 +28,12 @@ export function formatNumber(x: number | null | undefined, decimals?: number): s
   return /^[0.,]+$/.test(text) ? text : x < 0 ? `${MINUS}${text}` : text;
 }
 
+/** A price: whole units from 100 up, two decimals below; '-' where there is none. */
+export function formatPrice(x: number | null | undefined): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '-';
+  return formatNumber(x, x >= 100 ? 0 : 2);
+}
+
 /** Compact money: 1.234e9 -> '1.23 bn', 45.6e6 -> '45.6 M', 7800 -> '7,800'. */
 export function formatCompact(x: number | null | undefined): string {
   if (x === null || x === undefined) return '–';

@@ -4,7 +4,7 @@
  */
 import type { PriceRange } from '../equilibrium/ranges.ts';
 import type { SimulationResult } from '../simulate/result.ts';
-import { escapeHtml as esc, formatNumber, formatUsd } from './format.ts';
+import { escapeHtml as esc, formatPrice, formatUsd } from './format.ts';
 
 /** Whether a range is a single value (to rounding): a price, earnings or revenue that nothing leaves open. */
 export function isPoint(low: number, high: number | null): boolean {
@@ -17,27 +17,26 @@ export function formatRange(low: number, high: number | null, format: (x: number
   return `${format(low)} to ${high === null ? 'no limit' : format(high)}`;
 }
 
-/** A price: whole units from 100 up, two decimals below. */
-export function formatPrice(p: number): string {
-  if (!Number.isFinite(p)) return '-';
-  return p >= 100 ? formatNumber(p, 0) : formatNumber(p, 2);
-}
-
-/** What moves with an open price: buyers' price, producers' earnings, the levy on its exports; or nothing. */
-export function openMeaning(r: PriceRange): string {
-  if (!r.bought && !r.sold) return 'nothing: no trade there';
-  const earnedFixed = isPoint(r.earnedLow, r.earnedHigh);
-  const open = [
+/** What the model reports that moves with an open price: buyers' price, producers' earnings, the levy on its exports. */
+function movesWith(r: PriceRange): string[] {
+  if (!r.bought && !r.sold) return [];
+  return [
     ...(r.bought ? ["buyers' price"] : []),
-    ...(r.sold && !earnedFixed ? ["producers' earnings"] : []),
+    ...(r.sold && !isPoint(r.earnedLow, r.earnedHigh) ? ["producers' earnings"] : []),
     ...(r.levied ? ['levy on its exports'] : []),
   ];
-  return open.length > 0 ? open.join(', ') : 'nothing: no buyers there, earnings fixed';
 }
 
-/** Whether anything the model reports moves with the price (what openMeaning does not call nothing). */
+/** What moves with an open price, in words; or nothing, and why. */
+export function openMeaning(r: PriceRange): string {
+  if (!r.bought && !r.sold) return 'nothing: no trade there';
+  const moves = movesWith(r);
+  return moves.length > 0 ? moves.join(', ') : 'nothing: no buyers there, earnings fixed';
+}
+
+/** Whether anything the model reports moves with the price. */
 export function openPriceMatters(r: PriceRange): boolean {
-  return !openMeaning(r).startsWith('nothing');
+  return movesWith(r).length > 0;
 }
 
 export const byCommodityAndRegion = (a: PriceRange, b: PriceRange): number =>
