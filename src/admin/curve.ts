@@ -5,6 +5,7 @@
  */
 import type { Catalog } from '../data/catalog.ts';
 import { BASE_YEAR } from '../data/schema.ts';
+import { remembered } from '../memo.ts';
 import { buildWorld, modelRegion } from '../model/world.ts';
 import { Parameters, projectPipeline } from '../simulate/inputs.ts';
 import type { SupplyStep } from './reference-price.ts';
@@ -30,17 +31,11 @@ export interface DatasetCurve {
 const worldPrices = new WeakMap<Catalog, Map<number, ReadonlyMap<string, number>>>();
 
 function referencePricesOf(catalog: Catalog, year: number): ReadonlyMap<string, number> {
-  let byYear = worldPrices.get(catalog);
-  if (!byYear) {
-    byYear = new Map();
-    worldPrices.set(catalog, byYear);
-  }
-  let prices = byYear.get(year);
-  if (!prices) {
-    prices = buildWorld(catalog, { year }).referencePrice;
-    byYear.set(year, prices);
-  }
-  return prices;
+  return remembered(
+    remembered(worldPrices, catalog, () => new Map()),
+    year,
+    () => buildWorld(catalog, { year }).referencePrice,
+  );
 }
 
 /** Members' use of k: their own demand rows plus the input their use of downstream stages embodies. */

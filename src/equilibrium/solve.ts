@@ -24,6 +24,7 @@ import {
   matchOf,
   nodeKey,
   PRICE,
+  pricedNodesOf,
   variableIndex,
 } from './structure.ts';
 import { borrowFloats, returnFloats } from './workspace.ts';
@@ -343,17 +344,6 @@ function priceLevels(solution: EquilibriumSolution): Map<string, number> {
   const levels = new Map([...sum].map(([k, [s, n]]) => [k, Math.exp(s / n)]));
   levelsCache.set(solution, levels);
   return levels;
-}
-
-/** A structure's priced nodes (nodeKey): built once per structure, which the structure cache keeps. */
-const pricedNodes = new WeakMap<ChainStructure, Set<string>>();
-function pricedNodesOf(structure: ChainStructure): Set<string> {
-  let priced = pricedNodes.get(structure);
-  if (!priced) {
-    priced = new Set(structure.nodes.map((node) => nodeKey(node.commodity, node.region)));
-    pricedNodes.set(structure, priced);
-  }
-  return priced;
 }
 
 /** A published solution's values by variable identity (for a solution that comes without its chain states). */

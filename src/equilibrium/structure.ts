@@ -6,6 +6,7 @@
  * the same shape: the years of a simulation, the draws of an ensemble, the same world under a different floor level.
  * A chain's shape is a list of tokens (walkShape); structures are kept in a small cache, found by comparing it.
  */
+import { remembered } from '../memo.ts';
 import type { JacobianPattern } from './mcp.ts';
 import type {
   Demand,
@@ -508,29 +509,26 @@ export function variableKey(v: VariableInfo): string {
 /** Each structure's variables by identity (variableKey): built once per structure, which the cache keeps. */
 const variableIndexes = new WeakMap<ChainStructure, Map<string, number>>();
 export function variableIndex(structure: ChainStructure): Map<string, number> {
-  let index = variableIndexes.get(structure);
-  if (!index) {
-    index = new Map(structure.keys.map((k, i) => [k, i]));
-    variableIndexes.set(structure, index);
-  }
-  return index;
+  return remembered(variableIndexes, structure, () => new Map(structure.keys.map((k, i) => [k, i])));
+}
+
+/** A structure's priced nodes (nodeKey): built once per structure, which the cache keeps. */
+const pricedNodes = new WeakMap<ChainStructure, Set<string>>();
+export function pricedNodesOf(structure: ChainStructure): Set<string> {
+  return remembered(pricedNodes, structure, () => new Set(structure.nodes.map((n) => nodeKey(n.commodity, n.region))));
 }
 
 /** For each variable of `to`, the variable of `from` with the same identity (−1 where none): once per pair. */
 const matches = new WeakMap<ChainStructure, WeakMap<ChainStructure, Int32Array>>();
 export function matchOf(from: ChainStructure, to: ChainStructure): Int32Array {
-  let byTarget = matches.get(from);
-  if (!byTarget) {
-    byTarget = new WeakMap();
-    matches.set(from, byTarget);
-  }
-  let match = byTarget.get(to);
-  if (!match) {
-    const index = variableIndex(from);
-    match = Int32Array.from(to.keys, (k) => index.get(k) ?? -1);
-    byTarget.set(to, match);
-  }
-  return match;
+  return remembered(
+    remembered(matches, from, () => new WeakMap()),
+    to,
+    () => {
+      const index = variableIndex(from);
+      return Int32Array.from(to.keys, (k) => index.get(k) ?? -1);
+    },
+  );
 }
 
 const CACHE_SIZE = 256;

@@ -6,6 +6,7 @@
 import type { Catalog } from '../data/catalog.ts';
 import { parsePriceUnit, UnitError } from '../data/units.ts';
 import type { Demand, EquilibriumProblem, ExportRestriction, Producer, RouteTerms } from '../equilibrium/problem.ts';
+import { remembered } from '../memo.ts';
 import { didYouMean } from '../suggest.ts';
 import type { Policy } from './policy.ts';
 
@@ -297,22 +298,18 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
   // catalog, so that a simulation's years share one array (and the engine's index of it).
   const preferential = policy.members !== undefined && (policy.preferential ?? true);
   const routeKey = `${year}|${regionList.join(',')}|${preferential ? members.join(',') : ''}`;
-  let routeCache = ROUTE_CACHE.get(catalog);
-  if (!routeCache) {
-    routeCache = new Map();
-    ROUTE_CACHE.set(catalog, routeCache);
-  }
-  let byPair = routeCache.get(routeKey);
-  if (!byPair) {
-    byPair = routeTable(catalog, {
-      year,
-      commodities,
-      regions: regionList,
-      referencePrice,
-      zeroAmong: preferential ? memberSet : undefined,
-    });
-    routeCache.set(routeKey, byPair);
-  }
+  const byPair = remembered(
+    remembered(ROUTE_CACHE, catalog, () => new Map()),
+    routeKey,
+    () =>
+      routeTable(catalog, {
+        year,
+        commodities,
+        regions: regionList,
+        referencePrice,
+        zeroAmong: preferential ? memberSet : undefined,
+      }),
+  );
 
   const destinationsOf = (d: string[] | 'members' | '*', path: string): readonly string[] | '*' =>
     d === '*' ? '*' : d === 'members' ? members : [...new Set(d.map((x, i) => checkRegion(`${path}[${i}]`, x)))];
