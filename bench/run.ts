@@ -1,11 +1,12 @@
 /** `npm run bench`: every benchmark, printed and written to bench/results.json. */
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Catalog } from '../src/data/catalog.ts';
 import { checkDataset } from '../src/data/checks.ts';
 import { loadDataset } from '../src/data/load.ts';
 import { summarize } from '../src/data/summary.ts';
-import { type EquilibriumSolution, solveEquilibrium } from '../src/equilibrium/solve.ts';
+import { EquilibriumError, type EquilibriumSolution, solveEquilibrium } from '../src/equilibrium/solve.ts';
 import { type SurplusSolution, solveSurplus } from '../src/equilibrium/stj.ts';
 import { readScenario } from '../src/model/scenario.ts';
 import { buildWorld } from '../src/model/world.ts';
@@ -112,6 +113,29 @@ const zone = buildWorld(catalog, {
 benchSolve('solve.zone-with-ban', zone.problem);
 for (const n of [10, 30, 100]) benchSolve(`solve.synthetic-${n}`, syntheticMarket(n, 7), n >= 100 ? 3 : 10);
 if (want('solve.rare-earths')) Object.assign(results, benchRareEarths(world.problem));
+
+// Instances the engine does not certify yet (bench/instances/README.md): one cold attempt each, whether it certifies
+// now, and where it stops.
+for (const file of readdirSync(path.join(here, 'instances')).filter((f) => f.endsWith('.json'))) {
+  const name = `solve.hard.${file.replace(/\.json$/, '')}`;
+  if (!want(name)) continue;
+  const problem = JSON.parse(readFileSync(path.join(here, 'instances', file), 'utf8'));
+  const t0 = performance.now();
+  let outcome: { certified: number; residual: number; iterations: number };
+  try {
+    const solution = solveEquilibrium(problem);
+    outcome = {
+      certified: 1,
+      residual: solution.certificate.maxResidual,
+      iterations: solution.certificate.iterations,
+    };
+  } catch (e) {
+    if (!(e instanceof EquilibriumError)) throw e;
+    outcome = { certified: 0, residual: e.residual, iterations: e.iterations };
+  }
+  const ms = performance.now() - t0;
+  results[name] = { median_ms: ms, p10_ms: ms, p90_ms: ms, runs: 1, ...outcome };
+}
 
 if (want('simulate.default')) {
   // The main job: zone-2026-ban-2027 against ban-2027, 2025–2040, both scenarios, without writing the report.
