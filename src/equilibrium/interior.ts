@@ -43,8 +43,10 @@ const WARM_MU0_CAP = 1e-2;
  * less than this share α of that step be taken, the term describes a point the iterate cannot come near; and where
  * the affine direction overshoots by a factor of thousands (imports into the members tied at a floor with every
  * producer at capacity: a nearly flat direction) the term swamps the corrector, each next step is cut to nothing and
- * the method jams. Below it the term is that of the step that can be taken, (αΔz)(αΔw) (a safeguard of the kind
- * Salahi, Peng and Terlaky, SIAM J. Optim. 18(4), 2007, give for Mehrotra's method). On the 17 problems of
+ * the method jams. Below it the term is that of the step that can be taken, (αΔz)(αΔw): the kind of safeguard
+ * Salahi, Peng and Terlaky (SIAM J. Optim. 18(4), 2007) and Salahi and Terlaky ("Mehrotra-type predictor-corrector
+ * algorithms revisited", AdvOL report 2007/1, McMaster) give Mehrotra's method, the latter by cutting the predictor's
+ * step that the corrector uses. On the 17 problems of
  * test/fixtures/equilibrium, each solved cold: every one certifies (2 did not), in 1,100 Newton iterations in all
  * (3,207), and the plain interior point jams on 4 chains (7). Cold solves of the default world, the zone with a ban
  * and the 10-, 30- and 100-region markets: 94, 118, 17, 14 and 29 iterations (94, 119, 17, 14 and 26).
