@@ -12,9 +12,9 @@
  * - China's oxide banned, the members' floors and three CfDs (seed 2026, draw 9587, 2030): only the proximal term and
  *   the smoothing together carry the interior point through; without them the year failed at 2e-6.
  *
- * The first two jammed the plain method because Mehrotra's second-order term, taken at a full affine step that could
- * not be taken for a thousandth of its length, swamped the corrector; since that term is scaled to the step that can
- * be (interior.ts, SHORT_AFFINE_STEP), the plain method certifies both, and the rescues still do.
+ * The plain method certifies the first two since Mehrotra's second-order term is taken at the affine step that can be
+ * taken rather than at the full one where only a small part of it can (interior.ts, SHORT_AFFINE_STEP); the rescues
+ * still do too.
  */
 import { describe, expect, it } from 'vitest';
 import { buildChain, type ChainModel, chainsOf } from '../../src/equilibrium/build.ts';
@@ -145,7 +145,7 @@ describe('a drawn year with a ban, floors and CfDs', () => {
   }
 });
 
-describe('a drawn year with the members floors and oxide stock purchases, no export control (seed 2026, draw 8008, 2029)', () => {
+describe("a drawn year with the members' floors and oxide stock purchases, no export control (seed 2026, draw 8008, 2029)", () => {
   it('is certified: before SHORT_AFFINE_STEP every tier stopped at 7.25e-7 after 2,416 iterations', () => {
     const problem = drawnFixture('rare-earths-floors-stocks-2029.json') as EquilibriumProblem;
     const solution = solveEquilibrium(problem);
