@@ -129,8 +129,8 @@ describe('a drawn year with a ban, floors and CfDs', () => {
   // SHORT_AFFINE_STEP the engine certified the first and the third and failed the second at 2.3e-6.
   for (const name of [
     'rare-earths-ban-floor-jam.json',
-    'rare-earths-ban-floors-2030-a.json',
-    'rare-earths-ban-floors-2030-b.json',
+    'rare-earths-ban-floor-jam-b.json',
+    'rare-earths-ban-floor-jam-c.json',
   ]) {
     it(`is certified (${name})`, () => {
       const problem = drawnFixture(name) as EquilibriumProblem;
