@@ -39,6 +39,10 @@ export function sortedCurve(steps: readonly SupplyStep[]): SupplyStep[] {
     .sort((a, b) => a.cost - b.cost || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
+/** What each rule says when it has nothing to price (simulate's scenario check says the same before a run). */
+export const EMPTY_SUPPLY_CURVE = 'no producer or project on the supply curve';
+export const NO_PRODUCER_TO_MARK_UP = 'no producer to mark up';
+
 /**
  * Incentive-marginal rule: the cost of the step at which the curve first covers `required` units (the marginal
  * project the bloc needs to reach its target share). A curve that cannot reach it returns its highest step with a
@@ -48,7 +52,7 @@ export function incentiveMarginalPrice(steps: readonly SupplyStep[], required: n
   if (!(Number.isFinite(required) && required >= 0))
     throw new ReferencePriceError(`the capacity required must be a non-negative number, got ${required}`);
   const curve = sortedCurve(steps);
-  if (curve.length === 0) throw new ReferencePriceError('no producer or project on the supply curve');
+  if (curve.length === 0) throw new ReferencePriceError(EMPTY_SUPPLY_CURVE);
   let cumulative = 0;
   for (const step of curve) {
     cumulative += step.capacity;
@@ -78,7 +82,7 @@ export function costPlusPrice(steps: readonly SupplyStep[], margin: number): Ref
     );
   const curve = sortedCurve(steps);
   const capacity = curve.reduce((s, x) => s + x.capacity, 0);
-  if (capacity <= 0) throw new ReferencePriceError('no producer to mark up');
+  if (capacity <= 0) throw new ReferencePriceError(NO_PRODUCER_TO_MARK_UP);
   const mean = curve.reduce((s, x) => s + x.capacity * x.cost, 0) / capacity;
   return { price: (1 + margin) * mean, capacityAtPrice: capacity };
 }

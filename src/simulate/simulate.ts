@@ -8,7 +8,9 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   costPlusPrice,
+  EMPTY_SUPPLY_CURVE,
   incentiveMarginalPrice,
+  NO_PRODUCER_TO_MARK_UP,
   ReferencePriceError,
   type SupplyStep,
 } from '../admin/reference-price.ts';
@@ -18,7 +20,7 @@ import type { EquilibriumProblem, Producer, StockOperation } from '../equilibriu
 import { EquilibriumError, type EquilibriumSolution, solveEquilibrium } from '../equilibrium/solve.ts';
 import { InputError } from '../model/document.ts';
 import type { Policy } from '../model/policy.ts';
-import type { PriceValue, Scenario } from '../model/scenario.ts';
+import type { PriceValue, ReferencePriceRule, Scenario } from '../model/scenario.ts';
 import { periodStatistics } from '../model/statistics.ts';
 import { buildWorld, ModelInputError, modelRegion, type World } from '../model/world.ts';
 import { didYouMean } from '../suggest.ts';
@@ -241,8 +243,9 @@ export function validateScenario(scenario: Scenario, catalog: Catalog): Paramete
     }
   }
   // The parameters are read here, so that 'scenario check' refuses what simulate would; simulate uses them.
+  let params: Parameters;
   try {
-    return new Parameters(
+    params = new Parameters(
       catalog,
       scenario.parameters ?? {},
       (id) => `${locate(['parameters', id])}: parameters.${id}`,
@@ -251,10 +254,109 @@ export function validateScenario(scenario: Scenario, catalog: Catalog): Paramete
     if (e instanceof ModelInputError) throw new InputError(e.message);
     throw e;
   }
+  checkRuleSupply(scenario, catalog, params);
+  return params;
+}
+
+/**
+ * Refuses up front — so that 'scenario check' does, and a run does not stop in the year a rule is reviewed — a
+ * reference-price rule that finds nothing to price in a year it is set: the members' cost curve of a commodity no
+ * member makes, say. The years and members are those simulate sets the rule in, and the producers and projects
+ * those its cost curve reads; a backed project counts from the start, so the check never refuses what simulate
+ * would accept.
+ */
+function checkRuleSupply(scenario: Scenario, catalog: Catalog, params: Parameters): void {
+  const rules = Object.entries(scenario.zone?.referencePrices ?? {}).filter(([, rule]) => rule.rule !== 'fixed');
+  if (rules.length === 0) return;
+  const dominant = scenario.dominantSupplier;
+  const { projects } = projectPipeline(catalog, params, BASE_YEAR, dominant);
+  const { producers } = catalog.dataset.tables;
+  // A project is on the curve at its incentive price before it is built and at its cash cost after: one without an
+  // incentive price counts only once built (under construction by then, or backed by the zone).
+  const backed = new Set((scenario.zone?.backedProjects ?? []).map((b) => b.id));
+  const mayPrice = (p: ProjectSpec, year: number) =>
+    p.incentivePrice !== undefined ||
+    backed.has(p.id) ||
+    ((p.status === 'construction' || p.status === 'ramping') &&
+      p.startYear !== undefined &&
+      Math.max(p.startYear, BASE_YEAR + 1) <= year);
+  for (const [k, rule] of rules) {
+    const review = rule.rule === 'fixed' ? undefined : rule.review;
+    let set: number | undefined;
+    for (let year = Math.max(scenario.horizon.start, ruleStart(scenario, rule)); year <= scenario.horizon.end; year++) {
+      const members = zoneMembersIn(scenario, catalog, year);
+      if (members.length === 0 || (set !== undefined && (review === undefined || year - set < review))) continue;
+      set = year;
+      const counts = countsToward(ruleSupply(rule), members, dominant);
+      const priced =
+        producers.some(
+          (p) =>
+            p.commodity === k &&
+            p.cash_cost !== undefined &&
+            p.capacity * (p.utilisation ?? 1) > 0 &&
+            counts(modelRegion(catalog, p.region), p.owner),
+        ) || projects.some((p) => p.commodity === k && counts(p.region) && mayPrice(p, year));
+      if (!priced) {
+        const reason = rule.rule === 'cost-plus' ? NO_PRODUCER_TO_MARK_UP : EMPTY_SUPPLY_CURVE;
+        throw unpricedRule(scenario, k, rule, year, members, reason);
+      }
+    }
+  }
 }
 
 const active = (from: number | undefined, until: number | undefined, year: number) =>
   (from === undefined || year >= from) && (until === undefined || year <= until);
+
+/** The zone's members in a year: model regions (EU member states fold into EU27), each once, sorted. */
+function zoneMembersIn(scenario: Scenario, catalog: Catalog, year: number): string[] {
+  const members = (scenario.zone?.members ?? []).filter((m) => active(m.from, m.until, year));
+  return [...new Set(members.map((m) => modelRegion(catalog, m.region)))].sort();
+}
+
+/** The first year a reference price is set: the rule's own 'from', else the year the zone forms. */
+function ruleStart(scenario: Scenario, rule: ReferencePriceRule): number {
+  return rule.from ?? Math.min(...(scenario.zone?.members ?? []).map((m) => m.from));
+}
+
+/** Whose supply a rule reads of the cost curve: the members' own, or everyone's but the dominant supplier's. */
+function ruleSupply(rule: ReferencePriceRule): 'members' | 'market-economies' {
+  return rule.rule === 'incentive-marginal' ? (rule.supply ?? 'members') : 'members';
+}
+
+/** Whether a producer (its model region and owner) or a project counts toward a rule's supply. */
+function countsToward(
+  who: 'members' | 'market-economies',
+  members: readonly string[],
+  dominant: string,
+): (region: string, owner?: string) => boolean {
+  return (r, owner) => (who === 'members' ? members.includes(r) : r !== dominant && owner !== dominant);
+}
+
+/**
+ * A reference price its rule cannot set (`reason`: what the rule found wanting), with the year and whose supply was
+ * counted: a zone whose first members make none of the commodity (one that does joins later) is the usual way here,
+ * and the rule's line alone does not say so.
+ */
+function unpricedRule(
+  scenario: Scenario,
+  k: string,
+  rule: ReferencePriceRule,
+  year: number,
+  members: readonly string[],
+  reason: string,
+): InputError {
+  const at = ['zone', 'referencePrices', k];
+  const base = `${scenario.locate(at)}: ${at.join('.')}: ${reason} for ${k} (rule ${rule.rule})`;
+  if (rule.rule === 'fixed') return new InputError(base);
+  const who =
+    ruleSupply(rule) === 'members'
+      ? `counting the members' producers: ${members.join(', ')}`
+      : `counting every producer outside ${scenario.dominantSupplier}`;
+  const instead = ruleSupply(rule) === 'members' ? ', or incentive-marginal with supply: market-economies' : '';
+  return new InputError(
+    `${base} (in ${year}, ${who}); give the rule a 'from' year by which a member makes ${k}, or use rule fixed${instead}`,
+  );
+}
 
 export function simulate(scenario: Scenario, catalog: Catalog, options: SimulateOptions = {}): SimulationResult {
   const params = validateScenario(scenario, catalog);
@@ -301,12 +403,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
     state.backed = true;
   }
 
-  const membersIn = (year: number) =>
-    [
-      ...new Set(
-        (scenario.zone?.members ?? []).filter((m) => active(m.from, m.until, year)).map((m) => region(m.region)),
-      ),
-    ].sort();
+  const membersIn = (year: number) => zoneMembersIn(scenario, catalog, year);
   /** The most recent equilibrium: last year's at the start of a year, this year's once it is solved. */
   let latest: EquilibriumSolution | undefined;
   const worldCache = new Map<string, World>();
@@ -413,8 +510,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
 
   /** Producers and projects on the curve for the reference-price rules, at full unit cost (inputs included). */
   const supplyCurve = (k: string, members: readonly string[], who: 'members' | 'market-economies', year: number) => {
-    const inSet = (r: string, owner?: string) =>
-      who === 'members' ? members.includes(r) : r !== dominant && owner !== dominant;
+    const inSet = countsToward(who, members, dominant);
     const steps: SupplyStep[] = [];
     for (const p of catalog.dataset.tables.producers) {
       if (p.commodity !== k || p.cash_cost === undefined) continue;
@@ -453,9 +549,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
       const floors: Record<string, number> = {};
       if (zone) {
         for (const [k, rule] of Object.entries(scenario.zone?.referencePrices ?? {})) {
-          const from =
-            rule.from ?? scenario.zone?.members.reduce((y, m) => Math.min(y, m.from), Number.POSITIVE_INFINITY) ?? year;
-          if (year < from) continue;
+          if (year < ruleStart(scenario, rule)) continue;
           const current = referencePrices.get(k);
           const review = rule.rule === 'fixed' ? undefined : rule.review;
           const due = !current || (review !== undefined && year - current.set >= review);
@@ -465,11 +559,11 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
             try {
               if (rule.rule === 'fixed') price = priceOf(k, rule.price, [...at, 'price']);
               else if (rule.rule === 'cost-plus')
-                price = costPlusPrice(supplyCurve(k, members, 'members', year), rule.margin).price;
+                price = costPlusPrice(supplyCurve(k, members, ruleSupply(rule), year), rule.margin).price;
               else {
                 const use = observed(members).stats.commodities.find((c) => c.commodity === k)?.blocUse ?? 0;
                 const decision = incentiveMarginalPrice(
-                  supplyCurve(k, members, rule.supply ?? 'members', year),
+                  supplyCurve(k, members, ruleSupply(rule), year),
                   rule.target * use,
                 );
                 if (decision.shortfall)
@@ -477,9 +571,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
                 price = decision.price;
               }
             } catch (e) {
-              if (e instanceof ReferencePriceError) {
-                throw new InputError(`${locate(at)}: ${at.join('.')}: ${e.message} for ${k} (rule ${rule.rule})`);
-              }
+              if (e instanceof ReferencePriceError) throw unpricedRule(scenario, k, rule, year, members, e.message);
               throw e;
             }
             referencePrices.set(k, { price, set: year });

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Catalog } from '../../src/data/catalog.ts';
 import { loadDataset } from '../../src/data/load.ts';
 import { builtInScenarios, readScenario, SCENARIO_DIR } from '../../src/model/scenario.ts';
-import { validateScenario } from '../../src/simulate/simulate.ts';
+import { simulate, validateScenario } from '../../src/simulate/simulate.ts';
 import { inputErrorOf, ROOT } from '../helpers.ts';
 
 const catalog = new Catalog(loadDataset());
@@ -208,6 +208,50 @@ describe('bad scenario files', () => {
       's.yaml': `name: s\nhorizon: { start: 2026, end: 2026 }\nzone:\n  members: [{ region: USA, from: 2026 }]\n  referencePrices:\n    gallium/refined: { rule: fixed, price: 110 USD/MWh }\n`,
     });
     expect(inputErrorOf(() => validateScenario(readScenario(f), catalog))).toMatch(/s\.yaml:6:\d+: .*does not convert/);
+  });
+
+  it('a rule with no supply to price among the members: refused by the check, with the year, whose supply and the ways out', () => {
+    // No member of the zone refines germanium (the data has China and the rest of the world), so neither rule that
+    // reads the members' costs has anything to price.
+    const rule = (line: string, extra = '') =>
+      files({
+        's.yaml': `name: s\nextends: ${ZONE}\nhorizon: { start: 2026, end: 2030 }\nzone:\n${extra}  referencePrices:\n    germanium/refined: ${line}\n`,
+      });
+    const costPlus = rule('{ rule: cost-plus, margin: 0.2 }');
+    const message = inputErrorOf(() => validateScenario(readScenario(costPlus), catalog));
+    expect(message).toMatch(
+      /s\.yaml:\d+:\d+: zone\.referencePrices\.germanium\/refined: no producer to mark up for germanium\/refined \(rule cost-plus\) \(in 2026, counting the members' producers: EU27, JPN, MEX, USA\); give the rule a 'from' year by which a member makes germanium\/refined, or use rule fixed, or incentive-marginal with supply: market-economies$/,
+    );
+    // simulate refuses it the same way, before its first year.
+    expect(inputErrorOf(() => simulate(readScenario(costPlus), catalog))).toBe(message);
+    expect(
+      inputErrorOf(() =>
+        validateScenario(readScenario(rule('{ rule: incentive-marginal, target: 0.3, supply: members }')), catalog),
+      ),
+    ).toMatch(
+      /no producer or project on the supply curve for germanium\/refined \(rule incentive-marginal\) \(in 2026, counting the members' producers: EU27, JPN, MEX, USA\);.*supply: market-economies$/,
+    );
+    // Korea joins in 2028. Its germanium project (data/projects.csv) has no capital cost, so no incentive price:
+    // it is on the members' curve only once built, and nothing builds it here. The check names the first year
+    // the rule is set, as simulate would.
+    const korea = '  members:\n    - { region: USA, from: 2026 }\n    - { region: KOR, from: 2028 }\n';
+    const later = rule('{ rule: cost-plus, margin: 0.2, from: 2028, review: 1 }', korea);
+    expect(inputErrorOf(() => validateScenario(readScenario(later), catalog))).toMatch(
+      /\(in 2028, counting the members' producers: KOR, USA\)/,
+    );
+    // NdPr oxide: Mexico makes none, the United States does (Mountain Pass). A rule set when only Mexico is in is
+    // refused for that year; set from the year the United States joins, it passes.
+    const ndpr = (from: string) =>
+      files({
+        's.yaml': `name: s\nextends: ${ZONE}\nhorizon: { start: 2026, end: 2030 }\nzone:\n  members:\n    - { region: MEX, from: 2026 }\n    - { region: USA, from: 2028 }\n  referencePrices:\n    ndpr/oxide: { rule: cost-plus, margin: 0.1, review: 2${from} }\n`,
+      });
+    expect(inputErrorOf(() => validateScenario(readScenario(ndpr('')), catalog))).toMatch(
+      /no producer to mark up for ndpr\/oxide \(rule cost-plus\) \(in 2026, counting the members' producers: MEX\)/,
+    );
+    validateScenario(readScenario(ndpr(', from: 2028')), catalog);
+    // The zone's own rule for germanium counts every producer outside China: it prices.
+    const own = rule('{ rule: incentive-marginal, target: 0.3, supply: market-economies }');
+    expect(simulate(readScenario(own), catalog).years).toHaveLength(5);
   });
 });
 
