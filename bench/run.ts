@@ -1,4 +1,6 @@
 /** `npm run bench`: every benchmark, printed and written to bench/results.json. */
+// The V8 settings of the lodestone executable (bin/v8-flags.mjs), so that the figures are the product's.
+import '../bin/v8-flags.mjs';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
