@@ -348,6 +348,8 @@ function unpricedRule(
   const at = ['zone', 'referencePrices', k];
   const base = `${scenario.locate(at)}: ${at.join('.')}: ${reason} for ${k} (rule ${rule.rule})`;
   if (rule.rule === 'fixed') return new InputError(base);
+  // The ways out are for a curve with nothing on it; any other refusal of the rule is said as it is.
+  if (reason !== NO_PRODUCER_TO_MARK_UP && reason !== EMPTY_SUPPLY_CURVE) return new InputError(`${base} (in ${year})`);
   const who =
     ruleSupply(rule) === 'members'
       ? `counting the members' producers: ${members.join(', ')}`
