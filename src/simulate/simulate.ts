@@ -103,6 +103,14 @@ export function resolvePrice(catalog: Catalog, k: string, value: PriceValue): nu
 
 /** Checks a scenario against the data, naming file:line:column of what is wrong; returns its model parameters. */
 export function validateScenario(scenario: Scenario, catalog: Catalog): Parameters {
+  return checkedScenario(scenario, catalog).params;
+}
+
+/** validateScenario, with the project pipeline its rules' check read: simulate's own (one per run, not two). */
+function checkedScenario(
+  scenario: Scenario,
+  catalog: Catalog,
+): { params: Parameters; pipeline: ReturnType<typeof projectPipeline> } {
   const { locate } = scenario;
   const { start, end } = scenario.horizon;
   const region = (code: string, at: (string | number)[]) => {
@@ -254,8 +262,19 @@ export function validateScenario(scenario: Scenario, catalog: Catalog): Paramete
     if (e instanceof ModelInputError) throw new InputError(e.message);
     throw e;
   }
-  checkRuleSupply(scenario, catalog, params);
-  return params;
+  const pipeline = projectPipeline(catalog, params, BASE_YEAR, scenario.dominantSupplier);
+  checkRuleSupply(scenario, catalog, pipeline.projects);
+  return { params, pipeline };
+}
+
+/**
+ * The year an announced project (under construction or ramping up) comes online: its start year, or the year after
+ * the base year if that has passed.
+ */
+function announcedOnline(spec: ProjectSpec): number | undefined {
+  return (spec.status === 'construction' || spec.status === 'ramping') && spec.startYear !== undefined
+    ? Math.max(spec.startYear, BASE_YEAR + 1)
+    : undefined;
 }
 
 /**
@@ -265,21 +284,15 @@ export function validateScenario(scenario: Scenario, catalog: Catalog): Paramete
  * those its cost curve reads; a backed project counts from the start, so the check never refuses what simulate
  * would accept.
  */
-function checkRuleSupply(scenario: Scenario, catalog: Catalog, params: Parameters): void {
+function checkRuleSupply(scenario: Scenario, catalog: Catalog, projects: readonly ProjectSpec[]): void {
   const rules = Object.entries(scenario.zone?.referencePrices ?? {}).filter(([, rule]) => rule.rule !== 'fixed');
   if (rules.length === 0) return;
   const dominant = scenario.dominantSupplier;
-  const { projects } = projectPipeline(catalog, params, BASE_YEAR, dominant);
-  const { producers } = catalog.dataset.tables;
   // A project is on the curve at its incentive price before it is built and at its cash cost after: one without an
   // incentive price counts only once built (under construction by then, or backed by the zone).
   const backed = new Set((scenario.zone?.backedProjects ?? []).map((b) => b.id));
   const mayPrice = (p: ProjectSpec, year: number) =>
-    p.incentivePrice !== undefined ||
-    backed.has(p.id) ||
-    ((p.status === 'construction' || p.status === 'ramping') &&
-      p.startYear !== undefined &&
-      Math.max(p.startYear, BASE_YEAR + 1) <= year);
+    p.incentivePrice !== undefined || backed.has(p.id) || (announcedOnline(p) ?? Number.POSITIVE_INFINITY) <= year;
   for (const [k, rule] of rules) {
     const review = rule.rule === 'fixed' ? undefined : rule.review;
     let set: number | undefined;
@@ -289,12 +302,8 @@ function checkRuleSupply(scenario: Scenario, catalog: Catalog, params: Parameter
       set = year;
       const counts = countsToward(ruleSupply(rule), members, dominant);
       const priced =
-        producers.some(
-          (p) =>
-            p.commodity === k &&
-            p.cash_cost !== undefined &&
-            p.capacity * (p.utilisation ?? 1) > 0 &&
-            counts(modelRegion(catalog, p.region), p.owner),
+        curveProducers(catalog, k).some(
+          (p) => p.capacity * (p.utilisation ?? 1) > 0 && counts(modelRegion(catalog, p.region), p.owner),
         ) || projects.some((p) => p.commodity === k && counts(p.region) && mayPrice(p, year));
       if (!priced) {
         const reason = rule.rule === 'cost-plus' ? NO_PRODUCER_TO_MARK_UP : EMPTY_SUPPLY_CURVE;
@@ -332,6 +341,11 @@ function countsToward(
   return (r, owner) => (who === 'members' ? members.includes(r) : r !== dominant && owner !== dominant);
 }
 
+/** The data's producers of k that a rule's cost curve can read: those with a cash cost. */
+function curveProducers(catalog: Catalog, k: string): Catalog['dataset']['tables']['producers'] {
+  return catalog.dataset.tables.producers.filter((p) => p.commodity === k && p.cash_cost !== undefined);
+}
+
 /**
  * A reference price its rule cannot set (`reason`: what the rule found wanting), with the year and whose supply was
  * counted: a zone whose first members make none of the commodity (one that does joins later) is the usual way here,
@@ -361,14 +375,14 @@ function unpricedRule(
 }
 
 export function simulate(scenario: Scenario, catalog: Catalog, options: SimulateOptions = {}): SimulationResult {
-  const params = validateScenario(scenario, catalog);
+  const { params, pipeline: checkedPipeline } = checkedScenario(scenario, catalog);
   const { locate, dominantSupplier: dominant } = scenario;
   const growth = new DemandGrowth(catalog, scenario.demandGrowth ?? {});
   const baseYear = BASE_YEAR;
   const notes: string[] = [];
   const region = (code: string) => modelRegion(catalog, code);
   const defaultBloc = catalog.dataset.tables.regions.filter((r) => r.default_bloc).map((r) => r.code);
-  const { projects: pipeline, skipped } = projectPipeline(catalog, params, baseYear, dominant);
+  const { projects: pipeline, skipped } = checkedPipeline;
   for (const s of skipped) notes.push(`project left out: ${s}`);
   const assumedCost = pipeline.filter((p) => p.cashCostAssumed).map((p) => p.id);
   if (assumedCost.length > 0) {
@@ -390,10 +404,8 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
 
   const projects: ProjectState[] = pipeline.map((spec) => {
     const state: ProjectState = { spec };
-    // Announced projects under construction or ramping come online at their start year (or next year if it passed).
-    if ((spec.status === 'construction' || spec.status === 'ramping') && spec.startYear !== undefined) {
-      state.online = Math.max(spec.startYear, baseYear + 1);
-    }
+    const online = announcedOnline(spec);
+    if (online !== undefined) state.online = online;
     return state;
   });
   for (const b of scenario.zone?.backedProjects ?? []) {
@@ -514,11 +526,10 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
   const supplyCurve = (k: string, members: readonly string[], who: 'members' | 'market-economies', year: number) => {
     const inSet = countsToward(who, members, dominant);
     const steps: SupplyStep[] = [];
-    for (const p of catalog.dataset.tables.producers) {
-      if (p.commodity !== k || p.cash_cost === undefined) continue;
+    for (const p of curveProducers(catalog, k)) {
       const r = region(p.region);
       if (!inSet(r, p.owner)) continue;
-      const cost = p.cash_cost + inputCost(k, r, p.secondary);
+      const cost = (p.cash_cost as number) + inputCost(k, r, p.secondary);
       steps.push({ id: p.id, region: r, capacity: p.capacity * (p.utilisation ?? 1), cost, kind: 'producer' });
     }
     for (const pr of projects) {
