@@ -547,14 +547,27 @@ const cache = new Map<number, CacheEntry[]>();
 let cached = 0;
 let clock = 0;
 
+/**
+ * The entry each chain (by its first commodity, pooled or not) used last: the years of a simulation mostly keep a
+ * chain's shape, so one comparison with it finds the structure without hashing the shape first.
+ */
+const lastUsed = new Map<string, CacheEntry>();
+
 /** The structure of a chain's inputs, from the cache when a problem of the same shape was seen. */
 export function structureOf(inputs: ChainInputs): ChainStructure {
+  const chainKey = `${inputs.pooled ? 'pooled ' : ''}${inputs.chain[0] ?? ''}`;
+  const last = lastUsed.get(chainKey);
+  if (last && hasShape(inputs, last.shape)) {
+    last.used = ++clock;
+    return last.structure;
+  }
   const hash = shapeHash(inputs);
   let bucket = cache.get(hash);
   if (bucket) {
     for (const entry of bucket) {
       if (hasShape(inputs, entry.shape)) {
         entry.used = ++clock;
+        lastUsed.set(chainKey, entry);
         return entry.structure;
       }
     }
@@ -563,7 +576,9 @@ export function structureOf(inputs: ChainInputs): ChainStructure {
     cache.set(hash, bucket);
   }
   const structure = buildStructure(inputs);
-  bucket.push({ hash, shape: shapeOf(inputs), structure, used: ++clock });
+  const entry = { hash, shape: shapeOf(inputs), structure, used: ++clock };
+  bucket.push(entry);
+  lastUsed.set(chainKey, entry);
   if (++cached > CACHE_SIZE) evictOldest();
   return structure;
 }
@@ -589,6 +604,7 @@ function evictOldest(): void {
 /** Forgets every cached structure (tests compare a solve on fresh structures with one on cached ones). */
 export function clearStructureCache(): void {
   cache.clear();
+  lastUsed.clear();
   cached = 0;
 }
 

@@ -40,6 +40,17 @@ export interface PeriodStatistics {
   readonly cfdCost: number;
 }
 
+/** A list split by commodity, each part in the list's order. */
+export function byCommodity<T extends { readonly commodity: string }>(xs: readonly T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const x of xs) {
+    const list = out.get(x.commodity);
+    if (list) list.push(x);
+    else out.set(x.commodity, [x]);
+  }
+  return out;
+}
+
 export function periodStatistics(
   world: World,
   solution: EquilibriumSolution,
@@ -48,28 +59,22 @@ export function periodStatistics(
   const dominant = options.dominantSupplier ?? 'CHN';
   const members = new Set(world.bloc);
   const { problem } = world;
-  const price = new Map(solution.prices.map((p) => [`${p.commodity}|${p.region}`, p.price]));
-  const producerPrice = new Map(solution.prices.map((p) => [`${p.commodity}|${p.region}`, p.price + p.exportPremium]));
-  // Everything by commodity once (a world has a few hundred of each), and producers by id.
-  const byCommodity = <T extends { commodity: string }>(xs: readonly T[]) => {
-    const out = new Map<string, T[]>();
-    for (const x of xs) {
-      const list = out.get(x.commodity);
-      if (list) list.push(x);
-      else out.set(x.commodity, [x]);
-    }
-    return out;
-  };
+  // Everything by commodity once (a world has a few hundred of each). A simulation computes these every year of
+  // every draw: no keys are built per price, and the sums run in the lists' order.
   const pricesOf = byCommodity(solution.prices);
   const consumptionOf = byCommodity(solution.consumption);
   const outputsOf = byCommodity(solution.outputs);
   const flowsOf = byCommodity(solution.flows);
   const producersOf = byCommodity(problem.producers);
-  const secondary = new Set(problem.producers.filter((p) => p.secondary).map((p) => p.id));
+  const secondary = new Set<string>();
+  for (const p of problem.producers) if (p.secondary) secondary.add(p.id);
   const out: CommodityStatistics[] = [];
   for (const k of problem.commodities) {
     const prices = pricesOf.get(k) ?? [];
     if (prices.length === 0) continue;
+    // The market price by region (the last entry for a region wins, as the solution lists one per node).
+    const price = new Map<string, number>();
+    for (const p of prices) price.set(p.region, p.price);
     const cons = consumptionOf.get(k) ?? [];
     const links = problem.links.filter((l) => l.input === k);
     // Weights: final consumption plus inputs used by downstream producers at each node.
@@ -84,16 +89,20 @@ export function periodStatistics(
     const mean = (inside: boolean) => {
       let q = 0;
       let v = 0;
-      for (const [region, quantity] of use) {
-        if (members.has(region) !== inside) continue;
+      use.forEach((quantity, region) => {
+        if (members.has(region) !== inside) return;
         q += quantity;
-        v += quantity * (price.get(`${k}|${region}`) ?? 0);
-      }
+        v += quantity * (price.get(region) ?? 0);
+      });
       return q > 0 ? v / q : Number.NaN;
     };
     const outputs = outputsOf.get(k) ?? [];
-    const production = outputs.reduce((s, o) => s + o.output, 0);
-    const blocProduction = outputs.filter((o) => members.has(o.region)).reduce((s, o) => s + o.output, 0);
+    let production = 0;
+    let blocProduction = 0;
+    for (const o of outputs) {
+      production += o.output;
+      if (members.has(o.region)) blocProduction += o.output;
+    }
     // Inputs used by members' producers of downstream commodities.
     let derived = 0;
     for (const link of links) {
@@ -102,23 +111,36 @@ export function periodStatistics(
         derived += link.coefficient * o.output;
       }
     }
-    const blocFinal = cons.filter((c) => members.has(c.region)).reduce((s, c) => s + c.quantity, 0);
+    let consumption = 0;
+    let blocFinal = 0;
+    let consumerSpending = 0;
+    for (const c of cons) {
+      consumption += c.quantity;
+      if (members.has(c.region)) blocFinal += c.quantity;
+      consumerSpending += c.quantity * (price.get(c.region) ?? 0);
+    }
     const blocUse = blocFinal + derived;
-    const flows = flowsOf.get(k) ?? [];
-    const exportsOut = flows
-      .filter((f) => members.has(f.from) && !members.has(f.to))
-      .reduce((s, f) => s + f.quantity, 0);
-    const fromDominant = flows
-      .filter((f) => f.from === dominant && members.has(f.to))
-      .reduce((s, f) => s + f.quantity, 0);
-    const levyRevenue = flows.reduce((s, f) => s + f.levy * f.quantity, 0);
+    let exportsOut = 0;
+    let fromDominant = 0;
+    let levyRevenue = 0;
+    for (const f of flowsOf.get(k) ?? []) {
+      if (members.has(f.from) && !members.has(f.to)) exportsOut += f.quantity;
+      if (f.from === dominant && members.has(f.to)) fromDominant += f.quantity;
+      levyRevenue += f.levy * f.quantity;
+    }
     let cfdCost = 0;
-    const outputOf = new Map(outputs.map((o) => [o.producer, o.output]));
-    for (const p of producersOf.get(k) ?? []) {
-      if (!p.cfd) continue;
-      const o = outputOf.get(p.id) ?? 0;
-      const covered = Math.min(o, p.cfd.volume ?? Number.POSITIVE_INFINITY);
-      cfdCost += Math.max(0, p.cfd.strike - (producerPrice.get(`${k}|${p.region}`) ?? 0)) * covered;
+    const covered = (producersOf.get(k) ?? []).filter((p) => p.cfd);
+    if (covered.length > 0) {
+      const outputOf = new Map(outputs.map((o) => [o.producer, o.output]));
+      // What a producer earns: the market price plus its export premium.
+      const earned = new Map<string, number>();
+      for (const p of prices) earned.set(p.region, p.price + p.exportPremium);
+      for (const p of covered) {
+        const cfd = p.cfd as NonNullable<typeof p.cfd>;
+        const o = outputOf.get(p.id) ?? 0;
+        const volume = Math.min(o, cfd.volume ?? Number.POSITIVE_INFINITY);
+        cfdCost += Math.max(0, cfd.strike - (earned.get(p.region) ?? 0)) * volume;
+      }
     }
     let priceMin = Number.POSITIVE_INFINITY;
     let priceMax = Number.NEGATIVE_INFINITY;
@@ -133,14 +155,14 @@ export function periodStatistics(
       priceMin,
       priceMax,
       production,
-      consumption: cons.reduce((s, c) => s + c.quantity, 0),
+      consumption,
       blocUse,
       blocProduction,
       selfSufficiency: blocUse > 0 ? Math.min(1, Math.max(0, blocProduction - exportsOut) / blocUse) : Number.NaN,
       dominantShare: blocUse > 0 ? fromDominant / blocUse : Number.NaN,
       levyRevenue,
       cfdCost,
-      consumerSpending: cons.reduce((s, c) => s + c.quantity * (price.get(`${k}|${c.region}`) ?? 0), 0),
+      consumerSpending,
     });
   }
   return {

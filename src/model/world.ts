@@ -54,7 +54,20 @@ export function modelRegion(catalog: Catalog, code: string): string {
   return r?.part_of && catalog.regions.get(r.part_of)?.kind === 'aggregate' ? r.part_of : code;
 }
 
-function referencePrices(catalog: Catalog, year: number): Map<string, number> {
+/**
+ * Reference price per commodity in `year` (quantity-weighted demand price, else the latest price series, else the
+ * highest cash cost), once per catalog and year: every world a simulation builds reads them.
+ */
+export function referencePricesOf(catalog: Catalog, year: number): ReadonlyMap<string, number> {
+  return remembered(
+    remembered(REFERENCE_CACHE, catalog, () => new Map()),
+    year,
+    () => computeReferencePrices(catalog, year),
+  );
+}
+const REFERENCE_CACHE = new WeakMap<Catalog, Map<number, ReadonlyMap<string, number>>>();
+
+function computeReferencePrices(catalog: Catalog, year: number): Map<string, number> {
   const t = catalog.dataset.tables;
   const out = new Map<string, number>();
   for (const c of t.commodities) {
@@ -216,7 +229,7 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
   const regions = new Set<string>();
   const commodities = t.commodities.map((c) => c.id);
   const commoditySet = new Set(commodities);
-  const referencePrice = referencePrices(catalog, year);
+  const referencePrice = referencePricesOf(catalog, year);
 
   const checkRegion = (path: string, code: string) => {
     if (!catalog.regions.has(code)) throw new ModelInputError(path, `unknown region '${code}' (not in regions.csv)`);

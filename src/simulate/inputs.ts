@@ -67,7 +67,11 @@ export class DemandGrowth {
   }
 
   private readonly rates = new Map<string, number>();
-  private readonly factors = new Map<string, number>();
+  /** Remembered factors by commodity, region and sector: those of the last base year asked for. */
+  private readonly factors = new Map<
+    string,
+    Map<string, Map<string, { readonly baseYear: number; readonly factors: number[] }>>
+  >();
   /** Per commodity, the indices of the rows for it or for '*'. */
   private readonly rowsByCommodity = new Map<string, number[]>();
   /** Per row, the model region its region belongs to. */
@@ -115,14 +119,30 @@ export class DemandGrowth {
 
   /** Demand in `year` relative to the base year. */
   factor(commodity: string, region: string, baseYear: number, year: number, sector = 'all'): number {
-    const key = `${commodity}|${region}|${baseYear}|${year}|${sector}`;
-    let f = this.factors.get(key);
-    if (f === undefined) {
-      // The product of the rates from baseYear + 1 on, in year order: last year's factor (remembered) times this year's.
-      f = year <= baseYear ? 1 : this.factor(commodity, region, baseYear, year - 1, sector);
-      if (year > baseYear) f *= 1 + this.rate(commodity, region, year, sector);
-      this.factors.set(key, f);
+    if (year <= baseYear) return 1;
+    // Factors from one base year for one curve, by years after it: a simulation asks for every curve every year,
+    // so the lookup takes no key built from strings.
+    let byRegion = this.factors.get(commodity);
+    if (!byRegion) {
+      byRegion = new Map();
+      this.factors.set(commodity, byRegion);
     }
+    let bySector = byRegion.get(region);
+    if (!bySector) {
+      bySector = new Map();
+      byRegion.set(region, bySector);
+    }
+    let series = bySector.get(sector);
+    if (!series || series.baseYear !== baseYear) {
+      series = { baseYear, factors: [] };
+      bySector.set(sector, series);
+    }
+    const known = series.factors[year - baseYear - 1];
+    if (known !== undefined) return known;
+    // The product of the rates from baseYear + 1 on, in year order: last year's factor (remembered) times this year's.
+    const f =
+      this.factor(commodity, region, baseYear, year - 1, sector) * (1 + this.rate(commodity, region, year, sector));
+    series.factors[year - baseYear - 1] = f;
     return f;
   }
 }

@@ -21,8 +21,8 @@ import { EquilibriumError, type EquilibriumSolution, solveEquilibrium } from '..
 import { InputError } from '../model/document.ts';
 import type { Policy } from '../model/policy.ts';
 import type { PriceValue, ReferencePriceRule, Scenario } from '../model/scenario.ts';
-import { periodStatistics } from '../model/statistics.ts';
-import { buildWorld, ModelInputError, modelRegion, type World } from '../model/world.ts';
+import { byCommodity, periodStatistics } from '../model/statistics.ts';
+import { buildWorld, ModelInputError, modelRegion, referencePricesOf, type World } from '../model/world.ts';
 import { didYouMean } from '../suggest.ts';
 import { DemandGrowth, Parameters, type ProjectSpec, projectPipeline } from './inputs.ts';
 import type { CommodityYear, CostCurve, CostStep, SimulationResult, YearResult } from './result.ts';
@@ -423,7 +423,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
   const worldCache = new Map<string, World>();
   /** The latest equilibrium under each set of export restrictions in force (regimeOf). */
   const regimes = new Map<string, EquilibriumSolution>();
-  const baseReference = buildWorld(catalog, { year: baseYear, demandChoke }).referencePrice;
+  const baseReference = referencePricesOf(catalog, baseYear);
   const stocks = new Map<string, StockState>();
   const cfdSpent = new Map<number, number>();
   const stockSpent = new Map<number, number>();
@@ -656,11 +656,14 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
       const memberSet = new Set(world.bloc);
 
       // Producers this year: outages, then projects online (ramping up), with the CfD where one covers them.
-      const outage = (r: string, k: string) =>
-        shocks.reduce(
-          (f, s) => (s.kind === 'outage' && region(s.region) === r && s.commodity === k ? f * (1 - s.share) : f),
-          1,
-        );
+      // The share of capacity left by the year's outages, per region and commodity (1 where none hits).
+      const outages = new Map<string, number>();
+      for (const s of shocks) {
+        if (s.kind !== 'outage') continue;
+        const at = `${region(s.region)}|${s.commodity}`;
+        outages.set(at, (outages.get(at) ?? 1) * (1 - s.share));
+      }
+      const outage = (r: string, k: string) => (outages.size === 0 ? 1 : (outages.get(`${r}|${k}`) ?? 1));
       // Existing producers expand (brownfield) in step with world demand for their commodity, by the share the
       // parameter brownfield_share gives: without it, fixed base-year capacity against growing demand would send
       // every price up without bound, which no baseline projection shows.
@@ -881,13 +884,29 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
         if (cfds.some((x) => x.commodity === c.commodity)) cfdSpent.set(i, (cfdSpent.get(i) ?? 0) + cost);
       });
 
+      const grouped = {
+        prices: byCommodity(solution.prices),
+        flows: byCommodity(solution.flows),
+        consumption: byCommodity(solution.consumption),
+        demands: byCommodity(problem.demands),
+        producers: byCommodity(problem.producers),
+      };
+
       // Investment: projects whose incentive price is below the price they expect start construction.
-      const producerPrice = new Map(
-        solution.prices.map((p) => [`${p.commodity}|${p.region}`, p.price + p.exportPremium]),
-      );
+      // What producers earn (price plus export premium) by commodity and region, as the projects ask.
+      const earned = new Map<string, Map<string, number>>();
+      const earnedIn = (k: string) => {
+        let byRegion = earned.get(k);
+        if (!byRegion) {
+          byRegion = new Map();
+          for (const p of grouped.prices.get(k) ?? []) byRegion.set(p.region, p.price + p.exportPremium);
+          earned.set(k, byRegion);
+        }
+        return byRegion;
+      };
       for (const pr of projects) {
         const { spec } = pr;
-        const observed = producerPrice.get(`${spec.commodity}|${spec.region}`) ?? average(solution, spec.commodity);
+        const observed = earnedIn(spec.commodity).get(spec.region) ?? average(grouped.prices.get(spec.commodity) ?? []);
         const fk = `${spec.commodity}|${spec.region}`;
         const expected = forecast.has(fk)
           ? forecastWeight * observed + (1 - forecastWeight) * (forecast.get(fk) as number)
@@ -929,6 +948,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
           baseYear,
           year,
           world,
+          byCommodity: grouped,
         }),
       );
       const totals = {
@@ -1019,9 +1039,9 @@ function sum<T>(xs: readonly T[], f: (x: T) => number): number {
   return xs.reduce((s, x) => s + f(x), 0);
 }
 
-function average(solution: EquilibriumSolution, k: string): number {
-  const ps = solution.prices.filter((p) => p.commodity === k);
-  return ps.length > 0 ? ps.reduce((s, p) => s + p.price, 0) / ps.length : 0;
+/** The mean of a commodity's prices over its markets (0 without any). */
+function average(prices: readonly EquilibriumSolution['prices'][number][]): number {
+  return prices.length > 0 ? prices.reduce((s, p) => s + p.price, 0) / prices.length : 0;
 }
 
 /** Does a shock cut this member's supply of k? */
@@ -1064,6 +1084,14 @@ interface CommodityContext {
   readonly baseYear: number;
   readonly year: number;
   readonly world: World;
+  /** The year's solution and problem split by commodity (byCommodity), once for all its commodities. */
+  readonly byCommodity: {
+    readonly prices: ReadonlyMap<string, readonly EquilibriumSolution['prices'][number][]>;
+    readonly flows: ReadonlyMap<string, readonly EquilibriumSolution['flows'][number][]>;
+    readonly consumption: ReadonlyMap<string, readonly EquilibriumSolution['consumption'][number][]>;
+    readonly demands: ReadonlyMap<string, readonly EquilibriumProblem['demands'][number][]>;
+    readonly producers: ReadonlyMap<string, readonly EquilibriumProblem['producers'][number][]>;
+  };
 }
 
 /** Days of net imports the stock covers; none without net imports. */
@@ -1082,12 +1110,13 @@ function commodityYear(
   const k = c.commodity;
   const info = ctx.catalog.commodities.get(k);
   const { solution, members } = ctx;
-  const price = new Map(solution.prices.filter((p) => p.commodity === k).map((p) => [p.region, p.price]));
+  const of = ctx.byCommodity;
+  const price = new Map<string, number>();
+  for (const p of of.prices.get(k) ?? []) price.set(p.region, p.price);
   const origins = new Map<string, number>();
   let exportsOut = 0;
   let imports = 0;
-  for (const f of solution.flows) {
-    if (f.commodity !== k) continue;
+  for (const f of of.flows.get(k) ?? []) {
     if (members.has(f.to) && !members.has(f.from)) {
       origins.set(f.from, (origins.get(f.from) ?? 0) + f.quantity);
       imports += f.quantity;
@@ -1115,15 +1144,15 @@ function commodityYear(
   // Lost consumption: members' demand at the base-year reference price, grown, less what they consume.
   let reference = 0;
   let blocConsumption = 0;
-  for (const d of ctx.problem.demands) {
-    if (d.commodity !== k || !members.has(d.region) || d.curve.kind !== 'isoelastic') continue;
+  for (const d of of.demands.get(k) ?? []) {
+    if (!members.has(d.region) || d.curve.kind !== 'isoelastic') continue;
     reference += d.curve.q0;
   }
-  for (const x of solution.consumption) if (x.commodity === k && members.has(x.region)) blocConsumption += x.quantity;
+  const consumed = of.consumption.get(k) ?? [];
+  for (const x of consumed) if (members.has(x.region)) blocConsumption += x.quantity;
   const netImports = imports - exportsOut;
-  const blocCapacity = ctx.problem.producers
-    .filter((p) => p.commodity === k && members.has(p.region))
-    .reduce((s, p) => s + p.capacity, 0);
+  let blocCapacity = 0;
+  for (const p of of.producers.get(k) ?? []) if (members.has(p.region)) blocCapacity += p.capacity;
   return {
     commodity: k,
     unit: info?.row.unit ?? '',
@@ -1140,7 +1169,7 @@ function commodityYear(
     // Of everything the bloc receives (own production kept at home, imports, stock releases).
     dominantShare: supplied > 0 ? (origins.get(ctx.dominant) ?? 0) / supplied : null,
     supplyByOrigin,
-    consumerCost: c.consumerSpending === 0 ? 0 : sumMembers(solution, members, k, price),
+    consumerCost: c.consumerSpending === 0 ? 0 : sumMembers(consumed, members, price),
     levyRevenue: c.levyRevenue,
     cfdCost: c.cfdCost,
     stock,
@@ -1153,16 +1182,14 @@ function commodityYear(
   };
 }
 
-/** Members' final consumers' spending on k. */
+/** Members' final consumers' spending on a commodity, from its consumption by region. */
 function sumMembers(
-  solution: EquilibriumSolution,
+  consumption: readonly EquilibriumSolution['consumption'][number][],
   members: ReadonlySet<string>,
-  k: string,
   price: ReadonlyMap<string, number>,
 ): number {
   let s = 0;
-  for (const x of solution.consumption)
-    if (x.commodity === k && members.has(x.region)) s += x.quantity * (price.get(x.region) ?? 0);
+  for (const x of consumption) if (members.has(x.region)) s += x.quantity * (price.get(x.region) ?? 0);
   return s;
 }
 

@@ -81,6 +81,10 @@ describe('chain structures', () => {
     // Only the level of the floor changed: the same structure.
     const higher = { ...floored, floors: [{ region: 'USA', commodity: 'gallium/refined', price: 1200 }] };
     expect(structureOf(chainInputs(higher, chain))).toBe(withFloor);
+    // Back to a shape seen before another: its structure again, not the one last used for this chain.
+    expect(structureOf(chainInputs(world, chain))).toBe(base);
+    expect(structureOf(chainInputs(banned, chain))).not.toBe(base);
+    expect(structureOf(chainInputs(grown(world, 0.9), chain))).toBe(base);
   });
 
   it('a warm start on the same structure and across structures reaches the cold equilibrium', () => {

@@ -71,6 +71,31 @@ describe('simulation inputs from the data', () => {
     expect(data.factor('lithium/chemicals', 'USA', 2024, 2026)).toBeCloseTo((1 + r) ** 2, 12);
   });
 
+  it('growth factors: the product of the year rates from the base year, whatever was asked before', () => {
+    const product = (g: DemandGrowth, k: string, r: string, from: number, to: number, sector?: string) => {
+      let f = 1;
+      for (let y = from + 1; y <= to; y++) f *= 1 + g.rate(k, r, y, sector);
+      return f;
+    };
+    const g = new DemandGrowth(catalog);
+    // Asked out of order, from two base years in turn, for two sectors of one curve, and at or before the base year.
+    const asks: [number, number, string][] = [
+      [2024, 2035, 'all'],
+      [2026, 2030, 'all'],
+      [2024, 2027, 'all'],
+      [2024, 2035, 'all'],
+      [2026, 2040, 'ev'],
+      [2024, 2024, 'all'],
+      [2030, 2026, 'all'],
+    ];
+    for (const [base, year, sector] of asks) {
+      const fresh = new DemandGrowth(catalog);
+      const expected = product(fresh, 'ndfeb/magnet', 'CHN', base, year, sector);
+      expect(g.factor('ndfeb/magnet', 'CHN', base, year, sector)).toBe(expected);
+    }
+    expect(g.factor('ndfeb/magnet', 'CHN', 2024, 2035)).toBeGreaterThan(1);
+  });
+
   it('parameters: overrides replace data rows, within their sensible range', () => {
     expect(new Parameters(catalog, { cost_of_capital: 0.1 }).get('cost_of_capital')).toBe(0.1);
     expect(() => new Parameters(catalog, { cost_of_capitol: 0.1 })).toThrow(/unknown parameter 'cost_of_capitol'/);
