@@ -1086,13 +1086,15 @@ interface CommodityContext {
   readonly world: World;
   /** The year's solution and problem split by commodity (byCommodity), once for all its commodities. */
   readonly byCommodity: {
-    readonly prices: ReadonlyMap<string, readonly EquilibriumSolution['prices'][number][]>;
-    readonly flows: ReadonlyMap<string, readonly EquilibriumSolution['flows'][number][]>;
-    readonly consumption: ReadonlyMap<string, readonly EquilibriumSolution['consumption'][number][]>;
-    readonly demands: ReadonlyMap<string, readonly EquilibriumProblem['demands'][number][]>;
-    readonly producers: ReadonlyMap<string, readonly EquilibriumProblem['producers'][number][]>;
+    readonly prices: ByCommodity<EquilibriumSolution['prices'][number]>;
+    readonly flows: ByCommodity<EquilibriumSolution['flows'][number]>;
+    readonly consumption: ByCommodity<EquilibriumSolution['consumption'][number]>;
+    readonly demands: ByCommodity<EquilibriumProblem['demands'][number]>;
+    readonly producers: ByCommodity<EquilibriumProblem['producers'][number]>;
   };
 }
+
+type ByCommodity<T> = ReadonlyMap<string, readonly T[]>;
 
 /** Days of net imports the stock covers; none without net imports. */
 function daysOfCover(stock: number, netImports: number): number | null {
