@@ -3,6 +3,7 @@
  * prices inside and outside the zone, production and consumption, bloc self-sufficiency, the dominant supplier's
  * share of bloc supply, levy revenue and CfD cost (MODEL.md §6).
  */
+import type { EquilibriumProblem } from '../equilibrium/problem.ts';
 import type { EquilibriumSolution } from '../equilibrium/solve.ts';
 import type { World } from './world.ts';
 
@@ -40,8 +41,19 @@ export interface PeriodStatistics {
   readonly cfdCost: number;
 }
 
-/** A list split by commodity, each part in the list's order. */
-export function byCommodity<T extends { readonly commodity: string }>(xs: readonly T[]): Map<string, T[]> {
+type ByCommodity<T> = ReadonlyMap<string, readonly T[]>;
+
+/** A period's solution and problem split by commodity, each part in its list's order. */
+export interface PeriodLists {
+  readonly prices: ByCommodity<EquilibriumSolution['prices'][number]>;
+  readonly consumption: ByCommodity<EquilibriumSolution['consumption'][number]>;
+  readonly outputs: ByCommodity<EquilibriumSolution['outputs'][number]>;
+  readonly flows: ByCommodity<EquilibriumSolution['flows'][number]>;
+  readonly producers: ByCommodity<EquilibriumProblem['producers'][number]>;
+  readonly demands: ByCommodity<EquilibriumProblem['demands'][number]>;
+}
+
+function byCommodity<T extends { readonly commodity: string }>(xs: readonly T[]): Map<string, T[]> {
   const out = new Map<string, T[]>();
   for (const x of xs) {
     const list = out.get(x.commodity);
@@ -51,21 +63,40 @@ export function byCommodity<T extends { readonly commodity: string }>(xs: readon
   return out;
 }
 
+/**
+ * A period's lists by commodity (a world has a few hundred of each), once: a simulation reads them for its
+ * statistics, its investment decisions and its commodity rows, every year of every draw.
+ */
+export function periodLists(problem: EquilibriumProblem, solution: EquilibriumSolution): PeriodLists {
+  return {
+    prices: byCommodity(solution.prices),
+    consumption: byCommodity(solution.consumption),
+    outputs: byCommodity(solution.outputs),
+    flows: byCommodity(solution.flows),
+    producers: byCommodity(problem.producers),
+    demands: byCommodity(problem.demands),
+  };
+}
+
+/** What producers of a commodity earn by region: its market price plus the export premium. */
+export function earnedByRegion(prices: readonly EquilibriumSolution['prices'][number][]): Map<string, number> {
+  const earned = new Map<string, number>();
+  for (const p of prices) earned.set(p.region, p.price + p.exportPremium);
+  return earned;
+}
+
 export function periodStatistics(
   world: World,
   solution: EquilibriumSolution,
-  options: { dominantSupplier?: string } = {},
+  options: { dominantSupplier?: string; lists?: PeriodLists } = {},
 ): PeriodStatistics {
   const dominant = options.dominantSupplier ?? 'CHN';
   const members = new Set(world.bloc);
   const { problem } = world;
-  // Everything by commodity once (a world has a few hundred of each). A simulation computes these every year of
-  // every draw: no keys are built per price, and the sums run in the lists' order.
-  const pricesOf = byCommodity(solution.prices);
-  const consumptionOf = byCommodity(solution.consumption);
-  const outputsOf = byCommodity(solution.outputs);
-  const flowsOf = byCommodity(solution.flows);
-  const producersOf = byCommodity(problem.producers);
+  // No keys are built per price, and the sums run in the lists' order.
+  const lists = options.lists ?? periodLists(problem, solution);
+  const { prices: pricesOf, consumption: consumptionOf, outputs: outputsOf, flows: flowsOf } = lists;
+  const producersOf = lists.producers;
   const secondary = new Set<string>();
   for (const p of problem.producers) if (p.secondary) secondary.add(p.id);
   const out: CommodityStatistics[] = [];
@@ -132,9 +163,7 @@ export function periodStatistics(
     const covered = (producersOf.get(k) ?? []).filter((p) => p.cfd);
     if (covered.length > 0) {
       const outputOf = new Map(outputs.map((o) => [o.producer, o.output]));
-      // What a producer earns: the market price plus its export premium.
-      const earned = new Map<string, number>();
-      for (const p of prices) earned.set(p.region, p.price + p.exportPremium);
+      const earned = earnedByRegion(prices);
       for (const p of covered) {
         const cfd = p.cfd as NonNullable<typeof p.cfd>;
         const o = outputOf.get(p.id) ?? 0;

@@ -18,10 +18,11 @@ import type { Catalog } from '../data/catalog.ts';
 import { BASE_YEAR } from '../data/schema.ts';
 import type { EquilibriumProblem, Producer, StockOperation } from '../equilibrium/problem.ts';
 import { EquilibriumError, type EquilibriumSolution, solveEquilibrium } from '../equilibrium/solve.ts';
+import { remembered } from '../memo.ts';
 import { InputError } from '../model/document.ts';
 import type { Policy } from '../model/policy.ts';
 import type { PriceValue, ReferencePriceRule, Scenario } from '../model/scenario.ts';
-import { byCommodity, periodStatistics } from '../model/statistics.ts';
+import { earnedByRegion, type PeriodLists, periodLists, periodStatistics } from '../model/statistics.ts';
 import { buildWorld, ModelInputError, modelRegion, referencePricesOf, type World } from '../model/world.ts';
 import { didYouMean } from '../suggest.ts';
 import { DemandGrowth, Parameters, type ProjectSpec, projectPipeline } from './inputs.ts';
@@ -866,7 +867,8 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
         }
         throw e;
       }
-      const stats = periodStatistics(yearWorld, solution, { dominantSupplier: dominant });
+      const lists = periodLists(problem, solution);
+      const stats = periodStatistics(yearWorld, solution, { dominantSupplier: dominant, lists });
       latest = solution;
       options.onYear?.({ year, policy, solution });
 
@@ -884,29 +886,13 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
         if (cfds.some((x) => x.commodity === c.commodity)) cfdSpent.set(i, (cfdSpent.get(i) ?? 0) + cost);
       });
 
-      const grouped = {
-        prices: byCommodity(solution.prices),
-        flows: byCommodity(solution.flows),
-        consumption: byCommodity(solution.consumption),
-        demands: byCommodity(problem.demands),
-        producers: byCommodity(problem.producers),
-      };
-
       // Investment: projects whose incentive price is below the price they expect start construction.
-      // What producers earn (price plus export premium) by commodity and region, as the projects ask.
+      // What producers earn by commodity and region, as the projects ask.
       const earned = new Map<string, Map<string, number>>();
-      const earnedIn = (k: string) => {
-        let byRegion = earned.get(k);
-        if (!byRegion) {
-          byRegion = new Map();
-          for (const p of grouped.prices.get(k) ?? []) byRegion.set(p.region, p.price + p.exportPremium);
-          earned.set(k, byRegion);
-        }
-        return byRegion;
-      };
+      const earnedIn = (k: string) => remembered(earned, k, () => earnedByRegion(lists.prices.get(k) ?? []));
       for (const pr of projects) {
         const { spec } = pr;
-        const observed = earnedIn(spec.commodity).get(spec.region) ?? average(grouped.prices.get(spec.commodity) ?? []);
+        const observed = earnedIn(spec.commodity).get(spec.region) ?? average(lists.prices.get(spec.commodity) ?? []);
         const fk = `${spec.commodity}|${spec.region}`;
         const expected = forecast.has(fk)
           ? forecastWeight * observed + (1 - forecastWeight) * (forecast.get(fk) as number)
@@ -948,7 +934,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
           baseYear,
           year,
           world,
-          byCommodity: grouped,
+          lists,
         }),
       );
       const totals = {
@@ -1084,17 +1070,9 @@ interface CommodityContext {
   readonly baseYear: number;
   readonly year: number;
   readonly world: World;
-  /** The year's solution and problem split by commodity (byCommodity), once for all its commodities. */
-  readonly byCommodity: {
-    readonly prices: ByCommodity<EquilibriumSolution['prices'][number]>;
-    readonly flows: ByCommodity<EquilibriumSolution['flows'][number]>;
-    readonly consumption: ByCommodity<EquilibriumSolution['consumption'][number]>;
-    readonly demands: ByCommodity<EquilibriumProblem['demands'][number]>;
-    readonly producers: ByCommodity<EquilibriumProblem['producers'][number]>;
-  };
+  /** The year's solution and problem split by commodity, as the year's statistics read them. */
+  readonly lists: PeriodLists;
 }
-
-type ByCommodity<T> = ReadonlyMap<string, readonly T[]>;
 
 /** Days of net imports the stock covers; none without net imports. */
 function daysOfCover(stock: number, netImports: number): number | null {
@@ -1112,7 +1090,7 @@ function commodityYear(
   const k = c.commodity;
   const info = ctx.catalog.commodities.get(k);
   const { solution, members } = ctx;
-  const of = ctx.byCommodity;
+  const of = ctx.lists;
   const price = new Map<string, number>();
   for (const p of of.prices.get(k) ?? []) price.set(p.region, p.price);
   const origins = new Map<string, number>();
