@@ -163,8 +163,8 @@ export function checkRunNumbers(o: { draws: number; workers?: number; seed: numb
 }
 
 /** Contiguous runs of draws not yet done, cut into chunks. */
-function chunksOf(done: Uint8Array, size: number): ChunkTask[] {
-  const tasks: ChunkTask[] = [];
+function chunksOf(done: Uint8Array, size: number): Omit<ChunkTask, 'fingerprint'>[] {
+  const tasks: Omit<ChunkTask, 'fingerprint'>[] = [];
   let i = 0;
   while (i < done.length) {
     if (done[i]) {
@@ -250,8 +250,34 @@ export async function runEnsemble(options: EnsembleRunOptions): Promise<Ensemble
     ...(options.chunk ? { chunk: options.chunk } : {}),
   });
   const thresholds = options.thresholds ?? DEFAULT_THRESHOLDS;
-  const engine = new DrawEngine(options.setup, options.dataset ? { dataset: options.dataset } : {});
-  const store = openStore(engine, options);
+  // The pool starts first: its threads load the code and the data and build their engines (central runs included)
+  // while this thread reads the scenario, opens the store and does its own central run. The session's time runs from
+  // here.
+  const started = performance.now();
+  tuneOptimiser(workers);
+  const data: WorkerData = { setup: options.setup };
+  const pool = new Piscina<ChunkTask, ChunkResult>({
+    filename: WORKER_FILE,
+    workerData: data,
+    minThreads: workers,
+    maxThreads: workers,
+    idleTimeout: 60_000,
+    concurrentTasksPerWorker: 1,
+  });
+  let destroyed: Promise<void> | undefined;
+  const stop = () => {
+    destroyed ??= pool.destroy();
+    return destroyed;
+  };
+  let engine: DrawEngine;
+  let store: EnsembleStore;
+  try {
+    engine = new DrawEngine(options.setup, options.dataset ? { dataset: options.dataset } : {});
+    store = openStore(engine, options);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
   try {
     const N = options.draws;
     const done = store.done(N);
@@ -259,7 +285,6 @@ export async function runEnsemble(options: EnsembleRunOptions): Promise<Ensemble
     const todo = N - before;
     const chunk = options.chunk ?? Math.max(1, Math.min(50, Math.ceil(todo / (workers * 20))));
     const tasks = chunksOf(done, chunk);
-    const started = performance.now();
     let session = 0;
     let storeMs = 0;
     let busyMs = 0;
@@ -282,17 +307,10 @@ export async function runEnsemble(options: EnsembleRunOptions): Promise<Ensemble
       });
     };
     report();
+    // The central runs (what the report compares the draws with) are done on this thread while the workers draw.
+    let central: ReturnType<DrawEngine['central']> | undefined;
     if (tasks.length > 0) {
-      tuneOptimiser(workers);
-      const data: WorkerData = { setup: engine.setup, fingerprint: engine.fingerprint };
-      const pool = new Piscina<ChunkTask, ChunkResult>({
-        filename: WORKER_FILE,
-        workerData: data,
-        minThreads: workers,
-        maxThreads: workers,
-        idleTimeout: 60_000,
-        concurrentTasksPerWorker: 1,
-      });
+      const { fingerprint } = engine;
       const size = engine.layout.size;
       let failure: unknown;
       const store1 = (r: ChunkResult) => {
@@ -321,30 +339,32 @@ export async function runEnsemble(options: EnsembleRunOptions): Promise<Ensemble
         storeMs += performance.now() - t0;
         report();
       };
-      let destroyed: Promise<void> | undefined;
-      const stop = () => {
-        destroyed ??= pool.destroy();
-        return destroyed;
+      const fail = (e: unknown) => {
+        if (failure === undefined) {
+          failure = e;
+          // Stop handing out work: what is stored stays, --resume picks up the rest.
+          void stop();
+        }
       };
-      await Promise.allSettled(
-        tasks.map((t) =>
-          pool
-            .run(t)
-            .then(store1)
-            .catch((e: unknown) => {
-              if (failure === undefined) {
-                failure = e;
-                // Stop handing out work: what is stored stays, --resume picks up the rest.
-                void stop();
-              }
-            }),
-        ),
+      const runs = tasks.map((t) =>
+        pool
+          .run({ ...t, fingerprint })
+          .then(store1)
+          .catch(fail),
       );
+      try {
+        central = engine.central();
+      } catch (e) {
+        // Every draw starts from the central runs and would fail the same way.
+        fail(e);
+      }
+      await Promise.allSettled(runs);
       await stop();
       if (failure !== undefined) throw failure;
     }
+    await stop();
     const seconds = (performance.now() - started) / 1000;
-    const central = engine.central();
+    central ??= engine.central();
     const centralScenario = new Float64Array(engine.layout.size);
     writeMetrics(engine.layout, central.scenario, centralScenario);
     let centralAgainst: Float64Array | undefined;
@@ -405,6 +425,7 @@ export async function runEnsemble(options: EnsembleRunOptions): Promise<Ensemble
       probabilities: { events: distributions.events, expectedConsumptionLost: distributions.expectedConsumptionLost },
     };
   } finally {
+    await stop();
     store.close();
   }
 }

@@ -1,6 +1,6 @@
 /**
- * The task of an ensemble worker: run a contiguous chunk of draws on this thread's engine (built once, on the first
- * task) and return their metrics packed in one vector per run, with their shocks, failures and timings.
+ * The task of an ensemble worker: run a contiguous chunk of draws on this thread's engine (built once, as the thread
+ * starts) and return their metrics packed in one vector per run, with their shocks, failures and timings.
  */
 import { readFileSync } from 'node:fs';
 import { workerData } from 'piscina';
@@ -8,13 +8,13 @@ import { DrawEngine, type EnsembleSetup } from './engine.ts';
 
 export interface WorkerData {
   readonly setup: EnsembleSetup;
-  /** The main thread's fingerprint: a worker that reads different data or scenarios refuses to run. */
-  readonly fingerprint: string;
 }
 
 export interface ChunkTask {
   readonly start: number;
   readonly count: number;
+  /** The main thread's fingerprint: a worker that reads different data or scenarios refuses to run. */
+  readonly fingerprint: string;
 }
 
 export interface ChunkResult {
@@ -54,24 +54,41 @@ function threadCpuMs(): number {
   }
 }
 
-let engine: DrawEngine | undefined;
+/**
+ * The thread's engine, built as soon as the thread starts, central runs included: the pool starts before the main
+ * thread has read the scenario and opened the store, so that this work overlaps it and the first task finds the
+ * engine ready. A failure is kept for the first task to throw.
+ */
+const built = buildEngine();
 
-function theEngine(): DrawEngine {
-  if (!engine) {
-    const data = workerData as WorkerData;
-    engine = new DrawEngine(data.setup);
-    if (engine.fingerprint !== data.fingerprint) {
-      throw new Error(
-        'a worker read different data or scenarios than the main thread (did a file change during the run?)',
-      );
-    }
+function buildEngine(): { readonly engine: DrawEngine } | { readonly error: unknown } {
+  let engine: DrawEngine;
+  try {
+    engine = new DrawEngine((workerData as WorkerData).setup);
+  } catch (error) {
+    return { error };
   }
-  return engine;
+  try {
+    engine.central();
+  } catch {
+    // A central run that fails fails every draw: the draws meet the error again and report it as theirs.
+  }
+  return { engine };
+}
+
+function theEngine(fingerprint: string): DrawEngine {
+  if ('error' in built) throw built.error;
+  if (built.engine.fingerprint !== fingerprint) {
+    throw new Error(
+      'a worker read different data or scenarios than the main thread (did a file change during the run?)',
+    );
+  }
+  return built.engine;
 }
 
 export function runChunk(task: ChunkTask): ChunkResult {
   const t0 = performance.now();
-  const e = theEngine();
+  const e = theEngine(task.fingerprint);
   const cpu0 = threadCpuMs();
   const size = e.layout.size;
   const scenario = new Float64Array(task.count * size).fill(Number.NaN);
