@@ -179,20 +179,28 @@ function chunksOf(done: Uint8Array, size: number): Omit<ChunkTask, 'fingerprint'
   return tasks;
 }
 
-/** Opens the output folder's store for this run: new, resumed (same settings only) or overwritten. */
-function openStore(engine: DrawEngine, options: EnsembleRunOptions): EnsembleStore {
+/** Refuses a store that is there without --resume or --overwrite, or missing with --resume (before any work). */
+function checkStoreChoice(options: EnsembleRunOptions): void {
   const file = EnsembleStore.path(options.out);
   const exists = EnsembleStore.exists(options.out);
-  if (exists && options.overwrite) {
-    for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
-  } else if (exists && !options.resume) {
+  if (exists && !options.resume && !options.overwrite) {
     const info = EnsembleStore.inspect(file);
     info.close();
     throw new InputError(
       `${file}: an ensemble is already stored here (${info.draws} draws): pass --resume to continue it, --overwrite to start again, or choose another --out`,
     );
-  } else if (!exists && options.resume) {
+  }
+  if (!exists && options.resume) {
     throw new InputError(`${file}: no stored ensemble to resume (run without --resume to start one)`);
+  }
+}
+
+/** Opens the output folder's store for this run: new, resumed (same settings only) or overwritten. */
+function openStore(engine: DrawEngine, options: EnsembleRunOptions): EnsembleStore {
+  checkStoreChoice(options);
+  const file = EnsembleStore.path(options.out);
+  if (options.overwrite && EnsembleStore.exists(options.out)) {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
   }
   const store = EnsembleStore.open(options.out);
   const version = store.getMeta('version');
@@ -250,6 +258,7 @@ export async function runEnsemble(options: EnsembleRunOptions): Promise<Ensemble
     ...(options.chunk ? { chunk: options.chunk } : {}),
   });
   const thresholds = options.thresholds ?? DEFAULT_THRESHOLDS;
+  checkStoreChoice(options);
   // The pool starts first: its threads load the code and the data and build their engines (central runs included)
   // while this thread reads the scenario, opens the store and does its own central run. The session's time runs from
   // here.
