@@ -195,9 +195,11 @@ function checkStoreChoice(options: EnsembleRunOptions): void {
   }
 }
 
-/** Opens the output folder's store for this run: new, resumed (same settings only) or overwritten. */
+/**
+ * Opens the output folder's store for this run, once checkStoreChoice has allowed it: new, resumed (same settings
+ * only) or overwritten.
+ */
 function openStore(engine: DrawEngine, options: EnsembleRunOptions): EnsembleStore {
-  checkStoreChoice(options);
   const file = EnsembleStore.path(options.out);
   if (options.overwrite && EnsembleStore.exists(options.out)) {
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
@@ -368,7 +370,6 @@ export async function runEnsemble(options: EnsembleRunOptions): Promise<Ensemble
         fail(e);
       }
       await Promise.allSettled(runs);
-      await stop();
       if (failure !== undefined) throw failure;
     }
     await stop();
