@@ -28,7 +28,18 @@ export class Catalog {
   readonly assumptions = new Map<string, AssumptionRow>();
   readonly converter: UnitConverter;
 
-  constructor(readonly dataset: Dataset) {
+  /**
+   * The catalog this one was drawn from (an ensemble draw, src/ensemble/uncertain.ts): the same tables, rows and keys,
+   * with only the values of the drawn columns changed. What depends on the tables' keys alone (which freight row and
+   * which duties apply to a route) is worked out once, on the catalog drawn from.
+   */
+  readonly drawnFrom?: Catalog;
+
+  constructor(
+    readonly dataset: Dataset,
+    options: { readonly drawnFrom?: Catalog } = {},
+  ) {
+    if (options.drawnFrom) this.drawnFrom = options.drawnFrom.drawnFrom ?? options.drawnFrom;
     const t = dataset.tables;
     for (const r of t.regions) this.regions.set(r.code, r);
     for (const s of t.sources) this.sources.set(s.id, s);

@@ -14,7 +14,11 @@ import type { Dataset, Tables } from '../data/load.ts';
 import { type AnyRow, TABLES, type TableName } from '../data/schema.ts';
 import { type Stream, triangular } from './stream.ts';
 
-/** The tables and columns the simulation reads whose ranges are drawn. */
+/**
+ * The tables and columns the simulation reads whose ranges are drawn. Values only, never a column that says which row
+ * applies where (freight's origin, destination, commodity and basis; any table's keys): a draw's catalog shares those
+ * with the catalog it was drawn from (Catalog.drawnFrom), and what depends on them alone is worked out once.
+ */
 export const DRAWN_COLUMNS = {
   demand: ['quantity', 'elasticity'],
   producers: ['capacity', 'utilisation', 'cash_cost'],
@@ -167,5 +171,5 @@ export function perturbedCatalog(base: Catalog, groups: readonly UncertainGroup[
     tables[table] = rows;
   }
   const dataset: Dataset = { ...base.dataset, tables: tables as unknown as Tables };
-  return new Catalog(dataset);
+  return new Catalog(dataset, { drawnFrom: base });
 }

@@ -95,6 +95,31 @@ function computeReferencePrices(catalog: Catalog, year: number): Map<string, num
 type RouteTable = ({ commodity: string; from: string; to: string } & RouteTerms)[];
 const ROUTE_CACHE = new WeakMap<Catalog, Map<string, RouteTable>>();
 
+interface RouteTableOptions {
+  readonly year: number;
+  readonly commodities: readonly string[];
+  readonly regions: readonly string[];
+  readonly zeroAmong: ReadonlySet<string> | undefined;
+}
+
+/**
+ * What of a route table depends on the tables' keys alone: each route that has a freight row or a duty, the freight
+ * row that applies (its index in the freight table; −1 for none) with its factor to the commodity's price unit (per
+ * tonne rows), and the duties. An ensemble draw's catalog (Catalog.drawnFrom) shares it with the catalog it was
+ * drawn from and prices only its own freight.
+ */
+interface RouteSkeleton {
+  readonly commodity: string;
+  readonly from: string;
+  readonly to: string;
+  readonly freightRow: number;
+  /** USD per tonne of the commodity's basis to its price unit, for a per-tonne freight row (undefined: none). */
+  readonly perTonne: number | undefined;
+  readonly adValorem: number;
+  readonly specific: number;
+}
+const SKELETON_CACHE = new WeakMap<Catalog, Map<string, readonly RouteSkeleton[]>>();
+
 /**
  * Freight and duties on every route between `regions`, per commodity (routes with neither are left out).
  *
@@ -105,34 +130,55 @@ const ROUTE_CACHE = new WeakMap<Catalog, Map<string, RouteTable>>();
  */
 function routeTable(
   catalog: Catalog,
-  o: {
-    readonly year: number;
-    readonly commodities: readonly string[];
-    readonly regions: readonly string[];
-    readonly referencePrice: ReadonlyMap<string, number>;
-    readonly zeroAmong: ReadonlySet<string> | undefined;
-  },
+  key: string,
+  o: RouteTableOptions & { readonly referencePrice: ReadonlyMap<string, number> },
 ): RouteTable {
+  const keys = catalog.drawnFrom ?? catalog;
+  const skeleton = remembered(
+    remembered(SKELETON_CACHE, keys, () => new Map()),
+    key,
+    () => routeSkeleton(keys, o),
+  );
+  const freightRows = catalog.dataset.tables.freight;
+  const table: RouteTable = [];
+  for (const r of skeleton) {
+    let freight = 0;
+    if (r.freightRow >= 0) {
+      const row = freightRows[r.freightRow] as (typeof freightRows)[number];
+      if (row.basis === 'pct_of_value') freight = ((o.referencePrice.get(r.commodity) ?? 0) * row.value) / 100;
+      else if (r.perTonne !== undefined) freight = row.value * r.perTonne;
+    }
+    if (freight === 0 && r.adValorem === 0 && r.specific === 0) continue;
+    table.push({
+      commodity: r.commodity,
+      from: r.from,
+      to: r.to,
+      freight,
+      adValorem: r.adValorem,
+      specific: r.specific,
+    });
+  }
+  return table;
+}
+
+function routeSkeleton(catalog: Catalog, o: RouteTableOptions): RouteSkeleton[] {
   const t = catalog.dataset.tables;
   const region = (code: string) => modelRegion(catalog, code);
-  const freightRows = t.freight.map((f) => ({
-    ...f,
+  const freightRows = t.freight.map((f, index) => ({
+    index,
+    basis: f.basis,
+    commodity: f.commodity,
     from: f.origin === '*' ? '*' : region(f.origin),
     to: f.destination === '*' ? '*' : region(f.destination),
     rank: (f.origin !== '*' ? 4 : 0) + (f.destination !== '*' ? 2 : 0) + (f.commodity !== '*' ? 1 : 0),
   }));
   const perTonneFactor = new Map<string, number | undefined>();
-  /** Freight to `to` given `rows`: the rows that apply to the commodity and origin, most specific first. */
-  const freightFor = (k: string, rows: typeof freightRows, to: string): number | undefined => {
-    const best = rows.find((f) => f.to === '*' || f.to === to);
-    if (!best) return undefined;
-    if (best.basis === 'pct_of_value') return ((o.referencePrice.get(k) ?? 0) * best.value) / 100;
-    // USD per tonne of the commodity's basis: convert to its price unit (per kg for gallium, ...).
+  const perTonne = (k: string) => {
+    // USD per tonne of the commodity's basis: to its price unit (per kg for gallium, ...).
     if (!perTonneFactor.has(k)) {
       perTonneFactor.set(k, catalog.toCommodityPriceUnit(k, `USD/t ${catalog.commodities.get(k)?.unit?.basis ?? ''}`));
     }
-    const factor = perTonneFactor.get(k);
-    return factor === undefined ? undefined : best.value * factor;
+    return perTonneFactor.get(k);
   };
 
   const date = `${o.year}-07-01`;
@@ -188,7 +234,7 @@ function routeTable(
     return { mfn, byOrigin };
   };
 
-  const table: RouteTable = [];
+  const routes: RouteSkeleton[] = [];
   for (const k of o.commodities) {
     const rows = freightRows.filter((f) => f.commodity === k || f.commodity === '*').sort((a, b) => b.rank - a.rank);
     const into = o.regions.map((to) => dutiesInto(k, to));
@@ -196,18 +242,26 @@ function routeTable(
       const fromRows = rows.filter((f) => f.from === '*' || f.from === from);
       o.regions.forEach((to, j) => {
         if (from === to) return;
-        const freight = freightFor(k, fromRows, to) ?? 0;
+        const best = fromRows.find((f) => f.to === '*' || f.to === to);
         const duties = into[j];
         const { adValorem, specific } =
           !duties || (o.zeroAmong?.has(from) && o.zeroAmong.has(to))
             ? { adValorem: 0, specific: 0 }
             : (duties.byOrigin.get(from) ?? duties.mfn);
-        if (freight === 0 && adValorem === 0 && specific === 0) return;
-        table.push({ commodity: k, from, to, freight, adValorem, specific });
+        if (!best && adValorem === 0 && specific === 0) return;
+        routes.push({
+          commodity: k,
+          from,
+          to,
+          freightRow: best ? best.index : -1,
+          perTonne: best && best.basis !== 'pct_of_value' ? perTonne(k) : undefined,
+          adValorem,
+          specific,
+        });
       });
     }
   }
-  return table;
+  return routes;
 }
 
 export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World {
@@ -315,7 +369,7 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
     remembered(ROUTE_CACHE, catalog, () => new Map()),
     routeKey,
     () =>
-      routeTable(catalog, {
+      routeTable(catalog, routeKey, {
         year,
         commodities,
         regions: regionList,

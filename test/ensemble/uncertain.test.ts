@@ -4,6 +4,7 @@ import { Catalog } from '../../src/data/catalog.ts';
 import { loadDataset } from '../../src/data/load.ts';
 import { drawStream, triangular } from '../../src/ensemble/stream.ts';
 import { drawQuantiles, perturbedCatalog, summarizeGroups, uncertainGroups } from '../../src/ensemble/uncertain.ts';
+import { buildWorld } from '../../src/model/world.ts';
 
 const catalog = new Catalog(loadDataset());
 const groups = uncertainGroups(catalog);
@@ -73,5 +74,28 @@ describe('perturbedCatalog', () => {
     expect(JSON.stringify(catalog.dataset.tables)).toBe(before);
     // The copies keep where each row came from (for messages).
     expect(drawn.dataset.tables.demand[0]?.$origin).toEqual(catalog.dataset.tables.demand[0]?.$origin);
+  });
+
+  it("prices a draw's routes with its own freight and reference prices, as a catalog built afresh from its data would", () => {
+    const drawn = perturbedCatalog(catalog, groups, drawQuantiles(groups, drawStream(3, 14, 'parameters')));
+    expect(drawn.drawnFrom).toBe(catalog);
+    // A draw of a draw keys to the first catalog (the one whose tables' keys they all share).
+    const again = perturbedCatalog(drawn, groups, drawQuantiles(groups, drawStream(3, 15, 'parameters')));
+    expect(again.drawnFrom).toBe(catalog);
+    const routes = (c: Catalog, policy?: { members: string[] }) =>
+      buildWorld(c, policy ? { policy } : {}).problem.routes?.byPair ?? [];
+    for (const policy of [undefined, { members: ['USA', 'EU27', 'JPN', 'MEX'] }]) {
+      // The base catalog's routes first, so that the draw's would find its work done, were it to reuse the numbers.
+      const base = routes(catalog, policy);
+      const fresh = routes(new Catalog(drawn.dataset), policy);
+      expect(routes(drawn, policy)).toEqual(fresh);
+      expect(routes(again, policy)).toEqual(routes(new Catalog(again.dataset), policy));
+      // The draw moved freight (drawn per row, and a share of value at drawn reference prices): the test can fail.
+      const freight = (rs: typeof base) => rs.map((r) => r.freight);
+      expect(freight(fresh)).not.toEqual(freight(base));
+      expect(fresh.map((r) => `${r.commodity}|${r.from}|${r.to}`)).toEqual(
+        base.map((r) => `${r.commodity}|${r.from}|${r.to}`),
+      );
+    }
   });
 });
