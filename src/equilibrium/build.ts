@@ -23,7 +23,7 @@
 import { type ConditionData, constantEntries, evaluateConditions, kinkStep } from './conditions.ts';
 import { solveInterior } from './interior.ts';
 import type { Mcp } from './mcp.ts';
-import type { DemandCurve, EquilibriumProblem, Producer, RouteTerms, StockOperation } from './problem.ts';
+import type { DemandCurve, EquilibriumProblem, Producer, StockOperation } from './problem.ts';
 import {
   type AgentShape,
   type ChainInputs,
@@ -116,73 +116,93 @@ export interface ChainModel {
   readonly release: () => void;
 }
 
-/** Route terms indexed by commodity, origin and destination, once per route table (a world has tens of thousands). */
-type PairTerms = Map<string, Map<string, Map<string, RouteTerms>>>;
-const pairTermsCache = new WeakMap<object, PairTerms>();
-function pairTermsOf(byPair: NonNullable<EquilibriumProblem['routes']>['byPair']): PairTerms {
-  const key = byPair ?? pairTermsCache;
-  let terms = pairTermsCache.get(key);
-  if (!terms) {
-    terms = new Map();
-    for (const t of byPair ?? []) {
-      let byOrigin = terms.get(t.commodity);
+type RoutePairs = NonNullable<NonNullable<EquilibriumProblem['routes']>['byPair']>;
+const NO_PAIRS: RoutePairs = [];
+
+/** Whether two route tables list the same pairs (commodity, origin, destination) in the same order. */
+function samePairs(a: RoutePairs, b: RoutePairs): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as RoutePairs[number];
+    const y = b[i] as RoutePairs[number];
+    if (x.commodity !== y.commodity || x.from !== y.from || x.to !== y.to) return false;
+  }
+  return true;
+}
+
+/**
+ * The first table seen with each list of pairs, most recent first (a few: a simulation's tables with and without a
+ * zone, say). A new table with the same pairs in the same order maps to it, after one pass comparing them: the draws
+ * of an ensemble price their routes on tables that differ only in their numbers (model/world.ts).
+ */
+const recentPairs: RoutePairs[] = [];
+const RECENT_PAIRS = 8;
+const pairsCache = new WeakMap<RoutePairs, RoutePairs>();
+
+function pairsOf(table: RoutePairs): RoutePairs {
+  let pairs = pairsCache.get(table);
+  if (!pairs) {
+    pairs = recentPairs.find((r) => samePairs(r, table)) ?? table;
+    if (pairs === table) {
+      recentPairs.unshift(table);
+      if (recentPairs.length > RECENT_PAIRS) recentPairs.pop();
+    }
+    pairsCache.set(table, pairs);
+  }
+  return pairs;
+}
+
+/** Each pair's position in a list of pairs (its last entry), by commodity, origin and destination. */
+type PairIndex = Map<string, Map<string, Map<string, number>>>;
+const pairIndexes = new WeakMap<RoutePairs, PairIndex>();
+
+function pairIndexOf(pairs: RoutePairs): PairIndex {
+  let index = pairIndexes.get(pairs);
+  if (!index) {
+    const built: PairIndex = new Map();
+    pairs.forEach((t, position) => {
+      let byOrigin = built.get(t.commodity);
       if (!byOrigin) {
         byOrigin = new Map();
-        terms.set(t.commodity, byOrigin);
+        built.set(t.commodity, byOrigin);
       }
       let byDestination = byOrigin.get(t.from);
       if (!byDestination) {
         byDestination = new Map();
         byOrigin.set(t.from, byDestination);
       }
-      byDestination.set(t.to, t);
-    }
-    pairTermsCache.set(key, terms);
+      byDestination.set(t.to, position);
+    });
+    pairIndexes.set(pairs, built);
+    index = built;
   }
-  return terms;
+  return index;
 }
 
-interface RouteNumbers {
-  readonly defaults: readonly [number, number, number];
-  readonly freight: Float64Array;
-  readonly adValorem: Float64Array;
-  readonly specific: Float64Array;
-}
-/** Each structure's route terms per route table: the years of a simulation share one table. */
-const routeNumbersCache = new WeakMap<ChainStructure, WeakMap<object, RouteNumbers>>();
-const NO_TABLE = {};
+/**
+ * Where each of a structure's routes is listed in a route table (its last entry for the pair, which is the one that
+ * counts; −1: not listed), once per structure and list of pairs.
+ */
+const routePositions = new WeakMap<ChainStructure, WeakMap<RoutePairs, Int32Array>>();
 
-function routeNumbers(structure: ChainStructure, routes: EquilibriumProblem['routes']): RouteNumbers {
-  const table = routes?.byPair ?? NO_TABLE;
-  const fallback = routes?.default;
-  const defaults = [fallback?.freight, fallback?.adValorem, fallback?.specific].map((x) => x ?? Number.NaN) as [
-    number,
-    number,
-    number,
-  ];
-  let perTable = routeNumbersCache.get(structure);
-  if (!perTable) {
-    perTable = new WeakMap();
-    routeNumbersCache.set(structure, perTable);
+function positionsOf(structure: ChainStructure, table: RoutePairs): Int32Array {
+  const pairs = pairsOf(table);
+  let byPairs = routePositions.get(structure);
+  if (!byPairs) {
+    byPairs = new WeakMap();
+    routePositions.set(structure, byPairs);
   }
-  const cached = perTable.get(table);
-  if (cached?.defaults.every((x, i) => Object.is(x, defaults[i]))) return cached;
-  const terms = pairTermsOf(routes?.byPair);
-  const R = structure.routes.length;
-  const freight = new Float64Array(R);
-  const adValorem = new Float64Array(R);
-  const specific = new Float64Array(R);
-  structure.routes.forEach((r, k) => {
+  const known = byPairs.get(pairs);
+  if (known) return known;
+  const index = pairIndexOf(pairs);
+  const at = Int32Array.from(structure.routes, (r) => {
     const from = structure.variables[r.from] as VariableInfo;
     const to = structure.variables[r.to] as VariableInfo;
-    const t = terms.get(from.commodity)?.get(from.region)?.get(to.region);
-    freight[k] = t?.freight ?? fallback?.freight ?? 0;
-    adValorem[k] = t?.adValorem ?? fallback?.adValorem ?? 0;
-    specific[k] = t?.specific ?? fallback?.specific ?? 0;
+    return index.get(from.commodity)?.get(from.region)?.get(to.region) ?? -1;
   });
-  const numbers = { defaults, freight, adValorem, specific };
-  perTable.set(table, numbers);
-  return numbers;
+  byPairs.set(pairs, at);
+  return at;
 }
 
 /** Duty-paid value and levy per unit of route k (MODEL.md §3, condition 3) at model values `values`. */
@@ -703,7 +723,7 @@ class Model implements ChainModel {
       ...[A, A, A],
       compiled.iLink.length,
       structure.stocks.length,
-      ...[R, R, R, R],
+      ...[R, R, R, R, R, R],
       structure.quotas.length,
       ...[nnz, nnz, nnz],
     ]);
@@ -735,7 +755,9 @@ class Model implements ChainModel {
     const aTie = next();
     const iCoef = next();
     const kPrice = next();
+    const rFreight = next();
     const rMarkup = next();
+    const rSpecific = next();
     const rTax = next();
     const rFloor = next();
     const rTie = next();
@@ -762,9 +784,9 @@ class Model implements ChainModel {
       aTie,
       iCoef,
       kPrice,
-      rFreight: new Float64Array(0),
+      rFreight,
       rMarkup,
-      rSpecific: new Float64Array(0),
+      rSpecific,
       rTax,
       rFloor,
       rTie,
@@ -962,15 +984,20 @@ class Model implements ChainModel {
       const op = stocks[shape.stock] as (typeof stocks)[number];
       kPrice[k] = (shape.sign < 0 ? op.buyPrice : op.releasePrice) as number;
     }
-    const terms = routeNumbers(structure, inputs.routes);
-    data.rFreight = terms.freight;
-    data.rSpecific = terms.specific;
-    const { rMarkup, rTax, rFloor, rTie, qQuota } = data;
+    // Each route's terms from the table: its own entry, else the table's default.
+    const table = inputs.routes?.byPair ?? NO_PAIRS;
+    const fallback = inputs.routes?.default;
+    const listed = positionsOf(structure, table);
+    const { rFreight, rMarkup, rSpecific, rTax, rFloor, rTie, qQuota } = data;
     const floorPrices = structure.floorKeys.map((key) => inputs.floors.get(key) as number);
     const taxes = inputs.exportTaxes.size > 0;
     for (let k = 0; k < routes.length; k++) {
       const r = routes[k] as RouteShape;
-      rMarkup[k] = 1 + (terms.adValorem[k] as number);
+      const p = listed[k] as number;
+      const terms = p >= 0 ? table[p] : undefined;
+      rFreight[k] = terms?.freight ?? fallback?.freight ?? 0;
+      rSpecific[k] = terms?.specific ?? fallback?.specific ?? 0;
+      rMarkup[k] = 1 + (terms?.adValorem ?? fallback?.adValorem ?? 0);
       let tax = 0;
       if (taxes) {
         const from = variables[r.from] as VariableInfo;

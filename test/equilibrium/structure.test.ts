@@ -48,6 +48,28 @@ describe('chain structures', () => {
     sameBits(fresh, solveEquilibrium(next));
   });
 
+  it("takes each route's terms from the table it is given: other numbers, the pairs in another order, a pair twice", () => {
+    const table = world.routes?.byPair ?? [];
+    expect(table.length).toBeGreaterThan(1000);
+    const dearer = table.map((t) => ({ ...t, freight: (t.freight ?? 0) * 1.5 + 1 }));
+    const withTable = (byPair: typeof table): EquilibriumProblem => ({ ...world, routes: { byPair } });
+    clearStructureCache();
+    const fresh = solveEquilibrium(withTable(dearer));
+    clearStructureCache();
+    solveEquilibrium(world);
+    // The same pairs in the same order, other numbers: the positions found for the first table serve.
+    sameBits(fresh, solveEquilibrium(withTable(dearer)));
+    // The same pairs in reverse order, and the first table followed by the dearer one (the last entry counts).
+    sameBits(fresh, solveEquilibrium(withTable([...dearer].reverse())));
+    sameBits(fresh, solveEquilibrium(withTable([...table, ...dearer])));
+    // And back: the cheaper table's own solution.
+    clearStructureCache();
+    const cheaper = solveEquilibrium(world);
+    solveEquilibrium(withTable(dearer));
+    sameBits(cheaper, solveEquilibrium(withTable(table.map((t) => ({ ...t })))));
+    expect(JSON.stringify(cheaper.prices)).not.toBe(JSON.stringify(fresh.prices));
+  });
+
   it('problems that differ only in numbers share a structure; a new producer, a ban or a floor makes another', () => {
     const chain = chainsOf(world).find((c) => c.includes('gallium/refined')) as string[];
     const base = structureOf(chainInputs(world, chain));
