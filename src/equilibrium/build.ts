@@ -20,6 +20,7 @@
  * route terms, scales). Scales and starting points come from the pooled market (one market per commodity, no trade
  * costs) solved exactly on its own small model, then a transportation problem routes its trade (transportStart).
  */
+import { remembered } from '../memo.ts';
 import { type ConditionData, constantEntries, evaluateConditions, kinkStep } from './conditions.ts';
 import { solveInterior } from './interior.ts';
 import type { Mcp } from './mcp.ts';
@@ -141,16 +142,13 @@ const RECENT_PAIRS = 8;
 const pairsCache = new WeakMap<RoutePairs, RoutePairs>();
 
 function pairsOf(table: RoutePairs): RoutePairs {
-  let pairs = pairsCache.get(table);
-  if (!pairs) {
-    pairs = recentPairs.find((r) => samePairs(r, table)) ?? table;
-    if (pairs === table) {
-      recentPairs.unshift(table);
-      if (recentPairs.length > RECENT_PAIRS) recentPairs.pop();
-    }
-    pairsCache.set(table, pairs);
-  }
-  return pairs;
+  return remembered(pairsCache, table, () => {
+    const same = recentPairs.find((r) => samePairs(r, table));
+    if (same) return same;
+    recentPairs.unshift(table);
+    if (recentPairs.length > RECENT_PAIRS) recentPairs.pop();
+    return table;
+  });
 }
 
 /** Each pair's position in a list of pairs (its last entry), by commodity, origin and destination. */
@@ -158,26 +156,14 @@ type PairIndex = Map<string, Map<string, Map<string, number>>>;
 const pairIndexes = new WeakMap<RoutePairs, PairIndex>();
 
 function pairIndexOf(pairs: RoutePairs): PairIndex {
-  let index = pairIndexes.get(pairs);
-  if (!index) {
-    const built: PairIndex = new Map();
+  return remembered(pairIndexes, pairs, () => {
+    const index: PairIndex = new Map();
     pairs.forEach((t, position) => {
-      let byOrigin = built.get(t.commodity);
-      if (!byOrigin) {
-        byOrigin = new Map();
-        built.set(t.commodity, byOrigin);
-      }
-      let byDestination = byOrigin.get(t.from);
-      if (!byDestination) {
-        byDestination = new Map();
-        byOrigin.set(t.from, byDestination);
-      }
-      byDestination.set(t.to, position);
+      const byOrigin = remembered(index, t.commodity, () => new Map<string, Map<string, number>>());
+      remembered(byOrigin, t.from, () => new Map<string, number>()).set(t.to, position);
     });
-    pairIndexes.set(pairs, built);
-    index = built;
-  }
-  return index;
+    return index;
+  });
 }
 
 /**
@@ -188,21 +174,18 @@ const routePositions = new WeakMap<ChainStructure, WeakMap<RoutePairs, Int32Arra
 
 function positionsOf(structure: ChainStructure, table: RoutePairs): Int32Array {
   const pairs = pairsOf(table);
-  let byPairs = routePositions.get(structure);
-  if (!byPairs) {
-    byPairs = new WeakMap();
-    routePositions.set(structure, byPairs);
-  }
-  const known = byPairs.get(pairs);
-  if (known) return known;
-  const index = pairIndexOf(pairs);
-  const at = Int32Array.from(structure.routes, (r) => {
-    const from = structure.variables[r.from] as VariableInfo;
-    const to = structure.variables[r.to] as VariableInfo;
-    return index.get(from.commodity)?.get(from.region)?.get(to.region) ?? -1;
-  });
-  byPairs.set(pairs, at);
-  return at;
+  return remembered(
+    remembered(routePositions, structure, () => new WeakMap()),
+    pairs,
+    () => {
+      const index = pairIndexOf(pairs);
+      return Int32Array.from(structure.routes, (r) => {
+        const from = structure.variables[r.from] as VariableInfo;
+        const to = structure.variables[r.to] as VariableInfo;
+        return index.get(from.commodity)?.get(from.region)?.get(to.region) ?? -1;
+      });
+    },
+  );
 }
 
 /** Duty-paid value and levy per unit of route k (MODEL.md §3, condition 3) at model values `values`. */

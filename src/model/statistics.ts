@@ -78,6 +78,13 @@ export function periodLists(problem: EquilibriumProblem, solution: EquilibriumSo
   };
 }
 
+/** A commodity's market price by region (what its buyers pay). */
+export function marketPriceByRegion(prices: readonly EquilibriumSolution['prices'][number][]): Map<string, number> {
+  const price = new Map<string, number>();
+  for (const p of prices) price.set(p.region, p.price);
+  return price;
+}
+
 /** What producers of a commodity earn by region: its market price plus the export premium. */
 export function earnedByRegion(prices: readonly EquilibriumSolution['prices'][number][]): Map<string, number> {
   const earned = new Map<string, number>();
@@ -103,9 +110,7 @@ export function periodStatistics(
   for (const k of problem.commodities) {
     const prices = pricesOf.get(k) ?? [];
     if (prices.length === 0) continue;
-    // The market price by region (the last entry for a region wins, as the solution lists one per node).
-    const price = new Map<string, number>();
-    for (const p of prices) price.set(p.region, p.price);
+    const price = marketPriceByRegion(prices);
     const cons = consumptionOf.get(k) ?? [];
     const links = problem.links.filter((l) => l.input === k);
     // Weights: final consumption plus inputs used by downstream producers at each node.

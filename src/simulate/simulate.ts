@@ -22,7 +22,13 @@ import { remembered } from '../memo.ts';
 import { InputError } from '../model/document.ts';
 import type { Policy } from '../model/policy.ts';
 import type { PriceValue, ReferencePriceRule, Scenario } from '../model/scenario.ts';
-import { earnedByRegion, type PeriodLists, periodLists, periodStatistics } from '../model/statistics.ts';
+import {
+  earnedByRegion,
+  marketPriceByRegion,
+  type PeriodLists,
+  periodLists,
+  periodStatistics,
+} from '../model/statistics.ts';
 import { buildWorld, ModelInputError, modelRegion, referencePricesOf, type World } from '../model/world.ts';
 import { didYouMean } from '../suggest.ts';
 import { DemandGrowth, Parameters, type ProjectSpec, projectPipeline } from './inputs.ts';
@@ -1091,8 +1097,7 @@ function commodityYear(
   const info = ctx.catalog.commodities.get(k);
   const { solution, members } = ctx;
   const of = ctx.lists;
-  const price = new Map<string, number>();
-  for (const p of of.prices.get(k) ?? []) price.set(p.region, p.price);
+  const price = marketPriceByRegion(of.prices.get(k) ?? []);
   const origins = new Map<string, number>();
   let exportsOut = 0;
   let imports = 0;
