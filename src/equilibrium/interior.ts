@@ -819,12 +819,16 @@ export function solveInteriorPricing(problem: Mcp, start: Float64Array, options:
     const result = solveInterior(problem, z, { ...options, ...warm, ...(all ? {} : { fixed }) });
     iterations += result.iterations;
     evaluations += result.evaluations;
-    if (all || !(result.residual <= Math.max(tol, options.acceptable ?? tol))) {
-      return { ...result, iterations, evaluations };
-    }
+    if (all) return { ...result, iterations, evaluations };
     z = result.z;
     problem.evaluate(z, f);
     evaluations++;
+    if (!(result.residual <= Math.max(tol, options.acceptable ?? tol))) {
+      // Stopped short on the working set: its residual says nothing of the variables held out, so the result's is
+      // that of every condition.
+      const { max, index } = naturalResidual(z, f, lower, upper);
+      return { z, f, converged: max <= tol, iterations, evaluations, residual: max, worst: index };
+    }
     let added = 0;
     for (let i = 0; i < n; i++) {
       if (fixed[i] && (f[i] as number) < -tol) {
