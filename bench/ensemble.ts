@@ -20,7 +20,7 @@ import { SCENARIO_DIR } from '../src/model/scenario.ts';
 import type { BenchResult } from './harness.ts';
 
 /** The rare-earth chain (concentrate, NdPr oxide, NdFeB magnet) under the zone with the 2027 ban, 2026–2040. */
-function rareEarthSetup(dir: string): EnsembleSetup {
+export function rareEarthSetup(dir: string): EnsembleSetup {
   const file = path.join(dir, 'zone-2026-ban-2027-15y.yaml');
   writeFileSync(
     file,

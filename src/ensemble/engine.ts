@@ -239,6 +239,33 @@ export class DrawEngine {
   }
 
   /**
+   * The simulations of draw `index` (the scenario's, and the twin's): what `run` reads the draw's metrics from, and
+   * what a diagnosis of one draw wants whole (its years, their certificates). `prepareMs`: the time preparing it.
+   * Throws the simulation's error when an equilibrium fails.
+   */
+  simulateDraw(
+    index: number,
+    options: DrawOptions = {},
+  ): {
+    readonly shocks: readonly Shock[];
+    readonly scenario: SimulationResult;
+    readonly against?: SimulationResult;
+    readonly prepareMs: number;
+  } {
+    const t0 = performance.now();
+    const { catalog, shocks } = this.prepare(index, options);
+    const withShocks = (s: Scenario): Scenario =>
+      shocks.length === 0 ? s : { ...s, shocks: [...(s.shocks ?? []), ...shocks] };
+    const prepareMs = performance.now() - t0;
+    const [near, twinNear] = this.near();
+    const from = (c: CentralEquilibria | undefined) =>
+      c ? { ...(c.start ? { start: c.start } : {}), nearByYear: c.byYear } : {};
+    const scenario = simulate(withShocks(this.scenario), catalog, from(near));
+    const against = this.against ? simulate(withShocks(this.against), catalog, from(twinNear)) : undefined;
+    return { shocks, scenario, ...(against ? { against } : {}), prepareMs };
+  }
+
+  /**
    * Runs draw `index`, writing its metrics into `scenarioOut` (and `againstOut` for the twin) at `offset`.
    * Throws the simulation's error when an equilibrium fails.
    */
@@ -250,15 +277,7 @@ export class DrawEngine {
     options: DrawOptions = {},
   ): DrawOutcome {
     const t0 = performance.now();
-    const { catalog, shocks } = this.prepare(index, options);
-    const withShocks = (s: Scenario): Scenario =>
-      shocks.length === 0 ? s : { ...s, shocks: [...(s.shocks ?? []), ...shocks] };
-    const t1 = performance.now();
-    const [near, twinNear] = this.near();
-    const from = (c: CentralEquilibria | undefined) =>
-      c ? { ...(c.start ? { start: c.start } : {}), nearByYear: c.byYear } : {};
-    const result = simulate(withShocks(this.scenario), catalog, from(near));
-    const twin = this.against ? simulate(withShocks(this.against), catalog, from(twinNear)) : undefined;
+    const { shocks, scenario: result, against: twin, prepareMs } = this.simulateDraw(index, options);
     const t2 = performance.now();
     writeMetrics(this.layout, result, scenarioOut, offset);
     if (twin && againstOut) writeMetrics(this.layout, twin, againstOut, offset);
@@ -271,6 +290,6 @@ export class DrawEngine {
         iterations += y.certificate.iterations;
       }
     }
-    return { shocks, simulateMs: t2 - t1, overheadMs: t1 - t0 + (t3 - t2), equilibria, iterations };
+    return { shocks, simulateMs: t2 - t0 - prepareMs, overheadMs: prepareMs + (t3 - t2), equilibria, iterations };
   }
 }

@@ -104,6 +104,23 @@ describe('DrawEngine', () => {
     expect(sameBits(a.get(1)?.v as Float64Array, central)).toBe(false);
   });
 
+  it("gives a draw's simulations whole (simulateDraw): the ones its metrics are read from", () => {
+    const engine = new DrawEngine(setup, { dataset });
+    const size = engine.layout.size;
+    const [s, a] = [new Float64Array(size), new Float64Array(size)];
+    const outcome = engine.run(2, s, a, 0);
+    const whole = engine.simulateDraw(2);
+    const [ws, wa] = [new Float64Array(size), new Float64Array(size)];
+    writeMetrics(engine.layout, whole.scenario, ws);
+    writeMetrics(engine.layout, whole.against ?? whole.scenario, wa);
+    expect(sameBits(s, ws)).toBe(true);
+    expect(sameBits(a, wa)).toBe(true);
+    expect(JSON.stringify(whole.shocks)).toBe(JSON.stringify(outcome.shocks));
+    const years = [...whole.scenario.years, ...(whole.against?.years ?? [])];
+    expect(years.length).toBe(outcome.equilibria);
+    expect(years.reduce((n, y) => n + y.certificate.iterations, 0)).toBe(outcome.iterations);
+  });
+
   it('certifies a draw whose quotas come and go (seed 2026, draw 8008, 2026–2040), which once failed in 2029', () => {
     // Drawn licensing quotas on magnets and a ban on oxide switch on and off from year to year. Warm from last
     // year's equilibrium, 2029 missed, and every tier of the cold sequence stopped at 7e-7 (4,554 iterations);
