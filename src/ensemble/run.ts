@@ -111,6 +111,18 @@ export interface EnsembleResult {
 const WORKER_FILE = fileURLToPath(new URL('./worker.mjs', import.meta.url));
 
 /**
+ * Each worker's young generation, where V8 allocates first. V8 splits it in three: two semi-spaces, here of 32 MB
+ * each against its default of 16 MB on this machine, and as much for large new objects. A draw allocates about 4 MB
+ * and keeps its years' results until it ends, so a young collection every four draws or so copies a draw's worth of
+ * live objects; with twice the room there are half as many. Measured on rare-earth draws in one process (500 draws,
+ * three alternated runs against the default): the young collections' pauses 912/933/922 ms → 590/721/584 ms in all,
+ * wall time per draw 31.9/38.3/28.8 → 30.3/33.2/26.8 ms; through the pool on two workers, 1,500 draws in 43.3/44.3 s
+ * → 40.2/42.7 s (alternated). At most 48 MB more memory per worker than V8's default; results are the same, as the
+ * heap's size changes nothing that is computed.
+ */
+const WORKER_YOUNG_GENERATION_MB = 96;
+
+/**
  * V8's settings for the pool's isolates. Flags are process-wide and a worker's isolate reads them when it starts, so
  * they are set before the pool is; they change when and where code is optimised, never what it computes.
  *
@@ -274,6 +286,7 @@ export async function runEnsemble(options: EnsembleRunOptions): Promise<Ensemble
     maxThreads: workers,
     idleTimeout: 60_000,
     concurrentTasksPerWorker: 1,
+    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
   });
   let destroyed: Promise<void> | undefined;
   const stop = () => {
