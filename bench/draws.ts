@@ -19,6 +19,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DrawEngine } from '../src/ensemble/engine.ts';
 import { rareEarthSetup } from './ensemble.ts';
+import { quantileOfSorted } from './harness.ts';
 
 const { values } = parseArgs({
   options: {
@@ -95,7 +96,7 @@ if (values.alloc) {
 rmSync(dir, { recursive: true, force: true });
 
 const sorted = [...perEquilibrium].sort((a, b) => a - b);
-const quantile = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+const quantile = (q: number) => quantileOfSorted(sorted, q);
 const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 const report = {
   chain: values.chain,

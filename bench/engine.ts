@@ -9,7 +9,7 @@ import type { EquilibriumProblem } from '../src/equilibrium/problem.ts';
 import { type EquilibriumSolution, type SolveOptions, solveEquilibrium } from '../src/equilibrium/solve.ts';
 import type { Scenario } from '../src/model/scenario.ts';
 import { simulate } from '../src/simulate/simulate.ts';
-import type { BenchResult } from './harness.ts';
+import { type BenchResult, quantileOfSorted } from './harness.ts';
 
 /**
  * Times `fn`: its first call, then `warmup` calls (or `warmupMs`, whichever is longer), then at least `runs` and at
@@ -35,9 +35,6 @@ function steady(
   times.sort((a, b) => a - b);
   return { first, times };
 }
-
-const quantile = (times: readonly number[], q: number) =>
-  times[Math.min(times.length - 1, Math.floor(q * times.length))] as number;
 
 /**
  * One problem solved again and again (each solve cold unless `warmStart` is given: the same work every time), with
@@ -84,14 +81,14 @@ export function benchSolveSteady(
   const certificate = solution.certificate;
   const phases: Record<string, number> = {};
   for (const [phase, ms] of samples)
-    phases[`phase_${phase}_ms`] = quantile(
+    phases[`phase_${phase}_ms`] = quantileOfSorted(
       ms.sort((a, b) => a - b),
       0.5,
     );
   return {
-    median_ms: quantile(times, 0.5),
-    p10_ms: quantile(times, 0.1),
-    p90_ms: quantile(times, 0.9),
+    median_ms: quantileOfSorted(times, 0.5),
+    p10_ms: quantileOfSorted(times, 0.1),
+    p90_ms: quantileOfSorted(times, 0.9),
     runs: times.length,
     first_ms: first,
     min_ms: times[0] as number,
@@ -161,11 +158,11 @@ export function benchSimulate(scenario: Scenario, against: Scenario, catalog: Ca
     },
     { warmup: 2, warmupMs: 0, runs: 7, budgetMs: 3000 },
   );
-  const median = quantile(times, 0.5);
+  const median = quantileOfSorted(times, 0.5);
   return {
     median_ms: median,
-    p10_ms: quantile(times, 0.1),
-    p90_ms: quantile(times, 0.9),
+    p10_ms: quantileOfSorted(times, 0.1),
+    p90_ms: quantileOfSorted(times, 0.9),
     runs: times.length,
     first_ms: first,
     min_ms: times[0] as number,

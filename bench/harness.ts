@@ -9,6 +9,11 @@ export interface BenchResult {
   readonly [extra: string]: number | string;
 }
 
+/** The value at quantile `q` of an ascending list (the lower of two at a boundary; NaN for an empty list). */
+export function quantileOfSorted(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}
+
 export function measure(
   fn: () => void,
   options: { warmup?: number; runs?: number; budgetMs?: number } = {},
@@ -24,7 +29,7 @@ export function measure(
     times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);
-  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? Number.NaN;
+  const at = (q: number) => quantileOfSorted(times, q);
   return { median_ms: at(0.5), p10_ms: at(0.1), p90_ms: at(0.9), runs: times.length };
 }
 

@@ -11,7 +11,7 @@ import { incentivePrice, type ProjectTerms, valueProject } from '../src/finance/
 import { readScenario } from '../src/model/scenario.ts';
 import { prng } from '../src/random.ts';
 import { simulate } from '../src/simulate/simulate.ts';
-import { type BenchResult, measure } from './harness.ts';
+import { type BenchResult, measure, quantileOfSorted } from './harness.ts';
 
 async function timeAsync(fn: () => Promise<unknown>, runs: number): Promise<BenchResult> {
   await fn();
@@ -22,7 +22,7 @@ async function timeAsync(fn: () => Promise<unknown>, runs: number): Promise<Benc
     times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);
-  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))] as number;
+  const at = (q: number) => quantileOfSorted(times, q);
   return { median_ms: at(0.5), p10_ms: at(0.1), p90_ms: at(0.9), runs };
 }
 

@@ -46,9 +46,9 @@ export interface ConditionData {
   /** Stock moves: the buy or release price. */
   readonly kPrice: Float64Array;
   // Routes: freight, 1 + ad valorem, specific duty, 1 + export tax, floor (NaN without), tie-breaking slope per ε.
-  rFreight: Float64Array;
+  readonly rFreight: Float64Array;
   readonly rMarkup: Float64Array;
-  rSpecific: Float64Array;
+  readonly rSpecific: Float64Array;
   readonly rTax: Float64Array;
   readonly rFloor: Float64Array;
   readonly rTie: Float64Array;
