@@ -531,20 +531,31 @@ export function matchOf(from: ChainStructure, to: ChainStructure): Int32Array {
   );
 }
 
-const CACHE_SIZE = 256;
+/**
+ * What the cache of structures may hold, counted in variables: a structure costs about 0.9 KB a variable with what
+ * hangs on it (its conditions' index arrays, its Schur system, the bound models kept for reuse), so at most about
+ * 180 MB. The draws of an ensemble bring a new shape now and then (an outage, a ban, a stockpile that empties) and
+ * come back to most: 2,000 rare-earth draws × 16 years met 804 shapes. A cache of 256 structures, whatever their
+ * size (as it was), rebuilt 1.1 structures a draw to the end (0.85 MB allocated of the draw's 4.1); this one rebuilds
+ * 0.26 a draw over draws 1,750–2,000, and the heap holds 135 MB after them instead of 70. The least recently used go
+ * beyond.
+ */
+const CACHE_VARIABLES = 200_000;
+/** What an entry counts for beyond its variables (its shape's tokens, maps and arrays of its own). */
+const ENTRY_OVERHEAD = 64;
 interface CacheEntry {
   readonly hash: number;
   readonly shape: Token[];
   readonly structure: ChainStructure;
+  readonly weight: number;
   used: number;
 }
 /**
  * Cached structures by the hash of their shape (an ensemble's draws bring hundreds of shapes: one walk to hash the
- * inputs, one to confirm the match, instead of a comparison with each); the least recently used goes beyond
- * CACHE_SIZE.
+ * inputs, one to confirm the match, instead of a comparison with each).
  */
 const cache = new Map<number, CacheEntry[]>();
-let cached = 0;
+let cachedWeight = 0;
 let clock = 0;
 
 /**
@@ -576,19 +587,27 @@ export function structureOf(inputs: ChainInputs): ChainStructure {
     cache.set(hash, bucket);
   }
   const structure = buildStructure(inputs);
-  const entry = { hash, shape: shapeOf(inputs), structure, used: ++clock };
+  const entry = {
+    hash,
+    shape: shapeOf(inputs),
+    structure,
+    weight: structure.variables.length + ENTRY_OVERHEAD,
+    used: ++clock,
+  };
   bucket.push(entry);
   lastUsed.set(chainKey, entry);
-  if (++cached > CACHE_SIZE) evictOldest();
+  cachedWeight += entry.weight;
+  while (cachedWeight > CACHE_VARIABLES && evictOldest(entry));
   return structure;
 }
 
-function evictOldest(): void {
+/** Drops the least recently used entry other than `keep`; false when there is none. */
+function evictOldest(keep: CacheEntry): boolean {
   let oldest: CacheEntry | undefined;
   let from: CacheEntry[] | undefined;
   for (const bucket of cache.values()) {
     for (const entry of bucket) {
-      if (!oldest || entry.used < oldest.used) {
+      if (entry !== keep && (!oldest || entry.used < oldest.used)) {
         oldest = entry;
         from = bucket;
       }
@@ -597,15 +616,24 @@ function evictOldest(): void {
   if (oldest && from) {
     from.splice(from.indexOf(oldest), 1);
     if (from.length === 0) cache.delete(oldest.hash);
-    cached--;
+    cachedWeight -= oldest.weight;
+    return true;
   }
+  return false;
+}
+
+/** What the cache of structures holds: entries, their weight in variables (with overheads), and its budget. */
+export function structureCacheUse(): { entries: number; weight: number; budget: number } {
+  let entries = 0;
+  for (const bucket of cache.values()) entries += bucket.length;
+  return { entries, weight: cachedWeight, budget: CACHE_VARIABLES };
 }
 
 /** Forgets every cached structure (tests compare a solve on fresh structures with one on cached ones). */
 export function clearStructureCache(): void {
   cache.clear();
   lastUsed.clear();
-  cached = 0;
+  cachedWeight = 0;
 }
 
 function buildStructure(inputs: ChainInputs): ChainStructure {

@@ -9,7 +9,7 @@ import { loadDataset } from '../../src/data/load.ts';
 import { chainsOf } from '../../src/equilibrium/build.ts';
 import type { EquilibriumProblem } from '../../src/equilibrium/problem.ts';
 import { type EquilibriumSolution, solveEquilibrium } from '../../src/equilibrium/solve.ts';
-import { chainInputs, clearStructureCache, structureOf } from '../../src/equilibrium/structure.ts';
+import { chainInputs, clearStructureCache, structureCacheUse, structureOf } from '../../src/equilibrium/structure.ts';
 import { buildWorld } from '../../src/model/world.ts';
 
 const catalog = new Catalog(loadDataset());
@@ -107,6 +107,39 @@ describe('chain structures', () => {
     expect(structureOf(chainInputs(world, chain))).toBe(base);
     expect(structureOf(chainInputs(banned, chain))).not.toBe(base);
     expect(structureOf(chainInputs(grown(world, 0.9), chain))).toBe(base);
+  });
+
+  it('keeps structures within its budget of variables, the least recently used going first', () => {
+    const chain = chainsOf(world).find((c) => c.includes('gallium/refined')) as string[];
+    // Each extra producer's id makes another shape.
+    const shaped = (i: number): EquilibriumProblem => ({
+      ...world,
+      producers: [
+        ...world.producers,
+        { id: `extra-${i}`, region: 'USA', commodity: 'gallium/refined', capacity: 10, cost: 500 },
+      ],
+    });
+    clearStructureCache();
+    const first = structureOf(chainInputs(shaped(0), chain));
+    const kept = structureOf(chainInputs(shaped(1), chain));
+    const { budget } = structureCacheUse();
+    // More shapes than the budget holds; the second is asked for again every 100, so it stays recently used.
+    const count = Math.ceil((1.5 * budget) / first.variables.length);
+    for (let i = 2; i < count; i++) {
+      structureOf(chainInputs(shaped(i), chain));
+      if (i % 100 === 0) expect(structureOf(chainInputs(shaped(1), chain))).toBe(kept);
+    }
+    const use = structureCacheUse();
+    expect(use.weight).toBeLessThanOrEqual(budget);
+    // Full, to within an entry or two.
+    expect(use.weight).toBeGreaterThan(0.99 * budget);
+    expect(use.entries).toBeLessThan(count);
+    expect(structureOf(chainInputs(shaped(1), chain))).toBe(kept);
+    expect(structureOf(chainInputs(shaped(count - 1), chain))).toBe(structureOf(chainInputs(shaped(count - 1), chain)));
+    // The first was dropped: its shape is built again.
+    expect(structureOf(chainInputs(shaped(0), chain))).not.toBe(first);
+    clearStructureCache();
+    expect(structureCacheUse()).toEqual({ entries: 0, weight: 0, budget });
   });
 
   it('a warm start on the same structure and across structures reaches the cold equilibrium', () => {
