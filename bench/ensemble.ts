@@ -17,7 +17,7 @@ import { writeMetrics } from '../src/ensemble/metrics.ts';
 import { runEnsemble } from '../src/ensemble/run.ts';
 import { EnsembleStore } from '../src/ensemble/store.ts';
 import { SCENARIO_DIR } from '../src/model/scenario.ts';
-import type { BenchResult } from './harness.ts';
+import { type BenchResult, quantileOfSorted } from './harness.ts';
 
 /** The rare-earth chain (concentrate, NdPr oxide, NdFeB magnet) under the zone with the 2027 ban, 2026–2040. */
 export function rareEarthSetup(dir: string): EnsembleSetup {
@@ -80,8 +80,8 @@ function overhead(setup: EnsembleSetup): BenchResult {
   const sorted = [...prepare].sort((a, b) => a - b);
   return {
     median_ms: p + m + storeMs,
-    p10_ms: (sorted[Math.floor(0.1 * sorted.length)] as number) + m + storeMs,
-    p90_ms: (sorted[Math.floor(0.9 * sorted.length)] as number) + m + storeMs,
+    p10_ms: quantileOfSorted(sorted, 0.1) + m + storeMs,
+    p90_ms: quantileOfSorted(sorted, 0.9) + m + storeMs,
     runs: prepare.length,
     prepare_ms: p,
     metrics_ms: m,
