@@ -3,6 +3,7 @@
  * summarised as quantiles per year, probabilities of events and expected consumption lost; written as JSON, CSV and
  * an HTML page of fan charts.
  */
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Catalog } from '../data/catalog.ts';
@@ -46,9 +47,12 @@ interface EnsembleCliOptions {
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** A number from an option, or an error naming the option. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 export function numberOption(flag: string, text: string, check: (x: number) => boolean, expected: string): number {
   const x = Number(text);
-  if (text.trim() === '' || !Number.isFinite(x) || !check(x))
+  // Decimal notation only: Number() also reads '0x5', '0b11' and ' 5 ', which no one means as a count.
+  if (!DECIMAL.test(text) || !Number.isFinite(x) || !check(x))
     throw new InputError(`${flag} ${text}: expected ${expected}`);
   return x;
 }
@@ -341,6 +345,11 @@ export function registerEnsembleCommand(program: Command): void {
             (x) => Number.isInteger(x) && x >= 1,
             'a whole number of worker threads, at least 1',
           );
+    if (workers !== undefined && Math.min(workers, draws) > availableParallelism()) {
+      process.stderr.write(
+        `lodestone: --workers ${workers} on ${availableParallelism()} core(s): threads beyond the cores share them and each loads the data; the draws take longer, not less\n`,
+      );
+    }
     const chunk =
       opts.chunk === undefined
         ? undefined

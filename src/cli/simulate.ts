@@ -273,11 +273,16 @@ export function registerSimulateCommands(program: Command): void {
     readScenario(againstRef);
     const open = opts.openPrices === true;
     const scenario = run(scenarioRef, catalog, open);
-    // The default comparison (baseline) runs over the scenario's own horizon.
-    const against =
-      opts.against === undefined && ref !== undefined
-        ? runOver(againstRef, readScenario(scenarioRef).horizon, catalog, open)
-        : run(againstRef, catalog, open);
+    // The comparison runs over the scenario's horizon, year for year, as an ensemble's twin does: a twin over other
+    // years would leave the comparison empty where they do not overlap.
+    const horizon = readScenario(scenarioRef).horizon;
+    const own = readScenario(againstRef).horizon;
+    if (opts.against !== undefined && (own.start !== horizon.start || own.end !== horizon.end)) {
+      process.stderr.write(
+        `lodestone: note: --against ${opts.against} runs over the scenario's years ${horizon.start}–${horizon.end} (its own: ${own.start}–${own.end})\n`,
+      );
+    }
+    const against = runOver(againstRef, horizon, catalog, open);
     const comparison: Comparison = { scenario, against };
     output(comparison, opts);
   });

@@ -48,6 +48,7 @@ export function policyFromFlags(opts: SolveOptions, commodities?: readonly strin
     if (twice !== undefined) throw new InputError(`--members '${opts.members}': ${twice} is listed twice`);
     policy.members = opts.members === 'default' ? 'default' : list;
   }
+  const floored = new Map<string, string>();
   for (const f of opts.floor ?? []) {
     const m = /^([^=]*)=(.*)$/.exec(f);
     if (!m) throw new InputError(`--floor '${f}': expected COMMODITY=PRICE, e.g. ndpr/oxide=110000`);
@@ -67,6 +68,9 @@ export function policyFromFlags(opts: SolveOptions, commodities?: readonly strin
       );
     }
     if (Number(p) === 0) throw new InputError(`--floor '${f}': ${p} is zero: a price must be above zero`);
+    if (floored.has(k))
+      throw new InputError(`--floor '${f}': ${k} has a floor already (--floor '${floored.get(k)}'): give one`);
+    floored.set(k, f);
     policy.floors = { ...policy.floors, [k]: Number(p) };
   }
   for (const b of opts.ban ?? []) {
@@ -102,7 +106,7 @@ export function registerSolveCommand(program: Command): void {
       .option('--floor <commodity=price>', "a reference price defended at members' borders (repeatable)", collect)
       .option(
         '--ban <origin:commodities:destinations>',
-        'an export ban, e.g. CHN:gallium/refined:members (repeatable)',
+        "an export ban, e.g. CHN:gallium/refined:members (repeatable); 'members' without --members is the default bloc",
         collect,
       )
       .option('--json', 'print JSON'),

@@ -66,11 +66,15 @@ interface NumberOptions<R extends boolean = boolean> {
   provenance?: boolean;
 }
 
+/** Parses a plain, finite number: text that matches the number pattern can still overflow (1e400 is Infinity). */
 function numeric(o: NumberOptions, integer: boolean): z.ZodType<number> {
   return z
     .string()
     .refine((s) => NUMBER.test(s), {
       error: (issue) => `'${String(issue.input)}' is not a plain number (no thousands separators, units or %)`,
+    })
+    .refine((s) => Number.isFinite(Number(s)), {
+      error: (issue) => `'${String(issue.input)}' is not a finite number (it is too large to represent)`,
     })
     .transform(Number)
     .refine((n) => !integer || Number.isInteger(n), {

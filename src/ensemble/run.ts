@@ -202,6 +202,9 @@ function checkStoreChoice(options: EnsembleRunOptions): void {
       `${file}: an ensemble is already stored here (${info.draws} draws): pass --resume to continue it, --overwrite to start again, or choose another --out`,
     );
   }
+  if (options.resume && options.overwrite) {
+    throw new InputError('--resume and --overwrite: choose one (continue the stored run, or discard it)');
+  }
   if (!exists && options.resume) {
     throw new InputError(`${file}: no stored ensemble to resume (run without --resume to start one)`);
   }
@@ -211,11 +214,9 @@ function checkStoreChoice(options: EnsembleRunOptions): void {
  * Opens the output folder's store for this run, once checkStoreChoice has allowed it: new, resumed (same settings
  * only) or overwritten.
  */
-function openStore(engine: DrawEngine, options: EnsembleRunOptions): EnsembleStore {
+function openStore(engine: DrawEngine, options: EnsembleRunOptions): { store: EnsembleStore; created: boolean } {
   const file = EnsembleStore.path(options.out);
-  if (options.overwrite && EnsembleStore.exists(options.out)) {
-    for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
-  }
+  if (options.overwrite && EnsembleStore.exists(options.out)) removeStore(options.out);
   const store = EnsembleStore.open(options.out);
   const version = store.getMeta('version');
   if (version === undefined) {
@@ -226,7 +227,7 @@ function openStore(engine: DrawEngine, options: EnsembleRunOptions): EnsembleSto
       setup: JSON.stringify(engine.setup),
       layout: JSON.stringify(engine.layout),
     });
-    return store;
+    return { store, created: true };
   }
   if (version !== STORE_VERSION) {
     store.close();
@@ -246,7 +247,9 @@ function openStore(engine: DrawEngine, options: EnsembleRunOptions): EnsembleSto
       risks: 'the hazards drawn from (risks section or policy events)',
       layout: 'the metrics (years or commodities)',
     };
-    const differ = Object.keys(words).filter((k) => stored[k] !== engine.settings[k]);
+    // The hazards and the metrics follow the chains modelled: where --chain changed, that is the one to name.
+    const all = Object.keys(words).filter((k) => stored[k] !== engine.settings[k]);
+    const differ = all.includes('chains') ? all.filter((k) => k !== 'risks' && k !== 'layout') : all;
     const detail = differ
       .map((k) =>
         k === 'seed' || k === 'parameters' || k === 'chains'
@@ -259,18 +262,19 @@ function openStore(engine: DrawEngine, options: EnsembleRunOptions): EnsembleSto
       `${file}: cannot resume: the stored run has other settings (${detail || 'fingerprint'}); resume with the same scenario, seed and settings, or use --overwrite or another --out`,
     );
   }
-  return store;
+  return { store, created: false };
 }
 
 /** Runs (or resumes) an ensemble and returns its distributions. */
 export async function runEnsemble(options: EnsembleRunOptions): Promise<EnsembleResult> {
-  const workers = options.workers ?? Math.max(1, availableParallelism());
   checkRunNumbers({
     draws: options.draws,
-    workers,
+    ...(options.workers !== undefined ? { workers: options.workers } : {}),
     seed: options.setup.seed,
     ...(options.chunk ? { chunk: options.chunk } : {}),
   });
+  // No more threads than draws: each thread loads the data and does the central runs before its first task.
+  const workers = Math.min(options.workers ?? Math.max(1, availableParallelism()), options.draws);
   const thresholds = options.thresholds ?? DEFAULT_THRESHOLDS;
   checkStoreChoice(options);
   // The pool starts first: its threads load the code and the data and build their engines (central runs included)
@@ -295,13 +299,15 @@ export async function runEnsemble(options: EnsembleRunOptions): Promise<Ensemble
   };
   let engine: DrawEngine;
   let store: EnsembleStore;
+  let created: boolean;
   try {
     engine = new DrawEngine(options.setup, options.dataset ? { dataset: options.dataset } : {});
-    store = openStore(engine, options);
+    ({ store, created } = openStore(engine, options));
   } catch (e) {
     await stop();
     throw e;
   }
+  let completed = false;
   try {
     const N = options.draws;
     const done = store.done(N);
@@ -442,6 +448,7 @@ export async function runEnsemble(options: EnsembleRunOptions): Promise<Ensemble
       layout: engine.layout,
       fingerprint: engine.fingerprint,
     };
+    completed = true;
     return {
       meta,
       quantiles: distributions.quantiles,
@@ -449,6 +456,20 @@ export async function runEnsemble(options: EnsembleRunOptions): Promise<Ensemble
     };
   } finally {
     await stop();
+    // A store this run made and that holds nothing (the run failed before any draw ended) would only stand in the
+    // way of running the same command again.
+    const empty = !completed && created && isEmpty(store, options.draws);
     store.close();
+    if (empty) removeStore(options.out);
   }
+}
+
+function isEmpty(store: EnsembleStore, limit: number): boolean {
+  const { draws, failures } = store.count(limit);
+  return draws === 0 && failures === 0;
+}
+
+function removeStore(out: string): void {
+  const file = EnsembleStore.path(out);
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
 }

@@ -4,9 +4,10 @@
  * twin) and the shocks it drew. The draw index is the primary key: a draw is stored at most once, and a killed run
  * keeps everything committed before it died (each batch is one transaction).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { ensureFolder } from '../folders.ts';
 
 export const STORE_FILE = 'ensemble.sqlite';
 /** Bumped when the layout of the store changes: an older store is refused, not misread. */
@@ -71,7 +72,7 @@ export class EnsembleStore {
 
   /** Opens (creating the folder and file if needed) the store of an output folder. */
   static open(dir: string): EnsembleStore {
-    mkdirSync(path.resolve(dir), { recursive: true });
+    ensureFolder(dir, 'the ensemble store');
     return new EnsembleStore(EnsembleStore.path(dir));
   }
 

@@ -50,6 +50,22 @@ function parseText(text: string, file: string): { doc: Document; locate: Locate 
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const first = doc.errors[0];
   if (first) throw syntaxError(first, text, doc, lines, file);
+  // A .json file is held to JSON, which YAML reads more loosely (trailing commas, comments, unquoted keys).
+  if (/\.json$/i.test(file)) {
+    try {
+      JSON.parse(text);
+    } catch (e) {
+      const message = (e as Error).message.replace(/\s+/g, ' ');
+      const at = / at position (\d+)/.exec(message);
+      const where = at ? lines.linePos(Number(at[1])) : undefined;
+      throw new InputError(
+        `${file}${where ? `:${where.line}:${where.col}` : ''}: not valid JSON: ${message.replace(/ in JSON at position \d+.*$/, '')}`,
+      );
+    }
+  }
+  if (doc.contents === null) {
+    throw new InputError(`${file}:1:1: the document is empty: expected a mapping of its settings`);
+  }
   const locate: Locate = (path, options) => {
     const { line, col } = lines.linePos(options?.key ? keyOffsetOf(doc, path) : offsetOf(doc, path));
     return `${file}:${line}:${col}`;

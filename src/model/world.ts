@@ -378,8 +378,10 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
       }),
   );
 
+  // 'members' without a zone means the bloc, as in a scenario's shocks: the regions the statistics call the bloc.
+  const bloc = members.length > 0 ? members : t.regions.filter((r) => r.default_bloc).map((r) => r.code);
   const destinationsOf = (d: string[] | 'members' | '*', path: string): readonly string[] | '*' =>
-    d === '*' ? '*' : d === 'members' ? members : [...new Set(d.map((x, i) => checkRegion(`${path}[${i}]`, x)))];
+    d === '*' ? '*' : d === 'members' ? bloc : [...new Set(d.map((x, i) => checkRegion(`${path}[${i}]`, x)))];
   const restrictions: ExportRestriction[] = [];
   (policy.bans ?? []).forEach((b, i) => {
     const origin = checkRegion(`policy.bans[${i}].origin`, b.origin);
@@ -435,6 +437,5 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
       commodity: checkCommodity(`policy.stockpiles[${i}].commodity`, s.commodity),
     })),
   };
-  const defaultBloc = t.regions.filter((r) => r.default_bloc).map((r) => r.code);
-  return { problem, year, referencePrice, members, bloc: members.length > 0 ? members : defaultBloc, demandSectors };
+  return { problem, year, referencePrice, members, bloc, demandSectors };
 }

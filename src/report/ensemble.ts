@@ -5,12 +5,13 @@
  * self-contained and works offline: it reuses the simulation report's style, page script and inlined ECharts.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { EChartsOption, LineSeriesOption } from 'echarts';
 import { TOTAL } from '../ensemble/metrics.ts';
 import type { EnsembleResult } from '../ensemble/run.ts';
 import type { EventRow, QuantileRow, Run } from '../ensemble/summary.ts';
+import { ensureFolder } from '../folders.ts';
 import type { ChartSpec } from './charts.ts';
 import { COLORS } from './charts.ts';
 import { escapeHtml as esc, formatCompact, formatNumber, formatShare, formatUsd } from './format.ts';
@@ -524,7 +525,7 @@ export function writeEnsembleReport(dir: string, result: EnsembleResult): { file
     'ensemble-probabilities.csv': c.probabilities,
     'ensemble-expected-loss.csv': c.expectedLoss,
   };
-  mkdirSync(target, { recursive: true });
+  ensureFolder(target, 'the ensemble report');
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const files: string[] = [];
   for (const name of ENSEMBLE_FILES) {

@@ -23,6 +23,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
+import { checkFolderPath } from '../folders.ts';
 import type { Comparison } from '../simulate/result.ts';
 import { comparisonCsv } from './csv.ts';
 import { type ReportOptions, renderReport } from './html.ts';
@@ -108,15 +109,13 @@ export function writeReport(dir: string, comparison: Comparison, options: Report
     'years-long.csv': csv.long,
     'years-wide.csv': csv.wide,
   };
-  if (existsSync(target) && !statSync(target).isDirectory()) {
-    throw new ReportError(`${target} exists and is not a folder: cannot write the report there`);
-  }
   for (const name of REPORT_FILES) {
     const file = path.join(target, name);
     if (existsSync(file) && !statSync(file).isFile()) {
       throw new ReportError(`${file} exists and is not a file: cannot replace it with the report's ${name}`);
     }
   }
+  checkFolderPath(target, 'the report');
   const parent = path.dirname(target);
   mkdirSync(parent, { recursive: true });
   // Not mkdtemp: its folder is private (0700), and this one may become the report folder itself.

@@ -258,7 +258,38 @@ describe('bad input', () => {
     fails([zone, '--draws', '2.5', '--out', tmp()], /--draws 2\.5: expected a whole number/);
     fails([zone, '--workers', '0', '--out', tmp()], /--workers 0: expected a whole number of worker threads/);
     fails([zone, '--seed', 'abc', '--out', tmp()], /--seed abc: expected a whole number/);
+    fails([zone, '--draws', '0x5', '--out', tmp()], /--draws 0x5: expected a whole number/);
   });
+
+  it('refuses --resume with --overwrite, and an --out that is a file or lies under one', () => {
+    fails([zone, '--resume', '--overwrite', '--out', tmp()], /--resume and --overwrite: choose one/);
+    const file = path.join(tmp(), 'a-file');
+    writeFileSync(file, 'not a folder');
+    fails([zone, '--draws', '1', '--out', file], new RegExp(`${file} exists and is not a folder`));
+    fails(
+      [zone, '--draws', '1', '--out', path.join(file, 'sub')],
+      new RegExp(`cannot make the folder for the ensemble store: ${file} is a file`),
+    );
+    expect(readFileSync(file, 'utf8')).toBe('not a folder');
+  });
+
+  it('leaves no empty store behind a run that fails before any draw, so that the same command can run again', () => {
+    const out = path.join(tmp(), 'o');
+    const diverging = scenario(
+      'diverging-floor',
+      'zone-2026',
+      'zone:\n  referencePrices:\n    ndpr/oxide: { rule: fixed, price: 1e30 USD/kg }\n',
+    );
+    const args = [diverging, '--draws', '2', '--workers', '1', '--chain', 'rare-earths', '--out', out];
+    fails(args, /no equilibrium|diverges/);
+    expect(existsSync(EnsembleStore.path(out))).toBe(false);
+    fails(args, /no equilibrium|diverges/);
+  }, 120_000);
+
+  it('starts no more worker threads than there are draws', () => {
+    const r = ensemble([zone, '--draws', '1', '--workers', '8', '--no-report', '--out', path.join(tmp(), 'o')]);
+    expect(r.meta.workers).toBe(1);
+  }, 120_000);
 
   it('names the file, line and column of an unknown supplier and of a probability above 1', () => {
     const unknown = scenario(

@@ -74,6 +74,16 @@ describe('lodestone solve', () => {
     expect(r.stdout).toMatch(/Certificate: max residual \d\.\d+e-\d+/);
   });
 
+  it("a ban to 'members' without a zone reaches the default bloc, as in a scenario", () => {
+    const price = (j: SolveJson) =>
+      j.statistics.commodities.find((c) => c.commodity === 'gallium/refined')?.priceInside;
+    const free = solveJson([]);
+    const banned = solveJson(['--ban', 'CHN:gallium/refined:members']);
+    const bloc = solveJson(['--ban', 'CHN:gallium/refined:USA,EU27,JPN,MEX']);
+    expect(price(banned)).toBeGreaterThan(2 * (price(free) ?? Number.NaN));
+    expect(price(banned)).toBeCloseTo(price(bloc) ?? Number.NaN, 6);
+  });
+
   it('lists the demand a ban leaves unserved, as the JSON reports it', () => {
     const args = ['--members', 'default', '--ban', 'CHN:gallium/refined:*'];
     const text = runCli(['solve', ...args]);

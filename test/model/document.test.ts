@@ -71,7 +71,36 @@ describe('a policy document', () => {
   });
 });
 
+describe('a JSON or empty document', () => {
+  it('a .json file is held to JSON: a trailing comma YAML would accept is refused', () => {
+    expect(inputErrorOf(() => parseDocumentText('{"members": ["USA",], }', 'p.json', PolicySchema))).toMatch(
+      /^p\.json: not valid JSON: Unexpected token/,
+    );
+    expect(
+      inputErrorOf(() => parseDocumentText('{"members": ["USA"],\n "floors" {}}', 'p.json', PolicySchema)),
+    ).toMatch(/^p\.json:2:/);
+    // The same text in a .yaml file is YAML's to read.
+    expect(parseDocumentText('{"members": ["USA",], }', 'p.yaml', PolicySchema).value.members).toEqual(['USA']);
+  });
+
+  it('an empty document or one of comments only is refused, not read as no policy', () => {
+    expect(inputErrorOf(() => parseDocumentText('', 'p.yaml', PolicySchema))).toMatch(
+      /^p\.yaml:1:1: the document is empty/,
+    );
+    expect(inputErrorOf(() => parseDocumentText('# nothing yet\n', 'p.yaml', PolicySchema))).toMatch(
+      /the document is empty/,
+    );
+  });
+});
+
 describe('solve flags', () => {
+  it('a commodity given two floors by --floor is refused, naming both', () => {
+    const known = ['ndpr/oxide'];
+    expect(inputErrorOf(() => policyFromFlags({ floor: ['ndpr/oxide=110000', 'ndpr/oxide=5'] }, known))).toMatch(
+      /^--floor 'ndpr\/oxide=5': ndpr\/oxide has a floor already \(--floor 'ndpr\/oxide=110000'\)/,
+    );
+  });
+
   it('--members given empty, with an empty entry, or with a member twice is refused', () => {
     expect(inputErrorOf(() => policyFromFlags({ members: '' }))).toMatch(/^--members '': expected region codes/);
     expect(inputErrorOf(() => policyFromFlags({ members: 'USA,,EU27' }))).toMatch(/^--members 'USA,,EU27': expected/);

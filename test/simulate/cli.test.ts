@@ -50,6 +50,23 @@ describe('lodestone simulate', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it("--against runs the twin over the scenario's years, and says so when its own differ", () => {
+    const dir = tmp();
+    const a = shortScenario(dir, 'a', 'zone-2026', 2027);
+    const late = path.join(dir, 'late.yaml');
+    writeFileSync(
+      late,
+      `name: late\nextends: ${path.join(SCENARIO_DIR, 'baseline.yaml')}\nhorizon: { start: 2030, end: 2032 }\n`,
+    );
+    const r = runCli(['simulate', a, '--against', late, '--json', '--no-report']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      /note: --against .*late\.yaml runs over the scenario's years 2025–2027 \(its own: 2030–2032\)/,
+    );
+    const json = JSON.parse(r.stdout);
+    expect(json.against.years.map((y: { year: number }) => y.year)).toEqual([2025, 2026, 2027]);
+  });
+
   it("--open-prices adds each year's open prices and levy revenue range, and changes no result", () => {
     const dir = tmp();
     const a = shortScenario(dir, 'a', 'zone-2026', 2029);
