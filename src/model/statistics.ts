@@ -10,7 +10,8 @@ import type { World } from './world.ts';
 export interface CommodityStatistics {
   readonly commodity: string;
   /** Use-weighted mean price over the bloc's nodes (the zone, or the default bloc without a zone); use is final
-   * consumption plus inputs to downstream producers. */
+   * consumption plus inputs to downstream producers. NaN (null in JSON) where the bloc uses none, as for the two
+   * shares below. */
   readonly priceInside: number;
   /** Use-weighted mean price over the other nodes. */
   readonly priceOutside: number;

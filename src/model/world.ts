@@ -67,6 +67,25 @@ export function referencePricesOf(catalog: Catalog, year: number): ReadonlyMap<s
 }
 const REFERENCE_CACHE = new WeakMap<Catalog, Map<number, ReadonlyMap<string, number>>>();
 
+/**
+ * How far above the commodity's reference price a floor may be. Beyond, a floor only shuts non-members' goods out,
+ * which a ban says plainly; and the levy (floor − landed cost) would lose the landed cost's digits (at 1e16 USD a
+ * floor of 1e30 keeps none), so that no equilibrium can be certified.
+ */
+export const MAX_FLOOR_MULTIPLE = 1e6;
+
+/** Why `price` cannot be a floor (or strike) on commodity k, or undefined if it can. */
+export function floorTooHigh(catalog: Catalog, year: number, k: string, price: number): string | undefined {
+  const reference = referencePricesOf(catalog, year).get(k);
+  if (reference === undefined || !(price > MAX_FLOOR_MULTIPLE * reference)) return undefined;
+  const unit = catalog.commodities.get(k)?.row.price_unit ?? '';
+  return (
+    `${price.toPrecision(3)} ${unit} is ${(price / reference).toPrecision(2)} times ${k}'s reference price ` +
+    `(${reference.toPrecision(5)} ${unit}, ${year}); a floor above ${MAX_FLOOR_MULTIPLE.toExponential()} times it would only ` +
+    "shut non-members' goods out: give a lower one, or ban the imports (destinations: members)"
+  );
+}
+
 function computeReferencePrices(catalog: Catalog, year: number): Map<string, number> {
   const t = catalog.dataset.tables;
   const out = new Map<string, number>();
@@ -412,6 +431,8 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
   const floors = Object.entries(policy.floors ?? {}).flatMap(([k, price]) => {
     checkCommodity(`policy.floors.${k}`, k);
     if (members.length === 0) throw new ModelInputError(`policy.floors.${k}`, 'a floor needs zone members');
+    const high = floorTooHigh(catalog, year, k, price);
+    if (high !== undefined) throw new ModelInputError(`policy.floors.${k}`, high);
     return members.map((m) => ({ region: m, commodity: k, price }));
   });
 

@@ -29,7 +29,14 @@ import {
   periodLists,
   periodStatistics,
 } from '../model/statistics.ts';
-import { buildWorld, ModelInputError, modelRegion, referencePricesOf, type World } from '../model/world.ts';
+import {
+  buildWorld,
+  floorTooHigh,
+  ModelInputError,
+  modelRegion,
+  referencePricesOf,
+  type World,
+} from '../model/world.ts';
 import { didYouMean } from '../suggest.ts';
 import { DemandGrowth, Parameters, type ProjectSpec, projectPipeline } from './inputs.ts';
 import type { CommodityYear, CostCurve, CostStep, SimulationResult, YearResult } from './result.ts';
@@ -175,7 +182,12 @@ function checkedScenario(
   };
   for (const [k, rule] of Object.entries(zone?.referencePrices ?? {})) {
     commodity(k, ['zone', 'referencePrices', k]);
-    if (rule.rule === 'fixed') price(k, rule.price, ['zone', 'referencePrices', k, 'price']);
+    if (rule.rule === 'fixed') {
+      const at = ['zone', 'referencePrices', k, 'price'];
+      price(k, rule.price, at);
+      const high = floorTooHigh(catalog, start, k, resolvePrice(catalog, k, rule.price) as number);
+      if (high !== undefined) throw new InputError(`${locate(at)}: ${at.join('.')}: ${high}`);
+    }
     inHorizon(rule.from, ['zone', 'referencePrices', k, 'from']);
   }
   zone?.cfds?.forEach((c, i) => {

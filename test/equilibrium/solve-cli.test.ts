@@ -74,6 +74,17 @@ describe('lodestone solve', () => {
     expect(r.stdout).toMatch(/Certificate: max residual \d\.\d+e-\d+/);
   });
 
+  it('refuses a floor a million times its reference price, naming the floor, rather than fail to converge', () => {
+    const r = runCli(['solve', '--floor', 'ndpr/oxide=1e30']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(
+      /policy\.floors\.ndpr\/oxide: 1\.00e\+30 USD\/t NdPr-oxide is [\d.]+e\+25 times ndpr\/oxide's reference price/,
+    );
+    expect(r.stderr).not.toMatch(/no equilibrium|at .*\.ts/);
+    // A floor high above every price, within the bound, shuts non-members out and certifies.
+    expect(solveJson(['--floor', 'ndpr/oxide=1e9']).certificate.maxResidual).toBeLessThan(1e-8);
+  });
+
   it("a ban to 'members' without a zone reaches the default bloc, as in a scenario", () => {
     const price = (j: SolveJson) =>
       j.statistics.commodities.find((c) => c.commodity === 'gallium/refined')?.priceInside;

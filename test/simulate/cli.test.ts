@@ -50,6 +50,22 @@ describe('lodestone simulate', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('names the line of a fixed reference price a million times the market, rather than fail to converge', () => {
+    const dir = tmp();
+    const a = shortScenario(
+      dir,
+      'a',
+      'zone-2026',
+      2027,
+      'zone:\n  referencePrices:\n    ndpr/oxide: { rule: fixed, price: 1e30 USD/kg }\n',
+    );
+    const r = runCli(['simulate', a, '--no-report']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(
+      /a\.yaml:6:\d+: zone\.referencePrices\.ndpr\/oxide\.price: 1\.00e\+33 USD\/t NdPr-oxide is/,
+    );
+  });
+
   it("--against runs the twin over the scenario's years, and says so when its own differ", () => {
     const dir = tmp();
     const a = shortScenario(dir, 'a', 'zone-2026', 2027);
