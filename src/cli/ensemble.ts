@@ -46,9 +46,9 @@ interface EnsembleCliOptions {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-/** A number from an option, or an error naming the option. */
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
+/** A number from an option, or an error naming the option. */
 export function numberOption(flag: string, text: string, check: (x: number) => boolean, expected: string): number {
   const x = Number(text);
   // Decimal notation only: Number() also reads '0x5', '0b11' and ' 5 ', which no one means as a count.

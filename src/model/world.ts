@@ -74,7 +74,7 @@ const REFERENCE_CACHE = new WeakMap<Catalog, Map<number, ReadonlyMap<string, num
  */
 export const MAX_FLOOR_MULTIPLE = 1e6;
 
-/** Why `price` cannot be a floor (or strike) on commodity k, or undefined if it can. */
+/** Why `price` cannot be a floor on commodity k (in the reference prices of `year`), or undefined if it can. */
 export function floorTooHigh(catalog: Catalog, year: number, k: string, price: number): string | undefined {
   const reference = referencePricesOf(catalog, year).get(k);
   if (reference === undefined || !(price > MAX_FLOOR_MULTIPLE * reference)) return undefined;
