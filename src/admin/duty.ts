@@ -342,6 +342,11 @@ function assess(catalog: Catalog, entry: ImportEntry, inForce: InForce): DutyAss
     const priced = new Map(inForce.prices.map((p) => [p.commodity, p]));
     const own = priced.get(entry.commodity);
     let covered: { commodity: string; quantity: Ratio; how: string } | undefined;
+    if (own && entry.content)
+      throw new DutyError(
+        'content',
+        `${entry.commodity} has a reference price of its own in force on ${entry.date}: the levy is on the entry's quantity, not on a content; leave content out`,
+      );
     if (own) covered = { commodity: entry.commodity, quantity: quantity.value, how: 'entry quantity' };
     else if (entry.content) {
       if (!catalog.commodities.has(entry.content.commodity))

@@ -47,6 +47,9 @@ declare module 'fastify' {
   }
 }
 
+/** Operations a member's key may attempt only while its country is a member of the zone in force. */
+const MEMBERS_ONLY: ReadonlySet<Operation> = new Set(['vault.read', 'releases.allocate']);
+
 /** Other members' holdings are shown only as sums over at least this many members (a sum of one is no aggregate). */
 const MIN_AGGREGATE_MEMBERS = 2;
 export interface ServerOptions {
@@ -149,6 +152,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     request.actor = { id: key.id, role };
     if (!allowed(role, operation))
       return problem(reply, 403, `role ${formatRole(role)} may not ${OPERATION_TEXT[operation]}`);
+    // The vault and collective releases are the members' own: a key of a country outside the zone in force (one
+    // that has yet to join, or has left) sees neither the others' aggregates nor a share of a release.
+    if (role.kind === 'member' && MEMBERS_ONLY.has(operation)) {
+      const { date, members } = await books.inForce();
+      const region = modelRegion(catalog, role.region);
+      if (!members.some((m) => modelRegion(catalog, m) === region))
+        return problem(
+          reply,
+          403,
+          `role ${formatRole(role)} may not ${OPERATION_TEXT[operation]}: ${role.region} is not a member of the zone on ${date}`,
+        );
+    }
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -166,17 +181,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       const first = issues[0] as { field: string; message: string };
       return problem(reply, 400, `${first.field}: ${first.message}`, { field: first.field, issues });
     }
+    // What the request carried its fields in: a GET its query string, the others their body.
+    const part = request.method === 'GET' ? 'querystring' : 'body';
     if (error instanceof BooksError) {
       const status = error.kind === 'invalid' ? 400 : error.kind === 'conflict' ? 409 : 404;
       return problem(
         reply,
         status,
-        error.field ? `body.${error.message}` : error.message,
-        error.field ? { field: `body.${error.field}` } : {},
+        error.field ? `${part}.${error.message}` : error.message,
+        error.field ? { field: `${part}.${error.field}` } : {},
       );
     }
     if (error instanceof DutyError || error instanceof ScheduleError || error instanceof VaultError) {
-      return problem(reply, 400, `body.${error.message}`, { field: `body.${error.field}` });
+      return problem(reply, 400, `${part}.${error.message}`, { field: `${part}.${error.field}` });
     }
     if (error instanceof MoneyError || error instanceof AllocationError || error instanceof ReferencePriceError) {
       return problem(reply, 400, error.message);

@@ -49,11 +49,25 @@ export const ErrorResponse = z
   })
   .meta({ id: 'Error' });
 
+/**
+ * A storage site's id: printable characters, without blanks at either end (' S1' would open a second holding
+ * beside 'S1'), so that one site has one spelling.
+ */
+const SiteId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[^\s\p{C}](?:[^\p{C}]*[^\s\p{C}])?$/u, 'a site id: printable characters, no blank at either end');
+
 // ---- schedules ----------------------------------------------------------------------------------------------------
 
 const Supply = z.enum(['members', 'market-economies']).describe('whose producers form the cost curve');
 export const PriceMethod = z.discriminatedUnion('rule', [
-  z.strictObject({ rule: z.literal('fixed'), price: z.number().positive().finite().describe('USD per price unit') }),
+  z.strictObject({
+    rule: z.literal('fixed'),
+    // 1e12 USD a unit is far above any price of these goods, and 1e14 cents stays exact as a JSON number.
+    price: z.number().positive().max(1e12).describe('USD per price unit, at most 1e12'),
+  }),
   z.strictObject({
     rule: z.literal('cost-plus'),
     margin: z
@@ -227,11 +241,11 @@ export const VaultTransactionRequest = z
     date: IsoDate,
     member: RegionCode.describe('the holder (an EU member state holds as EU27)'),
     commodity: CommodityId,
-    site: z.string().min(1).max(64).describe('storage site id'),
+    site: SiteId.describe('storage site id'),
     quantity: Decimal.describe("in the commodity's unit, at most six decimals"),
     valueCents: Cents.optional().describe('purchase cost or release proceeds, in US cents'),
     toMember: RegionCode.optional().describe('transfer: the receiving member (default: the same)'),
-    toSite: z.string().min(1).max(64).optional().describe('transfer: the receiving site (default: the same)'),
+    toSite: SiteId.optional().describe('transfer: the receiving site (default: the same)'),
     note: z.string().max(500).optional(),
   })
   .meta({ id: 'VaultTransactionRequest' });

@@ -145,6 +145,9 @@ export function openStore(url: string = DEFAULT_DATABASE_URL, { create = true }:
       sqlite.pragma('synchronous = FULL');
       sqlite.pragma('busy_timeout = 5000');
       sqlite.pragma('foreign_keys = ON');
+      // Integers as BigInt: a vault holding of 1e12 units is 1e18 millionths, past 2^53 (a JS number would round
+      // it on the way out, though SQLite stores it exactly). PostgreSQL's driver returns bigint as text already.
+      sqlite.defaultSafeIntegers(true);
     } catch (e) {
       throw new StoreError(
         `database '${url}' (--db or LODESTONE_DB): cannot open SQLite database: ${(e as Error).message}`,

@@ -142,6 +142,15 @@ describe('duty on an import entry', () => {
         inForce(),
       ),
     ).toThrow(/content.commodity: cobalt\/refined is not an input of ndfeb\/magnet/);
+    // A good with a reference price of its own pays on its quantity: a content declared with it is refused, not
+    // silently set aside.
+    expect(() =>
+      assessDuty(
+        catalog,
+        entry({ commodity: 'ndpr/oxide', content: { commodity: 'ndpr/oxide', quantity: '1' } }),
+        inForce(),
+      ),
+    ).toThrow(/content: ndpr\/oxide has a reference price of its own in force/);
   });
 
   it('a specific duty per kg of content, and an annex-wide additional duty (tungsten concentrate from China)', () => {

@@ -212,6 +212,69 @@ describe('the API', () => {
     expect(bad.statusCode).toBe(401);
   });
 
+  it('a site id with a blank at either end, or a control character, is 400 at the field; nothing is recorded', async () => {
+    for (const [id, site] of [
+      ['S-trail', 'S1 '],
+      ['S-blank', '   '],
+      ['S-nul', 'A\u0000B'],
+    ] as const) {
+      const r = await env.call('secretariat', {
+        method: 'POST',
+        url: '/v1/vault/transactions',
+        body: vaultBody(id, { site }),
+      });
+      expect(r.statusCode).toBe(400);
+      expect(JSON.parse(r.body).field).toBe('body.site');
+    }
+    const bad = await env.call('secretariat', {
+      method: 'POST',
+      url: '/v1/vault/transactions',
+      body: vaultBody('S-to', { kind: 'transfer', toSite: ' X' }),
+    });
+    expect(JSON.parse(bad.body).field).toBe('body.toSite');
+    const stored = await store.db.selectFrom('vault_transactions').select('id').where('id', 'like', 'S-%').execute();
+    expect(stored).toEqual([]);
+  });
+
+  it('a fixed reference price above 1e12 USD is 400 at the price, not a message in cents', async () => {
+    const r = await env.call('secretariat', {
+      method: 'POST',
+      url: '/v1/schedules',
+      body: {
+        effectiveFrom: '2026-02-01',
+        reference: 'r',
+        prices: [{ commodity: 'ndpr/oxide', method: { rule: 'fixed', price: 1e14 } }],
+      },
+    });
+    expect(r.statusCode).toBe(400);
+    expect(JSON.parse(r.body).field).toBe('body.prices.0.method.price');
+  });
+
+  it('a GET whose query names a bad date says querystring, not body', async () => {
+    const r = await env.call('public', { method: 'GET', url: '/v1/schedules/current?date=1999-01-01' });
+    expect(r.statusCode).toBe(400);
+    expect(JSON.parse(r.body).field).toBe('querystring.date');
+  });
+
+  it('a key of a country outside the zone in force sees no vault aggregates and gets no share of a release', async () => {
+    const braKey = (await createKey(store, { role: 'member:BRA', actor: 'test' })).key;
+    const as = (url: string, method: 'GET' | 'POST' = 'GET', payload?: object) =>
+      app.inject({ method, url, headers: { authorization: `Bearer ${braKey}` }, ...(payload ? { payload } : {}) });
+    const holdings = await as('/v1/vault/holdings');
+    expect(holdings.statusCode).toBe(403);
+    expect(JSON.parse(holdings.body).message).toMatch(/BRA is not a member of the zone on 2026-03-01/);
+    const release = await as('/v1/releases/allocate', 'POST', { commodity: 'gallium/refined', quantity: '10' });
+    expect(release.statusCode).toBe(403);
+    // A member state's key is a member through its aggregate (FRA through EU27).
+    const fraKey = (await createKey(store, { role: 'member:FRA', actor: 'test' })).key;
+    const fra = await app.inject({
+      method: 'GET',
+      url: '/v1/vault/holdings',
+      headers: { authorization: `Bearer ${fraKey}` },
+    });
+    expect(fra.statusCode).toBe(200);
+  });
+
   it("a member sees its own holdings and the others' only in aggregate", async () => {
     await env.call('secretariat', {
       method: 'POST',

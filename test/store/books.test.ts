@@ -147,7 +147,7 @@ for (const run of await backends()) {
         const mode = await sql<{ journal_mode: string }>`PRAGMA journal_mode`.execute(store.db);
         const sync = await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(store.db);
         expect(mode.rows[0]?.journal_mode).toBe('wal');
-        expect(sync.rows[0]?.synchronous).toBe(2);
+        expect(Number(sync.rows[0]?.synchronous)).toBe(2);
       });
     }
 
@@ -248,6 +248,30 @@ for (const run of await backends()) {
         ['EU27', 'EU-1', 2_500_000n],
         ['USA', 'DLA-1', 7_500_000n],
       ]);
+    });
+
+    it('vault: quantities beyond 2^53 millionths read back exact, after the write and from the holdings', async () => {
+      const big = await books.recordTransaction(
+        'k',
+        vaultTx('B-1', { member: 'MEX', site: 'BIG', quantity: '12345678901.234567' }),
+      );
+      expect(big.holdings.map((h) => h.quantity)).toEqual(['12345678901.234567']);
+      const more = await books.recordTransaction(
+        'k',
+        vaultTx('B-2', { member: 'MEX', site: 'BIG', quantity: '0.000001' }),
+      );
+      expect(more.holdings.map((h) => h.quantity)).toEqual(['12345678901.234568']);
+      const held = (await books.holdings()).find((h) => h.site === 'BIG');
+      expect(held?.quantity).toBe(12_345_678_901_234_568n);
+      // The replay reads the stored transaction back.
+      expect(
+        (
+          await books.recordTransaction(
+            'k',
+            vaultTx('B-1', { member: 'MEX', site: 'BIG', quantity: '12345678901.234567' }),
+          )
+        ).holdings.map((h) => h.quantity),
+      ).toEqual(['12345678901.234568']);
     });
 
     it('vault: concurrent releases never take a holding below zero, and none is lost', async () => {
