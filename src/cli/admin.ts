@@ -111,7 +111,9 @@ export function registerAdminCommands(program: Command): void {
   });
 
   databaseOption(
-    admin.command('revoke-key <id>').description(
+    admin
+      .command('revoke-key <id>')
+      .description(
         'revoke a key: new servers refuse it at once, running ones within 5 s, the time they cache a key (it stays in the list and the audit log)',
       ),
   ).action(async (id: string, opts: { db?: string }) => {

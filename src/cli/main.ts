@@ -30,7 +30,21 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * A reader that stops early (`lodestone data sources | head -1`) closes the pipe: the rest of the output has nowhere
+ * to go, which is no error of ours, so the command ends quietly, as Unix tools do.
+ */
+function endQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(0);
+      throw e;
+    });
+  }
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
+  endQuietlyOnClosedPipe();
   const program = buildProgram();
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -17,6 +17,7 @@ import {
 import { type DownstreamCost, downstreamCosts, downstreamGoods } from '../finance/downstream.ts';
 import { type CostBasis, type PortfolioPlan, planPortfolio, type SecurityMeasure } from '../finance/plan.ts';
 import { projectRegister, readProjectsFile, withProjectRows } from '../finance/register.ts';
+import { checkFolderPath } from '../folders.ts';
 import { InputError } from '../model/document.ts';
 import { readScenario, type Scenario } from '../model/scenario.ts';
 import { csvField } from '../report/csv.ts';
@@ -112,12 +113,15 @@ function ensembleOf(opts: ProjectsOptions): AppraisalEnsemble | undefined {
   const draws = numberOption(
     '--draws',
     opts.draws,
-    (x) => Number.isInteger(x) && x >= 1,
-    'a whole number of draws, at least 1',
+    (x) => Number.isInteger(x) && x >= 1 && x <= MAX_PROJECT_DRAWS,
+    `a whole number of draws from 1 to ${MAX_PROJECT_DRAWS.toLocaleString('en-US')} (the draws' paths are held in memory)`,
   );
   const seed = numberOption('--seed', opts.seed, (x) => Number.isSafeInteger(x) && x >= 0, 'a whole number, 0 or more');
   return { draws, seed, ...(opts.centralParameters ? { centralParameters: true } : {}) };
 }
+
+/** The most draws a valuation takes: each draw's prepared data and price paths stay in memory while projects are valued. */
+const MAX_PROJECT_DRAWS = 10_000;
 
 /** The checked data with the user's projects (--projects) added, and their ids. */
 function withUserProjects(opts: ProjectsOptions): { catalog: Catalog; userIds: Set<string> } {
@@ -129,6 +133,8 @@ function withUserProjects(opts: ProjectsOptions): { catalog: Catalog; userIds: S
 
 /** Data (with the user's projects), the scenario and the run it is compared against (over the same horizon). */
 function setup(ref: string | undefined, opts: ProjectsOptions): Setup {
+  // A report folder that cannot be written is refused before the valuation, not after it has been printed.
+  if (opts.out) checkFolderPath(opts.out, 'the report');
   const scenario = readScenario(ref ?? DEFAULT_PROJECT_SCENARIO);
   const againstFile = readScenario(opts.against ?? 'baseline');
   const against = opts.against === undefined ? { ...againstFile, horizon: scenario.horizon } : againstFile;

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { z } from 'zod';
 import type { Catalog } from '../data/catalog.ts';
 import { InputError } from '../model/document.ts';
 import { builtInScenarios, readScenario, SCENARIO_DIR, type Scenario, scenarioJsonSchema } from '../model/scenario.ts';
@@ -39,6 +40,19 @@ function runOver(ref: string, horizon: Scenario['horizon'], catalog: Catalog, op
   return runScenario({ ...readScenario(ref), horizon }, catalog, openPrices);
 }
 
+/** Scenario `ref` run over the years of `first`, with a note when its own horizon differs (compare, simulate). */
+function againstOver(ref: string, first: SimulationResult, catalog: Catalog, openPrices = false): SimulationResult {
+  const years = first.years.map((y) => y.year);
+  const horizon = { start: years[0] as number, end: years.at(-1) as number };
+  const own = readScenario(ref).horizon;
+  if (own.start !== horizon.start || own.end !== horizon.end) {
+    process.stderr.write(
+      `lodestone: note: ${ref} runs over the years of ${first.scenario.name}, ${horizon.start}–${horizon.end} (its own: ${own.start}–${own.end})\n`,
+    );
+  }
+  return runOver(ref, horizon, catalog, openPrices);
+}
+
 function runScenario(scenario: Scenario, catalog: Catalog, openPrices: boolean): SimulationResult {
   const tty = process.stderr.isTTY;
   const started = performance.now();
@@ -65,12 +79,64 @@ function readResult(file: string, which: 'scenario' | 'against'): SimulationResu
     throw new InputError(`${file}: not a readable JSON results file (${e instanceof Error ? e.message : e})`);
   }
   const v = value as Partial<Comparison> & Partial<SimulationResult>;
+  const inside = v.years ? undefined : which;
   const result = v.years ? (v as SimulationResult) : v[which];
   if (!result || !Array.isArray(result.years)) {
     throw new InputError(`${file}: not a Lodestone results file (expected 'years', or 'scenario' and 'against')`);
   }
+  const checked = ResultFile.safeParse(result);
+  if (!checked.success) {
+    const issue = checked.error.issues[0] as z.core.$ZodIssue;
+    const at = [...(inside ? [inside] : []), ...issue.path.map(String)].join('.');
+    throw new InputError(`${file}: ${at}: ${issue.message} (is it the results.json of a 'lodestone simulate'?)`);
+  }
   return result;
 }
+
+/** What a comparison reads of a results file: every year with its numbers, so that none shows as '-' or 0 by mistake. */
+const count = z.number().finite();
+const countOrNull = count.nullable();
+const ResultFile = z.looseObject({
+  years: z
+    .array(
+      z.looseObject({
+        year: z.number().int(),
+        commodities: z.array(
+          z.looseObject({
+            commodity: z.string(),
+            unit: z.string(),
+            priceUnit: z.string(),
+            priceInside: countOrNull,
+            priceOutside: countOrNull,
+            referencePrice: countOrNull,
+            production: count,
+            consumption: count,
+            blocProduction: count,
+            blocUse: count,
+            blocConsumption: count,
+            selfSufficiency: countOrNull,
+            dominantShare: countOrNull,
+            consumerCost: count,
+            levyRevenue: count,
+            cfdCost: count,
+            stock: count,
+            stockNetCost: count,
+            daysOfCover: countOrNull,
+            consumptionLost: count,
+          }),
+        ),
+        totals: z.looseObject({
+          consumerCost: count,
+          levyRevenue: count,
+          cfdCost: count,
+          stockNetCost: count,
+          stockValue: count,
+          consumptionLostValue: count,
+        }),
+      }),
+    )
+    .min(1, 'no years: a run has at least one'),
+});
 
 /** Commodities worth a table: those a shock or a reference price touches, or whose bloc price moves > 5%. */
 export function focusCommodities(c: Comparison, asked?: readonly string[]): string[] {
@@ -79,7 +145,7 @@ export function focusCommodities(c: Comparison, asked?: readonly string[]): stri
     for (const k of asked) {
       if (!all.includes(k)) throw new InputError(`--commodity ${k}: not in the results (known: ${all.join(', ')})`);
     }
-    return [...asked];
+    return [...new Set(asked)];
   }
   const moved = new Set<string>();
   c.scenario.years.forEach((y) => {
@@ -275,14 +341,10 @@ export function registerSimulateCommands(program: Command): void {
     const scenario = run(scenarioRef, catalog, open);
     // The comparison runs over the scenario's horizon, year for year, as an ensemble's twin does: a twin over other
     // years would leave the comparison empty where they do not overlap.
-    const horizon = readScenario(scenarioRef).horizon;
-    const own = readScenario(againstRef).horizon;
-    if (opts.against !== undefined && (own.start !== horizon.start || own.end !== horizon.end)) {
-      process.stderr.write(
-        `lodestone: note: --against ${opts.against} runs over the scenario's years ${horizon.start}–${horizon.end} (its own: ${own.start}–${own.end})\n`,
-      );
-    }
-    const against = runOver(againstRef, horizon, catalog, open);
+    const against =
+      opts.against === undefined
+        ? runOver(againstRef, readScenario(scenarioRef).horizon, catalog, open)
+        : againstOver(againstRef, scenario, catalog, open);
     const comparison: Comparison = { scenario, against };
     output(comparison, opts);
   });
@@ -344,10 +406,17 @@ export function registerSimulateCommands(program: Command): void {
       }
     }
     const catalog = ra && rb ? undefined : loadCheckedDataset(opts);
-    const comparison: Comparison = {
-      scenario: ra ? ra() : run(a, catalog as Catalog),
-      against: rb ? rb() : run(b, catalog as Catalog),
-    };
+    const scenarioRun = ra ? ra() : run(a, catalog as Catalog);
+    // Two scenarios compare over the first one's years, as simulate --against runs its twin.
+    const against = rb ? rb() : againstOver(b, scenarioRun, catalog as Catalog);
+    const years = (r: SimulationResult) => r.years.map((y) => y.year);
+    const [ya, yb] = [years(scenarioRun), years(against)];
+    if (ya.join() !== yb.join()) {
+      process.stderr.write(
+        `lodestone: note: the runs cover different years (${a}: ${ya[0]}–${ya.at(-1)}, ${b}: ${yb[0]}–${yb.at(-1)}); a year one lacks shows '-'\n`,
+      );
+    }
+    const comparison: Comparison = { scenario: scenarioRun, against };
     output(comparison, opts);
   });
 

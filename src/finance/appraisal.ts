@@ -84,6 +84,8 @@ export interface ProjectAppraisal {
   readonly origin: 'data' | 'user';
   /** Financing decided (under construction or ramping): online in every run, backed or not. */
   readonly committed: boolean;
+  /** The year from which the zone scenario itself backs the project (zone.backedProjects), or null. */
+  readonly backedFrom: number | null;
   readonly capacity: number;
   readonly unit: string;
   readonly priceUnit: string;
@@ -319,6 +321,7 @@ export function appraiseProjects(options: AppraisalOptions): ProjectAppraisals {
   );
   const costOfCapital = params.get('cost_of_capital');
   const rampYears = Math.max(1, params.get('ramp_up_years'));
+  const backedFrom = new Map((scenario.zone?.backedProjects ?? []).map((b) => [b.id, b.from]));
   const register = projectRegister(catalog, params, BASE_YEAR, scenario.dominantSupplier, options.userIds);
   const year = analysisYear(scenario);
   const members = new Set(
@@ -441,6 +444,7 @@ export function appraiseProjects(options: AppraisalOptions): ProjectAppraisals {
       status: p.status,
       origin: p.origin,
       committed,
+      backedFrom: backedFrom.get(p.id) ?? null,
       capacity: p.capacity,
       unit: p.unit,
       priceUnit: p.priceUnit,

@@ -35,6 +35,8 @@ export function signChanges(flows: readonly number[]): number {
   return changes;
 }
 
+/** Share of the largest cash flow below which a flow counts as zero (internalRate). */
+const NEGLIGIBLE_FLOW = 1e-9;
 const LOWEST_RATE = -0.99;
 const HIGHEST_RATE = 100;
 
@@ -45,7 +47,11 @@ const HIGHEST_RATE = 100;
  * between grid points. A flow with no sign change has no IRR (all costs, all gains, or all zero); with one sign change Descartes'
  * rule guarantees at most one root; with more there may be several, each reported.
  */
-export function internalRate(flows: readonly number[]): InternalRate {
+export function internalRate(given: readonly number[]): InternalRate {
+  // A flow a billionth of the largest is rounding left by sums of prices and quantities (0.0000001 USD beside
+  // millions spent), not a receipt: counted, it would turn a project that never pays back into one with an IRR.
+  const largest = given.reduce((m, f) => Math.max(m, Math.abs(f)), 0);
+  const flows = given.map((f) => (Math.abs(f) <= NEGLIGIBLE_FLOW * largest ? 0 : f));
   const changes = signChanges(flows);
   if (changes === 0) {
     const total = flows.reduce((s, f) => s + f, 0);

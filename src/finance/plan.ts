@@ -43,6 +43,7 @@ export const COST_BASES: Readonly<Record<CostBasis, string>> = {
 export type DecisionReason =
   | 'selected'
   | 'committed'
+  | 'backed'
   | 'bankable'
   | 'no-gain'
   | 'over-budget'
@@ -151,6 +152,11 @@ export async function planPortfolio(
       decisions.set(p.id, { ...base(p), selected, reason, detail, cost, security, securityPerDollar: ratio });
     if (p.committed) {
       decide('committed', `under ${p.status}: comes online in ${p.onlineYear} in every run, backed or not`);
+    } else if (p.backedFrom !== null) {
+      decide(
+        'backed',
+        `the scenario backs it already from ${p.backedFrom} (zone.backedProjects): its cost is in the scenario, not a call on this budget`,
+      );
     } else if (p.bankableWithoutSupport) {
       decide(
         'bankable',

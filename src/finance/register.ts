@@ -11,9 +11,9 @@ import { Catalog } from '../data/catalog.ts';
 import { col } from '../data/columns.ts';
 import { DataError, type DataIssue } from '../data/issues.ts';
 import { parseRows, readCsv } from '../data/load.ts';
-import { type AnyTable, type ProjectRow, projects as projectsTable, type RowOrigin } from '../data/schema.ts';
+import { type AnyTable, BASE_YEAR, type ProjectRow, projects as projectsTable, type RowOrigin } from '../data/schema.ts';
 import { describeIssue, InputError, parseDocumentText } from '../model/document.ts';
-import { modelRegion } from '../model/world.ts';
+import { MAX_FLOOR_MULTIPLE, modelRegion, referencePricesOf } from '../model/world.ts';
 import { type Parameters, type ProjectSpec, projectPipeline } from '../simulate/inputs.ts';
 
 /** Where one number of a project comes from. */
@@ -351,10 +351,53 @@ function validateProject(row: ProjectRow, catalog: Catalog, at: (field: string) 
       );
     }
   }
-  if (row.life_years !== undefined && !(row.life_years > 0)) {
-    throw new InputError(`${at('life_years')}: the operating life must be positive, got ${row.life_years}`);
+  if (row.life_years !== undefined && !(row.life_years > 0 && row.life_years <= MAX_LIFE_YEARS)) {
+    throw new InputError(
+      `${at('life_years')}: the operating life must be positive and at most ${MAX_LIFE_YEARS} years, got ${row.life_years}`,
+    );
+  }
+  if (
+    row.lead_time_years !== undefined &&
+    !(Number.isInteger(row.lead_time_years) && row.lead_time_years <= MAX_LEAD_YEARS)
+  ) {
+    throw new InputError(
+      `${at('lead_time_years')}: the lead time is a whole number of years (the model runs year by year), at most ${MAX_LEAD_YEARS}, got ${row.lead_time_years}`,
+    );
+  }
+  if (
+    row.start_year !== undefined &&
+    row.start_year < BASE_YEAR &&
+    !['operating', 'ramping', 'cancelled', 'suspended'].includes(row.status)
+  ) {
+    throw new InputError(
+      `${at('start_year')}: a project at status '${row.status}' cannot have started in ${row.start_year}, before the data's base year ${BASE_YEAR}`,
+    );
+  }
+  // Orders of magnitude beyond the market are typos, and would only surface later as an equilibrium that cannot be
+  // found or a reference price built on them.
+  const factor = row.capacity_unit ? catalog.toCommodityUnit(row.commodity, row.capacity_unit) : 1;
+  const world = catalog.dataset.tables.producers
+    .filter((p) => p.commodity === row.commodity)
+    .reduce((sum, p) => sum + p.capacity, 0);
+  if (row.capacity !== undefined && factor !== undefined && world > 0 && row.capacity * factor > 100 * world) {
+    throw new InputError(
+      `${at('capacity')}: ${row.capacity} ${row.capacity_unit ?? info.row.unit} is more than 100 times the world's capacity of ${row.commodity} in the data (${world.toPrecision(4)} ${info.row.unit})`,
+    );
+  }
+  if (row.cash_cost !== undefined && row.cash_cost_unit) {
+    const toPrice = catalog.toCommodityPriceUnit(row.commodity, row.cash_cost_unit) as number;
+    const reference = referencePricesOf(catalog, BASE_YEAR).get(row.commodity);
+    if (reference !== undefined && row.cash_cost * toPrice > MAX_FLOOR_MULTIPLE * reference) {
+      throw new InputError(
+        `${at('cash_cost')}: ${row.cash_cost} ${row.cash_cost_unit} is more than ${MAX_FLOOR_MULTIPLE.toExponential()} times ${row.commodity}'s reference price (${reference.toPrecision(5)} ${info.row.price_unit}, ${BASE_YEAR})`,
+      );
+    }
   }
 }
+
+/** The longest operating life and lead time a project may state (the YAML form's limits, for CSV rows too). */
+const MAX_LIFE_YEARS = 100;
+const MAX_LEAD_YEARS = 30;
 
 /** `at(i)` is where entry i's id is: 'file:line:col: path'. */
 function noDuplicates(rows: readonly ProjectRow[], at: (i: number) => string): void {

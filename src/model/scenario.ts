@@ -345,7 +345,8 @@ export function readScenario(ref: string): Scenario {
     }
     return -1;
   };
-  const locate: Locate = (p, options) => (layers[layerOf(p)] ?? top).locate(p, options);
+  // A scenario's name is its own (never inherited): whatever is wrong with it is in the top file.
+  const locate: Locate = (p, options) => (p[0] === 'name' ? top : (layers[layerOf(p)] ?? top)).locate(p, options);
   const document = { ...merged, name: (top.value as Record<string, unknown>).name };
   const parsed = ScenarioSchema.safeParse(document);
   if (!parsed.success) {

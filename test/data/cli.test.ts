@@ -1,5 +1,6 @@
 /** The `lodestone data` commands, run as a user runs them: the real binary, its exit code and its output. */
 
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -207,5 +208,29 @@ describe('docs/data-schema.md', () => {
     const doc = readFileSync(path.join(ROOT, 'docs/data-schema.md'), 'utf8');
     const generated = runCli(['data', 'schema']).stdout;
     expect(doc.endsWith(generated)).toBe(true);
+  });
+});
+
+describe('output into a pipe closed early', () => {
+  it('ends quietly, exit 0, when the reader stops after the first line (| head -1)', () => {
+    const r = spawnSync(
+      'sh',
+      ['-c', `"${process.execPath}" "${path.join(ROOT, 'bin/lodestone.mjs')}" data sources | head -1`],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(r.stdout.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled|at .*\.(ts|js)/);
+    // The shell reports the last command of the pipe; ask it for the first one's status too.
+    const status = spawnSync(
+      'bash',
+      [
+        '-c',
+        `"${process.execPath}" "${path.join(ROOT, 'bin/lodestone.mjs')}" data sources | head -1 >/dev/null; echo \${PIPESTATUS[0]}`,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(status.stdout.trim()).toBe('0');
   });
 });

@@ -26,6 +26,14 @@ describe('npv', () => {
 });
 
 describe('internalRate', () => {
+  it('takes a flow a billionth of the largest for rounding, not a receipt: no IRR for costs that never pay back', () => {
+    const r = internalRate([-133e6, -133e6, -133e6, 0, 1.2e-7, 0, 0]);
+    expect(r.kind).toBe('none');
+    expect(describeRate(r)).toMatch(/never turn positive/);
+    // A real receipt, however late, still counts.
+    expect(internalRate([-100, 0, 0, 250]).kind).not.toBe('none');
+  });
+
   it('finds the one rate of a conventional flow (invest, then earn)', () => {
     // 60x² + 60x − 100 = 0 with x = 1/(1+r): x = (−60 + √(3600 + 24000)) / 120.
     const x = (-60 + Math.sqrt(3600 + 24000)) / 120;

@@ -218,10 +218,13 @@ describe('parseUsd', () => {
 });
 
 describe('projects over an ensemble: bad options', () => {
-  it('refuses a draw count that is not a whole number of at least 1, and --central-parameters alone', () => {
+  it('refuses a draw count that is not a whole number from 1 to 10,000, and --central-parameters alone', () => {
     const zero = runCli(['projects', 'rank', '--draws', '0']);
     expect(zero.status).not.toBe(0);
-    expect(zero.stderr).toMatch(/--draws 0: expected a whole number of draws, at least 1/);
+    expect(zero.stderr).toMatch(/--draws 0: expected a whole number of draws from 1 to 10,000/);
+    const huge = runCli(['projects', 'rank', '--draws=1e30']);
+    expect(huge.status).toBe(1);
+    expect(huge.stderr).toMatch(/--draws 1e30: expected a whole number of draws from 1 to 10,000/);
     const alone = runCli(['projects', 'rank', '--central-parameters']);
     expect(alone.status).not.toBe(0);
     expect(alone.stderr).toMatch(/--central-parameters: only with --draws/);

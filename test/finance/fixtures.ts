@@ -15,6 +15,7 @@ export function appraisal(o: Partial<ProjectAppraisal> & { id: string }): Projec
     status: 'feasibility',
     origin: 'data',
     committed: false,
+    backedFrom: null,
     capacity: 1,
     unit: 't LCE',
     priceUnit: 'USD/t LCE',

@@ -141,6 +141,10 @@ describe('planPortfolio', () => {
       appraisal({ id: 'BUILDING', committed: true, status: 'construction', lost: 3e8 } as Partial<ProjectAppraisal> & {
         id: string;
       }),
+      // Backed by the scenario already: as secure per dollar as BEST, yet no call on this budget.
+      appraisal({ id: 'BACKED', backedFrom: 2026, supportCost: 1e8, lost: 5e8 } as Partial<ProjectAppraisal> & {
+        id: string;
+      }),
     ];
     const plan = await planPortfolio(projects, { budget: 6e8, frontierPoints: 5 });
     const why = Object.fromEntries(plan.decisions.map((d) => [d.id, d.reason]));
@@ -155,6 +159,7 @@ describe('planPortfolio', () => {
       ZERO: 'no-gain',
       FREE: 'bankable',
       BUILDING: 'committed',
+      BACKED: 'backed',
     });
     expect(plan.bankable).toEqual(['FREE']);
     expect(plan.decisions.find((d) => d.id === 'FREE')?.cost).toBe(0);

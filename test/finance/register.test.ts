@@ -130,6 +130,24 @@ describe('readProjectsFile: a user’s own projects', () => {
       /k\.csv:2:4: commodity: unknown commodity 'unobtainium\/ore'/,
     );
   });
+  it('reports a life, a lead time, a start year, a capacity or a cash cost no project has, at its cell', () => {
+    expect(csvError('l.csv', 'X,x,USA,lithium/chemicals,feasibility,,5,t LCE,600,,,,1e30,')).toMatch(
+      /l\.csv:2:13: life_years: the operating life must be positive and at most 100 years, got 1e\+30/,
+    );
+    expect(csvError('t.csv', 'X,x,USA,lithium/chemicals,feasibility,,5,t LCE,600,,,1.5,,')).toMatch(
+      /t\.csv:2:12: lead_time_years: the lead time is a whole number of years/,
+    );
+    expect(csvError('y.csv', 'X,x,USA,lithium/chemicals,feasibility,1900,5,t LCE,600,,,,,')).toMatch(
+      /y\.csv:2:6: start_year: a project at status 'feasibility' cannot have started in 1900/,
+    );
+    expect(csvError('q.csv', 'X,x,USA,lithium/chemicals,feasibility,,1e30,t LCE,600,,,,,')).toMatch(
+      /q\.csv:2:7: capacity: .* more than 100 times the world's capacity of lithium\/chemicals/,
+    );
+    expect(csvError('p.csv', 'X,x,USA,lithium/chemicals,feasibility,,5,t LCE,600,1e30,USD/t LCE,,,')).toMatch(
+      /p\.csv:2:10: cash_cost: .* more than 1e\+6 times lithium\/chemicals's reference price/,
+    );
+  });
+
   it('reports a unit that does not convert, and a cash cost without its unit', () => {
     expect(csvError('u.csv', 'X,x,USA,lithium/chemicals,feasibility,,5,t Cu,600,,,,,')).toMatch(
       /u\.csv:2:8: capacity_unit: 't Cu' does not convert to t LCE/,

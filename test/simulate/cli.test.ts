@@ -76,9 +76,7 @@ describe('lodestone simulate', () => {
     );
     const r = runCli(['simulate', a, '--against', late, '--json', '--no-report']);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(
-      /note: --against .*late\.yaml runs over the scenario's years 2025–2027 \(its own: 2030–2032\)/,
-    );
+    expect(r.stderr).toMatch(/note: .*late\.yaml runs over the years of a, 2025–2027 \(its own: 2030–2032\)/);
     const json = JSON.parse(r.stdout);
     expect(json.against.years.map((y: { year: number }) => y.year)).toEqual([2025, 2026, 2027]);
   });
@@ -153,6 +151,17 @@ describe('lodestone simulate', () => {
 });
 
 describe('lodestone compare and scenario', () => {
+  it("compares two scenarios over the first one's years, with a note when the second has other years", () => {
+    const dir = tmp();
+    const a = shortScenario(dir, 'a', 'zone-2026', 2027);
+    const b = shortScenario(dir, 'b', 'baseline', 2026);
+    const r = runCli(['compare', a, b, '--json', '--no-report']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/note: .*b\.yaml runs over the years of a, 2025–2027 \(its own: 2025–2026\)/);
+    const json = JSON.parse(r.stdout);
+    expect(json.against.years.map((y: { year: number }) => y.year)).toEqual([2025, 2026, 2027]);
+  });
+
   it('compares two results files of earlier runs without simulating again', () => {
     const dir = tmp();
     const a = shortScenario(dir, 'a', 'zone-2026', 2026);
@@ -174,6 +183,18 @@ describe('lodestone compare and scenario', () => {
     expect(runCli(['compare', bare, results, '--no-report']).stderr).toMatch(
       /bare\.json: not a Lodestone results file \(no 'years'\) nor a scenario/,
     );
+    // A results file whose numbers are not numbers, or with no years, is refused at the field, not shown as '-'.
+    const tampered = JSON.parse(before);
+    const years = tampered.years ?? tampered.scenario.years;
+    years[0].commodities[0].priceInside = 'abc';
+    const bad = path.join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify(tampered));
+    const badRun = runCli(['compare', bad, results, '--no-report']);
+    expect(badRun.status).toBe(1);
+    expect(badRun.stderr).toMatch(/bad\.json: (scenario\.)?years\.0\.commodities\.0\.priceInside: .*expected number/);
+    years.length = 0;
+    writeFileSync(bad, JSON.stringify(tampered));
+    expect(runCli(['compare', bad, results, '--no-report']).stderr).toMatch(/years: no years/);
     // The run's folder stands for its results.json; a folder or a path without one says so.
     const folders = runCli(['compare', out, out, '--no-report']);
     expect(folders.status, folders.stderr).toBe(0);

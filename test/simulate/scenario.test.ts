@@ -41,6 +41,11 @@ describe('built-in scenarios', () => {
 });
 
 describe('bad scenario files', () => {
+  it('a missing name is the extending file\'s fault, not its base\'s (a name is never inherited)', () => {
+    const f = files({ 's.yaml': `extends: ${ZONE}\n` });
+    expect(inputErrorOf(() => readScenario(f))).toMatch(/s\.yaml:1:1: name: missing/);
+  });
+
   it('an unknown member code: file, line, column and path', () => {
     const f = files({
       's.yaml': `name: s\nextends: ${ZONE}\nzone:\n  members:\n    - { region: USA, from: 2026 }\n    - { region: XYZ, from: 2026 }\n`,
