@@ -11,7 +11,13 @@ import { Catalog } from '../data/catalog.ts';
 import { col } from '../data/columns.ts';
 import { DataError, type DataIssue } from '../data/issues.ts';
 import { parseRows, readCsv } from '../data/load.ts';
-import { type AnyTable, BASE_YEAR, type ProjectRow, projects as projectsTable, type RowOrigin } from '../data/schema.ts';
+import {
+  type AnyTable,
+  BASE_YEAR,
+  type ProjectRow,
+  projects as projectsTable,
+  type RowOrigin,
+} from '../data/schema.ts';
 import { describeIssue, InputError, parseDocumentText } from '../model/document.ts';
 import { MAX_FLOOR_MULTIPLE, modelRegion, referencePricesOf } from '../model/world.ts';
 import { type Parameters, type ProjectSpec, projectPipeline } from '../simulate/inputs.ts';

@@ -41,7 +41,7 @@ describe('built-in scenarios', () => {
 });
 
 describe('bad scenario files', () => {
-  it('a missing name is the extending file\'s fault, not its base\'s (a name is never inherited)', () => {
+  it("a missing name is the extending file's fault, not its base's (a name is never inherited)", () => {
     const f = files({ 's.yaml': `extends: ${ZONE}\n` });
     expect(inputErrorOf(() => readScenario(f))).toMatch(/s\.yaml:1:1: name: missing/);
   });
