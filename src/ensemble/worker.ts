@@ -6,6 +6,9 @@ import { readFileSync } from 'node:fs';
 import { workerData } from 'piscina';
 import { DrawEngine, type EnsembleSetup } from './engine.ts';
 
+/** Errors that fail one draw, recorded with it, rather than the run. */
+const DRAW_FAILURES = new Set(['SimulationError', 'EquilibriumError', 'ModelInputError']);
+
 export interface WorkerData {
   readonly setup: EnsembleSetup;
 }
@@ -111,10 +114,11 @@ export function runChunk(task: ChunkTask): ChunkResult {
       equilibria += outcome.equilibria;
       iterations += outcome.iterations;
     } catch (error) {
-      // An equilibrium that fails in one draw is recorded, not fatal: the run goes on and reports it. Anything else
+      // An equilibrium that fails in one draw is recorded, not fatal: the run goes on and reports it. So is a policy
+      // that the draw's data make impossible (ModelInputError: a reference price built on a drawn cost beyond any
+      // floor), which the central run, on central data, has shown is not the scenario's own fault. Anything else
       // (bad input, a bug) stops the run.
-      if (!(error instanceof Error) || (error.name !== 'SimulationError' && error.name !== 'EquilibriumError'))
-        throw error;
+      if (!(error instanceof Error) || !DRAW_FAILURES.has(error.name)) throw error;
       shocks.push('');
       failures.push({ draw, message: error.message });
     }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EnsembleStore } from '../../src/ensemble/store.ts';
 import { SCENARIO_DIR } from '../../src/model/scenario.ts';
-import { ROOT, runCli } from '../helpers.ts';
+import { overlayDir, ROOT, runCli } from '../helpers.ts';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'lodestone-ensemble-'));
 let dir = '';
@@ -275,15 +275,30 @@ describe('bad input', () => {
 
   it('leaves no empty store behind a run that fails before any draw, so that the same command can run again', () => {
     const out = path.join(tmp(), 'o');
-    const diverging = scenario(
-      'diverging-floor',
+    // Data that pass their checks but give the zone a floor no equilibrium can hold: a member's magnet plant at
+    // 1e13 USD/t, and a cost-plus reference price built on it. The central run fails once the store is open.
+    const header = readFileSync(path.join(ROOT, 'data', 'producers.csv'), 'utf8').split('\n')[0];
+    const data = overlayDir({
+      'producers.csv': `${header}\nMAG_TEST_USA,Test magnets,USA,ndfeb/magnet,asset,,1000,,,SMM_2024_NDFEB,0.8,0.7,0.9,A_RE_CAP_DEFAULT,1e13,9e12,2e13,A_RE_MAG_COST_JPN,2024,false,SMM_2024_NDFEB,test\n`,
+    });
+    const costly = scenario(
+      'costly-floor',
       'zone-2026',
-      'zone:\n  referencePrices:\n    ndpr/oxide: { rule: fixed, price: 1e30 USD/kg }\n',
+      'zone:\n  referencePrices:\n    ndfeb/magnet: { rule: cost-plus, margin: 0.1 }\n',
     );
-    const args = [diverging, '--draws', '2', '--workers', '1', '--chain', 'rare-earths', '--out', out];
-    fails(args, /no equilibrium|diverges/);
+    const args = [costly, '--data', data, '--draws', '2', '--workers', '1', '--chain', 'rare-earths', '--out', out];
+    fails(args, /policy\.floors\.ndfeb\/magnet: .* times ndfeb\/magnet's reference price/);
     expect(existsSync(EnsembleStore.path(out))).toBe(false);
-    fails(args, /no equilibrium|diverges/);
+    fails(args, /policy\.floors\.ndfeb\/magnet/);
+    // At 1e12 USD/t the central floor holds; the draws whose cost comes out higher fail alone, recorded, and the run
+    // goes on.
+    const drawn = overlayDir({
+      'producers.csv': `${header}\nMAG_TEST_USA,Test magnets,USA,ndfeb/magnet,asset,,1000,,,SMM_2024_NDFEB,0.8,0.7,0.9,A_RE_CAP_DEFAULT,1e12,9e11,2e12,A_RE_MAG_COST_JPN,2024,false,SMM_2024_NDFEB,test\n`,
+    });
+    const run = ensemble([costly, '--data', drawn, '--draws', '6', '--workers', '1', '--out', path.join(tmp(), 'o')]);
+    expect(run.meta.draws.failed).toBeGreaterThan(0);
+    expect(run.meta.draws.stored + run.meta.draws.failed).toBe(6);
+    expect(JSON.stringify(run.meta.failures)).toMatch(/policy\.floors\.ndfeb\/magnet/);
   }, 120_000);
 
   it('starts no more worker threads than there are draws', () => {
