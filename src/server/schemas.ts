@@ -323,7 +323,9 @@ export const AllocationRequest = z
     key: z
       .record(RegionCode, z.number().nonnegative().finite())
       .optional()
-      .describe('weights by member; default: share of bloc consumption in the data year'),
+      .describe(
+        'weights by member; default: share of bloc use in the data year (own demand and what downstream demand embodies)',
+      ),
   })
   .meta({ id: 'AllocationRequest' });
 export const Allocation = z

@@ -21,9 +21,9 @@ import {
 import {
   type Compliance,
   compliance,
-  consumptionKey,
   holdingChanges,
   netImports,
+  useKey,
   VaultError,
   type VaultTransaction,
 } from '../admin/vault.ts';
@@ -93,7 +93,7 @@ export interface AllocationRequest {
   readonly quantity: string;
   /** Members in force on this date share the release (default: today). */
   readonly date?: string;
-  /** Weights by member; default: each member's consumption in the data year (share of bloc consumption). */
+  /** Weights by member; default: each member's use in the data year (share of bloc use: own demand and embodied). */
   readonly key?: Readonly<Record<string, number>>;
 }
 
@@ -742,17 +742,19 @@ export class Books {
         if (!(Number.isFinite(w) && w >= 0))
           throw new BooksError('invalid', `key.${code}`, `a weight is a non-negative number, got ${w}`);
         weights[member] = (weights[member] ?? 0) + w;
+        if (!Number.isFinite(weights[member]))
+          throw new BooksError('invalid', `key.${code}`, `the weights of ${member} add up beyond any number`);
       }
       basis = 'given';
     } else {
-      weights = consumptionKey(this.catalog, members, request.commodity, BASE_YEAR);
-      basis = `share of bloc consumption of ${request.commodity} in ${BASE_YEAR} (data)`;
+      weights = useKey(this.catalog, members, request.commodity, BASE_YEAR);
+      basis = `share of bloc use of ${request.commodity} in ${BASE_YEAR} (data: own demand and what demand for downstream goods embodies)`;
     }
     if (Object.values(weights).every((w) => w === 0))
       throw new BooksError(
         'invalid',
         request.key ? 'key' : 'commodity',
-        `every weight of the key is zero${request.key ? '' : `: no member consumes ${request.commodity} in the data`}`,
+        `every weight of the key is zero${request.key ? '' : `: no member uses ${request.commodity} in the data, directly or in downstream goods`}`,
       );
     const shares: AllocationShare[] = allocateByKey(total, weights);
     return {

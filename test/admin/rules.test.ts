@@ -20,10 +20,10 @@ import {
 import {
   applyTransaction,
   compliance,
-  consumptionKey,
   type Holding,
   holdingChanges,
   netImports,
+  useKey,
   VaultError,
   type VaultTransaction,
 } from '../../src/admin/vault.ts';
@@ -372,16 +372,21 @@ describe('vault ledger rules', () => {
     expect(compliance('USA', 'k', 0n, 0, 90)).toMatchObject({ compliant: true, daysOfCover: null });
   });
 
-  it('net imports and the consumption key from the data (EU member states as EU27)', () => {
+  it('net imports and the use key from the data (EU member states as EU27)', () => {
     // Gallium 2024: USA uses 19,000 kg and makes none.
     expect(netImports(catalog, 'USA', 'gallium/refined', 2024)).toBe(19_000);
     // Japan uses 30,000 kg and refines 3,000 kg.
     expect(netImports(catalog, 'JPN', 'gallium/refined', 2024)).toBe(27_000);
-    expect(consumptionKey(catalog, BLOC, 'gallium/refined', 2024)).toEqual({
+    expect(useKey(catalog, BLOC, 'gallium/refined', 2024)).toEqual({
       USA: 19_000,
       EU27: 12_000,
       JPN: 30_000,
       MEX: 200,
     });
+    // NdPr oxide, which no member buys as such: its use is in the magnets they buy, 0.34 t oxide a tonne.
+    const oxide = useKey(catalog, BLOC, 'ndpr/oxide', 2024);
+    const magnets = useKey(catalog, BLOC, 'ndfeb/magnet', 2024);
+    for (const m of BLOC) expect(oxide[m]).toBeCloseTo(0.34 * (magnets[m] as number), 6);
+    expect(Object.values(oxide).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
   });
 });

@@ -275,6 +275,19 @@ describe('the API', () => {
     expect(fra.statusCode).toBe(200);
   });
 
+  it('shares a release of NdPr oxide, which no member buys as such, by the oxide in the magnets they buy', async () => {
+    const r = await env.call('secretariat', {
+      method: 'POST',
+      url: '/v1/releases/allocate',
+      body: { commodity: 'ndpr/oxide', quantity: '100' },
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    const body = JSON.parse(r.body);
+    expect(body.key.basis).toMatch(/share of bloc use of ndpr\/oxide/);
+    const total = body.shares.reduce((s: number, x: { quantity: string }) => s + Number(x.quantity), 0);
+    expect(total).toBeCloseTo(100, 6);
+  });
+
   it("a member sees its own holdings and the others' only in aggregate", async () => {
     await env.call('secretariat', {
       method: 'POST',
