@@ -7,6 +7,7 @@ import { DataError, formatIssue } from '../data/issues.ts';
 import { type Dataset, loadDataset } from '../data/load.ts';
 import { type AnyRow, type AnyTable, TABLES, type TableName } from '../data/schema.ts';
 import { summarize } from '../data/summary.ts';
+import { InputError } from '../model/document.ts';
 import { formatNumber, formatPercent, formatPrice, renderTable } from './table.ts';
 
 interface DataOptions {
@@ -209,17 +210,26 @@ export function registerDataCommands(program: Command): void {
       .option('--json', 'print JSON'),
   ).action((opts: DataOptions & { commodity?: string; episode?: string }) => {
     const catalog = loadCheckedDataset(opts);
-    let rows = episodeObservations(catalog.dataset);
+    const all = episodeObservations(catalog.dataset);
+    let rows = all;
     if (opts.commodity !== undefined) {
       if (!catalog.commodities.has(opts.commodity)) {
-        throw new Error(`unknown commodity '${opts.commodity}'; see lodestone data schema commodities`);
+        throw new InputError(
+          `--commodity ${opts.commodity}: unknown commodity (known: ${[...catalog.commodities.keys()].join(', ')})`,
+        );
       }
       rows = rows.filter((r) => r.commodity === opts.commodity);
     }
     if (opts.episode !== undefined) {
-      const known = [...new Set(rows.map((r) => r.episode))];
+      const known = [...new Set(all.map((r) => r.episode))];
+      if (!known.includes(opts.episode))
+        throw new InputError(`--episode ${opts.episode}: no such episode (the episodes: ${known.join(', ')})`);
+      const on = [...new Set(rows.map((r) => r.episode))];
       rows = rows.filter((r) => r.episode === opts.episode);
-      if (rows.length === 0) throw new Error(`no episode '${opts.episode}'; the episodes are ${known.join(', ')}`);
+      if (rows.length === 0)
+        throw new InputError(
+          `--episode ${opts.episode}: it observed no ${opts.commodity} market (the episodes on ${opts.commodity}: ${on.join(', ') || 'none'})`,
+        );
     }
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);

@@ -154,6 +154,12 @@ function checkedScenario(
   const zone = scenario.zone;
   zone?.members.forEach((m, i) => {
     region(m.region, ['zone', 'members', i, 'region']);
+    if (modelRegion(catalog, m.region) === modelRegion(catalog, scenario.dominantSupplier)) {
+      throw new InputError(
+        `${locate(['zone', 'members', i, 'region'])}: zone.members.${i}.region: ${m.region} is the dominant supplier ` +
+          `(dominantSupplier: ${scenario.dominantSupplier}), whose hold the zone is built against; it cannot be a member`,
+      );
+    }
     if (m.until !== undefined && m.until < m.from) {
       throw new InputError(`${locate(['zone', 'members', i, 'until'])}: zone.members.${i}: leaves before it joins`);
     }

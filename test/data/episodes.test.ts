@@ -138,13 +138,19 @@ describe('lodestone data episodes', () => {
   it('names the episodes when asked for an unknown one, without a stack trace', () => {
     const r = runCli(['data', 'episodes', '--episode', 'NOPE']);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/no episode 'NOPE'; the episodes are CN_REE_QUOTA_2010, /);
+    expect(r.stderr).toMatch(/--episode NOPE: no such episode \(the episodes: CN_REE_QUOTA_2010, /);
     expect(r.stderr).not.toMatch(/at .*\.ts:\d+/);
+    // An episode that exists but observed no market of the commodity asked for says so, with those that did.
+    const other = runCli(['data', 'episodes', '--commodity', 'gallium/refined', '--episode', 'IDN_NI_ORE_BAN_2020']);
+    expect(other.status).toBe(1);
+    expect(other.stderr).toMatch(
+      /--episode IDN_NI_ORE_BAN_2020: it observed no gallium\/refined market \(the episodes on gallium\/refined: CN_GAGE_LIC_2023/,
+    );
   });
 
-  it('refuses an unknown commodity', () => {
+  it('refuses an unknown commodity, naming the known ones', () => {
     const r = runCli(['data', 'episodes', '--commodity', 'widget/ore']);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/unknown commodity 'widget\/ore'/);
+    expect(r.stderr).toMatch(/--commodity widget\/ore: unknown commodity \(known: rare-earths\/concentrate, /);
   });
 });

@@ -46,6 +46,15 @@ describe('bad scenario files', () => {
     expect(inputErrorOf(() => readScenario(f))).toMatch(/s\.yaml:1:1: name: missing/);
   });
 
+  it('the dominant supplier as a member of the zone, at the entry', () => {
+    const f = files({
+      's.yaml': `name: s\nextends: ${ZONE}\nzone:\n  members:\n    - { region: USA, from: 2026 }\n    - { region: CHN, from: 2026 }\n`,
+    });
+    expect(inputErrorOf(() => validateScenario(readScenario(f), catalog))).toMatch(
+      /s\.yaml:6:\d+: zone\.members\.1\.region: CHN is the dominant supplier/,
+    );
+  });
+
   it('an unknown member code: file, line, column and path', () => {
     const f = files({
       's.yaml': `name: s\nextends: ${ZONE}\nzone:\n  members:\n    - { region: USA, from: 2026 }\n    - { region: XYZ, from: 2026 }\n`,
