@@ -32,9 +32,28 @@ export const Decimal = z
   .union([z.string().max(40).regex(DECIMAL, 'a decimal number such as 12.5'), z.number().finite()])
   .describe('a decimal number; a string keeps it exact ("12.5")');
 
-/** A Decimal as the rules read it: text, exactly as written (a JSON number through its shortest decimal form). */
+/**
+ * A Decimal as the rules read it: its plain decimal text, the same for every way of writing one number ("2", "2.0",
+ * 2, "2e0"), so that a replayed request is recognised whichever way its quantity was written. A JSON number goes
+ * through its shortest decimal form; an exponent beyond ±50 is left as written, for the rules to refuse.
+ */
 export function decimalText(value: string | number): string {
-  return typeof value === 'number' ? String(value) : value;
+  const text = typeof value === 'number' ? String(value) : value;
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (!m) return text;
+  const exponent = Number(m[4] ?? 0);
+  if (Math.abs(exponent) > 50) return text;
+  const whole = m[2] ?? '';
+  const fraction = m[3] ?? '';
+  const digits = `${whole}${fraction}`;
+  // The point sits after `point` digits (before the first when negative: leading zeros then).
+  const point = whole.length + exponent;
+  const padded = point < 0 ? `${'0'.repeat(-point)}${digits}` : digits.padEnd(point, '0');
+  const at = Math.max(point, 0);
+  const intPart = padded.slice(0, at).replace(/^0+/, '') || '0';
+  const fracPart = padded.slice(at).replace(/0+$/, '');
+  const sign = m[1] === '-' && (intPart !== '0' || fracPart !== '') ? '-' : '';
+  return `${sign}${intPart}${fracPart ? `.${fracPart}` : ''}`;
 }
 const Cents = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const Unit = z.string().min(1).max(32).describe("a unit such as 'kg NdFeB' or 't LCE'");

@@ -371,6 +371,15 @@ describe('the API', () => {
     const b = JSON.parse(again.body);
     expect({ ...b, created: true }).toEqual(a);
     expect(a.assessment.amountDueCents).toBe(12_000_000);
+    // The same quantity written otherwise ("2.0", "2e0") is the same request.
+    for (const quantity of ['2.0', '2e0', '02']) {
+      const same = await env.call('member:USA', {
+        method: 'POST',
+        url: '/v1/entries',
+        body: entryBody('IDEM-1', { quantity }),
+      });
+      expect(same.statusCode, quantity).toBe(200);
+    }
     const conflict = await env.call('member:USA', {
       method: 'POST',
       url: '/v1/entries',
