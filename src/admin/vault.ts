@@ -155,10 +155,27 @@ export function netImports(catalog: Catalog, member: string, commodity: string, 
   return Math.max(0, use - made);
 }
 
+/** Members' consumption of k in a data year: the default key for sharing a collective release (MODEL.md §7). */
+export function consumptionKey(
+  catalog: Catalog,
+  members: readonly string[],
+  commodity: string,
+  year: number,
+): Record<string, number> {
+  const key: Record<string, number> = {};
+  for (const m of members) key[m] = 0;
+  for (const d of catalog.dataset.tables.demand) {
+    if (d.commodity !== commodity || d.year !== year) continue;
+    const m = modelRegion(catalog, d.region);
+    if (m in key) key[m] = (key[m] as number) + d.quantity;
+  }
+  return key;
+}
+
 /**
- * Members' use of k in a data year, the default key for sharing a collective release: their own demand for k plus
- * what their demand for downstream goods embodies (oxide in the magnets they buy), as the reference-price rules
- * count the bloc's use. A stage no member buys as such (NdPr oxide) still has users.
+ * Members' use of k in a data year: their own demand for k plus what their demand for downstream goods embodies
+ * (oxide in the magnets they buy), as the reference-price rules count the bloc's use. The key for a stage no member
+ * buys as such (NdPr oxide), where consumption gives every member zero.
  */
 export function useKey(
   catalog: Catalog,

@@ -450,7 +450,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       schema: {
         tags: ['vault'],
         summary:
-          'share a collective release among the members by a key (share of bloc use by default); the shares sum exactly to the total',
+          'share a collective release among the members by a key (share of bloc consumption by default); the shares sum exactly to the total',
         body: S.AllocationRequest,
         response: { 200: S.Allocation, ...errors },
       },

@@ -343,7 +343,7 @@ export const AllocationRequest = z
       .record(RegionCode, z.number().nonnegative().finite())
       .optional()
       .describe(
-        'weights by member; default: share of bloc use in the data year (own demand and what downstream demand embodies)',
+        'weights by member; default: share of bloc consumption in the data year (for a stage no member consumes as such, what their consumption of downstream goods embodies)',
       ),
   })
   .meta({ id: 'AllocationRequest' });

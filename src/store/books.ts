@@ -21,6 +21,7 @@ import {
 import {
   type Compliance,
   compliance,
+  consumptionKey,
   holdingChanges,
   netImports,
   useKey,
@@ -93,7 +94,10 @@ export interface AllocationRequest {
   readonly quantity: string;
   /** Members in force on this date share the release (default: today). */
   readonly date?: string;
-  /** Weights by member; default: each member's use in the data year (share of bloc use: own demand and embodied). */
+  /**
+   * Weights by member; default: each member's consumption in the data year (share of bloc consumption), or, for a
+   * stage no member consumes as such, what their consumption of downstream goods embodies.
+   */
   readonly key?: Readonly<Record<string, number>>;
 }
 
@@ -747,8 +751,14 @@ export class Books {
       }
       basis = 'given';
     } else {
-      weights = useKey(this.catalog, members, request.commodity, BASE_YEAR);
-      basis = `share of bloc use of ${request.commodity} in ${BASE_YEAR} (data: own demand and what demand for downstream goods embodies)`;
+      weights = consumptionKey(this.catalog, members, request.commodity, BASE_YEAR);
+      basis = `share of bloc consumption of ${request.commodity} in ${BASE_YEAR} (data)`;
+      if (Object.values(weights).every((w) => w === 0)) {
+        // A stage no member buys as such (NdPr oxide) is shared by what their consumption of downstream goods
+        // embodies, as the reference-price rules count bloc use.
+        weights = useKey(this.catalog, members, request.commodity, BASE_YEAR);
+        basis = `share of bloc use of ${request.commodity} in ${BASE_YEAR} (data): no member consumes it as such, so what their consumption of downstream goods embodies`;
+      }
     }
     if (Object.values(weights).every((w) => w === 0))
       throw new BooksError(

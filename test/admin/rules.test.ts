@@ -20,6 +20,7 @@ import {
 import {
   applyTransaction,
   compliance,
+  consumptionKey,
   type Holding,
   holdingChanges,
   netImports,
@@ -372,12 +373,12 @@ describe('vault ledger rules', () => {
     expect(compliance('USA', 'k', 0n, 0, 90)).toMatchObject({ compliant: true, daysOfCover: null });
   });
 
-  it('net imports and the use key from the data (EU member states as EU27)', () => {
+  it('net imports, the consumption key and the use key from the data (EU member states as EU27)', () => {
     // Gallium 2024: USA uses 19,000 kg and makes none.
     expect(netImports(catalog, 'USA', 'gallium/refined', 2024)).toBe(19_000);
     // Japan uses 30,000 kg and refines 3,000 kg.
     expect(netImports(catalog, 'JPN', 'gallium/refined', 2024)).toBe(27_000);
-    expect(useKey(catalog, BLOC, 'gallium/refined', 2024)).toEqual({
+    expect(consumptionKey(catalog, BLOC, 'gallium/refined', 2024)).toEqual({
       USA: 19_000,
       EU27: 12_000,
       JPN: 30_000,
