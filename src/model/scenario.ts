@@ -107,7 +107,10 @@ const stockpile = z
       .optional(),
     /** Share of the gap to the target that may be bought in one year (default 0.5). */
     fillRate: share.optional(),
-    /** Buy when the price is at or below this multiple of the reference price (default 1). */
+    /**
+     * Buy in a year when last year's price was at or below this multiple of the reference price (default 1): the
+     * purchases are a yearly plan, bought at the year's price unless it reaches the ceiling the releases defend.
+     */
     buyBelow: z.number().finite().positive().max(10).optional(),
     /** Release when the price reaches this multiple of the pre-shock price (default: parameter stock_release_trigger): the stock defends a ceiling. */
     releaseAbove: z.number().finite().min(1).max(100).optional(),

@@ -574,6 +574,53 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
     return steps;
   };
 
+  /**
+   * The cost curve of k for the report, as the rule that sets its reference price sees it: every producer and
+   * project at full unit cost, inputs at last year's prices (the prices the rule read), and the bloc use it read.
+   */
+  const reportCurve = (k: string, year: number, members: readonly string[], price: number, use: number): CostCurve => {
+    const info = catalog.commodities.get(k);
+    const memberSet = new Set(members);
+    const steps: CostStep[] = [];
+    for (const p of catalog.dataset.tables.producers) {
+      if (p.commodity !== k || p.cash_cost === undefined) continue;
+      const r = region(p.region);
+      steps.push({
+        id: p.id,
+        region: r,
+        capacity: p.capacity * (p.utilisation ?? 1),
+        cost: p.cash_cost + inputCost(k, r, p.secondary),
+        kind: 'producer',
+        member: memberSet.has(r),
+        dominant: r === dominant || p.owner === dominant,
+      });
+    }
+    for (const pr of projects) {
+      if (pr.spec.commodity !== k) continue;
+      const own = pr.online !== undefined && pr.online <= year ? pr.spec.cashCost : pr.spec.incentivePrice;
+      if (own === undefined) continue;
+      steps.push({
+        id: pr.spec.id,
+        region: pr.spec.region,
+        capacity: pr.spec.capacity,
+        cost: own + inputCost(k, pr.spec.region, pr.spec.integrated),
+        kind: 'project',
+        member: memberSet.has(pr.spec.region),
+        dominant: false,
+      });
+    }
+    steps.sort((a, b) => a.cost - b.cost || (a.id < b.id ? -1 : 1));
+    return {
+      commodity: k,
+      year,
+      unit: info?.row.unit ?? '',
+      priceUnit: info?.row.price_unit ?? '',
+      steps,
+      referencePrice: price,
+      blocUse: use,
+    };
+  };
+
   for (let year = scenario.horizon.start; year <= scenario.horizon.end; year++) {
     try {
       const members = membersIn(year);
@@ -613,6 +660,14 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
               throw e;
             }
             referencePrices.set(k, { price, set: year });
+            // The curve as the rule saw it, the first time it sets a price (before this year's market moves it).
+            if (!costCurves.some((c) => c.commodity === k)) {
+              // The bloc use the rule read (last year's); a fixed price reads none, and takes this year's below when
+              // no earlier year has been observed.
+              const seen = previous ?? beforeStart;
+              const use = seen?.stats.commodities.find((c) => c.commodity === k)?.blocUse;
+              costCurves.push(reportCurve(k, year, bloc, price, use ?? Number.NaN));
+            }
             events.push(
               `reference price ${k}: ${price.toPrecision(4)} ${catalog.commodities.get(k)?.row.price_unit ?? ''}`,
             );
@@ -743,7 +798,8 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
         return f === 1 ? d : { ...d, curve: { ...d.curve, q0: d.curve.q0 * f } };
       });
 
-      // Stockpiles: buy toward the obligation at or below the reference price while calm; release to defend a
+      // Stockpiles: buy toward the obligation while calm, when last year's price was at or below the buy threshold
+      // (a plan bought at this year's price, up to the release ceiling); release to defend a
       // ceiling above the pre-shock price while a shock lasts.
       const stockOps: StockOperation[] = [];
       const stockIndex: { policy: number; member: string; commodity: string; id: string }[] = [];
@@ -978,50 +1034,10 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
         certificate: yearCertificate(solution.certificate),
       });
 
-      // Cost curves the year reference prices are first set, for the report.
-      for (const k of Object.keys(floors)) {
-        if (costCurves.some((c) => c.commodity === k)) continue;
-        const info = catalog.commodities.get(k);
-        const steps: CostStep[] = [];
-        for (const p of catalog.dataset.tables.producers) {
-          if (p.commodity !== k || p.cash_cost === undefined) continue;
-          const r = region(p.region);
-          const cost = p.cash_cost + inputCost(k, r, p.secondary);
-          steps.push({
-            id: p.id,
-            region: r,
-            capacity: p.capacity * (p.utilisation ?? 1),
-            cost,
-            kind: 'producer',
-            member: memberSet.has(r),
-            dominant: r === dominant || p.owner === dominant,
-          });
-        }
-        for (const pr of projects) {
-          if (pr.spec.commodity !== k) continue;
-          const own = pr.online !== undefined && pr.online <= year ? pr.spec.cashCost : pr.spec.incentivePrice;
-          if (own === undefined) continue;
-          const cost = own + inputCost(k, pr.spec.region, pr.spec.integrated);
-          steps.push({
-            id: pr.spec.id,
-            region: pr.spec.region,
-            capacity: pr.spec.capacity,
-            cost,
-            kind: 'project',
-            member: memberSet.has(pr.spec.region),
-            dominant: false,
-          });
-        }
-        steps.sort((a, b) => a.cost - b.cost || (a.id < b.id ? -1 : 1));
-        costCurves.push({
-          commodity: k,
-          year,
-          unit: info?.row.unit ?? '',
-          priceUnit: info?.row.price_unit ?? '',
-          steps,
-          referencePrice: floors[k] ?? null,
-          blocUse: stats.commodities.find((c) => c.commodity === k)?.blocUse ?? 0,
-        });
+      for (let i = 0; i < costCurves.length; i++) {
+        const c = costCurves[i] as CostCurve;
+        if (c.year === year && Number.isNaN(c.blocUse))
+          costCurves[i] = { ...c, blocUse: stats.commodities.find((x) => x.commodity === c.commodity)?.blocUse ?? 0 };
       }
       previous = { solution, world: yearWorld, stats };
       options.onProgress?.({ scenario: scenario.name, year, done: years.length, total });

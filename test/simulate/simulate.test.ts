@@ -196,10 +196,17 @@ describe('a zone that starts in the horizon’s first year', () => {
       const first = at(early, 2025, k).referencePrice as number;
       const later = at(late, 2026, k).referencePrice as number;
       expect(first, k).toBeGreaterThan(0);
-      // The cheapest step of the curve is what a rule fed no use would publish; the observed use lifts it.
-      const curve = early.costCurves.find((c) => c.commodity === k)?.steps ?? [];
-      const cheapest = Math.min(...curve.filter((s) => !s.dominant).map((s) => s.cost));
-      expect(first, k).toBeGreaterThan(cheapest);
+      // The price is a step of the curve the rule read (market economies', inputs at last year's prices), at or
+      // above its cheapest; and the curve up to it covers the target share of the bloc use the rule observed.
+      const report = early.costCurves.find((c) => c.commodity === k);
+      const steps = (report?.steps ?? []).filter((s) => !s.dominant).sort((a, b) => a.cost - b.cost);
+      expect(first, k).toBeGreaterThanOrEqual(steps[0]?.cost ?? Number.POSITIVE_INFINITY);
+      expect(
+        steps.some((s) => Math.abs(s.cost - first) <= 1e-9 * first),
+        k,
+      ).toBe(true);
+      const covered = steps.filter((s) => s.cost <= first * (1 + 1e-12)).reduce((t, s) => t + s.capacity, 0);
+      expect(covered, k).toBeGreaterThanOrEqual(0.3 * (report?.blocUse ?? Number.NaN) * (1 - 1e-9));
       expect(first / later, k).toBeGreaterThan(0.5);
       expect(first / later, k).toBeLessThan(2);
     }
