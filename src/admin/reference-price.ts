@@ -3,6 +3,7 @@
  * one source of truth. A rule reads a cost curve — producers at their cash cost, projects not yet built at their
  * incentive price — and returns the price with the inputs that set it, so that a published price can be explained.
  */
+import { significant } from '../significant.ts';
 
 /** One step of a supply curve: a producer or a project, what it can make per year and at what unit cost. */
 export interface SupplyStep {
@@ -64,7 +65,7 @@ export function incentiveMarginalPrice(steps: readonly SupplyStep[], required: n
     marginal: last,
     capacityAtPrice: cumulative,
     required,
-    shortfall: `the whole curve (${cumulative.toPrecision(4)}) falls short of the target (${required.toPrecision(4)})`,
+    shortfall: `the whole curve (${significant(cumulative)}) falls short of the target (${significant(required)}), in the commodity's unit per year`,
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import type { BarSeriesOption, EChartsOption, LineSeriesOption } from 'echarts';
 import type { CommodityYear, CostCurve, CostStep } from '../simulate/result.ts';
-import { type ReportView, ROLES, type Role, series } from './view.ts';
+import { type ReportView, ROLES, type Role, runName, series } from './view.ts';
 
 /** How the page formats the numbers a tooltip shows. */
 export type TooltipKind = 'number' | 'money' | 'costCurve';
@@ -45,11 +45,6 @@ const ORIGIN_PALETTE = ['#4e79a7', '#e0a126', '#76b7b2', '#9c755f', '#d37295', '
 
 const GRID = { left: 12, right: 20, top: 64, bottom: 12 };
 const YEAR_AXIS_NAME = 'year';
-
-/** The run's name as the charts label it. */
-function runName(view: ReportView, role: Role): string {
-  return view.run(role).scenario.name;
-}
 
 /** The smallest 'round' number at or above x (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × a power of ten). */
 export function niceCeil(x: number): number {
@@ -153,7 +148,7 @@ export function priceChart(view: ReportView, k: string): ChartSpec {
     option: {
       ...base(),
       xAxis: yearAxis(view, false),
-      yAxis: valueAxis(priceUnit, { scale: true }),
+      yAxis: valueAxis(priceUnit, priceAxisRange(lines)),
       series: lines,
     },
     tooltip: 'number',
@@ -196,9 +191,41 @@ function originColours(origins: readonly string[], dominant: string): Map<string
   return colours;
 }
 
+/**
+ * Quantities below this share of the world's production that year are the solver's tolerance, not trade (the
+ * certificate holds market clearing to 1e-8 of the market's size): drawn as zero, not as a peak on an axis of
+ * millionths.
+ */
+const NEGLIGIBLE_QUANTITY = 1e-6;
+
 function supplyOf(c: CommodityYear | undefined, region: string): number | null {
   if (!c) return null;
-  return c.supplyByOrigin.filter((o) => o.region === region).reduce((s, o) => s + o.quantity, 0);
+  const q = c.supplyByOrigin.filter((o) => o.region === region).reduce((s, o) => s + o.quantity, 0);
+  return Math.abs(q) <= NEGLIGIBLE_QUANTITY * c.production ? 0 : q;
+}
+
+/**
+ * The price axis: zoomed to the data (prices seldom start near zero), unless the data are flat to a millionth, where
+ * zooming would spread rounding over the whole axis (one price repeated as every tick): then ±5% around them.
+ */
+function priceAxisRange(lines: readonly LineSeriesOption[]): Record<string, unknown> {
+  const values = lines.flatMap((l) => (l.data as (number | null)[]).filter((v): v is number => Number.isFinite(v)));
+  if (values.length === 0) return { scale: true };
+  const low = Math.min(...values);
+  const high = Math.max(...values);
+  if (high - low > 1e-6 * Math.max(Math.abs(low), Math.abs(high))) return { scale: true };
+  const span = Math.max(Math.abs(high) * 0.05, 1e-9);
+  return { min: Math.max(0, niceFloor(low - span)), max: niceCeil(high + span) };
+}
+
+/** The largest 'round' number at or below x ≥ 0 (as niceCeil, downwards). */
+function niceFloor(x: number): number {
+  if (!(x > 0)) return 0;
+  const power = 10 ** Math.floor(Math.log10(x));
+  const steps = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10];
+  let best = power;
+  for (const m of steps) if (m * power <= x) best = m * power;
+  return best;
 }
 
 /** Bloc supply by origin, stacked, for one run; both runs' charts share the same vertical scale. */
@@ -211,11 +238,10 @@ export function supplyChart(view: ReportView, k: string, role: Role): ChartSpec 
   for (const r of ROLES) {
     for (const year of view.years) {
       const c = view.cell(r, year, k);
-      if (c)
-        max = Math.max(
-          max,
-          c.supplyByOrigin.reduce((s, o) => s + o.quantity, 0),
-        );
+      if (c) {
+        const total = c.supplyByOrigin.reduce((s, o) => s + o.quantity, 0);
+        if (total > NEGLIGIBLE_QUANTITY * c.production) max = Math.max(max, total);
+      }
     }
   }
   const lines: LineSeriesOption[] = origins.map((o) => ({

@@ -14,7 +14,7 @@ import type { EventRow, QuantileRow, Run } from '../ensemble/summary.ts';
 import { ensureFolder } from '../folders.ts';
 import type { ChartSpec } from './charts.ts';
 import { COLORS } from './charts.ts';
-import { escapeHtml as esc, formatCompact, formatNumber, formatShare, formatUsd } from './format.ts';
+import { counted, escapeHtml as esc, formatCompact, formatNumber, formatShare, formatUsd, yearSpan } from './format.ts';
 import { asset, echartsBundle, pageScripts } from './html.ts';
 
 export const ENSEMBLE_FILES = [
@@ -192,7 +192,8 @@ function baseOption(
     .filter((n) => !(n.startsWith(`${first} `) && / P(5|25|75|95)$/.test(n)));
   return {
     animation: false,
-    grid: { left: 12, right: 20, top: 64, bottom: 12, containLabel: true },
+    // containLabel keeps the tick labels in; the axis name below them (nameGap 28) needs the bottom margin.
+    grid: { left: 12, right: 20, top: 64, bottom: 36, containLabel: true },
     legend: { type: 'plain', top: 0, data: legend },
     tooltip: { trigger: 'axis' },
     xAxis: {
@@ -423,7 +424,7 @@ ${groups ? `<div class="table-wrap"><table><thead><tr><th>cells</th><th>range fr
 function aboutSection(L: Lookup, version: string): string {
   const m = L.result.meta;
   const items = [
-    `${m.draws.stored} draws stored of ${m.draws.requested} requested${m.draws.failed > 0 ? `; ${m.draws.failed} failed (an equilibrium could not be certified) and are left out` : ''}; seed ${m.seed}; data ${m.parameters}${m.chains ? `; chains ${esc(m.chains.join(', '))}` : ''}.`,
+    `${counted(m.draws.stored, 'draw')} stored of ${m.draws.requested} requested${m.draws.failed > 0 ? `; ${m.draws.failed} failed (an equilibrium could not be certified, or the draw's data made the policy impossible) and are left out` : ''}; seed ${m.seed}; data ${m.parameters}${m.chains ? `; chains ${esc(m.chains.join(', '))}` : ''}.`,
     'Draw i depends only on (seed, i): its random streams are seeded by hashing them, so results are identical for any number of workers and across runs.',
     'Quantiles are exact order statistics of the stored draws (linear interpolation, type 7); a metric that does not exist in a draw (e.g. days of cover without imports) is left out of its quantiles.',
     `Events: zone price above ${m.thresholds.priceAbove} × the run's central price that year (or a set threshold); bloc consumption cut by more than ${formatShare(m.thresholds.cutAbove, 0)} of its demand at the base-year reference price; stocks below ${formatShare(m.thresholds.exhaustedBelow, 0)} of their earlier peak.`,
@@ -478,7 +479,7 @@ export function renderEnsembleReport(result: EnsembleResult): string {
   const articles = [...keys].map(([k, key], i) => commodityArticle(L, k, key, charts, i === 0)).join('\n');
   const title = `${m.scenario.name}${m.against ? ` against ${m.against.name}` : ''}`;
   const meta: [string, string][] = [
-    ['Years', `${m.horizon.start}–${m.horizon.end}`],
+    ['Years', yearSpan(m.horizon.start, m.horizon.end)],
     ['Draws', `${m.draws.stored}${m.draws.failed ? ` (+${m.draws.failed} failed)` : ''}`],
     ['Seed', String(m.seed)],
     ['Data', m.parameters],

@@ -71,7 +71,9 @@ export function formatChange(a: number | null | undefined, b: number | null | un
   if (a === null || a === undefined || b === null || b === undefined || b === 0) return '–';
   const change = a / b - 1;
   const text = formatShare(Math.abs(change), Math.abs(change) < 0.1 ? 1 : 0);
-  return change === 0 ? '0%' : change > 0 ? `+${text}` : `${MINUS}${text}`;
+  // A change that rounds to nothing is no change, not '+0.0%' or '−0.0%'.
+  if (change === 0 || /^0(\.0+)?%$/.test(text)) return '0%';
+  return change > 0 ? `+${text}` : `${MINUS}${text}`;
 }
 
 /** A scale for a column of USD amounts: the largest power of a thousand that keeps values readable. */
@@ -95,4 +97,15 @@ const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '
 /** Escapes text for HTML content and attribute values. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
+}
+
+/** A span of years as a person writes it: '2026–2040', or '2026' when it is one year. */
+export function yearSpan(first: number, last: number): string {
+  return first === last ? String(first) : `${first}–${last}`;
+}
+
+/** `n word` with the word in the plural unless n is one: '1 day', '2 days' (words that take an s). */
+export function counted(n: number, word: string, digits = 0): string {
+  const text = formatNumber(n, digits);
+  return `${text} ${text === '1' ? word : `${word}s`}`;
 }

@@ -19,6 +19,7 @@ import {
   totalFiscalChart,
 } from './charts.ts';
 import {
+  counted,
   escapeHtml as esc,
   formatChange,
   formatCompact,
@@ -27,6 +28,7 @@ import {
   formatShare,
   formatUsd,
   usdScale,
+  yearSpan,
 } from './format.ts';
 import { openPricesSection } from './open-prices.ts';
 import { assertFinite } from './validate.ts';
@@ -40,6 +42,7 @@ import {
   ROLES,
   type Role,
   reportView,
+  runName,
 } from './view.ts';
 
 export interface ReportOptions {
@@ -114,10 +117,6 @@ function swatch(role: Role): string {
   return `<span class="swatch ${role}" aria-hidden="true"></span>`;
 }
 
-function runName(view: ReportView, role: Role): string {
-  return view.run(role).scenario.name;
-}
-
 function usdDiff(x: number): string {
   if (x === 0) return 'USD 0';
   return `${x > 0 ? '+' : '\u2212'}USD ${formatCompact(Math.abs(x))}`;
@@ -144,7 +143,7 @@ function masthead(view: ReportView, h: Headlines, options: ReportOptions): strin
     }</li>`;
   }).join('');
   const meta: [string, string][] = [
-    ['Years', `${h.firstYear}–${h.lastYear}`],
+    ['Years', yearSpan(h.firstYear, h.lastYear)],
     ['Zone members', s.members.length > 0 ? s.members.join(', ') : 'none'],
     ['Dominant supplier', s.dominantSupplier],
     ['Commodities', String(view.commodities.length)],
@@ -205,28 +204,32 @@ function cards(view: ReportView, h: Headlines): string {
   list.push(
     card(
       'Lowest days of cover',
-      cover.scenario === null ? 'no stockpile' : `${formatNumber(cover.scenario.value, 0)} days`,
+      cover.scenario === null ? 'no stockpile' : counted(cover.scenario.value, 'day'),
       `${cover.scenario === null ? '' : `${esc(cover.scenario.commodity)} in ${cover.scenario.year} · `}${A}: ${
         cover.against === null
           ? 'no stockpile'
-          : `${formatNumber(cover.against.value, 0)} days (${esc(cover.against.commodity)}, ${cover.against.year})`
+          : `${counted(cover.against.value, 'day')} (${esc(cover.against.commodity)}, ${cover.against.year})`
       }`,
     ),
   );
   const rise = h.largestPriceRise;
   if (rise) {
     const change = formatChange(rise.peak.scenario.value, rise.peak.against.value);
+    // Where no commodity's peak moves, naming one of them would pick a winner at random.
+    const none = change === '0%';
     list.push(
       card(
         'Largest peak-price change inside',
-        `${esc(change)} <small>${esc(rise.commodity)}</small>`,
-        `peak ${atYear(rise.peak.scenario)} vs ${atYear(rise.peak.against)}, ${esc(rise.priceUnit)}`,
-        rise.peak.scenario.value > rise.peak.against.value ? 'up' : '',
+        none ? 'no change' : `${esc(change)} <small>${esc(rise.commodity)}</small>`,
+        none
+          ? `no commodity's peak price inside differs from ${A}'s`
+          : `peak ${atYear(rise.peak.scenario)} vs ${atYear(rise.peak.against)}, ${esc(rise.priceUnit)}`,
+        !none && rise.peak.scenario.value > rise.peak.against.value ? 'up' : '',
       ),
     );
   }
   return `<div class="cards">${list.join('')}</div>
-<p class="note">Sums over ${h.firstYear}–${h.lastYear} for the whole bloc and all ${view.commodities.length} commodities, in USD of the model.</p>`;
+<p class="note">Sums over ${yearSpan(h.firstYear, h.lastYear)} for the whole bloc and all ${view.commodities.length} commodities, in USD of the model.</p>`;
 }
 
 /** A figure with its chart, or with a line saying why there is none. */
@@ -277,7 +280,7 @@ function summarySection(
   charts: ReportPayload['charts'],
 ): string {
   return `<section id="summary">
-<h2>Summary, ${h.firstYear}–${h.lastYear}</h2>
+<h2>Summary, ${yearSpan(h.firstYear, h.lastYear)}</h2>
 ${cards(view, h)}
 <div class="grid">
 ${chartFigure(charts, 'summary-fiscal', 'Fiscal flows of the bloc per year', 'levy revenue above zero; CfD payments and net stockpile purchases below; USD per year; paler bars: the run compared against', { empty: 'No levy revenue, CfD payments or stockpile spending in either run.' })}

@@ -238,7 +238,7 @@ export interface Headlines {
   readonly consumptionLostValue: Pair<number>;
   /** The lowest days of cover of any commodity the bloc stockpiles, with that commodity. */
   readonly minDaysOfCover: Pair<(AtYear & { readonly commodity: string }) | null>;
-  /** The focus commodity whose peak price inside rises most against the other run. */
+  /** The commodity, of all of them, whose peak price inside rises most against the other run. */
   readonly largestPriceRise: {
     readonly commodity: string;
     readonly priceUnit: string;
@@ -262,8 +262,8 @@ export function headlines(view: ReportView, summaries: readonly CommoditySummary
   };
   let largest: Headlines['largestPriceRise'] = null;
   let largestRise = Number.NEGATIVE_INFINITY;
-  const candidates = summaries.filter((c) => c.focus).length > 0 ? summaries.filter((c) => c.focus) : summaries;
-  for (const c of candidates) {
+  // Of every commodity, as the summary's note says (not only those tabulated): the focus is what the page shows.
+  for (const c of summaries) {
     const { scenario, against } = c.peakInside;
     if (scenario === null || against === null || against.value <= 0) continue;
     const rise = scenario.value / against.value - 1;
@@ -288,4 +288,14 @@ export function headlines(view: ReportView, summaries: readonly CommoditySummary
     largestPriceRise: largest,
     maxResidual: pair(residual),
   };
+}
+
+/**
+ * A run's name as the report labels it: the scenario's name, with '(against)' on the second run when both have the
+ * same (a scenario compared with itself), so that legends and tables tell the two apart.
+ */
+export function runName(view: ReportView, role: Role): string {
+  const name = view.run(role).scenario.name;
+  const other = view.run(role === 'scenario' ? 'against' : 'scenario').scenario.name;
+  return role === 'against' && name === other ? `${name} (against)` : name;
 }

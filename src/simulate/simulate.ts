@@ -37,6 +37,7 @@ import {
   referencePricesOf,
   type World,
 } from '../model/world.ts';
+import { significant } from '../significant.ts';
 import { didYouMean } from '../suggest.ts';
 import { DemandGrowth, Parameters, type ProjectSpec, projectPipeline } from './inputs.ts';
 import type { CommodityYear, CostCurve, CostStep, SimulationResult, YearResult } from './result.ts';
@@ -669,7 +670,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
               costCurves.push(reportCurve(k, year, bloc, price, use ?? Number.NaN));
             }
             events.push(
-              `reference price ${k}: ${price.toPrecision(4)} ${catalog.commodities.get(k)?.row.price_unit ?? ''}`,
+              `reference price ${k}: ${significant(price)} ${catalog.commodities.get(k)?.row.price_unit ?? ''}`,
             );
           }
           floors[k] = (referencePrices.get(k) as { price: number }).price;
@@ -1185,8 +1186,9 @@ function commodityYear(
     blocUse: c.blocUse,
     blocConsumption,
     selfSufficiency: finiteOrNull(c.selfSufficiency),
-    // Of everything the bloc receives (own production kept at home, imports, stock releases).
-    dominantShare: supplied > 0 ? (origins.get(ctx.dominant) ?? 0) / supplied : null,
+    // Of everything the bloc receives (own production kept at home, imports, stock releases); none where it receives
+    // nothing beyond the solver's tolerance (a millionth of world production), as where it uses none.
+    dominantShare: supplied > 1e-6 * c.production ? (origins.get(ctx.dominant) ?? 0) / supplied : null,
     supplyByOrigin,
     consumerCost: c.consumerSpending === 0 ? 0 : sumMembers(consumed, members, price),
     levyRevenue: c.levyRevenue,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { niceCeil } from '../../src/report/charts.ts';
 import {
+  counted,
   escapeHtml,
   formatChange,
   formatCompact,
@@ -8,6 +9,7 @@ import {
   formatScaled,
   formatShare,
   usdScale,
+  yearSpan,
 } from '../../src/report/format.ts';
 
 describe('report number formatting', () => {
@@ -30,6 +32,17 @@ describe('report number formatting', () => {
     expect(formatChange(104_500, 71_800)).toBe('+46%');
     expect(formatChange(95, 100)).toBe('\u22125.0%');
     expect(formatChange(1, 0)).toBe('–');
+    // A change that rounds to nothing reads as none, never '+0.0%' or '−0.0%'.
+    expect(formatChange(99.99999, 100)).toBe('0%');
+    expect(formatChange(100.00001, 100)).toBe('0%');
+  });
+
+  it('writes a one-year span as its year, and counts in the singular for one', () => {
+    expect(yearSpan(2026, 2026)).toBe('2026');
+    expect(yearSpan(2025, 2040)).toBe('2025–2040');
+    expect(counted(1, 'day')).toBe('1 day');
+    expect(counted(1.2, 'day')).toBe('1 day');
+    expect(counted(12, 'draw')).toBe('12 draws');
   });
 
   it('scales a column of USD amounts to a readable unit', () => {

@@ -352,3 +352,50 @@ describe('open prices', () => {
 afterEach(() => {
   vi.useRealTimers();
 });
+
+describe('charts at the edges: a run against itself, flat prices, tolerance-sized trade', () => {
+  it('names the second run "(against)" when both runs have the same name', () => {
+    const self = withValue(c, ['against', 'scenario', 'name'], c.scenario.scenario.name);
+    const spec = payloadOf(parseReport(renderReport(self))).charts[`${KEY[NDPR]}-prices`];
+    const names = seriesOf(spec).map((s) => s.name);
+    expect(names).toContain(`inside · ${c.scenario.scenario.name}`);
+    expect(names).toContain(`inside · ${c.scenario.scenario.name} (against)`);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('does not zoom a flat price into its rounding: the axis spans ±5% around it', () => {
+    let flat = c;
+    for (const role of ['scenario', 'against'] as const) {
+      flat[role].years.forEach((y, i) => {
+        const j = y.commodities.findIndex((x) => x.commodity === NDPR);
+        flat = withValue(flat, [role, 'years', i, 'commodities', j, 'priceInside'], 25_812 + (i === 1 ? 5e-4 : 0));
+        flat = withValue(flat, [role, 'years', i, 'commodities', j, 'priceOutside'], 25_812);
+        flat = withValue(flat, [role, 'years', i, 'commodities', j, 'referencePrice'], null);
+      });
+    }
+    // With its price flat NDPR is no longer a focus commodity, so its section key moves: find its chart by its data.
+    const all = payloadOf(parseReport(renderReport(flat))).charts;
+    const spec = Object.entries(all).find(
+      ([id, chart]) =>
+        id.endsWith('-prices') &&
+        seriesOf(chart).some((x) => x.data.length > 0 && x.data.every((v) => Math.abs(Number(v) - 25_812) < 1)),
+    )?.[1];
+    const axis = spec?.option.yAxis as { min?: number; max?: number; scale?: boolean };
+    expect(axis.scale).toBeUndefined();
+    expect(axis.min).toBeLessThan(25_812 * 0.96);
+    expect(axis.max).toBeGreaterThan(25_812 * 1.04);
+  });
+
+  it('draws trade within the solver tolerance (a millionth of world output) as none', () => {
+    const i = 0;
+    const j = c.scenario.years[i]?.commodities.findIndex((x) => x.commodity === GALLIUM) as number;
+    const production = c.scenario.years[i]?.commodities[j]?.production as number;
+    const tiny = withValue(
+      c,
+      ['scenario', 'years', i, 'commodities', j, 'supplyByOrigin'],
+      [{ region: 'bloc', quantity: production * 1e-8 }],
+    );
+    const spec = payloadOf(parseReport(renderReport(tiny))).charts[`${KEY[GALLIUM]}-supply-scenario`];
+    expect(named(spec, 'bloc production').data[i]).toBe(0);
+  });
+});
