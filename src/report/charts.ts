@@ -140,7 +140,7 @@ export function priceChart(view: ReportView, k: string): ChartSpec {
       data: r.data,
       color: COLORS.reference,
       lineStyle: { width: 1.5, type: r.role === 'scenario' ? 'dashed' : 'dotted' },
-      symbol: 'none',
+      symbol: view.years.length === 1 ? 'rect' : 'none',
       step: 'end',
     });
   }
@@ -252,7 +252,9 @@ export function supplyChart(view: ReportView, k: string, role: Role): ChartSpec 
     color: colours.get(o) ?? COLORS.other,
     areaStyle: { opacity: 0.85 },
     lineStyle: { width: 0.8 },
-    symbol: 'none',
+    // A single year has no line or area to draw: its points, then.
+    symbol: view.years.length === 1 ? 'circle' : 'none',
+    symbolSize: 9,
   }));
   return {
     option: {

@@ -253,13 +253,20 @@ function commodityTable(view: ReportView, summaries: readonly CommoditySummary[]
     const ref = c.referencePrice
       ? `${formatNumber(c.referencePrice.value)}<span class="vs">from ${c.referencePrice.year}</span>`
       : '–';
-    const cover = (x: AtYear | null) =>
-      x ? `${formatNumber(x.value, 0)} (${x.year})` : c.hasStocks ? 'no stock' : '–';
+    // A run that holds stock but never imports on net has no days to count: that is not 'no stock'.
+    const cover = (x: AtYear | null, role: Role) =>
+      x
+        ? `${formatNumber(x.value, 0)} (${x.year})`
+        : !c.hasStocks
+          ? '–'
+          : c.holdsStock[role]
+            ? 'no net imports'
+            : 'no stock';
     return `<tr${c.focus ? ' class="focus"' : ''}>
 <td class="name"><a href="#commodity=${encodeURIComponent(c.commodity)}" data-select="${esc(c.commodity)}">${esc(c.commodity)}</a><span class="vs">${esc(c.unit)}<br>${esc(c.priceUnit)}</span></td>
 <td class="num">${ref}</td>
 ${pairCell(atYear(c.peakInside.scenario), atYear(c.peakInside.against))}
-${pairCell(cover(c.minDaysOfCover.scenario), cover(c.minDaysOfCover.against))}
+${pairCell(cover(c.minDaysOfCover.scenario, 'scenario'), cover(c.minDaysOfCover.against, 'against'))}
 ${pairCell(formatNumber(c.consumptionLost.scenario), formatNumber(c.consumptionLost.against))}
 ${pairCell(formatUsd(c.consumerCost.scenario), formatUsd(c.consumerCost.against))}
 ${pairCell(formatUsd(c.levyRevenue.scenario), formatUsd(c.levyRevenue.against))}

@@ -167,6 +167,8 @@ export interface CommoditySummary {
    */
   readonly minDaysOfCover: Pair<AtYear | null>;
   readonly hasStocks: boolean;
+  /** Whether each run holds stock in some year (its cover may still be null: no net imports to cover). */
+  readonly holdsStock: Pair<boolean>;
   /** Summed over the years, in the commodity's unit. */
   readonly consumptionLost: Pair<number>;
   readonly consumerCost: Pair<number>;
@@ -217,6 +219,7 @@ export function commoditySummary(view: ReportView, k: string): CommoditySummary 
       return extreme(view, cover, 'min');
     }),
     hasStocks: ROLES.some((r) => s(r, (c) => c.stock).some((v) => v !== null && v > 0)),
+    holdsStock: pair((r) => s(r, (c) => c.stock).some((v) => v !== null && v > 0)),
     consumptionLost: pair((r) => total(s(r, (c) => c.consumptionLost))),
     consumerCost: pair((r) => total(s(r, (c) => c.consumerCost))),
     levyRevenue: pair((r) => total(s(r, (c) => c.levyRevenue))),

@@ -399,3 +399,19 @@ describe('charts at the edges: a run against itself, flat prices, tolerance-size
     expect(named(spec, 'bloc production').data[i]).toBe(0);
   });
 });
+
+describe('the commodity table: a stock with nothing to cover', () => {
+  it("says 'no net imports' where a run holds stock but never imports on net, not 'no stock'", () => {
+    let covered = c;
+    c.scenario.years.forEach((y, i) => {
+      const j = y.commodities.findIndex((x) => x.commodity === GALLIUM);
+      covered = withValue(covered, ['scenario', 'years', i, 'commodities', j, 'daysOfCover'], null);
+    });
+    const view = reportView(covered);
+    const summary = commoditySummary(view, GALLIUM);
+    expect(summary.holdsStock.scenario).toBe(true);
+    expect(summary.minDaysOfCover.scenario).toBeNull();
+    const table = textOf(byId(parseReport(renderReport(covered)), 'summary'));
+    expect(table).toContain('no net imports');
+  });
+});
