@@ -41,7 +41,28 @@ export const COLORS = {
 } as const;
 
 /** Colours for exporting regions other than the dominant supplier, in order of their volume. */
-const ORIGIN_PALETTE = ['#4e79a7', '#e0a126', '#76b7b2', '#9c755f', '#d37295', '#59a1cf', '#b6992d', '#79706e'];
+/**
+ * Exporters' colours, in order of volume: sixteen, clear of the bloc's green, the stocks' purple and the dominant
+ * supplier's red, so that a chart's origins (rare earths reach a dozen) do not share one.
+ */
+const ORIGIN_PALETTE = [
+  '#4e79a7',
+  '#e0a126',
+  '#76b7b2',
+  '#9c755f',
+  '#d37295',
+  '#59a1cf',
+  '#b6992d',
+  '#79706e',
+  '#a0cbe8',
+  '#ffbe7d',
+  '#f1ce63',
+  '#499894',
+  '#ff9d9a',
+  '#d4a6c8',
+  '#bab0ac',
+  '#86bcb6',
+];
 
 const GRID = { left: 12, right: 20, top: 64, bottom: 12 };
 const YEAR_AXIS_NAME = 'year';

@@ -15,6 +15,10 @@ import { ensureFolder } from '../folders.ts';
 import type { ChartSpec } from './charts.ts';
 import { COLORS } from './charts.ts';
 import { counted, escapeHtml as esc, formatCompact, formatNumber, formatShare, formatUsd, yearSpan } from './format.ts';
+
+/** Fewer stored draws than this, and the page says its bands are not yet a distribution. */
+const FEW_DRAWS = 30;
+
 import { asset, echartsBundle, pageScripts } from './html.ts';
 
 export const ENSEMBLE_FILES = [
@@ -319,9 +323,14 @@ function summarySection(L: Lookup, charts: Record<string, ChartSpec>): string {
         `expected consumption lost, ${esc(m.scenario.name)} − ${esc(A)} on the same draws`,
       ),
     );
+  // A handful of draws gives bands and probabilities that are not yet a distribution: say so where they are read.
+  const few =
+    m.draws.stored < FEW_DRAWS
+      ? `<p class="note warn">Only ${counted(m.draws.stored, 'draw')}: the bands and probabilities below are not yet a distribution (each probability moves in steps of ${formatShare(1 / Math.max(1, m.draws.stored), 0)}); run a few hundred draws before reading them.</p>`
+      : '';
   return `<section id="summary">
 <h2>Summary</h2>
-<div class="cards">${cards.join('')}</div>
+${few}<div class="cards">${cards.join('')}</div>
 <div class="grid">
 ${figure('total-lost', 'Consumption lost, value (USD)', charts, 'bloc demand at base-year reference prices not consumed', false)}
 ${figure('total-consumer', 'Bloc consumer spending (USD)', charts)}
@@ -364,8 +373,13 @@ function commodityArticle(
         `<th class="group" colspan="3">${esc(r === 'scenario' ? L.result.meta.scenario.name : (L.result.meta.against?.name ?? ''))}</th>`,
     )
     .join('');
+  // The headers say what each probability is of: the spike's threshold is the paragraph above, the cut's share here.
+  const cut = formatShare(L.result.meta.thresholds.cutAbove, 0);
   const subHead = run
-    .map(() => '<th class="num first">P(price &gt;)</th><th class="num">P(cut &gt;)</th><th class="num">E[lost]</th>')
+    .map(
+      () =>
+        `<th class="num first" title="probability that the zone price is above the threshold above">P(price spike)</th><th class="num" title="probability that bloc consumption is cut by more than ${cut} of its demand">P(cut &gt; ${cut})</th><th class="num" title="expected consumption lost, in the commodity's unit">E[lost]</th>`,
+    )
     .join('');
   return `<article class="commodity" id="commodity-${key}" data-commodity="${esc(k)}" data-focus="true"${shown ? '' : ' hidden'}>
 <h3>${esc(k)}</h3>

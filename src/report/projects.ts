@@ -10,7 +10,7 @@ import type { DownstreamCost } from '../finance/downstream.ts';
 import type { PortfolioPlan } from '../finance/plan.ts';
 import type { ChartSpec } from './charts.ts';
 import { COLORS } from './charts.ts';
-import { escapeHtml as esc, formatNumber, formatUsd } from './format.ts';
+import { escapeHtml as esc, formatNumber, formatShare, formatUsd } from './format.ts';
 import type { ReportSection } from './html.ts';
 
 export interface ProjectReportInput {
@@ -26,7 +26,7 @@ const BASE: EChartsOption = {
   legend: { top: 0, left: 0, itemGap: 10, textStyle: { fontSize: 12 } },
 };
 
-const rate = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
+const rate = (x: number | null) => formatShare(x, 1);
 
 /** NPV on the baseline path and on the zone path, one pair of bars per project. */
 export function npvChart(a: ProjectAppraisals): ChartSpec | null {
@@ -137,7 +137,7 @@ function projectTable(a: ProjectAppraisals): string {
 <td class="num">${formatUsd(p.cfdPayments)}</td>
 <td class="num">${p.bankableWithoutSupport ? 'none' : formatUsd(p.supportCost)}</td>
 <td class="num">${formatUsd(p.security.consumptionLostAvoided)}</td>
-<td class="num">${p.security.selfSufficiency?.gain == null ? '–' : `${(p.security.selfSufficiency.gain * 100).toFixed(1)} pt`}</td>
+<td class="num">${p.security.selfSufficiency?.gain == null ? '–' : `${formatNumber(p.security.selfSufficiency.gain * 100, 1)} pt`}</td>
 </tr>`,
   );
   return `<div class="table-wrap"><table class="projects">
@@ -159,7 +159,7 @@ function decisionTable(plan: PortfolioPlan): string {
       (
         d,
       ) => `<tr${d.selected ? ' class="focus"' : ''}><td class="name">${esc(d.id)}</td><td>${d.selected ? 'backed' : 'out'}</td><td>${esc(d.chain)}</td><td>${esc(d.region)}</td>
-<td class="num">${formatUsd(d.cost)}</td><td class="num">${formatUsd(d.security)}</td><td class="num">${d.securityPerDollar === null ? '–' : d.securityPerDollar.toFixed(2)}</td>
+<td class="num">${formatUsd(d.cost)}</td><td class="num">${formatUsd(d.security)}</td><td class="num">${d.securityPerDollar === null ? '–' : formatNumber(d.securityPerDollar, 2)}</td>
 <td class="text"><b>${esc(d.reason)}</b>: ${esc(d.detail)}</td></tr>`,
     );
   return `<div class="table-wrap"><table class="portfolio">
@@ -174,7 +174,7 @@ function downstreamTable(costs: readonly DownstreamCost[]): string {
     return `<tr><td class="name">${esc(c.good)}<span class="vs">${esc(c.name)}</span></td><td>${esc(c.per)}</td>
 <td class="num">${formatNumber(c.meanChange, 2)}</td>
 <td class="num">${peak ? `${formatNumber(peak.change, 2)} (${peak.year})` : '–'}</td>
-<td class="num">${peak?.relative == null ? '–' : `${(peak.relative * 100).toFixed(1)}%`}</td>
+<td class="num">${peak?.relative == null ? '–' : formatShare(peak.relative, 1)}</td>
 <td class="text">${c.materials.map((m) => `${esc(m.stated)} ${esc(m.commodity)}: ${formatNumber(m.meanChange, 2)}`).join('; ')}</td></tr>`;
   });
   return `<div class="table-wrap"><table class="downstream">

@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EnsembleResult, runEnsemble } from '../../src/ensemble/run.ts';
 import { SCENARIO_DIR } from '../../src/model/scenario.ts';
-import { ensembleCsv, writeEnsembleReport } from '../../src/report/ensemble.ts';
+import { ensembleCsv, renderEnsembleReport, writeEnsembleReport } from '../../src/report/ensemble.ts';
 import { CHROMIUM, launchChromium } from '../browser.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -113,6 +113,16 @@ describe('the ensemble report', () => {
     await page.screenshot({ path: shot, fullPage: true });
     expect(errors).toEqual([]);
     await page.context().close();
+  });
+
+  it('warns that a handful of draws is not yet a distribution, and not when there are enough', () => {
+    const html = renderEnsembleReport(result);
+    expect(html).toMatch(/Only 5 draws: the bands and probabilities below are not yet a distribution/);
+    const many = renderEnsembleReport({
+      ...result,
+      meta: { ...result.meta, draws: { ...result.meta.draws, stored: 500, requested: 500 } },
+    });
+    expect(many).not.toMatch(/not yet a distribution/);
   });
 
   it('writes CSV rows for every quantile and event', () => {
