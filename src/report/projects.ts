@@ -59,7 +59,8 @@ export function npvChart(a: ProjectAppraisals): ChartSpec | null {
 
 /** The efficient frontier: security against budget, the chosen budget marked. */
 export function frontierChart(plan: PortfolioPlan): ChartSpec | null {
-  if (plan.frontier.length === 0) return null;
+  // No budget buys any security on this measure: a flat line at zero says less than the note the page gives instead.
+  if (plan.frontier.length === 0 || plan.frontier.every((f) => !(f.objective > 0))) return null;
   return {
     option: {
       ...BASE,
@@ -195,7 +196,16 @@ export function projectReportSections(input: ProjectReportInput): ReportSection[
   const portfolio = plan
     ? `<h3>Portfolio under a budget of ${esc(formatUsd(plan.budget))}</h3>
 <p class="facts">Back ${plan.selected.length} project(s) (${esc(plan.selected.join(', ') || 'none')}) for ${esc(formatUsd(plan.totalCost))}, securing ${esc(formatUsd(plan.objective))}. Projects bankable without support need no backing: ${esc(plan.bankable.join(', ') || 'none')}.</p>
-${figure('projects-frontier', 'Efficient frontier', 'the most security each budget buys (MILP re-solved over a grid of budgets); the dot: the chosen budget', frontier)}
+${
+  frontier || !plan
+    ? figure(
+        'projects-frontier',
+        'Efficient frontier',
+        'the most security each budget buys (MILP re-solved over a grid of budgets); the dot: the chosen budget',
+        frontier,
+      )
+    : `<p class="note">No budget up to ${esc(formatUsd(plan.budget))} buys security on this measure: the efficient frontier is zero throughout.</p>`
+}
 ${decisionTable(plan)}`
     : '';
   sections.push({

@@ -90,6 +90,14 @@ describe('project sections in the report', () => {
     // The report's own charts are still there.
     expect(Object.keys(charts)).toContain('summary-fiscal');
   });
+  it('says no budget buys security instead of drawing a frontier flat at zero', () => {
+    const flat: PortfolioPlan = { ...plan, frontier: plan.frontier.map((f) => ({ ...f, objective: 0 })) };
+    const parsed = parseReport(
+      renderReport(comparison(), { sections: projectReportSections({ appraisals, plan: flat, downstream }) }),
+    );
+    expect(payloadOf(parsed).charts['projects-frontier']).toBeUndefined();
+    expect(textOf(byId(parsed, 'projects'))).toMatch(/No budget up to .* buys security on this measure/);
+  });
   it('leaves the report as it was without sections', () => {
     const html = renderReport(comparison());
     expect(html).not.toMatch(/<section [^>]*data-extra/);
