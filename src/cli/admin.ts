@@ -32,18 +32,22 @@ async function withStore<T>(
   const store = openStore(databaseUrl(opts), { create });
   try {
     // A command that only reads or changes what exists needs a Lodestone database there, not an empty file or schema.
-    if (
-      !create &&
-      store.description !== 'sqlite::memory:' &&
-      !(await store.db.introspection.getTables({ withInternalKyselyTables: true })).some(
-        (t) => t.name === 'kysely_migration',
-      )
-    )
+    // Reaching it at all can fail (no such database, nothing listening): the error names the database, as migrate's do.
+    const tables = create
+      ? []
+      : await store.db.introspection.getTables({ withInternalKyselyTables: true }).catch((e: Error) => {
+          throw new InputError(`${store.description}: cannot reach the database: ${e.message}`);
+        });
+    if (!create && store.description !== 'sqlite::memory:' && !tables.some((t) => t.name === 'kysely_migration'))
       throw new InputError(
         `${store.description}: not a Lodestone database (no schema in it); lodestone serve, admin create-key and admin migrate set one up`,
       );
     await migrate(store);
-    return await work(store);
+    return await work(store).catch((e: Error & { code?: string }) => {
+      // A write refused by the file system, not by a rule: say which database.
+      if (e.code === 'SQLITE_READONLY') throw new InputError(`${store.description}: read-only: ${e.message}`);
+      throw e;
+    });
   } finally {
     await store.close().catch(() => {});
   }
@@ -58,10 +62,16 @@ function cliActor(): string {
   }
 }
 
-function positiveInteger(name: string) {
+/**
+ * A whole number from `least` to `most` (the audit log's sequence numbers are 32-bit integers in PostgreSQL: a
+ * larger one would reach the database as an error of its own).
+ */
+function wholeNumber(name: string, least: number, most: number) {
   return (v: string) => {
-    if (!/^\d+$/.test(v)) throw new InputError(`${name} '${v}': expected a whole number`);
-    return Number(v);
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || !(n >= least && n <= most))
+      throw new InputError(`${name} '${v}': expected a whole number from ${least} to ${most.toLocaleString('en-US')}`);
+    return n;
   };
 }
 
@@ -127,8 +137,8 @@ export function registerAdminCommands(program: Command): void {
     admin
       .command('audit')
       .description('the append-only audit log: who, when, what, before and after')
-      .option('--after <seq>', 'records after this sequence number', positiveInteger('--after'))
-      .option('--limit <n>', 'at most this many records (default 100)', positiveInteger('--limit'))
+      .option('--after <seq>', 'records after this sequence number', wholeNumber('--after', 0, 2_147_483_647))
+      .option('--limit <n>', 'at most this many records (default 100)', wholeNumber('--limit', 1, 100_000))
       .option('--subject <subject>', "one record's history, e.g. entry:E-1 or schedule:3")
       .option('--json', 'print JSON'),
   ).action(async (opts: { db?: string; after?: number; limit?: number; subject?: string; json?: boolean }) => {

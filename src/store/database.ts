@@ -3,7 +3,7 @@
  * PostgreSQL (pg, for multi-user deployments), chosen from a URL: `sqlite:FILE`, `sqlite::memory:`,
  * `postgres://user@host:port/db`.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { type Generated, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
@@ -115,13 +115,14 @@ export class StoreError extends Error {
   }
 }
 
-function redact(url: string): string {
+/** The URL with its password masked, also when it does not parse (a bad port must not print the password). */
+export function redact(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
     return u.toString();
   } catch {
-    return url;
+    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@]*):[^@/]*@/i, '$1:***@');
   }
 }
 
@@ -137,6 +138,20 @@ export function openStore(url: string = DEFAULT_DATABASE_URL, { create = true }:
         `database '${url}' (--db or LODESTONE_DB): no database at ${path.resolve(file)} (lodestone serve, admin create-key and admin migrate create one)`,
       );
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    // A database that will be written (serve, create-key, migrate) must be writable, with its folder (the WAL
+    // lives beside it): a read-only file would otherwise start a server that answers every write with an error.
+    if (create && file !== ':memory:') {
+      for (const target of [path.resolve(file), path.dirname(path.resolve(file))]) {
+        if (!existsSync(target)) continue;
+        try {
+          accessSync(target, constants.W_OK);
+        } catch {
+          throw new StoreError(
+            `database '${url}' (--db or LODESTONE_DB): ${target} is read-only: this command writes to the database`,
+          );
+        }
+      }
+    }
     let sqlite: SqliteDatabase.Database;
     try {
       sqlite = new SqliteDatabase(file);
@@ -157,6 +172,13 @@ export function openStore(url: string = DEFAULT_DATABASE_URL, { create = true }:
     return { db, dialect: 'sqlite', description: url, close: () => db.destroy() };
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    try {
+      new URL(url);
+    } catch {
+      throw new StoreError(
+        `database '${redact(url)}' (--db or LODESTONE_DB): not a valid URL: expected postgres://user@host:port/database`,
+      );
+    }
     const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
     // An idle client losing its server must not crash the process: the next query reports the error.
     pool.on('error', () => {});

@@ -120,6 +120,25 @@ const vaultLedgerIndexes: Migration = {
   },
 };
 
+/**
+ * SQLite runs no DELETE trigger for the rows an INSERT OR REPLACE removes (unless recursive triggers are on), so
+ * `REPLACE INTO audit_log` could overwrite a record the UPDATE and DELETE triggers protect. An insert may only append:
+ * a sequence number already taken is refused. PostgreSQL needs nothing more: it has no REPLACE, and its ON CONFLICT
+ * DO UPDATE is an UPDATE, which the statement trigger refuses.
+ */
+function auditAppendOnlyInserts(dialect: Dialect): Migration {
+  return {
+    async up(db) {
+      if (dialect !== 'sqlite') return;
+      await sql
+        .raw(
+          `CREATE TRIGGER audit_log_insert_appends BEFORE INSERT ON audit_log WHEN NEW.seq IS NOT NULL AND EXISTS (SELECT 1 FROM audit_log WHERE seq = NEW.seq) BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`,
+        )
+        .execute(db);
+    },
+  };
+}
+
 /** Brings the database to the latest schema; an error names the migration that failed. */
 export async function migrate(store: Store): Promise<void> {
   const migrator = new Migrator({
@@ -128,6 +147,7 @@ export async function migrate(store: Store): Promise<void> {
       getMigrations: async () => ({
         '0001_initial': initial(store.dialect),
         '0002_vault_ledger_indexes': vaultLedgerIndexes,
+        '0003_audit_append_only_inserts': auditAppendOnlyInserts(store.dialect),
       }),
     },
   });

@@ -226,5 +226,20 @@ describe('lodestone admin and serve: bad input', () => {
     const revoke = runCli(['admin', 'revoke-key', 'key_nope', '--db', 'sqlite::memory:']);
     expect(revoke.status).toBe(1);
     expect(revoke.stderr).toMatch(/no active key 'key_nope'/);
+    // A malformed URL is refused as one, its password masked; an unreachable database is named by reading commands too.
+    const malformed = runCli(['admin', 'migrate', '--db', 'postgres://postgres:s3cret@127.0.0.1:99999/x']);
+    expect(malformed.status).toBe(1);
+    expect(malformed.stderr).toMatch(/postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:99999\/x.*not a valid URL/);
+    expect(malformed.stderr).not.toMatch(/s3cret/);
+    const listUnreachable = runCli(['admin', 'list-keys', '--db', 'postgres://nobody@127.0.0.1:1/x']);
+    expect(listUnreachable.status).toBe(1);
+    expect(listUnreachable.stderr).toMatch(/postgres:\/\/nobody@127\.0\.0\.1:1\/x: cannot reach the database/);
+    // Audit bounds are checked before the database sees them.
+    const limit = runCli(['admin', 'audit', '--limit', '99999999999999999999999', '--db', 'sqlite::memory:']);
+    expect(limit.status).toBe(1);
+    expect(limit.stderr).toMatch(/--limit '99999999999999999999999': expected a whole number from 1 to 100,000/);
+    expect(runCli(['admin', 'audit', '--after', '9999999999', '--db', 'sqlite::memory:']).stderr).toMatch(
+      /--after '9999999999': expected a whole number from 0 to 2,147,483,647/,
+    );
   });
 });

@@ -356,6 +356,17 @@ for (const run of await backends()) {
       await expect(sql`DELETE FROM audit_log`.execute(store.db)).rejects.toThrow(/append-only/);
       if (backend.name === 'postgres')
         await expect(sql`TRUNCATE audit_log`.execute(store.db)).rejects.toThrow(/append-only/);
+      // Overwriting a record by its number: SQLite's REPLACE (which fires no DELETE trigger), PostgreSQL's upsert.
+      const first = await sql<{ seq: number }>`SELECT min(seq) AS seq FROM audit_log`.execute(store.db);
+      const seq = Number(first.rows[0]?.seq);
+      const forged =
+        backend.name === 'sqlite'
+          ? sql`REPLACE INTO audit_log (seq, at, actor, action, subject) VALUES (${seq}, 'x', 'evil', 'forged', 'x')`
+          : sql`INSERT INTO audit_log (seq, at, actor, action, subject) VALUES (${seq}, 'x', 'evil', 'forged', 'x') ON CONFLICT (seq) DO UPDATE SET actor = 'evil'`;
+      // (PostgreSQL's seq is an identity column: it refuses a number given at all.)
+      await expect(forged.execute(store.db)).rejects.toThrow(/append-only|non-DEFAULT value/);
+      const kept = await sql<{ actor: string }>`SELECT actor FROM audit_log WHERE seq = ${seq}`.execute(store.db);
+      expect(kept.rows[0]?.actor).not.toBe('evil');
       const actions = (await readAudit(store.db, { limit: 10_000 })).map((a) => a.action);
       expect(actions).toContain('key.create');
       expect(actions).toContain('key.revoke');
