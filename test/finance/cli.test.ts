@@ -125,12 +125,15 @@ describe('lodestone projects portfolio', () => {
   });
   it('writes the report with the project sections and the frontier chart with --out', () => {
     const out = path.join(dir, 'out');
+    // On bloc supply and USD 3 bn Vulcan Elements is bought: a frontier that rises (one flat at zero is a note).
     const r = runCli([
       'projects',
       'portfolio',
       scenario,
       '--budget',
-      '500m',
+      '3bn',
+      '--security',
+      'supply',
       '--project',
       'PRJ_VULCAN_ELEMENTS',
       '--project',
@@ -140,7 +143,7 @@ describe('lodestone projects portfolio', () => {
     ]);
     noTrace(r.stderr);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^Portfolio under short-zone against baseline: budget USD 500 m/);
+    expect(r.stdout).toMatch(/^Portfolio under short-zone against baseline: budget USD 3,000 m/);
     expect(r.stdout).toMatch(/Efficient frontier/);
     const html = readFileSync(path.join(out, 'report.html'), 'utf8');
     expect(html).toMatch(/<section id="projects" data-extra>/);
