@@ -90,6 +90,11 @@ export function registerAdminCommands(program: Command): void {
     const catalog = loadCheckedDataset(opts);
     const role = formatRole(parseRole(opts.role, catalog));
     if (opts.label !== undefined && opts.label.length > 200) throw new InputError('--label: at most 200 characters');
+    // Printed by list-keys into a table at the terminal: no line breaks, tabs or escape sequences, and not blank.
+    if (opts.label !== undefined && !/^[^\s\p{C}](?:[^\p{C}]*[^\s\p{C}])?$/u.test(opts.label))
+      throw new InputError(
+        '--label: printable characters, with no blank at either end (no line breaks, tabs or control characters)',
+      );
     const { createKey } = await storeModules();
     const { key } = await withStore(opts, (store) =>
       createKey(store, { role, ...(opts.label !== undefined ? { label: opts.label } : {}), actor: cliActor() }),

@@ -16,7 +16,8 @@ export function databaseOption(cmd: Command): Command {
 }
 
 export function databaseUrl(opts: { db?: string }): string {
-  return opts.db ?? process.env.LODESTONE_DB ?? DEFAULT_DATABASE_URL;
+  // An empty LODESTONE_DB (set but blank, as `LODESTONE_DB= lodestone …` leaves it) means the default, as unset does.
+  return opts.db ?? (process.env.LODESTONE_DB || undefined) ?? DEFAULT_DATABASE_URL;
 }
 
 interface ServeOptions {

@@ -155,7 +155,9 @@ export function openStore(url: string = DEFAULT_DATABASE_URL, { create = true }:
     let sqlite: SqliteDatabase.Database;
     try {
       sqlite = new SqliteDatabase(file);
-      sqlite.pragma('journal_mode = WAL');
+      // WAL is a property of the file, kept once set: a command that only reads sets nothing, so that pointing it at
+      // someone else's SQLite file (refused as not a Lodestone database) leaves that file as it was.
+      if (create) sqlite.pragma('journal_mode = WAL');
       // FULL: a write is on disk when acknowledged (WAL alone survives a process kill, FULL a power cut too).
       sqlite.pragma('synchronous = FULL');
       sqlite.pragma('busy_timeout = 5000');

@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/database.ts';
@@ -234,6 +235,28 @@ describe('lodestone admin and serve: bad input', () => {
     const listUnreachable = runCli(['admin', 'list-keys', '--db', 'postgres://nobody@127.0.0.1:1/x']);
     expect(listUnreachable.status).toBe(1);
     expect(listUnreachable.stderr).toMatch(/postgres:\/\/nobody@127\.0\.0\.1:1\/x: cannot reach the database/);
+    // A label is printed into list-keys' table: no line breaks or escape sequences.
+    const label = runCli([
+      'admin',
+      'create-key',
+      '--role',
+      'public',
+      '--label',
+      'a\nb\u001b[31m',
+      '--db',
+      'sqlite::memory:',
+    ]);
+    expect(label.status).toBe(1);
+    expect(label.stderr).toMatch(/--label: printable characters/);
+    // Someone else's SQLite file, refused by a reading command, is left as it was: not switched to WAL.
+    const foreign = path.join(dir, 'foreign.db');
+    const raw = new Database(foreign);
+    raw.exec('CREATE TABLE t (x)');
+    raw.close();
+    expect(runCli(['admin', 'list-keys', '--db', `sqlite:${foreign}`]).stderr).toMatch(/not a Lodestone database/);
+    const reread = new Database(foreign, { readonly: true });
+    expect(reread.pragma('journal_mode', { simple: true })).toBe('delete');
+    reread.close();
     // Audit bounds are checked before the database sees them.
     const limit = runCli(['admin', 'audit', '--limit', '99999999999999999999999', '--db', 'sqlite::memory:']);
     expect(limit.status).toBe(1);
