@@ -44,13 +44,14 @@ function runOver(ref: string, horizon: Scenario['horizon'], catalog: Catalog, op
 function againstOver(ref: string, first: SimulationResult, catalog: Catalog, openPrices = false): SimulationResult {
   const years = first.years.map((y) => y.year);
   const horizon = { start: years[0] as number, end: years.at(-1) as number };
-  const own = readScenario(ref).horizon;
+  const against = readScenario(ref);
+  const own = against.horizon;
   if (own.start !== horizon.start || own.end !== horizon.end) {
     process.stderr.write(
       `lodestone: note: ${ref} runs over the years of ${first.scenario.name}, ${horizon.start}–${horizon.end} (its own: ${own.start}–${own.end})\n`,
     );
   }
-  return runOver(ref, horizon, catalog, openPrices);
+  return runScenario({ ...against, horizon }, catalog, openPrices);
 }
 
 function runScenario(scenario: Scenario, catalog: Catalog, openPrices: boolean): SimulationResult {

@@ -4,7 +4,6 @@
  * when all are in, the distributions are computed from the store. `resume` continues a stored run with the same
  * settings (refusing a mismatch), redoing nothing that is stored.
  */
-import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
@@ -216,7 +215,7 @@ function checkStoreChoice(options: EnsembleRunOptions): void {
  */
 function openStore(engine: DrawEngine, options: EnsembleRunOptions): { store: EnsembleStore; created: boolean } {
   const file = EnsembleStore.path(options.out);
-  if (options.overwrite && EnsembleStore.exists(options.out)) removeStore(options.out);
+  if (options.overwrite && EnsembleStore.exists(options.out)) EnsembleStore.remove(options.out);
   const store = EnsembleStore.open(options.out);
   const version = store.getMeta('version');
   if (version === undefined) {
@@ -460,16 +459,11 @@ export async function runEnsemble(options: EnsembleRunOptions): Promise<Ensemble
     // way of running the same command again.
     const empty = !completed && created && isEmpty(store, options.draws);
     store.close();
-    if (empty) removeStore(options.out);
+    if (empty) EnsembleStore.remove(options.out);
   }
 }
 
 function isEmpty(store: EnsembleStore, limit: number): boolean {
   const { draws, failures } = store.count(limit);
   return draws === 0 && failures === 0;
-}
-
-function removeStore(out: string): void {
-  const file = EnsembleStore.path(out);
-  for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
 }

@@ -4,7 +4,7 @@
  * twin) and the shocks it drew. The draw index is the primary key: a draw is stored at most once, and a killed run
  * keeps everything committed before it died (each batch is one transaction).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ensureFolder } from '../folders.ts';
@@ -68,6 +68,12 @@ export class EnsembleStore {
 
   static exists(dir: string): boolean {
     return existsSync(EnsembleStore.path(dir));
+  }
+
+  /** Removes the store of an output folder, with SQLite's write-ahead log and shared memory beside it. */
+  static remove(dir: string): void {
+    const file = EnsembleStore.path(dir);
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
   }
 
   /** Opens (creating the folder and file if needed) the store of an output folder. */

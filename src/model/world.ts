@@ -74,9 +74,18 @@ const REFERENCE_CACHE = new WeakMap<Catalog, Map<number, ReadonlyMap<string, num
  */
 export const MAX_FLOOR_MULTIPLE = 1e6;
 
-/** Why `price` cannot be a floor on commodity k (in the reference prices of `year`), or undefined if it can. */
-export function floorTooHigh(catalog: Catalog, year: number, k: string, price: number): string | undefined {
-  const reference = referencePricesOf(catalog, year).get(k);
+/**
+ * Why `price` cannot be a floor on commodity k (against the reference prices of `year`, or `references` where the
+ * caller has them at hand), or undefined if it can.
+ */
+export function floorTooHigh(
+  catalog: Catalog,
+  year: number,
+  k: string,
+  price: number,
+  references: ReadonlyMap<string, number> = referencePricesOf(catalog, year),
+): string | undefined {
+  const reference = references.get(k);
   if (reference === undefined || !(price > MAX_FLOOR_MULTIPLE * reference)) return undefined;
   const unit = catalog.commodities.get(k)?.row.price_unit ?? '';
   return (
@@ -431,7 +440,7 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
   const floors = Object.entries(policy.floors ?? {}).flatMap(([k, price]) => {
     checkCommodity(`policy.floors.${k}`, k);
     if (members.length === 0) throw new ModelInputError(`policy.floors.${k}`, 'a floor needs zone members');
-    const high = floorTooHigh(catalog, year, k, price);
+    const high = floorTooHigh(catalog, year, k, price, referencePrice);
     if (high !== undefined) throw new ModelInputError(`policy.floors.${k}`, high);
     return members.map((m) => ({ region: m, commodity: k, price }));
   });

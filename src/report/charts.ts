@@ -67,11 +67,14 @@ const ORIGIN_PALETTE = [
 const GRID = { left: 12, right: 20, top: 64, bottom: 12 };
 const YEAR_AXIS_NAME = 'year';
 
-/** The smallest 'round' number at or above x (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × a power of ten). */
+/** The 'round' multiples of a power of ten that axis bounds are drawn from. */
+const NICE_STEPS = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10];
+
+/** The smallest 'round' number at or above x (one of NICE_STEPS × a power of ten). */
 export function niceCeil(x: number): number {
   if (!(x > 0)) return 0;
   const power = 10 ** Math.floor(Math.log10(x));
-  for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) {
+  for (const m of NICE_STEPS) {
     const v = m * power;
     if (v >= x * (1 - 1e-12)) return Number(v.toPrecision(12));
   }
@@ -243,9 +246,8 @@ function priceAxisRange(lines: readonly LineSeriesOption[]): Record<string, unkn
 function niceFloor(x: number): number {
   if (!(x > 0)) return 0;
   const power = 10 ** Math.floor(Math.log10(x));
-  const steps = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10];
   let best = power;
-  for (const m of steps) if (m * power <= x) best = m * power;
+  for (const m of NICE_STEPS) if (m * power <= x) best = m * power;
   return best;
 }
 

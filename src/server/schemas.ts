@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { isIsoDate } from '../admin/dates.ts';
+import { formatRatio, parseDecimal } from '../admin/money.ts';
 import { MAX_COST_PLUS_MARGIN } from '../admin/reference-price.ts';
 
 const DECIMAL = /^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$/;
@@ -39,21 +40,13 @@ export const Decimal = z
  */
 export function decimalText(value: string | number): string {
   const text = typeof value === 'number' ? String(value) : value;
-  const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text);
-  if (!m) return text;
-  const exponent = Number(m[4] ?? 0);
-  if (Math.abs(exponent) > 50) return text;
-  const whole = m[2] ?? '';
-  const fraction = m[3] ?? '';
-  const digits = `${whole}${fraction}`;
-  // The point sits after `point` digits (before the first when negative: leading zeros then).
-  const point = whole.length + exponent;
-  const padded = point < 0 ? `${'0'.repeat(-point)}${digits}` : digits.padEnd(point, '0');
-  const at = Math.max(point, 0);
-  const intPart = padded.slice(0, at).replace(/^0+/, '') || '0';
-  const fracPart = padded.slice(at).replace(/0+$/, '');
-  const sign = m[1] === '-' && (intPart !== '0' || fracPart !== '') ? '-' : '';
-  return `${sign}${intPart}${fracPart ? `.${fracPart}` : ''}`;
+  const exponent = /e([+-]?\d+)$/i.exec(text)?.[1];
+  if (exponent !== undefined && Math.abs(Number(exponent)) > 50) return text;
+  try {
+    return formatRatio(parseDecimal(text));
+  } catch {
+    return text;
+  }
 }
 const Cents = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const Unit = z.string().min(1).max(32).describe("a unit such as 'kg NdFeB' or 't LCE'");
