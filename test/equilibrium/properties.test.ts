@@ -210,33 +210,32 @@ describe('properties of the equilibrium over random markets', () => {
     );
   });
 
-  it("raising a floor never lowers a member's price", () => {
+  it("raising a floor never lowers the member's price, where one region is the zone", () => {
+    // With several members it can: see 'where the comparative statics turn' below.
     fc.assert(
       fc.property(
-        market({ stages: 1, members: true }),
+        market({ stages: 1 }),
+        fc.integer({ min: 0, max: 4 }),
         fc.double({ min: 20, max: 120, noNaN: true }),
         fc.double({ min: 1, max: 40, noNaN: true }),
-        (base, floor, raise) => {
-          if (base.members.length === 0) return;
+        (base, k, floor, raise) => {
+          const member = base.regions[k % base.regions.length] as string;
           const at = (f: number) =>
             solveEquilibrium({
               ...base,
-              floors: base.members.map((m) => ({ region: m, commodity: 'metal', price: f })),
+              members: [member],
+              floors: [{ region: member, commodity: 'metal', price: f }],
             });
-          const low = at(floor);
-          const high = at(floor + raise);
-          for (const m of base.members) {
-            const a = priceOf(low, 'metal', m)?.price as number;
-            const b = priceOf(high, 'metal', m)?.price as number;
-            expect(b).toBeGreaterThanOrEqual(a * (1 - TOL) - TOL);
-          }
+          const low = priceOf(at(floor), 'metal', member)?.price as number;
+          const high = priceOf(at(floor + raise), 'metal', member)?.price as number;
+          expect(high).toBeGreaterThanOrEqual(low * (1 - TOL) - TOL);
         },
       ),
       { numRuns: 40, seed: 11, endOnFailure: true },
     );
   });
 
-  it('a ban never lowers the price in a banned destination nor raises it at the source', () => {
+  it("a ban never lowers the price in a banned destination nor raises what the source's producers earn", () => {
     fc.assert(
       fc.property(
         market({ stages: 1 }),
@@ -256,10 +255,185 @@ describe('properties of the equilibrium over random markets', () => {
           });
           const p = (s: EquilibriumSolution, r: string) => priceOf(s, 'metal', r)?.price as number;
           expect(p(after, dest)).toBeGreaterThanOrEqual(p(before, dest) * (1 - TOL) - TOL);
-          expect(p(after, origin)).toBeLessThanOrEqual(p(before, origin) * (1 + TOL) + TOL);
+          // At the source, the producers' price (the market's plus its export premium): its buyers can pay more
+          // (see 'where the comparative statics turn' below). Where the source makes nothing, its premium is not
+          // determined (any value up to the export margin holds) and its market price is what counts.
+          const earned = (s: EquilibriumSolution) => {
+            const at = priceOf(s, 'metal', origin) as EquilibriumSolution['prices'][number];
+            return s.outputs.some((o) => o.region === origin && o.output > TOL)
+              ? at.price + at.exportPremium
+              : at.price;
+          };
+          expect(earned(after)).toBeLessThanOrEqual(earned(before) * (1 + TOL) + TOL);
         },
       ),
       { numRuns: 40, seed: 3, endOnFailure: true },
     );
+  });
+});
+
+/** A one-commodity market from matrices of freight and ad valorem duties (row: origin, column: destination). */
+function matrixMarket(
+  producers: readonly (readonly [string, number, number])[],
+  demands: readonly (readonly [string, number, number, number])[],
+  freight: readonly (readonly number[])[],
+  adValorem: readonly (readonly number[])[],
+): EquilibriumProblem {
+  const regions = demands.map(([r]) => r);
+  return {
+    regions,
+    commodities: ['metal'],
+    members: [],
+    links: [],
+    producers: producers.map(([region, capacity, cost], i) => ({
+      id: `p${i}`,
+      region,
+      commodity: 'metal',
+      capacity,
+      cost,
+    })),
+    demands: demands.map(([region, q0, p0, elasticity]) => ({
+      region,
+      commodity: 'metal',
+      curve: { kind: 'isoelastic', q0, p0, elasticity },
+    })),
+    routes: {
+      byPair: regions.flatMap((from, i) =>
+        regions.map((to, j) => ({
+          commodity: 'metal',
+          from,
+          to,
+          freight: freight[i]?.[j] as number,
+          adValorem: adValorem[i]?.[j] as number,
+        })),
+      ),
+    },
+  };
+}
+
+/**
+ * The monotone properties above do not hold in general, and fast-check finds why on other seeds (seeds 101 and 202,
+ * 200 runs): these two of its instances, rounded, are kept with the mechanism each shows. Both solutions of each are
+ * certified equilibria, and the properties' own checks hold on them.
+ */
+describe('where the comparative statics turn', () => {
+  it("raising the zone's floor lowers the price of a member that exports to non-members (the terms of trade)", () => {
+    // R0 and R3 are the zone. R0 imports from outside; R3 ships to R2 (no freight, no duty), so its price is R2's.
+    const base = {
+      ...matrixMarket(
+        [
+          ['R1', 10.53, 1.817],
+          ['R3', 12.08, 35.62],
+          ['R2', 7.195, 1],
+          ['R4', 26.07, 8.665],
+          ['R2', 14.3, 6.241],
+        ],
+        [
+          ['R0', 57.33, 25.44, -0.2],
+          ['R1', 7.651, 118.5, -0.4428],
+          ['R2', 55.66, 49.07, -0.9768],
+          ['R3', 5, 49.68, -0.6293],
+          ['R4', 5, 103.2, -1.18],
+        ],
+        [
+          [0, 0, 8, 0, 0],
+          [0, 0, 8, 0, 0],
+          [0, 8, 8, 0, 0],
+          [0, 0, 0, 0, 0],
+          [0, 0, 0, 0, 0],
+        ],
+        [
+          [0, 0.1, 0, 0, 0],
+          [0.05, 0.1, 0, 0.1, 0],
+          [0, 0.05, 0, 0, 0.1],
+          [0.05, 0.1, 0, 0.05, 0],
+          [0, 0.05, 0, 0, 0],
+        ],
+      ),
+      members: ['R0', 'R3'],
+    };
+    const at = (price: number) => {
+      const problem = { ...base, floors: base.members.map((region) => ({ region, commodity: 'metal', price })) };
+      const s = solveEquilibrium(problem);
+      expect(s.certificate.maxResidual).toBeLessThan(1e-8);
+      checkClearing(problem, s);
+      checkNoArbitrage(problem, s);
+      return s;
+    };
+    const low = at(120);
+    const high = at(160);
+    const p = (s: EquilibriumSolution, r: string) => priceOf(s, 'metal', r)?.price as number;
+    // The floor does not bind at 120 (R0 pays 157.42 for its imports) and binds at 160: R0 pays the floor and buys less.
+    expect(low.flows.every((f) => f.levy === 0)).toBe(true);
+    expect(p(high, 'R0')).toBeCloseTo(160, 8);
+    const imported = (s: EquilibriumSolution) =>
+      s.flows.filter((f) => f.to === 'R0' && f.from !== 'R3').reduce((a, f) => a + f.quantity, 0);
+    expect(imported(high)).toBeLessThan(imported(low));
+    // Outside the zone the goods R0 no longer buys weigh on the price: R2's falls, and R3's with it, since R3 sells there.
+    expect(p(high, 'R2')).toBeLessThan(p(low, 'R2') - 1);
+    for (const s of [low, high]) {
+      expect(s.flows.some((f) => f.from === 'R3' && f.to === 'R2' && f.quantity > 1)).toBe(true);
+      expect(p(s, 'R3')).toBeCloseTo(p(s, 'R2'), 8);
+    }
+    expect(p(high, 'R3')).toBeLessThan(p(low, 'R3') - 1);
+  });
+
+  it("a ban can raise the buyers' price at the source, where the source also imports; its producers earn no more", () => {
+    // R2 exports all it makes (to R0 and R1) and its buyers import from R3, which may not ship R2's goods on (origin).
+    const base = matrixMarket(
+      [
+        ['R2', 78.51, 24.97],
+        ['R0', 27.54, 50.23],
+        ['R3', 9.139, 1.225],
+        ['R1', 19.71, 36.3],
+        ['R3', 12.6, 17.78],
+        ['R2', 10.58, 2.966],
+        ['R3', 80.22, 1.347],
+        ['R2', 49.17, 5.391],
+      ],
+      [
+        ['R0', 70.1, 23.39, -0.369],
+        ['R1', 9.642, 120, -1.5],
+        ['R2', 34.01, 97.36, -0.2],
+        ['R3', 6.766, 20.75, -0.5302],
+      ],
+      [
+        [0, 0, 0, 0],
+        [0, 0, 8, 0.0003808],
+        [0, 0, 0, 0],
+        [8, 8, 0, 0],
+      ],
+      [
+        [0.05, 0.1, 0.05, 0.05],
+        [0.05, 0, 0, 0],
+        [0, 0.05, 0, 0],
+        [0.05, 0.05, 0, 0.05],
+      ],
+    );
+    const banned = {
+      ...base,
+      restrictions: [{ id: 'ban', origin: 'R2', commodity: 'metal', destinations: ['R0'], quota: 0 }],
+    };
+    const before = solveEquilibrium(base);
+    const after = solveEquilibrium(banned);
+    for (const [problem, s] of [
+      [base, before],
+      [banned, after],
+    ] as const) {
+      expect(s.certificate.maxResidual).toBeLessThan(1e-8);
+      checkClearing(problem, s);
+      checkNoArbitrage(problem, s);
+    }
+    const at = (s: EquilibriumSolution, r: string) => priceOf(s, 'metal', r) as EquilibriumSolution['prices'][number];
+    const flow = (s: EquilibriumSolution, from: string, to: string) =>
+      s.flows.find((f) => f.from === from && f.to === to)?.quantity ?? 0;
+    // Before: R2's producers earn the cost of its marginal producer (24.97) abroad; its buyers pay R3's price.
+    expect(at(before, 'R2').price + at(before, 'R2').exportPremium).toBeCloseTo(24.97, 8);
+    expect(at(before, 'R2').price).toBeLessThan(24.97 - 1);
+    // After: R0 turns to R3, whose goods R2's buyers then bid for: they pay what R2's producers earn, which is unchanged.
+    expect(flow(after, 'R3', 'R0')).toBeGreaterThan(flow(before, 'R3', 'R0') + 1);
+    expect(flow(after, 'R3', 'R2')).toBeLessThan(flow(before, 'R3', 'R2') - 1);
+    expect(at(after, 'R2').price).toBeGreaterThan(at(before, 'R2').price + 1);
+    expect(at(after, 'R2').price + at(after, 'R2').exportPremium).toBeCloseTo(24.97, 8);
   });
 });
