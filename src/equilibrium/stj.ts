@@ -92,6 +92,11 @@ export interface SurplusSolution {
   readonly objective: number;
   /** 'qp' when any linear demand or supply curve is present, else 'lp'. */
   readonly kind: 'lp' | 'qp';
+  /**
+   * How far HiGHS's answer (of the last pass) misses the program's optimality conditions, scaled: at most 1e-9 where
+   * an attempt met that, else up to the 1e-7 accepted at worst. Its prices (duals) are as precise as this allows.
+   */
+  readonly optimality: number;
   /** Largest log price step of the stepped isoelastic demand around its solution (0 without isoelastic demand). */
   readonly discretisation: number;
   /** Number of HiGHS solves (1 unless isoelastic grids were refined). */
@@ -513,6 +518,7 @@ export async function solveSurplus(
       );
     }
     factor = best.factor;
+    const optimality = best.residual;
     const result = best.result;
     const solved = result;
     const value = (col: number) => {
@@ -640,6 +646,7 @@ export async function solveSurplus(
       totalTradeCost,
       objective: -columns.reduce((s, c, i) => s + c.cost * value(i) + 0.5 * c.hessian * value(i) ** 2, 0) * money,
       kind: anyQuadratic ? 'qp' : 'lp',
+      optimality,
       discretisation,
       passes,
       solveTime: performance.now() - started,

@@ -23,9 +23,10 @@
  *     These instances use producers only (no supply curves) so that the stepped program is a pure LP: the HiGHS
  *     active-set QP solver is fragile on hundreds of tiny demand steps mixed with quadratic terms.
  *
- * Flows are compared everywhere: with continuous random costs the transport pattern is generically unique (a tie
- * needs two route combinations of exactly equal cost), and the origin rule forbids the transshipment that could
- * otherwise tie. Should a future instance tie, compare totalTradeCost (always asserted) and net trade instead.
+ * Flows are compared route by route where the engine's prices determine them. Where the routes that carry goods at
+ * no loss close a cycle (tiedRoutes: pairs the generator leaves unlisted cost nothing, so two exporters can serve two
+ * markets either way round), goods can be moved round it at no cost: there each region's net trade is compared, and
+ * total trade cost (always asserted). Seeds 20260–20319 have no such tie; 90039 and 90067 do.
  *
  * HiGHS's active-set QP solver sometimes stops without a point meeting the optimality conditions to 1e-7 (every
  * answer of solveSurplus is checked on them): those programs are listed in the summary and bounded in number.
@@ -209,6 +210,8 @@ interface Gaps {
   flow: number;
   /** Nodes whose market price is not determined (they buy nothing): not compared. */
   pricesSkipped: number;
+  /** Whether routes tie (tiedRoutes): then net trade by region is compared, not flows by route. */
+  tied: boolean;
 }
 const zero = (): Gaps => ({
   price: 0,
@@ -219,6 +222,7 @@ const zero = (): Gaps => ({
   tradeCost: 0,
   flow: 0,
   pricesSkipped: 0,
+  tied: false,
 });
 const stats = {
   linear: zero(),
@@ -229,7 +233,11 @@ const stats = {
   instances: { linear: 0, isoelastic: 0 },
   flowsCompared: 0,
   flowsDiffering: [] as number[],
+  /** Instances whose routes tie (tiedRoutes): net trade compared instead of flows. */
+  flowsTied: [] as number[],
   highsFailures: [] as string[],
+  /** Programs whose answer HiGHS could not bring within 1e-9 of its optimality conditions (see noteImprecise). */
+  highsImprecise: [] as string[],
   noEquilibrium: [] as number[],
   time: { engine: 0, highs: 0, engineMax: 0, highsMax: 0 },
 };
@@ -249,6 +257,56 @@ function scales(problem: EquilibriumProblem, engine: EquilibriumSolution) {
 }
 
 /** Largest gaps between the two solutions, each relative to its scale. */
+/**
+ * The commodities whose flows the engine's prices leave open: those where the routes that carry goods at no loss
+ * (landed cost equal to the destination's price; a region's sales at home where its producers earn no premium) close
+ * a cycle, round which goods can be moved at no cost. Zero-cost routes (pairs the generator leaves unlisted) tie often.
+ */
+function tiedRoutes(problem: EquilibriumProblem, e: EquilibriumSolution): string[] {
+  const { price: scale } = scales(problem, e);
+  const tied: string[] = [];
+  for (const k of problem.commodities) {
+    const tol = 1e-7 * (scale.get(k) as number);
+    const parent = new Map<string, string>();
+    const find = (x: string): string => {
+      let r = x;
+      while (parent.has(r)) r = parent.get(r) as string;
+      return r;
+    };
+    let cycle = false;
+    const join = (a: string, b: string) => {
+      const [x, y] = [find(a), find(b)];
+      if (x === y) cycle = true;
+      else parent.set(x, y);
+    };
+    const nodes = e.prices.filter((p) => p.commodity === k);
+    const makes = (r: string) => problem.producers.some((p) => p.commodity === k && p.region === r && p.capacity > 0);
+    for (const from of nodes) {
+      if (!makes(from.region)) continue;
+      const earned = from.price + from.exportPremium;
+      if (from.exportPremium <= tol) join(`o:${from.region}`, `d:${from.region}`);
+      for (const to of nodes) {
+        if (to.region === from.region) continue;
+        const banned = (problem.restrictions ?? []).some(
+          (r) =>
+            r.quota <= 0 &&
+            r.commodity === k &&
+            r.origin === from.region &&
+            (r.destinations === '*' || r.destinations.includes(to.region)),
+        );
+        if (banned) continue;
+        const t =
+          problem.routes?.byPair?.find((x) => x.commodity === k && x.from === from.region && x.to === to.region) ??
+          problem.routes?.default;
+        const landed = earned + (t?.freight ?? 0) + (t?.specific ?? 0);
+        if (Math.abs(landed - to.price) <= tol) join(`o:${from.region}`, `d:${to.region}`);
+      }
+    }
+    if (cycle) tied.push(k);
+  }
+  return tied;
+}
+
 function compare(problem: EquilibriumProblem, e: EquilibriumSolution, s: SurplusSolution, withFlows: boolean): Gaps {
   const { quantity, price } = scales(problem, e);
   const Q = (k: string) => quantity.get(k) as number;
@@ -310,12 +368,26 @@ function compare(problem: EquilibriumProblem, e: EquilibriumSolution, s: Surplus
   const money = Math.max(...problem.commodities.map((k) => P(k) * Q(k)));
   g.tradeCost = Math.abs(engineTradeCost - s.totalTradeCost) / money;
   if (withFlows) {
-    const keys = new Set([...e.flows, ...s.flows].map((f) => `${f.commodity}|${f.from}|${f.to}`));
-    for (const key of keys) {
-      const [k, from, to] = key.split('|') as [string, string, string];
-      const find = (fs: readonly { commodity: string; from: string; to: string; quantity: number }[]) =>
-        fs.find((f) => f.commodity === k && f.from === from && f.to === to)?.quantity ?? 0;
-      g.flow = Math.max(g.flow, Math.abs(find(e.flows) - find(s.flows)) / Q(k));
+    const tied = tiedRoutes(problem, e);
+    g.tied = tied.length > 0;
+    // Where routes tie, flows can be moved round a cycle of them at no cost: only each region's net trade is
+    // determined, and it is what is compared there.
+    const byKey = (fs: readonly { commodity: string; from: string; to: string; quantity: number }[]) => {
+      const m = new Map<string, number>();
+      const add = (key: string, v: number) => m.set(key, (m.get(key) ?? 0) + v);
+      for (const f of fs) {
+        if (tied.includes(f.commodity)) {
+          add(`${f.commodity}|${f.from}|net`, f.quantity);
+          add(`${f.commodity}|${f.to}|net`, -f.quantity);
+        } else add(`${f.commodity}|${f.from}|${f.to}`, f.quantity);
+      }
+      return m;
+    };
+    const mine = byKey(e.flows);
+    const theirs = byKey(s.flows);
+    for (const key of new Set([...mine.keys(), ...theirs.keys()])) {
+      const k = key.split('|')[0] as string;
+      g.flow = Math.max(g.flow, Math.abs((mine.get(key) ?? 0) - (theirs.get(key) ?? 0)) / Q(k));
     }
   }
   return g;
@@ -323,11 +395,21 @@ function compare(problem: EquilibriumProblem, e: EquilibriumSolution, s: Surplus
 
 const merge = (into: Gaps, g: Gaps) => {
   for (const key of Object.keys(into) as (keyof Gaps)[]) {
-    into[key] = key === 'pricesSkipped' ? into[key] + g[key] : Math.max(into[key], g[key]);
+    if (key === 'tied') into.tied ||= g.tied;
+    else into[key] = key === 'pricesSkipped' ? into[key] + g[key] : Math.max(into[key], g[key]);
   }
 };
 
 const TOLERANCE = 1e-6;
+
+/**
+ * Records an answer HiGHS could not bring within 1e-9 of its program's optimality conditions (solveSurplus accepts
+ * up to 1e-7): its duals are less precise than the 1e-6 asked (seed 90017: residual 2.4e-8, price gap 2.1e-6). The
+ * agreement asked stays 1e-6; the summary lists them.
+ */
+function noteImprecise(seed: number, surplus: SurplusSolution): void {
+  if (surplus.optimality > 1e-9) stats.highsImprecise.push(`${seed}: ${surplus.optimality.toExponential(1)}`);
+}
 
 /** Whether every isoelastic demand can be reached by some supply of its commodity (at home or by an open route). */
 function supplied(problem: EquilibriumProblem): boolean {
@@ -388,7 +470,9 @@ describe('engine vs Samuelson–Takayama–Judge surplus program (HiGHS)', () =>
         const g = compare(problem, engine, surplus, true);
         merge(stats.linear, g);
         stats.flowsCompared++;
+        if (g.tied) stats.flowsTied.push(seed);
         if (g.flow > TOLERANCE) stats.flowsDiffering.push(seed);
+        noteImprecise(seed, surplus);
         expectWithin(g, TOLERANCE, TOLERANCE, true, label);
         return;
       }
@@ -409,7 +493,9 @@ describe('engine vs Samuelson–Takayama–Judge surplus program (HiGHS)', () =>
         const gh = compare(same, engineHinged, surplusHinged, true);
         merge(stats.hinged, gh);
         stats.flowsCompared++;
+        if (gh.tied) stats.flowsTied.push(seed);
         if (gh.flow > TOLERANCE) stats.flowsDiffering.push(seed);
+        noteImprecise(seed, surplusHinged);
         expectWithin(gh, TOLERANCE, TOLERANCE, true, `${label} (hinged)`);
       }
       // 2. The true curve in the engine, the stepped LP in HiGHS: within the discretisation error.
@@ -441,6 +527,7 @@ describe('engine vs Samuelson–Takayama–Judge surplus program (HiGHS)', () =>
   it('HiGHS solved nearly all the quadratic programs', () => {
     // Its active-set QP solver misjudges some of them (see the summary): at most one in ten programs.
     expect(stats.highsFailures.length).toBeLessThanOrEqual(Math.ceil(SEEDS.length / 10));
+    expect(stats.highsImprecise.length).toBeLessThanOrEqual(Math.ceil(SEEDS.length / 10));
   });
 
   it('rejects what the surplus program cannot express, naming it', async () => {
@@ -470,8 +557,9 @@ describe('engine vs Samuelson–Takayama–Judge surplus program (HiGHS)', () =>
         line('hinged ', stats.hinged),
         line('stepped', stats.stepped),
         `  stepped: largest discretisation h ${f(stats.discretisation)}, tolerances up to price ${f(stats.steppedTolerance.price)}, quantity ${f(stats.steppedTolerance.quantity)}`,
-        `  flows differ beyond 1e-6 in ${stats.flowsDiffering.length} of ${stats.flowsCompared} instances${stats.flowsDiffering.length ? ` (seeds ${stats.flowsDiffering.join(', ')})` : ''}`,
+        `  flows differ beyond 1e-6 in ${stats.flowsDiffering.length} of ${stats.flowsCompared} instances${stats.flowsDiffering.length ? ` (seeds ${stats.flowsDiffering.join(', ')})` : ''}; routes tie (net trade compared) in ${stats.flowsTied.length}${stats.flowsTied.length ? ` (seeds ${stats.flowsTied.join(', ')})` : ''}`,
         `  HiGHS QP failures: ${stats.highsFailures.length}${stats.highsFailures.length ? ` (${stats.highsFailures.join('; ')})` : ''}`,
+        `  HiGHS answers less precise than 1e-9: ${stats.highsImprecise.length}${stats.highsImprecise.length ? ` (${stats.highsImprecise.join('; ')})` : ''}`,
         `  isoelastic instances without an equilibrium (demand no supply reaches; both refuse): ${stats.noEquilibrium.join(', ') || 'none'}`,
         `  time: engine ${stats.time.engine.toFixed(0)} ms total (max ${stats.time.engineMax.toFixed(1)}), HiGHS ${stats.time.highs.toFixed(0)} ms total (max ${stats.time.highsMax.toFixed(1)})`,
       ].join('\n'),
