@@ -72,6 +72,11 @@ export interface ChainModel {
   /** Market size and reference price per commodity (by its index in `commodities`): the scales. */
   readonly quantityScale: Float64Array;
   readonly priceScale: Float64Array;
+  /**
+   * Per commodity, the reference price from the data alone (mean reference price of its demand curves, else its
+   * largest cost; at least its inputs' value): `priceScale` before the pooled market raised it.
+   */
+  readonly referencePrice: Float64Array;
   /** The numbers of the conditions (route terms, strikes, ...), as the evaluation uses them. */
   readonly data: ConditionData;
   /** The conditions with a tiny tie-breaking slope (for the semismooth Newton fallbacks). */
@@ -657,6 +662,7 @@ class Model implements ChainModel {
   readonly conditionScale: Float64Array;
   readonly quantityScale: Float64Array;
   readonly priceScale: Float64Array;
+  readonly referencePrice: Float64Array;
   readonly start: Float64Array;
   readonly banStart: Uint8Array;
   readonly data: ConditionData;
@@ -699,7 +705,7 @@ class Model implements ChainModel {
     const S = compiled.sNode.length;
     // One buffer for every number of the model (typed arrays allocated one by one are slow: see workspace.ts).
     const v = carveFloats([
-      ...[K, K, K, K, K, K, K],
+      ...[K, K, K, K, K, K, K, K],
       ...[n, n, n, n, n, n, n, n],
       ...[D, D, D, D],
       ...[S, S],
@@ -719,6 +725,7 @@ class Model implements ChainModel {
     this.p0Count = next();
     this.quantityScale = next();
     this.priceScale = next();
+    this.referencePrice = next();
     this.lower = next();
     this.upper = next();
     this.scale = next();
@@ -862,6 +869,7 @@ class Model implements ChainModel {
       const up = (P[at(l.input)] as number) * l.coefficient;
       P[at(l.output)] = Math.max(P[at(l.output)] as number, up);
     }
+    this.referencePrice.set(P);
     // The pooled world market (one market per commodity, no trade costs), solved exactly by the interior-point
     // method on its own small model: its prices set the scale of this chain's prices (a scarce market can clear at
     // thousands of times its reference; every price-like unknown is then O(1)) and, with its outputs, the starting

@@ -23,8 +23,10 @@ import {
   chainInputsOf,
   matchOf,
   nodeKey,
+  ORIGIN,
   PRICE,
   pricedNodesOf,
+  RENT,
   variableIndex,
 } from './structure.ts';
 import { borrowFloats, returnFloats } from './workspace.ts';
@@ -708,6 +710,77 @@ const WARM_GIVE_UP = { iterations: 10, ratio: 0.5 };
  */
 const WARM_JAM_ITERATIONS = 13;
 
+/**
+ * How far each commodity's price scale in `model` stands above the prices it measures at `z`: the scale over the
+ * larger of the commodity's reference price and the highest price the point gives it (a market's, or what its
+ * producers earn with their export premium), where that ratio exceeds 1; else 1. A scale set far too high (a pooled
+ * market that misjudged a scarce one: 1e6 times its reference where the choke holds prices at 1.5 times) measures
+ * every price-like condition in its own large units, and a point that misses them by a share of the price itself
+ * looks certified.
+ */
+export function scaleExcess(model: ChainModel, z: Float64Array): Float64Array {
+  const { priceScale, referencePrice, structure } = model;
+  const level = Float64Array.from(referencePrice);
+  for (const node of model.nodes) {
+    const k = structure.commodityIndex[node.index] as number;
+    const o = structure.originOfNode[node.index] as number;
+    const earned = model.modelValue(z, node.index) + (o >= 0 ? model.modelValue(z, o) : 0);
+    if (earned > (level[k] as number)) level[k] = earned;
+  }
+  return level.map((l, k) => Math.max(1, (priceScale[k] as number) / l));
+}
+
+/**
+ * The natural residual of the conditions at `z` (values `f`), with each commodity's prices measured against the
+ * scale `excess` (scaleExcess) divides its model's by: price-like variables (prices, rents, origin limits) weigh
+ * `excess` times more, the conditions of quantities (margins in price units) as much. Conditions written in
+ * logarithms, and logarithmic prices (free), do not depend on the scale. `familyMax`, if given, takes the largest
+ * per kind of variable (KINDS).
+ */
+export function scaledResidual(
+  model: ChainModel,
+  z: Float64Array,
+  f: Float64Array,
+  excess: Float64Array,
+  familyMax?: number[],
+): { max: number; index: number } {
+  const { lower, upper, structure } = model;
+  const { kindCode, commodityIndex, logarithmic, compiled } = structure;
+  const logCondition = new Set<number>();
+  for (let r = 0; r < compiled.rLog.length; r++) if (compiled.rLog[r]) logCondition.add(compiled.rVar[r] as number);
+  let max = 0;
+  let index = 0;
+  for (let i = 0; i < z.length; i++) {
+    const c = excess[commodityIndex[i] as number] as number;
+    const code = kindCode[i] as number;
+    let zi = z[i] as number;
+    let fi = f[i] as number;
+    let lo = lower[i] as number;
+    let up = upper[i] as number;
+    if (c !== 1) {
+      if (code === PRICE || code === RENT || code === ORIGIN) {
+        if (!logarithmic[i]) {
+          zi *= c;
+          lo *= c;
+          up *= c;
+        }
+      } else if (!logCondition.has(i)) fi *= c;
+    }
+    const r = Math.abs(zi - Math.min(up, Math.max(lo, zi - fi)));
+    if (!(r <= max)) {
+      max = r;
+      index = i;
+    }
+    if (familyMax && r > (familyMax[code] as number)) familyMax[code] = r;
+  }
+  return { max, index };
+}
+
+/** The price scales of `model` brought down by `excess` (scaleExcess): the price levels of the point it measured. */
+function priceLevelsAt(model: ChainModel, excess: Float64Array): Map<string, number> {
+  return new Map(model.commodities.map((k, i) => [k, (model.priceScale[i] as number) / (excess[i] as number)]));
+}
+
 /** The model values (prices, quantities) of a point of `model`. */
 function valuesOf(model: ChainModel, z: Float64Array): Float64Array {
   return Float64Array.from(z, (_, i) => model.modelValue(z, i));
@@ -915,6 +988,40 @@ function solveMarkets(problem: EquilibriumProblem, options: SolveOptions): Omit<
         keepBetter(hinted.result);
       }
     }
+    // A point certified in the model's units that misses the conditions on the scale of its own prices (the model's
+    // price scale stands far above them: scaleExcess) is solved again on a model scaled by those prices, from that
+    // point, cold should that miss.
+    const reached = result as McpResult;
+    if (reached.residual <= tolerance) {
+      const excess = scaleExcess(model, reached.z);
+      const f = excess.some((c) => c > 1) ? borrowFloats(model.variables.length) : undefined;
+      if (f) model.evaluateExact(reached.z, f);
+      const missed = f !== undefined && !(scaledResidual(model, reached.z, f, excess).max <= tolerance);
+      if (f) returnFloats(f);
+      if (missed) {
+        rescale(priceLevelsAt(model, excess));
+        const again = finishedByCrossover(
+          model,
+          solveInterior(model.exact, (result as McpResult).z, {
+            tolerance: tolerance / 100,
+            acceptable: tolerance / 10,
+            maxIterations: 40,
+            warm: true,
+          }),
+          tolerance / 100,
+        );
+        spentIterations += again.iterations;
+        spentEvaluations += again.evaluations;
+        keepBetter(again);
+        if (!((result as McpResult).residual <= tolerance)) {
+          const cold = solveChainCold(problem, chain, model, tolerance, options.maxIterations ?? 200, timings);
+          spentIterations += cold.iterations;
+          spentEvaluations += cold.evaluations;
+          keepBetter(cold.result);
+        }
+        clock = timings ? performance.now() : 0;
+      }
+    }
     result = { ...(result as McpResult), iterations: spentIterations, evaluations: spentEvaluations };
     iterations += result.iterations;
     evaluations += result.evaluations;
@@ -926,7 +1033,10 @@ function solveMarkets(problem: EquilibriumProblem, options: SolveOptions): Omit<
     const before = naturalResidual(result.z, f, lower, upper).max;
     // Inactive flows and idle producers exactly at zero (an interior point leaves them a hair above).
     if (before <= tolerance) snapToBounds(model.exact, result.z, f, Math.max(before, tolerance / 10));
-    const { max, index } = naturalResidual(result.z, f, lower, upper);
+    // Measured with prices against the level the point gives them where the model's scale stands above it.
+    const excess = scaleExcess(model, result.z);
+    const familyMax = [0, 0, 0, 0, 0, 0, 0];
+    const { max, index } = scaledResidual(model, result.z, f, excess, familyMax);
     if (!(max <= tolerance)) {
       const v = model.variables[index];
       throw new EquilibriumError(
@@ -967,13 +1077,6 @@ function solveMarkets(problem: EquilibriumProblem, options: SolveOptions): Omit<
       clock = lap(timings, 'ranges', clock);
     }
     states.set(model.structure.chainKey, { structure: model.structure, values });
-    const familyMax = [0, 0, 0, 0, 0, 0, 0];
-    for (let i = 0; i < n; i++) {
-      const zi = z[i] as number;
-      const r = Math.abs(zi - Math.min(upper[i] as number, Math.max(lower[i] as number, zi - (f[i] as number))));
-      const code = kindCode[i] as number;
-      if (r > (familyMax[code] as number)) familyMax[code] = r;
-    }
     returnFloats(f);
     KINDS.forEach((kind, code) => {
       const family = FAMILY[kind];
