@@ -1088,12 +1088,21 @@ function shockHits(
 }
 
 /** A member's net imports of k: what it consumes and feeds its producers, less what it makes. */
+/**
+ * A member's net imports of `k` for its own use: imports less exports, less what went into its stocks that year and
+ * plus what came out of them. Counting the stockpile's own purchases made each year's obligation grow with the last
+ * year's buying (a 365-day obligation on refined nickel stopped at 538 days), and a release year's lower imports
+ * made it shrink.
+ */
 function memberNetImports(solution: EquilibriumSolution, member: string, k: string): number {
   let imports = 0;
   for (const f of solution.flows) {
     if (f.commodity !== k) continue;
     if (f.to === member) imports += f.quantity;
     if (f.from === member) imports -= f.quantity;
+  }
+  for (const s of solution.stocks) {
+    if (s.commodity === k && s.region === member) imports += s.released - s.bought;
   }
   return Math.max(0, imports);
 }
@@ -1170,7 +1179,9 @@ function commodityYear(
   }
   const consumed = of.consumption.get(k) ?? [];
   for (const x of consumed) if (members.has(x.region)) blocConsumption += x.quantity;
-  const netImports = imports - exportsOut;
+  // For the bloc's own use, as the stockpile's obligation counts it (memberNetImports): stock purchases are not use,
+  // and a release serves use that imports would otherwise have.
+  const netImports = imports - exportsOut - bought + released;
   let blocCapacity = 0;
   for (const p of of.producers.get(k) ?? []) if (members.has(p.region)) blocCapacity += p.capacity;
   return {

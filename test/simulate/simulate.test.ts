@@ -218,3 +218,33 @@ describe('a zone that starts in the horizon’s first year', () => {
     expect(held).toBeGreaterThan(0);
   });
 });
+
+describe('a stock obligation in days of net imports', () => {
+  // A year's obligation is read on last year's net imports for the bloc's own use: what the stockpile itself bought
+  // is not use. Counted as imports, each year's buying raised the next year's target (on refined nickel, 365 days
+  // of obligation stopped at 538 days of cover).
+  const dir = mkdtempSync(path.join(tmpdir(), 'lodestone-sim-'));
+  const file = path.join(dir, 'obligation.yaml');
+  writeFileSync(
+    file,
+    [
+      'name: obligation',
+      'extends: baseline',
+      'horizon: { start: 2025, end: 2031 }',
+      'zone:',
+      '  members: [{ region: USA, from: 2026 }, { region: EU27, from: 2026 }, { region: JPN, from: 2026 }, { region: MEX, from: 2026 }]',
+      '  levy: variable',
+      '  stockpiles:',
+      '    - { member: zone, commodities: [nickel/refined], obligationDays: 365, budget: 1.0e12, fillRate: 1, buyBelow: 3, from: 2026 }',
+      '',
+    ].join('\n'),
+  );
+  const r = simulate(readScenario(file), catalog);
+
+  it('fills to the obligation and stops there', () => {
+    const last = at(r, 2031, 'nickel/refined');
+    expect(last.stock).toBeGreaterThan(0);
+    expect(last.daysOfCover as number).toBeGreaterThan(0.9 * 365);
+    expect(last.daysOfCover as number).toBeLessThan(1.1 * 365);
+  });
+});
