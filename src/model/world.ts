@@ -387,6 +387,23 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
     });
   }
   for (const m of members) regions.add(m);
+  // Regions a policy names that neither make nor use anything in the data (GBR, ZAF): markets of their own, as
+  // members are, so that a ban toward one, or a stockpile in one, is a policy on a small market, not an unknown region.
+  const listed = (d: readonly string[] | 'members' | '*', path: string) =>
+    Array.isArray(d) ? d.map((x, i) => checkRegion(`${path}[${i}]`, x)) : [];
+  const named = [
+    ...(policy.bans ?? []).flatMap((b, i) => [
+      checkRegion(`policy.bans[${i}].origin`, b.origin),
+      ...listed(b.destinations, `policy.bans[${i}].destinations`),
+    ]),
+    ...(policy.quotas ?? []).flatMap((q, i) => [
+      checkRegion(`policy.quotas[${i}].origin`, q.origin),
+      ...listed(q.destinations, `policy.quotas[${i}].destinations`),
+    ]),
+    ...(policy.exportTaxes ?? []).map((e, i) => checkRegion(`policy.exportTaxes[${i}].origin`, e.origin)),
+    ...(policy.stockpiles ?? []).map((x, i) => checkRegion(`policy.stockpiles[${i}].region`, x.region)),
+  ];
+  for (const r of named) regions.add(r);
 
   const regionList = [...regions].sort();
   // The route table depends only on the data, the year, the regions and who trades preferentially: cached per

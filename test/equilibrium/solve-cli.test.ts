@@ -95,6 +95,24 @@ describe('lodestone solve', () => {
     expect(price(banned)).toBeCloseTo(price(bloc) ?? Number.NaN, 6);
   });
 
+  it('a policy may name a region with no market in the data: a ban toward it, a stockpile in it', () => {
+    // GBR is in regions.csv, with no producer and no demand: it was refused as an unknown region, by the engine's path.
+    const toGbr = solveJson(['--ban', 'CHN:graphite/natural:GBR']);
+    expect(toGbr.certificate.maxResidual).toBeLessThan(1e-8);
+    expect(toGbr.prices.some((p) => p.region === 'GBR')).toBe(false);
+    const file = path.join(overlayDir({}), 'gbr.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        members: 'default',
+        stockpiles: [{ region: 'GBR', commodity: 'gallium/refined', buyCap: 10, buyPrice: 1000 }],
+      }),
+    );
+    const vault = solveJson(['--policy', file]) as SolveJson & { stocks: { region: string; bought: number }[] };
+    expect(vault.certificate.maxResidual).toBeLessThan(1e-8);
+    expect(vault.stocks.find((s) => s.region === 'GBR')?.bought).toBeCloseTo(10, 6);
+  });
+
   it('lists the demand a ban leaves unserved, as the JSON reports it', () => {
     const args = ['--members', 'default', '--ban', 'CHN:gallium/refined:*'];
     const text = runCli(['solve', ...args]);
