@@ -80,14 +80,40 @@ export const PolicySchema = z
       .optional(),
     stockpiles: z
       .array(
-        z.strictObject({
-          region: code,
-          commodity,
-          buyCap: quantity.optional(),
-          buyPrice: money.optional(),
-          releaseCap: quantity.optional(),
-          releasePrice: money.optional(),
-        }),
+        z
+          .strictObject({
+            region: code,
+            commodity,
+            buyCap: quantity.optional(),
+            buyPrice: money.optional(),
+            releaseCap: quantity.optional(),
+            releasePrice: money.optional(),
+          })
+          .superRefine((op, ctx) => {
+            // A cap without its price (or a price without its cap) is an operation that never runs: a slip.
+            for (const [cap, at] of [
+              ['buyCap', 'buyPrice'],
+              ['releaseCap', 'releasePrice'],
+            ] as const) {
+              if ((op[cap] ?? 0) > 0 && op[at] === undefined)
+                ctx.addIssue({ code: 'custom', path: [at], message: `${cap} needs ${at}: the price at which it runs` });
+              if (op[at] !== undefined && op[cap] === undefined)
+                ctx.addIssue({ code: 'custom', path: [cap], message: `${at} needs ${cap}: how much it may move` });
+            }
+            if (op.buyCap === undefined && op.releaseCap === undefined)
+              ctx.addIssue({
+                code: 'custom',
+                path: [],
+                message: 'needs buyCap and buyPrice, releaseCap and releasePrice, or both',
+              });
+            if (op.buyPrice !== undefined && op.releasePrice !== undefined && op.buyPrice >= op.releasePrice) {
+              ctx.addIssue({
+                code: 'custom',
+                path: ['buyPrice'],
+                message: `${op.buyPrice} is not below releasePrice ${op.releasePrice}: the stockpile would buy and release at once`,
+              });
+            }
+          }),
       )
       .optional(),
   })

@@ -190,6 +190,27 @@ describe('lodestone solve', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('refuses a stockpile operation that could never run, or that buys and releases at once', () => {
+    const dir = overlayDir({});
+    const refused = (text: string, expected: RegExp) => {
+      const file = path.join(dir, 'vault.yaml');
+      writeFileSync(file, text);
+      const r = runCli(['solve', '--policy', file]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(expected);
+    };
+    const op = 'members: default\nstockpiles:\n  - { region: USA, commodity: gallium/refined, ';
+    refused(
+      `${op}buyCap: 10000, releaseCap: 10000 }\n`,
+      /vault\.yaml:3:\d+: stockpiles\.0\.buyPrice: buyCap needs buyPrice/,
+    );
+    refused(
+      `${op}buyCap: 10, buyPrice: 498, releaseCap: 10, releasePrice: 124.5 }\n`,
+      /stockpiles\.0\.buyPrice: 498 is not below releasePrice 124\.5/,
+    );
+    refused(`${op}}\n`, /stockpiles\.0: needs buyCap and buyPrice/);
+  });
+
   it('rejects a YAML syntax error with its position', () => {
     const dir = overlayDir({});
     const file = path.join(dir, 'policy.yaml');
