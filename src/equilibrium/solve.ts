@@ -797,6 +797,8 @@ function carried(model: ChainModel, result: McpResult, values: Float64Array): Mc
 
 /** Quantities below this share of the market are reported as zero flows. */
 const FLOW_EPSILON = 1e-12;
+/** A route whose landed cost is above its destination's price by more than this share carries nothing. */
+const UNPROFITABLE = 1e-6;
 
 /** Ids of the operations that ration a choked demand curve, by the curve's index in `problem.demands`. */
 const CHOKE_PREFIX = 'choke|';
@@ -1118,6 +1120,10 @@ function solveMarkets(problem: EquilibriumProblem, options: SolveOptions): Omit<
       const size = model.quantityScale[structure.commodityIndex[e] as number] as number;
       if (quantity <= FLOW_EPSILON * size) return;
       const { dutyPaid, levy } = routeLevy(model, values, k);
+      // A route whose goods land dearer than the destination's price carries nothing: what an interior point leaves
+      // on it (below the certificate's tolerance of the market, where snapping to bounds could not be taken whole)
+      // is not a flow. Left in, a floor 10,000 times the market showed 1e-5 t landing at 900 times the price.
+      if (dutyPaid + levy > (values[route.to] as number) * (1 + UNPROFITABLE)) return;
       flows.push({ commodity: v.commodity, from: v.region, to: v.ref, quantity, landed: dutyPaid + levy, levy });
     });
     for (const q of model.quotas) {

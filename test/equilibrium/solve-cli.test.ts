@@ -95,6 +95,27 @@ describe('lodestone solve', () => {
     expect(price(banned)).toBeCloseTo(price(bloc) ?? Number.NaN, 6);
   });
 
+  it('lists no flow that lands dearer than its destination pays, even at floors 10,000 times the market', () => {
+    // The interior point leaves a few 1e-5 t on routes that the floors shut (within the certificate's tolerance of
+    // the market): they were listed as flows landing at 900 times the destination's price, with levy revenue on them.
+    const j = solveJson([
+      '--members',
+      'default',
+      '--floor',
+      'graphite/natural=9840000',
+      '--floor',
+      'graphite/anode=57080000',
+    ]);
+    expect(j.certificate.maxResidual).toBeLessThan(1e-8);
+    const price = new Map(j.prices.map((p) => [`${p.commodity}|${p.region}`, p.price]));
+    for (const f of j.flows) {
+      expect(f.landed, `${f.commodity} ${f.from}→${f.to}`).toBeLessThanOrEqual(
+        (price.get(`${f.commodity}|${f.to}`) as number) * (1 + 1e-6),
+      );
+    }
+    expect(j.flows.some((f) => f.commodity.startsWith('graphite/') && f.levy > 0)).toBe(false);
+  });
+
   it('a policy may name a region with no market in the data: a ban toward it, a stockpile in it', () => {
     // GBR is in regions.csv, with no producer and no demand: it was refused as an unknown region, by the engine's path.
     const toGbr = solveJson(['--ban', 'CHN:graphite/natural:GBR']);
