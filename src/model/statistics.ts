@@ -10,8 +10,9 @@ import type { World } from './world.ts';
 export interface CommodityStatistics {
   readonly commodity: string;
   /** Use-weighted mean price over the bloc's nodes (the zone, or the default bloc without a zone); use is final
-   * consumption plus inputs to downstream producers. NaN (null in JSON) where the bloc uses none, as for the two
-   * shares below. */
+   * consumption plus inputs to downstream producers. Where the bloc uses none but has buyers (all rationed at their
+   * choke price, or a stockpile the only buyer), weighted by what its buyers ask at their reference price; NaN (null
+   * in JSON) where it has neither, as for the two shares below where it uses none. */
   readonly priceInside: number;
   /** Use-weighted mean price over the other nodes. */
   readonly priceOutside: number;
@@ -123,15 +124,26 @@ export function periodStatistics(
         use.set(o.region, (use.get(o.region) ?? 0) + link.coefficient * o.output);
       }
     }
-    const mean = (inside: boolean) => {
+    // Where one side uses none at all (its buyers all rationed at the choke, a stockpile the only buyer), its prices
+    // weigh by what its buyers ask at their reference price: a price the bloc pays, or would, is still a price.
+    const asked = new Map<string, number>();
+    for (const d of lists.demands.get(k) ?? []) {
+      const q = d.curve.kind === 'isoelastic' ? d.curve.q0 : d.curve.intercept;
+      asked.set(d.region, (asked.get(d.region) ?? 0) + q);
+    }
+    const weighted = (weights: ReadonlyMap<string, number>, inside: boolean) => {
       let q = 0;
       let v = 0;
-      use.forEach((quantity, region) => {
-        if (members.has(region) !== inside) return;
+      weights.forEach((quantity, region) => {
+        if (members.has(region) !== inside || !price.has(region)) return;
         q += quantity;
-        v += quantity * (price.get(region) ?? 0);
+        v += quantity * (price.get(region) as number);
       });
       return q > 0 ? v / q : Number.NaN;
+    };
+    const mean = (inside: boolean) => {
+      const byUse = weighted(use, inside);
+      return Number.isNaN(byUse) ? weighted(asked, inside) : byUse;
     };
     const outputs = outputsOf.get(k) ?? [];
     let production = 0;

@@ -95,6 +95,21 @@ describe('lodestone solve', () => {
     expect(price(banned)).toBeCloseTo(price(bloc) ?? Number.NaN, 6);
   });
 
+  it('gives the price inside the zone where its buyers are all rationed (a floor above their choke price)', () => {
+    // Every member's buyers of refined tungsten go without at their choke price: the bloc uses none, and its price
+    // (what an analyst asks of a crisis) was reported as null with the shares.
+    const j = solveJson(['--members', 'default', '--floor', 'tungsten/refined=438540']);
+    const c = j.statistics.commodities.find((x) => x.commodity === 'tungsten/refined');
+    const inside = j.prices.filter((p) => p.commodity === 'tungsten/refined' && j.members.includes(p.region));
+    expect(inside.length).toBeGreaterThan(0);
+    const low = Math.min(...inside.map((p) => p.price));
+    const high = Math.max(...inside.map((p) => p.price));
+    expect(c?.priceInside).toBeGreaterThanOrEqual(low * (1 - 1e-9));
+    expect(c?.priceInside).toBeLessThanOrEqual(high * (1 + 1e-9));
+    expect(c?.priceInside).toBeGreaterThan(10 * (c?.priceOutside ?? Number.NaN));
+    expect(c?.selfSufficiency).toBeNull();
+  });
+
   it('lists no flow that lands dearer than its destination pays, even at floors 10,000 times the market', () => {
     // The interior point leaves a few 1e-5 t on routes that the floors shut (within the certificate's tolerance of
     // the market): they were listed as flows landing at 900 times the destination's price, with levy revenue on them.
