@@ -746,8 +746,10 @@ export function scaledResidual(
 ): { max: number; index: number } {
   const { lower, upper, structure } = model;
   const { kindCode, commodityIndex, logarithmic, compiled } = structure;
+  // Nearly always every scale is the solution's own (excess 1): then no condition is rescaled.
   const logCondition = new Set<number>();
-  for (let r = 0; r < compiled.rLog.length; r++) if (compiled.rLog[r]) logCondition.add(compiled.rVar[r] as number);
+  if (excess.some((c) => c !== 1))
+    for (let r = 0; r < compiled.rLog.length; r++) if (compiled.rLog[r]) logCondition.add(compiled.rVar[r] as number);
   let max = 0;
   let index = 0;
   for (let i = 0; i < z.length; i++) {
