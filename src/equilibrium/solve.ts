@@ -799,7 +799,10 @@ function carried(model: ChainModel, result: McpResult, values: Float64Array): Mc
 
 /** Quantities below this share of the market are reported as zero flows. */
 const FLOW_EPSILON = 1e-12;
-/** A route whose landed cost is above its destination's price by more than this share carries nothing. */
+/**
+ * A route whose landed cost is above its destination's price by more than this share of that price (or of the
+ * commodity's price scale, where the price is far below it) carries nothing.
+ */
 const UNPROFITABLE = 1e-6;
 
 /** Ids of the operations that ration a choked demand curve, by the curve's index in `problem.demands`. */
@@ -1125,7 +1128,9 @@ function solveMarkets(problem: EquilibriumProblem, options: SolveOptions): Omit<
       // A route whose goods land dearer than the destination's price carries nothing: what an interior point leaves
       // on it (below the certificate's tolerance of the market, where snapping to bounds could not be taken whole)
       // is not a flow. Left in, a floor 10,000 times the market showed 1e-5 t landing at 900 times the price.
-      if (dutyPaid + levy > (values[route.to] as number) * (1 + UNPROFITABLE)) return;
+      const destination = values[route.to] as number;
+      const priceScale = model.priceScale[structure.commodityIndex[e] as number] as number;
+      if (dutyPaid + levy - destination > UNPROFITABLE * Math.max(destination, priceScale)) return;
       flows.push({ commodity: v.commodity, from: v.region, to: v.ref, quantity, landed: dutyPaid + levy, levy });
     });
     for (const q of model.quotas) {
