@@ -210,6 +210,62 @@ describe('properties of the equilibrium over random markets', () => {
     );
   });
 
+  it('two stages: floors on ore and metal hold at the border, every node clears, no open route leaves an arbitrage', () => {
+    fc.assert(
+      fc.property(
+        market({ stages: 2, members: true }),
+        fc.double({ min: 20, max: 150, noNaN: true }),
+        fc.double({ min: 5, max: 80, noNaN: true }),
+        (base, metalFloor, oreFloor) => {
+          if (base.members.length === 0) return;
+          const floorOf = (k: string) => (k === 'metal' ? metalFloor : oreFloor);
+          const problem = {
+            ...base,
+            floors: base.members.flatMap((region) =>
+              ['ore', 'metal'].map((commodity) => ({ region, commodity, price: floorOf(commodity) })),
+            ),
+          };
+          const s = solveEquilibrium(problem);
+          expect(s.certificate.maxResidual).toBeLessThan(1e-8);
+          checkClearing(problem, s);
+          checkNoArbitrage(problem, s);
+          for (const f of s.flows) {
+            if (problem.members.includes(f.to) && !problem.members.includes(f.from)) {
+              expect(f.landed).toBeGreaterThanOrEqual(floorOf(f.commodity) * (1 - TOL));
+            } else expect(f.levy).toBe(0);
+          }
+        },
+      ),
+      { numRuns: 60, seed: 20261207, endOnFailure: true },
+    );
+  });
+
+  it('two stages: a ban on ore or on metal leaves every node cleared and no open route an arbitrage', () => {
+    fc.assert(
+      fc.property(
+        market({ stages: 2 }),
+        fc.integer({ min: 0, max: 4 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.constantFrom('ore', 'metal'),
+        (base, o, shift, k) => {
+          const origin = base.regions[o % base.regions.length] as string;
+          const dest = base.regions[(o + shift) % base.regions.length] as string;
+          if (origin === dest) return;
+          if (!base.producers.some((p) => p.region !== origin && p.commodity === k)) return;
+          const problem = {
+            ...base,
+            restrictions: [{ id: 'ban', origin, commodity: k, destinations: [dest], quota: 0 }],
+          };
+          const s = solveEquilibrium(problem);
+          expect(s.certificate.maxResidual).toBeLessThan(1e-8);
+          checkClearing(problem, s);
+          checkNoArbitrage(problem, s);
+        },
+      ),
+      { numRuns: 60, seed: 20261207, endOnFailure: true },
+    );
+  });
+
   it("raising a floor never lowers the member's price, where one region is the zone", () => {
     // With several members it can: see 'where the comparative statics turn' below.
     fc.assert(
