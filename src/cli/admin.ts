@@ -6,6 +6,7 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { formatRole, parseRole, ROLE_HELP } from '../admin/access.ts';
 import { InputError } from '../model/document.ts';
+import { PRINTABLE } from '../printable.ts';
 import type { Store } from '../store/database.ts';
 import { loadCheckedDataset, withDataOption } from './data.ts';
 import { databaseOption, databaseUrl } from './serve.ts';
@@ -33,15 +34,15 @@ async function withStore<T>(
   try {
     // A command that only reads or changes what exists needs a Lodestone database there, not an empty file or schema.
     // Reaching it at all can fail (no such database, nothing listening): the error names the database, as migrate's do.
-    const tables = create
-      ? []
-      : await store.db.introspection.getTables({ withInternalKyselyTables: true }).catch((e: Error) => {
-          throw new InputError(`${store.description}: cannot reach the database: ${e.message}`);
-        });
-    if (!create && store.description !== 'sqlite::memory:' && !tables.some((t) => t.name === 'kysely_migration'))
-      throw new InputError(
-        `${store.description}: not a Lodestone database (no schema in it); lodestone serve, admin create-key and admin migrate set one up`,
-      );
+    if (!create) {
+      const tables = await store.db.introspection.getTables({ withInternalKyselyTables: true }).catch((e: Error) => {
+        throw new InputError(`${store.description}: cannot reach the database: ${e.message}`);
+      });
+      if (store.description !== 'sqlite::memory:' && !tables.some((t) => t.name === 'kysely_migration'))
+        throw new InputError(
+          `${store.description}: not a Lodestone database (no schema in it); lodestone serve, admin create-key and admin migrate set one up`,
+        );
+    }
     await migrate(store);
     return await work(store).catch((e: Error & { code?: string }) => {
       // A write refused by the file system, not by a rule: say which database.
@@ -91,7 +92,7 @@ export function registerAdminCommands(program: Command): void {
     const role = formatRole(parseRole(opts.role, catalog));
     if (opts.label !== undefined && opts.label.length > 200) throw new InputError('--label: at most 200 characters');
     // Printed by list-keys into a table at the terminal: no line breaks, tabs or escape sequences, and not blank.
-    if (opts.label !== undefined && !/^[^\s\p{C}](?:[^\p{C}]*[^\s\p{C}])?$/u.test(opts.label))
+    if (opts.label !== undefined && !PRINTABLE.test(opts.label))
       throw new InputError(
         '--label: printable characters, with no blank at either end (no line breaks, tabs or control characters)',
       );

@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Catalog } from '../data/catalog.ts';
+import { NUMBER } from '../data/columns.ts';
 import { loadDataset } from '../data/load.ts';
 import { DrawEngine } from '../ensemble/engine.ts';
 import { TOTAL } from '../ensemble/metrics.ts';
@@ -46,13 +47,11 @@ interface EnsembleCliOptions {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-
 /** A number from an option, or an error naming the option. */
 export function numberOption(flag: string, text: string, check: (x: number) => boolean, expected: string): number {
   const x = Number(text);
   // Decimal notation only: Number() also reads '0x5', '0b11' and ' 5 ', which no one means as a count.
-  if (!DECIMAL.test(text) || !Number.isFinite(x) || !check(x))
+  if (!NUMBER.test(text) || !Number.isFinite(x) || !check(x))
     throw new InputError(`${flag} ${text}: expected ${expected}`);
   return x;
 }

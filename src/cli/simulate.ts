@@ -36,17 +36,22 @@ function run(ref: string, catalog: Catalog, openPrices = false): SimulationResul
   return runScenario(readScenario(ref), catalog, openPrices);
 }
 
-function runOver(ref: string, horizon: Scenario['horizon'], catalog: Catalog, openPrices = false): SimulationResult {
-  return runScenario({ ...readScenario(ref), horizon }, catalog, openPrices);
-}
-
-/** Scenario `ref` run over the years of `first`, with a note when its own horizon differs (compare, simulate). */
-function againstOver(ref: string, first: SimulationResult, catalog: Catalog, openPrices = false): SimulationResult {
+/**
+ * Scenario `ref` run over the years of `first` (compare, simulate), with a note when its own horizon differs unless
+ * `quiet` (the default comparison, whose twin is chosen for it).
+ */
+function againstOver(
+  ref: string,
+  first: SimulationResult,
+  catalog: Catalog,
+  openPrices = false,
+  quiet = false,
+): SimulationResult {
   const years = first.years.map((y) => y.year);
   const horizon = { start: years[0] as number, end: years.at(-1) as number };
   const against = readScenario(ref);
   const own = against.horizon;
-  if (own.start !== horizon.start || own.end !== horizon.end) {
+  if (!quiet && (own.start !== horizon.start || own.end !== horizon.end)) {
     process.stderr.write(
       `lodestone: note: ${ref} runs over the years of ${first.scenario.name}, ${horizon.start}–${horizon.end} (its own: ${own.start}–${own.end})\n`,
     );
@@ -342,10 +347,7 @@ export function registerSimulateCommands(program: Command): void {
     const scenario = run(scenarioRef, catalog, open);
     // The comparison runs over the scenario's horizon, year for year, as an ensemble's twin does: a twin over other
     // years would leave the comparison empty where they do not overlap.
-    const against =
-      opts.against === undefined
-        ? runOver(againstRef, readScenario(scenarioRef).horizon, catalog, open)
-        : againstOver(againstRef, scenario, catalog, open);
+    const against = againstOver(againstRef, scenario, catalog, open, opts.against === undefined);
     const comparison: Comparison = { scenario, against };
     output(comparison, opts);
   });

@@ -35,7 +35,8 @@ export interface Column<T, R extends boolean = boolean> {
 /** The value type of a parsed cell: T when required, T | undefined otherwise. */
 export type CellOf<C> = C extends Column<infer V, infer R> ? (R extends true ? V : V | undefined) : never;
 
-const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+/** A decimal number as text: digits with an optional point, sign and exponent (no hex, no Infinity, no blanks). */
+export const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 function cell<T, R extends boolean>(
   inner: z.ZodType<T>,

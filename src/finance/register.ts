@@ -184,6 +184,10 @@ const USER_TABLE: AnyTable = {
 
 const USER_STATUSES = ['construction', 'feasibility', 'pre-feasibility', 'exploration', 'suspended'] as const;
 
+/** The longest operating life and lead time a project may state (YAML entries and CSV rows alike). */
+const MAX_LIFE_YEARS = 100;
+const MAX_LEAD_YEARS = 30;
+
 const yamlProject = z
   .object({
     id: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be a code without spaces such as MY_PROJECT'),
@@ -198,8 +202,8 @@ const yamlProject = z
     capex_musd: z.number().finite().positive(),
     cash_cost: z.number().finite().nonnegative().optional(),
     cash_cost_unit: z.string().optional(),
-    lead_time_years: z.number().finite().min(0).max(30).optional(),
-    life_years: z.number().finite().gt(0).max(100).optional(),
+    lead_time_years: z.number().finite().min(0).max(MAX_LEAD_YEARS).optional(),
+    life_years: z.number().finite().gt(0).max(MAX_LIFE_YEARS).optional(),
     integrated: z.boolean().optional(),
     support: z.string().optional(),
     note: z.string().optional(),
@@ -400,10 +404,6 @@ function validateProject(row: ProjectRow, catalog: Catalog, at: (field: string) 
     }
   }
 }
-
-/** The longest operating life and lead time a project may state (the YAML form's limits, for CSV rows too). */
-const MAX_LIFE_YEARS = 100;
-const MAX_LEAD_YEARS = 30;
 
 /** `at(i)` is where entry i's id is: 'file:line:col: path'. */
 function noDuplicates(rows: readonly ProjectRow[], at: (i: number) => string): void {

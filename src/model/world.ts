@@ -387,42 +387,6 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
     });
   }
   for (const m of members) regions.add(m);
-  // Regions a policy names that neither make nor use anything in the data (GBR, ZAF): markets of their own, as
-  // members are, so that a ban toward one, or a stockpile in one, is a policy on a small market, not an unknown region.
-  const listed = (d: readonly string[] | 'members' | '*', path: string) =>
-    Array.isArray(d) ? d.map((x, i) => checkRegion(`${path}[${i}]`, x)) : [];
-  const named = [
-    ...(policy.bans ?? []).flatMap((b, i) => [
-      checkRegion(`policy.bans[${i}].origin`, b.origin),
-      ...listed(b.destinations, `policy.bans[${i}].destinations`),
-    ]),
-    ...(policy.quotas ?? []).flatMap((q, i) => [
-      checkRegion(`policy.quotas[${i}].origin`, q.origin),
-      ...listed(q.destinations, `policy.quotas[${i}].destinations`),
-    ]),
-    ...(policy.exportTaxes ?? []).map((e, i) => checkRegion(`policy.exportTaxes[${i}].origin`, e.origin)),
-    ...(policy.stockpiles ?? []).map((x, i) => checkRegion(`policy.stockpiles[${i}].region`, x.region)),
-  ];
-  for (const r of named) regions.add(r);
-
-  const regionList = [...regions].sort();
-  // The route table depends only on the data, the year, the regions and who trades preferentially: cached per
-  // catalog, so that a simulation's years share one array (and the engine's index of it).
-  const preferential = policy.members !== undefined && (policy.preferential ?? true);
-  const routeKey = `${year}|${regionList.join(',')}|${preferential ? members.join(',') : ''}`;
-  const byPair = remembered(
-    remembered(ROUTE_CACHE, catalog, () => new Map()),
-    routeKey,
-    () =>
-      routeTable(catalog, routeKey, {
-        year,
-        commodities,
-        regions: regionList,
-        referencePrice,
-        zeroAmong: preferential ? memberSet : undefined,
-      }),
-  );
-
   // 'members' without a zone means the bloc, as in a scenario's shocks: the regions the statistics call the bloc.
   const bloc = members.length > 0 ? members : t.regions.filter((r) => r.default_bloc).map((r) => r.code);
   const destinationsOf = (d: string[] | 'members' | '*', path: string): readonly string[] | '*' =>
@@ -454,6 +418,44 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
     });
   });
 
+  const exportTaxes = (policy.exportTaxes ?? []).map((e, i) => ({
+    origin: checkRegion(`policy.exportTaxes[${i}].origin`, e.origin),
+    commodity: checkCommodity(`policy.exportTaxes[${i}].commodity`, e.commodity),
+    rate: e.rate,
+  }));
+  const stocks = (policy.stockpiles ?? []).map((s, i) => ({
+    ...s,
+    id: `stock-${i}`,
+    region: checkRegion(`policy.stockpiles[${i}].region`, s.region),
+    commodity: checkCommodity(`policy.stockpiles[${i}].commodity`, s.commodity),
+  }));
+  // Regions the policy names that neither make nor use anything in the data (GBR, ZAF): markets of their own, as
+  // members are, so that a ban toward one, or a stockpile in one, is a policy on a small market, not an unknown region.
+  for (const r of restrictions) {
+    regions.add(r.origin);
+    if (r.destinations !== '*') for (const d of r.destinations) regions.add(d);
+  }
+  for (const e of exportTaxes) regions.add(e.origin);
+  for (const x of stocks) regions.add(x.region);
+
+  const regionList = [...regions].sort();
+  // The route table depends only on the data, the year, the regions and who trades preferentially: cached per
+  // catalog, so that a simulation's years share one array (and the engine's index of it).
+  const preferential = policy.members !== undefined && (policy.preferential ?? true);
+  const routeKey = `${year}|${regionList.join(',')}|${preferential ? members.join(',') : ''}`;
+  const byPair = remembered(
+    remembered(ROUTE_CACHE, catalog, () => new Map()),
+    routeKey,
+    () =>
+      routeTable(catalog, routeKey, {
+        year,
+        commodities,
+        regions: regionList,
+        referencePrice,
+        zeroAmong: preferential ? memberSet : undefined,
+      }),
+  );
+
   const floors = Object.entries(policy.floors ?? {}).flatMap(([k, price]) => {
     checkCommodity(`policy.floors.${k}`, k);
     if (members.length === 0) throw new ModelInputError(`policy.floors.${k}`, 'a floor needs zone members');
@@ -470,19 +472,10 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
     producers,
     demands,
     routes: { byPair },
-    exportTaxes: (policy.exportTaxes ?? []).map((e, i) => ({
-      origin: checkRegion(`policy.exportTaxes[${i}].origin`, e.origin),
-      commodity: checkCommodity(`policy.exportTaxes[${i}].commodity`, e.commodity),
-      rate: e.rate,
-    })),
+    exportTaxes,
     restrictions,
     floors,
-    stocks: (policy.stockpiles ?? []).map((s, i) => ({
-      ...s,
-      id: `stock-${i}`,
-      region: checkRegion(`policy.stockpiles[${i}].region`, s.region),
-      commodity: checkCommodity(`policy.stockpiles[${i}].commodity`, s.commodity),
-    })),
+    stocks,
   };
   return { problem, year, referencePrice, members, bloc, demandSectors };
 }

@@ -40,7 +40,6 @@ export const COLORS = {
   blocUse: '#1f5fa8',
 } as const;
 
-/** Colours for exporting regions other than the dominant supplier, in order of their volume. */
 /**
  * Exporters' colours, in order of volume: sixteen, clear of the bloc's green, the stocks' purple and the dominant
  * supplier's red, so that a chart's origins (rare earths reach a dozen) do not share one.

@@ -15,11 +15,10 @@ import { ensureFolder } from '../folders.ts';
 import type { ChartSpec } from './charts.ts';
 import { COLORS } from './charts.ts';
 import { counted, escapeHtml as esc, formatCompact, formatNumber, formatShare, formatUsd, yearSpan } from './format.ts';
+import { asset, echartsBundle, pageScripts } from './html.ts';
 
 /** Fewer stored draws than this, and the page says its bands are not yet a distribution. */
 const FEW_DRAWS = 30;
-
-import { asset, echartsBundle, pageScripts } from './html.ts';
 
 export const ENSEMBLE_FILES = [
   'ensemble.html',

@@ -26,8 +26,6 @@ const BASE: EChartsOption = {
   legend: { top: 0, left: 0, itemGap: 10, textStyle: { fontSize: 12 } },
 };
 
-const rate = (x: number | null) => formatShare(x, 1);
-
 /** NPV on the baseline path and on the zone path, one pair of bars per project. */
 export function npvChart(a: ProjectAppraisals): ChartSpec | null {
   if (a.projects.length === 0) return null;
@@ -60,7 +58,7 @@ export function npvChart(a: ProjectAppraisals): ChartSpec | null {
 /** The efficient frontier: security against budget, the chosen budget marked. */
 export function frontierChart(plan: PortfolioPlan): ChartSpec | null {
   // No budget buys any security on this measure: a flat line at zero says less than the note the page gives instead.
-  if (plan.frontier.length === 0 || plan.frontier.every((f) => !(f.objective > 0))) return null;
+  if (plan.frontier.every((f) => !(f.objective > 0))) return null;
   return {
     option: {
       ...BASE,
@@ -133,7 +131,7 @@ function projectTable(a: ProjectAppraisals): string {
 <td>${esc(p.commodity)}</td><td>${esc(p.country)}${p.member ? ' (member)' : ''}</td><td>${esc(p.status)}</td>
 <td class="num">${p.onlineYear}</td>
 <td class="num">${formatUsd(p.npvBaseline)}</td><td class="num">${formatUsd(p.npvZone)}</td>
-<td class="num">${rate(p.irrBaseline)}</td><td class="num">${rate(p.irrZone)}</td>
+<td class="num">${formatShare(p.irrBaseline)}</td><td class="num">${formatShare(p.irrZone)}</td>
 <td class="num">${p.incentivePrice === null ? '–' : formatNumber(p.incentivePrice)}<span class="vs">${esc(p.priceUnit)}</span></td>
 <td class="num">${formatUsd(p.cfdPayments)}</td>
 <td class="num">${p.bankableWithoutSupport ? 'none' : formatUsd(p.supportCost)}</td>
@@ -160,7 +158,7 @@ function decisionTable(plan: PortfolioPlan): string {
       (
         d,
       ) => `<tr${d.selected ? ' class="focus"' : ''}><td class="name">${esc(d.id)}</td><td>${d.selected ? 'backed' : 'out'}</td><td>${esc(d.chain)}</td><td>${esc(d.region)}</td>
-<td class="num">${formatUsd(d.cost)}</td><td class="num">${formatUsd(d.security)}</td><td class="num">${d.securityPerDollar === null ? '–' : formatNumber(d.securityPerDollar, 2)}</td>
+<td class="num">${formatUsd(d.cost)}</td><td class="num">${formatUsd(d.security)}</td><td class="num">${formatNumber(d.securityPerDollar, 2)}</td>
 <td class="text"><b>${esc(d.reason)}</b>: ${esc(d.detail)}</td></tr>`,
     );
   return `<div class="table-wrap"><table class="portfolio">
@@ -175,7 +173,7 @@ function downstreamTable(costs: readonly DownstreamCost[]): string {
     return `<tr><td class="name">${esc(c.good)}<span class="vs">${esc(c.name)}</span></td><td>${esc(c.per)}</td>
 <td class="num">${formatNumber(c.meanChange, 2)}</td>
 <td class="num">${peak ? `${formatNumber(peak.change, 2)} (${peak.year})` : '–'}</td>
-<td class="num">${peak?.relative == null ? '–' : formatShare(peak.relative, 1)}</td>
+<td class="num">${formatShare(peak?.relative)}</td>
 <td class="text">${c.materials.map((m) => `${esc(m.stated)} ${esc(m.commodity)}: ${formatNumber(m.meanChange, 2)}`).join('; ')}</td></tr>`;
   });
   return `<div class="table-wrap"><table class="downstream">
@@ -197,7 +195,7 @@ export function projectReportSections(input: ProjectReportInput): ReportSection[
     ? `<h3>Portfolio under a budget of ${esc(formatUsd(plan.budget))}</h3>
 <p class="facts">Back ${plan.selected.length} project(s) (${esc(plan.selected.join(', ') || 'none')}) for ${esc(formatUsd(plan.totalCost))}, securing ${esc(formatUsd(plan.objective))}. Projects bankable without support need no backing: ${esc(plan.bankable.join(', ') || 'none')}.</p>
 ${
-  frontier || !plan
+  frontier
     ? figure(
         'projects-frontier',
         'Efficient frontier',

@@ -192,6 +192,7 @@ export function commoditySummary(view: ReportView, k: string): CommoditySummary 
     const i = values.findIndex((v) => v !== null);
     return i < 0 ? null : { value: values[i] as number, year: view.years[i] as number };
   };
+  const holdsStock = pair((r) => s(r, (c) => c.stock).some((v) => v !== null && v > 0));
   return {
     commodity: k,
     ...view.units(k),
@@ -218,8 +219,8 @@ export function commoditySummary(view: ReportView, k: string): CommoditySummary 
       const cover = s(r, (c) => c.daysOfCover).map((v, i) => (i >= first ? v : null));
       return extreme(view, cover, 'min');
     }),
-    hasStocks: ROLES.some((r) => s(r, (c) => c.stock).some((v) => v !== null && v > 0)),
-    holdsStock: pair((r) => s(r, (c) => c.stock).some((v) => v !== null && v > 0)),
+    hasStocks: holdsStock.scenario || holdsStock.against,
+    holdsStock,
     consumptionLost: pair((r) => total(s(r, (c) => c.consumptionLost))),
     consumerCost: pair((r) => total(s(r, (c) => c.consumerCost))),
     levyRevenue: pair((r) => total(s(r, (c) => c.levyRevenue))),

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { isIsoDate } from '../admin/dates.ts';
 import { formatRatio, parseDecimal } from '../admin/money.ts';
 import { MAX_COST_PLUS_MARGIN } from '../admin/reference-price.ts';
+import { PRINTABLE } from '../printable.ts';
 
 const DECIMAL = /^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$/;
 
@@ -65,11 +66,7 @@ export const ErrorResponse = z
  * A storage site's id: printable characters, without blanks at either end (' S1' would open a second holding
  * beside 'S1'), so that one site has one spelling.
  */
-const SiteId = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[^\s\p{C}](?:[^\p{C}]*[^\s\p{C}])?$/u, 'a site id: printable characters, no blank at either end');
+const SiteId = z.string().min(1).max(64).regex(PRINTABLE, 'a site id: printable characters, no blank at either end');
 
 // ---- schedules ----------------------------------------------------------------------------------------------------
 

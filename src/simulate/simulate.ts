@@ -549,30 +549,62 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
   };
 
   /** Producers and projects on the curve for the reference-price rules, at full unit cost (inputs included). */
-  const supplyCurve = (k: string, members: readonly string[], who: 'members' | 'market-economies', year: number) => {
-    const inSet = countsToward(who, members, dominant);
-    const steps: SupplyStep[] = [];
+  /**
+   * Every producer and project of k at full unit cost in `year` (cash cost, or the incentive price of a project not
+   * yet built, plus inputs at last year's prices): the steps a rule's supply curve and the report's cost curve take.
+   */
+  const costSteps = (k: string, year: number) => {
+    const steps: {
+      id: string;
+      region: string;
+      capacity: number;
+      cost: number;
+      built: boolean;
+      project: boolean;
+      owner?: string;
+    }[] = [];
     for (const p of curveProducers(catalog, k)) {
       const r = region(p.region);
-      if (!inSet(r, p.owner)) continue;
-      const cost = (p.cash_cost as number) + inputCost(k, r, p.secondary);
-      steps.push({ id: p.id, region: r, capacity: p.capacity * (p.utilisation ?? 1), cost, kind: 'producer' });
+      steps.push({
+        id: p.id,
+        region: r,
+        capacity: p.capacity * (p.utilisation ?? 1),
+        cost: (p.cash_cost as number) + inputCost(k, r, p.secondary),
+        built: true,
+        project: false,
+        ...(p.owner !== undefined ? { owner: p.owner } : {}),
+      });
     }
     for (const pr of projects) {
-      if (pr.spec.commodity !== k || !inSet(pr.spec.region)) continue;
+      if (pr.spec.commodity !== k) continue;
       const built = pr.online !== undefined && pr.online <= year;
       const own = built ? pr.spec.cashCost : pr.spec.incentivePrice;
       if (own === undefined) continue;
-      const cost = own + inputCost(k, pr.spec.region, pr.spec.integrated);
       steps.push({
         id: pr.spec.id,
         region: pr.spec.region,
         capacity: pr.spec.capacity,
-        cost,
-        kind: built ? 'producer' : 'project',
+        cost: own + inputCost(k, pr.spec.region, pr.spec.integrated),
+        built,
+        project: true,
       });
     }
     return steps;
+  };
+
+  const supplyCurve = (k: string, members: readonly string[], who: 'members' | 'market-economies', year: number) => {
+    const inSet = countsToward(who, members, dominant);
+    return costSteps(k, year)
+      .filter((s) => inSet(s.region, s.owner))
+      .map(
+        (s): SupplyStep => ({
+          id: s.id,
+          region: s.region,
+          capacity: s.capacity,
+          cost: s.cost,
+          kind: s.built ? 'producer' : 'project',
+        }),
+      );
   };
 
   /**
@@ -582,34 +614,17 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
   const reportCurve = (k: string, year: number, members: readonly string[], price: number, use: number): CostCurve => {
     const info = catalog.commodities.get(k);
     const memberSet = new Set(members);
-    const steps: CostStep[] = [];
-    for (const p of catalog.dataset.tables.producers) {
-      if (p.commodity !== k || p.cash_cost === undefined) continue;
-      const r = region(p.region);
-      steps.push({
-        id: p.id,
-        region: r,
-        capacity: p.capacity * (p.utilisation ?? 1),
-        cost: p.cash_cost + inputCost(k, r, p.secondary),
-        kind: 'producer',
-        member: memberSet.has(r),
-        dominant: r === dominant || p.owner === dominant,
-      });
-    }
-    for (const pr of projects) {
-      if (pr.spec.commodity !== k) continue;
-      const own = pr.online !== undefined && pr.online <= year ? pr.spec.cashCost : pr.spec.incentivePrice;
-      if (own === undefined) continue;
-      steps.push({
-        id: pr.spec.id,
-        region: pr.spec.region,
-        capacity: pr.spec.capacity,
-        cost: own + inputCost(k, pr.spec.region, pr.spec.integrated),
-        kind: 'project',
-        member: memberSet.has(pr.spec.region),
-        dominant: false,
-      });
-    }
+    const steps = costSteps(k, year).map(
+      (s): CostStep => ({
+        id: s.id,
+        region: s.region,
+        capacity: s.capacity,
+        cost: s.cost,
+        kind: s.project ? 'project' : 'producer',
+        member: memberSet.has(s.region),
+        dominant: !s.project && (s.region === dominant || s.owner === dominant),
+      }),
+    );
     steps.sort((a, b) => a.cost - b.cost || (a.id < b.id ? -1 : 1));
     return {
       commodity: k,

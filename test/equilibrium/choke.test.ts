@@ -33,6 +33,30 @@ function oneRegion(capacity: number, choke?: number): EquilibriumProblem {
   };
 }
 
+/**
+ * fast-check's case (choke property, seed 11): one region, a producer whose cost is a hair under its buyers' choke
+ * price of 15, far too small for what they ask there.
+ */
+const HAIR = {
+  capacity: 3.3827854542584506,
+  cost: 14.99953623587622,
+  q0: 77.96787038750918,
+  elasticity: -0.17033015219833011,
+};
+function hairUnderTheChoke(): EquilibriumProblem {
+  return {
+    ...oneRegion(HAIR.capacity),
+    producers: [{ id: 'a', region: 'A', commodity: K, capacity: HAIR.capacity, cost: HAIR.cost }],
+    demands: [
+      {
+        region: 'A',
+        commodity: K,
+        curve: { kind: 'isoelastic', q0: HAIR.q0, p0: 10, elasticity: HAIR.elasticity, choke: 15 },
+      },
+    ],
+  };
+}
+
 const priceOf = (s: ReturnType<typeof solveEquilibrium>, region: string) =>
   s.prices.find((p) => p.region === region)?.price ?? Number.NaN;
 const consumed = (s: ReturnType<typeof solveEquilibrium>, region: string) =>
@@ -60,29 +84,19 @@ describe('a choked demand curve, by hand', () => {
     // clears near 1e9, and the scale is capped at 1e7. In those units a point with the producer at 83% of capacity,
     // earning 5e-4 a unit below it, met every condition to 5e-11 and was returned as certified. Measured on the scale
     // of its own prices it misses the producer's condition by 5e-5: the chain is solved again on that scale.
-    const problem: EquilibriumProblem = {
-      ...oneRegion(3.3827854542584506),
-      producers: [{ id: 'a', region: 'A', commodity: K, capacity: 3.3827854542584506, cost: 14.99953623587622 }],
-      demands: [
-        {
-          region: 'A',
-          commodity: K,
-          curve: { kind: 'isoelastic', q0: 77.96787038750918, p0: 10, elasticity: -0.17033015219833011, choke: 15 },
-        },
-      ],
-    };
+    const problem = hairUnderTheChoke();
     const s = solveEquilibrium(problem);
     expect(priceOf(s, 'A')).toBeCloseTo(15, CLOSE);
-    expect(s.outputs[0]?.output).toBeCloseTo(3.3827854542584506, CLOSE);
-    expect(consumed(s, 'A')).toBeCloseTo(3.3827854542584506, CLOSE);
-    expect(rationed(s, 'A')).toBeCloseTo(77.96787038750918 * 1.5 ** -0.17033015219833011 - 3.3827854542584506, CLOSE);
+    expect(s.outputs[0]?.output).toBeCloseTo(HAIR.capacity, CLOSE);
+    expect(consumed(s, 'A')).toBeCloseTo(HAIR.capacity, CLOSE);
+    expect(rationed(s, 'A')).toBeCloseTo(HAIR.q0 * 1.5 ** HAIR.elasticity - HAIR.capacity, CLOSE);
     // A warm start whose prices stand 1e5 times too high scales the model by them: the point found there is solved
     // again on the scale of its own prices, and certified on that scale.
     const inflated = { ...s, prices: s.prices.map((p) => ({ ...p, price: p.price * 1e5 })) };
     const again = solveEquilibrium(problem, { warmStart: inflated });
     expect(again.certificate.maxResidual).toBeLessThan(1e-8);
     expect(priceOf(again, 'A')).toBeCloseTo(15, CLOSE);
-    expect(again.outputs[0]?.output).toBeCloseTo(3.3827854542584506, CLOSE);
+    expect(again.outputs[0]?.output).toBeCloseTo(HAIR.capacity, CLOSE);
   });
 
   it('a choke the price does not reach changes nothing', () => {
@@ -261,17 +275,7 @@ describe("the certificate measures prices on the solution's own scale", () => {
   // set it): a point with the producer at 83% of capacity, earning 5e-4 a unit below it, meets every condition to
   // 5e-11 in those units, and misses the producer's by 5e-5 on the scale of its own prices.
   it('flags a point that only the inflated scale certifies', () => {
-    const problem: EquilibriumProblem = {
-      ...oneRegion(3.3827854542584506),
-      producers: [{ id: 'a', region: 'A', commodity: K, capacity: 3.3827854542584506, cost: 14.99953623587622 }],
-      demands: [
-        {
-          region: 'A',
-          commodity: K,
-          curve: { kind: 'isoelastic', q0: 77.96787038750918, p0: 10, elasticity: -0.17033015219833011, choke: 15 },
-        },
-      ],
-    };
+    const problem = hairUnderTheChoke();
     const full = { ...problem, stocks: rationingReleases(problem) };
     const [inputs] = chainInputsOf(full, chainsOf(full));
     const model = bindChain(inputs as ChainInputs, { priceHints: new Map([[K, 1.5e7]]) });
@@ -286,14 +290,14 @@ describe("the certificate measures prices on the solution's own scale", () => {
       model.evaluateExact(z, f);
       return { natural: naturalResidual(z, f, model.lower, model.upper).max, z, f };
     };
-    const demand = 77.96787038750918 * (15.000064 / 10) ** -0.17033015219833011;
+    const demand = HAIR.q0 * (15.000064 / 10) ** HAIR.elasticity;
     const wrong = at(15.000064, 2.8186040790079714, demand - 2.8186040790079714);
     const excess = scaleExcess(model, wrong.z);
     expect(excess[0]).toBeGreaterThan(1e5);
     expect(wrong.natural).toBeLessThan(1e-8);
     expect(scaledResidual(model, wrong.z, wrong.f, excess).max).toBeGreaterThan(1e-6);
-    const cap = 3.3827854542584506;
-    const right = at(15, cap, 77.96787038750918 * 1.5 ** -0.17033015219833011 - cap);
+    const cap = HAIR.capacity;
+    const right = at(15, cap, HAIR.q0 * 1.5 ** HAIR.elasticity - cap);
     expect(scaledResidual(model, right.z, right.f, scaleExcess(model, right.z)).max).toBeLessThan(1e-12);
   });
 });
