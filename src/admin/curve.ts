@@ -6,7 +6,7 @@
 import type { Catalog } from '../data/catalog.ts';
 import { BASE_YEAR } from '../data/schema.ts';
 import { remembered } from '../memo.ts';
-import { buildWorld, modelRegion } from '../model/world.ts';
+import { buildWorld, DEFAULT_DOMINANT_SUPPLIER, modelRegion } from '../model/world.ts';
 import { Parameters, projectPipeline } from '../simulate/inputs.ts';
 import type { SupplyStep } from './reference-price.ts';
 
@@ -55,7 +55,7 @@ export function blocUseOf(catalog: Catalog, commodity: string, members: readonly
 
 export function datasetSupplyCurve(catalog: Catalog, commodity: string, options: CurveOptions): DatasetCurve {
   const year = options.year ?? BASE_YEAR;
-  const dominant = options.dominantSupplier ?? 'CHN';
+  const dominant = options.dominantSupplier ?? DEFAULT_DOMINANT_SUPPLIER;
   const members = new Set(options.members.map((m) => modelRegion(catalog, m)));
   const counts = (region: string, owner?: string) =>
     options.supply === 'members' ? members.has(region) : region !== dominant && owner !== dominant;

@@ -20,6 +20,7 @@ import { projectRegister, readProjectsFile, withProjectRows } from '../finance/r
 import { checkFolderPath } from '../folders.ts';
 import { InputError } from '../model/document.ts';
 import { readScenario, type Scenario } from '../model/scenario.ts';
+import { DEFAULT_DOMINANT_SUPPLIER } from '../model/world.ts';
 import { csvField } from '../report/csv.ts';
 import { writeReport } from '../report/index.ts';
 import { projectReportSections } from '../report/projects.ts';
@@ -484,7 +485,7 @@ export function registerProjectsCommands(program: Command): void {
   ).action((opts: ProjectsOptions) => {
     const { catalog, userIds } = withUserProjects(opts);
     const params = new ModelParameters(catalog);
-    const register = projectRegister(catalog, params, BASE_YEAR, 'CHN', userIds);
+    const register = projectRegister(catalog, params, BASE_YEAR, DEFAULT_DOMINANT_SUPPLIER, userIds);
     if (opts.json) {
       process.stdout.write(
         `${JSON.stringify({ projects: register.projects.map(({ spec: _spec, ...p }) => p), skipped: register.skipped }, null, 2)}\n`,

@@ -172,7 +172,7 @@ export function registerSolveCommand(program: Command): void {
           align: 'right',
         },
         {
-          header: 'from CHN',
+          header: `from ${stats.dominantSupplier}`,
           value: (r) => (Number.isFinite(r.dominantShare) ? formatPercent(r.dominantShare) : '-'),
           align: 'right',
         },

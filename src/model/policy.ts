@@ -20,6 +20,11 @@ const quantity = z.number().finite().nonnegative();
 export const PolicySchema = z
   .object({
     name: z.string().optional(),
+    /**
+     * The supplier whose hold the zone is built against (default CHN, as in a scenario): it cannot be a member, no
+     * CfD pays its producers, and the statistics' share "from" it is measured against it.
+     */
+    dominantSupplier: code.optional(),
     /** Zone members (ISO3 or EU27). Absent: no zone. `default` stands for the data's default bloc. */
     members: z
       .union([

@@ -16,6 +16,7 @@ import { closest } from '../suggest.ts';
 import { describeIssue, InputError, type Locate, type RawDocument, readRawDocument } from './document.ts';
 import { calendarYear, commodityId, regionCode } from './fields.ts';
 import { RisksSchema } from './risks.ts';
+import { DEFAULT_DOMINANT_SUPPLIER } from './world.ts';
 
 const code = regionCode;
 const commodity = commodityId;
@@ -375,7 +376,7 @@ export function readScenario(ref: string): Scenario {
     horizon: { start: horizon.start, end: horizon.end },
     title: value.title ?? value.name,
     description: value.description ?? '',
-    dominantSupplier: value.dominantSupplier ?? 'CHN',
+    dominantSupplier: value.dominantSupplier ?? DEFAULT_DOMINANT_SUPPLIER,
     files: layers.map((l) => l.file),
     locate,
     layerOf,

@@ -5,7 +5,7 @@
  */
 import type { EquilibriumProblem } from '../equilibrium/problem.ts';
 import type { EquilibriumSolution } from '../equilibrium/solve.ts';
-import type { World } from './world.ts';
+import { DEFAULT_DOMINANT_SUPPLIER, type World } from './world.ts';
 
 export interface CommodityStatistics {
   readonly commodity: string;
@@ -99,7 +99,7 @@ export function periodStatistics(
   solution: EquilibriumSolution,
   options: { dominantSupplier?: string; lists?: PeriodLists } = {},
 ): PeriodStatistics {
-  const dominant = options.dominantSupplier ?? 'CHN';
+  const dominant = options.dominantSupplier ?? world.dominantSupplier ?? DEFAULT_DOMINANT_SUPPLIER;
   const members = new Set(world.bloc);
   const { problem } = world;
   // No keys are built per price, and the sums run in the lists' order.

@@ -42,11 +42,16 @@ export interface World {
   /** Reference price per commodity (quantity-weighted demand price, else the latest price series, else cost). */
   readonly referencePrice: ReadonlyMap<string, number>;
   readonly members: readonly string[];
+  /** The supplier whose hold the zone is built against (Policy.dominantSupplier; none where the data lacks CHN). */
+  readonly dominantSupplier?: string;
   /** The regions statistics call "the bloc": the zone's members, or the default bloc when there is no zone. */
   readonly bloc: readonly string[];
   /** The end-use sector of each demand curve, index by index with problem.demands ('all' where not split). */
   readonly demandSectors: readonly string[];
 }
+
+/** The dominant supplier where a policy or scenario names none. */
+export const DEFAULT_DOMINANT_SUPPLIER = 'CHN';
 
 /** The model region a data region belongs to: EU member states trade as EU27. */
 export function modelRegion(catalog: Catalog, code: string): string {
@@ -327,18 +332,39 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
     return id;
   };
 
+  const dominant =
+    policy.dominantSupplier !== undefined
+      ? checkRegion('policy.dominantSupplier', policy.dominantSupplier)
+      : catalog.regions.has(DEFAULT_DOMINANT_SUPPLIER)
+        ? region(DEFAULT_DOMINANT_SUPPLIER)
+        : undefined;
+  /** A region of the zone's own (a member, a CfD's producers), checked, and refused if it is the dominant supplier. */
+  const checkOwn = (path: string, code: string, refusal: string) => {
+    const r = checkRegion(path, code);
+    if (r === dominant) {
+      throw new ModelInputError(
+        path,
+        `${code} is the dominant supplier (dominantSupplier: ${policy.dominantSupplier ?? DEFAULT_DOMINANT_SUPPLIER}), whose hold the zone is built against; ${refusal}`,
+      );
+    }
+    return r;
+  };
   const members =
     policy.members === undefined
       ? []
       : policy.members === 'default'
         ? t.regions.filter((r) => r.default_bloc).map((r) => r.code)
-        : [...new Set(policy.members.map((m, i) => checkRegion(`policy.members[${i}]`, m)))];
+        : [...new Set(policy.members.map((m, i) => checkOwn(`policy.members[${i}]`, m, 'it cannot be a member')))];
   const memberSet = new Set(members);
 
   const cfds = (policy.cfds ?? []).map((c, i) => ({
     ...c,
     commodity: checkCommodity(`policy.cfds[${i}].commodity`, c.commodity),
-    regions: new Set((c.regions ?? members).map((r, j) => checkRegion(`policy.cfds[${i}].regions[${j}]`, r))),
+    regions: new Set(
+      (c.regions ?? members).map((r, j) =>
+        checkOwn(`policy.cfds[${i}].regions[${j}]`, r, "a CfD would pay its producers the zone's strike"),
+      ),
+    ),
   }));
 
   const producers: Producer[] = t.producers.map((p) => {
@@ -477,5 +503,13 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
     floors,
     stocks,
   };
-  return { problem, year, referencePrice, members, bloc, demandSectors };
+  return {
+    problem,
+    year,
+    referencePrice,
+    members,
+    ...(dominant ? { dominantSupplier: dominant } : {}),
+    bloc,
+    demandSectors,
+  };
 }

@@ -200,7 +200,16 @@ function checkedScenario(
   zone?.cfds?.forEach((c, i) => {
     commodity(c.commodity, ['zone', 'cfds', i, 'commodity']);
     price(c.commodity, c.strike, ['zone', 'cfds', i, 'strike']);
-    for (const [j, r] of (c.regions ?? []).entries()) region(r, ['zone', 'cfds', i, 'regions', j]);
+    for (const [j, r] of (c.regions ?? []).entries()) {
+      const at = ['zone', 'cfds', i, 'regions', j];
+      region(r, at);
+      if (modelRegion(catalog, r) === modelRegion(catalog, scenario.dominantSupplier)) {
+        throw new InputError(
+          `${locate(at)}: ${at.join('.')}: ${r} is the dominant supplier (dominantSupplier: ${scenario.dominantSupplier}), ` +
+            "whose hold the zone is built against; a CfD would pay its producers the zone's strike",
+        );
+      }
+    }
   });
   zone?.stockpiles?.forEach((s, i) => {
     const key = s.sharingKey;
@@ -470,7 +479,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
     if (!beforeStart) {
       const world = buildWorld(catalog, {
         year: baseYear,
-        policy: { members: [...members], preferential: false },
+        policy: { dominantSupplier: scenario.dominantSupplier, members: [...members], preferential: false },
         demandChoke,
       });
       const solution = solveEquilibrium(world.problem, options.start ? { warmStart: options.start } : {});
@@ -727,6 +736,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
         });
       });
       const policy: Policy = {
+        dominantSupplier: scenario.dominantSupplier,
         ...(zone ? { members, preferential: scenario.zone?.preferential ?? true } : {}),
         ...(zone && (scenario.zone?.levy ?? 'variable') === 'variable' && Object.keys(floors).length > 0
           ? { floors }

@@ -264,4 +264,25 @@ describe('lodestone solve', () => {
     expect(b.status).toBe(1);
     expect(b.stderr).toMatch(/unknown commodity 'unobtainium\/metal'/);
   });
+
+  it("refuses the dominant supplier as a member or as a CfD's producers, as a scenario does", () => {
+    const member = runCli(['solve', '--members', 'USA,CHN']);
+    expect(member.status).toBe(1);
+    expect(member.stderr).toMatch(/policy\.members\[1\]: CHN is the dominant supplier .*it cannot be a member/);
+    const dir = overlayDir({});
+    const cfd = path.join(dir, 'cfd.yaml');
+    writeFileSync(cfd, 'members: [USA]\ncfds:\n  - { commodity: gallium/refined, regions: [USA, CHN], strike: 900 }\n');
+    const paid = runCli(['solve', '--policy', cfd]);
+    expect(paid.status).toBe(1);
+    expect(paid.stderr).toMatch(/policy\.cfds\[0\]\.regions\[1\]: CHN is the dominant supplier .*a CfD would pay/);
+    // Another supplier named as the dominant one: CHN may then join, and the statistics measure the share from it.
+    const other = path.join(dir, 'other.yaml');
+    writeFileSync(other, 'dominantSupplier: AUS\nmembers: [USA, CHN]\n');
+    const ok = solveJson(['--policy', other]);
+    expect(ok.members).toEqual(['USA', 'CHN']);
+    expect((ok.statistics as unknown as { dominantSupplier: string }).dominantSupplier).toBe('AUS');
+    const unknown = runCli(['solve', '--policy', other, '--members', 'USA,AUS']);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toMatch(/policy\.members\[1\]: AUS is the dominant supplier/);
+  });
 });

@@ -55,6 +55,15 @@ describe('bad scenario files', () => {
     );
   });
 
+  it("a CfD paying the dominant supplier's producers, at the region", () => {
+    const f = files({
+      's.yaml': `name: s\nextends: ${ZONE}\nzone:\n  cfds:\n    - { commodity: ndpr/oxide, strike: 110 USD/kg, regions: [USA, CHN] }\n`,
+    });
+    expect(inputErrorOf(() => validateScenario(readScenario(f), catalog))).toMatch(
+      /s\.yaml:5:\d+: zone\.cfds\.0\.regions\.1: CHN is the dominant supplier .*a CfD would pay its producers/,
+    );
+  });
+
   it('an unknown member code: file, line, column and path', () => {
     const f = files({
       's.yaml': `name: s\nextends: ${ZONE}\nzone:\n  members:\n    - { region: USA, from: 2026 }\n    - { region: XYZ, from: 2026 }\n`,
