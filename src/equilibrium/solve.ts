@@ -17,6 +17,7 @@ import { crossover, type InteriorOptions, snapToBounds, solveInterior, solveInte
 import { type McpResult, naturalResidual, solveMcp } from './mcp.ts';
 import type { EquilibriumProblem, StockOperation } from './problem.ts';
 import { openPriceRanges, type PriceRange } from './ranges.ts';
+import { unreachableDemand } from './reach.ts';
 import {
   type ChainInputs,
   type ChainStructure,
@@ -855,6 +856,21 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
   const { timings } = options;
   const clock = timings ? performance.now() : 0;
   validateProblem(problem);
+  const unreachable = unreachableDemand(problem);
+  if (unreachable) {
+    const { commodity, region, bannedOrigins } = unreachable;
+    const origins =
+      bannedOrigins.length === 0
+        ? 'nothing anywhere can make it'
+        : `nothing makes it there, and ${bannedOrigins.join(', ')}, which can, ${bannedOrigins.length === 1 ? 'is' : 'are'} banned from shipping it there`;
+    // The residual: the whole of that demand goes unserved, at any finite price.
+    throw new EquilibriumError(
+      commodity,
+      0,
+      1,
+      `the demand for ${commodity} in ${region} has no supply it can reach: ${origins}; with no choke price, its price has no bound`,
+    );
+  }
   lap(timings, 'validate', clock);
   const rationing = rationingReleases(problem);
   if (rationing.length === 0) return { ...solveMarkets(problem, options), rationed: [] };

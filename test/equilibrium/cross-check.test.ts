@@ -5,7 +5,8 @@
  * sometimes an export ban.
  *
  * Linear-demand instances (even seeds) are convex QPs: the two formulations must agree to 1e-6 of the market's size
- * (prices relative to the commodity's price scale, quantities to its market size, trade cost to their product).
+ * (prices relative to the commodity's price scale, quantities to its market size, trade cost to their product),
+ * beyond what HiGHS's own answer misses its demand curves by (highsCurveMiss: the reference's error, listed).
  *
  * Isoelastic instances (odd seeds) are checked twice:
  *  1. Exactly, on the same curve: each isoelastic demand is replaced by its piecewise-linear interpolant in price
@@ -238,6 +239,8 @@ const stats = {
   highsFailures: [] as string[],
   /** Programs whose answer HiGHS could not bring within 1e-9 of its optimality conditions (see noteImprecise). */
   highsImprecise: [] as string[],
+  /** Answers of HiGHS off its own demand curves by more than CURVE_MISS_NOTED (see highsCurveMiss). */
+  highsOffCurve: [] as string[],
   noEquilibrium: [] as number[],
   time: { engine: 0, highs: 0, engineMax: 0, highsMax: 0 },
 };
@@ -405,10 +408,73 @@ const TOLERANCE = 1e-6;
 /**
  * Records an answer HiGHS could not bring within 1e-9 of its program's optimality conditions (solveSurplus accepts
  * up to 1e-7): its duals are less precise than the 1e-6 asked (seed 90017: residual 2.4e-8, price gap 2.1e-6). The
- * agreement asked stays 1e-6; the summary lists them.
+ * agreement asked stays 1e-6 (beyond HiGHS's own miss of its curves, highsCurveMiss); the summary lists them.
  */
 function noteImprecise(seed: number, surplus: SurplusSolution): void {
   if (surplus.optimality > 1e-9) stats.highsImprecise.push(`${seed}: ${surplus.optimality.toExponential(1)}`);
+}
+
+/**
+ * Where HiGHS's own answer misses its demand curves by more than this (the agreement asked), the summary lists it
+ * (seeds 40000–40239: 7 of 240).
+ */
+const CURVE_MISS_NOTED = TOLERANCE;
+
+/**
+ * How far HiGHS's answer misses its own (linear or hinged) demand curves: at each node, its consumption against the
+ * curve at its own price, relative to the market's size, and the price at which the curve gives that consumption
+ * against its price, relative to the price scale. HiGHS's optimality measure (scaled by the program) can pass an
+ * answer whose prices are off by more than the 1e-6 asked (seeds 90017, 40029: consumption 6e-5 off the curve at
+ * HiGHS's price, price gap 2.4e-6, while the engine's consumption is on its curve to the last digit): agreement is
+ * asked to 1e-6 beyond this miss, which is the reference's own error, not the engine's.
+ */
+function highsCurveMiss(
+  problem: EquilibriumProblem,
+  engine: EquilibriumSolution,
+  surplus: SurplusSolution,
+): { price: number; quantity: number } {
+  const { quantity, price } = scales(problem, engine);
+  const miss = { price: 0, quantity: 0 };
+  for (const c of surplus.consumption) {
+    const curves = problem.demands.filter((d) => d.commodity === c.commodity && d.region === c.region);
+    if (curves.length === 0 || curves.some((d) => d.curve.kind !== 'linear')) continue;
+    const demandAt = (p: number) =>
+      curves.reduce(
+        (t, d) => (d.curve.kind === 'linear' ? t + Math.max(0, d.curve.intercept - d.curve.slope * p) : t),
+        0,
+      );
+    const p = surplus.prices.find((x) => x.region === c.region && x.commodity === c.commodity)?.price;
+    if (p === undefined) continue;
+    miss.quantity = Math.max(miss.quantity, Math.abs(demandAt(p) - c.quantity) / (quantity.get(c.commodity) as number));
+    if (!(c.quantity > 0)) continue;
+    // The price at which the curve (decreasing where positive) gives HiGHS's consumption, by bisection.
+    let lo = 0;
+    let hi = Math.max(...curves.map((d) => (d.curve.kind === 'linear' ? d.curve.intercept / d.curve.slope : 0)));
+    for (let i = 0; i < 200 && hi - lo > 1e-15 * hi; i++) {
+      const mid = 0.5 * (lo + hi);
+      if (demandAt(mid) > c.quantity) lo = mid;
+      else hi = mid;
+    }
+    miss.price = Math.max(miss.price, Math.abs(0.5 * (lo + hi) - p) / (price.get(c.commodity) as number));
+  }
+  return miss;
+}
+
+/** The comparison of an engine solution with HiGHS's, held to TOLERANCE beyond HiGHS's own curve miss. */
+function expectAgreement(
+  seed: number,
+  problem: EquilibriumProblem,
+  engine: EquilibriumSolution,
+  surplus: SurplusSolution,
+  g: Gaps,
+  label: string,
+): void {
+  const miss = highsCurveMiss(problem, engine, surplus);
+  if (Math.max(miss.price, miss.quantity) > CURVE_MISS_NOTED)
+    stats.highsOffCurve.push(
+      `${seed}: price ${miss.price.toExponential(1)}, quantity ${miss.quantity.toExponential(1)}`,
+    );
+  expectWithin(g, TOLERANCE + miss.price, TOLERANCE + miss.quantity, true, label);
 }
 
 /** Whether every isoelastic demand can be reached by some supply of its commodity (at home or by an open route). */
@@ -473,7 +539,7 @@ describe('engine vs Samuelson–Takayama–Judge surplus program (HiGHS)', () =>
         if (g.tied) stats.flowsTied.push(seed);
         if (g.flow > TOLERANCE) stats.flowsDiffering.push(seed);
         noteImprecise(seed, surplus);
-        expectWithin(g, TOLERANCE, TOLERANCE, true, label);
+        expectAgreement(seed, problem, engine, surplus, g, label);
         return;
       }
       // 1. The same piecewise-linear curve in both: exact agreement.
@@ -496,7 +562,7 @@ describe('engine vs Samuelson–Takayama–Judge surplus program (HiGHS)', () =>
         if (gh.tied) stats.flowsTied.push(seed);
         if (gh.flow > TOLERANCE) stats.flowsDiffering.push(seed);
         noteImprecise(seed, surplusHinged);
-        expectWithin(gh, TOLERANCE, TOLERANCE, true, `${label} (hinged)`);
+        expectAgreement(seed, same, engineHinged, surplusHinged, gh, `${label} (hinged)`);
       }
       // 2. The true curve in the engine, the stepped LP in HiGHS: within the discretisation error.
       if (!supplied(problem)) {
@@ -528,6 +594,7 @@ describe('engine vs Samuelson–Takayama–Judge surplus program (HiGHS)', () =>
     // Its active-set QP solver misjudges some of them (see the summary): at most one in ten programs.
     expect(stats.highsFailures.length).toBeLessThanOrEqual(Math.ceil(SEEDS.length / 10));
     expect(stats.highsImprecise.length).toBeLessThanOrEqual(Math.ceil(SEEDS.length / 10));
+    expect(stats.highsOffCurve.length).toBeLessThanOrEqual(Math.ceil(SEEDS.length / 10));
   });
 
   it('rejects what the surplus program cannot express, naming it', async () => {
@@ -560,6 +627,7 @@ describe('engine vs Samuelson–Takayama–Judge surplus program (HiGHS)', () =>
         `  flows differ beyond 1e-6 in ${stats.flowsDiffering.length} of ${stats.flowsCompared} instances${stats.flowsDiffering.length ? ` (seeds ${stats.flowsDiffering.join(', ')})` : ''}; routes tie (net trade compared) in ${stats.flowsTied.length}${stats.flowsTied.length ? ` (seeds ${stats.flowsTied.join(', ')})` : ''}`,
         `  HiGHS QP failures: ${stats.highsFailures.length}${stats.highsFailures.length ? ` (${stats.highsFailures.join('; ')})` : ''}`,
         `  HiGHS answers less precise than 1e-9: ${stats.highsImprecise.length}${stats.highsImprecise.length ? ` (${stats.highsImprecise.join('; ')})` : ''}`,
+        `  HiGHS answers off their own demand curves by more than ${CURVE_MISS_NOTED} (agreement asked beyond it): ${stats.highsOffCurve.length}${stats.highsOffCurve.length ? ` (${stats.highsOffCurve.join('; ')})` : ''}`,
         `  isoelastic instances without an equilibrium (demand no supply reaches; both refuse): ${stats.noEquilibrium.join(', ') || 'none'}`,
         `  time: engine ${stats.time.engine.toFixed(0)} ms total (max ${stats.time.engineMax.toFixed(1)}), HiGHS ${stats.time.highs.toFixed(0)} ms total (max ${stats.time.highsMax.toFixed(1)})`,
       ].join('\n'),

@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { syntheticMarket } from '../../bench/synthetic.ts';
 import { minCostTransport } from '../../src/equilibrium/build.ts';
-import { solveEquilibrium } from '../../src/equilibrium/solve.ts';
+import type { EquilibriumProblem } from '../../src/equilibrium/problem.ts';
+import { EquilibriumError, solveEquilibrium } from '../../src/equilibrium/solve.ts';
 
 describe('minCostTransport', () => {
   it('reroutes around a dear route: the seller with a cheap way abroad exports, its home market imports', () => {
@@ -124,4 +125,93 @@ describe('synthetic markets', () => {
       expect(s.prices.every((p) => Number.isFinite(p.price))).toBe(true);
     });
   }
+});
+
+describe('demand no supply can reach', () => {
+  // R0 makes ore and metal (from 1.5 ore each); R1 buys metal and has a metal works of its own but no ore.
+  const base: EquilibriumProblem = {
+    regions: ['R0', 'R1'],
+    commodities: ['ore', 'metal'],
+    members: [],
+    links: [{ output: 'metal', input: 'ore', coefficient: 1.5 }],
+    producers: [
+      { id: 'mine', region: 'R0', commodity: 'ore', capacity: 100, cost: 10 },
+      { id: 'works-0', region: 'R0', commodity: 'metal', capacity: 50, cost: 20 },
+      { id: 'works-1', region: 'R1', commodity: 'metal', capacity: 50, cost: 15 },
+    ],
+    demands: [
+      { region: 'R0', commodity: 'metal', curve: { kind: 'isoelastic', q0: 20, p0: 50, elasticity: -0.8 } },
+      { region: 'R1', commodity: 'metal', curve: { kind: 'isoelastic', q0: 20, p0: 50, elasticity: -0.8 } },
+    ],
+    routes: { default: { freight: 2 } },
+  };
+  const ban = (commodity: string) => ({
+    id: `ban-${commodity}`,
+    origin: 'R0',
+    commodity,
+    destinations: ['R1'],
+    quota: 0,
+  });
+
+  it('is refused before any iteration, naming the market and the banned origins (a price with no bound)', () => {
+    // Metal banned, and the ore R1's works would need banned too: nothing can serve R1's buyers at any price.
+    const problem = { ...base, restrictions: [ban('metal'), ban('ore')] };
+    expect(() => solveEquilibrium(problem)).toThrow(EquilibriumError);
+    expect(() => solveEquilibrium(problem)).toThrow(
+      /no equilibrium found for metal: residual 1\.00e\+0 after 0 iterations \(the demand for metal in R1 has no supply it can reach: nothing makes it there, and R0, which can, is banned from shipping it there/,
+    );
+  });
+
+  it('is refused where an iteration would take it for solved (cross-check seed 40069: certified at a price of 7e13)', () => {
+    // R1 buys metal that only R0 makes, and R0 may not ship it there. Far enough out the price clears R1's market to
+    // within any tolerance (its buyers still ask 1.3e-8 at 7e13): the point passed for an equilibrium.
+    const problem: EquilibriumProblem = {
+      regions: ['R0', 'R1'],
+      commodities: ['ore', 'metal'],
+      members: [],
+      links: [{ output: 'metal', input: 'ore', coefficient: 1.6496604898013176 }],
+      producers: [
+        { id: 'ore-R0-0', region: 'R0', commodity: 'ore', capacity: 53.23689615819603, cost: 5.1436949300114065 },
+        { id: 'ore-R0-1', region: 'R0', commodity: 'ore', capacity: 18.739349064417183, cost: 9.462572705931962 },
+        { id: 'metal-R0-0', region: 'R0', commodity: 'metal', capacity: 64.28243709960952, cost: 17.51030271081254 },
+      ],
+      demands: [
+        {
+          region: 'R0',
+          commodity: 'metal',
+          curve: { kind: 'isoelastic', q0: 76.37409050017595, p0: 61.595053229825716, elasticity: -0.9237053595017641 },
+        },
+        {
+          region: 'R1',
+          commodity: 'metal',
+          curve: { kind: 'isoelastic', q0: 78.91398020088673, p0: 58.37782920924763, elasticity: -0.8085292778443545 },
+        },
+      ],
+      routes: {
+        default: { freight: 3.9380647502839565 },
+        byPair: [
+          { commodity: 'ore', from: 'R0', to: 'R1', freight: 1.393377663451247, specific: 2.1235397360287607 },
+          { commodity: 'ore', from: 'R1', to: 'R0', freight: 1.6057527258526534, specific: 2.311124091502279 },
+          { commodity: 'metal', from: 'R0', to: 'R1', freight: 3.35720402142033, specific: 5.269587035290897 },
+          { commodity: 'metal', from: 'R1', to: 'R0', freight: 4.2030085938749835, specific: 4.756076100748032 },
+        ],
+      },
+      restrictions: [{ id: 'ban-R0', origin: 'R0', commodity: 'metal', destinations: ['R1'], quota: 0 }],
+    };
+    expect(() => solveEquilibrium(problem)).toThrow(/the demand for metal in R1 has no supply it can reach/);
+  });
+
+  it('is served where a way remains: ore to the works in R1, or a choke price at which buyers go without', () => {
+    // Metal banned but ore free: R1's works make metal from R0's ore (its origin is R1's: MODEL.md §3.4).
+    const byOre = solveEquilibrium({ ...base, restrictions: [ban('metal')] });
+    expect(byOre.outputs.find((o) => o.producer === 'works-1')?.output).toBeGreaterThan(0);
+    // Both banned, but the buyers ration at a choke price: a price of 500, and their demand unserved.
+    const choked = solveEquilibrium({
+      ...base,
+      demands: base.demands.map((d) => (d.region === 'R1' ? { ...d, curve: { ...d.curve, choke: 500 } } : d)),
+      restrictions: [ban('metal'), ban('ore')],
+    });
+    expect(choked.prices.find((p) => p.region === 'R1' && p.commodity === 'metal')?.price).toBeCloseTo(500, 6);
+    expect(choked.rationed.find((r) => r.region === 'R1')?.quantity).toBeGreaterThan(0);
+  });
 });
