@@ -5,7 +5,7 @@
  */
 import type { Catalog } from '../data/catalog.ts';
 import { BASE_YEAR } from '../data/schema.ts';
-import { modelRegion } from '../model/world.ts';
+import { DEFAULT_DOMINANT_SUPPLIER, modelRegion } from '../model/world.ts';
 import { type CurveSupply, datasetSupplyCurve } from './curve.ts';
 import { addDays, isIsoDate } from './dates.ts';
 import { type Cents, dollarsToCents, toSafeNumber } from './money.ts';
@@ -157,6 +157,11 @@ export function publishPrices(
   request.members?.forEach((m, i) => {
     const region = catalog.regions.get(m);
     if (!region || region.kind === 'rest') throw new ScheduleError(`members.${i}`, `unknown region '${m}'`);
+    if (modelRegion(catalog, m) === modelRegion(catalog, DEFAULT_DOMINANT_SUPPLIER))
+      throw new ScheduleError(
+        `members.${i}`,
+        `${m} is the dominant supplier, whose hold the zone is built against; it cannot be a member`,
+      );
   });
   if (request.prices.length === 0 && request.members === undefined)
     throw new ScheduleError('prices', 'a schedule sets at least one price, or the members');

@@ -206,7 +206,8 @@ export function periodStatistics(
       blocUse,
       blocProduction,
       selfSufficiency: blocUse > 0 ? Math.min(1, Math.max(0, blocProduction - exportsOut) / blocUse) : Number.NaN,
-      dominantShare: blocUse > 0 ? fromDominant / blocUse : Number.NaN,
+      // A share of what the bloc uses: the sums of flows can pass it by rounding (1 + 7e-15).
+      dominantShare: blocUse > 0 ? Math.min(1, fromDominant / blocUse) : Number.NaN,
       levyRevenue,
       cfdCost,
       consumerSpending,

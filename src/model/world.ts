@@ -415,8 +415,25 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
   for (const m of members) regions.add(m);
   // 'members' without a zone means the bloc, as in a scenario's shocks: the regions the statistics call the bloc.
   const bloc = members.length > 0 ? members : t.regions.filter((r) => r.default_bloc).map((r) => r.code);
-  const destinationsOf = (d: string[] | 'members' | '*', path: string): readonly string[] | '*' =>
-    d === '*' ? '*' : d === 'members' ? bloc : [...new Set(d.map((x, i) => checkRegion(`${path}[${i}]`, x)))];
+  /** An export control's destinations; a region named as its own destination is a slip (controls are on exports). */
+  const destinationsOf = (d: string[] | 'members' | '*', path: string, origin: string): readonly string[] | '*' =>
+    d === '*'
+      ? '*'
+      : d === 'members'
+        ? bloc
+        : [
+            ...new Set(
+              d.map((x, i) => {
+                const r = checkRegion(`${path}[${i}]`, x);
+                if (r === origin)
+                  throw new ModelInputError(
+                    `${path}[${i}]`,
+                    `${x} is the origin itself: an export control is on shipments to other regions`,
+                  );
+                return r;
+              }),
+            ),
+          ];
   const restrictions: ExportRestriction[] = [];
   (policy.bans ?? []).forEach((b, i) => {
     const origin = checkRegion(`policy.bans[${i}].origin`, b.origin);
@@ -429,17 +446,18 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
         id: `ban-${i}-${k}`,
         origin,
         commodity: k,
-        destinations: destinationsOf(b.destinations, `policy.bans[${i}].destinations`),
+        destinations: destinationsOf(b.destinations, `policy.bans[${i}].destinations`, origin),
         quota: 0,
       });
     }
   });
   (policy.quotas ?? []).forEach((q, i) => {
+    const origin = checkRegion(`policy.quotas[${i}].origin`, q.origin);
     restrictions.push({
       id: `quota-${i}`,
-      origin: checkRegion(`policy.quotas[${i}].origin`, q.origin),
+      origin,
       commodity: checkCommodity(`policy.quotas[${i}].commodity`, q.commodity),
-      destinations: destinationsOf(q.destinations, `policy.quotas[${i}].destinations`),
+      destinations: destinationsOf(q.destinations, `policy.quotas[${i}].destinations`, origin),
       quota: q.quota,
     });
   });

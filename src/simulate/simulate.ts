@@ -260,8 +260,16 @@ function checkedScenario(
       if (s.kind === 'quota') commodity(s.commodity, at('commodity'));
       else if (s.commodities !== '*')
         for (const [j, k] of s.commodities.entries()) commodity(k, ['shocks', i, 'commodities', j]);
-      if (Array.isArray(s.destinations))
-        for (const [j, d] of s.destinations.entries()) region(d, ['shocks', i, 'destinations', j]);
+      if (Array.isArray(s.destinations)) {
+        for (const [j, d] of s.destinations.entries()) {
+          const dest = ['shocks', i, 'destinations', j];
+          region(d, dest);
+          if (modelRegion(catalog, d) === modelRegion(catalog, s.origin))
+            throw new InputError(
+              `${locate(dest)}: ${dest.join('.')}: ${d} is the origin itself: an export control is on shipments to other regions`,
+            );
+        }
+      }
     }
     inHorizon(s.start, at('start'));
   });

@@ -12,7 +12,8 @@ interface SolveJson {
       commodity: string;
       priceInside: number;
       priceOutside: number;
-      selfSufficiency: number;
+      selfSufficiency: number | null;
+      dominantShare: number | null;
       levyRevenue: number;
     }[];
     levyRevenue: number;
@@ -42,6 +43,14 @@ describe('lodestone solve', () => {
     const commodities = new Set(s.prices.map((p) => p.commodity));
     for (const k of ['ndfeb/magnet', 'lithium/chemicals', 'copper/refined', 'gallium/refined'])
       expect(commodities.has(k)).toBe(true);
+    // Shares are shares: the bloc's gallium all comes from China, and the sums of its flows once made that 1 + 7e-15.
+    for (const c of s.statistics.commodities) {
+      for (const share of [c.selfSufficiency, c.dominantShare]) {
+        if (share === null) continue;
+        expect(share, c.commodity).toBeGreaterThanOrEqual(0);
+        expect(share, c.commodity).toBeLessThanOrEqual(1);
+      }
+    }
   });
 
   it('with a zone, a floor and a ban: the floor holds at the border and the ban binds', () => {
@@ -265,7 +274,7 @@ describe('lodestone solve', () => {
     expect(b.stderr).toMatch(/unknown commodity 'unobtainium\/metal'/);
   });
 
-  it("refuses the dominant supplier as a member or as a CfD's producers, as a scenario does", () => {
+  it("refuses the dominant supplier as a member or as a CfD's producers, as a scenario does, and a self-ban", () => {
     const member = runCli(['solve', '--members', 'USA,CHN']);
     expect(member.status).toBe(1);
     expect(member.stderr).toMatch(/policy\.members\[1\]: CHN is the dominant supplier .*it cannot be a member/);
@@ -281,6 +290,9 @@ describe('lodestone solve', () => {
     const ok = solveJson(['--policy', other]);
     expect(ok.members).toEqual(['USA', 'CHN']);
     expect((ok.statistics as unknown as { dominantSupplier: string }).dominantSupplier).toBe('AUS');
+    const selfBan = runCli(['solve', '--ban', 'CHN:gallium/refined:USA,CHN']);
+    expect(selfBan.status).toBe(1);
+    expect(selfBan.stderr).toMatch(/policy\.bans\[0\]\.destinations\[1\]: CHN is the origin itself/);
     const unknown = runCli(['solve', '--policy', other, '--members', 'USA,AUS']);
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toMatch(/policy\.members\[1\]: AUS is the dominant supplier/);

@@ -64,6 +64,15 @@ describe('bad scenario files', () => {
     );
   });
 
+  it('an export control whose destinations name its origin, at the destination', () => {
+    const f = files({
+      's.yaml': `name: s\nextends: ${ZONE}\nshocks:\n  - { kind: ban, origin: CHN, commodities: '*', destinations: [USA, CHN], start: 2027, duration: 1 }\n`,
+    });
+    expect(inputErrorOf(() => validateScenario(readScenario(f), catalog))).toMatch(
+      /s\.yaml:4:\d+: shocks\.0\.destinations\.1: CHN is the origin itself/,
+    );
+  });
+
   it('an unknown member code: file, line, column and path', () => {
     const f = files({
       's.yaml': `name: s\nextends: ${ZONE}\nzone:\n  members:\n    - { region: USA, from: 2026 }\n    - { region: XYZ, from: 2026 }\n`,
