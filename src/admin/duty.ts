@@ -8,7 +8,7 @@
 
 import countries from 'i18n-iso-countries';
 import type { Catalog } from '../data/catalog.ts';
-import type { TariffRow } from '../data/schema.ts';
+import type { StageLinkRow, TariffRow } from '../data/schema.ts';
 import { modelRegion } from '../model/world.ts';
 import { isIsoDate } from './dates.ts';
 import {
@@ -131,6 +131,7 @@ function coveredInput(
   catalog: Catalog,
   commodity: string,
   priced: ReadonlySet<string>,
+  coefficientOf: (link: StageLinkRow) => number = (l) => l.coefficient,
 ): { commodity: string; perUnit: Ratio; source: string } | undefined {
   let frontier: { commodity: string; perUnit: Ratio; source: string }[] = [
     { commodity, perUnit: { num: 1n, den: 1n }, source: '' },
@@ -142,7 +143,7 @@ function coveredInput(
         if (l.output !== f.commodity) continue;
         const step = {
           commodity: l.input,
-          perUnit: multiplyRatios(f.perUnit, ratioOf(l.coefficient)),
+          perUnit: multiplyRatios(f.perUnit, ratioOf(coefficientOf(l))),
           source: f.source ? `${f.source} × ${l.source}` : l.source,
         };
         if (priced.has(l.input)) return step;
@@ -363,6 +364,19 @@ function assess(catalog: Catalog, entry: ImportEntry, inForce: InForce): DutyAss
           entry.content.unit,
           'content.',
         );
+        // A part is not more than what making the whole takes: the links' highest coefficients (the data's range).
+        const ceiling = coveredInput(
+          catalog,
+          entry.commodity,
+          new Set([entry.content.commodity]),
+          (l) => l.$provenance.coefficient?.high ?? l.coefficient,
+        ) as NonNullable<ReturnType<typeof coveredInput>>;
+        const most = multiplyRatios(quantity.value, ceiling.perUnit);
+        if (declared.value.num * most.den > most.num * declared.value.den)
+          throw new DutyError(
+            'content.quantity',
+            `${formatRatio(declared.value)} ${declared.unit} of ${entry.content.commodity} in ${formatRatio(quantity.value)} ${quantity.unit} of ${entry.commodity} is more than making them takes: at most ${formatRatio(ceiling.perUnit)} per ${quantity.unit} (stage_links: ${ceiling.source}, the top of its range)`,
+          );
         covered = { commodity: entry.content.commodity, quantity: declared.value, how: 'declared content' };
       }
     } else {

@@ -5,7 +5,7 @@
  */
 import type { Catalog } from '../data/catalog.ts';
 import { BASE_YEAR } from '../data/schema.ts';
-import { DEFAULT_DOMINANT_SUPPLIER, modelRegion } from '../model/world.ts';
+import { DEFAULT_DOMINANT_SUPPLIER, floorTooHigh, modelRegion } from '../model/world.ts';
 import { type CurveSupply, datasetSupplyCurve } from './curve.ts';
 import { addDays, isIsoDate } from './dates.ts';
 import { type Cents, dollarsToCents, toSafeNumber } from './money.ts';
@@ -210,7 +210,13 @@ export function publishPrices(
       const previousPrice = previous ? previous.priceCents / 100 : undefined;
       const adjusted = adjustReferencePrice(computed, previousPrice, line.adjustment ?? {});
       const cents: Cents = dollarsToCents(adjusted.price, 'half-up');
-      if (cents <= 0n) throw new ReferencePriceError(`the price comes out at ${adjusted.price}, not positive`);
+      if (cents <= 0n)
+        throw new ReferencePriceError(
+          `the price comes out at ${adjusted.price}, which rounds to ${cents} cents: a reference price is at least one cent`,
+        );
+      // As for a floor in a scenario or a policy: far above the market, a price only shuts non-members' goods out.
+      const high = floorTooHigh(catalog, BASE_YEAR, line.commodity, adjusted.price);
+      if (high !== undefined) throw new ReferencePriceError(high);
       return {
         commodity: line.commodity,
         priceCents: toSafeNumber(cents, 'price'),

@@ -230,7 +230,7 @@ function controlCommodities(c: RiskControl): readonly string[] | '*' {
   return c.kind === 'ban' ? c.commodities : [c.commodity];
 }
 
-/** Validates the scenario's risks against the data: codes, commodities, ranges; errors point into the file. */
+/** Validates the scenario's risks against the data: codes, commodities, windows (ranges: the schema's); errors point into the file. */
 export function validateRisks(scenario: Scenario, catalog: Catalog): void {
   const { locate } = scenario;
   const fail = (at: (string | number)[], message: string): never => {
@@ -255,14 +255,6 @@ export function validateRisks(scenario: Scenario, catalog: Catalog): void {
       else if (c.commodities !== '*') for (const [j, k] of c.commodities.entries()) commodity(k, at('commodities', j));
       if (Array.isArray(c.destinations))
         for (const [j, d] of c.destinations.entries()) region(d, at('destinations', j));
-    }
-    if (typeof c.duration === 'object' && 'min' in c.duration && c.duration.min > c.duration.max) {
-      fail(at('duration', 'min'), `min ${c.duration.min} is above max ${c.duration.max}`);
-    }
-    if (c.kind !== 'ban' && typeof c.share === 'object') {
-      const { low, central, high } = c.share;
-      if (!(low <= central && central <= high))
-        fail(at('share'), `expected low <= central <= high, got ${low}, ${central}, ${high}`);
     }
     if (c.from !== undefined && c.until !== undefined && c.until < c.from) {
       fail(at('until'), `${c.until} is before from ${c.from}`);

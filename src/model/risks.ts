@@ -32,6 +32,13 @@ export const DurationSchema = z
         max: z.number().int().min(1).max(100),
       })
       .strict()
+      .refine((d) => d.min <= d.max, {
+        path: ['min'],
+        error: (issue) => {
+          const d = issue.input as { min: number; max: number };
+          return `min ${d.min} is above max ${d.max}`;
+        },
+      })
       .describe('Uniform over the whole years min..max'),
     z
       .object({ mean: z.number().finite().min(1).max(100) })
@@ -51,6 +58,12 @@ const shareValue = z
         high: z.number().finite().min(0).max(1),
       })
       .strict()
+      .refine((v) => v.low <= v.central && v.central <= v.high, {
+        error: (issue) => {
+          const v = issue.input as { low: number; central: number; high: number };
+          return `expected low <= central <= high, got ${v.low}, ${v.central}, ${v.high}`;
+        },
+      })
       .describe('Triangular distribution on [low, high] with its mode at central'),
   ])
   .describe('A share (0–1), or { low, central, high } drawn from a triangular distribution');

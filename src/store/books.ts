@@ -250,6 +250,33 @@ export class Books {
       );
   }
 
+  /**
+   * A schedule may not take a member out of the zone while it holds stock in the vault: only members move the
+   * vault's stock, so what it holds would be stranded, neither released nor read. It releases first.
+   */
+  private async noStrandedStock(trx: Kysely<Database>, request: ScheduleRequest, existing: readonly Schedule[]) {
+    const region = (code: string) => modelRegion(this.catalog, code);
+    const staying = new Set((request.members ?? []).map(region));
+    const before = inForceOn(existing, request.effectiveFrom, defaultMembers(this.catalog)).members.map(region);
+    const leaving = new Set(before.filter((m) => !staying.has(m)));
+    if (leaving.size === 0) return;
+    const rows = await trx.selectFrom('vault_holdings').selectAll().orderBy('member').orderBy('commodity').execute();
+    const held = rows.filter((r) => toBigInt(r.quantity) > 0n && leaving.has(region(r.member)));
+    const first = held[0];
+    if (!first) return;
+    const what = held
+      .map(
+        (h) =>
+          `${formatQuantity(toBigInt(h.quantity))} ${this.unitOf(h.commodity)} of ${h.commodity} (${h.member}, ${h.site})`,
+      )
+      .join('; ');
+    throw new BooksError(
+      'conflict',
+      'members',
+      `${[...new Set(held.map((h) => region(h.member)))].join(', ')} would leave the zone on ${request.effectiveFrom} holding vault stock: ${what}; only members move the vault's stock, so it would be stranded: release it first, or keep the member`,
+    );
+  }
+
   /** Publishes a schedule: its prices computed by the rules against what is in force on its effective date. */
   async publishSchedule(actor: string, request: ScheduleRequest): Promise<Schedule> {
     checkDate('effectiveFrom', request.effectiveFrom);
@@ -260,6 +287,7 @@ export class Books {
       const existing = await this.loadSchedules(trx, true);
       const published = publishPrices(this.catalog, request, existing);
       await this.prospective(trx, request, existing);
+      if (request.members) await this.noStrandedStock(trx, request, existing);
       const document = { ...(published.members ? { members: published.members } : {}), prices: published.prices };
       const row = await trx
         .insertInto('schedules')

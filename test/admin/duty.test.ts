@@ -151,6 +151,24 @@ describe('duty on an import entry', () => {
         inForce(),
       ),
     ).toThrow(/content: ndpr\/oxide has a reference price of its own in force/);
+    // A content above what making the goods takes (the stage link's top of range, 0.38 t oxide per t of magnet) is a
+    // slip or a fraud, not a levy to charge: 5,000 t of oxide in 2 t of magnets once came to a 298 million USD bill.
+    const declaring = (quantity: string) =>
+      assessDuty(
+        catalog,
+        entry({
+          commodity: 'ndfeb/magnet',
+          quantity: '2',
+          customsValueCents: 2_000_000,
+          content: { commodity: 'ndpr/oxide', quantity },
+        }),
+        inForce(),
+      );
+    expect(() => declaring('5000')).toThrow(
+      /^content\.quantity: 5000 t NdPr-oxide of ndpr\/oxide in 2 t NdFeB of ndfeb\/magnet is more than making them takes: at most 0\.38 per t NdFeB/,
+    );
+    expect(() => declaring('0.77')).toThrow(/content\.quantity/);
+    expect(declaring('0.76').levyCents).toBeGreaterThan(0);
   });
 
   it('a specific duty per kg of content, and an annex-wide additional duty (tungsten concentrate from China)', () => {

@@ -253,6 +253,22 @@ describe('schedules: what was in force on a date, and why', () => {
         {
           effectiveFrom: '2026-02-01',
           reference: 'r',
+          prices: [{ commodity: 'gallium/refined', method: { rule: 'fixed', price: 999_999_999_999 } }],
+        },
+        /^prices.0: gallium\/refined: 1\.00e\+12 USD\/kg Ga is .* times gallium\/refined's reference price/,
+      ],
+      [
+        {
+          effectiveFrom: '2026-02-01',
+          reference: 'r',
+          prices: [{ commodity: 'gallium/refined', method: { rule: 'fixed', price: 0.001 } }],
+        },
+        /^prices.0: gallium\/refined: the price comes out at 0\.001, which rounds to 0 cents/,
+      ],
+      [
+        {
+          effectiveFrom: '2026-02-01',
+          reference: 'r',
           prices: [{ commodity: 'nope/x', method: { rule: 'fixed', price: 1 } }],
         },
         /^prices.0.commodity: unknown commodity/,

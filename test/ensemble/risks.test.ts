@@ -146,12 +146,19 @@ describe('the risks section of a scenario', () => {
     expect(() => validateRisks(bad, embedded)).toThrow(
       /risks\.controls\.0\.commodity: unknown commodity 'unobtainium\/ore'/,
     );
-    const minmax = readScenario(
-      scenarioFile(
-        'risks:\n  controls:\n    - { kind: outage, region: MMR, commodity: ndpr/oxide, share: 0.5, probability: 0.1, duration: { min: 3, max: 2 } }\n',
-      ),
+    // Ranges out of order are refused as the file is read, so 'scenario check' and 'simulate' refuse them too.
+    const minmax = scenarioFile(
+      'risks:\n  controls:\n    - { kind: outage, region: MMR, commodity: ndpr/oxide, share: 0.5, probability: 0.1, duration: { min: 3, max: 2 } }\n',
     );
-    expect(() => validateRisks(minmax, embedded)).toThrow(/risks\.controls\.0\.duration\.min: min 3 is above max 2/);
+    expect(() => readScenario(minmax)).toThrow(
+      /s\.yaml:5:\d+: risks\.controls\.0\.duration\.min: min 3 is above max 2/,
+    );
+    const shares = scenarioFile(
+      'risks:\n  controls:\n    - { kind: outage, region: MMR, commodity: ndpr/oxide, share: { low: 0.8, central: 0.5, high: 0.3 }, probability: 0.1, duration: 1 }\n',
+    );
+    expect(() => readScenario(shares)).toThrow(
+      /s\.yaml:5:\d+: risks\.controls\.0\.share: expected low <= central <= high, got 0\.8, 0\.5, 0\.3/,
+    );
   });
 });
 

@@ -248,6 +248,22 @@ for (const run of await backends()) {
         ['EU27', 'EU-1', 2_500_000n],
         ['USA', 'DLA-1', 7_500_000n],
       ]);
+      // A schedule that takes USA out of the zone while it holds stock would strand it (only members move the
+      // vault's stock): refused, nothing published; keeping USA is fine.
+      const schedules = (await books.schedules()).length;
+      const leaving = await refusal(
+        books.publishSchedule('s', {
+          effectiveFrom: '2027-06-01',
+          reference: 'D-x',
+          members: ['EU27', 'JPN'],
+          prices: [],
+        }),
+      );
+      expect([leaving.kind, leaving.field]).toEqual(['conflict', 'members']);
+      expect(leaving.message).toMatch(
+        /USA would leave the zone on 2027-06-01 holding vault stock: 7\.5 kg Ga of gallium\/refined \(USA, DLA-1\)/,
+      );
+      expect((await books.schedules()).length).toBe(schedules);
     });
 
     it('vault: quantities beyond 2^53 millionths read back exact, after the write and from the holdings', async () => {
