@@ -133,7 +133,7 @@ function withUserProjects(opts: ProjectsOptions): { catalog: Catalog; userIds: S
 }
 
 /** Data (with the user's projects), the scenario and the run it is compared against (over the same horizon). */
-function setup(ref: string | undefined, opts: ProjectsOptions): Setup {
+function setup(ref: string | undefined, opts: ProjectsOptions, projectArgument = false): Setup {
   // A report folder that cannot be written is refused before the valuation, not after it has been printed.
   if (opts.out) checkFolderPath(opts.out, 'the report');
   const scenario = readScenario(ref ?? DEFAULT_PROJECT_SCENARIO);
@@ -144,7 +144,9 @@ function setup(ref: string | undefined, opts: ProjectsOptions): Setup {
     const known = new Set(catalog.dataset.tables.projects.map((p) => p.id));
     for (const id of opts.project) {
       if (!known.has(id)) {
-        throw new InputError(`--project ${id}: unknown project (see 'lodestone projects list' for the register)`);
+        throw new InputError(
+          `${projectArgument ? '' : '--project '}${id}: unknown project (see 'lodestone projects list' for the register)`,
+        );
       }
     }
   }
@@ -562,7 +564,7 @@ export function registerProjectsCommands(program: Command): void {
       .argument('[scenario]', `the zone scenario (default ${DEFAULT_PROJECT_SCENARIO})`)
       .option('--json', 'print JSON'),
   ).action((id: string, ref: string | undefined, opts: ProjectsOptions) => {
-    const s = setup(ref, { ...opts, project: [id] });
+    const s = setup(ref, { ...opts, project: [id] }, true);
     const a = appraise(s, { ...opts, project: [id], cashFlows: true });
     const p = a.projects[0];
     if (!p) {

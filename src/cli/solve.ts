@@ -5,7 +5,7 @@ import { type EquilibriumSolution, solveEquilibrium } from '../equilibrium/solve
 import { InputError, readDocumentFile } from '../model/document.ts';
 import { type Policy, PolicySchema } from '../model/policy.ts';
 import { periodStatistics } from '../model/statistics.ts';
-import { buildWorld } from '../model/world.ts';
+import { buildWorld, ModelInputError } from '../model/world.ts';
 import { formatRange, levyRevenueOpen } from '../report/open-prices.ts';
 import { didYouMean } from '../suggest.ts';
 import { loadCheckedDataset, withDataOption } from './data.ts';
@@ -92,6 +92,23 @@ export function policyFromFlags(opts: SolveOptions, commodities?: readonly strin
   return checked.data;
 }
 
+/**
+ * A policy found wrong against the data (an unknown region, the dominant supplier as a member), placed in the policy
+ * file where the value came from it (not from a flag that overrode or added to it): file, line and column.
+ */
+function inPolicyFile(e: ModelInputError, file: string, policy: Policy): Error {
+  if (!e.path.startsWith('policy.')) return e;
+  const path = [...e.path.slice('policy.'.length).matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) =>
+    m[2] !== undefined ? Number(m[2]) : (m[1] as string),
+  );
+  const { value, locate } = readDocumentFile(file, PolicySchema);
+  const at = (root: unknown) =>
+    path.reduce<unknown>((node, key) => (node as Record<string | number, unknown> | undefined)?.[key], root);
+  const fromFile = at(value);
+  if (fromFile === undefined || JSON.stringify(fromFile) !== JSON.stringify(at(policy))) return e;
+  return new InputError(`${locate(path)}: ${e.message}`);
+}
+
 export function registerSolveCommand(program: Command): void {
   withDataOption(
     program
@@ -113,7 +130,12 @@ export function registerSolveCommand(program: Command): void {
   ).action((opts: SolveOptions) => {
     const catalog = loadCheckedDataset(opts);
     const policy = policyFromFlags(opts, [...catalog.commodities.keys()]);
-    const world = buildWorld(catalog, { ...(opts.year !== undefined ? { year: opts.year } : {}), policy });
+    let world: ReturnType<typeof buildWorld>;
+    try {
+      world = buildWorld(catalog, { ...(opts.year !== undefined ? { year: opts.year } : {}), policy });
+    } catch (e) {
+      throw opts.policy && e instanceof ModelInputError ? inPolicyFile(e, opts.policy, policy) : e;
+    }
     const started = performance.now();
     // The open prices are found after the solve; their analysis is timed apart from it.
     const timings: Record<string, number> = {};

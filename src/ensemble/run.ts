@@ -246,13 +246,18 @@ function openStore(engine: DrawEngine, options: EnsembleRunOptions): { store: En
       risks: 'the hazards drawn from (risks section or policy events)',
       layout: 'the metrics (years or commodities)',
     };
-    // The hazards and the metrics follow the chains modelled: where --chain changed, that is the one to name.
+    // The scenarios, the data, the hazards and the metrics are compared as restricted to the chains modelled: where
+    // --chain changed they differ with it, and --chain is the one to name.
     const all = Object.keys(words).filter((k) => stored[k] !== engine.settings[k]);
-    const differ = all.includes('chains') ? all.filter((k) => k !== 'risks' && k !== 'layout') : all;
+    const followChains = new Set(['scenario', 'against', 'data', 'risks', 'layout']);
+    const differ = all.includes('chains') ? all.filter((k) => !followChains.has(k)) : all;
     const detail = differ
       .map((k) =>
         k === 'seed' || k === 'parameters' || k === 'chains'
-          ? `${words[k]}: stored ${stored[k]}, now ${engine.settings[k]}`
+          ? `${words[k]}: stored ${stored[k]}, now ${engine.settings[k]}` +
+            (k === 'chains'
+              ? ' (the scenario, the data and the hazards are compared on the chains modelled, so whether they changed as well cannot be told)'
+              : '')
           : (words[k] as string),
       )
       .join('; ');

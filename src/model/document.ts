@@ -57,7 +57,17 @@ function parseText(text: string, file: string): { doc: Document; locate: Locate 
     } catch (e) {
       const message = (e as Error).message.replace(/\s+/g, ' ');
       const at = / at position (\d+)/.exec(message);
-      const where = at ? lines.linePos(Number(at[1])) : undefined;
+      // Without a position, V8 quotes the text around the token: found in the file, it gives one.
+      const quoted = at
+        ? undefined
+        : /^Unexpected token '(.)', (?:\.\.\.)?"(.+?)"(?:\.\.\.)? is not valid JSON/.exec(message);
+      const around = quoted ? text.indexOf(quoted[2] as string) : -1;
+      const offset = at
+        ? Number(at[1])
+        : quoted && around >= 0
+          ? around + (quoted[2] as string).indexOf(quoted[1] as string)
+          : undefined;
+      const where = offset !== undefined ? lines.linePos(offset) : undefined;
       throw new InputError(
         `${file}${where ? `:${where.line}:${where.col}` : ''}: not valid JSON: ${message.replace(/ in JSON at position \d+.*$/, '')}`,
       );
@@ -85,7 +95,9 @@ function syntaxError(e: YAMLError, text: string, doc: Document, lines: LineCount
   else while (text[offset] === ' ') offset++;
   const { line, col } = lines.linePos(offset);
   let message = e.message.split('\n')[0] ?? 'syntax error';
-  if (e.code === 'DUPLICATE_KEY') {
+  if (e.code === 'MULTIPLE_DOCS') {
+    message = "a second document ('---'): this file is one YAML document — remove the '---' and merge what follows";
+  } else if (e.code === 'DUPLICATE_KEY') {
     const key = /^(?:"([^"]*)"|'([^']*)'|([^:\s,{}[\]]+))/.exec(text.slice(e.pos[0]));
     const name = key?.[1] ?? key?.[2] ?? key?.[3];
     message = `duplicate key${name !== undefined ? ` '${name}'` : ''}: a key may appear only once in a mapping — keep one`;
@@ -113,12 +125,23 @@ function syntaxError(e: YAMLError, text: string, doc: Document, lines: LineCount
   return new InputError(`${file}:${line}:${col}: ${message}`);
 }
 
+/** The document's value; aliases that expand beyond the parser's limit (an alias bomb) are refused by name. */
+function documentValue(doc: Document, file: string): unknown {
+  try {
+    return doc.toJS() ?? {};
+  } catch (e) {
+    throw new InputError(
+      `${file}: its aliases ('*' references to '&' anchors) expand too far to read (${(e as Error).message}): write the values out`,
+    );
+  }
+}
+
 /** Reads YAML or JSON without validating it (for documents merged before validation). */
 export function readRawDocument(file: string): RawDocument {
   const { doc, locate } = parseText(readText(file), file);
   return {
     file,
-    value: doc.toJS() ?? {},
+    value: documentValue(doc, file),
     locate,
     has: (path) => doc.hasIn(path),
   };
@@ -209,7 +232,7 @@ export function parseDocumentText<S extends z.ZodType>(
   schema: S,
 ): ParsedDocument<z.output<S>> {
   const { doc, locate } = parseText(text, file);
-  const value = doc.toJS() ?? {};
+  const value = documentValue(doc, file);
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new InputError(describeIssue(parsed.error, locate, { schema, value }));
   return { value: parsed.data, locate };

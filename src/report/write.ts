@@ -117,10 +117,15 @@ export function writeReport(dir: string, comparison: Comparison, options: Report
   }
   checkFolderPath(target, 'the report');
   const parent = path.dirname(target);
-  mkdirSync(parent, { recursive: true });
   // Not mkdtemp: its folder is private (0700), and this one may become the report folder itself.
   const staging = path.join(parent, `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  mkdirSync(staging);
+  try {
+    mkdirSync(parent, { recursive: true });
+    mkdirSync(staging);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    throw new ReportError(`${target}: cannot write the report there: ${parent} does not take a new folder (${code})`);
+  }
   try {
     for (const name of REPORT_FILES) writeDurably(path.join(staging, name), contents[name]);
     syncFolder(staging);

@@ -335,6 +335,11 @@ describe('bad input', () => {
       [ban, '--draws', '2', '--seed', '1', '--chain', 'rare-earths', '--resume', '--out', out],
       /cannot resume: .*the scenario/,
     );
+    // Only --chain changed: it alone is named (the scenario, the data and the hazards follow it).
+    fails(
+      [zone, '--draws', '2', '--seed', '1', '--chain', 'gallium', '--resume', '--out', out],
+      /cannot resume: the stored run has other settings \(--chain: stored rare-earths, now gallium \(the scenario, the data and the hazards are compared on the chains modelled[^;]*\); resume/,
+    );
     fails(
       [zone, '--draws', '2', '--seed', '1', '--chain', 'rare-earths', '--out', out],
       /an ensemble is already stored here \(1 draws\): pass --resume/,

@@ -233,6 +233,12 @@ describe('lodestone solve', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/policy\.yaml:3:\d+: floors\.ndpr\/oxide: .*(>=|greater|negative|0)/i);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+    // Found against the data (an unknown region): still placed in the file, unless a flag gave the value.
+    writeFileSync(file, 'members: [USA, XYZ]\n');
+    const unknown = runCli(['solve', '--policy', file]);
+    expect(unknown.stderr).toMatch(/policy\.yaml:1:16: policy\.members\[1\]: unknown region 'XYZ'/);
+    const flag = runCli(['solve', '--policy', file, '--members', 'USA,QQQ']);
+    expect(flag.stderr).toMatch(/^lodestone: policy\.members\[1\]: unknown region 'QQQ'/);
   });
 
   it('refuses a stockpile operation that could never run, or that buys and releases at once', () => {

@@ -73,14 +73,32 @@ describe('a policy document', () => {
 
 describe('a JSON or empty document', () => {
   it('a .json file is held to JSON: a trailing comma YAML would accept is refused', () => {
+    // V8 gives no position for some tokens, only the text around them: found in the file, it places the error.
     expect(inputErrorOf(() => parseDocumentText('{"members": ["USA",], }', 'p.json', PolicySchema))).toMatch(
-      /^p\.json: not valid JSON: Unexpected token/,
+      /^p\.json:1:20: not valid JSON: Unexpected token/,
+    );
+    expect(inputErrorOf(() => parseDocumentText('{"floors": {"ndpr/oxide": NaN}}', 'p.json', PolicySchema))).toMatch(
+      /^p\.json:1:27: not valid JSON: Unexpected token 'N'/,
     );
     expect(
       inputErrorOf(() => parseDocumentText('{"members": ["USA"],\n "floors" {}}', 'p.json', PolicySchema)),
     ).toMatch(/^p\.json:2:/);
     // The same text in a .yaml file is YAML's to read.
     expect(parseDocumentText('{"members": ["USA",], }', 'p.yaml', PolicySchema).value.members).toEqual(['USA']);
+  });
+
+  it("a second document ('---') and an alias bomb are refused in words, with the file", () => {
+    expect(
+      inputErrorOf(() => parseDocumentText('members: [USA]\n---\nmembers: [JPN]\n', 'p.yaml', PolicySchema)),
+    ).toMatch(/^p\.yaml:2:1: a second document \('---'\): this file is one YAML document/);
+    let bomb = 'a0: &a0 [x, x, x, x, x, x, x, x, x]\n';
+    for (let i = 1; i < 9; i++)
+      bomb += `a${i}: &a${i} [${Array(9)
+        .fill(`*a${i - 1}`)
+        .join(', ')}]\n`;
+    expect(inputErrorOf(() => parseDocumentText(bomb, 'p.yaml', PolicySchema))).toMatch(
+      /^p\.yaml: its aliases \('\*' references to '&' anchors\) expand too far to read/,
+    );
   });
 
   it('an empty document or one of comments only is refused, not read as no policy', () => {

@@ -78,4 +78,11 @@ describe('writeReport', () => {
     expect(readdirSync(parent).sort()).toEqual(['other', 'out']);
     expect(readdirSync(dir)).toEqual(['report.html']);
   });
+
+  it('refuses, in words, a place that takes no new folder (under /proc)', () => {
+    expect(() => writeReport('/proc/lodestone-report', c)).toThrow(ReportError);
+    expect(() => writeReport('/proc/lodestone-report', c)).toThrow(
+      /^\/proc\/lodestone-report: cannot write the report there: \/proc does not take a new folder \(E[A-Z]+\)$/,
+    );
+  });
 });
