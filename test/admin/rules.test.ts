@@ -1,6 +1,7 @@
 /** Reference prices from the embedded cost curves, schedules in force on a date, and the vault's ledger rules. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parseRole } from '../../src/admin/access.ts';
 import { datasetSupplyCurve } from '../../src/admin/curve.ts';
 import {
   adjustReferencePrice,
@@ -409,5 +410,16 @@ describe('vault ledger rules', () => {
     const magnets = useKey(catalog, BLOC, 'ndfeb/magnet', 2024);
     for (const m of BLOC) expect(oxide[m]).toBeCloseTo(0.34 * (magnets[m] as number), 6);
     expect(Object.values(oxide).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+  });
+});
+
+describe('roles', () => {
+  it('a member key speaks for a country or aggregate of the data, never for the dominant supplier', () => {
+    expect(parseRole('member:USA', catalog)).toEqual({ kind: 'member', region: 'USA' });
+    expect(parseRole('member:KOR', catalog)).toEqual({ kind: 'member', region: 'KOR' });
+    expect(() => parseRole('member:CHN', catalog)).toThrow(
+      /role 'member:CHN': CHN is the dominant supplier, whose hold the zone is built against; it cannot be a member/,
+    );
+    expect(() => parseRole('member:XYZ', catalog)).toThrow(/not a country or aggregate of the data/);
   });
 });
