@@ -242,12 +242,13 @@ function priceAxisRange(lines: readonly LineSeriesOption[]): Record<string, unkn
 }
 
 /** The largest 'round' number at or below x ≥ 0 (as niceCeil, downwards). */
-function niceFloor(x: number): number {
+export function niceFloor(x: number): number {
   if (!(x > 0)) return 0;
   const power = 10 ** Math.floor(Math.log10(x));
   let best = power;
-  for (const m of NICE_STEPS) if (m * power <= x) best = m * power;
-  return best;
+  for (const m of NICE_STEPS) if (m * power <= x * (1 + 1e-12)) best = m * power;
+  // 1.2 × 0.1 is 0.12000000000000001 in binary: an axis bound prints as the decimal it stands for.
+  return Number(best.toPrecision(12));
 }
 
 /** Bloc supply by origin, stacked, for one run; both runs' charts share the same vertical scale. */

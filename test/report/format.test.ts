@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { niceCeil } from '../../src/report/charts.ts';
+import { niceCeil, niceFloor } from '../../src/report/charts.ts';
 import {
   counted,
   escapeHtml,
@@ -58,6 +58,16 @@ describe('report number formatting', () => {
     expect(niceCeil(0.7)).toBe(0.8);
     expect(niceCeil(100)).toBe(100);
     expect(niceCeil(0)).toBe(0);
+  });
+
+  it('rounds axis minima down to round numbers, as decimals (1.2 × 0.1 is not 0.12000000000000001)', () => {
+    expect(niceFloor(0.13)).toBe(0.12); // 1.2 × 0.1 is 0.12000000000000001
+    expect(niceFloor(0.3)).toBe(0.3); // 3 × 0.1 is 0.30000000000000004, above 0.3
+    expect(niceFloor(0.031)).toBe(0.03);
+    expect(niceFloor(0.03)).toBe(0.03);
+    expect(niceFloor(27_400)).toBe(25_000);
+    expect(niceFloor(0.0123)).toBe(0.012);
+    expect(niceFloor(0)).toBe(0);
   });
 
   it('escapes HTML', () => {
