@@ -17,6 +17,8 @@ export interface UnreachableDemand {
 
 /** The first isoelastic demand without a choke that no supply can reach, or undefined (the usual case: at once). */
 export function unreachableDemand(problem: EquilibriumProblem): UnreachableDemand | undefined {
+  // The usual case, at once: every isoelastic curve has a choke (the embedded data gives each one).
+  if (!problem.demands.some((d) => d.curve.kind === 'isoelastic' && d.curve.choke === undefined)) return undefined;
   const { regions, commodities } = problem;
   const R = regions.length;
   const regionIndex = new Map(regions.map((r, i) => [r, i]));
