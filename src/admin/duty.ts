@@ -354,6 +354,14 @@ function assess(catalog: Catalog, entry: ImportEntry, inForce: InForce): DutyAss
         throw new DutyError('content.commodity', `unknown commodity '${entry.content.commodity}'`);
       if (!coveredInput(catalog, entry.commodity, new Set([entry.content.commodity])))
         throw new DutyError('content.commodity', `${entry.content.commodity} is not an input of ${entry.commodity}`);
+      const pricedInput = coveredInput(catalog, entry.commodity, new Set(priced.keys()));
+      if (!priced.has(entry.content.commodity) && pricedInput) {
+        // Declaring an unpriced input would set aside the levy on the priced one.
+        throw new DutyError(
+          'content.commodity',
+          `${entry.content.commodity} has no reference price in force on ${entry.date}; the levy is on ${pricedInput.commodity}, the nearest input of ${entry.commodity} with one: declare the content of ${pricedInput.commodity}, or leave content out for the standard content`,
+        );
+      }
       if (!priced.has(entry.content.commodity)) {
         notes.push(`${entry.content.commodity} has no reference price in force on ${entry.date}: no levy`);
       } else {
@@ -376,6 +384,18 @@ function assess(catalog: Catalog, entry: ImportEntry, inForce: InForce): DutyAss
           throw new DutyError(
             'content.quantity',
             `${formatRatio(declared.value)} ${declared.unit} of ${entry.content.commodity} in ${formatRatio(quantity.value)} ${quantity.unit} of ${entry.commodity} is more than making them takes: at most ${formatRatio(ceiling.perUnit)} per ${quantity.unit} (stage_links: ${ceiling.source}, the top of its range)`,
+          );
+        // Below the bottom of the range is possible (a magnet lean in NdPr) but is for the secretariat to verify.
+        const floor = coveredInput(
+          catalog,
+          entry.commodity,
+          new Set([entry.content.commodity]),
+          (l) => l.$provenance.coefficient?.low ?? l.coefficient,
+        ) as NonNullable<ReturnType<typeof coveredInput>>;
+        const least = multiplyRatios(quantity.value, floor.perUnit);
+        if (declared.value.num * least.den < least.num * declared.value.den)
+          notes.push(
+            `declared content ${formatRatio(declared.value)} ${declared.unit} is below the least the data gives for ${formatRatio(quantity.value)} ${quantity.unit} of ${entry.commodity} (${formatRatio(floor.perUnit)} per ${quantity.unit}, stage_links: ${floor.source}, the bottom of its range): the levy is on the declared figure, which the secretariat may verify`,
           );
         covered = { commodity: entry.content.commodity, quantity: declared.value, how: 'declared content' };
       }

@@ -30,7 +30,10 @@ export const PolicySchema = z
       .union([
         z
           .array(code)
-          .min(1, "must name at least one member (leave 'members' out for no zone, or for the default bloc with floors)")
+          .min(
+            1,
+            "must name at least one member (leave 'members' out for no zone, or for the default bloc with floors)",
+          )
           .superRefine((list, ctx) => {
             list.forEach((m, i) => {
               if (list.indexOf(m) < i) {

@@ -25,7 +25,7 @@ import {
 } from '../admin/access.ts';
 import { AllocationError } from '../admin/allocation.ts';
 import { DutyError } from '../admin/duty.ts';
-import { MoneyError } from '../admin/money.ts';
+import { MoneyError, parseQuantity } from '../admin/money.ts';
 import { ReferencePriceError } from '../admin/reference-price.ts';
 import { ScheduleError } from '../admin/schedule.ts';
 import { VaultError } from '../admin/vault.ts';
@@ -47,8 +47,11 @@ declare module 'fastify' {
   }
 }
 
-/** Operations a member's key may attempt only while its country is a member of the zone in force. */
-const MEMBERS_ONLY: ReadonlySet<Operation> = new Set(['vault.read', 'releases.allocate']);
+/**
+ * Operations a member's key may attempt only while its country is a member of the zone in force (today; a release's
+ * allocation checks the date it is for, in its handler).
+ */
+const MEMBERS_ONLY: ReadonlySet<Operation> = new Set(['vault.read']);
 
 /** Other members' holdings are shown only as sums over at least this many members (a sum of one is no aggregate). */
 const MIN_AGGREGATE_MEMBERS = 2;
@@ -155,16 +158,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // The vault and collective releases are the members' own: a key of a country outside the zone in force (one
     // that has yet to join, or has left) sees neither the others' aggregates nor a share of a release.
     if (role.kind === 'member' && MEMBERS_ONLY.has(operation)) {
-      const { date, members } = await books.inForce();
-      const region = modelRegion(catalog, role.region);
-      if (!members.some((m) => modelRegion(catalog, m) === region))
-        return problem(
-          reply,
-          403,
-          `role ${formatRole(role)} may not ${OPERATION_TEXT[operation]}: ${role.region} is not a member of the zone on ${date}`,
-        );
+      const refusal = await notAMember(role, operation);
+      if (refusal) return problem(reply, 403, refusal);
     }
   });
+
+  /** Why a member's key may not do `operation` on `date` (default today): its country is not a member then. */
+  const notAMember = async (role: Role & { kind: 'member' }, operation: Operation, date?: string) => {
+    const inForce = await books.inForce(date);
+    const region = modelRegion(catalog, role.region);
+    if (inForce.members.some((m) => modelRegion(catalog, m) === region)) return undefined;
+    return `role ${formatRole(role)} may not ${OPERATION_TEXT[operation]}: ${role.region} is not a member of the zone on ${inForce.date}`;
+  };
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
@@ -287,9 +292,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       config: { operation: 'schedules.publish' },
       schema: {
         tags: ['schedules'],
-        summary: 'publish a schedule (secretariat): prices by rule from the cost curves, smoothed and bounded',
+        summary:
+          'publish a schedule (secretariat): prices by rule from the cost curves, smoothed and bounded. 409 where it would apply before a published schedule or a recorded entry, or take out a member that holds vault stock',
         body: S.ScheduleRequest,
-        response: { 201: S.Schedule, ...errors },
+        response: { 201: S.Schedule, 409: S.ErrorResponse, ...errors },
       },
     },
     async (request, reply) => {
@@ -406,7 +412,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       }
       if (obligationDays !== undefined) {
         const members = actor.role.kind === 'member' ? [actor.role.region] : (await books.inForce()).members;
-        const commodities = commodity !== undefined ? [commodity] : [...new Set(all.map((h) => h.commodity))].sort();
+        // A member's compliance lists what it holds and what the others' aggregates show, no commodity only one other
+        // member holds (its name would say that one holds it).
+        const seen = actor.role.kind === 'member' ? [...mine, ...(result.others ?? [])] : all;
+        const commodities = commodity !== undefined ? [commodity] : [...new Set(seen.map((h) => h.commodity))].sort();
         result.compliance = books.complianceOf(mine, members, commodities, obligationDays);
       }
       return result;
@@ -455,7 +464,30 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         response: { 200: S.Allocation, ...errors },
       },
     },
-    async (request) => books.allocateRelease({ ...request.body, quantity: S.decimalText(request.body.quantity) }),
+    async (request, reply) => {
+      const { role } = request.actor as { role: Role };
+      // A member shares in a release on the date it is for (a country that has joined by then, not one that has left).
+      if (role.kind === 'member') {
+        const refusal = await notAMember(role, 'releases.allocate', request.body.date);
+        if (refusal) return problem(reply, 403, refusal);
+      }
+      const allocation = await books.allocateRelease({
+        ...request.body,
+        quantity: S.decimalText(request.body.quantity),
+      });
+      if (role.kind !== 'member') return allocation;
+      // A member sees what it holds beside its own share, and no other member's holdings (nor their sum, which less
+      // its own would be theirs).
+      const { held: _held, notes: _notes, ...shared } = allocation;
+      const own = allocation.shares.filter((s) => speaksFor(catalog, role, s.member));
+      const shares = allocation.shares.map((s) =>
+        own.includes(s) ? s : { member: s.member, quantity: s.quantity, share: s.share },
+      );
+      const notes = own
+        .filter((s) => parseQuantity(s.quantity) > parseQuantity(s.held))
+        .map((s) => `${s.member} holds ${s.held} ${allocation.unit}, less than its share of ${s.quantity}`);
+      return { ...shared, shares, notes };
+    },
   );
 
   api.get(

@@ -344,7 +344,26 @@ export const Allocation = z
     quantity: z.string(),
     date: z.string(),
     key: z.object({ basis: z.string(), weights: z.record(z.string(), z.number()) }),
-    shares: z.array(z.object({ member: z.string(), quantity: z.string(), share: z.number() })).readonly(),
+    held: z
+      .string()
+      .optional()
+      .describe('what the members hold of the commodity in the vault (all sites), in the commodity unit (secretariat)'),
+    shares: z
+      .array(
+        z.object({
+          member: z.string(),
+          quantity: z.string(),
+          share: z.number(),
+          held: z.string().optional().describe('what the member holds of it in the vault (a member key: its own only)'),
+        }),
+      )
+      .readonly(),
+    notes: z
+      .array(z.string())
+      .readonly()
+      .describe(
+        'a release above what the vault holds, or shares above what members hold (a member key: its own share only)',
+      ),
   })
   .meta({ id: 'Allocation' });
 

@@ -31,7 +31,7 @@ import {
 import type { Catalog } from '../data/catalog.ts';
 import { BASE_YEAR } from '../data/schema.ts';
 import { modelRegion } from '../model/world.ts';
-import { appendAudit, appendAuditMany, toJson } from './audit.ts';
+import { appendAudit, appendAuditMany, readAudit, toJson } from './audit.ts';
 import { type Database, type EntryTable, type Store, toBigInt } from './database.ts';
 
 /** A request the books refuse: `kind` says how (the HTTP layer maps it to a status), `field` what. */
@@ -107,7 +107,11 @@ export interface Allocation {
   readonly quantity: string;
   readonly date: string;
   readonly key: { readonly basis: string; readonly weights: Readonly<Record<string, number>> };
-  readonly shares: readonly { member: string; quantity: string; share: number }[];
+  /** What the members hold of the commodity in the vault, all sites. */
+  readonly held: string;
+  readonly shares: readonly { member: string; quantity: string; share: number; held: string }[];
+  /** A release above what the vault holds, or shares above what members hold. */
+  readonly notes: readonly string[];
 }
 
 /** A stable JSON text of a request: keys sorted, undefined dropped — the basis of the idempotency hash. */
@@ -470,6 +474,24 @@ export class Books {
     return info.row.unit;
   }
 
+  /**
+   * Stock may not be put with a member whose exit a published schedule has set for after `date` (bought for it, or
+   * moved to it): from then on only members move the vault's stock, so it would be stranded.
+   */
+  private async notLeaving(field: string, member: string, date: string): Promise<void> {
+    const later = (await this.schedules())
+      .filter((s) => s.effectiveFrom > date && s.members !== undefined)
+      .sort((a, b) => (a.effectiveFrom < b.effectiveFrom ? -1 : a.effectiveFrom > b.effectiveFrom ? 1 : 0));
+    for (const s of later) {
+      if ((s.members ?? []).some((m) => modelRegion(this.catalog, m) === member)) continue;
+      throw new BooksError(
+        'conflict',
+        field,
+        `${member} leaves the zone on ${s.effectiveFrom} (schedule version ${s.version}): stock put with it now would be stranded, since only members move the vault's stock`,
+      );
+    }
+  }
+
   /** A vault holder is a member of the zone on the date, as a model region (an EU member state holds as EU27). */
   private async holder(field: string, code: string, date: string): Promise<string> {
     const region = this.catalog.regions.get(code);
@@ -481,11 +503,48 @@ export class Books {
     return member;
   }
 
+  /**
+   * A transaction already recorded under the request's id: its answer as given then (the holdings it left, from its
+   * audit record), or a conflict where the id was recorded with another payload; undefined where the id is new.
+   */
+  private async recordedTransaction(
+    request: VaultTransactionRequest,
+    hash: string,
+  ): Promise<{ created: false; transaction: StoredTransaction; holdings: HoldingView[] } | undefined> {
+    const row = await this.store.db
+      .selectFrom('vault_transactions')
+      .selectAll()
+      .where('id', '=', request.id)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    if (row.request_hash !== hash)
+      throw new BooksError('conflict', 'id', `transaction ${request.id} was recorded with another payload`);
+    const [audit] = await readAudit(this.store.db, { subject: `vault:${request.id}`, limit: 1 });
+    const holdings = (audit?.after as { holdings?: HoldingView[] } | null)?.holdings ?? [];
+    return {
+      created: false,
+      transaction: {
+        seq: Number(row.seq),
+        id: row.id,
+        recordedBy: row.recorded_by,
+        recordedAt: row.recorded_at,
+        request,
+      },
+      holdings,
+    };
+  }
+
   /** Records a purchase, release or transfer; refuses (conflict) one that would take a holding below zero. */
   async recordTransaction(
     actor: string,
     request: VaultTransactionRequest,
   ): Promise<{ created: boolean; transaction: StoredTransaction; holdings: HoldingView[] }> {
+    // A replay first: its answer is the one given when it was recorded, whatever has changed since (the holdings, the
+    // members, the date).
+    const canonical = canonicalJson(request);
+    const hash = sha256(canonical);
+    const recorded = await this.recordedTransaction(request, hash);
+    if (recorded) return recorded;
     this.checkRecordDate('date', request.date, 'a vault transaction is posted once it has taken place');
     const unit = this.unitOf(request.commodity);
     let quantity: bigint;
@@ -501,6 +560,7 @@ export class Books {
       if (request.valueCents !== undefined)
         throw new BooksError('invalid', 'valueCents', 'a transfer moves goods, not money: leave the value out');
       const toMember = await this.holder('toMember', request.toMember ?? request.member, request.date);
+      if (toMember !== member) await this.notLeaving('toMember', toMember, request.date);
       tx = {
         kind: 'transfer',
         member,
@@ -511,6 +571,7 @@ export class Books {
         toSite: request.toSite ?? request.site,
       };
     } else {
+      if (request.kind === 'purchase') await this.notLeaving('member', member, request.date);
       if (request.toMember !== undefined || request.toSite !== undefined)
         throw new BooksError(
           'invalid',
@@ -533,8 +594,6 @@ export class Books {
       if (e instanceof VaultError) throw new BooksError('invalid', e.field, e.message.slice(e.field.length + 2));
       throw e;
     }
-    const canonical = canonicalJson(request);
-    const hash = sha256(canonical);
     const recordedAt = this.now().toISOString();
     const view = (h: { member: string; commodity: string; site: string; quantity: bigint }): HoldingView => ({
       member: h.member,
@@ -544,26 +603,9 @@ export class Books {
       unit,
     });
     const replay = async () => {
-      const row = await this.store.db
-        .selectFrom('vault_transactions')
-        .selectAll()
-        .where('id', '=', request.id)
-        .executeTakeFirst();
-      if (!row) throw new BooksError('conflict', 'id', `transaction ${request.id} could not be recorded; retry`);
-      if (row.request_hash !== hash)
-        throw new BooksError('conflict', 'id', `transaction ${request.id} was recorded with another payload`);
-      const holdings = await this.holdingsOf(changes);
-      return {
-        created: false,
-        transaction: {
-          seq: Number(row.seq),
-          id: row.id,
-          recordedBy: row.recorded_by,
-          recordedAt: row.recorded_at,
-          request,
-        },
-        holdings: holdings.map(view),
-      };
+      const again = await this.recordedTransaction(request, hash);
+      if (!again) throw new BooksError('conflict', 'id', `transaction ${request.id} could not be recorded; retry`);
+      return again;
     };
     const outcome = await this.store.db.transaction().execute(async (trx) => {
       const row = await trx
@@ -678,21 +720,6 @@ export class Books {
     };
   }
 
-  private async holdingsOf(keys: readonly { member: string; commodity: string; site: string }[]) {
-    const out = [];
-    for (const k of keys) {
-      const row = await this.store.db
-        .selectFrom('vault_holdings')
-        .selectAll()
-        .where('member', '=', k.member)
-        .where('commodity', '=', k.commodity)
-        .where('site', '=', k.site)
-        .executeTakeFirst();
-      out.push({ ...k, quantity: row ? toBigInt(row.quantity) : 0n });
-    }
-    return out;
-  }
-
   /** Every holding, as integer millionths (zero holdings left out). */
   async holdings(): Promise<{ member: string; commodity: string; site: string; quantity: bigint }[]> {
     const rows = await this.store.db
@@ -795,13 +822,36 @@ export class Books {
         `every weight of the key is zero${request.key ? '' : `: no member uses ${request.commodity} in the data, directly or in downstream goods`}`,
       );
     const shares: AllocationShare[] = allocateByKey(total, weights);
+    // What each member holds of the commodity (every site), beside its share: a share above it is stock the member
+    // must find elsewhere, and a release above all the vault holds is one the stock cannot meet.
+    const heldBy = new Map<string, bigint>();
+    for (const h of await this.holdings()) {
+      const member = modelRegion(this.catalog, h.member);
+      if (h.commodity === request.commodity) heldBy.set(member, (heldBy.get(member) ?? 0n) + h.quantity);
+    }
+    const held = members.reduce((t, m) => t + (heldBy.get(m) ?? 0n), 0n);
+    const notes: string[] = [];
+    if (total > held)
+      notes.push(
+        `the members hold ${formatQuantity(held)} ${unit} of ${request.commodity} in the vault, ${formatQuantity(total - held)} ${unit} less than the release`,
+      );
+    const short = shares.filter((s) => s.amount > (heldBy.get(s.member) ?? 0n)).map((s) => s.member);
+    if (short.length > 0 && total <= held)
+      notes.push(`${short.join(', ')} hold less than their shares: the others' stock must make up the difference`);
     return {
       commodity: request.commodity,
       unit,
       quantity: formatQuantity(total),
       date,
       key: { basis, weights },
-      shares: shares.map((s) => ({ member: s.member, quantity: formatQuantity(s.amount), share: s.share })),
+      held: formatQuantity(held),
+      shares: shares.map((s) => ({
+        member: s.member,
+        quantity: formatQuantity(s.amount),
+        share: s.share,
+        held: formatQuantity(heldBy.get(s.member) ?? 0n),
+      })),
+      notes,
     };
   }
 }

@@ -169,6 +169,24 @@ describe('duty on an import entry', () => {
     );
     expect(() => declaring('0.77')).toThrow(/content\.quantity/);
     expect(declaring('0.76').levyCents).toBeGreaterThan(0);
+    // Below the bottom of the range (0.30 per t): possible (a magnet lean in NdPr), so charged as declared, but said.
+    expect(declaring('0.6').notes.join(' ')).not.toMatch(/below the least/);
+    expect(declaring('0.000001').notes.join(' ')).toMatch(
+      /declared content 0\.000001 t NdPr-oxide is below the least the data gives for 2 t NdFeB of ndfeb\/magnet \(0\.3 per t NdFeB, stage_links: A_RE_LINK_MAG, the bottom of its range\)/,
+    );
+  });
+
+  it('a content declared of an unpriced input does not set aside the levy on the priced one', () => {
+    // NdPr oxide is priced, rare-earth concentrate is not: declaring concentrate in magnets would have left no levy.
+    expect(() =>
+      assessDuty(
+        catalog,
+        entry({ commodity: 'ndfeb/magnet', content: { commodity: 'rare-earths/concentrate', quantity: '1' } }),
+        inForce(),
+      ),
+    ).toThrow(
+      /^content\.commodity: rare-earths\/concentrate has no reference price in force on 2026-03-01; the levy is on ndpr\/oxide, the nearest input of ndfeb\/magnet with one: declare the content of ndpr\/oxide/,
+    );
   });
 
   it('a specific duty per kg of content, and an annex-wide additional duty (tungsten concentrate from China)', () => {

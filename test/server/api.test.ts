@@ -315,6 +315,37 @@ describe('the API', () => {
       body: vaultBody('U-Ge', { member: 'USA', commodity: 'germanium/refined', site: 'DLA-2', quantity: '7' }),
     });
     expect(ge.statusCode).toBe(201);
+    // Nor does Japan's compliance name it (that would say another member holds germanium).
+    const named = JSON.parse(
+      (await env.call('member:JPN', { method: 'GET', url: '/v1/vault/holdings?obligationDays=60' })).body,
+    );
+    expect(named.compliance.map((c: { commodity: string }) => c.commodity)).toEqual(['gallium/refined']);
+    // A release's shares: a member sees what it holds beside its own share, and nobody else's holdings.
+    const shared = JSON.parse(
+      (
+        await env.call('member:JPN', {
+          method: 'POST',
+          url: '/v1/releases/allocate',
+          body: { commodity: 'gallium/refined', quantity: '10' },
+        })
+      ).body,
+    );
+    expect(shared.held).toBeUndefined();
+    expect(shared.shares.filter((x: { held?: string }) => x.held !== undefined)).toEqual([
+      expect.objectContaining({ member: 'JPN', held: '4' }),
+    ]);
+    expect(shared.notes).toEqual([expect.stringMatching(/^JPN holds 4 kg Ga, less than its share of 4\.9/)]);
+    const seen = JSON.parse(
+      (
+        await env.call('secretariat', {
+          method: 'POST',
+          url: '/v1/releases/allocate',
+          body: { commodity: 'gallium/refined', quantity: '10' },
+        })
+      ).body,
+    );
+    expect(seen.shares.every((x: { held?: string }) => x.held !== undefined)).toBe(true);
+    expect(seen.held).toBeDefined();
     // A transfer's answer shows the sender its own holdings, not the receiver's (which would reveal its stock).
     const sent = await env.call('member:USA', {
       method: 'POST',
@@ -761,6 +792,9 @@ describe('the API', () => {
     );
     expect(entry.additionalProperties).toBe(false);
     expect(doc.paths['/v1/entries'].post.responses).toHaveProperty('409');
+    // Every write that can conflict says so: entries and vault postings (ids, holdings), schedules (dates, stock).
+    expect(doc.paths['/v1/schedules'].post.responses).toHaveProperty('409');
+    expect(doc.paths['/v1/vault/transactions'].post.responses).toHaveProperty('409');
     expect(doc.components.securitySchemes.bearer.scheme).toBe('bearer');
   });
 
@@ -814,3 +848,42 @@ for (const run of await backends()) {
     });
   });
 }
+
+describe('a release shared on a date', () => {
+  it('goes to the members of that date: one that has joined by then, not one that has left', async () => {
+    const env = await setup();
+    try {
+      const published = await env.call('secretariat', {
+        method: 'POST',
+        url: '/v1/schedules',
+        body: {
+          effectiveFrom: '2026-06-01',
+          reference: 'KOR in, MEX out',
+          members: ['USA', 'EU27', 'JPN', 'KOR'],
+          prices: [],
+        },
+      });
+      expect(published.statusCode, published.body).toBe(201);
+      for (const role of ['member:KOR', 'member:MEX'])
+        env.keys[role] = (await createKey(env.store, { role, actor: 'test' })).key;
+      const allocate = (role: string, date?: string) =>
+        env.call(role, {
+          method: 'POST',
+          url: '/v1/releases/allocate',
+          body: { commodity: 'gallium/refined', quantity: '10', ...(date ? { date } : {}) },
+        });
+      const later = await allocate('member:KOR', '2026-07-01');
+      expect(later.statusCode, later.body).toBe(200);
+      expect(JSON.parse(later.body).shares.map((s: { member: string }) => s.member)).toContain('KOR');
+      const gone = await allocate('member:MEX', '2026-07-01');
+      expect(gone.statusCode).toBe(403);
+      expect(JSON.parse(gone.body).message).toMatch(/MEX is not a member of the zone on 2026-07-01/);
+      // Today (2026-03-01) it is the other way round.
+      expect((await allocate('member:KOR')).statusCode).toBe(403);
+      expect((await allocate('member:MEX')).statusCode).toBe(200);
+    } finally {
+      await env.app.close();
+      await env.drop();
+    }
+  });
+});

@@ -1,6 +1,6 @@
 /** The secretariat's books on SQLite and PostgreSQL: idempotency, concurrency, the vault ledger and the audit log. */
 import { sql } from 'kysely';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Catalog } from '../../src/data/catalog.ts';
 import { loadDataset } from '../../src/data/load.ts';
 import { readAudit } from '../../src/store/audit.ts';
@@ -8,7 +8,7 @@ import { Books, BooksError, type EntrySubmission, type VaultTransactionRequest }
 import type { Store } from '../../src/store/database.ts';
 import { createKey, KeyRing, listKeys, revokeKey } from '../../src/store/keys.ts';
 import { migrate } from '../../src/store/migrations.ts';
-import { backends, describeBackend, freshStore } from './backends.ts';
+import { backends, describeBackend, freshStore, sqliteBackend } from './backends.ts';
 
 const catalog = new Catalog(loadDataset());
 const NOW = new Date('2026-03-01T12:00:00.000Z');
@@ -236,7 +236,10 @@ for (const run of await backends()) {
       );
       expect(await readAudit(store.db, { subject: 'vault:V-3' })).toEqual([]);
       // replay and conflict on the id
-      expect((await books.recordTransaction('k', vaultTx('V-1'))).created).toBe(false);
+      const replayed = await books.recordTransaction('k', vaultTx('V-1'));
+      expect(replayed.created).toBe(false);
+      // The same answer as when it was recorded (10 held), though V-2 has moved 2.5 away since.
+      expect(replayed.holdings.map((h) => h.quantity)).toEqual(['10']);
       expect((await refusal(books.recordTransaction('k', vaultTx('V-1', { quantity: '11' })))).kind).toBe('conflict');
       const audit = await readAudit(store.db, { subject: 'vault:V-2' });
       expect(audit[0]?.before).toEqual([
@@ -279,7 +282,7 @@ for (const run of await backends()) {
       expect(more.holdings.map((h) => h.quantity)).toEqual(['12345678901.234568']);
       const held = (await books.holdings()).find((h) => h.site === 'BIG');
       expect(held?.quantity).toBe(12_345_678_901_234_568n);
-      // The replay reads the stored transaction back.
+      // The replay gives the answer as it was given (the holdings B-1 left), not what B-2 has made of them since.
       expect(
         (
           await books.recordTransaction(
@@ -287,7 +290,7 @@ for (const run of await backends()) {
             vaultTx('B-1', { member: 'MEX', site: 'BIG', quantity: '12345678901.234567' }),
           )
         ).holdings.map((h) => h.quantity),
-      ).toEqual(['12345678901.234568']);
+      ).toEqual(['12345678901.234567']);
     });
 
     it('vault: concurrent releases never take a holding below zero, and none is lost', async () => {
@@ -315,14 +318,14 @@ for (const run of await backends()) {
 
     it('vault: refuses non-members, unknown commodities, bad quantities and misplaced fields, naming them', async () => {
       const cases: [VaultTransactionRequest, string][] = [
-        [vaultTx('B-1', { member: 'CHN' }), 'member'],
-        [vaultTx('B-2', { commodity: 'x/y' }), 'commodity'],
-        [vaultTx('B-3', { quantity: '0' }), 'quantity'],
-        [vaultTx('B-4', { quantity: '1.0000001' }), 'quantity'],
-        [vaultTx('B-5', { toSite: 'X' }), 'toSite'],
-        [vaultTx('B-6', { kind: 'transfer', valueCents: 5 }), 'valueCents'],
-        [vaultTx('B-7', { kind: 'transfer', valueCents: undefined }), 'toSite'],
-        [vaultTx('B-8', { date: '2026-02-31' }), 'date'],
+        [vaultTx('R-1', { member: 'CHN' }), 'member'],
+        [vaultTx('R-2', { commodity: 'x/y' }), 'commodity'],
+        [vaultTx('R-3', { quantity: '0' }), 'quantity'],
+        [vaultTx('R-4', { quantity: '1.0000001' }), 'quantity'],
+        [vaultTx('R-5', { toSite: 'X' }), 'toSite'],
+        [vaultTx('R-6', { kind: 'transfer', valueCents: 5 }), 'valueCents'],
+        [vaultTx('R-7', { kind: 'transfer', valueCents: undefined }), 'toSite'],
+        [vaultTx('R-8', { date: '2026-02-31' }), 'date'],
       ];
       for (const [tx, field] of cases) {
         const e = await refusal(books.recordTransaction('k', tx));
@@ -341,6 +344,21 @@ for (const run of await backends()) {
       ]);
       const total = a.shares.reduce((s, x) => s + BigInt(x.quantity.replace('.', '')), 0n);
       expect(total).toBe(1_000_000_000n);
+      // Beside each share, what the member holds (the tests above left EU27 2.5, USA 7.5 and MEX a great deal).
+      expect(a.shares.map((s) => [s.member, s.held])).toEqual([
+        ['EU27', '2.5'],
+        ['JPN', '0'],
+        ['MEX', '12345678901.234568'],
+        ['USA', '7.5'],
+      ]);
+      expect(a.held).toBe('12345678911.234568');
+      expect(a.notes).toEqual([
+        "EU27, JPN, USA hold less than their shares: the others' stock must make up the difference",
+      ]);
+      const beyond = await books.allocateRelease({ commodity: 'gallium/refined', quantity: '20000000000' });
+      expect(beyond.notes).toEqual([
+        'the members hold 12345678911.234568 kg Ga of gallium/refined in the vault, 7654321088.765432 kg Ga less than the release',
+      ]);
       const given = await books.allocateRelease({
         commodity: 'gallium/refined',
         quantity: '1',
@@ -464,3 +482,41 @@ for (const run of await backends()) {
     });
   });
 }
+
+// The rule reads the published schedules and the ledger alike on either database: on one of its own (a schedule in the
+// future would reorder the shared store's later tests).
+describe('books on a store of their own', () => {
+  it('vault: no stock is put with a member whose exit is published (bought for it, or moved to it)', async () => {
+    const fresh = await freshStore(sqliteBackend);
+    try {
+      const b = new Books(fresh.store, catalog, () => NOW);
+      await b.publishSchedule('s', {
+        effectiveFrom: '2026-06-01',
+        reference: 'MEX leaves',
+        members: ['USA', 'EU27', 'JPN'],
+        prices: [],
+      });
+      const bought = await refusal(b.recordTransaction('k', vaultTx('L-1', { member: 'MEX', site: 'M-1' })));
+      expect([bought.kind, bought.field]).toEqual(['conflict', 'member']);
+      expect(bought.message).toMatch(
+        /MEX leaves the zone on 2026-06-01 \(schedule version 1\): stock put with it now would be stranded/,
+      );
+      await b.recordTransaction('k', vaultTx('L-2'));
+      const moved = await refusal(
+        b.recordTransaction(
+          'k',
+          vaultTx('L-3', { kind: 'transfer', quantity: '1', toMember: 'MEX', valueCents: undefined, toSite: 'M-1' }),
+        ),
+      );
+      expect([moved.kind, moved.field]).toEqual(['conflict', 'toMember']);
+      // What stays with members is fine, and MEX may still release or move out what it has.
+      expect((await b.recordTransaction('k', vaultTx('L-4', { member: 'JPN', site: 'J-1' }))).created).toBe(true);
+      expect(await fresh.store.db.selectFrom('vault_transactions').select('id').orderBy('id').execute()).toEqual([
+        { id: 'L-2' },
+        { id: 'L-4' },
+      ]);
+    } finally {
+      await fresh.drop();
+    }
+  });
+});
