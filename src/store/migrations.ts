@@ -141,8 +141,20 @@ function auditAppendOnlyInserts(dialect: Dialect): Migration {
 
 /** Brings the database to the latest schema; an error names the migration that failed. */
 export async function migrate(store: Store): Promise<void> {
+  // Kysely looks for its own tables in every schema it can see unless told which: a PostgreSQL database holding a
+  // second Lodestone (another schema, chosen by search_path) would pass for migrated, and its migration then fail.
+  let schema: string | undefined;
+  if (store.dialect === 'postgres') {
+    try {
+      const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(store.db);
+      schema = rows[0]?.schema ?? undefined;
+    } catch (e) {
+      throw new StoreError(`${store.description}: cannot reach or migrate the database: ${(e as Error).message}`);
+    }
+  }
   const migrator = new Migrator({
     db: store.db,
+    ...(schema ? { migrationTableSchema: schema } : {}),
     provider: {
       getMigrations: async () => ({
         '0001_initial': initial(store.dialect),
