@@ -354,12 +354,16 @@ function assess(catalog: Catalog, entry: ImportEntry, inForce: InForce): DutyAss
         throw new DutyError('content.commodity', `unknown commodity '${entry.content.commodity}'`);
       if (!coveredInput(catalog, entry.commodity, new Set([entry.content.commodity])))
         throw new DutyError('content.commodity', `${entry.content.commodity} is not an input of ${entry.commodity}`);
+      // The levy is on the nearest priced input, as for the standard content: declaring another (an unpriced one, or
+      // one further up the chain) would choose the levy.
       const pricedInput = coveredInput(catalog, entry.commodity, new Set(priced.keys()));
-      if (!priced.has(entry.content.commodity) && pricedInput) {
-        // Declaring an unpriced input would set aside the levy on the priced one.
+      if (pricedInput && pricedInput.commodity !== entry.content.commodity) {
+        const why = priced.has(entry.content.commodity)
+          ? `the levy on ${entry.commodity} is on ${pricedInput.commodity}, its nearest input with a reference price in force on ${entry.date}`
+          : `${entry.content.commodity} has no reference price in force on ${entry.date}; the levy is on ${pricedInput.commodity}, the nearest input of ${entry.commodity} with one`;
         throw new DutyError(
           'content.commodity',
-          `${entry.content.commodity} has no reference price in force on ${entry.date}; the levy is on ${pricedInput.commodity}, the nearest input of ${entry.commodity} with one: declare the content of ${pricedInput.commodity}, or leave content out for the standard content`,
+          `${why}: declare the content of ${pricedInput.commodity}, or leave content out for the standard content`,
         );
       }
       if (!priced.has(entry.content.commodity)) {

@@ -187,6 +187,17 @@ describe('duty on an import entry', () => {
     ).toThrow(
       /^content\.commodity: rare-earths\/concentrate has no reference price in force on 2026-03-01; the levy is on ndpr\/oxide, the nearest input of ndfeb\/magnet with one: declare the content of ndpr\/oxide/,
     );
+    // Nor does declaring a priced input further up the chain choose the levy: it is on the nearest priced one.
+    const both = inForce('2026-03-01', [ndpr, schedule(2, '2026-02-01', { 'rare-earths/concentrate': 3_000 })]);
+    expect(() =>
+      assessDuty(
+        catalog,
+        entry({ commodity: 'ndfeb/magnet', content: { commodity: 'rare-earths/concentrate', quantity: '1' } }),
+        both,
+      ),
+    ).toThrow(
+      /^content\.commodity: the levy on ndfeb\/magnet is on ndpr\/oxide, its nearest input with a reference price in force on 2026-03-01: declare the content of ndpr\/oxide/,
+    );
   });
 
   it('a specific duty per kg of content, and an annex-wide additional duty (tungsten concentrate from China)', () => {
