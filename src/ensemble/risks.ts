@@ -23,7 +23,7 @@ import type { PolicyEventRow } from '../data/schema.ts';
 import { InputError } from '../model/document.ts';
 import type { Duration, RiskControl, ShareValue } from '../model/risks.ts';
 import type { Scenario, Shock } from '../model/scenario.ts';
-import { modelRegion } from '../model/world.ts';
+import { modelRegion, ownDestination } from '../model/world.ts';
 import { drawStream, type Stream, triangular } from './stream.ts';
 
 export const DEFAULT_RISK_SINCE = 2023;
@@ -253,8 +253,13 @@ export function validateRisks(scenario: Scenario, catalog: Catalog): void {
       region(c.origin, at('origin'));
       if (c.kind === 'quota') commodity(c.commodity, at('commodity'));
       else if (c.commodities !== '*') for (const [j, k] of c.commodities.entries()) commodity(k, at('commodities', j));
-      if (Array.isArray(c.destinations))
-        for (const [j, d] of c.destinations.entries()) region(d, at('destinations', j));
+      if (Array.isArray(c.destinations)) {
+        for (const [j, d] of c.destinations.entries()) {
+          region(d, at('destinations', j));
+          const own = ownDestination(catalog, c.origin, d);
+          if (own !== undefined) fail(at('destinations', j), own);
+        }
+      }
     }
     if (c.from !== undefined && c.until !== undefined && c.until < c.from) {
       fail(at('until'), `${c.until} is before from ${c.from}`);

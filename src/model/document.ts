@@ -44,6 +44,32 @@ function readText(file: string): string {
   }
 }
 
+/** How much text V8 quotes on either side of a bad JSON token ("...", then ten characters, the token, ten more). */
+const JSON_QUOTE_CONTEXT = 10;
+
+/**
+ * Where V8's JSON.parse found a bad token it gives no position for, from the text it quotes around it: with a leading
+ * "..." the quote starts ten characters before the token; without, at the start of the file. Undefined if the quote
+ * is not found in the file as it is.
+ */
+function quotedTokenOffset(message: string, text: string): number | undefined {
+  const m = /^Unexpected token '(.)', (\.\.\.)?"([\s\S]+?)"(\.\.\.)? is not valid JSON/.exec(message);
+  if (!m) return undefined;
+  const [, token, before, quote, after] = m as unknown as [
+    string,
+    string,
+    string | undefined,
+    string,
+    string | undefined,
+  ];
+  const start = before ? text.indexOf(quote) : text.startsWith(quote) ? 0 : -1;
+  if (start < 0) return undefined;
+  // Cut at the front: ten characters in. Cut only at the back: ten before its end. Neither: a short file, the token's
+  // first occurrence.
+  const offset = before ? start + JSON_QUOTE_CONTEXT : after ? quote.length - JSON_QUOTE_CONTEXT : quote.indexOf(token);
+  return offset >= 0 && text[offset] === token ? offset : undefined;
+}
+
 /** Parses YAML (a superset of JSON); a syntax error is thrown as an InputError at its own line and column. */
 function parseText(text: string, file: string): { doc: Document; locate: Locate } {
   const lines = new LineCounter();
@@ -55,18 +81,10 @@ function parseText(text: string, file: string): { doc: Document; locate: Locate 
     try {
       JSON.parse(text);
     } catch (e) {
-      const message = (e as Error).message.replace(/\s+/g, ' ');
+      const raw = (e as Error).message;
+      const message = raw.replace(/\s+/g, ' ');
       const at = / at position (\d+)/.exec(message);
-      // Without a position, V8 quotes the text around the token: found in the file, it gives one.
-      const quoted = at
-        ? undefined
-        : /^Unexpected token '(.)', (?:\.\.\.)?"(.+?)"(?:\.\.\.)? is not valid JSON/.exec(message);
-      const around = quoted ? text.indexOf(quoted[2] as string) : -1;
-      const offset = at
-        ? Number(at[1])
-        : quoted && around >= 0
-          ? around + (quoted[2] as string).indexOf(quoted[1] as string)
-          : undefined;
+      const offset = at ? Number(at[1]) : quotedTokenOffset(raw, text);
       const where = offset !== undefined ? lines.linePos(offset) : undefined;
       throw new InputError(
         `${file}${where ? `:${where.line}:${where.col}` : ''}: not valid JSON: ${message.replace(/ in JSON at position \d+.*$/, '')}`,

@@ -50,6 +50,20 @@ export interface World {
   readonly demandSectors: readonly string[];
 }
 
+/**
+ * Why `destination` cannot be one of an export control's destinations from `origin` (it is the origin, or trades as
+ * the same model region: an EU member state as EU27), or undefined if it can.
+ */
+export function ownDestination(catalog: Catalog, origin: string, destination: string): string | undefined {
+  const region = modelRegion(catalog, destination);
+  if (region !== modelRegion(catalog, origin)) return undefined;
+  const same =
+    destination === origin
+      ? `${destination} is the origin itself`
+      : `${destination} trades as ${region}, as ${origin} does`;
+  return `${same}: an export control is on shipments to other regions`;
+}
+
 /** The dominant supplier where a policy or scenario names none. */
 export const DEFAULT_DOMINANT_SUPPLIER = 'CHN';
 
@@ -425,11 +439,8 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
             ...new Set(
               d.map((x, i) => {
                 const r = checkRegion(`${path}[${i}]`, x);
-                if (r === origin)
-                  throw new ModelInputError(
-                    `${path}[${i}]`,
-                    `${x} is the origin itself: an export control is on shipments to other regions`,
-                  );
+                const own = ownDestination(catalog, origin, x);
+                if (own !== undefined) throw new ModelInputError(`${path}[${i}]`, own);
                 return r;
               }),
             ),

@@ -347,14 +347,19 @@ export const Allocation = z
     held: z
       .string()
       .optional()
-      .describe('what the members hold of the commodity in the vault (all sites), in the commodity unit (secretariat)'),
+      .describe(
+        'what the members hold of the commodity in the vault now (all sites), in the commodity unit (secretariat)',
+      ),
     shares: z
       .array(
         z.object({
           member: z.string(),
           quantity: z.string(),
           share: z.number(),
-          held: z.string().optional().describe('what the member holds of it in the vault (a member key: its own only)'),
+          held: z
+            .string()
+            .optional()
+            .describe('what the member holds of it in the vault now (a member key: its own only)'),
         }),
       )
       .readonly(),

@@ -34,6 +34,7 @@ import {
   floorTooHigh,
   ModelInputError,
   modelRegion,
+  ownDestination,
   referencePricesOf,
   type World,
 } from '../model/world.ts';
@@ -264,10 +265,8 @@ function checkedScenario(
         for (const [j, d] of s.destinations.entries()) {
           const dest = ['shocks', i, 'destinations', j];
           region(d, dest);
-          if (modelRegion(catalog, d) === modelRegion(catalog, s.origin))
-            throw new InputError(
-              `${locate(dest)}: ${dest.join('.')}: ${d} is the origin itself: an export control is on shipments to other regions`,
-            );
+          const own = ownDestination(catalog, s.origin, d);
+          if (own !== undefined) throw new InputError(`${locate(dest)}: ${dest.join('.')}: ${own}`);
         }
       }
     }
@@ -712,10 +711,22 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
       // The year's policy: zone, floors (if defended by a levy), export controls in force, CfDs within budget.
       const bans: NonNullable<Policy['bans']> = [];
       const quotas: NonNullable<Policy['quotas']> = [];
-      const destinationsOf = (d: string[] | 'members' | '*') => (d === 'members' ? (zone ? members : bloc) : d);
+      // 'members' are the others: a member's control on its exports to the zone does not cover its own market.
+      const destinationsOf = (d: string[] | 'members' | '*', origin: string) =>
+        d === 'members'
+          ? (zone ? members : bloc).filter((m) => modelRegion(catalog, m) !== modelRegion(catalog, origin))
+          : d;
       for (const s of shocks) {
+        if (s.kind !== 'outage' && destinationsOf(s.destinations, s.origin).length === 0) {
+          events.push(`${s.kind}: ${s.origin} → members: no other member to cover`);
+          continue;
+        }
         if (s.kind === 'ban') {
-          bans.push({ origin: s.origin, commodities: s.commodities, destinations: destinationsOf(s.destinations) });
+          bans.push({
+            origin: s.origin,
+            commodities: s.commodities,
+            destinations: destinationsOf(s.destinations, s.origin),
+          });
           events.push(
             `ban: ${s.origin} → ${s.destinations === '*' ? 'everyone' : s.destinations === 'members' ? 'members' : s.destinations.join(', ')} on ${s.commodities === '*' ? 'everything' : s.commodities.join(', ')}`,
           );
@@ -723,7 +734,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
           quotas.push({
             origin: s.origin,
             commodity: s.commodity,
-            destinations: destinationsOf(s.destinations),
+            destinations: destinationsOf(s.destinations, s.origin),
             quota: s.quota,
           });
           events.push(`quota: ${s.origin} ${s.commodity} ≤ ${s.quota}`);

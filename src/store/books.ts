@@ -478,8 +478,8 @@ export class Books {
    * Stock may not be put with a member whose exit a published schedule has set for after `date` (bought for it, or
    * moved to it): from then on only members move the vault's stock, so it would be stranded.
    */
-  private async notLeaving(field: string, member: string, date: string): Promise<void> {
-    const later = (await this.schedules())
+  private async notLeaving(db: Kysely<Database>, field: string, member: string, date: string): Promise<void> {
+    const later = (await this.loadSchedules(db, true))
       .filter((s) => s.effectiveFrom > date && s.members !== undefined)
       .sort((a, b) => (a.effectiveFrom < b.effectiveFrom ? -1 : a.effectiveFrom > b.effectiveFrom ? 1 : 0));
     for (const s of later) {
@@ -560,7 +560,6 @@ export class Books {
       if (request.valueCents !== undefined)
         throw new BooksError('invalid', 'valueCents', 'a transfer moves goods, not money: leave the value out');
       const toMember = await this.holder('toMember', request.toMember ?? request.member, request.date);
-      if (toMember !== member) await this.notLeaving('toMember', toMember, request.date);
       tx = {
         kind: 'transfer',
         member,
@@ -571,7 +570,6 @@ export class Books {
         toSite: request.toSite ?? request.site,
       };
     } else {
-      if (request.kind === 'purchase') await this.notLeaving('member', member, request.date);
       if (request.toMember !== undefined || request.toSite !== undefined)
         throw new BooksError(
           'invalid',
@@ -608,6 +606,18 @@ export class Books {
       return again;
     };
     const outcome = await this.store.db.transaction().execute(async (trx) => {
+      // Stock put with a member (bought for it, moved to it) is checked against the exits published, under a lock
+      // that a schedule's publication (which checks the holdings of those it takes out) waits for, and waits on.
+      const receiver =
+        tx.kind === 'purchase'
+          ? tx.member
+          : tx.kind === 'transfer' && tx.toMember !== tx.member
+            ? tx.toMember
+            : undefined;
+      if (receiver !== undefined) {
+        if (this.store.dialect === 'postgres') await sql`LOCK TABLE schedules IN SHARE MODE`.execute(trx);
+        await this.notLeaving(trx, tx.kind === 'purchase' ? 'member' : 'toMember', receiver, request.date);
+      }
       const row = await trx
         .insertInto('vault_transactions')
         .values({

@@ -128,6 +128,17 @@ describe('the risks section of a scenario', () => {
     expect(() => validateRisks(s, embedded)).toThrow(/s\.yaml:5:\d+: risks\.controls\.0\.origin: unknown region 'XYZ'/);
   });
 
+  it('refuses a hazard whose destinations name its origin, at the destination', () => {
+    const s = readScenario(
+      scenarioFile(
+        'risks:\n  controls:\n    - { kind: ban, origin: USA, commodities: [ndpr/oxide], destinations: [JPN, USA], probability: 0.1, duration: 1 }\n',
+      ),
+    );
+    expect(() => validateRisks(s, embedded)).toThrow(
+      /s\.yaml:5:\d+: risks\.controls\.0\.destinations\.1: USA is the origin itself: an export control is on shipments to other regions/,
+    );
+  });
+
   it('refuses a probability above 1 with file:line:col and path', () => {
     const file = scenarioFile(
       'risks:\n  controls:\n    - kind: ban\n      origin: CHN\n      commodities: [ndpr/oxide]\n      destinations: members\n      probability: 1.5\n      duration: 1\n',

@@ -419,6 +419,8 @@ function noteImprecise(seed: number, surplus: SurplusSolution): void {
  * (seeds 40000–40239: 7 of 240).
  */
 const CURVE_MISS_NOTED = TOLERANCE;
+/** The most of HiGHS's own miss the agreement allows for (seeds 40000–40239: at most 3.6e-6). */
+const CURVE_MISS_CEILING = 1e-5;
 
 /**
  * How far HiGHS's answer misses its own (linear or hinged) demand curves: at each node, its consumption against the
@@ -474,7 +476,14 @@ function expectAgreement(
     stats.highsOffCurve.push(
       `${seed}: price ${miss.price.toExponential(1)}, quantity ${miss.quantity.toExponential(1)}`,
     );
-  expectWithin(g, TOLERANCE + miss.price, TOLERANCE + miss.quantity, true, label);
+  // The allowance has a ceiling: an answer of HiGHS's further off its own curves than this is no reference at all.
+  expectWithin(
+    g,
+    TOLERANCE + Math.min(miss.price, CURVE_MISS_CEILING),
+    TOLERANCE + Math.min(miss.quantity, CURVE_MISS_CEILING),
+    true,
+    label,
+  );
 }
 
 /** Whether every isoelastic demand can be reached by some supply of its commodity (at home or by an open route). */

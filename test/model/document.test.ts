@@ -80,6 +80,16 @@ describe('a JSON or empty document', () => {
     expect(inputErrorOf(() => parseDocumentText('{"floors": {"ndpr/oxide": NaN}}', 'p.json', PolicySchema))).toMatch(
       /^p\.json:1:27: not valid JSON: Unexpected token 'N'/,
     );
+    // The quote begins ten characters before the token, whatever comes earlier (an N in "NdPr"); it may span lines.
+    expect(inputErrorOf(() => parseDocumentText('{"floors": {"NdPr": NaN}}', 'p.json', PolicySchema))).toMatch(
+      /^p\.json:1:21: /,
+    );
+    expect(
+      inputErrorOf(() => parseDocumentText('{\n  "members": [\n    "USA",\n    NaN\n  ]\n}', 'p.json', PolicySchema)),
+    ).toMatch(/^p\.json:4:5: /);
+    expect(
+      inputErrorOf(() => parseDocumentText('{"N": N, "bbbbbbbbbbbbbbbbbbbbbbbb": 1}', 'p.json', PolicySchema)),
+    ).toMatch(/^p\.json:1:7: /);
     expect(
       inputErrorOf(() => parseDocumentText('{"members": ["USA"],\n "floors" {}}', 'p.json', PolicySchema)),
     ).toMatch(/^p\.json:2:/);

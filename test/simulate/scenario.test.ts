@@ -64,12 +64,33 @@ describe('bad scenario files', () => {
     );
   });
 
+  it("a member's export control on 'members' covers the other members, and runs", () => {
+    const f = files({
+      's.yaml': `name: s\nextends: ${ZONE}\nhorizon: { start: 2026, end: 2027 }\nshocks:\n  - { kind: ban, origin: USA, commodities: [gallium/refined], destinations: members, start: 2027, duration: 1 }\n`,
+    });
+    const flows = new Map<number, readonly { commodity: string; from: string; to: string; quantity: number }[]>();
+    const run = simulate(readScenario(f), catalog, { onYear: ({ year, solution }) => flows.set(year, solution.flows) });
+    expect(run.years.find((y) => y.year === 2027)?.events).toContain('ban: USA → members on gallium/refined');
+    const shipped = (year: number) =>
+      (flows.get(year) ?? [])
+        .filter((x) => x.commodity === 'gallium/refined' && x.from === 'USA' && ['EU27', 'JPN', 'MEX'].includes(x.to))
+        .reduce((t, x) => t + x.quantity, 0);
+    expect(shipped(2027)).toBe(0);
+  });
+
   it('an export control whose destinations name its origin, at the destination', () => {
     const f = files({
       's.yaml': `name: s\nextends: ${ZONE}\nshocks:\n  - { kind: ban, origin: CHN, commodities: '*', destinations: [USA, CHN], start: 2027, duration: 1 }\n`,
     });
     expect(inputErrorOf(() => validateScenario(readScenario(f), catalog))).toMatch(
       /s\.yaml:4:\d+: shocks\.0\.destinations\.1: CHN is the origin itself/,
+    );
+    // A member state trades as EU27: France is no destination for Germany's controls.
+    const eu = files({
+      's.yaml': `name: s\nextends: ${ZONE}\nshocks:\n  - { kind: ban, origin: DEU, commodities: '*', destinations: [FRA], start: 2027, duration: 1 }\n`,
+    });
+    expect(inputErrorOf(() => validateScenario(readScenario(eu), catalog))).toMatch(
+      /shocks\.0\.destinations\.0: FRA trades as EU27, as DEU does: an export control is on shipments to other regions/,
     );
   });
 

@@ -281,6 +281,28 @@ for (const run of await backends()) {
       expect((await books.schedules()).length).toBe(schedules);
     });
 
+    it('vault: a purchase for a member and a schedule taking it out, at the same moment: never both', async () => {
+      for (let round = 0; round < 5; round++) {
+        const fresh = await freshStore(backend);
+        try {
+          const b = new Books(fresh.store, catalog, () => NOW);
+          const [exit, bought] = await Promise.allSettled([
+            b.publishSchedule('s', {
+              effectiveFrom: '2026-06-01',
+              reference: 'MEX leaves',
+              members: ['USA', 'EU27', 'JPN'],
+              prices: [],
+            }),
+            b.recordTransaction('k', vaultTx(`RACE-${round}`, { member: 'MEX', site: 'M-1' })),
+          ]);
+          // One or the other (a purchase first makes the exit strand stock; an exit first makes the purchase do so).
+          expect([exit.status, bought.status].filter((x) => x === 'fulfilled')).toHaveLength(1);
+        } finally {
+          await fresh.drop();
+        }
+      }
+    });
+
     // On a store of its own: a schedule in the future would reorder the shared store's later tests.
     it('vault: no stock is put with a member whose exit is published (bought for it, or moved to it)', async () => {
       const fresh = await freshStore(backend);
