@@ -94,6 +94,9 @@ export function earnedByRegion(prices: readonly EquilibriumSolution['prices'][nu
   return earned;
 }
 
+/** The relative precision of an equilibrium's prices (its certificate's default tolerance). */
+const PRICE_PRECISION = 1e-8;
+
 export function periodStatistics(
   world: World,
   solution: EquilibriumSolution,
@@ -186,7 +189,9 @@ export function periodStatistics(
         const cfd = p.cfd as NonNullable<typeof p.cfd>;
         const o = outputOf.get(p.id) ?? 0;
         const volume = Math.min(o, cfd.volume ?? Number.POSITIVE_INFINITY);
-        cfdCost += Math.max(0, cfd.strike - (earned.get(p.region) ?? 0)) * volume;
+        // A price within the certificate's precision of the strike is at it: the difference is no payment.
+        const gap = cfd.strike - (earned.get(p.region) ?? 0);
+        if (gap > PRICE_PRECISION * cfd.strike) cfdCost += gap * volume;
       }
     }
     let priceMin = Number.POSITIVE_INFINITY;

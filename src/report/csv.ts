@@ -1,6 +1,7 @@
 /**
  * The results as CSV: a long file (one number a row: scenario, year, commodity, metric, value, unit) for tools that
- * pivot, and a wide file (one row per scenario, year and commodity, one column per metric) for spreadsheets.
+ * pivot, and a wide file (one row per scenario, year and commodity, one column per metric, named with its unit) for
+ * spreadsheets.
  * Numbers are written in JavaScript's shortest round-trip form, so parsing a cell gives back the exact double;
  * a missing value (null) is an empty cell.
  */
@@ -65,6 +66,15 @@ function unitOf(kind: UnitKind, c: CommodityYear): string {
   }
 }
 
+/**
+ * A wide file's column: the metric and its unit, which for quantities and prices names the row's own columns (its
+ * `unit` and `priceUnit`), so that every number in the file says what it is in.
+ */
+function wideColumn(key: string, kind: UnitKind): string {
+  const unit = { price: 'priceUnit', flow: 'unit/yr', stock: 'unit', share: 'share', usd: 'USD', days: 'days' }[kind];
+  return `${key} (${unit})`;
+}
+
 /** One CSV field: quoted when it holds a comma, a quote or a line break. */
 export function csvField(value: string | number | null): string {
   if (value === null) return '';
@@ -110,8 +120,8 @@ export function comparisonCsv(comparison: Comparison): { long: string; wide: str
       'commodity',
       'unit',
       'priceUnit',
-      ...COMMODITY_METRICS.map((m) => m.key),
-      ...origins.map((o) => `${SUPPLY_PREFIX}${o}`),
+      ...COMMODITY_METRICS.map((m) => wideColumn(m.key, m.unit)),
+      ...origins.map((o) => wideColumn(`${SUPPLY_PREFIX}${o}`, 'flow')),
     ]),
   ];
   for (const role of ROLES) {

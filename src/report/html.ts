@@ -251,7 +251,7 @@ function commodityTable(view: ReportView, summaries: readonly CommoditySummary[]
   const last = view.years[view.years.length - 1];
   const rows = summaries.map((c) => {
     const ref = c.referencePrice
-      ? `${formatNumber(c.referencePrice.value)}<span class="vs">from ${c.referencePrice.year}</span>`
+      ? `${formatNumber(c.referencePrice.value)}<span class="vs">from ${c.referencePrice.year}${c.referenceRange ? `; ${formatNumber(c.referenceRange.low)}–${formatNumber(c.referenceRange.high)} over the years` : ''}</span>`
       : '–';
     // A run that holds stock but never imports on net has no days to count: that is not 'no stock'.
     const cover = (x: AtYear | null, role: Role) =>
@@ -338,7 +338,7 @@ function commodityArticle(
   const facts = [
     `Quantities in <b>${esc(c.unit)}</b>, prices in <b>${esc(c.priceUnit)}</b>.`,
     c.referencePrice
-      ? `Reference price ${formatNumber(c.referencePrice.value)} from ${c.referencePrice.year}.`
+      ? `Reference price ${formatNumber(c.referencePrice.value)} from ${c.referencePrice.year}${c.referenceRange ? `, reviewed ${c.referenceRange.changes} time${c.referenceRange.changes === 1 ? '' : 's'}: between ${formatNumber(c.referenceRange.low)} and ${formatNumber(c.referenceRange.high)} over the years` : ''}.`
       : 'No reference price.',
     `Peak price inside ${atYear(c.peakInside.scenario)} (${S}) vs ${atYear(c.peakInside.against)} (${A}).`,
   ];
@@ -464,7 +464,9 @@ function timelineSection(view: ReportView): string {
   const projects = (role: Role, year: number) =>
     (view.year(role, year)?.projects ?? []).map((p) => {
       const { unit, priceUnit } = view.units(p.commodity);
-      const price = p.incentivePrice !== null ? `, incentive price ${formatNumber(p.incentivePrice)} ${priceUnit}` : '';
+      // The simulation's entry test (cash cost plus capital recovery, before inputs), not the appraisal's NPV-zero price.
+      const price =
+        p.incentivePrice !== null ? `, entry price ${formatNumber(p.incentivePrice)} ${priceUnit} before inputs` : '';
       return `${p.id} (${p.commodity}, ${p.region}): ${p.event}, ${formatNumber(p.capacity)} ${unit}/yr${price}`;
     });
   const hasProjects = ROLES.some((r) => view.run(r).years.some((y) => y.projects.length > 0));

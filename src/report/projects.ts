@@ -141,7 +141,7 @@ function projectTable(a: ProjectAppraisals): string {
   );
   return `<div class="table-wrap"><table class="projects">
 <caption>Money in USD at each project's decision year (real, discounted at ${(a.costOfCapital * 100).toFixed(1)}%). NPV baseline: on the prices of ${esc(a.against.name)}; NPV zone: on those of ${esc(a.scenario.name)} with its CfDs. Support: CfD payments plus any viability gap ('none' when bankable at zone prices without support). Lost avoided: fall in the bloc's lost consumption on the project's chain, summed over the years.</caption>
-<thead class="wrap"><tr><th>Project</th><th>Commodity</th><th>Host</th><th>Status</th><th class="num">Online</th><th class="num">NPV baseline</th><th class="num">NPV zone</th><th class="num">IRR baseline</th><th class="num">IRR zone</th><th class="num">Incentive price</th><th class="num">CfD payments</th><th class="num">Support</th><th class="num">Lost avoided</th><th class="num">Self-sufficiency</th></tr></thead>
+<thead class="wrap"><tr><th>Project</th><th>Commodity</th><th>Host</th><th>Status</th><th class="num">Online</th><th class="num">NPV baseline</th><th class="num">NPV zone</th><th class="num">IRR baseline</th><th class="num">IRR zone</th><th class="num">Incentive price (NPV zero)</th><th class="num">CfD payments</th><th class="num">Support</th><th class="num">Lost avoided</th><th class="num">Self-sufficiency</th></tr></thead>
 <tbody>${rows.join('\n')}</tbody></table></div>${
     a.notValued.length > 0
       ? `<p class="note">Not valued: ${a.notValued.map((n) => `${esc(n.id)} (${esc(n.reason)})`).join('; ')}.</p>`

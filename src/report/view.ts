@@ -159,6 +159,8 @@ export interface CommoditySummary {
   readonly focus: boolean;
   /** The first reference price in force in the scenario (else in the run compared against). */
   readonly referencePrice: AtYear | null;
+  /** Where that run's reference price changes over the years: its lowest and highest, and how many times it changes. */
+  readonly referenceRange: { readonly low: number; readonly high: number; readonly changes: number } | null;
   readonly peakInside: Pair<AtYear | null>;
   readonly peakOutside: Pair<AtYear | null>;
   /**
@@ -184,6 +186,14 @@ function pair<T>(f: (role: Role) => T): Pair<T> {
   return { scenario: f('scenario'), against: f('against') };
 }
 
+/** The range of a reference price that changes over the years (a rule reviewed yearly), or null if it never does. */
+function referenceRange(values: readonly (number | null)[]): CommoditySummary['referenceRange'] {
+  const set = values.filter((v): v is number => v !== null);
+  let changes = 0;
+  for (let i = 1; i < set.length; i++) if (set[i] !== set[i - 1]) changes++;
+  return changes === 0 ? null : { low: Math.min(...set), high: Math.max(...set), changes };
+}
+
 export function commoditySummary(view: ReportView, k: string): CommoditySummary {
   const s = (role: Role, pick: (c: CommodityYear) => number | null) => series(view, role, k, pick);
   const last = view.years[view.years.length - 1] ?? 0;
@@ -198,6 +208,7 @@ export function commoditySummary(view: ReportView, k: string): CommoditySummary 
     ...view.units(k),
     focus: view.focus.includes(k),
     referencePrice: firstReference('scenario') ?? firstReference('against'),
+    referenceRange: referenceRange(s(firstReference('scenario') ? 'scenario' : 'against', (c) => c.referencePrice)),
     peakInside: pair((r) =>
       extreme(
         view,

@@ -1207,11 +1207,17 @@ function commodityYear(
   }
   let stock = 0;
   for (const [key, state] of ctx.stocks) if (key.endsWith(`|${k}`)) stock += state.holdings;
+  // Supply within the solver's tolerance of none (a millionth of world production) is none: production and exports
+  // that cancel leave 1e-8 at home, a route tied at its margin a hair of flow.
+  const negligible = 1e-6 * c.production;
   const home = Math.max(0, c.blocProduction - exportsOut);
   const supplyByOrigin = [
-    { region: 'bloc', quantity: home },
-    ...[...origins].sort((a, b) => b[1] - a[1]).map(([region, quantity]) => ({ region, quantity })),
-    ...(released > 0 ? [{ region: 'stocks', quantity: released }] : []),
+    { region: 'bloc', quantity: home > negligible ? home : 0 },
+    ...[...origins]
+      .filter(([, quantity]) => quantity > negligible)
+      .sort((a, b) => b[1] - a[1])
+      .map(([region, quantity]) => ({ region, quantity })),
+    ...(released > negligible ? [{ region: 'stocks', quantity: released }] : []),
   ];
   const supplied = supplyByOrigin.reduce((t, o) => t + o.quantity, 0);
   // Lost consumption: members' demand at the base-year reference price, grown, less what they consume.
@@ -1243,7 +1249,7 @@ function commodityYear(
     selfSufficiency: finiteOrNull(c.selfSufficiency),
     // Of everything the bloc receives (own production kept at home, imports, stock releases); none where it receives
     // nothing beyond the solver's tolerance (a millionth of world production), as where it uses none.
-    dominantShare: supplied > 1e-6 * c.production ? (origins.get(ctx.dominant) ?? 0) / supplied : null,
+    dominantShare: supplied > negligible ? (origins.get(ctx.dominant) ?? 0) / supplied : null,
     supplyByOrigin,
     consumerCost: c.consumerSpending === 0 ? 0 : sumMembers(consumed, members, price),
     levyRevenue: c.levyRevenue,

@@ -92,19 +92,36 @@ describe('comparisonCsv: the long file', () => {
   });
 });
 
+/** What the wide file's column names say of each kind of unit. */
+const UNIT_NAMES: Record<(typeof COMMODITY_METRICS)[number]['unit'], string> = {
+  price: 'priceUnit',
+  flow: 'unit/yr',
+  stock: 'unit',
+  share: 'share',
+  usd: 'USD',
+  days: 'days',
+};
+
 describe('comparisonCsv: the wide file', () => {
   const table = rows(wide);
   const header = table[0] ?? [];
 
   it('has a row per run, year and commodity, a column per metric and per origin of supply', () => {
     expect(header.slice(0, 5)).toEqual(['scenario', 'year', 'commodity', 'unit', 'priceUnit']);
-    expect(header.slice(5, 5 + COMMODITY_METRICS.length)).toEqual(COMMODITY_METRICS.map((m) => m.key));
+    // Each metric's column says its unit: USD, share, days, or the row's own unit or price unit.
+    expect(header.slice(5, 5 + COMMODITY_METRICS.length)).toEqual(
+      COMMODITY_METRICS.map((m) => `${m.key} (${UNIT_NAMES[m.unit]})`),
+    );
+    expect(header).toEqual(
+      expect.arrayContaining(['priceInside (priceUnit)', 'production (unit/yr)', 'stock (unit)', 'consumerCost (USD)']),
+    );
+    expect(header).toEqual(expect.arrayContaining(['selfSufficiency (share)', 'daysOfCover (days)']));
     expect(header.slice(5 + COMMODITY_METRICS.length)).toEqual([
-      'supply:bloc',
-      'supply:CHN',
-      'supply:KOR',
-      'supply:MYS',
-      'supply:stocks',
+      'supply:bloc (unit/yr)',
+      'supply:CHN (unit/yr)',
+      'supply:KOR (unit/yr)',
+      'supply:MYS (unit/yr)',
+      'supply:stocks (unit/yr)',
     ]);
     expect(table.length - 1).toBe(2 * 3 * 2);
     for (const r of table) expect(r.length).toBe(header.length);
@@ -117,11 +134,12 @@ describe('comparisonCsv: the wide file', () => {
       expect(record.unit).toBe(x.unit);
       for (const m of COMMODITY_METRICS) {
         const v = x[m.key] as number | null;
-        expect(record[m.key], `${m.key}`).toBe(v === null ? '' : String(v));
-        if (v !== null) expect(Number(record[m.key])).toBe(v);
+        const column = `${m.key} (${UNIT_NAMES[m.unit]})`;
+        expect(record[column], `${m.key}`).toBe(v === null ? '' : String(v));
+        if (v !== null) expect(Number(record[column])).toBe(v);
       }
       for (const h of header.filter((n) => n.startsWith(SUPPLY_PREFIX))) {
-        const origin = h.slice(SUPPLY_PREFIX.length);
+        const origin = h.slice(SUPPLY_PREFIX.length, -' (unit/yr)'.length);
         expect(Number(record[h])).toBe(x.supplyByOrigin.find((o) => o.region === origin)?.quantity ?? 0);
       }
     }

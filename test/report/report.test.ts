@@ -307,7 +307,7 @@ describe('renderReport: summary, tables, selector, notes', () => {
     const timeline = textOf(byId(parsed, 'timeline'));
     expect(timeline).toContain('CHN bans exports of gallium/refined to members');
     expect(timeline).toContain(
-      'us-fort-worth (ndpr/oxide, USA): backed, 4,000 t NdPr-oxide/yr, incentive price 88,000',
+      'us-fort-worth (ndpr/oxide, USA): backed, 4,000 t NdPr-oxide/yr, entry price 88,000 USD/t NdPr-oxide before inputs',
     );
   });
 });
@@ -361,6 +361,17 @@ describe('charts at the edges: a run against itself, flat prices, tolerance-size
     expect(names).toContain(`inside · ${c.scenario.scenario.name}`);
     expect(names).toContain(`inside · ${c.scenario.scenario.name} (against)`);
     expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('a reference price reviewed over the years is given with its range, not as its first value alone', () => {
+    const j = c.scenario.years[2]?.commodities.findIndex((x) => x.commodity === NDPR) as number;
+    const reviewed = withValue(c, ['scenario', 'years', 2, 'commodities', j, 'referencePrice'], 80_000);
+    const summary = commoditySummary(reportView(reviewed), NDPR);
+    expect(summary.referencePrice).toEqual({ value: 95_000, year: 2026 });
+    expect(summary.referenceRange).toEqual({ low: 80_000, high: 95_000, changes: 1 });
+    const text = textOf(byId(parseReport(renderReport(reviewed)), 'summary'));
+    expect(text).toContain('95,000from 2026; 80,000–95,000 over the years');
+    expect(commoditySummary(reportView(c), NDPR).referenceRange).toBeNull();
   });
 
   it('does not zoom a flat price into its rounding: the axis spans ±5% around it', () => {

@@ -41,6 +41,22 @@ describe('zone-2026-ban-2027 against ban-2027, 2025–2029', () => {
     }
   });
 
+  it("reports no solver noise as supply or as a CfD's cost: a millionth of world production is none", () => {
+    // The NdPr CfD at a market price within 1e-11 of its strike once cost 7.7e-7 USD; production and exports that
+    // cancel left 2.8e-8 t of lithium 'at home'.
+    for (const r of [zone, ban]) {
+      for (const y of r.years) {
+        for (const c of y.commodities) {
+          for (const o of c.supplyByOrigin) {
+            if (o.quantity !== 0)
+              expect(o.quantity, `${y.year} ${c.commodity} ${o.region}`).toBeGreaterThan(1e-6 * c.production);
+          }
+          if (c.cfdCost !== 0) expect(c.cfdCost, `${y.year} ${c.commodity}`).toBeGreaterThan(1);
+        }
+      }
+    }
+  });
+
   it('before the zone the two scenarios are the same world', () => {
     for (const k of ['gallium/refined', 'lithium/chemicals', 'copper/refined']) {
       expect(at(zone, 2025, k).priceInside).toBeCloseTo(at(ban, 2025, k).priceInside as number, 6);
