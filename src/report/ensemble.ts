@@ -270,10 +270,17 @@ function eventChart(L: Lookup, k: string): ChartSpec {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-function figure(id: string, title: string, charts: Record<string, ChartSpec>, note = '', wide = false): string {
+function figure(
+  id: string,
+  title: string,
+  charts: Record<string, ChartSpec>,
+  note = '',
+  wide = false,
+  empty = 'no draw has a value for this metric',
+): string {
   const body = charts[id]
     ? `<div class="chart" data-chart="${esc(id)}" role="img" aria-label="${esc(title)}"></div>`
-    : '<p class="empty">no draw has a value for this metric</p>';
+    : `<p class="empty">${esc(empty)}</p>`;
   return `<figure${wide ? ' class="wide"' : ''}><figcaption>${esc(title)}${note ? `<small>${esc(note)}</small>` : ''}</figcaption>${body}</figure>`;
 }
 
@@ -377,7 +384,7 @@ function commodityArticle(
   const subHead = run
     .map(
       () =>
-        `<th class="num first" title="probability that the zone price is above the threshold above">P(price spike)</th><th class="num" title="probability that bloc consumption is cut by more than ${cut} of its demand">P(cut &gt; ${cut})</th><th class="num" title="expected consumption lost, in the commodity's unit">E[lost]</th>`,
+        `<th class="num first" title="probability that the zone price is above the threshold above">P(price spike)</th><th class="num" title="probability that bloc consumption is cut by more than ${cut} of its demand">P(cut &gt; ${cut})</th><th class="num" title="expected consumption lost, in the commodity's unit">E[lost], ${esc(info?.unit ?? '')}</th>`,
     )
     .join('');
   return `<article class="commodity" id="commodity-${key}" data-commodity="${esc(k)}" data-focus="true"${shown ? '' : ' hidden'}>
@@ -387,7 +394,7 @@ function commodityArticle(
 ${figure(`${key}-price`, 'Zone price', charts, 'use-weighted over the bloc; bands P5–P95 and P25–P75, median, central run (dashed)', true)}
 ${figure(`${key}-events`, 'Probability of events, by year', charts)}
 ${figure(`${key}-lost`, 'Share of bloc demand not consumed', charts)}
-${figure(`${key}-stock`, 'Bloc stocks (end of year)', charts)}
+${figure(`${key}-stock`, 'Bloc stocks (end of year)', charts, '', false, 'No bloc stockpile of it in any draw.')}
 ${figure(`${key}-dominant`, "Dominant supplier's share of bloc supply", charts)}
 </div>
 <div class="table-wrap"><table>
@@ -475,7 +482,11 @@ export function ensemblePayload(result: EnsembleResult): {
     );
     add(`${key}-events`, eventChart(L, k));
     add(`${key}-lost`, fanChart(L, k, 'lostShare', 'share', 'number'));
-    add(`${key}-stock`, fanChart(L, k, 'stock', info?.unit ?? '', 'number'));
+    // A commodity no draw stocks has no chart of its stocks: the page says so (a flat line at zero says less).
+    const stocked = (['scenario', 'against'] as const).some((r) =>
+      L.years.some((y) => (L.quantile(r, k, 'stock', y)?.mean ?? 0) > 0),
+    );
+    if (stocked) add(`${key}-stock`, fanChart(L, k, 'stock', info?.unit ?? '', 'number'));
     add(`${key}-dominant`, fanChart(L, k, 'dominantShare', 'share', 'number'));
   }
   return { charts, keys };
