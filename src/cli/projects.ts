@@ -2,6 +2,7 @@
  * `lodestone projects ...`: which projects the zone makes bankable, what backing them costs, which portfolio to back
  * under a budget, and what the zone does to the material cost of downstream goods.
  */
+import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Catalog } from '../data/catalog.ts';
@@ -453,6 +454,35 @@ function writeOut(dir: string, s: Setup, sections: Parameters<typeof projectRepo
   const written = writeReport(path.resolve(dir), comparison, {
     sections: projectReportSections({ ...sections, downstream }),
   }).files;
+  // The projects' own numbers beside the report, as `projects rank --json` and `--csv` give them (results.json
+  // holds the two simulations), each file written whole or not at all.
+  const a = sections.appraisals;
+  const own: [string, string][] = [
+    [
+      'projects.json',
+      `${JSON.stringify(
+        {
+          scenario: a.scenario,
+          against: a.against,
+          analysisYear: a.analysisYear,
+          projects: rankJson(a),
+          notValued: a.notValued,
+          ...(sections.plan ? { portfolio: sections.plan } : {}),
+          downstream,
+        },
+        null,
+        2,
+      )}\n`,
+    ],
+    ['projects.csv', rankCsv(a)],
+  ];
+  for (const [name, text] of own) {
+    const file = path.join(path.resolve(dir), name);
+    const staging = `${file}.tmp-${process.pid}`;
+    writeFileSync(staging, text);
+    renameSync(staging, file);
+    written.push(file);
+  }
   process.stdout.write(`\nWrote ${written.map((f) => path.relative(process.cwd(), f) || f).join(', ')}\n`);
 }
 

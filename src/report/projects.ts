@@ -211,7 +211,7 @@ ${decisionTable(plan)}`
     title: 'Projects',
     html: `<section id="projects" data-extra>
 <h2>Projects: ${esc(a.scenario.name)} against ${esc(a.against.name)}</h2>
-<p class="facts">${a.projects.length} projects appraised; backing decisions in ${a.analysisYear} unless under construction.</p>
+<p class="facts">${a.projects.length} projects appraised; backing decisions in ${a.analysisYear} unless under construction. Their numbers are also in <code>projects.json</code> and <code>projects.csv</code> beside this file.</p>
 ${figure('projects-npv', 'NPV on the baseline and the zone price paths', 'USD at each project’s decision year', npv)}
 ${projectTable(a)}
 ${portfolio}

@@ -152,6 +152,17 @@ describe('lodestone projects portfolio', () => {
     expect(html).toMatch(/<section id="downstream" data-extra>/);
     expect(html).toMatch(/href="#projects">Projects</);
     expect(existsSync(path.join(out, 'results.json'))).toBe(true);
+    // The projects' own numbers beside it: the table's, the portfolio and the downstream costs.
+    const own = JSON.parse(readFileSync(path.join(out, 'projects.json'), 'utf8'));
+    expect(own.projects.map((p: { id: string }) => p.id).sort()).toEqual([
+      'PRJ_EF_WHITEMESA_P2',
+      'PRJ_VULCAN_ELEMENTS',
+    ]);
+    expect(own.portfolio.selected).toEqual(expect.arrayContaining(['PRJ_VULCAN_ELEMENTS']));
+    expect(own.downstream.length).toBeGreaterThan(0);
+    const csv = readFileSync(path.join(out, 'projects.csv'), 'utf8').trim().split('\n');
+    expect(csv).toHaveLength(3);
+    expect(html).toMatch(/also in <code>projects\.json<\/code> and <code>projects\.csv<\/code>/);
   });
   it('refuses a budget that is not an amount, an unknown mineral and a missing budget', () => {
     const bad = runCli(['projects', 'portfolio', scenario, '--budget', 'lots']);
