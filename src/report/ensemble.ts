@@ -437,7 +437,7 @@ function risksSection(L: Lookup): string {
       ? 'The data are kept at their central values (--central-parameters).'
       : 'Every cell the model reads that has a low/high range is drawn from the triangular distribution on [low, high] with its mode at the central value; cells citing one assumption share one draw.'
   }</p>
-${groups ? `<div class="table-wrap"><table><thead><tr><th>cells</th><th>range from</th><th>kind</th><th class="num">cells</th><th class="num">lowest low</th><th class="num">highest high</th></tr></thead><tbody>${groups}</tbody></table></div>` : ''}
+${groups ? `<p class="note">Lowest lows and highest highs are in each column's own unit, the one its rows give (t, kg, USD per unit, a share).</p><div class="table-wrap"><table><thead><tr><th>cells</th><th>range from</th><th>kind</th><th class="num">cells</th><th class="num">lowest low</th><th class="num">highest high</th></tr></thead><tbody>${groups}</tbody></table></div>` : ''}
 </section>`;
 }
 

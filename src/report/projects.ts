@@ -139,8 +139,9 @@ function projectTable(a: ProjectAppraisals): string {
 <td class="num">${p.security.selfSufficiency?.gain == null ? '–' : `${formatNumber(p.security.selfSufficiency.gain * 100, 1)} pt`}</td>
 </tr>`,
   );
-  return `<div class="table-wrap"><table class="projects">
-<caption>Money in USD at each project's decision year (real, discounted at ${(a.costOfCapital * 100).toFixed(1)}%). NPV baseline: on the prices of ${esc(a.against.name)}; NPV zone: on those of ${esc(a.scenario.name)} with its CfDs. Support: CfD payments plus any viability gap ('none' when bankable at zone prices without support). Lost avoided: fall in the bloc's lost consumption on the project's chain, summed over the years.</caption>
+  // The key to the table above it, not as its caption: a wide table scrolls in its box, and a caption with it.
+  return `<p class="note">Money in USD at each project's decision year (real, discounted at ${(a.costOfCapital * 100).toFixed(1)}%). NPV baseline: on the prices of ${esc(a.against.name)}; NPV zone: on those of ${esc(a.scenario.name)} with its CfDs. Support: CfD payments plus any viability gap ('none' when bankable at zone prices without support). Lost avoided: fall in the bloc's lost consumption on the project's chain, summed over the years.</p>
+<div class="table-wrap"><table class="projects">
 <thead class="wrap"><tr><th>Project</th><th>Commodity</th><th>Host</th><th>Status</th><th class="num">Online</th><th class="num">NPV baseline</th><th class="num">NPV zone</th><th class="num">IRR baseline</th><th class="num">IRR zone</th><th class="num">Incentive price (NPV zero)</th><th class="num">CfD payments</th><th class="num">Support</th><th class="num">Lost avoided</th><th class="num">Self-sufficiency</th></tr></thead>
 <tbody>${rows.join('\n')}</tbody></table></div>${
     a.notValued.length > 0
