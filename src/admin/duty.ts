@@ -376,27 +376,28 @@ function assess(catalog: Catalog, entry: ImportEntry, inForce: InForce): DutyAss
           entry.content.unit,
           'content.',
         );
+        /** The content the goods hold at one end of the stage links' ranges (their central value where none). */
+        const contained = new Set([entry.content.commodity]);
+        const contentAt = (end: 'low' | 'high') => {
+          const link = coveredInput(
+            catalog,
+            entry.commodity,
+            contained,
+            (l) => l.$provenance.coefficient?.[end] ?? l.coefficient,
+          ) as NonNullable<ReturnType<typeof coveredInput>>;
+          return { ...link, total: multiplyRatios(quantity.value, link.perUnit) };
+        };
         // A part is not more than what making the whole takes: the links' highest coefficients (the data's range).
-        const ceiling = coveredInput(
-          catalog,
-          entry.commodity,
-          new Set([entry.content.commodity]),
-          (l) => l.$provenance.coefficient?.high ?? l.coefficient,
-        ) as NonNullable<ReturnType<typeof coveredInput>>;
-        const most = multiplyRatios(quantity.value, ceiling.perUnit);
+        const ceiling = contentAt('high');
+        const most = ceiling.total;
         if (declared.value.num * most.den > most.num * declared.value.den)
           throw new DutyError(
             'content.quantity',
             `${formatRatio(declared.value)} ${declared.unit} of ${entry.content.commodity} in ${formatRatio(quantity.value)} ${quantity.unit} of ${entry.commodity} is more than making them takes: at most ${formatRatio(ceiling.perUnit)} per ${quantity.unit} (stage_links: ${ceiling.source}, the top of its range)`,
           );
         // Below the bottom of the range is possible (a magnet lean in NdPr) but is for the secretariat to verify.
-        const floor = coveredInput(
-          catalog,
-          entry.commodity,
-          new Set([entry.content.commodity]),
-          (l) => l.$provenance.coefficient?.low ?? l.coefficient,
-        ) as NonNullable<ReturnType<typeof coveredInput>>;
-        const least = multiplyRatios(quantity.value, floor.perUnit);
+        const floor = contentAt('low');
+        const least = floor.total;
         if (declared.value.num * least.den < least.num * declared.value.den)
           notes.push(
             `declared content ${formatRatio(declared.value)} ${declared.unit} is below the least the data gives for ${formatRatio(quantity.value)} ${quantity.unit} of ${entry.commodity} (${formatRatio(floor.perUnit)} per ${quantity.unit}, stage_links: ${floor.source}, the bottom of its range): the levy is on the declared figure, which the secretariat may verify`,
