@@ -4,7 +4,7 @@
  * and only aggregates of the others'; `public` reads published schedules.
  */
 import type { Catalog } from '../data/catalog.ts';
-import { DEFAULT_DOMINANT_SUPPLIER, modelRegion } from '../model/world.ts';
+import { AS_MEMBER, asDominantSupplier, modelRegion } from '../model/world.ts';
 
 export type Role =
   | { readonly kind: 'secretariat' }
@@ -26,10 +26,8 @@ export function parseRole(text: string, catalog: Catalog): Role {
   const m = /^member:([A-Z0-9]{2,5})$/.exec(text);
   if (m) {
     const region = catalog.regions.get(m[1] as string);
-    if (region && modelRegion(catalog, region.code) === modelRegion(catalog, DEFAULT_DOMINANT_SUPPLIER))
-      throw new RoleError(
-        `role '${text}': ${region.code} is the dominant supplier, whose hold the zone is built against; it cannot be a member`,
-      );
+    const refused = region ? asDominantSupplier(catalog, region.code, AS_MEMBER) : undefined;
+    if (refused !== undefined) throw new RoleError(`role '${text}': ${refused}`);
     if (region && region.kind !== 'rest') return { kind: 'member', region: region.code };
     throw new RoleError(`role '${text}': '${m[1]}' is not a country or aggregate of the data`);
   }

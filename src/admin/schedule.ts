@@ -5,7 +5,7 @@
  */
 import type { Catalog } from '../data/catalog.ts';
 import { BASE_YEAR } from '../data/schema.ts';
-import { DEFAULT_DOMINANT_SUPPLIER, floorTooHigh, modelRegion } from '../model/world.ts';
+import { AS_MEMBER, asDominantSupplier, floorTooHigh, modelRegion } from '../model/world.ts';
 import { type CurveSupply, datasetSupplyCurve } from './curve.ts';
 import { addDays, isIsoDate } from './dates.ts';
 import { type Cents, dollarsToCents, toSafeNumber } from './money.ts';
@@ -157,11 +157,8 @@ export function publishPrices(
   request.members?.forEach((m, i) => {
     const region = catalog.regions.get(m);
     if (!region || region.kind === 'rest') throw new ScheduleError(`members.${i}`, `unknown region '${m}'`);
-    if (modelRegion(catalog, m) === modelRegion(catalog, DEFAULT_DOMINANT_SUPPLIER))
-      throw new ScheduleError(
-        `members.${i}`,
-        `${m} is the dominant supplier, whose hold the zone is built against; it cannot be a member`,
-      );
+    const refused = asDominantSupplier(catalog, m, AS_MEMBER);
+    if (refused !== undefined) throw new ScheduleError(`members.${i}`, refused);
   });
   if (request.prices.length === 0 && request.members === undefined)
     throw new ScheduleError('prices', 'a schedule sets at least one price, or the members');

@@ -151,6 +151,9 @@ export interface EquilibriumSolution {
   readonly certificate: Certificate;
 }
 
+/** The certificate's default tolerance: every condition within 1e-8 of the market's size (SolveOptions.tolerance). */
+export const DEFAULT_TOLERANCE = 1e-8;
+
 export class EquilibriumError extends Error {
   constructor(
     readonly commodity: string,
@@ -915,7 +918,7 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
 function solveMarkets(problem: EquilibriumProblem, options: SolveOptions): Omit<EquilibriumSolution, 'rationed'> {
   const { timings } = options;
   let clock = timings ? performance.now() : 0;
-  const tolerance = options.tolerance ?? 1e-8;
+  const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
   const prices: EquilibriumSolution['prices'][number][] = [];
   const consumption: EquilibriumSolution['consumption'][number][] = [];
   const curveSupply: EquilibriumSolution['curveSupply'][number][] = [];

@@ -4,7 +4,7 @@
  * share of bloc supply, levy revenue and CfD cost (MODEL.md §6).
  */
 import type { EquilibriumProblem } from '../equilibrium/problem.ts';
-import type { EquilibriumSolution } from '../equilibrium/solve.ts';
+import { DEFAULT_TOLERANCE, type EquilibriumSolution } from '../equilibrium/solve.ts';
 import { DEFAULT_DOMINANT_SUPPLIER, type World } from './world.ts';
 
 export interface CommodityStatistics {
@@ -93,9 +93,6 @@ export function earnedByRegion(prices: readonly EquilibriumSolution['prices'][nu
   for (const p of prices) earned.set(p.region, p.price + p.exportPremium);
   return earned;
 }
-
-/** The relative precision of an equilibrium's prices (its certificate's default tolerance). */
-const PRICE_PRECISION = 1e-8;
 
 export function periodStatistics(
   world: World,
@@ -191,7 +188,7 @@ export function periodStatistics(
         const volume = Math.min(o, cfd.volume ?? Number.POSITIVE_INFINITY);
         // A price within the certificate's precision of the strike is at it: the difference is no payment.
         const gap = cfd.strike - (earned.get(p.region) ?? 0);
-        if (gap > PRICE_PRECISION * cfd.strike) cfdCost += gap * volume;
+        if (gap > DEFAULT_TOLERANCE * cfd.strike) cfdCost += gap * volume;
       }
     }
     let priceMin = Number.POSITIVE_INFINITY;

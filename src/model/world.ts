@@ -67,6 +67,25 @@ export function ownDestination(catalog: Catalog, origin: string, destination: st
 /** The dominant supplier where a policy or scenario names none. */
 export const DEFAULT_DOMINANT_SUPPLIER = 'CHN';
 
+/** What the zone may not do with the dominant supplier: make it a member, or pay its producers a CfD. */
+export const AS_MEMBER = 'it cannot be a member';
+export const AS_CFD_PRODUCER = "a CfD would pay its producers the zone's strike";
+
+/**
+ * Why `code` cannot take a place of the zone's own (a member, a CfD's producers): it is the dominant supplier, or trades
+ * as it (`dominant`, default CHN; `named` says where a document named it); undefined if it can.
+ */
+export function asDominantSupplier(
+  catalog: Catalog,
+  code: string,
+  refusal: string,
+  dominant = DEFAULT_DOMINANT_SUPPLIER,
+  named?: string,
+): string | undefined {
+  if (modelRegion(catalog, code) !== modelRegion(catalog, dominant)) return undefined;
+  return `${code} is the dominant supplier${named !== undefined ? ` (dominantSupplier: ${named})` : ''}, whose hold the zone is built against; ${refusal}`;
+}
+
 /** The model region a data region belongs to: EU member states trade as EU27. */
 export function modelRegion(catalog: Catalog, code: string): string {
   const r = catalog.regions.get(code);
@@ -355,12 +374,9 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
   /** A region of the zone's own (a member, a CfD's producers), checked, and refused if it is the dominant supplier. */
   const checkOwn = (path: string, code: string, refusal: string) => {
     const r = checkRegion(path, code);
-    if (r === dominant) {
-      throw new ModelInputError(
-        path,
-        `${code} is the dominant supplier (dominantSupplier: ${policy.dominantSupplier ?? DEFAULT_DOMINANT_SUPPLIER}), whose hold the zone is built against; ${refusal}`,
-      );
-    }
+    const named = policy.dominantSupplier ?? DEFAULT_DOMINANT_SUPPLIER;
+    const refused = dominant !== undefined ? asDominantSupplier(catalog, code, refusal, dominant, named) : undefined;
+    if (refused !== undefined) throw new ModelInputError(path, refused);
     return r;
   };
   const members =
@@ -368,16 +384,14 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
       ? []
       : policy.members === 'default'
         ? t.regions.filter((r) => r.default_bloc).map((r) => r.code)
-        : [...new Set(policy.members.map((m, i) => checkOwn(`policy.members[${i}]`, m, 'it cannot be a member')))];
+        : [...new Set(policy.members.map((m, i) => checkOwn(`policy.members[${i}]`, m, AS_MEMBER)))];
   const memberSet = new Set(members);
 
   const cfds = (policy.cfds ?? []).map((c, i) => ({
     ...c,
     commodity: checkCommodity(`policy.cfds[${i}].commodity`, c.commodity),
     regions: new Set(
-      (c.regions ?? members).map((r, j) =>
-        checkOwn(`policy.cfds[${i}].regions[${j}]`, r, "a CfD would pay its producers the zone's strike"),
-      ),
+      (c.regions ?? members).map((r, j) => checkOwn(`policy.cfds[${i}].regions[${j}]`, r, AS_CFD_PRODUCER)),
     ),
   }));
 

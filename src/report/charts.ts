@@ -3,7 +3,7 @@
  * hand them to echarts.setOption (and tests can read every number a chart shows). One function per chart.
  */
 import type { BarSeriesOption, EChartsOption, LineSeriesOption } from 'echarts';
-import type { CommodityYear, CostCurve, CostStep } from '../simulate/result.ts';
+import { type CommodityYear, type CostCurve, type CostStep, NEGLIGIBLE_SUPPLY } from '../simulate/result.ts';
 import { type ReportView, ROLES, type Role, runName, series } from './view.ts';
 
 /** How the page formats the numbers a tooltip shows. */
@@ -214,17 +214,10 @@ function originColours(origins: readonly string[], dominant: string): Map<string
   return colours;
 }
 
-/**
- * Quantities below this share of the world's production that year are the solver's tolerance, not trade (the
- * certificate holds market clearing to 1e-8 of the market's size): drawn as zero, not as a peak on an axis of
- * millionths.
- */
-const NEGLIGIBLE_QUANTITY = 1e-6;
-
 function supplyOf(c: CommodityYear | undefined, region: string): number | null {
   if (!c) return null;
   const q = c.supplyByOrigin.filter((o) => o.region === region).reduce((s, o) => s + o.quantity, 0);
-  return Math.abs(q) <= NEGLIGIBLE_QUANTITY * c.production ? 0 : q;
+  return Math.abs(q) <= NEGLIGIBLE_SUPPLY * c.production ? 0 : q;
 }
 
 /**
@@ -263,7 +256,7 @@ export function supplyChart(view: ReportView, k: string, role: Role): ChartSpec 
       const c = view.cell(r, year, k);
       if (c) {
         const total = c.supplyByOrigin.reduce((s, o) => s + o.quantity, 0);
-        if (total > NEGLIGIBLE_QUANTITY * c.production) max = Math.max(max, total);
+        if (total > NEGLIGIBLE_SUPPLY * c.production) max = Math.max(max, total);
       }
     }
   }

@@ -30,6 +30,9 @@ import {
   periodStatistics,
 } from '../model/statistics.ts';
 import {
+  AS_CFD_PRODUCER,
+  AS_MEMBER,
+  asDominantSupplier,
   buildWorld,
   floorTooHigh,
   ModelInputError,
@@ -41,7 +44,14 @@ import {
 import { significant } from '../significant.ts';
 import { didYouMean } from '../suggest.ts';
 import { DemandGrowth, Parameters, type ProjectSpec, projectPipeline } from './inputs.ts';
-import type { CommodityYear, CostCurve, CostStep, SimulationResult, YearResult } from './result.ts';
+import {
+  type CommodityYear,
+  type CostCurve,
+  type CostStep,
+  NEGLIGIBLE_SUPPLY,
+  type SimulationResult,
+  type YearResult,
+} from './result.ts';
 
 export interface SimulateOptions {
   /** Called after each year is solved. */
@@ -156,12 +166,15 @@ function checkedScenario(
   const zone = scenario.zone;
   zone?.members.forEach((m, i) => {
     region(m.region, ['zone', 'members', i, 'region']);
-    if (modelRegion(catalog, m.region) === modelRegion(catalog, scenario.dominantSupplier)) {
-      throw new InputError(
-        `${locate(['zone', 'members', i, 'region'])}: zone.members.${i}.region: ${m.region} is the dominant supplier ` +
-          `(dominantSupplier: ${scenario.dominantSupplier}), whose hold the zone is built against; it cannot be a member`,
-      );
-    }
+    const refused = asDominantSupplier(
+      catalog,
+      m.region,
+      AS_MEMBER,
+      scenario.dominantSupplier,
+      scenario.dominantSupplier,
+    );
+    if (refused !== undefined)
+      throw new InputError(`${locate(['zone', 'members', i, 'region'])}: zone.members.${i}.region: ${refused}`);
     if (m.until !== undefined && m.until < m.from) {
       throw new InputError(`${locate(['zone', 'members', i, 'until'])}: zone.members.${i}: leaves before it joins`);
     }
@@ -204,12 +217,14 @@ function checkedScenario(
     for (const [j, r] of (c.regions ?? []).entries()) {
       const at = ['zone', 'cfds', i, 'regions', j];
       region(r, at);
-      if (modelRegion(catalog, r) === modelRegion(catalog, scenario.dominantSupplier)) {
-        throw new InputError(
-          `${locate(at)}: ${at.join('.')}: ${r} is the dominant supplier (dominantSupplier: ${scenario.dominantSupplier}), ` +
-            "whose hold the zone is built against; a CfD would pay its producers the zone's strike",
-        );
-      }
+      const refused = asDominantSupplier(
+        catalog,
+        r,
+        AS_CFD_PRODUCER,
+        scenario.dominantSupplier,
+        scenario.dominantSupplier,
+      );
+      if (refused !== undefined) throw new InputError(`${locate(at)}: ${at.join('.')}: ${refused}`);
     }
   });
   zone?.stockpiles?.forEach((s, i) => {
@@ -1207,9 +1222,9 @@ function commodityYear(
   }
   let stock = 0;
   for (const [key, state] of ctx.stocks) if (key.endsWith(`|${k}`)) stock += state.holdings;
-  // Supply within the solver's tolerance of none (a millionth of world production) is none: production and exports
-  // that cancel leave 1e-8 at home, a route tied at its margin a hair of flow.
-  const negligible = 1e-6 * c.production;
+  // Supply within the solver's tolerance of none is none: production and exports that cancel leave 1e-8 at home, a
+  // route tied at its margin a hair of flow.
+  const negligible = NEGLIGIBLE_SUPPLY * c.production;
   const home = Math.max(0, c.blocProduction - exportsOut);
   const supplyByOrigin = [
     { region: 'bloc', quantity: home > negligible ? home : 0 },

@@ -321,29 +321,23 @@ describe('the API', () => {
     );
     expect(named.compliance.map((c: { commodity: string }) => c.commodity)).toEqual(['gallium/refined']);
     // A release's shares: a member sees what it holds beside its own share, and nobody else's holdings.
-    const shared = JSON.parse(
-      (
-        await env.call('member:JPN', {
-          method: 'POST',
-          url: '/v1/releases/allocate',
-          body: { commodity: 'gallium/refined', quantity: '10' },
-        })
-      ).body,
-    );
+    const allocateAs = async (role: string) =>
+      JSON.parse(
+        (
+          await env.call(role, {
+            method: 'POST',
+            url: '/v1/releases/allocate',
+            body: { commodity: 'gallium/refined', quantity: '10' },
+          })
+        ).body,
+      );
+    const shared = await allocateAs('member:JPN');
     expect(shared.held).toBeUndefined();
     expect(shared.shares.filter((x: { held?: string }) => x.held !== undefined)).toEqual([
       expect.objectContaining({ member: 'JPN', held: '4' }),
     ]);
     expect(shared.notes).toEqual([expect.stringMatching(/^JPN holds 4 kg Ga, less than its share of 4\.9/)]);
-    const seen = JSON.parse(
-      (
-        await env.call('secretariat', {
-          method: 'POST',
-          url: '/v1/releases/allocate',
-          body: { commodity: 'gallium/refined', quantity: '10' },
-        })
-      ).body,
-    );
+    const seen = await allocateAs('secretariat');
     expect(seen.shares.every((x: { held?: string }) => x.held !== undefined)).toBe(true);
     expect(seen.held).toBeDefined();
     // A transfer's answer shows the sender its own holdings, not the receiver's (which would reveal its stock).
