@@ -4,7 +4,7 @@
  * and only aggregates of the others'; `public` reads published schedules.
  */
 import type { Catalog } from '../data/catalog.ts';
-import { AS_MEMBER, asDominantSupplier, modelRegion } from '../model/world.ts';
+import { AS_MEMBER, modelRegion, refusedOwnPlace } from '../model/world.ts';
 
 export type Role =
   | { readonly kind: 'secretariat' }
@@ -26,7 +26,7 @@ export function parseRole(text: string, catalog: Catalog): Role {
   const m = /^member:([A-Z0-9]{2,5})$/.exec(text);
   if (m) {
     const region = catalog.regions.get(m[1] as string);
-    const refused = region ? asDominantSupplier(catalog, region.code, AS_MEMBER) : undefined;
+    const refused = region ? refusedOwnPlace(catalog, region.code, AS_MEMBER) : undefined;
     if (refused !== undefined) throw new RoleError(`role '${text}': ${refused}`);
     if (region && region.kind !== 'rest') return { kind: 'member', region: region.code };
     throw new RoleError(`role '${text}': '${m[1]}' is not a country or aggregate of the data`);

@@ -5,7 +5,7 @@
  */
 import type { Catalog } from '../data/catalog.ts';
 import { BASE_YEAR } from '../data/schema.ts';
-import { AS_MEMBER, asDominantSupplier, floorTooHigh, modelRegion } from '../model/world.ts';
+import { AS_MEMBER, floorTooHigh, modelRegion, refusedOwnPlace } from '../model/world.ts';
 import { type CurveSupply, datasetSupplyCurve } from './curve.ts';
 import { addDays, isIsoDate } from './dates.ts';
 import { type Cents, dollarsToCents, toSafeNumber } from './money.ts';
@@ -156,8 +156,8 @@ export function publishPrices(
   const dayBefore = inForceOn(existing, addDays(request.effectiveFrom, -1), defaultMembers(catalog));
   request.members?.forEach((m, i) => {
     const region = catalog.regions.get(m);
-    if (!region || region.kind === 'rest') throw new ScheduleError(`members.${i}`, `unknown region '${m}'`);
-    const refused = asDominantSupplier(catalog, m, AS_MEMBER);
+    if (!region) throw new ScheduleError(`members.${i}`, `unknown region '${m}'`);
+    const refused = refusedOwnPlace(catalog, m, AS_MEMBER);
     if (refused !== undefined) throw new ScheduleError(`members.${i}`, refused);
   });
   if (request.prices.length === 0 && request.members === undefined)

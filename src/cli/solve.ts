@@ -5,7 +5,7 @@ import { type EquilibriumSolution, solveEquilibrium } from '../equilibrium/solve
 import { InputError, readDocumentFile } from '../model/document.ts';
 import { type Policy, PolicySchema } from '../model/policy.ts';
 import { periodStatistics } from '../model/statistics.ts';
-import { buildWorld, ModelInputError } from '../model/world.ts';
+import { buildWorld, checkPolicyCfds, ModelInputError } from '../model/world.ts';
 import { formatRange, levyRevenueOpen } from '../report/open-prices.ts';
 import { didYouMean } from '../suggest.ts';
 import { loadCheckedDataset, withDataOption } from './data.ts';
@@ -133,6 +133,7 @@ export function registerSolveCommand(program: Command): void {
     let world: ReturnType<typeof buildWorld>;
     try {
       world = buildWorld(catalog, { ...(opts.year !== undefined ? { year: opts.year } : {}), policy });
+      checkPolicyCfds(catalog, policy, world);
     } catch (e) {
       throw opts.policy && e instanceof ModelInputError ? inPolicyFile(e, opts.policy, policy) : e;
     }
@@ -167,6 +168,10 @@ export function registerSolveCommand(program: Command): void {
       return;
     }
     const zone = world.members.length > 0;
+    const unitsOf = (k: string) => {
+      const row = catalog.commodities.get(k)?.row;
+      return { quantity: row?.unit ?? '', price: row?.price_unit ?? '' };
+    };
     const priceMap = new Map(solution.prices.map((p) => [`${p.commodity}|${p.region}`, p.price]));
     const priceOf = (k: string, r: string) => priceMap.get(`${k}|${r}`) ?? Number.NaN;
     const lines: string[] = [];
@@ -186,8 +191,9 @@ export function registerSolveCommand(program: Command): void {
           value: (r: { commodity: string }) => formatPrice(priceOf(r.commodity, region)),
           align: 'right' as const,
         })),
-        { header: 'unit', value: (r) => catalog.commodities.get(r.commodity)?.row.price_unit ?? '' },
+        { header: 'price unit', value: (r) => unitsOf(r.commodity).price },
         { header: 'production', value: (r) => formatNumber(r.production), align: 'right' },
+        { header: 'unit/year', value: (r) => unitsOf(r.commodity).quantity },
         {
           header: 'bloc self-suff.',
           value: (r) => (Number.isFinite(r.selfSufficiency) ? formatPercent(r.selfSufficiency) : '-'),
@@ -201,24 +207,30 @@ export function registerSolveCommand(program: Command): void {
         { header: 'levy revenue USD', value: (r) => formatNumber(r.levyRevenue), align: 'right' },
       ]),
     );
-    const top = [...solution.flows]
-      .map((f) => ({ ...f, value: f.quantity * f.landed }))
-      .sort((a, b) => b.value - a.value)
-      .slice(0, 12);
-    lines.push('', 'Main flows (by landed value):', '');
-    lines.push(
-      renderTable(top, [
+    type Flow = (typeof solution.flows)[number];
+    const flowTable = (flows: readonly Flow[]) =>
+      renderTable(flows, [
         { header: 'commodity', value: (r) => r.commodity },
         { header: 'from', value: (r) => r.from },
         { header: 'to', value: (r) => r.to },
         { header: 'quantity', value: (r) => formatNumber(r.quantity), align: 'right' },
+        { header: 'unit/year', value: (r) => unitsOf(r.commodity).quantity },
         { header: 'landed price', value: (r) => formatPrice(r.landed), align: 'right' },
         { header: 'levy/unit', value: (r) => (r.levy > 0 ? formatPrice(r.levy) : '-'), align: 'right' },
-      ]),
-    );
+        { header: 'price unit', value: (r) => unitsOf(r.commodity).price },
+      ]);
+    const byValue = (f: (x: Flow) => number) =>
+      [...solution.flows]
+        .filter((x) => f(x) > 0)
+        .sort((a, b) => f(b) - f(a))
+        .slice(0, 12);
+    lines.push('', 'Main flows (by landed value):', '', flowTable(byValue((x) => x.quantity * x.landed)));
+    // The largest flows are seldom the levied ones (copper and nickel outweigh the floors' commodities).
+    const levied = byValue((x) => x.quantity * x.levy);
+    if (levied.length > 0) lines.push('', 'Flows paying the levy (by levy revenue):', '', flowTable(levied));
     if (solution.rationed.length > 0) {
       // Demand no supply can reach at any price below its choke: served by nobody, priced at the choke.
-      const unit = (k: string) => catalog.commodities.get(k)?.row.unit ?? '';
+      const unit = (k: string) => unitsOf(k).quantity;
       lines.push('', 'Rationed (demand unserved at its choke price):', '');
       lines.push(
         renderTable(

@@ -106,7 +106,10 @@ export interface EquilibriumProblem {
       readonly to: string;
     } & RouteTerms)[];
   };
-  /** Export tax as a fraction of the FOB price, by origin and commodity. */
+  /**
+   * Export tax as a fraction of the exporter's home price p (MODEL.md §3.3: cif = p·(1+ex) + λ + t), by origin and
+   * commodity: the quota rent λ and the export premium are not taxed.
+   */
   readonly exportTaxes?: readonly { readonly origin: string; readonly commodity: string; readonly rate: number }[];
   readonly restrictions?: readonly ExportRestriction[];
   /** Reference prices (floors) by member and commodity, in the commodity's price unit. */

@@ -7,6 +7,13 @@ import type { EquilibriumProblem } from '../equilibrium/problem.ts';
 import { DEFAULT_TOLERANCE, type EquilibriumSolution } from '../equilibrium/solve.ts';
 import { DEFAULT_DOMINANT_SUPPLIER, type World } from './world.ts';
 
+/**
+ * Quantities below this share of the world's production that year are the solver's tolerance, not trade (the
+ * certificate holds market clearing to 1e-8 of the market's size): a result reports them as none, and a chart draws
+ * them as zero.
+ */
+export const NEGLIGIBLE_SUPPLY = 1e-6;
+
 export interface CommodityStatistics {
   readonly commodity: string;
   /** Use-weighted mean price over the bloc's nodes (the zone, or the default bloc without a zone); use is final
@@ -26,8 +33,19 @@ export interface CommodityStatistics {
   readonly blocProduction: number;
   /** Bloc production used in the bloc / bloc use. */
   readonly selfSufficiency: number;
-  /** Imports from the dominant supplier into members / bloc use. */
+  /**
+   * Imports from the dominant supplier into members / everything the bloc receives (blocSupply): on one basis with
+   * the other origins, so that the shares of blocSupply add up to 1.
+   */
   readonly dominantShare: number;
+  /**
+   * What the bloc receives (MODEL.md §6's bloc supply), by origin: its own production kept at home ('bloc', always
+   * listed), imports by exporting region (largest first), and members' stock releases ('stocks'); a part within
+   * NEGLIGIBLE_SUPPLY of world production is none. Stock purchases are among its uses, so imports that go into a vault count here.
+   */
+  readonly supplyByOrigin: readonly { readonly region: string; readonly quantity: number }[];
+  /** The sum of supplyByOrigin. */
+  readonly blocSupply: number;
   readonly levyRevenue: number;
   /** Treasury payments under CfDs: Σ max(0, strike − price) × covered output. */
   readonly cfdCost: number;
@@ -170,13 +188,29 @@ export function periodStatistics(
     }
     const blocUse = blocFinal + derived;
     let exportsOut = 0;
-    let fromDominant = 0;
     let levyRevenue = 0;
+    const origins = new Map<string, number>();
     for (const f of flowsOf.get(k) ?? []) {
       if (members.has(f.from) && !members.has(f.to)) exportsOut += f.quantity;
-      if (f.from === dominant && members.has(f.to)) fromDominant += f.quantity;
+      if (members.has(f.to) && !members.has(f.from)) origins.set(f.from, (origins.get(f.from) ?? 0) + f.quantity);
       levyRevenue += f.levy * f.quantity;
     }
+    let released = 0;
+    for (const s of solution.stocks) if (s.commodity === k && members.has(s.region)) released += s.released;
+    // Supply within the solver's tolerance of none is none: production and exports that cancel leave 1e-8 at home, a
+    // route tied at its margin a hair of flow.
+    const negligible = NEGLIGIBLE_SUPPLY * production;
+    const home = Math.max(0, blocProduction - exportsOut);
+    const supplyByOrigin = [
+      { region: 'bloc', quantity: home > negligible ? home : 0 },
+      ...[...origins]
+        .filter(([, quantity]) => quantity > negligible)
+        .sort((a, b) => b[1] - a[1])
+        .map(([region, quantity]) => ({ region, quantity })),
+      ...(released > negligible ? [{ region: 'stocks', quantity: released }] : []),
+    ];
+    const blocSupply = supplyByOrigin.reduce((t, o) => t + o.quantity, 0);
+    const fromDominant = supplyByOrigin.find((o) => o.region === dominant)?.quantity ?? 0;
     let cfdCost = 0;
     const covered = (producersOf.get(k) ?? []).filter((p) => p.cfd);
     if (covered.length > 0) {
@@ -208,8 +242,10 @@ export function periodStatistics(
       blocUse,
       blocProduction,
       selfSufficiency: blocUse > 0 ? Math.min(1, Math.max(0, blocProduction - exportsOut) / blocUse) : Number.NaN,
-      // A share of what the bloc uses: the sums of flows can pass it by rounding (1 + 7e-15).
-      dominantShare: blocUse > 0 ? Math.min(1, fromDominant / blocUse) : Number.NaN,
+      // None where the bloc receives nothing beyond the solver's tolerance, as where it uses none.
+      dominantShare: blocSupply > 0 ? fromDominant / blocSupply : Number.NaN,
+      supplyByOrigin,
+      blocSupply,
       levyRevenue,
       cfdCost,
       consumerSpending,

@@ -72,16 +72,20 @@ export const AS_MEMBER = 'it cannot be a member';
 export const AS_CFD_PRODUCER = "a CfD would pay its producers the zone's strike";
 
 /**
- * Why `code` cannot take a place of the zone's own (a member, a CfD's producers): it is the dominant supplier, or trades
- * as it (`dominant`, default CHN; `named` says where a document named it); undefined if it can.
+ * Why `code` cannot take a place of the zone's own (a member, a CfD's producers): it is the rest of the world (every
+ * country the data does not list, for a commodity: no party that can sign, nor one whose producers a CfD can name),
+ * or the dominant supplier, or trades as it (`dominant`, default CHN; `named` says where a document named it);
+ * undefined if it can.
  */
-export function asDominantSupplier(
+export function refusedOwnPlace(
   catalog: Catalog,
   code: string,
   refusal: string,
   dominant = DEFAULT_DOMINANT_SUPPLIER,
   named?: string,
 ): string | undefined {
+  if (catalog.regions.get(code)?.kind === 'rest')
+    return `${code} is the rest of the world (every country the data does not list), not a country; ${refusal} — name the countries`;
   if (modelRegion(catalog, code) !== modelRegion(catalog, dominant)) return undefined;
   return `${code} is the dominant supplier${named !== undefined ? ` (dominantSupplier: ${named})` : ''}, whose hold the zone is built against; ${refusal}`;
 }
@@ -375,7 +379,7 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
   const checkOwn = (path: string, code: string, refusal: string) => {
     const r = checkRegion(path, code);
     const named = policy.dominantSupplier ?? DEFAULT_DOMINANT_SUPPLIER;
-    const refused = dominant !== undefined ? asDominantSupplier(catalog, code, refusal, dominant, named) : undefined;
+    const refused = dominant !== undefined ? refusedOwnPlace(catalog, code, refusal, dominant, named) : undefined;
     if (refused !== undefined) throw new ModelInputError(path, refused);
     return r;
   };
@@ -555,4 +559,46 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
     bloc,
     demandSectors,
   };
+}
+
+/**
+ * Refuses a one-period policy's CfD that can pay nobody (its regions, the members where it names none, make none of
+ * its commodity) or that covers producers an earlier CfD covers (a producer takes one strike). Not applied to a scenario's CfDs, which are checked year by year: its projects can come online later,
+ * and a second CfD on the same producers takes over where the first's budget runs out.
+ */
+export function checkPolicyCfds(catalog: Catalog, policy: Policy, world: World): void {
+  const claimed = new Map<string, number>();
+  (policy.cfds ?? []).forEach((c, i) => {
+    const path = `policy.cfds[${i}]`;
+    const named = c.regions !== undefined;
+    const regions = [...new Set((c.regions ?? world.members).map((r) => modelRegion(catalog, r)))];
+    if (regions.length === 0) {
+      throw new ModelInputError(
+        path,
+        named
+          ? 'covers no producer: it names no regions'
+          : 'covers no producer: it names no regions, and the zone it would cover (the members) has none',
+      );
+    }
+    const makers = new Set(
+      world.problem.producers.filter((p) => p.commodity === c.commodity && p.capacity > 0).map((p) => p.region),
+    );
+    const covered = regions.filter((r) => makers.has(r));
+    if (covered.length === 0) {
+      throw new ModelInputError(
+        path,
+        `covers no producer: nothing in ${regions.join(', ')}${named ? '' : ' (the members)'} makes ${c.commodity}` +
+          ` (it is made in ${[...makers].sort().join(', ') || 'no region'})`,
+      );
+    }
+    const taken = covered.filter((r) => claimed.has(`${c.commodity}|${r}`));
+    if (taken.length > 0) {
+      const first = claimed.get(`${c.commodity}|${taken[0]}`) as number;
+      throw new ModelInputError(
+        path,
+        `covers ${c.commodity} in ${taken.join(', ')}, as policy.cfds[${first}] does: a producer takes one strike — give each region one CfD`,
+      );
+    }
+    for (const r of covered) claimed.set(`${c.commodity}|${r}`, i);
+  });
 }

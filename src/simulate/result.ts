@@ -5,12 +5,8 @@
  */
 import type { Certificate } from '../equilibrium/solve.ts';
 
-/**
- * Quantities below this share of the world's production that year are the solver's tolerance, not trade (the
- * certificate holds market clearing to 1e-8 of the market's size): a result reports them as none, and a chart draws
- * them as zero.
- */
-export const NEGLIGIBLE_SUPPLY = 1e-6;
+/** Quantities below this share of the world's production that year are none (model/statistics.ts). */
+export { NEGLIGIBLE_SUPPLY } from '../model/statistics.ts';
 
 export interface CommodityYear {
   /** Commodity id, e.g. 'ndpr/oxide'. */

@@ -32,26 +32,19 @@ import {
 import {
   AS_CFD_PRODUCER,
   AS_MEMBER,
-  asDominantSupplier,
   buildWorld,
   floorTooHigh,
   ModelInputError,
   modelRegion,
   ownDestination,
   referencePricesOf,
+  refusedOwnPlace,
   type World,
 } from '../model/world.ts';
 import { significant } from '../significant.ts';
 import { didYouMean } from '../suggest.ts';
 import { DemandGrowth, Parameters, type ProjectSpec, projectPipeline } from './inputs.ts';
-import {
-  type CommodityYear,
-  type CostCurve,
-  type CostStep,
-  NEGLIGIBLE_SUPPLY,
-  type SimulationResult,
-  type YearResult,
-} from './result.ts';
+import type { CommodityYear, CostCurve, CostStep, SimulationResult, YearResult } from './result.ts';
 
 export interface SimulateOptions {
   /** Called after each year is solved. */
@@ -166,13 +159,7 @@ function checkedScenario(
   const zone = scenario.zone;
   zone?.members.forEach((m, i) => {
     region(m.region, ['zone', 'members', i, 'region']);
-    const refused = asDominantSupplier(
-      catalog,
-      m.region,
-      AS_MEMBER,
-      scenario.dominantSupplier,
-      scenario.dominantSupplier,
-    );
+    const refused = refusedOwnPlace(catalog, m.region, AS_MEMBER, scenario.dominantSupplier, scenario.dominantSupplier);
     if (refused !== undefined)
       throw new InputError(`${locate(['zone', 'members', i, 'region'])}: zone.members.${i}.region: ${refused}`);
     if (m.until !== undefined && m.until < m.from) {
@@ -217,7 +204,7 @@ function checkedScenario(
     for (const [j, r] of (c.regions ?? []).entries()) {
       const at = ['zone', 'cfds', i, 'regions', j];
       region(r, at);
-      const refused = asDominantSupplier(
+      const refused = refusedOwnPlace(
         catalog,
         r,
         AS_CFD_PRODUCER,
@@ -1201,14 +1188,10 @@ function commodityYear(
   const { solution, members } = ctx;
   const of = ctx.lists;
   const price = marketPriceByRegion(of.prices.get(k) ?? []);
-  const origins = new Map<string, number>();
   let exportsOut = 0;
   let imports = 0;
   for (const f of of.flows.get(k) ?? []) {
-    if (members.has(f.to) && !members.has(f.from)) {
-      origins.set(f.from, (origins.get(f.from) ?? 0) + f.quantity);
-      imports += f.quantity;
-    }
+    if (members.has(f.to) && !members.has(f.from)) imports += f.quantity;
     if (members.has(f.from) && !members.has(f.to)) exportsOut += f.quantity;
   }
   let bought = 0;
@@ -1222,19 +1205,6 @@ function commodityYear(
   }
   let stock = 0;
   for (const [key, state] of ctx.stocks) if (key.endsWith(`|${k}`)) stock += state.holdings;
-  // Supply within the solver's tolerance of none is none: production and exports that cancel leave 1e-8 at home, a
-  // route tied at its margin a hair of flow.
-  const negligible = NEGLIGIBLE_SUPPLY * c.production;
-  const home = Math.max(0, c.blocProduction - exportsOut);
-  const supplyByOrigin = [
-    { region: 'bloc', quantity: home > negligible ? home : 0 },
-    ...[...origins]
-      .filter(([, quantity]) => quantity > negligible)
-      .sort((a, b) => b[1] - a[1])
-      .map(([region, quantity]) => ({ region, quantity })),
-    ...(released > negligible ? [{ region: 'stocks', quantity: released }] : []),
-  ];
-  const supplied = supplyByOrigin.reduce((t, o) => t + o.quantity, 0);
   // Lost consumption: members' demand at the base-year reference price, grown, less what they consume.
   let reference = 0;
   let blocConsumption = 0;
@@ -1262,10 +1232,8 @@ function commodityYear(
     blocUse: c.blocUse,
     blocConsumption,
     selfSufficiency: finiteOrNull(c.selfSufficiency),
-    // Of everything the bloc receives (own production kept at home, imports, stock releases); none where it receives
-    // nothing beyond the solver's tolerance (a millionth of world production), as where it uses none.
-    dominantShare: supplied > negligible ? (origins.get(ctx.dominant) ?? 0) / supplied : null,
-    supplyByOrigin,
+    dominantShare: finiteOrNull(c.dominantShare),
+    supplyByOrigin: c.supplyByOrigin,
     consumerCost: c.consumerSpending === 0 ? 0 : sumMembers(consumed, members, price),
     levyRevenue: c.levyRevenue,
     cfdCost: c.cfdCost,

@@ -245,7 +245,10 @@ describe('schedules: what was in force on a date, and why', () => {
       [{ effectiveFrom: '2026-02-30', reference: 'r', prices: [] }, /^effectiveFrom:/],
       [{ effectiveFrom: '2026-02-01', reference: ' ', prices: [] }, /^reference:/],
       [{ effectiveFrom: '2026-02-01', reference: 'r', members: ['XXX'], prices: [] }, /^members.0: unknown region/],
-      [{ effectiveFrom: '2026-02-01', reference: 'r', members: ['ROW'], prices: [] }, /^members.0/],
+      [
+        { effectiveFrom: '2026-02-01', reference: 'r', members: ['ROW'], prices: [] },
+        /^members.0: ROW is the rest of the world/,
+      ],
       [
         { effectiveFrom: '2026-02-01', reference: 'r', members: ['USA', 'CHN'], prices: [] },
         /^members.1: CHN is the dominant supplier.*cannot be a member/,

@@ -217,6 +217,84 @@ describe('lodestone solve', () => {
     }
   });
 
+  it("the dominant supplier's share is of what the bloc receives: imports into a vault count, and the shares add up", () => {
+    // The vault buys most of the bloc's gallium from China: as a share of bloc use (final and input use), that was 221%.
+    const file = path.join(overlayDir({}), 'vault.yaml');
+    writeFileSync(
+      file,
+      'members: [USA]\nstockpiles: [{ region: USA, commodity: gallium/refined, buyCap: 100000, buyPrice: 400 }]\n',
+    );
+    const s = solveJson(['--policy', file]) as SolveJson & {
+      stocks: { region: string; commodity: string; bought: number; released: number }[];
+      statistics: {
+        commodities: {
+          blocSupply: number;
+          supplyByOrigin: { region: string; quantity: number }[];
+          production: number;
+        }[];
+      };
+    };
+    const ga = s.statistics.commodities.find(
+      (c) => c.commodity === 'gallium/refined',
+    ) as (typeof s.statistics.commodities)[number];
+    const bought = s.stocks.find((x) => x.region === 'USA' && x.commodity === 'gallium/refined')?.bought ?? 0;
+    expect(bought).toBeGreaterThan(10_000);
+    // Recomputed from the flows: what enters the member from outside, by origin.
+    const into = (from: string) =>
+      s.flows
+        .filter((f) => f.commodity === 'gallium/refined' && f.to === 'USA' && f.from === from)
+        .reduce((t, f) => t + f.quantity, 0);
+    const imports = s.flows
+      .filter((f) => f.commodity === 'gallium/refined' && f.to === 'USA')
+      .reduce((t, f) => t + f.quantity, 0);
+    expect(into('CHN')).toBeGreaterThan(bought / 2);
+    expect(ga.blocSupply).toBeGreaterThanOrEqual(imports * (1 - 1e-9));
+    expect(ga.supplyByOrigin.reduce((t, o) => t + o.quantity, 0)).toBeCloseTo(ga.blocSupply, 6);
+    expect(ga.supplyByOrigin.find((o) => o.region === 'CHN')?.quantity).toBeCloseTo(into('CHN'), 6);
+    expect(ga.dominantShare).toBeCloseTo(into('CHN') / ga.blocSupply, 12);
+    expect(ga.dominantShare).toBeLessThan(1);
+    expect((ga.selfSufficiency ?? 0) + (ga.dominantShare ?? 0)).toBeLessThanOrEqual(1 + 1e-12);
+  });
+
+  it('refuses a CfD that covers no producer or the producers of another, and the rest of the world as a member', () => {
+    const dir = overlayDir({});
+    const refused = (text: string, expected: RegExp) => {
+      const file = path.join(dir, 'cfd.yaml');
+      writeFileSync(file, text);
+      const r = runCli(['solve', '--policy', file]);
+      expect(r.status, r.stdout).toBe(1);
+      expect(r.stderr).toMatch(expected);
+    };
+    refused(
+      'cfds: [{ commodity: ndpr/oxide, strike: 110000 }]\n',
+      /cfd\.yaml:1:8: policy\.cfds\[0\]: covers no producer: it names no regions, and the zone it would cover \(the members\) has none/,
+    );
+    refused(
+      'members: [EU27]\ncfds: [{ commodity: ndpr/oxide, strike: 110000 }]\n',
+      /cfd\.yaml:2:8: policy\.cfds\[0\]: covers no producer: nothing in EU27 \(the members\) makes ndpr\/oxide \(it is made in [A-Z, ]*USA/,
+    );
+    refused(
+      'members: [USA]\ncfds: [{ commodity: ndpr/oxide, strike: 110000 }, { commodity: ndpr/oxide, regions: [USA], strike: 50000 }]\n',
+      /policy\.cfds\[1\]: covers ndpr\/oxide in USA, as policy\.cfds\[0\] does: a producer takes one strike/,
+    );
+    refused(
+      'members: [USA, ROW]\n',
+      /cfd\.yaml:1:16: policy\.members\[1\]: ROW is the rest of the world .*it cannot be a member/,
+    );
+    // One CfD per region still runs, and raises output at its strike.
+    const file = path.join(dir, 'cfd.yaml');
+    writeFileSync(file, 'members: [USA]\ncfds: [{ commodity: ndpr/oxide, strike: 110000 }]\n');
+    expect(solveJson(['--policy', file]).certificate.maxResidual).toBeLessThan(1e-8);
+  });
+
+  it('lists the flows that pay the levy, with units, where the largest flows pay none', () => {
+    const r = runCli(['solve', '--members', 'default', '--floor', 'gallium/refined=400']);
+    expect(r.status).toBe(0);
+    const levied = r.stdout.split('Flows paying the levy (by levy revenue):')[1] ?? '';
+    expect(levied).toMatch(/gallium\/refined\s+CHN\s+(USA|EU27|JPN|MEX)\s+[\d,]+\s+kg Ga\s+400\s+[\d.,]+\s+USD\/kg Ga/);
+    expect(r.stdout).toMatch(/price unit\s+production\s+unit\/year/);
+  });
+
   it('reads a YAML policy file', () => {
     const dir = overlayDir({});
     const file = path.join(dir, 'policy.yaml');

@@ -55,6 +55,21 @@ describe('bad scenario files', () => {
     );
   });
 
+  it('the rest of the world as a member, or as the producers of a CfD: an aggregate of countries, not a party', () => {
+    const member = files({
+      's.yaml': `name: s\nextends: ${ZONE}\nzone:\n  members:\n    - { region: USA, from: 2026 }\n    - { region: ROW, from: 2026 }\n`,
+    });
+    expect(inputErrorOf(() => validateScenario(readScenario(member), catalog))).toMatch(
+      /s\.yaml:6:\d+: zone\.members\.1\.region: ROW is the rest of the world .*it cannot be a member/,
+    );
+    const cfd = files({
+      's.yaml': `name: s\nextends: ${ZONE}\nzone:\n  cfds:\n    - { commodity: ndpr/oxide, strike: 110 USD/kg, regions: [ROW] }\n`,
+    });
+    expect(inputErrorOf(() => validateScenario(readScenario(cfd), catalog))).toMatch(
+      /s\.yaml:5:\d+: zone\.cfds\.0\.regions\.0: ROW is the rest of the world .*a CfD would pay its producers/,
+    );
+  });
+
   it("a CfD paying the dominant supplier's producers, at the region", () => {
     const f = files({
       's.yaml': `name: s\nextends: ${ZONE}\nzone:\n  cfds:\n    - { commodity: ndpr/oxide, strike: 110 USD/kg, regions: [USA, CHN] }\n`,
