@@ -342,6 +342,8 @@ ${figure('total-lost', 'Consumption lost, value (USD)', charts, 'bloc demand at 
 ${figure('total-consumer', 'Bloc consumer spending (USD)', charts)}
 ${figure('total-levy', 'Levy revenue (USD)', charts)}
 ${figure('total-cfd', 'CfD cost (USD)', charts)}
+${figure('total-stock-cost', 'Stockpiles: net cost of the year (USD)', charts, 'purchases less releases, at the year’s prices', false, 'No bloc stockpile in any draw.')}
+${figure('total-stock-value', 'Stockpiles: value held (USD, end of year)', charts, '', false, 'No bloc stockpile in any draw.')}
 </div>
 </section>`;
 }
@@ -393,9 +395,15 @@ function commodityArticle(
 <div class="grid">
 ${figure(`${key}-price`, 'Zone price', charts, 'use-weighted over the bloc; bands P5–P95 and P25–P75, median, central run (dashed)', true)}
 ${figure(`${key}-events`, 'Probability of events, by year', charts)}
+${figure(`${key}-outside`, 'Price outside the zone', charts, 'use-weighted over the other regions')}
 ${figure(`${key}-lost`, 'Share of bloc demand not consumed', charts)}
-${figure(`${key}-stock`, 'Bloc stocks (end of year)', charts, '', false, 'No bloc stockpile of it in any draw.')}
+${figure(`${key}-self`, 'Bloc self-sufficiency', charts, 'bloc production used in the bloc, as a share of bloc use')}
 ${figure(`${key}-dominant`, "Dominant supplier's share of bloc supply", charts)}
+${figure(`${key}-consumer`, 'Bloc consumer spending (USD)', charts)}
+${figure(`${key}-stock`, 'Bloc stocks (end of year)', charts, '', false, 'No bloc stockpile of it in any draw.')}
+${figure(`${key}-cover`, 'Days of net imports the stocks cover', charts, 'none in a year without net imports', false, 'No bloc stockpile of it in any draw.')}
+${figure(`${key}-levy`, 'Levy revenue (USD)', charts, '', false, 'No levy on it in any draw.')}
+${figure(`${key}-cfd`, 'CfD cost (USD)', charts, '', false, 'No CfD payment on it in any draw.')}
 </div>
 <div class="table-wrap"><table>
 <thead><tr><th></th><th class="group" colspan="4">zone price, ${esc(L.result.meta.scenario.name)}</th>${groupHead}</tr>
@@ -453,6 +461,19 @@ function aboutSection(L: Lookup, version: string): string {
   return `<section id="about"><h2>About the numbers</h2><ul class="notes">${items.map((i) => `<li>${i}</li>`).join('')}</ul></section>`;
 }
 
+/**
+ * Whether any draw of either run moves `metric` of `k` from zero in some year. A metric none does (no stockpile, no
+ * floor, no CfD on the commodity) gets no chart: the page says so, where a flat line at zero would say less.
+ */
+function movesFromZero(L: Lookup, k: string, metric: string): boolean {
+  return (['scenario', 'against'] as const).some((r) =>
+    L.years.some((y) => {
+      const q = L.quantile(r, k, metric, y);
+      return q !== undefined && ((q.p5 ?? 0) !== 0 || (q.p95 ?? 0) !== 0 || (q.mean ?? 0) !== 0);
+    }),
+  );
+}
+
 export function ensemblePayload(result: EnsembleResult): {
   charts: Record<string, ChartSpec>;
   keys: Map<string, string>;
@@ -466,6 +487,10 @@ export function ensemblePayload(result: EnsembleResult): {
   add('total-consumer', fanChart(L, TOTAL, 'consumerCost', 'USD', 'money'));
   add('total-levy', fanChart(L, TOTAL, 'levyRevenue', 'USD', 'money'));
   add('total-cfd', fanChart(L, TOTAL, 'cfdCost', 'USD', 'money'));
+  if (movesFromZero(L, TOTAL, 'stockValue')) {
+    add('total-stock-cost', fanChart(L, TOTAL, 'stockNetCost', 'USD', 'money'));
+    add('total-stock-value', fanChart(L, TOTAL, 'stockValue', 'USD', 'money'));
+  }
   const keys = new Map(result.meta.layout.commodities.map((c, i) => [c.id, `c${i}`]));
   for (const [k, key] of keys) {
     const info = result.meta.layout.commodities.find((c) => c.id === k);
@@ -481,13 +506,18 @@ export function ensemblePayload(result: EnsembleResult): {
       ),
     );
     add(`${key}-events`, eventChart(L, k));
+    add(`${key}-outside`, fanChart(L, k, 'priceOutside', info?.priceUnit ?? '', 'number'));
     add(`${key}-lost`, fanChart(L, k, 'lostShare', 'share', 'number'));
-    // A commodity no draw stocks has no chart of its stocks: the page says so (a flat line at zero says less).
-    const stocked = (['scenario', 'against'] as const).some((r) =>
-      L.years.some((y) => (L.quantile(r, k, 'stock', y)?.mean ?? 0) > 0),
-    );
-    if (stocked) add(`${key}-stock`, fanChart(L, k, 'stock', info?.unit ?? '', 'number'));
+    add(`${key}-self`, fanChart(L, k, 'selfSufficiency', 'share', 'number'));
     add(`${key}-dominant`, fanChart(L, k, 'dominantShare', 'share', 'number'));
+    add(`${key}-consumer`, fanChart(L, k, 'consumerCost', 'USD', 'money'));
+    const moves = (metric: string) => movesFromZero(L, k, metric);
+    if (moves('stock')) {
+      add(`${key}-stock`, fanChart(L, k, 'stock', info?.unit ?? '', 'number'));
+      add(`${key}-cover`, fanChart(L, k, 'daysOfCover', 'days', 'number'));
+    }
+    if (moves('levyRevenue')) add(`${key}-levy`, fanChart(L, k, 'levyRevenue', 'USD', 'money'));
+    if (moves('cfdCost')) add(`${key}-cfd`, fanChart(L, k, 'cfdCost', 'USD', 'money'));
   }
   return { charts, keys };
 }

@@ -83,9 +83,13 @@ const series = (page: Page, chart: string, name: string) =>
 describe('the ensemble report', () => {
   it('draws the bloc fans and the first commodity offline, with the stored quantiles', async () => {
     const { page, errors, requests } = await open();
-    expect(await drawnIn(page, '#summary')).toBe(4);
-    // Price, events, lost share, dominant share; no stock chart where no draw stocks the commodity: said in words.
-    expect(await drawnIn(page, 'article.commodity:not([hidden])')).toBe(4);
+    // Consumption lost, consumer spending, levy, CfD, and the stockpiles' net cost and value (the zone stocks some).
+    expect(await drawnIn(page, '#summary')).toBe(6);
+    // Every headline metric that moves: price inside and outside, events, lost share, self-sufficiency, dominant
+    // share, consumer spending; none of stocks, days of cover, levy or CfD where no draw moves them: said in words.
+    expect(await drawnIn(page, 'article.commodity:not([hidden])')).toBe(7);
+    for (const id of ['price', 'outside', 'self', 'dominant', 'consumer'])
+      expect(await page.locator(`[data-chart="c0-${id}"] svg path`).count(), id).toBeGreaterThan(0);
     expect(await page.textContent('article.commodity:not([hidden])')).toContain('No bloc stockpile of it in any draw.');
     const k = result.meta.layout.commodities[0]?.id as string;
     const p50 = result.quantiles
@@ -109,8 +113,8 @@ describe('the ensemble report', () => {
         "Array.from(document.querySelectorAll('article.commodity:not([hidden])')).map((a) => a.dataset.commodity)",
       ),
     ).toEqual(['ndfeb/magnet']);
-    // Price, events, lost share, dominant share; no stock chart where no draw stocks the commodity: said in words.
-    expect(await drawnIn(page, 'article.commodity:not([hidden])')).toBe(4);
+    // As for the first commodity: seven charts, and none of stocks where no draw stocks it.
+    expect(await drawnIn(page, 'article.commodity:not([hidden])')).toBe(7);
     expect(await page.textContent('article.commodity:not([hidden])')).toContain('No bloc stockpile of it in any draw.');
     const shot = path.join(ROOT, 'out', 'ensemble-screenshot.png');
     mkdirSync(path.dirname(shot), { recursive: true });
