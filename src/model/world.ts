@@ -120,6 +120,9 @@ export const MAX_FLOOR_MULTIPLE = 1e6;
  * Why `price` cannot be a floor on commodity k (against the reference prices of `year`, or `references` where the
  * caller has them at hand), or undefined if it can.
  */
+/** The largest release a one-period policy's vault may make, in years of the world's capacity to make the good. */
+export const MAX_RELEASE_YEARS = 2;
+
 export function floorTooHigh(
   catalog: Catalog,
   year: number,
@@ -496,12 +499,28 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
     commodity: checkCommodity(`policy.exportTaxes[${i}].commodity`, e.commodity),
     rate: e.rate,
   }));
-  const stocks = (policy.stockpiles ?? []).map((s, i) => ({
-    ...s,
-    id: `stock-${i}`,
-    region: checkRegion(`policy.stockpiles[${i}].region`, s.region),
-    commodity: checkCommodity(`policy.stockpiles[${i}].commodity`, s.commodity),
-  }));
+  const stocks = (policy.stockpiles ?? []).map((s, i) => {
+    const commodity = checkCommodity(`policy.stockpiles[${i}].commodity`, s.commodity);
+    // A vault holds what the world made. Releasing far more in a year than the world can make in one would sink the
+    // price at the vault to a millionth of its reference or below (isoelastic demand takes it all up, where freight
+    // keeps it from the other markets): no stock is that large, and the certificate's precision is lost there.
+    const capacity = producers.reduce((t, p) => t + (p.commodity === commodity ? p.capacity : 0), 0);
+    if (s.releaseCap !== undefined && s.releaseCap > MAX_RELEASE_YEARS * capacity) {
+      const unit = catalog.commodities.get(commodity)?.row.unit ?? '';
+      throw new ModelInputError(
+        `policy.stockpiles[${i}].releaseCap`,
+        `${s.releaseCap.toPrecision(3)} ${unit} is ${(s.releaseCap / capacity).toPrecision(2)} times what the world ` +
+          `can make of ${commodity} in a year (${capacity.toPrecision(3)} ${unit}); a vault releases at most ` +
+          `${MAX_RELEASE_YEARS} years of it in one`,
+      );
+    }
+    return {
+      ...s,
+      id: `stock-${i}`,
+      region: checkRegion(`policy.stockpiles[${i}].region`, s.region),
+      commodity,
+    };
+  });
   // Regions the policy names that neither make nor use anything in the data (GBR, ZAF): markets of their own, as
   // members are, so that a ban toward one, or a stockpile in one, is a policy on a small market, not an unknown region.
   for (const r of restrictions) {

@@ -338,6 +338,16 @@ describe('lodestone solve', () => {
       /stockpiles\.0\.buyPrice: 498 is not below releasePrice 124\.5/,
     );
     refused(`${op}}\n`, /stockpiles\.0: needs buyCap and buyPrice/);
+    // More in a year than twice what the world can make of it: no vault is that large, and the price it would sink to
+    // (a millionth of its reference) is beyond the certificate's precision — it failed after 4,742 iterations.
+    refused(
+      `${op}releaseCap: 10000000, releasePrice: 0 }\n`,
+      /vault\.yaml:3:\d+: policy\.stockpiles\[0\]\.releaseCap: 1\.00e\+7 kg Ga is 13 times what the world can make of gallium\/refined in a year \([\d.e+]+ kg Ga\); a vault releases at most 2 years of it in one/,
+    );
+    // A release at any price (0) of a year's world output, within the bound, certifies.
+    const file = path.join(dir, 'vault.yaml');
+    writeFileSync(file, `${op}releaseCap: 750000, releasePrice: 0 }\n`);
+    expect(solveJson(['--policy', file]).certificate.maxResidual).toBeLessThan(1e-8);
   });
 
   it('rejects a YAML syntax error with its position', () => {
