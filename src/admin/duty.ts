@@ -9,6 +9,7 @@
 import countries from 'i18n-iso-countries';
 import type { Catalog } from '../data/catalog.ts';
 import type { StageLinkRow, TariffRow } from '../data/schema.ts';
+import { nearestPricedInput } from '../model/content.ts';
 import { modelRegion } from '../model/world.ts';
 import { isIsoDate } from './dates.ts';
 import {
@@ -133,26 +134,13 @@ function coveredInput(
   priced: ReadonlySet<string>,
   coefficientOf: (link: StageLinkRow) => number = (l) => l.coefficient,
 ): { commodity: string; perUnit: Ratio; source: string } | undefined {
-  let frontier: { commodity: string; perUnit: Ratio; source: string }[] = [
-    { commodity, perUnit: { num: 1n, den: 1n }, source: '' },
-  ];
-  for (let depth = 0; depth < 8 && frontier.length > 0; depth++) {
-    const next: typeof frontier = [];
-    for (const f of frontier) {
-      for (const l of catalog.dataset.tables.stage_links) {
-        if (l.output !== f.commodity) continue;
-        const step = {
-          commodity: l.input,
-          perUnit: multiplyRatios(f.perUnit, ratioOf(coefficientOf(l))),
-          source: f.source ? `${f.source} × ${l.source}` : l.source,
-        };
-        if (priced.has(l.input)) return step;
-        next.push(step);
-      }
-    }
-    frontier = next;
-  }
-  return undefined;
+  const found = nearestPricedInput(catalog.dataset.tables.stage_links, commodity, priced);
+  if (!found) return undefined;
+  return {
+    commodity: found.commodity,
+    perUnit: found.path.reduce<Ratio>((r, l) => multiplyRatios(r, ratioOf(coefficientOf(l))), { num: 1n, den: 1n }),
+    source: found.path.map((l) => l.source).join(' × '),
+  };
 }
 
 /** The tariff rows of (importer, commodity) in force on a date. */

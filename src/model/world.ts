@@ -8,6 +8,7 @@ import { parsePriceUnit, UnitError } from '../data/units.ts';
 import type { Demand, EquilibriumProblem, ExportRestriction, Producer, RouteTerms } from '../equilibrium/problem.ts';
 import { remembered } from '../memo.ts';
 import { didYouMean } from '../suggest.ts';
+import { nearestPricedInput } from './content.ts';
 import type { Policy } from './policy.ts';
 
 export class ModelInputError extends Error {
@@ -555,6 +556,19 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
     if (high !== undefined) throw new ModelInputError(`policy.floors.${k}`, high);
     return members.map((m) => ({ region: m, commodity: k, price }));
   });
+  // A good without a floor of its own whose input has one carries it in its content (MODEL.md §7, as the secretariat's
+  // duty levies it): a non-member's magnets land in a member at no less than their NdPr oxide content × the oxide's
+  // floor, so that the floor is not escaped one stage down.
+  const floored = new Set(Object.keys(policy.floors ?? {}));
+  if (floored.size > 0) {
+    for (const k of commodities) {
+      if (floored.has(k)) continue;
+      const input = nearestPricedInput(t.stage_links, k, floored);
+      if (!input) continue;
+      const price = input.path.reduce((p, l) => p * l.coefficient, policy.floors?.[input.commodity] as number);
+      for (const m of members) floors.push({ region: m, commodity: k, price });
+    }
+  }
 
   const problem: EquilibriumProblem = {
     regions: regionList,

@@ -295,6 +295,46 @@ describe('lodestone solve', () => {
     expect(r.stdout).toMatch(/price unit\s+production\s+unit\/year/);
   });
 
+  it("a floor reaches the goods made of it: a non-member's magnets land at no less than their oxide content × its floor", () => {
+    // MODEL.md §7, as the secretariat's duty levies it: magnets have no reference price of their own here, and carry
+    // 0.34 t of NdPr oxide a tonne (stage_links.csv); without it they entered at no levy while oxide paid the floor.
+    const members = new Set(['USA', 'EU27', 'JPN', 'MEX']);
+    const s = solveJson(['--members', 'default', '--floor', 'ndpr/oxide=200000']);
+    const content = 0.34 * 200000;
+    const magnets = s.flows.filter((f) => f.commodity === 'ndfeb/magnet' && members.has(f.to) && !members.has(f.from));
+    expect(magnets.length).toBeGreaterThan(0);
+    for (const f of magnets) {
+      expect(f.landed).toBeGreaterThanOrEqual(content * (1 - 1e-9));
+      expect(f.levy).toBeCloseTo(Math.max(0, content - (f.landed - f.levy)), 6);
+    }
+    expect(magnets.some((f) => f.levy > 0)).toBe(true);
+    const magnet = s.statistics.commodities.find((c) => c.commodity === 'ndfeb/magnet');
+    expect(magnet?.levyRevenue).toBeCloseTo(
+      magnets.reduce((t, f) => t + f.levy * f.quantity, 0),
+      0,
+    );
+    // The nearest floored input counts: with concentrate floored too, magnets still carry oxide's floor, and a floor
+    // of their own replaces any content.
+    const both = solveJson([
+      '--members',
+      'default',
+      '--floor',
+      'ndpr/oxide=200000',
+      '--floor',
+      'rare-earths/concentrate=3000',
+    ]);
+    for (const f of both.flows.filter(
+      (x) => x.commodity === 'ndfeb/magnet' && members.has(x.to) && !members.has(x.from),
+    ))
+      expect(f.landed).toBeCloseTo(Math.max(content, f.landed - f.levy), 6);
+    const own = solveJson(['--members', 'default', '--floor', 'ndpr/oxide=200000', '--floor', 'ndfeb/magnet=30000']);
+    for (const f of own.flows.filter(
+      (x) => x.commodity === 'ndfeb/magnet' && members.has(x.to) && !members.has(x.from),
+    ))
+      expect(f.landed - f.levy).toBeGreaterThanOrEqual(30000 * (1 - 1e-9));
+    expect(own.flows.some((x) => x.commodity === 'ndfeb/magnet' && x.levy > 0)).toBe(false);
+  });
+
   it('reads a YAML policy file', () => {
     const dir = overlayDir({});
     const file = path.join(dir, 'policy.yaml');

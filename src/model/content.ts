@@ -1,0 +1,31 @@
+/**
+ * What a downstream good carries of a covered upstream one (MODEL.md §7): a magnet entering the zone is levied on its
+ * NdPr oxide content where oxide has a reference price and magnets have none. The secretariat's duty (admin/duty.ts)
+ * and the engine's floors (world.ts) find the covered input the same way, here.
+ */
+import type { StageLinkRow } from '../data/schema.ts';
+
+/**
+ * The nearest upstream commodity of `commodity` in `priced`, by the stage links (breadth first, at most 8 stages, the
+ * links' order breaking ties), and the links from `commodity` down to it, in order; undefined if none is priced.
+ */
+export function nearestPricedInput(
+  links: readonly StageLinkRow[],
+  commodity: string,
+  priced: ReadonlySet<string>,
+): { readonly commodity: string; readonly path: readonly StageLinkRow[] } | undefined {
+  let frontier: { commodity: string; path: StageLinkRow[] }[] = [{ commodity, path: [] }];
+  for (let depth = 0; depth < 8 && frontier.length > 0; depth++) {
+    const next: typeof frontier = [];
+    for (const f of frontier) {
+      for (const l of links) {
+        if (l.output !== f.commodity) continue;
+        const step = { commodity: l.input, path: [...f.path, l] };
+        if (priced.has(l.input)) return step;
+        next.push(step);
+      }
+    }
+    frontier = next;
+  }
+  return undefined;
+}
