@@ -228,7 +228,11 @@ export function describeIssue(
     const allowed = context ? objectKeysAt(context.schema, path, context.value) : undefined;
     const others = issue.keys.length > 1 ? ` (and ${issue.keys.slice(1).map((k) => `'${k}'`)})` : '';
     const hint = allowed
-      ? `${didYouMean(key, allowed)}; the keys allowed ${path.length > 0 ? `in ${path.join('.')}` : 'here'} are ${allowed.join(', ')}`
+      ? // The key itself is never its own suggestion (were it allowed, it would not be unknown).
+        `${didYouMean(
+          key,
+          allowed.filter((k) => k !== key),
+        )}; the keys allowed ${path.length > 0 ? `in ${path.join('.')}` : 'here'} are ${allowed.join(', ')}`
       : '';
     return `${locate(at, { key: true })}: ${at.join('.')}: unknown key '${key}'${others}${hint}`;
   }
@@ -290,9 +294,14 @@ interface ZodDef {
   readonly valueType?: z.ZodType;
   readonly options?: readonly z.ZodType[];
   readonly in?: z.ZodType;
+  /** A discriminated union's key. */
+  readonly discriminator?: string;
 }
 
 const defOf = (s: z.ZodType) => (s as unknown as { _zod: { def: ZodDef } })._zod.def;
+/** The literal values an object schema's keys can take (what a discriminated union selects its option by). */
+const propValuesOf = (s: z.ZodType) =>
+  (s as unknown as { _zod: { propValues?: Record<string, ReadonlySet<unknown>> } })._zod.propValues;
 
 /** The schema with its wrappers (optional, default, a transform's input…) taken off. */
 function unwrap(s: z.ZodType): z.ZodType {
@@ -304,11 +313,22 @@ function unwrap(s: z.ZodType): z.ZodType {
   }
 }
 
-/** Of a union, the object option whose keys cover most of the value's (the one the user was writing). */
+/**
+ * Of a union, the option the user was writing: in a discriminated union the one its discriminator selects (an
+ * outage's keys for `kind: outage`, however many of a quota's keys it also has); else, or when the discriminator
+ * selects none, the object option whose keys cover most of the value's.
+ */
 function pickOption(s: z.ZodType, value: unknown): z.ZodType {
   const def = defOf(s);
   if (def.type !== 'union' || !def.options) return s;
   const given = typeof value === 'object' && value !== null ? Object.keys(value) : [];
+  if (def.discriminator !== undefined && given.includes(def.discriminator)) {
+    const selected = (value as Record<string, unknown>)[def.discriminator];
+    const chosen = def.options
+      .map(unwrap)
+      .find((option) => propValuesOf(option)?.[def.discriminator as string]?.has(selected as never));
+    if (chosen) return chosen;
+  }
   let best = s;
   let bestScore = -1;
   for (const option of def.options.map(unwrap)) {

@@ -11,7 +11,7 @@ import { Catalog } from '../../src/data/catalog.ts';
 import { loadDataset } from '../../src/data/load.ts';
 import { defaultRisks, drawShocks, type Risk, scenarioRisks, validateRisks } from '../../src/ensemble/risks.ts';
 import { readScenario, SCENARIO_DIR } from '../../src/model/scenario.ts';
-import { brokenFixture } from '../helpers.ts';
+import { brokenFixture, inputErrorOf } from '../helpers.ts';
 
 const EVENTS = `id,announced,effective,ends,actor,kind,commodities,destinations,description,source,note
 OLD,2019-01-01,2019-02-01,,CHN,export_ban,widget/metal,*,before the window,TEST_PUB,
@@ -170,6 +170,18 @@ describe('the risks section of a scenario', () => {
     expect(() => readScenario(shares)).toThrow(
       /s\.yaml:5:\d+: risks\.controls\.0\.share: expected low <= central <= high, got 0\.8, 0\.5, 0\.3/,
     );
+  });
+
+  it("judges an entry's keys by the kind it names: an outage with a quota's destinations lists an outage's keys", () => {
+    // The entry has as many of a quota's keys as of an outage's: its kind, not the count, says which it is.
+    const file = scenarioFile(
+      'risks:\n  controls:\n    - { kind: outage, region: MMR, commodity: rare-earths/concentrate, destinations: members, share: 0.5, probability: 0.2, duration: 1 }\n',
+    );
+    const message = inputErrorOf(() => readScenario(file));
+    expect(message).toMatch(
+      /s\.yaml:5:\d+: risks\.controls\.0\.destinations: unknown key 'destinations'; the keys allowed in risks\.controls\.0 are kind, region, commodity, share, probability, duration, from, until$/,
+    );
+    expect(message).not.toMatch(/did you mean/);
   });
 });
 

@@ -1,5 +1,6 @@
 /** YAML and JSON documents (policies): syntax errors and unknown keys at their own line and column. */
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { policyFromFlags } from '../../src/cli/solve.ts';
 import { parseDocumentText } from '../../src/model/document.ts';
 import { PolicySchema } from '../../src/model/policy.ts';
@@ -150,5 +151,28 @@ describe('solve flags', () => {
     expect(inputErrorOf(() => policyFromFlags({ floor: ['ndpr/oxide=lots'] }, known))).toMatch(/'lots' is not a price/);
     expect(inputErrorOf(() => policyFromFlags({ floor: ['ndpr/oxide'] }, known))).toMatch(/expected COMMODITY=PRICE/);
     expect(policyFromFlags({ floor: ['ndpr/oxide=110000'] }, known).floors).toEqual({ 'ndpr/oxide': 110000 });
+  });
+});
+
+describe('an unknown key in an entry of a discriminated union', () => {
+  // Two kinds sharing most keys: a 'b' entry with an 'a' key covers as many of a's keys as of b's.
+  const Entry = z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('a'), shared: z.number(), alpha: z.number() }).strict(),
+    z.object({ kind: z.literal('b'), shared: z.number(), beta: z.number() }).strict(),
+  ]);
+  const Doc = z.object({ entries: z.array(Entry) }).strict();
+
+  it('is judged against the option its discriminator selects, whichever comes first', () => {
+    expect(
+      inputErrorOf(() => parseDocumentText('entries:\n  - { kind: b, shared: 1, beta: 2, alpha: 3 }\n', 'd.yaml', Doc)),
+    ).toBe("d.yaml:2:36: entries.0.alpha: unknown key 'alpha'; the keys allowed in entries.0 are kind, shared, beta");
+  });
+
+  it('still suggests the closest key of the selected option', () => {
+    expect(
+      inputErrorOf(() => parseDocumentText('entries:\n  - { kind: b, shared: 1, betta: 2 }\n', 'd.yaml', Doc)),
+    ).toMatch(
+      /entries\.0\.betta: unknown key 'betta' \(did you mean 'beta'\?\); the keys allowed in entries\.0 are kind, shared, beta$/,
+    );
   });
 });
