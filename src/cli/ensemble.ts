@@ -11,7 +11,7 @@ import { NUMBER } from '../data/columns.ts';
 import { loadDataset } from '../data/load.ts';
 import { DrawEngine } from '../ensemble/engine.ts';
 import { TOTAL } from '../ensemble/metrics.ts';
-import { type EnsembleResult, type Progress, runEnsemble } from '../ensemble/run.ts';
+import { EnsembleInterrupted, type EnsembleResult, type Progress, runEnsemble } from '../ensemble/run.ts';
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../ensemble/summary.ts';
 import { InputError } from '../model/document.ts';
 import { builtInScenarios, scenarioPath } from '../model/scenario.ts';
@@ -274,6 +274,15 @@ function risksText(engine: DrawEngine): string {
   return lines.join('\n');
 }
 
+/** What an interrupted run left, and how to go on. */
+export function interruptedText(e: EnsembleInterrupted, file: string): string {
+  if (e.stored > 0)
+    return `the draws completed so far (${e.stored}) are stored in ${file}: run again with --resume to continue`;
+  return e.removed
+    ? `no draw had ended, so nothing was stored (the empty ${file} this run made is removed): run the same command to start again`
+    : `no draw had ended: ${file} still holds none`;
+}
+
 export function registerEnsembleCommand(program: Command): void {
   withDataOption(
     program
@@ -373,12 +382,10 @@ export function registerEnsembleCommand(program: Command): void {
     }
     const name = path.basename(setup.scenario).replace(/\.(ya?ml|json)$/, '');
     const onProgress = progressReporter(name, opts.progress === true);
-    const onInterrupt = () => {
-      process.stderr.write(
-        `\nlodestone: interrupted; the draws completed so far are stored in ${path.join(opts.out, 'ensemble.sqlite')}: run again with --resume to continue\n`,
-      );
-      process.exit(130);
-    };
+    // Ctrl-C stops the run through its signal, so that it closes its store (removing it if it made it and holds no
+    // draw) before exiting; a second Ctrl-C, with no handler left, ends the process at once.
+    const interrupt = new AbortController();
+    const onInterrupt = () => interrupt.abort();
     process.once('SIGINT', onInterrupt);
     let result: EnsembleResult;
     try {
@@ -393,7 +400,12 @@ export function registerEnsembleCommand(program: Command): void {
         ...(chunk !== undefined ? { chunk } : {}),
         ...(onProgress ? { onProgress } : {}),
         dataset: catalog.dataset,
+        signal: interrupt.signal,
       });
+    } catch (e) {
+      if (!(e instanceof EnsembleInterrupted)) throw e;
+      process.stderr.write(`\nlodestone: interrupted; ${interruptedText(e, path.join(opts.out, 'ensemble.sqlite'))}\n`);
+      process.exit(130);
     } finally {
       process.removeListener('SIGINT', onInterrupt);
     }

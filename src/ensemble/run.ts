@@ -57,6 +57,21 @@ export interface EnsembleRunOptions {
   readonly onProgress?: (p: Progress) => void;
   /** The data, when already loaded (else read from setup.data). */
   readonly dataset?: Dataset;
+  /** Stops the run (Ctrl-C): it ends with an EnsembleInterrupted, keeping the draws stored so far. */
+  readonly signal?: AbortSignal;
+}
+
+/** A run stopped by its signal, and what it left: the draws stored, and whether its store was removed. */
+export class EnsembleInterrupted extends Error {
+  /** Draws stored when the run stopped (completed, or failed and recorded), this run's and earlier ones. */
+  stored = 0;
+  /** The store was made by this run and held no draw, so it was removed (as after a failure). */
+  removed = false;
+
+  constructor(readonly file: string) {
+    super(`${file}: the ensemble was interrupted`);
+    this.name = 'EnsembleInterrupted';
+  }
 }
 
 export interface EnsembleMeta {
@@ -312,6 +327,7 @@ export async function runEnsemble(options: EnsembleRunOptions): Promise<Ensemble
     throw e;
   }
   let completed = false;
+  let interruption: EnsembleInterrupted | undefined;
   try {
     const N = options.draws;
     const done = store.done(N);
@@ -380,6 +396,12 @@ export async function runEnsemble(options: EnsembleRunOptions): Promise<Ensemble
           void stop();
         }
       };
+      const interrupt = () => {
+        interruption ??= new EnsembleInterrupted(store.file);
+        fail(interruption);
+      };
+      if (options.signal?.aborted) interrupt();
+      else options.signal?.addEventListener('abort', interrupt, { once: true });
       const runs = tasks.map((t) =>
         pool
           .run({ ...t, fingerprint })
@@ -393,6 +415,7 @@ export async function runEnsemble(options: EnsembleRunOptions): Promise<Ensemble
         fail(e);
       }
       await Promise.allSettled(runs);
+      options.signal?.removeEventListener('abort', interrupt);
       if (failure !== undefined) throw failure;
     }
     await stop();
@@ -460,15 +483,15 @@ export async function runEnsemble(options: EnsembleRunOptions): Promise<Ensemble
     };
   } finally {
     await stop();
-    // A store this run made and that holds nothing (the run failed before any draw ended) would only stand in the
-    // way of running the same command again.
-    const empty = !completed && created && isEmpty(store, options.draws);
+    // A store this run made and that holds nothing (the run failed or was interrupted before any draw ended) would
+    // only stand in the way of running the same command again.
+    const { draws, failures } = store.count(options.draws);
+    const empty = !completed && created && draws === 0 && failures === 0;
     store.close();
     if (empty) EnsembleStore.remove(options.out);
+    if (interruption) {
+      interruption.stored = draws + failures;
+      interruption.removed = empty;
+    }
   }
-}
-
-function isEmpty(store: EnsembleStore, limit: number): boolean {
-  const { draws, failures } = store.count(limit);
-  return draws === 0 && failures === 0;
 }

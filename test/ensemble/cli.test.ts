@@ -244,6 +244,32 @@ describe('a run killed midway and resumed', () => {
   }, 300_000);
 });
 
+describe('a run interrupted (Ctrl-C) before any draw ends', () => {
+  it('leaves no store, says nothing was stored, and the same command runs again', async () => {
+    const out = path.join(tmp(), 'interrupted');
+    // One task of all the draws: none is stored before the whole chunk ends, long after the store is open.
+    const args = ['ensemble', zone, '--draws', '20', '--chunk', '20', '--workers', '1', '--chain', 'rare-earths'];
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/lodestone.mjs'), ...args, '--out', out], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 60_000;
+    while (!existsSync(EnsembleStore.path(out)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/interrupted; no draw had ended, so nothing was stored/);
+    expect(stderr).not.toMatch(/completed so far/);
+    expect(existsSync(EnsembleStore.path(out))).toBe(false);
+    const again = runCli([...args, '--no-report', '--out', out]);
+    expect(again.status, again.stderr).toBe(0);
+  }, 120_000);
+});
+
 describe('bad input', () => {
   const fails = (args: string[], message: RegExp) => {
     const r = runCli(['ensemble', ...args]);
