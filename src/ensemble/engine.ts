@@ -36,6 +36,26 @@ export interface EnsembleSetup {
   readonly centralParameters?: boolean;
 }
 
+/**
+ * The setup with its chains sorted and each named once: the chains are a set (the same commodities are modelled in
+ * any order), so `--chain a --chain b`, `--chain b --chain a` and `--chain a --chain a --chain b` are one run.
+ */
+export function normalizeSetup(setup: EnsembleSetup): EnsembleSetup {
+  const { chains, ...rest } = setup;
+  const set = chainSet(chains ?? []);
+  return set.length > 0 ? { ...rest, chains: set } : rest;
+}
+
+/** Chains as a set: sorted, each once. */
+export function chainSet(chains: readonly string[]): string[] {
+  return [...new Set(chains)].sort();
+}
+
+/** The `chains` setting a fingerprint covers: the chains in a setup's order, or 'all'. */
+export function chainsSetting(chains: readonly string[] | undefined): string {
+  return (chains ?? []).join(',') || 'all';
+}
+
 export interface DrawOptions {
   /** Central data instead of drawn (whatever the setup says). */
   readonly central?: boolean;
@@ -97,14 +117,19 @@ export class DrawEngine {
   private flowsFrom?: Map<string, { to: string; quantity: number }[]>;
   private readonly exportsMemo = new Map<string, number>();
 
+  /** The setup normalised (normalizeSetup): what the fingerprint covers. */
+  readonly setup: EnsembleSetup;
+
   constructor(
-    readonly setup: EnsembleSetup,
+    given: EnsembleSetup,
     options: {
       dataset?: Dataset;
       /** The scenarios already read (then `setup.scenario` and `setup.against` only name them). */
       scenarios?: { readonly scenario: Scenario; readonly against?: Scenario };
     } = {},
   ) {
+    const setup = normalizeSetup(given);
+    this.setup = setup;
     const dataset = options.dataset ?? loadDataset({ overlays: setup.data });
     const full = new Catalog(dataset);
     const scenario = options.scenarios?.scenario ?? readScenario(setup.scenario);
@@ -140,7 +165,7 @@ export class DrawEngine {
       data: sha256(canonical(this.catalog.dataset.tables)),
       seed: String(setup.seed),
       parameters: setup.centralParameters ? 'central' : 'drawn',
-      chains: (setup.chains ?? []).join(',') || 'all',
+      chains: chainsSetting(setup.chains),
       risks: sha256(canonical(this.risks)),
       layout: sha256(canonical(this.layout)),
     };

@@ -10,7 +10,7 @@ import { setFlagsFromString } from 'node:v8';
 import { Piscina } from 'piscina';
 import type { Dataset } from '../data/load.ts';
 import { InputError } from '../model/document.ts';
-import { DrawEngine, type EnsembleSetup } from './engine.ts';
+import { chainSet, chainsSetting, DrawEngine, type EnsembleSetup, normalizeSetup } from './engine.ts';
 import { type MetricLayout, writeMetrics } from './metrics.ts';
 import type { DerivedRisks, Risk } from './risks.ts';
 import { EnsembleStore, STORE_VERSION } from './store.ts';
@@ -249,8 +249,11 @@ function openStore(engine: DrawEngine, options: EnsembleRunOptions): { store: En
       `${file}: made by another version of the ensemble store (${version}, this is ${STORE_VERSION}); use --overwrite`,
     );
   }
-  if (store.getMeta('fingerprint') !== engine.fingerprint) {
-    const stored = JSON.parse(store.getMeta('settings') ?? '{}') as Record<string, string>;
+  const stored = JSON.parse(store.getMeta('settings') ?? '{}') as Record<string, string>;
+  const differ = [...new Set([...Object.keys(stored), ...Object.keys(engine.settings)])].filter(
+    (k) => !sameSetting(k, stored[k], engine.settings[k]),
+  );
+  if (store.getMeta('fingerprint') !== engine.fingerprint && differ.length > 0) {
     const words: Record<string, string> = {
       scenario: 'the scenario (its file or what it extends changed)',
       against: 'the --against scenario',
@@ -263,10 +266,10 @@ function openStore(engine: DrawEngine, options: EnsembleRunOptions): { store: En
     };
     // The scenarios, the data, the hazards and the metrics are compared as restricted to the chains modelled: where
     // --chain changed they differ with it, and --chain is the one to name.
-    const all = Object.keys(words).filter((k) => stored[k] !== engine.settings[k]);
+    const all = Object.keys(words).filter((k) => differ.includes(k));
     const followChains = new Set(['scenario', 'against', 'data', 'risks', 'layout']);
-    const differ = all.includes('chains') ? all.filter((k) => !followChains.has(k)) : all;
-    const detail = differ
+    const named = all.includes('chains') ? all.filter((k) => !followChains.has(k)) : all;
+    const detail = named
       .map((k) =>
         k === 'seed' || k === 'parameters' || k === 'chains'
           ? `${words[k]}: stored ${stored[k]}, now ${engine.settings[k]}` +
@@ -282,6 +285,15 @@ function openStore(engine: DrawEngine, options: EnsembleRunOptions): { store: En
     );
   }
   return { store, created: false };
+}
+
+/**
+ * Whether a store's setting `key` is this run's. Stores made before the chains were normalised kept them in the
+ * order given (and fingerprinted them so): read as a set, they are the same chains.
+ */
+function sameSetting(key: string, stored: string | undefined, now: string | undefined): boolean {
+  if (key !== 'chains' || stored === undefined || now === undefined) return stored === now;
+  return chainsSetting(chainSet(stored.split(','))) === chainsSetting(chainSet(now.split(',')));
 }
 
 /** Runs (or resumes) an ensemble and returns its distributions. */
@@ -301,7 +313,8 @@ export async function runEnsemble(options: EnsembleRunOptions): Promise<Ensemble
   // here.
   const started = performance.now();
   tuneOptimiser(workers);
-  const data: WorkerData = { setup: options.setup };
+  const setup = normalizeSetup(options.setup);
+  const data: WorkerData = { setup };
   const pool = new Piscina<ChunkTask, ChunkResult>({
     filename: WORKER_FILE,
     workerData: data,
@@ -320,7 +333,7 @@ export async function runEnsemble(options: EnsembleRunOptions): Promise<Ensemble
   let store: EnsembleStore;
   let created: boolean;
   try {
-    engine = new DrawEngine(options.setup, options.dataset ? { dataset: options.dataset } : {});
+    engine = new DrawEngine(setup, options.dataset ? { dataset: options.dataset } : {});
     ({ store, created } = openStore(engine, options));
   } catch (e) {
     await stop();
@@ -447,7 +460,7 @@ export async function runEnsemble(options: EnsembleRunOptions): Promise<Ensemble
       draws: { requested: N, stored: counts.draws, failed: counts.failures },
       failures: store.failures(N).slice(0, 20),
       workers,
-      chains: options.setup.chains && options.setup.chains.length > 0 ? [...options.setup.chains] : null,
+      chains: setup.chains ? [...setup.chains] : null,
       parameters: options.setup.centralParameters ? 'central' : 'drawn',
       thresholds,
       quantiles: [0.05, 0.25, 0.5, 0.75, 0.95],

@@ -66,3 +66,41 @@ describe('a run interrupted through its signal', () => {
     expect(resumed.meta.draws.stored).toBe(4);
   }, 120_000);
 });
+
+describe('the chains of a run', () => {
+  it('are a set: the same chains in another order, or repeated, resume the stored run', async () => {
+    const out = path.join(tmp(), 'o');
+    const setup = (chains: string[]) => ({ scenario: zone, data: [], chains, seed: 3 });
+    const first = await runEnsemble(options(out, { setup: setup(['rare-earths', 'gallium']), draws: 2 }));
+    expect(first.meta.chains).toEqual(['gallium', 'rare-earths']);
+    const resumed = await runEnsemble(
+      options(out, { setup: setup(['gallium', 'rare-earths', 'gallium']), draws: 3, resume: true }),
+    );
+    expect(resumed.meta).toMatchObject({ resumed: true, chains: ['gallium', 'rare-earths'] });
+    expect(resumed.meta.session.draws).toBe(1);
+    expect(resumed.meta.fingerprint).toBe(first.meta.fingerprint);
+  }, 120_000);
+
+  it('as a store made before they were sorted holds them (in the order given) still resume', async () => {
+    const out = path.join(tmp(), 'o');
+    const setup = { scenario: zone, data: [], chains: ['rare-earths', 'gallium'], seed: 3 };
+    await runEnsemble(options(out, { setup, draws: 1 }));
+    // What an older version stored for --chain rare-earths --chain gallium: the chains as given, and a fingerprint
+    // of that.
+    const store = EnsembleStore.open(out);
+    const settings = JSON.parse(store.getMeta('settings') as string) as Record<string, string>;
+    store.setMeta({
+      settings: JSON.stringify({ ...settings, chains: 'rare-earths,gallium' }),
+      fingerprint: 'an older fingerprint',
+    });
+    store.close();
+    const resumed = await runEnsemble(options(out, { setup, draws: 2, resume: true }));
+    expect(resumed.meta.session.draws).toBe(1);
+    // Other chains are still another run.
+    await expect(
+      runEnsemble(options(out, { setup: { ...setup, chains: ['rare-earths'] }, draws: 3, resume: true })),
+    ).rejects.toThrow(
+      /cannot resume: the stored run has other settings \(--chain: stored rare-earths,gallium, now rare-earths/,
+    );
+  }, 120_000);
+});
