@@ -9,8 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { Piscina } from 'piscina';
 import type { Dataset } from '../data/load.ts';
+import { ensureFolder } from '../folders.ts';
 import { InputError } from '../model/document.ts';
 import { chainSet, chainsSetting, DrawEngine, type EnsembleSetup, normalizeSetup } from './engine.ts';
+import { lockStore } from './lock.ts';
 import { type MetricLayout, writeMetrics } from './metrics.ts';
 import type { DerivedRisks, Risk } from './risks.ts';
 import { EnsembleStore, STORE_VERSION } from './store.ts';
@@ -205,32 +207,45 @@ function chunksOf(done: Uint8Array, size: number): Omit<ChunkTask, 'fingerprint'
   return tasks;
 }
 
-/** Refuses a store that is there without --resume or --overwrite, or missing with --resume (before any work). */
-function checkStoreChoice(options: EnsembleRunOptions): void {
-  const file = EnsembleStore.path(options.out);
-  const exists = EnsembleStore.exists(options.out);
-  if (exists && !options.resume && !options.overwrite) {
-    const info = EnsembleStore.inspect(file);
-    info.close();
-    throw new InputError(
-      `${file}: an ensemble is already stored here (${info.draws} draws): pass --resume to continue it, --overwrite to start again, or choose another --out`,
-    );
-  }
+/** Refuses --resume with --overwrite, and --resume with no store (before anything is made). */
+function checkStoreOptions(options: EnsembleRunOptions): void {
   if (options.resume && options.overwrite) {
     throw new InputError('--resume and --overwrite: choose one (continue the stored run, or discard it)');
   }
-  if (!exists && options.resume) {
-    throw new InputError(`${file}: no stored ensemble to resume (run without --resume to start one)`);
+  if (options.resume && !EnsembleStore.exists(options.out)) {
+    throw new InputError(
+      `${EnsembleStore.path(options.out)}: no stored ensemble to resume (run without --resume to start one)`,
+    );
   }
 }
 
 /**
- * Opens the output folder's store for this run, once checkStoreChoice has allowed it: new, resumed (same settings
- * only) or overwritten.
+ * With the store locked: refuses a store that is there without --resume or --overwrite. Returns whether the store
+ * there is to be discarded (--overwrite).
  */
-function openStore(engine: DrawEngine, options: EnsembleRunOptions): { store: EnsembleStore; created: boolean } {
+function checkStoreChoice(options: EnsembleRunOptions): boolean {
+  if (!EnsembleStore.exists(options.out)) return false;
+  if (options.overwrite) return true;
+  if (options.resume) return false;
   const file = EnsembleStore.path(options.out);
-  if (options.overwrite && EnsembleStore.exists(options.out)) EnsembleStore.remove(options.out);
+  const info = EnsembleStore.inspect(file);
+  info.close();
+  throw new InputError(
+    `${file}: an ensemble is already stored here (${info.draws} draws${info.failures > 0 ? `, ${info.failures} failed` : ''}): pass --resume to continue it, --overwrite to start again, or choose another --out`,
+  );
+}
+
+/**
+ * Opens the output folder's store for this run, once checkStoreChoice has allowed it: new, resumed (same settings
+ * only) or discarded and made anew.
+ */
+function openStore(
+  engine: DrawEngine,
+  options: EnsembleRunOptions,
+  discard: boolean,
+): { store: EnsembleStore; created: boolean } {
+  const file = EnsembleStore.path(options.out);
+  if (discard) EnsembleStore.remove(options.out);
   const store = EnsembleStore.open(options.out);
   const version = store.getMeta('version');
   if (version === undefined) {
@@ -307,7 +322,25 @@ export async function runEnsemble(options: EnsembleRunOptions): Promise<Ensemble
   // No more threads than draws: each thread loads the data and does the central runs before its first task.
   const workers = Math.min(options.workers ?? Math.max(1, availableParallelism()), options.draws);
   const thresholds = options.thresholds ?? DEFAULT_THRESHOLDS;
-  checkStoreChoice(options);
+  checkStoreOptions(options);
+  // Held until the run has closed (or removed) its store, whichever way it ends.
+  ensureFolder(options.out, 'the ensemble store');
+  const release = lockStore(EnsembleStore.path(options.out));
+  try {
+    const discard = checkStoreChoice(options);
+    return await runLocked(options, workers, thresholds, discard);
+  } finally {
+    release();
+  }
+}
+
+/** runEnsemble once the store is locked for this run. */
+async function runLocked(
+  options: EnsembleRunOptions,
+  workers: number,
+  thresholds: Thresholds,
+  discard: boolean,
+): Promise<EnsembleResult> {
   // The pool starts first: its threads load the code and the data and build their engines (central runs included)
   // while this thread reads the scenario, opens the store and does its own central run. The session's time runs from
   // here.
@@ -334,7 +367,7 @@ export async function runEnsemble(options: EnsembleRunOptions): Promise<Ensemble
   let created: boolean;
   try {
     engine = new DrawEngine(setup, options.dataset ? { dataset: options.dataset } : {});
-    ({ store, created } = openStore(engine, options));
+    ({ store, created } = openStore(engine, options, discard));
   } catch (e) {
     await stop();
     throw e;

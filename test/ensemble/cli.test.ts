@@ -270,6 +270,35 @@ describe('a run interrupted (Ctrl-C) before any draw ends', () => {
   }, 120_000);
 });
 
+describe('two runs on one --out', () => {
+  it("refuses the second up front, naming the first one's process; the lock goes with the first", async () => {
+    const out = path.join(tmp(), 'shared');
+    const args = ['ensemble', zone, '--draws', '30', '--chunk', '1', '--workers', '1', '--chain', 'rare-earths'];
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/lodestone.mjs'), ...args, '--out', out], {
+      cwd: ROOT,
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 60_000;
+    while (!existsSync(EnsembleStore.path(out)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const second = runCli([...args, '--resume', '--no-report', '--out', out]);
+    child.kill('SIGINT');
+    expect(second.status).toBe(1);
+    expect(second.stderr).toMatch(
+      new RegExp(
+        `${EnsembleStore.path(out)} is in use by another run \\(process ${child.pid}\\); wait for it to end or choose another --out`,
+      ),
+    );
+    expect(await exited).toBe(130);
+    // The first run's lock went with it: the run resumes, and no draw is stored twice.
+    const resumed = runCli([...args, '--resume', '--no-report', '--out', out]);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    const info = EnsembleStore.inspect(EnsembleStore.path(out));
+    info.close();
+    expect(info).toMatchObject({ draws: 30, duplicates: 0 });
+  }, 120_000);
+});
+
 describe('bad input', () => {
   const fails = (args: string[], message: RegExp) => {
     const r = runCli(['ensemble', ...args]);

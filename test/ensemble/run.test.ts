@@ -1,8 +1,10 @@
 /**
  * runEnsemble's store in its folder: a run stopped by its signal (Ctrl-C) before any draw ends leaves no store,
- * one stopped later keeps its draws for --resume.
+ * one stopped later keeps its draws for --resume; the chains are a set; a store is locked by the run writing it
+ * (a second run is refused up front, a lock left by a dead process is taken over, the lock goes on every way out).
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +12,7 @@ import { EnsembleInterrupted, type EnsembleRunOptions, runEnsemble } from '../..
 import { EnsembleStore } from '../../src/ensemble/store.ts';
 import { SCENARIO_DIR } from '../../src/model/scenario.ts';
 
+const lockOf = (out: string) => `${EnsembleStore.path(out)}.lock`;
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'lodestone-ensemble-run-'));
 let zone = '';
 
@@ -48,6 +51,7 @@ describe('a run interrupted through its signal', () => {
     const e = await interruptionOf(runEnsemble(options(out, { signal: stop.signal, onProgress: () => stop.abort() })));
     expect(e).toMatchObject({ stored: 0, removed: true, file: EnsembleStore.path(out) });
     expect(existsSync(EnsembleStore.path(out))).toBe(false);
+    expect(existsSync(lockOf(out))).toBe(false);
     const again = await runEnsemble(options(out));
     expect(again.meta.draws.stored).toBe(4);
   }, 120_000);
@@ -59,6 +63,7 @@ describe('a run interrupted through its signal', () => {
       runEnsemble(options(out, { signal: stop.signal, onProgress: (p) => p.session > 0 && stop.abort() })),
     );
     expect(e.removed).toBe(false);
+    expect(existsSync(lockOf(out))).toBe(false);
     expect(e.stored).toBeGreaterThanOrEqual(1);
     expect(e.stored).toBeLessThan(4);
     const resumed = await runEnsemble(options(out, { resume: true }));
@@ -103,4 +108,58 @@ describe('the chains of a run', () => {
       /cannot resume: the stored run has other settings \(--chain: stored rare-earths,gallium, now rare-earths/,
     );
   }, 120_000);
+});
+
+describe('the lock of a store', () => {
+  it('refuses a second run on a store in use, up front and naming the process; the first run ends whole', async () => {
+    const out = path.join(tmp(), 'o');
+    let second: Promise<unknown> | undefined;
+    const first = await runEnsemble(
+      options(out, {
+        draws: 6,
+        onProgress: () => {
+          // Once the first run has its store open: the same run again, resuming it.
+          second ??= runEnsemble(options(out, { draws: 6, resume: true })).then(
+            () => 'ran',
+            (e: unknown) => (e as Error).message,
+          );
+        },
+      }),
+    );
+    expect(await second).toBe(
+      `${EnsembleStore.path(out)} is in use by another run (process ${process.pid}); wait for it to end or choose another --out`,
+    );
+    expect(first.meta.draws.stored).toBe(6);
+    const info = EnsembleStore.inspect(EnsembleStore.path(out));
+    info.close();
+    expect(info).toMatchObject({ draws: 6, duplicates: 0 });
+    expect(existsSync(lockOf(out))).toBe(false);
+  }, 120_000);
+
+  it('takes over a lock whose process is gone, and releases it when a run is refused', async () => {
+    const out = path.join(tmp(), 'o');
+    mkdirSync(out);
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    }).stdout;
+    writeFileSync(lockOf(out), gone);
+    const r = await runEnsemble(options(out, { draws: 1 }));
+    expect(r.meta.draws.stored).toBe(1);
+    expect(existsSync(lockOf(out))).toBe(false);
+    // Refused once locked (a stored run, no --resume): the lock goes with the refusal.
+    await expect(runEnsemble(options(out, { draws: 2 }))).rejects.toThrow(/an ensemble is already stored here/);
+    expect(existsSync(lockOf(out))).toBe(false);
+  }, 120_000);
+
+  it('is not taken from a live process', async () => {
+    const out = path.join(tmp(), 'o');
+    mkdirSync(out);
+    // The parent of this process: alive while the test runs.
+    writeFileSync(lockOf(out), String(process.ppid));
+    await expect(runEnsemble(options(out, { draws: 1 }))).rejects.toThrow(
+      `is in use by another run (process ${process.ppid})`,
+    );
+    expect(readFileSync(lockOf(out), 'utf8')).toBe(String(process.ppid));
+    expect(existsSync(EnsembleStore.path(out))).toBe(false);
+  });
 });

@@ -1,0 +1,102 @@
+/**
+ * The lock of an ensemble store: a file beside it (ensemble.sqlite.lock) holding the pid of the run that writes it,
+ * made exclusively. A second run on the same --out is refused up front, instead of redoing the first one's draws and
+ * dying on a duplicate draw. The run releases it on every way out (end, error, Ctrl-C); one left by a run that was
+ * killed names a process that is gone, and is taken over.
+ */
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { InputError } from '../model/document.ts';
+
+export const LOCK_SUFFIX = '.lock';
+
+/** How long a lock file may stay empty (made, its pid not yet written) before it counts as left by a dead run. */
+const EMPTY_LOCK_GRACE_MS = 10_000;
+
+/** Whether process `pid` exists (on this machine); one of another user's exists too. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function errorCode(e: unknown): string | undefined {
+  return (e as NodeJS.ErrnoException).code;
+}
+
+/** The lock's text, or undefined once it is gone. */
+function readLock(lock: string): string | undefined {
+  try {
+    return readFileSync(lock, 'utf8');
+  } catch (e) {
+    if (errorCode(e) === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/** Whether a lock's text says it was left by a run that is gone (a dead pid, or empty for longer than a write). */
+function stale(text: string, lock: string): boolean {
+  const pid = Number(text.trim());
+  if (Number.isSafeInteger(pid) && pid > 0) return !alive(pid);
+  try {
+    return Date.now() - statSync(lock).mtimeMs > EMPTY_LOCK_GRACE_MS;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Removes a lock found stale. It is moved aside first and looked at again, so that of two runs taking over the same
+ * lock at once, the second does not remove the lock the first has just made: that one is put back.
+ */
+function takeOver(lock: string): void {
+  const aside = `${lock}.stale-${process.pid}`;
+  try {
+    renameSync(lock, aside);
+  } catch (e) {
+    if (errorCode(e) === 'ENOENT') return; // taken over by another run meanwhile
+    throw e;
+  }
+  const text = readLock(aside);
+  if (text !== undefined && !stale(text, aside)) {
+    try {
+      writeFileSync(lock, text, { flag: 'wx' });
+    } catch (e) {
+      if (errorCode(e) !== 'EEXIST') throw e;
+    }
+  }
+  rmSync(aside, { force: true });
+}
+
+/**
+ * Locks the store `file` for this process, or refuses (naming the process that holds it). Returns the release,
+ * which removes the lock if it is still this process's; calling it again does nothing.
+ */
+export function lockStore(file: string): () => void {
+  const lock = `${file}${LOCK_SUFFIX}`;
+  const mine = String(process.pid);
+  for (let attempt = 0; attempt < 10; attempt++) {
+    try {
+      writeFileSync(lock, mine, { flag: 'wx' });
+      let held = true;
+      return () => {
+        if (held && readLock(lock) === mine) rmSync(lock, { force: true });
+        held = false;
+      };
+    } catch (e) {
+      if (errorCode(e) !== 'EEXIST') throw e;
+    }
+    const text = readLock(lock);
+    if (text === undefined) continue; // released meanwhile
+    if (!stale(text, lock)) {
+      const pid = Number(text.trim());
+      throw new InputError(
+        `${file} is in use by another run (${pid > 0 ? `process ${pid}` : 'one starting now'}); wait for it to end or choose another --out`,
+      );
+    }
+    takeOver(lock);
+  }
+  throw new InputError(`${file}: could not lock it (other runs kept taking its lock ${lock}); try again`);
+}
