@@ -220,8 +220,10 @@ function checkStoreOptions(options: EnsembleRunOptions): void {
 }
 
 /**
- * With the store locked: refuses a store that is there without --resume or --overwrite. Returns whether the store
- * there is to be discarded (--overwrite).
+ * With the store locked: refuses a store with draws that is there without --resume or --overwrite. Returns whether
+ * the store there is to be discarded: with --overwrite, or when it holds no draw (left by a run killed before its
+ * first draw ended): with nothing in it to lose, a plain run starts afresh. No other run can be writing it: this one
+ * holds its lock.
  */
 function checkStoreChoice(options: EnsembleRunOptions): boolean {
   if (!EnsembleStore.exists(options.out)) return false;
@@ -230,6 +232,7 @@ function checkStoreChoice(options: EnsembleRunOptions): boolean {
   const file = EnsembleStore.path(options.out);
   const info = EnsembleStore.inspect(file);
   info.close();
+  if (info.draws === 0 && info.failures === 0) return true;
   throw new InputError(
     `${file}: an ensemble is already stored here (${info.draws} draws${info.failures > 0 ? `, ${info.failures} failed` : ''}): pass --resume to continue it, --overwrite to start again, or choose another --out`,
   );

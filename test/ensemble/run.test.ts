@@ -1,7 +1,8 @@
 /**
  * runEnsemble's store in its folder: a run stopped by its signal (Ctrl-C) before any draw ends leaves no store,
  * one stopped later keeps its draws for --resume; the chains are a set; a store is locked by the run writing it
- * (a second run is refused up front, a lock left by a dead process is taken over, the lock goes on every way out).
+ * (a second run is refused up front, a lock left by a dead process is taken over, the lock goes on every way out);
+ * an empty store left behind does not stand in the way of a plain run.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -162,4 +163,20 @@ describe('the lock of a store', () => {
     expect(readFileSync(lockOf(out), 'utf8')).toBe(String(process.ppid));
     expect(existsSync(EnsembleStore.path(out))).toBe(false);
   });
+});
+
+describe('a store left with no draw (a run killed before its first draw ended)', () => {
+  it('is replaced by a plain run: there is nothing in it to lose', async () => {
+    const out = path.join(tmp(), 'o');
+    // What a killed run leaves: the store made, with that run's settings, and no draw.
+    const left = EnsembleStore.open(out);
+    left.setMeta({ version: '1', fingerprint: 'another run', settings: '{}', setup: '{}', layout: '{}' });
+    left.close();
+    const r = await runEnsemble(options(out, { draws: 2 }));
+    expect(r.meta).toMatchObject({ resumed: false, draws: { stored: 2 } });
+    // With a draw in it, it is kept and a plain run refused, as before.
+    await expect(runEnsemble(options(out, { draws: 2 }))).rejects.toThrow(
+      /an ensemble is already stored here \(2 draws\): pass --resume/,
+    );
+  }, 120_000);
 });
