@@ -47,13 +47,36 @@ interface EnsembleCliOptions {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-/** A number from an option, or an error naming the option. */
-export function numberOption(flag: string, text: string, check: (x: number) => boolean, expected: string): number {
+/**
+ * A number from an option, or an error naming the option and what was given (`given`: the whole value when the
+ * number is part of it, as in COMMODITY=PRICE).
+ */
+export function numberOption(
+  flag: string,
+  text: string,
+  check: (x: number) => boolean,
+  expected: string,
+  given = text,
+): number {
   const x = Number(text);
-  // Decimal notation only: Number() also reads '0x5', '0b11' and ' 5 ', which no one means as a count.
+  // Decimal notation only: Number() also reads '0x5', '0b11' and ' 5 ', which no one means as a number.
   if (!NUMBER.test(text) || !Number.isFinite(x) || !check(x))
-    throw new InputError(`${flag} ${text}: expected ${expected}`);
+    throw new InputError(`${flag} ${given}: expected ${expected}`);
   return x;
+}
+
+/** Plain decimal digits: a count or a seed as anyone types one. */
+const DIGITS = /^\d+$/;
+
+/**
+ * A whole number from an option (draws, seeds, workers, chunks), or an error naming the option: plain digits only,
+ * as '1e3', '2.0' or '+5' would be read as numbers yet are not how a count is written, and may not be what was meant.
+ */
+export function countOption(flag: string, text: string, check: (x: number) => boolean, expected: string): number {
+  const x = Number(text);
+  const valid = Number.isSafeInteger(x) && check(x);
+  if (DIGITS.test(text) && valid) return x;
+  throw new InputError(`${flag} ${text}: expected ${expected}${valid ? `, written in plain digits (${x})` : ''}`);
 }
 
 function thresholdsOf(opts: EnsembleCliOptions, catalog: Catalog): Thresholds {
@@ -72,6 +95,7 @@ function thresholdsOf(opts: EnsembleCliOptions, catalog: Catalog): Thresholds {
       m[2] as string,
       (x) => x > 0,
       `a positive price in ${catalog.commodities.get(k)?.row.price_unit}`,
+      t,
     );
   }
   return {
@@ -332,27 +356,12 @@ export function registerEnsembleCommand(program: Command): void {
     const catalog = loadCheckedDataset(opts);
     const scenarioRef = ref ?? DEFAULT_ENSEMBLE_SCENARIO;
     const againstRef = opts.against ?? (ref === undefined ? DEFAULT_ENSEMBLE_AGAINST : undefined);
-    const draws = numberOption(
-      '--draws',
-      opts.draws,
-      (x) => Number.isInteger(x) && x >= 1,
-      'a whole number of draws, at least 1',
-    );
-    const seed = numberOption(
-      '--seed',
-      opts.seed,
-      (x) => Number.isSafeInteger(x) && x >= 0,
-      'a whole number, 0 or more',
-    );
+    const draws = countOption('--draws', opts.draws, (x) => x >= 1, 'a whole number of draws, at least 1');
+    const seed = countOption('--seed', opts.seed, (x) => x >= 0, 'a whole number, 0 or more');
     const workers =
       opts.workers === undefined
         ? undefined
-        : numberOption(
-            '--workers',
-            opts.workers,
-            (x) => Number.isInteger(x) && x >= 1,
-            'a whole number of worker threads, at least 1',
-          );
+        : countOption('--workers', opts.workers, (x) => x >= 1, 'a whole number of worker threads, at least 1');
     if (workers !== undefined && Math.min(workers, draws) > availableParallelism()) {
       process.stderr.write(
         `lodestone: --workers ${workers} on ${availableParallelism()} core(s): threads beyond the cores share them and each loads the data; the draws take longer, not less\n`,
@@ -361,7 +370,7 @@ export function registerEnsembleCommand(program: Command): void {
     const chunk =
       opts.chunk === undefined
         ? undefined
-        : numberOption('--chunk', opts.chunk, (x) => Number.isInteger(x) && x >= 1, 'a whole number, at least 1');
+        : countOption('--chunk', opts.chunk, (x) => x >= 1, 'a whole number, at least 1');
     const thresholds = thresholdsOf(opts, catalog);
     const setup = {
       scenario: scenarioPath(scenarioRef),

@@ -29,7 +29,7 @@ import { Parameters as ModelParameters } from '../simulate/inputs.ts';
 import type { Comparison } from '../simulate/result.ts';
 import { simulate } from '../simulate/simulate.ts';
 import { loadCheckedDataset, withDataOption } from './data.ts';
-import { numberOption } from './ensemble.ts';
+import { countOption } from './ensemble.ts';
 import { formatNumber, formatPrice, renderTable } from './table.ts';
 
 export const DEFAULT_PROJECT_SCENARIO = 'zone-2026-ban-2027';
@@ -112,13 +112,13 @@ function ensembleOf(opts: ProjectsOptions): AppraisalEnsemble | undefined {
     if (opts.centralParameters) throw new InputError('--central-parameters: only with --draws');
     return undefined;
   }
-  const draws = numberOption(
+  const draws = countOption(
     '--draws',
     opts.draws,
-    (x) => Number.isInteger(x) && x >= 1 && x <= MAX_PROJECT_DRAWS,
+    (x) => x >= 1 && x <= MAX_PROJECT_DRAWS,
     `a whole number of draws from 1 to ${MAX_PROJECT_DRAWS.toLocaleString('en-US')} (the draws' paths are held in memory)`,
   );
-  const seed = numberOption('--seed', opts.seed, (x) => Number.isSafeInteger(x) && x >= 0, 'a whole number, 0 or more');
+  const seed = countOption('--seed', opts.seed, (x) => x >= 0, 'a whole number, 0 or more');
   return { draws, seed, ...(opts.centralParameters ? { centralParameters: true } : {}) };
 }
 

@@ -316,6 +316,27 @@ describe('bad input', () => {
     fails([zone, '--draws', '0x5', '--out', tmp()], /--draws 0x5: expected a whole number/);
   });
 
+  it('reads counts and seeds in plain digits only, and names the commodity of a bad price threshold', () => {
+    // --risks runs nothing: the options are read before it, so a count read wrongly would only print the hazards.
+    fails(
+      [zone, '--draws', '1e3', '--risks', '--out', tmp()],
+      /--draws 1e3: expected a whole number of draws, at least 1, written in plain digits \(1000\)/,
+    );
+    fails(
+      [zone, '--seed', '1e3', '--risks', '--out', tmp()],
+      /--seed 1e3: expected a whole number, 0 or more, written/,
+    );
+    fails([zone, '--workers', '2.0', '--risks', '--out', tmp()], /--workers 2\.0: expected a whole number of worker/);
+    fails(
+      [zone, '--chunk', '+5', '--risks', '--out', tmp()],
+      /--chunk \+5: expected a whole number, at least 1, written/,
+    );
+    fails(
+      [zone, '--price-threshold', 'ndpr/oxide=abc', '--risks', '--out', tmp()],
+      /--price-threshold ndpr\/oxide=abc: expected a positive price in USD\/t/,
+    );
+  });
+
   it('refuses --resume with --overwrite, and an --out that is a file or lies under one', () => {
     fails([zone, '--resume', '--overwrite', '--out', tmp()], /--resume and --overwrite: choose one/);
     const file = path.join(tmp(), 'a-file');
