@@ -3,7 +3,7 @@
  * table), the scenario's risks section (validation with file:line:col, replacement of defaults), and drawing
  * episodes from them.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { Catalog } from '../../src/data/catalog.ts';
 import { loadDataset } from '../../src/data/load.ts';
 import { defaultRisks, drawShocks, type Risk, scenarioRisks, validateRisks } from '../../src/ensemble/risks.ts';
 import { readScenario, SCENARIO_DIR } from '../../src/model/scenario.ts';
-import { brokenFixture, inputErrorOf } from '../helpers.ts';
+import { brokenFixture, inputErrorOf, ROOT } from '../helpers.ts';
 
 const EVENTS = `id,announced,effective,ends,actor,kind,commodities,destinations,description,source,note
 OLD,2019-01-01,2019-02-01,,CHN,export_ban,widget/metal,*,before the window,TEST_PUB,
@@ -80,6 +80,17 @@ describe('defaultRisks', () => {
       expect(r.probability).toBeLessThan(1);
       expect(r.source).toBe('policy-events');
     }
+  });
+
+  it("is what the README's worked example says (CHN's pooled durations, the window), as --risks --json prints it", () => {
+    const d = defaultRisks(embedded);
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+    const pooled = /\d+\.\d+ years in force, \d+ ended: mean \d+\.\d+ years/.exec(d.durations.CHN?.basis ?? '')?.[0];
+    expect(pooled, d.durations.CHN?.basis).toBeDefined();
+    // (A boolean each, so that a failure prints the line looked for, not the whole README.)
+    expect(readme.includes(`CHN: ${pooled}`), `the README says 'CHN: ${pooled}'`).toBe(true);
+    const window = `(${d.window.to}: ${d.window.years.toFixed(2)} years)`;
+    expect(readme.includes(window), `the README says '${window}'`).toBe(true);
   });
 });
 
