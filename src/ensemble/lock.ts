@@ -12,8 +12,15 @@ export const LOCK_SUFFIX = '.lock';
 /** How long a lock file may stay empty (made, its pid not yet written) before it counts as left by a dead run. */
 const EMPTY_LOCK_GRACE_MS = 10_000;
 
-/** Whether process `pid` exists (on this machine); one of another user's exists too. */
-function alive(pid: number): boolean {
+/**
+ * The locks this process holds: a lock with this process's pid and not among them was left by an earlier process
+ * that had the same pid (a container restarted), not by a run going on here.
+ */
+const held = new Set<string>();
+
+/** Whether the run holding `lock` with process `pid` is going on (on this machine); one of another user's is too. */
+function alive(pid: number, lock: string): boolean {
+  if (pid === process.pid) return held.has(lock);
   try {
     process.kill(pid, 0);
     return true;
@@ -36,12 +43,15 @@ function readLock(lock: string): string | undefined {
   }
 }
 
-/** Whether a lock's text says it was left by a run that is gone (a dead pid, or empty for longer than a write). */
-function stale(text: string, lock: string): boolean {
+/**
+ * Whether a lock's text says it was left by a run that is gone (a dead pid, or empty for longer than a write);
+ * `at` is where the lock file is now (moved aside while it is taken over).
+ */
+function stale(text: string, lock: string, at = lock): boolean {
   const pid = Number(text.trim());
-  if (Number.isSafeInteger(pid) && pid > 0) return !alive(pid);
+  if (Number.isSafeInteger(pid) && pid > 0) return !alive(pid, lock);
   try {
-    return Date.now() - statSync(lock).mtimeMs > EMPTY_LOCK_GRACE_MS;
+    return Date.now() - statSync(at).mtimeMs > EMPTY_LOCK_GRACE_MS;
   } catch {
     return false;
   }
@@ -60,7 +70,7 @@ function takeOver(lock: string): void {
     throw e;
   }
   const text = readLock(aside);
-  if (text !== undefined && !stale(text, aside)) {
+  if (text !== undefined && !stale(text, lock, aside)) {
     try {
       writeFileSync(lock, text, { flag: 'wx' });
     } catch (e) {
@@ -80,10 +90,10 @@ export function lockStore(file: string): () => void {
   for (let attempt = 0; attempt < 10; attempt++) {
     try {
       writeFileSync(lock, mine, { flag: 'wx' });
-      let held = true;
+      held.add(lock);
       return () => {
-        if (held && readLock(lock) === mine) rmSync(lock, { force: true });
-        held = false;
+        if (!held.delete(lock)) return;
+        if (readLock(lock) === mine) rmSync(lock, { force: true });
       };
     } catch (e) {
       if (errorCode(e) !== 'EEXIST') throw e;

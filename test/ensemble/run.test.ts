@@ -152,6 +152,15 @@ describe('the lock of a store', () => {
     expect(existsSync(lockOf(out))).toBe(false);
   }, 120_000);
 
+  it("is taken over when it has this process's pid but no run here holds it (an earlier process of that pid)", async () => {
+    const out = path.join(tmp(), 'o');
+    mkdirSync(out);
+    writeFileSync(lockOf(out), String(process.pid));
+    const r = await runEnsemble(options(out, { draws: 1 }));
+    expect(r.meta.draws.stored).toBe(1);
+    expect(existsSync(lockOf(out))).toBe(false);
+  }, 120_000);
+
   it('is not taken from a live process', async () => {
     const out = path.join(tmp(), 'o');
     mkdirSync(out);
