@@ -387,6 +387,7 @@ export function registerEnsembleCommand(program: Command): void {
           `${JSON.stringify({ risks: engine.risks, derivation: engine.derived ?? null }, null, 2)}\n`,
         );
       else process.stdout.write(`${risksText(engine)}\n`);
+      for (const note of engine.idleRisks) process.stderr.write(`lodestone: note: ${note}\n`);
       return;
     }
     const name = path.basename(setup.scenario).replace(/\.(ya?ml|json)$/, '');
@@ -410,6 +411,7 @@ export function registerEnsembleCommand(program: Command): void {
         ...(onProgress ? { onProgress } : {}),
         dataset: catalog.dataset,
         signal: interrupt.signal,
+        onNote: (text) => process.stderr.write(`lodestone: note: ${text}\n`),
       });
     } catch (e) {
       if (!(e instanceof EnsembleInterrupted)) throw e;

@@ -17,7 +17,15 @@ import { Parameters } from '../simulate/inputs.ts';
 import type { SimulationResult } from '../simulate/result.ts';
 import { simulate, validateScenario } from '../simulate/simulate.ts';
 import { layoutFor, type MetricLayout, writeMetrics } from './metrics.ts';
-import { type DerivedRisks, drawShocks, type Risk, restrictRisks, scenarioRisks, validateRisks } from './risks.ts';
+import {
+  type DerivedRisks,
+  drawShocks,
+  idleRisks,
+  type Risk,
+  restrictRisks,
+  scenarioRisks,
+  validateRisks,
+} from './risks.ts';
 import { drawStream } from './stream.ts';
 import { drawQuantiles, perturbedCatalog, type UncertainGroup, uncertainGroups } from './uncertain.ts';
 
@@ -119,6 +127,8 @@ export class DrawEngine {
 
   /** The setup normalised (normalizeSetup): what the fingerprint covers. */
   readonly setup: EnsembleSetup;
+  /** The scenario's own risks that can never fire (idleRisks), in words. */
+  readonly idleRisks: readonly string[];
 
   constructor(
     given: EnsembleSetup,
@@ -143,8 +153,9 @@ export class DrawEngine {
       against = { ...read, horizon: scenario.horizon };
     }
     const { risks, derived } = scenarioRisks(scenario, full);
-    if (setup.chains && setup.chains.length > 0) {
-      const keep = chainCommodities(dataset, setup.chains);
+    const keep = setup.chains && setup.chains.length > 0 ? chainCommodities(dataset, setup.chains) : undefined;
+    this.idleRisks = idleRisks(scenario, full, keep);
+    if (keep) {
       const projectCommodity = new Map(dataset.tables.projects.map((p) => [p.id, p.commodity]));
       this.catalog = new Catalog(restrictDataset(dataset, keep));
       this.scenario = restrictScenario(scenario, keep, projectCommodity);

@@ -268,6 +268,43 @@ export function validateRisks(scenario: Scenario, catalog: Catalog): void {
 }
 
 /**
+ * The scenario's own controls that can never fire, in words, for the user to hear of (they are drawn all the same, and
+ * change nothing): a window outside the horizon; an outage where the data have no producer or project of the good;
+ * with `keep` (the commodities of --chain), a control none of whose commodities is modelled.
+ */
+export function idleRisks(scenario: Scenario, catalog: Catalog, keep?: ReadonlySet<string>): string[] {
+  const { start, end } = scenario.horizon;
+  const t = catalog.dataset.tables;
+  const notes: string[] = [];
+  (scenario.risks?.controls ?? []).forEach((c, i) => {
+    const at = `${scenario.locate(['risks', 'controls', i])}: risks.controls.${i}`;
+    if ((c.from ?? start) > end || (c.until ?? end) < start) {
+      const window = [c.from !== undefined ? `from ${c.from}` : '', c.until !== undefined ? `until ${c.until}` : '']
+        .filter((w) => w !== '')
+        .join(', ');
+      notes.push(`${at}: never in force: its window (${window}) lies outside the horizon ${start}–${end}`);
+      return;
+    }
+    const commodities = controlCommodities(c);
+    if (keep && commodities !== '*' && !commodities.some((k) => keep.has(k))) {
+      notes.push(`${at}: left out: ${commodities.join(', ')} is not in the chains modelled (--chain)`);
+      return;
+    }
+    if (c.kind === 'outage') {
+      const region = modelRegion(catalog, c.region);
+      const here = (x: { region: string; commodity: string }) =>
+        x.commodity === c.commodity && modelRegion(catalog, x.region) === region;
+      if (!t.producers.some(here) && !t.projects.some(here)) {
+        notes.push(
+          `${at}: can never fire: the data have no producer or project of ${c.commodity} in ${c.region} whose capacity an outage could cut`,
+        );
+      }
+    }
+  });
+  return notes;
+}
+
+/**
  * The hazards of a scenario: the defaults derived from the policy events (unless `risks.defaults` is false), with
  * the scenario's own controls added; a control of the same kind, supplier, commodity and destinations as a default
  * replaces it.

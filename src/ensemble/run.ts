@@ -61,6 +61,8 @@ export interface EnsembleRunOptions {
   readonly dataset?: Dataset;
   /** Stops the run (Ctrl-C): it ends with an EnsembleInterrupted, keeping the draws stored so far. */
   readonly signal?: AbortSignal;
+  /** Told, before the draws start, what the user should know of the setup: the scenario's risks that never fire. */
+  readonly onNote?: (text: string) => void;
 }
 
 /** A run stopped by its signal, and what it left: the draws stored, and whether its store was removed. */
@@ -370,6 +372,7 @@ async function runLocked(
   let created: boolean;
   try {
     engine = new DrawEngine(setup, options.dataset ? { dataset: options.dataset } : {});
+    for (const note of engine.idleRisks) options.onNote?.(note);
     ({ store, created } = openStore(engine, options, discard));
   } catch (e) {
     await stop();

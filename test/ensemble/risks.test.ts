@@ -9,7 +9,14 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Catalog } from '../../src/data/catalog.ts';
 import { loadDataset } from '../../src/data/load.ts';
-import { defaultRisks, drawShocks, type Risk, scenarioRisks, validateRisks } from '../../src/ensemble/risks.ts';
+import {
+  defaultRisks,
+  drawShocks,
+  idleRisks,
+  type Risk,
+  scenarioRisks,
+  validateRisks,
+} from '../../src/ensemble/risks.ts';
 import { readScenario, SCENARIO_DIR } from '../../src/model/scenario.ts';
 import { brokenFixture, inputErrorOf, ROOT } from '../helpers.ts';
 
@@ -128,6 +135,40 @@ describe('the risks section of a scenario', () => {
   it('with defaults: false keeps only its own controls', () => {
     const s = readScenario(scenarioFile('risks: { defaults: false }\n'));
     expect(scenarioRisks(s, embedded).risks).toEqual([]);
+  });
+
+  it('names, at their place, its controls that can never fire: out of the horizon, nothing to cut, off the chains', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lodestone-idle-'));
+    const file = path.join(dir, 'idle.yaml');
+    writeFileSync(
+      file,
+      [
+        'name: idle',
+        `extends: ${path.join(SCENARIO_DIR, 'zone-2026.yaml')}`,
+        'risks:',
+        '  defaults: false',
+        '  controls:',
+        '    - { kind: outage, region: MMR, commodity: rare-earths/concentrate, share: 0.5, probability: 0.2, duration: 1, from: 2050 }',
+        '    - { kind: outage, region: MEX, commodity: ndpr/oxide, share: 0.5, probability: 0.9, duration: 2 }',
+        '    - { kind: ban, origin: CHN, commodities: [gallium/refined], destinations: members, probability: 0.9, duration: 2 }',
+        '    - { kind: outage, region: MMR, commodity: rare-earths/concentrate, share: 0.5, probability: 0.2, duration: 1 }',
+        '',
+      ].join('\n'),
+    );
+    const scenario = readScenario(file);
+    const notes = idleRisks(scenario, embedded, new Set(['rare-earths/concentrate', 'ndpr/oxide', 'ndfeb/magnet']));
+    expect(notes).toHaveLength(3);
+    expect(notes[0]).toMatch(
+      /idle\.yaml:6:\d+: risks\.controls\.0: never in force: its window \(from 2050\) lies outside the horizon 2025–2040/,
+    );
+    expect(notes[1]).toMatch(
+      /idle\.yaml:7:\d+: risks\.controls\.1: can never fire: the data have no producer or project of ndpr\/oxide in MEX/,
+    );
+    expect(notes[2]).toMatch(
+      /idle\.yaml:8:\d+: risks\.controls\.2: left out: gallium\/refined is not in the chains modelled/,
+    );
+    // The whole world modelled: the ban fires.
+    expect(idleRisks(scenario, embedded)).toHaveLength(2);
   });
 
   it('names the file, line, column and path of an unknown supplier', () => {
