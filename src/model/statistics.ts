@@ -112,6 +112,15 @@ export function earnedByRegion(prices: readonly EquilibriumSolution['prices'][nu
   return earned;
 }
 
+/**
+ * What a CfD pays a producer in a period: (strike − what the producer earns) × its output up to the CfD's volume. A
+ * price within the certificate's precision of the strike is at it: the difference is no payment.
+ */
+export function cfdPayment(cfd: { readonly strike: number; readonly volume?: number }, output: number, earned: number) {
+  const gap = cfd.strike - earned;
+  return gap > DEFAULT_TOLERANCE * cfd.strike ? gap * Math.min(output, cfd.volume ?? Number.POSITIVE_INFINITY) : 0;
+}
+
 export function periodStatistics(
   world: World,
   solution: EquilibriumSolution,
@@ -216,14 +225,8 @@ export function periodStatistics(
     if (covered.length > 0) {
       const outputOf = new Map(outputs.map((o) => [o.producer, o.output]));
       const earned = earnedByRegion(prices);
-      for (const p of covered) {
-        const cfd = p.cfd as NonNullable<typeof p.cfd>;
-        const o = outputOf.get(p.id) ?? 0;
-        const volume = Math.min(o, cfd.volume ?? Number.POSITIVE_INFINITY);
-        // A price within the certificate's precision of the strike is at it: the difference is no payment.
-        const gap = cfd.strike - (earned.get(p.region) ?? 0);
-        if (gap > DEFAULT_TOLERANCE * cfd.strike) cfdCost += gap * volume;
-      }
+      for (const p of covered)
+        cfdCost += cfdPayment(p.cfd as NonNullable<typeof p.cfd>, outputOf.get(p.id) ?? 0, earned.get(p.region) ?? 0);
     }
     let priceMin = Number.POSITIVE_INFINITY;
     let priceMax = Number.NEGATIVE_INFINITY;

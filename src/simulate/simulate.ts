@@ -23,6 +23,7 @@ import { InputError } from '../model/document.ts';
 import type { Policy } from '../model/policy.ts';
 import type { PriceValue, ReferencePriceRule, Scenario } from '../model/scenario.ts';
 import {
+  cfdPayment,
   earnedByRegion,
   marketPriceByRegion,
   type PeriodLists,
@@ -274,11 +275,31 @@ function checkedScenario(
     }
     inHorizon(s.start, at('start'));
   });
+  // A dated measure may have begun before the horizon (in force at its start); one that ends before it begins, or is
+  // never in force within the horizon, is a slip.
+  const inForceWithin = (from: number, until: number | undefined, at: (string | number)[]) => {
+    if (until !== undefined && until < from)
+      throw new InputError(
+        `${locate([...at, 'until'])}: ${[...at, 'until'].join('.')}: ${until} is before from ${from}`,
+      );
+    if (from > end || (until !== undefined && until < start)) {
+      const which = from > end ? 'from' : 'until';
+      throw new InputError(
+        `${locate([...at, which])}: ${[...at, which].join('.')}: ${which === 'from' ? from : until} leaves it never in force within the horizon ${start}–${end}`,
+      );
+    }
+  };
   scenario.tariffs?.forEach((t, i) => {
     region(t.importer, ['tariffs', i, 'importer']);
     if (t.origin) region(t.origin, ['tariffs', i, 'origin']);
     commodity(t.commodity, ['tariffs', i, 'commodity']);
     if (t.specific !== undefined) price(t.commodity, t.specific, ['tariffs', i, 'specific']);
+    inForceWithin(t.from, t.until, ['tariffs', i]);
+  });
+  scenario.exportTaxes?.forEach((e, i) => {
+    region(e.origin, ['exportTaxes', i, 'origin']);
+    commodity(e.commodity, ['exportTaxes', i, 'commodity']);
+    inForceWithin(e.from, e.until, ['exportTaxes', i]);
   });
   for (const [k, rates] of Object.entries(scenario.demandGrowth ?? {})) {
     if (k !== '*') commodity(k, ['demandGrowth', k]);
@@ -743,12 +764,15 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
         } else events.push(`outage: ${s.region} ${s.commodity} −${(s.share * 100).toFixed(0)}%`);
       }
       const cfds: NonNullable<Policy['cfds']> = [];
+      /** The scenario's index of each CfD in force (cfds[j] is zone.cfds[cfdIndex[j]]). */
+      const cfdIndex: number[] = [];
       (scenario.zone?.cfds ?? []).forEach((c, i) => {
         if (!zone || !active(c.from, c.until, year)) return;
         if (c.budget !== undefined && (cfdSpent.get(i) ?? 0) >= c.budget) {
           events.push(`CfD ${c.commodity}: budget spent`);
           return;
         }
+        cfdIndex.push(i);
         cfds.push({
           commodity: c.commodity,
           strike: priceOf(c.commodity, c.strike, ['zone', 'cfds', i, 'strike']),
@@ -894,7 +918,12 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
               spend += x.quantity * p;
             }
             weights.set(m, spend);
-          } else weights.set(m, key[m] ?? 0);
+          } else {
+            // A member state's weight is its member's (DEU's is EU27's, which holds for it).
+            let w = 0;
+            for (const [r, x] of Object.entries(key)) if (modelRegion(catalog, r) === m) w += x;
+            weights.set(m, w);
+          }
         }
         const weightSum = [...weights.values()].reduce((t, w) => t + w, 0);
         const memberBudget = (m: string) => (weightSum > 0 ? (budgetLeft * (weights.get(m) ?? 0)) / weightSum : 0);
@@ -1008,15 +1037,28 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
         const p = solution.prices.find((x) => x.region === idx.member && x.commodity === idx.commodity)?.price ?? 0;
         stockSpent.set(idx.policy, (stockSpent.get(idx.policy) ?? 0) + s.bought * p);
       }
-      (scenario.zone?.cfds ?? []).forEach((c, i) => {
-        const cost = stats.commodities.find((x) => x.commodity === c.commodity)?.cfdCost ?? 0;
-        if (cfds.some((x) => x.commodity === c.commodity)) cfdSpent.set(i, (cfdSpent.get(i) ?? 0) + cost);
-      });
-
-      // Investment: projects whose incentive price is below the price they expect start construction.
-      // What producers earn by commodity and region, as the projects ask.
+      // What producers earn by commodity and region (a CfD's payments, the projects' expectations).
       const earned = new Map<string, Map<string, number>>();
       const earnedIn = (k: string) => remembered(earned, k, () => earnedByRegion(lists.prices.get(k) ?? []));
+      // Each CfD is charged with what it pays its own producers: those of its good in its regions that no CfD before it
+      // in force covers (the world gives a producer the first one's strike). Two CfDs on one good — in two regions, or
+      // one taking over when the other's budget is spent — are charged apart.
+      if (cfds.length > 0) {
+        const outputOf = new Map(solution.outputs.map((o) => [o.producer, o.output]));
+        const regionsOf = cfds.map((c) => new Set((c.regions ?? []).map((r) => modelRegion(catalog, r))));
+        for (const p of problem.producers) {
+          if (!p.cfd) continue;
+          const j = cfds.findIndex(
+            (c, x) => c.commodity === p.commodity && (regionsOf[x] as Set<string>).has(p.region),
+          );
+          if (j < 0) continue;
+          const i = cfdIndex[j] as number;
+          const paid = cfdPayment(p.cfd, outputOf.get(p.id) ?? 0, earnedIn(p.commodity).get(p.region) ?? 0);
+          cfdSpent.set(i, (cfdSpent.get(i) ?? 0) + paid);
+        }
+      }
+
+      // Investment: projects whose incentive price is below the price they expect start construction.
       for (const pr of projects) {
         const { spec } = pr;
         const observed = earnedIn(spec.commodity).get(spec.region) ?? average(lists.prices.get(spec.commodity) ?? []);

@@ -70,6 +70,37 @@ describe('bad scenario files', () => {
     );
   });
 
+  it('an export tax or tariff on an unknown code, or never in force within the horizon, at its place', () => {
+    const check = (body: string) =>
+      inputErrorOf(() =>
+        validateScenario(
+          readScenario(files({ 's.yaml': `name: s\nextends: ${ZONE}\nhorizon: { start: 2025, end: 2028 }\n${body}` })),
+          catalog,
+        ),
+      );
+    expect(check('exportTaxes:\n  - { origin: XYZ, commodity: nickel/refined, rate: 0.3, from: 2026 }\n')).toMatch(
+      /s\.yaml:5:\d+: exportTaxes\.0\.origin: unknown region 'XYZ'/,
+    );
+    expect(check('exportTaxes:\n  - { origin: IDN, commodity: nickel/refind, rate: 0.3, from: 2026 }\n')).toMatch(
+      /s\.yaml:5:\d+: exportTaxes\.0\.commodity: unknown commodity 'nickel\/refind'/,
+    );
+    expect(
+      check('exportTaxes:\n  - { origin: IDN, commodity: nickel/refined, rate: 0.3, from: 2028, until: 2026 }\n'),
+    ).toMatch(/s\.yaml:5:\d+: exportTaxes\.0\.until: 2026 is before from 2028/);
+    expect(check('tariffs:\n  - { importer: USA, commodity: gallium/refined, adValorem: 0.5, from: 2029 }\n')).toMatch(
+      /s\.yaml:5:\d+: tariffs\.0\.from: 2029 leaves it never in force within the horizon 2025–2028/,
+    );
+    // In force since before the horizon: applies from its start.
+    validateScenario(
+      readScenario(
+        files({
+          's.yaml': `name: s\nextends: ${ZONE}\nexportTaxes:\n  - { origin: IDN, commodity: nickel/refined, rate: 0.3, from: 2020 }\n`,
+        }),
+      ),
+      catalog,
+    );
+  });
+
   it("a CfD paying the dominant supplier's producers, at the region", () => {
     const f = files({
       's.yaml': `name: s\nextends: ${ZONE}\nzone:\n  cfds:\n    - { commodity: ndpr/oxide, strike: 110 USD/kg, regions: [USA, CHN] }\n`,

@@ -264,3 +264,67 @@ describe('a stock obligation in days of net imports', () => {
     expect(last.daysOfCover as number).toBeLessThan(1.1 * 365);
   });
 });
+
+describe('CfDs on one good, one after the other', () => {
+  // zone-2026's NdPr CfD in the USA to 2029, then a second one from 2030 with a budget of 1.5 times its first year's
+  // payments: it pays 2030 and 2031 and stops in 2032. Charged with the first one's payments too (USD 419 M), as it
+  // was, it stopped after 2030.
+  const dir = mkdtempSync(path.join(tmpdir(), 'lodestone-sim-'));
+  const file = path.join(dir, 'cfds.yaml');
+  const write = (budget: string) =>
+    writeFileSync(
+      file,
+      `name: cfds
+extends: ${path.join(SCENARIO_DIR, 'zone-2026.yaml')}
+horizon: { start: 2025, end: 2032 }
+zone:
+  cfds:
+    - { commodity: ndpr/oxide, strike: 110 USD/kg, regions: [USA], from: 2026, until: 2029 }
+    - { commodity: ndpr/oxide, strike: 110 USD/kg, regions: [USA], from: 2030, until: 2032${budget} }
+`,
+    );
+  const cost = (r: SimulationResult, y: number) => at(r, y, 'ndpr/oxide').cfdCost;
+  write('');
+  const open = simulate(readScenario(file), catalog);
+  const first = cost(open, 2030);
+  write(`, budget: ${1.5 * first}`);
+  const budgeted = simulate(readScenario(file), catalog);
+
+  it('each is charged with its own payments only', () => {
+    // Counted with the first one's, its spending would pass its budget after 2030.
+    expect(cost(open, 2026) + cost(open, 2027) + cost(open, 2028) + cost(open, 2029) + first).toBeGreaterThan(
+      1.5 * first,
+    );
+    expect(cost(budgeted, 2030)).toBeCloseTo(first, 0);
+    expect(cost(budgeted, 2031)).toBeGreaterThan(0);
+    expect(cost(budgeted, 2032)).toBe(0);
+    expect(budgeted.years.find((y) => y.year === 2032)?.events).toContain('CfD ndpr/oxide: budget spent');
+    expect(budgeted.years.find((y) => y.year === 2031)?.events).not.toContain('CfD ndpr/oxide: budget spent');
+  });
+});
+
+describe("a stockpile's sharing key", () => {
+  it("gives a member state's weight to the member that holds for it: DEU's is EU27's", () => {
+    // Accepted (DEU counts as EU27) and then looked up under EU27, where it was not: EU27 bought nothing and the USA
+    // took the whole budget.
+    const run = (key: string) => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'lodestone-sim-'));
+      const file = path.join(dir, 'key.yaml');
+      writeFileSync(
+        file,
+        `name: key
+extends: ${path.join(SCENARIO_DIR, 'zone-2026.yaml')}
+horizon: { start: 2025, end: 2027 }
+zone:
+  stockpiles:
+    - { member: zone, commodities: [gallium/refined], obligationDays: 365, budget: 20000000, fillRate: 1, sharingKey: { ${key}: 1, USA: 1 } }
+`,
+      );
+      return simulate(readScenario(file), catalog);
+    };
+    const byState = run('DEU');
+    const byMember = run('EU27');
+    expect(byState.years.map((y) => y.commodities)).toEqual(byMember.years.map((y) => y.commodities));
+    expect(at(byState, 2026, 'gallium/refined').stockBought).toBeGreaterThan(0);
+  });
+});
