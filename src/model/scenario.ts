@@ -53,6 +53,26 @@ const destinations = z
   .union([z.array(code).min(1), z.literal('members'), z.literal('*')])
   .describe("Destination regions, 'members' for the zone's members at the time, or '*' for everyone");
 
+/**
+ * How a review carries the rule's new price into the one in force (admin/reference-price.ts adjustReferencePrice, as
+ * the secretariat's schedules do — MODEL.md §7: smoothed, reviewed on a schedule).
+ */
+const reviewAdjustment = {
+  smoothing: z
+    .number()
+    .finite()
+    .min(0)
+    .lt(1)
+    .optional()
+    .describe('Weight on the price in force at a review: new = w × in force + (1 − w) × computed (default 0)'),
+  maxChange: z
+    .number()
+    .finite()
+    .min(0)
+    .optional()
+    .describe('Largest change at a review, as a share of the price in force (0.2: ±20%; default: none)'),
+};
+
 const referencePrice = z
   .discriminatedUnion('rule', [
     z
@@ -69,6 +89,7 @@ const referencePrice = z
         margin: z.number().finite().min(0).max(MAX_COST_PLUS_MARGIN),
         from: year.optional(),
         review: z.number().int().min(1).max(20).optional().describe('Years between reviews (default: never)'),
+        ...reviewAdjustment,
       })
       .strict(),
     z
@@ -80,6 +101,7 @@ const referencePrice = z
         supply: z.enum(['members', 'market-economies']).optional(),
         from: year.optional(),
         review: z.number().int().min(1).max(20).optional(),
+        ...reviewAdjustment,
       })
       .strict(),
   ])

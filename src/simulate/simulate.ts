@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
+  adjustReferencePrice,
   costPlusPrice,
   EMPTY_SUPPLY_CURVE,
   incentiveMarginalPrice,
@@ -713,6 +714,27 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
             } catch (e) {
               if (e instanceof ReferencePriceError) throw unpricedRule(scenario, k, rule, year, members, e.message);
               throw e;
+            }
+            // A review (not the rule's first price) is smoothed toward, and its change capped from, the price in force.
+            if (current && rule.rule !== 'fixed' && (rule.smoothing !== undefined || rule.maxChange !== undefined)) {
+              const adjusted = adjustReferencePrice(price, current.price, {
+                ...(rule.smoothing !== undefined ? { smoothing: rule.smoothing } : {}),
+                ...(rule.maxChange !== undefined ? { maxChange: rule.maxChange } : {}),
+              });
+              if (adjusted.applied.length > 0) {
+                const how = [
+                  ...(adjusted.applied.some((a) => a.startsWith('smoothed'))
+                    ? [`smoothed (weight ${rule.smoothing})`]
+                    : []),
+                  ...(adjusted.applied.some((a) => a.startsWith('change capped'))
+                    ? [`its change capped at ±${significant((rule.maxChange ?? 0) * 100)}%`]
+                    : []),
+                ];
+                notes.push(
+                  `${year} ${k}: reference price ${significant(adjusted.price)}, the rule's ${significant(price)} ${how.join(' then ')} from the ${significant(current.price)} in force`,
+                );
+              }
+              price = adjusted.price;
             }
             referencePrices.set(k, { price, set: year });
             // The curve as the rule saw it, the first time it sets a price (before this year's market moves it).

@@ -328,3 +328,36 @@ zone:
     expect(at(byState, 2026, 'gallium/refined').stockBought).toBeGreaterThan(0);
   });
 });
+
+describe('a reference price rule with smoothing and a change cap', () => {
+  it('carries each review into the price in force as the secretariat does: smoothed, then capped', () => {
+    const run = (extra: string) => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'lodestone-sim-'));
+      const file = path.join(dir, 'smooth.yaml');
+      writeFileSync(
+        file,
+        `name: smooth
+extends: ${path.join(SCENARIO_DIR, 'zone-2026.yaml')}
+horizon: { start: 2025, end: 2029 }
+zone:
+  referencePrices:
+    gallium/refined: { rule: incentive-marginal, target: 0.3, supply: market-economies, review: 3${extra} }
+`,
+      );
+      return simulate(readScenario(file), catalog);
+    };
+    const raw = run('');
+    const adjusted = run(', smoothing: 0.5, maxChange: 0.2');
+    const ref = (r: SimulationResult, y: number) => at(r, y, 'gallium/refined').referencePrice as number;
+    // The first price is the rule's own; the review in 2029 moves half way, then no more than 20%.
+    expect(ref(adjusted, 2026)).toBe(ref(raw, 2026));
+    const inForce = ref(raw, 2026);
+    const smoothed = 0.5 * inForce + 0.5 * ref(raw, 2029);
+    const expected = Math.min(1.2 * inForce, Math.max(0.8 * inForce, smoothed));
+    expect(ref(raw, 2029)).not.toBeCloseTo(inForce, 0);
+    expect(ref(adjusted, 2029)).toBeCloseTo(expected, 9);
+    expect(
+      adjusted.notes.some((n) => /^2029 gallium\/refined: reference price .* smoothed \(weight 0\.5\)/.test(n)),
+    ).toBe(true);
+  });
+});
