@@ -56,10 +56,17 @@ function againstOver(
       `lodestone: note: ${ref} runs over the years of ${first.scenario.name}, ${horizon.start}–${horizon.end} (its own: ${own.start}–${own.end})\n`,
     );
   }
-  return runScenario({ ...against, horizon }, catalog, openPrices);
+  // Its dates are checked over its own years and these: a shock of its own before them does not occur here.
+  const datesWithin = { start: Math.min(own.start, horizon.start), end: Math.max(own.end, horizon.end) };
+  return runScenario({ ...against, horizon }, catalog, openPrices, datesWithin);
 }
 
-function runScenario(scenario: Scenario, catalog: Catalog, openPrices: boolean): SimulationResult {
+function runScenario(
+  scenario: Scenario,
+  catalog: Catalog,
+  openPrices: boolean,
+  datesWithin?: Scenario['horizon'],
+): SimulationResult {
   const tty = process.stderr.isTTY;
   const started = performance.now();
   const result = simulate(scenario, catalog, {
@@ -67,6 +74,7 @@ function runScenario(scenario: Scenario, catalog: Catalog, openPrices: boolean):
       if (tty) process.stderr.write(`\rsimulating ${name}: ${year} (${done}/${total})   `);
     },
     ...(openPrices ? { priceRanges: true } : {}),
+    ...(datesWithin ? { datesWithin } : {}),
   });
   if (tty) {
     process.stderr.write(

@@ -129,6 +129,8 @@ export class DrawEngine {
   readonly setup: EnsembleSetup;
   /** The scenario's own risks that can never fire (idleRisks), in words. */
   readonly idleRisks: readonly string[];
+  /** The years the twin's dates are checked over (SimulateOptions.datesWithin). */
+  private readonly againstDates?: Scenario['horizon'];
 
   constructor(
     given: EnsembleSetup,
@@ -149,8 +151,13 @@ export class DrawEngine {
     if (setup.against !== undefined) {
       const read = options.scenarios?.against ?? readScenario(setup.against);
       validateScenario(read, full);
-      // The twin runs over the scenario's years, so that every year has a pair.
+      // The twin runs over the scenario's years, so that every year has a pair; its dates are checked over its own
+      // years and those (a shock of its own before them does not occur there).
       against = { ...read, horizon: scenario.horizon };
+      this.againstDates = {
+        start: Math.min(read.horizon.start, scenario.horizon.start),
+        end: Math.max(read.horizon.end, scenario.horizon.end),
+      };
     }
     const { risks, derived } = scenarioRisks(scenario, full);
     const keep = setup.chains && setup.chains.length > 0 ? chainCommodities(dataset, setup.chains) : undefined;
@@ -185,11 +192,16 @@ export class DrawEngine {
     if (this.risks.some((r) => r.kind === 'quota')) this.baseExports(this.scenario.dominantSupplier, '', '*');
   }
 
+  /** The twin's dates check (SimulateOptions.datesWithin), as simulate's options. */
+  private twinDates(): { datesWithin?: Scenario['horizon'] } {
+    return this.againstDates ? { datesWithin: this.againstDates } : {};
+  }
+
   /** The central runs (central data, no drawn shocks): the deterministic simulation of each scenario. */
   central(): { readonly scenario: SimulationResult; readonly against?: SimulationResult } {
     if (!this.centralRuns) {
       const near: CentralEquilibria[] = [];
-      const run = (s: Scenario) => {
+      const run = (s: Scenario, dates: { datesWithin?: Scenario['horizon'] } = {}) => {
         const byYear = new Map<number, EquilibriumSolution>();
         let start: EquilibriumSolution | undefined;
         const result = simulate(s, this.catalog, {
@@ -197,12 +209,13 @@ export class DrawEngine {
             start = solution;
           },
           onYear: ({ year, solution }) => byYear.set(year, solution),
+          ...dates,
         });
         near.push({ ...(start ? { start } : {}), byYear });
         return result;
       };
       const scenario = run(this.scenario);
-      const against = this.against ? run(this.against) : undefined;
+      const against = this.against ? run(this.against, this.twinDates()) : undefined;
       this.centralRuns = { scenario, ...(against ? { against } : {}) };
       this.centralNear = near;
     }
@@ -297,7 +310,9 @@ export class DrawEngine {
     const from = (c: CentralEquilibria | undefined) =>
       c ? { ...(c.start ? { start: c.start } : {}), nearByYear: c.byYear } : {};
     const scenario = simulate(withShocks(this.scenario), catalog, from(near));
-    const against = this.against ? simulate(withShocks(this.against), catalog, from(twinNear)) : undefined;
+    const against = this.against
+      ? simulate(withShocks(this.against), catalog, { ...from(twinNear), ...this.twinDates() })
+      : undefined;
     return { shocks, scenario, ...(against ? { against } : {}), prepareMs };
   }
 

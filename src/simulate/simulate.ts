@@ -74,6 +74,13 @@ export interface SimulateOptions {
    * year on the whole dataset), into YearResult.certificate. The solutions are the same with or without.
    */
   readonly priceRanges?: boolean;
+  /**
+   * The years the scenario's dates (shocks, rules, backed projects, dated tariffs) must fall in, where they are not
+   * its horizon: a twin run over its pair's years is checked over those and its own, so that a shock it has before
+   * them (ban-2027's, under a scenario from 2030) is one that does not occur there, not an error in a file the user
+   * did not write.
+   */
+  readonly datesWithin?: Scenario['horizon'];
 }
 
 /** One solved year as the engine saw it: the policy in force and the equilibrium. */
@@ -131,9 +138,10 @@ export function validateScenario(scenario: Scenario, catalog: Catalog): Paramete
 function checkedScenario(
   scenario: Scenario,
   catalog: Catalog,
+  datesWithin: Scenario['horizon'] = scenario.horizon,
 ): { params: Parameters; pipeline: ReturnType<typeof projectPipeline> } {
   const { locate } = scenario;
-  const { start, end } = scenario.horizon;
+  const { start, end } = datesWithin;
   const region = (code: string, at: (string | number)[]) => {
     if (!catalog.regions.has(code)) throw new InputError(`${locate(at)}: ${at.join('.')}: unknown region '${code}'`);
   };
@@ -441,7 +449,7 @@ function unpricedRule(
 }
 
 export function simulate(scenario: Scenario, catalog: Catalog, options: SimulateOptions = {}): SimulationResult {
-  const { params, pipeline: checkedPipeline } = checkedScenario(scenario, catalog);
+  const { params, pipeline: checkedPipeline } = checkedScenario(scenario, catalog, options.datesWithin);
   const { locate, dominantSupplier: dominant } = scenario;
   const growth = new DemandGrowth(catalog, scenario.demandGrowth ?? {});
   const baseYear = BASE_YEAR;

@@ -81,6 +81,30 @@ describe('lodestone simulate', () => {
     expect(json.against.years.map((y: { year: number }) => y.year)).toEqual([2025, 2026, 2027]);
   });
 
+  it('a twin whose own shock falls before the years it runs over is run, the shock not occurring there', () => {
+    // ban-2027's ban starts in 2027: under a scenario from 2030 it was refused, in a built-in file.
+    const dir = tmp();
+    const late = path.join(dir, 'late.yaml');
+    writeFileSync(
+      late,
+      `name: late\nextends: ${path.join(SCENARIO_DIR, 'baseline.yaml')}\nhorizon: { start: 2030, end: 2031 }\n`,
+    );
+    const r = runCli(['simulate', late, '--against', 'ban-2027', '--json', '--no-report']);
+    expect(r.status, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.against.years.map((y: { year: number }) => y.year)).toEqual([2030, 2031]);
+    for (const y of json.against.years) expect(y.events.filter((e: string) => e.startsWith('ban'))).toEqual([]);
+    // A scenario's own shock outside its own years is still a slip, at its place.
+    const own = path.join(dir, 'own.yaml');
+    writeFileSync(
+      own,
+      `name: own\nextends: ${path.join(SCENARIO_DIR, 'ban-2027.yaml')}\nhorizon: { start: 2030, end: 2031 }\n`,
+    );
+    expect(runCli(['simulate', own, '--no-report']).stderr).toMatch(
+      /the horizon 2030–2031 leaves out shocks\.0\.start 2027/,
+    );
+  });
+
   it("--open-prices adds each year's open prices and levy revenue range, and changes no result", () => {
     const dir = tmp();
     const a = shortScenario(dir, 'a', 'zone-2026', 2029);

@@ -265,30 +265,33 @@ describe('a stock obligation in days of net imports', () => {
   });
 });
 
+/** zone-2026 over 2025–`end` with a `zone:` section of its own (YAML lines, indented two spaces), simulated. */
+function zoneWith(end: number, zone: string): SimulationResult {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lodestone-sim-'));
+  const file = path.join(dir, 'zone.yaml');
+  writeFileSync(
+    file,
+    `name: zone\nextends: ${path.join(SCENARIO_DIR, 'zone-2026.yaml')}\nhorizon: { start: 2025, end: ${end} }\nzone:\n${zone}`,
+  );
+  return simulate(readScenario(file), catalog);
+}
+
 describe('CfDs on one good, one after the other', () => {
   // zone-2026's NdPr CfD in the USA to 2029, then a second one from 2030 with a budget of 1.5 times its first year's
   // payments: it pays 2030 and 2031 and stops in 2032. Charged with the first one's payments too (USD 419 M), as it
   // was, it stopped after 2030.
-  const dir = mkdtempSync(path.join(tmpdir(), 'lodestone-sim-'));
-  const file = path.join(dir, 'cfds.yaml');
-  const write = (budget: string) =>
-    writeFileSync(
-      file,
-      `name: cfds
-extends: ${path.join(SCENARIO_DIR, 'zone-2026.yaml')}
-horizon: { start: 2025, end: 2032 }
-zone:
-  cfds:
+  const run = (budget: string) =>
+    zoneWith(
+      2032,
+      `  cfds:
     - { commodity: ndpr/oxide, strike: 110 USD/kg, regions: [USA], from: 2026, until: 2029 }
     - { commodity: ndpr/oxide, strike: 110 USD/kg, regions: [USA], from: 2030, until: 2032${budget} }
 `,
     );
   const cost = (r: SimulationResult, y: number) => at(r, y, 'ndpr/oxide').cfdCost;
-  write('');
-  const open = simulate(readScenario(file), catalog);
+  const open = run('');
   const first = cost(open, 2030);
-  write(`, budget: ${1.5 * first}`);
-  const budgeted = simulate(readScenario(file), catalog);
+  const budgeted = run(`, budget: ${1.5 * first}`);
 
   it('each is charged with its own payments only', () => {
     // Counted with the first one's, its spending would pass its budget after 2030.
@@ -307,21 +310,13 @@ describe("a stockpile's sharing key", () => {
   it("gives a member state's weight to the member that holds for it: DEU's is EU27's", () => {
     // Accepted (DEU counts as EU27) and then looked up under EU27, where it was not: EU27 bought nothing and the USA
     // took the whole budget.
-    const run = (key: string) => {
-      const dir = mkdtempSync(path.join(tmpdir(), 'lodestone-sim-'));
-      const file = path.join(dir, 'key.yaml');
-      writeFileSync(
-        file,
-        `name: key
-extends: ${path.join(SCENARIO_DIR, 'zone-2026.yaml')}
-horizon: { start: 2025, end: 2027 }
-zone:
-  stockpiles:
+    const run = (key: string) =>
+      zoneWith(
+        2027,
+        `  stockpiles:
     - { member: zone, commodities: [gallium/refined], obligationDays: 365, budget: 20000000, fillRate: 1, sharingKey: { ${key}: 1, USA: 1 } }
 `,
       );
-      return simulate(readScenario(file), catalog);
-    };
     const byState = run('DEU');
     const byMember = run('EU27');
     expect(byState.years.map((y) => y.commodities)).toEqual(byMember.years.map((y) => y.commodities));
@@ -331,21 +326,13 @@ zone:
 
 describe('a reference price rule with smoothing and a change cap', () => {
   it('carries each review into the price in force as the secretariat does: smoothed, then capped', () => {
-    const run = (extra: string) => {
-      const dir = mkdtempSync(path.join(tmpdir(), 'lodestone-sim-'));
-      const file = path.join(dir, 'smooth.yaml');
-      writeFileSync(
-        file,
-        `name: smooth
-extends: ${path.join(SCENARIO_DIR, 'zone-2026.yaml')}
-horizon: { start: 2025, end: 2029 }
-zone:
-  referencePrices:
+    const run = (extra: string) =>
+      zoneWith(
+        2029,
+        `  referencePrices:
     gallium/refined: { rule: incentive-marginal, target: 0.3, supply: market-economies, review: 3${extra} }
 `,
       );
-      return simulate(readScenario(file), catalog);
-    };
     const raw = run('');
     const adjusted = run(', smoothing: 0.5, maxChange: 0.2');
     const ref = (r: SimulationResult, y: number) => at(r, y, 'gallium/refined').referencePrice as number;
