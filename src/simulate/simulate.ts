@@ -971,21 +971,25 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
           const budgetShare =
             gapValue > 0 && memberGapValue > 0 ? (memberBudget(member) * g.gap * g.buyPrice) / memberGapValue : 0;
           const cheap = lastPrice !== undefined && lastPrice <= g.buyPrice * (1 + 1e-9);
-          const buyCap =
-            disrupted || !cheap || g.buyPrice <= 0
-              ? 0
-              : Math.min(g.gap * (sp.fillRate ?? 0.5), budgetShare / g.buyPrice);
-          const releaseCap = disrupted ? g.state.holdings * (sp.releaseShare ?? 0.5) : 0;
           // The ceiling sits above both the pre-shock price and the reference price (a floor lifts the calm price).
           const calm = Math.max(g.state.calmPrice ?? 0, floors[g.k] ?? 0, world.referencePrice.get(g.k) ?? 0);
           const releasePrice = (sp.releaseAbove ?? params.get('stock_release_trigger')) * calm;
+          // The vault bids up to just under the ceiling and pays the year's price, which its own buying may lift to
+          // that bid: the plan is valued at the bid, so that what it buys times what it pays stays within its share
+          // of the budget left. (Valued at the buy threshold, 150 M USD bought 232,885 kg of gallium at 1,083 USD/kg.)
+          const bid = releasePrice / 1.01;
+          const buyCap =
+            disrupted || !cheap || g.buyPrice <= 0 || bid <= 0
+              ? 0
+              : Math.min(g.gap * (sp.fillRate ?? 0.5), budgetShare / bid);
+          const releaseCap = disrupted ? g.state.holdings * (sp.releaseShare ?? 0.5) : 0;
           if (buyCap <= 0 && releaseCap <= 0) continue;
           const id = `stock-${i}-${member}-${g.k}`;
           stockOps.push({
             id,
             region: member,
             commodity: g.k,
-            ...(buyCap > 0 ? { buyCap, buyPrice: releasePrice / 1.01 } : {}),
+            ...(buyCap > 0 ? { buyCap, buyPrice: bid } : {}),
             ...(releaseCap > 0 ? { releaseCap, releasePrice } : {}),
           });
           stockIndex.push({ policy: i, member, commodity: g.k, id });
