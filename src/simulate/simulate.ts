@@ -103,8 +103,6 @@ export class SimulationError extends Error {
 
 interface StockState {
   holdings: number;
-  /** Price in the last year without a shock on this commodity toward the member: releases defend a ceiling above it. */
-  calmPrice?: number;
 }
 
 interface ProjectState {
@@ -499,6 +497,13 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
   const regimes = new Map<string, EquilibriumSolution>();
   const baseReference = referencePricesOf(catalog, baseYear);
   const stocks = new Map<string, StockState>();
+  /**
+   * The price of a stockpiled commodity in a region in the last year no shock cut that region's supply of it (by
+   * `region|commodity`): releases defend a ceiling above it. Recorded once each year is solved, so that a shock year
+   * reads the last calm year's own price, not the one before it.
+   */
+  const calmPrices = new Map<string, number>();
+  const stockpiled = new Set((scenario.zone?.stockpiles ?? []).flatMap((sp) => sp.commodities));
   const cfdSpent = new Map<number, number>();
   const stockSpent = new Map<number, number>();
   const forecast = new Map<string, number>();
@@ -963,7 +968,9 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
           const lastPrice = observed(members).solution.prices.find(
             (p) => p.region === member && p.commodity === g.k,
           )?.price;
-          if (!disrupted && lastPrice !== undefined) g.state.calmPrice = lastPrice;
+          const calmKey = `${member}|${g.k}`;
+          // The market observed before the horizon had no shock: the calm price of a first year that has one.
+          if (!previous && lastPrice !== undefined && !calmPrices.has(calmKey)) calmPrices.set(calmKey, lastPrice);
           // Purchases are a yearly acquisition plan, decided on last year's price (at or below the buy threshold,
           // and no shock on): the agency buys the planned quantity unless the price reaches the ceiling its releases
           // defend. Releases respond to the price: up to a share of holdings whenever the price reaches the ceiling.
@@ -972,7 +979,11 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
             gapValue > 0 && memberGapValue > 0 ? (memberBudget(member) * g.gap * g.buyPrice) / memberGapValue : 0;
           const cheap = lastPrice !== undefined && lastPrice <= g.buyPrice * (1 + 1e-9);
           // The ceiling sits above both the pre-shock price and the reference price (a floor lifts the calm price).
-          const calm = Math.max(g.state.calmPrice ?? 0, floors[g.k] ?? 0, world.referencePrice.get(g.k) ?? 0);
+          const calm = Math.max(
+            calmPrices.get(calmKey) ?? lastPrice ?? 0,
+            floors[g.k] ?? 0,
+            world.referencePrice.get(g.k) ?? 0,
+          );
           const releasePrice = (sp.releaseAbove ?? params.get('stock_release_trigger')) * calm;
           // The vault bids up to just under the ceiling and pays the year's price, which its own buying may lift to
           // that bid: the plan is valued at the bid, so that what it buys times what it pays stays within its share
@@ -1070,6 +1081,14 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
         state.holdings = Math.max(0, state.holdings + s.bought - s.released);
         const p = solution.prices.find((x) => x.region === idx.member && x.commodity === idx.commodity)?.price ?? 0;
         stockSpent.set(idx.policy, (stockSpent.get(idx.policy) ?? 0) + s.bought * p);
+      }
+      // Every region's, member or not yet: one that joins reads its own last calm year. (Before the zone, a control
+      // on 'members' falls on the default bloc, as destinationsOf has it.)
+      for (const k of stockpiled) {
+        for (const p of lists.prices.get(k) ?? []) {
+          if (!shocks.some((s) => shockHits(s, k, p.region, zone ? members : bloc, region)))
+            calmPrices.set(`${p.region}|${k}`, p.price);
+        }
       }
       // What producers earn by commodity and region (a CfD's payments, the projects' expectations).
       const earned = new Map<string, Map<string, number>>();

@@ -1,6 +1,7 @@
 /**
- * Stockpiles over the years: a vault spends no more than its budget even when its buying moves the price. The
- * scenarios are those an independent test of the simulation found wrong.
+ * Stockpiles over the years: a vault spends no more than its budget even when its buying moves the price, and
+ * releases defend a ceiling over the last calm year's price. The scenarios are those an independent test of the
+ * simulation found wrong.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,5 +72,27 @@ describe('a vault spends no more than its budget', () => {
     // The bloc's own figure agrees: no release here, so net cost is what was spent.
     const net = result.years.reduce((s, y) => s + y.totals.stockNetCost, 0);
     expect(net).toBeCloseTo(total, 0);
+  });
+});
+
+describe('a release defends a ceiling over the last calm year’s price', () => {
+  // 2029 is calm at 350 USD/kg (the reviewed reference price); in 2030 a ban and an AUS outage cut gallium. The
+  // ceiling is 1.5 × 350 = 525: the shock year read 2028's 725 instead (1,087), and at 802 nothing was released.
+  const { result } = run('calm', [
+    'horizon: { start: 2025, end: 2030 }',
+    'shocks:',
+    `  - { kind: ban, origin: CHN, commodities: [${GALLIUM}], destinations: members, start: 2030, duration: 1 }`,
+    `  - { kind: outage, region: AUS, commodity: ${GALLIUM}, share: 0.5, start: 2030, duration: 1 }`,
+  ]);
+
+  it('releases in the shock year up to its share, or until the price is back at the ceiling', () => {
+    const calm = at(result, 2029, GALLIUM);
+    const shock = at(result, 2030, GALLIUM);
+    expect(calm.stock).toBeGreaterThan(0);
+    expect(shock.stockReleased).toBeGreaterThan(0);
+    const ceiling = 1.5 * Math.max(calm.priceInside as number, shock.referencePrice ?? 0);
+    const capped = Math.abs(shock.stockReleased - 0.5 * calm.stock) <= 1e-6 * calm.stock;
+    expect(capped || (shock.priceInside as number) <= ceiling * (1 + 1e-6)).toBe(true);
+    expect(shock.consumptionLost).toBeLessThan(19_000);
   });
 });
