@@ -101,7 +101,13 @@ export class SimulationError extends Error {
   }
 }
 
+/**
+ * One member's holdings of one commodity under one stockpile. They stay the member's: one that leaves the zone keeps
+ * them (neither bought up nor released, and out of the bloc's figures) and brings them back if it rejoins.
+ */
 interface StockState {
+  readonly member: string;
+  readonly commodity: string;
   holdings: number;
 }
 
@@ -917,7 +923,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
         const gaps = holders.flatMap((member) =>
           sp.commodities.map((k) => {
             const key = `${i}|${member}|${k}`;
-            const state = stocks.get(key) ?? { holdings: 0 };
+            const state = stocks.get(key) ?? { member, commodity: k, holdings: 0 };
             stocks.set(key, state);
             const netImports = memberNetImports(observed(members).solution, member, k);
             const target = (sp.obligationDays / 365) * netImports;
@@ -1148,6 +1154,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
           problem,
           solution,
           members: memberSet,
+          holders: new Set(zone ? members : []),
           dominant,
           floors,
           stocks,
@@ -1253,6 +1260,8 @@ interface CommodityContext {
   readonly problem: EquilibriumProblem;
   readonly solution: EquilibriumSolution;
   readonly members: ReadonlySet<string>;
+  /** The zone's members this year (none without a zone): the bloc's stock is their holdings, not a former member's. */
+  readonly holders: ReadonlySet<string>;
   readonly dominant: string;
   readonly floors: Readonly<Record<string, number>>;
   readonly stocks: ReadonlyMap<string, StockState>;
@@ -1299,7 +1308,9 @@ function commodityYear(
     netCost += (s.bought - s.released) * (price.get(s.region) ?? 0);
   }
   let stock = 0;
-  for (const [key, state] of ctx.stocks) if (key.endsWith(`|${k}`)) stock += state.holdings;
+  for (const state of ctx.stocks.values()) {
+    if (state.commodity === k && ctx.holders.has(state.member)) stock += state.holdings;
+  }
   // Lost consumption: members' demand at the base-year reference price, grown, less what they consume.
   let reference = 0;
   let blocConsumption = 0;

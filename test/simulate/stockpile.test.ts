@@ -1,7 +1,7 @@
 /**
- * Stockpiles over the years: a vault spends no more than its budget even when its buying moves the price, and
- * releases defend a ceiling over the last calm year's price. The scenarios are those an independent test of the
- * simulation found wrong.
+ * Stockpiles over the years: a vault spends no more than its budget even when its buying moves the price, releases
+ * defend a ceiling over the last calm year's price, and a member that leaves takes its holdings out of the bloc's.
+ * The scenarios are those an independent test of the simulation found wrong.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -94,5 +94,58 @@ describe('a release defends a ceiling over the last calm year’s price', () => 
     const capped = Math.abs(shock.stockReleased - 0.5 * calm.stock) <= 1e-6 * calm.stock;
     expect(capped || (shock.priceInside as number) <= ceiling * (1 + 1e-6)).toBe(true);
     expect(shock.consumptionLost).toBeLessThan(19_000);
+  });
+});
+
+describe('a member that leaves takes its holdings out of the bloc’s', () => {
+  // JPN is a member 2026–2027, out in 2028, back in 2029. Its stock stays its own: out of the bloc's stock, value
+  // and days of cover while it is out (they stayed in: 7,815 kg and 50 → 75 days with nothing bought), in again after.
+  const { result, traces } = run('leave', [
+    'horizon: { start: 2025, end: 2029 }',
+    'zone:',
+    '  members:',
+    '    - { region: USA, from: 2026 }',
+    '    - { region: EU27, from: 2026 }',
+    '    - { region: JPN, from: 2026, until: 2027 }',
+    '    - { region: JPN, from: 2029 }',
+    '    - { region: MEX, from: 2026 }',
+  ]);
+  /** JPN's holdings of gallium at the end of a year, from the vaults' own purchases and releases. */
+  const japan = (year: number) =>
+    traces
+      .filter((t) => t.year <= year)
+      .reduce(
+        (s, t) =>
+          s +
+          t.solution.stocks
+            .filter((x) => x.region === 'JPN' && x.commodity === GALLIUM)
+            .reduce((u, x) => u + x.bought - x.released, 0),
+        0,
+      );
+
+  it('counts members’ holdings only, in stock, stock value and days of cover', () => {
+    const before = at(result, 2027, GALLIUM);
+    const out = at(result, 2028, GALLIUM);
+    const held = japan(2027);
+    expect(held).toBeGreaterThan(0);
+    expect(japan(2028)).toBeCloseTo(held, 9);
+    expect(out.stock).toBeCloseTo(before.stock + out.stockBought - out.stockReleased - held, 6);
+    // Days of cover and stock value follow the members' stock, not the holdings of all who ever were.
+    const y2028 = result.years.find((y) => y.year === 2028);
+    const value = (y2028?.commodities ?? []).reduce((s, c) => s + c.stock * (c.priceInside ?? 0), 0);
+    expect(y2028?.totals.stockValue).toBeCloseTo(value, 0);
+    const t2028 = traces.find((t) => t.year === 2028) as YearTrace;
+    const members = new Set(t2028.policy.members);
+    let net = 0;
+    for (const f of t2028.solution.flows) {
+      if (f.commodity !== GALLIUM || members.has(f.from) === members.has(f.to)) continue;
+      net += members.has(f.to) ? f.quantity : -f.quantity;
+    }
+    for (const x of t2028.solution.stocks)
+      if (x.commodity === GALLIUM && members.has(x.region)) net += x.released - x.bought;
+    expect(out.daysOfCover as number).toBeCloseTo(out.stock / (net / 365), 6);
+    // Back in the zone, its holdings are the bloc's again.
+    const back = at(result, 2029, GALLIUM);
+    expect(back.stock).toBeCloseTo(out.stock + back.stockBought - back.stockReleased + held, 6);
   });
 });
