@@ -285,10 +285,18 @@ export function supplyChart(view: ReportView, k: string, role: Role): ChartSpec 
   };
 }
 
-/** Bloc stock holdings (bars, left axis) and days of cover (lines, right axis) for both runs; null without stocks. */
+/**
+ * Bloc stock holdings (bars, left axis) and days of cover (lines, right axis) for both runs; null where neither run
+ * stockpiles k nor holds any (a stockpile that holds nothing is charted: its 0 days are the point).
+ */
 export function stockChart(view: ReportView, k: string): ChartSpec | null {
   const { unit } = view.units(k);
-  const held = ROLES.some((role) => series(view, role, k, (c) => c.stock).some((v) => v !== null && v !== 0));
+  const held = ROLES.some((role) =>
+    view.years.some((y) => {
+      const c = view.cell(role, y, k);
+      return c !== undefined && (c.stockpiled === true || c.stock !== 0);
+    }),
+  );
   if (!held) return null;
   const bars: BarSeriesOption[] = ROLES.map((role) => ({
     type: 'bar',

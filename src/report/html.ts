@@ -253,15 +253,15 @@ function commodityTable(view: ReportView, summaries: readonly CommoditySummary[]
     const ref = c.referencePrice
       ? `${formatNumber(c.referencePrice.value)}<span class="vs">from ${c.referencePrice.year}${c.referenceRange ? `; ${formatNumber(c.referenceRange.low)}–${formatNumber(c.referenceRange.high)} over the years` : ''}</span>`
       : '–';
-    // A run that holds stock but never imports on net has no days to count: that is not 'no stock'.
+    // A run that stockpiles but never imports on net has no days to count: that is not 'no stockpile'.
     const cover = (x: AtYear | null, role: Role) =>
       x
         ? `${formatNumber(x.value, 0)} (${x.year})`
         : !c.hasStocks
           ? '–'
-          : c.holdsStock[role]
+          : c.stockpiled[role]
             ? 'no net imports'
-            : 'no stock';
+            : 'no stockpile';
     return `<tr${c.focus ? ' class="focus"' : ''}>
 <td class="name"><a href="#commodity=${encodeURIComponent(c.commodity)}" data-select="${esc(c.commodity)}">${esc(c.commodity)}</a><span class="vs">${esc(c.unit)}<br>${esc(c.priceUnit)}</span></td>
 <td class="num">${ref}</td>
@@ -508,7 +508,7 @@ function aboutSection(view: ReportView, h: Headlines, version: string, options: 
 <h2>About the numbers</h2>
 <ul class="notes">
 <li>Prices are use-weighted means over the bloc's regions (inside) and the other regions (outside). Consumer spending is the bloc's final consumers' spending at equilibrium prices; consumption lost is bloc demand at the base-year reference price, grown by the scenario, less what the bloc consumes.</li>
-<li>Days of cover is bloc stock holdings divided by average daily net imports; it is blank in years the bloc does not import.</li>
+<li>Days of cover is bloc stock holdings divided by average daily net imports; it is blank in years the bloc does not import. The lowest days of cover is over the years a stockpile covers the commodity, 0 where it holds nothing; – where neither run stockpiles it.</li>
 <li>Every year is a market equilibrium with a certificate: the largest residual of its conditions was at most ${residual(h.maxResidual.scenario)} (${esc(runName(view, 'scenario'))}) and ${residual(h.maxResidual.against)} (${esc(runName(view, 'against'))}).</li>
 <li>The same results are in <code>results.json</code> (the whole comparison), <code>years-long.csv</code> (one number a row) and <code>years-wide.csv</code> (one row per run, year and commodity) beside this file.</li>
 </ul>

@@ -164,11 +164,14 @@ export interface CommoditySummary {
   readonly peakInside: Pair<AtYear | null>;
   readonly peakOutside: Pair<AtYear | null>;
   /**
-   * The lowest days of cover from the first year the run holds stock (null if it never does), over the years the
-   * bloc imports (days of cover is null otherwise).
+   * The lowest days of cover over the years a stockpile of the run covers the commodity (null if none ever does),
+   * 0 where it holds nothing, over the years the bloc imports (days of cover is null otherwise).
    */
   readonly minDaysOfCover: Pair<AtYear | null>;
+  /** Whether either run stockpiles the commodity in some year. */
   readonly hasStocks: boolean;
+  /** Whether each run stockpiles the commodity in some year (it may hold nothing: its cover is then 0 days). */
+  readonly stockpiled: Pair<boolean>;
   /** Whether each run holds stock in some year (its cover may still be null: no net imports to cover). */
   readonly holdsStock: Pair<boolean>;
   /** Summed over the years, in the commodity's unit. */
@@ -203,6 +206,16 @@ export function commoditySummary(view: ReportView, k: string): CommoditySummary 
     return i < 0 ? null : { value: values[i] as number, year: view.years[i] as number };
   };
   const holdsStock = pair((r) => s(r, (c) => c.stock).some((v) => v !== null && v > 0));
+  // The years a stockpile covers k, as the result says; in results written before it said so, from the first year
+  // the run holds stock (before a stockpile exists its cover is trivially zero).
+  const inForce = (r: Role): boolean[] => {
+    const flags = view.years.map((y) => view.cell(r, y, k)?.stockpiled);
+    if (flags.some((f) => f !== undefined)) return flags.map((f) => f === true);
+    const first = s(r, (c) => c.stock).findIndex((v) => v !== null && v > 0);
+    return view.years.map((_, i) => first >= 0 && i >= first);
+  };
+  const years = pair(inForce);
+  const stockpiled = pair((r) => years[r].some((f) => f));
   return {
     commodity: k,
     ...view.units(k),
@@ -223,14 +236,18 @@ export function commoditySummary(view: ReportView, k: string): CommoditySummary 
         'max',
       ),
     ),
-    minDaysOfCover: pair((r) => {
-      // From the first year the run holds stock: before a stockpile exists its cover is trivially zero.
-      const first = s(r, (c) => c.stock).findIndex((v) => v !== null && v > 0);
-      if (first < 0) return null;
-      const cover = s(r, (c) => c.daysOfCover).map((v, i) => (i >= first ? v : null));
-      return extreme(view, cover, 'min');
-    }),
-    hasStocks: holdsStock.scenario || holdsStock.against,
+    // A stockpile that holds nothing covers 0 days: the most alarming figure, not a blank.
+    minDaysOfCover: pair((r) =>
+      stockpiled[r]
+        ? extreme(
+            view,
+            s(r, (c) => c.daysOfCover).map((v, i) => (years[r][i] ? v : null)),
+            'min',
+          )
+        : null,
+    ),
+    hasStocks: stockpiled.scenario || stockpiled.against,
+    stockpiled,
     holdsStock,
     consumptionLost: pair((r) => total(s(r, (c) => c.consumptionLost))),
     consumerCost: pair((r) => total(s(r, (c) => c.consumerCost))),

@@ -47,6 +47,11 @@ export interface CommodityYear {
   readonly stockReleased: number;
   /** Spending on purchases minus receipts from releases, USD. */
   readonly stockNetCost: number;
+  /**
+   * Whether a stockpile in force covers the commodity for some member this year: its days of cover are then a
+   * figure to read even when it holds nothing (0 days). Absent in results written before the field existed.
+   */
+  readonly stockpiled?: boolean;
   /** Holdings / average daily net imports of the bloc (null when the bloc does not import). */
   readonly daysOfCover: number | null;
   /** Bloc final demand at the reference price of the base year (grown by the scenario) minus bloc consumption; never negative. */

@@ -915,6 +915,8 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
       // ceiling above the pre-shock price while a shock lasts.
       const stockOps: StockOperation[] = [];
       const stockIndex: { policy: number; member: string; commodity: string; id: string }[] = [];
+      // Commodities a stockpile in force covers for some member this year: their days of cover count, at 0 too.
+      const covered = new Set<string>();
       (scenario.zone?.stockpiles ?? []).forEach((sp, i) => {
         if (!zone || !active(sp.from, undefined, year)) return;
         // A joint stockpile ('zone') holds stock in every member against its own net imports, from one budget.
@@ -932,6 +934,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
             return { member, k, state, target, gap: Math.max(0, target - state.holdings), buyPrice };
           }),
         );
+        for (const g of gaps) covered.add(g.k);
         // Storage capacity per commodity, over every member's holdings: the gaps shrink in proportion to fit.
         for (const [k, cap] of Object.entries(sp.capacity ?? {})) {
           const ofK = gaps.filter((g) => g.k === k);
@@ -1155,6 +1158,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
           solution,
           members: memberSet,
           holders: new Set(zone ? members : []),
+          covered,
           dominant,
           floors,
           stocks,
@@ -1262,6 +1266,8 @@ interface CommodityContext {
   readonly members: ReadonlySet<string>;
   /** The zone's members this year (none without a zone): the bloc's stock is their holdings, not a former member's. */
   readonly holders: ReadonlySet<string>;
+  /** Commodities a stockpile in force covers for some member this year. */
+  readonly covered: ReadonlySet<string>;
   readonly dominant: string;
   readonly floors: Readonly<Record<string, number>>;
   readonly stocks: ReadonlyMap<string, StockState>;
@@ -1347,6 +1353,7 @@ function commodityYear(
     stockBought: bought,
     stockReleased: released,
     stockNetCost: netCost,
+    stockpiled: ctx.covered.has(k),
     daysOfCover: daysOfCover(stock, netImports),
     consumptionLost: Math.max(0, reference - blocConsumption),
     blocCapacity,

@@ -73,6 +73,12 @@ describe('a vault spends no more than its budget', () => {
     const net = result.years.reduce((s, y) => s + y.totals.stockNetCost, 0);
     expect(net).toBeCloseTo(total, 0);
   });
+
+  it('says which commodities a stockpile covers each year, holding stock or not', () => {
+    expect(at(result, 2025, GALLIUM).stockpiled).toBe(false);
+    for (const y of [2026, 2027, 2028, 2029]) expect(at(result, y, GALLIUM).stockpiled, `${y}`).toBe(true);
+    expect(at(result, 2026, 'cobalt/refined').stockpiled).toBe(false);
+  });
 });
 
 describe('a release defends a ceiling over the last calm year’s price', () => {
