@@ -264,7 +264,10 @@ export function registerSolveCommand(program: Command): void {
     }
     lines.push(
       '',
-      `Levy revenue: USD ${formatNumber(stats.levyRevenue)}${levyOpen(c)}; CfD cost: USD ${formatNumber(stats.cfdCost)}`,
+      `Levy revenue: USD ${formatNumber(stats.levyRevenue)}${levyOpen(c)}; CfD cost: USD ${formatNumber(stats.cfdCost)}` +
+        (stats.exportTaxRevenue > 0
+          ? `; export taxes paid to the exporters' treasuries: USD ${formatNumber(stats.exportTaxRevenue)}`
+          : ''),
       `Certificate: max residual ${c.maxResidual.toExponential(2)} (clearing ${c.residuals.clearing.toExponential(1)}, ` +
         `producers ${c.residuals.producers.toExponential(1)}, trade ${c.residuals.trade.toExponential(1)}, ` +
         `quotas ${c.residuals.quotas.toExponential(1)}, origin ${c.residuals.origin.toExponential(1)}, ` +

@@ -47,6 +47,11 @@ export interface CommodityStatistics {
   /** The sum of supplyByOrigin. */
   readonly blocSupply: number;
   readonly levyRevenue: number;
+  /**
+   * Export taxes paid on the good, to the exporters' treasuries (not the zone's): rate × the exporter's home price ×
+   * quantity, over every route from a taxing origin (MODEL.md §3.3 taxes the home price).
+   */
+  readonly exportTaxRevenue: number;
   /** Treasury payments under CfDs: Σ max(0, strike − price) × covered output. */
   readonly cfdCost: number;
   /** Final consumers' spending at equilibrium prices. */
@@ -58,6 +63,7 @@ export interface PeriodStatistics {
   readonly dominantSupplier: string;
   readonly commodities: readonly CommodityStatistics[];
   readonly levyRevenue: number;
+  readonly exportTaxRevenue: number;
   readonly cfdCost: number;
 }
 
@@ -204,6 +210,15 @@ export function periodStatistics(
       if (members.has(f.to) && !members.has(f.from)) origins.set(f.from, (origins.get(f.from) ?? 0) + f.quantity);
       levyRevenue += f.levy * f.quantity;
     }
+    let exportTaxRevenue = 0;
+    const taxOf = new Map<string, number>();
+    for (const e of problem.exportTaxes ?? []) if (e.commodity === k) taxOf.set(e.origin, e.rate);
+    if (taxOf.size > 0) {
+      for (const f of flowsOf.get(k) ?? []) {
+        const rate = taxOf.get(f.from);
+        if (rate !== undefined) exportTaxRevenue += rate * (price.get(f.from) ?? 0) * f.quantity;
+      }
+    }
     let released = 0;
     for (const s of solution.stocks) if (s.commodity === k && members.has(s.region)) released += s.released;
     // Supply within the solver's tolerance of none is none: production and exports that cancel leave 1e-8 at home, a
@@ -250,6 +265,7 @@ export function periodStatistics(
       supplyByOrigin,
       blocSupply,
       levyRevenue,
+      exportTaxRevenue,
       cfdCost,
       consumerSpending,
     });
@@ -259,6 +275,7 @@ export function periodStatistics(
     dominantSupplier: dominant,
     commodities: out,
     levyRevenue: out.reduce((s, c) => s + c.levyRevenue, 0),
+    exportTaxRevenue: out.reduce((s, c) => s + c.exportTaxRevenue, 0),
     cfdCost: out.reduce((s, c) => s + c.cfdCost, 0),
   };
 }

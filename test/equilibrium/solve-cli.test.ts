@@ -15,8 +15,10 @@ interface SolveJson {
       selfSufficiency: number | null;
       dominantShare: number | null;
       levyRevenue: number;
+      exportTaxRevenue: number;
     }[];
     levyRevenue: number;
+    exportTaxRevenue: number;
   };
   prices: { region: string; commodity: string; price: number }[];
   flows: { commodity: string; from: string; to: string; quantity: number; landed: number; levy: number }[];
@@ -333,6 +335,22 @@ describe('lodestone solve', () => {
     ))
       expect(f.landed - f.levy).toBeGreaterThanOrEqual(30000 * (1 - 1e-9));
     expect(own.flows.some((x) => x.commodity === 'ndfeb/magnet' && x.levy > 0)).toBe(false);
+  });
+
+  it("reports the export taxes paid to the exporters' treasuries: rate × the exporter's home price × its exports", () => {
+    const file = path.join(overlayDir({}), 'tax.yaml');
+    writeFileSync(file, 'exportTaxes: [{ origin: AUS, commodity: lithium/mine, rate: 0.2 }]\n');
+    const s = solveJson(['--policy', file]);
+    const home = s.prices.find((p) => p.region === 'AUS' && p.commodity === 'lithium/mine')?.price as number;
+    const exported = s.flows
+      .filter((f) => f.commodity === 'lithium/mine' && f.from === 'AUS')
+      .reduce((t, f) => t + f.quantity, 0);
+    expect(exported).toBeGreaterThan(0);
+    const li = s.statistics.commodities.find((c) => c.commodity === 'lithium/mine');
+    expect(li?.exportTaxRevenue).toBeCloseTo(0.2 * home * exported, 0);
+    expect(s.statistics.exportTaxRevenue).toBeCloseTo(li?.exportTaxRevenue as number, 6);
+    const text = runCli(['solve', '--policy', file]).stdout;
+    expect(text).toMatch(/export taxes paid to the exporters' treasuries: USD [\d,]+/);
   });
 
   it('reads a YAML policy file', () => {
