@@ -41,33 +41,43 @@ export function registerBacktestCommand(program: Command): void {
         .filter((side) => side === 'inside' || r.observed.outside !== undefined)
         .map((side) => ({ r, side })),
     );
+    const { summary } = result;
     const lines = [
       `Past disruptions replayed on the ${result.year} world: each cut as an export quota on the actor, one year's`,
       'equilibrium against the unshocked one; price multiples on the restricted side (inside) and the spared side',
       "(outside: the actor's own market and destinations the measure spared), against the multiples observed.",
       '',
-      renderTable(sides, [
-        { header: 'episode', value: ({ r }: { r: BacktestRow }) => `${r.episode}${r.scored ? '' : ' †'}` },
-        { header: 'commodity', value: ({ r }) => r.commodity },
-        { header: 'measure', value: ({ r }) => r.measure },
-        { header: 'cut', value: ({ r }) => `${Math.round(r.cut * 100)}%`, align: 'right' },
-        { header: 'side', value: ({ side }) => side },
-        { header: 'model', value: ({ r, side }) => multiple(r.modelled[side]), align: 'right' },
-        { header: 'observed', value: ({ r, side }) => range(r.observed[side]), align: 'right' },
-        { header: 'log10 error', value: ({ r, side }) => signed(r.logError[side]), align: 'right' },
-        {
-          header: 'direction',
-          value: ({ r, side }) => {
-            const agrees = r.directionAgrees[side];
-            return agrees === undefined ? '-' : agrees ? 'agrees' : 'differs';
-          },
-        },
-      ]),
+      sides.length === 0
+        ? 'Nothing could be replayed.'
+        : renderTable(sides, [
+            { header: 'episode', value: ({ r }: { r: BacktestRow }) => `${r.episode}${r.scored ? '' : ' †'}` },
+            { header: 'commodity', value: ({ r }) => r.commodity },
+            { header: 'measure', value: ({ r }) => r.measure },
+            { header: 'cut', value: ({ r }) => `${Math.round(r.cut * 100)}%`, align: 'right' },
+            { header: 'side', value: ({ side }) => side },
+            { header: 'model', value: ({ r, side }) => multiple(r.modelled[side]), align: 'right' },
+            { header: 'observed', value: ({ r, side }) => range(r.observed[side]), align: 'right' },
+            { header: 'log10 error', value: ({ r, side }) => signed(r.logError[side]), align: 'right' },
+            {
+              header: 'direction',
+              value: ({ r, side }) => {
+                const agrees = r.directionAgrees[side];
+                return agrees === undefined ? '-' : agrees ? 'agrees' : 'differs';
+              },
+            },
+          ]),
       '',
-      `† more than ${SCORED_YEARS} years before the base year: shown, not scored (the base-year world is not the one it hit).`,
-      `Scored: ${result.summary.comparisons} comparisons; direction agrees in ${(result.summary.directionAgreement * 100).toFixed(0)}%; ` +
-        `median |log10(model / observed)| ${result.summary.medianAbsLogError.toFixed(2)} ` +
-        `(a factor of ${(10 ** result.summary.medianAbsLogError).toFixed(1)}).`,
+      ...(result.rows.some((r) => !r.scored)
+        ? [
+            `† more than ${SCORED_YEARS} years before the base year: shown, not scored (the base-year world is not the one it hit).`,
+          ]
+        : []),
+      // No comparison scored (an episode the sources give no cut for, or only old ones): no rate and no median.
+      summary.comparisons > 0
+        ? `Scored: ${summary.comparisons} comparisons; direction agrees in ${(summary.directionAgreement * 100).toFixed(0)}%; ` +
+          `median |log10(model / observed)| ${summary.medianAbsLogError.toFixed(2)} ` +
+          `(a factor of ${(10 ** summary.medianAbsLogError).toFixed(1)}).`
+        : 'Scored: no comparison (nothing replayed here has an observed multiple within the scored years).',
       ...result.skipped.map((s) => `Not replayed: ${s.episode} (${s.commodities.join(', ')}): ${s.reason}.`),
     ];
     process.stdout.write(`${lines.join('\n')}\n`);

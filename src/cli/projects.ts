@@ -21,7 +21,7 @@ import { projectRegister, readProjectsFile, withProjectRows } from '../finance/r
 import { checkFolderPath } from '../folders.ts';
 import { InputError } from '../model/document.ts';
 import { readScenario, type Scenario } from '../model/scenario.ts';
-import { DEFAULT_DOMINANT_SUPPLIER } from '../model/world.ts';
+import { DEFAULT_DOMINANT_SUPPLIER, modelRegion } from '../model/world.ts';
 import { csvField } from '../report/csv.ts';
 import { writeReport } from '../report/index.ts';
 import { projectReportSections } from '../report/projects.ts';
@@ -663,8 +663,20 @@ export function registerProjectsCommands(program: Command): void {
     }
     for (const r of Object.keys(opts.memberLimit ?? {})) {
       if (!s.catalog.regions.has(r)) throw new InputError(`--member-limit ${r}: unknown region`);
+      // Projects are hosted, and limited, by the zone's member: a member state's limit would bind nothing.
+      const member = modelRegion(s.catalog, r);
+      if (member !== r)
+        throw new InputError(
+          `--member-limit ${r}: ${r} counts as ${member}, the member whose projects a limit caps: give --member-limit ${member}=…`,
+        );
     }
     const a = appraise(s, opts);
+    for (const r of Object.keys(opts.memberLimit ?? {})) {
+      if (!a.projects.some((p) => p.region === r))
+        process.stderr.write(
+          `lodestone: note: --member-limit ${r}: no project appraised is hosted there; the limit changes nothing\n`,
+        );
+    }
     const plan = await planPortfolio(a.projects, {
       budget: opts.budget,
       basis: opts.basis,

@@ -182,6 +182,10 @@ describe('lodestone projects portfolio', () => {
     const missing = runCli(['projects', 'portfolio', scenario]);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/required option '--budget <usd>'/);
+    // A member state's limit bound nothing (projects are hosted by the member, EU27): it was silently ignored.
+    const state = runCli(['projects', 'portfolio', scenario, '--budget', '1bn', '--member-limit', 'DEU=0']);
+    expect(state.status).toBe(1);
+    expect(state.stderr).toMatch(/--member-limit DEU: DEU counts as EU27, the member whose projects a limit caps/);
   });
 });
 

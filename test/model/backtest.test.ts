@@ -68,6 +68,16 @@ describe('lodestone backtest', () => {
     expect(parsed.summary.comparisons).toBeGreaterThan(0);
   });
 
+  it('says so where nothing it was asked for can be replayed, with no rate or median of nothing', () => {
+    // CN_HREE_LIC_2025 states no cut: the summary was 'direction agrees in NaN%', under a table of nothing.
+    const r = runCli(['backtest', '--episode', 'CN_HREE_LIC_2025']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/Nothing could be replayed\./);
+    expect(r.stdout).toMatch(/Scored: no comparison/);
+    expect(r.stdout).toMatch(/Not replayed: CN_HREE_LIC_2025/);
+    expect(r.stdout).not.toMatch(/NaN|†/);
+  });
+
   it('names the episodes when asked for an unknown one', () => {
     const r = runCli(['backtest', '--episode', 'NO_SUCH']);
     expect(r.status).toBe(1);
