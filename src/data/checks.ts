@@ -267,11 +267,12 @@ const units: Check = {
       if (row.capacity === undefined || !cat.commodities.has(row.commodity)) continue;
       const unit = row.capacity_unit;
       if (!unit || cat.toCommodityUnit(row.commodity, unit) === undefined) {
+        // An error, as for every other quantity: a capacity the model cannot read would drop the project unseen.
         issues.push({
           check: 'unit-mismatch',
-          severity: 'warning',
+          severity: 'error',
           ...at(row, 'capacity_unit'),
-          message: `projects: capacity unit '${unit ?? ''}' does not convert to ${row.commodity}'s unit; the model will not use this capacity`,
+          message: `projects: capacity unit '${unit ?? ''}' does not convert to ${row.commodity}'s unit`,
           fix: `state capacity in ${cat.commodities.get(row.commodity)?.row.unit} per year`,
         });
       }

@@ -135,6 +135,22 @@ describe('lodestone data check', () => {
     expect(r.stdout).toMatch(/FAILED: \d+ error/);
   });
 
+  it("refuses a project capacity in a unit that is not its good's, as every other quantity", () => {
+    // It was a warning, and the project commands dropped the project unseen ("Not valued").
+    const header =
+      'id,name,company,region,commodity,status,start_year,capacity,capacity_unit,capacity_source,capacity_low,capacity_high,capex_musd,capex_musd_source,capex_musd_low,capex_musd_high,cash_cost,cash_cost_unit,cash_cost_source,lead_time_years,lead_time_years_source,life_years,life_years_source,integrated,byproduct_of,support,source,note';
+    const row = (unit: string) =>
+      `PRJ_UNIT,Probe lithium plant,Probe Co,USA,lithium/chemicals,feasibility,,13000,${unit},,,,1537,,,,2766,USD/t LCE,,,,40,,true,,,CENTURY_FS_2024,probe`;
+    const bad = runCli(['data', 'check', '--data', overlayDir({ 'projects.csv': `${header}\n${row('t REO')}\n` })]);
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toMatch(
+      /projects\.csv:2:9: error \[unit-mismatch\] capacity_unit: projects: capacity unit 't REO' does not convert to lithium\/chemicals's unit — fix: state capacity in t LCE per year/,
+    );
+    // Another scale of the same unit is read.
+    const good = runCli(['data', 'check', '--data', overlayDir({ 'projects.csv': `${header}\n${row('t LCE')}\n` })]);
+    expect(good.status, good.stdout).toBe(0);
+  });
+
   it('refuses to summarise bad data, without a stack trace', () => {
     const dir = overlayDir({
       'production.csv':
