@@ -8,7 +8,14 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import type { Catalog } from '../data/catalog.ts';
 import { InputError } from '../model/document.ts';
-import { builtInScenarios, readScenario, SCENARIO_DIR, type Scenario, scenarioJsonSchema } from '../model/scenario.ts';
+import {
+  builtInScenarios,
+  readScenario,
+  SCENARIO_DIR,
+  type Scenario,
+  scenarioJsonSchema,
+  spanning,
+} from '../model/scenario.ts';
 import { REPORT_FILES, writeReport } from '../report/index.ts';
 import { formatRange, openPricesInBrief, openPricesOf } from '../report/open-prices.ts';
 import type { CommodityYear, Comparison, SimulationResult } from '../simulate/result.ts';
@@ -57,8 +64,7 @@ function againstOver(
     );
   }
   // Its dates are checked over its own years and these: a shock of its own before them does not occur here.
-  const datesWithin = { start: Math.min(own.start, horizon.start), end: Math.max(own.end, horizon.end) };
-  return runScenario({ ...against, horizon }, catalog, openPrices, datesWithin);
+  return runScenario({ ...against, horizon }, catalog, openPrices, spanning(own, horizon));
 }
 
 function runScenario(

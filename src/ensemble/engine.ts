@@ -11,7 +11,7 @@ import { type Dataset, loadDataset } from '../data/load.ts';
 import { BASE_YEAR } from '../data/schema.ts';
 import { type EquilibriumSolution, solveEquilibrium } from '../equilibrium/solve.ts';
 import { chainCommodities, restrictDataset, restrictScenario } from '../model/chains.ts';
-import { readScenario, type Scenario, type Shock } from '../model/scenario.ts';
+import { readScenario, type Scenario, type Shock, spanning } from '../model/scenario.ts';
 import { buildWorld, modelRegion } from '../model/world.ts';
 import { Parameters } from '../simulate/inputs.ts';
 import type { SimulationResult } from '../simulate/result.ts';
@@ -154,10 +154,7 @@ export class DrawEngine {
       // The twin runs over the scenario's years, so that every year has a pair; its dates are checked over its own
       // years and those (a shock of its own before them does not occur there).
       against = { ...read, horizon: scenario.horizon };
-      this.againstDates = {
-        start: Math.min(read.horizon.start, scenario.horizon.start),
-        end: Math.max(read.horizon.end, scenario.horizon.end),
-      };
+      this.againstDates = spanning(read.horizon, scenario.horizon);
     }
     const { risks, derived } = scenarioRisks(scenario, full);
     const keep = setup.chains && setup.chains.length > 0 ? chainCommodities(dataset, setup.chains) : undefined;

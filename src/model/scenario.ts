@@ -293,6 +293,14 @@ export interface Scenario extends Omit<ScenarioFile, 'extends' | 'horizon'> {
   readonly layerOf: (path: readonly (string | number)[]) => number;
 }
 
+/**
+ * The years two horizons cover together, earlier start to later end: where a twin run over its pair's years has its
+ * dates checked (SimulateOptions.datesWithin).
+ */
+export function spanning(a: Scenario['horizon'], b: Scenario['horizon']): Scenario['horizon'] {
+  return { start: Math.min(a.start, b.start), end: Math.max(a.end, b.end) };
+}
+
 export const SCENARIO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../scenarios');
 export const DEFAULT_HORIZON = { start: 2025, end: 2040 } as const;
 

@@ -41,7 +41,8 @@ export interface CommodityStatistics {
   /**
    * What the bloc receives (MODEL.md §6's bloc supply), by origin: its own production kept at home ('bloc', always
    * listed), imports by exporting region (largest first), and members' stock releases ('stocks'); a part within
-   * NEGLIGIBLE_SUPPLY of world production is none. Stock purchases are among its uses, so imports that go into a vault count here.
+   * NEGLIGIBLE_SUPPLY of world production is none. Stock purchases are among its uses, so imports that go into a
+   * vault count here.
    */
   readonly supplyByOrigin: readonly { readonly region: string; readonly quantity: number }[];
   /** The sum of supplyByOrigin. */
@@ -204,20 +205,16 @@ export function periodStatistics(
     const blocUse = blocFinal + derived;
     let exportsOut = 0;
     let levyRevenue = 0;
+    let exportTaxRevenue = 0;
     const origins = new Map<string, number>();
+    const taxOf = new Map<string, number>();
+    for (const e of problem.exportTaxes ?? []) if (e.commodity === k) taxOf.set(e.origin, e.rate);
     for (const f of flowsOf.get(k) ?? []) {
       if (members.has(f.from) && !members.has(f.to)) exportsOut += f.quantity;
       if (members.has(f.to) && !members.has(f.from)) origins.set(f.from, (origins.get(f.from) ?? 0) + f.quantity);
       levyRevenue += f.levy * f.quantity;
-    }
-    let exportTaxRevenue = 0;
-    const taxOf = new Map<string, number>();
-    for (const e of problem.exportTaxes ?? []) if (e.commodity === k) taxOf.set(e.origin, e.rate);
-    if (taxOf.size > 0) {
-      for (const f of flowsOf.get(k) ?? []) {
-        const rate = taxOf.get(f.from);
-        if (rate !== undefined) exportTaxRevenue += rate * (price.get(f.from) ?? 0) * f.quantity;
-      }
+      const rate = taxOf.get(f.from);
+      if (rate !== undefined) exportTaxRevenue += rate * (price.get(f.from) ?? 0) * f.quantity;
     }
     let released = 0;
     for (const s of solution.stocks) if (s.commodity === k && members.has(s.region)) released += s.released;

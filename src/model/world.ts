@@ -117,13 +117,13 @@ const REFERENCE_CACHE = new WeakMap<Catalog, Map<number, ReadonlyMap<string, num
  */
 export const MAX_FLOOR_MULTIPLE = 1e6;
 
+/** The largest release a one-period policy's vault may make, in years of the world's capacity to make the good. */
+export const MAX_RELEASE_YEARS = 2;
+
 /**
  * Why `price` cannot be a floor on commodity k (against the reference prices of `year`, or `references` where the
  * caller has them at hand), or undefined if it can.
  */
-/** The largest release a one-period policy's vault may make, in years of the world's capacity to make the good. */
-export const MAX_RELEASE_YEARS = 2;
-
 export function floorTooHigh(
   catalog: Catalog,
   year: number,
@@ -383,7 +383,7 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
   const checkOwn = (path: string, code: string, refusal: string) => {
     const r = checkRegion(path, code);
     const named = policy.dominantSupplier ?? DEFAULT_DOMINANT_SUPPLIER;
-    const refused = dominant !== undefined ? refusedOwnPlace(catalog, code, refusal, dominant, named) : undefined;
+    const refused = refusedOwnPlace(catalog, code, refusal, dominant ?? named, named);
     if (refused !== undefined) throw new ModelInputError(path, refused);
     return r;
   };
@@ -409,7 +409,7 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
     }
     const r = region(p.region);
     regions.add(r);
-    const cfd = cfds.find((c) => c.commodity === p.commodity && c.regions.has(r));
+    const cfd = cfds[coveringCfd(cfds, p.commodity, r)];
     return {
       id: p.id,
       region: r,
@@ -595,9 +595,22 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
 }
 
 /**
+ * Which of `cfds` covers a producer of `commodity` in (model) region `region`: the first in the list whose regions
+ * include it — a producer takes one strike — or −1.
+ */
+export function coveringCfd(
+  cfds: readonly { readonly commodity: string; readonly regions: ReadonlySet<string> }[],
+  commodity: string,
+  region: string,
+): number {
+  return cfds.findIndex((c) => c.commodity === commodity && c.regions.has(region));
+}
+
+/**
  * Refuses a one-period policy's CfD that can pay nobody (its regions, the members where it names none, make none of
- * its commodity) or that covers producers an earlier CfD covers (a producer takes one strike). Not applied to a scenario's CfDs, which are checked year by year: its projects can come online later,
- * and a second CfD on the same producers takes over where the first's budget runs out.
+ * its commodity) or that covers producers an earlier CfD covers (a producer takes one strike). Not applied to a
+ * scenario's CfDs, which are checked year by year: its projects can come online later, and a second CfD on the same
+ * producers takes over where the first's budget runs out.
  */
 export function checkPolicyCfds(catalog: Catalog, policy: Policy, world: World): void {
   const claimed = new Map<string, number>();

@@ -35,6 +35,7 @@ import {
   AS_CFD_PRODUCER,
   AS_MEMBER,
   buildWorld,
+  coveringCfd,
   floorTooHigh,
   ModelInputError,
   modelRegion,
@@ -821,6 +822,9 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
           regions: c.regions ?? members,
         });
       });
+      // Which CfD covers a producer, by model region (an EU member state's projects are EU27's), for the projects
+      // below and the CfDs' ledgers.
+      const cfdCover = cfds.map((c) => ({ commodity: c.commodity, regions: new Set((c.regions ?? []).map(region)) }));
       const policy: Policy = {
         dominantSupplier: scenario.dominantSupplier,
         ...(zone ? { members, preferential: scenario.zone?.preferential ?? true } : {}),
@@ -886,9 +890,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
             incentivePrice: spec.incentivePrice ?? null,
           });
         }
-        const cfd = cfds.find(
-          (c) => c.commodity === spec.commodity && (c.regions ?? []).map(region).includes(spec.region),
-        );
+        const cfd = cfds[coveringCfd(cfdCover, spec.commodity, spec.region)];
         producers.push({
           id: spec.id,
           region: spec.region,
@@ -1107,12 +1109,9 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
       // one taking over when the other's budget is spent — are charged apart.
       if (cfds.length > 0) {
         const outputOf = new Map(solution.outputs.map((o) => [o.producer, o.output]));
-        const regionsOf = cfds.map((c) => new Set((c.regions ?? []).map((r) => modelRegion(catalog, r))));
         for (const p of problem.producers) {
           if (!p.cfd) continue;
-          const j = cfds.findIndex(
-            (c, x) => c.commodity === p.commodity && (regionsOf[x] as Set<string>).has(p.region),
-          );
+          const j = coveringCfd(cfdCover, p.commodity, p.region);
           if (j < 0) continue;
           const i = cfdIndex[j] as number;
           const paid = cfdPayment(p.cfd, outputOf.get(p.id) ?? 0, earnedIn(p.commodity).get(p.region) ?? 0);
