@@ -31,7 +31,12 @@ export interface CommodityStatistics {
   /** Members' final consumption plus the inputs their producers use. */
   readonly blocUse: number;
   readonly blocProduction: number;
-  /** Bloc production used in the bloc / bloc use. */
+  /**
+   * Bloc production used in the bloc / bloc use (MODEL.md §6): the share of what the bloc receives (blocSupply) that
+   * is its own production kept at home. The bloc's stock purchases draw on every source in proportion, so a vault
+   * buying the bloc's own output counts as neither use nor self-sufficiency (the share stays within 0–1 without a cap);
+   * with no purchases blocSupply is bloc use and this is home production / bloc use.
+   */
   readonly selfSufficiency: number;
   /**
    * Imports from the dominant supplier into members / everything the bloc receives (blocSupply): on one basis with
@@ -221,9 +226,10 @@ export function periodStatistics(
     // Supply within the solver's tolerance of none is none: production and exports that cancel leave 1e-8 at home, a
     // route tied at its margin a hair of flow.
     const negligible = NEGLIGIBLE_SUPPLY * production;
-    const home = Math.max(0, blocProduction - exportsOut);
+    const produced = Math.max(0, blocProduction - exportsOut);
+    const home = produced > negligible ? produced : 0;
     const supplyByOrigin = [
-      { region: 'bloc', quantity: home > negligible ? home : 0 },
+      { region: 'bloc', quantity: home },
       ...[...origins]
         .filter(([, quantity]) => quantity > negligible)
         .sort((a, b) => b[1] - a[1])
@@ -256,7 +262,7 @@ export function periodStatistics(
       consumption,
       blocUse,
       blocProduction,
-      selfSufficiency: blocUse > 0 ? Math.min(1, Math.max(0, blocProduction - exportsOut) / blocUse) : Number.NaN,
+      selfSufficiency: blocUse > 0 ? (blocSupply > 0 ? home / blocSupply : 0) : Number.NaN,
       // None where the bloc receives nothing beyond the solver's tolerance, as where it uses none.
       dominantShare: blocSupply > 0 ? fromDominant / blocSupply : Number.NaN,
       supplyByOrigin,

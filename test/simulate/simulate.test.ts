@@ -116,6 +116,25 @@ describe('zone-2026-ban-2027 against ban-2027, 2025–2029', () => {
     expect(ban.years.every((y) => y.commodities.every((c) => c.stock === 0))).toBe(true);
   });
 
+  it('self-sufficiency is the share of bloc supply its own production makes, a vault’s purchases drawing on every source', () => {
+    // 2029, NdPr oxide: the bloc makes more than it uses while its vault buys and it still imports. Production over
+    // use read 100%, as if the vault had bought only imports.
+    const c = at(zone, 2029, 'ndpr/oxide');
+    const home = c.supplyByOrigin.find((o) => o.region === 'bloc')?.quantity ?? 0;
+    expect(home).toBeGreaterThan(c.blocUse);
+    expect(c.stockBought).toBeGreaterThan(0);
+    expect(c.supplyByOrigin.some((o) => o.region !== 'bloc' && o.quantity > 0)).toBe(true);
+    expect(c.selfSufficiency as number).toBeLessThan(1);
+    for (const y of zone.years) {
+      for (const k of y.commodities) {
+        const supply = k.supplyByOrigin.reduce((t, o) => t + o.quantity, 0);
+        if (!(k.blocUse > 0) || !(supply > 0)) continue;
+        const own = k.supplyByOrigin.find((o) => o.region === 'bloc')?.quantity ?? 0;
+        expect(k.selfSufficiency, `${y.year} ${k.commodity}`).toBeCloseTo(own / supply, 12);
+      }
+    }
+  });
+
   it('announced projects come online at their start year and raise bloc capacity', () => {
     const online = zone.years
       .find((y) => y.year === 2027)
