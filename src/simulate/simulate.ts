@@ -945,15 +945,47 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
           const room = Math.max(0, cap - held);
           if (wanted > room) for (const g of ofK) g.gap *= room / wanted;
         }
+        // Where each holding stands this year: released into a shock, bought on a calm cheap year, or left.
+        const plans = gaps.map((g) => {
+          const { member } = g;
+          const disrupted = shocks.some((s) => shockHits(s, g.k, member, members, region));
+          const lastPrice = observed(members).solution.prices.find(
+            (p) => p.region === member && p.commodity === g.k,
+          )?.price;
+          const calmKey = `${member}|${g.k}`;
+          // The market observed before the horizon had no shock: the calm price of a first year that has one.
+          if (!previous && lastPrice !== undefined && !calmPrices.has(calmKey)) calmPrices.set(calmKey, lastPrice);
+          // Purchases are a yearly acquisition plan, decided on last year's price (at or below the buy threshold,
+          // and no shock on): the agency buys the planned quantity unless the price reaches the ceiling its releases
+          // defend. Releases respond to the price: up to a share of holdings whenever the price reaches the ceiling.
+          const cheap = lastPrice !== undefined && lastPrice <= g.buyPrice * (1 + 1e-9);
+          // The ceiling sits above both the pre-shock price and the reference price (a floor lifts the calm price).
+          const calm = Math.max(
+            calmPrices.get(calmKey) ?? lastPrice ?? 0,
+            floors[g.k] ?? 0,
+            world.referencePrice.get(g.k) ?? 0,
+          );
+          const releasePrice = (sp.releaseAbove ?? params.get('stock_release_trigger')) * calm;
+          // The vault bids up to just under the ceiling and pays the year's price, which its own buying may lift to
+          // that bid: the plan is valued at the bid, so that what it buys times what it pays stays within its share
+          // of the budget left. (Valued at the buy threshold, 150 M USD bought 232,885 kg of gallium at 1,083 USD/kg.)
+          const bid = releasePrice / 1.01;
+          const buys = !disrupted && cheap && g.buyPrice > 0 && bid > 0 && g.gap > 0;
+          return { ...g, disrupted, releasePrice, bid, buys };
+        });
+        // The budget left is shared among this year's purchases only: a commodity priced above its threshold, or
+        // under a shock, leaves its share to the others rather than to next year.
         const gapValueOf = (member?: string) =>
-          gaps.filter((g) => member === undefined || g.member === member).reduce((t, g) => t + g.gap * g.buyPrice, 0);
-        const gapValue = gapValueOf();
-        // The budget is shared among members by the key (MODEL.md §7): by default in proportion to what each
-        // needs to buy (its net imports), else by members' final spending on the stockpiled commodities last year,
-        // or by agreed shares; within a member, by what each commodity needs.
+          plans
+            .filter((g) => g.buys && (member === undefined || g.member === member))
+            .reduce((t, g) => t + g.gap * g.buyPrice, 0);
+        // Among members, by the key (MODEL.md §7): by default in proportion to what each needs to buy (its net
+        // imports), else by members' final spending on the stockpiled commodities last year, or by agreed shares;
+        // within a member, by what each commodity needs.
         const key = sp.sharingKey ?? 'net-imports';
         const weights = new Map<string, number>();
         for (const m of holders) {
+          if (!(gapValueOf(m) > 0)) continue;
           if (key === 'net-imports') weights.set(m, gapValueOf(m));
           else if (key === 'consumption') {
             let spend = 0;
@@ -973,46 +1005,21 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
         }
         const weightSum = [...weights.values()].reduce((t, w) => t + w, 0);
         const memberBudget = (m: string) => (weightSum > 0 ? (budgetLeft * (weights.get(m) ?? 0)) / weightSum : 0);
-        for (const g of gaps) {
+        for (const g of plans) {
           const { member } = g;
-          const disrupted = shocks.some((s) => shockHits(s, g.k, member, members, region));
-          const lastPrice = observed(members).solution.prices.find(
-            (p) => p.region === member && p.commodity === g.k,
-          )?.price;
-          const calmKey = `${member}|${g.k}`;
-          // The market observed before the horizon had no shock: the calm price of a first year that has one.
-          if (!previous && lastPrice !== undefined && !calmPrices.has(calmKey)) calmPrices.set(calmKey, lastPrice);
-          // Purchases are a yearly acquisition plan, decided on last year's price (at or below the buy threshold,
-          // and no shock on): the agency buys the planned quantity unless the price reaches the ceiling its releases
-          // defend. Releases respond to the price: up to a share of holdings whenever the price reaches the ceiling.
           const memberGapValue = gapValueOf(member);
           const budgetShare =
-            gapValue > 0 && memberGapValue > 0 ? (memberBudget(member) * g.gap * g.buyPrice) / memberGapValue : 0;
-          const cheap = lastPrice !== undefined && lastPrice <= g.buyPrice * (1 + 1e-9);
-          // The ceiling sits above both the pre-shock price and the reference price (a floor lifts the calm price).
-          const calm = Math.max(
-            calmPrices.get(calmKey) ?? lastPrice ?? 0,
-            floors[g.k] ?? 0,
-            world.referencePrice.get(g.k) ?? 0,
-          );
-          const releasePrice = (sp.releaseAbove ?? params.get('stock_release_trigger')) * calm;
-          // The vault bids up to just under the ceiling and pays the year's price, which its own buying may lift to
-          // that bid: the plan is valued at the bid, so that what it buys times what it pays stays within its share
-          // of the budget left. (Valued at the buy threshold, 150 M USD bought 232,885 kg of gallium at 1,083 USD/kg.)
-          const bid = releasePrice / 1.01;
-          const buyCap =
-            disrupted || !cheap || g.buyPrice <= 0 || bid <= 0
-              ? 0
-              : Math.min(g.gap * (sp.fillRate ?? 0.5), budgetShare / bid);
-          const releaseCap = disrupted ? g.state.holdings * (sp.releaseShare ?? 0.5) : 0;
+            g.buys && memberGapValue > 0 ? (memberBudget(member) * g.gap * g.buyPrice) / memberGapValue : 0;
+          const buyCap = g.buys ? Math.min(g.gap * (sp.fillRate ?? 0.5), budgetShare / g.bid) : 0;
+          const releaseCap = g.disrupted ? g.state.holdings * (sp.releaseShare ?? 0.5) : 0;
           if (buyCap <= 0 && releaseCap <= 0) continue;
           const id = `stock-${i}-${member}-${g.k}`;
           stockOps.push({
             id,
             region: member,
             commodity: g.k,
-            ...(buyCap > 0 ? { buyCap, buyPrice: bid } : {}),
-            ...(releaseCap > 0 ? { releaseCap, releasePrice } : {}),
+            ...(buyCap > 0 ? { buyCap, buyPrice: g.bid } : {}),
+            ...(releaseCap > 0 ? { releaseCap, releasePrice: g.releasePrice } : {}),
           });
           stockIndex.push({ policy: i, member, commodity: g.k, id });
         }

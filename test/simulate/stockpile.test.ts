@@ -81,6 +81,29 @@ describe('a vault spends no more than its budget', () => {
   });
 });
 
+describe('a budget is shared among the purchases a year allows', () => {
+  // USA's vault covers gallium and germanium from one budget; a ban on germanium in 2026 stops its purchases (and
+  // lifts its price above the threshold for 2027). Germanium's share of the budget sat unused: 12,394 kg of gallium
+  // bought in 2026 where a gallium-only vault with the same budget bought 46,455 kg.
+  const vault = (commodities: string) => [
+    'horizon: { start: 2025, end: 2027 }',
+    'zone:',
+    '  levy: none',
+    '  stockpiles:',
+    `    - { member: USA, commodities: [${commodities}], obligationDays: 3650, budget: 50000000, fillRate: 1, buyBelow: 2, from: 2026 }`,
+    'shocks:',
+    '  - { kind: ban, origin: CHN, commodities: [germanium/refined], destinations: members, start: 2026, duration: 1 }',
+  ];
+  const joint = run('joint', vault(`${GALLIUM}, germanium/refined`)).result;
+  const alone = run('alone', vault(GALLIUM)).result;
+
+  it('a commodity it cannot buy leaves its share to the others', () => {
+    expect(at(joint, 2026, 'germanium/refined').stockBought).toBe(0);
+    expect(at(joint, 2026, GALLIUM).stockBought).toBeGreaterThan(0);
+    expect(at(joint, 2026, GALLIUM).stockBought).toBeCloseTo(at(alone, 2026, GALLIUM).stockBought, 6);
+  });
+});
+
 describe('a release defends a ceiling over the last calm year’s price', () => {
   // 2029 is calm at 350 USD/kg (the reviewed reference price); in 2030 a ban and an AUS outage cut gallium. The
   // ceiling is 1.5 × 350 = 525: the shock year read 2028's 725 instead (1,087), and at 802 nothing was released.
