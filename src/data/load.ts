@@ -161,7 +161,11 @@ export function parseRows(def: AnyTable, raw: readonly RawRow[], issues: DataIss
     for (const [name, column] of Object.entries(def.columns)) {
       const parsed = column.schema.safeParse(r.cells[name] ?? '');
       if (!parsed.success) {
-        fail(name, parsed.error.issues[0]?.message ?? 'is invalid', column.meta.description);
+        fail(
+          name,
+          parsed.error.issues[0]?.message ?? 'is invalid',
+          `correct the cell (${name}: ${column.meta.description})`,
+        );
         continue;
       }
       row[name] = parsed.data;
@@ -253,7 +257,10 @@ export function loadDataset(options: { dataDir?: string; overlays?: readonly str
   }
   const tables = {} as Record<TableName, RowOf<AnyTable>[]>;
   for (const [name, def] of Object.entries(TABLES) as [TableName, AnyTable][]) {
-    const merged = new Map<string, RawRow>();
+    // Rows are parsed file by file, so that an overlay's row that fails to parse is reported and leaves the row it
+    // would replace in place (dropping both made errors in the embedded data's own checks, such as world totals).
+    const merged = new Map<string, RowOf<AnyTable>>();
+    let rowsRead = 0;
     let seen = false;
     for (const dir of [base, ...overlays]) {
       const file = path.join(dir, def.file);
@@ -275,7 +282,9 @@ export function loadDataset(options: { dataDir?: string; overlays?: readonly str
           continue;
         }
         keysInFile.set(key, raw.line);
-        merged.set(key, raw);
+        rowsRead++;
+        const [row] = parseRows(def, [raw], issues);
+        if (row) merged.set(key, row);
       }
     }
     if (!seen && def.required) {
@@ -287,8 +296,8 @@ export function loadDataset(options: { dataDir?: string; overlays?: readonly str
         fix: `create ${def.file} with columns ${Object.keys(def.columns).join(',')}`,
       });
     }
-    tables[name] = parseRows(def, [...merged.values()], issues);
-    if (seen && def.required && merged.size === 0) {
+    tables[name] = [...merged.values()];
+    if (seen && def.required && rowsRead === 0) {
       issues.push({
         check: 'missing-table',
         severity: 'error',

@@ -135,6 +135,27 @@ describe('lodestone data check', () => {
     expect(r.stdout).toMatch(/FAILED: \d+ error/);
   });
 
+  it("reports an overlay's bad row as its own error only: the embedded row it would replace stays", () => {
+    // USA's 2024 rare-earth output at -5: the row was dropped with the embedded row it replaced, and the world-totals
+    // check then failed on data/world_totals.csv (country rows 10.5% short), an error that was not the user's.
+    const dir = overlayDir({
+      'production.csv':
+        'commodity,region,year,quantity,unit,source,note\nrare-earths/concentrate,USA,2024,-5,t REO,USGS_MCS2025_WORLD,\n',
+    });
+    const r = runCli(['data', 'check', '--data', dir]);
+    expect(r.status).toBe(1);
+    const errors = r.stdout.split('\n').filter((l) => / error \[/.test(l));
+    expect(errors).toEqual([
+      expect.stringMatching(
+        /production\.csv:2:4: error \[cell-value\] quantity: -5 is negative — fix: correct the cell \(quantity: /,
+      ),
+    ]);
+    const usa = loadDataset({ overlays: [dir] }).tables.production.find(
+      (p) => p.commodity === 'rare-earths/concentrate' && p.region === 'USA' && p.year === 2024,
+    );
+    expect(usa?.quantity).toBeGreaterThan(0);
+  });
+
   it("refuses a project capacity in a unit that is not its good's, as every other quantity", () => {
     // It was a warning, and the project commands dropped the project unseen ("Not valued").
     const header =
