@@ -7,7 +7,8 @@ import { type CommodityYear, type CostCurve, type CostStep, NEGLIGIBLE_SUPPLY } 
 import { type ReportView, ROLES, type Role, runName, series } from './view.ts';
 
 /** How the page formats the numbers a tooltip shows. */
-export type TooltipKind = 'number' | 'money' | 'costCurve';
+/** How a chart's values read: plain numbers, money (compact: 40 M), a cost curve's steps, or shares (0–1) as %. */
+export type TooltipKind = 'number' | 'money' | 'costCurve' | 'share';
 
 /** A cost-curve step as the tooltip shows it: where it starts and ends on the cumulative-capacity axis. */
 export interface PlacedStep extends CostStep {

@@ -32,6 +32,13 @@
     if (abs >= 1e6) return `${sign}${three(abs / 1e6)} M`;
     return formatNumber(v);
   }
+  // Shares (0–1) read as percentages, as the tables print them.
+  function formatPercent(x) {
+    if (x === null || x === undefined || x === '' || x === '-') return '–';
+    const v = Number(x);
+    if (!Number.isFinite(v)) return String(x);
+    return `${formatNumber(v * 100)}%`;
+  }
   // Axis ticks are round numbers: no trailing zeros ('40 M', '1.5', not '40.0 M', '1.50').
   function trimZeros(text) {
     return text.replace(/(\.\d*?)0+(?=\D*$)/, '$1').replace(/\.(?=\D*$)/, '');
@@ -62,12 +69,10 @@
 
   function withFormatters(spec) {
     const option = spec.option;
-    const values = spec.tooltip === 'money' ? formatCompact : formatNumber;
+    const values = spec.tooltip === 'money' ? formatCompact : spec.tooltip === 'share' ? formatPercent : formatNumber;
     const axisLabel = (axis) => {
       if (axis && axis.type === 'value') {
-        axis.axisLabel = Object.assign({}, axis.axisLabel, {
-          formatter: (v) => trimZeros(spec.tooltip === 'money' ? formatCompact(v) : formatNumber(v)),
-        });
+        axis.axisLabel = Object.assign({}, axis.axisLabel, { formatter: (v) => trimZeros(values(v)) });
       }
     };
     for (const key of ['xAxis', 'yAxis']) {

@@ -265,7 +265,7 @@ function eventChart(L: Lookup, k: string): ChartSpec {
   const option = baseOption(L, 'probability', series);
   (option.yAxis as Record<string, unknown>).max = 1;
   (option.legend as Record<string, unknown>).data = series.map((s) => s.name as string);
-  return { option, tooltip: 'number' };
+  return { option, tooltip: 'share' };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -507,9 +507,9 @@ export function ensemblePayload(result: EnsembleResult): {
     );
     add(`${key}-events`, eventChart(L, k));
     add(`${key}-outside`, fanChart(L, k, 'priceOutside', info?.priceUnit ?? '', 'number'));
-    add(`${key}-lost`, fanChart(L, k, 'lostShare', 'share', 'number'));
-    add(`${key}-self`, fanChart(L, k, 'selfSufficiency', 'share', 'number'));
-    add(`${key}-dominant`, fanChart(L, k, 'dominantShare', 'share', 'number'));
+    add(`${key}-lost`, fanChart(L, k, 'lostShare', 'share', 'share'));
+    add(`${key}-self`, fanChart(L, k, 'selfSufficiency', 'share', 'share'));
+    add(`${key}-dominant`, fanChart(L, k, 'dominantShare', 'share', 'share'));
     add(`${key}-consumer`, fanChart(L, k, 'consumerCost', 'USD', 'money'));
     const moves = (metric: string) => movesFromZero(L, k, metric);
     if (moves('stock')) {

@@ -105,6 +105,25 @@ describe('the ensemble report', () => {
     await page.context().close();
   });
 
+  it('reads shares and probabilities as percentages, as the tables do', async () => {
+    const { page, errors } = await open();
+    const labels = (chart: string) =>
+      page.evaluate<string[]>(
+        `Array.from(document.querySelectorAll('[data-chart="${chart}"] svg text')).map((t) => t.textContent)`,
+      );
+    for (const id of ['self', 'dominant', 'events']) {
+      // The value axis's ticks (the year axis's are years).
+      const ticks = (await labels(`c0-${id}`)).filter((t) => /^[\d.,]+%?$/.test(t) && !/^20\d\d$/.test(t));
+      expect(ticks.length, id).toBeGreaterThan(1);
+      expect(
+        ticks.every((t) => t.endsWith('%')),
+        `${id}: ${ticks.join(' ')}`,
+      ).toBe(true);
+    }
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
   it('follows the commodity selector', async () => {
     const { page, errors } = await open();
     await page.selectOption('#commodity-select', 'ndfeb/magnet');
