@@ -104,6 +104,15 @@ describe('the embedded episodes', () => {
     }
   });
 
+  it('measure a cut over months the measure was in force', () => {
+    // Antimony licensing took effect on 15 Sep 2024: calendar 2024's fall (-24.1%) is eight and a half months before
+    // it, with a rush to ship ahead of it. October and December 2024 against the same months of 2023 (Reuters via
+    // OE Digital: 190 t vs 4,034 t; 1,721 t vs 3,989 t) are the months the price observations span.
+    for (const row of rows.filter((r) => r.episode === 'CN_SB_LIC_2024')) {
+      expect(row.cut_share, row.market).toBeCloseTo(1 - (190 + 1721) / (4034 + 3989), 3);
+    }
+  });
+
   it('date each episode as its policy event does', () => {
     const events = new Map(dataset.tables.policy_events.map((e) => [e.id, e]));
     for (const row of rows) {
