@@ -9,8 +9,9 @@
  *   tariffs, floors, stockpiles and investments are not supply controls of a commodity and are left out.
  * - The observed window runs from 1 January of `since` (default 2023, the first year of the export controls the
  *   table records for the dominant supplier) to the latest date announced or in force in the table.
- * - An event's onset is its effective date, else its announcement. Events of one actor, kind, commodity and
- *   destinations that follow on from each other (an extension starting when the previous one ends) form one episode.
+ * - An event's onset is its effective date, else its announcement; an event that ends on or before its onset (suspended
+ *   before it took effect) never cut supply and is left out. Events of one actor, kind, commodity and destinations
+ *   that follow on from each other (an extension starting when the previous one ends) form one episode.
  * - Onset rate per (actor, kind, commodity, destinations) = episodes starting in the window ÷ window length (years);
  *   the annual probability of onset is 1 − exp(−rate) (Poisson arrivals).
  * - Duration, pooled over all of the actor's controls in the window (too few per commodity to fit one): the
@@ -119,6 +120,9 @@ export function defaultRisks(catalog: Catalog, since = DEFAULT_RISK_SINCE): Deri
     const mapped = KIND_OF_EVENT[row.kind];
     const onset = row.effective ?? row.announced;
     if (!mapped || onset === undefined || onset < from || onset > to) return [];
+    // Suspended before it took effect (China's Nos. 57, 58 and 61 of October 2025): it never cut supply, so it is
+    // neither an onset nor an ended episode of no years in force, which would shorten every duration it is pooled with.
+    if (row.ends !== undefined && row.ends <= onset) return [];
     if (!catalog.regions.has(row.actor)) return [];
     return [{ row, onset, mapped }];
   });

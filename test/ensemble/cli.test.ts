@@ -445,8 +445,8 @@ describe('--risks and progress', () => {
     const r = runCli(['ensemble', zone, '--risks', '--chain', 'rare-earths']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/Hazards of zone-short/);
-    expect(r.stdout).toMatch(/quota\s+CHN\s+ndfeb\/magnet\s+\*\s+0\.621/);
-    expect(r.stdout).toMatch(/assumption: 3 episode\(s\) of CHN export_licensing on ndfeb\/magnet/);
+    expect(r.stdout).toMatch(/quota\s+CHN\s+ndfeb\/magnet\s+\*\s+0\.276/);
+    expect(r.stdout).toMatch(/assumption: 1 episode\(s\) of CHN export_licensing on ndfeb\/magnet/);
   });
 
   it('shows progress on stderr only when asked (stderr is not a terminal here)', () => {

@@ -65,14 +65,40 @@ describe('defaultRisks', () => {
     expect(ban?.probability).toBeCloseTo(1 - Math.exp(-1 / (2922 / 365.25)), 6);
   });
 
-  it("on the embedded data: CHN's three licensing controls on NdFeB magnets since 2023 give p = 1 − exp(−3/T)", () => {
+  it('leaves out a control suspended before it took effect: no onset, and no ended episode of no years', () => {
+    const events = `id,announced,effective,ends,actor,kind,commodities,destinations,description,source,note
+BAN,2022-12-01,2023-01-01,2024-01-01,CHN,export_ban,widget/metal,USA,a ban lifted after a year,TEST_PUB,
+LIC,2024-12-01,2025-01-01,,CHN,export_licensing,widget/metal,*,licences still in force,TEST_PUB,
+SUSP,2024-10-01,2024-12-01,2024-11-07,CHN,export_licensing,widget/metal widget/ore,*,suspended before it took effect,TEST_PUB,
+LATE,2027-01-01,,,USA,tariff,widget/metal,USA,ends the window,TEST_PUB,
+`;
+    const d = defaultRisks(new Catalog(loadDataset({ dataDir: brokenFixture({ 'policy_events.csv': events }) })), 2023);
+    // 2023-01-01 .. 2027-01-01: 4 years. In force: the ban's 365 days (ended) and the licences' 730 (open), one ended.
+    const inForce = 1095 / 365.25;
+    expect(d.durations.CHN?.ended).toBe(1);
+    expect(d.durations.CHN?.years).toBeCloseTo(inForce, 3);
+    expect(d.durations.CHN?.mean).toBeCloseTo(inForce, 3);
+    const lic = d.risks.find((r) => r.id === 'policy-events|quota|CHN|widget/metal|*|risk_licensing_share');
+    expect(lic?.events).toEqual(['LIC']);
+    expect(lic?.probability).toBeCloseTo(1 - Math.exp(-1 / 4), 6);
+    expect(d.risks.some((r) => r.events?.includes('SUSP'))).toBe(false);
+  });
+
+  it("on the embedded data: CHN's licensing of NdFeB magnets since April 2025 gives p = 1 − exp(−1/T)", () => {
     const d = defaultRisks(embedded);
     // 2023-01-01 .. 2026-02-04 (the Critical Minerals Ministerial, the latest date in the table): 1130 days.
     expect(d.window).toMatchObject({ from: '2023-01-01', to: '2026-02-04' });
     const T = 1130 / 365.25;
     const magnets = d.risks.find((r) => r.id === 'policy-events|quota|CHN|ndfeb/magnet|*|risk_licensing_share');
-    expect(magnets?.events).toEqual(['CN_HREE_LIC_2025', 'CN_ANN57_2025', 'CN_ANN61_2025']);
-    expect(magnets?.probability).toBeCloseTo(1 - Math.exp(-3 / T), 6);
+    // Nos. 57, 58 and 61 of October 2025 were suspended (No. 70) before they took effect: they cut nothing.
+    expect(magnets?.events).toEqual(['CN_HREE_LIC_2025']);
+    expect(magnets?.probability).toBeCloseTo(1 - Math.exp(-1 / T), 6);
+    for (const id of ['CN_ANN57_2025', 'CN_ANN58_2025', 'CN_ANN61_2025']) {
+      expect(
+        d.risks.some((r) => r.events?.includes(id)),
+        id,
+      ).toBe(false);
+    }
     // The DRC's cobalt ban and its extension are one episode; its quota another kind.
     const cobalt = d.risks.filter((r) => r.origin === 'COD');
     expect(cobalt.map((r) => r.kind).sort()).toEqual(['ban', 'quota']);
