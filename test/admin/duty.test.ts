@@ -99,17 +99,17 @@ describe('duty on an import entry', () => {
 
   it('stacks additional duties on the magnet line in force on the date (Section 301 + IEEPA)', () => {
     // 1 t NdFeB, customs 10,000.00 USD: MFN 2.1% = 210.00; 301 25% (from 2026-01-01) = 2,500.00;
-    // IEEPA 30% on 8505.11.00.70 = 3,000.00. Ordinary 5,710.00.
+    // IEEPA 20% on 8505.11.00.70 (10% reciprocal + 10% fentanyl since 10 Nov 2025) = 2,000.00. Ordinary 4,710.00.
     const a = assessDuty(
       catalog,
       entry({ commodity: 'ndfeb/magnet', quantity: '1000', unit: 'kg NdFeB', customsValueCents: 1_000_000 }),
       inForce(),
     );
-    expect(a.lines.filter((l) => l.kind === 'ordinary').map((l) => l.amountCents)).toEqual([21_000, 250_000, 300_000]);
-    expect(a.ordinaryDutiesCents).toBe(571_000);
+    expect(a.lines.filter((l) => l.kind === 'ordinary').map((l) => l.amountCents)).toEqual([21_000, 250_000, 200_000]);
+    expect(a.ordinaryDutiesCents).toBe(471_000);
     // Standard content 0.34 t NdPr oxide per t (stage_links): reference value 0.34 x 11,000,000 = 3,740,000 cents.
     expect(a.lines[3]?.basis.coveredQuantity).toBe('0.34');
-    expect(a.levyCents).toBe(3_740_000 - 1_571_000);
+    expect(a.levyCents).toBe(3_740_000 - 1_471_000);
     expect(a.amountDueCents).toBe(2_740_000);
     // In 2025 the 301 line was 0% (ended 2025-12-31) and the 25% not yet in force.
     const before = assessDuty(
@@ -119,6 +119,18 @@ describe('duty on an import entry', () => {
     );
     expect(before.ordinaryDutiesCents).toBe(21_000 + 0 + 300_000);
     expect(before.levyCents).toBe(0); // no reference price in force before 2026
+  });
+
+  it('halves the IEEPA fentanyl duty on Chinese goods from 10 Nov 2025 (EO 14357): 10% reciprocal + 10% = 20%', () => {
+    const magnets = (date: string) =>
+      assessDuty(
+        catalog,
+        entry({ date, commodity: 'ndfeb/magnet', quantity: '1', customsValueCents: 1_000_000 }),
+        inForce(date),
+      ).lines.filter((l) => l.kind === 'ordinary' && l.basis.hsCode === '8505.11.00.70');
+    // 10,000.00 USD customs value: 30% = 3,000.00 to 9 Nov 2025 (10% reciprocal + 20% fentanyl), 20% = 2,000.00 after.
+    expect(magnets('2025-11-09').map((l) => l.amountCents)).toEqual([300_000]);
+    expect(magnets('2025-11-10').map((l) => l.amountCents)).toEqual([200_000]);
   });
 
   it('the levy on a downstream good applies to its declared content', () => {
@@ -133,7 +145,7 @@ describe('duty on an import entry', () => {
       }),
       inForce(),
     );
-    expect(a.levyCents).toBe(3_300_000 - 1_571_000);
+    expect(a.levyCents).toBe(3_300_000 - 1_471_000);
     expect(a.lines.at(-1)?.description).toMatch(/declared content/);
     expect(() =>
       assessDuty(
