@@ -4,7 +4,8 @@
  * and only aggregates of the others'; `public` reads published schedules.
  */
 import type { Catalog } from '../data/catalog.ts';
-import { AS_MEMBER, modelRegion, refusedOwnPlace } from '../model/world.ts';
+import { modelRegion } from '../model/regions.ts';
+import { AS_MEMBER, refusedOwnPlace } from '../model/world.ts';
 
 export type Role =
   | { readonly kind: 'secretariat' }

@@ -6,7 +6,8 @@
 import type { Catalog } from '../data/catalog.ts';
 import { BASE_YEAR } from '../data/schema.ts';
 import { remembered } from '../memo.ts';
-import { buildWorld, DEFAULT_DOMINANT_SUPPLIER, modelRegion } from '../model/world.ts';
+import { modelRegion } from '../model/regions.ts';
+import { buildWorld, DEFAULT_DOMINANT_SUPPLIER } from '../model/world.ts';
 import { Parameters, projectPipeline } from '../simulate/inputs.ts';
 import type { SupplyStep } from './reference-price.ts';
 

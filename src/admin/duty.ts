@@ -10,7 +10,8 @@ import countries from 'i18n-iso-countries';
 import type { Catalog } from '../data/catalog.ts';
 import type { StageLinkRow, TariffRow } from '../data/schema.ts';
 import { nearestPricedInput } from '../model/content.ts';
-import { modelRegion } from '../model/world.ts';
+import { modelRegion } from '../model/regions.ts';
+import { candidateLines, tariffLineCode, tariffLinesOverlap, tariffRowsInForce } from '../model/tariff-lines.ts';
 import { isIsoDate } from './dates.ts';
 import {
   type Cents,
@@ -83,21 +84,6 @@ export class DutyError extends Error {
   }
 }
 
-/**
- * The HS digits a tariff row's code column names, or undefined when it names no code (a legal annex, "codes not
- * transcribed"): such a row covers every line of its commodity.
- */
-export function tariffLineCode(hs: string): string | undefined {
-  const m = /^\s*(\d[\d.\s]*)/.exec(hs);
-  const code = m ? (m[1] as string).replace(/\D/g, '') : '';
-  return code.length >= 4 ? code : undefined;
-}
-
-/** Two lines overlap when one code is a subheading of the other (or either covers the whole commodity). */
-function overlaps(a: string | undefined, b: string | undefined): boolean {
-  return a === undefined || b === undefined || a.startsWith(b) || b.startsWith(a);
-}
-
 /** A quantity as an exact ratio in the commodity's own unit; `prefix` names the fields in errors ('' or 'content.'). */
 function quantityIn(
   catalog: Catalog,
@@ -143,24 +129,13 @@ function coveredInput(
   };
 }
 
-/** The tariff rows of (importer, commodity) in force on a date. */
-function rowsInForce(catalog: Catalog, importer: string, commodity: string, date: string): TariffRow[] {
-  return catalog.dataset.tables.tariffs.filter(
-    (t) =>
-      t.commodity === commodity &&
-      modelRegion(catalog, t.importer) === importer &&
-      (!t.effective_from || t.effective_from <= date) &&
-      (!t.effective_to || t.effective_to >= date),
-  );
-}
-
 interface Component {
   readonly row: TariffRow;
   readonly amount: Cents;
 }
 
 /** One tariff line the goods may fall under, with the duties it carries for this origin. */
-interface CandidateLine {
+interface AssessedLine {
   readonly code: string | undefined;
   readonly label: string;
   readonly components: Component[];
@@ -182,12 +157,12 @@ function ordinaryDuties(
   quantity: Ratio,
   customsValue: Cents,
   notes: string[],
-): CandidateLine | undefined {
-  const all = rowsInForce(catalog, importer, entry.commodity, entry.date);
+): AssessedLine | undefined {
+  const all = tariffRowsInForce(catalog, importer, entry.commodity, entry.date);
   const declared = entry.hsCode === undefined ? undefined : tariffLineCode(entry.hsCode);
   if (entry.hsCode !== undefined && declared === undefined)
     throw new DutyError('hsCode', `'${entry.hsCode}' is not a tariff line code (at least four digits)`);
-  const rows = all.filter((t) => overlaps(tariffLineCode(t.hs_code), declared));
+  const rows = all.filter((t) => tariffLinesOverlap(tariffLineCode(t.hs_code), declared));
   if (declared !== undefined && rows.length === 0 && all.length > 0) {
     const known = [...new Set(all.map((t) => t.hs_code))].join(', ');
     throw new DutyError(
@@ -195,11 +170,6 @@ function ordinaryDuties(
       `${entry.hsCode} is not a line of ${entry.commodity} for ${importer} (known: ${known})`,
     );
   }
-  const forOrigin = (t: TariffRow) => t.origin === '*' || modelRegion(catalog, t.origin) === origin;
-  const mfn = rows.filter((t) => t.layer === 'mfn');
-  const preferential = rows.filter((t) => t.layer === 'preferential' && forOrigin(t));
-  const additional = rows.filter((t) => t.layer === 'additional' && forOrigin(t));
-
   const amountOf = (row: TariffRow): Cents | undefined => {
     if (row.kind === 'ad_valorem') {
       return roundRatio(
@@ -223,37 +193,17 @@ function ordinaryDuties(
       return amount === undefined ? [] : [{ row, amount }];
     });
 
-  const baseCodes = [...new Set(mfn.map((t) => tariffLineCode(t.hs_code) ?? ''))].sort();
-  const candidates: CandidateLine[] = [];
-  const line = (code: string | undefined, label: string, rs: TariffRow[], noBaseRate: boolean) => {
-    const cs = components(rs);
-    candidates.push({ code, label, components: cs, total: cs.reduce((s, c) => s + c.amount, 0n), noBaseRate });
-  };
-  for (const key of baseCodes) {
-    const code = key === '' ? undefined : key;
-    const own = mfn.filter((t) => (tariffLineCode(t.hs_code) ?? '') === key);
-    const pref = preferential.filter((t) => overlaps(tariffLineCode(t.hs_code), code));
-    const extra = additional.filter((t) => overlaps(tariffLineCode(t.hs_code), code));
-    line(code, (own[0] as TariffRow).hs_code, [...(pref.length > 0 ? pref : own), ...extra], false);
-  }
-  // Additional duties on lines the data gives no MFN rate for (a product mapped to the commodity by its own line).
-  const orphans = additional.filter((t) => {
-    const c = tariffLineCode(t.hs_code);
-    return c !== undefined && !baseCodes.some((k) => overlaps(c, k === '' ? undefined : k));
+  const candidates: AssessedLine[] = candidateLines(catalog, rows, origin).map((line) => {
+    const cs = components(line.rows);
+    return { ...line, components: cs, total: cs.reduce((t, c) => t + c.amount, 0n) };
   });
-  for (const key of [...new Set(orphans.map((t) => tariffLineCode(t.hs_code) as string))].sort()) {
-    const own = orphans.filter((t) => tariffLineCode(t.hs_code) === key);
-    const wide = additional.filter((t) => tariffLineCode(t.hs_code) === undefined);
-    line(key, (own[0] as TariffRow).hs_code, [...own, ...wide], true);
-  }
-  if (candidates.length === 0 && additional.length > 0) line(undefined, 'all lines', additional, true);
   if (candidates.length === 0) {
     notes.push(`no tariff line of ${entry.commodity} for ${importer} in force on ${entry.date}: no ordinary duty`);
     return undefined;
   }
   // Highest total first; ties by code, so the choice does not depend on the order of the data.
   candidates.sort((a, b) => (a.total === b.total ? (a.label < b.label ? -1 : 1) : a.total > b.total ? -1 : 1));
-  const chosen = candidates[0] as CandidateLine;
+  const chosen = candidates[0] as AssessedLine;
   if (candidates.length > 1) {
     notes.push(
       `${candidates.length} tariff lines of ${entry.commodity} match${declared ? ` ${entry.hsCode}` : ' (no line declared)'}: ` +

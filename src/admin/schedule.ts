@@ -5,7 +5,8 @@
  */
 import type { Catalog } from '../data/catalog.ts';
 import { BASE_YEAR } from '../data/schema.ts';
-import { AS_MEMBER, floorTooHigh, modelRegion, refusedOwnPlace } from '../model/world.ts';
+import { modelRegion } from '../model/regions.ts';
+import { AS_MEMBER, floorTooHigh, refusedOwnPlace } from '../model/world.ts';
 import { type CurveSupply, datasetSupplyCurve } from './curve.ts';
 import { addDays, isIsoDate } from './dates.ts';
 import { type Cents, dollarsToCents, toSafeNumber } from './money.ts';

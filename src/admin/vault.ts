@@ -4,7 +4,7 @@
  * members' net imports from the dataset. Quantities are integer millionths of the commodity's unit.
  */
 import type { Catalog } from '../data/catalog.ts';
-import { modelRegion } from '../model/world.ts';
+import { modelRegion } from '../model/regions.ts';
 import { blocUseOf } from './curve.ts';
 import { QUANTITY_SCALE, ratioOf, roundRatio } from './money.ts';
 

@@ -20,8 +20,9 @@ import { type CostBasis, type PortfolioPlan, planPortfolio, type SecurityMeasure
 import { projectRegister, readProjectsFile, withProjectRows } from '../finance/register.ts';
 import { checkFolderPath } from '../folders.ts';
 import { InputError } from '../model/document.ts';
+import { modelRegion } from '../model/regions.ts';
 import { readScenario, type Scenario } from '../model/scenario.ts';
-import { DEFAULT_DOMINANT_SUPPLIER, modelRegion } from '../model/world.ts';
+import { DEFAULT_DOMINANT_SUPPLIER } from '../model/world.ts';
 import { csvField } from '../report/csv.ts';
 import { writeReport } from '../report/index.ts';
 import { projectReportSections } from '../report/projects.ts';

@@ -22,9 +22,10 @@
 import type { Catalog } from '../data/catalog.ts';
 import type { PolicyEventRow } from '../data/schema.ts';
 import { InputError } from '../model/document.ts';
+import { modelRegion } from '../model/regions.ts';
 import type { Duration, RiskControl, ShareValue } from '../model/risks.ts';
 import type { Scenario, Shock } from '../model/scenario.ts';
-import { modelRegion, ownDestination } from '../model/world.ts';
+import { ownDestination } from '../model/world.ts';
 import { drawStream, type Stream, triangular } from './stream.ts';
 
 export const DEFAULT_RISK_SINCE = 2023;

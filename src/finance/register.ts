@@ -19,7 +19,8 @@ import {
   type RowOrigin,
 } from '../data/schema.ts';
 import { describeIssue, InputError, parseDocumentText } from '../model/document.ts';
-import { MAX_FLOOR_MULTIPLE, modelRegion, referencePricesOf } from '../model/world.ts';
+import { modelRegion } from '../model/regions.ts';
+import { MAX_FLOOR_MULTIPLE, referencePricesOf } from '../model/world.ts';
 import { type Parameters, type ProjectSpec, projectPipeline } from '../simulate/inputs.ts';
 
 /** Where one number of a project comes from. */

@@ -14,8 +14,8 @@ import {
   restrictDataset,
   restrictScenario as restrictToCommodities,
 } from '../model/chains.ts';
+import { modelRegion } from '../model/regions.ts';
 import type { Scenario } from '../model/scenario.ts';
-import { modelRegion } from '../model/world.ts';
 import type { SimulationResult } from '../simulate/result.ts';
 import { simulate } from '../simulate/simulate.ts';
 

@@ -12,7 +12,8 @@ import type { Catalog } from '../data/catalog.ts';
 import { type EpisodeObservation, episodeObservations } from '../data/episodes.ts';
 import { type EquilibriumSolution, solveEquilibrium } from '../equilibrium/solve.ts';
 import type { Policy } from './policy.ts';
-import { buildWorld, modelRegion, type World } from './world.ts';
+import { modelRegion } from './regions.ts';
+import { buildWorld, type World } from './world.ts';
 
 export interface ObservedRange {
   readonly min: number;

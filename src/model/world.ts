@@ -4,12 +4,15 @@
  * controls, CfDs and stockpiles. Pure: catalog and policy in, problem out.
  */
 import type { Catalog } from '../data/catalog.ts';
+import type { TariffRow } from '../data/schema.ts';
 import { parsePriceUnit, UnitError } from '../data/units.ts';
 import type { Demand, EquilibriumProblem, ExportRestriction, Producer, RouteTerms } from '../equilibrium/problem.ts';
 import { remembered } from '../memo.ts';
 import { didYouMean } from '../suggest.ts';
 import { nearestPricedInput } from './content.ts';
 import type { Policy } from './policy.ts';
+import { modelRegion } from './regions.ts';
+import { candidateLines, tariffInForce } from './tariff-lines.ts';
 
 export class ModelInputError extends Error {
   constructor(
@@ -23,6 +26,11 @@ export class ModelInputError extends Error {
 
 export interface WorldOptions {
   readonly year?: number;
+  /**
+   * The year whose tariffs apply (those in force on 1 July): a simulated year's, on the base year's world. Default:
+   * `year`.
+   */
+  readonly tariffYear?: number;
   readonly policy?: Policy;
   /**
    * Choke price of every isoelastic demand curve, as a multiple of its reference price: above it buyers go without
@@ -89,12 +97,6 @@ export function refusedOwnPlace(
     return `${code} is the rest of the world (every country the data does not list), not a country; ${refusal} — name the countries`;
   if (modelRegion(catalog, code) !== modelRegion(catalog, dominant)) return undefined;
   return `${code} is the dominant supplier${named !== undefined ? ` (dominantSupplier: ${named})` : ''}, whose hold the zone is built against; ${refusal}`;
-}
-
-/** The model region a data region belongs to: EU member states trade as EU27. */
-export function modelRegion(catalog: Catalog, code: string): string {
-  const r = catalog.regions.get(code);
-  return r?.part_of && catalog.regions.get(r.part_of)?.kind === 'aggregate' ? r.part_of : code;
 }
 
 /**
@@ -167,10 +169,35 @@ function computeReferencePrices(catalog: Catalog, year: number): Map<string, num
 }
 
 type RouteTable = ({ commodity: string; from: string; to: string } & RouteTerms)[];
+const TARIFF_KEY_CACHE = new WeakMap<Catalog, Map<number, string>>();
+
+/**
+ * Which tariff rows are in force on 1 July of `year` (their indices): two years with the same key have the same
+ * duties, so a simulation builds one world for both.
+ */
+export function tariffsInForceKey(catalog: Catalog, year: number): string {
+  const keys = catalog.drawnFrom ?? catalog;
+  return remembered(
+    remembered(TARIFF_KEY_CACHE, keys, () => new Map()),
+    year,
+    () => {
+      const date = `${year}-07-01`;
+      const inForce: number[] = [];
+      keys.dataset.tables.tariffs.forEach((x, i) => {
+        if (tariffInForce(x, date)) inForce.push(i);
+      });
+      return inForce.join(',');
+    },
+  );
+}
+
 const ROUTE_CACHE = new WeakMap<Catalog, Map<string, RouteTable>>();
 
 interface RouteTableOptions {
+  /** The year of the world's data (its reference prices compare a commodity's tariff lines). */
   readonly year: number;
+  /** The year whose tariffs in force at mid-year apply. */
+  readonly tariffYear: number;
   readonly commodities: readonly string[];
   readonly regions: readonly string[];
   readonly zeroAmong: ReadonlySet<string> | undefined;
@@ -199,8 +226,9 @@ const SKELETON_CACHE = new WeakMap<Catalog, Map<string, readonly RouteSkeleton[]
  *
  * Freight: the most specific row wins: (origin, destination, commodity) > (origin, destination, *) >
  * (*, *, commodity) > (*, *, *). A share of value is priced at the commodity's reference price.
- * Tariffs in force at mid-year: MFN, replaced by a preferential rate for its origin, plus additional duties; none
- * between two regions of `zeroAmong` (members trading preferentially).
+ * Tariffs in force at mid-year of `tariffYear`, per tariff line (tariff-lines.ts): MFN, replaced by a preferential
+ * rate for its origin, plus every additional duty on the origin; the highest line of the commodity; none between two
+ * regions of `zeroAmong` (members trading preferentially).
  */
 function routeTable(
   catalog: Catalog,
@@ -255,14 +283,14 @@ function routeSkeleton(catalog: Catalog, o: RouteTableOptions): RouteSkeleton[] 
     return perTonneFactor.get(k);
   };
 
-  const date = `${o.year}-07-01`;
-  const linesByImporter = new Map<string, (typeof t.tariffs)[number][]>();
+  const date = `${o.tariffYear}-07-01`;
+  const rowsByImporter = new Map<string, TariffRow[]>();
   for (const x of t.tariffs) {
-    if ((x.effective_from && x.effective_from > date) || (x.effective_to && x.effective_to < date)) continue;
+    if (!tariffInForce(x, date)) continue;
     const key = `${x.commodity}|${region(x.importer)}`;
-    const lines = linesByImporter.get(key);
-    if (lines) lines.push(x);
-    else linesByImporter.set(key, [x]);
+    const rows = rowsByImporter.get(key);
+    if (rows) rows.push(x);
+    else rowsByImporter.set(key, [x]);
   }
   const specificPerUnit = (k: string, rate: number, unit: string): number => {
     try {
@@ -273,39 +301,44 @@ function routeSkeleton(catalog: Catalog, o: RouteTableOptions): RouteSkeleton[] 
     }
     return rate * (catalog.toCommodityPriceUnit(k, unit) ?? Number.NaN);
   };
-  // Several HS lines can map to one commodity: take the highest line of each layer (conservative), as the model has
-  // one good.
-  const pick = (k: string, rows: readonly (typeof t.tariffs)[number][]) => {
+  /** A line's duties, which add up: ad valorem as a share, specific per unit of the commodity's price unit. */
+  const dutiesOf = (k: string, rows: readonly TariffRow[]) => {
     let adValorem = 0;
     let specific = 0;
     for (const x of rows) {
-      if (x.kind === 'ad_valorem') adValorem = Math.max(adValorem, x.rate / 100);
+      if (x.kind === 'ad_valorem') adValorem += x.rate / 100;
       else {
         const s = specificPerUnit(k, x.rate, x.unit);
-        if (Number.isFinite(s)) specific = Math.max(specific, s);
+        if (Number.isFinite(s)) specific += s;
       }
     }
     return { adValorem, specific };
   };
-  /** Into one importer: the MFN duty, and per origin with lines of its own the preferential and additional ones. */
+  const none = { adValorem: 0, specific: 0 };
+  // The model has one good per commodity: of the lines it spans, the one with the highest duty at the commodity's
+  // reference price applies (conservative, as the customs duty does for an entry that declares no line).
+  const comparePrice = referencePricesOf(catalog, o.year);
   const dutiesInto = (k: string, to: string) => {
-    const lines = linesByImporter.get(`${k}|${to}`);
-    if (!lines) return undefined;
-    const mfn = pick(
-      k,
-      lines.filter((x) => x.layer === 'mfn'),
-    );
+    const rows = rowsByImporter.get(`${k}|${to}`);
+    if (!rows) return undefined;
+    const price = comparePrice.get(k) ?? 0;
     const byOrigin = new Map<string, { adValorem: number; specific: number }>();
-    for (const from of new Set(lines.filter((x) => x.layer !== 'mfn').map((x) => region(x.origin)))) {
-      const pref = lines.filter((x) => x.layer === 'preferential' && region(x.origin) === from);
-      const base = pref.length > 0 ? pick(k, pref) : mfn;
-      const extra = pick(
-        k,
-        lines.filter((x) => x.layer === 'additional' && region(x.origin) === from),
-      );
-      byOrigin.set(from, { adValorem: base.adValorem + extra.adValorem, specific: base.specific + extra.specific });
-    }
-    return { mfn, byOrigin };
+    return (from: string) => {
+      let duties = byOrigin.get(from);
+      if (duties) return duties;
+      duties = none;
+      let highest = 0;
+      for (const line of candidateLines(catalog, rows, from)) {
+        const d = dutiesOf(k, line.rows);
+        const perUnit = d.adValorem * price + d.specific;
+        if (perUnit > highest) {
+          highest = perUnit;
+          duties = d;
+        }
+      }
+      byOrigin.set(from, duties);
+      return duties;
+    };
   };
 
   const routes: RouteSkeleton[] = [];
@@ -319,9 +352,7 @@ function routeSkeleton(catalog: Catalog, o: RouteTableOptions): RouteSkeleton[] 
         const best = fromRows.find((f) => f.to === '*' || f.to === to);
         const duties = into[j];
         const { adValorem, specific } =
-          !duties || (o.zeroAmong?.has(from) && o.zeroAmong.has(to))
-            ? { adValorem: 0, specific: 0 }
-            : (duties.byOrigin.get(from) ?? duties.mfn);
+          !duties || (o.zeroAmong?.has(from) && o.zeroAmong.has(to)) ? none : duties(from);
         if (!best && adValorem === 0 && specific === 0) return;
         routes.push({
           commodity: k,
@@ -535,13 +566,15 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
   // The route table depends only on the data, the year, the regions and who trades preferentially: cached per
   // catalog, so that a simulation's years share one array (and the engine's index of it).
   const preferential = policy.members !== undefined && (policy.preferential ?? true);
-  const routeKey = `${year}|${regionList.join(',')}|${preferential ? members.join(',') : ''}`;
+  const tariffYear = options.tariffYear ?? year;
+  const routeKey = `${year}|${tariffYear}|${regionList.join(',')}|${preferential ? members.join(',') : ''}`;
   const byPair = remembered(
     remembered(ROUTE_CACHE, catalog, () => new Map()),
     routeKey,
     () =>
       routeTable(catalog, routeKey, {
         year,
+        tariffYear,
         commodities,
         regions: regionList,
         referencePrice,

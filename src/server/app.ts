@@ -30,7 +30,7 @@ import { ReferencePriceError } from '../admin/reference-price.ts';
 import { ScheduleError } from '../admin/schedule.ts';
 import { VaultError } from '../admin/vault.ts';
 import type { Catalog } from '../data/catalog.ts';
-import { modelRegion } from '../model/world.ts';
+import { modelRegion } from '../model/regions.ts';
 import { readAudit } from '../store/audit.ts';
 import { Books, BooksError } from '../store/books.ts';
 import type { Store } from '../store/database.ts';

@@ -6,7 +6,8 @@
 import { incentivePrice } from '../admin/reference-price.ts';
 import type { Catalog } from '../data/catalog.ts';
 import { PARAMETER_SPECS } from '../data/parameters.ts';
-import { ModelInputError, modelRegion } from '../model/world.ts';
+import { modelRegion } from '../model/regions.ts';
+import { ModelInputError } from '../model/world.ts';
 
 /** Model parameters (data/parameters.csv), with a scenario's overrides on top. */
 export class Parameters {

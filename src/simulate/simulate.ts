@@ -22,6 +22,7 @@ import { EquilibriumError, type EquilibriumSolution, solveEquilibrium } from '..
 import { remembered } from '../memo.ts';
 import { InputError } from '../model/document.ts';
 import type { Policy } from '../model/policy.ts';
+import { modelRegion } from '../model/regions.ts';
 import type { PriceValue, ReferencePriceRule, Scenario } from '../model/scenario.ts';
 import {
   cfdPayment,
@@ -38,10 +39,10 @@ import {
   coveringCfd,
   floorTooHigh,
   ModelInputError,
-  modelRegion,
   ownDestination,
   referencePricesOf,
   refusedOwnPlace,
+  tariffsInForceKey,
   type World,
 } from '../model/world.ts';
 import { significant } from '../significant.ts';
@@ -842,10 +843,12 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
             }
           : {}),
       };
-      const key = JSON.stringify(policy);
+      // The base year's world under this year's policy and the tariffs in force this year (a duty that starts or
+      // ends within the horizon: Section 301 on magnets from 2026).
+      const key = `${tariffsInForceKey(catalog, year)}|${JSON.stringify(policy)}`;
       let world = worldCache.get(key);
       if (!world) {
-        world = buildWorld(catalog, { year: baseYear, policy, demandChoke });
+        world = buildWorld(catalog, { year: baseYear, tariffYear: year, policy, demandChoke });
         worldCache.set(key, world);
       }
       const base = world.problem;

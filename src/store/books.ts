@@ -30,7 +30,7 @@ import {
 } from '../admin/vault.ts';
 import type { Catalog } from '../data/catalog.ts';
 import { BASE_YEAR } from '../data/schema.ts';
-import { modelRegion } from '../model/world.ts';
+import { modelRegion } from '../model/regions.ts';
 import { appendAudit, appendAuditMany, readAudit, toJson } from './audit.ts';
 import { type Database, type EntryTable, type Store, toBigInt } from './database.ts';
 

@@ -4,10 +4,11 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { assessDuty, DutyError, type ImportEntry, tariffLineCode } from '../../src/admin/duty.ts';
+import { assessDuty, DutyError, type ImportEntry } from '../../src/admin/duty.ts';
 import { defaultMembers, inForceOn, publishPrices, type Schedule } from '../../src/admin/schedule.ts';
 import { Catalog } from '../../src/data/catalog.ts';
 import { loadDataset } from '../../src/data/load.ts';
+import { tariffLineCode } from '../../src/model/tariff-lines.ts';
 
 const catalog = new Catalog(loadDataset());
 

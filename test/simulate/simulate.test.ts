@@ -67,9 +67,14 @@ describe('zone-2026-ban-2027 against ban-2027, 2025–2029', () => {
     expect(at(zone, 2025, 'ndpr/oxide').referencePrice).toBeNull();
     // 110 USD/kg in the commodity's unit, USD/t.
     expect(at(zone, 2026, 'ndpr/oxide').referencePrice).toBeCloseTo(110_000, 6);
-    // The floor binds at the border: a member that exports (the USA in NdPr oxide) is not lifted by it, and the CfD
-    // pays its producers the difference instead.
-    expect(at(zone, 2026, 'ndpr/oxide').cfdCost).toBeGreaterThan(0);
+    // The floor binds at the border: where the members export NdPr oxide (2029: bloc production above bloc use), it
+    // does not lift their price, and the CfD pays their producers the difference instead. (In 2026 the bloc imports
+    // oxide for magnet makers sheltered by the Section 301 and IEEPA duties on Chinese magnets: the floor holds its
+    // price at the strike, and the CfD pays nothing.)
+    const exporting = at(zone, 2029, 'ndpr/oxide');
+    expect(exporting.blocProduction).toBeGreaterThan(exporting.blocUse);
+    expect(exporting.priceInside as number).toBeLessThan(110_000);
+    expect(exporting.cfdCost).toBeGreaterThan(0);
     for (const y of zone.years) {
       for (const c of y.commodities) {
         if (c.referencePrice === null || c.priceInside === null || c.blocProduction > 0) continue;

@@ -1,0 +1,56 @@
+/**
+ * The duties on the equilibrium's routes: those in force in the year simulated, and per tariff line as the customs
+ * duty on an entry sums them (src/model/tariff-lines.ts), so that the simulator and the secretariat charge one duty.
+ */
+import { describe, expect, it } from 'vitest';
+import { assessDuty } from '../../src/admin/duty.ts';
+import { defaultMembers, inForceOn } from '../../src/admin/schedule.ts';
+import { Catalog } from '../../src/data/catalog.ts';
+import { loadDataset } from '../../src/data/load.ts';
+import { buildWorld } from '../../src/model/world.ts';
+
+const catalog = new Catalog(loadDataset());
+const MAGNET = 'ndfeb/magnet';
+
+/** The ad valorem duty on Chinese magnets into the USA in a world with the tariffs of `tariffYear`. */
+function magnetDuty(tariffYear?: number): number | undefined {
+  const world = buildWorld(catalog, tariffYear === undefined ? {} : { tariffYear });
+  return world.problem.routes?.byPair?.find((r) => r.commodity === MAGNET && r.from === 'CHN' && r.to === 'USA')
+    ?.adValorem;
+}
+
+describe('duties on a route', () => {
+  it('are those in force in the year simulated, not the base year’s', () => {
+    // 2024: MFN 2.1%, Section 301 at 0% (magnets left off List 3), no IEEPA duty yet.
+    expect(magnetDuty()).toBeCloseTo(0.021, 12);
+    // 2026: MFN 2.1% + Section 301 25% (from 1 Jan 2026) + IEEPA 20% (from 10 Nov 2025) on the sintered line.
+    expect(magnetDuty(2026)).toBeCloseTo(0.471, 12);
+  });
+
+  it('add up on a line, as the customs duty on an entry does', () => {
+    // An entry of Chinese magnets into the USA on 1 July 2026, no line declared: the same 47.1% of customs value.
+    const customsValueCents = 1_000_000_00;
+    const a = assessDuty(
+      catalog,
+      {
+        date: '2026-07-01',
+        importer: 'USA',
+        origin: 'CHN',
+        commodity: MAGNET,
+        quantity: '10',
+        customsValueCents,
+      },
+      inForceOn([], '2026-07-01', defaultMembers(catalog)),
+    );
+    expect(a.ordinaryDutiesCents / customsValueCents).toBeCloseTo(magnetDuty(2026) as number, 12);
+  });
+
+  it('are none between members, whatever the year', () => {
+    const into = (policy?: { members: string[] }) =>
+      buildWorld(catalog, { tariffYear: 2026, ...(policy ? { policy } : {}) }).problem.routes?.byPair?.find(
+        (r) => r.commodity === MAGNET && r.from === 'EU27' && r.to === 'USA',
+      )?.adValorem ?? 0;
+    expect(into()).toBeCloseTo(0.021, 12);
+    expect(into({ members: ['USA', 'EU27', 'JPN', 'MEX'] })).toBe(0);
+  });
+});
