@@ -641,7 +641,10 @@ export class Books {
       if (!row) return undefined;
       const before: { member: string; commodity: string; site: string; quantity: bigint }[] = [];
       const after: typeof before = [];
-      for (const c of changes) {
+      const held = new Map<(typeof changes)[number], bigint>();
+      // The holdings' rows are changed (and so locked) in one order whatever the direction: transfers X→Y and Y→X at
+      // once would otherwise each lock one row and wait for the other's (a deadlock: PostgreSQL aborts one).
+      for (const c of [...changes].sort(byHolding)) {
         const key = { member: c.member, commodity: c.commodity, site: c.site };
         let result: bigint;
         if (c.delta < 0n) {
@@ -684,6 +687,11 @@ export class Books {
             .executeTakeFirstOrThrow();
           result = toBigInt(upserted.quantity);
         }
+        held.set(c, result);
+      }
+      for (const c of changes) {
+        const key = { member: c.member, commodity: c.commodity, site: c.site };
+        const result = held.get(c) as bigint;
         before.push({ ...key, quantity: result - c.delta });
         after.push({ ...key, quantity: result });
       }
@@ -893,6 +901,19 @@ async function insertEntries(trx: Kysely<Database>, entries: readonly PendingEnt
     unique.filter((e) => taken.has(e.values.id)).map((e) => e.audit),
   );
   return entries.map((e, i) => first.get(e.values.id) === i && taken.has(e.values.id));
+}
+
+/** Orders holdings by member, commodity and site: the order their rows are locked in. */
+function byHolding(
+  a: { member: string; commodity: string; site: string },
+  b: { member: string; commodity: string; site: string },
+): number {
+  const ka = [a.member, a.commodity, a.site];
+  const kb = [b.member, b.commodity, b.site];
+  for (let i = 0; i < ka.length; i++) {
+    if ((ka[i] as string) !== (kb[i] as string)) return (ka[i] as string) < (kb[i] as string) ? -1 : 1;
+  }
+  return 0;
 }
 
 /** Serialises schedule publications on PostgreSQL (SQLite's single writer does this already). */

@@ -385,6 +385,38 @@ for (const run of await backends()) {
       expect(recorded).toHaveLength(10);
     });
 
+    it('vault: concurrent transfers each way between two holdings all land (no deadlock)', async () => {
+      for (const site of ['TX-A', 'TX-B'])
+        await books.recordTransaction(
+          'k',
+          vaultTx(`TX-buy-${site}`, { commodity: 'germanium/refined', site, quantity: '100' }),
+        );
+      const results = await Promise.allSettled(
+        Array.from({ length: 30 }, (_, i) =>
+          books.recordTransaction(
+            'k',
+            vaultTx(`TX-${i}`, {
+              kind: 'transfer',
+              commodity: 'germanium/refined',
+              site: i % 2 ? 'TX-A' : 'TX-B',
+              toSite: i % 2 ? 'TX-B' : 'TX-A',
+              quantity: '1',
+              valueCents: undefined,
+            }),
+          ),
+        ),
+      );
+      expect(results.filter((r) => r.status === 'rejected').map((r) => String(r.reason))).toEqual([]);
+      const sites = (await books.holdings()).filter((h) => h.site.startsWith('TX-'));
+      expect(sites.map((h) => [h.site, h.quantity])).toEqual([
+        ['TX-A', 100_000_000n],
+        ['TX-B', 100_000_000n],
+      ]);
+      // The answer and the audit record keep the transaction's own order: the source first, then the destination.
+      const audit = await readAudit(store.db, { subject: 'vault:TX-0' });
+      expect(audit.map((a) => (a.before as { site: string }[]).map((h) => h.site))).toEqual([['TX-B', 'TX-A']]);
+    });
+
     it('vault: refuses non-members, unknown commodities, bad quantities and misplaced fields, naming them', async () => {
       const cases: [VaultTransactionRequest, string][] = [
         [vaultTx('R-1', { member: 'CHN' }), 'member'],
