@@ -154,7 +154,7 @@ function checkDate(field: string, date: string): void {
 
 export class Books {
   private cached: { stamp: string; schedules: Schedule[]; checked: number } | undefined;
-  private readonly queue: (PendingEntry & { resolve(inserted: boolean): void; reject(e: unknown): void })[] = [];
+  private readonly queue: (PendingEntry & { resolve(outcome: Committed): void; reject(e: unknown): void })[] = [];
   private flushing = false;
 
   constructor(
@@ -351,7 +351,16 @@ export class Books {
 
   /** The duty on an entry whose date is checked. */
   private async assess(entry: ImportEntry): Promise<DutyAssessment> {
-    return assessDuty(this.catalog, entry, inForceOn(await this.schedules(), entry.date, defaultMembers(this.catalog)));
+    return (await this.assessUnder(entry, await this.schedules())).assessment;
+  }
+
+  /** The duty on an entry under a list of schedules, with the newest version that list holds. */
+  private async assessUnder(
+    entry: ImportEntry,
+    schedules: readonly Schedule[],
+  ): Promise<{ assessment: DutyAssessment; newestVersion: number }> {
+    const assessment = assessDuty(this.catalog, entry, inForceOn(schedules, entry.date, defaultMembers(this.catalog)));
+    return { assessment, newestVersion: schedules.reduce((v, s) => Math.max(v, s.version), 0) };
   }
 
   private toStored(row: Selectable<EntryTable>): StoredEntry {
@@ -391,41 +400,57 @@ export class Books {
       submission.date,
       'an entry is recorded once it has been declared (use dryRun for a quote)',
     );
-    const assessment = await this.assess(submission);
-    const createdAt = this.now().toISOString();
-    // The answer as a replay will read it back: the canonical request, the assessment through JSON.
-    const stored: StoredEntry = {
-      id: submission.id,
-      submittedBy: actor,
-      createdAt,
-      entry: JSON.parse(request) as EntrySubmission,
-      assessment: JSON.parse(toJson(assessment)) as DutyAssessment,
-    };
-    const pending: PendingEntry = {
-      values: {
+    // Assessed under the schedules this server knows (another server's publication reaches it within
+    // SCHEDULE_CACHE_MS, its own at once); the commit checks that none effective by the entry's date has been published
+    // since, and assesses again under the schedules read afresh where one has: a recorded entry keeps the answer the
+    // published schedules give on its date.
+    let schedules = await this.schedules();
+    for (let attempt = 1; ; attempt++) {
+      const { assessment, newestVersion } = await this.assessUnder(submission, schedules);
+      const createdAt = this.now().toISOString();
+      // The answer as a replay will read it back: the canonical request, the assessment through JSON.
+      const stored: StoredEntry = {
         id: submission.id,
-        importer: submission.importer,
-        origin: submission.origin,
-        commodity: submission.commodity,
-        entry_date: submission.date,
-        submitted_by: actor,
-        request_hash: hash,
-        request,
-        assessment: toJson(assessment),
-        amount_due_cents: assessment.amountDueCents,
-        levy_cents: assessment.levyCents,
-        created_at: createdAt,
-      },
-      audit: {
-        at: createdAt,
-        actor,
-        action: 'entry.submit',
-        subject: `entry:${submission.id}`,
-        after: { entry: submission, amountDueCents: assessment.amountDueCents, levyCents: assessment.levyCents },
-      },
-    };
-    const inserted = await this.groupCommit(pending);
-    return inserted ? { created: true, entry: stored } : answer(await recorded());
+        submittedBy: actor,
+        createdAt,
+        entry: JSON.parse(request) as EntrySubmission,
+        assessment: JSON.parse(toJson(assessment)) as DutyAssessment,
+      };
+      const pending: PendingEntry = {
+        assessedUnder: newestVersion,
+        values: {
+          id: submission.id,
+          importer: submission.importer,
+          origin: submission.origin,
+          commodity: submission.commodity,
+          entry_date: submission.date,
+          submitted_by: actor,
+          request_hash: hash,
+          request,
+          assessment: toJson(assessment),
+          amount_due_cents: assessment.amountDueCents,
+          levy_cents: assessment.levyCents,
+          created_at: createdAt,
+        },
+        audit: {
+          at: createdAt,
+          actor,
+          action: 'entry.submit',
+          subject: `entry:${submission.id}`,
+          after: { entry: submission, amountDueCents: assessment.amountDueCents, levyCents: assessment.levyCents },
+        },
+      };
+      const outcome = await this.groupCommit(pending);
+      if (outcome === 'inserted') return { created: true, entry: stored };
+      if (outcome === 'taken') return answer(await recorded());
+      if (attempt === MAX_ASSESSMENTS)
+        throw new BooksError(
+          'conflict',
+          'date',
+          `schedules effective by ${submission.date} keep being published; retry`,
+        );
+      schedules = await this.loadSchedules(this.store.db, true);
+    }
   }
 
   /**
@@ -433,7 +458,7 @@ export class Books {
    * transaction — two statements and one fsync for many entries, on SQLite (one writer) as on PostgreSQL. Each is
    * acknowledged only once its transaction is durable; an idle server commits at once, nothing waits for a batch.
    */
-  private groupCommit(entry: PendingEntry): Promise<boolean> {
+  private groupCommit(entry: PendingEntry): Promise<Committed> {
     return new Promise((resolve, reject) => {
       this.queue.push({ ...entry, resolve, reject });
       if (!this.flushing) void this.flush();
@@ -446,14 +471,18 @@ export class Books {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, 200);
         try {
-          const inserted = await this.store.db.transaction().execute((trx) => insertEntries(trx, batch));
-          for (const [i, item] of batch.entries()) item.resolve(inserted[i] as boolean);
+          const outcomes = await this.store.db
+            .transaction()
+            .execute((trx) => insertEntries(trx, batch, this.store.dialect));
+          for (const [i, item] of batch.entries()) item.resolve(outcomes[i] as Committed);
         } catch {
           // One entry the database refuses must not sink the others: each alone, each with its own answer.
           for (const item of batch) {
             try {
               item.resolve(
-                (await this.store.db.transaction().execute((trx) => insertEntries(trx, [item])))[0] as boolean,
+                (
+                  await this.store.db.transaction().execute((trx) => insertEntries(trx, [item], this.store.dialect))
+                )[0] as Committed,
               );
             } catch (e) {
               item.reject(e);
@@ -877,30 +906,58 @@ export class Books {
 interface PendingEntry {
   readonly values: Insertable<EntryTable>;
   readonly audit: Parameters<typeof appendAudit>[1];
+  /** The newest schedule version the assessment saw. */
+  readonly assessedUnder: number;
 }
 
 /**
- * Inserts entries and their audit records, two statements for the lot; per entry, false when its id was taken (by
- * an earlier batch, or earlier in this one).
+ * What became of an entry at commit: recorded; its id taken (by an earlier batch, or earlier in this one); or its
+ * assessment stale (a schedule effective by its date was published after it was assessed), so not recorded.
  */
-async function insertEntries(trx: Kysely<Database>, entries: readonly PendingEntry[]): Promise<boolean[]> {
+type Committed = 'inserted' | 'taken' | 'stale';
+
+/** How often an entry is assessed again when schedules effective by its date keep being published under it. */
+const MAX_ASSESSMENTS = 5;
+
+/** Inserts the entries whose assessments are current, with their audit records: three statements for the lot. */
+async function insertEntries(
+  trx: Kysely<Database>,
+  entries: readonly PendingEntry[],
+  dialect: Store['dialect'],
+): Promise<Committed[]> {
+  // A publication (which checks the entries recorded) waits for this commit, and this one for a publication's, so an
+  // entry is either seen by a schedule's check or checked against that schedule here (SQLite's one writer: as is).
+  if (dialect === 'postgres') await sql`LOCK TABLE schedules IN SHARE MODE`.execute(trx);
+  const oldest = Math.min(...entries.map((e) => e.assessedUnder));
+  const since = await trx
+    .selectFrom('schedules')
+    .select(['version', 'effective_from'])
+    .where('version', '>', oldest)
+    .execute();
+  const stale = (e: PendingEntry) =>
+    since.some((s) => Number(s.version) > e.assessedUnder && s.effective_from <= e.values.entry_date);
   const first = new Map<string, number>();
   entries.forEach((e, i) => {
-    if (!first.has(e.values.id)) first.set(e.values.id, i);
+    if (!stale(e) && !first.has(e.values.id)) first.set(e.values.id, i);
   });
   const unique = entries.filter((e, i) => first.get(e.values.id) === i);
-  const rows = await trx
-    .insertInto('entries')
-    .values(unique.map((e) => e.values))
-    .onConflict((oc) => oc.column('id').doNothing())
-    .returning('id')
-    .execute();
+  const rows =
+    unique.length === 0
+      ? []
+      : await trx
+          .insertInto('entries')
+          .values(unique.map((e) => e.values))
+          .onConflict((oc) => oc.column('id').doNothing())
+          .returning('id')
+          .execute();
   const taken = new Set(rows.map((r) => r.id));
   await appendAuditMany(
     trx,
     unique.filter((e) => taken.has(e.values.id)).map((e) => e.audit),
   );
-  return entries.map((e, i) => first.get(e.values.id) === i && taken.has(e.values.id));
+  return entries.map((e, i) =>
+    stale(e) ? 'stale' : first.get(e.values.id) === i && taken.has(e.values.id) ? 'inserted' : 'taken',
+  );
 }
 
 /** Orders holdings by member, commodity and site: the order their rows are locked in. */

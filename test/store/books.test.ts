@@ -214,6 +214,29 @@ for (const run of await backends()) {
       expect(audit.filter((a) => a.subject.startsWith('entry:E-par-'))).toHaveLength(120);
     });
 
+    it('an entry is assessed under a schedule another server has just published for its date, not the one it had read', async () => {
+      const fresh = await freshStore(backend);
+      try {
+        const here = new Books(fresh.store, catalog, () => NOW);
+        const there = new Books(fresh.store, catalog, () => NOW);
+        const price = (v: number) => [{ commodity: 'ndpr/oxide', method: { rule: 'fixed' as const, price: v } }];
+        await there.publishSchedule('s', { effectiveFrom: '2026-01-01', reference: 'v1', prices: price(100_000) });
+        expect((await here.schedules()).map((s) => s.version)).toEqual([1]); // read, and kept for SCHEDULE_CACHE_MS
+        const v2 = await there.publishSchedule('s', {
+          effectiveFrom: '2026-02-01',
+          reference: 'v2',
+          prices: price(120_000),
+        });
+        const { entry: recorded } = await here.submitEntry('k', entry('E-after-v2', { customsValueCents: 0 }));
+        const levy = recorded.assessment.lines.find((l) => l.kind === 'levy');
+        expect([levy?.basis.scheduleVersion, levy?.amountCents]).toEqual([v2.version, 24_000_000]);
+        // What the schedules in force on the entry's date give, as an auditor recomputes it.
+        expect((await there.inForce('2026-03-01')).prices.map((p) => p.priceCents)).toEqual([12_000_000]);
+      } finally {
+        await fresh.drop();
+      }
+    });
+
     it('an entry the rules refuse is not recorded', async () => {
       const e = await refusal(
         books.submitEntry('k', entry('E-bad', { importer: 'CHN' })).catch((err) => {
