@@ -6,7 +6,15 @@
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { type Generated, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  type Generated,
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+} from 'kysely';
 import pg from 'pg';
 
 import { DEFAULT_DATABASE_URL } from './url.ts';
@@ -126,6 +134,22 @@ export function redact(url: string): string {
   }
 }
 
+/**
+ * SQLite's BEGIN takes the write lock only at the first write: a transaction that reads first (the schedules, a key)
+ * and then writes, after another process (a second server, `admin revoke-key`) has written, fails at once with
+ * "database is locked", busy_timeout notwithstanding. Every transaction of the store writes, so each takes the lock as
+ * it begins (BEGIN IMMEDIATE), and waits its turn for it.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection: DatabaseConnection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
+}
+
 /** Opens (without migrating) the database a URL names. */
 export function openStore(url: string = DEFAULT_DATABASE_URL, { create = true }: { create?: boolean } = {}): Store {
   if (url.startsWith('sqlite:')) {
@@ -170,7 +194,7 @@ export function openStore(url: string = DEFAULT_DATABASE_URL, { create = true }:
         `database '${url}' (--db or LODESTONE_DB): cannot open SQLite database: ${(e as Error).message}`,
       );
     }
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
     return { db, dialect: 'sqlite', description: url, close: () => db.destroy() };
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {

@@ -1,4 +1,6 @@
 /** The secretariat's books on SQLite and PostgreSQL: idempotency, concurrency, the vault ledger and the audit log. */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Catalog } from '../../src/data/catalog.ts';
@@ -10,6 +12,7 @@ import { createKey, KeyRing, listKeys, revokeKey } from '../../src/store/keys.ts
 import { migrate } from '../../src/store/migrations.ts';
 import { backends, describeBackend, freshStore } from './backends.ts';
 
+const require = createRequire(import.meta.url);
 const catalog = new Catalog(loadDataset());
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 
@@ -160,6 +163,30 @@ for (const run of await backends()) {
         const sync = await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(store.db);
         expect(mode.rows[0]?.journal_mode).toBe('wal');
         expect(Number(sync.rows[0]?.synchronous)).toBe(2);
+      });
+
+      it('SQLite: writes go on while another process writes to the same file (no "database is locked")', async () => {
+        const fresh = await freshStore(backend);
+        const b = new Books(fresh.store, catalog, () => NOW);
+        const file = fresh.store.description.slice('sqlite:'.length);
+        // Another writer on its own thread, as a second server or `admin create-key` would be.
+        const other = new Worker(
+          `const Database = require(${JSON.stringify(require.resolve('better-sqlite3'))});
+           const db = new Database(${JSON.stringify(file)});
+           db.pragma('busy_timeout = 5000');
+           const insert = db.prepare("INSERT INTO api_keys (id, key_hash, role, created_at) VALUES (?, ?, 'public', 'x')");
+           const until = Date.now() + 1500;
+           for (let i = 0; Date.now() < until; i++) insert.run('other-' + i, 'hash-' + i);
+           require('node:worker_threads').parentPort.postMessage('done');`,
+          { eval: true },
+        );
+        const done = new Promise((resolve, reject) => other.once('message', resolve).once('error', reject));
+        const results = await Promise.allSettled(
+          Array.from({ length: 40 }, (_, i) => b.recordTransaction('k', vaultTx(`W-${i}`, { site: `W-${i}` }))),
+        );
+        await done;
+        await fresh.drop();
+        expect(results.filter((r) => r.status === 'rejected').map((r) => String(r.reason))).toEqual([]);
       });
     }
 
