@@ -3,8 +3,8 @@
  * the service appends here in the same transaction as the change, so a change and its record stand or fall together.
  * The database refuses UPDATE and DELETE on the table (triggers in the migration).
  */
-import type { Kysely } from 'kysely';
-import type { Database } from './database.ts';
+import { type Kysely, sql } from 'kysely';
+import type { Database, Dialect } from './database.ts';
 
 export interface AuditRecord {
   readonly seq: number;
@@ -30,13 +30,23 @@ export interface AuditInput {
   readonly after?: unknown;
 }
 
-export async function appendAudit(db: Kysely<Database>, record: AuditInput): Promise<void> {
-  await appendAuditMany(db, [record]);
+export async function appendAudit(db: Kysely<Database>, record: AuditInput, dialect: Dialect): Promise<void> {
+  await appendAuditMany(db, [record], dialect);
 }
 
-/** Several records in one statement, in the order given (their sequence numbers follow it). */
-export async function appendAuditMany(db: Kysely<Database>, records: readonly AuditInput[]): Promise<void> {
+/**
+ * Several records in one statement, in the order given (their sequence numbers follow it); the last statement of its
+ * transaction. On PostgreSQL the log is locked until the commit: a sequence number is taken when a record is
+ * inserted, and without the lock a transaction that took 11 could commit before one that took 10, so that a reader
+ * going on from 11 (`after`) would never see 10. Locked, the numbers follow the commits (SQLite has one writer).
+ */
+export async function appendAuditMany(
+  db: Kysely<Database>,
+  records: readonly AuditInput[],
+  dialect: Dialect,
+): Promise<void> {
   if (records.length === 0) return;
+  if (dialect === 'postgres') await sql`LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE`.execute(db);
   await db
     .insertInto('audit_log')
     .values(

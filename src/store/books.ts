@@ -313,28 +313,36 @@ export class Books {
         ...document,
       };
       const before = inForceOn(existing, request.effectiveFrom, defaultMembers(this.catalog));
-      await appendAudit(trx, {
-        at,
-        actor,
-        action: 'schedule.publish',
-        subject: `schedule:${schedule.version}`,
-        before: {
-          members: before.members,
-          prices: before.prices.map((p) => ({ commodity: p.commodity, priceCents: p.priceCents, version: p.version })),
-        },
-        after: {
-          request,
-          schedule: {
-            ...schedule,
-            prices: schedule.prices.map((p) => ({
+      await appendAudit(
+        trx,
+        {
+          at,
+          actor,
+          action: 'schedule.publish',
+          subject: `schedule:${schedule.version}`,
+          before: {
+            members: before.members,
+            prices: before.prices.map((p) => ({
               commodity: p.commodity,
               priceCents: p.priceCents,
-              priceUnit: p.priceUnit,
-              method: p.method,
+              version: p.version,
             })),
           },
+          after: {
+            request,
+            schedule: {
+              ...schedule,
+              prices: schedule.prices.map((p) => ({
+                commodity: p.commodity,
+                priceCents: p.priceCents,
+                priceUnit: p.priceUnit,
+                method: p.method,
+              })),
+            },
+          },
         },
-      });
+        this.store.dialect,
+      );
       return schedule;
     });
     this.cached = undefined; // the next read sees the new schedule
@@ -749,14 +757,18 @@ export class Books {
             `${c.member}'s ${c.commodity} at ${c.site} has a posting dated ${later.date} (${later.id}): the ledger is kept in date order, so post this one dated on or after ${later.date}`,
           );
       }
-      await appendAudit(trx, {
-        at: recordedAt,
-        actor,
-        action: `vault.${tx.kind}`,
-        subject: `vault:${request.id}`,
-        before: before.map(view),
-        after: { request, holdings: after.map(view) },
-      });
+      await appendAudit(
+        trx,
+        {
+          at: recordedAt,
+          actor,
+          action: `vault.${tx.kind}`,
+          subject: `vault:${request.id}`,
+          before: before.map(view),
+          after: { request, holdings: after.map(view) },
+        },
+        this.store.dialect,
+      );
       return { seq: Number(row.seq), holdings: after };
     });
     if (!outcome) return replay();
@@ -954,6 +966,7 @@ async function insertEntries(
   await appendAuditMany(
     trx,
     unique.filter((e) => taken.has(e.values.id)).map((e) => e.audit),
+    dialect,
   );
   return entries.map((e, i) =>
     stale(e) ? 'stale' : first.get(e.values.id) === i && taken.has(e.values.id) ? 'inserted' : 'taken',

@@ -34,13 +34,17 @@ export async function createKey(
       .insertInto('api_keys')
       .values({ id, key_hash: hashKey(key), role: options.role, label: options.label ?? null, created_at: at })
       .execute();
-    await appendAudit(trx, {
-      at,
-      actor: options.actor,
-      action: 'key.create',
-      subject: id,
-      after: { id, role: options.role, label: options.label ?? null },
-    });
+    await appendAudit(
+      trx,
+      {
+        at,
+        actor: options.actor,
+        action: 'key.create',
+        subject: id,
+        after: { id, role: options.role, label: options.label ?? null },
+      },
+      store.dialect,
+    );
   });
   return { id, key };
 }
@@ -63,14 +67,18 @@ export async function revokeKey(store: Store, id: string, actor: string, now = n
     const row = await trx.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row || row.revoked_at !== null) return false;
     await trx.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', id).execute();
-    await appendAudit(trx, {
-      at,
-      actor,
-      action: 'key.revoke',
-      subject: id,
-      before: { id, role: row.role, revokedAt: null },
-      after: { id, role: row.role, revokedAt: at },
-    });
+    await appendAudit(
+      trx,
+      {
+        at,
+        actor,
+        action: 'key.revoke',
+        subject: id,
+        before: { id, role: row.role, revokedAt: null },
+        after: { id, role: row.role, revokedAt: at },
+      },
+      store.dialect,
+    );
     return true;
   });
 }

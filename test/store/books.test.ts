@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Catalog } from '../../src/data/catalog.ts';
 import { loadDataset } from '../../src/data/load.ts';
-import { readAudit } from '../../src/store/audit.ts';
+import { appendAudit, readAudit } from '../../src/store/audit.ts';
 import { Books, BooksError, type EntrySubmission, type VaultTransactionRequest } from '../../src/store/books.ts';
 import type { Store } from '../../src/store/database.ts';
 import { createKey, KeyRing, listKeys, revokeKey } from '../../src/store/keys.ts';
@@ -523,6 +523,32 @@ for (const run of await backends()) {
         (await refusal(books.allocateRelease({ commodity: 'gallium/refined', quantity: '1', key: { CHN: 1 } }))).field,
       ).toBe('key.CHN');
     });
+
+    if (backend.name === 'postgres') {
+      it('the audit log is numbered in the order of the commits: a reader going on from the last number misses none', async () => {
+        const record = (subject: string) => ({ at: 'now', actor: 'test', action: 'test', subject });
+        const last = async () => (await readAudit(store.db, { after: 0, limit: 1_000_000 })).at(-1)?.seq ?? 0;
+        const from = await last();
+        let finish = () => {};
+        const held = new Promise<void>((resolve) => {
+          finish = resolve;
+        });
+        // The first takes its number and holds its commit back; the second comes after it and commits at once.
+        const first = store.db.transaction().execute(async (trx) => {
+          await appendAudit(trx, record('ORDER-1'), store.dialect);
+          await held;
+        });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const second = store.db.transaction().execute((trx) => appendAudit(trx, record('ORDER-2'), store.dialect));
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const seen = (await readAudit(store.db, { after: from })).map((a) => a.subject);
+        const after = seen.length > 0 ? await last() : from;
+        finish();
+        await Promise.all([first, second]);
+        seen.push(...(await readAudit(store.db, { after })).map((a) => a.subject));
+        expect(seen).toEqual(['ORDER-1', 'ORDER-2']);
+      });
+    }
 
     it('keys: stored hashed, authenticated, revoked; the audit log refuses changes', async () => {
       const { id, key } = await createKey(store, { role: 'member:USA', actor: 'cli' });
