@@ -512,11 +512,17 @@ export class Books {
   }
 
   /**
-   * Stock may not be put with a member whose exit a published schedule has set for after `date` (bought for it, or
-   * moved to it): from then on only members move the vault's stock, so it would be stranded.
+   * Stock may not be put with a member whose exit a published schedule has set for `date` or after (bought for it, or
+   * moved to it): from then on only members move the vault's stock, so it would be stranded. Read afresh, under the
+   * lock a publication waits for: holder() may have read a list up to SCHEDULE_CACHE_MS old, without an exit just
+   * published.
    */
   private async notLeaving(db: Kysely<Database>, field: string, member: string, date: string): Promise<void> {
-    const later = (await this.loadSchedules(db, true))
+    const schedules = await this.loadSchedules(db, true);
+    const members = inForceOn(schedules, date, defaultMembers(this.catalog)).members;
+    if (!members.some((m) => modelRegion(this.catalog, m) === member))
+      throw new BooksError('invalid', field, `${member} is not a member of the zone on ${date}`);
+    const later = schedules
       .filter((s) => s.effectiveFrom > date && s.members !== undefined)
       .sort((a, b) => (a.effectiveFrom < b.effectiveFrom ? -1 : a.effectiveFrom > b.effectiveFrom ? 1 : 0));
     for (const s of later) {

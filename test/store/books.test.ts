@@ -331,6 +331,42 @@ for (const run of await backends()) {
       expect((await books.schedules()).length).toBe(schedules);
     });
 
+    it('vault: no stock is bought for a member on the day of an exit another server has just published', async () => {
+      const fresh = await freshStore(backend);
+      try {
+        const here = new Books(fresh.store, catalog, () => NOW);
+        const there = new Books(fresh.store, catalog, () => NOW);
+        expect((await here.inForce('2026-03-01')).members).toContain('MEX'); // read, and kept for SCHEDULE_CACHE_MS
+        await there.publishSchedule('s', {
+          effectiveFrom: '2026-03-01',
+          reference: 'MEX leaves',
+          members: ['USA', 'EU27', 'JPN'],
+          prices: [],
+        });
+        const bought = await refusal(here.recordTransaction('k', vaultTx('EXIT-1', { member: 'MEX', site: 'M-1' })));
+        expect([bought.field, bought.message]).toEqual([
+          'member',
+          'member: MEX is not a member of the zone on 2026-03-01',
+        ]);
+        const moved = await refusal(
+          here.recordTransaction(
+            'k',
+            vaultTx('EXIT-2', {
+              kind: 'transfer',
+              quantity: '1',
+              toMember: 'MEX',
+              valueCents: undefined,
+              toSite: 'M-1',
+            }),
+          ),
+        );
+        expect(moved.field).toBe('toMember');
+        expect(await here.holdings()).toEqual([]);
+      } finally {
+        await fresh.drop();
+      }
+    });
+
     it('vault: a purchase for a member and a schedule taking it out, at the same moment: never both', async () => {
       for (let round = 0; round < 5; round++) {
         const fresh = await freshStore(backend);
