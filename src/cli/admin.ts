@@ -159,6 +159,11 @@ export function registerAdminCommands(program: Command): void {
         }),
       { create: false },
     );
+    // A page that fills the limit is not the whole log: say where the rest begins (on stderr: stdout stays the records).
+    const limit = opts.limit ?? 100;
+    const last = records.at(-1);
+    if (records.length === limit && last)
+      process.stderr.write(`lodestone: ${limit} records shown (--limit); more may follow: --after ${last.seq}\n`);
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
       return;

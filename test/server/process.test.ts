@@ -11,6 +11,8 @@ import Database from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/database.ts';
+import { createKey } from '../../src/store/keys.ts';
+import { migrate } from '../../src/store/migrations.ts';
 import { ROOT, runCli } from '../helpers.ts';
 import { backends, describeBackend } from '../store/backends.ts';
 
@@ -185,6 +187,23 @@ for (const run of await backends()) {
     });
   });
 }
+
+describe('lodestone admin audit', () => {
+  it('says where the rest of the log begins when a page fills the limit', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'lodestone-audit-')), 'a.db');
+    const store = openStore(`sqlite:${file}`);
+    await migrate(store);
+    for (const label of ['a', 'b', 'c']) await createKey(store, { role: 'public', label, actor: 'test' });
+    await store.close();
+    const page = runCli(['admin', 'audit', '--limit', '2', '--db', `sqlite:${file}`]);
+    expect(page.status).toBe(0);
+    expect(page.stdout.trim().split('\n')).toHaveLength(4); // the header, its rule and two records
+    expect(page.stderr).toMatch(/2 records shown \(--limit\); more may follow: --after 2/);
+    const rest = runCli(['admin', 'audit', '--after', '2', '--db', `sqlite:${file}`]);
+    expect(rest.stdout.trim().split('\n')).toHaveLength(3);
+    expect(rest.stderr).not.toMatch(/more may follow/);
+  });
+});
 
 describe('lodestone admin and serve: bad input', () => {
   it('refuses an unknown role, an unreachable database and a bad port with one clear line', async () => {
