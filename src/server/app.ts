@@ -411,7 +411,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           });
       }
       if (obligationDays !== undefined) {
-        const members = actor.role.kind === 'member' ? [actor.role.region] : (await books.inForce()).members;
+        // A member key's compliance is that of the holder it speaks for: a member state's key (DEU) has none, since
+        // the EU's stock is held as EU27 (whose holdings it does not see) and a member state alone imports nothing here.
+        const { role } = actor;
+        const members =
+          role.kind === 'member'
+            ? [modelRegion(catalog, role.region)].filter((m) => speaksFor(catalog, role, m))
+            : (await books.inForce()).members;
         // A member's compliance lists what it holds and what the others' aggregates show, no commodity only one other
         // member holds (its name would say that one holds it).
         const seen = actor.role.kind === 'member' ? [...mine, ...(result.others ?? [])] : all;

@@ -320,6 +320,13 @@ describe('the API', () => {
       (await env.call('member:JPN', { method: 'GET', url: '/v1/vault/holdings?obligationDays=60' })).body,
     );
     expect(named.compliance.map((c: { commodity: string }) => c.commodity)).toEqual(['gallium/refined']);
+    // A member state's key holds nothing itself (the EU's stock is EU27's): no compliance of its own, not a DEU that
+    // imports nothing and so complies with any obligation.
+    const deu = (await createKey(env.store, { role: 'member:DEU', actor: 'test' })).key;
+    const state = JSON.parse(
+      (await env.call(deu, { method: 'GET', url: '/v1/vault/holdings?obligationDays=60' })).body,
+    );
+    expect([state.holdings, state.compliance]).toEqual([[], []]);
     // A release's shares: a member sees what it holds beside its own share, and nobody else's holdings.
     const allocateAs = async (role: string) =>
       JSON.parse(
