@@ -463,7 +463,7 @@ export class Books {
 
   /**
    * Group commit: entries that arrive while a commit is on its way to disk wait and are written together in the next
-   * transaction — two statements and one fsync for many entries, on SQLite (one writer) as on PostgreSQL. Each is
+   * transaction — a few statements and one fsync for many entries, on SQLite (one writer) as on PostgreSQL. Each is
    * acknowledged only once its transaction is durable; an idle server commits at once, nothing waits for a batch.
    */
   private groupCommit(entry: PendingEntry): Promise<Committed> {
@@ -937,7 +937,7 @@ type Committed = 'inserted' | 'taken' | 'stale';
 /** How often an entry is assessed again when schedules effective by its date keep being published under it. */
 const MAX_ASSESSMENTS = 5;
 
-/** Inserts the entries whose assessments are current, with their audit records: three statements for the lot. */
+/** Inserts the entries whose assessments are current, with their audit records, in one go for the lot. */
 async function insertEntries(
   trx: Kysely<Database>,
   entries: readonly PendingEntry[],
