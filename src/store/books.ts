@@ -359,14 +359,14 @@ export class Books {
 
   /** The duty on an entry whose date is checked. */
   private async assess(entry: ImportEntry): Promise<DutyAssessment> {
-    return (await this.assessUnder(entry, await this.schedules())).assessment;
+    return this.assessUnder(entry, await this.schedules()).assessment;
   }
 
   /** The duty on an entry under a list of schedules, with the newest version that list holds. */
-  private async assessUnder(
+  private assessUnder(
     entry: ImportEntry,
     schedules: readonly Schedule[],
-  ): Promise<{ assessment: DutyAssessment; newestVersion: number }> {
+  ): { assessment: DutyAssessment; newestVersion: number } {
     const assessment = assessDuty(this.catalog, entry, inForceOn(schedules, entry.date, defaultMembers(this.catalog)));
     return { assessment, newestVersion: schedules.reduce((v, s) => Math.max(v, s.version), 0) };
   }
@@ -414,7 +414,7 @@ export class Books {
     // published schedules give on its date.
     let schedules = await this.schedules();
     for (let attempt = 1; ; attempt++) {
-      const { assessment, newestVersion } = await this.assessUnder(submission, schedules);
+      const { assessment, newestVersion } = this.assessUnder(submission, schedules);
       const createdAt = this.now().toISOString();
       // The answer as a replay will read it back: the canonical request, the assessment through JSON.
       const stored: StoredEntry = {
