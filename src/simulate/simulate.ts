@@ -158,18 +158,35 @@ function checkedScenario(
       );
     }
   };
+  // Whichever was set later (a user's horizon over a built-in scenario's dates, or a date over the horizon) is the
+  // override that caused the conflict: the error points there.
+  const horizonLeavesOut = (y: number, at: (string | number)[]) => {
+    const bound = ['horizon', y < start ? 'start' : 'end'];
+    if (scenario.layerOf(bound) <= scenario.layerOf(at)) return;
+    throw new InputError(
+      `${locate(bound)}: ${bound.join('.')}: the horizon ${start}–${end} leaves out ${at.join('.')} ${y} ` +
+        `(set at ${locate(at)}): make the horizon include ${y}, or override ${at.join('.')}`,
+    );
+  };
   const inHorizon = (y: number | undefined, at: (string | number)[]) => {
     if (y === undefined || (y >= start && y <= end)) return;
-    // Whichever was set later (a user's horizon over a built-in scenario's dates, or a date over the horizon) is
-    // the override that caused the conflict: the error points there.
-    const bound = ['horizon', y < start ? 'start' : 'end'];
-    if (scenario.layerOf(bound) > scenario.layerOf(at)) {
+    horizonLeavesOut(y, at);
+    throw new InputError(`${locate(at)}: ${at.join('.')}: ${y} is outside the horizon ${start}–${end}`);
+  };
+  // A dated measure may have begun before the horizon (in force at its start); one that ends before it begins, or is
+  // never in force within the horizon, is a slip. (A CfD without 'from' runs from the horizon's start.)
+  const inForceWithin = (from: number | undefined, until: number | undefined, at: (string | number)[]) => {
+    if (from !== undefined && until !== undefined && until < from)
       throw new InputError(
-        `${locate(bound)}: ${bound.join('.')}: the horizon ${start}–${end} leaves out ${at.join('.')} ${y} ` +
-          `(set at ${locate(at)}): make the horizon include ${y}, or override ${at.join('.')}`,
+        `${locate([...at, 'until'])}: ${[...at, 'until'].join('.')}: ${until} is before from ${from}`,
+      );
+    if ((from !== undefined && from > end) || (until !== undefined && until < start)) {
+      const which = from !== undefined && from > end ? 'from' : 'until';
+      horizonLeavesOut((which === 'from' ? from : until) as number, [...at, which]);
+      throw new InputError(
+        `${locate([...at, which])}: ${[...at, which].join('.')}: ${which === 'from' ? from : until} leaves it never in force within the horizon ${start}–${end}`,
       );
     }
-    throw new InputError(`${locate(at)}: ${at.join('.')}: ${y} is outside the horizon ${start}–${end}`);
   };
   region(scenario.dominantSupplier, ['dominantSupplier']);
   const zone = scenario.zone;
@@ -269,6 +286,7 @@ function checkedScenario(
     }
     inHorizon(b.from, ['zone', 'backedProjects', i, 'from']);
   });
+  zone?.cfds?.forEach((c, i) => inForceWithin(c.from, c.until, ['zone', 'cfds', i]));
   scenario.shocks?.forEach((s, i) => {
     const at = (k: string) => ['shocks', i, k];
     if (s.kind === 'outage') {
@@ -290,20 +308,6 @@ function checkedScenario(
     }
     inHorizon(s.start, at('start'));
   });
-  // A dated measure may have begun before the horizon (in force at its start); one that ends before it begins, or is
-  // never in force within the horizon, is a slip.
-  const inForceWithin = (from: number, until: number | undefined, at: (string | number)[]) => {
-    if (until !== undefined && until < from)
-      throw new InputError(
-        `${locate([...at, 'until'])}: ${[...at, 'until'].join('.')}: ${until} is before from ${from}`,
-      );
-    if (from > end || (until !== undefined && until < start)) {
-      const which = from > end ? 'from' : 'until';
-      throw new InputError(
-        `${locate([...at, which])}: ${[...at, which].join('.')}: ${which === 'from' ? from : until} leaves it never in force within the horizon ${start}–${end}`,
-      );
-    }
-  };
   scenario.tariffs?.forEach((t, i) => {
     region(t.importer, ['tariffs', i, 'importer']);
     if (t.origin) region(t.origin, ['tariffs', i, 'origin']);

@@ -70,6 +70,25 @@ describe('bad scenario files', () => {
     );
   });
 
+  it('a CfD that ends before it begins, or is never in force within the horizon, at its place (it paid nothing)', () => {
+    const check = (cfd: string) =>
+      inputErrorOf(() =>
+        validateScenario(
+          readScenario(
+            files({
+              's.yaml': `name: s\nextends: ${ZONE}\nhorizon: { start: 2025, end: 2030 }\nzone:\n  cfds:\n    - { commodity: ndpr/oxide, strike: 110 USD/kg, regions: [USA]${cfd} }\n`,
+            }),
+          ),
+          catalog,
+        ),
+      );
+    expect(check(', from: 2029, until: 2027')).toMatch(/s\.yaml:6:\d+: zone\.cfds\.0\.until: 2027 is before from 2029/);
+    expect(check(', from: 2032')).toMatch(
+      /s\.yaml:6:\d+: zone\.cfds\.0\.from: 2032 leaves it never in force within the horizon 2025–2030/,
+    );
+    expect(check(', until: 2024')).toMatch(/zone\.cfds\.0\.until: 2024 leaves it never in force/);
+  });
+
   it('an export tax or tariff on an unknown code, or never in force within the horizon, at its place', () => {
     const check = (body: string) =>
       inputErrorOf(() =>
