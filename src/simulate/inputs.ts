@@ -67,6 +67,20 @@ export class DemandGrowth {
     return rate;
   }
 
+  /**
+   * The last year the data give a commodity's demand a rate (its rows or '*' rows), or undefined where the scenario's
+   * override sets every sector's: after it, lookup finds no row and demand stays flat.
+   */
+  lastRatedYear(commodity: string): number | undefined {
+    for (const key of [commodity, '*']) {
+      const o = this.overrides[key];
+      if (typeof o === 'number' || o?.['*'] !== undefined) return undefined;
+    }
+    let last = Number.NEGATIVE_INFINITY;
+    for (const i of this.rowsOf(commodity)) last = Math.max(last, (this.rows[i] as (typeof this.rows)[number]).to_year);
+    return last;
+  }
+
   private readonly rates = new Map<string, number>();
   /** Remembered factors by commodity, region and sector: those of the last base year asked for. */
   private readonly factors = new Map<

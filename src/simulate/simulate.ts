@@ -467,6 +467,18 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
   const region = (code: string) => modelRegion(catalog, code);
   const defaultBloc = catalog.dataset.tables.regions.filter((r) => r.default_bloc).map((r) => r.code);
   const { projects: pipeline, skipped } = checkedPipeline;
+  // A horizon past the growth rates the data give: those years' demand is held flat, which the results should say.
+  const flatAfter = new Map<number, string[]>();
+  for (const k of new Set(catalog.dataset.tables.demand.map((d) => d.commodity))) {
+    const last = growth.lastRatedYear(k);
+    if (last !== undefined && last < scenario.horizon.end) flatAfter.set(last, [...(flatAfter.get(last) ?? []), k]);
+  }
+  for (const [last, ks] of flatAfter) {
+    notes.push(
+      `demand growth: data/demand_growth.csv gives ${ks.join(', ')} no rate ${Number.isFinite(last) ? `after ${last}: from ${last + 1}` : 'in any year: throughout'} ` +
+        "their demand is held flat (rate 0); the scenario's demandGrowth can set one",
+    );
+  }
   for (const s of skipped) notes.push(`project left out: ${s}`);
   const assumedCost = pipeline.filter((p) => p.cashCostAssumed).map((p) => p.id);
   if (assumedCost.length > 0) {
