@@ -19,7 +19,7 @@ import {
 import { REPORT_FILES, writeReport } from '../report/index.ts';
 import { formatRange, openPricesInBrief, openPricesOf } from '../report/open-prices.ts';
 import type { CommodityYear, Comparison, SimulationResult } from '../simulate/result.ts';
-import { simulate, validateScenario } from '../simulate/simulate.ts';
+import { blocsOf, type SimulateOptions, simulate, validateScenario } from '../simulate/simulate.ts';
 import { loadCheckedDataset, withDataOption } from './data.ts';
 import { formatNumber, formatPercent, formatPrice, renderTable } from './table.ts';
 
@@ -63,15 +63,19 @@ function againstOver(
       `lodestone: note: ${ref} runs over the years of ${first.scenario.name}, ${horizon.start}–${horizon.end} (its own: ${own.start}–${own.end})\n`,
     );
   }
-  // Its dates are checked over its own years and these: a shock of its own before them does not occur here.
-  return runScenario({ ...against, horizon }, catalog, openPrices, spanning(own, horizon));
+  // Its dates are checked over its own years and these: a shock of its own before them does not occur here. Its
+  // bloc figures count the first run's countries, where it has no zone of its own.
+  return runScenario({ ...against, horizon }, catalog, openPrices, {
+    datesWithin: spanning(own, horizon),
+    blocs: blocsOf(first),
+  });
 }
 
 function runScenario(
   scenario: Scenario,
   catalog: Catalog,
   openPrices: boolean,
-  datesWithin?: Scenario['horizon'],
+  twin: Pick<SimulateOptions, 'datesWithin' | 'blocs'> = {},
 ): SimulationResult {
   const tty = process.stderr.isTTY;
   const started = performance.now();
@@ -80,7 +84,7 @@ function runScenario(
       if (tty) process.stderr.write(`\rsimulating ${name}: ${year} (${done}/${total})   `);
     },
     ...(openPrices ? { priceRanges: true } : {}),
-    ...(datesWithin ? { datesWithin } : {}),
+    ...twin,
   });
   if (tty) {
     process.stderr.write(

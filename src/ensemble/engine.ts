@@ -16,7 +16,7 @@ import { readScenario, type Scenario, type Shock, spanning } from '../model/scen
 import { buildWorld } from '../model/world.ts';
 import { Parameters } from '../simulate/inputs.ts';
 import type { SimulationResult } from '../simulate/result.ts';
-import { simulate, validateScenario } from '../simulate/simulate.ts';
+import { blocsOf, type SimulateOptions, simulate, validateScenario } from '../simulate/simulate.ts';
 import { layoutFor, type MetricLayout, writeMetrics } from './metrics.ts';
 import {
   type DerivedRisks,
@@ -190,16 +190,19 @@ export class DrawEngine {
     if (this.risks.some((r) => r.kind === 'quota')) this.baseExports(this.scenario.dominantSupplier, '', '*');
   }
 
-  /** The twin's dates check (SimulateOptions.datesWithin), as simulate's options. */
-  private twinDates(): { datesWithin?: Scenario['horizon'] } {
-    return this.againstDates ? { datesWithin: this.againstDates } : {};
+  /**
+   * The twin's options as simulate takes them: its dates check (datesWithin), and the scenario run's bloc by year, which
+   * its bloc figures count where it has no zone of its own (blocs).
+   */
+  private twinOptions(scenario: SimulationResult): Pick<SimulateOptions, 'datesWithin' | 'blocs'> {
+    return { ...(this.againstDates ? { datesWithin: this.againstDates } : {}), blocs: blocsOf(scenario) };
   }
 
   /** The central runs (central data, no drawn shocks): the deterministic simulation of each scenario. */
   central(): { readonly scenario: SimulationResult; readonly against?: SimulationResult } {
     if (!this.centralRuns) {
       const near: CentralEquilibria[] = [];
-      const run = (s: Scenario, dates: { datesWithin?: Scenario['horizon'] } = {}) => {
+      const run = (s: Scenario, twin: Pick<SimulateOptions, 'datesWithin' | 'blocs'> = {}) => {
         const byYear = new Map<number, EquilibriumSolution>();
         let start: EquilibriumSolution | undefined;
         const result = simulate(s, this.catalog, {
@@ -207,13 +210,13 @@ export class DrawEngine {
             start = solution;
           },
           onYear: ({ year, solution }) => byYear.set(year, solution),
-          ...dates,
+          ...twin,
         });
         near.push({ ...(start ? { start } : {}), byYear });
         return result;
       };
       const scenario = run(this.scenario);
-      const against = this.against ? run(this.against, this.twinDates()) : undefined;
+      const against = this.against ? run(this.against, this.twinOptions(scenario)) : undefined;
       this.centralRuns = { scenario, ...(against ? { against } : {}) };
       this.centralNear = near;
     }
@@ -309,7 +312,7 @@ export class DrawEngine {
       c ? { ...(c.start ? { start: c.start } : {}), nearByYear: c.byYear } : {};
     const scenario = simulate(withShocks(this.scenario), catalog, from(near));
     const against = this.against
-      ? simulate(withShocks(this.against), catalog, { ...from(twinNear), ...this.twinDates() })
+      ? simulate(withShocks(this.against), catalog, { ...from(twinNear), ...this.twinOptions(scenario) })
       : undefined;
     return { shocks, scenario, ...(against ? { against } : {}), prepareMs };
   }

@@ -62,6 +62,11 @@ export interface CommodityYear {
 
 export interface YearResult {
   readonly year: number;
+  /**
+   * The regions the year's bloc figures are over: the zone's members that year; without a zone, the default bloc,
+   * or for a twin its pair's bloc (SimulateOptions.blocs).
+   */
+  readonly bloc: readonly string[];
   readonly commodities: readonly CommodityYear[];
   /** Sums over commodities, USD. */
   readonly totals: {

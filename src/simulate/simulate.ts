@@ -83,6 +83,11 @@ export interface SimulateOptions {
    * did not write.
    */
   readonly datesWithin?: Scenario['horizon'];
+  /**
+   * A twin's bloc by year: the regions its pair's bloc figures are over (YearResult.bloc). In a year without a zone
+   * of its own, the twin's are over these too, not the default bloc, so that the two runs count the same countries.
+   */
+  readonly blocs?: ReadonlyMap<number, readonly string[]>;
 }
 
 /** One solved year as the engine saw it: the policy in force and the equilibrium. */
@@ -456,6 +461,11 @@ function unpricedRule(
   return new InputError(
     `${base} (in ${year}, ${who}); give the rule a 'from' year by which a member makes ${k}, or use rule fixed${instead}`,
   );
+}
+
+/** A run's bloc by year, for its twin (SimulateOptions.blocs). */
+export function blocsOf(result: SimulationResult): ReadonlyMap<number, readonly string[]> {
+  return new Map(result.years.map((y) => [y.year, y.bloc]));
 }
 
 export function simulate(scenario: Scenario, catalog: Catalog, options: SimulateOptions = {}): SimulationResult {
@@ -868,7 +878,9 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
         worldCache.set(key, world);
       }
       const base = world.problem;
-      const memberSet = new Set(world.bloc);
+      // The regions this year's bloc figures are over: the members; without a zone, the pair's bloc or the default.
+      const measured = zone ? world.bloc : [...new Set((options.blocs?.get(year) ?? world.bloc).map(region))];
+      const memberSet = new Set(measured);
 
       // Producers this year: outages, then projects online (ramping up), with the CfD where one covers them.
       // The share of capacity left by the year's outages, per region and commodity (1 where none hits).
@@ -1076,7 +1088,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
         ...(routes ? { routes } : {}),
         stocks: stockOps,
       };
-      const yearWorld: World = { ...world, problem };
+      const yearWorld: World = { ...world, problem, bloc: measured };
       let solution: EquilibriumSolution;
       try {
         // Warm from last year's equilibrium, or in the first year from the base-year market observed before the
@@ -1205,6 +1217,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
       };
       years.push({
         year,
+        bloc: measured,
         commodities,
         totals,
         events,

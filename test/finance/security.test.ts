@@ -48,6 +48,7 @@ describe('securityGain', () => {
 function result(prices: Record<string, number[]>): SimulationResult {
   const years = (Object.values(prices)[0] ?? []).map((_, i) => ({
     year: 2030 + i,
+    bloc: [],
     commodities: Object.entries(prices).map(
       ([k, p]) => ({ commodity: k, unit: '', priceInside: p[i] ?? null }) as unknown as CommodityYear,
     ),

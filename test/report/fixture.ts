@@ -132,6 +132,7 @@ function year(
   const sum = (f: (c: CommodityYear) => number) => commodities.reduce((s, c) => s + f(c), 0);
   return {
     year: y,
+    bloc: ['USA', 'EU27', 'JPN', 'MEX'],
     commodities,
     totals: {
       consumerCost: sum((c) => c.consumerCost),

@@ -1,0 +1,37 @@
+/**
+ * A comparison counts the same countries on both sides: a baseline twin (no zone) measures its bloc over the
+ * scenario's members of each year, not the default bloc, so that a member joining is not read as a cost of the zone.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers.ts';
+
+describe('simulate --against baseline with members beyond the default bloc', () => {
+  it('a zone that changes nothing but who is in it costs nothing against the baseline, year by year', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lodestone-twin-'));
+    const file = path.join(dir, 'wider.yaml');
+    // No tariff preference, no levy, no instrument: the market is the baseline's; only the bloc grows (KOR in 2026).
+    writeFileSync(
+      file,
+      'name: wider\nextends: baseline\nhorizon: { start: 2025, end: 2026 }\nzone:\n  preferential: false\n  levy: none\n' +
+        '  members:\n    - { region: USA, from: 2025 }\n    - { region: EU27, from: 2025 }\n    - { region: JPN, from: 2025 }\n' +
+        '    - { region: MEX, from: 2025 }\n    - { region: KOR, from: 2026 }\n',
+    );
+    const r = runCli(['simulate', file, '--against', 'baseline', '--json', '--no-report']);
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    for (const [i, y] of out.years.entries()) {
+      const twin = out.against.years[i];
+      expect(y.totals.consumerCost).toBeCloseTo(twin.totals.consumerCost, -3);
+      expect(y.totals.consumptionLostValue).toBeCloseTo(twin.totals.consumptionLostValue, -3);
+    }
+    const [y2025, y2026] = out.years;
+    expect(y2026.bloc).toEqual(['EU27', 'JPN', 'KOR', 'MEX', 'USA']);
+    expect(out.against.years[1].bloc).toEqual(y2026.bloc);
+    expect(out.against.years[0].bloc).toEqual(y2025.bloc);
+    // KOR counts: the 2026 bloc spends more than the 2025 one by more than a year's growth.
+    expect(y2026.totals.consumerCost / y2025.totals.consumerCost).toBeGreaterThan(1.1);
+  });
+});
