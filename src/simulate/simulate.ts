@@ -291,7 +291,21 @@ function checkedScenario(
     }
     inHorizon(b.from, ['zone', 'backedProjects', i, 'from']);
   });
-  zone?.cfds?.forEach((c, i) => inForceWithin(c.from, c.until, ['zone', 'cfds', i]));
+  // A CfD pays, and a stockpile buys or releases, only in a year the zone has members: one in force in no such year
+  // would do nothing at all.
+  const withZone = (from: number | undefined, until: number | undefined, at: (string | number)[], does: string) => {
+    inForceWithin(from, until, at);
+    const first = Math.max(start, from ?? start);
+    const last = Math.min(end, until ?? end);
+    for (let y = first; y <= last; y++) if (zone?.members.some((m) => active(m.from, m.until, y))) return;
+    const which = from !== undefined ? 'from' : 'until';
+    throw new InputError(
+      `${locate([...at, which])}: ${at.join('.')}: in force ${first}–${last}, when the zone has no member: it ${does} only while the zone exists`,
+    );
+  };
+  for (const [i, c] of (zone?.cfds ?? []).entries()) withZone(c.from, c.until, ['zone', 'cfds', i], 'pays');
+  for (const [i, sp] of (zone?.stockpiles ?? []).entries())
+    withZone(sp.from, undefined, ['zone', 'stockpiles', i], 'buys and releases');
   scenario.shocks?.forEach((s, i) => {
     const at = (k: string) => ['shocks', i, k];
     if (s.kind === 'outage') {

@@ -89,6 +89,37 @@ describe('bad scenario files', () => {
     expect(check(', until: 2024')).toMatch(/zone\.cfds\.0\.until: 2024 leaves it never in force/);
   });
 
+  it('a CfD or stockpile in force only in years without members, or after the horizon, at its place (it did nothing)', () => {
+    const check = (zone: string) =>
+      inputErrorOf(() =>
+        validateScenario(
+          readScenario(
+            files({
+              's.yaml': `name: s\nextends: baseline\nhorizon: { start: 2025, end: 2030 }\nzone:\n  members: [{ region: USA, from: 2028 }]\n${zone}`,
+            }),
+          ),
+          catalog,
+        ),
+      );
+    expect(check('  cfds: [{ commodity: ndpr/oxide, strike: 110 USD/kg, from: 2026, until: 2027 }]\n')).toMatch(
+      /s\.yaml:6:\d+: zone\.cfds\.0: in force 2026–2027, when the zone has no member: it pays only while the zone exists/,
+    );
+    const stock = (from: number) =>
+      `  stockpiles: [{ member: zone, commodities: [gallium/refined], obligationDays: 90, budget: 1.0e6, from: ${from} }]\n`;
+    expect(check(stock(2045))).toMatch(
+      /s\.yaml:6:\d+: zone\.stockpiles\.0\.from: 2045 leaves it never in force within the horizon 2025–2030/,
+    );
+    // From before the zone forms: it starts with the zone.
+    validateScenario(
+      readScenario(
+        files({
+          's.yaml': `name: s\nextends: baseline\nhorizon: { start: 2025, end: 2030 }\nzone:\n  members: [{ region: USA, from: 2028 }]\n${stock(2026)}`,
+        }),
+      ),
+      catalog,
+    );
+  });
+
   it('an export tax or tariff on an unknown code, or never in force within the horizon, at its place', () => {
     const check = (body: string) =>
       inputErrorOf(() =>
