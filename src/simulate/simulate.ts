@@ -554,6 +554,9 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
   const stockpiled = new Set((scenario.zone?.stockpiles ?? []).flatMap((sp) => sp.commodities));
   const cfdSpent = new Map<number, number>();
   const stockSpent = new Map<number, number>();
+  /** By `stockpile index|commodity`: what it bought over the run, and the years last year's price kept it from buying. */
+  const stockBought = new Map<string, number>();
+  const pricedOut = new Map<string, { years: number[]; member: string; threshold: number }>();
   const forecast = new Map<string, number>();
   const referencePrices = new Map<string, { price: number; set: number }>();
   const years: YearResult[] = [];
@@ -1016,7 +1019,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
           // of the budget left. (Valued at the buy threshold, 150 M USD bought 232,885 kg of gallium at 1,083 USD/kg.)
           const bid = releasePrice / 1.01;
           const buys = !disrupted && cheap && g.buyPrice > 0 && bid > 0 && g.gap > 0;
-          return { ...g, disrupted, releasePrice, bid, buys };
+          return { ...g, disrupted, cheap, releasePrice, bid, buys };
         });
         // The budget left is shared among this year's purchases only: a commodity priced above its threshold, or
         // under a shock, leaves its share to the others rather than to next year.
@@ -1057,6 +1060,11 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
             g.buys && memberGapValue > 0 ? (memberBudget(member) * g.gap * g.buyPrice) / memberGapValue : 0;
           const buyCap = g.buys ? Math.min(g.gap * (sp.fillRate ?? 0.5), budgetShare / g.bid) : 0;
           const releaseCap = g.disrupted ? g.state.holdings * (sp.releaseShare ?? 0.5) : 0;
+          if (!g.disrupted && !g.cheap && g.gap > 0) {
+            const seen = pricedOut.get(`${i}|${g.k}`) ?? { years: [], member, threshold: g.buyPrice };
+            if (seen.years.at(-1) !== year) seen.years.push(year);
+            pricedOut.set(`${i}|${g.k}`, seen);
+          }
           if (buyCap <= 0 && releaseCap <= 0) continue;
           const id = `stock-${i}-${member}-${g.k}`;
           stockOps.push({
@@ -1144,6 +1152,8 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
         state.holdings = Math.max(0, state.holdings + s.bought - s.released);
         const p = solution.prices.find((x) => x.region === idx.member && x.commodity === idx.commodity)?.price ?? 0;
         stockSpent.set(idx.policy, (stockSpent.get(idx.policy) ?? 0) + s.bought * p);
+        const boughtKey = `${idx.policy}|${idx.commodity}`;
+        stockBought.set(boughtKey, (stockBought.get(boughtKey) ?? 0) + s.bought);
       }
       // Every region's, member or not yet: one that joins reads its own last calm year. (Before the zone, a control
       // on 'members' falls on the default bloc, as destinationsOf has it.)
@@ -1255,6 +1265,18 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
       }
       throw e;
     }
+  }
+  // A stockpile that never bought a commodity because the price stayed above its threshold did nothing for it: say so,
+  // lest its empty row read as a stock that was drawn down.
+  for (const [key, { years: priced, member, threshold }] of pricedOut) {
+    if ((stockBought.get(key) ?? 0) > 0) continue;
+    const [i, k] = key.split('|') as [string, string];
+    const sp = scenario.zone?.stockpiles?.[Number(i)];
+    const unit = catalog.commodities.get(k)?.row.price_unit ?? '';
+    notes.push(
+      `zone.stockpiles.${i} bought no ${k}: ${sp?.member === 'zone' ? "the members' price" : `${member}'s price`} the year before was above its buy threshold ` +
+        `(buyBelow ${sp?.buyBelow ?? 1} × the reference price: ${significant(threshold)} ${unit}) in ${priced.length === 1 ? priced[0] : `${priced.length} years, ${priced[0]}–${priced.at(-1)}`}; raise buyBelow to buy`,
+    );
   }
   return {
     scenario: { name: scenario.name, title: scenario.title, description: scenario.description },

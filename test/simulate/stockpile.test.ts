@@ -178,3 +178,27 @@ describe('a member that leaves takes its holdings out of the bloc’s', () => {
     expect(back.stock).toBeCloseTo(out.stock + back.stockBought - back.stockReleased + held, 6);
   });
 });
+
+describe('a stockpile the price keeps from buying', () => {
+  it('says so in the notes, with its threshold and the years, rather than leave an empty row', () => {
+    // Antimony has no floor: its threshold is buyBelow × the base-year reference price, below the members' price.
+    const stockpile = (buyBelow: number) => [
+      'horizon: { start: 2025, end: 2027 }',
+      'zone:',
+      '  stockpiles:',
+      `    - { member: USA, commodities: [antimony/refined], obligationDays: 90, budget: 1.0e9, buyBelow: ${buyBelow}, from: 2026 }`,
+    ];
+    const idle = run('idle', stockpile(1)).result;
+    const held = idle.years.map((y) => y.commodities.find((c) => c.commodity === 'antimony/refined')?.stock);
+    expect(held).toEqual([0, 0, 0]);
+    expect(idle.notes.filter((n) => n.startsWith('zone.stockpiles.0'))).toEqual([
+      expect.stringMatching(
+        /^zone\.stockpiles\.0 bought no antimony\/refined: USA's price the year before was above its buy threshold \(buyBelow 1 × the reference price: [\d,]+ USD\/t Sb\) in 2 years, 2026–2027/,
+      ),
+    ]);
+    // A threshold that lets it buy: no note.
+    const buying = run('buying', stockpile(3)).result;
+    expect(buying.years.at(-1)?.commodities.find((c) => c.commodity === 'antimony/refined')?.stock).toBeGreaterThan(0);
+    expect(buying.notes.filter((n) => n.startsWith('zone.stockpiles.0'))).toEqual([]);
+  });
+});
