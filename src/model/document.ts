@@ -240,6 +240,23 @@ export function describeIssue(
   let message = issue?.message ?? 'invalid';
   if (issue?.code === 'invalid_type' && /received undefined$/.test(message)) {
     message = `missing: required here (expected ${issue.expected})`;
+  } else if (
+    issue &&
+    (issue.code === 'too_small' || issue.code === 'too_big') &&
+    issue.origin === 'number' &&
+    /^Too (small|big)/.test(message)
+  ) {
+    // zod's own wording does not say what was given: name the value, as the data checks do ('-5 is negative').
+    const given = context
+      ? path.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)?.[k], context.value)
+      : undefined;
+    if (typeof given === 'number') {
+      const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+      const what =
+        issue.code === 'too_small' ? (Number(bound) === 0 && given < 0 ? 'negative' : 'too small') : 'too large';
+      const op = issue.code === 'too_small' ? (issue.inclusive ? '>=' : '>') : issue.inclusive ? '<=' : '<';
+      message = `${given} is ${what}: it must be ${op}${bound}`;
+    }
   } else if (issue && message === 'Invalid input') {
     const expected = expectedOf(issue);
     if (expected) message = `${message}: ${expected}`;

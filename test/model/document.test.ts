@@ -56,6 +56,25 @@ describe('a policy document', () => {
     expect(inputErrorOf(() => policyFromFlags({ members: 'default', floor: ['ndpr/oxide=0'] }))).toMatch(/0 is zero/);
   });
 
+  it('a number out of its range names the value given and the bound, not only zod\'s "Too small"', () => {
+    expect(
+      inputErrorOf(() =>
+        parseDocumentText(
+          'stockpiles:\n  - { region: USA, commodity: gallium/refined, releaseCap: -5, releasePrice: 1500 }\n',
+          'p.yaml',
+          PolicySchema,
+        ),
+      ),
+    ).toMatch(/^p\.yaml:2:\d+: stockpiles\.0\.releaseCap: -5 is negative: it must be >=0$/);
+    const schema = z.object({ days: z.number().max(3650), share: z.number().gt(0) });
+    expect(inputErrorOf(() => parseDocumentText('days: 5000\nshare: 1\n', 's.yaml', schema))).toMatch(
+      /^s\.yaml:1:\d+: days: 5000 is too large: it must be <=3650$/,
+    );
+    expect(inputErrorOf(() => parseDocumentText('days: 5\nshare: 0\n', 's.yaml', schema))).toMatch(
+      /^s\.yaml:2:\d+: share: 0 is too small: it must be >0$/,
+    );
+  });
+
   it('a value of the wrong kind says what kinds would do', () => {
     expect(inputErrorOf(() => parseDocumentText('members: 5\n', 'p.yaml', PolicySchema))).toMatch(
       /^p\.yaml:1:10: members: Invalid input: expected a list or 'default'$/,
