@@ -379,9 +379,13 @@ export function readScenario(ref: string): Scenario {
     }
     return -1;
   };
-  // A scenario's name is its own (never inherited): whatever is wrong with it is in the top file.
-  const locate: Locate = (p, options) => (p[0] === 'name' ? top : (layers[layerOf(p)] ?? top)).locate(p, options);
-  const document = { ...merged, name: (top.value as Record<string, unknown>).name };
+  // A scenario's name, title and description are its own (never inherited: a base's would describe another
+  // scenario, 'Baseline — no zone' over a zone's results): whatever is wrong with them is in the top file.
+  const own = ['name', 'title', 'description'];
+  const locate: Locate = (p, options) =>
+    (own.includes(String(p[0])) ? top : (layers[layerOf(p)] ?? top)).locate(p, options);
+  const topValue = top.value as Record<string, unknown>;
+  const document = { ...merged, name: topValue.name, title: topValue.title, description: topValue.description };
   const parsed = ScenarioSchema.safeParse(document);
   if (!parsed.success) {
     throw new InputError(describeIssue(parsed.error, locate, { schema: ScenarioSchema, value: document }));

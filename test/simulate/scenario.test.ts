@@ -26,6 +26,15 @@ describe('built-in scenarios', () => {
     for (const name of builtInScenarios()) validateScenario(readScenario(name), catalog);
   });
 
+  it("a scenario's title and description are its own: a base's would describe another scenario", () => {
+    const plain = readScenario(files({ 's.yaml': 'name: my-zone\nextends: zone-2026\n' }));
+    expect(plain.title).toBe('my-zone');
+    expect(plain.description).toBe('');
+    expect(plain.zone?.members).toHaveLength(4);
+    const titled = readScenario(files({ 's.yaml': 'name: my-zone\nextends: zone-2026\ntitle: Mine\n' }));
+    expect(titled.title).toBe('Mine');
+  });
+
   it('overlay their base: zone-2026-ban-2027 keeps the zone of zone-2026 and adds the ban', () => {
     const s = readScenario('zone-2026-ban-2027');
     expect(s.files.map((f) => path.basename(f))).toEqual([
