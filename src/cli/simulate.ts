@@ -18,7 +18,7 @@ import {
 } from '../model/scenario.ts';
 import { REPORT_FILES, writeReport } from '../report/index.ts';
 import { formatRange, openPricesInBrief, openPricesOf } from '../report/open-prices.ts';
-import type { CommodityYear, Comparison, SimulationResult } from '../simulate/result.ts';
+import type { CommodityYear, Comparison, SimulationResult, YearResult } from '../simulate/result.ts';
 import { blocsOf, type SimulateOptions, simulate, validateScenario } from '../simulate/simulate.ts';
 import { loadCheckedDataset, withDataOption } from './data.ts';
 import { formatNumber, formatPercent, formatPrice, renderTable } from './table.ts';
@@ -316,7 +316,29 @@ function summarizeEvents(events: readonly string[]): string {
   return [...shocks, ...(prices > 0 ? [`${prices} reference price(s) set`] : [])].join('; ');
 }
 
+/**
+ * The years two runs' bloc figures count different countries (two zones of other members, or results files written
+ * apart), in words for a note; undefined where they count the same, or a file does not say.
+ */
+export function blocsDiffer(c: Comparison): string | undefined {
+  const name = (y: YearResult | undefined) => y?.bloc?.join(', ');
+  const differ = c.scenario.years.filter((y) => {
+    const o = c.against.years.find((x) => x.year === y.year);
+    return y.bloc !== undefined && o?.bloc !== undefined && name(y) !== name(o);
+  });
+  const first = differ[0];
+  if (!first) return undefined;
+  const twin = c.against.years.find((x) => x.year === first.year);
+  const years = differ.length === 1 ? `${first.year}` : `${differ.length} years from ${first.year}`;
+  return (
+    `the bloc figures count different countries in ${years} (${first.year}: ${c.scenario.scenario.name} ` +
+    `${name(first)}; ${c.against.scenario.name} ${name(twin)}): the totals compare different blocs`
+  );
+}
+
 function output(comparison: Comparison, opts: SimulateCliOptions): void {
+  const differ = blocsDiffer(comparison);
+  if (differ) process.stderr.write(`lodestone: note: ${differ}\n`);
   const focus = focusCommodities(comparison, opts.commodity);
   let written: string[] = [];
   if (opts.report !== false) {

@@ -6,6 +6,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { blocsDiffer } from '../../src/cli/simulate.ts';
+import type { SimulationResult } from '../../src/simulate/result.ts';
 import { runCli } from '../helpers.ts';
 
 describe('simulate --against baseline with members beyond the default bloc', () => {
@@ -33,5 +35,28 @@ describe('simulate --against baseline with members beyond the default bloc', () 
     expect(out.against.years[0].bloc).toEqual(y2025.bloc);
     // KOR counts: the 2026 bloc spends more than the 2025 one by more than a year's growth.
     expect(y2026.totals.consumerCost / y2025.totals.consumerCost).toBeGreaterThan(1.1);
+  });
+});
+
+describe('a comparison of two zones of other members', () => {
+  const run = (name: string, blocs: (string[] | undefined)[]) =>
+    ({
+      scenario: { name, title: name, description: '' },
+      years: blocs.map((bloc, i) => ({ year: 2025 + i, ...(bloc ? { bloc } : {}) })),
+    }) as unknown as SimulationResult;
+  const four = ['EU27', 'JPN', 'MEX', 'USA'];
+
+  it('is noted with the years and both blocs; the same blocs, or a results file that does not say, are not', () => {
+    const c = {
+      scenario: run('wide', [four, [...four, 'KOR'], [...four, 'KOR']]),
+      against: run('z', [four, four, four]),
+    };
+    expect(blocsDiffer(c)).toBe(
+      'the bloc figures count different countries in 2 years from 2026 (2026: wide EU27, JPN, MEX, USA, KOR; z EU27, JPN, MEX, USA): the totals compare different blocs',
+    );
+    expect(blocsDiffer({ scenario: run('a', [four, four]), against: run('b', [four, four]) })).toBeUndefined();
+    expect(
+      blocsDiffer({ scenario: run('a', [four, four]), against: run('old', [undefined, undefined]) }),
+    ).toBeUndefined();
   });
 });
