@@ -749,6 +749,15 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
       const shocks = shocksIn(year);
       const events: string[] = [];
       const yearProjects: YearResult['projects'][number][] = [];
+      // Who joins and who leaves, against last year's members (none before the horizon): the table's only word on it.
+      const before = year > scenario.horizon.start ? membersIn(year - 1) : [];
+      const joins = members.filter((m) => !before.includes(m));
+      const leaves = before.filter((m) => !members.includes(m));
+      if (joins.length > 0 || leaves.length > 0) {
+        events.push(
+          `members: ${[...(joins.length > 0 ? [`${joins.join(', ')} join${joins.length === 1 ? 's' : ''}`] : []), ...(leaves.length > 0 ? [`${leaves.join(', ')} leave${leaves.length === 1 ? 's' : ''}`] : [])].join(', ')}`,
+        );
+      }
 
       // Reference prices in force: set when a rule starts, recomputed at each review.
       const floors: Record<string, number> = {};

@@ -33,6 +33,10 @@ describe('simulate --against baseline with members beyond the default bloc', () 
     expect(y2026.bloc).toEqual(['EU27', 'JPN', 'KOR', 'MEX', 'USA']);
     expect(out.against.years[1].bloc).toEqual(y2026.bloc);
     expect(out.against.years[0].bloc).toEqual(y2025.bloc);
+    // The events say who joins when (the zone forms with four in 2025; KOR joins in 2026); the twin has none.
+    expect(y2025.events).toContain('members: EU27, JPN, MEX, USA join');
+    expect(y2026.events).toContain('members: KOR joins');
+    expect(out.against.years[1].events).toEqual([]);
     // KOR counts: the 2026 bloc spends more than the 2025 one by more than a year's growth.
     expect(y2026.totals.consumerCost / y2025.totals.consumerCost).toBeGreaterThan(1.1);
   });
