@@ -864,7 +864,8 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
       (scenario.zone?.cfds ?? []).forEach((c, i) => {
         if (!zone || !active(c.from, c.until, year)) return;
         if (c.budget !== undefined && (cfdSpent.get(i) ?? 0) >= c.budget) {
-          events.push(`CfD ${c.commodity}: budget spent`);
+          // Named by its place in the scenario: several CfDs may cover one good, one after the other.
+          events.push(`CfD ${c.commodity} (zone.cfds.${i}): budget spent`);
           return;
         }
         cfdIndex.push(i);
