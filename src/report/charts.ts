@@ -287,6 +287,24 @@ export function supplyChart(view: ReportView, k: string, role: Role): ChartSpec 
 }
 
 /**
+ * The top of the days-of-cover axis where a year's days would flatten the others: holdings over net imports near zero
+ * (the bloc all but self-sufficient that year) run to thousands of days, where the others are tens. Above three times
+ * the median of the positive values, and above a year, the axis stops (rounded up), and those years are marked at its
+ * top with their value; otherwise undefined (the axis fits the data).
+ */
+export function coverAxisCap(values: readonly (number | null)[]): number | undefined {
+  const positive = values.filter((v): v is number => v !== null && v > 0).sort((a, b) => a - b);
+  if (positive.length === 0) return undefined;
+  const mid = positive.length / 2;
+  const median =
+    positive.length % 2
+      ? (positive[Math.floor(mid)] as number)
+      : ((positive[mid - 1] as number) + (positive[mid] as number)) / 2;
+  const cap = niceCeil(Math.max(365, 3 * median));
+  return (positive.at(-1) as number) > cap ? cap : undefined;
+}
+
+/**
  * Bloc stock holdings (bars, left axis) and days of cover (lines, right axis) for both runs; null where neither run
  * stockpiles k nor holds any (a stockpile that holds nothing is charted: its 0 days are the point).
  */
@@ -306,15 +324,33 @@ export function stockChart(view: ReportView, k: string): ChartSpec | null {
     color: role === 'scenario' ? COLORS.scenarioOutside : COLORS.againstOutside,
     barMaxWidth: 18,
   }));
-  const lines: LineSeriesOption[] = ROLES.map((role) => ({
+  const cover = ROLES.map((role) => series(view, role, k, (c) => c.daysOfCover));
+  const cap = coverAxisCap(cover.flat());
+  const years = view.years.map(String);
+  const lines: LineSeriesOption[] = ROLES.map((role, r) => ({
     type: 'line',
     name: `days of cover · ${runName(view, role)}`,
-    data: series(view, role, k, (c) => c.daysOfCover),
+    data: cover[r] as (number | null)[],
     color: role === 'scenario' ? COLORS.scenarioInside : COLORS.againstInside,
     yAxisIndex: 1,
     lineStyle: { width: 2, type: role === 'scenario' ? 'solid' : 'dashed' },
     symbol: 'circle',
     symbolSize: 5,
+    // A year off the scale is drawn at its top, with its value.
+    ...(cap === undefined
+      ? {}
+      : {
+          markPoint: {
+            symbol: 'triangle',
+            symbolSize: 9,
+            label: { position: 'top', fontSize: 11, formatter: '{b}' },
+            data: (cover[r] as (number | null)[]).flatMap((v, i) =>
+              v !== null && v > cap
+                ? [{ name: `${Math.round(v).toLocaleString('en-US')} d`, coord: [years[i] as string, cap], value: v }]
+                : [],
+            ),
+          },
+        }),
   }));
   return {
     option: {
@@ -324,6 +360,7 @@ export function stockChart(view: ReportView, k: string): ChartSpec | null {
         valueAxis(`stock, ${unit}`, { min: 0 }) as object,
         valueAxis('days of cover', {
           min: 0,
+          ...(cap === undefined ? {} : { max: cap }),
           position: 'right',
           splitLine: { show: false },
           nameTextStyle: { align: 'right', fontWeight: 'bold' },

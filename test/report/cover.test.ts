@@ -3,6 +3,7 @@
  * imports covers 0 days, the most alarming figure, and the card and table say so instead of leaving it blank.
  */
 import { describe, expect, it } from 'vitest';
+import { coverAxisCap } from '../../src/report/charts.ts';
 import { renderReport } from '../../src/report/index.ts';
 import { commoditySummary, headlines, reportView } from '../../src/report/view.ts';
 import type { Comparison } from '../../src/simulate/result.ts';
@@ -56,5 +57,33 @@ describe('days of cover of a stockpile that holds nothing', () => {
     const summary = commoditySummary(reportView(comparison()), NDPR);
     expect(summary.hasStocks).toBe(false);
     expect(summary.minDaysOfCover).toEqual({ scenario: null, against: null });
+  });
+});
+
+describe('a year whose days of cover would flatten the others', () => {
+  // zone-2026-ban-2027's NdPr oxide: 331, 18, 34 and 4,955 days (net imports near zero in the last year). On one
+  // axis to 5,000 the 18 and 34 days were a flat line at the bottom.
+  it('stops the axis above a year and three times the median, and marks the year at its top with its value', () => {
+    expect(coverAxisCap([331, 18, 34, 4955])).toBe(600);
+    expect(coverAxisCap([4, 21, 10, 1, 43, 60, 57, 69, 75, 72, 75, 76])).toBeUndefined();
+    expect(coverAxisCap([null, 0, 0])).toBeUndefined();
+  });
+
+  it('draws it so in the report', () => {
+    let c = comparison();
+    const days = [331, 18, 4955];
+    c.scenario.years.forEach((y, i) => {
+      const j = y.commodities.findIndex((x) => x.commodity === NDPR);
+      c = withValue(c, ['scenario', 'years', i, 'commodities', j, 'stock'], 100);
+      c = withValue(c, ['scenario', 'years', i, 'commodities', j, 'daysOfCover'], days[i]);
+    });
+    const spec = payloadOf(parseReport(renderReport(c))).charts['c0-stocks'];
+    if (!spec) throw new Error('no stock chart');
+    const axes = spec.option.yAxis as { max?: number }[];
+    expect(axes[1]?.max).toBe(1000);
+    const line = (spec.option.series as { name: string; markPoint?: { data: { name: string }[] } }[]).find((s) =>
+      s.name.startsWith('days of cover'),
+    );
+    expect(line?.markPoint?.data.map((d) => d.name)).toEqual(['4,955 d']);
   });
 });
