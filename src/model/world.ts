@@ -331,7 +331,8 @@ function routeSkeleton(catalog: Catalog, o: RouteTableOptions): RouteSkeleton[] 
       for (const line of candidateLines(catalog, rows, from)) {
         const d = dutiesOf(k, line.rows);
         const perUnit = d.adValorem * price + d.specific;
-        if (perUnit > highest) {
+        // Without a price to compare at, the higher ad valorem rate.
+        if (perUnit > highest || (perUnit === highest && d.adValorem > duties.adValorem)) {
           highest = perUnit;
           duties = d;
         }
