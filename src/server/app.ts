@@ -265,6 +265,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       schema: {
         tags: ['schedules'],
         summary: 'every published schedule, oldest version first',
+        // It takes no parameters: one that looks like a filter (?date=) is refused, not ignored with every schedule.
+        querystring: z.strictObject({}),
         response: { 200: z.object({ schedules: z.array(S.Schedule) }), ...errors },
       },
     },
@@ -355,6 +357,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         tags: ['entries'],
         summary: 'a recorded entry and its assessment (a member sees only its own)',
         params: z.strictObject({ id: S.RecordId }),
+        querystring: z.strictObject({}),
         response: { 200: S.StoredEntry, 404: S.ErrorResponse, ...errors },
       },
     },

@@ -634,6 +634,18 @@ describe('the API', () => {
     ['query: bad date', { method: 'GET', url: '/v1/schedules/current?date=tomorrow' }, 400, 'querystring.date'],
     ['query: limit 0', { method: 'GET', url: '/v1/audit?limit=0' }, 400, 'querystring.limit'],
     ['query: unknown parameter', { method: 'GET', url: '/v1/vault/holdings?member=USA' }, 400, 'querystring.member'],
+    [
+      'query: a filter schedules do not take',
+      { method: 'GET', url: '/v1/schedules?date=2026-03-01' },
+      400,
+      'querystring.date',
+    ],
+    [
+      'query: a parameter an entry does not take',
+      { method: 'GET', url: '/v1/entries/E-1?importer=USA' },
+      400,
+      'querystring.importer',
+    ],
     ['path: bad id', { method: 'GET', url: '/v1/entries/%20x' }, 400, 'params.id'],
   ];
   for (const [name, request, status, field] of bad) {
