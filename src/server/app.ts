@@ -55,6 +55,9 @@ const MEMBERS_ONLY: ReadonlySet<Operation> = new Set(['vault.read']);
 
 /** Other members' holdings are shown only as sums over at least this many members (a sum of one is no aggregate). */
 const MIN_AGGREGATE_MEMBERS = 2;
+
+/** The longest path segment the router reads: well above the longest id (128), below a buffer-filling one. */
+const MAX_PARAM_LENGTH = 200;
 export interface ServerOptions {
   readonly store: Store;
   readonly catalog: Catalog;
@@ -102,7 +105,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // A client that sends its request too slowly is cut off rather than holding a connection forever.
     requestTimeout: 30_000,
     // Client-chosen ids may carry ':' and '/', escaped in paths; keep routing strict otherwise.
-    routerOptions: { maxParamLength: 200 },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // A path the router cannot read (bad percent-encoding, an overlong id) is refused before any route's error
+    // handler: answer it in the documented error shape, naming the path, not Fastify's own (a 414 the API never lists).
+    frameworkErrors: (error, _request, reply) => {
+      if (error.code === 'FST_ERR_BAD_URL')
+        return problem(reply, 400, 'params: the path is not valid percent-encoding', { field: 'params' });
+      if (error.code === 'FST_ERR_MAX_PARAM_LENGTH')
+        return problem(reply, 400, `params: a path segment is longer than ${MAX_PARAM_LENGTH} characters`, {
+          field: 'params',
+        });
+      return problem(reply, 500, 'internal error; the request was not applied');
+    },
   });
   app.setValidatorCompiler(validatorCompiler);
   // Responses are built by the handlers from typed values; the response schemas document them (OpenAPI) and the

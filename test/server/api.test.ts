@@ -647,6 +647,13 @@ describe('the API', () => {
       'querystring.importer',
     ],
     ['path: bad id', { method: 'GET', url: '/v1/entries/%20x' }, 400, 'params.id'],
+    ['path: bad percent-encoding', { method: 'GET', url: '/v1/entries/%ZZ' }, 400, 'params'],
+    [
+      'path: an id longer than the router reads',
+      { method: 'GET', url: `/v1/entries/${'x'.repeat(300)}` },
+      400,
+      'params',
+    ],
   ];
   for (const [name, request, status, field] of bad) {
     it(`bad input: ${name} -> ${status} ${field}`, async () => {
