@@ -405,7 +405,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       const actor = request.actor as NonNullable<FastifyRequest['actor']>;
       const { commodity, obligationDays } = request.query;
       if (commodity !== undefined && !catalog.commodities.has(commodity))
-        throw new BooksError('invalid', undefined, `querystring.commodity: unknown commodity '${commodity}'`);
+        throw new BooksError('invalid', 'commodity', `unknown commodity '${commodity}'`);
       const all = (await books.holdings()).filter((h) => commodity === undefined || h.commodity === commodity);
       const mine = all.filter((h) => speaksFor(catalog, actor.role, h.member));
       const others = all.filter((h) => !speaksFor(catalog, actor.role, h.member));

@@ -646,6 +646,12 @@ describe('the API', () => {
       400,
       'querystring.importer',
     ],
+    [
+      'query: unknown commodity',
+      { method: 'GET', url: '/v1/vault/holdings?commodity=foo/bar' },
+      400,
+      'querystring.commodity',
+    ],
     ['path: bad id', { method: 'GET', url: '/v1/entries/%20x' }, 400, 'params.id'],
     ['path: bad percent-encoding', { method: 'GET', url: '/v1/entries/%ZZ' }, 400, 'params'],
     [
