@@ -448,7 +448,13 @@ function runBoth(s: Setup): Comparison {
   return comparison;
 }
 
-function writeOut(dir: string, s: Setup, sections: Parameters<typeof projectReportSections>[0]): void {
+/** Writes the report; says which files only beside the readable table, so that --json and --csv stay parseable. */
+function writeOut(
+  dir: string,
+  s: Setup,
+  sections: Parameters<typeof projectReportSections>[0],
+  announce: boolean,
+): void {
   const comparison = runBoth(s);
   const goods = downstreamGoods(s.catalog);
   const downstream = downstreamCosts(goods, comparison.scenario, comparison.against);
@@ -484,7 +490,9 @@ function writeOut(dir: string, s: Setup, sections: Parameters<typeof projectRepo
     renameSync(staging, file);
     written.push(file);
   }
-  process.stdout.write(`\nWrote ${written.map((f) => path.relative(process.cwd(), f) || f).join(', ')}\n`);
+  if (announce) {
+    process.stdout.write(`\nWrote ${written.map((f) => path.relative(process.cwd(), f) || f).join(', ')}\n`);
+  }
 }
 
 const scenarioArgument = (cmd: Command) =>
@@ -584,7 +592,7 @@ export function registerProjectsCommands(program: Command): void {
     if (opts.json) process.stdout.write(`${JSON.stringify(rankJson(sorted), null, 2)}\n`);
     else if (opts.csv) process.stdout.write(rankCsv(sorted));
     else process.stdout.write(`${rankText(sorted)}\n`);
-    if (opts.out) writeOut(opts.out, s, { appraisals: sorted });
+    if (opts.out) writeOut(opts.out, s, { appraisals: sorted }, !opts.json && !opts.csv);
   });
 
   common(
@@ -704,7 +712,7 @@ export function registerProjectsCommands(program: Command): void {
         )}\n`,
       );
     } else process.stdout.write(`${portfolioText(plan, a, joint)}\n`);
-    if (opts.out) writeOut(opts.out, s, { appraisals: a, plan });
+    if (opts.out) writeOut(opts.out, s, { appraisals: a, plan }, !opts.json);
   });
 
   withDataOption(

@@ -164,6 +164,18 @@ describe('lodestone projects portfolio', () => {
     expect(csv).toHaveLength(3);
     expect(html).toMatch(/also in <code>projects\.json<\/code> and <code>projects\.csv<\/code>/);
   });
+  it('--json with --out prints only the JSON, as rank --csv with --out prints only the CSV', () => {
+    const out = path.join(dir, 'out-json');
+    const project = ['--project', 'PRJ_IONEER_RHYOLITE', '--out', out];
+    const plan = runCli(['projects', 'portfolio', scenario, '--budget', '1bn', ...project, '--json']);
+    noTrace(plan.stderr);
+    expect(plan.status).toBe(0);
+    expect(JSON.parse(plan.stdout).budget).toBe(1e9);
+    expect(existsSync(path.join(out, 'projects.json'))).toBe(true);
+    const csv = runCli(['projects', 'rank', scenario, ...project, '--csv']);
+    expect(csv.status).toBe(0);
+    expect(csv.stdout.trim().split('\n')).toHaveLength(2);
+  });
   it('refuses a budget that is not an amount, an unknown mineral and a missing budget', () => {
     const bad = runCli(['projects', 'portfolio', scenario, '--budget', 'lots']);
     expect(bad.status).toBe(1);
