@@ -3,10 +3,12 @@
  * central run with no random shocks equal to the deterministic simulation, a run killed midway and resumed that
  * loses and duplicates nothing, and clear errors for bad input.
  */
+
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EnsembleStore } from '../../src/ensemble/store.ts';
 import { SCENARIO_DIR } from '../../src/model/scenario.ts';
@@ -273,17 +275,33 @@ describe('a run interrupted (Ctrl-C) before any draw ends', () => {
 describe('two runs on one --out', () => {
   it("refuses the second up front, naming the first one's process; the lock goes with the first", async () => {
     const out = path.join(tmp(), 'shared');
-    const args = ['ensemble', zone, '--draws', '30', '--chunk', '1', '--workers', '1', '--chain', 'rare-earths'];
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/lodestone.mjs'), ...args, '--out', out], {
-      cwd: ROOT,
-      stdio: 'ignore',
-    });
+    const args = ['ensemble', zone, '--chunk', '1', '--workers', '1', '--chain', 'rare-earths'];
+    // Far more draws than it can do before it is stopped: it is still running when the second starts.
+    const child = spawn(
+      process.execPath,
+      [path.join(ROOT, 'bin/lodestone.mjs'), ...args, '--draws', '100000', '--out', out],
+      {
+        cwd: ROOT,
+        stdio: 'ignore',
+      },
+    );
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    // On a loaded machine the first run can take a while to load its data and start its worker.
+    // Until the first run has stored a draw: interrupted before that, it removes the store it made (it holds
+    // nothing), and there is nothing to resume. On a loaded machine it can take a while to start its worker.
+    const stored = () => {
+      if (!existsSync(EnsembleStore.path(out))) return 0;
+      try {
+        const info = EnsembleStore.inspect(EnsembleStore.path(out));
+        info.close();
+        return info.draws;
+      } catch {
+        return 0; // being made
+      }
+    };
     const deadline = Date.now() + 90_000;
-    while (!existsSync(EnsembleStore.path(out)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(existsSync(EnsembleStore.path(out)), 'the first run made no store in 90 s').toBe(true);
-    const second = runCli([...args, '--resume', '--no-report', '--out', out]);
+    while (stored() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(stored(), 'the first run stored no draw in 90 s').toBeGreaterThan(0);
+    const second = runCli([...args, '--draws', '100000', '--resume', '--no-report', '--out', out]);
     child.kill('SIGINT');
     expect(second.status).toBe(1);
     expect(second.stderr).toMatch(
@@ -292,12 +310,18 @@ describe('two runs on one --out', () => {
       ),
     );
     expect(await exited).toBe(130);
-    // The first run's lock went with it: the run resumes, and no draw is stored twice.
-    const resumed = runCli([...args, '--resume', '--no-report', '--out', out]);
+    // The first run's lock went with it: the run resumes (to ten draws past as many as were stored), every draw below
+    // that is there, and none is stored twice.
+    const target = stored() + 10;
+    const resumed = runCli([...args, '--draws', String(target), '--resume', '--no-report', '--out', out]);
     expect(resumed.status, resumed.stderr).toBe(0);
     const info = EnsembleStore.inspect(EnsembleStore.path(out));
     info.close();
-    expect(info).toMatchObject({ draws: 30, duplicates: 0 });
+    expect(info.duplicates).toBe(0);
+    const db = new Database(EnsembleStore.path(out), { readonly: true });
+    const below = db.prepare('SELECT COUNT(DISTINCT draw) AS n FROM draws WHERE draw < ?').get(target) as { n: number };
+    db.close();
+    expect(below.n).toBe(target);
   }, 180_000);
 });
 
