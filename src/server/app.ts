@@ -35,6 +35,7 @@ import { readAudit } from '../store/audit.ts';
 import { Books, BooksError } from '../store/books.ts';
 import type { Store } from '../store/database.ts';
 import { KeyRing } from '../store/keys.ts';
+import { tidySchemas } from './openapi.ts';
 import * as S from './schemas.ts';
 
 declare module 'fastify' {
@@ -141,7 +142,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (document) => tidySchemas(jsonSchemaTransformObject(document)),
   });
 
   // Authentication and the role's permission come first, before the body is read or validated.
