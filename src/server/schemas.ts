@@ -302,12 +302,23 @@ const ComplianceRow = z.object({
   shortfall: z.string(),
   compliant: z.boolean(),
 });
+/**
+ * A number in a query string, in plain digits ('60', '12.5'), read as a number: not '0x10', '1e2', ' 7' or '' (an
+ * empty parameter), all of which Number() reads.
+ */
+const queryNumber = (decimals: boolean) =>
+  z
+    .string()
+    .regex(
+      decimals ? /^\d{1,9}(\.\d{1,9})?$/ : /^\d{1,15}$/,
+      decimals ? 'a number in digits, such as 60 or 12.5' : 'a whole number in digits, such as 60',
+    )
+    .transform(Number);
+
 export const HoldingsQuery = z.strictObject({
   commodity: CommodityId.optional(),
-  obligationDays: z.coerce
-    .number()
-    .positive()
-    .max(3650)
+  obligationDays: queryNumber(true)
+    .pipe(z.number().positive().max(3650))
     .optional()
     .describe('add compliance with an obligation of this many days of net imports'),
 });
@@ -373,8 +384,8 @@ export const Allocation = z
   .meta({ id: 'Allocation' });
 
 export const AuditQuery = z.strictObject({
-  after: z.coerce.number().int().nonnegative().optional().describe('records after this sequence number'),
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  after: queryNumber(false).optional().describe('records after this sequence number'),
+  limit: queryNumber(false).pipe(z.number().int().min(1).max(1000)).optional(),
   subject: z.string().max(200).optional(),
 });
 export const AuditResponse = z.object({

@@ -633,6 +633,15 @@ describe('the API', () => {
     ],
     ['query: bad date', { method: 'GET', url: '/v1/schedules/current?date=tomorrow' }, 400, 'querystring.date'],
     ['query: limit 0', { method: 'GET', url: '/v1/audit?limit=0' }, 400, 'querystring.limit'],
+    // Numbers in a query string are plain digits: Number() read '0x10' as 16 and an empty 'after=' as 0.
+    [
+      'query: a hexadecimal number',
+      { method: 'GET', url: '/v1/vault/holdings?obligationDays=0x10' },
+      400,
+      'querystring.obligationDays',
+    ],
+    ['query: an empty number', { method: 'GET', url: '/v1/audit?after=' }, 400, 'querystring.after'],
+    ['query: an exponent', { method: 'GET', url: '/v1/audit?limit=1e2' }, 400, 'querystring.limit'],
     ['query: unknown parameter', { method: 'GET', url: '/v1/vault/holdings?member=USA' }, 400, 'querystring.member'],
     [
       'query: a filter schedules do not take',
