@@ -3,6 +3,7 @@
  * hand them to echarts.setOption (and tests can read every number a chart shows). One function per chart.
  */
 import type { BarSeriesOption, EChartsOption, LineSeriesOption } from 'echarts';
+import { quantileSorted } from '../ensemble/summary.ts';
 import { type CommodityYear, type CostCurve, type CostStep, NEGLIGIBLE_SUPPLY } from '../simulate/result.ts';
 import { type ReportView, ROLES, type Role, runName, series } from './view.ts';
 
@@ -295,12 +296,7 @@ export function supplyChart(view: ReportView, k: string, role: Role): ChartSpec 
 export function coverAxisCap(values: readonly (number | null)[]): number | undefined {
   const positive = values.filter((v): v is number => v !== null && v > 0).sort((a, b) => a - b);
   if (positive.length === 0) return undefined;
-  const mid = positive.length / 2;
-  const median =
-    positive.length % 2
-      ? (positive[Math.floor(mid)] as number)
-      : ((positive[mid - 1] as number) + (positive[mid] as number)) / 2;
-  const cap = niceCeil(Math.max(365, 3 * median));
+  const cap = niceCeil(Math.max(365, 3 * quantileSorted(positive, positive.length, 0.5)));
   return (positive.at(-1) as number) > cap ? cap : undefined;
 }
 

@@ -1033,10 +1033,10 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
         });
         // The budget left is shared among this year's purchases only: a commodity priced above its threshold, or
         // under a shock, leaves its share to the others rather than to next year.
-        const gapValueOf = (member?: string) =>
-          plans
-            .filter((g) => g.buys && (member === undefined || g.member === member))
-            .reduce((t, g) => t + g.gap * g.buyPrice, 0);
+        // What each member has to buy this year, valued at its buy threshold.
+        const toBuy = new Map<string, number>();
+        for (const g of plans) if (g.buys) toBuy.set(g.member, (toBuy.get(g.member) ?? 0) + g.gap * g.buyPrice);
+        const gapValueOf = (member: string) => toBuy.get(member) ?? 0;
         // Among members, by the key (MODEL.md §7): by default in proportion to what each needs to buy (its net
         // imports), else by members' final spending on the stockpiled commodities last year, or by agreed shares;
         // within a member, by what each commodity needs.
