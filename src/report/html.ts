@@ -508,7 +508,7 @@ function aboutSection(view: ReportView, h: Headlines, version: string, options: 
 <h2>About the numbers</h2>
 <ul class="notes">
 <li>Prices are use-weighted means over the bloc's regions (inside) and the other regions (outside). Consumer spending is the bloc's final consumers' spending at equilibrium prices; consumption lost is bloc demand at the base-year reference price, grown by the scenario, less what the bloc consumes.</li>
-<li>Days of cover is bloc stock holdings divided by average daily net imports; it is blank in years the bloc does not import. The lowest days of cover is over the years a stockpile covers the commodity, 0 where it holds nothing; – where neither run stockpiles it.</li>
+<li>Days of cover is bloc stock holdings at the end of the year divided by the members' average daily net imports the year before (as the IEA counts oil stocks, and as a stockpile's obligation reads them); it is blank in years after one in which the members imported none. The lowest days of cover is over the years a stockpile covers the commodity, 0 where it holds nothing; – where neither run stockpiles it.</li>
 <li>Every year is a market equilibrium with a certificate: the largest residual of its conditions was at most ${residual(h.maxResidual.scenario)} (${esc(runName(view, 'scenario'))}) and ${residual(h.maxResidual.against)} (${esc(runName(view, 'against'))}).</li>
 <li>The same results are in <code>results.json</code> (the whole comparison), <code>years-long.csv</code> (one number a row) and <code>years-wide.csv</code> (one row per run, year and commodity) beside this file.</li>
 </ul>

@@ -52,7 +52,11 @@ export interface CommodityYear {
    * figure to read even when it holds nothing (0 days). Absent in results written before the field existed.
    */
   readonly stockpiled?: boolean;
-  /** Holdings / average daily net imports of the bloc (null when the bloc does not import). */
+  /**
+   * Holdings at the end of the year / the members' average daily net imports the year before (MODEL.md §6, as the
+   * IEA counts oil stocks and a stock obligation reads them): each member's own, less stock purchases plus releases,
+   * a net exporter's none. Null when the members imported nothing the year before.
+   */
   readonly daysOfCover: number | null;
   /** Bloc final demand at the reference price of the base year (grown by the scenario) minus bloc consumption; never negative. */
   readonly consumptionLost: number;

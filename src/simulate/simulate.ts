@@ -1222,6 +1222,10 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
         });
       }
 
+      // Days of cover read last year's net imports, as the IEA's obligations do and the stockpile's obligation above
+      // did (in the first year, the market observed before the horizon; this year's where none was observed, when no
+      // stockpile was in force to hold anything).
+      const coverBase = membersNetImports((previous ?? beforeStart)?.solution ?? solution, measured);
       const commodities = stats.commodities.map((c) =>
         commodityYear(c, {
           catalog,
@@ -1230,6 +1234,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
           members: memberSet,
           holders: new Set(zone ? members : []),
           covered,
+          coverBase,
           dominant,
           floors,
           stocks,
@@ -1323,7 +1328,6 @@ function shockHits(
   return s.destinations.map(region).includes(member);
 }
 
-/** A member's net imports of k: what it consumes and feeds its producers, less what it makes. */
 /**
  * A member's net imports of `k` for its own use: imports less exports, less what went into its stocks that year and
  * plus what came out of them. Counting the stockpile's own purchases made each year's obligation grow with the last
@@ -1343,6 +1347,31 @@ function memberNetImports(solution: EquilibriumSolution, member: string, k: stri
   return Math.max(0, imports);
 }
 
+/**
+ * By commodity, the members' net imports for their own use (memberNetImports), each member's none below 0: what a
+ * stock obligation in days asks the members to cover, as the IEA counts net-importing members' (a net exporter's
+ * are none, not a deduction from the others').
+ */
+function membersNetImports(solution: EquilibriumSolution, members: readonly string[]): Map<string, number> {
+  const set = new Set(members);
+  const net = new Map<string, number>();
+  const add = (member: string, k: string, q: number) => {
+    const key = `${member}|${k}`;
+    net.set(key, (net.get(key) ?? 0) + q);
+  };
+  for (const f of solution.flows) {
+    if (set.has(f.to)) add(f.to, f.commodity, f.quantity);
+    if (set.has(f.from)) add(f.from, f.commodity, -f.quantity);
+  }
+  for (const s of solution.stocks) if (set.has(s.region)) add(s.region, s.commodity, s.released - s.bought);
+  const byCommodity = new Map<string, number>();
+  for (const [key, q] of net) {
+    const k = key.slice(key.indexOf('|') + 1);
+    byCommodity.set(k, (byCommodity.get(k) ?? 0) + Math.max(0, q));
+  }
+  return byCommodity;
+}
+
 interface CommodityContext {
   readonly catalog: Catalog;
   readonly problem: EquilibriumProblem;
@@ -1352,6 +1381,8 @@ interface CommodityContext {
   readonly holders: ReadonlySet<string>;
   /** Commodities a stockpile in force covers for some member this year. */
   readonly covered: ReadonlySet<string>;
+  /** By commodity, the members' net imports last year, as a stock obligation reads them (membersNetImports). */
+  readonly coverBase: ReadonlyMap<string, number>;
   readonly dominant: string;
   readonly floors: Readonly<Record<string, number>>;
   readonly stocks: ReadonlyMap<string, StockState>;
@@ -1364,7 +1395,7 @@ interface CommodityContext {
   readonly lists: PeriodLists;
 }
 
-/** Days of net imports the stock covers; none without net imports. */
+/** Days of a year's net imports the stock covers; none without net imports. */
 function daysOfCover(stock: number, netImports: number): number | null {
   return netImports > 0 ? stock / (netImports / 365) : null;
 }
@@ -1382,12 +1413,6 @@ function commodityYear(
   const { solution, members } = ctx;
   const of = ctx.lists;
   const price = marketPriceByRegion(of.prices.get(k) ?? []);
-  let exportsOut = 0;
-  let imports = 0;
-  for (const f of of.flows.get(k) ?? []) {
-    if (members.has(f.to) && !members.has(f.from)) imports += f.quantity;
-    if (members.has(f.from) && !members.has(f.to)) exportsOut += f.quantity;
-  }
   let bought = 0;
   let released = 0;
   let netCost = 0;
@@ -1410,9 +1435,6 @@ function commodityYear(
   }
   const consumed = of.consumption.get(k) ?? [];
   for (const x of consumed) if (members.has(x.region)) blocConsumption += x.quantity;
-  // For the bloc's own use, as the stockpile's obligation counts it (memberNetImports): stock purchases are not use,
-  // and a release serves use that imports would otherwise have.
-  const netImports = imports - exportsOut - bought + released;
   let blocCapacity = 0;
   for (const p of of.producers.get(k) ?? []) if (members.has(p.region)) blocCapacity += p.capacity;
   return {
@@ -1438,7 +1460,7 @@ function commodityYear(
     stockReleased: released,
     stockNetCost: netCost,
     stockpiled: ctx.covered.has(k),
-    daysOfCover: daysOfCover(stock, netImports),
+    daysOfCover: daysOfCover(stock, ctx.coverBase.get(k) ?? 0),
     consumptionLost: Math.max(0, reference - blocConsumption),
     blocCapacity,
   };

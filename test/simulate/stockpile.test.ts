@@ -35,6 +35,22 @@ const at = (r: SimulationResult, year: number, k: string) => {
   return x;
 };
 
+/** Each member's net imports of k for its own use in a year's equilibrium, summed over `members` (none below 0). */
+function membersNetImports(t: YearTrace, members: readonly string[], k: string): number {
+  let sum = 0;
+  for (const m of members) {
+    let net = 0;
+    for (const f of t.solution.flows) {
+      if (f.commodity !== k) continue;
+      if (f.to === m) net += f.quantity;
+      if (f.from === m) net -= f.quantity;
+    }
+    for (const x of t.solution.stocks) if (x.commodity === k && x.region === m) net += x.released - x.bought;
+    sum += Math.max(0, net);
+  }
+  return sum;
+}
+
 /** What the vaults paid for what they bought in a year: each purchase at its node's price. */
 function spent(t: YearTrace): number {
   let s = 0;
@@ -163,15 +179,10 @@ describe('a member that leaves takes its holdings out of the bloc’s', () => {
     const y2028 = result.years.find((y) => y.year === 2028);
     const value = (y2028?.commodities ?? []).reduce((s, c) => s + c.stock * (c.priceInside ?? 0), 0);
     expect(y2028?.totals.stockValue).toBeCloseTo(value, 0);
-    const t2028 = traces.find((t) => t.year === 2028) as YearTrace;
-    const members = new Set(t2028.policy.members);
-    let net = 0;
-    for (const f of t2028.solution.flows) {
-      if (f.commodity !== GALLIUM || members.has(f.from) === members.has(f.to)) continue;
-      net += members.has(f.to) ? f.quantity : -f.quantity;
-    }
-    for (const x of t2028.solution.stocks)
-      if (x.commodity === GALLIUM && members.has(x.region)) net += x.released - x.bought;
+    // Over the net imports of 2028's members, in 2027 (JPN's not among them).
+    const t2027 = traces.find((t) => t.year === 2027) as YearTrace;
+    const net = membersNetImports(t2027, y2028?.bloc ?? [], GALLIUM);
+    expect(y2028?.bloc).not.toContain('JPN');
     expect(out.daysOfCover as number).toBeCloseTo(out.stock / (net / 365), 6);
     // Back in the zone, its holdings are the bloc's again.
     const back = at(result, 2029, GALLIUM);
@@ -200,5 +211,47 @@ describe('a stockpile the price keeps from buying', () => {
     const buying = run('buying', stockpile(3)).result;
     expect(buying.years.at(-1)?.commodities.find((c) => c.commodity === 'antimony/refined')?.stock).toBeGreaterThan(0);
     expect(buying.notes.filter((n) => n.startsWith('zone.stockpiles.0'))).toEqual([]);
+  });
+});
+
+describe('days of cover, as the IEA counts them and a stock obligation reads them', () => {
+  // MODEL.md §6: holdings / average daily net imports, as in the IEA's oil-stock obligations, which count the
+  // previous calendar year's net imports of each net-importing member (POLICY.md §6) — the measure a stockpile's
+  // obligation here reads too. Divided by the bloc's net imports of the same year, a vault that had bought exactly
+  // its 60 days of NdPr oxide in 2026 showed 393 days (the floor cut that year's imports), and in the 2027 ban its
+  // magnets' cover rose from 47 to 161 days while the releases halved the holdings.
+  const MAGNET = 'ndfeb/magnet';
+  const NDPR = 'ndpr/oxide';
+  const { result, traces } = run('cover', [
+    'horizon: { start: 2025, end: 2028 }',
+    'zone:',
+    '  stockpiles:',
+    `    - { member: zone, commodities: [${GALLIUM}, ${NDPR}, ${MAGNET}], obligationDays: 60, budget: 1.0e11, fillRate: 1, buyBelow: 3, releaseShare: 0.5, from: 2026 }`,
+    'shocks:',
+    `  - { kind: ban, origin: CHN, commodities: [${GALLIUM}, ${MAGNET}], destinations: members, start: 2027, duration: 2 }`,
+  ]);
+  it('shows a stock that meets its obligation as the obligation’s days', () => {
+    for (const k of [GALLIUM, NDPR, MAGNET]) {
+      const y = at(result, 2026, k);
+      expect(y.stockBought).toBeGreaterThan(0);
+      expect(y.daysOfCover as number).toBeCloseTo(60, 6);
+    }
+  });
+
+  it('divides the holdings by the members’ net imports of the year before', () => {
+    for (const year of [2026, 2027, 2028]) {
+      const before = traces.find((x) => x.year === year - 1) as YearTrace;
+      for (const k of [GALLIUM, NDPR, MAGNET]) {
+        const y = at(result, year, k);
+        const net = membersNetImports(before, result.years.find((x) => x.year === year)?.bloc ?? [], k);
+        expect(net).toBeGreaterThan(0);
+        expect(y.daysOfCover as number).toBeCloseTo(y.stock / (net / 365), 6);
+      }
+    }
+    // A release year's cover falls with the holdings.
+    const calm = at(result, 2026, MAGNET);
+    const ban = at(result, 2027, MAGNET);
+    expect(ban.stockReleased).toBeGreaterThan(0);
+    expect(ban.daysOfCover as number).toBeLessThan(calm.daysOfCover as number);
   });
 });
