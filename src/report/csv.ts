@@ -17,7 +17,7 @@ export const LONG_HEADER = ['scenario', 'year', 'commodity', 'metric', 'value', 
 /** Bloc totals appear in the long file under this commodity. */
 export const TOTAL_COMMODITY = 'total';
 
-type UnitKind = 'price' | 'flow' | 'stock' | 'share' | 'usd' | 'days';
+type UnitKind = 'price' | 'flow' | 'stock' | 'share' | 'usd' | 'days' | 'hhi';
 
 /** The scalar metrics of a CommodityYear, in file order, with the kind of unit each is in. */
 export const COMMODITY_METRICS: readonly { readonly key: keyof CommodityYear; readonly unit: UnitKind }[] = [
@@ -31,6 +31,7 @@ export const COMMODITY_METRICS: readonly { readonly key: keyof CommodityYear; re
   { key: 'blocConsumption', unit: 'flow' },
   { key: 'selfSufficiency', unit: 'share' },
   { key: 'dominantShare', unit: 'share' },
+  { key: 'supplyHhi', unit: 'hhi' },
   { key: 'consumerCost', unit: 'usd' },
   { key: 'levyRevenue', unit: 'usd' },
   { key: 'cfdCost', unit: 'usd' },
@@ -63,6 +64,8 @@ function unitOf(kind: UnitKind, c: CommodityYear): string {
       return 'USD';
     case 'days':
       return 'days';
+    case 'hhi':
+      return 'HHI 0-10000';
   }
 }
 
@@ -71,7 +74,15 @@ function unitOf(kind: UnitKind, c: CommodityYear): string {
  * `unit` and `priceUnit`), so that every number in the file says what it is in.
  */
 function wideColumn(key: string, kind: UnitKind): string {
-  const unit = { price: 'priceUnit', flow: 'unit/yr', stock: 'unit', share: 'share', usd: 'USD', days: 'days' }[kind];
+  const unit = {
+    price: 'priceUnit',
+    flow: 'unit/yr',
+    stock: 'unit',
+    share: 'share',
+    usd: 'USD',
+    days: 'days',
+    hhi: 'HHI 0-10000',
+  }[kind];
   return `${key} (${unit})`;
 }
 

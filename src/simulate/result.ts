@@ -35,6 +35,12 @@ export interface CommodityYear {
   readonly dominantShare: number | null;
   /** Bloc supply by origin: the bloc's own production used at home, then imports by exporting region. */
   readonly supplyByOrigin: readonly { readonly region: string; readonly quantity: number }[];
+  /**
+   * Herfindahl–Hirschman index of the bloc's supply (MODEL.md §6): the sum of the squared percentage shares of
+   * supplyByOrigin (the bloc's own production one origin, each exporter one, its stock releases one), 0–10,000;
+   * null where the bloc receives none. Absent in results written before the field existed.
+   */
+  readonly supplyHhi?: number | null;
   /** Bloc final consumers' spending at equilibrium prices, USD. */
   readonly consumerCost: number;
   /** Border levy collected by members, USD. */

@@ -1400,6 +1400,16 @@ function daysOfCover(stock: number, netImports: number): number | null {
   return netImports > 0 ? stock / (netImports / 365) : null;
 }
 
+/** The HHI of supply by origin, on 0–10,000 as `data summary` states it; none without supply. */
+function supplyHhi(supply: readonly { readonly quantity: number }[]): number | null {
+  let total = 0;
+  for (const o of supply) total += o.quantity;
+  if (!(total > 0)) return null;
+  let hhi = 0;
+  for (const o of supply) hhi += (100 * (o.quantity / total)) ** 2;
+  return hhi;
+}
+
 function finiteOrNull(x: number): number | null {
   return Number.isFinite(x) ? x : null;
 }
@@ -1452,6 +1462,7 @@ function commodityYear(
     selfSufficiency: finiteOrNull(c.selfSufficiency),
     dominantShare: finiteOrNull(c.dominantShare),
     supplyByOrigin: c.supplyByOrigin,
+    supplyHhi: supplyHhi(c.supplyByOrigin),
     consumerCost: c.consumerSpending === 0 ? 0 : sumMembers(consumed, members, price),
     levyRevenue: c.levyRevenue,
     cfdCost: c.cfdCost,

@@ -39,7 +39,7 @@ describe('comparisonCsv: the long file', () => {
         expected += TOTAL_METRICS.length;
       }
     }
-    expect(expected).toBe(2 * 3 * (2 * 20 + 6) + [3, 3, 3, 3, 4, 3, 3, 3, 3, 3, 3, 3].reduce((s, n) => s + n, 0));
+    expect(expected).toBe(2 * 3 * (2 * 21 + 6) + [3, 3, 3, 3, 4, 3, 3, 3, 3, 3, 3, 3].reduce((s, n) => s + n, 0));
     expect(table.length - 1).toBe(expected);
     expect(long.endsWith('\n')).toBe(true);
   });
@@ -100,6 +100,7 @@ const UNIT_NAMES: Record<(typeof COMMODITY_METRICS)[number]['unit'], string> = {
   share: 'share',
   usd: 'USD',
   days: 'days',
+  hhi: 'HHI 0-10000',
 };
 
 describe('comparisonCsv: the wide file', () => {

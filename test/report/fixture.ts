@@ -62,6 +62,7 @@ function commodityYear(p: Primary): CommodityYear {
     selfSufficiency: home / p.blocUse,
     dominantShare: (p.imports.CHN ?? 0) / supplied,
     supplyByOrigin,
+    supplyHhi: supplied > 0 ? supplyByOrigin.reduce((s, o) => s + (100 * (o.quantity / supplied)) ** 2, 0) : null,
     consumerCost: p.blocConsumption * p.priceInside,
     levyRevenue: p.levyRevenue,
     cfdCost: p.cfdCost,

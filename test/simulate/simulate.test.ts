@@ -162,6 +162,33 @@ describe('zone-2026-ban-2027 against ban-2027, 2025–2029', () => {
   });
 });
 
+describe('the HHI of bloc supply (MODEL.md §6)', () => {
+  it('is the sum of squared percentage shares of supplyByOrigin, 0–10,000, none where the bloc receives nothing', () => {
+    let counted = 0;
+    for (const y of [...zone.years, ...ban.years]) {
+      for (const c of y.commodities) {
+        const total = c.supplyByOrigin.reduce((t, o) => t + o.quantity, 0);
+        if (total === 0) {
+          expect(c.supplyHhi).toBeNull();
+          continue;
+        }
+        const hhi = c.supplyByOrigin.reduce((t, o) => t + (100 * (o.quantity / total)) ** 2, 0);
+        expect(c.supplyHhi as number).toBeCloseTo(hhi, 6);
+        expect(c.supplyHhi as number).toBeGreaterThan(0);
+        expect(c.supplyHhi as number).toBeLessThanOrEqual(10_000 * (1 + 1e-12));
+        // No origin's share can exceed what the index allows.
+        expect(c.supplyHhi as number).toBeGreaterThanOrEqual((100 * (c.dominantShare ?? 0)) ** 2 * (1 - 1e-12));
+        counted++;
+      }
+    }
+    expect(counted).toBeGreaterThan(0);
+    // Gallium came to the bloc from China alone before the zone: a monopoly, 10,000. In the 2027 ban the zone's
+    // bloc draws on its own refinery, Russia, Korea and its stock: far less concentrated.
+    expect(at(zone, 2025, 'gallium/refined').supplyHhi).toBeCloseTo(10_000, 6);
+    expect(at(zone, 2027, 'gallium/refined').supplyHhi as number).toBeLessThan(5_000);
+  });
+});
+
 describe('determinism', () => {
   it('the same scenario gives the same result', () => {
     const file = shortened('zone-2026', 2026);
