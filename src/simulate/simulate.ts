@@ -977,6 +977,8 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
       const stockIndex: { policy: number; member: string; commodity: string; id: string }[] = [];
       // Commodities a stockpile in force covers for some member this year: their days of cover count, at 0 too.
       const covered = new Set<string>();
+      // Last year's net imports of each member, read once a year and only where a stockpile asks for them.
+      let lastNetImports: Map<string, number> | undefined;
       (scenario.zone?.stockpiles ?? []).forEach((sp, i) => {
         if (!zone || !active(sp.from, undefined, year)) return;
         // A joint stockpile ('zone') holds stock in every member against its own net imports, from one budget.
@@ -987,7 +989,8 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
             const key = `${i}|${member}|${k}`;
             const state = stocks.get(key) ?? { member, commodity: k, holdings: 0 };
             stocks.set(key, state);
-            const netImports = memberNetImports(observed(members).solution, member, k);
+            lastNetImports ??= netImportsByMember(observed(members).solution, members);
+            const netImports = Math.max(0, lastNetImports.get(`${member}|${k}`) ?? 0);
             const target = (sp.obligationDays / 365) * netImports;
             const refPrice = floors[k] ?? world.referencePrice.get(k) ?? 0;
             const buyPrice = (sp.buyBelow ?? 1) * refPrice;
@@ -1225,7 +1228,9 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
       // Days of cover read last year's net imports, as the IEA's obligations do and the stockpile's obligation above
       // did (in the first year, the market observed before the horizon; this year's where none was observed, when no
       // stockpile was in force to hold anything).
-      const coverBase = membersNetImports((previous ?? beforeStart)?.solution ?? solution, measured);
+      const coverBase = membersNetImports(
+        netImportsByMember((previous ?? beforeStart)?.solution ?? solution, measured),
+      );
       const commodities = stats.commodities.map((c) =>
         commodityYear(c, {
           catalog,
@@ -1329,30 +1334,12 @@ function shockHits(
 }
 
 /**
- * A member's net imports of `k` for its own use: imports less exports, less what went into its stocks that year and
- * plus what came out of them. Counting the stockpile's own purchases made each year's obligation grow with the last
- * year's buying (a 365-day obligation on refined nickel stopped at 538 days), and a release year's lower imports
- * made it shrink.
+ * Each member's net imports for its own use, by `member|commodity`: imports less exports, less what went into its
+ * stocks that year and plus what came out of them; below 0 for a net exporter. Counting the stockpile's own purchases
+ * made each year's obligation grow with the last year's buying (a 365-day obligation on refined nickel stopped at 538
+ * days), and a release year's lower imports made it shrink.
  */
-function memberNetImports(solution: EquilibriumSolution, member: string, k: string): number {
-  let imports = 0;
-  for (const f of solution.flows) {
-    if (f.commodity !== k) continue;
-    if (f.to === member) imports += f.quantity;
-    if (f.from === member) imports -= f.quantity;
-  }
-  for (const s of solution.stocks) {
-    if (s.commodity === k && s.region === member) imports += s.released - s.bought;
-  }
-  return Math.max(0, imports);
-}
-
-/**
- * By commodity, the members' net imports for their own use (memberNetImports), each member's none below 0: what a
- * stock obligation in days asks the members to cover, as the IEA counts net-importing members' (a net exporter's
- * are none, not a deduction from the others').
- */
-function membersNetImports(solution: EquilibriumSolution, members: readonly string[]): Map<string, number> {
+function netImportsByMember(solution: EquilibriumSolution, members: readonly string[]): Map<string, number> {
   const set = new Set(members);
   const net = new Map<string, number>();
   const add = (member: string, k: string, q: number) => {
@@ -1364,8 +1351,17 @@ function membersNetImports(solution: EquilibriumSolution, members: readonly stri
     if (set.has(f.from)) add(f.from, f.commodity, -f.quantity);
   }
   for (const s of solution.stocks) if (set.has(s.region)) add(s.region, s.commodity, s.released - s.bought);
+  return net;
+}
+
+/**
+ * By commodity, what a stock obligation in days asks the members to cover: their net imports (netImportsByMember),
+ * each member's none below 0, as the IEA counts net-importing members' (a net exporter's are none, not a deduction
+ * from the others').
+ */
+function membersNetImports(byMember: ReadonlyMap<string, number>): Map<string, number> {
   const byCommodity = new Map<string, number>();
-  for (const [key, q] of net) {
+  for (const [key, q] of byMember) {
     const k = key.slice(key.indexOf('|') + 1);
     byCommodity.set(k, (byCommodity.get(k) ?? 0) + Math.max(0, q));
   }
