@@ -5,10 +5,12 @@
  */
 import type { Catalog } from '../data/catalog.ts';
 import { BASE_YEAR } from '../data/schema.ts';
+import { type EquilibriumSolution, solveEquilibrium } from '../equilibrium/solve.ts';
 import { remembered } from '../memo.ts';
 import { modelRegion } from '../model/regions.ts';
-import { buildWorld, DEFAULT_DOMINANT_SUPPLIER } from '../model/world.ts';
-import { Parameters, projectPipeline } from '../simulate/inputs.ts';
+import { type PeriodStatistics, periodStatistics } from '../model/statistics.ts';
+import { buildWorld, DEFAULT_DOMINANT_SUPPLIER, dataDemandChoke, type World } from '../model/world.ts';
+import { announcedOnline, Parameters, projectPipeline } from '../simulate/inputs.ts';
 import type { SupplyStep } from './reference-price.ts';
 
 export type CurveSupply = 'members' | 'market-economies';
@@ -19,12 +21,16 @@ export interface CurveOptions {
   readonly supply: CurveSupply;
   readonly dominantSupplier?: string;
   readonly year?: number;
+  /**
+   * The year the price takes effect: a project announced to come online by then (under construction or ramping up,
+   * with its start year) is built, on the curve at its cash cost like a producer, as the simulator counts it that
+   * year. Omitted: every project at its incentive price.
+   */
+  readonly asOf?: number;
 }
 
 export interface DatasetCurve {
   readonly steps: SupplyStep[];
-  /** The members' use of the commodity in the data year: final demand plus what their downstream stages need. */
-  readonly blocUse: number;
   readonly year: number;
   readonly notes: string[];
 }
@@ -39,7 +45,65 @@ function referencePricesOf(catalog: Catalog, year: number): ReadonlyMap<string, 
   );
 }
 
-/** Members' use of k: their own demand rows plus the input their use of downstream stages embodies. */
+/** The base-year market with the zone's members as the bloc and no instruments, solved, with its statistics. */
+export interface ObservedMarket {
+  readonly world: World;
+  readonly solution: EquilibriumSolution;
+  readonly stats: PeriodStatistics;
+}
+
+/**
+ * The market a rule observes before the zone's first year: the data's base-year world, the members as the bloc, no
+ * instrument (no floor, no preference), solved. The simulator reads its first reference prices off it, and the
+ * service the bloc use of an incentive-marginal rule: one computation, so that both publish the same price.
+ */
+export function baseYearMarket(
+  catalog: Catalog,
+  options: {
+    readonly members: readonly string[];
+    readonly dominantSupplier: string;
+    readonly demandChoke: number;
+    readonly warmStart?: EquilibriumSolution;
+  },
+): ObservedMarket {
+  const world = buildWorld(catalog, {
+    year: BASE_YEAR,
+    policy: { dominantSupplier: options.dominantSupplier, members: [...options.members], preferential: false },
+    demandChoke: options.demandChoke,
+  });
+  const solution = solveEquilibrium(world.problem, options.warmStart ? { warmStart: options.warmStart } : {});
+  return { world, solution, stats: periodStatistics(world, solution, { dominantSupplier: options.dominantSupplier }) };
+}
+
+const observedUse = new WeakMap<Catalog, Map<string, ReadonlyMap<string, number>>>();
+
+/**
+ * The bloc use an incentive-marginal rule reads (MODEL.md §7, "a target share of its own demand"): in the base-year
+ * market the members observe, their final use of each commodity plus what their own producers of downstream stages
+ * use of it (MODEL.md §2: an upstream stage's demand is derived from downstream production), as the simulator counts
+ * it. Members are model regions; the data's dominant supplier and demand choke.
+ */
+export function observedBlocUse(catalog: Catalog, commodity: string, members: readonly string[]): number {
+  const bloc = [...new Set(members.map((m) => modelRegion(catalog, m)))].sort();
+  const uses = remembered(
+    remembered(observedUse, catalog, () => new Map()),
+    bloc.join(','),
+    () => {
+      const { stats } = baseYearMarket(catalog, {
+        members: bloc,
+        dominantSupplier: DEFAULT_DOMINANT_SUPPLIER,
+        demandChoke: dataDemandChoke(catalog),
+      });
+      return new Map(stats.commodities.map((c) => [c.commodity, c.blocUse]));
+    },
+  );
+  return uses.get(commodity) ?? 0;
+}
+
+/**
+ * Members' use of k: their own demand rows plus the input their use of downstream stages embodies (the default key
+ * that shares a collective release of a stage no member buys as such, such as NdPr oxide).
+ */
 export function blocUseOf(catalog: Catalog, commodity: string, members: readonly string[], year: number): number {
   const memberSet = new Set(members);
   const t = catalog.dataset.tables;
@@ -83,15 +147,19 @@ export function datasetSupplyCurve(catalog: Catalog, commodity: string, options:
   }
   const { projects, skipped } = projectPipeline(catalog, new Parameters(catalog), year, dominant);
   for (const pr of projects) {
-    if (pr.commodity !== commodity || pr.incentivePrice === undefined || !counts(pr.region)) continue;
+    if (pr.commodity !== commodity || !counts(pr.region)) continue;
+    // Built by then, its capital is sunk: its cash cost sets what it needs, as for a producer.
+    const built = options.asOf !== undefined && (announcedOnline(pr) ?? Number.POSITIVE_INFINITY) <= options.asOf;
+    const own = built ? pr.cashCost : pr.incentivePrice;
+    if (own === undefined) continue;
     steps.push({
       id: pr.id,
       region: pr.region,
       capacity: pr.capacity,
-      cost: pr.incentivePrice + inputCost(pr.integrated),
-      kind: 'project',
+      cost: own + inputCost(pr.integrated),
+      kind: built ? 'producer' : 'project',
     });
   }
   const notes = skipped.filter((s) => projects.every((p) => !s.startsWith(p.id)));
-  return { steps, blocUse: blocUseOf(catalog, commodity, [...members], year), year, notes };
+  return { steps, year, notes };
 }

@@ -5,9 +5,10 @@
  */
 import type { Catalog } from '../data/catalog.ts';
 import { BASE_YEAR } from '../data/schema.ts';
+import { EquilibriumError } from '../equilibrium/solve.ts';
 import { modelRegion } from '../model/regions.ts';
 import { AS_MEMBER, floorTooHigh, refusedOwnPlace } from '../model/world.ts';
-import { type CurveSupply, datasetSupplyCurve } from './curve.ts';
+import { type CurveSupply, datasetSupplyCurve, observedBlocUse } from './curve.ts';
 import { addDays, isIsoDate } from './dates.ts';
 import { type Cents, dollarsToCents, toSafeNumber } from './money.ts';
 import {
@@ -184,20 +185,34 @@ export function publishPrices(
       if (line.method.rule === 'fixed') computed = line.method.price;
       else {
         const supply = line.method.supply ?? 'members';
-        const data = datasetSupplyCurve(catalog, line.commodity, { members, supply, year: BASE_YEAR });
+        const data = datasetSupplyCurve(catalog, line.commodity, {
+          members,
+          supply,
+          year: BASE_YEAR,
+          asOf: Number(request.effectiveFrom.slice(0, 4)),
+        });
         if (line.method.rule === 'cost-plus') {
           const d = costPlusPrice(data.steps, line.method.margin);
           computed = d.price;
           curve = { supply, year: data.year, steps: data.steps, capacityAtPrice: d.capacityAtPrice };
         } else {
-          const required = line.method.target * data.blocUse;
+          let blocUse: number;
+          try {
+            blocUse = observedBlocUse(catalog, line.commodity, members);
+          } catch (e) {
+            // The base-year market these members would observe did not solve: a request the rule cannot price.
+            if (e instanceof EquilibriumError)
+              throw new ReferencePriceError(`the bloc use of these members cannot be read: ${e.message}`);
+            throw e;
+          }
+          const required = line.method.target * blocUse;
           const d = incentiveMarginalPrice(data.steps, required);
           computed = d.price;
           curve = {
             supply,
             year: data.year,
             steps: data.steps,
-            blocUse: data.blocUse,
+            blocUse,
             required,
             capacityAtPrice: d.capacityAtPrice,
             ...(d.marginal ? { marginal: d.marginal } : {}),

@@ -174,8 +174,8 @@ export function consumptionKey(
 
 /**
  * Members' use of k in a data year: their own demand for k plus what their demand for downstream goods embodies
- * (oxide in the magnets they buy), as the reference-price rules count the bloc's use. The key for a stage no member
- * buys as such (NdPr oxide), where consumption gives every member zero.
+ * (oxide in the magnets they buy). The key for a stage no member buys as such (NdPr oxide), where consumption gives
+ * every member zero.
  */
 export function useKey(
   catalog: Catalog,

@@ -6,6 +6,7 @@
 import { incentivePrice } from '../admin/reference-price.ts';
 import type { Catalog } from '../data/catalog.ts';
 import { PARAMETER_SPECS } from '../data/parameters.ts';
+import { BASE_YEAR } from '../data/schema.ts';
 import { modelRegion } from '../model/regions.ts';
 import { ModelInputError } from '../model/world.ts';
 
@@ -270,4 +271,13 @@ export function projectPipeline(
     });
   }
   return { projects, skipped };
+}
+/**
+ * The year an announced project (under construction or ramping up) comes online: its start year, or the year after
+ * the base year if that has passed.
+ */
+export function announcedOnline(spec: ProjectSpec): number | undefined {
+  return (spec.status === 'construction' || spec.status === 'ramping') && spec.startYear !== undefined
+    ? Math.max(spec.startYear, BASE_YEAR + 1)
+    : undefined;
 }

@@ -6,6 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { baseYearMarket } from '../admin/curve.ts';
 import {
   adjustReferencePrice,
   costPlusPrice,
@@ -47,7 +48,7 @@ import {
 } from '../model/world.ts';
 import { significant } from '../significant.ts';
 import { didYouMean } from '../suggest.ts';
-import { DemandGrowth, Parameters, type ProjectSpec, projectPipeline } from './inputs.ts';
+import { announcedOnline, DemandGrowth, Parameters, type ProjectSpec, projectPipeline } from './inputs.ts';
 import type { CommodityYear, CostCurve, CostStep, SimulationResult, YearResult } from './result.ts';
 
 export interface SimulateOptions {
@@ -371,16 +372,6 @@ function checkedScenario(
 }
 
 /**
- * The year an announced project (under construction or ramping up) comes online: its start year, or the year after
- * the base year if that has passed.
- */
-function announcedOnline(spec: ProjectSpec): number | undefined {
-  return (spec.status === 'construction' || spec.status === 'ramping') && spec.startYear !== undefined
-    ? Math.max(spec.startYear, BASE_YEAR + 1)
-    : undefined;
-}
-
-/**
  * Refuses up front — so that 'scenario check' does, and a run does not stop in the year a rule is reviewed — a
  * reference-price rule that finds nothing to price in a year it is set: the members' cost curve of a commodity no
  * member makes, say. The years and members are those simulate sets the rule in, and the producers and projects
@@ -572,14 +563,14 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
   const observed = (members: readonly string[]): NonNullable<typeof previous> => {
     if (previous) return previous;
     if (!beforeStart) {
-      const world = buildWorld(catalog, {
-        year: baseYear,
-        policy: { dominantSupplier: scenario.dominantSupplier, members: [...members], preferential: false },
+      // The service's incentive-marginal rule reads the same market (admin/curve.ts): one source of truth.
+      beforeStart = baseYearMarket(catalog, {
+        members,
+        dominantSupplier: scenario.dominantSupplier,
         demandChoke,
+        ...(options.start ? { warmStart: options.start } : {}),
       });
-      const solution = solveEquilibrium(world.problem, options.start ? { warmStart: options.start } : {});
-      options.onStart?.(solution);
-      beforeStart = { solution, world, stats: periodStatistics(world, solution, { dominantSupplier: dominant }) };
+      options.onStart?.(beforeStart.solution);
     }
     return beforeStart;
   };

@@ -144,13 +144,15 @@ describe('reference prices from the embedded cost curves', () => {
       },
     ]);
     const [ndpr, gallium, cobalt] = (s as Schedule).prices;
-    // Bloc use of NdPr oxide 15,810 t; 40% = 6,324 t; White Mesa (6,000 t, the cheapest step) falls short by 324 t,
-    // and Seadrift, next on the curve (1,250 t at its incentive price), covers them: it is the marginal unit.
-    expect(ndpr?.explanation.curve?.blocUse).toBeCloseTo(15_810, 6);
-    expect(ndpr?.explanation.curve?.required).toBeCloseTo(6_324, 6);
-    expect(ndpr?.explanation.curve?.marginal?.id).toBe('PRJ_LYNAS_SEADRIFT');
-    const seadrift = ndpr?.explanation.curve?.steps.find((x) => x.id === 'PRJ_LYNAS_SEADRIFT');
-    expect(ndpr?.priceCents).toBe(Math.round((seadrift?.cost ?? Number.NaN) * 100));
+    // Bloc use of NdPr oxide: what the members use of it in the base-year market they observe, as the simulator
+    // reads it (no member buys oxide as such: Japan's magnet makers' input), 5,026.6 t; 40% = 2,010.6 t, which White
+    // Mesa (6,000 t, the cheapest step, at its incentive price) covers: it is the marginal unit.
+    const blocUse = ndpr?.explanation.curve?.blocUse as number;
+    expect(blocUse).toBeCloseTo(5_026.6, 1);
+    expect(ndpr?.explanation.curve?.required).toBeCloseTo(0.4 * blocUse, 9);
+    expect(ndpr?.explanation.curve?.marginal?.id).toBe('PRJ_EF_WHITEMESA_P2');
+    const whiteMesa = ndpr?.explanation.curve?.steps.find((x) => x.id === 'PRJ_EF_WHITEMESA_P2');
+    expect(ndpr?.priceCents).toBe(Math.round((whiteMesa?.cost ?? Number.NaN) * 100));
     expect(ndpr?.priceUnit).toBe('USD/t NdPr-oxide');
     // Gallium: the one member refinery (Japan, 350 USD/kg) x 1.2 = 420 USD/kg.
     expect(gallium?.priceCents).toBe(42_000);
@@ -165,16 +167,19 @@ describe('reference prices from the embedded cost curves', () => {
   });
 
   it('a target the members cannot reach publishes the top of the curve, with the shortfall', () => {
-    // 60% of 15,810 t = 9,486 t; the whole curve holds 6,000 + 1,250 + 1,305 = 8,555 t.
+    // Graphite anode: 60% of the members' 312,573 t is 187,543 t; their whole curve holds 65,579 t (Talga's Vittangi,
+    // built by 2026, 19,500 t; Japan's 64,236 t x 0.7 and the US's 11,250 t x 0.099), whose top step is 6,000 USD/t
+    // cash cost + 0.3436 t natural graphite x 1,070 USD/t = 6,367.652 USD/t.
     const [s] = publishAll([
       {
         effectiveFrom: '2026-01-01',
         reference: 'r',
-        prices: [{ commodity: 'ndpr/oxide', method: { rule: 'incentive-marginal', target: 0.6 } }],
+        prices: [{ commodity: 'graphite/anode', method: { rule: 'incentive-marginal', target: 0.6 } }],
       },
     ]);
     expect(s?.prices[0]?.explanation.curve?.shortfall).toMatch(/falls short/);
-    expect(s?.prices[0]?.priceCents).toBe(6_193_405);
+    expect(s?.prices[0]?.explanation.curve?.capacityAtPrice).toBeCloseTo(19_500 + 64_236 * 0.7 + 11_250 * 0.099, 6);
+    expect(s?.prices[0]?.priceCents).toBe(636_765);
   });
 
   it('a rule with nothing to read is an error on the line (no member makes germanium)', () => {

@@ -49,3 +49,56 @@ it('cost-plus reference prices agree with the simulator to the last digit', () =
     expect(p.priceCents).toBe(Math.round((simulated as number) * 100));
   }
 });
+
+it('incentive-marginal reference prices agree with the simulator: the same bloc use, the same projects built', () => {
+  // Both faults the service had, in 2027 for the default members: it read the bloc's use of NdPr oxide as what
+  // members' magnet *purchases* embody (15,810 t) where the simulator reads what members use (their final use plus
+  // their own magnet makers' input: 5,026.6 t in the market they observed), so 50% of it was MP's oxide at 61,934.05
+  // USD/t in the service and White Mesa's 57,725.43 in the simulator; and it priced projects already built by the
+  // rule's year (e-VAC's magnet plant, online 2025; Thacker, 2027) at their incentive price where the simulator takes
+  // their cash cost: magnets 64,589.13 against 56,224 USD/t, lithium chemicals 12,680.85 against 8,039 USD/t.
+  const catalog = new Catalog(loadDataset());
+  const rules: Record<string, { target: number; supply: 'members' | 'market-economies' }> = {
+    'ndpr/oxide': { target: 0.5, supply: 'members' },
+    'ndfeb/magnet': { target: 0.5, supply: 'members' },
+    'lithium/chemicals': { target: 0.5, supply: 'members' },
+    'gallium/refined': { target: 0.3, supply: 'market-economies' },
+  };
+  const dir = mkdtempSync(path.join(tmpdir(), 'lodestone-agreement-'));
+  const file = path.join(dir, 'agreement.yaml');
+  writeFileSync(
+    file,
+    [
+      'name: agreement',
+      'extends: baseline',
+      'horizon: { start: 2027, end: 2027 }',
+      'zone:',
+      '  members: [{ region: USA, from: 2027 }, { region: EU27, from: 2027 }, { region: JPN, from: 2027 }, { region: MEX, from: 2027 }]',
+      '  referencePrices:',
+      ...Object.entries(rules).map(
+        ([k, r]) => `    ${k}: { rule: incentive-marginal, target: ${r.target}, supply: ${r.supply} }`,
+      ),
+      '',
+    ].join('\n'),
+  );
+  const result = simulate(readScenario(file), catalog);
+  const published = publishPrices(
+    catalog,
+    {
+      effectiveFrom: '2027-01-01',
+      reference: 'agreement',
+      prices: Object.entries(rules).map(([commodity, r]) => ({
+        commodity,
+        method: { rule: 'incentive-marginal', target: r.target, supply: r.supply },
+      })),
+    },
+    [],
+  );
+  for (const p of published.prices) {
+    const simulated = result.years[0]?.commodities.find((c) => c.commodity === p.commodity)?.referencePrice;
+    const curve = result.costCurves.find((c) => c.commodity === p.commodity);
+    expect(p.explanation.curve?.blocUse, p.commodity).toBe(curve?.blocUse);
+    expect(p.explanation.computed, p.commodity).toBe(simulated);
+    expect(p.priceCents, p.commodity).toBe(Math.round((simulated as number) * 100));
+  }
+}, 60_000);
