@@ -7,7 +7,7 @@ import type { Catalog } from '../data/catalog.ts';
 import { BASE_YEAR } from '../data/schema.ts';
 import { type EquilibriumSolution, solveEquilibrium } from '../equilibrium/solve.ts';
 import { remembered } from '../memo.ts';
-import { modelRegion } from '../model/regions.ts';
+import { inMarketEconomy, modelRegion } from '../model/regions.ts';
 import { type PeriodStatistics, periodStatistics } from '../model/statistics.ts';
 import { buildWorld, DEFAULT_DOMINANT_SUPPLIER, dataDemandChoke, type World } from '../model/world.ts';
 import { announcedOnline, Parameters, projectPipeline } from '../simulate/inputs.ts';
@@ -17,7 +17,7 @@ export type CurveSupply = 'members' | 'market-economies';
 
 export interface CurveOptions {
   readonly members: readonly string[];
-  /** Whose supply counts: members only, or everyone outside the dominant supplier. */
+  /** Whose supply counts: members only, or the market economies' (outside the dominant supplier and every non-market economy). */
   readonly supply: CurveSupply;
   readonly dominantSupplier?: string;
   readonly year?: number;
@@ -123,7 +123,7 @@ export function datasetSupplyCurve(catalog: Catalog, commodity: string, options:
   const dominant = options.dominantSupplier ?? DEFAULT_DOMINANT_SUPPLIER;
   const members = new Set(options.members.map((m) => modelRegion(catalog, m)));
   const counts = (region: string, owner?: string) =>
-    options.supply === 'members' ? members.has(region) : region !== dominant && owner !== dominant;
+    options.supply === 'members' ? members.has(region) : inMarketEconomy(region, owner, dominant);
   const prices = referencePricesOf(catalog, year);
   const t = catalog.dataset.tables;
   const inputCost = (secondary: boolean | undefined) =>

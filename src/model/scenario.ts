@@ -97,7 +97,7 @@ const referencePrice = z
         rule: z.literal('incentive-marginal'),
         /** The bloc's own supply the price must make bankable, as a share of bloc use. */
         target: z.number().finite().gt(0).max(1),
-        /** Whose supply counts toward the target: members only, or every producer outside the dominant supplier. */
+        /** Whose supply counts toward the target: members only, or every producer outside the dominant supplier and the other non-market economies (model/regions.ts). */
         supply: z.enum(['members', 'market-economies']).optional(),
         from: year.optional(),
         review: z.number().int().min(1).max(20).optional(),

@@ -23,7 +23,7 @@ import { EquilibriumError, type EquilibriumSolution, solveEquilibrium } from '..
 import { remembered } from '../memo.ts';
 import { InputError } from '../model/document.ts';
 import type { Policy } from '../model/policy.ts';
-import { modelRegion } from '../model/regions.ts';
+import { inMarketEconomy, modelRegion } from '../model/regions.ts';
 import type { PriceValue, ReferencePriceRule, Scenario } from '../model/scenario.ts';
 import {
   cfdPayment,
@@ -421,7 +421,7 @@ function ruleStart(scenario: Scenario, rule: ReferencePriceRule): number {
   return rule.from ?? Math.min(...(scenario.zone?.members ?? []).map((m) => m.from));
 }
 
-/** Whose supply a rule reads of the cost curve: the members' own, or everyone's but the dominant supplier's. */
+/** Whose supply a rule reads of the cost curve: the members' own, or the market economies' (outside the dominant supplier and the other non-market economies). */
 function ruleSupply(rule: ReferencePriceRule): 'members' | 'market-economies' {
   return rule.rule === 'incentive-marginal' ? (rule.supply ?? 'members') : 'members';
 }
@@ -432,7 +432,7 @@ function countsToward(
   members: readonly string[],
   dominant: string,
 ): (region: string, owner?: string) => boolean {
-  return (r, owner) => (who === 'members' ? members.includes(r) : r !== dominant && owner !== dominant);
+  return (r, owner) => (who === 'members' ? members.includes(r) : inMarketEconomy(r, owner, dominant));
 }
 
 /** The data's producers of k that a rule's cost curve can read: those with a cash cost. */
@@ -461,7 +461,7 @@ function unpricedRule(
   const who =
     ruleSupply(rule) === 'members'
       ? `counting the members' producers: ${members.join(', ')}`
-      : `counting every producer outside ${scenario.dominantSupplier}`;
+      : `counting every producer outside ${scenario.dominantSupplier} and the other non-market economies`;
   const instead = ruleSupply(rule) === 'members' ? ', or incentive-marginal with supply: market-economies' : '';
   return new InputError(
     `${base} (in ${year}, ${who}); give the rule a 'from' year by which a member makes ${k}, or use rule fixed${instead}`,

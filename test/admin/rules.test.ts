@@ -166,6 +166,40 @@ describe('reference prices from the embedded cost curves', () => {
     );
   });
 
+  it('market economies: no producer in, or owned from, China or another non-market economy (Commerce NME list)', () => {
+    const ids = (k: string) =>
+      datasetSupplyCurve(catalog, k, { members: BLOC, supply: 'market-economies' }).steps.map((s) => s.id);
+    // Russia's gallium refinery, Russia's and Vietnam's tungsten mines, Vietnam's magnet plants, Chinese-owned
+    // nickel refining in Indonesia: none is a market economy's cost.
+    expect(ids('gallium/refined')).not.toContain('GA_REFINED_RUS');
+    expect(ids('gallium/refined')).toContain('GA_REFINED_KOR');
+    expect(ids('tungsten/mine')).not.toContain('W_MINE_RUS');
+    expect(ids('tungsten/mine')).not.toContain('W_MINE_VNM');
+    expect(ids('tungsten/mine')).toContain('W_MINE_PRT');
+    expect(ids('ndfeb/magnet')).not.toContain('MAG_VNM');
+    expect(ids('nickel/refined')).not.toContain('nickel-refined-idn-chinese');
+    expect(ids('nickel/refined')).toContain('nickel-refined-idn');
+    // Gallium at 20% of bloc use (0.2 x 59,695.6 = 11,939 kg): Japan's and Korea's 3,000 kg each fall short, so
+    // Alcoa's Wagerup project is the marginal unit: 350 USD/kg (the market economies' mean cash cost, assumed) +
+    // 400 MUSD x 0.0936788 (8% over 25 years) / 100,000 kg = 724.72 USD/kg. Counting Russia's 6,000 kg, the price
+    // was 350 USD/kg.
+    const [s] = publishAll([
+      {
+        effectiveFrom: '2026-01-01',
+        reference: 'r',
+        prices: [
+          {
+            commodity: 'gallium/refined',
+            method: { rule: 'incentive-marginal', target: 0.2, supply: 'market-economies' },
+          },
+        ],
+      },
+    ]);
+    const crf = 0.08 / (1 - 1.08 ** -25);
+    expect(s?.prices[0]?.explanation.curve?.marginal?.id).toBe('PRJ_ALCOA_WAGERUP_GA');
+    expect(s?.prices[0]?.priceCents).toBe(Math.round((350 + (400e6 * crf) / 100_000) * 100));
+  });
+
   it('a target the members cannot reach publishes the top of the curve, with the shortfall', () => {
     // Graphite anode: 60% of the members' 312,573 t is 187,543 t; their whole curve holds 65,579 t (Talga's Vittangi,
     // built by 2026, 19,500 t; Japan's 64,236 t x 0.7 and the US's 11,250 t x 0.099), whose top step is 6,000 USD/t
