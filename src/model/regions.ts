@@ -32,6 +32,21 @@ export const NON_MARKET_ECONOMIES: ReadonlySet<string> = new Set([
  * curve: neither it nor its owner in the dominant supplier or another non-market economy.
  */
 export function inMarketEconomy(region: string, owner: string | undefined, dominant: string): boolean {
-  const outside = (r: string | undefined) => r !== undefined && (r === dominant || NON_MARKET_ECONOMIES.has(r));
-  return !outside(region) && !outside(owner);
+  return !nonMarket(region, dominant) && !nonMarket(owner, dominant);
 }
+
+/**
+ * Whether a producer is on the members' own cost curve: in a member, and not owned from the dominant supplier or
+ * another non-market economy (a Chinese-owned refinery in a member is not the members' market-economy cost either).
+ */
+export function inMembersMarket(
+  region: string,
+  owner: string | undefined,
+  members: { has(region: string): boolean },
+  dominant: string,
+): boolean {
+  return members.has(region) && !nonMarket(owner, dominant);
+}
+
+const nonMarket = (r: string | undefined, dominant: string) =>
+  r !== undefined && (r === dominant || NON_MARKET_ECONOMIES.has(r));

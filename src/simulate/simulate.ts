@@ -23,7 +23,7 @@ import { EquilibriumError, type EquilibriumSolution, solveEquilibrium } from '..
 import { remembered } from '../memo.ts';
 import { InputError } from '../model/document.ts';
 import type { Policy } from '../model/policy.ts';
-import { inMarketEconomy, modelRegion } from '../model/regions.ts';
+import { inMarketEconomy, inMembersMarket, modelRegion } from '../model/regions.ts';
 import type { PriceValue, ReferencePriceRule, Scenario } from '../model/scenario.ts';
 import {
   cfdPayment,
@@ -432,7 +432,9 @@ function countsToward(
   members: readonly string[],
   dominant: string,
 ): (region: string, owner?: string) => boolean {
-  return (r, owner) => (who === 'members' ? members.includes(r) : inMarketEconomy(r, owner, dominant));
+  const memberSet = new Set(members);
+  return (r, owner) =>
+    who === 'members' ? inMembersMarket(r, owner, memberSet, dominant) : inMarketEconomy(r, owner, dominant);
 }
 
 /** The data's producers of k that a rule's cost curve can read: those with a cash cost. */

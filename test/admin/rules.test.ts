@@ -200,6 +200,25 @@ describe('reference prices from the embedded cost curves', () => {
     expect(s?.prices[0]?.priceCents).toBe(Math.round((350 + (400e6 * crf) / 100_000) * 100));
   });
 
+  it("members' own curve: a member's plant owned from China is no member's market-economy cost", () => {
+    // Indonesia joins: its Chinese-owned nickel refining (1,493,200 t x 0.75) is off the curve, its own
+    // (497,733 t x 0.75) on it.
+    const curve = datasetSupplyCurve(catalog, 'nickel/refined', { members: [...BLOC, 'IDN'], supply: 'members' });
+    const ids = curve.steps.map((s) => s.id);
+    expect(ids).toContain('nickel-refined-idn');
+    expect(ids).not.toContain('nickel-refined-idn-chinese');
+    const [s] = publishAll([
+      {
+        effectiveFrom: '2026-01-01',
+        reference: 'r',
+        members: [...BLOC, 'IDN'],
+        prices: [{ commodity: 'nickel/refined', method: { rule: 'cost-plus', margin: 0.1 } }],
+      },
+    ]);
+    // 435,299.75 t on the curve (1,555,199.75 t with the Chinese-owned refining: 11,365.46 USD/t published).
+    expect(s?.prices[0]?.explanation.curve?.capacityAtPrice).toBeCloseTo(435_299.75, 6);
+  });
+
   it('a target the members cannot reach publishes the top of the curve, with the shortfall', () => {
     // Graphite anode: 60% of the members' 312,573 t is 187,543 t; their whole curve holds 65,579 t (Talga's Vittangi,
     // built by 2026, 19,500 t; Japan's 64,236 t x 0.7 and the US's 11,250 t x 0.099), whose top step is 6,000 USD/t

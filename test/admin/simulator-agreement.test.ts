@@ -14,7 +14,13 @@ import { simulate } from '../../src/simulate/simulate.ts';
 
 it('cost-plus reference prices agree with the simulator to the last digit', () => {
   const catalog = new Catalog(loadDataset());
-  const margins: Record<string, number> = { 'cobalt/refined': 0.15, 'gallium/refined': 0.2, 'ndpr/oxide': 0.1 };
+  // Indonesia a member: its Chinese-owned nickel refining is off the members' curve on both sides.
+  const margins: Record<string, number> = {
+    'cobalt/refined': 0.15,
+    'gallium/refined': 0.2,
+    'ndpr/oxide': 0.1,
+    'nickel/refined': 0.1,
+  };
   const dir = mkdtempSync(path.join(tmpdir(), 'lodestone-agreement-'));
   const file = path.join(dir, 'agreement.yaml');
   writeFileSync(
@@ -24,7 +30,7 @@ it('cost-plus reference prices agree with the simulator to the last digit', () =
       'extends: baseline',
       'horizon: { start: 2025, end: 2025 }',
       'zone:',
-      '  members: [{ region: USA, from: 2025 }, { region: EU27, from: 2025 }, { region: JPN, from: 2025 }, { region: MEX, from: 2025 }]',
+      '  members: [{ region: USA, from: 2025 }, { region: EU27, from: 2025 }, { region: JPN, from: 2025 }, { region: MEX, from: 2025 }, { region: IDN, from: 2025 }]',
       '  referencePrices:',
       ...Object.entries(margins).map(([k, m]) => `    ${k}: { rule: cost-plus, margin: ${m} }`),
       '',
@@ -36,6 +42,7 @@ it('cost-plus reference prices agree with the simulator to the last digit', () =
     {
       effectiveFrom: '2025-01-01',
       reference: 'agreement',
+      members: ['USA', 'EU27', 'JPN', 'MEX', 'IDN'],
       prices: Object.entries(margins).map(([commodity, margin]) => ({
         commodity,
         method: { rule: 'cost-plus', margin },
