@@ -69,7 +69,11 @@ export function incentiveMarginalPrice(steps: readonly SupplyStep[], required: n
   };
 }
 
-/** Cost-plus rule: (1 + margin) × the capacity-weighted mean cost of the steps (the producers the floor protects). */
+/**
+ * Cost-plus rule: (1 + margin) × the capacity-weighted mean cost of the producers on the curve (the producers the
+ * floor protects, projects built by then among them). A project not yet built has no cost of production to mark up:
+ * its incentive price is what the incentive-marginal rule reads.
+ */
 /**
  * The largest cost-plus mark-up (500%): a floor six times producers' mean cost is a typo, not a policy. A mark-down
  * (margin below 0) is no cost-plus rule either: a floor under producers' own costs protects none of them.
@@ -81,7 +85,7 @@ export function costPlusPrice(steps: readonly SupplyStep[], margin: number): Ref
     throw new ReferencePriceError(
       `the margin must be between 0 and ${MAX_COST_PLUS_MARGIN} (0.15 = 15%), got ${margin}`,
     );
-  const curve = sortedCurve(steps);
+  const curve = sortedCurve(steps.filter((x) => x.kind === 'producer'));
   const capacity = curve.reduce((s, x) => s + x.capacity, 0);
   if (capacity <= 0) throw new ReferencePriceError(NO_PRODUCER_TO_MARK_UP);
   const mean = curve.reduce((s, x) => s + x.capacity * x.cost, 0) / capacity;

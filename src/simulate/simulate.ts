@@ -385,8 +385,13 @@ function checkRuleSupply(scenario: Scenario, catalog: Catalog, projects: readonl
   // A project is on the curve at its incentive price before it is built and at its cash cost after: one without an
   // incentive price counts only once built (under construction by then, or backed by the zone).
   const backed = new Set((scenario.zone?.backedProjects ?? []).map((b) => b.id));
-  const mayPrice = (p: ProjectSpec, year: number) =>
-    p.incentivePrice !== undefined || backed.has(p.id) || (announcedOnline(p) ?? Number.POSITIVE_INFINITY) <= year;
+  // Cost-plus marks up producers only: a project counts once it may be built, announced to be online by then,
+  // backed, or bankable from the first year on and its lead time past.
+  const mayPrice = (p: ProjectSpec, year: number, rule: ReferencePriceRule) =>
+    backed.has(p.id) ||
+    (announcedOnline(p) ?? Number.POSITIVE_INFINITY) <= year ||
+    (p.incentivePrice !== undefined &&
+      (rule.rule !== 'cost-plus' || year >= scenario.horizon.start + Math.max(1, p.leadTime)));
   for (const [k, rule] of rules) {
     const review = rule.rule === 'fixed' ? undefined : rule.review;
     let set: number | undefined;
@@ -398,7 +403,7 @@ function checkRuleSupply(scenario: Scenario, catalog: Catalog, projects: readonl
       const priced =
         curveProducers(catalog, k).some(
           (p) => p.capacity * (p.utilisation ?? 1) > 0 && counts(modelRegion(catalog, p.region), p.owner),
-        ) || projects.some((p) => p.commodity === k && counts(p.region) && mayPrice(p, year));
+        ) || projects.some((p) => p.commodity === k && counts(p.region) && mayPrice(p, year, rule));
       if (!priced) {
         const reason = rule.rule === 'cost-plus' ? NO_PRODUCER_TO_MARK_UP : EMPTY_SUPPLY_CURVE;
         throw unpricedRule(scenario, k, rule, year, members, reason);

@@ -219,6 +219,41 @@ describe('reference prices from the embedded cost curves', () => {
     expect(s?.prices[0]?.explanation.curve?.capacityAtPrice).toBeCloseTo(435_299.75, 6);
   });
 
+  it('cost-plus marks up the producers, not projects yet to be built (their incentive price is no cost of production)', () => {
+    // NdPr oxide in 2026: the one member producer is MP (1,305 t at 40,000 + 4.65 x 4,717 = 61,934.05 USD/t); White
+    // Mesa's and Seadrift's 7,250 t are projects. 1.1 x 61,934.05 = 68,127.455 USD/t. Averaged with the projects'
+    // incentive prices it was 64,507.75 USD/t; and lithium chemicals, which no member makes in 2026, were priced
+    // at 12,928.05 USD/t on projects alone.
+    const [s] = publishAll([
+      {
+        effectiveFrom: '2026-01-01',
+        reference: 'r',
+        prices: [{ commodity: 'ndpr/oxide', method: { rule: 'cost-plus', margin: 0.1 } }],
+      },
+    ]);
+    expect(s?.prices[0]?.explanation.computed).toBeCloseTo(1.1 * (40_000 + 4.65 * 4717), 6);
+    expect(s?.prices[0]?.explanation.curve?.capacityAtPrice).toBeCloseTo(1305, 9);
+    expect(s?.prices[0]?.priceCents).toBe(6_812_746);
+    expect(() =>
+      publishAll([
+        {
+          effectiveFrom: '2026-01-01',
+          reference: 'r',
+          prices: [{ commodity: 'lithium/chemicals', method: { rule: 'cost-plus', margin: 0.1 } }],
+        },
+      ]),
+    ).toThrow(/lithium\/chemicals: no producer to mark up/);
+    // By 2028 Thacker (2027) and Lionheart (2028) are built: they are producers, at their cash costs.
+    const [later] = publishAll([
+      {
+        effectiveFrom: '2028-01-01',
+        reference: 'r',
+        prices: [{ commodity: 'lithium/chemicals', method: { rule: 'cost-plus', margin: 0.1 } }],
+      },
+    ]);
+    expect(later?.prices[0]?.explanation.curve?.capacityAtPrice).toBeCloseTo(40_000 + 21_130, 6);
+  });
+
   it('a target the members cannot reach publishes the top of the curve, with the shortfall', () => {
     // Graphite anode: 60% of the members' 312,573 t is 187,543 t; their whole curve holds 65,579 t (Talga's Vittangi,
     // built by 2026, 19,500 t; Japan's 64,236 t x 0.7 and the US's 11,250 t x 0.099), whose top step is 6,000 USD/t

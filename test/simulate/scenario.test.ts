@@ -407,6 +407,16 @@ describe('bad scenario files', () => {
       /no producer to mark up for ndpr\/oxide \(rule cost-plus\) \(in 2026, counting the members' producers: MEX\)/,
     );
     validateScenario(readScenario(ndpr(', from: 2028')), catalog);
+    // Cost-plus marks up producers, not projects yet to be built: no member makes lithium chemicals in 2026 (Thacker
+    // is online in 2027, Lionheart in 2028), so a rule from 2026 is refused up front; from 2028 it passes.
+    const lithium = (from: string) =>
+      files({
+        's.yaml': `name: s\nextends: ${ZONE}\nhorizon: { start: 2026, end: 2030 }\nzone:\n  referencePrices:\n    lithium/chemicals: { rule: cost-plus, margin: 0.1${from} }\n`,
+      });
+    expect(inputErrorOf(() => validateScenario(readScenario(lithium('')), catalog))).toMatch(
+      /no producer to mark up for lithium\/chemicals \(rule cost-plus\) \(in 2026, counting the members' producers: EU27, JPN, MEX, USA\)/,
+    );
+    validateScenario(readScenario(lithium(', from: 2028')), catalog);
     // The zone's own rule for germanium counts every producer outside China: it prices.
     const own = rule('{ rule: incentive-marginal, target: 0.3, supply: market-economies }');
     expect(simulate(readScenario(own), catalog).years).toHaveLength(5);
