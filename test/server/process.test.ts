@@ -283,5 +283,5 @@ describe('lodestone admin and serve: bad input', () => {
     expect(runCli(['admin', 'audit', '--after', '9999999999', '--db', 'sqlite::memory:']).stderr).toMatch(
       /--after '9999999999': expected a whole number from 0 to 2,147,483,647/,
     );
-  });
+  }, 180_000); // fourteen CLI processes, each loading the data: on a loaded two-core machine each takes seconds
 });
