@@ -9,7 +9,8 @@
  *
  * among portfolios of equal security, the cheapest (a second solve). HiGHS runs with a zero optimality gap, and the
  * answer is checked in exact arithmetic on the original numbers: a selection that exceeds the budget or a limit by
- * HiGHS's feasibility tolerance is re-solved with that bound tightened, so the budget is never exceeded. The
+ * HiGHS's feasibility tolerance is cut off and the MILP re-solved, so the budget is never exceeded and a portfolio
+ * that fits it exactly stays a candidate. The
  * efficient frontier re-solves over a grid of budgets. `bruteForcePortfolio` enumerates every subset: the
  * independent check of the MILP on small registers.
  */
@@ -131,40 +132,55 @@ export async function solvePortfolio(
   const bounds = candidates.map((c, i) =>
     exclude.has(c.id) ? ` 0 <= ${x(i)} <= 0` : force.has(c.id) ? ` 1 <= ${x(i)} <= 1` : ` 0 <= ${x(i)} <= 1`,
   );
-  const solve = (objective: string, sense: 'Maximize' | 'Minimize', extra: string[]) => {
-    const lp = `${sense}\n obj: ${objective}\nSubject To\n${[...constraints.map(row), ...extra].join('\n')}\nBounds\n${bounds.join('\n')}\nBinary\n ${candidates.map((_, i) => x(i)).join(' ')}\nEnd\n`;
-    const r = highs.solve(lp, {
+  // Sets HiGHS chose within its feasibility tolerance that exceed a bound in exact arithmetic: each is cut off
+  // (with its supersets, which exceed the bound too, costs being positive), never a portfolio that fits.
+  const cuts: string[] = [];
+  const solve = (objective: string, sense: 'Maximize' | 'Minimize', extra: string[], feasible: boolean) => {
+    const lp = `${sense}\n obj: ${objective}\nSubject To\n${[...constraints.map(row), ...cuts, ...extra].join('\n')}\nBounds\n${bounds.join('\n')}\nBinary\n ${candidates.map((_, i) => x(i)).join(' ')}\nEnd\n`;
+    const options = {
       output_flag: false,
       mip_rel_gap: 0,
       mip_abs_gap: 0,
       mip_feasibility_tolerance: 1e-9,
       primal_feasibility_tolerance: 1e-9,
       time_limit: 60,
-    } as Parameters<Highs['solve']>[1]);
+    };
+    let r = highs.solve(lp, options as Parameters<Highs['solve']>[1]);
+    // HiGHS's presolve can call a knapsack with an exact fit infeasible at these tolerances (a budget equal to one
+    // project's cost, say), though the forced projects alone fit: solve again without it.
+    if (r.Status === 'Infeasible' && feasible) {
+      r = highs.solve(lp, { ...options, presolve: 'off' } as Parameters<Highs['solve']>[1]);
+      if (r.Status === 'Infeasible') {
+        throw new PortfolioError('HiGHS called the portfolio infeasible, though backing only the forced projects fits');
+      }
+    }
     if (r.Status === 'Infeasible') return null;
     if (r.Status !== 'Optimal') throw new PortfolioError(`HiGHS could not solve the portfolio: ${r.Status}`);
     return candidates.map((_, i) => Math.round((r.Columns[x(i)] as { Primal: number } | undefined)?.Primal ?? 0) === 1);
   };
   const linear = (coef: readonly number[]) => coef.map((c, i) => `+ ${num(c)} ${x(i)}`).join(' ');
-  for (let attempt = 0; attempt < 6; attempt++) {
-    const first = solve(linear(sec), 'Maximize', []);
-    if (!first) return null;
+  const exact = constraintsOf(candidates, limits);
+  const fits = (on: readonly boolean[]) =>
+    exact.every(
+      (c) => c.members.reduce((s, i) => s + (on[i] ? (candidates[i] as PortfolioCandidate).cost : 0), 0) <= c.rhs,
+    );
+  // The forced projects alone (the cheapest portfolio that holds them) decide whether any portfolio fits.
+  const forcedOnly = candidates.map((c) => force.has(c.id));
+  if (candidates.some((c) => force.has(c.id) && exclude.has(c.id)) || !fits(forcedOnly)) return null;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const first = solve(linear(sec), 'Maximize', [], true) as boolean[];
     const best = first.reduce((s, on, i) => s + (on ? (sec[i] as number) : 0), 0);
     // Among the portfolios as secure as the best, the cheapest.
     const floor = best - Math.max(1e-9, Math.abs(best) * 1e-12);
-    const second = solve(linear(cost), 'Minimize', [` security: ${linear(sec)} >= ${num(floor)}`]) ?? first;
+    const second = solve(linear(cost), 'Minimize', [` security: ${linear(sec)} >= ${num(floor)}`], false) ?? first;
     const chosen = secureEnough(second, first, sec) ? second : first;
-    // Exact check on the original numbers; tighten any bound HiGHS's tolerance let slip.
-    let violated = false;
-    for (const c of constraintsOf(candidates, limits)) {
-      const used = c.members.reduce((s, i) => s + (chosen[i] ? (candidates[i] as PortfolioCandidate).cost : 0), 0);
-      if (used > c.rhs) {
-        const scaled = constraints.find((k) => k.name === c.name) as Constraint;
-        scaled.rhs -= (used - c.rhs) / scale + 1e-9;
-        violated = true;
-      }
+    // Exact check on the original numbers: a set HiGHS's tolerance let over a bound is cut off and the MILP solved
+    // again (tightening the bound instead would also cut off a portfolio that fits it exactly).
+    if (!fits(chosen)) {
+      const members = chosen.flatMap((on, i) => (on ? [x(i)] : []));
+      cuts.push(` cut_${cuts.length}: ${members.map((v) => `+ ${v}`).join(' ')} <= ${members.length - 1}`);
+      continue;
     }
-    if (violated) continue;
     const selected = candidates.filter((_, i) => chosen[i]);
     return {
       selected: selected.map((c) => c.id),

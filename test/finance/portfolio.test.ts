@@ -60,6 +60,36 @@ describe('solvePortfolio', () => {
     expect(r?.totalCost).toBeLessThanOrEqual(budget);
     expect(r?.selected).toHaveLength(1);
   });
+  it('solves a budget that exactly fits one project, where HiGHS’s presolve wrongly reports the knapsack infeasible', async () => {
+    // Found by brute force over random registers: with presolve on and a 1e-9 feasibility tolerance HiGHS says
+    // 'Infeasible' here, though backing nothing is always feasible; the solver returned null and planPortfolio
+    // failed with 'the empty portfolio is always feasible'. The best is one of the two 100m projects (800m secured).
+    const cands = [
+      c('p0', 200000000.11208618, 7e8),
+      c('p1', 100000000.07666965, 8e8),
+      c('p2', 800000000.5873318, 7e8),
+      c('p3', 500000000.1897138, 3e8),
+      c('p4', 9e8, 6e8),
+      c('p5', 200000000.00453436, 2e8),
+      c('p6', 1000000000.6627239, 2e8),
+      c('p7', 100000000.08299468, 8e8),
+      c('p8', 3e8, 6e8),
+    ];
+    const budget = 200000000.11208618;
+    const r = await solvePortfolio(cands, { budget });
+    const brute = bruteForcePortfolio(cands, { budget });
+    expect(r).not.toBeNull();
+    expect(r?.objective).toBe(brute.objective);
+    expect(r?.objective).toBe(8e8);
+    expect(r?.totalCost).toBeLessThanOrEqual(budget);
+    const plan = await planPortfolio(
+      cands.map((x) =>
+        appraisal({ id: x.id, supportCost: x.cost, lost: x.security } as Parameters<typeof appraisal>[0]),
+      ),
+      { budget, frontierPoints: 2 },
+    );
+    expect(plan.objective).toBe(8e8);
+  });
   it('refuses bad input: a non-positive cost, a negative budget, a duplicated id', async () => {
     await expect(solvePortfolio([c('a', 0, 1)], { budget: 1 })).rejects.toThrow(PortfolioError);
     await expect(solvePortfolio([c('a', 1, 1)], { budget: -1 })).rejects.toThrow(/non-negative/);
@@ -101,6 +131,21 @@ describe('solvePortfolio', () => {
         expect(milp.totalCost).toBe(spent(() => true));
       }),
       { numRuns: 120 },
+    );
+  });
+  it('property: matches brute force when the budget is exactly what some portfolio costs', async () => {
+    await fc.assert(
+      fc.asyncProperty(register, fc.array(fc.boolean(), { minLength: 9, maxLength: 9 }), async (cands, pick) => {
+        const budget = cands.reduce((s, x, i) => s + (pick[i] ? x.cost : 0), 0);
+        const milp = await solvePortfolio(cands, { budget });
+        const brute = bruteForcePortfolio(cands, { budget });
+        expect(milp).not.toBeNull();
+        expect(Math.abs((milp?.objective ?? 0) - brute.objective)).toBeLessThanOrEqual(
+          1e-9 * Math.max(1, brute.objective),
+        );
+        expect(milp?.totalCost).toBeLessThanOrEqual(budget);
+      }),
+      { numRuns: 150 },
     );
   });
 });
