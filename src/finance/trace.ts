@@ -26,11 +26,15 @@ export interface MarketYear {
   readonly prices: ReadonlyMap<string, number>;
   /** What a region's producers earn above the price when their output is exported (origin rent), same keys. */
   readonly premia: ReadonlyMap<string, number>;
-  /** Contracts for difference paid that year: producers of `commodity` in `regions` (model regions) earn ≥ strike. */
+  /**
+   * Contracts for difference paid that year: producers of `commodity` in `regions` (model regions) earn ≥ strike,
+   * up to `until`, the contract's last year (null: open-ended), which bounds how long it holds past the path.
+   */
   readonly cfds: readonly {
     readonly commodity: string;
     readonly regions: readonly string[];
     readonly strike: number;
+    readonly until: number | null;
   }[];
 }
 
@@ -58,15 +62,40 @@ export function tracedSimulate(scenario: Scenario, catalog: Catalog): TracedRun 
         if (p.exportPremium !== 0) premia.set(key(p.commodity, p.region), p.exportPremium);
       }
       const members = policy.members === 'default' ? [] : (policy.members ?? []);
-      const cfds = (policy.cfds ?? []).map((c) => ({
-        commodity: c.commodity,
-        regions: [...new Set((c.regions ?? members).map((r) => modelRegion(catalog, r)))],
-        strike: c.strike,
-      }));
+      const cfds = (policy.cfds ?? []).map((c) => {
+        const regions = [...new Set((c.regions ?? members).map((r) => modelRegion(catalog, r)))];
+        return {
+          commodity: c.commodity,
+          regions,
+          strike: c.strike,
+          until: cfdUntil(scenario, catalog, c.commodity, regions, year),
+        };
+      });
       years.push({ year, prices, premia, cfds });
     },
   });
   return { result, market: { years } };
+}
+
+/**
+ * The last year of the scenario's CfD on `commodity` covering `regions` in force in `year` (null: open-ended). A
+ * producer takes one strike a year, so at most one contract in force covers a commodity in a region.
+ */
+function cfdUntil(
+  scenario: Scenario,
+  catalog: Catalog,
+  commodity: string,
+  regions: readonly string[],
+  year: number,
+): number | null {
+  const contract = (scenario.zone?.cfds ?? []).find(
+    (c) =>
+      c.commodity === commodity &&
+      (c.from === undefined || c.from <= year) &&
+      (c.until === undefined || c.until >= year) &&
+      (c.regions === undefined || c.regions.some((r) => regions.includes(modelRegion(catalog, r)))),
+  );
+  return contract?.until ?? null;
 }
 
 /** The commodities of a value chain. */

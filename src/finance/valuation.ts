@@ -9,7 +9,8 @@
  *   CfD top-up max(0, strike − price) where a contract covers its commodity and region and the caller counts it;
  *   it pays its cash cost and, unless integrated, its inputs at its region's price (stage links);
  * - a year whose price does not cover cash cost and inputs is a year shut in: no output, no operating cash flow;
- * - beyond the simulated years the last year's prices and contracts hold; before them, the first year's;
+ * - beyond the simulated years the last year's prices hold, and its contracts to the end of their terms (`until`);
+ *   before them, the first year's;
  * - flows fall at the end of each year and are discounted at the cost of capital to the decision year.
  *
  * Everything takes a list of market paths — one per Monte Carlo draw, or a single deterministic path — and reports
@@ -83,26 +84,36 @@ export function projectMarket(terms: ProjectTerms, path: MarketPath): ProjectMar
   const first = path.years[0] as MarketPath['years'][number];
   const last = path.years[path.years.length - 1] as MarketPath['years'][number];
   const cache = new Map<number, ProjectYearMarket>();
-  return (year) => {
-    const held = year < first.year ? first : year > last.year ? last : byYear.get(year);
-    if (!held) throw new RangeError(`the market path has no year ${year}`);
-    let m = cache.get(held.year);
+  const covers = (c: MarketPath['years'][number]['cfds'][number]) =>
+    c.commodity === terms.commodity && c.regions.includes(terms.region);
+  const held = (year: number): ProjectYearMarket => {
+    const y = year < first.year ? first : year > last.year ? last : byYear.get(year);
+    if (!y) throw new RangeError(`the market path has no year ${year}`);
+    let m = cache.get(y.year);
     if (m) return m;
     const at = `${terms.commodity}|${terms.region}`;
-    const buyers = held.prices.get(at);
+    const buyers = y.prices.get(at);
     if (buyers === undefined) {
-      throw new RangeError(`the market path has no price of ${terms.commodity} in ${terms.region} in ${held.year}`);
+      throw new RangeError(`the market path has no price of ${terms.commodity} in ${terms.region} in ${y.year}`);
     }
-    const price = buyers + (held.premia.get(at) ?? 0);
+    const price = buyers + (y.premia.get(at) ?? 0);
     let inputCost = 0;
-    for (const i of terms.inputs) inputCost += i.coefficient * (held.prices.get(`${i.commodity}|${terms.region}`) ?? 0);
+    for (const i of terms.inputs) inputCost += i.coefficient * (y.prices.get(`${i.commodity}|${terms.region}`) ?? 0);
     let strike: number | null = null;
-    for (const c of held.cfds) {
-      if (c.commodity === terms.commodity && c.regions.includes(terms.region)) strike = Math.max(strike ?? 0, c.strike);
-    }
+    for (const c of y.cfds) if (covers(c)) strike = Math.max(strike ?? 0, c.strike);
     m = { price, inputCost, strike };
-    cache.set(held.year, m);
+    cache.set(y.year, m);
     return m;
+  };
+  return (year) => {
+    const m = held(year);
+    if (year <= last.year) return m;
+    // Past the path the prices hold on, a contract only to the end of its term.
+    let strike: number | null = null;
+    for (const c of last.cfds) {
+      if (covers(c) && (c.until === null || c.until >= year)) strike = Math.max(strike ?? 0, c.strike);
+    }
+    return strike === m.strike ? m : { ...m, strike };
   };
 }
 

@@ -85,6 +85,19 @@ describe('appraiseProjects', () => {
     // White Mesa is a US NdPr oxide producer: the zone's 110 USD/kg CfD covers it.
     expect(appraisals.projects.find((p) => p.id === 'PRJ_EF_WHITEMESA_P2')?.cfdPayments).toBeGreaterThan(0);
   });
+  it('pays the CfD past the horizon (2031 here) only to the end of its term (2035)', () => {
+    const wm = appraisals.projects.find((p) => p.id === 'PRJ_EF_WHITEMESA_P2');
+    const zone = wm?.cashFlows?.zone ?? [];
+    expect(zone.filter((f) => f.year > 2031 && f.year <= 2035 && f.output > 0).every((f) => f.cfd > 0)).toBe(true);
+    expect(zone.filter((f) => f.year > 2035).map((f) => f.cfd)).toEqual(zone.filter((f) => f.year > 2035).map(() => 0));
+    expect(wm?.cfdPayments).toBeCloseTo(
+      presentValue(
+        { costOfCapital: appraisals.costOfCapital },
+        zone.map((f) => (f.year <= 2035 ? f.cfd : 0)),
+      ),
+      0,
+    );
+  });
   it('never charges support to a project bankable without it, and otherwise at least its CfD payments', () => {
     for (const p of appraisals.projects) {
       if (p.bankableWithoutSupport) expect(p.supportCost).toBe(0);
@@ -152,7 +165,8 @@ describe('tracedSimulate', () => {
     const { result, market } = tracedSimulate(re, catalog);
     expect(market.years.map((y) => y.year)).toEqual(result.years.map((y) => y.year));
     expect(market.years[0]?.cfds).toEqual([]);
-    expect(market.years[1]?.cfds).toEqual([{ commodity: 'ndpr/oxide', regions: ['USA'], strike: 110000 }]);
+    // The contract's last year (zone-2026.yaml: until 2035), for holding it past the horizon no longer than it runs.
+    expect(market.years[1]?.cfds).toEqual([{ commodity: 'ndpr/oxide', regions: ['USA'], strike: 110000, until: 2035 }]);
     expect(market.years[1]?.prices.get('ndpr/oxide|USA')).toBeGreaterThan(0);
   }, 120_000);
 });

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { incentivePrice as annuityIncentivePrice, capitalRecoveryFactor } from '../../src/admin/reference-price.ts';
 import { describeRate, internalRate, lowestRoot, npv, signChanges } from '../../src/finance/cashflow.ts';
+import type { MarketPath } from '../../src/finance/trace.ts';
 import {
   cashFlows,
   incentivePrice,
@@ -238,7 +239,7 @@ describe('projectMarket', () => {
         ['m|USA', 2],
       ]),
       premia: new Map([['k|USA', 1]]),
-      cfds: year === 2031 ? [{ commodity: 'k', regions: ['USA'], strike: 15 }] : [],
+      cfds: year === 2031 ? [{ commodity: 'k', regions: ['USA'], strike: 15, until: null }] : [],
     })),
   };
   const terms = { ...TERMS, inputs: [{ commodity: 'm', coefficient: 3 }] };
@@ -251,6 +252,26 @@ describe('projectMarket', () => {
     const m = projectMarket(terms, path);
     expect(m(2020)).toEqual(m(2030));
     expect(m(2060)).toEqual(m(2031));
+  });
+  it('holds a CfD past the simulated years only to the last year of its term', () => {
+    // The zone's CfD runs to 2035; a horizon that ends in 2031 used to hold it (and its top-up) for the project's
+    // whole life: White Mesa Phase 2 on a 2025–2031 horizon had USD 181.9m of CfD payments, 91.5m of them after 2035.
+    const pathUntil = (until: number | null): MarketPath => ({
+      years: [2030, 2031].map((year) => ({
+        year,
+        prices: new Map([['k|USA', 10]]),
+        premia: new Map<string, number>(),
+        cfds: [{ commodity: 'k', regions: ['USA'], strike: 15, until }],
+      })),
+    });
+    const ends = pathUntil(2033);
+    const m = projectMarket(TERMS, ends);
+    expect(m(2031).strike).toBe(15);
+    expect(m(2033).strike).toBe(15);
+    expect(m(2034).strike).toBeNull();
+    expect(m(2060)).toEqual({ price: 10, inputCost: 0, strike: null });
+    // An open-ended contract holds, as the prices do.
+    expect(projectMarket(TERMS, pathUntil(null))(2060).strike).toBe(15);
   });
   it('refuses a project whose region the path does not price', () => {
     expect(() => projectMarket({ ...terms, region: 'JPN' }, path)(2030)).toThrow(/no price of k in JPN/);
