@@ -417,7 +417,10 @@ export function appraiseProjects(options: AppraisalOptions): ProjectAppraisals {
         );
       }, 0) / mZone.length;
     const bankable = zoneMarket.npv >= 0;
-    const supportCost = bankable ? 0 : Math.max(zone.cfdPayments, -zoneMarket.npv);
+    // The CfD it is paid under the zone plus the grant that brings its NPV with the CfD to zero. Not max(CfD,
+    // −market NPV): a CfD that keeps a plant running in years the market would shut it in also pays for the
+    // market loss of those years, so the NPV with the CfD falls short of the market NPV plus the payments.
+    const supportCost = bankable ? 0 : zone.cfdPayments + Math.max(0, -zone.npv);
     const ks = chainCommodities(catalog, p.chain);
     const paths = runs.draws(p.chain);
     // Each path's shock years: the scenario's shocks and the draw's.

@@ -1,8 +1,12 @@
 /** Appraisals on the embedded data over a short horizon: chain-restricted runs, valuation, support and security. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Catalog } from '../../src/data/catalog.ts';
 import { loadDataset } from '../../src/data/load.ts';
 import { appraiseProjects, ChainRuns, jointSecurity, type ProjectAppraisals } from '../../src/finance/appraisal.ts';
+import { readProjectsFile, withProjectRows } from '../../src/finance/register.ts';
 import { chainCommodities, restrictScenario, type TracedRun, tracedSimulate } from '../../src/finance/trace.ts';
 import { presentValue } from '../../src/finance/valuation.ts';
 import { readScenario, type Scenario } from '../../src/model/scenario.ts';
@@ -107,6 +111,33 @@ describe('appraiseProjects', () => {
       }
     }
   });
+  it('charges the CfD payments plus the gap left with them, where the CfD keeps a plant running that the market shuts in', () => {
+    // A US oxide plant at 95 USD/kg (+ 11.6 of concentrate) is shut in at the zone's 103.8 but runs under the 110
+    // CfD, at a market loss the CfD covers: its NPV with the CfD is below the market NPV plus the CfD payments. Support
+    // was max(CfD, −market NPV) = USD 46.4m, which leaves the plant USD 5.7m short of bankable; it is CfD 12.5m plus
+    // the 39.5m gap under the CfD, 52.1m.
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'lodestone-support-')), 'mine.yaml');
+    writeFileSync(
+      file,
+      '- id: MY_OXIDE\n  name: High-cost separation\n  region: USA\n  commodity: ndpr/oxide\n  capacity: 500\n  capacity_unit: t NdPr-oxide\n  capex_musd: 50\n  cash_cost: 95\n  cash_cost_unit: USD/kg NdPr-oxide\n',
+    );
+    const withMine = withProjectRows(catalog, readProjectsFile(file, catalog));
+    const [p] = appraiseProjects({
+      scenario: short('zone-2026-ban-2027'),
+      against: short('baseline'),
+      catalog: withMine,
+      userIds: new Set(['MY_OXIDE']),
+      only: ['MY_OXIDE'],
+    }).projects;
+    if (!p) throw new Error('MY_OXIDE was not valued');
+    expect(p.bankableWithoutSupport).toBe(false);
+    expect(p.cfdPayments).toBeGreaterThan(0);
+    expect(p.npvZone).toBeLessThan(p.npvZoneMarket + p.cfdPayments - 1e6);
+    expect(p.npvZone).toBeLessThan(0);
+    expect(p.supportCost).toBeCloseTo(p.cfdPayments - p.npvZone, 0);
+    // With that support (the CfD paid, the rest a grant) its NPV is zero.
+    expect(p.npvZone + (p.supportCost - p.cfdPayments)).toBeCloseTo(0, 0);
+  }, 120_000);
   it('keeps the year-by-year cash flows whose present value is the NPV', () => {
     for (const p of appraisals.projects) {
       const flows = p.cashFlows;
