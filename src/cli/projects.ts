@@ -29,6 +29,7 @@ import { projectReportSections } from '../report/projects.ts';
 import { Parameters as ModelParameters } from '../simulate/inputs.ts';
 import type { Comparison } from '../simulate/result.ts';
 import { simulate } from '../simulate/simulate.ts';
+import { didYouMean } from '../suggest.ts';
 import { loadCheckedDataset, withDataOption } from './data.ts';
 import { countOption } from './ensemble.ts';
 import { formatNumber, formatPrice, renderTable } from './table.ts';
@@ -147,13 +148,28 @@ function setup(ref: string | undefined, opts: ProjectsOptions, projectArgument =
     for (const id of opts.project) {
       if (!known.has(id)) {
         throw new InputError(
-          `${projectArgument ? '' : '--project '}${id}: unknown project (see 'lodestone projects list' for the register)`,
+          `${projectArgument ? '' : '--project '}${id}: unknown project${suggestProjects(id, known)} (see 'lodestone projects list' for the register)`,
         );
       }
     }
   }
   const ensemble = ensembleOf(opts);
   return { catalog, scenario, against, userIds, ...(ensemble ? { ensemble } : {}) };
+}
+
+/**
+ * " (did you mean 'X'?)" for a misspelt or miscased id, else the ids that contain what was typed (a name, a
+ * company, a prefix such as PRJ_VULCAN), at most five; '' when nothing is near.
+ */
+export function suggestProjects(id: string, known: ReadonlySet<string>): string {
+  const near = didYouMean(id, known);
+  if (near) return near;
+  const word = id.toLowerCase().replace(/^prj_/, '');
+  if (word.length < 3) return '';
+  const containing = [...known].filter((k) => k.toLowerCase().includes(word)).sort();
+  if (containing.length === 0) return '';
+  const shown = containing.slice(0, 5).map((k) => `'${k}'`);
+  return ` (did you mean ${shown.length === 1 ? shown[0] : `one of ${shown.join(', ')}${containing.length > 5 ? ', …' : ''}`}?)`;
 }
 
 function appraise(s: Setup, opts: ProjectsOptions): ProjectAppraisals {

@@ -201,6 +201,24 @@ describe('lodestone projects portfolio', () => {
   });
 });
 
+describe('an unknown project id', () => {
+  it('is refused with the ids it is nearest to', () => {
+    const typo = runCli(['projects', 'show', 'PRJ_WHITEMESA_P2', scenario]);
+    expect(typo.status).toBe(1);
+    noTrace(typo.stderr);
+    expect(typo.stderr).toMatch(/PRJ_WHITEMESA_P2: unknown project \(did you mean 'PRJ_EF_WHITEMESA_P2'\?\)/);
+    const lower = runCli(['projects', 'rank', scenario, '--project', 'prj_ioneer_rhyolite']);
+    expect(lower.status).toBe(1);
+    expect(lower.stderr).toMatch(
+      /--project prj_ioneer_rhyolite: unknown project \(did you mean 'PRJ_IONEER_RHYOLITE'\?\)/,
+    );
+    const part = runCli(['projects', 'show', 'PRJ_VULCAN', scenario]);
+    expect(part.stderr).toMatch(/did you mean one of 'PRJ_VULCAN_ELEMENTS', 'PRJ_VULCAN_LIONHEART'\?/);
+    const none = runCli(['projects', 'show', 'NOTHING_LIKE_IT', scenario]);
+    expect(none.stderr).toMatch(/NOTHING_LIKE_IT: unknown project \(see 'lodestone projects list'/);
+  });
+});
+
 describe('lodestone projects list, show and downstream', () => {
   it('list marks assumed numbers and model parameters', () => {
     const r = runCli(['projects', 'list']);
