@@ -709,6 +709,8 @@ export function registerProjectsCommands(program: Command): void {
       ...(opts.memberLimit ? { regionLimits: opts.memberLimit } : {}),
       ...(opts.mineralLimit ? { mineralLimits: opts.mineralLimit } : {}),
       frontierPoints: opts.frontier,
+      // The budget is committed in the analysis year: a project decided later is charged its cost brought to it.
+      presentAt: { year: a.analysisYear, costOfCapital: a.costOfCapital },
     });
     const joint = jointSecurity(s, a.projects, plan.selected);
     if (opts.json) {

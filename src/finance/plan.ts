@@ -12,7 +12,9 @@
  * - `support` (default): the fiscal cost of making it bankable under the zone — CfD payments on its output plus any
  *   remaining viability gap (a grant bringing its NPV to zero);
  * - `capital`: the present value of its capex (members finance it outright).
- * Either way a project bankable without support costs nothing and is not a candidate: it needs no backing.
+ * Either way a project bankable without support costs nothing and is not a candidate: it needs no backing. Both are
+ * USD at the project's decision year; with `presentAt` (as `projects portfolio` runs) they are brought to the year
+ * the budget is committed, so that a project decided later is not charged its later dollars at face value.
  */
 import type { ProjectAppraisal } from './appraisal.ts';
 import {
@@ -80,6 +82,11 @@ export interface PlanOptions {
   readonly mineralLimits?: Readonly<Record<string, number>>;
   /** Budgets on the frontier's grid (default 21, from zero to backing every candidate). */
   readonly frontierPoints?: number;
+  /**
+   * When the budget is committed (the analysis year) and the cost of capital: each project's cost is brought from its
+   * decision year to it. Without it costs stay in USD at each project's decision year.
+   */
+  readonly presentAt?: PresentAt;
 }
 
 export interface PortfolioPlan {
@@ -111,9 +118,21 @@ export function securityOf(p: ProjectAppraisal, measure: SecurityMeasure): numbe
   return p.supplyValueAdded;
 }
 
-export function costOf(p: ProjectAppraisal, basis: CostBasis): number {
+/** The year the budget is committed and the rate that brings each project's money to it. */
+export interface PresentAt {
+  readonly year: number;
+  readonly costOfCapital: number;
+}
+
+/**
+ * What backing a project costs against the budget: its support or capital, USD at its decision year, brought to
+ * `presentAt.year` when given (a project decided later costs less of a budget committed now).
+ */
+export function costOf(p: ProjectAppraisal, basis: CostBasis, presentAt?: PresentAt): number {
   if (p.bankableWithoutSupport) return 0;
-  return basis === 'support' ? p.supportCost : p.capitalCost;
+  const atDecision = basis === 'support' ? p.supportCost : p.capitalCost;
+  if (!presentAt) return atDecision;
+  return atDecision * (1 + presentAt.costOfCapital) ** -(p.decisionYear - presentAt.year);
 }
 
 const usd = (x: number) => {
@@ -146,7 +165,7 @@ export async function planPortfolio(
   const byId = new Map(appraisals.map((p) => [p.id, p]));
   for (const p of appraisals) {
     const security = securityOf(p, measure);
-    const cost = costOf(p, basis);
+    const cost = costOf(p, basis, options.presentAt);
     const ratio = cost > 0 ? security / cost : null;
     const decide = (reason: DecisionReason, detail: string, selected = false) =>
       decisions.set(p.id, { ...base(p), selected, reason, detail, cost, security, securityPerDollar: ratio });
@@ -255,7 +274,9 @@ export async function planPortfolio(
   return {
     budget: limits.budget,
     basis,
-    basisDefinition: COST_BASES[basis],
+    basisDefinition: options.presentAt
+      ? `${COST_BASES[basis]}, brought to ${options.presentAt.year} at ${(options.presentAt.costOfCapital * 100).toFixed(1)}%`
+      : COST_BASES[basis],
     security: measure,
     securityDefinition: SECURITY_MEASURES[measure],
     limits: { members: { ...(limits.regions ?? {}) }, minerals: { ...(limits.minerals ?? {}) } },

@@ -240,6 +240,31 @@ describe('planPortfolio', () => {
     expect((await planPortfolio([p], { budget: 2e8, basis: 'support' })).selected).toEqual(['A']);
   });
 
+  it('brings each project’s cost from its decision year to the year the budget is committed', async () => {
+    // Support is USD at each project's decision year; a project decided in 2032 (announced start 2035) was charged
+    // its 2032 dollars against a budget spent in 2026: USD 100m then is 100 / 1.08^6 = 63.0m in 2026.
+    const p = (id: string, decisionYear: number, lost: number) =>
+      appraisal({
+        id,
+        decisionYear,
+        onlineYear: decisionYear + 3,
+        supportCost: 1e8,
+        lost,
+      } as Partial<ProjectAppraisal> & {
+        id: string;
+      });
+    const projects = [p('NOW', 2026, 1e9), p('LATER', 2032, 1e9)];
+    const presentAt = { year: 2026, costOfCapital: 0.08 };
+    const plan = await planPortfolio(projects, { budget: 1.7e8, presentAt, frontierPoints: 2 });
+    const cost = Object.fromEntries(plan.decisions.map((d) => [d.id, d.cost]));
+    expect(cost.NOW).toBe(1e8);
+    expect(cost.LATER).toBeCloseTo(1e8 / 1.08 ** 6, 0);
+    expect(plan.selected).toEqual(['NOW', 'LATER']);
+    expect(plan.totalCost).toBeCloseTo(1e8 + 1e8 / 1.08 ** 6, 0);
+    expect(plan.basisDefinition).toMatch(/2026/);
+    expect(costOf(projects[1] as ProjectAppraisal, 'capital', presentAt)).toBeCloseTo(2e8 / 1.08 ** 6, 0);
+  });
+
   it('property: a project bankable without support never costs support, and the budget is never exceeded', async () => {
     await fc.assert(
       fc.asyncProperty(
