@@ -3,9 +3,11 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseUsd } from '../../src/cli/projects.ts';
+import { parseUsd, rankCsv } from '../../src/cli/projects.ts';
+import type { ProjectAppraisals } from '../../src/finance/appraisal.ts';
 import { SCENARIO_DIR } from '../../src/model/scenario.ts';
 import { runCli } from '../helpers.ts';
+import { appraisal } from './fixtures.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'lodestone-projects-cli-'));
 const scenario = path.join(dir, 'short.yaml');
@@ -250,6 +252,34 @@ describe('lodestone projects list, show and downstream', () => {
     expect(car.years).toHaveLength(7);
     expect(car.years[0].against).toBeGreaterThan(0);
     expect(goods.find((g: { good: string }) => g.good === 'wind-offshore').per).toBe('MW');
+  });
+});
+
+describe('rankCsv', () => {
+  it('says why an IRR is missing, as the JSON does, and carries the fields the table and README name', () => {
+    const p = appraisal({
+      id: 'P',
+      irrBaseline: null,
+      irrBaselineNote: 'none (the cash flows never turn positive: the investment is never paid back)',
+      irrZone: null,
+      irrZoneNote: 'several: 10.0%, 20.0% (sign changes more than once)',
+      incentivePriceAnnuity: 1234,
+      probabilityOfLossZone: 0.25,
+      paths: 4,
+    } as Parameters<typeof appraisal>[0]);
+    const csv = rankCsv({ projects: [p] } as unknown as ProjectAppraisals);
+    const [header, row] = csv.trim().split('\n');
+    const cells =
+      (row ?? '').match(/("(?:[^"]|"")*"|[^,]*)(?:,|$)/g)?.map((c) => c.replace(/,$/, '').replace(/^"|"$/g, '')) ?? [];
+    const at = (column: string) => cells[(header ?? '').split(',').indexOf(column)];
+    expect(at('irr_baseline')).toBe('');
+    expect(at('irr_baseline_note')).toBe(
+      'none (the cash flows never turn positive: the investment is never paid back)',
+    );
+    expect(at('irr_zone_note')).toBe('several: 10.0%, 20.0% (sign changes more than once)');
+    expect(at('incentive_price_annuity')).toBe('1234');
+    expect(at('probability_of_loss_zone')).toBe('0.25');
+    expect(at('paths')).toBe('4');
   });
 });
 
