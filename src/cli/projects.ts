@@ -172,6 +172,19 @@ export function suggestProjects(id: string, known: ReadonlySet<string>): string 
   return ` (did you mean ${shown.length === 1 ? shown[0] : `one of ${shown.join(', ')}${containing.length > 5 ? ', …' : ''}`}?)`;
 }
 
+/** Why a project of the data is not in the register (projectPipeline leaves it out without a word). */
+function outsideRegister(catalog: Catalog, id: string): string {
+  const row = catalog.dataset.tables.projects.find((r) => r.id === id);
+  if (row?.status === 'operating') {
+    return "it is operating: its output is in the base year's producers (producers.csv), not a project to back";
+  }
+  if (row?.status === 'cancelled') return 'it is cancelled';
+  if (row?.status === 'ramping' && row.start_year !== undefined && row.start_year <= BASE_YEAR) {
+    return `it has been ramping up since ${row.start_year}: its output is in the base year's (${BASE_YEAR}) producers, not a project to back`;
+  }
+  return 'not in the register';
+}
+
 function appraise(s: Setup, opts: ProjectsOptions): ProjectAppraisals {
   const tty = process.stderr.isTTY;
   const started = performance.now();
@@ -630,7 +643,7 @@ export function registerProjectsCommands(program: Command): void {
     const a = appraise(s, { ...opts, project: [id], cashFlows: true });
     const p = a.projects[0];
     if (!p) {
-      const why = a.notValued.find((n) => n.id === id)?.reason ?? 'not in the register';
+      const why = a.notValued.find((n) => n.id === id)?.reason ?? outsideRegister(s.catalog, id);
       throw new InputError(`${id}: cannot be valued: ${why}`);
     }
     if (opts.json) process.stdout.write(`${JSON.stringify(p, null, 2)}\n`);

@@ -204,7 +204,7 @@ describe('lodestone projects portfolio', () => {
 });
 
 describe('an unknown project id', () => {
-  it('is refused with the ids it is nearest to', () => {
+  it('is refused with the ids it is nearest to, and a project left out of the register says why', () => {
     const typo = runCli(['projects', 'show', 'PRJ_WHITEMESA_P2', scenario]);
     expect(typo.status).toBe(1);
     noTrace(typo.stderr);
@@ -216,6 +216,12 @@ describe('an unknown project id', () => {
     );
     const part = runCli(['projects', 'show', 'PRJ_VULCAN', scenario]);
     expect(part.stderr).toMatch(/did you mean one of 'PRJ_VULCAN_ELEMENTS', 'PRJ_VULCAN_LIONHEART'\?/);
+    // In the data but not a project to value: say why, not just 'not in the register'.
+    const operating = runCli(['projects', 'show', 'PRJ_MP_MOUNTAIN_PASS', scenario]);
+    expect(operating.status).toBe(1);
+    expect(operating.stderr).toMatch(
+      /PRJ_MP_MOUNTAIN_PASS: cannot be valued: it is operating: its output is in the base year's producers/,
+    );
     const none = runCli(['projects', 'show', 'NOTHING_LIKE_IT', scenario]);
     expect(none.stderr).toMatch(/NOTHING_LIKE_IT: unknown project \(see 'lodestone projects list'/);
   });
