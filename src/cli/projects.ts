@@ -74,13 +74,14 @@ const SCALE: Record<string, number> = {
 
 /** An amount of USD: '12e9', '12000000000', '12bn', '500m', 'USD 1.5 bn'. */
 export function parseUsd(text: string, what = 'amount'): number {
-  const m = /^\s*(?:USD\s*)?([0-9]+(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?)\s*([a-z]*)\s*$/i.exec(text);
-  const scale = m ? (m[2] === '' ? 1 : SCALE[(m[2] as string).toLowerCase()]) : undefined;
+  const m = /^\s*(?:USD\s*)?(-?)\s*([0-9]+(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const scale = m ? (m[3] === '' ? 1 : SCALE[(m[3] as string).toLowerCase()]) : undefined;
   if (!m || scale === undefined) {
     throw new InputError(`${what}: '${text}' is not an amount of USD (write 12e9, 12000000000, 12bn or 500m)`);
   }
-  const value = Number(m[1]) * scale;
-  if (!Number.isFinite(value) || value < 0) throw new InputError(`${what}: '${text}' must be a non-negative amount`);
+  const value = Number(m[2]) * scale;
+  if (m[1] === '-' && value !== 0) throw new InputError(`${what}: '${text}' is negative: give an amount of 0 or more`);
+  if (!Number.isFinite(value)) throw new InputError(`${what}: '${text}' is too large to be an amount of USD`);
   return value;
 }
 

@@ -296,8 +296,11 @@ describe('parseUsd', () => {
     expect(parseUsd('12bn')).toBe(12e9);
     expect(parseUsd('USD 1.5 bn')).toBe(1.5e9);
     expect(parseUsd('500m')).toBe(5e8);
-    expect(() => parseUsd('-5')).toThrow(/not an amount/);
     expect(() => parseUsd('5 zillion')).toThrow(/not an amount/);
+    // A negative amount and one too large for a number say so, not 'not an amount' and 'must be non-negative'.
+    expect(() => parseUsd('-5', '--budget')).toThrow(/--budget: '-5' is negative: give an amount of 0 or more/);
+    expect(() => parseUsd('-2bn', '--budget')).toThrow(/is negative/);
+    expect(() => parseUsd('1e400', '--budget')).toThrow(/--budget: '1e400' is too large/);
   });
 });
 
