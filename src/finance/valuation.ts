@@ -11,7 +11,8 @@
  * - a year whose price does not cover cash cost and inputs is a year shut in: no output, no operating cash flow;
  * - beyond the simulated years the last year's prices hold, and its contracts to the end of their terms (`until`);
  *   before them, the first year's;
- * - flows fall at the end of each year and are discounted at the cost of capital to the decision year.
+ * - flows fall at the end of each year and are discounted at the cost of capital to the decision year;
+ * - they are before tax and royalties, unlevered, with no working capital, sustaining capex or closure cost.
  *
  * Everything takes a list of market paths — one per Monte Carlo draw, or a single deterministic path — and reports
  * expectations over them (mean NPV, mean CfD payments, share of draws losing money).
