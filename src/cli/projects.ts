@@ -15,6 +15,7 @@ import {
   type ProjectAppraisal,
   type ProjectAppraisals,
 } from '../finance/appraisal.ts';
+import { percent } from '../finance/cashflow.ts';
 import { type DownstreamCost, downstreamCosts, downstreamGoods } from '../finance/downstream.ts';
 import { type CostBasis, type PortfolioPlan, planPortfolio, type SecurityMeasure } from '../finance/plan.ts';
 import { projectRegister, readProjectsFile, withProjectRows } from '../finance/register.ts';
@@ -210,7 +211,7 @@ function appraise(s: Setup, opts: ProjectsOptions): ProjectAppraisals {
 }
 
 const usdM = (x: number) => formatNumber(x / 1e6);
-const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(1)}%`);
+const pct = (x: number | null) => (x === null ? '-' : percent(x));
 
 const SORTS: Record<string, (a: ProjectAppraisal, b: ProjectAppraisal) => number> = {
   'npv-zone': (a, b) => b.npvZone - a.npvZone,

@@ -146,11 +146,16 @@ export function rateOrNull(r: InternalRate): number | null {
   return r.kind === 'unique' ? r.rate : null;
 }
 
+/** A rate as a percentage to one decimal; a root a rounding below zero is 0.0%, not -0.0%. */
+export function percent(rate: number): string {
+  const text = (rate * 100).toFixed(1);
+  return `${/^-0\.0$/.test(text) ? '0.0' : text}%`;
+}
+
 /** Words for an IRR outcome, for tables and JSON notes. */
 export function describeRate(r: InternalRate): string {
-  if (r.kind === 'unique') return `${(r.rate * 100).toFixed(1)}%`;
-  if (r.kind === 'multiple')
-    return `several: ${r.rates.map((x) => `${(x * 100).toFixed(1)}%`).join(', ')} (sign changes more than once)`;
+  if (r.kind === 'unique') return percent(r.rate);
+  if (r.kind === 'multiple') return `several: ${r.rates.map(percent).join(', ')} (sign changes more than once)`;
   return `none (${r.reason})`;
 }
 

@@ -35,6 +35,15 @@ describe('internalRate', () => {
     expect(internalRate([-100, 0, 0, 250]).kind).not.toBe('none');
   });
 
+  it('writes a root a rounding below zero as 0.0%, not -0.0%', () => {
+    // −6 + 11d − 6d² + d³ = (d − 1)(d − 2)(d − 3) with d = 1/(1 + r): rates 0%, −50% and −66.7%; the bisection
+    // lands the first at about −1e−13, which printed as '-0.0%'.
+    const r = internalRate([-6, 11, -6, 1]);
+    expect(describeRate(r)).toBe('several: -66.7%, -50.0%, 0.0% (sign changes more than once)');
+    expect(describeRate({ kind: 'unique', rate: -1e-13 })).toBe('0.0%');
+    expect(describeRate({ kind: 'unique', rate: -0.0004 })).toBe('0.0%');
+    expect(describeRate({ kind: 'unique', rate: -0.0006 })).toBe('-0.1%');
+  });
   it('finds the one rate of a conventional flow (invest, then earn)', () => {
     // 60x² + 60x − 100 = 0 with x = 1/(1+r): x = (−60 + √(3600 + 24000)) / 120.
     const x = (-60 + Math.sqrt(3600 + 24000)) / 120;
