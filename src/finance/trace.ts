@@ -35,6 +35,8 @@ export interface MarketYear {
     readonly regions: readonly string[];
     readonly strike: number;
     readonly until: number | null;
+    /** Output per year of each covered producer the contract covers (absent: all of it). */
+    readonly volume?: number;
   }[];
 }
 
@@ -69,6 +71,7 @@ export function tracedSimulate(scenario: Scenario, catalog: Catalog): TracedRun 
           regions,
           strike: c.strike,
           until: cfdUntil(scenario, catalog, c.commodity, regions, year),
+          ...(c.volume !== undefined ? { volume: c.volume } : {}),
         };
       });
       years.push({ year, prices, premia, cfds });

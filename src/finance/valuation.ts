@@ -6,7 +6,8 @@
  *   lead-time years before first output (at the decision year itself when the lead time is zero);
  * - output ramps up linearly over `rampYears` to nameplate, as in the simulation, and runs for `life` years;
  * - each year the project earns the price its region's producers get (buyers' price plus any origin rent), plus the
- *   CfD top-up max(0, strike − price) where a contract covers its commodity and region and the caller counts it;
+ *   CfD top-up max(0, strike − price) on the output a contract covers (its volume, else all) where one covers its
+ *   commodity and region and the caller counts it;
  *   it pays its cash cost and, unless integrated, its inputs at its region's price (stage links);
  * - a year whose price does not cover cash cost and inputs is a year shut in: no output, no operating cash flow;
  * - beyond the simulated years the last year's prices hold, and its contracts to the end of their terms (`until`);
@@ -47,6 +48,8 @@ export interface ProjectYearMarket {
   readonly price: number;
   readonly inputCost: number;
   readonly strike: number | null;
+  /** The output per year the CfD covers, commodity unit (absent: all of it). */
+  readonly volume?: number;
 }
 
 /** A project's view of one market path, year by year (held flat outside the simulated years). */
@@ -101,8 +104,13 @@ export function projectMarket(terms: ProjectTerms, path: MarketPath): ProjectMar
     let inputCost = 0;
     for (const i of terms.inputs) inputCost += i.coefficient * (y.prices.get(`${i.commodity}|${terms.region}`) ?? 0);
     let strike: number | null = null;
-    for (const c of y.cfds) if (covers(c)) strike = Math.max(strike ?? 0, c.strike);
-    m = { price, inputCost, strike };
+    let volume: number | undefined;
+    for (const c of y.cfds) {
+      if (!covers(c) || (strike !== null && c.strike <= strike)) continue;
+      strike = c.strike;
+      volume = c.volume ?? undefined;
+    }
+    m = { price, inputCost, strike, ...(volume !== undefined ? { volume } : {}) };
     cache.set(y.year, m);
     return m;
   };
@@ -111,10 +119,14 @@ export function projectMarket(terms: ProjectTerms, path: MarketPath): ProjectMar
     if (year <= last.year) return m;
     // Past the path the prices hold on, a contract only to the end of its term.
     let strike: number | null = null;
+    let volume: number | undefined;
     for (const c of last.cfds) {
-      if (covers(c) && (c.until === null || c.until >= year)) strike = Math.max(strike ?? 0, c.strike);
+      if (!covers(c) || (c.until !== null && c.until < year) || (strike !== null && c.strike <= strike)) continue;
+      strike = c.strike;
+      volume = c.volume ?? undefined;
     }
-    return strike === m.strike ? m : { ...m, strike };
+    if (strike === m.strike && volume === m.volume) return m;
+    return { price: m.price, inputCost: m.inputCost, strike, ...(volume !== undefined ? { volume } : {}) };
   };
 }
 
@@ -131,17 +143,23 @@ export function cashFlows(terms: ProjectTerms, market: ProjectMarket, options: {
     let price = 0;
     let topUp = 0;
     let unitInputs = 0;
+    let cfd = 0;
     if (year >= terms.onlineYear) {
       const m = market(year);
       price = m.price;
       unitInputs = m.inputCost;
-      topUp = options.cfd && m.strike !== null ? Math.max(0, m.strike - m.price) : 0;
-      const margin = price + topUp - terms.cashCost - unitInputs;
-      // A year whose price does not cover cash cost and inputs is shut in.
-      if (margin >= 0) output = terms.capacity * Math.min(1, (year - terms.onlineYear + 1) / ramp);
+      const full = terms.capacity * Math.min(1, (year - terms.onlineYear + 1) / ramp);
+      const contract = options.cfd && m.strike !== null;
+      topUp = contract ? Math.max(0, (m.strike as number) - m.price) : 0;
+      // The CfD covers its volume of the output (all of it without one), as the equilibrium's covered tranche; output
+      // whose price, with the top-up where covered, does not pay cash cost and inputs is shut in.
+      const covered = contract ? Math.min(full, m.volume ?? full) : 0;
+      const runsCovered = price + topUp - terms.cashCost - unitInputs >= 0 ? covered : 0;
+      const runsUncovered = price - terms.cashCost - unitInputs >= 0 ? full - covered : 0;
+      output = runsCovered + runsUncovered;
+      cfd = runsCovered * topUp;
     }
     const revenue = output * price;
-    const cfd = output * topUp;
     const operatingCost = output * terms.cashCost;
     const inputCost = output * unitInputs;
     out.push({

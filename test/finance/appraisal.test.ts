@@ -200,6 +200,15 @@ describe('tracedSimulate', () => {
     expect(market.years[1]?.cfds).toEqual([{ commodity: 'ndpr/oxide', regions: ['USA'], strike: 110000, until: 2035 }]);
     expect(market.years[1]?.prices.get('ndpr/oxide|USA')).toBeGreaterThan(0);
   }, 120_000);
+  it('records a CfD’s volume, the output of each producer it covers', () => {
+    const s = short('zone-2026', 2027);
+    const zone = s.zone as NonNullable<Scenario['zone']>;
+    const capped: Scenario = { ...s, zone: { ...zone, cfds: (zone.cfds ?? []).map((c) => ({ ...c, volume: 300 })) } };
+    const { market } = tracedSimulate(restrictScenario(capped, chainCommodities(catalog, 'rare-earths'), []), catalog);
+    expect(market.years[1]?.cfds).toEqual([
+      { commodity: 'ndpr/oxide', regions: ['USA'], strike: 110000, until: 2035, volume: 300 },
+    ]);
+  }, 120_000);
 });
 
 describe('appraisal over an ensemble', () => {

@@ -178,6 +178,35 @@ describe('cashFlows', () => {
     expect(withCfd.at(-1)).toMatchObject({ topUp: 2, cfd: 200, revenue: 1000 });
     expect(cashFlows(TERMS, flat(15, 12), { cfd: true }).every((f) => f.cfd === 0)).toBe(true);
   });
+  it('pays the top-up only on the CfD’s volume, and runs the uncovered output only when the market price pays', () => {
+    // A CfD covering 30 t a year of each producer (zone.cfds[].volume; the equilibrium's covered tranche) paid the
+    // top-up on all the plant's output and ran all of it at the strike.
+    const capped =
+      (price: number): ProjectMarket =>
+      () => ({ price, inputCost: 0, strike: 12, volume: 30 });
+    // Price 10 covers the cash cost of 5: all 100 t run, 30 of them topped up by 2.
+    expect(cashFlows(TERMS, capped(10), { cfd: true }).at(-1)).toMatchObject({ output: 100, cfd: 60, revenue: 1000 });
+    // Price 4 does not: only the 30 t the CfD covers run (at 4 + 8), the other 70 are shut in.
+    const low = cashFlows(TERMS, capped(4), { cfd: true });
+    expect(low.at(-1)).toMatchObject({ output: 30, topUp: 8, cfd: 240, revenue: 120, operatingCost: 150, net: 210 });
+    // Ramping up, 50 t in the first year: still 30 covered.
+    expect(low.find((f) => f.year === 2030)).toMatchObject({ output: 30, cfd: 240 });
+    // Without the CfD counted nothing runs at 4.
+    expect(cashFlows(TERMS, capped(4), { cfd: false }).every((f) => f.output === 0)).toBe(true);
+  });
+  it('reads a CfD’s volume from the market path', () => {
+    const path: MarketPath = {
+      years: [
+        {
+          year: 2030,
+          prices: new Map([['k|USA', 10]]),
+          premia: new Map<string, number>(),
+          cfds: [{ commodity: 'k', regions: ['USA'], strike: 15, until: null, volume: 30 }],
+        },
+      ],
+    };
+    expect(projectMarket(TERMS, path)(2030)).toEqual({ price: 10, inputCost: 0, strike: 15, volume: 30 });
+  });
   it('spends the whole capex in the decision year when the lead time is zero', () => {
     const flows = cashFlows({ ...TERMS, leadTime: 0 }, flat(20), { cfd: false });
     expect(flows[0]).toMatchObject({ year: 2030, capex: 1000, output: 50 });
