@@ -4,6 +4,7 @@
  * a value that does not exist (a price outside the zone when every region is inside) is null, never NaN.
  */
 import type { Certificate } from '../equilibrium/solve.ts';
+import type { WelfareParts } from '../model/welfare.ts';
 
 /** Quantities below this share of the world's production that year are none (model/statistics.ts). */
 export { NEGLIGIBLE_SUPPLY } from '../model/statistics.ts';
@@ -89,6 +90,14 @@ export interface YearResult {
     /** Value of lost consumption at the base-year reference prices. */
     readonly consumptionLostValue: number;
   };
+  /**
+   * The welfare split (MODEL.md §6, model/welfare.ts), USD a year summed over commodities: consumer surplus,
+   * producer surplus and quota rents by region, and each government's revenue (levies, duties, export taxes, less
+   * CfD payments and stock net purchases); `bloc` sums this year's bloc regions, `world` every region. Levels of
+   * consumer surplus depend on the demand curves' choke price; the change against a twin with the same curves does
+   * not. Absent in results written before the field existed.
+   */
+  readonly welfare?: YearWelfare;
   /** Shocks and policy events in force this year, in words. */
   readonly events: readonly string[];
   /** Projects that came online, started construction, or were backed this year. */
@@ -109,6 +118,16 @@ export interface YearResult {
     readonly levyRevenueRange?: Certificate['levyRevenueRange'];
     readonly openPricesUnanalysed?: Certificate['openPricesUnanalysed'];
   };
+}
+
+/** A year's welfare split (model/welfare.ts's PeriodWelfare), JSON-safe. */
+export interface YearWelfare {
+  /** Every region of the year's market: whether it is in the year's bloc, and its components. */
+  readonly byRegion: readonly ({ readonly region: string; readonly member: boolean } & WelfareParts)[];
+  readonly bloc: WelfareParts;
+  readonly world: WelfareParts;
+  /** Why a consumer surplus (and so a total) is null, where one is. */
+  readonly notes?: readonly string[];
 }
 
 /** A step of a cost curve: one producer or project, its capacity and its cost. */

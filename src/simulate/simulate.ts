@@ -33,6 +33,7 @@ import {
   periodLists,
   periodStatistics,
 } from '../model/statistics.ts';
+import { periodWelfare } from '../model/welfare.ts';
 import {
   AS_CFD_PRODUCER,
   AS_MEMBER,
@@ -49,7 +50,7 @@ import {
 import { significant } from '../significant.ts';
 import { didYouMean } from '../suggest.ts';
 import { announcedOnline, DemandGrowth, Parameters, type ProjectSpec, projectPipeline } from './inputs.ts';
-import type { CommodityYear, CostCurve, CostStep, SimulationResult, YearResult } from './result.ts';
+import type { CommodityYear, CostCurve, CostStep, SimulationResult, YearResult, YearWelfare } from './result.ts';
 
 export interface SimulateOptions {
   /** Called after each year is solved. */
@@ -95,6 +96,8 @@ export interface SimulateOptions {
 export interface YearTrace {
   readonly year: number;
   readonly policy: Policy;
+  /** The year's market as the engine solved it. */
+  readonly problem: EquilibriumProblem;
   readonly solution: EquilibriumSolution;
 }
 
@@ -1153,7 +1156,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
       const lists = periodLists(problem, solution);
       const stats = periodStatistics(yearWorld, solution, { dominantSupplier: dominant, lists });
       latest = solution;
-      options.onYear?.({ year, policy, solution });
+      options.onYear?.({ year, policy, problem, solution });
 
       // Ledgers: stocks, CfD budgets.
       for (const s of solution.stocks) {
@@ -1262,6 +1265,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
         bloc: measured,
         commodities,
         totals,
+        welfare: yearWelfare(problem, solution, measured),
         events,
         projects: yearProjects,
         certificate: yearCertificate(solution.certificate),
@@ -1494,6 +1498,18 @@ function regimeOf(problem: EquilibriumProblem): string {
     )
     .sort()
     .join(';');
+}
+
+/** The year's welfare split over its bloc, each region marked as in it or not. */
+function yearWelfare(problem: EquilibriumProblem, solution: EquilibriumSolution, bloc: readonly string[]): YearWelfare {
+  const w = periodWelfare(problem, solution, bloc);
+  const members = new Set(bloc);
+  return {
+    byRegion: w.byRegion.map(({ region, ...parts }) => ({ region, member: members.has(region), ...parts })),
+    bloc: w.bloc,
+    world: w.world,
+    ...(w.notes.length > 0 ? { notes: w.notes } : {}),
+  };
 }
 
 /** What a year's result keeps of its equilibrium's certificate (the open prices only where they were sought). */
