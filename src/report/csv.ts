@@ -2,11 +2,14 @@
  * The results as CSV: a long file (one number a row: scenario, year, commodity, metric, value, unit) for tools that
  * pivot, and a wide file (one row per scenario, year and commodity, one column per metric, named with its unit) for
  * spreadsheets.
+ * Each year's welfare split is in the long file only (rows under the commodity 'total', WELFARE_PREFIX): it is by
+ * region, not by commodity, so the wide file keeps one row per run, year and commodity.
  * Numbers are written in JavaScript's shortest round-trip form, so parsing a cell gives back the exact double;
  * a missing value (null) is an empty cell.
  */
 
 import { TOTAL_METRICS as ENSEMBLE_TOTALS } from '../ensemble/metrics.ts';
+import { WELFARE_PARTS } from '../model/welfare.ts';
 import type { CommodityYear, Comparison, YearResult } from '../simulate/result.ts';
 import { assertFinite } from './validate.ts';
 import { ROLES } from './view.ts';
@@ -46,6 +49,22 @@ export const COMMODITY_METRICS: readonly { readonly key: keyof CommodityYear; re
 
 /** The bloc's totals, in the ensemble's order (one list for the CSV and the ensemble's metrics). */
 export const TOTAL_METRICS: readonly (keyof YearResult['totals'])[] = ENSEMBLE_TOTALS;
+
+/**
+ * Prefix of the long file's welfare rows (commodity 'total', unit USD): `welfare:<part>` for the bloc and
+ * `welfare:<part>:world` for the world, every part of WELFARE_PARTS; `welfare:<part>:<region>` for each region, the
+ * headline parts of REGION_WELFARE_PARTS (the treasuries' items by region are in results.json).
+ */
+export const WELFARE_PREFIX = 'welfare:';
+
+/** The parts of the welfare split the long file gives for each region. */
+export const REGION_WELFARE_PARTS = [
+  'consumerSurplus',
+  'producerSurplus',
+  'quotaRents',
+  'governmentRevenue',
+  'total',
+] as const satisfies readonly (typeof WELFARE_PARTS)[number][];
 
 /** Prefix of the metric (long file) and column (wide file) of bloc supply from one origin. */
 export const SUPPLY_PREFIX = 'supply:';
@@ -160,6 +179,14 @@ export function comparisonCsv(comparison: Comparison): { long: string; wide: str
       }
       for (const key of TOTAL_METRICS) {
         long.push(csvLine([name, y.year, TOTAL_COMMODITY, key, y.totals[key], 'USD']));
+      }
+      const w = y.welfare;
+      if (w) {
+        const row = (metric: string, value: number | null) =>
+          long.push(csvLine([name, y.year, TOTAL_COMMODITY, `${WELFARE_PREFIX}${metric}`, value, 'USD']));
+        for (const part of WELFARE_PARTS) row(part, w.bloc[part]);
+        for (const part of WELFARE_PARTS) row(`${part}:world`, w.world[part]);
+        for (const r of w.byRegion) for (const part of REGION_WELFARE_PARTS) row(`${part}:${r.region}`, r[part]);
       }
     }
   }

@@ -1,15 +1,18 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
+import { WELFARE_PARTS, type WelfareParts } from '../../src/model/welfare.ts';
 import {
   COMMODITY_METRICS,
   comparisonCsv,
   LONG_HEADER,
+  REGION_WELFARE_PARTS,
   ReportError,
   SUPPLY_PREFIX,
   TOTAL_COMMODITY,
   TOTAL_METRICS,
+  WELFARE_PREFIX,
 } from '../../src/report/index.ts';
-import type { CommodityYear, Comparison } from '../../src/simulate/result.ts';
+import type { CommodityYear, Comparison, YearWelfare } from '../../src/simulate/result.ts';
 import { comparison, GALLIUM, NDPR, withValue } from './fixture.ts';
 
 const c = comparison();
@@ -144,6 +147,67 @@ describe('comparisonCsv: the wide file', () => {
         expect(Number(record[h])).toBe(x.supplyByOrigin.find((o) => o.region === origin)?.quantity ?? 0);
       }
     }
+  });
+});
+
+describe('comparisonCsv: the welfare split', () => {
+  // Two regions, one in the bloc; the outsider's consumer surplus (so its total) is not finite.
+  const parts = (cs: number | null, ps: number, levies: number, cfd: number): WelfareParts => {
+    const governmentRevenue = levies - cfd;
+    return {
+      consumerSurplus: cs,
+      producerSurplus: ps,
+      quotaRents: 0,
+      levies,
+      duties: 0,
+      exportTaxes: 0,
+      cfdPayments: cfd,
+      stockNetPurchases: 0,
+      governmentRevenue,
+      total: cs === null ? null : cs + ps + governmentRevenue,
+    };
+  };
+  const welfare = (year: number): YearWelfare => {
+    const usa = { region: 'USA', member: true, ...parts(1_000_000.25 * year, 3_000.5, 42, 7) };
+    const chn = { region: 'CHN', member: false, ...parts(null, 9_999, 0, 0) };
+    return {
+      byRegion: [chn, usa],
+      bloc: parts(usa.consumerSurplus, 3_000.5, 42, 7),
+      world: parts(null, 12_999.5, 42, 7),
+    };
+  };
+  let withWelfare = c;
+  for (const role of ['scenario', 'against'] as const) {
+    c[role].years.forEach((y, i) => {
+      withWelfare = withValue(withWelfare, [role, 'years', i, 'welfare'], welfare(y.year));
+    });
+  }
+  const table = rows(comparisonCsv(withWelfare).long);
+
+  it('gives every part for the bloc and the world, the headline parts for each region, in USD under total', () => {
+    const rowsOf = table.slice(1).filter((r) => r[3]?.startsWith(WELFARE_PREFIX));
+    expect(rowsOf.length).toBe(2 * 3 * (2 * WELFARE_PARTS.length + 2 * REGION_WELFARE_PARTS.length));
+    for (const [scenario, year, commodity, metric, value, unit] of rowsOf) {
+      expect(commodity).toBe(TOTAL_COMMODITY);
+      expect(unit).toBe('USD');
+      const w = welfare(Number(year));
+      const [part, where] = (metric as string).slice(WELFARE_PREFIX.length).split(':') as [keyof WelfareParts, string?];
+      const source =
+        where === undefined ? w.bloc : where === 'world' ? w.world : w.byRegion.find((r) => r.region === where);
+      const original = source?.[part];
+      expect(original, `${scenario} ${year} ${metric}`).not.toBeUndefined();
+      expect(value).toBe(original === null ? '' : String(original));
+    }
+    const find = (metric: string) =>
+      rowsOf.find((r) => r[0] === 'zone-2026-ban-2027' && r[1] === '2027' && r[3] === metric);
+    expect(find('welfare:consumerSurplus')?.[4]).toBe(String(1_000_000.25 * 2027));
+    expect(find('welfare:total:CHN')?.[4]).toBe('');
+    expect(find('welfare:governmentRevenue:USA')?.[4]).toBe('35');
+    expect(find('welfare:levies:USA')).toBeUndefined();
+  });
+
+  it('leaves the wide file as it is: one row per run, year and commodity', () => {
+    expect(comparisonCsv(withWelfare).wide).toBe(wide);
   });
 });
 
