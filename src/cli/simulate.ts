@@ -200,6 +200,16 @@ export function focusCommodities(c: Comparison, asked?: readonly string[]): stri
 const usdM = (x: number) => formatNumber(x / 1e6);
 const pct = (x: number | null) => (x === null ? '-' : formatPercent(x, 0));
 
+/**
+ * The bloc's total welfare (YearResult.welfare) less its twin's, USD million: '-' where either run has none (a
+ * results file from before the field, a consumer surplus that is not finite).
+ */
+export function welfareChange(y: YearResult, o: YearResult | undefined): string {
+  const a = y.welfare?.bloc.total;
+  const b = o?.welfare?.bloc.total;
+  return a === undefined || a === null || b === undefined || b === null ? '-' : usdM(a - b);
+}
+
 /** The compact per-year comparison printed on the terminal. */
 export function comparisonText(c: Comparison, focus: readonly string[]): string {
   const { scenario: a, against: b } = c;
@@ -223,6 +233,7 @@ export function comparisonText(c: Comparison, focus: readonly string[]): string 
       { header: 'stock value', value: (r) => usdM(r.y.totals.stockValue), align: 'right' },
       { header: 'lost consumption', value: (r) => usdM(r.y.totals.consumptionLostValue), align: 'right' },
       { header: '| against', value: (r) => (r.o ? usdM(r.o.totals.consumptionLostValue) : '-'), align: 'right' },
+      { header: 'welfare change', value: (r) => welfareChange(r.y, r.o), align: 'right' },
       { header: 'events', value: (r) => summarizeEvents(r.y.events) },
     ]),
   );

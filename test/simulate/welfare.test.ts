@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { comparisonText, welfareChange } from '../../src/cli/simulate.ts';
 import { Catalog } from '../../src/data/catalog.ts';
 import { loadDataset } from '../../src/data/load.ts';
 import { readScenario, SCENARIO_DIR } from '../../src/model/scenario.ts';
@@ -132,5 +133,19 @@ describe('welfare on the embedded data', () => {
     }
     const y2027 = welfareOf(zone.years.find((y) => y.year === 2027) as YearResult).bloc;
     expect(y2027.levies).toBeGreaterThan(0);
+  });
+
+  it("the terminal's bloc totals show the change in the bloc's welfare against the twin, USD million", () => {
+    const y = zone.years.find((x) => x.year === 2027) as YearResult;
+    const o = twin.years.find((x) => x.year === 2027) as YearResult;
+    const change = ((welfareOf(y).bloc.total as number) - (welfareOf(o).bloc.total as number)) / 1e6;
+    expect(Math.abs(change)).toBeGreaterThan(1);
+    expect(Number(welfareChange(y, o).replace(/,/g, ''))).toBe(Math.round(change));
+    // A results file from before the field: no change to show.
+    const { welfare: _, ...old } = o;
+    expect(welfareChange(y, old)).toBe('-');
+    const text = comparisonText({ scenario: zone, against: twin }, []);
+    expect(text).toMatch(/welfare change/);
+    expect(text).toMatch(new RegExp(`^2027 .* ${welfareChange(y, o).replace(/[-]/g, '\\-')}  ban`, 'm'));
   });
 });
