@@ -14,6 +14,7 @@
  */
 import type { DemandCurve, EquilibriumProblem, RouteTerms } from '../equilibrium/problem.ts';
 import type { EquilibriumSolution } from '../equilibrium/solve.ts';
+import { remembered } from '../memo.ts';
 import { cfdPayment } from './statistics.ts';
 
 /** The components of welfare, USD a year. */
@@ -162,13 +163,28 @@ function add(into: Sums, from: Sums): void {
 
 const key = (k: string, r: string) => `${k}\u0000${r}`;
 
+type RoutePairs = NonNullable<NonNullable<EquilibriumProblem['routes']>['byPair']>;
+
+/**
+ * Route tables indexed by commodity, origin and destination (the last entry for a pair, which is the one that counts),
+ * once per table: a year's table holds every tariff line of every pair (some 40,000), and the years of a run share it.
+ */
+const pairIndexes = new WeakMap<RoutePairs, Map<string, Map<string, Map<string, RouteTerms>>>>();
+
 /** A route's terms as the engine reads them: the table's last entry for the pair, field by field over its default. */
 function routeTerms(problem: EquilibriumProblem): (k: string, from: string, to: string) => Required<RouteTerms> {
-  const listed = new Map<string, RouteTerms>();
-  for (const t of problem.routes?.byPair ?? []) listed.set(`${t.commodity}\u0000${t.from}\u0000${t.to}`, t);
+  const pairs = problem.routes?.byPair ?? [];
+  const index = remembered(pairIndexes, pairs, () => {
+    const byCommodity = new Map<string, Map<string, Map<string, RouteTerms>>>();
+    for (const t of pairs) {
+      const byOrigin = remembered(byCommodity, t.commodity, () => new Map<string, Map<string, RouteTerms>>());
+      remembered(byOrigin, t.from, () => new Map<string, RouteTerms>()).set(t.to, t);
+    }
+    return byCommodity;
+  });
   const fallback = problem.routes?.default;
   return (k, from, to) => {
-    const t = listed.get(`${k}\u0000${from}\u0000${to}`);
+    const t = index.get(k)?.get(from)?.get(to);
     return {
       freight: t?.freight ?? fallback?.freight ?? 0,
       adValorem: t?.adValorem ?? fallback?.adValorem ?? 0,
