@@ -308,8 +308,11 @@ export class DrawEngine {
       shocks.length === 0 ? s : { ...s, shocks: [...(s.shocks ?? []), ...shocks] };
     const prepareMs = performance.now() - t0;
     const [near, twinNear] = this.near();
-    const from = (c: CentralEquilibria | undefined) =>
-      c ? { ...(c.start ? { start: c.start } : {}), nearByYear: c.byYear } : {};
+    // A draw's metrics (metrics.ts) read no welfare split.
+    const from = (c: CentralEquilibria | undefined) => ({
+      noWelfare: true,
+      ...(c ? { ...(c.start ? { start: c.start } : {}), nearByYear: c.byYear } : {}),
+    });
     const scenario = simulate(withShocks(this.scenario), catalog, from(near));
     const against = this.against
       ? simulate(withShocks(this.against), catalog, { ...from(twinNear), ...this.twinOptions(scenario) })

@@ -95,7 +95,7 @@ export interface YearResult {
    * producer surplus and quota rents by region, and each government's revenue (levies, duties, export taxes, less
    * CfD payments and stock net purchases); `bloc` sums this year's bloc regions, `world` every region. Levels of
    * consumer surplus depend on the demand curves' choke price; the change against a twin with the same curves does
-   * not. Absent in results written before the field existed.
+   * not. Absent in results written before the field existed, and in an ensemble's draws (SimulateOptions.noWelfare).
    */
   readonly welfare?: YearWelfare;
   /** Shocks and policy events in force this year, in words. */

@@ -79,6 +79,11 @@ export interface SimulateOptions {
    */
   readonly priceRanges?: boolean;
   /**
+   * Leave out each year's welfare split (YearResult.welfare): an ensemble's draws read none of it, and on the
+   * rare-earth chain it was 7% of a draw's time.
+   */
+  readonly noWelfare?: boolean;
+  /**
    * The years the scenario's dates (shocks, rules, backed projects, dated tariffs) must fall in, where they are not
    * its horizon: a twin run over its pair's years is checked over those and its own, so that a shock it has before
    * them (ban-2027's, under a scenario from 2030) is one that does not occur there, not an error in a file the user
@@ -1265,7 +1270,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
         bloc: measured,
         commodities,
         totals,
-        welfare: yearWelfare(problem, solution, measured),
+        ...(options.noWelfare ? {} : { welfare: yearWelfare(problem, solution, measured) }),
         events,
         projects: yearProjects,
         certificate: yearCertificate(solution.certificate),
