@@ -18,7 +18,9 @@ export function renderTable<T>(rows: readonly T[], columns: readonly TextColumn<
 
 /** A quantity with thousands separators and sensible precision. */
 export function formatNumber(n: number, digits = 0): string {
-  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const text = n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  // A small negative that rounds to zero is zero, not '-0'.
+  return /^-[0.,]+$/.test(text) ? text.slice(1) : text;
 }
 
 /** A price: whole units from 100 up, two decimals below; '-' where there is none. */
