@@ -24,6 +24,12 @@ export interface ChartSpec {
   readonly steps?: readonly PlacedStep[];
   readonly unit?: string;
   readonly priceUnit?: string;
+  /**
+   * The unit every value in the tooltip carries ('USD' is written before a money value, any other unit after a
+   * number); seriesUnits overrides it series by series (by index in option.series), for a chart with two axes.
+   */
+  readonly valueUnit?: string;
+  readonly seriesUnits?: readonly (string | null)[];
 }
 
 export const COLORS = {
@@ -178,6 +184,7 @@ export function priceChart(view: ReportView, k: string): ChartSpec {
     },
     tooltip: 'number',
     priceUnit,
+    valueUnit: priceUnit,
   };
 }
 
@@ -284,6 +291,7 @@ export function supplyChart(view: ReportView, k: string, role: Role): ChartSpec 
     },
     tooltip: 'number',
     unit,
+    valueUnit: unit,
   };
 }
 
@@ -366,6 +374,7 @@ export function stockChart(view: ReportView, k: string): ChartSpec | null {
     },
     tooltip: 'number',
     unit,
+    seriesUnits: [...bars.map(() => unit), ...lines.map(() => 'days')],
   };
 }
 
@@ -424,6 +433,7 @@ export function fiscalChart(
       series: bars,
     },
     tooltip: 'money',
+    valueUnit: 'USD',
   };
 }
 
@@ -456,6 +466,7 @@ export function consumerCostChart(view: ReportView): ChartSpec {
       series: lines,
     },
     tooltip: 'money',
+    valueUnit: 'USD',
   };
 }
 

@@ -67,6 +67,17 @@
     };
   }
 
+  // A tooltip value with its unit, as the tables write it: 'USD 1.24 bn', '2,532 USD/t REO', '3.2%', '18 days'.
+  function withUnit(format, unit) {
+    if (!unit) return format;
+    return (v) => {
+      const text = format(v);
+      if (text === '–') return text;
+      if (unit === 'USD') return `USD ${text}`;
+      return unit === '%' ? `${text}%` : `${text} ${unit}`;
+    };
+  }
+
   function withFormatters(spec) {
     const option = spec.option;
     const values = spec.tooltip === 'money' ? formatCompact : spec.tooltip === 'share' ? formatPercent : formatNumber;
@@ -80,7 +91,14 @@
       if (Array.isArray(axes)) axes.forEach(axisLabel);
       else axisLabel(axes);
     }
-    option.tooltip = Object.assign({}, option.tooltip, { valueFormatter: values });
+    option.tooltip = Object.assign({}, option.tooltip, { valueFormatter: withUnit(values, spec.valueUnit) });
+    // A chart with two axes in two units (stocks and days of cover) names each series' unit.
+    if (spec.seriesUnits) {
+      [].concat(option.series || []).forEach((series, i) => {
+        const unit = spec.seriesUnits[i];
+        if (unit) series.tooltip = Object.assign({}, series.tooltip, { valueFormatter: withUnit(values, unit) });
+      });
+    }
     if (spec.tooltip === 'costCurve') option.tooltip.formatter = costCurveTooltip(spec);
     return option;
   }

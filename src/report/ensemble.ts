@@ -237,7 +237,8 @@ function fanChart(
       itemStyle: { color: COLORS.dominant },
     });
   }
-  return { option: baseOption(L, axisName, series), tooltip };
+  // A share reads as a percentage; every other value carries the axis's unit in the tooltip.
+  return { option: baseOption(L, axisName, series), tooltip, ...(tooltip === 'share' ? {} : { valueUnit: axisName }) };
 }
 
 function eventChart(L: Lookup, k: string): ChartSpec {

@@ -52,6 +52,7 @@ export function npvChart(a: ProjectAppraisals): ChartSpec | null {
       ],
     },
     tooltip: 'money',
+    valueUnit: 'USD',
   };
 }
 
@@ -89,6 +90,7 @@ export function frontierChart(plan: PortfolioPlan): ChartSpec | null {
       ],
     },
     tooltip: 'money',
+    valueUnit: 'USD',
   };
 }
 
@@ -115,6 +117,7 @@ export function downstreamChart(costs: readonly DownstreamCost[]): ChartSpec | n
       })),
     },
     tooltip: 'number',
+    valueUnit: '%',
   };
 }
 

@@ -83,6 +83,33 @@ describe('the report in Chromium', () => {
     })()`);
   }
 
+  /** The text of a chart's tooltip with the year at index shown (as the pointer over that year shows it). */
+  async function tooltipText(page: Page, chart: string, index: number): Promise<string> {
+    await page.locator(`[data-chart="${chart}"]`).scrollIntoViewIfNeeded();
+    return page.evaluate<string>(`(async () => {
+      const el = document.querySelector('[data-chart="${chart}"]');
+      echarts.getInstanceByDom(el).dispatchAction({ type: 'showTip', seriesIndex: 0, dataIndex: ${index} });
+      await new Promise((done) => setTimeout(done, 100));
+      const tips = Array.from(el.querySelectorAll('div')).filter((d) => d.style.position === 'absolute' && d.style.display !== 'none' && d.textContent.trim() !== '');
+      return tips.map((d) => d.innerText).join('\\n');
+    })()`);
+  }
+
+  it('shows each value in a tooltip with its unit', async () => {
+    const { page, errors } = await open('#commodity=gallium%2Frefined');
+    // 910 USD/kg Ga inside the zone in 2027 (the fixture's gallium price).
+    expect(await tooltipText(page, 'c1-prices', 1)).toContain('910 USD/kg Ga');
+    expect(await tooltipText(page, 'c1-supply-scenario', 1)).toMatch(/\d kg Ga/);
+    // Stocks in their unit, days of cover in days: two axes, two units.
+    const stocks = await tooltipText(page, 'c1-stocks', 1);
+    expect(stocks).toMatch(/stock · \S+\s+[\d,.]+ kg Ga/);
+    expect(stocks).toMatch(/days of cover · \S+\s+[\d,.]+ days/);
+    expect(await tooltipText(page, 'c1-fiscal', 1)).toMatch(/USD [\d.,]+ M/);
+    expect(await tooltipText(page, 'summary-consumer', 1)).toMatch(/USD [\d.,]+ (M|bn)/);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
   it('draws the summary and the first focus commodity offline, without errors', async () => {
     const { page, errors, requests } = await open();
     expect(await page.locator('#summary .chart svg').count()).toBe(2);
