@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../src/report/index.ts';
 import { CHROMIUM, launchChromium } from '../browser.ts';
-import { comparison, GALLIUM, NDPR } from './fixture.ts';
+import { comparison, GALLIUM, NDPR, withValue } from './fixture.ts';
 import { parentFolder } from './folders.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -147,6 +147,31 @@ describe('the report in Chromium', () => {
     expect(statSync(SCREENSHOT).size).toBeGreaterThan(50_000);
     expect(errors).toEqual([]);
     expect(requests).toEqual([]);
+    await page.context().close();
+  });
+
+  it('prints the by-commodity table within an A4 page when a reference price is reviewed', async () => {
+    if (!browser) throw new Error(`Chromium is not installed at ${CHROMIUM}`);
+    // The NdPr reference price reviewed twice: its cell adds 'from 2026; 95,000–121,870 over the years', and the
+    // table must still fit the page's 186 mm (703 CSS pixels): print shows no scroll bar, what overflows is cut.
+    let reviewed = withValue(comparison(), ['scenario', 'years', 1, 'commodities', 0, 'referencePrice'], 104_320.5);
+    reviewed = withValue(reviewed, ['scenario', 'years', 2, 'commodities', 0, 'referencePrice'], 121_870.25);
+    const dir = path.join(parentFolder(), 'out');
+    writeReport(dir, reviewed);
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    await page.goto(pathToFileURL(path.join(dir, 'report.html')).href);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 15_000 });
+    expect(await page.locator('table.by-commodity').textContent()).toContain('95,000–121,870 over the years');
+    await page.selectOption('#commodity-select', '*all');
+    await page.emulateMedia({ media: 'print' });
+    await page.setViewportSize({ width: 703, height: 1000 });
+    await page.evaluate("dispatchEvent(new Event('beforeprint'))");
+    const over = await page.evaluate<Record<string, number>>(`Object.fromEntries(
+      Array.from(document.querySelectorAll('table'))
+        .filter((t) => t.offsetParent !== null)
+        .map((t, i) => [t.className || 'table ' + i, t.getBoundingClientRect().right - 703]))`);
+    for (const [table, px] of Object.entries(over))
+      expect({ table, px: Math.max(0, Math.round(px)) }).toEqual({ table, px: 0 });
     await page.context().close();
   });
 
