@@ -190,10 +190,16 @@ function pair<T>(f: (role: Role) => T): Pair<T> {
 }
 
 /** The range of a reference price that changes over the years (a rule reviewed yearly), or null if it never does. */
+/** Reference prices this close (relative) are one price: a review that recomputes it carries rounding, not news. */
+const SAME_PRICE = 1e-9;
+
 function referenceRange(values: readonly (number | null)[]): CommoditySummary['referenceRange'] {
   const set = values.filter((v): v is number => v !== null);
   let changes = 0;
-  for (let i = 1; i < set.length; i++) if (set[i] !== set[i - 1]) changes++;
+  for (let i = 1; i < set.length; i++) {
+    const [a, b] = [set[i - 1] as number, set[i] as number];
+    if (Math.abs(a - b) > SAME_PRICE * Math.max(Math.abs(a), Math.abs(b))) changes++;
+  }
   return changes === 0 ? null : { low: Math.min(...set), high: Math.max(...set), changes };
 }
 

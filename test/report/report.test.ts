@@ -374,6 +374,18 @@ describe('charts at the edges: a run against itself, flat prices, tolerance-size
     expect(commoditySummary(reportView(c), NDPR).referenceRange).toBeNull();
   });
 
+  it('a review that sets the same reference price again, up to rounding, is no change', () => {
+    // cobalt/refined in the default run: 23374.69199999999 from 2026, 23374.69199999851 after the 2029 review; the
+    // report said 'from 2026; 23,375–23,375 over the years' and 'reviewed 4 times: between 23,375 and 23,375'.
+    const j = c.scenario.years[2]?.commodities.findIndex((x) => x.commodity === NDPR) as number;
+    const same = withValue(c, ['scenario', 'years', 2, 'commodities', j, 'referencePrice'], 95_000 * (1 + 3e-14));
+    expect(commoditySummary(reportView(same), NDPR).referenceRange).toBeNull();
+    const text = textOf(parseReport(renderReport(same)).document);
+    expect(text).toContain('95,000from 2026');
+    expect(text).not.toContain('95,000–95,000');
+    expect(text).not.toMatch(/reviewed \d+ times?: between 95,000 and 95,000/);
+  });
+
   it('does not zoom a flat price into its rounding: the axis spans ±5% around it', () => {
     let flat = c;
     for (const role of ['scenario', 'against'] as const) {
