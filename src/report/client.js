@@ -112,8 +112,12 @@
       const family = option.textStyle?.fontFamily || 'sans-serif';
       measure.font = `${legend.textStyle?.fontSize || 12}px ${family}`;
       const gap = legend.itemGap ?? 10;
+      // The legend's own items where it lists them (an ensemble's band edges are series, not legend items).
+      const items = Array.isArray(legend.data)
+        ? legend.data.map((d) => (typeof d === 'string' ? d : d?.name))
+        : [].concat(option.series || []).map((s) => s.name);
       const names = [];
-      for (const s of [].concat(option.series || [])) if (s.name && !names.includes(s.name)) names.push(s.name);
+      for (const name of items) if (name && !names.includes(name)) names.push(name);
       let x = 0;
       rows = names.length > 0 ? 1 : 0;
       for (const name of names) {

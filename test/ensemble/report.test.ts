@@ -124,6 +124,33 @@ describe('the ensemble report', () => {
     await page.context().close();
   });
 
+  it('keeps the plot just below its legend, and names units in the tooltip', async () => {
+    const { page, errors } = await open();
+    // The room the page leaves above the plot against the height the legend draws in: the band edges (P5, P25,
+    // P75, P95 of the scenario) are series but not legend items, and must not count as legend rows.
+    const room = await page.evaluate<{ chart: string; top: number; legend: number }[]>(`
+      Array.from(document.querySelectorAll('#summary .chart, article.commodity:not([hidden]) .chart')).map((el) => {
+        const chart = echarts.getInstanceByDom(el);
+        const legend = chart.getViewOfComponentModel(chart.getModel().getComponent('legend')).group.getBoundingRect();
+        return { chart: el.dataset.chart, top: chart.getOption().grid[0].top, legend: Math.round(legend.height) };
+      })`);
+    expect(room.length).toBeGreaterThan(10);
+    // 30 px for the axis name below the legend (as the simulation report's charts leave), and a row's slack.
+    for (const r of room)
+      expect({ chart: r.chart, gap: r.top - r.legend <= 50 }).toEqual({ chart: r.chart, gap: true });
+    const tip = await page.evaluate<string>(`(async () => {
+      const el = document.querySelector('[data-chart="c0-price"]');
+      el.scrollIntoView();
+      echarts.getInstanceByDom(el).dispatchAction({ type: 'showTip', seriesIndex: 0, dataIndex: 1 });
+      await new Promise((done) => setTimeout(done, 100));
+      return Array.from(el.querySelectorAll('div')).filter((d) => d.style.position === 'absolute' && d.style.display !== 'none').map((d) => d.innerText).join(' ');
+    })()`);
+    const unit = result.meta.layout.commodities[0]?.priceUnit as string;
+    expect(tip).toMatch(new RegExp(`zone median\\s+[\\d,.]+ ${unit.replace('/', '\\/')}`));
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
   it('follows the commodity selector', async () => {
     const { page, errors } = await open();
     await page.selectOption('#commodity-select', 'ndfeb/magnet');
