@@ -285,6 +285,13 @@ function figure(
   return `<figure${wide ? ' class="wide"' : ''}><figcaption>${esc(title)}${note ? `<small>${esc(note)}</small>` : ''}</figcaption>${body}</figure>`;
 }
 
+/** A difference in USD with its sign, as the simulation report writes a change: '+USD 391 M', '−USD 12 M'. */
+function signedUsd(x: number | null | undefined): string {
+  if (x === null || x === undefined) return '–';
+  if (x === 0) return 'USD 0';
+  return `${x > 0 ? '+' : '\u2212'}USD ${formatCompact(Math.abs(x))}`;
+}
+
 function card(title: string, big: string, sub: string): string {
   return `<div class="card"><h3>${esc(title)}</h3><p class="big">${big}</p><p class="sub">${sub}</p></div>`;
 }
@@ -326,7 +333,7 @@ function summarySection(L: Lookup, charts: Record<string, ChartSpec>): string {
     cards.push(
       card(
         'Difference, paired',
-        formatUsd(loss('difference') ?? 0),
+        signedUsd(loss('difference')),
         `expected consumption lost, ${esc(m.scenario.name)} − ${esc(A)} on the same draws`,
       ),
     );

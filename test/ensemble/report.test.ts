@@ -169,6 +169,16 @@ describe('the ensemble report', () => {
     await page.context().close();
   });
 
+  it('signs the paired difference of expected consumption lost, as the simulation report signs a change', () => {
+    const difference = result.probabilities.expectedConsumptionLost.find(
+      (x) => x.run === 'difference' && x.commodity === '*total*' && x.year === 'horizon',
+    )?.mean as number;
+    expect(Number.isFinite(difference)).toBe(true);
+    const big = /<h3>Difference, paired<\/h3><p class="big">([^<]*)<\/p>/.exec(renderEnsembleReport(result))?.[1];
+    // More lost with the scenario reads '+USD …', less '−USD …' (the default run's USD 391 M was unsigned).
+    expect(big).toMatch(difference > 0 ? /^\+USD \d/ : difference < 0 ? /^\u2212USD \d/ : /^USD 0$/);
+  });
+
   it('warns that a handful of draws is not yet a distribution, and not when there are enough', () => {
     const html = renderEnsembleReport(result);
     expect(html).toMatch(/Only 5 draws: the bands and probabilities below are not yet a distribution/);
