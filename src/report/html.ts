@@ -117,6 +117,17 @@ function swatch(role: Role): string {
   return `<span class="swatch ${role}" aria-hidden="true"></span>`;
 }
 
+/** A chart's key names only what it draws: the other run's (paler) fiscal bars, the reference price's line. */
+function seriesOfChart(spec: ChartSpec | undefined): { name?: unknown; stack?: unknown }[] {
+  return ([] as { name?: unknown; stack?: unknown }[]).concat((spec?.option.series ?? []) as never);
+}
+function drawsAgainst(spec: ChartSpec | undefined): boolean {
+  return seriesOfChart(spec).some((s) => s.stack === 'against');
+}
+function drawsReference(spec: ChartSpec | undefined): boolean {
+  return seriesOfChart(spec).some((s) => String(s.name ?? '').startsWith('reference price'));
+}
+
 function usdDiff(x: number): string {
   if (x === 0) return 'USD 0';
   return `${x > 0 ? '+' : '\u2212'}USD ${formatCompact(Math.abs(x))}`;
@@ -290,7 +301,7 @@ function summarySection(
 <h2>Summary, ${yearSpan(h.firstYear, h.lastYear)}</h2>
 ${cards(view, h)}
 <div class="grid">
-${chartFigure(charts, 'summary-fiscal', 'Fiscal flows of the bloc per year', 'levy revenue above zero; CfD payments and net stockpile purchases below; USD per year; paler bars: the run compared against', { empty: 'No levy revenue, CfD payments or stockpile spending in either run.' })}
+${chartFigure(charts, 'summary-fiscal', 'Fiscal flows of the bloc per year', `levy revenue above zero; CfD payments and net stockpile purchases below; USD per year${drawsAgainst(charts['summary-fiscal']) ? '; paler bars: the run compared against' : ''}`, { empty: 'No levy revenue, CfD payments or stockpile spending in either run.' })}
 ${chartFigure(charts, 'summary-consumer', 'Bloc consumer spending per year', 'all commodities, at equilibrium prices, USD per year')}
 </div>
 <h3>By commodity</h3>
@@ -359,11 +370,11 @@ function commodityArticle(
 <h3>${esc(k)}</h3>
 <p class="facts">${facts.join(' ')}</p>
 <div class="grid">
-${chartFigure(charts, `${key}-prices`, 'Price inside and outside the zone', `use-weighted means, ${esc(c.priceUnit)}; blue: ${S}, orange: ${A}; pale: outside the zone; dashed: the reference price`, { wide: true })}
+${chartFigure(charts, `${key}-prices`, 'Price inside and outside the zone', `use-weighted means, ${esc(c.priceUnit)}; blue: ${S}, orange: ${A}; pale: outside the zone${drawsReference(charts[`${key}-prices`]) ? '; dashed: the reference price' : ''}`, { wide: true })}
 ${chartFigure(charts, `${key}-supply-scenario`, `Supply to the bloc by origin · ${S}`, `${esc(c.unit)} per year`)}
 ${chartFigure(charts, `${key}-supply-against`, `Supply to the bloc by origin · ${A}`, `${esc(c.unit)} per year, same scale`)}
 ${chartFigure(charts, `${key}-stocks`, 'Bloc stocks and days of cover', `bars: holdings at year end, ${esc(c.unit)}; lines: days of average net imports they cover`, { wide: !charts[`${key}-fiscal`] || !charts[`${key}-stocks`], empty: `No bloc stockpile of ${esc(k)} in either run.` })}
-${chartFigure(charts, `${key}-fiscal`, 'Fiscal flows', 'USD per year: levy revenue above zero, CfD payments and net stockpile purchases below; paler: the run compared against', { wide: !charts[`${key}-fiscal`] || !charts[`${key}-stocks`], empty: `No levy revenue, CfD payments or stockpile spending for ${esc(k)} in either run.` })}
+${chartFigure(charts, `${key}-fiscal`, 'Fiscal flows', `USD per year: levy revenue above zero, CfD payments and net stockpile purchases below${drawsAgainst(charts[`${key}-fiscal`]) ? '; paler: the run compared against' : ''}`, { wide: !charts[`${key}-fiscal`] || !charts[`${key}-stocks`], empty: `No levy revenue, CfD payments or stockpile spending for ${esc(k)} in either run.` })}
 ${costFigure}
 </div>
 ${commodityYearTable(view, k)}

@@ -374,6 +374,25 @@ describe('charts at the edges: a run against itself, flat prices, tolerance-size
     expect(commoditySummary(reportView(c), NDPR).referenceRange).toBeNull();
   });
 
+  it("a chart's key names only what it draws: no paler bars without the other run's flows, no dashed reference price without one", () => {
+    const parsed = parseReport(renderReport(c));
+    const charts = payloadOf(parsed).charts;
+    const caption = (id: string) => {
+      const box = parsed.elements.find((e) => attr(e, 'data-chart') === id);
+      const figure = box?.parentNode as Parameters<typeof textOf>[0];
+      return textOf(figure);
+    };
+    const stacks = (id: string) => seriesOf(charts[id] as ChartSpec).map((s) => s.stack);
+    const names = (id: string) => seriesOf(charts[id] as ChartSpec).map((s) => String(s.name));
+    // The fixture's run compared against has no levy, CfD or stockpile: the bloc's fiscal chart draws no pale bar.
+    expect(stacks('summary-fiscal')).not.toContain('against');
+    expect(caption('summary-fiscal')).not.toMatch(/paler/);
+    // Gallium has no reference price in either run: its price chart draws no dashed line; NdPr's does.
+    expect(names(`${KEY[GALLIUM]}-prices`).some((n) => n.startsWith('reference price'))).toBe(false);
+    expect(caption(`${KEY[GALLIUM]}-prices`)).not.toMatch(/reference price/);
+    expect(caption(`${KEY[NDPR]}-prices`)).toMatch(/dashed: the reference price/);
+  });
+
   it('a review that sets the same reference price again, up to rounding, is no change', () => {
     // cobalt/refined in the default run: 23374.69199999999 from 2026, 23374.69199999851 after the 2029 review; the
     // report said 'from 2026; 23,375–23,375 over the years' and 'reviewed 4 times: between 23,375 and 23,375'.
