@@ -30,6 +30,8 @@ export interface ChartSpec {
    */
   readonly valueUnit?: string;
   readonly seriesUnits?: readonly (string | null)[];
+  /** By series: −1 where a value is drawn with its sign turned (a cost below zero); the tooltip gives it as it is. */
+  readonly seriesSigns?: readonly number[];
 }
 
 export const COLORS = {
@@ -406,6 +408,7 @@ export function fiscalChart(
   );
   if (!any) return null;
   const bars: BarSeriesOption[] = [];
+  const signs: number[] = [];
   for (const role of ROLES) {
     for (const m of metrics) {
       const data = view.years.map((year) => {
@@ -423,6 +426,7 @@ export function fiscalChart(
         itemStyle: role === 'scenario' ? {} : { opacity: 0.4, borderColor: m.colour, borderWidth: 1 },
         barMaxWidth: 16,
       });
+      signs.push(m.sign);
     }
   }
   return {
@@ -434,6 +438,8 @@ export function fiscalChart(
     },
     tooltip: 'money',
     valueUnit: 'USD',
+    // Costs are drawn below zero; the tooltip gives them as the tables do (a cost of 61 M, not −61 M).
+    seriesSigns: signs,
   };
 }
 

@@ -92,11 +92,14 @@
       else axisLabel(axes);
     }
     option.tooltip = Object.assign({}, option.tooltip, { valueFormatter: withUnit(values, spec.valueUnit) });
-    // A chart with two axes in two units (stocks and days of cover) names each series' unit.
-    if (spec.seriesUnits) {
+    // A chart with two axes in two units (stocks and days of cover) names each series' unit; a series drawn with its
+    // sign turned (a cost below zero) is given in the tooltip as it is.
+    if (spec.seriesUnits || spec.seriesSigns) {
       [].concat(option.series || []).forEach((series, i) => {
-        const unit = spec.seriesUnits[i];
-        if (unit) series.tooltip = Object.assign({}, series.tooltip, { valueFormatter: withUnit(values, unit) });
+        const unit = spec.seriesUnits?.[i] || spec.valueUnit;
+        const sign = spec.seriesSigns?.[i] ?? 1;
+        const signed = sign === 1 ? values : (v) => (typeof v === 'number' ? values(sign * v || 0) : values(v));
+        series.tooltip = Object.assign({}, series.tooltip, { valueFormatter: withUnit(signed, unit) });
       });
     }
     if (spec.tooltip === 'costCurve') option.tooltip.formatter = costCurveTooltip(spec);

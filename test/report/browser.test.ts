@@ -104,8 +104,18 @@ describe('the report in Chromium', () => {
     const stocks = await tooltipText(page, 'c1-stocks', 1);
     expect(stocks).toMatch(/stock · \S+\s+[\d,.]+ kg Ga/);
     expect(stocks).toMatch(/days of cover · \S+\s+[\d,.]+ days/);
-    expect(await tooltipText(page, 'c1-fiscal', 1)).toMatch(/USD [\d.,]+ M/);
+    expect(await tooltipText(page, 'c1-fiscal', 1)).toMatch(/stockpile net cost · \S+\s+USD \u2212[\d.,]+ M/);
     expect(await tooltipText(page, 'summary-consumer', 1)).toMatch(/USD [\d.,]+ (M|bn)/);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('gives a cost in the fiscal tooltip as the tables do: positive, though drawn below zero', async () => {
+    const { page, errors } = await open();
+    // NdPr's CfD paid USD 61 M in 2026: a bar down to −61 M, read in the year-by-year table as a cost of 61 M.
+    const tip = await tooltipText(page, 'c0-fiscal', 0);
+    expect(tip).toMatch(/CfD cost · \S+\s+USD 61\.0 M/);
+    expect(tip).not.toContain('\u221261.0 M');
     expect(errors).toEqual([]);
     await page.context().close();
   });
