@@ -125,4 +125,37 @@ describe('project sections in the report', () => {
       await browser.close();
     }
   }, 60_000);
+
+  it('prints the project table within the page it falls on', async () => {
+    if (!existsSync(CHROMIUM))
+      throw new Error(`Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium)`);
+    const dir = path.join(parentFolder(), 'out-projects-print');
+    writeReport(dir, comparison(), { sections: projectReportSections({ appraisals, plan, downstream }) });
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(pathToFileURL(path.join(dir, 'report.html')).href);
+      await page.waitForSelector('body[data-ready="true"]');
+      await page.emulateMedia({ media: 'print' });
+      // Fourteen columns do not fit the 186 mm of an A4 portrait page (703 CSS px; what passes its edge is cut off
+      // on paper): the section prints on A4 landscape pages (273 mm, 1031 px), where they do.
+      const named = await page.evaluate<string>("getComputedStyle(document.getElementById('projects')).page");
+      const width = named === 'landscape' ? 1031 : 703;
+      await page.setViewportSize({ width, height: 1000 });
+      const right = await page.evaluate<number>(
+        "Math.ceil(document.querySelector('table.projects').getBoundingClientRect().right)",
+      );
+      expect({ named, right: right <= width }).toEqual({ named: 'landscape', right: true });
+      // Chromium lays a named page out at its own size: the PDF has portrait pages and landscape ones.
+      const pdf = (await page.pdf({ preferCSSPageSize: true })).toString('latin1');
+      const boxes = new Set(
+        [...pdf.matchAll(/\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/g)].map((m) =>
+          Number(m[1]) > Number(m[2]) ? 'landscape' : 'portrait',
+        ),
+      );
+      expect([...boxes].sort()).toEqual(['landscape', 'portrait']);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 });
