@@ -130,7 +130,15 @@ function fanSeries(
     return [median, edge('P5', (q) => q.p5), edge('P95', (q) => q.p95)];
   }
   // A band is a stacked area over an invisible lower edge; the edges' own values are what the tooltip shows.
-  const hidden = { type: 'line' as const, symbol: 'none', showSymbol: false, lineStyle: TRANSPARENT };
+  // stackStrategy 'all': ECharts otherwise stacks a value on the earlier ones of its own sign only, and a band over a
+  // negative P5 (a stockpile's net cost in a year it sells) would be drawn from 0 up to P95 − P5.
+  const hidden = {
+    type: 'line' as const,
+    symbol: 'none',
+    showSymbol: false,
+    lineStyle: TRANSPARENT,
+    stackStrategy: 'all' as const,
+  };
   const band = (stack: string, fill: string, label: string, width: number[] | (number | null)[]): LineSeriesOption => ({
     ...hidden,
     name: label,

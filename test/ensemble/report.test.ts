@@ -151,6 +151,40 @@ describe('the ensemble report', () => {
     await page.context().close();
   });
 
+  it('draws a band that reaches below zero from its P5 to its P95', async () => {
+    if (!browser) throw new Error(`Chromium is not installed at ${CHROMIUM}`);
+    // A stockpile's net cost is negative in a year it sells more than it buys: its P5 below zero, its P95 above.
+    // ECharts stacks a negative value apart from the positive ones, so the band (P95 − P5 stacked on P5) must be
+    // stacked on P5 whatever its sign, or it is drawn from 0 to P95 − P5.
+    const spread = { p5: -100e6, p25: -40e6, p50: 5e6, p75: 50e6, p95: 120e6 };
+    const changed: EnsembleResult = {
+      ...result,
+      quantiles: result.quantiles.map((q) =>
+        q.run === 'scenario' && q.commodity === '*total*' && q.metric === 'stockNetCost' ? { ...q, ...spread } : q,
+      ),
+    };
+    const dir = mkdtempSync(path.join(tmpdir(), 'lodestone-ensemble-band-'));
+    writeEnsembleReport(dir, changed);
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    await page.goto(pathToFileURL(path.join(dir, 'ensemble.html')).href);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 15_000 });
+    // The top and the bottom of each band as drawn, in data units, for the first year.
+    const drawn = await page.evaluate<Record<string, [number, number]>>(`(() => {
+      const chart = echarts.getInstanceByDom(document.querySelector('[data-chart="total-stock-cost"]'));
+      const out = {};
+      chart.getModel().eachSeries((s) => {
+        if (!/P5–P95|P25–P75/.test(s.name)) return;
+        const data = s.getData();
+        const top = data.get(data.getCalculationInfo('stackResultDimension'), 0);
+        const bottom = top - data.get(data.getCalculationInfo('stackedDimension'), 0);
+        out[s.name.split(' ').pop()] = [bottom, top];
+      });
+      return out;
+    })()`);
+    expect(drawn).toEqual({ 'P5–P95': [spread.p5, spread.p95], 'P25–P75': [spread.p25, spread.p75] });
+    await page.context().close();
+  });
+
   it('follows the commodity selector', async () => {
     const { page, errors } = await open();
     await page.selectOption('#commodity-select', 'ndfeb/magnet');
