@@ -130,6 +130,14 @@ function base(): EChartsOption {
   };
 }
 
+/**
+ * Where the two runs' lines coincide (years before a scenario departs from the run it is compared with), the
+ * scenario's is drawn over the other's, not hidden under it (ECharts draws later series on top at equal z, 2).
+ */
+function onTop(role: Role): number {
+  return role === 'scenario' ? 3 : 2;
+}
+
 /** Price inside and outside the zone for both runs, and the reference price dashed. */
 export function priceChart(view: ReportView, k: string): ChartSpec {
   const { priceUnit } = view.units(k);
@@ -146,6 +154,7 @@ export function priceChart(view: ReportView, k: string): ChartSpec {
         name: `inside · ${runName(view, role)}`,
         data: series(view, role, k, (c) => c.priceInside),
         color: inside,
+        z: onTop(role),
         lineStyle: { width: 2.5 },
         symbol: 'circle',
         symbolSize: 5,
@@ -155,6 +164,7 @@ export function priceChart(view: ReportView, k: string): ChartSpec {
         name: `outside · ${runName(view, role)}`,
         data: series(view, role, k, (c) => c.priceOutside),
         color: outside,
+        z: onTop(role),
         lineStyle: { width: 1.5 },
         symbol: 'triangle',
         symbolSize: 6,
@@ -460,6 +470,7 @@ export function consumerCostChart(view: ReportView): ChartSpec {
     name: `consumer spending · ${runName(view, role)}`,
     data: view.years.map((year) => view.year(role, year)?.totals.consumerCost ?? null),
     color: role === 'scenario' ? COLORS.scenarioInside : COLORS.againstInside,
+    z: onTop(role),
     lineStyle: { width: 2.5 },
     symbol: 'circle',
     symbolSize: 5,

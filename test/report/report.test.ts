@@ -393,6 +393,21 @@ describe('charts at the edges: a run against itself, flat prices, tolerance-size
     expect(caption(`${KEY[NDPR]}-prices`)).toMatch(/dashed: the reference price/);
   });
 
+  it("draws the scenario's line over the other run's where they coincide", () => {
+    // ban-2027 against baseline: identical from 2029 on, and the scenario's consumer spending was hidden under the
+    // baseline's orange line, drawn after it.
+    const charts = payloadOf(parseReport(renderReport(c))).charts;
+    const z = (spec: ChartSpec | undefined, name: string) => (named(spec, name) as { z?: number }).z ?? 2;
+    const [S, A] = [c.scenario.scenario.name, c.against.scenario.name];
+    for (const [id, prefix] of [
+      ['summary-consumer', 'consumer spending'],
+      [`${KEY[NDPR]}-prices`, 'inside'],
+      [`${KEY[NDPR]}-prices`, 'outside'],
+    ] as const) {
+      expect(z(charts[id], `${prefix} · ${S}`), `${id} ${prefix}`).toBeGreaterThan(z(charts[id], `${prefix} · ${A}`));
+    }
+  });
+
   it('a review that sets the same reference price again, up to rounding, is no change', () => {
     // cobalt/refined in the default run: 23374.69199999999 from 2026, 23374.69199999851 after the 2029 review; the
     // report said 'from 2026; 23,375–23,375 over the years' and 'reviewed 4 times: between 23,375 and 23,375'.
