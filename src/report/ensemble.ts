@@ -112,6 +112,8 @@ function fanSeries(
     type: 'line',
     name: `${name} median`,
     data: v((q) => q.p50),
+    // Where the two medians coincide the scenario's is drawn over the twin's (drawn later), not hidden under it.
+    z: run === 'scenario' ? 3 : 2,
     symbol: 'circle',
     symbolSize: 4,
     lineStyle: { color, width: 2 },

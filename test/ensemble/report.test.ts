@@ -213,6 +213,14 @@ describe('the ensemble report', () => {
     expect(big).toMatch(difference > 0 ? /^\+USD \d/ : difference < 0 ? /^\u2212USD \d/ : /^USD 0$/);
   });
 
+  it("draws the scenario's median over the twin's where they coincide", () => {
+    const html = renderEnsembleReport(result);
+    const json = /<script type="application\/json" id="report-data">([^<]*)<\/script>/.exec(html)?.[1] as string;
+    const charts = JSON.parse(json).charts as Record<string, { option: { series: { name: string; z?: number }[] } }>;
+    const z = (id: string, name: string) => charts[id]?.option.series.find((s) => s.name === name)?.z ?? 2;
+    for (const id of ['total-lost', 'c0-price']) expect(z(id, 'zone median'), id).toBeGreaterThan(z(id, 'ban median'));
+  });
+
   it('warns that a handful of draws is not yet a distribution, and not when there are enough', () => {
     const html = renderEnsembleReport(result);
     expect(html).toMatch(/Only 5 draws: the bands and probabilities below are not yet a distribution/);
