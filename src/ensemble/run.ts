@@ -15,7 +15,7 @@ import { chainSet, chainsSetting, DrawEngine, type EnsembleSetup, normalizeSetup
 import { lockStore } from './lock.ts';
 import { type MetricLayout, writeMetrics } from './metrics.ts';
 import type { DerivedRisks, Risk } from './risks.ts';
-import { EnsembleStore, STORE_VERSION } from './store.ts';
+import { EnsembleStore, STORE_VERSION, storeError } from './store.ts';
 import {
   DEFAULT_THRESHOLDS,
   type EventRow,
@@ -330,10 +330,13 @@ export async function runEnsemble(options: EnsembleRunOptions): Promise<Ensemble
   checkStoreOptions(options);
   // Held until the run has closed (or removed) its store, whichever way it ends.
   ensureFolder(options.out, 'the ensemble store');
-  const release = lockStore(EnsembleStore.path(options.out));
+  const file = EnsembleStore.path(options.out);
+  const release = lockStore(file);
   try {
     const discard = checkStoreChoice(options);
     return await runLocked(options, workers, thresholds, discard);
+  } catch (e) {
+    throw storeError(file, e);
   } finally {
     release();
   }

@@ -8,6 +8,7 @@ import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ensureFolder } from '../folders.ts';
+import { InputError } from '../model/document.ts';
 
 export const STORE_FILE = 'ensemble.sqlite';
 /** Bumped when the layout of the store changes: an older store is refused, not misread. */
@@ -32,6 +33,27 @@ function fromBlob(b: Buffer, into?: Float64Array): Float64Array {
   const out = into ?? new Float64Array(b.byteLength / 8);
   new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(b);
   return out;
+}
+
+/**
+ * An error of SQLite on the store `file`, said with the file and what to do: SQLite's own messages ('file is not a
+ * database', 'database disk image is malformed', 'attempt to write a readonly database') name no file. Other errors
+ * are returned as they are.
+ */
+export function storeError(file: string, e: unknown): unknown {
+  if (!(e instanceof Database.SqliteError)) return e;
+  const code = e.code;
+  const [what, advice] =
+    code === 'SQLITE_NOTADB'
+      ? ['is not an ensemble store', 'use --overwrite to discard it, or choose another --out']
+      : code.startsWith('SQLITE_CORRUPT')
+        ? ['is damaged', 'use --overwrite to discard it, or choose another --out']
+        : code.startsWith('SQLITE_READONLY')
+          ? ['cannot be written', 'make it and its folder writable, or choose another --out']
+          : code === 'SQLITE_FULL'
+            ? ['cannot grow: the disk is full', 'free some space and run again with --resume']
+            : ['could not be used', 'choose another --out'];
+  return new InputError(`${file} ${what} (SQLite: ${e.message}): ${advice}`);
 }
 
 export class EnsembleStore {
@@ -85,10 +107,17 @@ export class EnsembleStore {
   /** Opens an existing store read-only (for another process to look at a run in progress). */
   static inspect(file: string): { draws: number; failures: number; duplicates: number; close: () => void } {
     const db = new Database(file, { readonly: true, fileMustExist: true });
-    const draws = (db.prepare('SELECT COUNT(*) AS n FROM draws').get() as { n: number }).n;
-    const failures = (db.prepare('SELECT COUNT(*) AS n FROM failures').get() as { n: number }).n;
-    const distinct = (db.prepare('SELECT COUNT(DISTINCT draw) AS n FROM draws').get() as { n: number }).n;
-    return { draws, failures, duplicates: draws - distinct, close: () => db.close() };
+    try {
+      const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+      const draws = count('SELECT COUNT(*) AS n FROM draws');
+      const failures = count('SELECT COUNT(*) AS n FROM failures');
+      const distinct = count('SELECT COUNT(DISTINCT draw) AS n FROM draws');
+      return { draws, failures, duplicates: draws - distinct, close: () => db.close() };
+    } catch (e) {
+      // Not a store (or a damaged one): closed here, as no one else can.
+      db.close();
+      throw e;
+    }
   }
 
   getMeta(key: string): string | undefined {
