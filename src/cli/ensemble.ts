@@ -11,7 +11,14 @@ import { NUMBER } from '../data/columns.ts';
 import { loadDataset } from '../data/load.ts';
 import { DrawEngine } from '../ensemble/engine.ts';
 import { TOTAL } from '../ensemble/metrics.ts';
-import { EnsembleInterrupted, type EnsembleResult, type Progress, runEnsemble } from '../ensemble/run.ts';
+import {
+  EnsembleInterrupted,
+  type EnsembleResult,
+  MAX_DRAWS,
+  MAX_WORKERS,
+  type Progress,
+  runEnsemble,
+} from '../ensemble/run.ts';
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../ensemble/summary.ts';
 import { InputError } from '../model/document.ts';
 import { builtInScenarios, scenarioPath } from '../model/scenario.ts';
@@ -64,6 +71,9 @@ export function numberOption(
     throw new InputError(`${flag} ${given}: expected ${expected}`);
   return x;
 }
+
+/** What a seed is: any whole number a double holds exactly. */
+export const SEED_EXPECTED = `a whole number from 0 to ${Number.MAX_SAFE_INTEGER.toLocaleString('en-US')}`;
 
 /** Plain decimal digits: a count or a seed as anyone types one. */
 const DIGITS = /^\d+$/;
@@ -356,12 +366,24 @@ export function registerEnsembleCommand(program: Command): void {
     const catalog = loadCheckedDataset(opts);
     const scenarioRef = ref ?? DEFAULT_ENSEMBLE_SCENARIO;
     const againstRef = opts.against ?? (ref === undefined ? DEFAULT_ENSEMBLE_AGAINST : undefined);
-    const draws = countOption('--draws', opts.draws, (x) => x >= 1, 'a whole number of draws, at least 1');
-    const seed = countOption('--seed', opts.seed, (x) => x >= 0, 'a whole number, 0 or more');
+    // The largest values are stated: a number past 2^53 is not read exactly, and '--draws 99999999999999999999:
+    // expected a whole number of draws, at least 1' would not say what is wrong with it.
+    const draws = countOption(
+      '--draws',
+      opts.draws,
+      (x) => x >= 1 && x <= MAX_DRAWS,
+      `a whole number of draws from 1 to ${MAX_DRAWS.toLocaleString('en-US')}`,
+    );
+    const seed = countOption('--seed', opts.seed, (x) => x >= 0, SEED_EXPECTED);
     const workers =
       opts.workers === undefined
         ? undefined
-        : countOption('--workers', opts.workers, (x) => x >= 1, 'a whole number of worker threads, at least 1');
+        : countOption(
+            '--workers',
+            opts.workers,
+            (x) => x >= 1 && x <= MAX_WORKERS,
+            `a whole number of worker threads from 1 to ${MAX_WORKERS}`,
+          );
     if (workers !== undefined && Math.min(workers, draws) > availableParallelism()) {
       process.stderr.write(
         `lodestone: --workers ${workers} on ${availableParallelism()} core(s): threads beyond the cores share them and each loads the data; the draws take longer, not less\n`,

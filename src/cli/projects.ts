@@ -32,7 +32,7 @@ import type { Comparison } from '../simulate/result.ts';
 import { simulate } from '../simulate/simulate.ts';
 import { didYouMean } from '../suggest.ts';
 import { loadCheckedDataset, withDataOption } from './data.ts';
-import { countOption } from './ensemble.ts';
+import { countOption, SEED_EXPECTED } from './ensemble.ts';
 import { formatNumber, formatPrice, renderTable } from './table.ts';
 
 export const DEFAULT_PROJECT_SCENARIO = 'zone-2026-ban-2027';
@@ -122,7 +122,7 @@ function ensembleOf(opts: ProjectsOptions): AppraisalEnsemble | undefined {
     (x) => x >= 1 && x <= MAX_PROJECT_DRAWS,
     `a whole number of draws from 1 to ${MAX_PROJECT_DRAWS.toLocaleString('en-US')} (the draws' paths are held in memory)`,
   );
-  const seed = countOption('--seed', opts.seed, (x) => x >= 0, 'a whole number, 0 or more');
+  const seed = countOption('--seed', opts.seed, (x) => x >= 0, SEED_EXPECTED);
   return { draws, seed, ...(opts.centralParameters ? { centralParameters: true } : {}) };
 }
 

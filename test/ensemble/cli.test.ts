@@ -334,7 +334,7 @@ describe('bad input', () => {
   };
 
   it('refuses a negative, zero or fractional number of draws', () => {
-    fails([zone, '--draws', '-5', '--out', tmp()], /--draws -5: expected a whole number of draws, at least 1/);
+    fails([zone, '--draws', '-5', '--out', tmp()], /--draws -5: expected a whole number of draws from 1 to 10,000,000/);
     fails([zone, '--draws', '0', '--out', tmp()], /--draws 0: expected a whole number/);
     fails([zone, '--draws', '2.5', '--out', tmp()], /--draws 2\.5: expected a whole number/);
     fails([zone, '--workers', '0', '--out', tmp()], /--workers 0: expected a whole number of worker threads/);
@@ -346,11 +346,11 @@ describe('bad input', () => {
     // --risks runs nothing: the options are read before it, so a count read wrongly would only print the hazards.
     fails(
       [zone, '--draws', '1e3', '--risks', '--out', tmp()],
-      /--draws 1e3: expected a whole number of draws, at least 1, written in plain digits \(1000\)/,
+      /--draws 1e3: expected a whole number of draws from 1 to 10,000,000, written in plain digits \(1000\)/,
     );
     fails(
       [zone, '--seed', '1e3', '--risks', '--out', tmp()],
-      /--seed 1e3: expected a whole number, 0 or more, written/,
+      /--seed 1e3: expected a whole number from 0 to 9,007,199,254,740,991, written/,
     );
     fails([zone, '--workers', '2.0', '--risks', '--out', tmp()], /--workers 2\.0: expected a whole number of worker/);
     fails(
@@ -360,6 +360,24 @@ describe('bad input', () => {
     fails(
       [zone, '--price-threshold', 'ndpr/oxide=abc', '--risks', '--out', tmp()],
       /--price-threshold ndpr\/oxide=abc: expected a positive price in USD\/t/,
+    );
+  });
+
+  it('states the largest count and seed it takes when one is too large to be read exactly', () => {
+    // 99999999999999999999 is past 2^53: read as a number it is not that integer, so the message said only 'at least 1'
+    // ('0 or more' for the seed), which it is.
+    const huge = '99999999999999999999';
+    fails(
+      [zone, '--draws', huge, '--risks', '--out', tmp()],
+      /--draws 9+: expected a whole number of draws from 1 to 10,000,000/,
+    );
+    fails(
+      [zone, '--seed', huge, '--risks', '--out', tmp()],
+      /--seed 9+: expected a whole number from 0 to 9,007,199,254,740,991/,
+    );
+    fails(
+      [zone, '--workers', huge, '--risks', '--out', tmp()],
+      /--workers 9+: expected a whole number of worker threads from 1 to 256/,
     );
   });
 

@@ -312,6 +312,9 @@ describe('projects over an ensemble: bad options', () => {
     const huge = runCli(['projects', 'rank', '--draws=1e30']);
     expect(huge.status).toBe(1);
     expect(huge.stderr).toMatch(/--draws 1e30: expected a whole number of draws from 1 to 10,000/);
+    const seed = runCli(['projects', 'rank', '--draws', '2', '--seed', '99999999999999999999']);
+    expect(seed.status).toBe(1);
+    expect(seed.stderr).toMatch(/--seed 9+: expected a whole number from 0 to 9,007,199,254,740,991/);
     const alone = runCli(['projects', 'rank', '--central-parameters']);
     expect(alone.status).not.toBe(0);
     expect(alone.stderr).toMatch(/--central-parameters: only with --draws/);
