@@ -385,6 +385,14 @@ async function runLocked(
   let interruption: EnsembleInterrupted | undefined;
   try {
     const N = options.draws;
+    // Resumed with fewer --draws than the store holds: the summary reads the first N, which the user should hear of
+    // (meta.draws says N requested and N stored, with no word of the rest).
+    const beyond = store.beyond(N);
+    if (beyond.count > 0) {
+      options.onNote?.(
+        `${store.file} holds ${beyond.count} more draw${beyond.count === 1 ? '' : 's'} than --draws ${N}: this summary reads draws 0 to ${N - 1}; the store keeps the others (--draws ${beyond.end} reads all)`,
+      );
+    }
     const done = store.done(N);
     const before = done.reduce((a, b) => a + b, 0);
     const todo = N - before;

@@ -167,6 +167,16 @@ export class EnsembleStore {
     return { draws: n('draws'), failures: n('failures') };
   }
 
+  /** Draws at `limit` and above, stored or failed (a run of more draws resumed with fewer), and the end of them all. */
+  beyond(limit: number): { count: number; end: number } {
+    const r = this.db
+      .prepare(
+        'SELECT COUNT(*) AS n, MAX(draw) AS last FROM (SELECT draw FROM draws WHERE draw >= ? UNION ALL SELECT draw FROM failures WHERE draw >= ?)',
+      )
+      .get(limit, limit) as { n: number; last: number | null };
+    return { count: r.n, end: r.last === null ? limit : r.last + 1 };
+  }
+
   failures(limit: number): { draw: number; message: string }[] {
     return this.db.prepare('SELECT draw, message FROM failures WHERE draw < ? ORDER BY draw').all(limit) as {
       draw: number;

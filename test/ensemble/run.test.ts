@@ -189,3 +189,26 @@ describe('a store left with no draw (a run killed before its first draw ended)',
     );
   }, 120_000);
 });
+
+describe('--resume with fewer --draws than are stored', () => {
+  it('summarises the draws below --draws, keeps the others, and says so', async () => {
+    const out = path.join(tmp(), 'o');
+    await runEnsemble(options(out, { draws: 3 }));
+    const notes: string[] = [];
+    const fewer = await runEnsemble(options(out, { draws: 2, resume: true, onNote: (t) => notes.push(t) }));
+    expect(fewer.meta.draws).toMatchObject({ requested: 2, stored: 2 });
+    // The default --draws (1000) on a resumed run of 10,000 would summarise a tenth of it without a word.
+    expect(notes).toContainEqual(
+      expect.stringMatching(
+        /ensemble\.sqlite holds 1 more draw than --draws 2: this summary reads draws 0 to 1; the store keeps the others \(--draws 3 reads all\)/,
+      ),
+    );
+    const info = EnsembleStore.inspect(EnsembleStore.path(out));
+    info.close();
+    expect(info.draws).toBe(3);
+    // All of them read: no note.
+    const all: string[] = [];
+    await runEnsemble(options(out, { draws: 3, resume: true, onNote: (t) => all.push(t) }));
+    expect(all.filter((t) => /more draw/.test(t))).toEqual([]);
+  }, 120_000);
+});
