@@ -105,16 +105,21 @@ export interface DerivedRisks {
   readonly durations: Record<string, { years: number; ended: number; mean: number; basis: string }>;
 }
 
+/** The latest date announced or in force in data/policy_events.csv: where the observed window ends. */
+function latestEventDate(catalog: Catalog): string | undefined {
+  return catalog.dataset.tables.policy_events
+    .flatMap((e) => [e.announced, e.effective])
+    .filter((d): d is string => d !== undefined)
+    .sort()
+    .at(-1);
+}
+
 /** Hazards derived from data/policy_events.csv (see the module comment for the method). */
 export function defaultRisks(catalog: Catalog, since = DEFAULT_RISK_SINCE): DerivedRisks {
   const all = catalog.dataset.tables.policy_events;
   const from = `${since}-01-01`;
-  const to =
-    all
-      .flatMap((e) => [e.announced, e.effective])
-      .filter((d): d is string => d !== undefined && d >= from)
-      .sort()
-      .at(-1) ?? from;
+  const latest = latestEventDate(catalog);
+  const to = latest !== undefined && latest >= from ? latest : from;
   const windowYears = Math.max(years(from, to), 1 / 365.25);
   const commodities = [...catalog.commodities.keys()];
   const controls = all.flatMap((row) => {
@@ -241,7 +246,18 @@ export function validateRisks(scenario: Scenario, catalog: Catalog): void {
   const fail = (at: (string | number)[], message: string): never => {
     throw new InputError(`${locate(at)}: ${at.join('.')}: ${message}`);
   };
-  (scenario.risks?.controls ?? []).forEach((c, i) => {
+  const section = scenario.risks;
+  if (section?.since !== undefined && section.defaults !== false) {
+    // A window that starts after the last event holds none: no default hazard would be derived, without a word.
+    const latest = latestEventDate(catalog);
+    if (latest === undefined || latest < `${section.since}-01-01`) {
+      fail(
+        ['risks', 'since'],
+        `${section.since} is after the latest policy event on record (${latest ?? 'none in data/policy_events.csv'}): the default hazards are derived from the events observed from since on, and there would be none (for hazards from a later year only, list them under controls with 'from' and set defaults: false)`,
+      );
+    }
+  }
+  (section?.controls ?? []).forEach((c, i) => {
     const at = (...p: (string | number)[]) => ['risks', 'controls', i, ...p];
     const region = (code: string, p: (string | number)[]) => {
       if (!catalog.regions.has(code)) fail(p, `unknown region '${code}' (not in data/regions.csv)`);

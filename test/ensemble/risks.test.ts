@@ -217,6 +217,20 @@ describe('the risks section of a scenario', () => {
     );
   });
 
+  it('refuses a since after the latest policy event: there is no window to derive the defaults from', () => {
+    // The embedded events end on 2026-02-04: from 2030-01-01 the window held no event, and the run went on with no
+    // derived hazard and not a word (a 'since' read as "hazards from 2030 on" drew none at all).
+    const late = readScenario(scenarioFile('risks:\n  since: 2030\n'));
+    expect(() => validateRisks(late, embedded)).toThrow(
+      /s\.yaml:4:\d+: risks\.since: 2030 is after the latest policy event on record \(2026-02-04\)/,
+    );
+    // With defaults: false nothing is derived and since is not read; up to the last event's year it is a window.
+    expect(() =>
+      validateRisks(readScenario(scenarioFile('risks:\n  defaults: false\n  since: 2030\n')), embedded),
+    ).not.toThrow();
+    expect(() => validateRisks(readScenario(scenarioFile('risks:\n  since: 2025\n')), embedded)).not.toThrow();
+  });
+
   it('refuses a probability above 1 with file:line:col and path', () => {
     const file = scenarioFile(
       'risks:\n  controls:\n    - kind: ban\n      origin: CHN\n      commodities: [ndpr/oxide]\n      destinations: members\n      probability: 1.5\n      duration: 1\n',
