@@ -21,10 +21,24 @@ function fileInTheWay(dir: string): string | undefined {
   }
 }
 
-/** Makes the folder `dir` (and its parents) unless it exists; `purpose` says what it is for, for the error. */
+/**
+ * Makes the folder `dir` (and its parents) unless it exists; `purpose` says what it is for, for the error. The
+ * missing folders are made one by one, from the nearest that exists: Node's recursive mkdirSync never returns where
+ * the system answers ENOENT under a folder that is there (Linux's /proc), as it makes the parent again and retries.
+ */
 export function ensureFolder(dir: string, purpose: string): string {
   const target = checkFolderPath(dir, purpose);
-  mkdirSync(target, { recursive: true });
+  const missing: string[] = [];
+  for (let at = target; !existsSync(at) && path.dirname(at) !== at; at = path.dirname(at)) missing.unshift(at);
+  for (const at of missing) {
+    try {
+      mkdirSync(at);
+    } catch (e) {
+      // Made meanwhile by another process: as good.
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST' && existsSync(at) && statSync(at).isDirectory()) continue;
+      throw new FolderError(`${target}: cannot make the folder for ${purpose}: ${(e as Error).message}`);
+    }
+  }
   return target;
 }
 

@@ -4,7 +4,7 @@
  * loses and duplicates nothing, and clear errors for bad input.
  */
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -392,6 +392,26 @@ describe('bad input', () => {
     );
     expect(readFileSync(file, 'utf8')).toBe('not a folder');
   });
+
+  it.skipIf(!existsSync('/proc/self'))(
+    'refuses an --out under /proc, where no folder can be made, with the folder and why, instead of hanging',
+    () => {
+      // Linux's /proc answers ENOENT to a mkdir under it although /proc is there; Node's recursive mkdirSync then
+      // makes the parent again (EEXIST) and retries, forever: the command spun at full CPU and never ended.
+      const out = `/proc/lodestone-test-${process.pid}/out`;
+      const r = spawnSync(
+        process.execPath,
+        [path.join(ROOT, 'bin/lodestone.mjs'), 'ensemble', zone, '--draws', '1', '--chain', 'gallium', '--out', out],
+        { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, LODESTONE_DEBUG: '' } },
+      );
+      expect(r.signal, 'the command was stopped after 60 s').toBeNull();
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(
+        new RegExp(`/proc/lodestone-test-${process.pid}/out: cannot make the folder for the ensemble store: .*ENOENT`),
+      );
+    },
+    90_000,
+  );
 
   it('leaves no empty store behind a run that fails before any draw, so that the same command can run again', () => {
     const out = path.join(tmp(), 'o');
