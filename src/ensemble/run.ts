@@ -376,6 +376,15 @@ async function runLocked(
   try {
     engine = new DrawEngine(setup, options.dataset ? { dataset: options.dataset } : {});
     for (const note of engine.idleRisks) options.onNote?.(note);
+    // A threshold on a commodity the chains do not model has no event to apply to.
+    const modelled = new Set(engine.layout.commodities.map((c) => c.id));
+    for (const [k, price] of Object.entries(thresholds.prices)) {
+      if (!modelled.has(k)) {
+        options.onNote?.(
+          `--price-threshold ${k}=${price}: ${k} is not in the chains modelled (--chain ${(setup.chains ?? []).join(' --chain ')}): no event uses it`,
+        );
+      }
+    }
     ({ store, created } = openStore(engine, options, discard));
   } catch (e) {
     await stop();

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EnsembleInterrupted, type EnsembleRunOptions, runEnsemble } from '../../src/ensemble/run.ts';
 import { EnsembleStore } from '../../src/ensemble/store.ts';
+import { DEFAULT_THRESHOLDS } from '../../src/ensemble/summary.ts';
 import { SCENARIO_DIR } from '../../src/model/scenario.ts';
 
 const lockOf = (out: string) => `${EnsembleStore.path(out)}.lock`;
@@ -210,5 +211,18 @@ describe('--resume with fewer --draws than are stored', () => {
     const all: string[] = [];
     await runEnsemble(options(out, { draws: 3, resume: true, onNote: (t) => all.push(t) }));
     expect(all.filter((t) => /more draw/.test(t))).toEqual([]);
+  }, 120_000);
+});
+
+describe('a price threshold on a commodity off the chains modelled', () => {
+  it('is named in a note: it can never be used', async () => {
+    const notes: string[] = [];
+    const thresholds = { ...DEFAULT_THRESHOLDS, prices: { 'gallium/refined': 900, 'ndpr/oxide': 150_000 } };
+    const r = await runEnsemble(options(path.join(tmp(), 'o'), { draws: 1, thresholds, onNote: (t) => notes.push(t) }));
+    // No event row for gallium: --chain rare-earths models no gallium, and the threshold went unused without a word.
+    expect(r.probabilities.events.some((e) => e.commodity === 'gallium/refined')).toBe(false);
+    expect(notes).toEqual([
+      '--price-threshold gallium/refined=900: gallium/refined is not in the chains modelled (--chain rare-earths): no event uses it',
+    ]);
   }, 120_000);
 });
