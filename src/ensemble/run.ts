@@ -192,9 +192,8 @@ export function checkRunNumbers(o: { draws: number; workers?: number; seed: numb
   }
 }
 
-/** Contiguous runs of draws not yet done, cut into chunks. */
-function chunksOf(done: Uint8Array, size: number): Omit<ChunkTask, 'fingerprint'>[] {
-  const tasks: Omit<ChunkTask, 'fingerprint'>[] = [];
+/** Contiguous runs of draws not yet done, cut into chunks, one at a time (as the pool takes them). */
+function* chunksOf(done: Uint8Array, size: number): Generator<Omit<ChunkTask, 'fingerprint'>> {
   let i = 0;
   while (i < done.length) {
     if (done[i]) {
@@ -203,11 +202,17 @@ function chunksOf(done: Uint8Array, size: number): Omit<ChunkTask, 'fingerprint'
     }
     let j = i;
     while (j < done.length && !done[j] && j - i < size) j++;
-    tasks.push({ start: i, count: j - i });
+    yield { start: i, count: j - i };
     i = j;
   }
-  return tasks;
 }
+
+/**
+ * Tasks handed to the pool per worker at once; each one that ends makes room for the next. Handed over all at once,
+ * 200,000 tasks (2,000,000 draws in chunks of 10) took 343 MB of the main thread's heap before the first draw was
+ * stored. A few per worker keep every worker busy while the main thread does its central run.
+ */
+const TASKS_PER_WORKER = 4;
 
 /** Refuses --resume with --overwrite, and --resume with no store (before anything is made). */
 function checkStoreOptions(options: EnsembleRunOptions): void {
@@ -431,7 +436,7 @@ async function runLocked(
     report();
     // The central runs (what the report compares the draws with) are done on this thread while the workers draw.
     let central: ReturnType<DrawEngine['central']> | undefined;
-    if (tasks.length > 0) {
+    if (todo > 0) {
       const { fingerprint } = engine;
       const size = engine.layout.size;
       let failure: unknown;
@@ -474,19 +479,35 @@ async function runLocked(
       };
       if (options.signal?.aborted) interrupt();
       else options.signal?.addEventListener('abort', interrupt, { once: true });
-      const runs = tasks.map((t) =>
-        pool
-          .run({ ...t, fingerprint })
-          .then(store1)
-          .catch(fail),
-      );
+      let running = 0;
+      let drained: () => void = () => {};
+      const finished = new Promise<void>((resolve) => {
+        drained = resolve;
+      });
+      const launch = (): void => {
+        while (failure === undefined && running < workers * TASKS_PER_WORKER) {
+          const next = tasks.next();
+          if (next.done) break;
+          running++;
+          pool
+            .run({ ...next.value, fingerprint })
+            .then(store1)
+            .catch(fail)
+            .finally(() => {
+              running--;
+              launch();
+            });
+        }
+        if (running === 0) drained();
+      };
+      launch();
       try {
         central = engine.central();
       } catch (e) {
         // Every draw starts from the central runs and would fail the same way.
         fail(e);
       }
-      await Promise.allSettled(runs);
+      await finished;
       options.signal?.removeEventListener('abort', interrupt);
       if (failure !== undefined) throw failure;
     }
