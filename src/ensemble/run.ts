@@ -5,6 +5,7 @@
  * settings (refusing a mismatch), redoing nothing that is stored.
  */
 import { availableParallelism } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { Piscina } from 'piscina';
@@ -294,14 +295,22 @@ function openStore(
     const all = Object.keys(words).filter((k) => differ.includes(k));
     const followChains = new Set(['scenario', 'against', 'data', 'risks', 'layout']);
     const named = all.includes('chains') ? all.filter((k) => !followChains.has(k)) : all;
+    // The twin by name: whether the stored run had one is not plain from the command (the CLI's default run has
+    // baseline as its twin, a scenario named alone has none).
+    const storedSetup = JSON.parse(store.getMeta('setup') ?? '{}') as Partial<EnsembleSetup>;
+    const twin = (s: string | undefined) =>
+      s === undefined ? 'none' : path.basename(s).replace(/\.(ya?ml|json)$/, '');
+    const twins = { stored: twin(storedSetup.against), now: twin(engine.setup.against) };
     const detail = named
       .map((k) =>
-        k === 'seed' || k === 'parameters' || k === 'chains'
-          ? `${words[k]}: stored ${stored[k]}, now ${engine.settings[k]}` +
-            (k === 'chains'
-              ? ' (the scenario, the data and the hazards are compared on the chains modelled, so whether they changed as well cannot be told)'
-              : '')
-          : (words[k] as string),
+        k === 'against' && twins.stored !== twins.now
+          ? `${words[k]}: stored ${twins.stored}, now ${twins.now}`
+          : k === 'seed' || k === 'parameters' || k === 'chains'
+            ? `${words[k]}: stored ${stored[k]}, now ${engine.settings[k]}` +
+              (k === 'chains'
+                ? ' (the scenario, the data and the hazards are compared on the chains modelled, so whether they changed as well cannot be told)'
+                : '')
+            : (words[k] as string),
       )
       .join('; ');
     store.close();

@@ -257,3 +257,21 @@ describe('the tasks of a long run', () => {
     expect(grown / 2 ** 20).toBeLessThan(100);
   }, 180_000);
 });
+
+describe('a resume refused for another twin', () => {
+  it('names the twin stored and the one given (or none)', async () => {
+    const out = path.join(tmp(), 'o');
+    await runEnsemble(options(out, { draws: 1 }));
+    const ban = path.join(SCENARIO_DIR, 'ban-2027.yaml');
+    // 'the --against scenario' alone did not say that the stored run had no twin: with no scenario named the CLI
+    // runs zone-2026 against baseline, and the same scenario named alone runs without one.
+    await expect(
+      runEnsemble(options(out, { setup: { ...options(out).setup, against: ban }, draws: 2, resume: true })),
+    ).rejects.toThrow(/other settings \(the --against scenario: stored none, now ban-2027\)/);
+    const twin = path.join(tmp(), 'o');
+    await runEnsemble(options(twin, { setup: { ...options(twin).setup, against: ban }, draws: 1 }));
+    await expect(runEnsemble(options(twin, { draws: 2, resume: true }))).rejects.toThrow(
+      /other settings \(the --against scenario: stored ban-2027, now none\)/,
+    );
+  }, 120_000);
+});
