@@ -434,6 +434,9 @@ export function registerEnsembleCommand(program: Command): void {
         dataset: catalog.dataset,
         signal: interrupt.signal,
         onNote: (text) => process.stderr.write(`lodestone: note: ${text}\n`),
+        // From here on the handler would only swallow Ctrl-C while the draws are summarised (nothing it could stop
+        // runs between): without it, Ctrl-C ends the process at once, and every draw is stored for --resume.
+        onDrawsDone: () => process.removeListener('SIGINT', onInterrupt),
       });
     } catch (e) {
       if (!(e instanceof EnsembleInterrupted)) throw e;

@@ -64,6 +64,11 @@ export interface EnsembleRunOptions {
   readonly signal?: AbortSignal;
   /** Told, before the draws start, what the user should know of the setup: the scenario's risks that never fire. */
   readonly onNote?: (text: string) => void;
+  /**
+   * Called once every draw is stored, before they are summarised: the signal stops nothing from then on (the summary
+   * runs on this thread without a break), and every draw is there for --resume to summarise again.
+   */
+  readonly onDrawsDone?: () => void;
 }
 
 /** A run stopped by its signal, and what it left: the draws stored, and whether its store was removed. */
@@ -520,6 +525,7 @@ async function runLocked(
       options.signal?.removeEventListener('abort', interrupt);
       if (failure !== undefined) throw failure;
     }
+    options.onDrawsDone?.();
     await stop();
     const seconds = (performance.now() - started) / 1000;
     central ??= engine.central();

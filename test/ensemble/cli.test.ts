@@ -246,6 +246,60 @@ describe('a run killed midway and resumed', () => {
   }, 300_000);
 });
 
+describe('a run interrupted (Ctrl-C) once every draw is stored, while they are summarised', () => {
+  it('ends at once, its draws all stored for --resume to summarise again', async () => {
+    const out = path.join(tmp(), 'o');
+    const args = [zone, '--draws', '1', '--seed', '3', '--workers', '1', '--chain', 'rare-earths', '--out', out];
+    ensemble([...args, '--no-report']);
+    // Enough draws for the summary to take seconds: copies of the one stored (the summary reads whatever is there).
+    const N = 60_000;
+    const db = new Database(EnsembleStore.path(out));
+    const row = db.prepare('SELECT scenario, against, shocks FROM draws WHERE draw = 0').get() as Record<
+      string,
+      unknown
+    >;
+    const insert = db.prepare('INSERT INTO draws VALUES (?, ?, ?, ?, 0, 0)');
+    db.transaction(() => {
+      for (let i = 1; i < N; i++) insert.run(i, row.scenario, row.against, row.shocks);
+    })();
+    db.close();
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(ROOT, 'bin/lodestone.mjs'),
+        'ensemble',
+        ...args.slice(0, 2),
+        String(N),
+        ...args.slice(3),
+        '--resume',
+        '--progress',
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    let sent = 0;
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      // The last progress line: every draw is stored, the summary starts.
+      if (sent === 0 && stderr.includes(`${N}/${N} draws`)) {
+        sent = Date.now();
+        setTimeout(() => child.kill('SIGINT'), 200);
+      }
+    });
+    const ended = await new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
+    expect(sent, stderr).toBeGreaterThan(0);
+    // Before, Ctrl-C was taken by the run's handler, which had nothing left to stop: the summary and the report went on
+    // to the end and the command ended well (exit 0), as if it had not been pressed.
+    expect(ended.code === 0, `ended ${Date.now() - sent} ms after Ctrl-C: ${JSON.stringify(ended)}`).toBe(false);
+    expect(ended.signal ?? ended.code).toBe(ended.signal ? 'SIGINT' : 130);
+    const info = EnsembleStore.inspect(EnsembleStore.path(out));
+    info.close();
+    expect(info.draws).toBe(N);
+  }, 300_000);
+});
+
 describe('a run interrupted (Ctrl-C) before any draw ends', () => {
   it('leaves no store, says nothing was stored, and the same command runs again', async () => {
     const out = path.join(tmp(), 'interrupted');
