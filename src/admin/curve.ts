@@ -7,7 +7,7 @@ import type { Catalog } from '../data/catalog.ts';
 import { BASE_YEAR } from '../data/schema.ts';
 import { type EquilibriumSolution, solveEquilibrium } from '../equilibrium/solve.ts';
 import { remembered } from '../memo.ts';
-import { inMarketEconomy, inMembersMarket, modelRegion } from '../model/regions.ts';
+import { inMarketEconomy, inMembersMarket, modelRegion, nonMarketEconomies } from '../model/regions.ts';
 import { type PeriodStatistics, periodStatistics } from '../model/statistics.ts';
 import { buildWorld, DEFAULT_DOMINANT_SUPPLIER, dataDemandChoke, type World } from '../model/world.ts';
 import { announcedOnline, Parameters, projectPipeline } from '../simulate/inputs.ts';
@@ -122,10 +122,11 @@ export function datasetSupplyCurve(catalog: Catalog, commodity: string, options:
   const year = options.year ?? BASE_YEAR;
   const dominant = options.dominantSupplier ?? DEFAULT_DOMINANT_SUPPLIER;
   const members = new Set(options.members.map((m) => modelRegion(catalog, m)));
+  const nonMarket = nonMarketEconomies(catalog);
   const counts = (region: string, owner?: string) =>
     options.supply === 'members'
-      ? inMembersMarket(region, owner, members, dominant)
-      : inMarketEconomy(region, owner, dominant);
+      ? inMembersMarket(region, owner, members, dominant, nonMarket)
+      : inMarketEconomy(region, owner, dominant, nonMarket);
   const prices = referencePricesOf(catalog, year);
   const t = catalog.dataset.tables;
   const inputCost = (secondary: boolean | undefined) =>

@@ -99,6 +99,9 @@ export const regions = table({
       false,
     ),
     default_bloc: col.boolean('member of the default bloc (USA, EU27, JPN, MEX) in its own right', true),
+    non_market_economy: col.boolean(
+      "treated as a non-market economy (the U.S. Commerce list, TRADE_GOV_NME_LIST): its producers, and those its firms own abroad, are left off the market economies' cost curve of the reference-price rules",
+    ),
     note: col.note(),
   },
 });

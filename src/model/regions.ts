@@ -7,32 +7,33 @@ export function modelRegion(catalog: Catalog, code: string): string {
 }
 
 /**
- * The countries the U.S. Department of Commerce treats as non-market economies in anti-dumping and countervailing
- * duty proceedings (19 U.S.C. 1677(18); source TRADE_GOV_NME_LIST): their producers' costs are not "market-economy
- * cost of production" (POLICY.md §5.4), so a reference price read off the market economies' cost curve leaves them
- * out, with the capacity their firms own abroad. Every other country counts as a market economy, as for Commerce.
+ * The regions the data marks as non-market economies (regions.csv `non_market_economy`: the countries the U.S.
+ * Department of Commerce treats as such in anti-dumping and countervailing duty proceedings, 19 U.S.C. 1677(18),
+ * source TRADE_GOV_NME_LIST), once per catalog. Their producers' costs are not "market-economy cost of production"
+ * (POLICY.md §5.4), so a reference price read off the market economies' cost curve leaves them out, with the
+ * capacity their firms own abroad. Every other region counts as a market economy, as for Commerce.
  */
-export const NON_MARKET_ECONOMIES: ReadonlySet<string> = new Set([
-  'ARM',
-  'AZE',
-  'BLR',
-  'CHN',
-  'GEO',
-  'KGZ',
-  'MDA',
-  'RUS',
-  'TJK',
-  'TKM',
-  'UZB',
-  'VNM',
-]);
+export function nonMarketEconomies(catalog: Catalog): ReadonlySet<string> {
+  let set = NON_MARKET.get(catalog);
+  if (!set) {
+    set = new Set(catalog.dataset.tables.regions.filter((r) => r.non_market_economy).map((r) => r.code));
+    NON_MARKET.set(catalog, set);
+  }
+  return set;
+}
+const NON_MARKET = new WeakMap<Catalog, ReadonlySet<string>>();
 
 /**
  * Whether a producer (its model region, and its owner's jurisdiction where known) is on the market economies' cost
- * curve: neither it nor its owner in the dominant supplier or another non-market economy.
+ * curve: neither it nor its owner in the dominant supplier or another non-market economy (`nonMarket`).
  */
-export function inMarketEconomy(region: string, owner: string | undefined, dominant: string): boolean {
-  return !nonMarket(region, dominant) && !nonMarket(owner, dominant);
+export function inMarketEconomy(
+  region: string,
+  owner: string | undefined,
+  dominant: string,
+  nonMarket: ReadonlySet<string>,
+): boolean {
+  return !outside(region, dominant, nonMarket) && !outside(owner, dominant, nonMarket);
 }
 
 /**
@@ -44,9 +45,10 @@ export function inMembersMarket(
   owner: string | undefined,
   members: { has(region: string): boolean },
   dominant: string,
+  nonMarket: ReadonlySet<string>,
 ): boolean {
-  return members.has(region) && !nonMarket(owner, dominant);
+  return members.has(region) && !outside(owner, dominant, nonMarket);
 }
 
-const nonMarket = (r: string | undefined, dominant: string) =>
-  r !== undefined && (r === dominant || NON_MARKET_ECONOMIES.has(r));
+const outside = (r: string | undefined, dominant: string, nonMarket: ReadonlySet<string>) =>
+  r !== undefined && (r === dominant || nonMarket.has(r));

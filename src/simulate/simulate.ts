@@ -23,7 +23,7 @@ import { EquilibriumError, type EquilibriumSolution, solveEquilibrium } from '..
 import { remembered } from '../memo.ts';
 import { InputError } from '../model/document.ts';
 import type { Policy } from '../model/policy.ts';
-import { inMarketEconomy, inMembersMarket, modelRegion } from '../model/regions.ts';
+import { inMarketEconomy, inMembersMarket, modelRegion, nonMarketEconomies } from '../model/regions.ts';
 import type { PriceValue, ReferencePriceRule, Scenario } from '../model/scenario.ts';
 import {
   cfdPayment,
@@ -407,7 +407,7 @@ function checkRuleSupply(scenario: Scenario, catalog: Catalog, projects: readonl
       const members = zoneMembersIn(scenario, catalog, year);
       if (members.length === 0 || (set !== undefined && (review === undefined || year - set < review))) continue;
       set = year;
-      const counts = countsToward(ruleSupply(rule), members, dominant);
+      const counts = countsToward(ruleSupply(rule), members, dominant, nonMarketEconomies(catalog));
       const priced =
         curveProducers(catalog, k).some(
           (p) => p.capacity * (p.utilisation ?? 1) > 0 && counts(modelRegion(catalog, p.region), p.owner),
@@ -444,10 +444,13 @@ function countsToward(
   who: 'members' | 'market-economies',
   members: readonly string[],
   dominant: string,
+  nonMarket: ReadonlySet<string>,
 ): (region: string, owner?: string) => boolean {
   const memberSet = new Set(members);
   return (r, owner) =>
-    who === 'members' ? inMembersMarket(r, owner, memberSet, dominant) : inMarketEconomy(r, owner, dominant);
+    who === 'members'
+      ? inMembersMarket(r, owner, memberSet, dominant, nonMarket)
+      : inMarketEconomy(r, owner, dominant, nonMarket);
 }
 
 /** The data's producers of k that a rule's cost curve can read: those with a cash cost. */
@@ -703,7 +706,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
   };
 
   const supplyCurve = (k: string, members: readonly string[], who: 'members' | 'market-economies', year: number) => {
-    const inSet = countsToward(who, members, dominant);
+    const inSet = countsToward(who, members, dominant, nonMarketEconomies(catalog));
     return costSteps(k, year)
       .filter((s) => inSet(s.region, s.owner))
       .map(

@@ -200,6 +200,29 @@ describe('reference prices from the embedded cost curves', () => {
     expect(s?.prices[0]?.priceCents).toBe(Math.round((350 + (400e6 * crf) / 100_000) * 100));
   });
 
+  it("market economies are the data's: regions.csv's non_market_economy, which an overlay can change", () => {
+    const dataset = catalog.dataset;
+    const marked = new Catalog({
+      ...dataset,
+      tables: {
+        ...dataset.tables,
+        regions: dataset.tables.regions.map((r) =>
+          r.code === 'KOR'
+            ? { ...r, non_market_economy: true }
+            : r.code === 'VNM'
+              ? { ...r, non_market_economy: false }
+              : r,
+        ),
+      },
+    });
+    const ids = (c: Catalog, k: string) =>
+      datasetSupplyCurve(c, k, { members: BLOC, supply: 'market-economies' }).steps.map((s) => s.id);
+    expect(ids(catalog, 'gallium/refined')).toContain('GA_REFINED_KOR');
+    expect(ids(marked, 'gallium/refined')).not.toContain('GA_REFINED_KOR');
+    expect(ids(catalog, 'ndfeb/magnet')).not.toContain('MAG_VNM');
+    expect(ids(marked, 'ndfeb/magnet')).toContain('MAG_VNM');
+  });
+
   it("members' own curve: a member's plant owned from China is no member's market-economy cost", () => {
     // Indonesia joins: its Chinese-owned nickel refining (1,493,200 t x 0.75) is off the curve, its own
     // (497,733 t x 0.75) on it.
