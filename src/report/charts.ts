@@ -5,7 +5,7 @@
 import type { BarSeriesOption, EChartsOption, LineSeriesOption } from 'echarts';
 import { quantileSorted } from '../ensemble/summary.ts';
 import { type CommodityYear, type CostCurve, type CostStep, NEGLIGIBLE_SUPPLY } from '../simulate/result.ts';
-import { type ReportView, ROLES, type Role, runName, series } from './view.ts';
+import { type ReportView, ROLES, type Role, runName, series, type WelfareView } from './view.ts';
 
 /** How the page formats the numbers a tooltip shows. */
 /** How a chart's values read: plain numbers, money (compact: 40 M), a cost curve's steps, or shares (0–1) as %. */
@@ -48,6 +48,11 @@ export const COLORS = {
   cfd: '#c0392b',
   stockNet: '#8c6bb1',
   blocUse: '#1f5fa8',
+  consumerSurplus: '#1f5fa8',
+  producerSurplus: '#e0a126',
+  governmentRevenue: '#2e8b57',
+  quotaRents: '#8c6bb1',
+  welfareTotal: '#2b2b2b',
 } as const;
 
 /**
@@ -605,5 +610,60 @@ export function costCurveChart(view: ReportView, k: string): ChartSpec | null {
     steps: placed,
     unit: curve.unit,
     priceUnit: curve.priceUnit,
+  };
+}
+
+/**
+ * The bloc's welfare change against the other run, per year: its components as bars stacked by sign (gains above
+ * zero, losses below) and the total change as a line; USD per year. A year whose consumer surplus is null (a demand
+ * curve without a finite surplus) has no bar for it and no total. Null where the bloc has no region (no zone).
+ */
+export function welfareChart(view: ReportView, welfare: WelfareView): ChartSpec | null {
+  if (welfare.members.length === 0) return null;
+  const parts = [
+    { key: 'consumerSurplus', label: 'consumer surplus', colour: COLORS.consumerSurplus },
+    { key: 'producerSurplus', label: 'producer surplus', colour: COLORS.producerSurplus },
+    { key: 'governmentRevenue', label: 'government revenue', colour: COLORS.governmentRevenue },
+    { key: 'quotaRents', label: 'quota rents', colour: COLORS.quotaRents },
+  ] as const;
+  const at = new Map(welfare.years.map((y, i) => [y, i]));
+  const values = (key: (typeof parts)[number]['key'] | 'total') =>
+    view.years.map((y) => {
+      const i = at.get(y);
+      return i === undefined ? null : (welfare.bloc.byYear[i]?.[key] ?? null);
+    });
+  const bars: BarSeriesOption[] = parts
+    .map((p) => ({ p, data: values(p.key) }))
+    // A component that never changes (quota rents of an importing bloc) would only crowd the legend.
+    .filter(({ data }) => data.some((v) => v !== null && v !== 0))
+    .map(({ p, data }) => ({
+      type: 'bar',
+      name: p.label,
+      stack: 'change',
+      data,
+      color: p.colour,
+      barMaxWidth: 22,
+    }));
+  const line: LineSeriesOption = {
+    type: 'line',
+    name: 'total change',
+    data: values('total'),
+    color: COLORS.welfareTotal,
+    z: 4,
+    lineStyle: { width: 2.5 },
+    symbol: 'circle',
+    symbolSize: 6,
+  };
+  const series = [...bars, line];
+  return {
+    option: {
+      ...base(),
+      legend: legendWithBoxes(series, new Set(bars.map((b) => String(b.name)))),
+      xAxis: yearAxis(view, true),
+      yAxis: valueAxis(`USD per year, change against ${runName(view, 'against')} (gain +, loss −)`),
+      series,
+    },
+    tooltip: 'money',
+    valueUnit: 'USD',
   };
 }

@@ -200,6 +200,9 @@
     show(select.value);
   }
   drawWithin(document.getElementById('summary'));
+  // Who gains and who pays: there only where the results carry a welfare split with a zone to chart.
+  const welfare = document.getElementById('welfare');
+  if (welfare) drawWithin(welfare);
   for (const section of document.querySelectorAll('section[data-extra]')) drawWithin(section);
 
   const printing = () => window.matchMedia?.('print').matches;

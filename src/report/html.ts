@@ -17,6 +17,7 @@ import {
   stockChart,
   supplyChart,
   totalFiscalChart,
+  welfareChart,
 } from './charts.ts';
 import {
   counted,
@@ -43,6 +44,10 @@ import {
   type Role,
   reportView,
   runName,
+  type WelfareChange,
+  type WelfareRowChange,
+  type WelfareStatus,
+  welfareStatus,
 } from './view.ts';
 
 export interface ReportOptions {
@@ -169,11 +174,12 @@ function masthead(view: ReportView, h: Headlines, options: ReportOptions): strin
 </header>`;
 }
 
-function nav(sections: readonly ReportSection[] = []): string {
+function nav(sections: readonly ReportSection[] = [], welfare = false): string {
   const links = [
     ['summary', 'Summary'],
     ['commodities', 'Commodities'],
     ['years', 'Year by year'],
+    ...(welfare ? [['welfare', 'Who gains and who pays']] : []),
     ...sections.map((s) => [s.id, s.title]),
     ['timeline', 'Events and projects'],
     ['notes', 'Notes'],
@@ -469,6 +475,70 @@ function yearsSection(view: ReportView): string {
 </section>`;
 }
 
+/**
+ * Who gains and who pays: the bloc's welfare change against the other run per year (chart) and, summed over the
+ * years, each member's, the bloc's and the world's (table). Left out where neither run carries a welfare split (results
+ * written before it existed); where one run lacks it, the section says so.
+ */
+function welfareSection(view: ReportView, status: WelfareStatus, charts: ReportPayload['charts']): string {
+  if (status.kind === 'none') return '';
+  const [S, A] = [esc(runName(view, 'scenario')), esc(runName(view, 'against'))];
+  const head = '<h2>Who gains and who pays</h2>';
+  if (status.kind === 'missing') {
+    const which = status.roles.map((r) => `<code>${esc(runName(view, r))}</code>`).join(' and ');
+    return `<section id="welfare">
+${head}
+<p class="empty">No welfare split to compare: ${
+      which
+        ? `${which} ${status.roles.length === 1 ? 'was' : 'were'} written without one`
+        : 'the runs have none in the same year'
+    } (results from before Lodestone wrote it). Run the simulation again to see it.</p>
+</section>`;
+  }
+  const w = status.view;
+  const rows: WelfareRowChange[] = [...w.regions, ...(w.members.length > 0 ? [w.bloc] : []), w.world];
+  const columns: { key: keyof WelfareChange; title: string }[] = [
+    { key: 'consumerSurplus', title: 'Consumer surplus' },
+    { key: 'producerSurplus', title: 'Producer surplus' },
+    { key: 'governmentRevenue', title: 'Government revenue' },
+    { key: 'total', title: 'Total' },
+  ];
+  const scale = usdScale(rows.flatMap((r) => columns.map((c) => r.sum[c.key] ?? 0)));
+  const cell = (x: number | null) => (x === null ? '–' : `${x > 0 ? '+' : ''}${formatScaled(x, scale.divisor)}`);
+  const body = rows.map((r) => {
+    const cls = r === w.bloc ? ' class="bloc"' : r === w.world ? ' class="world"' : '';
+    const name = r === w.bloc ? 'Bloc' : r === w.world ? 'World' : esc(r.label);
+    return `<tr${cls} data-row="${esc(r === w.bloc ? '*bloc' : r === w.world ? '*world' : r.label)}"><td>${name}</td>${columns
+      .map((c) => `<td class="num" data-part="${c.key}" data-value="${r.sum[c.key] ?? ''}">${cell(r.sum[c.key])}</td>`)
+      .join('')}</tr>`;
+  });
+  const nulls = rows.some((r) => r.sum.consumerSurplus === null);
+  const span = yearSpan(w.years[0] ?? 0, w.years[w.years.length - 1] ?? 0);
+  const notes = [
+    w.members.length > 0
+      ? `The bloc is the scenario's members (${w.members.map(esc).join(', ')}) in both runs and every year.`
+      : 'Neither run has a zone: there is no bloc, only the world.',
+    'Only changes mean anything for consumer surplus: its level depends on the choke price of the demand curves.',
+    nulls
+      ? 'A dash: a consumer surplus (and so a total) that is not finite in some year (a demand curve without a choke price; the notes of results.json say which).'
+      : '',
+    w.missingYears.length > 0
+      ? `Years without a welfare split in one run, left out: ${w.missingYears.join(', ')}.`
+      : '',
+  ].filter((n) => n !== '');
+  return `<section id="welfare">
+${head}
+<div class="grid">
+${chartFigure(charts, 'welfare-bloc', `Bloc welfare change against ${A}, per year`, `${S} less ${A}, USD per year: bars by component (gains above zero, losses below), line: the total change (consumer and producer surplus, government revenue and quota rents)`, { wide: true, empty: 'No zone in either run: no bloc to chart.' })}
+</div>
+<div class="table-wrap"><table class="welfare">
+<caption>Change in welfare, ${S} less ${A}, summed over ${span}, <b>${scale.label}</b>. Government revenue is levies, duties and export taxes less CfD payments and net stockpile purchases; the total adds quota rents.</caption>
+<thead class="wrap"><tr><th>Region</th>${columns.map((c) => `<th class="num">${c.title}</th>`).join('')}</tr></thead>
+<tbody>${body.join('\n')}</tbody></table></div>
+<p class="note">${notes.join(' ')}</p>
+</section>`;
+}
+
 function timelineSection(view: ReportView): string {
   const list = (items: readonly string[]) =>
     items.length === 0 ? '<span class="muted">–</span>' : `<ul>${items.map((i) => `<li>${esc(i)}</li>`).join('')}</ul>`;
@@ -541,6 +611,8 @@ export function reportPayload(view: ReportView, keys: Map<string, string>): Repo
   };
   add('summary-fiscal', totalFiscalChart(view));
   add('summary-consumer', consumerCostChart(view));
+  const welfare = welfareStatus(view);
+  if (welfare.kind === 'view') add('welfare-bloc', welfareChart(view, welfare.view));
   for (const [k, key] of keys) {
     add(`${key}-prices`, priceChart(view, k));
     add(`${key}-supply-scenario`, supplyChart(view, k, 'scenario'));
@@ -567,6 +639,7 @@ export function renderReport(comparison: Comparison, options: ReportOptions = {}
   const openPrices = openPricesSection([comparison.scenario, comparison.against]);
   const sections = [...(openPrices ? [{ ...openPrices, charts: {} }] : []), ...(options.sections ?? [])];
   const own = reportPayload(view, keys);
+  const welfare = welfareStatus(view);
   const payload: ReportPayload = { charts: Object.assign({}, own.charts, ...sections.map((x) => x.charts)) };
   const { code, version } = echartsBundle();
   const s = view.run('scenario').scenario;
@@ -584,10 +657,11 @@ ${asset('./report.css')}</style>
 <body>
 <main>
 ${masthead(view, h, options)}
-${nav(sections)}
+${nav(sections, welfare.kind !== 'none')}
 ${summarySection(view, h, summaries, payload.charts)}
 ${commoditiesSection(view, summaries, keys, payload.charts)}
 ${yearsSection(view)}
+${welfareSection(view, welfare, payload.charts)}
 ${sections.map((x) => x.html).join('\n')}
 ${timelineSection(view)}
 ${notesSection(view)}

@@ -337,3 +337,126 @@ export function runName(view: ReportView, role: Role): string {
   const other = view.run(role === 'scenario' ? 'against' : 'scenario').scenario.name;
   return role === 'against' && name === other ? `${name} (against)` : name;
 }
+
+/** The welfare components the report compares between the runs (model/welfare.ts's WelfareParts). */
+export const WELFARE_PARTS = [
+  'consumerSurplus',
+  'producerSurplus',
+  'governmentRevenue',
+  'quotaRents',
+  'total',
+] as const;
+export type WelfarePart = (typeof WELFARE_PARTS)[number];
+export type WelfareChange = Readonly<Record<WelfarePart, number | null>>;
+
+/** The welfare change of one group of regions (a member, the bloc, the world), scenario less the other run. */
+export interface WelfareRowChange {
+  readonly label: string;
+  /** Per year of WelfareView.years. */
+  readonly byYear: readonly WelfareChange[];
+  /** Summed over those years; a part is null if it is null in either run in some year (a consumer surplus). */
+  readonly sum: WelfareChange;
+}
+
+/**
+ * The welfare split as the report reads it: changes of the scenario against the other run (only changes mean
+ * anything for consumer surplus, whose level depends on the choke price), over the years both runs carry `welfare`.
+ * The bloc is one group of regions in both runs and every year: the scenario's members (those marked member in some
+ * year of its welfare split; without any, the other run's), so that a zone against no zone compares the same regions.
+ */
+export interface WelfareView {
+  readonly years: readonly number[];
+  /** Years of the view without a welfare split in one run or both (results written before it existed). */
+  readonly missingYears: readonly number[];
+  readonly members: readonly string[];
+  readonly regions: readonly WelfareRowChange[];
+  readonly bloc: WelfareRowChange;
+  readonly world: WelfareRowChange;
+}
+
+/** What the report can say of the welfare split: a view of it, which runs lack it, or nothing (neither has it). */
+export type WelfareStatus =
+  | { readonly kind: 'view'; readonly view: WelfareView }
+  | { readonly kind: 'missing'; readonly roles: readonly Role[] }
+  | { readonly kind: 'none' };
+
+type Parts = Readonly<Record<WelfarePart, number | null>>;
+
+function minus(s: Parts, a: Parts): WelfareChange {
+  const d = (k: WelfarePart) => {
+    const x = s[k];
+    const y = a[k];
+    return x === null || x === undefined || y === null || y === undefined ? null : x - y;
+  };
+  return {
+    consumerSurplus: d('consumerSurplus'),
+    producerSurplus: d('producerSurplus'),
+    governmentRevenue: d('governmentRevenue'),
+    quotaRents: d('quotaRents'),
+    total: d('total'),
+  };
+}
+
+function addParts(rows: readonly Parts[]): WelfareChange {
+  const sum = (k: WelfarePart) => {
+    let s = 0;
+    for (const r of rows) {
+      const v = r[k];
+      if (v === null || v === undefined) return null;
+      s += v;
+    }
+    return s;
+  };
+  return {
+    consumerSurplus: sum('consumerSurplus'),
+    producerSurplus: sum('producerSurplus'),
+    governmentRevenue: sum('governmentRevenue'),
+    quotaRents: sum('quotaRents'),
+    total: sum('total'),
+  };
+}
+
+const ZERO: WelfareChange = {
+  consumerSurplus: 0,
+  producerSurplus: 0,
+  governmentRevenue: 0,
+  quotaRents: 0,
+  total: 0,
+};
+
+export function welfareStatus(view: ReportView): WelfareStatus {
+  const has = (role: Role) => view.run(role).years.some((y) => y.welfare !== undefined && y.welfare !== null);
+  const lacking = ROLES.filter((r) => !has(r));
+  if (lacking.length === ROLES.length) return { kind: 'none' };
+  if (lacking.length > 0) return { kind: 'missing', roles: lacking };
+  const years = view.years.filter((y) => view.year('scenario', y)?.welfare && view.year('against', y)?.welfare);
+  if (years.length === 0) return { kind: 'missing', roles: [] };
+  const membersOf = (role: Role) => {
+    const seen = new Set<string>();
+    for (const y of view.run(role).years) for (const r of y.welfare?.byRegion ?? []) if (r.member) seen.add(r.region);
+    return [...seen];
+  };
+  const members = membersOf('scenario').length > 0 ? membersOf('scenario') : membersOf('against');
+  const welfareOf = (role: Role, year: number) => view.year(role, year)?.welfare;
+  const regionParts = (role: Role, year: number, region: string): Parts =>
+    welfareOf(role, year)?.byRegion.find((r) => r.region === region) ?? ZERO;
+  const row = (label: string, change: (year: number) => WelfareChange): WelfareRowChange => {
+    const byYear = years.map(change);
+    return { label, byYear, sum: addParts(byYear) };
+  };
+  const regions = members.map((m) => row(m, (y) => minus(regionParts('scenario', y, m), regionParts('against', y, m))));
+  const group = (role: Role, year: number) => addParts(members.map((m) => regionParts(role, year, m)));
+  return {
+    kind: 'view',
+    view: {
+      years,
+      missingYears: view.years.filter((y) => !years.includes(y)),
+      members,
+      regions,
+      bloc: row('bloc', (y) => minus(group('scenario', y), group('against', y))),
+      world: row('world', (y) =>
+        minus(welfareOf('scenario', y)?.world ?? ZERO, welfareOf('against', y)?.world ?? ZERO),
+      ),
+    },
+  };
+}
