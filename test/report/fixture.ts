@@ -398,3 +398,68 @@ export function withValue(c: Comparison, at: readonly (string | number)[], value
   node[at[at.length - 1] as string | number] = value;
   return copy as unknown as Comparison;
 }
+
+/** Regions of the welfare split added by withWelfare: the members, then two non-members. */
+export const WELFARE_REGIONS = [...MEMBERS, 'CHN', 'BRA'] as const;
+
+/**
+ * The comparison with a welfare split in every year of both runs (as the simulator writes it since it exists), its
+ * parts made up per run, year and region but adding up as model/welfare.ts adds them: government revenue from its
+ * flows, total from the parts, bloc and world as sums over the regions.
+ */
+export function withWelfare(c: Comparison = comparison()): Comparison {
+  const copy = structuredClone(c) as {
+    -readonly [K in keyof Comparison]: { -readonly [F in keyof SimulationResult]: SimulationResult[F] };
+  };
+  for (const [r, role] of (['scenario', 'against'] as const).entries()) {
+    const run = copy[role];
+    run.years = run.years.map((y, t) => {
+      const byRegion = WELFARE_REGIONS.map((region, i) => {
+        const member = MEMBERS.includes(region);
+        const levies = member ? (1 - r) * (40e6 + 7.25e6 * i + 3.5e6 * t) : 0;
+        const duties = 2.1e6 * (i + 1) + 0.4e6 * t;
+        const exportTaxes = member ? 0 : 5.5e6 + 1.75e6 * t;
+        const cfdPayments = member ? (1 - r) * 3.3e6 * (i % 2) : 0;
+        const stockNetPurchases = member ? (1 - r) * (t === 0 ? 12.5e6 : -2.25e6) : 0;
+        const governmentRevenue = levies + duties + exportTaxes - cfdPayments - stockNetPurchases;
+        const consumerSurplus = 9.5e9 + 1.1e9 * i - (member ? (1 - r) * (160e6 + 21.5e6 * i * (t + 1)) : 0);
+        const producerSurplus = 2.2e9 + 0.3e9 * i + (region === 'USA' ? (1 - r) * 85.75e6 * (t + 1) : 0) - 11e6 * r;
+        const quotaRents = region === 'CHN' ? 70e6 + r * 15.5e6 * t : 0;
+        return {
+          region,
+          member,
+          consumerSurplus,
+          producerSurplus,
+          quotaRents,
+          levies,
+          duties,
+          exportTaxes,
+          cfdPayments,
+          stockNetPurchases,
+          governmentRevenue,
+          total: consumerSurplus + producerSurplus + quotaRents + governmentRevenue,
+        };
+      });
+      const add = (rows: typeof byRegion) => {
+        const keys = [
+          'consumerSurplus',
+          'producerSurplus',
+          'quotaRents',
+          'levies',
+          'duties',
+          'exportTaxes',
+          'cfdPayments',
+          'stockNetPurchases',
+          'governmentRevenue',
+          'total',
+        ] as const;
+        return Object.fromEntries(keys.map((k) => [k, rows.reduce((s, x) => s + x[k], 0)])) as Record<
+          (typeof keys)[number],
+          number
+        >;
+      };
+      return { ...y, welfare: { byRegion, bloc: add(byRegion.filter((x) => x.member)), world: add(byRegion) } };
+    });
+  }
+  return copy;
+}
