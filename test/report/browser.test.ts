@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../src/report/index.ts';
 import { CHROMIUM, launchChromium } from '../browser.ts';
-import { comparison, GALLIUM, NDPR, withValue } from './fixture.ts';
+import { comparison, GALLIUM, NDPR, withValue, withWelfare } from './fixture.ts';
 import { parentFolder } from './folders.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -40,7 +40,7 @@ describe('the report in Chromium', () => {
     await browser?.close();
   });
 
-  async function open(hash = ''): Promise<Watched> {
+  async function open(hash = '', at = url): Promise<Watched> {
     if (!browser) {
       throw new Error(
         `Chromium is not installed at ${CHROMIUM}: the report's browser test needs it. ` +
@@ -58,7 +58,7 @@ describe('the report in Chromium', () => {
     page.on('request', (r) => {
       if (!/^(file|data|about|blob):/.test(r.url())) requests.push(r.url());
     });
-    await page.goto(url + hash);
+    await page.goto(at + hash);
     await page.waitForSelector('body[data-ready="true"]', { timeout: 15_000 });
     return { page, errors, requests };
   }
@@ -182,6 +182,56 @@ describe('the report in Chromium', () => {
         .map((t, i) => [t.className || 'table ' + i, t.getBoundingClientRect().right - 703]))`);
     for (const [table, px] of Object.entries(over))
       expect({ table, px: Math.max(0, Math.round(px)) }).toEqual({ table, px: 0 });
+    await page.context().close();
+  });
+
+  it("draws the welfare section's chart with its data, offline and without errors", async () => {
+    const c = withWelfare();
+    const dir = path.join(parentFolder(), 'out');
+    writeReport(dir, c);
+    const { page, errors, requests } = await open('', pathToFileURL(path.join(dir, 'report.html')).href);
+    const chart = page.locator('#welfare [data-chart="welfare-bloc"]');
+    await chart.scrollIntoViewIfNeeded();
+    expect(await chart.locator('svg path').count()).toBeGreaterThan(0);
+    // The bars and the line as ECharts holds them: the bloc's change, scenario less against, per year.
+    const blocChange = (k: 'consumerSurplus' | 'total') =>
+      c.scenario.years.map((y, i) => (y.welfare?.bloc[k] as number) - (c.against.years[i]?.welfare?.bloc[k] as number));
+    const [cs, total] = [
+      (await seriesData(page, 'welfare-bloc', 0)) as number[],
+      (await seriesData(page, 'welfare-bloc', 3)) as number[],
+    ];
+    cs.forEach((v, i) => expect(v).toBeCloseTo(blocChange('consumerSurplus')[i] as number, 3));
+    total.forEach((v, i) => expect(v).toBeCloseTo(blocChange('total')[i] as number, 3));
+    expect(await chart.textContent()).toContain('total change');
+    expect(await chart.textContent()).toMatch(/USD per year, change against/);
+    expect(await tooltipText(page, 'welfare-bloc', 1)).toMatch(/consumer surplus\s+USD \u2212[\d.,]+ M/);
+    expect(await page.locator('table.welfare tbody tr').count()).toBe(6);
+    // On paper the chart and the table fit an A4 page's width.
+    await page.emulateMedia({ media: 'print' });
+    await page.setViewportSize({ width: 703, height: 1000 });
+    await page.evaluate("dispatchEvent(new Event('beforeprint'))");
+    expect(
+      await page.evaluate<number>(
+        "document.querySelector('table.welfare').scrollWidth - document.querySelector('table.welfare').parentElement.clientWidth",
+      ),
+    ).toBeLessThanOrEqual(1);
+    expect(
+      await page.evaluate<number>(
+        'document.querySelector(\'[data-chart="welfare-bloc"] svg\').getBoundingClientRect().right',
+      ),
+    ).toBeLessThanOrEqual(703);
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([]);
+    await page.context().close();
+  });
+
+  it('renders results without welfare (older runs) without the section and without errors', async () => {
+    const { page, errors, requests } = await open();
+    expect(await page.locator('#welfare').count()).toBe(0);
+    expect(await page.locator('nav.toc a[href="#welfare"]').count()).toBe(0);
+    expect(await page.locator('#summary .chart svg').count()).toBe(2);
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([]);
     await page.context().close();
   });
 
