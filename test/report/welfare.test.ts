@@ -2,11 +2,14 @@
  * The report's 'Who gains and who pays' section: the bloc's welfare change against the other run per year (chart)
  * and summed over the horizon by member, bloc and world (table), read from each year's `welfare` in results.json.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ChartSpec } from '../../src/report/charts.ts';
-import { renderReport } from '../../src/report/index.ts';
+import { renderReport, writeReport } from '../../src/report/index.ts';
 import type { Comparison, YearWelfare } from '../../src/simulate/result.ts';
 import { comparison, withValue, withWelfare, YEARS } from './fixture.ts';
+import { parentFolder } from './folders.ts';
 import { attr, type ParsedReport, parseReport, payloadOf, textOf } from './html-helpers.ts';
 
 type Part = 'consumerSurplus' | 'producerSurplus' | 'governmentRevenue' | 'quotaRents' | 'total';
@@ -59,8 +62,11 @@ function seriesOf(spec: ChartSpec | undefined): { name: string; type: string; da
 
 describe("the report's welfare section", () => {
   it("tabulates each member's, the bloc's and the world's welfare change, summed over the years of results.json", () => {
-    const c = withWelfare();
-    const { parsed } = render(c);
+    // As `simulate --out` writes them: report.html beside results.json, read back from disk.
+    const dir = path.join(parentFolder(), 'out');
+    writeReport(dir, withWelfare());
+    const c = JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8')) as Comparison;
+    const parsed = parseReport(readFileSync(path.join(dir, 'report.html'), 'utf8'));
     const table = welfareTable(parsed);
     expect([...table.keys()]).toEqual([...MEMBERS, '*bloc', '*world']);
     const expected = (row: string, k: Part) =>
