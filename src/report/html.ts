@@ -504,7 +504,13 @@ ${head}
     { key: 'total', title: 'Total' },
   ];
   const scale = usdScale(rows.flatMap((r) => columns.map((c) => r.sum[c.key] ?? 0)));
-  const cell = (x: number | null) => (x === null ? '–' : `${x > 0 ? '+' : ''}${formatScaled(x, scale.divisor)}`);
+  // A change that rounds to nothing at the table's scale carries no sign (not '+0.0' beside '0.0' and '−0.0').
+  const cell = (x: number | null) => {
+    if (x === null) return '–';
+    const text = formatScaled(Math.abs(x), scale.divisor);
+    if (/^0(\.0+)?$/.test(text)) return text;
+    return `${x > 0 ? '+' : '\u2212'}${text}`;
+  };
   const body = rows.map((r) => {
     const cls = r === w.bloc ? ' class="bloc"' : r === w.world ? ' class="world"' : '';
     const name = r === w.bloc ? 'Bloc' : r === w.world ? 'World' : esc(r.label);

@@ -160,6 +160,22 @@ describe("the report's welfare section", () => {
     expect(textOf(parsed.elements.find((e) => attr(e, 'id') === 'welfare') as never)).toContain('not finite');
   });
 
+  it("writes a change that rounds to nothing at the table's scale without a sign", () => {
+    // MEX's producers earn 1 USD a year less than in the other run, and JPN's 1 USD more: −3 and +3 USD over the
+    // years, in a table of USD million.
+    let c = withWelfare();
+    for (const [t, y] of c.scenario.years.entries()) {
+      const row = (region: string) => y.welfare?.byRegion.findIndex((r) => r.region === region) as number;
+      const ps = (region: string) => y.welfare?.byRegion[row(region)]?.producerSurplus as number;
+      c = withValue(c, ['against', 'years', t, 'welfare', 'byRegion', row('MEX'), 'producerSurplus'], ps('MEX') + 1);
+      c = withValue(c, ['against', 'years', t, 'welfare', 'byRegion', row('JPN'), 'producerSurplus'], ps('JPN') - 1);
+    }
+    const table = welfareTable(render(c).parsed);
+    expect(table.get('MEX')?.get('producerSurplus')?.value).toBeCloseTo(-3, 3);
+    expect(table.get('MEX')?.get('producerSurplus')?.text).toMatch(/^0(\.0+)?$/);
+    expect(table.get('JPN')?.get('producerSurplus')?.text).toMatch(/^0(\.0+)?$/);
+  });
+
   it('leaves the section out for results written without welfare, and says so where one run lacks it', () => {
     const old = render(comparison());
     expect(old.parsed.elements.some((e) => attr(e, 'id') === 'welfare')).toBe(false);
