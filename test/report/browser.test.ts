@@ -200,8 +200,9 @@ describe('the report in Chromium', () => {
       (await seriesData(page, 'welfare-bloc', 0)) as number[],
       (await seriesData(page, 'welfare-bloc', 3)) as number[],
     ];
-    cs.forEach((v, i) => expect(v).toBeCloseTo(blocChange('consumerSurplus')[i] as number, 3));
-    total.forEach((v, i) => expect(v).toBeCloseTo(blocChange('total')[i] as number, 3));
+    expect(cs).toHaveLength(c.scenario.years.length);
+    for (const [i, v] of cs.entries()) expect(v).toBeCloseTo(blocChange('consumerSurplus')[i] as number, 3);
+    for (const [i, v] of total.entries()) expect(v).toBeCloseTo(blocChange('total')[i] as number, 3);
     expect(await chart.textContent()).toContain('total change');
     expect(await chart.textContent()).toMatch(/USD per year, change against/);
     expect(await tooltipText(page, 'welfare-bloc', 1)).toMatch(/consumer surplus\s+USD \u2212[\d.,]+ M/);
