@@ -496,7 +496,9 @@ ${head}
 </section>`;
   }
   const w = status.view;
-  const rows: WelfareRowChange[] = [...w.regions, ...(w.members.length > 0 ? [w.bloc] : []), w.world];
+  const rows: WelfareRowChange[] = [...w.regions, ...(w.members.length > 0 ? [w.bloc] : []), ...w.outside, w.world];
+  const others = w.outside.find((r) => r.label === 'others');
+  const dominantRow = w.outside.find((r) => r !== others);
   const columns: { key: keyof WelfareChange; title: string }[] = [
     { key: 'consumerSurplus', title: 'Consumer surplus' },
     { key: 'producerSurplus', title: 'Producer surplus' },
@@ -513,8 +515,18 @@ ${head}
   };
   const body = rows.map((r) => {
     const cls = r === w.bloc ? ' class="bloc"' : r === w.world ? ' class="world"' : '';
-    const name = r === w.bloc ? 'Bloc' : r === w.world ? 'World' : esc(r.label);
-    return `<tr${cls} data-row="${esc(r === w.bloc ? '*bloc' : r === w.world ? '*world' : r.label)}"><td>${name}</td>${columns
+    const name =
+      r === w.bloc
+        ? 'Bloc'
+        : r === w.world
+          ? 'World'
+          : r === others
+            ? 'Other non-members'
+            : r === dominantRow
+              ? `${esc(r.label)} (dominant supplier)`
+              : esc(r.label);
+    const key = r === w.bloc ? '*bloc' : r === w.world ? '*world' : r === others ? '*others' : r.label;
+    return `<tr${cls} data-row="${esc(key)}"><td>${name}</td>${columns
       .map((c) => `<td class="num" data-part="${c.key}" data-value="${r.sum[c.key] ?? ''}">${cell(r.sum[c.key])}</td>`)
       .join('')}</tr>`;
   });

@@ -371,6 +371,11 @@ export interface WelfareView {
   readonly members: readonly string[];
   readonly regions: readonly WelfareRowChange[];
   readonly bloc: WelfareRowChange;
+  /**
+   * Outside the bloc (only where there is one): the dominant supplier's row (where the split has it and it is no
+   * member), then every other non-member together (label 'others': the world less the bloc and the dominant supplier).
+   */
+  readonly outside: readonly WelfareRowChange[];
   readonly world: WelfareRowChange;
 }
 
@@ -446,6 +451,24 @@ export function welfareStatus(view: ReportView): WelfareStatus {
   };
   const regions = members.map((m) => row(m, (y) => minus(regionParts('scenario', y, m), regionParts('against', y, m))));
   const group = (role: Role, year: number) => addParts(members.map((m) => regionParts(role, year, m)));
+  const worldOf = (role: Role, year: number): Parts => welfareOf(role, year)?.world ?? ZERO;
+  const dominant = view.run('scenario').dominantSupplier;
+  const dominantRow =
+    members.length > 0 &&
+    !members.includes(dominant) &&
+    years.some((y) => ROLES.some((role) => welfareOf(role, y)?.byRegion.some((r) => r.region === dominant)))
+      ? row(dominant, (y) => minus(regionParts('scenario', y, dominant), regionParts('against', y, dominant)))
+      : undefined;
+  // The world less the bloc, less the dominant supplier where it has its own row.
+  const others = (role: Role, year: number): Parts =>
+    minus(minus(worldOf(role, year), group(role, year)), dominantRow ? regionParts(role, year, dominant) : ZERO);
+  const outside =
+    members.length > 0
+      ? [
+          ...(dominantRow ? [dominantRow] : []),
+          row('others', (y) => minus(others('scenario', y), others('against', y))),
+        ]
+      : [];
   return {
     kind: 'view',
     view: {
@@ -454,9 +477,8 @@ export function welfareStatus(view: ReportView): WelfareStatus {
       members,
       regions,
       bloc: row('bloc', (y) => minus(group('scenario', y), group('against', y))),
-      world: row('world', (y) =>
-        minus(welfareOf('scenario', y)?.world ?? ZERO, welfareOf('against', y)?.world ?? ZERO),
-      ),
+      outside,
+      world: row('world', (y) => minus(worldOf('scenario', y), worldOf('against', y))),
     },
   };
 }

@@ -206,7 +206,7 @@ describe('the report in Chromium', () => {
     expect(await chart.textContent()).toContain('total change');
     expect(await chart.textContent()).toMatch(/USD per year, change against/);
     expect(await tooltipText(page, 'welfare-bloc', 1)).toMatch(/consumer surplus\s+USD \u2212[\d.,]+ M/);
-    expect(await page.locator('table.welfare tbody tr').count()).toBe(6);
+    expect(await page.locator('table.welfare tbody tr').count()).toBe(8); // four members, bloc, CHN, others, world
     // On paper the chart and the table fit an A4 page's width.
     await page.emulateMedia({ media: 'print' });
     await page.setViewportSize({ width: 703, height: 1000 });

@@ -68,13 +68,17 @@ describe("the report's welfare section", () => {
     const c = JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8')) as Comparison;
     const parsed = parseReport(readFileSync(path.join(dir, 'report.html'), 'utf8'));
     const table = welfareTable(parsed);
-    expect([...table.keys()]).toEqual([...MEMBERS, '*bloc', '*world']);
+    // The members, the bloc; outside it the dominant supplier and every other non-member together; the world.
+    expect([...table.keys()]).toEqual([...MEMBERS, '*bloc', 'CHN', '*others', '*world']);
+    const region = (w: YearWelfare, r: string, k: Part) => w.byRegion.find((x) => x.region === r)?.[k] as number;
     const expected = (row: string, k: Part) =>
       row === '*bloc'
         ? summed(c, (w) => w.bloc[k])
         : row === '*world'
           ? summed(c, (w) => w.world[k])
-          : summed(c, (w) => w.byRegion.find((r) => r.region === row)?.[k]);
+          : row === '*others'
+            ? summed(c, (w) => (w.world[k] as number) - (w.bloc[k] as number) - region(w, 'CHN', k))
+            : summed(c, (w) => region(w, row, k));
     for (const [row, cells] of table) {
       for (const k of TABLE_PARTS) {
         const want = expected(row, k) as number;
@@ -86,6 +90,10 @@ describe("the report's welfare section", () => {
     }
     // The bloc loses consumer surplus here (its levies raise prices inside): shown with its sign, in the caption's unit.
     expect(table.get('*bloc')?.get('consumerSurplus')?.text).toMatch(/^\u2212[\d,.]+$/);
+    const rowText = (key: string) =>
+      textOf(parsed.elements.find((e) => e.tagName === 'tr' && attr(e, 'data-row') === key) as never);
+    expect(rowText('CHN')).toContain('CHN (dominant supplier)');
+    expect(rowText('*others')).toContain('Other non-members');
     const section = parsed.elements.find((e) => attr(e, 'id') === 'welfare');
     expect(textOf(section as never)).toContain('Who gains and who pays');
     expect(textOf(section as never)).toMatch(/USD (million|billion)/);
