@@ -368,8 +368,10 @@ export function portfolioText(
     `Security: ${plan.securityDefinition}`,
     pathsLine(a),
     '',
-    `Back ${plan.selected.length} project(s) for USD ${usdM(plan.totalCost)} m, securing USD ${usdM(plan.objective)} m` +
-      `${plan.objective > 0 && plan.totalCost > 0 ? ` (${(plan.objective / plan.totalCost).toFixed(2)} per dollar)` : ''}; USD ${usdM(plan.unspent)} m unspent.`,
+    plan.selected.length > 0
+      ? `Back ${plan.selected.length} project${plan.selected.length === 1 ? '' : 's'} for USD ${usdM(plan.totalCost)} m, securing USD ${usdM(plan.objective)} m` +
+        `${plan.objective > 0 && plan.totalCost > 0 ? ` (${(plan.objective / plan.totalCost).toFixed(2)} per dollar)` : ''}; USD ${usdM(plan.unspent)} m unspent.`
+      : `Back no project under this budget; USD ${usdM(plan.unspent)} m unspent.`,
   ];
   if (joint) {
     lines.push(

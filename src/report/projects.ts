@@ -10,7 +10,7 @@ import type { DownstreamCost } from '../finance/downstream.ts';
 import type { PortfolioPlan } from '../finance/plan.ts';
 import type { ChartSpec } from './charts.ts';
 import { COLORS } from './charts.ts';
-import { escapeHtml as esc, formatNumber, formatShare, formatUsd } from './format.ts';
+import { counted, escapeHtml as esc, formatNumber, formatShare, formatUsd } from './format.ts';
 import type { ReportSection } from './html.ts';
 
 export interface ProjectReportInput {
@@ -197,7 +197,11 @@ export function projectReportSections(input: ProjectReportInput): ReportSection[
   if (frontier) charts['projects-frontier'] = frontier;
   const portfolio = plan
     ? `<h3>Portfolio under a budget of ${esc(formatUsd(plan.budget))}</h3>
-<p class="facts">Back ${plan.selected.length} project(s) (${esc(plan.selected.join(', ') || 'none')}) for ${esc(formatUsd(plan.totalCost))}, securing ${esc(formatUsd(plan.objective))}. Projects bankable without support need no backing: ${esc(plan.bankable.join(', ') || 'none')}.</p>
+<p class="facts">${
+        plan.selected.length > 0
+          ? `Back ${esc(counted(plan.selected.length, 'project'))} (${esc(plan.selected.join(', '))}) for ${esc(formatUsd(plan.totalCost))}, securing ${esc(formatUsd(plan.objective))}.`
+          : `Back no project under this budget (${esc(formatUsd(plan.budget))} unspent).`
+      } Projects bankable without support need no backing: ${esc(plan.bankable.join(', ') || 'none')}.</p>
 ${
   frontier
     ? figure(

@@ -57,6 +57,17 @@ beforeAll(async () => {
 });
 
 describe('project sections in the report', () => {
+  it("says plainly when a budget backs no project, rather than 'Back 0 project(s) (none) for USD 0'", async () => {
+    const none = await planPortfolio(appraisals.projects, { budget: 1, frontierPoints: 2 });
+    expect(none.selected).toEqual([]);
+    const html = renderReport(comparison(), {
+      sections: projectReportSections({ appraisals, plan: none, downstream }),
+    });
+    const text = textOf(byId(parseReport(html), 'projects'));
+    expect(text).toMatch(/Back no project under this budget \(USD 1(\.0+)? unspent\)/);
+    expect(text).not.toMatch(/project\(s\)/);
+  });
+
   it('renders well-formed HTML with the sections linked from the navigation', () => {
     const html = renderReport(comparison(), {
       sections: projectReportSections({ appraisals, plan, downstream }),
@@ -65,7 +76,7 @@ describe('project sections in the report', () => {
     expect(parsed.errors).toEqual([]);
     const projects = byId(parsed, 'projects');
     expect(attr(projects, 'data-extra')).toBe('');
-    expect(textOf(projects)).toMatch(/Back 1 project\(s\) \(A_<ONE>\)/);
+    expect(textOf(projects)).toMatch(/Back 1 project \(A_<ONE>\)/);
     expect(textOf(projects)).toMatch(/Not valued: D \(no published or assumed capital cost\)/);
     const rows = parsed.elements.filter(
       (e) => e.tagName === 'tr' && e.parentNode && (e.parentNode as { tagName?: string }).tagName === 'tbody',
