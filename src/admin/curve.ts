@@ -9,7 +9,13 @@ import { type EquilibriumSolution, solveEquilibrium } from '../equilibrium/solve
 import { remembered } from '../memo.ts';
 import { inMarketEconomy, inMembersMarket, modelRegion, nonMarketEconomies } from '../model/regions.ts';
 import { type PeriodStatistics, periodStatistics } from '../model/statistics.ts';
-import { buildWorld, DEFAULT_DOMINANT_SUPPLIER, dataDemandChoke, type World } from '../model/world.ts';
+import {
+  buildWorld,
+  DEFAULT_DOMINANT_SUPPLIER,
+  dataDemandChoke,
+  referencePricesOf,
+  type World,
+} from '../model/world.ts';
 import { announcedOnline, Parameters, projectPipeline } from '../simulate/inputs.ts';
 import type { SupplyStep } from './reference-price.ts';
 
@@ -33,16 +39,6 @@ export interface DatasetCurve {
   readonly steps: SupplyStep[];
   readonly year: number;
   readonly notes: string[];
-}
-
-const worldPrices = new WeakMap<Catalog, Map<number, ReadonlyMap<string, number>>>();
-
-function referencePricesOf(catalog: Catalog, year: number): ReadonlyMap<string, number> {
-  return remembered(
-    remembered(worldPrices, catalog, () => new Map()),
-    year,
-    () => buildWorld(catalog, { year }).referencePrice,
-  );
 }
 
 /** The base-year market with the zone's members as the bloc and no instruments, solved, with its statistics. */

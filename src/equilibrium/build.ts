@@ -24,7 +24,7 @@ import { remembered } from '../memo.ts';
 import { type ConditionData, constantEntries, evaluateConditions, kinkStep } from './conditions.ts';
 import { solveInterior } from './interior.ts';
 import type { Mcp } from './mcp.ts';
-import type { DemandCurve, EquilibriumProblem, Producer, StockOperation } from './problem.ts';
+import type { DemandCurve, EquilibriumProblem, Producer, RouteTerms, StockOperation } from './problem.ts';
 import {
   type AgentShape,
   type ChainInputs,
@@ -169,6 +169,28 @@ function pairIndexOf(pairs: RoutePairs): PairIndex {
     });
     return index;
   });
+}
+
+/**
+ * A route's terms as the engine reads them (MODEL.md §3, condition 3): the table's last entry for the pair, field by
+ * field over the table's default, else none. For reading a solved problem's routes (model/welfare.ts): the index is
+ * the one the engine builds per list of pairs.
+ */
+export function routeTermsOf(
+  routes: EquilibriumProblem['routes'],
+): (k: string, from: string, to: string) => Required<RouteTerms> {
+  const table = routes?.byPair ?? NO_PAIRS;
+  const index = pairIndexOf(pairsOf(table));
+  const fallback = routes?.default;
+  return (k, from, to) => {
+    const p = index.get(k)?.get(from)?.get(to);
+    const terms = p === undefined ? undefined : table[p];
+    return {
+      freight: terms?.freight ?? fallback?.freight ?? 0,
+      adValorem: terms?.adValorem ?? fallback?.adValorem ?? 0,
+      specific: terms?.specific ?? fallback?.specific ?? 0,
+    };
+  };
 }
 
 /**

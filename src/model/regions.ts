@@ -1,4 +1,5 @@
 import type { Catalog } from '../data/catalog.ts';
+import { remembered } from '../memo.ts';
 
 /** The model region a data region belongs to: EU member states trade as EU27. */
 export function modelRegion(catalog: Catalog, code: string): string {
@@ -14,12 +15,11 @@ export function modelRegion(catalog: Catalog, code: string): string {
  * capacity their firms own abroad. Every other region counts as a market economy, as for Commerce.
  */
 export function nonMarketEconomies(catalog: Catalog): ReadonlySet<string> {
-  let set = NON_MARKET.get(catalog);
-  if (!set) {
-    set = new Set(catalog.dataset.tables.regions.filter((r) => r.non_market_economy).map((r) => r.code));
-    NON_MARKET.set(catalog, set);
-  }
-  return set;
+  return remembered(
+    NON_MARKET,
+    catalog,
+    () => new Set(catalog.dataset.tables.regions.filter((r) => r.non_market_economy).map((r) => r.code)),
+  );
 }
 const NON_MARKET = new WeakMap<Catalog, ReadonlySet<string>>();
 

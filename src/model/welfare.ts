@@ -3,7 +3,7 @@
  * and each government's revenue (levies, ordinary duties, export taxes, less CfD payments and stock purchases), in
  * USD a year (a commodity's quantity unit times its price unit), summed over commodities.
  *
- * Every transfer the engine prices on a route is split out exactly as MODEL.md §3.3 and the engine (routeLevy) price
+ * Every transfer the engine prices on a route is split out exactly as MODEL.md §3.3 and the engine (routeLevy, routeTermsOf) price
  * it: landed = ((p_from·(1 + ex) + λ + μ_from + freight)·(1 + av) + sp) + levy, with p_from the exporter's market
  * price, λ the rents of the export quotas covering the route, μ_from the exporter's export premium (its producers'
  * origin rent, part of what they earn), ex its export tax, av and sp the importer's ad valorem and specific duties.
@@ -12,9 +12,9 @@
  * freight is a cost. So the transfers cancel: summed over every region, the total is the value to consumers less
  * production costs, freight, and the stocks' net purchases.
  */
-import type { DemandCurve, EquilibriumProblem, RouteTerms } from '../equilibrium/problem.ts';
+import { routeTermsOf } from '../equilibrium/build.ts';
+import type { DemandCurve, EquilibriumProblem } from '../equilibrium/problem.ts';
 import type { EquilibriumSolution } from '../equilibrium/solve.ts';
-import { remembered } from '../memo.ts';
 import { cfdPayment } from './statistics.ts';
 
 /** The components of welfare, USD a year. */
@@ -163,36 +163,6 @@ function add(into: Sums, from: Sums): void {
 
 const key = (k: string, r: string) => `${k}\u0000${r}`;
 
-type RoutePairs = NonNullable<NonNullable<EquilibriumProblem['routes']>['byPair']>;
-
-/**
- * Route tables indexed by commodity, origin and destination (the last entry for a pair, which is the one that counts),
- * once per table: a year's table holds every tariff line of every pair (some 40,000), and the years of a run share it.
- */
-const pairIndexes = new WeakMap<RoutePairs, Map<string, Map<string, Map<string, RouteTerms>>>>();
-
-/** A route's terms as the engine reads them: the table's last entry for the pair, field by field over its default. */
-function routeTerms(problem: EquilibriumProblem): (k: string, from: string, to: string) => Required<RouteTerms> {
-  const pairs = problem.routes?.byPair ?? [];
-  const index = remembered(pairIndexes, pairs, () => {
-    const byCommodity = new Map<string, Map<string, Map<string, RouteTerms>>>();
-    for (const t of pairs) {
-      const byOrigin = remembered(byCommodity, t.commodity, () => new Map<string, Map<string, RouteTerms>>());
-      remembered(byOrigin, t.from, () => new Map<string, RouteTerms>()).set(t.to, t);
-    }
-    return byCommodity;
-  });
-  const fallback = problem.routes?.default;
-  return (k, from, to) => {
-    const t = index.get(k)?.get(from)?.get(to);
-    return {
-      freight: t?.freight ?? fallback?.freight ?? 0,
-      adValorem: t?.adValorem ?? fallback?.adValorem ?? 0,
-      specific: t?.specific ?? fallback?.specific ?? 0,
-    };
-  };
-}
-
 /** The welfare split of a solved period, by region and over `bloc` (MODEL.md §6). */
 export function periodWelfare(
   problem: EquilibriumProblem,
@@ -257,7 +227,7 @@ export function periodWelfare(
   }
 
   // Routes: export tax and quota rents to the exporter, duties and levy to the importer.
-  const terms = routeTerms(problem);
+  const terms = routeTermsOf(problem.routes);
   const taxRate = new Map<string, number>();
   for (const e of problem.exportTaxes ?? []) taxRate.set(key(e.commodity, e.origin), e.rate);
   const rentOf = new Map(solution.rents.map((r) => [r.restriction, r.rent]));

@@ -12,8 +12,28 @@ import { loadDataset } from '../../src/data/load.ts';
 import { readScenario } from '../../src/model/scenario.ts';
 import { simulate } from '../../src/simulate/simulate.ts';
 
+const catalog = new Catalog(loadDataset());
+
+/** Simulates one year, `year`, of a zone of `members` from that year with the given reference-price rules (YAML). */
+function simulateRules(year: number, members: readonly string[], rules: readonly string[]) {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'lodestone-agreement-')), 'agreement.yaml');
+  writeFileSync(
+    file,
+    [
+      'name: agreement',
+      'extends: baseline',
+      `horizon: { start: ${year}, end: ${year} }`,
+      'zone:',
+      `  members: [${members.map((m) => `{ region: ${m}, from: ${year} }`).join(', ')}]`,
+      '  referencePrices:',
+      ...rules.map((r) => `    ${r}`),
+      '',
+    ].join('\n'),
+  );
+  return simulate(readScenario(file), catalog);
+}
+
 it('cost-plus reference prices agree with the simulator to the last digit', () => {
-  const catalog = new Catalog(loadDataset());
   // Indonesia a member: its Chinese-owned nickel refining is off the members' curve on both sides.
   const margins: Record<string, number> = {
     'cobalt/refined': 0.15,
@@ -21,22 +41,11 @@ it('cost-plus reference prices agree with the simulator to the last digit', () =
     'ndpr/oxide': 0.1,
     'nickel/refined': 0.1,
   };
-  const dir = mkdtempSync(path.join(tmpdir(), 'lodestone-agreement-'));
-  const file = path.join(dir, 'agreement.yaml');
-  writeFileSync(
-    file,
-    [
-      'name: agreement',
-      'extends: baseline',
-      'horizon: { start: 2025, end: 2025 }',
-      'zone:',
-      '  members: [{ region: USA, from: 2025 }, { region: EU27, from: 2025 }, { region: JPN, from: 2025 }, { region: MEX, from: 2025 }, { region: IDN, from: 2025 }]',
-      '  referencePrices:',
-      ...Object.entries(margins).map(([k, m]) => `    ${k}: { rule: cost-plus, margin: ${m} }`),
-      '',
-    ].join('\n'),
-  );
-  const year = simulate(readScenario(file), catalog).years[0];
+  const year = simulateRules(
+    2025,
+    ['USA', 'EU27', 'JPN', 'MEX', 'IDN'],
+    Object.entries(margins).map(([k, m]) => `${k}: { rule: cost-plus, margin: ${m} }`),
+  ).years[0];
   const published = publishPrices(
     catalog,
     {
@@ -64,31 +73,19 @@ it('incentive-marginal reference prices agree with the simulator: the same bloc 
   // USD/t in the service and White Mesa's 57,725.43 in the simulator; and it priced projects already built by the
   // rule's year (e-VAC's magnet plant, online 2025; Thacker, 2027) at their incentive price where the simulator takes
   // their cash cost: magnets 64,589.13 against 56,224 USD/t, lithium chemicals 12,680.85 against 8,039 USD/t.
-  const catalog = new Catalog(loadDataset());
   const rules: Record<string, { target: number; supply: 'members' | 'market-economies' }> = {
     'ndpr/oxide': { target: 0.5, supply: 'members' },
     'ndfeb/magnet': { target: 0.5, supply: 'members' },
     'lithium/chemicals': { target: 0.5, supply: 'members' },
     'gallium/refined': { target: 0.3, supply: 'market-economies' },
   };
-  const dir = mkdtempSync(path.join(tmpdir(), 'lodestone-agreement-'));
-  const file = path.join(dir, 'agreement.yaml');
-  writeFileSync(
-    file,
-    [
-      'name: agreement',
-      'extends: baseline',
-      'horizon: { start: 2027, end: 2027 }',
-      'zone:',
-      '  members: [{ region: USA, from: 2027 }, { region: EU27, from: 2027 }, { region: JPN, from: 2027 }, { region: MEX, from: 2027 }]',
-      '  referencePrices:',
-      ...Object.entries(rules).map(
-        ([k, r]) => `    ${k}: { rule: incentive-marginal, target: ${r.target}, supply: ${r.supply} }`,
-      ),
-      '',
-    ].join('\n'),
+  const result = simulateRules(
+    2027,
+    ['USA', 'EU27', 'JPN', 'MEX'],
+    Object.entries(rules).map(
+      ([k, r]) => `${k}: { rule: incentive-marginal, target: ${r.target}, supply: ${r.supply} }`,
+    ),
   );
-  const result = simulate(readScenario(file), catalog);
   const published = publishPrices(
     catalog,
     {

@@ -4,6 +4,7 @@
  * Two runs, three years, two commodities. Derived fields (consumer cost, totals, self-sufficiency, shares, days of
  * cover) are computed from the primary ones the way the simulator defines them, so the numbers hang together.
  */
+import { WELFARE_PARTS } from '../../src/model/welfare.ts';
 import type { CommodityYear, Comparison, CostCurve, SimulationResult, YearResult } from '../../src/simulate/result.ts';
 
 export const YEARS = [2026, 2027, 2028] as const;
@@ -441,20 +442,8 @@ export function withWelfare(c: Comparison = comparison()): Comparison {
         };
       });
       const add = (rows: typeof byRegion) => {
-        const keys = [
-          'consumerSurplus',
-          'producerSurplus',
-          'quotaRents',
-          'levies',
-          'duties',
-          'exportTaxes',
-          'cfdPayments',
-          'stockNetPurchases',
-          'governmentRevenue',
-          'total',
-        ] as const;
-        return Object.fromEntries(keys.map((k) => [k, rows.reduce((s, x) => s + x[k], 0)])) as Record<
-          (typeof keys)[number],
+        return Object.fromEntries(WELFARE_PARTS.map((k) => [k, rows.reduce((s, x) => s + x[k], 0)])) as Record<
+          (typeof WELFARE_PARTS)[number],
           number
         >;
       };
