@@ -396,7 +396,7 @@ function commodityArticle(
   const groupHead = run
     .map(
       (r) =>
-        `<th class="group" colspan="3">${esc(r === 'scenario' ? L.result.meta.scenario.name : (L.result.meta.against?.name ?? ''))}</th>`,
+        `<th scope="colgroup" class="group" colspan="3">${esc(r === 'scenario' ? L.result.meta.scenario.name : (L.result.meta.against?.name ?? ''))}</th>`,
     )
     .join('');
   // The headers say what each probability is of: the spike's threshold is the paragraph above, the cut's share here.
@@ -404,7 +404,7 @@ function commodityArticle(
   const subHead = run
     .map(
       () =>
-        `<th class="num first" title="probability that the zone price is above the threshold above">P(price spike)</th><th class="num" title="probability that bloc consumption is cut by more than ${cut} of its demand">P(cut &gt; ${cut})</th><th class="num" title="expected consumption lost, in the commodity's unit">E[lost], ${esc(info?.unit ?? '')}</th>`,
+        `<th scope="col" class="num first" title="probability that the zone price is above the threshold above">P(price spike)</th><th scope="col" class="num" title="probability that bloc consumption is cut by more than ${cut} of its demand">P(cut &gt; ${cut})</th><th scope="col" class="num" title="expected consumption lost, in the commodity's unit">E[lost], ${esc(info?.unit ?? '')}</th>`,
     )
     .join('');
   return `<article class="commodity" id="commodity-${key}" data-commodity="${esc(k)}" data-focus="true"${shown ? '' : ' hidden'}>
@@ -424,8 +424,8 @@ ${figure(`${key}-levy`, 'Levy revenue (USD)', charts, '', false, 'No levy on it 
 ${figure(`${key}-cfd`, 'CfD cost (USD)', charts, '', false, 'No CfD payment on it in any draw.')}
 </div>
 <div class="table-wrap"><table>
-<thead><tr><th></th><th class="group" colspan="4">zone price, ${esc(L.result.meta.scenario.name)}</th>${groupHead}</tr>
-<tr class="sub"><th>year</th><th class="num">P5</th><th class="num">P50</th><th class="num">P95</th><th class="num">central</th>${subHead}</tr></thead>
+<thead><tr><th scope="col"></th><th scope="colgroup" class="group" colspan="4">zone price, ${esc(L.result.meta.scenario.name)}</th>${groupHead}</tr>
+<tr class="sub"><th scope="col">year</th><th scope="col" class="num">P5</th><th scope="col" class="num">P50</th><th scope="col" class="num">P95</th><th scope="col" class="num">central</th>${subHead}</tr></thead>
 <tbody>${rows}</tbody></table></div>
 </article>`;
 }
@@ -457,13 +457,13 @@ function risksSection(L: Lookup): string {
       ? `Hazards marked policy-events are derived from the export controls in data/policy_events.csv between ${esc(m.riskDerivation.window.from)} and ${esc(m.riskDerivation.window.to)}; they are assumptions, with their basis.`
       : ''
   }</p>
-<div class="table-wrap"><table><thead class="wrap"><tr><th>kind</th><th>supplier</th><th>commodities</th><th>toward</th><th class="num">p / year</th><th>duration</th><th>share</th><th>basis</th></tr></thead><tbody>${rows || '<tr><td colspan="8">none</td></tr>'}</tbody></table></div>
+<div class="table-wrap"><table><thead class="wrap"><tr><th scope="col">kind</th><th scope="col">supplier</th><th scope="col">commodities</th><th scope="col">toward</th><th scope="col" class="num">p / year</th><th scope="col">duration</th><th scope="col">share</th><th scope="col">basis</th></tr></thead><tbody>${rows || '<tr><td colspan="8">none</td></tr>'}</tbody></table></div>
 <p>${
     m.parameters === 'central'
       ? 'The data are kept at their central values (--central-parameters).'
       : 'Every cell the model reads that has a low/high range is drawn from the triangular distribution on [low, high] with its mode at the central value; cells citing one assumption share one draw.'
   }</p>
-${groups ? `<p class="note">Lowest lows and highest highs are in each column's own unit, the one its rows give (t, kg, USD per unit, a share).</p><div class="table-wrap"><table><thead><tr><th>cells</th><th>range from</th><th>kind</th><th class="num">cells</th><th class="num">lowest low</th><th class="num">highest high</th></tr></thead><tbody>${groups}</tbody></table></div>` : ''}
+${groups ? `<p class="note">Lowest lows and highest highs are in each column's own unit, the one its rows give (t, kg, USD per unit, a share).</p><div class="table-wrap"><table><thead><tr><th scope="col">cells</th><th scope="col">range from</th><th scope="col">kind</th><th scope="col" class="num">cells</th><th scope="col" class="num">lowest low</th><th scope="col" class="num">highest high</th></tr></thead><tbody>${groups}</tbody></table></div>` : ''}
 </section>`;
 }
 

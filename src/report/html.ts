@@ -293,7 +293,7 @@ ${pairCell(formatShare(c.dominantShareLast.scenario, 0), formatShare(c.dominantS
   });
   return `<div class="table-wrap"><table class="by-commodity">
 <caption>Each cell: ${swatch('scenario')}<b>${esc(runName(view, 'scenario'))}</b> above, ${swatch('against')}${esc(runName(view, 'against'))} below (vs). Prices in the commodity's price unit, quantities in its unit, summed over the years where it says so. Marked rows are the focus commodities.</caption>
-<thead class="wrap"><tr><th>Commodity</th><th class="num">Reference price</th><th class="num">Peak price inside (year)</th><th class="num">Lowest days of cover (year)</th><th class="num">Consumption lost, sum</th><th class="num">Consumer spending, sum</th><th class="num">Levy revenue, sum</th><th class="num">CfD cost, sum</th><th class="num">Share from ${dominant}, ${last}</th></tr></thead>
+<thead class="wrap"><tr><th scope="col">Commodity</th><th scope="col" class="num">Reference price</th><th scope="col" class="num">Peak price inside (year)</th><th scope="col" class="num">Lowest days of cover (year)</th><th scope="col" class="num">Consumption lost, sum</th><th scope="col" class="num">Consumer spending, sum</th><th scope="col" class="num">Levy revenue, sum</th><th scope="col" class="num">CfD cost, sum</th><th scope="col" class="num">Share from ${dominant}, ${last}</th></tr></thead>
 <tbody>${rows.join('\n')}</tbody></table></div>`;
 }
 
@@ -326,9 +326,11 @@ function commodityYearTable(view: ReportView, k: string): string {
     { title: 'Days of cover', pick: (r, y) => formatNumber(view.cell(r, y, k)?.daysOfCover, 0) },
     { title: `Consumption lost, ${unit}`, pick: (r, y) => formatNumber(view.cell(r, y, k)?.consumptionLost) },
   ];
-  const head1 = groups.map((g) => `<th class="group" colspan="2">${esc(g.title)}</th>`).join('');
+  const head1 = groups.map((g) => `<th scope="colgroup" class="group" colspan="2">${esc(g.title)}</th>`).join('');
   const head2 = groups
-    .map(() => ROLES.map((r, i) => `<th class="num${i === 0 ? ' first' : ''}">${ROLE_WORD[r]}</th>`).join(''))
+    .map(() =>
+      ROLES.map((r, i) => `<th scope="col" class="num${i === 0 ? ' first' : ''}">${ROLE_WORD[r]}</th>`).join(''),
+    )
     .join('');
   const rows = view.years.map((y) => {
     const ref = view.cell('scenario', y, k)?.referencePrice ?? view.cell('against', y, k)?.referencePrice ?? null;
@@ -339,7 +341,7 @@ function commodityYearTable(view: ReportView, k: string): string {
   });
   return `<div class="table-wrap"><table class="years-commodity">
 <caption>${esc(k)} year by year: ${swatch('scenario')}scenario = ${esc(runName(view, 'scenario'))}, ${swatch('against')}against = ${esc(runName(view, 'against'))}.</caption>
-<thead class="wrap"><tr><th rowspan="2">Year</th><th rowspan="2" class="num">Reference price</th>${head1}</tr><tr class="sub">${head2}</tr></thead>
+<thead class="wrap"><tr><th scope="col" rowspan="2">Year</th><th scope="col" rowspan="2" class="num">Reference price</th>${head1}</tr><tr class="sub">${head2}</tr></thead>
 <tbody>${rows.join('\n')}</tbody></table></div>`;
 }
 
@@ -435,11 +437,13 @@ function yearsSection(view: ReportView): string {
     const y = view.year(role, year);
     return y ? m.pick(y.totals) : null;
   };
-  const head1 = metrics.map((m) => `<th class="group" colspan="${m.diff ? 3 : 2}">${esc(m.title)}</th>`).join('');
+  const head1 = metrics
+    .map((m) => `<th scope="colgroup" class="group" colspan="${m.diff ? 3 : 2}">${esc(m.title)}</th>`)
+    .join('');
   const head2 = metrics
     .map(
       (m) =>
-        `<th class="num first">scenario</th><th class="num">against</th>${m.diff ? '<th class="num">change</th>' : ''}`,
+        `<th scope="col" class="num first">scenario</th><th scope="col" class="num">against</th>${m.diff ? '<th scope="col" class="num">change</th>' : ''}`,
     )
     .join('');
   const cells = (get: (role: Role, m: (typeof metrics)[number]) => number | null) =>
@@ -467,7 +471,7 @@ function yearsSection(view: ReportView): string {
 <h2>Year by year, bloc totals</h2>
 <div class="table-wrap"><table class="years">
 <caption>All commodities, <b>${scale.label}</b> per year. scenario = ${esc(runName(view, 'scenario'))}, against = ${esc(runName(view, 'against'))}; change = scenario − against.</caption>
-<thead class="wrap"><tr><th rowspan="2">Year</th>${head1}</tr><tr class="sub">${head2}</tr></thead>
+<thead class="wrap"><tr><th scope="col" rowspan="2">Year</th>${head1}</tr><tr class="sub">${head2}</tr></thead>
 <tbody>${rows.join('\n')}</tbody>
 <tfoot><tr><td>Sum</td>${totals}</tr></tfoot>
 </table></div>
@@ -503,6 +507,7 @@ ${head}
     { key: 'consumerSurplus', title: 'Consumer surplus' },
     { key: 'producerSurplus', title: 'Producer surplus' },
     { key: 'governmentRevenue', title: 'Government revenue' },
+    { key: 'quotaRents', title: 'Quota rents' },
     { key: 'total', title: 'Total' },
   ];
   const scale = usdScale(rows.flatMap((r) => columns.map((c) => r.sum[c.key] ?? 0)));
@@ -550,8 +555,8 @@ ${head}
 ${chartFigure(charts, 'welfare-bloc', `Bloc welfare change against ${A}, per year`, `${S} less ${A}, USD per year: bars by component (gains above zero, losses below), line: the total change (consumer and producer surplus, government revenue and quota rents)`, { wide: true, empty: 'No zone in either run: no bloc to chart.' })}
 </div>
 <div class="table-wrap"><table class="welfare">
-<caption>Change in welfare, ${S} less ${A}, summed over ${span}, <b>${scale.label}</b>. Government revenue is levies, duties and export taxes less CfD payments and net stockpile purchases; the total adds quota rents.</caption>
-<thead class="wrap"><tr><th>Region</th>${columns.map((c) => `<th class="num">${c.title}</th>`).join('')}</tr></thead>
+<caption>Change in welfare, ${S} less ${A}, summed over ${span}, <b>${scale.label}</b>. Government revenue is levies, duties and export taxes less CfD payments and net stockpile purchases; quota rents go to whoever holds the export licences (the exporter, as the model keeps them).</caption>
+<thead class="wrap"><tr><th scope="col">Region</th>${columns.map((c) => `<th scope="col" class="num">${c.title}</th>`).join('')}</tr></thead>
 <tbody>${body.join('\n')}</tbody></table></div>
 <p class="note">${notes.join(' ')}</p>
 </section>`;
@@ -575,13 +580,13 @@ function timelineSection(view: ReportView): string {
     return `<tr><td>${year}</td>${events}${proj}</tr>`;
   });
   const head = [
-    ...ROLES.map((r) => `<th>${swatch(r)}Events · ${esc(runName(view, r))}</th>`),
-    ...(hasProjects ? ROLES.map((r) => `<th>${swatch(r)}Projects · ${esc(runName(view, r))}</th>`) : []),
+    ...ROLES.map((r) => `<th scope="col">${swatch(r)}Events · ${esc(runName(view, r))}</th>`),
+    ...(hasProjects ? ROLES.map((r) => `<th scope="col">${swatch(r)}Projects · ${esc(runName(view, r))}</th>`) : []),
   ].join('');
   return `<section id="timeline">
 <h2>Events and projects</h2>
 <div class="table-wrap"><table class="timeline">
-<thead><tr><th>Year</th>${head}</tr></thead>
+<thead><tr><th scope="col">Year</th>${head}</tr></thead>
 <tbody>${rows.join('\n')}</tbody></table></div>
 </section>`;
 }

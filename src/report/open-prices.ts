@@ -85,7 +85,7 @@ export function openPricesSection(
     });
     return `<div class="table-wrap"><table>
 <caption>${name}</caption>
-<thead><tr><th>Year</th><th class="num">Levy revenue</th><th class="num">Its range</th><th>Open prices that move what is traded (price unit of the commodity)</th></tr></thead>
+<thead><tr><th scope="col">Year</th><th scope="col" class="num">Levy revenue</th><th scope="col" class="num">Its range</th><th scope="col">Open prices that move what is traded (price unit of the commodity)</th></tr></thead>
 <tbody>${rows.join('\n')}</tbody>
 </table></div>`;
   });

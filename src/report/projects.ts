@@ -145,7 +145,7 @@ function projectTable(a: ProjectAppraisals): string {
   // The key to the table above it, not as its caption: a wide table scrolls in its box, and a caption with it.
   return `<p class="note">Money in USD at each project's decision year (real, discounted at ${(a.costOfCapital * 100).toFixed(1)}%). NPV baseline: on the prices of ${esc(a.against.name)}; NPV zone: on those of ${esc(a.scenario.name)} with its CfDs. Support: CfD payments plus any viability gap ('none' when bankable at zone prices without support). Lost avoided: fall in the bloc's lost consumption on the project's chain, summed over the years.</p>
 <div class="table-wrap"><table class="projects">
-<thead class="wrap"><tr><th>Project</th><th>Commodity</th><th>Host</th><th>Status</th><th class="num">Online</th><th class="num">NPV baseline</th><th class="num">NPV zone</th><th class="num">IRR baseline</th><th class="num">IRR zone</th><th class="num">Incentive price (NPV zero)</th><th class="num">CfD payments</th><th class="num">Support</th><th class="num">Lost avoided</th><th class="num">Self-sufficiency</th></tr></thead>
+<thead class="wrap"><tr><th scope="col">Project</th><th scope="col">Commodity</th><th scope="col">Host</th><th scope="col">Status</th><th scope="col" class="num">Online</th><th scope="col" class="num">NPV baseline</th><th scope="col" class="num">NPV zone</th><th scope="col" class="num">IRR baseline</th><th scope="col" class="num">IRR zone</th><th scope="col" class="num">Incentive price (NPV zero)</th><th scope="col" class="num">CfD payments</th><th scope="col" class="num">Support</th><th scope="col" class="num">Lost avoided</th><th scope="col" class="num">Self-sufficiency</th></tr></thead>
 <tbody>${rows.join('\n')}</tbody></table></div>${
     a.notValued.length > 0
       ? `<p class="note">Not valued: ${a.notValued.map((n) => `${esc(n.id)} (${esc(n.reason)})`).join('; ')}.</p>`
@@ -167,7 +167,7 @@ function decisionTable(plan: PortfolioPlan): string {
     );
   return `<div class="table-wrap"><table class="portfolio">
 <caption>Cost: ${esc(plan.basisDefinition)}. Security: ${esc(plan.securityDefinition)}.</caption>
-<thead><tr><th>Project</th><th>Decision</th><th>Mineral</th><th>Host</th><th class="num">Cost</th><th class="num">Security</th><th class="num">Per dollar</th><th>Why</th></tr></thead>
+<thead><tr><th scope="col">Project</th><th scope="col">Decision</th><th scope="col">Mineral</th><th scope="col">Host</th><th scope="col" class="num">Cost</th><th scope="col" class="num">Security</th><th scope="col" class="num">Per dollar</th><th scope="col">Why</th></tr></thead>
 <tbody>${rows.join('\n')}</tbody></table></div>`;
 }
 
@@ -182,7 +182,7 @@ function downstreamTable(costs: readonly DownstreamCost[]): string {
   });
   return `<div class="table-wrap"><table class="downstream">
 <caption>USD per unit of the good, at the bloc's prices; mean over the years and the year of the largest change. Material intensities from data/intensities.csv.</caption>
-<thead><tr><th>Good</th><th>Per</th><th class="num">Mean change</th><th class="num">Peak change (year)</th><th class="num">Peak, %</th><th>By material (mean change)</th></tr></thead>
+<thead><tr><th scope="col">Good</th><th scope="col">Per</th><th scope="col" class="num">Mean change, USD</th><th scope="col" class="num">Peak change, USD (year)</th><th scope="col" class="num">Peak, %</th><th scope="col">By material (mean change, USD)</th></tr></thead>
 <tbody>${rows.join('\n')}</tbody></table></div>`;
 }
 

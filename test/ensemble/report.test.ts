@@ -13,6 +13,7 @@ import { type EnsembleResult, runEnsemble } from '../../src/ensemble/run.ts';
 import { SCENARIO_DIR } from '../../src/model/scenario.ts';
 import { ensembleCsv, renderEnsembleReport, writeEnsembleReport } from '../../src/report/ensemble.ts';
 import { CHROMIUM, launchChromium } from '../browser.ts';
+import { parseReport, unscopedHeaders } from '../report/html-helpers.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -211,6 +212,12 @@ describe('the ensemble report', () => {
     const big = /<h3>Difference, paired<\/h3><p class="big">([^<]*)<\/p>/.exec(renderEnsembleReport(result))?.[1];
     // More lost with the scenario reads '+USD …', less '−USD …' (the default run's USD 391 M was unsigned).
     expect(big).toMatch(difference > 0 ? /^\+USD \d/ : difference < 0 ? /^\u2212USD \d/ : /^USD 0$/);
+  });
+
+  it('says which column every table header heads (scope), for screen readers', () => {
+    const parsed = parseReport(renderEnsembleReport(result));
+    expect(parsed.elements.filter((e) => e.tagName === 'th').length).toBeGreaterThan(10);
+    expect(unscopedHeaders(parsed)).toEqual([]);
   });
 
   it("draws the scenario's median over the twin's where they coincide", () => {

@@ -39,3 +39,28 @@ export function byId(parsed: ParsedReport, id: string): T.Element {
 export function payloadOf(parsed: ParsedReport): ReportPayload {
   return JSON.parse(textOf(byId(parsed, 'report-data'))) as ReportPayload;
 }
+
+/**
+ * The header cells that do not say which cells they head (no `scope`, or a wrong one: `colgroup` on a header spanning
+ * columns, `col` on one that does not), by their text: what a screen reader could not tie to its column.
+ */
+export function unscopedHeaders(parsed: ParsedReport): string[] {
+  return parsed.elements
+    .filter((e) => e.tagName === 'th')
+    .filter((th) => {
+      const spans = Number(attr(th, 'colspan') ?? 1) > 1;
+      return attr(th, 'scope') !== (spans ? 'colgroup' : 'col') && attr(th, 'scope') !== 'row';
+    })
+    .map((th) => textOf(th).trim() || '(empty)');
+}
+
+/** The texts of the header cells inside an element (a table), in document order. */
+export function headersOf(root: T.Element): string[] {
+  const found: string[] = [];
+  const walk = (node: T.Node) => {
+    if ('tagName' in node && node.tagName === 'th') found.push(textOf(node).trim());
+    if ('childNodes' in node) for (const c of node.childNodes) walk(c);
+  };
+  walk(root);
+  return found;
+}

@@ -15,7 +15,7 @@ import { CHROMIUM, launchChromium } from '../browser.ts';
 import { appraisal } from '../finance/fixtures.ts';
 import { comparison } from './fixture.ts';
 import { parentFolder } from './folders.ts';
-import { attr, byId, parseReport, payloadOf, textOf } from './html-helpers.ts';
+import { attr, byId, headersOf, parseReport, payloadOf, textOf, unscopedHeaders } from './html-helpers.ts';
 
 const appraisals: ProjectAppraisals = {
   scenario: { name: 'zone', title: 'Zone' },
@@ -90,6 +90,15 @@ describe('project sections in the report', () => {
     const parsed = parseReport(
       renderReport(comparison(), { sections: projectReportSections({ appraisals, plan, downstream }) }),
     );
+    // Every header says which column it heads; the downstream changes say their currency.
+    expect(unscopedHeaders(parsed)).toEqual([]);
+    const table = parsed.elements.find((e) => e.tagName === 'table' && attr(e, 'class') === 'downstream');
+    const heads = table ? headersOf(table) : [];
+    expect(heads.filter((h) => /change/i.test(h))).toEqual([
+      'Mean change, USD',
+      'Peak change, USD (year)',
+      'By material (mean change, USD)',
+    ]);
     const charts = payloadOf(parsed).charts;
     const frontier = charts['projects-frontier']?.option as { series: { data: number[][] }[] };
     expect(frontier.series[0]?.data).toEqual(plan.frontier.map((f) => [f.budget, f.objective]));

@@ -4,8 +4,8 @@ import { formatUsd } from '../../src/report/format.ts';
 import { defaultFocus, echartsBundle, ReportError, renderReport } from '../../src/report/index.ts';
 import { commoditySummary, headlines, reportView } from '../../src/report/view.ts';
 import type { Comparison } from '../../src/simulate/result.ts';
-import { comparison, GALLIUM, NDPR, withValue, YEARS } from './fixture.ts';
-import { attr, byId, type ParsedReport, parseReport, payloadOf, textOf } from './html-helpers.ts';
+import { comparison, GALLIUM, NDPR, withValue, withWelfare, YEARS } from './fixture.ts';
+import { attr, byId, type ParsedReport, parseReport, payloadOf, textOf, unscopedHeaders } from './html-helpers.ts';
 
 const c = comparison();
 const html = renderReport(c);
@@ -50,6 +50,12 @@ describe('renderReport: a well-formed, self-contained, offline page', () => {
     expect(parsed.elements.filter((e) => e.tagName === 'title').map(textOf)).toEqual([
       'zone-2026-ban-2027 against ban-2027 · Lodestone report',
     ]);
+  });
+
+  it('says which column every table header heads (scope), for screen readers', () => {
+    expect(parsed.elements.filter((e) => e.tagName === 'th').length).toBeGreaterThan(20);
+    expect(unscopedHeaders(parsed)).toEqual([]);
+    expect(unscopedHeaders(parseReport(renderReport(withWelfare())))).toEqual([]);
   });
 
   it('refers to nothing outside the file: no http(s) script, link, img, or any other URL', () => {
@@ -342,6 +348,7 @@ describe('open prices', () => {
     const report = parseReport(renderReport(open as Comparison));
     const section = textOf(byId(report, 'open-prices'));
     expect(section).toContain(`${NDPR} AUS 100 to 490`);
+    expect(unscopedHeaders(report)).toEqual([]);
     expect(section).not.toContain(`${GALLIUM} USA`);
     expect(section).toContain(`${formatUsd(first.totals.levyRevenue)} to ${formatUsd(first.totals.levyRevenue + 2e6)}`);
     expect(section).toContain(`${open.against.scenario.name}: no open price moves what is traded, in any year.`);

@@ -13,7 +13,7 @@ import { parentFolder } from './folders.ts';
 import { attr, type ParsedReport, parseReport, payloadOf, textOf } from './html-helpers.ts';
 
 type Part = 'consumerSurplus' | 'producerSurplus' | 'governmentRevenue' | 'quotaRents' | 'total';
-const TABLE_PARTS = ['consumerSurplus', 'producerSurplus', 'governmentRevenue', 'total'] as const;
+const TABLE_PARTS = ['consumerSurplus', 'producerSurplus', 'governmentRevenue', 'quotaRents', 'total'] as const;
 const MEMBERS = ['USA', 'EU27', 'JPN', 'MEX'];
 
 function render(c: Comparison) {
@@ -88,6 +88,15 @@ describe("the report's welfare section", () => {
         );
       }
     }
+    // Every part of the total is a column of its own: the parts of a row add up to its total.
+    for (const [row, cells] of table) {
+      const parts = TABLE_PARTS.filter((k) => k !== 'total').reduce((t, k) => t + (cells.get(k)?.value as number), 0);
+      const total = cells.get('total')?.value as number;
+      expect(Math.abs(parts - total), `${row}: parts ${parts} vs total ${total}`).toBeLessThanOrEqual(
+        1e-9 * Math.abs(total) + 1e-6,
+      );
+    }
+    expect([...(table.get('CHN')?.values() ?? [])].length).toBe(TABLE_PARTS.length);
     // The bloc loses consumer surplus here (its levies raise prices inside): shown with its sign, in the caption's unit.
     expect(table.get('*bloc')?.get('consumerSurplus')?.text).toMatch(/^\u2212[\d,.]+$/);
     const rowText = (key: string) =>
