@@ -21,8 +21,8 @@ export function toJson(value: unknown): string {
   return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
 }
 
+/** A record to append; its time is taken when the log takes it (appendAuditMany). */
 export interface AuditInput {
-  readonly at: string;
   readonly actor: string;
   readonly action: string;
   readonly subject: string;
@@ -30,8 +30,13 @@ export interface AuditInput {
   readonly after?: unknown;
 }
 
-export async function appendAudit(db: Kysely<Database>, record: AuditInput, dialect: Dialect): Promise<void> {
-  await appendAuditMany(db, [record], dialect);
+export async function appendAudit(
+  db: Kysely<Database>,
+  record: AuditInput,
+  dialect: Dialect,
+  now: () => Date,
+): Promise<void> {
+  await appendAuditMany(db, [record], dialect, now);
 }
 
 /**
@@ -39,19 +44,28 @@ export async function appendAudit(db: Kysely<Database>, record: AuditInput, dial
  * transaction. On PostgreSQL the log is locked until the commit: a sequence number is taken when a record is
  * inserted, and without the lock a transaction that took 11 could commit before one that took 10, so that a reader
  * going on from 11 (`after`) would never see 10. Locked, the numbers follow the commits (SQLite has one writer).
+ *
+ * The records' time is read under that lock too (SQLite: the write lock the transaction began with), so that it never
+ * goes back as the numbers go up: a time read before waiting for the lock could be earlier than that of a writer that
+ * got it first. It is also never earlier than the last record's, so another server whose clock is ahead of this one's
+ * cannot put the log's times out of order either.
  */
 export async function appendAuditMany(
   db: Kysely<Database>,
   records: readonly AuditInput[],
   dialect: Dialect,
+  now: () => Date,
 ): Promise<void> {
   if (records.length === 0) return;
   if (dialect === 'postgres') await sql`LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE`.execute(db);
+  const latest = await db.selectFrom('audit_log').select('at').orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  const clock = now().toISOString();
+  const at = latest && latest.at > clock ? latest.at : clock;
   await db
     .insertInto('audit_log')
     .values(
       records.map((record) => ({
-        at: record.at,
+        at,
         actor: record.actor,
         action: record.action,
         subject: record.subject,

@@ -284,10 +284,10 @@ export class Books {
   /** Publishes a schedule: its prices computed by the rules against what is in force on its effective date. */
   async publishSchedule(actor: string, request: ScheduleRequest): Promise<Schedule> {
     checkDate('effectiveFrom', request.effectiveFrom);
-    const at = this.now().toISOString();
     const result = await this.store.db.transaction().execute(async (trx) => {
       // One publication at a time: each reads the schedules it amends (smoothing uses the price in force).
       if (this.store.dialect === 'postgres') await sqlLockSchedules(trx);
+      const at = this.now().toISOString();
       const existing = await this.loadSchedules(trx, true);
       const published = publishPrices(this.catalog, request, existing);
       await this.prospective(trx, request, existing);
@@ -316,7 +316,6 @@ export class Books {
       await appendAudit(
         trx,
         {
-          at,
           actor,
           action: 'schedule.publish',
           subject: `schedule:${schedule.version}`,
@@ -342,6 +341,7 @@ export class Books {
           },
         },
         this.store.dialect,
+        this.now,
       );
       return schedule;
     });
@@ -441,7 +441,6 @@ export class Books {
           created_at: createdAt,
         },
         audit: {
-          at: createdAt,
           actor,
           action: 'entry.submit',
           subject: `entry:${submission.id}`,
@@ -481,7 +480,7 @@ export class Books {
         try {
           const outcomes = await this.store.db
             .transaction()
-            .execute((trx) => insertEntries(trx, batch, this.store.dialect));
+            .execute((trx) => insertEntries(trx, batch, this.store.dialect, this.now));
           for (const [i, item] of batch.entries()) item.resolve(outcomes[i] as Committed);
         } catch {
           // One entry the database refuses must not sink the others: each alone, each with its own answer.
@@ -489,7 +488,9 @@ export class Books {
             try {
               item.resolve(
                 (
-                  await this.store.db.transaction().execute((trx) => insertEntries(trx, [item], this.store.dialect))
+                  await this.store.db
+                    .transaction()
+                    .execute((trx) => insertEntries(trx, [item], this.store.dialect, this.now))
                 )[0] as Committed,
               );
             } catch (e) {
@@ -766,7 +767,6 @@ export class Books {
       await appendAudit(
         trx,
         {
-          at: recordedAt,
           actor,
           action: `vault.${tx.kind}`,
           subject: `vault:${request.id}`,
@@ -774,6 +774,7 @@ export class Books {
           after: { request, holdings: after.map(view) },
         },
         this.store.dialect,
+        this.now,
       );
       return { seq: Number(row.seq), holdings: after };
     });
@@ -942,6 +943,7 @@ async function insertEntries(
   trx: Kysely<Database>,
   entries: readonly PendingEntry[],
   dialect: Store['dialect'],
+  now: () => Date,
 ): Promise<Committed[]> {
   // A publication (which checks the entries recorded) waits for this commit, and this one for a publication's, so an
   // entry is either seen by a schedule's check or checked against that schedule here (SQLite's one writer: as is).
@@ -973,6 +975,7 @@ async function insertEntries(
     trx,
     unique.filter((e) => taken.has(e.values.id)).map((e) => e.audit),
     dialect,
+    now,
   );
   return entries.map((e, i) =>
     stale(e) ? 'stale' : first.get(e.values.id) === i && taken.has(e.values.id) ? 'inserted' : 'taken',

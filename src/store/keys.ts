@@ -37,13 +37,13 @@ export async function createKey(
     await appendAudit(
       trx,
       {
-        at,
         actor: options.actor,
         action: 'key.create',
         subject: id,
         after: { id, role: options.role, label: options.label ?? null },
       },
       store.dialect,
+      () => options.now ?? new Date(),
     );
   });
   return { id, key };
@@ -61,8 +61,8 @@ export async function listKeys(store: Store): Promise<KeyInfo[]> {
 }
 
 /** Revokes a key; false when there is no such key or it was already revoked. */
-export async function revokeKey(store: Store, id: string, actor: string, now = new Date()): Promise<boolean> {
-  const at = now.toISOString();
+export async function revokeKey(store: Store, id: string, actor: string, now?: Date): Promise<boolean> {
+  const at = (now ?? new Date()).toISOString();
   return store.db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row || row.revoked_at !== null) return false;
@@ -70,7 +70,6 @@ export async function revokeKey(store: Store, id: string, actor: string, now = n
     await appendAudit(
       trx,
       {
-        at,
         actor,
         action: 'key.revoke',
         subject: id,
@@ -78,6 +77,7 @@ export async function revokeKey(store: Store, id: string, actor: string, now = n
         after: { id, role: row.role, revokedAt: at },
       },
       store.dialect,
+      () => now ?? new Date(),
     );
     return true;
   });

@@ -4,6 +4,8 @@
  * and concurrent submissions over HTTP on SQLite and PostgreSQL.
  */
 
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +18,7 @@ import type { Store } from '../../src/store/database.ts';
 import { createKey, revokeKey } from '../../src/store/keys.ts';
 import { backends, describeBackend, freshStore, sqliteBackend } from '../store/backends.ts';
 
+const require = createRequire(import.meta.url);
 const catalog = new Catalog(loadDataset());
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 
@@ -26,9 +29,9 @@ interface Call {
   body?: unknown;
 }
 
-async function setup(backend = sqliteBackend) {
+async function setup(backend = sqliteBackend, now: () => Date = () => NOW) {
   const fresh = await freshStore(backend);
-  const app = await buildServer({ store: fresh.store, catalog, now: () => NOW });
+  const app = await buildServer({ store: fresh.store, catalog, now });
   const keys: Record<string, string> = {};
   for (const role of ['secretariat', 'member:USA', 'member:JPN', 'member:EU27', 'public']) {
     keys[role] = (await createKey(fresh.store, { role, actor: 'test' })).key;
@@ -892,6 +895,79 @@ for (const run of await backends()) {
         ids.map((id) => env.call('member:USA', { method: 'GET', url: `/v1/entries/${id}` })),
       );
       expect(back.every((r) => r.statusCode === 200)).toBe(true);
+    });
+  });
+}
+
+for (const run of await backends()) {
+  const { backend } = run;
+  describeBackend(run, 'the audit log under concurrent writes', () => {
+    it("records' times never go back as their sequence numbers go up", async () => {
+      // The wall clock, a millisecond on at least each reading: a time taken before waiting for the log's lock is
+      // earlier than that of a writer that got the lock first.
+      let last = 0;
+      const env = await setup(backend, () => {
+        last = Math.max(Date.now(), last + 1);
+        return new Date(last);
+      });
+      let other: Worker | undefined;
+      try {
+        const publish = (effectiveFrom: string) =>
+          env.call('secretariat', {
+            method: 'POST',
+            url: '/v1/schedules',
+            body: {
+              effectiveFrom,
+              reference: `D-${effectiveFrom}`,
+              prices: [{ commodity: 'ndpr/oxide', method: { rule: 'fixed', price: 110_000 } }],
+            },
+          });
+        expect((await publish('2026-01-01')).statusCode).toBe(201);
+        if (backend.name === 'sqlite') {
+          // SQLite has one writer: here a second server on the same file holds the write lock while the requests come,
+          // and logs a record of its own when it lets go.
+          const file = env.store.description.slice('sqlite:'.length);
+          other = new Worker(
+            `const Database = require(${JSON.stringify(require.resolve('better-sqlite3'))});
+             const { parentPort } = require('node:worker_threads');
+             const db = new Database(${JSON.stringify(file)});
+             db.pragma('busy_timeout = 5000');
+             db.exec('BEGIN IMMEDIATE');
+             parentPort.postMessage('locked');
+             Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+             db.prepare("INSERT INTO audit_log (at, actor, action, subject) VALUES (?, 'other server', 'test', 'other')")
+               .run(new Date().toISOString());
+             db.exec('COMMIT');`,
+            { eval: true },
+          );
+          const worker = other;
+          await new Promise((resolve, reject) => worker.once('message', resolve).once('error', reject));
+        }
+        const writes = await Promise.all([
+          publish('2027-01-01'),
+          ...Array.from({ length: 40 }, (_, i) => [
+            env.call('member:USA', { method: 'POST', url: '/v1/entries', body: entryBody(`AT-${i}`) }),
+            env.call('member:USA', {
+              method: 'POST',
+              url: '/v1/vault/transactions',
+              body: vaultBody(`AT-V-${i}`, { site: `S-${i % 3}`, valueCents: 1 }),
+            }),
+          ]).flat(),
+        ]);
+        expect(writes.filter((r) => r.statusCode !== 201).map((r) => r.body)).toEqual([]);
+        const { records } = JSON.parse(
+          (await env.call('secretariat', { method: 'GET', url: '/v1/audit?limit=1000' })).body,
+        ) as { records: { seq: number; at: string; action: string }[] };
+        expect(records.length).toBeGreaterThan(82);
+        const outOfOrder = records
+          .filter((r, i) => i > 0 && r.at < (records[i - 1] as { at: string }).at)
+          .map((r) => `${r.seq} ${r.action} ${r.at}`);
+        expect(outOfOrder).toEqual([]);
+      } finally {
+        await other?.terminate();
+        await env.app.close();
+        await env.drop();
+      }
     });
   });
 }

@@ -562,7 +562,7 @@ for (const run of await backends()) {
 
     if (backend.name === 'postgres') {
       it('the audit log is numbered in the order of the commits: a reader going on from the last number misses none', async () => {
-        const record = (subject: string) => ({ at: 'now', actor: 'test', action: 'test', subject });
+        const record = (subject: string) => ({ actor: 'test', action: 'test', subject });
         const last = async () => (await readAudit(store.db, { after: 0, limit: 1_000_000 })).at(-1)?.seq ?? 0;
         const from = await last();
         let finish = () => {};
@@ -571,11 +571,13 @@ for (const run of await backends()) {
         });
         // The first takes its number and holds its commit back; the second comes after it and commits at once.
         const first = store.db.transaction().execute(async (trx) => {
-          await appendAudit(trx, record('ORDER-1'), store.dialect);
+          await appendAudit(trx, record('ORDER-1'), store.dialect, () => NOW);
           await held;
         });
         await new Promise((resolve) => setTimeout(resolve, 100));
-        const second = store.db.transaction().execute((trx) => appendAudit(trx, record('ORDER-2'), store.dialect));
+        const second = store.db
+          .transaction()
+          .execute((trx) => appendAudit(trx, record('ORDER-2'), store.dialect, () => NOW));
         await new Promise((resolve) => setTimeout(resolve, 200));
         const seen = (await readAudit(store.db, { after: from })).map((a) => a.subject);
         const after = seen.length > 0 ? await last() : from;
