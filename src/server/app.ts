@@ -370,21 +370,36 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       config: { operation: 'entries.read' },
       schema: {
         tags: ['entries'],
-        summary: 'a recorded entry and its assessment (a member sees only its own)',
+        summary:
+          "a recorded entry and its assessment (a member sees only its own). Ids are each importer's own: where the id names entries of more than one importer the key may read (the secretariat's, the EU's), `?importer=` picks one, and without it the answer is 409 naming them",
         params: z.strictObject({ id: S.RecordId }),
-        querystring: z.strictObject({}),
-        response: { 200: S.StoredEntry, 404: S.ErrorResponse, ...errors },
+        querystring: z.strictObject({
+          importer: S.RegionCode.optional().describe('the importer whose entry this is, as declared on it'),
+        }),
+        response: { 200: S.StoredEntry, 404: S.ErrorResponse, 409: S.ErrorResponse, ...errors },
       },
     },
     async (request, reply) => {
       const actor = request.actor as NonNullable<FastifyRequest['actor']>;
-      const entry = await books.entry(request.params.id);
+      const { importer } = request.query;
       // Another member's entry is reported as absent: a member learns nothing of the others' entries.
-      if (!entry || !speaksFor(catalog, actor.role, entry.entry.importer))
+      const readable = (await books.entries(request.params.id)).filter(
+        (e) =>
+          speaksFor(catalog, actor.role, e.entry.importer) && (importer === undefined || e.entry.importer === importer),
+      );
+      const [entry, ...more] = readable;
+      if (!entry)
         return problem(
           reply,
           404,
-          `no entry '${request.params.id}'${actor.role.kind === 'member' ? ` of ${actor.role.region}` : ''}`,
+          `no entry '${request.params.id}'${importer !== undefined ? ` of ${importer}` : actor.role.kind === 'member' ? ` of ${actor.role.region}` : ''}`,
+        );
+      if (more.length > 0)
+        return problem(
+          reply,
+          409,
+          `querystring.importer: entry '${request.params.id}' was recorded by ${readable.map((e) => e.entry.importer).join(', ')}: name one, ?importer=${entry.entry.importer}`,
+          { field: 'querystring.importer' },
         );
       return entry;
     },
@@ -466,10 +481,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         return problem(reply, 403, `role ${formatRole(actor.role)} may not move ${holder}'s holdings`, {
           field: 'body.member',
         });
-      const result = await books.recordTransaction(actorName(request), {
-        ...request.body,
-        quantity: S.decimalText(request.body.quantity),
-      });
+      const result = await books.recordTransaction(
+        actorName(request),
+        { ...request.body, quantity: S.decimalText(request.body.quantity) },
+        (member) => speaksFor(catalog, actor.role, member),
+      );
       // A transfer to another member changes its holding too: a member is shown its own holdings only, as everywhere.
       const holdings = result.holdings.filter((h) => speaksFor(catalog, actor.role, h.member));
       return reply.code(result.created ? 201 : 200).send({ ...result, holdings });

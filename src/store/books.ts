@@ -241,7 +241,7 @@ export class Books {
     // and members reach every entry.
     const assessed = await trx
       .selectFrom('entries')
-      .select(['id', 'entry_date'])
+      .select(['id', 'importer', 'entry_date'])
       .where('entry_date', '>=', request.effectiveFrom)
       .orderBy('entry_date', 'desc')
       .limit(1)
@@ -250,7 +250,7 @@ export class Books {
       throw new BooksError(
         'conflict',
         'effectiveFrom',
-        `entry ${assessed.id}, dated ${assessed.entry_date}, was assessed under the schedules then in force: one effective ${request.effectiveFrom} could change a recorded duty (a price reaches other goods through their content); make it effective after ${assessed.entry_date}`,
+        `entry ${assessed.id} of ${assessed.importer}, dated ${assessed.entry_date}, was assessed under the schedules then in force: one effective ${request.effectiveFrom} could change a recorded duty (a price reaches other goods through their content); make it effective after ${assessed.entry_date}`,
       );
   }
 
@@ -381,8 +381,28 @@ export class Books {
     };
   }
 
-  async entry(id: string): Promise<StoredEntry | undefined> {
-    const row = await this.store.db.selectFrom('entries').selectAll().where('id', '=', id).executeTakeFirst();
+  /**
+   * The entries recorded under an id, one per importer that used it (ids are each importer's own), by importer; the
+   * caller picks those it may read.
+   */
+  async entries(id: string): Promise<StoredEntry[]> {
+    const rows = await this.store.db
+      .selectFrom('entries')
+      .selectAll()
+      .where('id', '=', id)
+      .orderBy('importer')
+      .execute();
+    return rows.map((row) => this.toStored(row));
+  }
+
+  /** The entry an importer (as declared) recorded under an id. */
+  async entry(importer: string, id: string): Promise<StoredEntry | undefined> {
+    const row = await this.store.db
+      .selectFrom('entries')
+      .selectAll()
+      .where('importer', '=', importer)
+      .where('id', '=', id)
+      .executeTakeFirst();
     return row ? this.toStored(row) : undefined;
   }
 
@@ -394,13 +414,27 @@ export class Books {
     const request = canonicalJson(submission);
     const hash = sha256(request);
     const answer = (row: Selectable<EntryTable> | undefined): { created: boolean; entry: StoredEntry } => {
-      if (!row) throw new BooksError('conflict', 'id', `entry ${submission.id} could not be recorded; retry`);
+      if (!row)
+        throw new BooksError(
+          'conflict',
+          'id',
+          `entry ${submission.id} of ${submission.importer} could not be recorded; retry`,
+        );
       if (row.request_hash !== hash)
-        throw new BooksError('conflict', 'id', `entry ${submission.id} was recorded with another payload`);
+        throw new BooksError(
+          'conflict',
+          'id',
+          `entry ${submission.id} of ${submission.importer} was recorded with another payload`,
+        );
       return { created: false, entry: this.toStored(row) };
     };
     const recorded = () =>
-      this.store.db.selectFrom('entries').selectAll().where('id', '=', submission.id).executeTakeFirst();
+      this.store.db
+        .selectFrom('entries')
+        .selectAll()
+        .where('importer', '=', submission.importer)
+        .where('id', '=', submission.id)
+        .executeTakeFirst();
     const existing = await recorded();
     if (existing) return answer(existing);
     this.checkRecordDate(
@@ -443,7 +477,7 @@ export class Books {
         audit: {
           actor,
           action: 'entry.submit',
-          subject: `entry:${submission.id}`,
+          subject: entrySubject(submission.importer, submission.id),
           after: { entry: submission, amountDueCents: assessment.amountDueCents, levyCents: assessment.levyCents },
         },
       };
@@ -555,15 +589,26 @@ export class Books {
     request: VaultTransactionRequest,
     hash: string,
   ): Promise<{ created: false; transaction: StoredTransaction; holdings: HoldingView[] } | undefined> {
+    // The holder as recorded: a member state's postings are its zone member's (EU27), whichever of them sent it.
+    const holder = this.catalog.regions.has(request.member)
+      ? modelRegion(this.catalog, request.member)
+      : request.member;
     const row = await this.store.db
       .selectFrom('vault_transactions')
       .selectAll()
+      .where('member', '=', holder)
       .where('id', '=', request.id)
       .executeTakeFirst();
     if (!row) return undefined;
     if (row.request_hash !== hash)
-      throw new BooksError('conflict', 'id', `transaction ${request.id} was recorded with another payload`);
-    const [audit] = await readAudit(this.store.db, { subject: `vault:${request.id}`, limit: 1 });
+      throw new BooksError(
+        'conflict',
+        'id',
+        `transaction ${request.id} of ${holder} was recorded with another payload`,
+      );
+    let [audit] = await readAudit(this.store.db, { subject: vaultSubject(holder, request.id), limit: 1 });
+    // A posting recorded before ids were each member's own has its audit record under the id alone.
+    if (!audit) [audit] = await readAudit(this.store.db, { subject: `vault:${request.id}`, limit: 1 });
     const holdings = (audit?.after as { holdings?: HoldingView[] } | null)?.holdings ?? [];
     return {
       created: false,
@@ -578,10 +623,14 @@ export class Books {
     };
   }
 
-  /** Records a purchase, release or transfer; refuses (conflict) one that would take a holding below zero. */
+  /**
+   * Records a purchase, release or transfer; refuses (conflict) one that would take a holding below zero. `sees` says
+   * whose postings the caller may read (default: everyone's, as the secretariat): a refusal names no other's.
+   */
   async recordTransaction(
     actor: string,
     request: VaultTransactionRequest,
+    sees: (member: string) => boolean = () => true,
   ): Promise<{ created: boolean; transaction: StoredTransaction; holdings: HoldingView[] }> {
     // A replay first: its answer is the one given when it was recorded, whatever has changed since (the holdings, the
     // members, the date).
@@ -679,7 +728,7 @@ export class Books {
           recorded_by: actor,
           recorded_at: recordedAt,
         })
-        .onConflict((oc) => oc.column('id').doNothing())
+        .onConflict((oc) => oc.columns(['member', 'id']).doNothing())
         .returning('seq')
         .executeTakeFirst();
       if (!row) return undefined;
@@ -744,8 +793,8 @@ export class Books {
       for (const c of changes) {
         const later = await trx
           .selectFrom('vault_transactions')
-          .select(['id', 'date'])
-          .where('id', '!=', request.id)
+          .select(['id', 'member', 'date'])
+          .where('seq', '!=', row.seq)
           .where('commodity', '=', c.commodity)
           .where('date', '>', request.date)
           .where((eb) =>
@@ -757,11 +806,20 @@ export class Books {
           .orderBy('date', 'desc')
           .limit(1)
           .executeTakeFirst();
+        // The caller's own holding: the posting's date, and its id unless another member sent it (the id is theirs).
+        if (later && sees(c.member))
+          throw new BooksError(
+            'conflict',
+            'date',
+            `${c.member}'s ${c.commodity} at ${c.site} has a posting dated ${later.date} (${sees(later.member) ? later.id : `a transfer in from ${later.member}`}): the ledger is kept in date order, so post this one dated on or after ${later.date}`,
+          );
+        // Another member's holding (a transfer's destination): that its ledger goes past this date is all the refusal
+        // can help saying, not the posting's id or date, which are that member's.
         if (later)
           throw new BooksError(
             'conflict',
             'date',
-            `${c.member}'s ${c.commodity} at ${c.site} has a posting dated ${later.date} (${later.id}): the ledger is kept in date order, so post this one dated on or after ${later.date}`,
+            `${c.member}'s ${c.commodity} at ${c.site}, where this transfer goes, has a posting dated after ${request.date}: the ledger is kept in date order, so date the transfer later`,
           );
       }
       await appendAudit(
@@ -769,7 +827,7 @@ export class Books {
         {
           actor,
           action: `vault.${tx.kind}`,
-          subject: `vault:${request.id}`,
+          subject: vaultSubject(member, request.id),
           before: before.map(view),
           after: { request, holdings: after.map(view) },
         },
@@ -956,31 +1014,41 @@ async function insertEntries(
     .execute();
   const stale = (e: PendingEntry) =>
     since.some((s) => Number(s.version) > e.assessedUnder && s.effective_from <= e.values.entry_date);
+  // An entry is the importer's id: the same id from two importers is two entries.
+  const key = (e: { importer: string; id: string }) => `${e.importer} ${e.id}`;
   const first = new Map<string, number>();
   entries.forEach((e, i) => {
-    if (!stale(e) && !first.has(e.values.id)) first.set(e.values.id, i);
+    if (!stale(e) && !first.has(key(e.values))) first.set(key(e.values), i);
   });
-  const unique = entries.filter((e, i) => first.get(e.values.id) === i);
+  const unique = entries.filter((e, i) => first.get(key(e.values)) === i);
   const rows =
     unique.length === 0
       ? []
       : await trx
           .insertInto('entries')
           .values(unique.map((e) => e.values))
-          .onConflict((oc) => oc.column('id').doNothing())
-          .returning('id')
+          .onConflict((oc) => oc.columns(['importer', 'id']).doNothing())
+          .returning(['importer', 'id'])
           .execute();
-  const taken = new Set(rows.map((r) => r.id));
+  const taken = new Set(rows.map(key));
   await appendAuditMany(
     trx,
-    unique.filter((e) => taken.has(e.values.id)).map((e) => e.audit),
+    unique.filter((e) => taken.has(key(e.values))).map((e) => e.audit),
     dialect,
     now,
   );
   return entries.map((e, i) =>
-    stale(e) ? 'stale' : first.get(e.values.id) === i && taken.has(e.values.id) ? 'inserted' : 'taken',
+    stale(e) ? 'stale' : first.get(key(e.values)) === i && taken.has(key(e.values)) ? 'inserted' : 'taken',
   );
 }
+
+/**
+ * The audit subject of an entry or a posting: ids are each member's own, so the subject names the member (an importer
+ * as declared, a vault holder) after an '@', which no id may contain. Records written before ids were scoped name the
+ * id alone ('entry:ID', 'vault:ID').
+ */
+export const entrySubject = (importer: string, id: string) => `entry:${id}@${importer}`;
+export const vaultSubject = (member: string, id: string) => `vault:${id}@${member}`;
 
 /** Orders holdings by member, commodity and site: the order their rows are locked in. */
 function byHolding(

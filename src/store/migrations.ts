@@ -139,8 +139,110 @@ function auditAppendOnlyInserts(dialect: Dialect): Migration {
   };
 }
 
-/** Brings the database to the latest schema; an error names the migration that failed. */
-export async function migrate(store: Store): Promise<void> {
+/**
+ * Entry and vault-posting ids are the member's own: the same id from two members is two records. An entry's id is
+ * unique per importer as declared (the role that may submit or read an entry is one that speaks for its importer, so
+ * a 409 on an id tells the caller only of an entry it may read), a posting's per holder (`member`, the zone member).
+ * Every row is kept as it was: ids were unique across members before, so they are unique per member now. The audit
+ * log is not touched; records written from here on name their subject with the member (books.ts).
+ */
+function memberScopedIds(dialect: Dialect): Migration {
+  return {
+    async up(db) {
+      if (dialect === 'postgres') {
+        await sql`ALTER TABLE entries DROP CONSTRAINT entries_pkey, ADD CONSTRAINT entries_pkey PRIMARY KEY (importer, id)`.execute(
+          db,
+        );
+        await sql`ALTER TABLE vault_transactions DROP CONSTRAINT vault_transactions_id_key, ADD CONSTRAINT vault_transactions_member_id_key UNIQUE (member, id)`.execute(
+          db,
+        );
+        await entriesById(db);
+      } else {
+        // SQLite changes no key in place: each table is built again under its new key, its rows copied (a posting
+        // keeps its seq, and the counter its place), and its indexes made again. One transaction: all or nothing.
+        await sql`BEGIN IMMEDIATE`.execute(db);
+        try {
+          await db.schema
+            .createTable('entries_scoped')
+            .addColumn('id', 'text', (c) => c.notNull())
+            .addColumn('importer', 'text', (c) => c.notNull())
+            .addColumn('origin', 'text', (c) => c.notNull())
+            .addColumn('commodity', 'text', (c) => c.notNull())
+            .addColumn('entry_date', 'text', (c) => c.notNull())
+            .addColumn('submitted_by', 'text', (c) => c.notNull())
+            .addColumn('request_hash', 'text', (c) => c.notNull())
+            .addColumn('request', 'text', (c) => c.notNull())
+            .addColumn('assessment', 'text', (c) => c.notNull())
+            .addColumn('amount_due_cents', 'bigint', (c) => c.notNull())
+            .addColumn('levy_cents', 'bigint', (c) => c.notNull())
+            .addColumn('created_at', 'text', (c) => c.notNull())
+            .addPrimaryKeyConstraint('entries_pkey', ['importer', 'id'])
+            .execute();
+          await sql`INSERT INTO entries_scoped SELECT id, importer, origin, commodity, entry_date, submitted_by, request_hash, request, assessment, amount_due_cents, levy_cents, created_at FROM entries`.execute(
+            db,
+          );
+          await sql`DROP TABLE entries`.execute(db);
+          await sql`ALTER TABLE entries_scoped RENAME TO entries`.execute(db);
+          await db.schema.createIndex('entries_importer').on('entries').column('importer').execute();
+          await db.schema.createIndex('entries_date').on('entries').columns(['entry_date', 'commodity']).execute();
+
+          await db.schema
+            .createTable('vault_scoped')
+            .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+            .addColumn('id', 'text', (c) => c.notNull())
+            .addColumn('request_hash', 'text', (c) => c.notNull())
+            .addColumn('kind', 'text', (c) => c.notNull())
+            .addColumn('member', 'text', (c) => c.notNull())
+            .addColumn('commodity', 'text', (c) => c.notNull())
+            .addColumn('site', 'text', (c) => c.notNull())
+            .addColumn('to_member', 'text')
+            .addColumn('to_site', 'text')
+            .addColumn('quantity', 'bigint', (c) => c.notNull())
+            .addColumn('value_cents', 'bigint')
+            .addColumn('date', 'text', (c) => c.notNull())
+            .addColumn('recorded_by', 'text', (c) => c.notNull())
+            .addColumn('recorded_at', 'text', (c) => c.notNull())
+            .addUniqueConstraint('vault_transactions_member_id_key', ['member', 'id'])
+            .execute();
+          await sql`INSERT INTO vault_scoped SELECT seq, id, request_hash, kind, member, commodity, site, to_member, to_site, quantity, value_cents, date, recorded_by, recorded_at FROM vault_transactions`.execute(
+            db,
+          );
+          // AUTOINCREMENT never hands out a number it has handed out before: the counter carries over.
+          await sql`UPDATE sqlite_sequence SET seq = (SELECT seq FROM sqlite_sequence WHERE name = 'vault_transactions') WHERE name = 'vault_scoped' AND EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'vault_transactions')`.execute(
+            db,
+          );
+          await sql`DROP TABLE vault_transactions`.execute(db);
+          await sql`ALTER TABLE vault_scoped RENAME TO vault_transactions`.execute(db);
+          await vaultLedgerIndexes.up(db);
+          await entriesById(db);
+          await sql`COMMIT`.execute(db);
+        } catch (e) {
+          await sql`ROLLBACK`.execute(db);
+          throw e;
+        }
+      }
+    },
+  };
+}
+
+/** An entry is still looked up by its id alone (GET /v1/entries/:id), among the importers the caller speaks for. */
+async function entriesById(db: Kysely<unknown>): Promise<void> {
+  await db.schema.createIndex('entries_id').on('entries').column('id').execute();
+}
+
+/** The migrations in order, by name. */
+export const MIGRATIONS = [
+  '0001_initial',
+  '0002_vault_ledger_indexes',
+  '0003_audit_append_only_inserts',
+  '0004_member_scoped_ids',
+] as const;
+
+/**
+ * Brings the database to the latest schema (or, `to`, up to a named migration: a test of a later one starts from
+ * there); an error names the migration that failed.
+ */
+export async function migrate(store: Store, { to }: { to?: (typeof MIGRATIONS)[number] } = {}): Promise<void> {
   // Kysely looks for its own tables in every schema it can see unless told which: a PostgreSQL database holding a
   // second Lodestone (another schema, chosen by search_path) would pass for migrated, and its migration then fail.
   let schema: string | undefined;
@@ -156,16 +258,18 @@ export async function migrate(store: Store): Promise<void> {
     db: store.db,
     ...(schema ? { migrationTableSchema: schema } : {}),
     provider: {
-      getMigrations: async () => ({
-        '0001_initial': initial(store.dialect),
-        '0002_vault_ledger_indexes': vaultLedgerIndexes,
-        '0003_audit_append_only_inserts': auditAppendOnlyInserts(store.dialect),
-      }),
+      getMigrations: async () =>
+        ({
+          '0001_initial': initial(store.dialect),
+          '0002_vault_ledger_indexes': vaultLedgerIndexes,
+          '0003_audit_append_only_inserts': auditAppendOnlyInserts(store.dialect),
+          '0004_member_scoped_ids': memberScopedIds(store.dialect),
+        }) satisfies Record<(typeof MIGRATIONS)[number], Migration>,
     },
   });
   let result: Awaited<ReturnType<Migrator['migrateToLatest']>>;
   try {
-    result = await migrator.migrateToLatest();
+    result = await (to === undefined ? migrator.migrateToLatest() : migrator.migrateTo(to));
   } catch (e) {
     throw new StoreError(`${store.description}: cannot reach or migrate the database: ${(e as Error).message}`);
   }

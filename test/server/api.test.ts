@@ -654,9 +654,9 @@ describe('the API', () => {
     ],
     [
       'query: a parameter an entry does not take',
-      { method: 'GET', url: '/v1/entries/E-1?importer=USA' },
+      { method: 'GET', url: '/v1/entries/E-1?member=USA' },
       400,
-      'querystring.importer',
+      'querystring.member',
     ],
     [
       'query: unknown commodity',
@@ -852,12 +852,12 @@ describe('the API', () => {
     const audit = JSON.parse(
       (await env.call('secretariat', { method: 'GET', url: '/v1/audit?limit=1000' })).body,
     ).records;
-    const entries = await store.db.selectFrom('entries').select('id').execute();
+    const entries = await store.db.selectFrom('entries').select(['id', 'importer']).execute();
     const logged = audit.filter((a: { action: string }) => a.action === 'entry.submit');
     expect(logged.map((a: { subject: string }) => a.subject).sort()).toEqual(
-      entries.map((e) => `entry:${e.id}`).sort(),
+      entries.map((e) => `entry:${e.id}@${e.importer}`).sort(),
     );
-    expect(logged.find((a: { subject: string }) => a.subject === 'entry:IDEM-1').actor).toMatch(
+    expect(logged.find((a: { subject: string }) => a.subject === 'entry:IDEM-1@USA').actor).toMatch(
       /^key_[0-9a-f]{12} \(member:USA\)$/,
     );
   });
@@ -901,6 +901,119 @@ for (const run of await backends()) {
 
 for (const run of await backends()) {
   const { backend } = run;
+  describeBackend(run, "ids are each member's own", () => {
+    let env: Awaited<ReturnType<typeof setup>>;
+    beforeAll(async () => {
+      env = await setup(backend);
+      const r = await env.call('secretariat', {
+        method: 'POST',
+        url: '/v1/schedules',
+        body: {
+          effectiveFrom: '2026-01-01',
+          reference: 'Decision 1',
+          prices: [{ commodity: 'ndpr/oxide', method: { rule: 'fixed', price: 110_000 } }],
+        },
+      });
+      expect(r.statusCode).toBe(201);
+    });
+    afterAll(async () => {
+      await env?.app.close();
+      await env?.drop();
+    });
+    const post = (role: string, url: string, body: unknown) => env.call(role, { method: 'POST', url, body });
+    const get = (role: string, url: string) => env.call(role, { method: 'GET', url });
+
+    it("the same id from two members is two records: neither learns of the other's", async () => {
+      const usaEntry = entryBody('SHARED-1');
+      const jpnEntry = entryBody('SHARED-1', { importer: 'JPN', quantity: '3' });
+      expect((await post('member:USA', '/v1/entries', usaEntry)).statusCode).toBe(201);
+      // Before, 409 "entry SHARED-1 was recorded with another payload": Japan learnt that the USA had used the id.
+      const jpn = await post('member:JPN', '/v1/entries', jpnEntry);
+      expect(jpn.statusCode, jpn.body).toBe(201);
+      // Each replay is its own, and each member reads its own entry under the id.
+      const usaAgain = await post('member:USA', '/v1/entries', usaEntry);
+      const jpnAgain = await post('member:JPN', '/v1/entries', jpnEntry);
+      expect([usaAgain.statusCode, jpnAgain.statusCode]).toEqual([200, 200]);
+      expect(JSON.parse(jpnAgain.body).entry).toMatchObject({ importer: 'JPN', quantity: '3' });
+      expect(JSON.parse((await get('member:USA', '/v1/entries/SHARED-1')).body).entry.importer).toBe('USA');
+      expect(JSON.parse((await get('member:JPN', '/v1/entries/SHARED-1')).body).entry.importer).toBe('JPN');
+      // Another payload under one's own id is still 409, naming only one's own entry.
+      const conflict = await post('member:JPN', '/v1/entries', { ...jpnEntry, quantity: '4' });
+      expect(conflict.statusCode).toBe(409);
+      expect(JSON.parse(conflict.body).message).toBe(
+        'body.id: entry SHARED-1 of JPN was recorded with another payload',
+      );
+      // The secretariat reads both: the id alone names two entries (409 naming them), the importer picks one.
+      const both = await get('secretariat', '/v1/entries/SHARED-1');
+      expect(both.statusCode).toBe(409);
+      expect(JSON.parse(both.body)).toMatchObject({
+        field: 'querystring.importer',
+        message: expect.stringMatching(/recorded by JPN, USA: name one/),
+      });
+      const picked = await get('secretariat', '/v1/entries/SHARED-1?importer=JPN');
+      expect(JSON.parse(picked.body).entry).toMatchObject({ importer: 'JPN', quantity: '3' });
+      expect((await get('member:USA', '/v1/entries/SHARED-1?importer=JPN')).statusCode).toBe(404);
+
+      // The vault likewise: the same posting id from two holders is two postings, each replayed with its own answer.
+      const usaBuy = vaultBody('V-SHARED', { quantity: '5', valueCents: 1 });
+      const jpnBuy = vaultBody('V-SHARED', { member: 'JPN', site: 'JOGMEC', quantity: '7', valueCents: 1 });
+      expect((await post('member:USA', '/v1/vault/transactions', usaBuy)).statusCode).toBe(201);
+      const jpnPosted = await post('member:JPN', '/v1/vault/transactions', jpnBuy);
+      expect(jpnPosted.statusCode, jpnPosted.body).toBe(201);
+      const usaReplay = await post('member:USA', '/v1/vault/transactions', usaBuy);
+      const jpnReplay = await post('member:JPN', '/v1/vault/transactions', jpnBuy);
+      expect([usaReplay.statusCode, jpnReplay.statusCode]).toEqual([200, 200]);
+      expect(JSON.parse(usaReplay.body).holdings).toEqual([
+        { member: 'USA', commodity: 'gallium/refined', site: 'DLA-1', quantity: '5', unit: 'kg Ga' },
+      ]);
+      expect(JSON.parse(jpnReplay.body).holdings).toEqual([
+        { member: 'JPN', commodity: 'gallium/refined', site: 'JOGMEC', quantity: '7', unit: 'kg Ga' },
+      ]);
+      const audit = JSON.parse((await get('secretariat', '/v1/audit?limit=1000')).body).records as {
+        subject: string;
+      }[];
+      expect(audit.map((a) => a.subject).filter((x) => x.includes('SHARED'))).toEqual([
+        'entry:SHARED-1@USA',
+        'entry:SHARED-1@JPN',
+        'vault:V-SHARED@USA',
+        'vault:V-SHARED@JPN',
+      ]);
+    });
+
+    it("a transfer refused for its date names none of the receiver's postings", async () => {
+      const jpn = await post(
+        'member:JPN',
+        '/v1/vault/transactions',
+        vaultBody('J-SECRET', { member: 'JPN', commodity: 'germanium/refined', site: 'JOGMEC', valueCents: 1 }),
+      );
+      expect(jpn.statusCode).toBe(201);
+      const usa = await post(
+        'member:USA',
+        '/v1/vault/transactions',
+        vaultBody('U-GE', { commodity: 'germanium/refined', date: '2026-02-01', valueCents: 1 }),
+      );
+      expect(usa.statusCode).toBe(201);
+      const transfer = vaultBody('U-TR-EARLY', {
+        kind: 'transfer',
+        commodity: 'germanium/refined',
+        date: '2026-02-15',
+        quantity: '1',
+        toMember: 'JPN',
+        toSite: 'JOGMEC',
+      });
+      const refused = await post('member:USA', '/v1/vault/transactions', transfer);
+      expect(refused.statusCode).toBe(409);
+      const body = JSON.parse(refused.body);
+      expect(body.field).toBe('body.date');
+      // Before: "JPN's germanium/refined at JOGMEC has a posting dated 2026-03-01 (J-SECRET)".
+      expect(body.message).not.toMatch(/J-SECRET|2026-03-01/);
+      expect(body.message).toMatch(/JOGMEC, where this transfer goes, has a posting dated after 2026-02-15/);
+      // The secretariat, which sees every ledger, is told which posting and when.
+      const told = await post('secretariat', '/v1/vault/transactions', transfer);
+      expect(JSON.parse(told.body).message).toMatch(/posting dated 2026-03-01 \(J-SECRET\)/);
+    });
+  });
+
   describeBackend(run, 'the audit log under concurrent writes', () => {
     it("records' times never go back as their sequence numbers go up", async () => {
       // The wall clock, a millisecond on at least each reading: a time taken before waiting for the log's lock is

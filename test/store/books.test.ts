@@ -1,18 +1,26 @@
 /** The secretariat's books on SQLite and PostgreSQL: idempotency, concurrency, the vault ledger and the audit log. */
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Catalog } from '../../src/data/catalog.ts';
 import { loadDataset } from '../../src/data/load.ts';
-import { appendAudit, readAudit } from '../../src/store/audit.ts';
-import { Books, BooksError, type EntrySubmission, type VaultTransactionRequest } from '../../src/store/books.ts';
-import type { Store } from '../../src/store/database.ts';
+import { appendAudit, appendAuditMany, readAudit, toJson } from '../../src/store/audit.ts';
+import {
+  Books,
+  BooksError,
+  canonicalJson,
+  type EntrySubmission,
+  type VaultTransactionRequest,
+} from '../../src/store/books.ts';
+import { openStore, type Store } from '../../src/store/database.ts';
 import { createKey, KeyRing, listKeys, revokeKey } from '../../src/store/keys.ts';
 import { migrate } from '../../src/store/migrations.ts';
 import { backends, describeBackend, freshStore } from './backends.ts';
 
 const require = createRequire(import.meta.url);
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 const catalog = new Catalog(loadDataset());
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 
@@ -83,6 +91,108 @@ for (const run of await backends()) {
         expect((await books.schedules()).map((s) => s.version)).toEqual([1]);
       } finally {
         await second.drop();
+      }
+    });
+
+    it("0004 keeps every entry, posting and audit record, and their replays, as ids become each member's own", async () => {
+      const db = await backend.fresh();
+      const old = openStore(db.url);
+      try {
+        await migrate(old, { to: '0003_audit_append_only_inserts' });
+        const before = new Books(old, catalog, () => NOW);
+        await before.publishSchedule('test', {
+          effectiveFrom: '2026-01-01',
+          reference: 'Decision 1',
+          prices: [{ commodity: 'ndpr/oxide', method: { rule: 'fixed', price: 110_000 } }],
+        });
+        // Rows as the code before 0004 wrote them: an id unique across members, audit subjects naming the id alone.
+        const submission = entry('OLD-1');
+        const request = canonicalJson(submission);
+        const assessment = await before.quote(submission);
+        const purchase = vaultTx('OLD-V');
+        const held = { member: 'USA', commodity: 'gallium/refined', site: 'DLA-1', quantity: '10', unit: 'kg Ga' };
+        await old.db.transaction().execute(async (trx) => {
+          await trx
+            .insertInto('entries')
+            .values({
+              id: 'OLD-1',
+              importer: 'USA',
+              origin: 'CHN',
+              commodity: 'ndpr/oxide',
+              entry_date: '2026-03-01',
+              submitted_by: 'k',
+              request_hash: sha256(request),
+              request,
+              assessment: toJson(assessment),
+              amount_due_cents: assessment.amountDueCents,
+              levy_cents: assessment.levyCents,
+              created_at: NOW.toISOString(),
+            })
+            .execute();
+          await trx
+            .insertInto('vault_transactions')
+            .values({
+              id: 'OLD-V',
+              request_hash: sha256(canonicalJson(purchase)),
+              kind: 'purchase',
+              member: 'USA',
+              commodity: 'gallium/refined',
+              site: 'DLA-1',
+              to_member: null,
+              to_site: null,
+              quantity: '10000000',
+              value_cents: '1000000',
+              date: '2026-03-01',
+              recorded_by: 'k',
+              recorded_at: NOW.toISOString(),
+            })
+            .execute();
+          await trx
+            .insertInto('vault_holdings')
+            .values({ member: 'USA', commodity: 'gallium/refined', site: 'DLA-1', quantity: '10000000' })
+            .execute();
+          const records = [
+            { actor: 'k', action: 'entry.submit', subject: 'entry:OLD-1', after: { entry: submission } },
+            {
+              actor: 'k',
+              action: 'vault.purchase',
+              subject: 'vault:OLD-V',
+              after: { request: purchase, holdings: [held] },
+            },
+          ];
+          await appendAuditMany(trx, records, old.dialect, () => NOW);
+        });
+        const rows = async () => ({
+          entries: await old.db.selectFrom('entries').selectAll().orderBy('id').execute(),
+          vault: await old.db.selectFrom('vault_transactions').selectAll().orderBy('seq').execute(),
+          audit: await readAudit(old.db, { limit: 1000 }),
+        });
+        const stored = await rows();
+
+        await migrate(old);
+        expect(await rows()).toEqual(stored);
+        const after = new Books(old, catalog, () => NOW);
+        // What the secretariat saw under the id, it sees still.
+        expect(await after.entries('OLD-1')).toEqual([expect.objectContaining({ id: 'OLD-1', submittedBy: 'k' })]);
+        // Replays of what was recorded before are answered as then: the entry stored, the holdings of its audit record.
+        const replay = await after.submitEntry('k2', submission);
+        expect([replay.created, replay.entry.assessment]).toEqual([false, JSON.parse(toJson(assessment))]);
+        const posted = await after.recordTransaction('k2', purchase);
+        expect([posted.created, posted.holdings]).toEqual([false, [held]]);
+        expect((await refusal(after.submitEntry('k2', entry('OLD-1', { quantity: '3' })))).kind).toBe('conflict');
+        // Another member may now use the ids: new records, numbered after the old ones.
+        expect((await after.submitEntry('k3', entry('OLD-1', { importer: 'JPN' }))).created).toBe(true);
+        const jpn = await after.recordTransaction('k3', vaultTx('OLD-V', { member: 'JPN', site: 'JOGMEC' }));
+        expect(jpn.created).toBe(true);
+        expect(jpn.transaction.seq).toBeGreaterThan(Number(stored.vault[0]?.seq));
+        expect((await after.entries('OLD-1')).map((e) => e.entry.importer)).toEqual(['JPN', 'USA']);
+        // The old audit records are as they were, the new ones name the member.
+        const audit = await readAudit(old.db, { limit: 1000 });
+        expect(audit.slice(0, stored.audit.length)).toEqual(stored.audit);
+        expect(audit.slice(stored.audit.length).map((a) => a.subject)).toEqual(['entry:OLD-1@JPN', 'vault:OLD-V@JPN']);
+      } finally {
+        await old.close();
+        await db.drop();
       }
     });
 
@@ -217,8 +327,8 @@ for (const run of await backends()) {
       const e = await refusal(books.submitEntry('k1', entry('E-1', { quantity: '3' })));
       expect(e.kind).toBe('conflict');
       expect(e.field).toBe('id');
-      expect(await books.entry('E-1')).toEqual(first.entry);
-      expect(await readAudit(store.db, { subject: 'entry:E-1' })).toHaveLength(1);
+      expect(await books.entry('USA', 'E-1')).toEqual(first.entry);
+      expect(await readAudit(store.db, { subject: 'entry:E-1@USA' })).toHaveLength(1);
     });
 
     it('concurrent submissions: the same id is recorded once, different ids all once', async () => {
@@ -237,7 +347,7 @@ for (const run of await backends()) {
         .select('subject')
         .where('subject', 'like', 'entry:E-%')
         .execute();
-      expect(audit.filter((a) => a.subject === 'entry:E-same')).toHaveLength(1);
+      expect(audit.filter((a) => a.subject === 'entry:E-same@USA')).toHaveLength(1);
       expect(audit.filter((a) => a.subject.startsWith('entry:E-par-'))).toHaveLength(120);
     });
 
@@ -271,7 +381,7 @@ for (const run of await backends()) {
         }),
       );
       expect(e.message).toMatch(/not a member/);
-      expect(await books.entry('E-bad')).toBeUndefined();
+      expect(await books.entry('USA', 'E-bad')).toBeUndefined();
     });
 
     it('vault: purchase, transfer, release; a release beyond the holding is refused and changes nothing', async () => {
@@ -296,14 +406,14 @@ for (const run of await backends()) {
       expect(await store.db.selectFrom('vault_transactions').select('id').where('id', '=', 'V-3').execute()).toEqual(
         [],
       );
-      expect(await readAudit(store.db, { subject: 'vault:V-3' })).toEqual([]);
+      expect(await readAudit(store.db, { subject: 'vault:V-3@USA' })).toEqual([]);
       // replay and conflict on the id
       const replayed = await books.recordTransaction('k', vaultTx('V-1'));
       expect(replayed.created).toBe(false);
       // The same answer as when it was recorded (10 held), though V-2 has moved 2.5 away since.
       expect(replayed.holdings.map((h) => h.quantity)).toEqual(['10']);
       expect((await refusal(books.recordTransaction('k', vaultTx('V-1', { quantity: '11' })))).kind).toBe('conflict');
-      const audit = await readAudit(store.db, { subject: 'vault:V-2' });
+      const audit = await readAudit(store.db, { subject: 'vault:V-2@USA' });
       expect(audit[0]?.before).toEqual([
         { member: 'USA', commodity: 'gallium/refined', site: 'DLA-1', quantity: '10', unit: 'kg Ga' },
         { member: 'EU27', commodity: 'gallium/refined', site: 'EU-1', quantity: '0', unit: 'kg Ga' },
@@ -499,7 +609,7 @@ for (const run of await backends()) {
         ['TX-B', 100_000_000n],
       ]);
       // The answer and the audit record keep the transaction's own order: the source first, then the destination.
-      const audit = await readAudit(store.db, { subject: 'vault:TX-0' });
+      const audit = await readAudit(store.db, { subject: 'vault:TX-0@USA' });
       expect(audit.map((a) => (a.before as { site: string }[]).map((h) => h.site))).toEqual([['TX-B', 'TX-A']]);
     });
 
@@ -643,7 +753,7 @@ for (const run of await backends()) {
       const recorded = await b.submitEntry('k', entry('D-E1', { date: '2028-03-01' }));
       e = await refusal(fixed('ndpr/oxide', 10, '2028-03-01'));
       expect([e.kind, e.field]).toEqual(['conflict', 'effectiveFrom']);
-      expect(e.message).toMatch(/entry D-E1, dated 2028-03-01, was assessed under the schedules then in force/);
+      expect(e.message).toMatch(/entry D-E1 of USA, dated 2028-03-01, was assessed under the schedules then in force/);
       // A change of members changes every entry's answer.
       e = await refusal(
         b.publishSchedule('s', { effectiveFrom: '2028-02-20', reference: 'D-m', members: ['USA'], prices: [] }),
