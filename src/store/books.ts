@@ -30,6 +30,7 @@ import {
 } from '../admin/vault.ts';
 import type { Catalog } from '../data/catalog.ts';
 import { BASE_YEAR } from '../data/schema.ts';
+import { formatQuantityUnit, parseQuantityUnit, UnitError } from '../data/units.ts';
 import { modelRegion } from '../model/regions.ts';
 import { appendAudit, appendAuditMany, readAudit, toJson } from './audit.ts';
 import { type Database, type EntryTable, type Store, toBigInt } from './database.ts';
@@ -351,6 +352,29 @@ export class Books {
 
   // ---- entries ---------------------------------------------------------------------------------------------------
 
+  /**
+   * An entry as the rules read it: each unit written canonically ('<scale> <basis>', one space), and given where it
+   * was left to default (the commodity's unit). A unit that does not parse is left as written, for the rules to refuse.
+   */
+  private normalisedEntry(entry: EntrySubmission): EntrySubmission {
+    const unitOf = (commodity: string, unit: string | undefined): string | undefined => {
+      const text = unit ?? this.catalog.commodities.get(commodity)?.row.unit;
+      if (text === undefined) return undefined;
+      try {
+        return formatQuantityUnit(parseQuantityUnit(text));
+      } catch (e) {
+        if (e instanceof UnitError) return text;
+        throw e;
+      }
+    };
+    const { content } = entry;
+    return {
+      ...entry,
+      unit: unitOf(entry.commodity, entry.unit),
+      ...(content ? { content: { ...content, unit: unitOf(content.commodity, content.unit) } } : {}),
+    };
+  }
+
   /** The duty on an entry as the rules in force on its date assess it, without recording anything. */
   async quote(entry: ImportEntry): Promise<DutyAssessment> {
     checkDate('date', entry.date);
@@ -420,7 +444,13 @@ export class Books {
           'id',
           `entry ${submission.id} of ${submission.importer} could not be recorded; retry`,
         );
-      if (row.request_hash !== hash)
+      // The same request said another way (a default unit spelt out, a unit spaced otherwise) is the same request:
+      // the two are compared as the rules read them, also against an entry stored before this comparison was made.
+      if (
+        row.request_hash !== hash &&
+        canonicalJson(this.normalisedEntry(JSON.parse(row.request) as EntrySubmission)) !==
+          canonicalJson(this.normalisedEntry(submission))
+      )
         throw new BooksError(
           'conflict',
           'id',

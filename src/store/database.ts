@@ -58,7 +58,7 @@ export interface EntryTable {
   commodity: string;
   entry_date: string;
   submitted_by: string;
-  /** sha256 of the canonical request body: a replay with the same id must carry the same body. */
+  /** sha256 of `request`, the canonical request body as first submitted (a replay is compared with it as the rules read it). */
   request_hash: string;
   request: string;
   assessment: string;

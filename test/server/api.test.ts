@@ -901,7 +901,7 @@ for (const run of await backends()) {
 
 for (const run of await backends()) {
   const { backend } = run;
-  describeBackend(run, "ids are each member's own", () => {
+  describeBackend(run, "idempotent records, each member's own", () => {
     let env: Awaited<ReturnType<typeof setup>>;
     beforeAll(async () => {
       env = await setup(backend);
@@ -978,6 +978,34 @@ for (const run of await backends()) {
         'vault:V-SHARED@USA',
         'vault:V-SHARED@JPN',
       ]);
+    });
+
+    it('a replay that spells out a default unit, or spaces a unit otherwise, is the same request', async () => {
+      const magnets = { commodity: 'ndfeb/magnet', content: { commodity: 'ndpr/oxide', quantity: '0.3' } };
+      const first = await post('member:USA', '/v1/entries', entryBody('UNIT-1', magnets));
+      expect(first.statusCode, first.body).toBe(201);
+      const said = [
+        { ...magnets, unit: 't NdFeB' },
+        { ...magnets, unit: ' t  NdFeB ', content: { ...magnets.content, unit: 't NdPr-oxide' } },
+        { ...magnets, content: { ...magnets.content, unit: 't\tNdPr-oxide' } },
+      ];
+      for (const payload of said) {
+        // Before: 409, "entry UNIT-1 was recorded with another payload".
+        const again = await post('member:USA', '/v1/entries', entryBody('UNIT-1', payload));
+        expect(again.statusCode, JSON.stringify(payload)).toBe(200);
+        expect(JSON.parse(again.body).createdAt).toBe(JSON.parse(first.body).createdAt);
+      }
+      // And the other way round: recorded with the unit spelt out, replayed without it.
+      const spelt = await post('member:USA', '/v1/entries', entryBody('UNIT-2', { unit: 't NdPr-oxide' }));
+      expect(spelt.statusCode).toBe(201);
+      expect((await post('member:USA', '/v1/entries', entryBody('UNIT-2'))).statusCode).toBe(200);
+      // Another unit is another request, though it weighs the same.
+      const other = await post(
+        'member:USA',
+        '/v1/entries',
+        entryBody('UNIT-2', { unit: 'kg NdPr-oxide', quantity: '2000' }),
+      );
+      expect(other.statusCode).toBe(409);
     });
 
     it("a transfer refused for its date names none of the receiver's postings", async () => {
