@@ -35,6 +35,7 @@ import { readAudit } from '../store/audit.ts';
 import { Books, BooksError } from '../store/books.ts';
 import type { Store } from '../store/database.ts';
 import { KeyRing } from '../store/keys.ts';
+import { JsonBodyError, parseJsonBody } from './json.ts';
 import { tidySchemas } from './openapi.ts';
 import * as S from './schemas.ts';
 
@@ -126,6 +127,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.decorateRequest('actor', null);
   // JSON only: a text body is refused as such (400 naming the body), not read as a string that fails validation.
   app.removeContentTypeParser('text/plain');
+  // JSON read by the API's own parser: a key given twice, or a prototype key, is a 400 naming it (json.ts).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (e) {
+      done(e as JsonBodyError, undefined);
+    }
+  });
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -215,6 +225,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     if (error instanceof DutyError || error instanceof ScheduleError || error instanceof VaultError) {
       return problem(reply, 400, `${part}.${error.message}`, { field: `${part}.${error.field}` });
     }
+    if (error instanceof JsonBodyError) return problem(reply, 400, error.message, { field: error.field });
     if (error instanceof MoneyError || error instanceof AllocationError || error instanceof ReferencePriceError) {
       return problem(reply, 400, error.message);
     }

@@ -713,6 +713,62 @@ describe('the API', () => {
     expect(none.statusCode).toBe(404);
   });
 
+  it('a key given twice, or a __proto__ key, is 400 naming the key by its path; nothing is recorded', async () => {
+    const h = { authorization: `Bearer ${env.keys.secretariat}`, 'content-type': 'application/json' };
+    const send = (url: string, payload: string) => app.inject({ method: 'POST', url, headers: h, payload });
+    // The entry's fields, written out by hand so that a key may come twice.
+    const fields = `"date":"2026-03-01","importer":"USA","origin":"CHN","customsValueCents":10000000`;
+    const refused: [string, string, string, RegExp][] = [
+      [
+        '/v1/entries',
+        `{"id":"DUP-1",${fields},"commodity":"ndpr/oxide","quantity":"2","quantity":"200"}`,
+        'body.quantity',
+        /given twice/,
+      ],
+      [
+        '/v1/entries',
+        `{"id":"DUP-2",${fields},"commodity":"ndfeb/magnet","quantity":"2","content":{"commodity":"ndpr/oxide","quantity":"0.3","qu\u0061ntity":"0.1"}}`,
+        'body.content.quantity',
+        /given twice/,
+      ],
+      [
+        '/v1/schedules',
+        '{"effectiveFrom":"2031-01-01","reference":"R","prices":[{"commodity":"ndpr/oxide","commodity":"cobalt/refined","method":{"rule":"fixed","price":1}}]}',
+        'body.prices.0.commodity',
+        /given twice/,
+      ],
+      ['/v1/entries', `{"id":"DUP-3",${fields},"__proto__":{"admin":true}}`, 'body.__proto__', /prototype/],
+      [
+        '/v1/entries',
+        `{"id":"DUP-4","constructor":{"prototype":{"admin":true}}}`,
+        'body.constructor.prototype',
+        /prototype/,
+      ],
+    ];
+    for (const [url, payload, field, message] of refused) {
+      const r = await send(url, payload);
+      expect(r.statusCode, payload).toBe(400);
+      const body = JSON.parse(r.body);
+      expect(body.field, payload).toBe(field);
+      expect(body.message.startsWith(`${field}: `), body.message).toBe(true);
+      expect(body.message).toMatch(message);
+    }
+    const recorded = await store.db.selectFrom('entries').select('id').where('id', 'like', 'DUP-%').execute();
+    expect(recorded).toEqual([]);
+    // The same key in two objects, and a key's name inside a string (quotes and backslashes escaped), are no duplicates.
+    const fine = await send(
+      '/v1/entries',
+      `{"id":"DUP-OK",${fields},"commodity":"ndfeb/magnet","quantity":"2","content":{"commodity":"ndpr/oxide","quantity":"0.3"}}`,
+    );
+    expect(fine.statusCode, fine.body).toBe(201);
+    const noted = await send(
+      '/v1/vault/transactions',
+      '{"id":"DUP-OK","kind":"purchase","date":"2026-03-01","member":"USA","commodity":"gallium/refined","site":"DLA-9","quantity":"1","note":"q\\",\\"quantity\\\\","valueCents":1}',
+    );
+    expect(noted.statusCode, noted.body).toBe(201);
+    expect(JSON.parse(noted.body).transaction.request.note).toBe('q","quantity\\');
+  });
+
   it('property: no payload makes any endpoint answer 500', async () => {
     const posts = [
       '/v1/entries',
