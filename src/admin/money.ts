@@ -95,6 +95,16 @@ export function divide(num: bigint, den: bigint, rounding: Rounding): bigint {
   }
 }
 
+/**
+ * A number computed in binary from decimal data, as shown: to the 15 significant digits a double holds faithfully
+ * (any decimal of 15 digits or fewer comes back from a double as written). The digits past them are the noise of the
+ * arithmetic (6800.000000000001 for a sum of the data's 6800), not information. For display only: the rules compute
+ * on the numbers as they are.
+ */
+export function shownNumber(x: number): number {
+  return Number.isFinite(x) ? Number(x.toPrecision(15)) : x;
+}
+
 /** A ratio as the shortest exact decimal text when it has one ("0.34"), else to 12 significant digits. */
 export function formatRatio(r: Ratio): string {
   const { num, den } = reduce(r);

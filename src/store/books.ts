@@ -9,7 +9,7 @@ import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
 import { type AllocationShare, allocateByKey } from '../admin/allocation.ts';
 import { addDays, isIsoDate, isoDateOf } from '../admin/dates.ts';
 import { assessDuty, type DutyAssessment, type ImportEntry } from '../admin/duty.ts';
-import { formatQuantity, parseQuantity } from '../admin/money.ts';
+import { formatQuantity, parseQuantity, shownNumber } from '../admin/money.ts';
 import {
   defaultMembers,
   type InForce,
@@ -919,6 +919,8 @@ export class Books {
         const c = compliance(member, commodity, held, netImports(this.catalog, member, commodity, year), days);
         out.push({
           ...c,
+          netImportsPerYear: shownNumber(c.netImportsPerYear),
+          daysOfCover: c.daysOfCover === null ? null : shownNumber(c.daysOfCover),
           holdings: formatQuantity(c.holdings),
           required: formatQuantity(c.required),
           shortfall: formatQuantity(c.shortfall),
@@ -997,7 +999,8 @@ export class Books {
       unit,
       quantity: formatQuantity(total),
       date,
-      key: { basis, weights },
+      // The weights as shown, without the noise of summing the data in binary; the shares above use them as they are.
+      key: { basis, weights: Object.fromEntries(Object.entries(weights).map(([m, w]) => [m, shownNumber(w)])) },
       held: formatQuantity(held),
       shares: shares.map((s) => ({
         member: s.member,

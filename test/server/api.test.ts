@@ -1169,6 +1169,45 @@ for (const run of await backends()) {
   });
 }
 
+describe('numbers computed from the data, as shown', () => {
+  it('carry no noise of binary arithmetic: key weights and days of cover to 15 significant digits', async () => {
+    const env = await setup();
+    try {
+      // The oxide in the magnets the EU buys sums to 6800 t in the data; in binary, to 6800.000000000001.
+      const shared = await env.call('secretariat', {
+        method: 'POST',
+        url: '/v1/releases/allocate',
+        body: { commodity: 'ndpr/oxide', quantity: '100' },
+      });
+      const weights = JSON.parse(shared.body).key.weights as Record<string, number>;
+      expect(weights.EU27).toBe(6800);
+      for (const w of Object.values(weights)) expect(w).toBe(Number(w.toPrecision(15)));
+      // A key given for member states adds up as written: 0.1 + 0.2 for the EU is 0.3.
+      const given = await env.call('secretariat', {
+        method: 'POST',
+        url: '/v1/releases/allocate',
+        body: { commodity: 'gallium/refined', quantity: '10', key: { DEU: 0.1, FRA: 0.2, USA: 0.7 } },
+      });
+      expect(JSON.parse(given.body).key.weights).toEqual({ EU27: 0.3, USA: 0.7 });
+      expect(JSON.parse(given.body).shares.map((s: { quantity: string }) => s.quantity)).toEqual(['3', '7']);
+      // 243 kg of gallium against Japan's 27,000 kg a year of net imports is 3.285 days, not 3.2849999999999997.
+      const bought = await env.call('member:JPN', {
+        method: 'POST',
+        url: '/v1/vault/transactions',
+        body: vaultBody('J-243', { member: 'JPN', site: 'JOGMEC', quantity: '243', valueCents: 1 }),
+      });
+      expect(bought.statusCode).toBe(201);
+      const held = await env.call('member:JPN', { method: 'GET', url: '/v1/vault/holdings?obligationDays=60' });
+      expect(JSON.parse(held.body).compliance).toEqual([
+        expect.objectContaining({ member: 'JPN', netImportsPerYear: 27_000, daysOfCover: 3.285 }),
+      ]);
+    } finally {
+      await env.app.close();
+      await env.drop();
+    }
+  });
+});
+
 describe('a release shared on a date', () => {
   it('goes to the members of that date: one that has joined by then, not one that has left', async () => {
     const env = await setup();
