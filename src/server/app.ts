@@ -339,7 +339,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       schema: {
         tags: ['entries'],
         summary:
-          'assess and record an import entry; returns the duty. Idempotent on `id`: the same payload returns the stored answer (200), another payload under the id is 409. `?dryRun=true` assesses without recording.',
+          "assess and record an import entry; returns the duty. Idempotent on `id`, the importer's own (another importer's entry under the same id is another entry): the same payload returns the stored answer (200), said either way (a default unit spelt out or not), another payload under the id is 409. A key given twice in the body is 400. `?dryRun=true` assesses without recording.",
         querystring: z.strictObject({ dryRun: z.enum(['true', 'false']).optional() }),
         body: S.EntryRequest,
         response: {
@@ -479,7 +479,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       schema: {
         tags: ['vault'],
         summary:
-          'record a purchase, release or transfer (a member: on its own holdings). Idempotent on `id`; a release or transfer beyond the holding is 409.',
+          "record a purchase, release or transfer (a member: on its own holdings). Idempotent on `id`, the holder's own; a release or transfer beyond the holding is 409, and so is a posting dated before its holding's last (naming that posting only where it is the caller's own).",
         body: S.VaultTransactionRequest,
         response: { 200: S.VaultTransactionResponse, 201: S.VaultTransactionResponse, 409: S.ErrorResponse, ...errors },
       },
@@ -547,7 +547,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       config: { operation: 'audit.read' },
       schema: {
         tags: ['service'],
-        summary: 'the append-only audit log (secretariat): who, when, what, before and after',
+        summary:
+          'the append-only audit log (secretariat): who, when, what, before and after; numbered in commit order, its times never going back as the numbers go up',
         querystring: S.AuditQuery,
         response: { 200: S.AuditResponse, ...errors },
       },

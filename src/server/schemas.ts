@@ -298,7 +298,7 @@ const ComplianceRow = z.object({
   netImportsPerYear: z.number(),
   obligationDays: z.number(),
   required: z.string(),
-  daysOfCover: z.number().nullable(),
+  daysOfCover: z.number().nullable().describe('to 15 significant digits'),
   shortfall: z.string(),
   compliant: z.boolean(),
 });
@@ -354,7 +354,12 @@ export const Allocation = z
     unit: z.string(),
     quantity: z.string(),
     date: z.string(),
-    key: z.object({ basis: z.string(), weights: z.record(z.string(), z.number()) }),
+    key: z.object({
+      basis: z.string(),
+      weights: z
+        .record(z.string(), z.number())
+        .describe('by member, to 15 significant digits (the shares are computed from the weights unrounded)'),
+    }),
     held: z
       .string()
       .optional()
@@ -392,10 +397,16 @@ export const AuditResponse = z.object({
   records: z.array(
     z.object({
       seq: z.number().int(),
-      at: z.string(),
+      at: z
+        .string()
+        .describe('when the log took the record, under the lock that numbers it: never before the record before it'),
       actor: z.string(),
       action: z.string(),
-      subject: z.string(),
+      subject: z
+        .string()
+        .describe(
+          "what the record is about: 'schedule:N', 'entry:ID@IMPORTER', 'vault:ID@HOLDER' (before ids were each member's own: 'entry:ID', 'vault:ID'), a key's id",
+        ),
       before: z.unknown(),
       after: z.unknown(),
     }),

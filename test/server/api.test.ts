@@ -889,6 +889,12 @@ describe('the API', () => {
     // Every write that can conflict says so: entries and vault postings (ids, holdings), schedules (dates, stock).
     expect(doc.paths['/v1/schedules'].post.responses).toHaveProperty('409');
     expect(doc.paths['/v1/vault/transactions'].post.responses).toHaveProperty('409');
+    // An entry's id is its importer's own: the read takes the importer, and an id naming several is 409.
+    const read = doc.paths['/v1/entries/{id}'].get;
+    expect(read.responses).toHaveProperty('409');
+    expect(read.parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'importer', in: 'query', required: false })]),
+    );
     expect(doc.components.securitySchemes.bearer.scheme).toBe('bearer');
     // One schema a type, under its own name, each one an operation reaches: the type provider's copies as read
     // ('EntryRequestInput', what requests referred to) and as written ('EntryRequest', referred to by none) were both
