@@ -1101,6 +1101,30 @@ for (const run of await backends()) {
       // The secretariat, which sees every ledger, is told which posting and when.
       const told = await post('secretariat', '/v1/vault/transactions', transfer);
       expect(JSON.parse(told.body).message).toMatch(/posting dated 2026-03-01 \(J-SECRET\)/);
+      // On its own holding a member is told the date, but not the id of a transfer another member sent into it.
+      const sent = await post('member:USA', '/v1/vault/transactions', {
+        ...transfer,
+        id: 'U-TR-LATE',
+        date: '2026-03-02',
+      });
+      expect(sent.statusCode, sent.body).toBe(201);
+      const own = await post(
+        'member:JPN',
+        '/v1/vault/transactions',
+        vaultBody('J-EARLY', {
+          kind: 'release',
+          member: 'JPN',
+          commodity: 'germanium/refined',
+          site: 'JOGMEC',
+          date: '2026-02-20',
+          quantity: '1',
+          valueCents: 1,
+        }),
+      );
+      expect(own.statusCode).toBe(409);
+      expect(JSON.parse(own.body).message).toBe(
+        "body.date: JPN's germanium/refined at JOGMEC has a posting dated 2026-03-02 (a transfer in from USA): the ledger is kept in date order, so post this one dated on or after 2026-03-02",
+      );
     });
   });
 
