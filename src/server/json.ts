@@ -28,7 +28,9 @@ interface Frame {
 }
 
 /** Parses a request body, refusing a duplicate or prototype key (JsonBodyError), or text that is not JSON. */
-export function parseJsonBody(text: string): unknown {
+export function parseJsonBody(body: string): unknown {
+  // A byte-order mark before the JSON is tolerated, as Fastify's own parser did.
+  const text = body.charCodeAt(0) === 0xfeff ? body.slice(1) : body;
   if (text.trim() === '') throw new JsonBodyError('body', 'the body is empty: send a JSON object');
   let value: unknown;
   try {

@@ -767,6 +767,9 @@ describe('the API', () => {
     );
     expect(noted.statusCode, noted.body).toBe(201);
     expect(JSON.parse(noted.body).transaction.request.note).toBe('q","quantity\\');
+    // A byte-order mark before the JSON is read past, as before.
+    const marked = await send('/v1/releases/allocate', '\uFEFF{"commodity":"gallium/refined","quantity":"1"}');
+    expect(marked.statusCode, marked.body).toBe(200);
   });
 
   it('property: no payload makes any endpoint answer 500', async () => {
