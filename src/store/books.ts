@@ -620,9 +620,7 @@ export class Books {
     hash: string,
   ): Promise<{ created: false; transaction: StoredTransaction; holdings: HoldingView[] } | undefined> {
     // The holder as recorded: a member state's postings are its zone member's (EU27), whichever of them sent it.
-    const holder = this.catalog.regions.has(request.member)
-      ? modelRegion(this.catalog, request.member)
-      : request.member;
+    const holder = this.regionOf(request.member);
     const row = await this.store.db
       .selectFrom('vault_transactions')
       .selectAll()
@@ -630,16 +628,26 @@ export class Books {
       .where('id', '=', request.id)
       .executeTakeFirst();
     if (!row) return undefined;
-    if (row.request_hash !== hash)
+    let [audit] = await readAudit(this.store.db, { subject: vaultSubject(holder, request.id), limit: 1 });
+    // A posting recorded before ids were each member's own has its audit record under the id alone.
+    if (!audit) [audit] = await readAudit(this.store.db, { subject: `vault:${request.id}`, limit: 1 });
+    const recorded = audit?.after as { request?: VaultTransactionRequest; holdings?: HoldingView[] } | null;
+    // The same request said another way (a transfer's default destination spelt out, the EU's stock named as EU27 or
+    // as a member state) is the same request: compared, where the text differs, with the request its audit record keeps.
+    if (
+      row.request_hash !== hash &&
+      !(
+        recorded?.request &&
+        canonicalJson(this.normalisedTransaction(recorded.request)) ===
+          canonicalJson(this.normalisedTransaction(request))
+      )
+    )
       throw new BooksError(
         'conflict',
         'id',
         `transaction ${request.id} of ${holder} was recorded with another payload`,
       );
-    let [audit] = await readAudit(this.store.db, { subject: vaultSubject(holder, request.id), limit: 1 });
-    // A posting recorded before ids were each member's own has its audit record under the id alone.
-    if (!audit) [audit] = await readAudit(this.store.db, { subject: `vault:${request.id}`, limit: 1 });
-    const holdings = (audit?.after as { holdings?: HoldingView[] } | null)?.holdings ?? [];
+    const holdings = recorded?.holdings ?? [];
     return {
       created: false,
       transaction: {
@@ -650,6 +658,23 @@ export class Books {
         request,
       },
       holdings,
+    };
+  }
+
+  /** A region as the vault holds it: a member state as its zone member (EU27); an unknown code as written. */
+  private regionOf(code: string): string {
+    return this.catalog.regions.has(code) ? modelRegion(this.catalog, code) : code;
+  }
+
+  /** A vault request as the rules read it: holders as zone members, a transfer's destination filled in. */
+  private normalisedTransaction(request: VaultTransactionRequest): VaultTransactionRequest {
+    const member = this.regionOf(request.member);
+    if (request.kind !== 'transfer') return { ...request, member };
+    return {
+      ...request,
+      member,
+      toMember: this.regionOf(request.toMember ?? request.member),
+      toSite: request.toSite ?? request.site,
     };
   }
 

@@ -1073,6 +1073,25 @@ for (const run of await backends()) {
       expect(other.statusCode).toBe(409);
     });
 
+    it('a vault replay that spells out a default destination, or names the EU as a member state, is the same request', async () => {
+      const bought = vaultBody('NORM-BUY', { quantity: '4', valueCents: 1 });
+      expect((await post('member:USA', '/v1/vault/transactions', bought)).statusCode).toBe(201);
+      const moved = vaultBody('NORM-MOVE', { kind: 'transfer', quantity: '1', toSite: 'DLA-7' });
+      const first = await post('member:USA', '/v1/vault/transactions', moved);
+      expect(first.statusCode, first.body).toBe(201);
+      // Before: 409, "transaction NORM-MOVE was recorded with another payload".
+      const spelt = await post('member:USA', '/v1/vault/transactions', { ...moved, toMember: 'USA' });
+      expect(spelt.statusCode, spelt.body).toBe(200);
+      expect(JSON.parse(spelt.body).holdings).toEqual(JSON.parse(first.body).holdings);
+      const eu = vaultBody('NORM-EU', { member: 'DEU', site: 'EU-1', quantity: '2', valueCents: 1 });
+      expect((await post('member:EU27', '/v1/vault/transactions', eu)).statusCode).toBe(201);
+      const asEu = await post('member:EU27', '/v1/vault/transactions', { ...eu, member: 'EU27' });
+      expect(asEu.statusCode, asEu.body).toBe(200);
+      // Another destination is another request.
+      const elsewhere = await post('member:USA', '/v1/vault/transactions', { ...moved, toSite: 'DLA-8' });
+      expect(elsewhere.statusCode).toBe(409);
+    });
+
     it("a transfer refused for its date names none of the receiver's postings", async () => {
       const jpn = await post(
         'member:JPN',
