@@ -145,7 +145,10 @@ export function registerAdminCommands(program: Command): void {
       .description('the append-only audit log: who, when, what, before and after')
       .option('--after <seq>', 'records after this sequence number', wholeNumber('--after', 0, 2_147_483_647))
       .option('--limit <n>', 'at most this many records (default 100)', wholeNumber('--limit', 1, 100_000))
-      .option('--subject <subject>', "one record's history, e.g. entry:E-1@USA (an entry's id and importer), vault:V-1@USA or schedule:3")
+      .option(
+        '--subject <subject>',
+        "one record's history, e.g. entry:E-1@USA (an entry's id and importer), vault:V-1@USA or schedule:3",
+      )
       .option('--json', 'print JSON'),
   ).action(async (opts: { db?: string; after?: number; limit?: number; subject?: string; json?: boolean }) => {
     const { readAudit } = await storeModules();
