@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Catalog } from '../../src/data/catalog.ts';
 import { loadDataset } from '../../src/data/load.ts';
+import { buildServer } from '../../src/server/app.ts';
 import { appendAudit, appendAuditMany, readAudit, toJson } from '../../src/store/audit.ts';
 import {
   Books,
@@ -172,8 +173,20 @@ for (const run of await backends()) {
         await migrate(old);
         expect(await rows()).toEqual(stored);
         const after = new Books(old, catalog, () => NOW);
-        // What the secretariat saw under the id, it sees still.
+        // What the secretariat saw under the id, it sees still: the entry, its audit record, the holdings.
         expect(await after.entries('OLD-1')).toEqual([expect.objectContaining({ id: 'OLD-1', submittedBy: 'k' })]);
+        const app = await buildServer({ store: old, catalog, now: () => NOW });
+        const key = (await createKey(old, { role: 'secretariat', actor: 'test' })).key;
+        const read = async (url: string) => {
+          const r = await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
+          return { status: r.statusCode, body: JSON.parse(r.body) };
+        };
+        expect(await read('/v1/entries/OLD-1')).toEqual({
+          status: 200,
+          body: expect.objectContaining({ id: 'OLD-1', entry: submission }),
+        });
+        expect((await read('/v1/audit?subject=vault:OLD-V')).body.records).toEqual([stored.audit[2]]);
+        expect((await read('/v1/vault/holdings')).body.holdings).toEqual([held]);
         // Replays of what was recorded before are answered as then: the entry stored, the holdings of its audit record.
         const replay = await after.submitEntry('k2', submission);
         expect([replay.created, replay.entry.assessment]).toEqual([false, JSON.parse(toJson(assessment))]);
@@ -186,10 +199,18 @@ for (const run of await backends()) {
         expect(jpn.created).toBe(true);
         expect(jpn.transaction.seq).toBeGreaterThan(Number(stored.vault[0]?.seq));
         expect((await after.entries('OLD-1')).map((e) => e.entry.importer)).toEqual(['JPN', 'USA']);
+        expect((await read('/v1/entries/OLD-1')).status).toBe(409);
+        expect((await read('/v1/entries/OLD-1?importer=USA')).body.entry).toEqual(submission);
+        await app.close();
         // The old audit records are as they were, the new ones name the member.
         const audit = await readAudit(old.db, { limit: 1000 });
         expect(audit.slice(0, stored.audit.length)).toEqual(stored.audit);
-        expect(audit.slice(stored.audit.length).map((a) => a.subject)).toEqual(['entry:OLD-1@JPN', 'vault:OLD-V@JPN']);
+        expect(
+          audit
+            .slice(stored.audit.length)
+            .filter((a) => a.action !== 'key.create')
+            .map((a) => a.subject),
+        ).toEqual(['entry:OLD-1@JPN', 'vault:OLD-V@JPN']);
       } finally {
         await old.close();
         await db.drop();
