@@ -7,6 +7,7 @@ import type { Catalog } from '../data/catalog.ts';
 import { BASE_YEAR } from '../data/schema.ts';
 import { type EquilibriumSolution, solveEquilibrium } from '../equilibrium/solve.ts';
 import { remembered } from '../memo.ts';
+import { drawingShare } from '../model/content.ts';
 import { inMarketEconomy, inMembersMarket, modelRegion, nonMarketEconomies } from '../model/regions.ts';
 import { type PeriodStatistics, periodStatistics } from '../model/statistics.ts';
 import {
@@ -98,7 +99,8 @@ export function observedBlocUse(catalog: Catalog, commodity: string, members: re
 
 /**
  * Members' use of k: their own demand rows plus the input their use of downstream stages embodies (the default key
- * that shares a collective release of a stage no member buys as such, such as NdPr oxide).
+ * that shares a collective release of a stage no member buys as such, such as NdPr oxide); a stage embodies it only in
+ * the share of its output whose producers draw it (drawingShare).
  */
 export function blocUseOf(catalog: Catalog, commodity: string, members: readonly string[], year: number): number {
   const memberSet = new Set(members);
@@ -108,7 +110,10 @@ export function blocUseOf(catalog: Catalog, commodity: string, members: readonly
     for (const d of t.demand) {
       if (d.commodity === k && d.year === year && memberSet.has(modelRegion(catalog, d.region))) use += d.quantity;
     }
-    if (depth < 8) for (const l of t.stage_links) if (l.input === k) use += l.coefficient * useOf(l.output, depth + 1);
+    if (depth < 8) {
+      for (const l of t.stage_links)
+        if (l.input === k) use += l.coefficient * drawingShare(t.producers, l.output) * useOf(l.output, depth + 1);
+    }
     return use;
   };
   return useOf(commodity, 0);

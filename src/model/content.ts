@@ -3,7 +3,7 @@
  * NdPr oxide content where oxide has a reference price and magnets have none. The secretariat's duty (admin/duty.ts)
  * and the engine's floors (world.ts) find the covered input the same way, here.
  */
-import type { StageLinkRow } from '../data/schema.ts';
+import type { ProducerRow, StageLinkRow } from '../data/schema.ts';
 
 /**
  * The nearest upstream commodity of `commodity` in `priced`, by the stage links (breadth first, at most 8 stages, the
@@ -28,4 +28,25 @@ export function nearestPricedInput(
     frontier = next;
   }
   return undefined;
+}
+
+/**
+ * The share of a good's base-year output made by producers that draw its stage-link inputs: available capacity
+ * (capacity × utilisation) of the rows not flagged secondary over all its rows, 1 where it has none. A secondary row
+ * (scrap-fed copper, synthetic graphite anode) makes the good without them, so the links' coefficients, stated per
+ * unit of primary output, apply to this share of the good's use only.
+ */
+export function drawingShare(
+  producers: readonly Pick<ProducerRow, 'commodity' | 'capacity' | 'utilisation' | 'secondary'>[],
+  commodity: string,
+): number {
+  let drawing = 0;
+  let all = 0;
+  for (const p of producers) {
+    if (p.commodity !== commodity) continue;
+    const available = p.capacity * (p.utilisation ?? 1);
+    all += available;
+    if (!p.secondary) drawing += available;
+  }
+  return all > 0 ? drawing / all : 1;
 }

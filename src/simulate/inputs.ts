@@ -7,8 +7,61 @@ import { incentivePrice } from '../admin/reference-price.ts';
 import type { Catalog } from '../data/catalog.ts';
 import { PARAMETER_SPECS } from '../data/parameters.ts';
 import { BASE_YEAR } from '../data/schema.ts';
+import { drawingShare } from '../model/content.ts';
 import { modelRegion } from '../model/regions.ts';
 import { ModelInputError } from '../model/world.ts';
+
+/**
+ * World use of a commodity in a year: its final demand, grown from the base year, plus what the stages downstream of
+ * it draw (input coefficient × their use), so that a mine follows the growth of the magnets its ore ends up in. A
+ * stage draws only for the share of its output whose producers buy the input (drawingShare): scrap-fed copper and
+ * synthetic graphite anode need no ore or flake. Memoised per commodity and year.
+ */
+export function worldUse(
+  catalog: Catalog,
+  growth: DemandGrowth,
+  baseYear = BASE_YEAR,
+): (commodity: string, year: number) => number {
+  const t = catalog.dataset.tables;
+  // Final demand per commodity in a year, summed over the base year's rows once per year.
+  const finalUse = new Map<number, Map<string, number>>();
+  const finalUseIn = (k: string, year: number): number => {
+    let byCommodity = finalUse.get(year);
+    if (!byCommodity) {
+      byCommodity = new Map();
+      for (const d of t.demand) {
+        if (d.year !== baseYear) continue;
+        const q = d.quantity * growth.factor(d.commodity, modelRegion(catalog, d.region), baseYear, year, d.sector);
+        byCommodity.set(d.commodity, (byCommodity.get(d.commodity) ?? 0) + q);
+      }
+      finalUse.set(year, byCommodity);
+    }
+    return byCommodity.get(k) ?? 0;
+  };
+  const shares = new Map<string, number>();
+  const shareOf = (k: string) => {
+    let share = shares.get(k);
+    if (share === undefined) {
+      share = drawingShare(t.producers, k);
+      shares.set(k, share);
+    }
+    return share;
+  };
+  const memo = new Map<string, number>();
+  const useIn = (k: string, year: number, depth: number): number => {
+    const key = `${k}|${year}|${depth}`;
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    let use = finalUseIn(k, year);
+    if (depth < 8) {
+      for (const l of t.stage_links)
+        if (l.input === k) use += l.coefficient * shareOf(l.output) * useIn(l.output, year, depth + 1);
+    }
+    memo.set(key, use);
+    return use;
+  };
+  return (k, year) => useIn(k, year, 0);
+}
 
 /** Model parameters (data/parameters.csv), with a scenario's overrides on top. */
 export class Parameters {

@@ -49,7 +49,7 @@ import {
 } from '../model/world.ts';
 import { significant } from '../significant.ts';
 import { didYouMean } from '../suggest.ts';
-import { announcedOnline, DemandGrowth, Parameters, type ProjectSpec, projectPipeline } from './inputs.ts';
+import { announcedOnline, DemandGrowth, Parameters, type ProjectSpec, projectPipeline, worldUse } from './inputs.ts';
 import type { CommodityYear, CostCurve, CostStep, SimulationResult, YearResult, YearWelfare } from './result.ts';
 
 export interface SimulateOptions {
@@ -594,38 +594,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
   };
   const total = scenario.horizon.end - scenario.horizon.start + 1;
 
-  /**
-   * World use of k in `year` relative to the base year: its own final demand plus what the stages downstream of it
-   * need (input coefficients), so that a mine follows the growth of the magnets its ore ends up in.
-   */
-  const useMemo = new Map<string, number>();
-  // Final demand per commodity in a year, summed over the base year's rows once per year.
-  const finalUse = new Map<number, Map<string, number>>();
-  const finalUseIn = (k: string, year: number): number => {
-    let byCommodity = finalUse.get(year);
-    if (!byCommodity) {
-      byCommodity = new Map();
-      for (const d of catalog.dataset.tables.demand) {
-        if (d.year !== baseYear) continue;
-        const q = d.quantity * growth.factor(d.commodity, region(d.region), baseYear, year, d.sector);
-        byCommodity.set(d.commodity, (byCommodity.get(d.commodity) ?? 0) + q);
-      }
-      finalUse.set(year, byCommodity);
-    }
-    return byCommodity.get(k) ?? 0;
-  };
-  const useIn = (k: string, year: number, depth = 0): number => {
-    const memoKey = `${k}|${year}|${depth}`;
-    const known = useMemo.get(memoKey);
-    if (known !== undefined) return known;
-    let use = finalUseIn(k, year);
-    if (depth < 8) {
-      for (const l of catalog.dataset.tables.stage_links)
-        if (l.input === k) use += l.coefficient * useIn(l.output, year, depth + 1);
-    }
-    useMemo.set(memoKey, use);
-    return use;
-  };
+  const useIn = worldUse(catalog, growth, baseYear);
   const worldDemandFactor = (k: string, year: number) => {
     const base = useIn(k, baseYear);
     return base > 0 ? useIn(k, year) / base : growth.factor(k, '*', baseYear, year);

@@ -10,7 +10,8 @@ import {
 } from '../../src/admin/reference-price.ts';
 import { Catalog } from '../../src/data/catalog.ts';
 import { loadDataset } from '../../src/data/load.ts';
-import { DemandGrowth, Parameters, projectPipeline } from '../../src/simulate/inputs.ts';
+import { BASE_YEAR } from '../../src/data/schema.ts';
+import { DemandGrowth, Parameters, projectPipeline, worldUse } from '../../src/simulate/inputs.ts';
 
 const step = (id: string, capacity: number, cost: number): SupplyStep => ({
   id,
@@ -69,6 +70,22 @@ describe('simulation inputs from the data', () => {
     const r = data.rate('lithium/chemicals', 'USA', 2026);
     expect(r).toBeGreaterThan(0);
     expect(data.factor('lithium/chemicals', 'USA', 2024, 2026)).toBeCloseTo((1 + r) ** 2, 12);
+  });
+
+  it("world use: what a stage draws follows the output its drawing producers make, which the base year's output meets", () => {
+    // Brownfield capacity grows with world use. Links are per unit of primary output: scrap-fed copper (secondary
+    // rows) draws no ore. Counting every unit of refined copper as drawing it put copper/mine use 21% above mine output;
+    // with anode split into natural and synthetic routes, the same count put graphite/natural use at 3.6 times it.
+    const use = worldUse(catalog, new DemandGrowth(catalog));
+    const output = (k: string) =>
+      catalog.dataset.tables.producers
+        .filter((p) => p.commodity === k)
+        .reduce((s, p) => s + p.capacity * (p.utilisation ?? 1), 0);
+    for (const k of ['graphite/natural', 'copper/mine']) {
+      const ratio = use(k, BASE_YEAR) / output(k);
+      expect(ratio, k).toBeGreaterThan(0.9);
+      expect(ratio, k).toBeLessThan(1.1);
+    }
   });
 
   it('growth factors: the product of the year rates from the base year, whatever was asked before', () => {
