@@ -208,7 +208,9 @@ export const producers = table({
       unit: 'commodity price unit',
     }),
     cost_year: col.year('year the cost is stated in', false),
-    secondary: col.boolean('recycling or scrap rather than primary production'),
+    secondary: col.boolean(
+      'makes the good without the stage-link inputs: recycling, scrap, or a route outside the modelled chain (synthetic graphite anode)',
+    ),
     source: col.source(),
     note: col.note(),
   },

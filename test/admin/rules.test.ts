@@ -279,8 +279,9 @@ describe('reference prices from the embedded cost curves', () => {
 
   it('a target the members cannot reach publishes the top of the curve, with the shortfall', () => {
     // Graphite anode: 60% of the members' 312,573 t is 187,543 t; their whole curve holds 65,579 t (Talga's Vittangi,
-    // built by 2026, 19,500 t; Japan's 64,236 t x 0.7 and the US's 11,250 t x 0.099), whose top step is 6,000 USD/t
-    // cash cost + 0.3436 t natural graphite x 1,070 USD/t = 6,367.652 USD/t.
+    // built by 2026, 19,500 t; Japan's 64,236 t x 0.7, natural and synthetic routes, and the US's 11,250 t x 0.099),
+    // whose top step is Japan's synthetic route at 6,000 USD/t, which buys no natural graphite (the natural routes:
+    // 2,247 USD/t + 2.5 t natural graphite x 1,070 USD/t = 4,922 USD/t).
     const [s] = publishAll([
       {
         effectiveFrom: '2026-01-01',
@@ -290,7 +291,7 @@ describe('reference prices from the embedded cost curves', () => {
     ]);
     expect(s?.prices[0]?.explanation.curve?.shortfall).toMatch(/falls short/);
     expect(s?.prices[0]?.explanation.curve?.capacityAtPrice).toBeCloseTo(19_500 + 64_236 * 0.7 + 11_250 * 0.099, 6);
-    expect(s?.prices[0]?.priceCents).toBe(636_765);
+    expect(s?.prices[0]?.priceCents).toBe(600_000);
   });
 
   it('a rule with nothing to read is an error on the line (no member makes germanium)', () => {

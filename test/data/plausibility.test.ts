@@ -33,4 +33,54 @@ describe('the shipped data, solved for the base year', () => {
     expect(compared).toBeGreaterThan(20);
     expect(inverted).toEqual([]);
   });
+
+  it('makes no more material than it draws within one unit: a producer draws at least a tonne per tonne, or none', () => {
+    // A blended coefficient (0.34 t flake per t of all anode, averaged over natural and synthetic routes) charged
+    // every anode maker a third of the flake a natural-graphite anode needs and a synthetic one none at all.
+    const world = buildWorld(catalog, { year: BASE_YEAR });
+    const solution = solveEquilibrium(world.problem);
+    const producer = new Map(world.problem.producers.map((p) => [p.id, p]));
+    const unit = (k: string) => catalog.commodities.get(k)?.row.unit;
+    const sameUnit = world.problem.links.filter((l) => unit(l.input) === unit(l.output));
+    const drawn = new Map<string, number>();
+    const made: string[] = [];
+    for (const o of solution.outputs) {
+      const p = producer.get(o.producer);
+      if (!p || o.output <= 0) continue;
+      for (const link of sameUnit) {
+        if (link.output !== o.commodity || p.secondary) continue;
+        const draw = link.coefficient * o.output;
+        drawn.set(link.input, (drawn.get(link.input) ?? 0) + draw);
+        if (draw < o.output) made.push(`${o.producer} makes ${o.output.toFixed(0)} t from ${draw.toFixed(0)} t`);
+      }
+    }
+    expect([...drawn.keys()]).toEqual(expect.arrayContaining(['copper/mine', 'graphite/natural']));
+    expect(made).toEqual([]);
+
+    // The anode chain: flake goes only to natural-route makers, which run where they are in the money; the
+    // synthetic route (secondary) draws none. Every route of the base year runs at its available capacity.
+    const price = new Map(solution.prices.map((p) => [`${p.commodity}|${p.region}`, p.price]));
+    const link = world.problem.links.find((l) => l.output === 'graphite/anode' && l.input === 'graphite/natural');
+    expect(link).toBeDefined();
+    const coefficient = link?.coefficient as number;
+    const anode = solution.outputs.filter((o) => o.commodity === 'graphite/anode');
+    const natural = anode.filter((o) => !producer.get(o.producer)?.secondary);
+    const synthetic = anode.filter((o) => producer.get(o.producer)?.secondary);
+    const total = anode.reduce((s, o) => s + o.output, 0);
+    const naturalOutput = natural.reduce((s, o) => s + o.output, 0);
+    // SNE: 290 kt of 2,110 kt shipped in 2024 were natural graphite (data/assumptions.csv A_GR_ANODE_NAT_SHARE).
+    expect(naturalOutput / total).toBeGreaterThan(0.1);
+    expect(naturalOutput / total).toBeLessThan(0.2);
+    expect(synthetic.reduce((s, o) => s + o.output, 0)).toBeGreaterThan(0.75 * total);
+    expect(drawn.get('graphite/natural')).toBeCloseTo(coefficient * naturalOutput, 6);
+    for (const o of natural) {
+      const p = producer.get(o.producer) as (typeof world.problem.producers)[number];
+      const margin =
+        (price.get(`graphite/anode|${o.region}`) as number) -
+        p.cost -
+        coefficient * (price.get(`graphite/natural|${o.region}`) as number);
+      expect(margin, `${o.producer} margin at its own prices`).toBeGreaterThan(0);
+      expect(o.output / p.capacity, o.producer).toBeCloseTo(1, 6);
+    }
+  });
 });
