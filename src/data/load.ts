@@ -3,11 +3,12 @@
  * schema (a row with the same key replaces the embedded one; new keys are added). Parsing never throws on bad
  * data: every problem becomes a located DataIssue, and a row with an error is left out of the tables.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CsvError, parse } from 'csv-parse/sync';
 import { didYouMean } from '../suggest.ts';
+import { readTextFile } from '../text-file.ts';
 import type { DataIssue } from './issues.ts';
 import { type AnyTable, allowedHeaders, type CellProvenance, type RowOf, TABLES, type TableName } from './schema.ts';
 
@@ -39,7 +40,20 @@ function displayPath(file: string): string {
 /** Reads one CSV file into raw rows, reporting malformed CSV, empty files and unknown or missing columns. */
 export function readCsv(file: string, def: AnyTable, issues: DataIssue[]): RawRow[] {
   const shown = displayPath(file);
-  const text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+  const read = readTextFile(file);
+  if (!('text' in read)) {
+    // A folder named like a table, a file without read permission, a binary or Latin-1 file: one issue, named.
+    issues.push({
+      check: 'csv-format',
+      severity: 'error',
+      file: shown,
+      ...(read.line !== undefined ? { line: read.line, column: read.column } : {}),
+      message: read.problem,
+      fix: `give a UTF-8 CSV file readable by this user, with the header ${Object.keys(def.columns).join(',')}`,
+    });
+    return [];
+  }
+  const { text } = read;
   if (text.trim() === '') {
     issues.push({
       check: 'csv-format',

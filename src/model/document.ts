@@ -2,10 +2,10 @@
  * Reading YAML or JSON documents (policies, scenarios) against a zod schema. Every error names the file, the line
  * and column, the path inside the document, and what was expected.
  */
-import { readFileSync } from 'node:fs';
 import { type Document, isMap, isScalar, LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
 import type { z } from 'zod';
 import { closest, didYouMean } from '../suggest.ts';
+import { readTextFile } from '../text-file.ts';
 
 /** A user's input that cannot be used as given; the message says where and what. */
 export class InputError extends Error {
@@ -37,11 +37,10 @@ export interface RawDocument {
 }
 
 function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    throw new InputError(`${file}: cannot read the file`);
-  }
+  const read = readTextFile(file);
+  if ('text' in read) return read.text;
+  const at = read.line !== undefined ? `:${read.line}:${read.column}` : '';
+  throw new InputError(`${file}${at}: ${read.problem}`);
 }
 
 /** How much text V8 quotes on either side of a bad JSON token ("...", then ten characters, the token, ten more). */

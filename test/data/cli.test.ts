@@ -1,7 +1,7 @@
 /** The `lodestone data` commands, run as a user runs them: the real binary, its exit code and its output. */
 
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatIssue } from '../../src/data/issues.ts';
@@ -224,6 +224,36 @@ describe('lodestone data check', () => {
     const r = runCli(['data', 'check', '--data', overlayDir({ 'foo.csv': 'a,b\n1,2\n' })]);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/foo\.csv: error \[data-folder\]/);
+  });
+});
+
+describe('overlay CSV files as spreadsheets and editors write them', () => {
+  const header = 'commodity,region,year,quantity,unit,source,note';
+  const usa = (note: string) => `rare-earths/concentrate,USA,2024,46000,t REO,USGS_MCS2025_WORLD,${note}`;
+  const issuesOf = (dir: string) => loadDataset({ overlays: [dir] }).issues.filter((i) => i.severity === 'error');
+
+  it('a table file that is a folder, binary or Latin-1: one error naming the file, and the run goes on to report', () => {
+    // A folder named production.csv stopped every command with the bare 'EISDIR: illegal operation on a directory'.
+    const folder = overlayDir({});
+    mkdirSync(path.join(folder, 'production.csv'));
+    expect(issuesOf(folder).map(formatIssue)).toContainEqual(
+      expect.stringMatching(/production\.csv: error \[csv-format\] is a folder, not a file — fix: /),
+    );
+    const r = runCli(['data', 'check', '--data', folder]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/production\.csv: error \[csv-format\] is a folder, not a file/);
+    expect(r.stderr).not.toMatch(/EISDIR/);
+    // The binary's bytes were echoed as a column name, with an error per missing column.
+    const binary = overlayDir({ 'production.csv': '\u0000\u0001\u0002' });
+    expect(issuesOf(binary).map(formatIssue)).toEqual([
+      expect.stringMatching(/production\.csv:1:1: error \[csv-format\] is not a text file: it holds a NUL byte/),
+    ]);
+    // Latin-1 (Excel's 'CSV' on Windows): the 'é' was read as U+FFFD into the note, unseen.
+    const latin1 = overlayDir({});
+    writeFileSync(path.join(latin1, 'production.csv'), Buffer.from(`${header}\n${usa('caf\xe9')}\n`, 'latin1'));
+    expect(issuesOf(latin1).map(formatIssue)).toEqual([
+      expect.stringMatching(/production\.csv:2:68: error \[csv-format\] is not UTF-8 text: .*save the file as UTF-8/),
+    ]);
   });
 });
 

@@ -1,8 +1,11 @@
 /** YAML and JSON documents (policies): syntax errors and unknown keys at their own line and column. */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { policyFromFlags } from '../../src/cli/solve.ts';
-import { parseDocumentText } from '../../src/model/document.ts';
+import { parseDocumentText, readDocumentFile } from '../../src/model/document.ts';
 import { PolicySchema } from '../../src/model/policy.ts';
 import { inputErrorOf } from '../helpers.ts';
 
@@ -193,5 +196,37 @@ describe('an unknown key in an entry of a discriminated union', () => {
     ).toMatch(
       /entries\.0\.betta: unknown key 'betta' \(did you mean 'beta'\?\); the keys allowed in entries\.0 are kind, shared, beta$/,
     );
+  });
+});
+
+describe('document files that cannot be read as text', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lodestone-documents-'));
+  const file = (name: string, bytes: string | Buffer) => {
+    const f = path.join(dir, name);
+    writeFileSync(f, bytes);
+    return f;
+  };
+
+  it('a folder, a missing file: the reason in words', () => {
+    const folder = path.join(dir, 'policy.yaml');
+    mkdirSync(folder);
+    expect(inputErrorOf(() => readDocumentFile(folder, PolicySchema))).toBe(`${folder}: is a folder, not a file`);
+    expect(inputErrorOf(() => readDocumentFile(path.join(dir, 'none.yaml'), PolicySchema))).toBe(
+      `${path.join(dir, 'none.yaml')}: no such file`,
+    );
+  });
+
+  it('a binary file and a Latin-1 file are refused at the first byte that is not UTF-8 text', () => {
+    // The binary read as a string of U+FFFD ('expected object'); the Latin-1 'é' read as U+FFFD into the name.
+    const binary = file('binary.yaml', Buffer.from([0x6d, 0x3a, 0x20, 0x00, 0xff, 0xfe]));
+    expect(inputErrorOf(() => readDocumentFile(binary, PolicySchema))).toBe(
+      `${binary}:1:4: is not a text file: it holds a NUL byte`,
+    );
+    const latin1 = file('latin1.yaml', Buffer.from('members: default\nname: caf\xe9\n', 'latin1'));
+    expect(inputErrorOf(() => readDocumentFile(latin1, PolicySchema))).toMatch(
+      new RegExp(`^${latin1.replace(/[.]/g, '\\.')}:2:10: is not UTF-8 text: .*save the file as UTF-8$`),
+    );
+    // A U+FFFD written in UTF-8 is the user's own character.
+    expect(readDocumentFile(file('own.yaml', 'name: caf\uFFFD\n'), PolicySchema).value.name).toBe('caf\uFFFD');
   });
 });
