@@ -2,7 +2,7 @@
  * Reading YAML or JSON documents (policies, scenarios) against a zod schema. Every error names the file, the line
  * and column, the path inside the document, and what was expected.
  */
-import { type Document, isMap, isScalar, LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
+import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
 import type { z } from 'zod';
 import { closest, didYouMean } from '../suggest.ts';
 import { readTextFile } from '../text-file.ts';
@@ -93,11 +93,42 @@ function parseText(text: string, file: string): { doc: Document; locate: Locate 
   if (doc.contents === null) {
     throw new InputError(`${file}:1:1: the document is empty: expected a mapping of its settings`);
   }
+  const reserved = reservedKey(doc);
+  if (reserved !== undefined) {
+    const { line, col } = lines.linePos(reserved.offset);
+    throw new InputError(
+      `${file}:${line}:${col}: ${reserved.path}: the key '__proto__' is not allowed: JavaScript reserves the name, so what it holds ` +
+        'would be dropped unread — remove it, or name the setting it is meant for',
+    );
+  }
   const locate: Locate = (path, options) => {
     const { line, col } = lines.linePos(options?.key ? keyOffsetOf(doc, path) : offsetOf(doc, path));
     return `${file}:${line}:${col}`;
   };
   return { doc, locate };
+}
+
+/**
+ * Where a mapping has the key `__proto__`, if one does. Read into a JavaScript object it would set the object's
+ * prototype (or be an own key every spread and merge turns into one): its settings would vanish without a word.
+ */
+function reservedKey(doc: Document): { offset: number; path: string } | undefined {
+  let found: { offset: number; path: string } | undefined;
+  visit(doc, {
+    Pair(_, pair, ancestors) {
+      if (!isScalar(pair.key) || pair.key.value !== '__proto__') return undefined;
+      // The path down to it: a pair's key, a list's index of the item below it.
+      const names: (string | number)[] = [];
+      const chain = [...ancestors, pair];
+      chain.forEach((node, i) => {
+        if (isPair(node)) names.push(isScalar(node.key) ? String(node.key.value) : '?');
+        else if (isSeq(node)) names.push(node.items.indexOf(chain[i + 1]));
+      });
+      found = { offset: pair.key.range?.[0] ?? 0, path: names.join('.') };
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 /**

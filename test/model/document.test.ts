@@ -199,6 +199,30 @@ describe('an unknown key in an entry of a discriminated union', () => {
   });
 });
 
+describe('hostile or unusual documents', () => {
+  it("a key '__proto__' is refused at its place, with its path: read, it vanished with what it held", () => {
+    // floors: { __proto__: ... } read as no floor at all, and 'solve' ran without the zone's floors, exit 0.
+    expect(
+      inputErrorOf(() =>
+        parseDocumentText('members: default\nfloors:\n  __proto__: { ndpr/oxide: 110000 }\n', 'p.yaml', PolicySchema),
+      ),
+    ).toMatch(/^p\.yaml:3:3: floors\.__proto__: the key '__proto__' is not allowed/);
+    expect(
+      inputErrorOf(() =>
+        parseDocumentText('{"members": "default", "floors": {"__proto__": 5}}', 'p.json', PolicySchema),
+      ),
+    ).toMatch(/^p\.json:1:35: floors\.__proto__: the key '__proto__' is not allowed/);
+    const inList =
+      'bans:\n  - { origin: CHN, commodities: "*", destinations: members }\n  - { origin: CHN, "__proto__": 1 }\n';
+    expect(inputErrorOf(() => parseDocumentText(inList, 'p.yaml', PolicySchema))).toMatch(
+      /^p\.yaml:3:20: bans\.1\.__proto__: /,
+    );
+    expect(inputErrorOf(() => parseDocumentText('__proto__: { members: [USA] }\n', 'p.yaml', PolicySchema))).toMatch(
+      /^p\.yaml:1:1: __proto__: the key '__proto__' is not allowed/,
+    );
+  });
+});
+
 describe('document files that cannot be read as text', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'lodestone-documents-'));
   const file = (name: string, bytes: string | Buffer) => {

@@ -361,6 +361,15 @@ describe('bad scenario files', () => {
     );
   });
 
+  it("a key '__proto__' in an overlay is refused at its place: merged, it vanished with what it held", () => {
+    const f = files({
+      's.yaml': `name: s\nextends: zone-2026\nzone:\n  referencePrices:\n    __proto__: { rule: fixed, price: 5 }\n`,
+    });
+    expect(inputErrorOf(() => readScenario(f))).toMatch(
+      /s\.yaml:5:5: zone\.referencePrices\.__proto__: the key '__proto__' is not allowed/,
+    );
+  });
+
   it('a price with a unit that does not convert', () => {
     const f = files({
       's.yaml': `name: s\nhorizon: { start: 2026, end: 2026 }\nzone:\n  members: [{ region: USA, from: 2026 }]\n  referencePrices:\n    gallium/refined: { rule: fixed, price: 110 USD/MWh }\n`,
