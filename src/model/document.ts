@@ -70,11 +70,20 @@ function quotedTokenOffset(message: string, text: string): number | undefined {
 }
 
 /** Parses YAML (a superset of JSON); a syntax error is thrown as an InputError at its own line and column. */
-function parseText(text: string, file: string): { doc: Document; locate: Locate } {
+function parseText(withMark: string, file: string): { doc: Document; locate: Locate } {
+  // A byte-order mark (Windows editors write one) is no part of the document; JSON.parse would refuse it.
+  const text = withMark.replace(/^\uFEFF/, '');
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const first = doc.errors[0];
   if (first) throw syntaxError(first, text, doc, lines, file);
+  if (doc.contents === null) {
+    throw new InputError(`${file}:1:1: the document is empty: expected a mapping of its settings`);
+  }
+  if (isScalar(doc.contents) && doc.contents.value === null) {
+    const { line, col } = lines.linePos(doc.contents.range?.[0] ?? 0);
+    throw new InputError(`${file}:${line}:${col}: the document is null: expected a mapping of its settings`);
+  }
   // A .json file is held to JSON, which YAML reads more loosely (trailing commas, comments, unquoted keys).
   if (/\.json$/i.test(file)) {
     try {
@@ -89,9 +98,6 @@ function parseText(text: string, file: string): { doc: Document; locate: Locate 
         `${file}${where ? `:${where.line}:${where.col}` : ''}: not valid JSON: ${message.replace(/ in JSON at position \d+.*$/, '')}`,
       );
     }
-  }
-  if (doc.contents === null) {
-    throw new InputError(`${file}:1:1: the document is empty: expected a mapping of its settings`);
   }
   const reserved = reservedKey(doc);
   if (reserved !== undefined) {

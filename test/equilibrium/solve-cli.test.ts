@@ -377,6 +377,35 @@ describe('lodestone solve', () => {
     expect(flag.stderr).toMatch(/^lodestone: policy\.members\[1\]: unknown region 'QQQ'/);
   });
 
+  it('refuses a policy whose floors vanish unread, or that is null, and reads one with a byte-order mark', () => {
+    // floors: { __proto__: ... } and a 'null' document both ran, exit 0: a zone with no floor, and no zone at all.
+    const dir = overlayDir({});
+    const refused: [string, string, RegExp][] = [
+      [
+        'proto.yaml',
+        'members: default\nfloors:\n  __proto__: { ndpr/oxide: 110000 }\n',
+        /^lodestone: \S*proto\.yaml:3:3: floors\.__proto__: the key '__proto__' is not allowed/,
+      ],
+      ['null.yaml', 'null\n', /^lodestone: \S*null\.yaml:1:1: the document is null: expected a mapping/],
+      [
+        'dup.json',
+        '{"members": "default", "floors": {"ndpr/oxide": 110000, "ndpr/oxide": 5}}',
+        /^lodestone: \S*dup\.json:1:\d+: duplicate key 'ndpr\/oxide'/,
+      ],
+    ];
+    for (const [name, text, message] of refused) {
+      const file = path.join(dir, name);
+      writeFileSync(file, text);
+      const r = runCli(['solve', '--policy', file]);
+      expect(r.status, name).toBe(1);
+      expect(r.stderr, name).toMatch(message);
+      expect(r.stderr, name).not.toMatch(/\n\s+at /);
+    }
+    const bom = path.join(dir, 'bom.json');
+    writeFileSync(bom, '\uFEFF{"members": ["USA", "JPN"], "floors": {"ndpr/oxide": 110000}}\r\n');
+    expect(solveJson(['--policy', bom]).members).toEqual(['USA', 'JPN']);
+  });
+
   it('refuses a stockpile operation that could never run, or that buys and releases at once', () => {
     const dir = overlayDir({});
     const refused = (text: string, expected: RegExp) => {

@@ -221,6 +221,39 @@ describe('hostile or unusual documents', () => {
       /^p\.yaml:1:1: __proto__: the key '__proto__' is not allowed/,
     );
   });
+
+  it('a byte-order mark and CRLF line ends are read: JSON.parse refused the mark', () => {
+    expect(parseDocumentText('\uFEFF{"members": ["USA"]}', 'p.json', PolicySchema).value.members).toEqual(['USA']);
+    const crlf = '\uFEFF# a policy\r\nmembers: [USA]\r\nfloors:\r\n  ndpr/oxide: 110000\r\n';
+    expect(parseDocumentText(crlf, 'p.yaml', PolicySchema).value).toEqual({
+      members: ['USA'],
+      floors: { 'ndpr/oxide': 110000 },
+    });
+    // Positions after the mark are the editor's: line 1, column 13 is the bad value, not column 14.
+    expect(inputErrorOf(() => parseDocumentText('\uFEFF{"members": 5}', 'p.json', PolicySchema))).toMatch(
+      /^p\.json:1:13: members: /,
+    );
+  });
+
+  it('an empty .json file and a null document are refused as empty, not as bad JSON nor as no policy', () => {
+    expect(inputErrorOf(() => parseDocumentText('', 'p.json', PolicySchema))).toMatch(
+      /^p\.json:1:1: the document is empty/,
+    );
+    expect(inputErrorOf(() => parseDocumentText('  \n\n', 'p.json', PolicySchema))).toMatch(
+      /^p\.json:1:1: the document is empty/,
+    );
+    // 'null' and '~' read as an empty policy: solve ran with no zone, exit 0.
+    for (const [text, file] of [
+      ['null\n', 'p.yaml'],
+      ['~\n', 'p.yaml'],
+      ['null', 'p.json'],
+      ['# nothing yet\nnull\n', 'p.yaml'],
+    ] as const) {
+      expect(inputErrorOf(() => parseDocumentText(text, file, PolicySchema))).toMatch(
+        new RegExp(`^p\\.${file.slice(2)}:\\d+:1: the document is null: expected a mapping`),
+      );
+    }
+  });
 });
 
 describe('document files that cannot be read as text', () => {
