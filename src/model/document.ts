@@ -155,6 +155,8 @@ function syntaxError(e: YAMLError, text: string, doc: Document, lines: LineCount
     const key = /^(?:"([^"]*)"|'([^']*)'|([^:\s,{}[\]]+))/.exec(text.slice(e.pos[0]));
     const name = key?.[1] ?? key?.[2] ?? key?.[3];
     message = `duplicate key${name !== undefined ? ` '${name}'` : ''}: a key may appear only once in a mapping — keep one`;
+  } else if (e.code === 'RESOURCE_EXHAUSTION' && /call stack/i.test(message)) {
+    message = 'nested too deeply to read (brackets or indentation hundreds of levels deep): write it flatter';
   } else if (e.code === 'TAB_AS_INDENT') {
     message = 'a tab in the indentation: YAML indents with spaces only — replace the tab with spaces';
   } else if (/^Flow (map|sequence)\b.*end with/.test(message)) {
@@ -272,9 +274,21 @@ export function describeIssue(
       : '';
     return `${locate(at, { key: true })}: ${at.join('.')}: unknown key '${key}'${others}${hint}`;
   }
+  if (issue?.code === 'invalid_key') {
+    // A record's key of the wrong form (a commodity that is no 'mineral/stage'): say what form, at the key.
+    const key = String(path[path.length - 1]);
+    const why = issue.issues[0]?.message ?? 'not a key allowed here';
+    return `${locate(path, { key: true })}: ${path.join('.')}: '${key}' is not a key allowed here: ${why}`;
+  }
   const where = path.length > 0 ? path.join('.') : '(document)';
   let message = issue?.message ?? 'invalid';
-  if (issue?.code === 'invalid_type' && /received undefined$/.test(message)) {
+  const given = context
+    ? path.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)?.[k], context.value)
+    : undefined;
+  if (typeof given === 'number' && !Number.isFinite(given)) {
+    // .inf, .nan, or a number beyond ±1.8e308 (1e309) that reads as infinite: zod's 'expected number' says nothing.
+    message = `${given} is not a finite number (read from .inf, .nan, or a number beyond ±1.8e308): write a finite number`;
+  } else if (issue?.code === 'invalid_type' && /received undefined$/.test(message)) {
     message = `missing: required here (expected ${issue.expected})`;
   } else if (
     issue &&
@@ -283,9 +297,6 @@ export function describeIssue(
     /^Too (small|big)/.test(message)
   ) {
     // zod's own wording does not say what was given: name the value, as the data checks do ('-5 is negative').
-    const given = context
-      ? path.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)?.[k], context.value)
-      : undefined;
     if (typeof given === 'number') {
       const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
       const what =

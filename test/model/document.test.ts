@@ -222,6 +222,13 @@ describe('hostile or unusual documents', () => {
     );
   });
 
+  it("a key of the wrong form in a mapping of commodities says which form, at the key, not zod's 'Invalid key'", () => {
+    // 'constructor' is an ordinary word here: refused where it is no commodity, as any other.
+    expect(inputErrorOf(() => parseDocumentText('floors: { constructor: 5 }\n', 'p.yaml', PolicySchema))).toBe(
+      "p.yaml:1:11: floors.constructor: 'constructor' is not a key allowed here: must be a commodity id such as 'ndpr/oxide'",
+    );
+  });
+
   it('a byte-order mark and CRLF line ends are read: JSON.parse refused the mark', () => {
     expect(parseDocumentText('\uFEFF{"members": ["USA"]}', 'p.json', PolicySchema).value.members).toEqual(['USA']);
     const crlf = '\uFEFF# a policy\r\nmembers: [USA]\r\nfloors:\r\n  ndpr/oxide: 110000\r\n';
@@ -253,6 +260,25 @@ describe('hostile or unusual documents', () => {
         new RegExp(`^p\\.${file.slice(2)}:\\d+:1: the document is null: expected a mapping`),
       );
     }
+  });
+
+  it('a number that is not finite (.inf, .nan, 1e309) is named as such, even where a string would do', () => {
+    for (const n of ['.inf', '-.inf', '.nan', '1e309']) {
+      expect(inputErrorOf(() => parseDocumentText(`floors: { ndpr/oxide: ${n} }\n`, 'p.yaml', PolicySchema))).toMatch(
+        /^p\.yaml:1:23: floors\.ndpr\/oxide: (-?Infinity|NaN) is not a finite number \(read from \.inf, \.nan, or a number beyond ±1\.8e308\)/,
+      );
+    }
+    const either = z.object({ strike: z.union([z.number().finite(), z.string()]) });
+    expect(inputErrorOf(() => parseDocumentText('strike: 1e309\n', 's.yaml', either))).toMatch(
+      /^s\.yaml:1:9: strike: Infinity is not a finite number/,
+    );
+  });
+
+  it('nesting hundreds of levels deep is refused in words, not as a full call stack', () => {
+    const deep = `{"members": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    expect(inputErrorOf(() => parseDocumentText(deep, 'p.json', PolicySchema))).toMatch(
+      /^p\.json:1:\d+: nested too deeply to read/,
+    );
   });
 });
 
