@@ -40,6 +40,10 @@ const price = z
       .refine((s) => !(Number.parseFloat(s) === 0), {
         error: (issue) => `'${issue.input}' is zero: a price must be above zero`,
       })
+      // '1e309 USD/kg' reads as an infinite price, which the engine refuses years into a run with no place named.
+      .refine((s) => !(Number.parseFloat(s) === Number.POSITIVE_INFINITY), {
+        error: (issue) => `'${issue.input}' is too large to be a number (beyond 1.8e308): give a finite price`,
+      })
       .regex(/^\s*\d+(\.\d+)?(e\d+)?\s+USD\/\S+.*$/, "must be a number, or a price with its unit such as '110 USD/kg'"),
   ])
   .describe("Price in the commodity's price unit, or a string with its unit such as '110 USD/kg'");

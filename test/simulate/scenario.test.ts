@@ -370,6 +370,16 @@ describe('bad scenario files', () => {
     );
   });
 
+  it('a price written beyond 1.8e308 (infinite) is refused at its place, not years into the run', () => {
+    // '1e309 USD/kg' passed the check; simulate failed in 2026 on 'producers[187].cfd.strike', with no file.
+    const f = files({
+      's.yaml': `name: s\nextends: zone-2026\nzone:\n  cfds: [{ commodity: ndpr/oxide, strike: "1e309 USD/kg" }]\n`,
+    });
+    expect(inputErrorOf(() => readScenario(f))).toMatch(
+      /s\.yaml:4:43: zone\.cfds\.0\.strike: '1e309 USD\/kg' is too large to be a number \(beyond 1\.8e308\): give a finite price$/,
+    );
+  });
+
   it('a price with a unit that does not convert', () => {
     const f = files({
       's.yaml': `name: s\nhorizon: { start: 2026, end: 2026 }\nzone:\n  members: [{ region: USA, from: 2026 }]\n  referencePrices:\n    gallium/refined: { rule: fixed, price: 110 USD/MWh }\n`,
