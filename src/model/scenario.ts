@@ -6,7 +6,7 @@
  * Validated with zod; errors name the file, line, column and the path inside the document. The JSON Schema for
  * editors is generated from the same definition (`lodestone scenario schema`).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -357,7 +357,17 @@ export function readScenario(ref: string): Scenario {
   const layers: RawDocument[] = [];
   let file = scenarioPath(ref);
   for (;;) {
-    if (seen.includes(file)) throw new InputError(`${file}: extends itself through ${seen.join(' → ')}`);
+    const child = layers[0];
+    if (child && seen.includes(file)) {
+      // Said at the `extends` that closes the loop, with the loop itself.
+      const loop = [...seen.slice(seen.indexOf(file)), file];
+      const named = `'${(child.value as Record<string, unknown>).extends}'`;
+      throw new InputError(
+        `${child.locate(['extends'])}: extends: ${named} ${
+          loop.length === 2 ? 'is this file itself' : `closes a loop (${loop.join(' → ')})`
+        }: the scenario extends itself`,
+      );
+    }
     seen.push(file);
     const doc = readRawDocument(file);
     if (!isObject(doc.value))
@@ -365,13 +375,16 @@ export function readScenario(ref: string): Scenario {
     layers.unshift(doc);
     const parent = doc.value.extends;
     if (parent === undefined) break;
-    if (typeof parent !== 'string')
+    if (typeof parent !== 'string' || parent.trim() === '')
       throw new InputError(`${doc.locate(['extends'])}: extends: expected a scenario name or path`);
     try {
       file = scenarioPath(parent, path.dirname(file));
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       throw new InputError(`${doc.locate(['extends'])}: extends: ${e.message}`);
+    }
+    if (statSync(file).isDirectory()) {
+      throw new InputError(`${doc.locate(['extends'])}: extends: '${parent}' is a folder, not a scenario file`);
     }
   }
   let merged: Record<string, unknown> = {};

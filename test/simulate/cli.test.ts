@@ -261,6 +261,51 @@ describe('lodestone compare and scenario', () => {
     );
   });
 
+  it('a scenario saved with a byte-order mark and CRLF is checked; a hostile one is one line, and leaves output be', () => {
+    const dir = tmp();
+    const bom = path.join(dir, 'bom.json');
+    // JSON.parse refused the mark: 'not valid JSON: Unexpected token'.
+    writeFileSync(
+      bom,
+      '\uFEFF{\r\n  "name": "bom",\r\n  "extends": "zone-2026",\r\n  "horizon": {"start": 2025, "end": 2026}\r\n}\r\n',
+    );
+    const ok = runCli(['scenario', 'check', bom]);
+    expect(ok.stderr).not.toMatch(/not valid JSON/);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/bom\.json: valid \(2025–2026\)/);
+    const out = path.join(dir, 'out');
+    mkdirSync(out);
+    writeFileSync(path.join(out, 'results.json'), '{"earlier": true}');
+    mkdirSync(path.join(dir, 'folder'));
+    const hostile: [string, string, RegExp][] = [
+      [
+        'proto.yaml',
+        'name: p\nextends: zone-2026\n__proto__: { horizon: { start: 2025, end: 2030 } }\n',
+        /proto\.yaml:3:1: __proto__: /,
+      ],
+      [
+        'dup.json',
+        '{"name": "d", "extends": "zone-2026", "horizon": {"start": 2025, "end": 2026, "end": 2030}}',
+        /dup\.json:1:\d+: duplicate key 'end'/,
+      ],
+      ['folder.yaml', 'name: f\nextends: ./folder\n', /folder\.yaml:2:10: extends: '\.\/folder' is a folder/],
+    ];
+    for (const [name, text, message] of hostile) {
+      writeFileSync(path.join(dir, name), text);
+      for (const args of [
+        ['scenario', 'check', path.join(dir, name)],
+        ['simulate', path.join(dir, name), '--out', out],
+        ['simulate', 'zone-2026', '--against', path.join(dir, name), '--out', out],
+      ]) {
+        const r = runCli(args);
+        expect(r.status, args.join(' ')).toBe(1);
+        expect(r.stderr, args.join(' ')).toMatch(new RegExp(`^lodestone: \\S*${message.source}[^\n]*\n$`));
+      }
+    }
+    expect(readdirSync(out)).toEqual(['results.json']);
+    expect(readFileSync(path.join(out, 'results.json'), 'utf8')).toBe('{"earlier": true}');
+  });
+
   it('lists and checks scenarios', () => {
     expect(runCli(['scenario', 'list']).stdout).toMatch(/zone-2026-ban-2027\s+Zone from 2026, ban from 2027/);
     const ok = runCli(['scenario', 'check', 'zone-2026-ban-2027']);

@@ -1,5 +1,5 @@
 /** Scenario files: the built-in ones are valid, overlays merge, and every bad input names file, line, column, path. */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -359,6 +359,48 @@ describe('bad scenario files', () => {
     expect(inputErrorOf(() => readScenario(f))).toMatch(
       /s\.yaml:2:10: extends: zone2026: no such scenario file, and not a built-in scenario \(built-in: baseline, .*\); did you mean 'zone-2026'\?/,
     );
+  });
+
+  it('extends that loops back, names a folder or nothing: at the extends key that does it', () => {
+    // The loop was reported without a line ('a.yaml: extends itself through ...'), a folder as 'cannot read the file'
+    // at the folder, and '' read the scenario's own folder.
+    const self = files({ 's.yaml': 'name: s\nextends: ./s.yaml\n' });
+    expect(inputErrorOf(() => readScenario(self))).toMatch(
+      /s\.yaml:2:10: extends: '\.\/s\.yaml' is this file itself: the scenario extends itself$/,
+    );
+    const loop = files({
+      'a.yaml': 'name: a\nextends: b.yaml\n',
+      'b.yaml': 'name: b\nextends: c.yaml\n',
+      'c.yaml': '# the third\nname: c\nextends: ./a.yaml\n',
+    });
+    expect(inputErrorOf(() => readScenario(loop))).toMatch(
+      /c\.yaml:3:10: extends: '\.\/a\.yaml' closes a loop \(\S*a\.yaml → \S*b\.yaml → \S*c\.yaml → \S*a\.yaml\): the scenario extends itself$/,
+    );
+    const folder = files({ 's.yaml': 'name: s\nextends: sub\n' });
+    mkdirSync(path.join(path.dirname(folder), 'sub'));
+    expect(inputErrorOf(() => readScenario(folder))).toMatch(
+      /s\.yaml:2:10: extends: 'sub' is a folder, not a scenario file$/,
+    );
+    expect(inputErrorOf(() => readScenario(files({ 's.yaml': 'name: s\nextends: ""\n' })))).toMatch(
+      /s\.yaml:2:10: extends: expected a scenario name or path$/,
+    );
+  });
+
+  it('extends a file whose name has spaces and other scripts, relative to the file, and a long chain', () => {
+    const dir = path.dirname(files({ 'unused.yaml': '' }));
+    mkdirSync(path.join(dir, 'my scenarios', 'ünï'), { recursive: true });
+    writeFileSync(path.join(dir, 'my scenarios', 'ünï', 'bäse zone.yaml'), 'name: base\nextends: zone-2026\n');
+    writeFileSync(path.join(dir, 'top.yaml'), 'name: top\nextends: "my scenarios/ünï/bäse zone.yaml"\n');
+    expect(readScenario(path.join(dir, 'top.yaml')).files.map((f) => path.basename(f))).toEqual([
+      'baseline.yaml',
+      'zone-2026.yaml',
+      'bäse zone.yaml',
+      'top.yaml',
+    ]);
+    writeFileSync(path.join(dir, 'd0.yaml'), 'name: d0\nextends: zone-2026\n');
+    for (let i = 1; i <= 300; i++)
+      writeFileSync(path.join(dir, `d${i}.yaml`), `name: d${i}\nextends: d${i - 1}.yaml\n`);
+    expect(readScenario(path.join(dir, 'd300.yaml')).zone?.members).toHaveLength(4);
   });
 
   it("a key '__proto__' in an overlay is refused at its place: merged, it vanished with what it held", () => {
