@@ -90,6 +90,19 @@ export function readCsv(file: string, def: AnyTable, issues: DataIssue[]): RawRo
   const [header, ...body] = records;
   if (!header) return [];
   const names = header.record.map((h) => h.trim());
+  // A table saved with tabs or semicolons between cells reads as one column: say so once, not per missing column.
+  const separator = names.length === 1 ? /\t|;/.exec(names[0] ?? '')?.[0] : undefined;
+  if (separator !== undefined) {
+    issues.push({
+      check: 'csv-format',
+      severity: 'error',
+      file: shown,
+      line: header.info.lines,
+      message: `the header is one cell holding ${separator === '\t' ? 'tabs' : 'semicolons'}: the file is not comma-separated`,
+      fix: `save it as CSV with commas between cells: ${Object.keys(def.columns).join(',')}`,
+    });
+    return [];
+  }
   const allowed = allowedHeaders(def);
   const columns: Record<string, number> = {};
   names.forEach((name, index) => {
@@ -130,6 +143,8 @@ export function readCsv(file: string, def: AnyTable, issues: DataIssue[]): RawRo
   }
   const rows: RawRow[] = [];
   for (const { record, info } of body) {
+    // A row of empty cells (',,,,' that a spreadsheet leaves below a table) is an empty line, as a blank line is.
+    if (record.every((cell) => cell.trim() === '')) continue;
     if (record.length !== names.length) {
       issues.push({
         check: 'csv-format',

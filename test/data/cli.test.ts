@@ -232,6 +232,29 @@ describe('overlay CSV files as spreadsheets and editors write them', () => {
   const usa = (note: string) => `rare-earths/concentrate,USA,2024,46000,t REO,USGS_MCS2025_WORLD,${note}`;
   const issuesOf = (dir: string) => loadDataset({ overlays: [dir] }).issues.filter((i) => i.severity === 'error');
 
+  it('a byte-order mark, CRLF, a quoted line break, blank lines and rows of empty cells below are read', () => {
+    // The rows of empty cells (',,,,,,' that a spreadsheet leaves) were an error per required cell, per row.
+    const text = `\uFEFF${header}\r\n${usa('"two\r\nlines"')}\r\n\r\n,,,,,,\r\n , ,,,,,\r\n\r\n`;
+    const dir = overlayDir({ 'production.csv': text });
+    expect(issuesOf(dir)).toEqual([]);
+    const row = loadDataset({ overlays: [dir] }).tables.production.find(
+      (p) => p.commodity === 'rare-earths/concentrate' && p.region === 'USA' && p.year === 2024,
+    );
+    expect(row?.quantity).toBe(46000);
+    expect(row?.note).toBe('two\r\nlines');
+  });
+
+  it('a duplicated header, a row with too many cells: one error each, located', () => {
+    const dupe = overlayDir({ 'production.csv': `${header},quantity\n${usa('x')},47000\n` });
+    expect(issuesOf(dupe).map(formatIssue)).toEqual([
+      expect.stringMatching(/production\.csv:1:8: error \[csv-format\] column 'quantity' appears twice$/),
+    ]);
+    const wide = overlayDir({ 'production.csv': `${header}\n${usa('x')},extra\n` });
+    expect(issuesOf(wide).map(formatIssue)).toEqual([
+      expect.stringMatching(/production\.csv:2: error \[csv-format\] the row has 8 cells but the header has 7/),
+    ]);
+  });
+
   it('a table file that is a folder, binary or Latin-1: one error naming the file, and the run goes on to report', () => {
     // A folder named production.csv stopped every command with the bare 'EISDIR: illegal operation on a directory'.
     const folder = overlayDir({});
@@ -254,6 +277,24 @@ describe('overlay CSV files as spreadsheets and editors write them', () => {
     expect(issuesOf(latin1).map(formatIssue)).toEqual([
       expect.stringMatching(/production\.csv:2:68: error \[csv-format\] is not UTF-8 text: .*save the file as UTF-8/),
     ]);
+  });
+
+  it('a table saved with tabs or semicolons: one error saying so, not one per column', () => {
+    for (const [sep, word] of [
+      ['\t', 'tabs'],
+      [';', 'semicolons'],
+    ] as const) {
+      const dir = overlayDir({
+        'production.csv': `${header.replaceAll(',', sep)}\n${usa('x').replaceAll(',', sep)}\n`,
+      });
+      expect(issuesOf(dir).map(formatIssue)).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `production\\.csv:1: error \\[csv-format\\] the header is one cell holding ${word}: the file is not comma-separated`,
+          ),
+        ),
+      ]);
+    }
   });
 });
 
