@@ -6,7 +6,7 @@ import countries from 'i18n-iso-countries';
 import { Catalog } from './catalog.ts';
 import type { DataIssue } from './issues.ts';
 import type { Dataset, Tables } from './load.ts';
-import { PARAMETER_SPECS } from './parameters.ts';
+import { PARAMETER_SPECS, parameterSpec } from './parameters.ts';
 import {
   type AnyRow as AnyRowType,
   type AnyTable,
@@ -632,7 +632,7 @@ const parameterCheck: Check = {
           fix: `use one of ${STAGE_KINDS.join(', ')} (mine, refinery, manufacturing), or leave it empty`,
         });
       }
-      const spec = PARAMETER_SPECS[row.id];
+      const spec = parameterSpec(row.id);
       if (!spec) continue;
       if (row.unit.trim() !== spec.unit) {
         issues.push({

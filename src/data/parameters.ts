@@ -30,3 +30,11 @@ export const PARAMETER_SPECS: Readonly<Record<string, ParameterSpec>> = {
   risk_licensing_share: { unit: 'fraction', min: 0, max: 1 },
   risk_quota_share: { unit: 'fraction', min: 0, max: 1 },
 };
+
+/**
+ * The spec of a parameter the simulation asks for, or undefined for a user's own: looked up as an own key, so that an
+ * id an object inherits ('constructor', 'toString') is a user's own too, not Object's.
+ */
+export function parameterSpec(id: string): ParameterSpec | undefined {
+  return Object.hasOwn(PARAMETER_SPECS, id) ? PARAMETER_SPECS[id] : undefined;
+}

@@ -5,7 +5,7 @@
 
 import { incentivePrice } from '../admin/reference-price.ts';
 import type { Catalog } from '../data/catalog.ts';
-import { PARAMETER_SPECS } from '../data/parameters.ts';
+import { parameterSpec } from '../data/parameters.ts';
 import { BASE_YEAR } from '../data/schema.ts';
 import { drawingShare } from '../model/content.ts';
 import { modelRegion } from '../model/regions.ts';
@@ -75,7 +75,7 @@ export class Parameters {
           `unknown parameter '${id}' (known: ${[...this.values.keys()].sort().join(', ')})`,
         );
       }
-      const spec = PARAMETER_SPECS[id];
+      const spec = parameterSpec(id);
       if (spec && (value < spec.min || (spec.max !== undefined && value > spec.max))) {
         throw new ModelInputError(
           locate?.(id) ?? `parameters.${id}`,

@@ -236,6 +236,17 @@ describe('checks on a broken overlay', () => {
     );
     expect(rows.map((r) => r.rate)).toEqual([0.13]);
   });
+
+  it("accepts a user's own parameter whatever its id, even one an object inherits ('constructor', 'toString')", () => {
+    // Looked up in a plain object, 'constructor' found Object's own: 'parameter constructor is stated in 'years' but
+    // the model reads it in 'undefined' — fix: convert the value and its range to undefined'.
+    for (const id of ['my_parameter', 'constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
+      const issues = checkOverlay({
+        'parameters.csv': `${PARAM_HEADER}\n${id},1,0,2,years,,my own,,A_LEAD_TIME_MINE,\n`,
+      }).filter((i) => i.severity === 'error');
+      expect(issues, id).toEqual([]);
+    }
+  });
 });
 
 describe('lodestone data check on the simulation inputs', () => {
