@@ -37,6 +37,28 @@ function displayPath(file: string): string {
   return rel.startsWith('..') ? file : rel;
 }
 
+/**
+ * The line each record starts on, from the offset (in UTF-8 bytes) csv-parse reports at its end. Its own `lines` is
+ * the line a record ends on, and inside a quoted cell it counts CR and LF apart: a row with a line break in a cell
+ * was placed at its last line, and in a CRLF file every row after one drifted a line further down per break.
+ */
+function recordStartLines(text: string, ends: readonly number[]): number[] {
+  const bytes = Buffer.from(text, 'utf8');
+  const starts: number[] = [];
+  let offset = 0;
+  let line = 1;
+  for (const end of ends) {
+    // Past the blank lines skipped before the record.
+    while (offset < end && (bytes[offset] === 0x0a || bytes[offset] === 0x0d)) {
+      if (bytes[offset] === 0x0a) line++;
+      offset++;
+    }
+    starts.push(line);
+    for (; offset < end; offset++) if (bytes[offset] === 0x0a) line++;
+  }
+  return starts;
+}
+
 /** Reads one CSV file into raw rows, reporting malformed CSV, empty files and unknown or missing columns. */
 export function readCsv(file: string, def: AnyTable, issues: DataIssue[]): RawRow[] {
   const shown = displayPath(file);
@@ -65,7 +87,7 @@ export function readCsv(file: string, def: AnyTable, issues: DataIssue[]): RawRo
     });
     return [];
   }
-  let records: { record: string[]; info: { lines: number } }[];
+  let records: { record: string[]; info: { bytes: number } }[];
   try {
     records = parse(text, {
       info: true,
@@ -87,7 +109,11 @@ export function readCsv(file: string, def: AnyTable, issues: DataIssue[]): RawRo
     }
     throw error;
   }
-  const [header, ...body] = records;
+  const startLines = recordStartLines(
+    text,
+    records.map((r) => r.info.bytes),
+  );
+  const [header, ...body] = records.map((r, i) => ({ record: r.record, line: startLines[i] as number }));
   if (!header) return [];
   const names = header.record.map((h) => h.trim());
   // A table saved with tabs or semicolons between cells reads as one column: say so once, not per missing column.
@@ -97,7 +123,7 @@ export function readCsv(file: string, def: AnyTable, issues: DataIssue[]): RawRo
       check: 'csv-format',
       severity: 'error',
       file: shown,
-      line: header.info.lines,
+      line: header.line,
       message: `the header is one cell holding ${separator === '\t' ? 'tabs' : 'semicolons'}: the file is not comma-separated`,
       fix: `save it as CSV with commas between cells: ${Object.keys(def.columns).join(',')}`,
     });
@@ -111,7 +137,7 @@ export function readCsv(file: string, def: AnyTable, issues: DataIssue[]): RawRo
         check: 'csv-format',
         severity: 'error',
         file: shown,
-        line: header.info.lines,
+        line: header.line,
         column: index + 1,
         message: `unknown column '${name}' in table ${def.name}`,
         fix: `use the schema's column names (lodestone data schema ${def.name})`,
@@ -121,7 +147,7 @@ export function readCsv(file: string, def: AnyTable, issues: DataIssue[]): RawRo
         check: 'csv-format',
         severity: 'error',
         file: shown,
-        line: header.info.lines,
+        line: header.line,
         column: index + 1,
         message: `column '${name}' appears twice`,
       });
@@ -135,14 +161,14 @@ export function readCsv(file: string, def: AnyTable, issues: DataIssue[]): RawRo
         check: 'csv-format',
         severity: 'error',
         file: shown,
-        line: header.info.lines,
+        line: header.line,
         message: `required column '${name}' is missing from the header`,
         fix: `add a '${name}' column (${column.meta.description})`,
       });
     }
   }
   const rows: RawRow[] = [];
-  for (const { record, info } of body) {
+  for (const { record, line } of body) {
     // A row of empty cells (',,,,' that a spreadsheet leaves below a table) is an empty line, as a blank line is.
     if (record.every((cell) => cell.trim() === '')) continue;
     if (record.length !== names.length) {
@@ -150,7 +176,7 @@ export function readCsv(file: string, def: AnyTable, issues: DataIssue[]): RawRo
         check: 'csv-format',
         severity: 'error',
         file: shown,
-        line: info.lines,
+        line,
         message: `the row has ${record.length} cells but the header has ${names.length}`,
         fix: 'quote cells that contain commas, or add the missing cells',
       });
@@ -158,7 +184,7 @@ export function readCsv(file: string, def: AnyTable, issues: DataIssue[]): RawRo
     }
     const cells: Record<string, string> = {};
     for (const [name, index] of Object.entries(columns)) cells[name] = record[index - 1] ?? '';
-    rows.push({ cells, line: info.lines, file: shown, columns });
+    rows.push({ cells, line, file: shown, columns });
   }
   return rows;
 }

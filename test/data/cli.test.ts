@@ -244,6 +244,23 @@ describe('overlay CSV files as spreadsheets and editors write them', () => {
     expect(row?.note).toBe('two\r\nlines');
   });
 
+  it('a row with a line break in a quoted cell, and the rows after it, are at the lines they start on, LF or CRLF', () => {
+    // The row was placed at its last line, and with CRLF each quoted line break counted twice: the row after a
+    // two-line note was reported a line too far down, the next one two.
+    for (const eol of ['\n', '\r\n']) {
+      const text = [
+        header,
+        `rare-earths/concentrate,USA,2024,-5,t REO,USGS_MCS2025_WORLD,"one${eol}two${eol}three"`,
+        '',
+        `rare-earths/concentrate,USA,2023,-7,t REO,USGS_MCS2025_WORLD,"a${eol}b"`,
+        `rare-earths/concentrate,USA,2022,-9,t REO,USGS_MCS2025_WORLD,c`,
+        '',
+      ].join(eol);
+      const placed = issuesOf(overlayDir({ 'production.csv': text })).map((i) => `${i.line}:${i.column} ${i.message}`);
+      expect(placed, JSON.stringify(eol)).toEqual(['2:4 -5 is negative', '6:4 -7 is negative', '8:4 -9 is negative']);
+    }
+  });
+
   it('a duplicated header, a row with too many cells: one error each, located', () => {
     const dupe = overlayDir({ 'production.csv': `${header},quantity\n${usa('x')},47000\n` });
     expect(issuesOf(dupe).map(formatIssue)).toEqual([
