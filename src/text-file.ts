@@ -3,7 +3,7 @@
  * UTF-8 text, is named with the reason in words and where the first bad byte is, instead of the system's EISDIR or
  * EACCES, or of a binary file's bytes turned into U+FFFD and read on as if they were the user's.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 
 /** The file's text (a leading byte-order mark dropped: editors on Windows write one), or why there is none. */
 export type TextRead =
@@ -16,6 +16,33 @@ const REASONS: Record<string, string> = {
   EACCES: 'cannot read the file: permission denied',
   EPERM: 'cannot read the file: permission denied',
 };
+
+/**
+ * Far more than any scenario, policy or table (the largest embedded table is 115 kB): a device or a pipe that never
+ * ends (/dev/zero, '<(yes)') stops here, rather than filling the memory until the process is killed.
+ */
+export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+
+class TooLarge extends Error {}
+
+/** The file's bytes, read a chunk at a time up to the limit: a pipe or a device has no size to ask for first. */
+function readBounded(file: string): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(1024 * 1024);
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) return Buffer.concat(chunks, total);
+      total += n;
+      if (total > MAX_INPUT_BYTES) throw new TooLarge();
+      chunks.push(chunk.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** 1-based line and column of a character offset. */
 function positionOf(text: string, offset: number): { line: number; column: number } {
@@ -31,8 +58,11 @@ function positionOf(text: string, offset: number): { line: number; column: numbe
 export function readTextFile(file: string): TextRead {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    bytes = readBounded(file);
   } catch (e) {
+    if (e instanceof TooLarge) {
+      return { problem: `is larger than ${MAX_INPUT_BYTES / 1024 / 1024} MiB: not a scenario, policy or table` };
+    }
     const code = (e as NodeJS.ErrnoException).code ?? '';
     return { problem: REASONS[code] ?? `cannot read the file (${code || (e as Error).message})` };
   }
