@@ -77,7 +77,8 @@ function parseText(withMark: string, file: string): { doc: Document; locate: Loc
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const first = doc.errors[0];
   if (first) throw syntaxError(first, text, doc, lines, file);
-  if (doc.contents === null) {
+  // Nothing but comments, or a bare '---' (a null the file does not write), is empty.
+  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.source === '')) {
     throw new InputError(`${file}:1:1: the document is empty: expected a mapping of its settings`);
   }
   if (isScalar(doc.contents) && doc.contents.value === null) {

@@ -249,6 +249,12 @@ describe('hostile or unusual documents', () => {
     expect(inputErrorOf(() => parseDocumentText('  \n\n', 'p.json', PolicySchema))).toMatch(
       /^p\.json:1:1: the document is empty/,
     );
+    // A bare document start writes no null: it is as empty as a file of comments.
+    for (const text of ['---\n', '# a policy\n---\n...\n']) {
+      expect(inputErrorOf(() => parseDocumentText(text, 'p.yaml', PolicySchema))).toMatch(
+        /^p\.yaml:1:1: the document is empty/,
+      );
+    }
     // 'null' and '~' read as an empty policy: solve ran with no zone, exit 0.
     for (const [text, file] of [
       ['null\n', 'p.yaml'],
