@@ -5,7 +5,6 @@
  * the same rows, so a project is the same project in both.
  */
 
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { Catalog } from '../data/catalog.ts';
 import { col } from '../data/columns.ts';
@@ -18,7 +17,7 @@ import {
   projects as projectsTable,
   type RowOrigin,
 } from '../data/schema.ts';
-import { describeIssue, InputError, parseDocumentText } from '../model/document.ts';
+import { describeIssue, InputError, parseDocumentText, readInputText } from '../model/document.ts';
 import { modelRegion } from '../model/regions.ts';
 import { MAX_FLOOR_MULTIPLE, referencePricesOf } from '../model/world.ts';
 import { type Parameters, type ProjectSpec, projectPipeline } from '../simulate/inputs.ts';
@@ -222,12 +221,7 @@ type Locate = (index: number, field: string) => string;
  * partly read. A project with the id of one in the data replaces it.
  */
 export function readProjectsFile(file: string, catalog: Catalog): ProjectRow[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new InputError(`${file}: cannot read the file`);
-  }
+  const text = readInputText(file);
   if (/\.ya?ml$|\.json$/i.test(file)) return readYamlProjects(text, file, catalog);
   return readCsvProjects(file, catalog);
 }

@@ -36,7 +36,8 @@ export interface RawDocument {
   readonly has: (path: readonly (string | number)[]) => boolean;
 }
 
-function readText(file: string): string {
+/** A user's input file as text; one that cannot be read, or is not UTF-8 text, is an InputError saying why. */
+export function readInputText(file: string): string {
   const read = readTextFile(file);
   if ('text' in read) return read.text;
   const at = read.line !== undefined ? `:${read.line}:${read.column}` : '';
@@ -195,7 +196,7 @@ function documentValue(doc: Document, file: string): unknown {
 
 /** Reads YAML or JSON without validating it (for documents merged before validation). */
 export function readRawDocument(file: string): RawDocument {
-  const { doc, locate } = parseText(readText(file), file);
+  const { doc, locate } = parseText(readInputText(file), file);
   return {
     file,
     value: documentValue(doc, file),
@@ -326,7 +327,7 @@ export function parseDocumentText<S extends z.ZodType>(
 }
 
 export function readDocumentFile<S extends z.ZodType>(file: string, schema: S): ParsedDocument<z.output<S>> {
-  return parseDocumentText(readText(file), file, schema);
+  return parseDocumentText(readInputText(file), file, schema);
 }
 
 /** Offset of the deepest node of `path` that exists (a missing key points at its parent). */

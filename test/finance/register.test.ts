@@ -1,5 +1,5 @@
 /** The project register: provenance of every number, and users' own project files with located errors. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -203,9 +203,14 @@ describe('readProjectsFile: a user’s own projects', () => {
       ),
     ).toThrow(/e\.yaml:3:11: 0\.region: unknown region 'ZZZ'/);
   });
-  it('says when the file cannot be read', () => {
-    expect(() => readProjectsFile(path.join(dir, 'missing.csv'), catalog)).toThrow(
-      /missing\.csv: cannot read the file/,
-    );
+  it('says when the file cannot be read, and why', () => {
+    expect(() => readProjectsFile(path.join(dir, 'missing.csv'), catalog)).toThrow(/missing\.csv: no such file$/);
+    // A folder said only 'cannot read the file'; a Latin-1 YAML had its 'é' read as U+FFFD into the project's name.
+    const folder = path.join(dir, 'folder.yaml');
+    mkdirSync(folder);
+    expect(() => readProjectsFile(folder, catalog)).toThrow(/folder\.yaml: is a folder, not a file$/);
+    const latin1 = path.join(dir, 'latin1.yaml');
+    writeFileSync(latin1, Buffer.from('- id: A\n  name: caf\xe9\n', 'latin1'));
+    expect(() => readProjectsFile(latin1, catalog)).toThrow(/latin1\.yaml:2:12: is not UTF-8 text: /);
   });
 });
