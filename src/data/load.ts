@@ -3,7 +3,7 @@
  * schema (a row with the same key replaces the embedded one; new keys are added). Parsing never throws on bad
  * data: every problem becomes a located DataIssue, and a row with an error is left out of the tables.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { type Dirent, existsSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CsvError, parse } from 'csv-parse/sync';
@@ -258,6 +258,14 @@ export function parseRows(def: AnyTable, raw: readonly RawRow[], issues: DataIss
   return out;
 }
 
+function isFile(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * An overlay folder's CSV files must each be a table's (a file no table reads, or one named in the wrong case,
  * would otherwise be ignored in silence), and the folder must hold at least one. Other files (notes, a README)
@@ -265,11 +273,25 @@ export function parseRows(def: AnyTable, raw: readonly RawRow[], issues: DataIss
  */
 function overlayFolderIssues(dir: string): DataIssue[] {
   const tableFiles = Object.values(TABLES).map((def) => def.file);
-  const csvs = readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile() && /\.csv$/i.test(e.name))
+  // A link to a CSV elsewhere is a table of the folder too: the tables read through it.
+  const isFileOrLinkToOne = (e: Dirent) => e.isFile() || (e.isSymbolicLink() && isFile(path.join(dir, e.name)));
+  const entries = readdirSync(dir, { withFileTypes: true }).filter((e) => /\.csv$/i.test(e.name));
+  const csvs = entries
+    .filter(isFileOrLinkToOne)
     .map((e) => e.name)
     .sort();
   const issues: DataIssue[] = [];
+  // A link whose file is gone would be read as no table at all.
+  for (const e of entries) {
+    if (!e.isSymbolicLink() || existsSync(path.join(dir, e.name))) continue;
+    issues.push({
+      check: 'data-folder',
+      severity: 'error',
+      file: path.join(displayPath(dir), e.name),
+      message: `is a link to ${readlinkSync(path.join(dir, e.name))}, which does not exist`,
+      fix: 'link it to your table, or remove it',
+    });
+  }
   for (const name of csvs) {
     if (tableFiles.includes(name)) continue;
     issues.push({

@@ -1,7 +1,7 @@
 /** The `lodestone data` commands, run as a user runs them: the real binary, its exit code and its output. */
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatIssue } from '../../src/data/issues.ts';
@@ -294,6 +294,26 @@ describe('overlay CSV files as spreadsheets and editors write them', () => {
     expect(issuesOf(latin1).map(formatIssue)).toEqual([
       expect.stringMatching(/production\.csv:2:68: error \[csv-format\] is not UTF-8 text: .*save the file as UTF-8/),
     ]);
+  });
+
+  it('a table that is a link to a CSV elsewhere is a table of the folder: read, and held to its name', () => {
+    // A folder of links was 'holds no CSV tables, so it would overlay nothing' (while its tables were read), and a
+    // link named after no table was left out in silence.
+    const elsewhere = overlayDir({ 'mine.csv': `${header}\n${usa('linked')}\n` });
+    const dir = overlayDir({});
+    symlinkSync(path.join(elsewhere, 'mine.csv'), path.join(dir, 'production.csv'));
+    expect(issuesOf(dir)).toEqual([]);
+    expect(loadDataset({ overlays: [dir] }).tables.production.find((p) => p.note === 'linked')?.quantity).toBe(46000);
+    symlinkSync(path.join(elsewhere, 'mine.csv'), path.join(dir, 'Productions.csv'));
+    expect(issuesOf(dir).map(formatIssue)).toEqual([
+      expect.stringMatching(/Productions\.csv: error \[data-folder\] 'Productions\.csv' is not the file of any table/),
+    ]);
+    // A link to a file that is gone was no table at all, in silence.
+    const dangling = overlayDir({});
+    symlinkSync(path.join(elsewhere, 'gone.csv'), path.join(dangling, 'production.csv'));
+    expect(issuesOf(dangling).map(formatIssue)).toContainEqual(
+      expect.stringMatching(/production\.csv: error \[data-folder\] is a link to \S*gone\.csv, which does not exist/),
+    );
   });
 
   it('a table saved with tabs or semicolons: one error saying so, not one per column', () => {
