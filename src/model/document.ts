@@ -290,6 +290,15 @@ export function describeIssue(
   if (typeof given === 'number' && !Number.isFinite(given)) {
     // .inf, .nan, or a number beyond ±1.8e308 (1e309) that reads as infinite: zod's 'expected number' says nothing.
     message = `${given} is not a finite number (read from .inf, .nan, or a number beyond ±1.8e308): write a finite number`;
+  } else if (
+    issue?.code === 'invalid_type' &&
+    issue.expected === 'number' &&
+    typeof given === 'string' &&
+    given.trim() !== '' &&
+    Number.isFinite(Number(given))
+  ) {
+    // '110000' in quotes: the number is right, its quotes make it text.
+    message = `'${given}' is text (in quotes), not a number: write it without the quotes`;
   } else if (issue?.code === 'invalid_type' && /received undefined$/.test(message)) {
     message = `missing: required here (expected ${issue.expected})`;
   } else if (

@@ -280,6 +280,19 @@ describe('hostile or unusual documents', () => {
     );
   });
 
+  it('a number written in quotes says so, where zod said only that it received a string', () => {
+    expect(inputErrorOf(() => parseDocumentText('floors: { ndpr/oxide: "110000" }\n', 'p.yaml', PolicySchema))).toBe(
+      "p.yaml:1:23: floors.ndpr/oxide: '110000' is text (in quotes), not a number: write it without the quotes",
+    );
+    expect(inputErrorOf(() => parseDocumentText('{"floors": {"ndpr/oxide": "1e5"}}', 'p.json', PolicySchema))).toMatch(
+      /^p\.json:1:27: floors\.ndpr\/oxide: '1e5' is text \(in quotes\), not a number/,
+    );
+    // Text that is no number is still a string where a number belongs.
+    expect(inputErrorOf(() => parseDocumentText('floors: { ndpr/oxide: lots }\n', 'p.yaml', PolicySchema))).toMatch(
+      /floors\.ndpr\/oxide: Invalid input: expected number, received string$/,
+    );
+  });
+
   it('nesting hundreds of levels deep is refused in words, not as a full call stack', () => {
     const deep = `{"members": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
     expect(inputErrorOf(() => parseDocumentText(deep, 'p.json', PolicySchema))).toMatch(
