@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { Catalog } from '../data/catalog.ts';
+import { validateRisks } from '../ensemble/risks.ts';
 import { InputError } from '../model/document.ts';
 import {
   builtInScenarios,
@@ -493,6 +494,8 @@ export function registerSimulateCommands(program: Command): void {
     const s = readScenario(file);
     const catalog = loadCheckedDataset(opts);
     validateScenario(s, catalog);
+    // The risks section is read only by 'lodestone ensemble': a file that checks valid must not fail there.
+    validateRisks(s, catalog);
     process.stdout.write(
       `${s.files.map((f) => path.relative(process.cwd(), f)).join(' ← ')}: valid (${s.horizon.start}–${s.horizon.end})\n`,
     );

@@ -306,6 +306,19 @@ describe('lodestone compare and scenario', () => {
     expect(readFileSync(path.join(out, 'results.json'), 'utf8')).toBe('{"earlier": true}');
   });
 
+  it('scenario check refuses a risks section the ensemble would refuse, at its place', () => {
+    // It said 'valid' of a control on an unknown region; 'lodestone ensemble' then refused the same file.
+    const dir = tmp();
+    const file = path.join(dir, 'risky.yaml');
+    writeFileSync(
+      file,
+      'name: risky\nextends: zone-2026\nrisks:\n  controls:\n    - { kind: ban, origin: XYZ, commodities: [ndpr/oxide], destinations: members, probability: 0.1, duration: 1 }\n',
+    );
+    const r = runCli(['scenario', 'check', file]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^lodestone: \S*risky\.yaml:5:28: risks\.controls\.0\.origin: unknown region 'XYZ'/);
+  });
+
   it('lists and checks scenarios', () => {
     expect(runCli(['scenario', 'list']).stdout).toMatch(/zone-2026-ban-2027\s+Zone from 2026, ban from 2027/);
     const ok = runCli(['scenario', 'check', 'zone-2026-ban-2027']);
