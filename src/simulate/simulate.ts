@@ -357,8 +357,12 @@ function checkedScenario(
     ].sort();
     for (const sector of Object.keys(rates)) {
       if (sector === '*' || sectors.includes(sector)) continue;
+      const known =
+        sectors.length > 0
+          ? `its sectors: ${sectors.join(', ')}, or '*'`
+          : `the data have no final demand for ${k}: only other stages use it, and their rates grow that use`;
       throw new InputError(
-        `${locate(['demandGrowth', k, sector])}: demandGrowth.${k}.${sector}: no demand for ${k === '*' ? 'any commodity' : k} in a sector '${sector}'${didYouMean(sector, sectors)} (its sectors: ${sectors.join(', ')}, or '*')`,
+        `${locate(['demandGrowth', k, sector])}: demandGrowth.${k}.${sector}: no demand for ${k === '*' ? 'any commodity' : k} in a sector '${sector}'${didYouMean(sector, sectors)} (${known})`,
       );
     }
   }

@@ -339,6 +339,11 @@ describe('bad scenario files', () => {
     expect(inputErrorOf(() => validateScenario(readScenario(sector), catalog))).toMatch(
       /s\.yaml:4:\d+: demandGrowth\.graphite\/natural\.nonbattery: no demand for graphite\/natural in a sector 'nonbattery' \(did you mean 'non-battery'\?\)/,
     );
+    // NdPr oxide has no final demand (it is used to make magnets): the list of its sectors was empty, '(its sectors: , or '*')'.
+    const none = files({ 's.yaml': 'name: s\nextends: baseline\ndemandGrowth:\n  ndpr/oxide: { magnets: 0.5 }\n' });
+    expect(inputErrorOf(() => validateScenario(readScenario(none), catalog))).toMatch(
+      /s\.yaml:4:\d+: demandGrowth\.ndpr\/oxide\.magnets: no demand for ndpr\/oxide in a sector 'magnets' \(the data have no final demand for ndpr\/oxide: only other stages use it, and their rates grow that use\)$/,
+    );
   });
 
   it('a growth rate that is not a number says a rate was expected', () => {
