@@ -66,6 +66,10 @@ export function readTextFile(file: string): TextRead {
     const code = (e as NodeJS.ErrnoException).code ?? '';
     return { problem: REASONS[code] ?? `cannot read the file (${code || (e as Error).message})` };
   }
+  // UTF-16 (Excel's 'Unicode Text') is text, but its NUL bytes would name it a binary file.
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    return { problem: 'is UTF-16 text, not UTF-8: save the file as UTF-8' };
+  }
   const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
   const nul = text.indexOf('\u0000');
   if (nul >= 0) {

@@ -288,6 +288,12 @@ describe('overlay CSV files as spreadsheets and editors write them', () => {
     expect(issuesOf(binary).map(formatIssue)).toEqual([
       expect.stringMatching(/production\.csv:1:1: error \[csv-format\] is not a text file: it holds a NUL byte/),
     ]);
+    // UTF-16 (Excel's 'Unicode Text'): text, but not UTF-8; its NUL bytes are no sign of a binary file.
+    const utf16 = overlayDir({});
+    writeFileSync(path.join(utf16, 'production.csv'), Buffer.from(`\uFEFF${header}\n${usa('x')}\n`, 'utf16le'));
+    expect(issuesOf(utf16).map(formatIssue)).toEqual([
+      expect.stringMatching(/production\.csv: error \[csv-format\] is UTF-16 text, not UTF-8: save the file as UTF-8/),
+    ]);
     // Latin-1 (Excel's 'CSV' on Windows): the 'é' was read as U+FFFD into the note, unseen.
     const latin1 = overlayDir({});
     writeFileSync(path.join(latin1, 'production.csv'), Buffer.from(`${header}\n${usa('caf\xe9')}\n`, 'latin1'));
