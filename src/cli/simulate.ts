@@ -2,13 +2,13 @@
  * `lodestone simulate`, `lodestone compare` and `lodestone scenario`: the main job. Runs a scenario against another
  * through the horizon, prints a compact comparison per year, and writes the report (HTML, CSV, JSON) to a folder.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { Catalog } from '../data/catalog.ts';
 import { validateRisks } from '../ensemble/risks.ts';
-import { InputError } from '../model/document.ts';
+import { InputError, readInputText } from '../model/document.ts';
 import {
   builtInScenarios,
   readScenario,
@@ -97,9 +97,11 @@ function runScenario(
 
 /** A results file from an earlier run (results.json holds a Comparison; a SimulationResult alone also works). */
 function readResult(file: string, which: 'scenario' | 'against'): SimulationResult {
+  // Read as any input (a folder, a binary or a Latin-1 file named as such); a byte-order mark is no part of the JSON.
+  const text = readInputText(file);
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(file, 'utf8'));
+    value = JSON.parse(text);
   } catch (e) {
     throw new InputError(`${file}: not a readable JSON results file (${e instanceof Error ? e.message : e})`);
   }
@@ -433,7 +435,7 @@ export function registerSimulateCommands(program: Command): void {
             `${ref}: no such file: ${path.basename(ref) === 'results.json' ? 'results.json is missing' : 'give a results.json of an earlier run, or a scenario'}`,
           );
         }
-        const text = readFileSync(ref, 'utf8');
+        const text = readInputText(ref);
         if (/"years"/.test(text)) return () => readResult(ref, which);
         // A JSON scenario names itself; anything else in a .json is a results file that lost its years.
         if (!/"(name|extends)"\s*:/.test(text))

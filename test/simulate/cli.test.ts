@@ -202,6 +202,12 @@ describe('lodestone compare and scenario', () => {
     expect(clash.stderr).toMatch(/would overwrite .*results\.json, an input of this comparison/);
     expect(readFileSync(results, 'utf8')).toBe(before);
     expect(runCli(['compare', out, results, '--out', out]).stderr).toMatch(/would overwrite/);
+    // Saved again by an editor on Windows (a byte-order mark, CRLF): the same results. JSON.parse refused the mark.
+    const resaved = path.join(dir, 'resaved.json');
+    writeFileSync(resaved, `\uFEFF${before.replaceAll('\n', '\r\n')}`);
+    const again = runCli(['compare', resaved, results, '--no-report']);
+    expect(again.stderr).not.toMatch(/not a readable JSON/);
+    expect(again.stdout).toBe(r.stdout);
     const bare = path.join(dir, 'bare.json');
     writeFileSync(bare, '{}');
     expect(runCli(['compare', bare, results, '--no-report']).stderr).toMatch(
