@@ -47,14 +47,17 @@ function recordStartLines(text: string, ends: readonly number[]): number[] {
   const starts: number[] = [];
   let offset = 0;
   let line = 1;
+  // One byte on, or one line break on: CRLF, LF, or a lone CR (an old Mac file's) each end one line.
+  const step = () => {
+    const byte = bytes[offset];
+    if (byte === 0x0a || byte === 0x0d) line++;
+    offset += byte === 0x0d && bytes[offset + 1] === 0x0a ? 2 : 1;
+  };
   for (const end of ends) {
     // Past the blank lines skipped before the record.
-    while (offset < end && (bytes[offset] === 0x0a || bytes[offset] === 0x0d)) {
-      if (bytes[offset] === 0x0a) line++;
-      offset++;
-    }
+    while (offset < end && (bytes[offset] === 0x0a || bytes[offset] === 0x0d)) step();
     starts.push(line);
-    for (; offset < end; offset++) if (bytes[offset] === 0x0a) line++;
+    while (offset < end) step();
   }
   return starts;
 }

@@ -244,10 +244,10 @@ describe('overlay CSV files as spreadsheets and editors write them', () => {
     expect(row?.note).toBe('two\r\nlines');
   });
 
-  it('a row with a line break in a quoted cell, and the rows after it, are at the lines they start on, LF or CRLF', () => {
+  it('a row with a line break in a quoted cell, and the rows after it, are at the lines they start on, LF, CRLF or CR', () => {
     // The row was placed at its last line, and with CRLF each quoted line break counted twice: the row after a
     // two-line note was reported a line too far down, the next one two.
-    for (const eol of ['\n', '\r\n']) {
+    for (const eol of ['\n', '\r\n', '\r']) {
       const text = [
         header,
         `rare-earths/concentrate,USA,2024,-5,t REO,USGS_MCS2025_WORLD,"one${eol}two${eol}three"`,
