@@ -72,8 +72,10 @@ function quotedTokenOffset(message: string, text: string): number | undefined {
 
 /** Parses YAML (a superset of JSON); a syntax error is thrown as an InputError at its own line and column. */
 function parseText(withMark: string, file: string): { doc: Document; locate: Locate } {
-  // A byte-order mark (Windows editors write one) is no part of the document; JSON.parse would refuse it.
-  const text = withMark.replace(/^\uFEFF/, '');
+  // A byte-order mark (Windows editors write one) is no part of the document; JSON.parse would refuse it. A lone CR
+  // (an old Mac file's line end) is a line break in YAML 1.2, which the parser does not take it for: read it as LF,
+  // one character for one, so that every offset stays the file's.
+  const text = withMark.replace(/^\uFEFF/, '').replace(/\r(?!\n)/g, '\n');
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const first = doc.errors[0];

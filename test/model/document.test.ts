@@ -236,6 +236,14 @@ describe('hostile or unusual documents', () => {
       members: ['USA'],
       floors: { 'ndpr/oxide': 110000 },
     });
+    // Lines that end in a lone CR (an old Mac file's) are lines too: YAML 1.2 counts CR as a line break.
+    expect(parseDocumentText('members: [USA]\rfloors:\r  ndpr/oxide: 110000\r', 'p.yaml', PolicySchema).value).toEqual({
+      members: ['USA'],
+      floors: { 'ndpr/oxide': 110000 },
+    });
+    expect(
+      inputErrorOf(() => parseDocumentText('members: [USA]\rfloors:\r  ndpr/oxide: -5\r', 'p.yaml', PolicySchema)),
+    ).toMatch(/^p\.yaml:3:15: floors\.ndpr\/oxide: -5 is negative/);
     // Positions after the mark are the editor's: line 1, column 13 is the bad value, not column 14.
     expect(inputErrorOf(() => parseDocumentText('\uFEFF{"members": 5}', 'p.json', PolicySchema))).toMatch(
       /^p\.json:1:13: members: /,
