@@ -55,6 +55,7 @@ function positionOf(text: string, offset: number): { line: number; column: numbe
   return { line, column: offset - lineStart + 1 };
 }
 
+/** A user's input file as UTF-8 text, or the reason it is none: unreadable, a folder, too large, binary, not UTF-8. */
 export function readTextFile(file: string): TextRead {
   let bytes: Buffer;
   try {
