@@ -564,11 +564,13 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
   for (const x of stocks) regions.add(x.region);
 
   const regionList = [...regions].sort();
-  // The route table depends only on the data, the year, the regions and who trades preferentially: cached per
-  // catalog, so that a simulation's years share one array (and the engine's index of it).
+  // The route table depends only on the data, the year, the tariffs in force, the regions and who trades
+  // preferentially: cached per catalog, so that a simulation's years share one array (and the engine's index of it).
+  // Keyed by the tariffs in force rather than the tariff year: the years between two changes of duty share one (a
+  // rare-earth draw built 8.6 tables, one per world).
   const preferential = policy.members !== undefined && (policy.preferential ?? true);
   const tariffYear = options.tariffYear ?? year;
-  const routeKey = `${year}|${tariffYear}|${regionList.join(',')}|${preferential ? members.join(',') : ''}`;
+  const routeKey = `${year}|${tariffsInForceKey(catalog, tariffYear)}|${regionList.join(',')}|${preferential ? members.join(',') : ''}`;
   const byPair = remembered(
     remembered(ROUTE_CACHE, catalog, () => new Map()),
     routeKey,

@@ -7,7 +7,7 @@ import { assessDuty } from '../../src/admin/duty.ts';
 import { defaultMembers, inForceOn } from '../../src/admin/schedule.ts';
 import { Catalog } from '../../src/data/catalog.ts';
 import { loadDataset } from '../../src/data/load.ts';
-import { buildWorld } from '../../src/model/world.ts';
+import { buildWorld, tariffsInForceKey } from '../../src/model/world.ts';
 
 const catalog = new Catalog(loadDataset());
 const MAGNET = 'ndfeb/magnet';
@@ -52,5 +52,15 @@ describe('duties on a route', () => {
       )?.adValorem ?? 0;
     expect(into()).toBeCloseTo(0.021, 12);
     expect(into({ members: ['USA', 'EU27', 'JPN', 'MEX'] })).toBe(0);
+  });
+
+  it('are priced once for the years between two changes of duty', () => {
+    // 2030 and 2031 have the same tariffs in force: their worlds share one route table (and the engine's index of
+    // it), as an ensemble draw's years do; a year with other duties has its own.
+    expect(tariffsInForceKey(catalog, 2031)).toBe(tariffsInForceKey(catalog, 2030));
+    const routes = (tariffYear: number) => buildWorld(catalog, { tariffYear }).problem.routes?.byPair;
+    expect(routes(2031)).toBe(routes(2030));
+    expect(tariffsInForceKey(catalog, 2024)).not.toBe(tariffsInForceKey(catalog, 2030));
+    expect(routes(2024)).not.toBe(routes(2030));
   });
 });
