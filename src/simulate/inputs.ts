@@ -7,6 +7,7 @@ import { incentivePrice } from '../admin/reference-price.ts';
 import type { Catalog } from '../data/catalog.ts';
 import { parameterSpec } from '../data/parameters.ts';
 import { BASE_YEAR } from '../data/schema.ts';
+import { remembered } from '../memo.ts';
 import { drawingShare } from '../model/content.ts';
 import { modelRegion } from '../model/regions.ts';
 import { ModelInputError } from '../model/world.ts';
@@ -47,17 +48,22 @@ export function worldUse(
     }
     return share;
   };
-  const memo = new Map<string, number>();
+  const memo = new Map<string, Map<number, number[]>>();
   const useIn = (k: string, year: number, depth: number): number => {
-    const key = `${k}|${year}|${depth}`;
-    const known = memo.get(key);
+    // By commodity, year and depth (which only stops a cycle of links): no key built per call.
+    const byDepth = remembered(
+      remembered(memo, k, () => new Map()),
+      year,
+      () => [],
+    );
+    const known = byDepth[depth];
     if (known !== undefined) return known;
     let use = finalUseIn(k, year);
     if (depth < 8) {
       for (const l of t.stage_links)
         if (l.input === k) use += l.coefficient * shareOf(l.output) * useIn(l.output, year, depth + 1);
     }
-    memo.set(key, use);
+    byDepth[depth] = use;
     return use;
   };
   return (k, year) => useIn(k, year, 0);
@@ -111,14 +117,9 @@ export class DemandGrowth {
    * sector, then commodity, then '*'); else the most specific row: the sector's own, then the region's, then '*'.
    */
   rate(commodity: string, region: string, year: number, sector = 'all'): number {
-    // A simulation asks for the same rates every year, for every curve: each is looked up once.
-    const key = `${commodity}|${region}|${year}|${sector}`;
-    let rate = this.rates.get(key);
-    if (rate === undefined) {
-      rate = this.lookup(commodity, region, year, sector);
-      this.rates.set(key, rate);
-    }
-    return rate;
+    // Not remembered: factor, which asks for each rate once, remembers the factors; a key built per rate cost more
+    // than the lookup (an ensemble draw has a DemandGrowth of its own, its rates drawn).
+    return this.lookup(commodity, region, year, sector);
   }
 
   /**
@@ -135,7 +136,6 @@ export class DemandGrowth {
     return last;
   }
 
-  private readonly rates = new Map<string, number>();
   /** Remembered factors by commodity, region and sector: those of the last base year asked for. */
   private readonly factors = new Map<
     string,

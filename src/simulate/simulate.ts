@@ -570,7 +570,8 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
   /** By `stockpile index|commodity`: what it bought over the run, and the years last year's price kept it from buying. */
   const stockBought = new Map<string, number>();
   const pricedOut = new Map<string, { years: number[]; member: string; threshold: number }>();
-  const forecast = new Map<string, number>();
+  /** The price each project's market expects, by commodity then region (keys built per project cost more). */
+  const forecast = new Map<string, Map<string, number>>();
   const referencePrices = new Map<string, { price: number; set: number }>();
   const years: YearResult[] = [];
   const costCurves: CostCurve[] = [];
@@ -597,6 +598,16 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
     return beforeStart;
   };
   const total = scenario.horizon.end - scenario.horizon.start + 1;
+  // A year's stock obligations and its days of cover read the same net imports (last year's, of this year's
+  // members): worked out once.
+  let netImportsMemo: { solution: EquilibriumSolution; members: readonly string[]; net: NetImports } | undefined;
+  const netImportsOf = (solution: EquilibriumSolution, members: readonly string[]): NetImports => {
+    const memo = netImportsMemo;
+    if (memo?.solution === solution && sameList(memo.members, members)) return memo.net;
+    const net = netImportsByMember(solution, members);
+    netImportsMemo = { solution, members, net };
+    return net;
+  };
 
   const useIn = worldUse(catalog, growth, baseYear);
   const worldDemandFactor = (k: string, year: number) => {
@@ -960,7 +971,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
       // Commodities a stockpile in force covers for some member this year: their days of cover count, at 0 too.
       const covered = new Set<string>();
       // Last year's net imports of each member, read once a year and only where a stockpile asks for them.
-      let lastNetImports: Map<string, number> | undefined;
+      let lastNetImports: NetImports | undefined;
       (scenario.zone?.stockpiles ?? []).forEach((sp, i) => {
         if (!zone || !active(sp.from, undefined, year)) return;
         // A joint stockpile ('zone') holds stock in every member against its own net imports, from one budget.
@@ -971,8 +982,8 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
             const key = `${i}|${member}|${k}`;
             const state = stocks.get(key) ?? { member, commodity: k, holdings: 0 };
             stocks.set(key, state);
-            lastNetImports ??= netImportsByMember(observed(members).solution, members);
-            const netImports = Math.max(0, lastNetImports.get(`${member}|${k}`) ?? 0);
+            lastNetImports ??= netImportsOf(observed(members).solution, members);
+            const netImports = Math.max(0, lastNetImports.get(k)?.get(member) ?? 0);
             const target = (sp.obligationDays / 365) * netImports;
             const refPrice = floors[k] ?? world.referencePrice.get(k) ?? 0;
             const buyPrice = (sp.buyBelow ?? 1) * refPrice;
@@ -1182,11 +1193,11 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
       for (const pr of projects) {
         const { spec } = pr;
         const observed = earnedIn(spec.commodity).get(spec.region) ?? average(lists.prices.get(spec.commodity) ?? []);
-        const fk = `${spec.commodity}|${spec.region}`;
-        const expected = forecast.has(fk)
-          ? forecastWeight * observed + (1 - forecastWeight) * (forecast.get(fk) as number)
-          : observed;
-        forecast.set(fk, expected);
+        const forecastIn = remembered(forecast, spec.commodity, () => new Map<string, number>());
+        const lastForecast = forecastIn.get(spec.region);
+        const expected =
+          lastForecast !== undefined ? forecastWeight * observed + (1 - forecastWeight) * lastForecast : observed;
+        forecastIn.set(spec.region, expected);
         if (pr.online !== undefined || pr.decided !== undefined) continue;
         const backedNow =
           pr.backed && (scenario.zone?.backedProjects ?? []).some((b) => b.id === spec.id && b.from <= year);
@@ -1212,9 +1223,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
       // Days of cover read last year's net imports, as the IEA's obligations do and the stockpile's obligation above
       // did (in the first year, the market observed before the horizon; this year's where none was observed, when no
       // stockpile was in force to hold anything).
-      const coverBase = membersNetImports(
-        netImportsByMember((previous ?? beforeStart)?.solution ?? solution, measured),
-      );
+      const coverBase = membersNetImports(netImportsOf((previous ?? beforeStart)?.solution ?? solution, measured));
       const commodities = stats.commodities.map((c) =>
         commodityYear(c, {
           catalog,
@@ -1293,6 +1302,10 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
   };
 }
 
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 function sum<T>(xs: readonly T[], f: (x: T) => number): number {
   return xs.reduce((s, x) => s + f(x), 0);
 }
@@ -1318,18 +1331,25 @@ function shockHits(
   return s.destinations.map(region).includes(member);
 }
 
+/** Net imports by commodity, then member (netImportsByMember). */
+type NetImports = ReadonlyMap<string, ReadonlyMap<string, number>>;
+
 /**
- * Each member's net imports for its own use, by `member|commodity`: imports less exports, less what went into its
+ * Each member's net imports for its own use, by commodity then member: imports less exports, less what went into its
  * stocks that year and plus what came out of them; below 0 for a net exporter. Counting the stockpile's own purchases
  * made each year's obligation grow with the last year's buying (a 365-day obligation on refined nickel stopped at 538
  * days), and a release year's lower imports made it shrink.
  */
-function netImportsByMember(solution: EquilibriumSolution, members: readonly string[]): Map<string, number> {
+function netImportsByMember(solution: EquilibriumSolution, members: readonly string[]): NetImports {
   const set = new Set(members);
-  const net = new Map<string, number>();
+  const net = new Map<string, Map<string, number>>();
   const add = (member: string, k: string, q: number) => {
-    const key = `${member}|${k}`;
-    net.set(key, (net.get(key) ?? 0) + q);
+    let byMember = net.get(k);
+    if (!byMember) {
+      byMember = new Map();
+      net.set(k, byMember);
+    }
+    byMember.set(member, (byMember.get(member) ?? 0) + q);
   };
   for (const f of solution.flows) {
     if (set.has(f.to)) add(f.to, f.commodity, f.quantity);
@@ -1344,11 +1364,12 @@ function netImportsByMember(solution: EquilibriumSolution, members: readonly str
  * each member's none below 0, as the IEA counts net-importing members' (a net exporter's are none, not a deduction
  * from the others').
  */
-function membersNetImports(byMember: ReadonlyMap<string, number>): Map<string, number> {
+function membersNetImports(net: NetImports): Map<string, number> {
   const byCommodity = new Map<string, number>();
-  for (const [key, q] of byMember) {
-    const k = key.slice(key.indexOf('|') + 1);
-    byCommodity.set(k, (byCommodity.get(k) ?? 0) + Math.max(0, q));
+  for (const [k, byMember] of net) {
+    let total = 0;
+    for (const q of byMember.values()) total += Math.max(0, q);
+    byCommodity.set(k, total);
   }
   return byCommodity;
 }
