@@ -127,6 +127,15 @@ interface StockState {
   holdings: number;
 }
 
+/** A stock operation of the year's problem: which stockpile's, whose and of what, and the holding it moves. */
+interface StockOperationIndex {
+  readonly policy: number;
+  readonly member: string;
+  readonly commodity: string;
+  readonly id: string;
+  readonly state: StockState;
+}
+
 interface ProjectState {
   readonly spec: ProjectSpec;
   /** First year of output. */
@@ -560,10 +569,11 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
   const stocks = new Map<string, StockState>();
   /**
    * The price of a stockpiled commodity in a region in the last year no shock cut that region's supply of it (by
-   * `region|commodity`): releases defend a ceiling above it. Recorded once each year is solved, so that a shock year
-   * reads the last calm year's own price, not the one before it.
+   * commodity, then region): releases defend a ceiling above it. Recorded once each year is solved, so that a shock
+   * year reads the last calm year's own price, not the one before it.
    */
-  const calmPrices = new Map<string, number>();
+  const calmPrices = new Map<string, Map<string, number>>();
+  const calmPricesOf = (k: string) => remembered(calmPrices, k, () => new Map<string, number>());
   const stockpiled = new Set((scenario.zone?.stockpiles ?? []).flatMap((sp) => sp.commodities));
   const cfdSpent = new Map<number, number>();
   const stockSpent = new Map<number, number>();
@@ -967,7 +977,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
       // (a plan bought at this year's price, up to the release ceiling); release to defend a
       // ceiling above the pre-shock price while a shock lasts.
       const stockOps: StockOperation[] = [];
-      const stockIndex: { policy: number; member: string; commodity: string; id: string }[] = [];
+      const stockIndex: StockOperationIndex[] = [];
       // Commodities a stockpile in force covers for some member this year: their days of cover count, at 0 too.
       const covered = new Set<string>();
       // Last year's net imports of each member, read once a year and only where a stockpile asks for them.
@@ -1006,16 +1016,16 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
           const lastPrice = observed(members).solution.prices.find(
             (p) => p.region === member && p.commodity === g.k,
           )?.price;
-          const calmKey = `${member}|${g.k}`;
+          const calmPricesOfK = calmPricesOf(g.k);
           // The market observed before the horizon had no shock: the calm price of a first year that has one.
-          if (!previous && lastPrice !== undefined && !calmPrices.has(calmKey)) calmPrices.set(calmKey, lastPrice);
+          if (!previous && lastPrice !== undefined && !calmPricesOfK.has(member)) calmPricesOfK.set(member, lastPrice);
           // Purchases are a yearly acquisition plan, decided on last year's price (at or below the buy threshold,
           // and no shock on): the agency buys the planned quantity unless the price reaches the ceiling its releases
           // defend. Releases respond to the price: up to a share of holdings whenever the price reaches the ceiling.
           const cheap = lastPrice !== undefined && lastPrice <= g.buyPrice * (1 + 1e-9);
           // The ceiling sits above both the pre-shock price and the reference price (a floor lifts the calm price).
           const calm = Math.max(
-            calmPrices.get(calmKey) ?? lastPrice ?? 0,
+            calmPricesOfK.get(member) ?? lastPrice ?? 0,
             floors[g.k] ?? 0,
             world.referencePrice.get(g.k) ?? 0,
           );
@@ -1082,7 +1092,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
             ...(buyCap > 0 ? { buyCap, buyPrice: g.bid } : {}),
             ...(releaseCap > 0 ? { releaseCap, releasePrice: g.releasePrice } : {}),
           });
-          stockIndex.push({ policy: i, member, commodity: g.k, id });
+          stockIndex.push({ policy: i, member, commodity: g.k, id, state: g.state });
         }
       });
 
@@ -1156,7 +1166,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
       for (const s of solution.stocks) {
         const idx = stockIndex.find((x) => x.id === s.id);
         if (!idx) continue;
-        const state = stocks.get(`${idx.policy}|${idx.member}|${idx.commodity}`) as StockState;
+        const { state } = idx;
         state.holdings = Math.max(0, state.holdings + s.bought - s.released);
         const p = solution.prices.find((x) => x.region === idx.member && x.commodity === idx.commodity)?.price ?? 0;
         stockSpent.set(idx.policy, (stockSpent.get(idx.policy) ?? 0) + s.bought * p);
@@ -1166,9 +1176,10 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
       // Every region's, member or not yet: one that joins reads its own last calm year. (Before the zone, a control
       // on 'members' falls on the default bloc, as destinationsOf has it.)
       for (const k of stockpiled) {
+        const calmPricesOfK = calmPricesOf(k);
         for (const p of lists.prices.get(k) ?? []) {
           if (!shocks.some((s) => shockHits(s, k, p.region, zone ? members : bloc, region)))
-            calmPrices.set(`${p.region}|${k}`, p.price);
+            calmPricesOfK.set(p.region, p.price);
         }
       }
       // What producers earn by commodity and region (a CfD's payments, the projects' expectations).
@@ -1388,7 +1399,7 @@ interface CommodityContext {
   readonly dominant: string;
   readonly floors: Readonly<Record<string, number>>;
   readonly stocks: ReadonlyMap<string, StockState>;
-  readonly stockIndex: readonly { policy: number; member: string; commodity: string; id: string }[];
+  readonly stockIndex: readonly StockOperationIndex[];
   readonly growth: DemandGrowth;
   readonly baseYear: number;
   readonly year: number;
