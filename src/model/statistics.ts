@@ -165,11 +165,15 @@ export function periodStatistics(
     }
     // Where one side uses none at all (its buyers all rationed at the choke, a stockpile the only buyer), its prices
     // weigh by what its buyers ask at their reference price: a price the bloc pays, or would, is still a price.
-    const asked = new Map<string, number>();
-    for (const d of lists.demands.get(k) ?? []) {
-      const q = d.curve.kind === 'isoelastic' ? d.curve.q0 : d.curve.intercept;
-      asked.set(d.region, (asked.get(d.region) ?? 0) + q);
-    }
+    // (Summed only then: a map per commodity and year that a draw seldom reads.)
+    const askedOf = () => {
+      const asked = new Map<string, number>();
+      for (const d of lists.demands.get(k) ?? []) {
+        const q = d.curve.kind === 'isoelastic' ? d.curve.q0 : d.curve.intercept;
+        asked.set(d.region, (asked.get(d.region) ?? 0) + q);
+      }
+      return asked;
+    };
     const weighted = (weights: ReadonlyMap<string, number>, inside: boolean) => {
       let q = 0;
       let v = 0;
@@ -182,7 +186,7 @@ export function periodStatistics(
     };
     const mean = (inside: boolean) => {
       const byUse = weighted(use, inside);
-      return Number.isNaN(byUse) ? weighted(asked, inside) : byUse;
+      return Number.isNaN(byUse) ? weighted(askedOf(), inside) : byUse;
     };
     const outputs = outputsOf.get(k) ?? [];
     let production = 0;
@@ -212,13 +216,18 @@ export function periodStatistics(
     let levyRevenue = 0;
     let exportTaxRevenue = 0;
     const origins = new Map<string, number>();
-    const taxOf = new Map<string, number>();
-    for (const e of problem.exportTaxes ?? []) if (e.commodity === k) taxOf.set(e.origin, e.rate);
+    // The export taxes on k by origin; none in most worlds, and then no map.
+    let taxOf: Map<string, number> | undefined;
+    for (const e of problem.exportTaxes ?? []) {
+      if (e.commodity !== k) continue;
+      taxOf ??= new Map();
+      taxOf.set(e.origin, e.rate);
+    }
     for (const f of flowsOf.get(k) ?? []) {
       if (members.has(f.from) && !members.has(f.to)) exportsOut += f.quantity;
       if (members.has(f.to) && !members.has(f.from)) origins.set(f.from, (origins.get(f.from) ?? 0) + f.quantity);
       levyRevenue += f.levy * f.quantity;
-      const rate = taxOf.get(f.from);
+      const rate = taxOf?.get(f.from);
       if (rate !== undefined) exportTaxRevenue += rate * (price.get(f.from) ?? 0) * f.quantity;
     }
     let released = 0;
@@ -228,12 +237,14 @@ export function periodStatistics(
     const negligible = NEGLIGIBLE_SUPPLY * production;
     const produced = Math.max(0, blocProduction - exportsOut);
     const home = produced > negligible ? produced : 0;
+    const imports: { region: string; quantity: number }[] = [];
+    origins.forEach((quantity, region) => {
+      if (quantity > negligible) imports.push({ region, quantity });
+    });
+    imports.sort((a, b) => b.quantity - a.quantity);
     const supplyByOrigin = [
       { region: 'bloc', quantity: home },
-      ...[...origins]
-        .filter(([, quantity]) => quantity > negligible)
-        .sort((a, b) => b[1] - a[1])
-        .map(([region, quantity]) => ({ region, quantity })),
+      ...imports,
       ...(released > negligible ? [{ region: 'stocks', quantity: released }] : []),
     ];
     const blocSupply = supplyByOrigin.reduce((t, o) => t + o.quantity, 0);
