@@ -58,6 +58,23 @@ describe('perturbedCatalog', () => {
     expect(central.dataset.tables.regions).toBe(catalog.dataset.tables.regions);
   });
 
+  it("shares the base catalog's indexes of the tables it shares, and indexes what it draws afresh", () => {
+    const drawn = perturbedCatalog(catalog, groups, drawQuantiles(groups, drawStream(3, 14, 'parameters')));
+    // Regions, commodities, sources and unit conversions are never drawn: one index for every draw.
+    expect(drawn.regions).toBe(catalog.regions);
+    expect(drawn.commodities).toBe(catalog.commodities);
+    expect(drawn.sources).toBe(catalog.sources);
+    expect(drawn.converter).toBe(catalog.converter);
+    // A catalog of other tables (here a copy of the regions with one renamed) has indexes of its own.
+    const tables = catalog.dataset.tables;
+    const renamed = tables.regions.map((r) => (r.code === 'USA' ? { ...r, code: 'US' } : r));
+    const other = new Catalog({ ...catalog.dataset, tables: { ...tables, regions: renamed } }, { drawnFrom: catalog });
+    expect(other.regions).not.toBe(catalog.regions);
+    expect(other.regions.has('US')).toBe(true);
+    expect(other.regions.has('USA')).toBe(false);
+    expect(other.commodities).toBe(catalog.commodities);
+  });
+
   it('moves every cell of a group to the same position of its own range, and leaves the base data untouched', () => {
     const before = JSON.stringify(catalog.dataset.tables);
     const u = drawQuantiles(groups, drawStream(3, 14, 'parameters'));
