@@ -341,13 +341,18 @@ const levelsCache = new WeakMap<EquilibriumSolution, Map<string, number>>();
 function priceLevels(solution: EquilibriumSolution): Map<string, number> {
   const cached = levelsCache.get(solution);
   if (cached) return cached;
-  const sum = new Map<string, [number, number]>();
+  // One running sum per commodity, updated in place (a pair per price, destructured, was 2% of a draw's allocation).
+  const sum = new Map<string, { logs: number; count: number }>();
   for (const p of solution.prices) {
     if (!(p.price > 0) || !Number.isFinite(p.price)) continue;
-    const [s, n] = sum.get(p.commodity) ?? [0, 0];
-    sum.set(p.commodity, [s + Math.log(p.price), n + 1]);
+    const s = sum.get(p.commodity);
+    if (s) {
+      s.logs += Math.log(p.price);
+      s.count++;
+    } else sum.set(p.commodity, { logs: Math.log(p.price), count: 1 });
   }
-  const levels = new Map([...sum].map(([k, [s, n]]) => [k, Math.exp(s / n)]));
+  const levels = new Map<string, number>();
+  for (const [k, { logs, count }] of sum) levels.set(k, Math.exp(logs / count));
   levelsCache.set(solution, levels);
   return levels;
 }
