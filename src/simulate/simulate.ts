@@ -537,10 +537,15 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
   const demandChoke = params.has('demand_choke_multiple') ? params.get('demand_choke_multiple') : 0;
   const forecastWeight = params.get('price_forecast_weight');
 
+  // A price the scenario writes is read every year it is in force (a CfD's strike): its unit is parsed once.
+  const resolvedPrices = new Map<string, Map<PriceValue, number>>();
   const priceOf = (k: string, value: PriceValue, at: (string | number)[]): number => {
+    const known = resolvedPrices.get(k)?.get(value);
+    if (known !== undefined) return known;
     const p = resolvePrice(catalog, k, value);
     if (p === undefined)
       throw new InputError(`${locate(at)}: ${at.join('.')}: '${value}' does not convert to the price unit of ${k}`);
+    remembered(resolvedPrices, k, () => new Map()).set(value, p);
     return p;
   };
 
