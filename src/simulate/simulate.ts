@@ -571,7 +571,24 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
   /** The latest equilibrium under each set of export restrictions in force (regimeOf). */
   const regimes = new Map<string, EquilibriumSolution>();
   const baseReference = referencePricesOf(catalog, baseYear);
-  const stocks = new Map<string, StockState>();
+  /** Every holding, in the order they were first stocked (the bloc's stock sums them in it). */
+  const stocks: StockState[] = [];
+  /** The holdings by stockpile (its index in the scenario), member and commodity. */
+  const holdingsBy = new Map<number, Map<string, Map<string, StockState>>>();
+  const holdingOf = (i: number, member: string, k: string): StockState => {
+    const ofMember = remembered(
+      remembered(holdingsBy, i, () => new Map()),
+      member,
+      () => new Map<string, StockState>(),
+    );
+    let state = ofMember.get(k);
+    if (!state) {
+      state = { member, commodity: k, holdings: 0 };
+      ofMember.set(k, state);
+      stocks.push(state);
+    }
+    return state;
+  };
   /**
    * The price of a stockpiled commodity in a region in the last year no shock cut that region's supply of it (by
    * commodity, then region): releases defend a ceiling above it. Recorded once each year is solved, so that a shock
@@ -994,9 +1011,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
         const budgetLeft = Math.max(0, sp.budget - (stockSpent.get(i) ?? 0));
         const gaps = holders.flatMap((member) =>
           sp.commodities.map((k) => {
-            const key = `${i}|${member}|${k}`;
-            const state = stocks.get(key) ?? { member, commodity: k, holdings: 0 };
-            stocks.set(key, state);
+            const state = holdingOf(i, member, k);
             lastNetImports ??= netImportsOf(observed(members).solution, members);
             const netImports = Math.max(0, lastNetImports.get(k)?.get(member) ?? 0);
             const target = (sp.obligationDays / 365) * netImports;
@@ -1403,7 +1418,7 @@ interface CommodityContext {
   readonly coverBase: ReadonlyMap<string, number>;
   readonly dominant: string;
   readonly floors: Readonly<Record<string, number>>;
-  readonly stocks: ReadonlyMap<string, StockState>;
+  readonly stocks: readonly StockState[];
   readonly stockIndex: readonly StockOperationIndex[];
   readonly growth: DemandGrowth;
   readonly baseYear: number;
@@ -1451,7 +1466,7 @@ function commodityYear(
     netCost += (s.bought - s.released) * (price.get(s.region) ?? 0);
   }
   let stock = 0;
-  for (const state of ctx.stocks.values()) {
+  for (const state of ctx.stocks) {
     if (state.commodity === k && ctx.holders.has(state.member)) stock += state.holdings;
   }
   // Lost consumption: members' demand at the base-year reference price, grown, less what they consume.
