@@ -5,6 +5,7 @@
  */
 import type { EquilibriumProblem } from '../equilibrium/problem.ts';
 import { DEFAULT_TOLERANCE, type EquilibriumSolution } from '../equilibrium/solve.ts';
+import { remembered } from '../memo.ts';
 import { DEFAULT_DOMINANT_SUPPLIER, type World } from './world.ts';
 
 /**
@@ -117,6 +118,30 @@ export function marketPriceByRegion(prices: readonly EquilibriumSolution['prices
   return price;
 }
 
+const marketPrices = new WeakMap<PeriodLists, Map<string, ReadonlyMap<string, number>>>();
+const earnedPrices = new WeakMap<PeriodLists, Map<string, ReadonlyMap<string, number>>>();
+
+/**
+ * marketPriceByRegion of a commodity's prices in a period's lists, once per lists and commodity: the statistics and
+ * a simulation's commodity rows both read it.
+ */
+export function marketPricesIn(lists: PeriodLists, k: string): ReadonlyMap<string, number> {
+  return remembered(
+    remembered(marketPrices, lists, () => new Map()),
+    k,
+    () => marketPriceByRegion(lists.prices.get(k) ?? []),
+  );
+}
+
+/** earnedByRegion of a commodity's prices in a period's lists, once per lists and commodity (as marketPricesIn). */
+export function earnedPricesIn(lists: PeriodLists, k: string): ReadonlyMap<string, number> {
+  return remembered(
+    remembered(earnedPrices, lists, () => new Map()),
+    k,
+    () => earnedByRegion(lists.prices.get(k) ?? []),
+  );
+}
+
 /** What producers of a commodity earn by region: its market price plus the export premium. */
 export function earnedByRegion(prices: readonly EquilibriumSolution['prices'][number][]): Map<string, number> {
   const earned = new Map<string, number>();
@@ -151,7 +176,7 @@ export function periodStatistics(
   for (const k of problem.commodities) {
     const prices = pricesOf.get(k) ?? [];
     if (prices.length === 0) continue;
-    const price = marketPriceByRegion(prices);
+    const price = marketPricesIn(lists, k);
     const cons = consumptionOf.get(k) ?? [];
     const links = problem.links.filter((l) => l.input === k);
     // Weights: final consumption plus inputs used by downstream producers at each node.
@@ -253,7 +278,7 @@ export function periodStatistics(
     const covered = (producersOf.get(k) ?? []).filter((p) => p.cfd);
     if (covered.length > 0) {
       const outputOf = new Map(outputs.map((o) => [o.producer, o.output]));
-      const earned = earnedByRegion(prices);
+      const earned = earnedPricesIn(lists, k);
       for (const p of covered)
         cfdCost += cfdPayment(p.cfd as NonNullable<typeof p.cfd>, outputOf.get(p.id) ?? 0, earned.get(p.region) ?? 0);
     }

@@ -27,8 +27,8 @@ import { inMarketEconomy, inMembersMarket, modelRegion, nonMarketEconomies } fro
 import type { PriceValue, ReferencePriceRule, Scenario } from '../model/scenario.ts';
 import {
   cfdPayment,
-  earnedByRegion,
-  marketPriceByRegion,
+  earnedPricesIn,
+  marketPricesIn,
   type PeriodLists,
   periodLists,
   periodStatistics,
@@ -1203,8 +1203,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
         }
       }
       // What producers earn by commodity and region (a CfD's payments, the projects' expectations).
-      const earned = new Map<string, Map<string, number>>();
-      const earnedIn = (k: string) => remembered(earned, k, () => earnedByRegion(lists.prices.get(k) ?? []));
+      const earnedIn = (k: string) => earnedPricesIn(lists, k);
       // Each CfD is charged with what it pays its own producers: those of its good in its regions that no CfD before it
       // in force covers (the world gives a producer the first one's strike). Two CfDs on one good — in two regions, or
       // one taking over when the other's budget is spent — are charged apart.
@@ -1455,7 +1454,7 @@ function commodityYear(
   const info = ctx.catalog.commodities.get(k);
   const { solution, members } = ctx;
   const of = ctx.lists;
-  const price = marketPriceByRegion(of.prices.get(k) ?? []);
+  const price = marketPricesIn(of, k);
   let bought = 0;
   let released = 0;
   let netCost = 0;
