@@ -249,8 +249,10 @@ export function periodStatistics(
       taxOf.set(e.origin, e.rate);
     }
     for (const f of flowsOf.get(k) ?? []) {
-      if (members.has(f.from) && !members.has(f.to)) exportsOut += f.quantity;
-      if (members.has(f.to) && !members.has(f.from)) origins.set(f.from, (origins.get(f.from) ?? 0) + f.quantity);
+      const fromMember = members.has(f.from);
+      const toMember = members.has(f.to);
+      if (fromMember && !toMember) exportsOut += f.quantity;
+      if (toMember && !fromMember) origins.set(f.from, (origins.get(f.from) ?? 0) + f.quantity);
       levyRevenue += f.levy * f.quantity;
       const rate = taxOf?.get(f.from);
       if (rate !== undefined) exportTaxRevenue += rate * (price.get(f.from) ?? 0) * f.quantity;
