@@ -655,16 +655,16 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
    * input in the producer's region, else at its base-year reference price.
    */
   // Last year's price by commodity and region, indexed once per solution.
-  let latestIndex: { solution: EquilibriumSolution; prices: Map<string, number> } | undefined;
+  let latestIndex: { solution: EquilibriumSolution; prices: Map<string, Map<string, number>> } | undefined;
   const latestPrice = (k: string, r: string): number | undefined => {
     if (!latest) return undefined;
     if (latestIndex?.solution !== latest) {
-      latestIndex = {
-        solution: latest,
-        prices: new Map(latest.prices.map((p) => [`${p.commodity}|${p.region}`, p.price])),
-      };
+      // By commodity, then region: every producer and project asks, and a key built per question cost more.
+      const prices = new Map<string, Map<string, number>>();
+      for (const p of latest.prices) remembered(prices, p.commodity, () => new Map()).set(p.region, p.price);
+      latestIndex = { solution: latest, prices };
     }
-    return latestIndex.prices.get(`${k}|${r}`);
+    return latestIndex.prices.get(k)?.get(r);
   };
   const inputCost = (k: string, r: string, secondary: boolean | undefined): number => {
     if (secondary) return 0;
