@@ -579,10 +579,15 @@ function bannedGroupPrices(
         Number.isFinite(s.releasePrice),
     );
     const base = pooled.get(k) ?? 1;
-    const excess = (p: number) =>
-      allowed.filter((q) => q.cost <= p).reduce((s, q) => s + q.capacity, 0) +
-      releases.filter((s) => (s.releasePrice as number) <= p).reduce((s, r) => s + (r.releaseCap as number), 0) -
-      totalDemand(curves, p);
+    // Summed in loops: the bisection below asks it a hundred times a bind, and two filtered copies a time were
+    // most of what a ban year's bind allocated.
+    const excess = (p: number) => {
+      let supply = 0;
+      for (const q of allowed) if (q.cost <= p) supply += q.capacity;
+      let released = 0;
+      for (const r of releases) if ((r.releasePrice as number) <= p) released += r.releaseCap as number;
+      return supply + released - totalDemand(curves, p);
+    };
     if (curves.length === 0 || excess(base) >= 0) continue;
     let lo = base;
     let hi = base * 1e8;
