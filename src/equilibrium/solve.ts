@@ -3,6 +3,7 @@
  * of conditions of MODEL.md §3, relative to the market's size. A solve that cannot meet the tolerance throws an
  * EquilibriumError naming the commodity, the iteration count and the residual; it never returns NaN.
  */
+import { remembered } from '../memo.ts';
 import {
   bindChain,
   buildChain,
@@ -754,11 +755,8 @@ export function scaledResidual(
   familyMax?: number[],
 ): { max: number; index: number } {
   const { lower, upper, structure } = model;
-  const { kindCode, commodityIndex, logarithmic, compiled } = structure;
-  // Nearly always every scale is the solution's own (excess 1): then no condition is rescaled.
-  const logCondition = new Set<number>();
-  if (excess.some((c) => c !== 1))
-    for (let r = 0; r < compiled.rLog.length; r++) if (compiled.rLog[r]) logCondition.add(compiled.rVar[r] as number);
+  const { kindCode, commodityIndex, logarithmic } = structure;
+  const logCondition = logConditionsOf(structure);
   let max = 0;
   let index = 0;
   for (let i = 0; i < z.length; i++) {
@@ -775,7 +773,7 @@ export function scaledResidual(
           lo *= c;
           up *= c;
         }
-      } else if (!logCondition.has(i)) fi *= c;
+      } else if (!logCondition[i]) fi *= c;
     }
     const r = Math.abs(zi - Math.min(up, Math.max(lo, zi - fi)));
     if (!(r <= max)) {
@@ -785,6 +783,21 @@ export function scaledResidual(
     if (familyMax && r > (familyMax[code] as number)) familyMax[code] = r;
   }
   return { max, index };
+}
+
+/**
+ * Per variable, 1 where its condition is written in logarithms (a route's, compiled.rLog): those do not depend on the
+ * scale. Once per structure (a set of them, built at every certificate with a rescaled commodity, was 1% of a
+ * rare-earth draw's allocation).
+ */
+const logConditions = new WeakMap<ChainStructure, Uint8Array>();
+function logConditionsOf(structure: ChainStructure): Uint8Array {
+  return remembered(logConditions, structure, () => {
+    const { rLog, rVar } = structure.compiled;
+    const flags = new Uint8Array(structure.variables.length);
+    for (let r = 0; r < rLog.length; r++) if (rLog[r]) flags[rVar[r] as number] = 1;
+    return flags;
+  });
 }
 
 /** The price scales of `model` brought down by `excess` (scaleExcess): the price levels of the point it measured. */
