@@ -2,7 +2,19 @@
  * Reading YAML or JSON documents (policies, scenarios) against a zod schema. Every error names the file, the line
  * and column, the path inside the document, and what was expected.
  */
-import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Pair,
+  parseDocument,
+  visit,
+  type YAMLError,
+} from 'yaml';
 import type { z } from 'zod';
 import { closest, didYouMean } from '../suggest.ts';
 import { readTextFile } from '../text-file.ts';
@@ -126,15 +138,22 @@ function reservedKey(doc: Document): { offset: number; path: string } | undefine
   let found: { offset: number; path: string } | undefined;
   visit(doc, {
     Pair(_, pair, ancestors) {
-      if (!isScalar(pair.key) || pair.key.value !== '__proto__') return undefined;
+      // A key written through an alias (`*k :` with `&k __proto__` elsewhere) is the scalar it names.
+      const keyOf = (p: Pair<unknown, unknown>) => (isAlias(p.key) ? p.key.resolve(doc) : p.key);
+      const key = keyOf(pair);
+      if (!isScalar(key) || key.value !== '__proto__') return undefined;
       // The path down to it: a pair's key, a list's index of the item below it.
       const names: (string | number)[] = [];
       const chain = [...ancestors, pair];
       chain.forEach((node, i) => {
-        if (isPair(node)) names.push(isScalar(node.key) ? String(node.key.value) : '?');
-        else if (isSeq(node)) names.push(node.items.indexOf(chain[i + 1]));
+        if (isPair(node)) {
+          const k = keyOf(node);
+          names.push(isScalar(k) ? String(k.value) : '?');
+        } else if (isSeq(node)) names.push(node.items.indexOf(chain[i + 1]));
       });
-      found = { offset: pair.key.range?.[0] ?? 0, path: names.join('.') };
+      // Where the key is written (the alias itself, where it is one).
+      const written = isAlias(pair.key) || isScalar(pair.key) ? pair.key.range?.[0] : undefined;
+      found = { offset: written ?? 0, path: names.join('.') };
       return visit.BREAK;
     },
   });

@@ -220,6 +220,11 @@ describe('hostile or unusual documents', () => {
     expect(inputErrorOf(() => parseDocumentText('__proto__: { members: [USA] }\n', 'p.yaml', PolicySchema))).toMatch(
       /^p\.yaml:1:1: __proto__: the key '__proto__' is not allowed/,
     );
+    // Written through an alias, the key is the same '__proto__' (it was read as no floor, exit 0).
+    const aliased = 'name: &k __proto__\nmembers: default\nfloors:\n  *k : { ndpr/oxide: 110000 }\n';
+    expect(inputErrorOf(() => parseDocumentText(aliased, 'p.yaml', PolicySchema))).toMatch(
+      /^p\.yaml:4:3: floors\.__proto__: the key '__proto__' is not allowed/,
+    );
   });
 
   it("a key of the wrong form in a mapping of commodities says which form, at the key, not zod's 'Invalid key'", () => {
