@@ -7,7 +7,7 @@ import type { Catalog } from '../data/catalog.ts';
 import { BASE_YEAR } from '../data/schema.ts';
 import { type EquilibriumSolution, solveEquilibrium } from '../equilibrium/solve.ts';
 import { remembered } from '../memo.ts';
-import { drawingShare } from '../model/content.ts';
+import { embodiedUse } from '../model/content.ts';
 import { inMarketEconomy, inMembersMarket, modelRegion, nonMarketEconomies } from '../model/regions.ts';
 import { type PeriodStatistics, periodStatistics } from '../model/statistics.ts';
 import {
@@ -100,23 +100,19 @@ export function observedBlocUse(catalog: Catalog, commodity: string, members: re
 /**
  * Members' use of k: their own demand rows plus the input their use of downstream stages embodies (the default key
  * that shares a collective release of a stage no member buys as such, such as NdPr oxide); a stage embodies it only in
- * the share of its output whose producers draw it (drawingShare).
+ * the share of its output whose producers draw it (embodiedUse).
  */
 export function blocUseOf(catalog: Catalog, commodity: string, members: readonly string[], year: number): number {
   const memberSet = new Set(members);
   const t = catalog.dataset.tables;
-  const useOf = (k: string, depth: number): number => {
+  const membersDemand = (k: string) => {
     let use = 0;
     for (const d of t.demand) {
       if (d.commodity === k && d.year === year && memberSet.has(modelRegion(catalog, d.region))) use += d.quantity;
     }
-    if (depth < 8) {
-      for (const l of t.stage_links)
-        if (l.input === k) use += l.coefficient * drawingShare(t.producers, l.output) * useOf(l.output, depth + 1);
-    }
     return use;
   };
-  return useOf(commodity, 0);
+  return embodiedUse(t, membersDemand)(commodity);
 }
 
 export function datasetSupplyCurve(catalog: Catalog, commodity: string, options: CurveOptions): DatasetCurve {

@@ -4,6 +4,7 @@
  * and the engine's floors (world.ts) find the covered input the same way, here.
  */
 import type { ProducerRow, StageLinkRow } from '../data/schema.ts';
+import { remembered } from '../memo.ts';
 
 /**
  * The nearest upstream commodity of `commodity` in `priced`, by the stage links (breadth first, at most 8 stages, the
@@ -49,4 +50,40 @@ export function drawingShare(
     if (!p.secondary) drawing += available;
   }
   return all > 0 ? drawing / all : 1;
+}
+
+/** drawingShare by commodity, per producer table (a draw's simulation asks for the same shares every year). */
+const drawingShares = new WeakMap<readonly object[], Map<string, number>>();
+
+/**
+ * Use of a commodity, direct and embodied: `finalUse(k)`, plus for every stage that draws k its input coefficient × the
+ * share of its output whose producers draw it (drawingShare) × that stage's own use, down the links at most eight
+ * stages (where a cycle of links stops). The world's use of ore follows the magnets it ends up in; the members' use of
+ * NdPr oxide counts the oxide in the magnets they buy. Remembered per commodity and depth.
+ */
+export function embodiedUse(
+  tables: {
+    readonly stage_links: readonly Pick<StageLinkRow, 'input' | 'output' | 'coefficient'>[];
+    readonly producers: readonly Pick<ProducerRow, 'commodity' | 'capacity' | 'utilisation' | 'secondary'>[];
+  },
+  finalUse: (commodity: string) => number,
+): (commodity: string) => number {
+  const shares = remembered(drawingShares, tables.producers, () => new Map<string, number>());
+  const memo = new Map<string, number[]>();
+  const useOf = (k: string, depth: number): number => {
+    const byDepth = remembered(memo, k, () => []);
+    const known = byDepth[depth];
+    if (known !== undefined) return known;
+    let use = finalUse(k);
+    if (depth < 8) {
+      for (const l of tables.stage_links) {
+        if (l.input !== k) continue;
+        const share = remembered(shares, l.output, () => drawingShare(tables.producers, l.output));
+        use += l.coefficient * share * useOf(l.output, depth + 1);
+      }
+    }
+    byDepth[depth] = use;
+    return use;
+  };
+  return (k) => useOf(k, 0);
 }

@@ -8,15 +8,15 @@ import type { Catalog } from '../data/catalog.ts';
 import { parameterSpec } from '../data/parameters.ts';
 import { BASE_YEAR } from '../data/schema.ts';
 import { remembered } from '../memo.ts';
-import { drawingShare } from '../model/content.ts';
+import { embodiedUse } from '../model/content.ts';
 import { modelRegion } from '../model/regions.ts';
 import { ModelInputError } from '../model/world.ts';
 
 /**
  * World use of a commodity in a year: its final demand, grown from the base year, plus what the stages downstream of
- * it draw (input coefficient × their use), so that a mine follows the growth of the magnets its ore ends up in. A
- * stage draws only for the share of its output whose producers buy the input (drawingShare): scrap-fed copper and
- * synthetic graphite anode need no ore or flake. Memoised per commodity and year.
+ * it draw (embodiedUse: input coefficient × the share of their output whose producers draw it × their use), so that a
+ * mine follows the growth of the magnets its ore ends up in; scrap-fed copper and synthetic graphite anode need no ore
+ * or flake. Memoised per commodity and year.
  */
 export function worldUse(
   catalog: Catalog,
@@ -39,34 +39,9 @@ export function worldUse(
     }
     return byCommodity.get(k) ?? 0;
   };
-  const shares = new Map<string, number>();
-  const shareOf = (k: string) => {
-    let share = shares.get(k);
-    if (share === undefined) {
-      share = drawingShare(t.producers, k);
-      shares.set(k, share);
-    }
-    return share;
-  };
-  const memo = new Map<string, Map<number, number[]>>();
-  const useIn = (k: string, year: number, depth: number): number => {
-    // By commodity, year and depth (which only stops a cycle of links): no key built per call.
-    const byDepth = remembered(
-      remembered(memo, k, () => new Map()),
-      year,
-      () => [],
-    );
-    const known = byDepth[depth];
-    if (known !== undefined) return known;
-    let use = finalUseIn(k, year);
-    if (depth < 8) {
-      for (const l of t.stage_links)
-        if (l.input === k) use += l.coefficient * shareOf(l.output) * useIn(l.output, year, depth + 1);
-    }
-    byDepth[depth] = use;
-    return use;
-  };
-  return (k, year) => useIn(k, year, 0);
+  // One embodied-use function per year: each year's final use is grown from the base year's rows.
+  const byYear = new Map<number, (commodity: string) => number>();
+  return (k, year) => remembered(byYear, year, () => embodiedUse(t, (c) => finalUseIn(c, year)))(k);
 }
 
 /** Model parameters (data/parameters.csv), with a scenario's overrides on top. */
