@@ -176,7 +176,10 @@ const TARIFF_KEY_CACHE = new WeakMap<Catalog, Map<number, string>>();
  * duties, so a simulation builds one world for both.
  */
 export function tariffsInForceKey(catalog: Catalog, year: number): string {
-  const keys = catalog.drawnFrom ?? catalog;
+  // A draw's catalog shares its base's tariff table (tariffs are not drawn), and so the base's keys; one with a table
+  // of its own keeps its own.
+  const base = catalog.drawnFrom;
+  const keys = base && base.dataset.tables.tariffs === catalog.dataset.tables.tariffs ? base : catalog;
   return remembered(
     remembered(TARIFF_KEY_CACHE, keys, () => new Map()),
     year,

@@ -62,5 +62,19 @@ describe('duties on a route', () => {
     expect(routes(2031)).toBe(routes(2030));
     expect(tariffsInForceKey(catalog, 2024)).not.toBe(tariffsInForceKey(catalog, 2030));
     expect(routes(2024)).not.toBe(routes(2030));
+    // A catalog drawn from this one but with a tariff table of its own (a duty from 2031) keys its own rows: its 2030
+    // and 2031 have other duties, and other route tables.
+    const rows = catalog.dataset.tables.tariffs;
+    const first = rows[0] as (typeof rows)[number];
+    const own = new Catalog(
+      {
+        ...catalog.dataset,
+        tables: { ...catalog.dataset.tables, tariffs: [...rows, { ...first, rate: 25, effective_from: '2031-01-01' }] },
+      },
+      { drawnFrom: catalog },
+    );
+    expect(tariffsInForceKey(own, 2031)).not.toBe(tariffsInForceKey(own, 2030));
+    const ownRoutes = (tariffYear: number) => buildWorld(own, { tariffYear }).problem.routes?.byPair;
+    expect(ownRoutes(2031)).not.toBe(ownRoutes(2030));
   });
 });
