@@ -350,5 +350,19 @@ describe('document files that cannot be read as text', () => {
     );
     // A U+FFFD written in UTF-8 is the user's own character.
     expect(readDocumentFile(file('own.yaml', 'name: caf\uFFFD\n'), PolicySchema).value.name).toBe('caf\uFFFD');
+    // ...and the bad byte after it is placed where it is, not at the user's U+FFFD (it was 1:10); so is one after a
+    // byte-order mark, and one in a file whose lines end in a lone CR (it was 1:28: only LF counted).
+    const after = file(
+      'after.yaml',
+      Buffer.concat([Buffer.from('name: caf\uFFFD\nmembers: default\n'), Buffer.from('x: \xe9\n', 'latin1')]),
+    );
+    expect(inputErrorOf(() => readDocumentFile(after, PolicySchema))).toMatch(/:3:4: is not UTF-8 text: /);
+    const marked = file(
+      'marked.yaml',
+      Buffer.concat([Buffer.from('\uFEFFname: a\n'), Buffer.from('x: \xe9\n', 'latin1')]),
+    );
+    expect(inputErrorOf(() => readDocumentFile(marked, PolicySchema))).toMatch(/:2:4: is not UTF-8 text: /);
+    const mac = file('mac.yaml', Buffer.from('members: default\rname: a\rx: caf\xe9\r', 'latin1'));
+    expect(inputErrorOf(() => readDocumentFile(mac, PolicySchema))).toMatch(/:3:7: is not UTF-8 text: /);
   });
 });
