@@ -93,7 +93,10 @@ function parseText(withMark: string, file: string): { doc: Document; locate: Loc
   const first = doc.errors[0];
   if (first) throw syntaxError(first, text, doc, lines, file);
   // Nothing but comments, or a bare '---' (a null the file does not write), is empty.
-  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.source === '')) {
+  if (
+    doc.contents === null ||
+    (isScalar(doc.contents) && doc.contents.type === 'PLAIN' && doc.contents.source === '')
+  ) {
     throw new InputError(`${file}:1:1: the document is empty: expected a mapping of its settings`);
   }
   if (isScalar(doc.contents) && doc.contents.value === null) {
@@ -261,6 +264,9 @@ function within(issue: z.core.$ZodIssue | undefined): z.core.$ZodIssue | undefin
   return inner ? within({ ...inner, path: [...issue.path, ...inner.path] }) : issue;
 }
 
+/** The forms a bare YAML 1.2 scalar is read as a number in (decimal, 0x hexadecimal, 0o octal). */
+const YAML_NUMBER = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$|^0x[0-9a-fA-F]+$|^0o[0-7]+$/;
+
 /**
  * The first zod issue as "where: path: what was expected". `context` (the schema and the value validated) lets an
  * unknown key be named with the keys allowed there.
@@ -318,8 +324,11 @@ export function describeIssue(
     given.trim() !== '' &&
     Number.isFinite(Number(given))
   ) {
-    // '110000' in quotes: the number is right, its quotes make it text.
-    message = `'${given}' is text (in quotes), not a number: write it without the quotes`;
+    // '110000' in quotes: the number is right, its quotes make it text. Written bare in a form YAML reads as a number,
+    // it can only have come in quotes; other forms JavaScript reads as numbers (0b101, 0X1F) are text to YAML.
+    message = YAML_NUMBER.test(given.trim())
+      ? `'${given}' is text (in quotes), not a number: write it without the quotes`
+      : `'${given}' is text, not a number: write it as a decimal number (such as 110000)`;
   } else if (issue?.code === 'invalid_type' && /received undefined$/.test(message)) {
     message = `missing: required here (expected ${issue.expected})`;
   } else if (

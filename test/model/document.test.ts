@@ -141,6 +141,10 @@ describe('a JSON or empty document', () => {
     expect(inputErrorOf(() => parseDocumentText('# nothing yet\n', 'p.yaml', PolicySchema))).toMatch(
       /the document is empty/,
     );
+    // A document of an empty string in quotes is not empty: it is a string where a mapping belongs.
+    expect(inputErrorOf(() => parseDocumentText("''\n", 'p.yaml', PolicySchema))).toMatch(
+      /^p\.yaml:1:1: \(document\): Invalid input: expected object, received string$/,
+    );
   });
 });
 
@@ -299,6 +303,10 @@ describe('hostile or unusual documents', () => {
     );
     expect(inputErrorOf(() => parseDocumentText('{"floors": {"ndpr/oxide": "1e5"}}', 'p.json', PolicySchema))).toMatch(
       /^p\.json:1:27: floors\.ndpr\/oxide: '1e5' is text \(in quotes\), not a number/,
+    );
+    // Written bare in a form JavaScript reads as a number but YAML does not, it was never in quotes (it said so).
+    expect(inputErrorOf(() => parseDocumentText('floors: { ndpr/oxide: 0b101 }\n', 'p.yaml', PolicySchema))).toBe(
+      "p.yaml:1:23: floors.ndpr/oxide: '0b101' is text, not a number: write it as a decimal number (such as 110000)",
     );
     // Text that is no number is still a string where a number belongs.
     expect(inputErrorOf(() => parseDocumentText('floors: { ndpr/oxide: lots }\n', 'p.yaml', PolicySchema))).toMatch(
