@@ -97,7 +97,7 @@ export function readTextFile(file: string): TextRead {
     bytes = readBounded(file);
   } catch (e) {
     if (e instanceof TooLarge) {
-      return { problem: `is larger than ${MAX_INPUT_BYTES / 1024 / 1024} MiB: not a scenario, policy or table` };
+      return { problem: `is larger than ${MAX_INPUT_BYTES / 1024 / 1024} MiB, more than any file Lodestone reads` };
     }
     const code = (e as NodeJS.ErrnoException).code ?? '';
     return { problem: REASONS[code] ?? `cannot read the file (${code || (e as Error).message})` };

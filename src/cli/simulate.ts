@@ -96,9 +96,10 @@ function runScenario(
 }
 
 /** A results file from an earlier run (results.json holds a Comparison; a SimulationResult alone also works). */
-function readResult(file: string, which: 'scenario' | 'against'): SimulationResult {
+function readResult(file: string, which: 'scenario' | 'against', read?: string): SimulationResult {
   // Read as any input (a folder, a binary or a Latin-1 file named as such); a byte-order mark is no part of the JSON.
-  const text = readInputText(file);
+  // `read`: its text, where the caller has read it already.
+  const text = read ?? readInputText(file);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -436,7 +437,7 @@ export function registerSimulateCommands(program: Command): void {
           );
         }
         const text = readInputText(ref);
-        if (/"years"/.test(text)) return () => readResult(ref, which);
+        if (/"years"/.test(text)) return () => readResult(ref, which, text);
         // A JSON scenario names itself; anything else in a .json is a results file that lost its years.
         if (!/"(name|extends)"\s*:/.test(text))
           throw new InputError(

@@ -342,7 +342,7 @@ describe('document files that cannot be read as text', () => {
   it('a device or a pipe that never ends is refused at a size no input has, not read until memory runs out', () => {
     // /dev/zero was read on and on: 5.6 GB resident after 30 s, and no answer.
     expect(inputErrorOf(() => readDocumentFile('/dev/zero', PolicySchema))).toBe(
-      '/dev/zero: is larger than 64 MiB: not a scenario, policy or table',
+      '/dev/zero: is larger than 64 MiB, more than any file Lodestone reads',
     );
   });
 
