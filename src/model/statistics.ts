@@ -112,7 +112,7 @@ export function periodLists(problem: EquilibriumProblem, solution: EquilibriumSo
 }
 
 /** A commodity's market price by region (what its buyers pay). */
-export function marketPriceByRegion(prices: readonly EquilibriumSolution['prices'][number][]): Map<string, number> {
+function marketPriceByRegion(prices: readonly EquilibriumSolution['prices'][number][]): Map<string, number> {
   const price = new Map<string, number>();
   for (const p of prices) price.set(p.region, p.price);
   return price;
@@ -143,7 +143,7 @@ export function earnedPricesIn(lists: PeriodLists, k: string): ReadonlyMap<strin
 }
 
 /** What producers of a commodity earn by region: its market price plus the export premium. */
-export function earnedByRegion(prices: readonly EquilibriumSolution['prices'][number][]): Map<string, number> {
+function earnedByRegion(prices: readonly EquilibriumSolution['prices'][number][]): Map<string, number> {
   const earned = new Map<string, number>();
   for (const p of prices) earned.set(p.region, p.price + p.exportPremium);
   return earned;

@@ -88,16 +88,6 @@ export class DemandGrowth {
   }
 
   /**
-   * Growth rate from year − 1 to year for a region's demand in a sector. A scenario's override wins (by commodity and
-   * sector, then commodity, then '*'); else the most specific row: the sector's own, then the region's, then '*'.
-   */
-  rate(commodity: string, region: string, year: number, sector = 'all'): number {
-    // Not remembered: factor, which asks for each rate once, remembers the factors; a key built per rate cost more
-    // than the lookup (an ensemble draw has a DemandGrowth of its own, its rates drawn).
-    return this.lookup(commodity, region, year, sector);
-  }
-
-  /**
    * The last year the data give a commodity's demand a rate (its rows or '*' rows), or undefined where the scenario's
    * override sets every sector's: after it, lookup finds no row and demand stays flat.
    */
@@ -134,7 +124,13 @@ export class DemandGrowth {
     return list;
   }
 
-  private lookup(commodity: string, region: string, year: number, sector: string): number {
+  /**
+   * Growth rate from year − 1 to year for a region's demand in a sector. A scenario's override wins (by commodity and
+   * sector, then commodity, then '*'); else the most specific row: the sector's own, then the region's, then '*'.
+   * Not remembered: factor, which asks for each rate once, remembers the factors; a key built per rate cost more than
+   * the lookup (an ensemble draw has a DemandGrowth of its own, its rates drawn).
+   */
+  rate(commodity: string, region: string, year: number, sector = 'all'): number {
     for (const key of [commodity, '*']) {
       const o = this.overrides[key];
       if (typeof o === 'number') return o;
