@@ -15,6 +15,9 @@ const REASONS: Record<string, string> = {
   EISDIR: 'is a folder, not a file',
   EACCES: 'cannot read the file: permission denied',
   EPERM: 'cannot read the file: permission denied',
+  ENOTDIR: 'no such file: a folder on its path is a file',
+  ELOOP: 'cannot read the file: its links lead round in a loop',
+  ENAMETOOLONG: 'no such file: its name is too long',
 };
 
 /**

@@ -284,14 +284,17 @@ function overlayFolderIssues(dir: string): DataIssue[] {
     .map((e) => e.name)
     .sort();
   const issues: DataIssue[] = [];
-  // A link whose file is gone would be read as no table at all.
+  // A link whose file is gone, or that leads to a folder, would be read as no table at all.
   for (const e of entries) {
-    if (!e.isSymbolicLink() || existsSync(path.join(dir, e.name))) continue;
+    if (!e.isSymbolicLink() || isFileOrLinkToOne(e)) continue;
+    const target = readlinkSync(path.join(dir, e.name));
     issues.push({
       check: 'data-folder',
       severity: 'error',
       file: path.join(displayPath(dir), e.name),
-      message: `is a link to ${readlinkSync(path.join(dir, e.name))}, which does not exist`,
+      message: existsSync(path.join(dir, e.name))
+        ? `is a link to ${target}, which is a folder, not a table`
+        : `is a link to ${target}, which does not exist`,
       fix: 'link it to your table, or remove it',
     });
   }

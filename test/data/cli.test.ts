@@ -320,6 +320,12 @@ describe('overlay CSV files as spreadsheets and editors write them', () => {
     expect(issuesOf(dangling).map(formatIssue)).toContainEqual(
       expect.stringMatching(/production\.csv: error \[data-folder\] is a link to \S*gone\.csv, which does not exist/),
     );
+    // So was a link to a folder.
+    const toFolder = overlayDir({});
+    symlinkSync(elsewhere, path.join(toFolder, 'production.csv'));
+    expect(issuesOf(toFolder).map(formatIssue)).toContainEqual(
+      expect.stringMatching(/production\.csv: error \[data-folder\] is a link to \S+, which is a folder, not a table/),
+    );
   });
 
   it('a table saved with tabs or semicolons: one error saying so, not one per column', () => {

@@ -1,5 +1,5 @@
 /** YAML and JSON documents (policies): syntax errors and unknown keys at their own line and column. */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -336,6 +336,17 @@ describe('document files that cannot be read as text', () => {
     expect(inputErrorOf(() => readDocumentFile(folder, PolicySchema))).toBe(`${folder}: is a folder, not a file`);
     expect(inputErrorOf(() => readDocumentFile(path.join(dir, 'none.yaml'), PolicySchema))).toBe(
       `${path.join(dir, 'none.yaml')}: no such file`,
+    );
+    // A file where a folder should be, links in a loop: said in words too, not as ENOTDIR or ELOOP.
+    const notFolder = path.join(dir, 'plain.txt');
+    writeFileSync(notFolder, 'x');
+    expect(inputErrorOf(() => readDocumentFile(path.join(notFolder, 'p.yaml'), PolicySchema))).toBe(
+      `${path.join(notFolder, 'p.yaml')}: no such file: a folder on its path is a file`,
+    );
+    const loop = path.join(dir, 'loop.yaml');
+    symlinkSync(loop, loop);
+    expect(inputErrorOf(() => readDocumentFile(loop, PolicySchema))).toBe(
+      `${loop}: cannot read the file: its links lead round in a loop`,
     );
   });
 
