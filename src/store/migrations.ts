@@ -156,6 +156,8 @@ function memberScopedIds(dialect: Dialect): Migration {
         await sql`ALTER TABLE vault_transactions DROP CONSTRAINT vault_transactions_id_key, ADD CONSTRAINT vault_transactions_member_id_key UNIQUE (member, id)`.execute(
           db,
         );
+        // The key (importer, id) serves every look-up by importer that this index did.
+        await db.schema.dropIndex('entries_importer').execute();
         await entriesById(db);
       } else {
         // SQLite changes no key in place: each table is built again under its new key, its rows copied (a posting
@@ -183,7 +185,7 @@ function memberScopedIds(dialect: Dialect): Migration {
           );
           await sql`DROP TABLE entries`.execute(db);
           await sql`ALTER TABLE entries_scoped RENAME TO entries`.execute(db);
-          await db.schema.createIndex('entries_importer').on('entries').column('importer').execute();
+          // No index on importer alone (0001's): the key (importer, id) serves every look-up by importer.
           await db.schema.createIndex('entries_date').on('entries').columns(['entry_date', 'commodity']).execute();
 
           await db.schema
