@@ -350,7 +350,19 @@ export function loadDataset(options: { dataDir?: string; overlays?: readonly str
       if (!existsSync(file)) continue;
       seen = true;
       const keysInFile = new Map<string, number>();
-      for (const raw of readCsv(file, def, issues)) {
+      const issuesBefore = issues.length;
+      const raws = readCsv(file, def, issues);
+      // An overlay's table of a header alone replaces nothing: said, not left to look as if it had.
+      if (dir !== base && raws.length === 0 && issues.length === issuesBefore) {
+        issues.push({
+          check: 'data-folder',
+          severity: 'warning',
+          file: path.join(displayPath(dir), def.file),
+          message: 'has a header and no rows, so it overlays nothing',
+          fix: 'add the rows you meant to overlay, or remove the file',
+        });
+      }
+      for (const raw of raws) {
         const key = keyOf(def, raw.cells);
         const earlier = keysInFile.get(key);
         if (earlier !== undefined) {

@@ -206,7 +206,7 @@ describe('lodestone data check', () => {
   it('refuses a CSV file no table reads, suggesting the table it was meant for, and an empty folder', () => {
     const errors = (files: Record<string, string>) =>
       loadDataset({ overlays: [overlayDir(files)] })
-        .issues.filter((i) => i.check === 'data-folder')
+        .issues.filter((i) => i.check === 'data-folder' && i.severity === 'error')
         .map(formatIssue);
     const production = 'commodity,region,year,quantity,unit,source,note\n';
     expect(errors({ 'Production.csv': production })).toEqual([
@@ -300,6 +300,17 @@ describe('overlay CSV files as spreadsheets and editors write them', () => {
     expect(issuesOf(latin1).map(formatIssue)).toEqual([
       expect.stringMatching(/production\.csv:2:68: error \[csv-format\] is not UTF-8 text: .*save the file as UTF-8/),
     ]);
+  });
+
+  it('an overlay table of a header alone is a warning that it overlays nothing (it was silent)', () => {
+    const dir = overlayDir({ 'production.csv': `${header}\n` });
+    expect(loadDataset({ overlays: [dir] }).issues.map(formatIssue)).toEqual([
+      expect.stringMatching(
+        /production\.csv: warning \[data-folder\] has a header and no rows, so it overlays nothing/,
+      ),
+    ]);
+    // With a row, nothing to say.
+    expect(issuesOf(overlayDir({ 'production.csv': `${header}\n${usa('mine')}\n` }))).toEqual([]);
   });
 
   it('a table that is a link to a CSV elsewhere is a table of the folder: read, and held to its name', () => {
