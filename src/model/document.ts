@@ -118,13 +118,10 @@ function parseText(withMark: string, file: string): { doc: Document; locate: Loc
       );
     }
   }
-  const reserved = reservedKey(doc);
-  if (reserved !== undefined) {
-    const { line, col } = lines.linePos(reserved.offset);
-    throw new InputError(
-      `${file}:${line}:${col}: ${reserved.path}: the key '__proto__' is not allowed: JavaScript reserves the name, so what it holds ` +
-        'would be dropped unread — remove it, or name the setting it is meant for',
-    );
+  const bad = badKey(doc);
+  if (bad !== undefined) {
+    const { line, col } = lines.linePos(bad.offset);
+    throw new InputError(`${file}:${line}:${col}: ${bad.path}: ${bad.problem}`);
   }
   const locate: Locate = (path, options) => {
     const { line, col } = lines.linePos(options?.key ? keyOffsetOf(doc, path) : offsetOf(doc, path));
@@ -134,29 +131,52 @@ function parseText(withMark: string, file: string): { doc: Document; locate: Loc
 }
 
 /**
- * Where a mapping has the key `__proto__`, if one does. Read into a JavaScript object it would set the object's
- * prototype (or be an own key every spread and merge turns into one): its settings would vanish without a word.
+ * The first key a JavaScript object cannot hold as written, if any: `__proto__`, which read into an object would set
+ * its prototype (or be an own key every spread and merge turns into one), its settings vanishing without a word; or a
+ * key that names the same property as an earlier one of its mapping once read (`1` and `"1"`, `true` and `"true"`:
+ * YAML keeps them apart, an object does not, and the later would silently win).
  */
-function reservedKey(doc: Document): { offset: number; path: string } | undefined {
-  let found: { offset: number; path: string } | undefined;
+function badKey(doc: Document): { offset: number; path: string; problem: string } | undefined {
+  let found: { offset: number; path: string; problem: string } | undefined;
+  // A key written through an alias (`*k :` with `&k __proto__` elsewhere) is the scalar it names.
+  const keyOf = (p: Pair<unknown, unknown>) => (isAlias(p.key) ? p.key.resolve(doc) : p.key);
+  const seen = new WeakMap<object, Map<string, unknown>>();
   visit(doc, {
     Pair(_, pair, ancestors) {
-      // A key written through an alias (`*k :` with `&k __proto__` elsewhere) is the scalar it names.
-      const keyOf = (p: Pair<unknown, unknown>) => (isAlias(p.key) ? p.key.resolve(doc) : p.key);
       const key = keyOf(pair);
-      if (!isScalar(key) || key.value !== '__proto__') return undefined;
+      if (!isScalar(key)) return undefined;
+      const name = String(key.value);
+      const map = ancestors[ancestors.length - 1];
+      let names = seen.get(map as object);
+      if (!names) {
+        names = new Map();
+        seen.set(map as object, names);
+      }
+      const repeated = names.has(name);
+      const earlier = names.get(name);
+      names.set(name, key.value);
+      let problem: string;
+      if (name === '__proto__') {
+        problem =
+          "the key '__proto__' is not allowed: JavaScript reserves the name, so what it holds would be dropped unread — " +
+          'remove it, or name the setting it is meant for';
+      } else if (repeated) {
+        const shown = (v: unknown) =>
+          typeof v === 'string' ? `'${v}' (text)` : v === null ? 'null' : `${String(v)} (a ${typeof v})`;
+        problem = `the key ${shown(key.value)} and the key ${shown(earlier)} above are one setting once read: say it once`;
+      } else return undefined;
       // The path down to it: a pair's key, a list's index of the item below it.
-      const names: (string | number)[] = [];
+      const path: (string | number)[] = [];
       const chain = [...ancestors, pair];
       chain.forEach((node, i) => {
         if (isPair(node)) {
           const k = keyOf(node);
-          names.push(isScalar(k) ? String(k.value) : '?');
-        } else if (isSeq(node)) names.push(node.items.indexOf(chain[i + 1]));
+          path.push(isScalar(k) ? String(k.value) : '?');
+        } else if (isSeq(node)) path.push(node.items.indexOf(chain[i + 1]));
       });
       // Where the key is written (the alias itself, where it is one).
       const written = isAlias(pair.key) || isScalar(pair.key) ? pair.key.range?.[0] : undefined;
-      found = { offset: written ?? 0, path: names.join('.') };
+      found = { offset: written ?? 0, path: path.join('.'), problem };
       return visit.BREAK;
     },
   });

@@ -224,6 +224,12 @@ describe('hostile or unusual documents', () => {
     expect(inputErrorOf(() => parseDocumentText('__proto__: { members: [USA] }\n', 'p.yaml', PolicySchema))).toMatch(
       /^p\.yaml:1:1: __proto__: the key '__proto__' is not allowed/,
     );
+    // Two keys YAML keeps apart but an object does not (1 and '1'): the later silently won.
+    expect(
+      inputErrorOf(() => parseDocumentText('members: default\nfloors:\n  1: 5\n  "1": 6\n', 'p.yaml', PolicySchema)),
+    ).toBe(
+      "p.yaml:4:3: floors.1: the key '1' (text) and the key 1 (a number) above are one setting once read: say it once",
+    );
     // Written through an alias, the key is the same '__proto__' (it was read as no floor, exit 0).
     const aliased = 'name: &k __proto__\nmembers: default\nfloors:\n  *k : { ndpr/oxide: 110000 }\n';
     expect(inputErrorOf(() => parseDocumentText(aliased, 'p.yaml', PolicySchema))).toMatch(
