@@ -409,7 +409,7 @@ export function registerEnsembleCommand(program: Command): void {
           `${JSON.stringify({ risks: engine.risks, derivation: engine.derived ?? null }, null, 2)}\n`,
         );
       else process.stdout.write(`${risksText(engine)}\n`);
-      for (const note of engine.idleRisks) process.stderr.write(`lodestone: note: ${note}\n`);
+      for (const note of engine.riskNotes) process.stderr.write(`lodestone: note: ${note}\n`);
       return;
     }
     const name = path.basename(setup.scenario).replace(/\.(ya?ml|json)$/, '');

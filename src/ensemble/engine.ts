@@ -25,6 +25,7 @@ import {
   type Risk,
   restrictRisks,
   scenarioRisks,
+  twinRisksNote,
   validateRisks,
 } from './risks.ts';
 import { drawStream } from './stream.ts';
@@ -128,8 +129,8 @@ export class DrawEngine {
 
   /** The setup normalised (normalizeSetup): what the fingerprint covers. */
   readonly setup: EnsembleSetup;
-  /** The scenario's own risks that can never fire (idleRisks), in words. */
-  readonly idleRisks: readonly string[];
+  /** What the user should hear of the hazards: the scenario's own that can never fire (idleRisks), a twin's not drawn. */
+  readonly riskNotes: readonly string[];
   /** The years the twin's dates are checked over (SimulateOptions.datesWithin). */
   private readonly againstDates?: Scenario['horizon'];
 
@@ -159,7 +160,8 @@ export class DrawEngine {
     }
     const { risks, derived } = scenarioRisks(scenario, full);
     const keep = setup.chains && setup.chains.length > 0 ? chainCommodities(dataset, setup.chains) : undefined;
-    this.idleRisks = idleRisks(scenario, full, keep);
+    const twinNote = twinRisksNote(scenario, against);
+    this.riskNotes = [...idleRisks(scenario, full, keep), ...(twinNote ? [twinNote] : [])];
     if (keep) {
       const projectCommodity = new Map(dataset.tables.projects.map((p) => [p.id, p.commodity]));
       this.catalog = new Catalog(restrictDataset(dataset, keep));

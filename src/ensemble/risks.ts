@@ -289,6 +289,19 @@ export function validateRisks(scenario: Scenario, catalog: Catalog): void {
 }
 
 /**
+ * A twin (--against) with a risks section of its own that differs from the scenario's: in words, at its place. The
+ * twin runs on the scenario's draws (the same shocks in both runs: a paired comparison), so its own hazards are never
+ * drawn, which the user should hear rather than assume they were.
+ */
+export function twinRisksNote(scenario: Scenario, twin: Scenario | undefined): string | undefined {
+  if (!twin?.risks || JSON.stringify(twin.risks) === JSON.stringify(scenario.risks)) return undefined;
+  return (
+    `${twin.locate(['risks'], { key: true })}: risks: not drawn: the twin runs on ${scenario.name}'s draws (the same ` +
+    'shocks in both runs, a paired comparison), so its own risks section is left out'
+  );
+}
+
+/**
  * The scenario's own controls that can never fire, in words, for the user to hear of (they are drawn all the same, and
  * change nothing): a window outside the horizon; an outage where the data have no producer or project of the good;
  * with `keep` (the commodities of --chain), a control none of whose commodities is modelled.

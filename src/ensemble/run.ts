@@ -394,7 +394,7 @@ async function runLocked(
   let created: boolean;
   try {
     engine = new DrawEngine(setup, options.dataset ? { dataset: options.dataset } : {});
-    for (const note of engine.idleRisks) options.onNote?.(note);
+    for (const note of engine.riskNotes) options.onNote?.(note);
     // A threshold on a commodity the chains do not model has no event to apply to.
     const modelled = new Set(engine.layout.commodities.map((c) => c.id));
     for (const [k, price] of Object.entries(thresholds.prices)) {

@@ -15,6 +15,7 @@ import {
   idleRisks,
   type Risk,
   scenarioRisks,
+  twinRisksNote,
   validateRisks,
 } from '../../src/ensemble/risks.ts';
 import { readScenario, SCENARIO_DIR } from '../../src/model/scenario.ts';
@@ -195,6 +196,25 @@ describe('the risks section of a scenario', () => {
     );
     // The whole world modelled: the ban fires.
     expect(idleRisks(scenario, embedded)).toHaveLength(2);
+  });
+
+  it("says that a twin's own risks are not drawn (both runs take the scenario's draws), and says nothing otherwise", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lodestone-twin-'));
+    const write = (name: string, lines: string[]) => {
+      const file = path.join(dir, `${name}.yaml`);
+      writeFileSync(
+        file,
+        [`name: ${name}`, `extends: ${path.join(SCENARIO_DIR, 'zone-2026.yaml')}`, ...lines, ''].join('\n'),
+      );
+      return readScenario(file);
+    };
+    const scenario = write('mine', []);
+    const twin = write('twin', ['risks:', '  defaults: false']);
+    expect(twinRisksNote(scenario, twin)).toMatch(
+      /twin\.yaml:3:1: risks: not drawn: the twin runs on mine's draws \(the same shocks in both runs, a paired comparison\)/,
+    );
+    expect(twinRisksNote(scenario, write('same', []))).toBeUndefined();
+    expect(twinRisksNote(scenario, undefined)).toBeUndefined();
   });
 
   it('names the file, line, column and path of an unknown supplier', () => {
