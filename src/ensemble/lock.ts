@@ -2,7 +2,8 @@
  * The lock of an ensemble store: a file beside it (ensemble.sqlite.lock) holding the pid of the run that writes it,
  * made exclusively. A second run on the same --out is refused up front, instead of redoing the first one's draws and
  * dying on a duplicate draw. The run releases it on every way out (end, error, Ctrl-C); one left by a run that was
- * killed names a process that is gone, and is taken over.
+ * killed names a process that is gone, and is taken over. On Linux the lock also names the boot and the process's
+ * start time: after a reboot, or once the pid is another program's, a pid that is alive is no longer the run's.
  */
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { InputError } from '../model/document.ts';
@@ -29,6 +30,38 @@ function alive(pid: number, lock: string): boolean {
   }
 }
 
+/** This boot's id (Linux), or undefined elsewhere. */
+function bootId(): string | undefined {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** When process `pid` started, in clock ticks since boot (Linux: /proc/PID/stat's 22nd field), or undefined. */
+function startTicks(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command (2nd field) is in parentheses and may hold spaces: count the fields after it.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a lock says of the run holding it: its pid and, where the system tells, its boot and start time. */
+function lockText(): string {
+  const boot = bootId();
+  const start = startTicks(process.pid);
+  return boot && start ? `${process.pid} ${boot} ${start}` : String(process.pid);
+}
+
+/** The pid a lock's text names (NaN where none is written yet). */
+function pidOf(text: string): number {
+  return Number(text.trim().split(/\s+/)[0]);
+}
+
 function errorCode(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException).code;
 }
@@ -48,8 +81,18 @@ function readLock(lock: string): string | undefined {
  * `at` is where the lock file is now (moved aside while it is taken over).
  */
 function stale(text: string, lock: string, at = lock): boolean {
-  const pid = Number(text.trim());
-  if (Number.isSafeInteger(pid) && pid > 0) return !alive(pid, lock);
+  const [, boot, start] = text.trim().split(/\s+/);
+  const pid = pidOf(text);
+  if (Number.isSafeInteger(pid) && pid > 0) {
+    // Written on another boot, or by a process that started at another time: that run is gone, whatever has its
+    // pid now.
+    if (boot !== undefined && bootId() !== undefined && boot !== bootId()) return true;
+    if (start !== undefined && pid !== process.pid) {
+      const now = startTicks(pid);
+      if (now !== undefined && now !== start) return true;
+    }
+    return !alive(pid, lock);
+  }
   try {
     return Date.now() - statSync(at).mtimeMs > EMPTY_LOCK_GRACE_MS;
   } catch {
@@ -86,7 +129,7 @@ function takeOver(lock: string): void {
  */
 export function lockStore(file: string): () => void {
   const lock = `${file}${LOCK_SUFFIX}`;
-  const mine = String(process.pid);
+  const mine = lockText();
   for (let attempt = 0; attempt < 10; attempt++) {
     try {
       writeFileSync(lock, mine, { flag: 'wx' });
@@ -101,7 +144,7 @@ export function lockStore(file: string): () => void {
     const text = readLock(lock);
     if (text === undefined) continue; // released meanwhile
     if (!stale(text, lock)) {
-      const pid = Number(text.trim());
+      const pid = pidOf(text);
       throw new InputError(
         `${file} is in use by another run (${pid > 0 ? `process ${pid}` : 'one starting now'}); wait for it to end or choose another --out`,
       );

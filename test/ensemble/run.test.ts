@@ -175,6 +175,40 @@ describe('the lock of a store', () => {
   });
 });
 
+describe('the lock of a store, across reboots and reused pids (Linux)', () => {
+  const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  const stat = readFileSync(`/proc/${process.ppid}/stat`, 'utf8');
+  const parentStart = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] as string;
+
+  it('names the boot and start time of the run holding it', async () => {
+    const out = path.join(tmp(), 'o');
+    let seen = '';
+    await runEnsemble(options(out, { draws: 1, onProgress: () => (seen ||= readFileSync(lockOf(out), 'utf8')) }));
+    const [pid, bootId, start] = seen.split(' ');
+    expect({ pid: Number(pid), bootId }).toEqual({ pid: process.pid, bootId: boot });
+    expect(Number(start)).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('is taken over where its live pid is no longer the run: another boot, or another start time', async () => {
+    // A lock left before a reboot, or by a run whose pid another program has since: refused for ever before.
+    for (const text of [`${process.ppid} not-this-boot ${parentStart}`, `${process.ppid} ${boot} 1`]) {
+      const out = path.join(tmp(), 'o');
+      mkdirSync(out);
+      writeFileSync(lockOf(out), text);
+      const r = await runEnsemble(options(out, { draws: 1 }));
+      expect(r.meta.draws.stored, text).toBe(1);
+      expect(existsSync(lockOf(out))).toBe(false);
+    }
+    // The same process, still running: refused.
+    const out = path.join(tmp(), 'o');
+    mkdirSync(out);
+    writeFileSync(lockOf(out), `${process.ppid} ${boot} ${parentStart}`);
+    await expect(runEnsemble(options(out, { draws: 1 }))).rejects.toThrow(
+      `is in use by another run (process ${process.ppid})`,
+    );
+  }, 120_000);
+});
+
 describe('a store left with no draw (a run killed before its first draw ended)', () => {
   it('is replaced by a plain run: there is nothing in it to lose', async () => {
     const out = path.join(tmp(), 'o');
