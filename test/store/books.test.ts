@@ -163,6 +163,31 @@ for (const run of await backends()) {
           ];
           await appendAuditMany(trx, records, old.dialect, () => NOW);
         });
+        // A number handed out whose row is gone (no path of the service deletes one; a restore from a copy might): the
+        // counter stands above the rows, and a posting after the migration must not take that number again.
+        const goneSeq = await old.db.transaction().execute(async (trx) => {
+          const row = await trx
+            .insertInto('vault_transactions')
+            .values({
+              id: 'GONE-V',
+              request_hash: 'x',
+              kind: 'purchase',
+              member: 'USA',
+              commodity: 'gallium/refined',
+              site: 'DLA-1',
+              to_member: null,
+              to_site: null,
+              quantity: '1',
+              value_cents: '1',
+              date: '2026-03-01',
+              recorded_by: 'k',
+              recorded_at: NOW.toISOString(),
+            })
+            .returning('seq')
+            .executeTakeFirstOrThrow();
+          await trx.deleteFrom('vault_transactions').where('id', '=', 'GONE-V').execute();
+          return Number(row.seq);
+        });
         const rows = async () => ({
           entries: await old.db.selectFrom('entries').selectAll().orderBy('id').execute(),
           vault: await old.db.selectFrom('vault_transactions').selectAll().orderBy('seq').execute(),
@@ -198,6 +223,7 @@ for (const run of await backends()) {
         const jpn = await after.recordTransaction('k3', vaultTx('OLD-V', { member: 'JPN', site: 'JOGMEC' }));
         expect(jpn.created).toBe(true);
         expect(jpn.transaction.seq).toBeGreaterThan(Number(stored.vault[0]?.seq));
+        expect(jpn.transaction.seq).toBeGreaterThan(goneSeq);
         expect((await after.entries('OLD-1')).map((e) => e.entry.importer)).toEqual(['JPN', 'USA']);
         expect((await read('/v1/entries/OLD-1')).status).toBe(409);
         expect((await read('/v1/entries/OLD-1?importer=USA')).body.entry).toEqual(submission);
