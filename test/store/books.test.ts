@@ -106,6 +106,22 @@ for (const run of await backends()) {
           reference: 'Decision 1',
           prices: [{ commodity: 'ndpr/oxide', method: { rule: 'fixed', price: 110_000 } }],
         });
+        // A USA gallium purchase at DLA-1 as the code before 0004 wrote it (quantity in millionths of a kg).
+        const oldPosting = (id: string, requestHash: string, quantity: string) => ({
+          id,
+          request_hash: requestHash,
+          kind: 'purchase',
+          member: 'USA',
+          commodity: 'gallium/refined',
+          site: 'DLA-1',
+          to_member: null,
+          to_site: null,
+          quantity,
+          value_cents: '1000000',
+          date: '2026-03-01',
+          recorded_by: 'k',
+          recorded_at: NOW.toISOString(),
+        });
         // Rows as the code before 0004 wrote them: an id unique across members, audit subjects naming the id alone.
         const submission = entry('OLD-1');
         const request = canonicalJson(submission);
@@ -132,21 +148,7 @@ for (const run of await backends()) {
             .execute();
           await trx
             .insertInto('vault_transactions')
-            .values({
-              id: 'OLD-V',
-              request_hash: sha256(canonicalJson(purchase)),
-              kind: 'purchase',
-              member: 'USA',
-              commodity: 'gallium/refined',
-              site: 'DLA-1',
-              to_member: null,
-              to_site: null,
-              quantity: '10000000',
-              value_cents: '1000000',
-              date: '2026-03-01',
-              recorded_by: 'k',
-              recorded_at: NOW.toISOString(),
-            })
+            .values(oldPosting('OLD-V', sha256(canonicalJson(purchase)), '10000000'))
             .execute();
           await trx
             .insertInto('vault_holdings')
@@ -168,21 +170,7 @@ for (const run of await backends()) {
         const goneSeq = await old.db.transaction().execute(async (trx) => {
           const row = await trx
             .insertInto('vault_transactions')
-            .values({
-              id: 'GONE-V',
-              request_hash: 'x',
-              kind: 'purchase',
-              member: 'USA',
-              commodity: 'gallium/refined',
-              site: 'DLA-1',
-              to_member: null,
-              to_site: null,
-              quantity: '1',
-              value_cents: '1',
-              date: '2026-03-01',
-              recorded_by: 'k',
-              recorded_at: NOW.toISOString(),
-            })
+            .values(oldPosting('GONE-V', 'x', '1'))
             .returning('seq')
             .executeTakeFirstOrThrow();
           await trx.deleteFrom('vault_transactions').where('id', '=', 'GONE-V').execute();
