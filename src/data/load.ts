@@ -331,7 +331,7 @@ export function loadDataset(options: { dataDir?: string; overlays?: readonly str
         check: 'data-folder',
         severity: 'error',
         file: dir,
-        message: 'is not a folder',
+        message: existsSync(dir) ? 'is not a folder' : 'no such folder',
         fix: 'pass --data a folder holding CSV tables named as in data/ (production.csv, demand.csv, ...)',
       });
       continue;

@@ -200,7 +200,13 @@ describe('lodestone data check', () => {
   it('reports a folder that does not exist', () => {
     const r = runCli(['data', 'check', '--data', '/no/such/folder']);
     expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(/\/no\/such\/folder: error \[data-folder\] is not a folder/);
+    expect(r.stdout).toMatch(/\/no\/such\/folder: error \[data-folder\] no such folder/);
+    // A file where the folder should be is there, and is not a folder.
+    const file = path.join(overlayDir({}), 'production.csv');
+    writeFileSync(file, 'x');
+    expect(runCli(['data', 'check', '--data', file]).stdout).toMatch(
+      /production\.csv: error \[data-folder\] is not a folder/,
+    );
   });
 
   it('refuses a CSV file no table reads, suggesting the table it was meant for, and an empty folder', () => {
