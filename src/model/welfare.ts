@@ -15,7 +15,7 @@
 import { routeTermsOf } from '../equilibrium/build.ts';
 import type { DemandCurve, EquilibriumProblem } from '../equilibrium/problem.ts';
 import type { EquilibriumSolution } from '../equilibrium/solve.ts';
-import { cfdPayment } from './statistics.ts';
+import { cfdPayment, earnedPricesIn, marketPricesIn, type PeriodLists, periodLists } from './statistics.ts';
 
 /** The components of welfare, USD a year. */
 export interface WelfareParts {
@@ -163,20 +163,21 @@ function add(into: Sums, from: Sums): void {
 
 const key = (k: string, r: string) => `${k}\u0000${r}`;
 
-/** The welfare split of a solved period, by region and over `bloc` (MODEL.md §6). */
+/**
+ * The welfare split of a solved period, by region and over `bloc` (MODEL.md §6). `lists`: the period's lists, where the
+ * caller has them (its prices by region are then read from the maps the statistics read).
+ */
 export function periodWelfare(
   problem: EquilibriumProblem,
   solution: EquilibriumSolution,
   bloc: readonly string[],
+  lists: PeriodLists = periodLists(problem, solution),
 ): PeriodWelfare {
-  const price = new Map<string, number>();
+  const priceAt = (k: string, r: string) => marketPricesIn(lists, k).get(r) ?? 0;
+  const earnedAt = (k: string, r: string) => earnedPricesIn(lists, k).get(r) ?? 0;
+  // The export premium itself, for the landed value a duty is charged on.
   const premium = new Map<string, number>();
-  for (const p of solution.prices) {
-    price.set(key(p.commodity, p.region), p.price);
-    premium.set(key(p.commodity, p.region), p.exportPremium);
-  }
-  const priceAt = (k: string, r: string) => price.get(key(k, r)) ?? 0;
-  const earnedAt = (k: string, r: string) => priceAt(k, r) + (premium.get(key(k, r)) ?? 0);
+  for (const p of solution.prices) premium.set(key(p.commodity, p.region), p.exportPremium);
   const sums = new Map<string, Sums>();
   const at = (r: string): Sums => {
     let s = sums.get(r);

@@ -1287,7 +1287,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
         bloc: measured,
         commodities,
         totals,
-        ...(options.noWelfare ? {} : { welfare: yearWelfare(problem, solution, measured) }),
+        ...(options.noWelfare ? {} : { welfare: yearWelfare(problem, solution, measured, lists) }),
         events,
         projects: yearProjects,
         certificate: yearCertificate(solution.certificate),
@@ -1535,8 +1535,13 @@ function regimeOf(problem: EquilibriumProblem): string {
 }
 
 /** The year's welfare split over its bloc, each region marked as in it or not. */
-function yearWelfare(problem: EquilibriumProblem, solution: EquilibriumSolution, bloc: readonly string[]): YearWelfare {
-  const w = periodWelfare(problem, solution, bloc);
+function yearWelfare(
+  problem: EquilibriumProblem,
+  solution: EquilibriumSolution,
+  bloc: readonly string[],
+  lists: PeriodLists,
+): YearWelfare {
+  const w = periodWelfare(problem, solution, bloc, lists);
   const members = new Set(bloc);
   return {
     byRegion: w.byRegion.map(({ region, ...parts }) => ({ region, member: members.has(region), ...parts })),
