@@ -7,7 +7,6 @@ import type { Catalog } from '../data/catalog.ts';
 import { BASE_YEAR } from '../data/schema.ts';
 import { type EquilibriumSolution, solveEquilibrium } from '../equilibrium/solve.ts';
 import { remembered } from '../memo.ts';
-import { embodiedUse } from '../model/content.ts';
 import { inMarketEconomy, inMembersMarket, modelRegion, nonMarketEconomies } from '../model/regions.ts';
 import { type PeriodStatistics, periodStatistics } from '../model/statistics.ts';
 import {
@@ -95,24 +94,6 @@ export function observedBlocUse(catalog: Catalog, commodity: string, members: re
     },
   );
   return uses.get(commodity) ?? 0;
-}
-
-/**
- * Members' use of k: their own demand rows plus the input their use of downstream stages embodies (the default key
- * that shares a collective release of a stage no member buys as such, such as NdPr oxide); a stage embodies it only in
- * the share of its output whose producers draw it (embodiedUse).
- */
-export function blocUseOf(catalog: Catalog, commodity: string, members: readonly string[], year: number): number {
-  const memberSet = new Set(members);
-  const t = catalog.dataset.tables;
-  const membersDemand = (k: string) => {
-    let use = 0;
-    for (const d of t.demand) {
-      if (d.commodity === k && d.year === year && memberSet.has(modelRegion(catalog, d.region))) use += d.quantity;
-    }
-    return use;
-  };
-  return embodiedUse(t, membersDemand)(commodity);
 }
 
 export function datasetSupplyCurve(catalog: Catalog, commodity: string, options: CurveOptions): DatasetCurve {

@@ -4,8 +4,8 @@
  * members' net imports from the dataset. Quantities are integer millionths of the commodity's unit.
  */
 import type { Catalog } from '../data/catalog.ts';
+import { embodiedUse } from '../model/content.ts';
 import { modelRegion } from '../model/regions.ts';
-import { blocUseOf } from './curve.ts';
 import { QUANTITY_SCALE, ratioOf, roundRatio } from './money.ts';
 
 export type VaultTransaction =
@@ -170,6 +170,24 @@ export function consumptionKey(
     if (m in key) key[m] = (key[m] as number) + d.quantity;
   }
   return key;
+}
+
+/**
+ * Members' use of k: their own demand rows plus the input their use of downstream stages embodies (the default key
+ * that shares a collective release of a stage no member buys as such, such as NdPr oxide); a stage embodies it only in
+ * the share of its output whose producers draw it (embodiedUse).
+ */
+function blocUseOf(catalog: Catalog, commodity: string, members: readonly string[], year: number): number {
+  const memberSet = new Set(members);
+  const t = catalog.dataset.tables;
+  const membersDemand = (k: string) => {
+    let use = 0;
+    for (const d of t.demand) {
+      if (d.commodity === k && d.year === year && memberSet.has(modelRegion(catalog, d.region))) use += d.quantity;
+    }
+    return use;
+  };
+  return embodiedUse(t, membersDemand)(commodity);
 }
 
 /**
