@@ -654,18 +654,8 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
    * What a unit of k costs in inputs from the stages upstream (cash costs exclude them): at last year's price of the
    * input in the producer's region, else at its base-year reference price.
    */
-  // Last year's price by commodity and region, indexed once per solution.
-  let latestIndex: { solution: EquilibriumSolution; prices: Map<string, Map<string, number>> } | undefined;
-  const latestPrice = (k: string, r: string): number | undefined => {
-    if (!latest) return undefined;
-    if (latestIndex?.solution !== latest) {
-      // By commodity, then region: every producer and project asks, and a key built per question cost more.
-      const prices = new Map<string, Map<string, number>>();
-      for (const p of latest.prices) remembered(prices, p.commodity, () => new Map()).set(p.region, p.price);
-      latestIndex = { solution: latest, prices };
-    }
-    return latestIndex.prices.get(k)?.get(r);
-  };
+  // Last year's price by commodity and region.
+  const latestPrice = (k: string, r: string): number | undefined => (latest ? marketPriceOf(latest, k, r) : undefined);
   const inputCost = (k: string, r: string, secondary: boolean | undefined): number => {
     if (secondary) return 0;
     let cost = 0;
@@ -1033,9 +1023,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
         const plans = gaps.map((g) => {
           const { member } = g;
           const disrupted = shocks.some((s) => shockHits(s, g.k, member, members, region));
-          const lastPrice = observed(members).solution.prices.find(
-            (p) => p.region === member && p.commodity === g.k,
-          )?.price;
+          const lastPrice = marketPriceOf(observed(members).solution, g.k, member);
           const calmPricesOfK = calmPricesOf(g.k);
           // The market observed before the horizon had no shock: the calm price of a first year that has one.
           if (!previous && lastPrice !== undefined && !calmPricesOfK.has(member)) calmPricesOfK.set(member, lastPrice);
@@ -1078,7 +1066,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
             const last = observed(members).solution;
             for (const x of last.consumption) {
               if (x.region !== m || !sp.commodities.includes(x.commodity)) continue;
-              const p = last.prices.find((q) => q.region === m && q.commodity === x.commodity)?.price ?? 0;
+              const p = marketPriceOf(last, x.commodity, m) ?? 0;
               spend += x.quantity * p;
             }
             weights.set(m, spend);
@@ -1183,12 +1171,13 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
       options.onYear?.({ year, policy, problem, solution });
 
       // Ledgers: stocks, CfD budgets.
+      const stockById = new Map(stockIndex.map((x) => [x.id, x]));
       for (const s of solution.stocks) {
-        const idx = stockIndex.find((x) => x.id === s.id);
+        const idx = stockById.get(s.id);
         if (!idx) continue;
         const { state } = idx;
         state.holdings = Math.max(0, state.holdings + s.bought - s.released);
-        const p = solution.prices.find((x) => x.region === idx.member && x.commodity === idx.commodity)?.price ?? 0;
+        const p = marketPricesIn(lists, idx.commodity).get(idx.member) ?? 0;
         stockSpent.set(idx.policy, (stockSpent.get(idx.policy) ?? 0) + s.bought * p);
         const boughtKey = `${idx.policy}|${idx.commodity}`;
         stockBought.set(boughtKey, (stockBought.get(boughtKey) ?? 0) + s.bought);
@@ -1518,6 +1507,19 @@ function sumMembers(
   let s = 0;
   for (const x of consumption) if (members.has(x.region)) s += x.quantity * (price.get(x.region) ?? 0);
   return s;
+}
+
+/** A solution's market prices by commodity, then region: once per solution, for the lookups of its year and the next. */
+const PRICE_INDEX = new WeakMap<EquilibriumSolution, Map<string, Map<string, number>>>();
+
+/** The market price of k in region r in a solution (a node's price: one per commodity and region), if it has one. */
+function marketPriceOf(solution: EquilibriumSolution, k: string, r: string): number | undefined {
+  const index = remembered(PRICE_INDEX, solution, () => {
+    const prices = new Map<string, Map<string, number>>();
+    for (const p of solution.prices) remembered(prices, p.commodity, () => new Map()).set(p.region, p.price);
+    return prices;
+  });
+  return index.get(k)?.get(r);
 }
 
 /**
