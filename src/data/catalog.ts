@@ -30,8 +30,8 @@ export class Catalog {
 
   /**
    * The catalog this one was drawn from (an ensemble draw, src/ensemble/uncertain.ts): the same tables, rows and keys,
-   * with only the values of the drawn columns changed. What depends on the tables' keys alone (which freight row and
-   * which duties apply to a route) is worked out once, on the catalog drawn from.
+   * with only the values of the drawn columns changed. The indexes of the tables it shares are that catalog's; what
+   * depends on a shared table alone (the duties and freight rows of routes, world.ts) is cached by the table itself.
    */
   readonly drawnFrom?: Catalog;
 
@@ -44,16 +44,34 @@ export class Catalog {
     const t = dataset.tables;
     // A draw shares the indexes of the tables it shares with the catalog it was drawn from (perturbedCatalog copies
     // only the tables whose numbers it draws): rebuilt for every draw, they were half a percent of its time.
-    const base = from?.dataset.tables;
-    this.regions = from && base?.regions === t.regions ? from.regions : new Map(t.regions.map((r) => [r.code, r]));
-    this.sources = from && base?.sources === t.sources ? from.sources : new Map(t.sources.map((x) => [x.id, x]));
-    this.assumptions =
-      from && base?.assumptions === t.assumptions ? from.assumptions : new Map(t.assumptions.map((a) => [a.id, a]));
-    this.commodities = from && base?.commodities === t.commodities ? from.commodities : commodityInfos(t.commodities);
-    this.converter =
-      from && base?.unit_conversions === t.unit_conversions
-        ? from.converter
-        : new UnitConverter(t.unit_conversions.map((u) => ({ from: u.from_basis, to: u.to_basis, factor: u.factor })));
+    const reuse = <T>(table: keyof typeof t, own: (c: Catalog) => T, build: () => T): T =>
+      from && from.dataset.tables[table] === t[table] ? own(from) : build();
+    this.regions = reuse(
+      'regions',
+      (c) => c.regions,
+      () => new Map(t.regions.map((r) => [r.code, r])),
+    );
+    this.sources = reuse(
+      'sources',
+      (c) => c.sources,
+      () => new Map(t.sources.map((x) => [x.id, x])),
+    );
+    this.assumptions = reuse(
+      'assumptions',
+      (c) => c.assumptions,
+      () => new Map(t.assumptions.map((a) => [a.id, a])),
+    );
+    this.commodities = reuse(
+      'commodities',
+      (c) => c.commodities,
+      () => commodityInfos(t.commodities),
+    );
+    this.converter = reuse(
+      'unit_conversions',
+      (c) => c.converter,
+      () =>
+        new UnitConverter(t.unit_conversions.map((u) => ({ from: u.from_basis, to: u.to_basis, factor: u.factor }))),
+    );
   }
 
   provenanceKind(id: string): ProvenanceKind {

@@ -169,24 +169,22 @@ function computeReferencePrices(catalog: Catalog, year: number): Map<string, num
 }
 
 type RouteTable = ({ commodity: string; from: string; to: string } & RouteTerms)[];
-const TARIFF_KEY_CACHE = new WeakMap<Catalog, Map<number, string>>();
+/** By tariff table: a draw's catalog shares its base's table (tariffs are not drawn), and so its keys. */
+const TARIFF_KEY_CACHE = new WeakMap<readonly object[], Map<number, string>>();
 
 /**
  * Which tariff rows are in force on 1 July of `year` (their indices): two years with the same key have the same
  * duties, so a simulation builds one world for both.
  */
 export function tariffsInForceKey(catalog: Catalog, year: number): string {
-  // A draw's catalog shares its base's tariff table (tariffs are not drawn), and so the base's keys; one with a table
-  // of its own keeps its own.
-  const base = catalog.drawnFrom;
-  const keys = base && base.dataset.tables.tariffs === catalog.dataset.tables.tariffs ? base : catalog;
+  const tariffs = catalog.dataset.tables.tariffs;
   return remembered(
-    remembered(TARIFF_KEY_CACHE, keys, () => new Map()),
+    remembered(TARIFF_KEY_CACHE, tariffs, () => new Map()),
     year,
     () => {
       const date = `${year}-07-01`;
       const inForce: number[] = [];
-      keys.dataset.tables.tariffs.forEach((x, i) => {
+      tariffs.forEach((x, i) => {
         if (tariffInForce(x, date)) inForce.push(i);
       });
       return inForce.join(',');
@@ -209,8 +207,8 @@ interface RouteTableOptions {
 /**
  * What of a route table depends on the tables' keys alone: each route that has a freight row or a duty, the freight
  * row that applies (its index in the freight table; −1 for none) with its factor to the commodity's price unit (per
- * tonne rows), and the duties. An ensemble draw's catalog (Catalog.drawnFrom) shares it with the catalog it was
- * drawn from and prices only its own freight.
+ * tonne rows), and the duties. An ensemble draw's catalog shares it with the catalog it was drawn from (the same
+ * tariff table) and prices only its own freight.
  */
 interface RouteSkeleton {
   readonly commodity: string;
@@ -222,7 +220,11 @@ interface RouteSkeleton {
   readonly adValorem: number;
   readonly specific: number;
 }
-const SKELETON_CACHE = new WeakMap<Catalog, Map<string, readonly RouteSkeleton[]>>();
+/**
+ * By tariff table, as tariffsInForceKey: only an ensemble draw's catalog shares its base's tables, and it changes none
+ * of the keys, bases or rates a skeleton reads (only values such as freight's, which routeTable prices afresh).
+ */
+const SKELETON_CACHE = new WeakMap<readonly object[], Map<string, readonly RouteSkeleton[]>>();
 
 /**
  * Freight and duties on every route between `regions`, per commodity (routes with neither are left out).
@@ -238,11 +240,10 @@ function routeTable(
   key: string,
   o: RouteTableOptions & { readonly referencePrice: ReadonlyMap<string, number> },
 ): RouteTable {
-  const keys = catalog.drawnFrom ?? catalog;
   const skeleton = remembered(
-    remembered(SKELETON_CACHE, keys, () => new Map()),
+    remembered(SKELETON_CACHE, catalog.dataset.tables.tariffs, () => new Map()),
     key,
-    () => routeSkeleton(keys, o),
+    () => routeSkeleton(catalog, o),
   );
   const freightRows = catalog.dataset.tables.freight;
   const table: RouteTable = [];
