@@ -14,7 +14,16 @@ import type { EventRow, QuantileRow, Run } from '../ensemble/summary.ts';
 import { ensureFolder } from '../folders.ts';
 import type { ChartSpec } from './charts.ts';
 import { COLORS } from './charts.ts';
-import { counted, escapeHtml as esc, formatCompact, formatNumber, formatShare, formatUsd, yearSpan } from './format.ts';
+import {
+  counted,
+  escapeHtml as esc,
+  formatCompact,
+  formatNumber,
+  formatShare,
+  formatUsd,
+  signedUsd,
+  yearSpan,
+} from './format.ts';
 import { asset, echartsBundle, pageScripts } from './html.ts';
 
 /** Fewer stored draws than this, and the page says its bands are not yet a distribution. */
@@ -295,12 +304,8 @@ function figure(
   return `<figure${wide ? ' class="wide"' : ''}><figcaption>${esc(title)}${note ? `<small>${esc(note)}</small>` : ''}</figcaption>${body}</figure>`;
 }
 
-/** A difference in USD with its sign, as the simulation report writes a change: '+USD 391 M', '−USD 12 M'. */
-function signedUsd(x: number | null | undefined): string {
-  if (x === null || x === undefined) return '–';
-  if (x === 0) return 'USD 0';
-  return `${x > 0 ? '+' : '\u2212'}USD ${formatCompact(Math.abs(x))}`;
-}
+/** A paired difference in USD with its sign (signedUsd), '–' where there is none. */
+const signedOrNone = (x: number | null | undefined): string => (x === null || x === undefined ? '–' : signedUsd(x));
 
 function card(title: string, big: string, sub: string): string {
   return `<div class="card"><h3>${esc(title)}</h3><p class="big">${big}</p><p class="sub">${sub}</p></div>`;
@@ -343,7 +348,7 @@ function summarySection(L: Lookup, charts: Record<string, ChartSpec>): string {
     cards.push(
       card(
         'Difference, paired',
-        signedUsd(loss('difference')),
+        signedOrNone(loss('difference')),
         `expected consumption lost, ${esc(m.scenario.name)} − ${esc(A)} on the same draws`,
       ),
     );

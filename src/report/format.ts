@@ -44,6 +44,12 @@ export function formatCompact(x: number | null | undefined): string {
   return formatNumber(x);
 }
 
+/** A difference in USD with its sign, as the reports write a change: '+USD 391 M', '−USD 12 M', 'USD 0'. */
+export function signedUsd(x: number): string {
+  if (x === 0) return 'USD 0';
+  return `${x > 0 ? '+' : '\u2212'}USD ${formatCompact(Math.abs(x))}`;
+}
+
 function threeFigures(x: number): string {
   return group(x.toFixed(x >= 100 ? 0 : x >= 10 ? 1 : 2));
 }

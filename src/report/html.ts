@@ -23,11 +23,11 @@ import {
   counted,
   escapeHtml as esc,
   formatChange,
-  formatCompact,
   formatNumber,
   formatScaled,
   formatShare,
   formatUsd,
+  signedUsd,
   usdScale,
   yearSpan,
 } from './format.ts';
@@ -133,11 +133,6 @@ function drawsReference(spec: ChartSpec | undefined): boolean {
   return seriesOfChart(spec).some((s) => String(s.name ?? '').startsWith('reference price'));
 }
 
-function usdDiff(x: number): string {
-  if (x === 0) return 'USD 0';
-  return `${x > 0 ? '+' : '\u2212'}USD ${formatCompact(Math.abs(x))}`;
-}
-
 function atYear(x: AtYear | null): string {
   return x === null ? '–' : `${formatNumber(x.value)} (${x.year})`;
 }
@@ -200,7 +195,7 @@ function cards(view: ReportView, h: Headlines): string {
   const list = [
     card(
       'Bloc consumer spending, change',
-      usdDiff(dc),
+      signedUsd(dc),
       `${vs(h.consumerCost)} (${formatChange(h.consumerCost.scenario, h.consumerCost.against)})`,
       dc > 0 ? 'up' : dc < 0 ? 'down' : '',
     ),
