@@ -387,23 +387,20 @@ export type WelfareStatus =
 
 type Parts = Readonly<Record<WelfarePart, number | null>>;
 
+/** A change with each part of WELFARE_PARTS worked out by `part`, in their order. */
+const byPart = (part: (k: WelfarePart) => number | null): WelfareChange =>
+  Object.fromEntries(WELFARE_PARTS.map((k) => [k, part(k)])) as WelfareChange;
+
 function minus(s: Parts, a: Parts): WelfareChange {
-  const d = (k: WelfarePart) => {
+  return byPart((k) => {
     const x = s[k];
     const y = a[k];
     return x === null || x === undefined || y === null || y === undefined ? null : x - y;
-  };
-  return {
-    consumerSurplus: d('consumerSurplus'),
-    producerSurplus: d('producerSurplus'),
-    governmentRevenue: d('governmentRevenue'),
-    quotaRents: d('quotaRents'),
-    total: d('total'),
-  };
+  });
 }
 
 function addParts(rows: readonly Parts[]): WelfareChange {
-  const sum = (k: WelfarePart) => {
+  return byPart((k) => {
     let s = 0;
     for (const r of rows) {
       const v = r[k];
@@ -411,23 +408,10 @@ function addParts(rows: readonly Parts[]): WelfareChange {
       s += v;
     }
     return s;
-  };
-  return {
-    consumerSurplus: sum('consumerSurplus'),
-    producerSurplus: sum('producerSurplus'),
-    governmentRevenue: sum('governmentRevenue'),
-    quotaRents: sum('quotaRents'),
-    total: sum('total'),
-  };
+  });
 }
 
-const ZERO: WelfareChange = {
-  consumerSurplus: 0,
-  producerSurplus: 0,
-  governmentRevenue: 0,
-  quotaRents: 0,
-  total: 0,
-};
+const ZERO: WelfareChange = byPart(() => 0);
 
 export function welfareStatus(view: ReportView): WelfareStatus {
   const has = (role: Role) => view.run(role).years.some((y) => y.welfare !== undefined && y.welfare !== null);
