@@ -139,7 +139,7 @@ function base(): EChartsOption {
  * Where the two runs' lines coincide (years before a scenario departs from the run it is compared with), the
  * scenario's is drawn over the other's, not hidden under it (ECharts draws later series on top at equal z, 2).
  */
-function onTop(role: Role): number {
+export function onTop(role: Role): number {
   return role === 'scenario' ? 3 : 2;
 }
 

@@ -13,7 +13,7 @@ import type { EnsembleResult } from '../ensemble/run.ts';
 import type { EventRow, QuantileRow, Run } from '../ensemble/summary.ts';
 import { ensureFolder } from '../folders.ts';
 import type { ChartSpec } from './charts.ts';
-import { COLORS } from './charts.ts';
+import { COLORS, onTop } from './charts.ts';
 import {
   counted,
   escapeHtml as esc,
@@ -122,7 +122,7 @@ function fanSeries(
     name: `${name} median`,
     data: v((q) => q.p50),
     // Where the two medians coincide the scenario's is drawn over the twin's (drawn later), not hidden under it.
-    z: run === 'scenario' ? 3 : 2,
+    z: onTop(run),
     symbol: 'circle',
     symbolSize: 4,
     lineStyle: { color, width: 2 },

@@ -663,7 +663,7 @@ export class Books {
 
   /** A region as the vault holds it: a member state as its zone member (EU27); an unknown code as written. */
   private regionOf(code: string): string {
-    return this.catalog.regions.has(code) ? modelRegion(this.catalog, code) : code;
+    return modelRegion(this.catalog, code);
   }
 
   /** A vault request as the rules read it: holders as zone members, a transfer's destination filled in. */
