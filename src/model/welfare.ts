@@ -15,6 +15,7 @@
 import { routeTermsOf } from '../equilibrium/build.ts';
 import type { DemandCurve, EquilibriumProblem } from '../equilibrium/problem.ts';
 import type { EquilibriumSolution } from '../equilibrium/solve.ts';
+import { remembered } from '../memo.ts';
 import { cfdPayment, earnedPricesIn, marketPricesIn, type PeriodLists, periodLists } from './statistics.ts';
 
 /** The components of welfare, USD a year. */
@@ -161,8 +162,6 @@ function add(into: Sums, from: Sums): void {
   into.stockNetPurchases += from.stockNetPurchases;
 }
 
-const key = (k: string, r: string) => `${k}\u0000${r}`;
-
 /**
  * The welfare split of a solved period, by region and over `bloc` (MODEL.md §6). `lists`: the period's lists, where the
  * caller has them (its prices by region are then read from the maps the statistics read).
@@ -176,8 +175,8 @@ export function periodWelfare(
   const priceAt = (k: string, r: string) => marketPricesIn(lists, k).get(r) ?? 0;
   const earnedAt = (k: string, r: string) => earnedPricesIn(lists, k).get(r) ?? 0;
   // The export premium itself, for the landed value a duty is charged on.
-  const premium = new Map<string, number>();
-  for (const p of solution.prices) premium.set(key(p.commodity, p.region), p.exportPremium);
+  const premium = new Map<string, Map<string, number>>();
+  for (const p of solution.prices) remembered(premium, p.commodity, () => new Map()).set(p.region, p.exportPremium);
   const sums = new Map<string, Sums>();
   const at = (r: string): Sums => {
     let s = sums.get(r);
@@ -229,14 +228,14 @@ export function periodWelfare(
 
   // Routes: export tax and quota rents to the exporter, duties and levy to the importer.
   const terms = routeTermsOf(problem.routes);
-  const taxRate = new Map<string, number>();
-  for (const e of problem.exportTaxes ?? []) taxRate.set(key(e.commodity, e.origin), e.rate);
+  const taxRate = new Map<string, Map<string, number>>();
+  for (const e of problem.exportTaxes ?? []) remembered(taxRate, e.commodity, () => new Map()).set(e.origin, e.rate);
   const rentOf = new Map(solution.rents.map((r) => [r.restriction, r.rent]));
   const quotas = (problem.restrictions ?? []).filter((r) => r.quota > 0);
   for (const f of solution.flows) {
     if (f.quantity === 0) continue;
     const home = priceAt(f.commodity, f.from);
-    const tax = (taxRate.get(key(f.commodity, f.from)) ?? 0) * home;
+    const tax = (taxRate.get(f.commodity)?.get(f.from) ?? 0) * home;
     let rent = 0;
     for (const q of quotas) {
       if (q.commodity !== f.commodity || q.origin !== f.from) continue;
@@ -244,7 +243,7 @@ export function periodWelfare(
       rent += rentOf.get(q.id) ?? 0;
     }
     const t = terms(f.commodity, f.from, f.to);
-    const cif = home + tax + rent + (premium.get(key(f.commodity, f.from)) ?? 0) + t.freight;
+    const cif = home + tax + rent + (premium.get(f.commodity)?.get(f.from) ?? 0) + t.freight;
     const exporter = at(f.from);
     const importer = at(f.to);
     exporter.exportTaxes += tax * f.quantity;
