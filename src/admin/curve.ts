@@ -5,17 +5,10 @@
  */
 import type { Catalog } from '../data/catalog.ts';
 import { BASE_YEAR } from '../data/schema.ts';
-import { type EquilibriumSolution, solveEquilibrium } from '../equilibrium/solve.ts';
 import { remembered } from '../memo.ts';
+import { baseYearMarket } from '../model/observed.ts';
 import { inMarketEconomy, inMembersMarket, modelRegion, nonMarketEconomies } from '../model/regions.ts';
-import { type PeriodStatistics, periodStatistics } from '../model/statistics.ts';
-import {
-  buildWorld,
-  DEFAULT_DOMINANT_SUPPLIER,
-  dataDemandChoke,
-  referencePricesOf,
-  type World,
-} from '../model/world.ts';
+import { DEFAULT_DOMINANT_SUPPLIER, dataDemandChoke, referencePricesOf } from '../model/world.ts';
 import { announcedOnline, Parameters, projectPipeline } from '../simulate/inputs.ts';
 import type { SupplyStep } from './reference-price.ts';
 
@@ -39,36 +32,6 @@ export interface DatasetCurve {
   readonly steps: SupplyStep[];
   readonly year: number;
   readonly notes: string[];
-}
-
-/** The base-year market with the zone's members as the bloc and no instruments, solved, with its statistics. */
-export interface ObservedMarket {
-  readonly world: World;
-  readonly solution: EquilibriumSolution;
-  readonly stats: PeriodStatistics;
-}
-
-/**
- * The market a rule observes before the zone's first year: the data's base-year world, the members as the bloc, no
- * instrument (no floor, no preference), solved. The simulator reads its first reference prices off it, and the
- * service the bloc use of an incentive-marginal rule: one computation, so that both publish the same price.
- */
-export function baseYearMarket(
-  catalog: Catalog,
-  options: {
-    readonly members: readonly string[];
-    readonly dominantSupplier: string;
-    readonly demandChoke: number;
-    readonly warmStart?: EquilibriumSolution;
-  },
-): ObservedMarket {
-  const world = buildWorld(catalog, {
-    year: BASE_YEAR,
-    policy: { dominantSupplier: options.dominantSupplier, members: [...options.members], preferential: false },
-    demandChoke: options.demandChoke,
-  });
-  const solution = solveEquilibrium(world.problem, options.warmStart ? { warmStart: options.warmStart } : {});
-  return { world, solution, stats: periodStatistics(world, solution, { dominantSupplier: options.dominantSupplier }) };
 }
 
 const observedUse = new WeakMap<Catalog, Map<string, ReadonlyMap<string, number>>>();

@@ -6,7 +6,6 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { baseYearMarket } from '../admin/curve.ts';
 import {
   adjustReferencePrice,
   costPlusPrice,
@@ -22,6 +21,7 @@ import type { EquilibriumProblem, Producer, StockOperation } from '../equilibriu
 import { EquilibriumError, type EquilibriumSolution, solveEquilibrium } from '../equilibrium/solve.ts';
 import { remembered } from '../memo.ts';
 import { InputError } from '../model/document.ts';
+import { baseYearMarket } from '../model/observed.ts';
 import type { Policy } from '../model/policy.ts';
 import { inMarketEconomy, inMembersMarket, modelRegion, nonMarketEconomies } from '../model/regions.ts';
 import type { PriceValue, ReferencePriceRule, Scenario } from '../model/scenario.ts';
