@@ -58,7 +58,7 @@ export function tracedSimulate(scenario: Scenario, catalog: Catalog): TracedRun 
   // Nothing an appraisal reads comes from the welfare split: it is not worked out (about an eighth of each run).
   const result = simulate(scenario, catalog, {
     noWelfare: true,
-    onYear: ({ year, policy, solution }) => {
+    onYear: ({ year, policy, cfdIndex, solution }) => {
       const prices = new Map<string, number>();
       const premia = new Map<string, number>();
       for (const p of solution.prices) {
@@ -66,13 +66,17 @@ export function tracedSimulate(scenario: Scenario, catalog: Catalog): TracedRun 
         if (p.exportPremium !== 0) premia.set(key(p.commodity, p.region), p.exportPremium);
       }
       const members = policy.members === 'default' ? [] : (policy.members ?? []);
-      const cfds = (policy.cfds ?? []).map((c) => {
+      const contracts = scenario.zone?.cfds ?? [];
+      const cfds = (policy.cfds ?? []).map((c, j) => {
         const regions = [...new Set((c.regions ?? members).map((r) => modelRegion(catalog, r)))];
+        // The contract itself, by its place in the scenario: another on the same good and regions may be in force
+        // by its dates but have spent its budget, or start or end in another year.
+        const until = contracts[cfdIndex[j] as number]?.until;
         return {
           commodity: c.commodity,
           regions,
           strike: c.strike,
-          until: cfdUntil(scenario, catalog, c.commodity, regions, year),
+          until: until ?? null,
           ...(c.volume !== undefined ? { volume: c.volume } : {}),
         };
       });
@@ -80,27 +84,6 @@ export function tracedSimulate(scenario: Scenario, catalog: Catalog): TracedRun 
     },
   });
   return { result, market: { years } };
-}
-
-/**
- * The last year of the scenario's CfD on `commodity` covering `regions` in force in `year` (null: open-ended). A
- * producer takes one strike a year, so at most one contract in force covers a commodity in a region.
- */
-function cfdUntil(
-  scenario: Scenario,
-  catalog: Catalog,
-  commodity: string,
-  regions: readonly string[],
-  year: number,
-): number | null {
-  const contract = (scenario.zone?.cfds ?? []).find(
-    (c) =>
-      c.commodity === commodity &&
-      (c.from === undefined || c.from <= year) &&
-      (c.until === undefined || c.until >= year) &&
-      (c.regions === undefined || c.regions.some((r) => regions.includes(modelRegion(catalog, r)))),
-  );
-  return contract?.until ?? null;
 }
 
 /** The commodities of a value chain. */

@@ -101,6 +101,8 @@ export interface SimulateOptions {
 export interface YearTrace {
   readonly year: number;
   readonly policy: Policy;
+  /** The scenario's place of each CfD in the policy (policy.cfds[j] is zone.cfds[cfdIndex[j]]). */
+  readonly cfdIndex: readonly number[];
   /** The year's market as the engine solved it. */
   readonly problem: EquilibriumProblem;
   readonly solution: EquilibriumSolution;
@@ -1168,7 +1170,7 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
       const lists = periodLists(problem, solution);
       const stats = periodStatistics(yearWorld, solution, { dominantSupplier: dominant, lists });
       latest = solution;
-      options.onYear?.({ year, policy, problem, solution });
+      options.onYear?.({ year, policy, cfdIndex, problem, solution });
 
       // Ledgers: stocks, CfD budgets.
       const stockById = new Map(stockIndex.map((x) => [x.id, x]));

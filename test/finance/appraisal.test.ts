@@ -209,6 +209,34 @@ describe('tracedSimulate', () => {
       { commodity: 'ndpr/oxide', regions: ['USA'], strike: 110000, until: 2035, volume: 300 },
     ]);
   }, 120_000);
+  it('gives each CfD in force its own last year, not that of another on the same good', () => {
+    const s = short('zone-2026', 2029);
+    const zone = s.zone as NonNullable<Scenario['zone']>;
+    const first = (zone.cfds ?? [])[0] as NonNullable<typeof zone.cfds>[number];
+    // Two contracts for the same producers from 2026. The first (to 2040) pays from 2028, when the price falls below
+    // its strike, and spends its budget of one dollar there; the second (to 2031) is then the one that pays.
+    const twoContracts: Scenario = {
+      ...s,
+      zone: {
+        ...zone,
+        cfds: [
+          { ...first, until: 2040, budget: 1 },
+          { ...first, strike: 100000, until: 2031 },
+        ],
+      },
+    };
+    const { result, market } = tracedSimulate(
+      restrictScenario(twoContracts, chainCommodities(catalog, 'rare-earths'), []),
+      catalog,
+    );
+    const at = (year: number) => market.years.find((y) => y.year === year)?.cfds;
+    expect(at(2026)).toEqual([
+      { commodity: 'ndpr/oxide', regions: ['USA'], strike: 110000, until: 2040 },
+      { commodity: 'ndpr/oxide', regions: ['USA'], strike: 100000, until: 2031 },
+    ]);
+    expect(result.years.find((y) => y.year === 2029)?.events).toContain('CfD ndpr/oxide (zone.cfds.0): budget spent');
+    expect(at(2029)).toEqual([{ commodity: 'ndpr/oxide', regions: ['USA'], strike: 100000, until: 2031 }]);
+  }, 120_000);
 });
 
 describe('appraisal over an ensemble', () => {
