@@ -46,8 +46,10 @@ export function formatCompact(x: number | null | undefined): string {
 
 /** A difference in USD with its sign, as the reports write a change: '+USD 391 M', '−USD 12 M', 'USD 0'. */
 export function signedUsd(x: number): string {
-  if (x === 0) return 'USD 0';
-  return `${x > 0 ? '+' : '\u2212'}USD ${formatCompact(Math.abs(x))}`;
+  const magnitude = formatCompact(Math.abs(x));
+  // An amount that rounds to nothing is none, not '+USD 0.000000' (a paired difference of equal runs, to the bit).
+  if (/^[0.,]+$/.test(magnitude)) return 'USD 0';
+  return `${x > 0 ? '+' : MINUS}USD ${magnitude}`;
 }
 
 function threeFigures(x: number): string {
@@ -57,13 +59,6 @@ function threeFigures(x: number): string {
 /** USD amount in compact form: 'USD 1.23 bn'. */
 export function formatUsd(x: number | null | undefined): string {
   return x === null || x === undefined ? '–' : `USD ${formatCompact(x)}`;
-}
-
-/** A signed difference: '+1.2 M', '−340'. */
-export function formatSigned(x: number | null | undefined, format: (v: number) => string = formatCompact): string {
-  if (x === null || x === undefined) return '–';
-  if (x === 0) return '0';
-  return x > 0 ? `+${format(x)}` : format(x);
 }
 
 /** A share (0–1) as a percentage: 0.345 -> '34.5%'. */

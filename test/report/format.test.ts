@@ -8,6 +8,7 @@ import {
   formatNumber,
   formatScaled,
   formatShare,
+  signedUsd,
   usdScale,
   yearSpan,
 } from '../../src/report/format.ts';
@@ -35,6 +36,13 @@ describe('report number formatting', () => {
     // A change that rounds to nothing reads as none, never '+0.0%' or '−0.0%'.
     expect(formatChange(99.99999, 100)).toBe('0%');
     expect(formatChange(100.00001, 100)).toBe('0%');
+    // So does a difference in USD.
+    expect(signedUsd(391_000_000)).toBe('+USD 391 M');
+    expect(signedUsd(-12_400)).toBe('\u2212USD 12,400');
+    expect(signedUsd(0)).toBe('USD 0');
+    expect(signedUsd(3e-9)).toBe('USD 0');
+    expect(signedUsd(-4e-7)).toBe('USD 0');
+    expect(signedUsd(0.004)).toBe('+USD 0.00400');
   });
 
   it('writes a one-year span as its year, and counts in the singular for one', () => {
