@@ -88,6 +88,8 @@ export function projectMarket(terms: ProjectTerms, path: MarketPath): ProjectMar
   const first = path.years[0] as MarketPath['years'][number];
   const last = path.years[path.years.length - 1] as MarketPath['years'][number];
   const cache = new Map<number, ProjectYearMarket>();
+  // The first contract in the year's list that covers the project, as in the equilibrium (world.ts, coveringCfd): a
+  // producer takes one strike, that of the first contract in the scenario's order, not the highest.
   const covers = (c: MarketPath['years'][number]['cfds'][number]) =>
     c.commodity === terms.commodity && c.regions.includes(terms.region);
   const held = (year: number): ProjectYearMarket => {
@@ -103,13 +105,9 @@ export function projectMarket(terms: ProjectTerms, path: MarketPath): ProjectMar
     const price = buyers + (y.premia.get(at) ?? 0);
     let inputCost = 0;
     for (const i of terms.inputs) inputCost += i.coefficient * (y.prices.get(`${i.commodity}|${terms.region}`) ?? 0);
-    let strike: number | null = null;
-    let volume: number | undefined;
-    for (const c of y.cfds) {
-      if (!covers(c) || (strike !== null && c.strike <= strike)) continue;
-      strike = c.strike;
-      volume = c.volume ?? undefined;
-    }
+    const contract = y.cfds.find(covers);
+    const strike = contract?.strike ?? null;
+    const volume = contract?.volume;
     m = { price, inputCost, strike, ...(volume !== undefined ? { volume } : {}) };
     cache.set(y.year, m);
     return m;
@@ -118,13 +116,9 @@ export function projectMarket(terms: ProjectTerms, path: MarketPath): ProjectMar
     const m = held(year);
     if (year <= last.year) return m;
     // Past the path the prices hold on, a contract only to the end of its term.
-    let strike: number | null = null;
-    let volume: number | undefined;
-    for (const c of last.cfds) {
-      if (!covers(c) || (c.until !== null && c.until < year) || (strike !== null && c.strike <= strike)) continue;
-      strike = c.strike;
-      volume = c.volume ?? undefined;
-    }
+    const contract = last.cfds.find((c) => covers(c) && (c.until === null || c.until >= year));
+    const strike = contract?.strike ?? null;
+    const volume = contract?.volume;
     if (strike === m.strike && volume === m.volume) return m;
     return { price: m.price, inputCost: m.inputCost, strike, ...(volume !== undefined ? { volume } : {}) };
   };

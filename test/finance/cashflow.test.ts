@@ -311,6 +311,22 @@ describe('projectMarket', () => {
     // An open-ended contract holds, as the prices do.
     expect(projectMarket(TERMS, pathUntil(null))(2060).strike).toBe(15);
   });
+  it('takes the first contract that covers the project, as the equilibrium does, not the highest strike', () => {
+    // Two contracts in force on the same producers: the scenario's first (strike 12) pays, in the simulation too.
+    const cfds = [
+      { commodity: 'k', regions: ['USA'], strike: 12, until: 2032, volume: 20 },
+      { commodity: 'k', regions: ['USA'], strike: 15, until: 2040 },
+    ];
+    const two: MarketPath = {
+      years: [2030, 2031].map((year) => ({ year, prices: new Map([['k|USA', 10]]), premia: new Map(), cfds })),
+    };
+    const m = projectMarket(TERMS, two);
+    expect(m(2031)).toEqual({ price: 10, inputCost: 0, strike: 12, volume: 20 });
+    expect(m(2032)).toEqual({ price: 10, inputCost: 0, strike: 12, volume: 20 });
+    // Past the first's term the second takes over, to the end of its own.
+    expect(m(2033)).toEqual({ price: 10, inputCost: 0, strike: 15 });
+    expect(m(2041).strike).toBeNull();
+  });
   it('refuses a project whose region the path does not price', () => {
     expect(() => projectMarket({ ...terms, region: 'JPN' }, path)(2030)).toThrow(/no price of k in JPN/);
   });
