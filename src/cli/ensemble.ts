@@ -23,6 +23,7 @@ import { DEFAULT_THRESHOLDS, type Thresholds } from '../ensemble/summary.ts';
 import { InputError } from '../model/document.ts';
 import { builtInScenarios, scenarioPath } from '../model/scenario.ts';
 import { writeEnsembleReport } from '../report/ensemble.ts';
+import { signedPoints } from '../report/format.ts';
 import { loadCheckedDataset, withDataOption } from './data.ts';
 import { formatNumber, formatPercent, renderTable } from './table.ts';
 
@@ -239,18 +240,48 @@ export function ensembleText(r: EnsembleResult, commodities?: readonly string[])
   }
   const loss = (run: string) =>
     r.probabilities.expectedConsumptionLost.find((x) => x.run === run && x.commodity === TOTAL && x.year === 'horizon');
+  // Each figure with its Monte Carlo error: how far another set of as many draws could move it.
+  const usdM = (x: { mean: number; standardError: number | null } | undefined) =>
+    `USD ${formatNumber((x?.mean ?? 0) / 1e6)} million` +
+    (x?.standardError != null ? ` (standard error ${formatNumber(x.standardError / 1e6)})` : '');
   lines.push(
     '',
-    `Expected value of lost consumption over the horizon (base-year prices): USD ${formatNumber((loss('scenario')?.mean ?? 0) / 1e6)} million` +
-      (meta.against ? ` (${meta.against.name}: USD ${formatNumber((loss('against')?.mean ?? 0) / 1e6)} million)` : ''),
+    `Expected value of lost consumption over the horizon (base-year prices): ${usdM(loss('scenario'))}` +
+      (meta.against ? `; ${meta.against.name}: ${usdM(loss('against'))}` : ''),
   );
-  const anyCut = ev('scenario', 'cutAbove', TOTAL, 'any')?.probability;
-  const anyPrice = ev('scenario', 'priceAbove', TOTAL, 'any')?.probability;
+  const withInterval = (x: { probability: number; low: number; high: number } | undefined) =>
+    x ? `${pct(x.probability)} (${formatPercent(x.low, 0).slice(0, -1)}–${pct(x.high)})` : '–';
+  // On the same draws a change is known better than either run's probability: the luck of the draws, which both
+  // runs share, cancels.
+  const change = (event: string) => {
+    const c = r.probabilities.changes?.find((x) => x.event === event && x.commodity === TOTAL && x.year === 'any');
+    return c ? `${signedPoints(c.change)} (${signedPoints(c.low)} to ${signedPoints(c.high)})` : '–';
+  };
+  const events = [
+    { event: 'priceAbove', label: 'a zone price above its threshold' },
+    { event: 'cutAbove', label: `bloc consumption cut by more than ${formatPercent(meta.thresholds.cutAbove, 0)}` },
+    {
+      event: 'stocksExhausted',
+      label: `stocks below ${formatPercent(meta.thresholds.exhaustedBelow, 0)} of their peak`,
+    },
+  ];
   lines.push(
-    `P(some commodity's zone price above its threshold in some year) = ${pct(anyPrice)}; P(some cut above ${formatPercent(meta.thresholds.cutAbove, 0)}) = ${pct(anyCut)}` +
-      (meta.against
-        ? ` (${meta.against.name}: ${pct(ev('against', 'priceAbove', TOTAL, 'any')?.probability)}; ${pct(ev('against', 'cutAbove', TOTAL, 'any')?.probability)})`
-        : ''),
+    '',
+    `Probability that some commodity has, in some year (95% intervals${meta.against ? '; change in percentage points on the same draws' : ''}):`,
+    renderTable(events, [
+      { header: 'event', value: (e) => e.label },
+      { header: meta.scenario.name, value: (e) => withInterval(ev('scenario', e.event, TOTAL, 'any')), align: 'right' },
+      ...(meta.against
+        ? [
+            {
+              header: meta.against.name,
+              value: (e: (typeof events)[number]) => withInterval(ev('against', e.event, TOTAL, 'any')),
+              align: 'right' as const,
+            },
+            { header: 'change', value: (e: (typeof events)[number]) => change(e.event), align: 'right' as const },
+          ]
+        : []),
+    ]),
   );
   const s = meta.session;
   if (s.draws > 0) {

@@ -19,6 +19,7 @@ import type { DerivedRisks, Risk } from './risks.ts';
 import { EnsembleStore, STORE_VERSION, storeError } from './store.ts';
 import {
   DEFAULT_THRESHOLDS,
+  type EventChangeRow,
   type EventRow,
   type ExpectedLossRow,
   type QuantileRow,
@@ -128,6 +129,8 @@ export interface EnsembleResult {
   readonly quantiles: readonly QuantileRow[];
   readonly probabilities: {
     readonly events: readonly EventRow[];
+    /** With a twin (`--against`): each event's change in probability on the same draws; absent without. */
+    readonly changes?: readonly EventChangeRow[];
     readonly expectedConsumptionLost: readonly ExpectedLossRow[];
   };
 }
@@ -587,7 +590,11 @@ async function runLocked(
     return {
       meta,
       quantiles: distributions.quantiles,
-      probabilities: { events: distributions.events, expectedConsumptionLost: distributions.expectedConsumptionLost },
+      probabilities: {
+        events: distributions.events,
+        ...(engine.against !== undefined ? { changes: distributions.eventChanges } : {}),
+        expectedConsumptionLost: distributions.expectedConsumptionLost,
+      },
     };
   } finally {
     await stop();

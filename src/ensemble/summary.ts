@@ -1,6 +1,7 @@
 /**
  * From the stored draws to distributions: exact quantiles of every metric per year (each column sorted in full,
- * interpolated as R's type 7 / numpy's default), means, probabilities of events and expected consumption lost.
+ * interpolated as R's type 7 / numpy's default), means, probabilities of events and expected consumption lost, each
+ * probability and mean with its Monte Carlo error (how far another set of as many draws could move it).
  * The store is read in draw order, in as many passes as a memory budget needs (columns × draws × 8 bytes per pass),
  * so memory stays bounded however many draws there are, and every number depends only on the set of stored draws,
  * not on the order in which they completed.
@@ -54,7 +55,31 @@ export interface EventRow {
   readonly threshold: number | null;
   readonly unit: string;
   readonly probability: number;
+  /**
+   * The 95% Wilson score interval of the probability: the Monte Carlo error of a share of `draws` draws, which stays
+   * inside [0, 1] and is not empty at a probability of 0 or 1 (wilsonInterval).
+   */
+  readonly low: number;
+  readonly high: number;
   /** Draws it is a share of. */
+  readonly draws: number;
+}
+
+/**
+ * With a twin, how much the scenario changes the probability of an event on the same draws: P(scenario) −
+ * P(twin), and a 95% interval for it that counts the pairing (draws where the event happens in both runs or in
+ * neither say nothing about the change), so that it is narrower than the two runs' own intervals would suggest.
+ */
+export interface EventChangeRow {
+  readonly event: EventKind;
+  readonly commodity: string;
+  readonly year: number | 'any';
+  readonly change: number;
+  readonly low: number;
+  readonly high: number;
+  /** Draws where the event happens in the scenario but not its twin, and the other way round. */
+  readonly onlyScenario: number;
+  readonly onlyAgainst: number;
   readonly draws: number;
 }
 
@@ -66,6 +91,8 @@ export interface ExpectedLossRow {
   readonly year: number | 'horizon';
   readonly unit: string;
   readonly mean: number;
+  /** The mean's standard error over the draws (their standard deviation ÷ √draws); null with fewer than 2 draws. */
+  readonly standardError: number | null;
 }
 
 export interface Thresholds {
@@ -84,6 +111,8 @@ export const DEFAULT_THRESHOLDS: Thresholds = { priceAbove: 1.5, prices: {}, cut
 export interface Distributions {
   readonly quantiles: readonly QuantileRow[];
   readonly events: readonly EventRow[];
+  /** With a twin: the change in each event's probability (EventChangeRow); empty without. */
+  readonly eventChanges: readonly EventChangeRow[];
   readonly expectedConsumptionLost: readonly ExpectedLossRow[];
   /** Draws summarised. */
   readonly draws: number;
@@ -113,6 +142,60 @@ export function quantileSorted(sorted: ArrayLike<number>, n: number, p: number):
 }
 
 const nullIfNaN = (x: number): number | null => (Number.isNaN(x) ? null : x);
+
+/** The normal quantile of a two-sided 95% interval. */
+const Z95 = 1.959963984540054;
+
+/**
+ * The 95% Wilson score interval of a share of `hits` in `n` draws (Wilson, JASA 22, 1927; recommended over the
+ * normal approximation by Brown, Cai and DasGupta, Statistical Science 16(2), 2001): right where the normal
+ * approximation fails, at shares of 0 or 1 and for few draws. With no draws, [0, 1].
+ */
+export function wilsonInterval(hits: number, n: number): { low: number; high: number } {
+  if (n <= 0) return { low: 0, high: 1 };
+  const p = hits / n;
+  const z2 = Z95 * Z95;
+  const denominator = 1 + z2 / n;
+  const centre = (p + z2 / (2 * n)) / denominator;
+  const half = (Z95 / denominator) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  // The bounds are exact at 0 and 1 hits; elsewhere kept inside [0, 1] against rounding.
+  return {
+    low: hits <= 0 ? 0 : Math.max(0, centre - half),
+    high: hits >= n ? 1 : Math.min(1, centre + half),
+  };
+}
+
+/**
+ * A 95% interval for the difference of two paired shares, (b − c) / n, from the b draws where only the first run
+ * has the event and the c where only the second does: Agresti and Min's adjusted Wald interval (Statistics in
+ * Medicine 24(5), 2005), which adds half a draw to each cell of the 2×2 table and keeps its coverage near 95% for
+ * few draws or rare events, where the plain Wald interval collapses to a point.
+ */
+export function pairedDifferenceInterval(b: number, c: number, n: number): { low: number; high: number } {
+  if (n <= 0) return { low: -1, high: 1 };
+  const m = n + 2;
+  const bb = b + 0.5;
+  const cc = c + 0.5;
+  const d = (bb - cc) / m;
+  const half = (Z95 / m) * Math.sqrt(Math.max(0, bb + cc - (bb - cc) ** 2 / m));
+  return { low: Math.max(-1, d - half), high: Math.min(1, d + half) };
+}
+
+/** Running mean and sum of squared deviations (Welford), for the standard error of a mean over draws. */
+class Moments {
+  n = 0;
+  mean = 0;
+  m2 = 0;
+  add(x: number): void {
+    this.n++;
+    const delta = x - this.mean;
+    this.mean += delta / this.n;
+    this.m2 += delta * (x - this.mean);
+  }
+  get standardError(): number | null {
+    return this.n < 2 ? null : Math.sqrt(this.m2 / (this.n - 1) / this.n);
+  }
+}
 
 /** Which metric a column of one run's vector holds. */
 function describeColumn(
@@ -148,7 +231,10 @@ export function summarize(input: SummaryInput): Distributions {
   const eventRuns: ('scenario' | 'against')[] = hasAgainst ? ['scenario', 'against'] : ['scenario'];
   const cell = (r: number, e: number, k: number, y: number) => ((r * EVENTS.length + e) * (K + 1) + k) * (Y + 1) + y;
   const counts = new Float64Array(eventRuns.length * EVENTS.length * (K + 1) * (Y + 1));
-  const hit = new Uint8Array(EVENTS.length * (K + 1) * (Y + 1));
+  // Per draw, which events happen in each run; with a twin, the draws where they happen in one run only.
+  const hits = eventRuns.map(() => new Uint8Array(EVENTS.length * (K + 1) * (Y + 1)));
+  const onlyScenario = new Float64Array(EVENTS.length * (K + 1) * (Y + 1));
+  const onlyAgainst = new Float64Array(EVENTS.length * (K + 1) * (Y + 1));
   const mPrice = COMMODITY_METRICS.indexOf('priceInside');
   // A price spike: above a set price, else above a multiple of the run's own central path that year.
   const centralOfRun = [input.central.scenario, input.central.against];
@@ -161,6 +247,7 @@ export function summarize(input: SummaryInput): Distributions {
   const mLost = COMMODITY_METRICS.indexOf('lostShare');
   const mStock = COMMODITY_METRICS.indexOf('stock');
   const countEvents = (r: number, v: Float64Array) => {
+    const hit = hits[r] as Uint8Array;
     hit.fill(0);
     const at = (e: number, k: number, y: number) => (e * (K + 1) + k) * (Y + 1) + y;
     for (let k = 0; k < K; k++) {
@@ -190,8 +277,34 @@ export function summarize(input: SummaryInput): Distributions {
           if (hit[at(e, k, y)]) counts[cell(r, e, k, y)] = (counts[cell(r, e, k, y)] as number) + 1;
   };
 
+  // Consumption lost over the horizon, per draw, run and commodity (or the bloc's value lost): the standard error of
+  // its mean needs each draw's sum over the years, not the years' own errors (a long episode hits several years).
+  const mLostQ = COMMODITY_METRICS.indexOf('consumptionLost');
+  const mLostValue = TOTAL_METRICS.indexOf('consumptionLostValue');
+  const lostAt = (k: number, y: number) =>
+    k < K ? commodityOffset(layout, y, k, mLostQ) : totalOffset(layout, y, mLostValue);
+  const horizonLoss = Array.from({ length: runs.length * (K + 1) }, () => new Moments());
+  const addHorizonLoss = (row: { scenario: Float64Array; against?: Float64Array }) => {
+    runs.forEach((run, r) => {
+      for (let k = 0; k <= K; k++) {
+        let total = 0;
+        for (let y = 0; y < Y; y++) {
+          const i = lostAt(k, y);
+          const s = row.scenario[i] as number;
+          const a = (row.against?.[i] ?? Number.NaN) as number;
+          const v = run === 'scenario' ? s : run === 'against' ? a : s - a;
+          // As in the mean: a year without a value adds nothing.
+          if (!Number.isNaN(v)) total += v;
+        }
+        (horizonLoss[r * (K + 1) + k] as Moments).add(total);
+      }
+    });
+  };
+
   const quantiles: QuantileRow[] = [];
   const means = new Float64Array(columns);
+  /** Standard error of each column's mean (NaN with fewer than two values). */
+  const errors = new Float64Array(columns);
   const centralOf = (c: number): number => {
     const r = runs[Math.floor(c / size)];
     const i = c % size;
@@ -207,7 +320,15 @@ export function summarize(input: SummaryInput): Distributions {
     for (const row of store.iterate(limit, size)) {
       if (start === 0) {
         countEvents(0, row.scenario);
-        if (row.against) countEvents(1, row.against);
+        if (row.against) {
+          countEvents(1, row.against);
+          const [s, a] = hits as [Uint8Array, Uint8Array];
+          for (let j = 0; j < s.length; j++) {
+            if (s[j] && !a[j]) onlyScenario[j] = (onlyScenario[j] as number) + 1;
+            else if (a[j] && !s[j]) onlyAgainst[j] = (onlyAgainst[j] as number) + 1;
+          }
+        }
+        addHorizonLoss(row);
       }
       for (let c = start; c < end; c++) {
         const r = Math.floor(c / size);
@@ -231,6 +352,11 @@ export function summarize(input: SummaryInput): Distributions {
       const q = QUANTILES.map((p) => (count > 0 ? quantileSorted(sorted, count, p) : null));
       const mean = count > 0 ? (sums[j] as number) / count : null;
       means[c] = mean ?? Number.NaN;
+      if (mean !== null && count > 1) {
+        let squares = 0;
+        for (let d = 0; d < count; d++) squares += ((sorted[d] as number) - mean) ** 2;
+        errors[c] = Math.sqrt(squares / (count - 1) / count);
+      } else errors[c] = Number.NaN;
       const r = runs[Math.floor(c / size)] as Run;
       const d = describeColumn(layout, c % size);
       quantiles.push({
@@ -278,6 +404,7 @@ export function summarize(input: SummaryInput): Distributions {
             threshold,
             unit,
             probability: draws > 0 ? (counts[cell(r, e, k, y)] as number) / draws : 0,
+            ...wilsonInterval(counts[cell(r, e, k, y)] as number, draws),
             draws,
           });
         }
@@ -285,22 +412,46 @@ export function summarize(input: SummaryInput): Distributions {
     });
   });
 
+  const eventChanges: EventChangeRow[] = [];
+  if (hasAgainst) {
+    EVENTS.forEach((event, e) => {
+      for (let k = 0; k <= K; k++) {
+        for (let y = 0; y <= Y; y++) {
+          const j = (e * (K + 1) + k) * (Y + 1) + y;
+          const b = onlyScenario[j] as number;
+          const c = onlyAgainst[j] as number;
+          eventChanges.push({
+            event,
+            commodity: k < K ? (layout.commodities[k]?.id as string) : TOTAL,
+            year: y < Y ? (layout.years[y] as number) : 'any',
+            change: draws > 0 ? (b - c) / draws : 0,
+            ...pairedDifferenceInterval(b, c, draws),
+            onlyScenario: b,
+            onlyAgainst: c,
+            draws,
+          });
+        }
+      }
+    });
+  }
+
   // Expected consumption lost: the mean per year, and its sum over the horizon.
   const expected: ExpectedLossRow[] = [];
-  const mLostQ = COMMODITY_METRICS.indexOf('consumptionLost');
-  const mLostValue = TOTAL_METRICS.indexOf('consumptionLostValue');
   runs.forEach((run, r) => {
-    const series = (k: number) =>
-      layout.years.map((_, y) => {
-        const i = k < K ? commodityOffset(layout, y, k, mLostQ) : totalOffset(layout, y, mLostValue);
-        return means[r * size + i] as number;
-      });
+    const series = (k: number) => layout.years.map((_, y) => means[r * size + lostAt(k, y)] as number);
     for (let k = 0; k <= K; k++) {
       const commodity = k < K ? (layout.commodities[k]?.id as string) : TOTAL;
       const unit = k < K ? (layout.commodities[k]?.unit ?? '') : 'USD';
       const s = series(k);
       s.forEach((mean, y) => {
-        expected.push({ run, commodity, year: layout.years[y] as number, unit, mean: Number.isNaN(mean) ? 0 : mean });
+        expected.push({
+          run,
+          commodity,
+          year: layout.years[y] as number,
+          unit,
+          mean: Number.isNaN(mean) ? 0 : mean,
+          standardError: nullIfNaN(errors[r * size + lostAt(k, y)] as number),
+        });
       });
       expected.push({
         run,
@@ -308,9 +459,10 @@ export function summarize(input: SummaryInput): Distributions {
         year: 'horizon',
         unit,
         mean: s.reduce((a, b) => a + (Number.isNaN(b) ? 0 : b), 0),
+        standardError: (horizonLoss[r * (K + 1) + k] as Moments).standardError,
       });
     }
   });
 
-  return { quantiles, events, expectedConsumptionLost: expected, draws };
+  return { quantiles, events, eventChanges, expectedConsumptionLost: expected, draws };
 }

@@ -21,6 +21,7 @@ import {
   formatNumber,
   formatShare,
   formatUsd,
+  signedPoints,
   signedUsd,
   yearSpan,
 } from './format.ts';
@@ -35,6 +36,7 @@ export const ENSEMBLE_FILES = [
   'ensemble-quantiles.csv',
   'ensemble-probabilities.csv',
   'ensemble-expected-loss.csv',
+  'ensemble-probability-changes.csv',
 ] as const;
 
 const QUANTILE_HEADER = [
@@ -52,8 +54,9 @@ const QUANTILE_HEADER = [
   'p95',
   'central',
 ];
-const EVENT_HEADER = ['run', 'event', 'commodity', 'year', 'threshold', 'unit', 'probability', 'draws'];
-const LOSS_HEADER = ['run', 'commodity', 'year', 'unit', 'mean'];
+const EVENT_HEADER = ['run', 'event', 'commodity', 'year', 'threshold', 'unit', 'probability', 'low', 'high', 'draws'];
+const CHANGE_HEADER = ['event', 'commodity', 'year', 'change', 'low', 'high', 'onlyScenario', 'onlyAgainst', 'draws'];
+const LOSS_HEADER = ['run', 'commodity', 'year', 'unit', 'mean', 'standardError'];
 
 function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -65,12 +68,21 @@ function csv(header: readonly string[], rows: readonly Record<string, unknown>[]
   return `${[header.join(','), ...rows.map((r) => header.map((h) => csvCell(r[h])).join(','))].join('\n')}\n`;
 }
 
-/** The distributions as CSV: quantiles, event probabilities, expected consumption lost (long format). */
-export function ensembleCsv(r: EnsembleResult): { quantiles: string; probabilities: string; expectedLoss: string } {
+/**
+ * The distributions as CSV: quantiles, event probabilities, expected consumption lost, and the paired changes of the
+ * probabilities against the twin (header only without one) — long format.
+ */
+export function ensembleCsv(r: EnsembleResult): {
+  quantiles: string;
+  probabilities: string;
+  expectedLoss: string;
+  changes: string;
+} {
   return {
     quantiles: csv(QUANTILE_HEADER, r.quantiles as unknown as Record<string, unknown>[]),
     probabilities: csv(EVENT_HEADER, r.probabilities.events as unknown as Record<string, unknown>[]),
     expectedLoss: csv(LOSS_HEADER, r.probabilities.expectedConsumptionLost as unknown as Record<string, unknown>[]),
+    changes: csv(CHANGE_HEADER, (r.probabilities.changes ?? []) as unknown as Record<string, unknown>[]),
   };
 }
 
@@ -312,36 +324,58 @@ function card(title: string, big: string, sub: string): string {
 }
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : formatShare(x, 0));
+/** A table cell of a probability, its 95% interval in the tooltip (the table stays readable at a glance). */
+const probabilityCell = (x: EventRow | undefined, cls: string): string =>
+  x
+    ? `<td class="${cls}" title="95% interval ${pct(x.low)}–${pct(x.high)} (${counted(x.draws, 'draw')})">${pct(x.probability)}</td>`
+    : `<td class="${cls}">–</td>`;
 
 function summarySection(L: Lookup, charts: Record<string, ChartSpec>): string {
   const m = L.result.meta;
   const A = m.against?.name;
-  const ev = (run: 'scenario' | 'against', event: string) => L.event(run, event, TOTAL, 'any')?.probability;
-  const loss = (run: Run) =>
+  const ev = (run: 'scenario' | 'against', event: string) => L.event(run, event, TOTAL, 'any');
+  const lossRow = (run: Run) =>
     L.result.probabilities.expectedConsumptionLost.find(
       (x) => x.run === run && x.commodity === TOTAL && x.year === 'horizon',
-    )?.mean;
+    );
+  const loss = (run: Run) => lossRow(run)?.mean;
   const vs = (f: (run: 'scenario' | 'against') => string) => (A ? `${esc(A)}: ${f('against')}` : '');
+  // Every probability with its 95% interval, the Monte Carlo error of a share of the draws.
+  const interval = (x: EventRow | undefined) => (x ? ` (95%: ${pct(x.low)}–${pct(x.high)})` : '');
+  const withInterval = (x: EventRow | undefined) => `${pct(x?.probability)}${interval(x)}`;
+  const error = (run: Run) => {
+    const e = lossRow(run)?.standardError;
+    return e === null || e === undefined ? '' : ` ± ${formatUsd(e)}`;
+  };
+  /** With a twin, the paired change of an event's probability in some year, in percentage points. */
+  const change = (event: string) => {
+    const c = L.result.probabilities.changes?.find(
+      (x) => x.event === event && x.commodity === TOTAL && x.year === 'any',
+    );
+    return c
+      ? ` · change ${signedPoints(c.change)} points (95%: ${signedPoints(c.low)} to ${signedPoints(c.high)})`
+      : '';
+  };
   const cards = [
     card(
       'P(a zone price spike)',
-      pct(ev('scenario', 'priceAbove')),
-      `some commodity above its threshold in some year${A ? ` · ${vs((r) => pct(ev(r, 'priceAbove')))}` : ''}`,
+      pct(ev('scenario', 'priceAbove')?.probability),
+      `some commodity above its threshold in some year${interval(ev('scenario', 'priceAbove'))}${A ? ` · ${vs((r) => withInterval(ev(r, 'priceAbove')))}${change('priceAbove')}` : ''}`,
     ),
     card(
       `P(a cut above ${formatShare(m.thresholds.cutAbove, 0)})`,
-      pct(ev('scenario', 'cutAbove')),
-      `some commodity's bloc consumption cut in some year${A ? ` · ${vs((r) => pct(ev(r, 'cutAbove')))}` : ''}`,
+      pct(ev('scenario', 'cutAbove')?.probability),
+      `some commodity's bloc consumption cut in some year${interval(ev('scenario', 'cutAbove'))}${A ? ` · ${vs((r) => withInterval(ev(r, 'cutAbove')))}${change('cutAbove')}` : ''}`,
     ),
     card(
       'P(stocks exhausted)',
-      pct(ev('scenario', 'stocksExhausted')),
-      `below ${formatShare(m.thresholds.exhaustedBelow, 0)} of their peak${A ? ` · ${vs((r) => pct(ev(r, 'stocksExhausted')))}` : ''}`,
+      pct(ev('scenario', 'stocksExhausted')?.probability),
+      `below ${formatShare(m.thresholds.exhaustedBelow, 0)} of their peak${interval(ev('scenario', 'stocksExhausted'))}${A ? ` · ${vs((r) => withInterval(ev(r, 'stocksExhausted')))}${change('stocksExhausted')}` : ''}`,
     ),
     card(
       'Expected consumption lost',
       formatUsd(loss('scenario') ?? 0),
-      `value over the horizon at base-year prices${A ? ` · ${esc(A)}: ${formatUsd(loss('against') ?? 0)}` : ''}`,
+      `value over the horizon at base-year prices${error('scenario')} (standard error)${A ? ` · ${esc(A)}: ${formatUsd(loss('against') ?? 0)}${error('against')}` : ''}`,
     ),
   ];
   if (A)
@@ -349,7 +383,7 @@ function summarySection(L: Lookup, charts: Record<string, ChartSpec>): string {
       card(
         'Difference, paired',
         signedOrNone(loss('difference')),
-        `expected consumption lost, ${esc(m.scenario.name)} − ${esc(A)} on the same draws`,
+        `expected consumption lost, ${esc(m.scenario.name)} − ${esc(A)} on the same draws${error('difference')} (standard error)`,
       ),
     );
   // A handful of draws gives bands and probabilities that are not yet a distribution: say so where they are read.
@@ -390,8 +424,8 @@ function commodityArticle(
         `<td class="num">${formatNumber(p?.p95 ?? null)}</td>`,
         `<td class="num">${formatNumber(p?.central ?? null)}</td>`,
         ...run.flatMap((r) => [
-          `<td class="num first">${pct(L.event(r as 'scenario', 'priceAbove', k, y)?.probability)}</td>`,
-          `<td class="num">${pct(L.event(r as 'scenario', 'cutAbove', k, y)?.probability)}</td>`,
+          probabilityCell(L.event(r as 'scenario', 'priceAbove', k, y), 'num first'),
+          probabilityCell(L.event(r as 'scenario', 'cutAbove', k, y), 'num'),
           `<td class="num">${formatNumber(L.quantile(r, k, 'consumptionLost', y)?.mean ?? null)}</td>`,
         ]),
       ];
@@ -602,6 +636,7 @@ export function writeEnsembleReport(dir: string, result: EnsembleResult): { file
     'ensemble-quantiles.csv': c.quantiles,
     'ensemble-probabilities.csv': c.probabilities,
     'ensemble-expected-loss.csv': c.expectedLoss,
+    'ensemble-probability-changes.csv': c.changes,
   };
   ensureFolder(target, 'the ensemble report');
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;

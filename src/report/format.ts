@@ -61,6 +61,16 @@ export function formatUsd(x: number | null | undefined): string {
   return x === null || x === undefined ? '–' : `USD ${formatCompact(x)}`;
 }
 
+/**
+ * A change of a probability (a difference of two shares) in percentage points, signed: −0.062 -> '−6.2', 0.12 ->
+ * '+12'; one that rounds to nothing is '0'.
+ */
+export function signedPoints(x: number): string {
+  const text = formatNumber(Math.abs(x * 100), Math.abs(x) < 0.1 ? 1 : 0);
+  if (/^0(\.0)?$/.test(text)) return '0';
+  return `${x > 0 ? '+' : MINUS}${text}`;
+}
+
 /** A share (0–1) as a percentage: 0.345 -> '34.5%'. */
 export function formatShare(x: number | null | undefined, decimals = 1): string {
   if (x === null || x === undefined) return '–';

@@ -136,6 +136,7 @@ describe('lodestone ensemble', () => {
       'ensemble-quantiles.csv',
       'ensemble-probabilities.csv',
       'ensemble-expected-loss.csv',
+      'ensemble-probability-changes.csv',
       'ensemble.html',
     ]) {
       expect(existsSync(path.join(outTwo, f)), f).toBe(true);

@@ -242,6 +242,33 @@ describe('the ensemble report', () => {
     const c = ensembleCsv(result);
     expect(c.quantiles.trim().split('\n')).toHaveLength(result.quantiles.length + 1);
     expect(c.probabilities.trim().split('\n')).toHaveLength(result.probabilities.events.length + 1);
-    expect(c.expectedLoss.split('\n')[0]).toBe('run,commodity,year,unit,mean');
+    expect(c.expectedLoss.split('\n')[0]).toBe('run,commodity,year,unit,mean,standardError');
+    expect(c.probabilities.split('\n')[0]).toBe('run,event,commodity,year,threshold,unit,probability,low,high,draws');
+    // With a twin, the paired changes of the probabilities: one row per event, commodity and year.
+    const changes = result.probabilities.changes ?? [];
+    expect(changes.length).toBe(result.probabilities.events.filter((e) => e.run === 'scenario').length);
+    expect(c.changes.trim().split('\n')).toHaveLength(changes.length + 1);
+    expect(c.changes.split('\n')[0]).toBe('event,commodity,year,change,low,high,onlyScenario,onlyAgainst,draws');
+  });
+
+  it('gives every probability its interval and every expected loss its standard error, on the page too', () => {
+    for (const e of result.probabilities.events) {
+      expect(e.low, `${e.run} ${e.event} ${e.commodity} ${e.year}`).toBeLessThanOrEqual(e.probability);
+      expect(e.high).toBeGreaterThanOrEqual(e.probability);
+    }
+    for (const c of result.probabilities.changes ?? []) {
+      // The change is that of the two runs' probabilities, on the same draws.
+      const p = (run: string) =>
+        result.probabilities.events.find(
+          (e) => e.run === run && e.event === c.event && e.commodity === c.commodity && e.year === c.year,
+        )?.probability as number;
+      expect(c.change).toBeCloseTo(p('scenario') - p('against'), 12);
+      expect(c.low).toBeLessThanOrEqual(c.high);
+    }
+    expect(result.probabilities.expectedConsumptionLost.every((x) => x.standardError !== undefined)).toBe(true);
+    const html = renderEnsembleReport(result);
+    expect(html).toMatch(/some commodity above its threshold in some year \(95%: \d+%–\d+%\)/);
+    expect(html).toMatch(/change (0|[+\u2212][\d.]+) points \(95%: /);
+    expect(html).toMatch(/title="95% interval \d+%–\d+% \(5 draws\)"/);
   });
 });

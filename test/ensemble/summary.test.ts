@@ -15,7 +15,14 @@ import {
   totalOffset,
 } from '../../src/ensemble/metrics.ts';
 import { EnsembleStore } from '../../src/ensemble/store.ts';
-import { DEFAULT_THRESHOLDS, quantileSorted, type SummaryInput, summarize } from '../../src/ensemble/summary.ts';
+import {
+  DEFAULT_THRESHOLDS,
+  pairedDifferenceInterval,
+  quantileSorted,
+  type SummaryInput,
+  summarize,
+  wilsonInterval,
+} from '../../src/ensemble/summary.ts';
 
 const K = 1;
 const layout: MetricLayout = {
@@ -151,6 +158,31 @@ describe('events', () => {
     expect(p('stocksExhausted', 2031)?.probability).toBe(0.15);
   });
 
+  it('give each probability its 95% Wilson interval', () => {
+    // 4 of 20: 0.0807–0.4160 (worked by hand from the score formula; the normal approximation's 0.025–0.375 is
+    // shifted down); 0 of 20 reaches up to z²/(n + z²), and 20 of 20 down to n/(n + z²).
+    const cut = p('cutAbove', 2030);
+    expect(cut?.probability).toBe(0.25);
+    const four = wilsonInterval(4, 20);
+    expect([four.low, four.high].map((x) => Number(x.toFixed(4)))).toEqual([0.0807, 0.416]);
+    const z2 = 1.959963984540054 ** 2;
+    expect(wilsonInterval(0, 20).low).toBe(0);
+    expect(wilsonInterval(0, 20).high).toBeCloseTo(z2 / (20 + z2), 12);
+    expect(wilsonInterval(20, 20)).toEqual({ low: expect.closeTo(20 / (20 + z2), 12), high: 1 });
+    expect(wilsonInterval(0, 0)).toEqual({ low: 0, high: 1 });
+    // The rows carry it: 5 of 20.
+    expect(cut).toMatchObject(wilsonInterval(5, 20));
+    expect((cut?.low as number) < 0.25 && 0.25 < (cut?.high as number)).toBe(true);
+    // Narrower with more draws, around the same share.
+    const wide = wilsonInterval(5, 20);
+    const narrow = wilsonInterval(500, 2000);
+    expect(narrow.high - narrow.low).toBeLessThan((wide.high - wide.low) / 5);
+  });
+
+  it('have no paired changes without a twin', () => {
+    expect(s.eventChanges).toEqual([]);
+  });
+
   it('take an absolute price threshold when one is set', () => {
     const abs = summarize(
       input(storeWith(draws), 20, { thresholds: { ...DEFAULT_THRESHOLDS, prices: { 'a/x': 9.5 } } }),
@@ -190,6 +222,45 @@ describe('a twin', () => {
     expect(s.events.filter((e) => e.run === 'against').length).toBe(
       s.events.filter((e) => e.run === 'scenario').length,
     );
+    // Standard errors of the expected losses: values 0, 10, …, 80 have a sample standard deviation of √750, over
+    // √9 draws; only 2030 loses anything, so the horizon's is the same; the paired difference is −5 on every draw.
+    const error = (run: string, year: number | 'horizon') =>
+      s.expectedConsumptionLost.find((x) => x.run === run && x.commodity === '*total*' && x.year === year)
+        ?.standardError;
+    expect(error('scenario', 2030)).toBeCloseTo(Math.sqrt(750) / 3, 12);
+    expect(error('scenario', 'horizon')).toBeCloseTo(Math.sqrt(750) / 3, 12);
+    expect(error('difference', 2030)).toBe(0);
+    expect(error('difference', 'horizon')).toBe(0);
+  });
+
+  it('gives the paired change of each event’s probability, with an interval that counts the pairing', () => {
+    const draws = Array.from({ length: 40 }, (_, i) => ({
+      draw: i,
+      // A cut in 2030 in the scenario on draws 0–9, in its twin on draws 0–15: the same draws and 6 more.
+      scenario: vector((v) => (v[at(0, 'lostShare')] = i < 10 ? 0.5 : 0)),
+      against: vector((v) => (v[at(0, 'lostShare')] = i < 16 ? 0.5 : 0)),
+    }));
+    const s = summarize(
+      input(storeWith(draws), 40, { hasAgainst: true, central: { scenario: central, against: central } }),
+    );
+    const change = s.eventChanges.find((c) => c.event === 'cutAbove' && c.commodity === 'a/x' && c.year === 2030);
+    expect(change).toMatchObject({ change: -0.15, onlyScenario: 0, onlyAgainst: 6, draws: 40 });
+    // Agresti–Min: half a draw added to each cell; (0.5 − 6.5) / 42 ± z / 42 · √(7 − 36 / 42).
+    const d = -6 / 42;
+    const half = (1.959963984540054 / 42) * Math.sqrt(7 - 36 / 42);
+    expect(change?.low).toBeCloseTo(d - half, 12);
+    expect(change?.high).toBeCloseTo(d + half, 12);
+    // Entirely below 0: the twin's 16 of 40 and the scenario's 10 of 40 have intervals that overlap, but every
+    // draw with a cut in the scenario has one in its twin too.
+    expect(change?.high).toBeLessThan(0);
+    const one = (run: string) =>
+      s.events.find((e) => e.run === run && e.event === 'cutAbove' && e.commodity === 'a/x' && e.year === 2030);
+    expect((one('scenario')?.high as number) > (one('against')?.low as number)).toBe(true);
+    // No draw differs: a change of 0, an interval around it.
+    const none = s.eventChanges.find((c) => c.event === 'priceAbove' && c.year === 2031 && c.commodity === 'a/x');
+    expect(none).toMatchObject({ change: 0, onlyScenario: 0, onlyAgainst: 0 });
+    expect((none?.low as number) < 0 && (none?.high as number) > 0).toBe(true);
+    expect(pairedDifferenceInterval(0, 0, 0)).toEqual({ low: -1, high: 1 });
   });
 });
 
