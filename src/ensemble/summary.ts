@@ -30,6 +30,8 @@ export interface QuantileRow {
   /** Draws with a value (a price outside the zone, days of cover, ... may not exist in every draw). */
   readonly n: number;
   readonly mean: number | null;
+  /** The mean's standard error (standard deviation of the `n` values ÷ √n); null with fewer than 2. */
+  readonly standardError: number | null;
   readonly p5: number | null;
   readonly p25: number | null;
   readonly p50: number | null;
@@ -303,7 +305,7 @@ export function summarize(input: SummaryInput): Distributions {
 
   const quantiles: QuantileRow[] = [];
   const means = new Float64Array(columns);
-  /** Standard error of each column's mean (NaN with fewer than two values). */
+  /** Standard error of each column's mean (NaN with fewer than two values), for quantile and expected-loss rows. */
   const errors = new Float64Array(columns);
   const centralOf = (c: number): number => {
     const r = runs[Math.floor(c / size)];
@@ -364,6 +366,7 @@ export function summarize(input: SummaryInput): Distributions {
         ...d,
         n: count,
         mean,
+        standardError: nullIfNaN(errors[c] as number),
         p5: q[0] ?? null,
         p25: q[1] ?? null,
         p50: q[2] ?? null,

@@ -53,6 +53,7 @@ const QUANTILE_HEADER = [
   'p75',
   'p95',
   'central',
+  'standardError',
 ];
 const EVENT_HEADER = ['run', 'event', 'commodity', 'year', 'threshold', 'unit', 'probability', 'low', 'high', 'draws'];
 const CHANGE_HEADER = ['event', 'commodity', 'year', 'change', 'low', 'high', 'onlyScenario', 'onlyAgainst', 'draws'];
@@ -325,6 +326,11 @@ function card(title: string, big: string, sub: string): string {
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : formatShare(x, 0));
 /** A table cell of a probability, its 95% interval in the tooltip (the table stays readable at a glance). */
+/** A table cell of a mean, its standard error in the tooltip. */
+const meanCell = (q: QuantileRow | undefined): string =>
+  q?.standardError !== null && q?.standardError !== undefined
+    ? `<td class="num" title="standard error ${formatNumber(q.standardError)}">${formatNumber(q.mean)}</td>`
+    : `<td class="num">${formatNumber(q?.mean ?? null)}</td>`;
 const probabilityCell = (x: EventRow | undefined, cls: string): string =>
   x
     ? `<td class="${cls}" title="95% interval ${pct(x.low)}–${pct(x.high)} (${counted(x.draws, 'draw')})">${pct(x.probability)}</td>`
@@ -426,7 +432,7 @@ function commodityArticle(
         ...run.flatMap((r) => [
           probabilityCell(L.event(r as 'scenario', 'priceAbove', k, y), 'num first'),
           probabilityCell(L.event(r as 'scenario', 'cutAbove', k, y), 'num'),
-          `<td class="num">${formatNumber(L.quantile(r, k, 'consumptionLost', y)?.mean ?? null)}</td>`,
+          meanCell(L.quantile(r, k, 'consumptionLost', y)),
         ]),
       ];
       return `<tr>${cells.join('')}</tr>`;

@@ -142,7 +142,7 @@ describe('lodestone ensemble', () => {
       expect(existsSync(path.join(outTwo, f)), f).toBe(true);
     }
     const csv = readFileSync(path.join(outTwo, 'ensemble-quantiles.csv'), 'utf8').split('\n');
-    expect(csv[0]).toBe('run,year,commodity,metric,unit,n,mean,p5,p25,p50,p75,p95,central');
+    expect(csv[0]).toBe('run,year,commodity,metric,unit,n,mean,p5,p25,p50,p75,p95,central,standardError');
     expect(csv.length - 2).toBe(two.quantiles.length);
     const html = readFileSync(path.join(outTwo, 'ensemble.html'), 'utf8');
     expect(html).toMatch(/data-chart="c0-price"/);

@@ -270,5 +270,6 @@ describe('the ensemble report', () => {
     expect(html).toMatch(/some commodity above its threshold in some year \(95%: \d+%–\d+%\)/);
     expect(html).toMatch(/change (0|[+\u2212][\d.]+) points \(95%: /);
     expect(html).toMatch(/title="95% interval \d+%–\d+% \(5 draws\)"/);
+    expect(html).toMatch(/<td class="num" title="standard error [\d,.]+">[\d,.]+<\/td>/);
   });
 });

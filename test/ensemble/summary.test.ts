@@ -79,6 +79,8 @@ describe('quantiles', () => {
     const row = s.quantiles.find((q) => q.year === 2030 && q.metric === 'stock');
     // h = 99 p: P5 = 4.95, P25 = 24.75, P50 = 49.5, P75 = 74.25, P95 = 94.05.
     expect(row).toMatchObject({ n: 100, mean: 49.5, central: 0 });
+    // 0…99: variance 100·101/12 = 841.67 (sample), so a standard error of √(841.67 / 100).
+    expect(row?.standardError).toBeCloseTo(Math.sqrt((100 * 101) / 12 / 100), 12);
     expect([row?.p5, row?.p25, row?.p50, row?.p75, row?.p95].map((x) => Number(x?.toFixed(10)))).toEqual([
       4.95, 24.75, 49.5, 74.25, 94.05,
     ]);
@@ -95,6 +97,8 @@ describe('quantiles', () => {
       (q) => q.year === 2030 && q.metric === 'daysOfCover',
     );
     expect(row).toMatchObject({ n: 5, mean: 4, p50: 4, p5: 0.4 });
+    // Of the five values 0, 2, 4, 6, 8: a sample variance of 10, over √5.
+    expect(row?.standardError).toBeCloseTo(Math.sqrt(10 / 5), 12);
   });
 
   it('do not depend on the order draws were stored in, nor on the memory budget', () => {
