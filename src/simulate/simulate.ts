@@ -1113,6 +1113,9 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
         const byPair = [...(routes?.byPair ?? [])].map((r) => ({ ...r }));
         tariffs.forEach((t, ti) => {
           const to = region(t.importer);
+          // An importer with no market in the data (ZAF for every good) takes no imports to tax: a route into it
+          // would name a region the year's problem does not have.
+          if (!regionsSet.has(to)) return;
           const specific = t.specific !== undefined ? priceOf(t.commodity, t.specific, ['tariffs', ti, 'specific']) : 0;
           for (const from of regionsSet) {
             if (from === to || (t.origin !== undefined && region(t.origin) !== from)) continue;

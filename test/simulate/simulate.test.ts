@@ -237,6 +237,27 @@ shocks:
   });
 });
 
+describe('a tariff into a region with no market in the data', () => {
+  it('taxes nothing, and the year solves (ZAF neither makes nor uses any good)', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lodestone-sim-'));
+    const file = path.join(dir, 'zaf.yaml');
+    writeFileSync(
+      file,
+      `name: zaf
+horizon: { start: 2025, end: 2025 }
+tariffs:
+  - { importer: ZAF, origin: CHN, commodity: tungsten/refined, adValorem: 0.1, from: 2025 }
+`,
+    );
+    const base = path.join(dir, 'base.yaml');
+    writeFileSync(base, 'name: base\nhorizon: { start: 2025, end: 2025 }\n');
+    const r = simulate(readScenario(file), catalog);
+    const plain = simulate(readScenario(base), catalog);
+    expect(at(r, 2025, 'tungsten/refined').priceOutside).toBe(at(plain, 2025, 'tungsten/refined').priceOutside);
+    expect(r.years[0]?.certificate.maxResidual).toBeLessThanOrEqual(1e-8);
+  });
+});
+
 describe('a zone that starts in the horizon’s first year', () => {
   // The same zone from 2026, moved to 2025: its rules must see the market it observed before it began (the base
   // year), not an empty "last year".
