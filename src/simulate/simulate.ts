@@ -398,8 +398,8 @@ function checkedScenario(
  * Refuses up front — so that 'scenario check' does, and a run does not stop in the year a rule is reviewed — a
  * reference-price rule that finds nothing to price in a year it is set: the members' cost curve of a commodity no
  * member makes, say. The years and members are those simulate sets the rule in, and the producers and projects
- * those its cost curve reads; a backed project counts from the start, so the check never refuses what simulate
- * would accept.
+ * those its cost curve reads; a backed project counts from the first year simulate can have built it, so the check
+ * never refuses what simulate would accept.
  */
 function checkRuleSupply(scenario: Scenario, catalog: Catalog, projects: readonly ProjectSpec[]): void {
   const rules = Object.entries(scenario.zone?.referencePrices ?? {}).filter(([, rule]) => rule.rule !== 'fixed');
@@ -407,11 +407,21 @@ function checkRuleSupply(scenario: Scenario, catalog: Catalog, projects: readonl
   const dominant = scenario.dominantSupplier;
   // A project is on the curve at its incentive price before it is built and at its cash cost after: one without an
   // incentive price counts only once built (under construction by then, or backed by the zone).
-  const backed = new Set((scenario.zone?.backedProjects ?? []).map((b) => b.id));
+  const backedFrom = new Map<string, number>();
+  for (const b of scenario.zone?.backedProjects ?? []) {
+    backedFrom.set(b.id, Math.min(b.from, backedFrom.get(b.id) ?? Number.POSITIVE_INFINITY));
+  }
+  // A backed project is built from the year it is backed (the horizon's first, if earlier) over its lead time, and
+  // comes online no sooner than its announced start, as simulate builds it: before then its curve has no step for it.
+  const backedOnline = (p: ProjectSpec) => {
+    const from = backedFrom.get(p.id);
+    if (from === undefined) return Number.POSITIVE_INFINITY;
+    return Math.max(Math.max(from, scenario.horizon.start) + Math.max(1, p.leadTime), p.startYear ?? 0);
+  };
   // Cost-plus marks up producers only: a project counts once it may be built, announced to be online by then,
-  // backed, or bankable from the first year on and its lead time past.
+  // backed and built by then, or bankable from the first year on and its lead time past.
   const mayPrice = (p: ProjectSpec, year: number, rule: ReferencePriceRule) =>
-    backed.has(p.id) ||
+    backedOnline(p) <= year ||
     (announcedOnline(p) ?? Number.POSITIVE_INFINITY) <= year ||
     (p.incentivePrice !== undefined &&
       (rule.rule !== 'cost-plus' || year >= scenario.horizon.start + Math.max(1, p.leadTime)));

@@ -346,6 +346,32 @@ describe('bad scenario files', () => {
     );
   });
 
+  it("scenario check refuses a rule whose members' only supply is a backed project not yet built, as simulate does", () => {
+    // KOR's germanium project has no incentive price: the curve has a step for it only once built, backed in 2025
+    // over its 3-year lead time and not before its announced 2028. The check counted it from the start, and the
+    // run stopped in 2025.
+    const scenario = (from: number) =>
+      readScenario(
+        files({
+          's.yaml': `name: s
+horizon: { start: 2025, end: 2028 }
+zone:
+  members: [{ region: KOR, from: 2025 }]
+  referencePrices:
+    germanium/refined: { rule: incentive-marginal, target: 0.3, supply: members, from: ${from} }
+  backedProjects: [{ id: PRJ_KZ_ONSAN_GE, from: 2025 }]
+`,
+        }),
+      );
+    const early = scenario(2027);
+    expect(inputErrorOf(() => simulate(early, catalog))).toMatch(/s\.yaml:6:\d+: .*\(in 2027, /);
+    expect(inputErrorOf(() => validateScenario(early, catalog))).toMatch(
+      /s\.yaml:6:\d+: zone\.referencePrices\.germanium\/refined: no producer or project on the supply curve for germanium\/refined \(rule incentive-marginal\) \(in 2027, counting the members' producers: KOR\)/,
+    );
+    // Built by 2028: both accept it.
+    validateScenario(scenario(2028), catalog);
+  });
+
   it('a growth rate that is not a number says a rate was expected', () => {
     const f = files({ 's.yaml': 'name: s\nextends: baseline\ndemandGrowth: { lithium/chemicals: abc }\n' });
     expect(inputErrorOf(() => readScenario(f))).toMatch(
