@@ -821,7 +821,8 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
                 ...(rule.smoothing !== undefined ? { smoothing: rule.smoothing } : {}),
                 ...(rule.maxChange !== undefined ? { maxChange: rule.maxChange } : {}),
               });
-              if (adjusted.applied.length > 0) {
+              // Smoothing a price toward the same one in force moves nothing: the note is for a review it moved.
+              if (adjusted.applied.length > 0 && Math.abs(adjusted.price - price) > 1e-9 * Math.abs(price)) {
                 const how = [
                   ...(adjusted.applied.some((a) => a.startsWith('smoothed'))
                     ? [`smoothed (weight ${rule.smoothing})`]

@@ -420,4 +420,18 @@ describe('a reference price rule with smoothing and a change cap', () => {
       adjusted.notes.some((n) => /^2029 gallium\/refined: reference price .* smoothed \(weight 0\.5\)/.test(n)),
     ).toBe(true);
   });
+
+  it('notes a review only where the adjustment moved the price: a rule that priced the same is not "smoothed"', () => {
+    // Reviewed yearly, the rule's gallium price in 2027 is the one it set in 2026; the notes said that 724.7 was
+    // smoothed from 724.7.
+    const r = zoneWith(
+      2027,
+      `  referencePrices:
+    gallium/refined: { rule: incentive-marginal, target: 0.5, supply: market-economies, review: 1, smoothing: 0.5 }
+`,
+    );
+    const ref = (y: number) => at(r, y, 'gallium/refined').referencePrice as number;
+    expect(ref(2027)).toBeCloseTo(ref(2026), 9);
+    expect(r.notes.filter((n) => /^202[67] gallium\/refined: reference price/.test(n))).toEqual([]);
+  });
 });
