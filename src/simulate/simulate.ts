@@ -398,8 +398,8 @@ function checkedScenario(
  * Refuses up front — so that 'scenario check' does, and a run does not stop in the year a rule is reviewed — a
  * reference-price rule that finds nothing to price in a year it is set: the members' cost curve of a commodity no
  * member makes, say. The years and members are those simulate sets the rule in, and the producers and projects
- * those its cost curve reads; a backed project counts from the first year simulate can have built it, so the check
- * never refuses what simulate would accept.
+ * those its cost curve reads; a project counts from the first year simulate can have built it (an incentive-marginal
+ * curve has it at its incentive price before), so the check never refuses what simulate would accept.
  */
 function checkRuleSupply(scenario: Scenario, catalog: Catalog, projects: readonly ProjectSpec[]): void {
   const rules = Object.entries(scenario.zone?.referencePrices ?? {}).filter(([, rule]) => rule.rule !== 'fixed');
@@ -411,20 +411,23 @@ function checkRuleSupply(scenario: Scenario, catalog: Catalog, projects: readonl
   for (const b of scenario.zone?.backedProjects ?? []) {
     backedFrom.set(b.id, Math.min(b.from, backedFrom.get(b.id) ?? Number.POSITIVE_INFINITY));
   }
-  // A backed project is built from the year it is backed (the horizon's first, if earlier) over its lead time, and
-  // comes online no sooner than its announced start, as simulate builds it: before then its curve has no step for it.
-  const backedOnline = (p: ProjectSpec) => {
-    const from = backedFrom.get(p.id);
-    if (from === undefined) return Number.POSITIVE_INFINITY;
-    return Math.max(Math.max(from, scenario.horizon.start) + Math.max(1, p.leadTime), p.startYear ?? 0);
+  // The first year simulate can have a project built: an announced one at its announced year (backing does not bring
+  // it forward); another from the year it is backed, or from the first year if it may be bankable, over its lead
+  // time and not before its announced start.
+  const earliestOnline = (p: ProjectSpec) => {
+    const announced = announcedOnline(p);
+    if (announced !== undefined) return announced;
+    const builtFrom = (year: number) => Math.max(year + Math.max(1, p.leadTime), p.startYear ?? 0);
+    const backed = backedFrom.get(p.id);
+    return Math.min(
+      backed !== undefined ? builtFrom(Math.max(backed, scenario.horizon.start)) : Number.POSITIVE_INFINITY,
+      p.incentivePrice !== undefined ? builtFrom(scenario.horizon.start) : Number.POSITIVE_INFINITY,
+    );
   };
-  // Cost-plus marks up producers only: a project counts once it may be built, announced to be online by then,
-  // backed and built by then, or bankable from the first year on and its lead time past.
+  // Cost-plus marks up producers only: a project counts once it may be built. The incentive-marginal curve has a
+  // step for a project with an incentive price before it is built.
   const mayPrice = (p: ProjectSpec, year: number, rule: ReferencePriceRule) =>
-    backedOnline(p) <= year ||
-    (announcedOnline(p) ?? Number.POSITIVE_INFINITY) <= year ||
-    (p.incentivePrice !== undefined &&
-      (rule.rule !== 'cost-plus' || year >= scenario.horizon.start + Math.max(1, p.leadTime)));
+    earliestOnline(p) <= year || (p.incentivePrice !== undefined && rule.rule !== 'cost-plus');
   for (const [k, rule] of rules) {
     const review = rule.rule === 'fixed' ? undefined : rule.review;
     let set: number | undefined;

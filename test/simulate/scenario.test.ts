@@ -372,6 +372,30 @@ zone:
     validateScenario(scenario(2028), catalog);
   });
 
+  it('scenario check refuses a cost-plus rule set before the only project it could mark up is announced to be built', () => {
+    // The USA mines no antimony; Stibnite is under construction, announced for 2028, and no lead time brings an
+    // announced project forward. The check counted it from 2027 (the first year plus its lead time), and the run
+    // stopped in 2027.
+    const scenario = (year: number) =>
+      readScenario(
+        files({
+          's.yaml': `name: s
+horizon: { start: 2024, end: ${year} }
+zone:
+  members: [{ region: USA, from: 2024 }]
+  referencePrices:
+    antimony/mine: { rule: cost-plus, margin: 0, from: ${year} }
+`,
+        }),
+      );
+    const early = scenario(2027);
+    expect(inputErrorOf(() => simulate(early, catalog))).toMatch(/s\.yaml:6:\d+: .*\(in 2027, /);
+    expect(inputErrorOf(() => validateScenario(early, catalog))).toMatch(
+      /s\.yaml:6:\d+: zone\.referencePrices\.antimony\/mine: no producer to mark up for antimony\/mine \(rule cost-plus\) \(in 2027, counting the members' producers: USA\)/,
+    );
+    validateScenario(scenario(2028), catalog);
+  });
+
   it('a growth rate that is not a number says a rate was expected', () => {
     const f = files({ 's.yaml': 'name: s\nextends: baseline\ndemandGrowth: { lithium/chemicals: abc }\n' });
     expect(inputErrorOf(() => readScenario(f))).toMatch(
