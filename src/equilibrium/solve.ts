@@ -841,7 +841,7 @@ export function rationingReleases(problem: EquilibriumProblem): StockOperation[]
     const d = demands[i] as (typeof demands)[number];
     const c = d.curve;
     if (c.kind !== 'isoelastic' || c.choke === undefined) continue;
-    const releaseCap = c.q0 * (c.choke / c.p0) ** c.elasticity;
+    const releaseCap = isoelasticDemand(c, c.choke);
     if (releaseCap > 0) {
       rationing.push({
         id: chokeId(i),
@@ -856,6 +856,71 @@ export function rationingReleases(problem: EquilibriumProblem): StockOperation[]
   return rationing;
 }
 
+/** Demand of an isoelastic curve at price p (flat below 1e-9 of its reference price, as the conditions hold it). */
+function isoelasticDemand(c: { q0: number; p0: number; elasticity: number }, p: number): number {
+  return c.q0 * (Math.max(p, c.p0 * 1e-9) / c.p0) ** c.elasticity;
+}
+
+/** The price of each node of a solution, by commodity then region. */
+function nodePrices(solution: Omit<EquilibriumSolution, 'rationed'>): Map<string, Map<string, number>> {
+  const byCommodity = new Map<string, Map<string, number>>();
+  for (const p of solution.prices) {
+    let byRegion = byCommodity.get(p.commodity);
+    if (!byRegion) {
+      byRegion = new Map();
+      byCommodity.set(p.commodity, byRegion);
+    }
+    byRegion.set(p.region, p.price);
+  }
+  return byCommodity;
+}
+
+/**
+ * The rationing releases with each cap set to what its buyers can go without at the solution's price: D(choke) at
+ * or below the choke, D(price) above it (they buy nothing there), if any moved by more than RATIONING_SLACK; else
+ * `rationing` itself (consistent).
+ */
+function rationingWithinDemand(
+  problem: EquilibriumProblem,
+  rationing: readonly StockOperation[],
+  solution: Omit<EquilibriumSolution, 'rationed'>,
+): StockOperation[] {
+  const prices = nodePrices(solution);
+  let changed = false;
+  const next = rationing.map((op) => {
+    const c = (problem.demands[Number(op.id.slice(CHOKE_PREFIX.length))] as EquilibriumProblem['demands'][number])
+      .curve;
+    if (c.kind !== 'isoelastic' || c.choke === undefined) return op;
+    const price = prices.get(op.commodity)?.get(op.region) ?? c.choke;
+    const asked = isoelasticDemand(c, price > c.choke ? price : c.choke);
+    const cap = op.releaseCap as number;
+    if (Math.abs(cap - asked) <= RATIONING_SLACK * isoelasticDemand(c, c.choke)) return op;
+    changed = true;
+    return { ...op, releaseCap: asked };
+  });
+  return changed ? next : (rationing as StockOperation[]);
+}
+
+/** The rationing that serves most beyond its buyers' demand, relative to D(choke) (for the error). */
+function worstRationingExcess(
+  problem: EquilibriumProblem,
+  rationing: readonly StockOperation[],
+  solution: Omit<EquilibriumSolution, 'rationed'>,
+): { region: string; commodity: string; excess: number } {
+  const prices = nodePrices(solution);
+  let worst = { region: '', commodity: '', excess: 0 };
+  for (const op of rationing) {
+    const c = (problem.demands[Number(op.id.slice(CHOKE_PREFIX.length))] as EquilibriumProblem['demands'][number])
+      .curve;
+    if (c.kind !== 'isoelastic' || c.choke === undefined) continue;
+    const price = prices.get(op.commodity)?.get(op.region) ?? c.choke;
+    const released = solution.stocks.find((s) => s.id === op.id)?.released ?? 0;
+    const excess = (released - isoelasticDemand(c, Math.max(price, c.choke))) / isoelasticDemand(c, c.choke);
+    if (excess > worst.excess) worst = { region: op.region, commodity: op.commodity, excess };
+  }
+  return worst;
+}
+
 /** The id of the rationing of demand curve i (the same string every solve: the structure cache compares it). */
 const chokeIds: string[] = [];
 function chokeId(i: number): string {
@@ -868,10 +933,25 @@ function chokeId(i: number): string {
 }
 
 /**
+ * How many times a solve is repeated with the rationing of curves priced above their choke cut to what they ask
+ * (solveEquilibrium); each repeat warm-starts from the last and moves prices only up.
+ */
+const RATIONING_ROUNDS = 40;
+/** Relative excess of a rationing over what its buyers ask, below which it counts as consistent. */
+const RATIONING_SLACK = 1e-9;
+
+/**
  * Solves one period. A demand curve with a choke price is rationed at it: the unserved part is, for the market's
  * clearing, exactly a release of up to D(choke) at the choke price (MODEL.md §3.5's stock release, local to the node:
  * it is not production, so nothing rationed can be exported), solved and certified as one; the solution then reports
  * it as `rationed` and consumption net of it.
+ *
+ * Where other buyers at the node (a refiner, a vault) bid its price above the choke, the curve's own buyers go
+ * without entirely, and they ask only D(price) < D(choke) there: a release of D(choke) would hand the difference to
+ * those other buyers, made from nothing. So the release is then capped at what the curve asks at the price found, and
+ * the period solved again from there, until every rationing is within RATIONING_SLACK of its buyers' demand. A node
+ * whose buyers are all rationed and nothing else bids keeps its price at the choke, where its release is inside its
+ * cap: those rounds never start, and a market no price of which reaches a choke is solved once.
  */
 export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOptions = {}): EquilibriumSolution {
   const { timings } = options;
@@ -893,9 +973,48 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
     );
   }
   lap(timings, 'validate', clock);
-  const rationing = rationingReleases(problem);
+  let rationing = rationingReleases(problem);
   if (rationing.length === 0) return { ...solveMarkets(problem, options), rationed: [] };
-  const inner = solveMarkets({ ...problem, stocks: [...(problem.stocks ?? []), ...rationing] }, options);
+  const own = problem.stocks ?? [];
+  let inner = solveMarkets({ ...problem, stocks: [...own, ...rationing] }, options);
+  let iterations = inner.certificate.iterations;
+  let evaluations = inner.certificate.evaluations;
+  /** Whether some rationing was capped below D(choke): a price above a choke, that the rounds below settled. */
+  let capped = false;
+  for (let round = 0; ; round++) {
+    const within = rationingWithinDemand(problem, rationing, inner);
+    if (within === rationing) break;
+    if (round === RATIONING_ROUNDS) {
+      const worst = worstRationingExcess(problem, rationing, inner);
+      throw new EquilibriumError(
+        worst.commodity,
+        iterations,
+        worst.excess,
+        `the rationing of the demand for ${worst.commodity} in ${worst.region}, priced above its choke, still serves ${worst.excess.toExponential(2)} of its demand more than its buyers ask after ${RATIONING_ROUNDS} solves`,
+      );
+    }
+    rationing = within;
+    capped = true;
+    inner = solveMarkets(
+      { ...problem, stocks: [...own, ...rationing] },
+      { ...options, warmStart: { ...inner, rationed: [] }, fallbackStarts: [] },
+    );
+    iterations += inner.certificate.iterations;
+    evaluations += inner.certificate.evaluations;
+  }
+  if (iterations !== inner.certificate.iterations) {
+    inner = { ...inner, certificate: { ...inner.certificate, iterations, evaluations } };
+  }
+  // Where the price is above a curve's choke its buyers go without all they would take at the choke, D(choke); the
+  // release met only D(price) of it, what the curve asks at that price.
+  const pricesAt = capped ? nodePrices(inner) : undefined;
+  const aboveChoke = (id: string, commodity: string, region: string): number => {
+    if (!pricesAt) return 0;
+    const c = (problem.demands[Number(id.slice(CHOKE_PREFIX.length))] as EquilibriumProblem['demands'][number]).curve;
+    const price = pricesAt.get(commodity)?.get(region) ?? 0;
+    if (c.kind !== 'isoelastic' || c.choke === undefined || !(price > c.choke)) return 0;
+    return isoelasticDemand(c, c.choke) - isoelasticDemand(c, price);
+  };
   // What went unserved per node (by commodity, then region), in the order the nodes first appear.
   const unserved: { region: string; commodity: string; quantity: number }[] = [];
   const atNode = new Map<string, Map<string, (typeof unserved)[number]>>();
@@ -913,7 +1032,7 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
       byRegion.set(s.region, entry);
       unserved.push(entry);
     }
-    entry.quantity += s.released;
+    entry.quantity += s.released + aboveChoke(s.id, s.commodity, s.region);
     if (entry.quantity > 0) cuts = true;
   }
   const solution: EquilibriumSolution = {

@@ -64,6 +64,29 @@ const consumed = (s: ReturnType<typeof solveEquilibrium>, region: string) =>
 const rationed = (s: ReturnType<typeof solveEquilibrium>, region: string) =>
   s.rationed.find((c) => c.region === region)?.quantity ?? 0;
 
+/**
+ * One region where a refiner outbids the ore's final buyers: 10 t of ore at cost 1; the ore's buyers ask
+ * 100 (p / 10)^−0.5 up to a choke of 20; a refiner (capacity 12, cost 5, a tonne of ore a tonne of metal) sells metal
+ * to buyers asking 1000 (p / 10)^−0.1 up to a choke of 100, far more than it can make.
+ */
+function outbidAtTheChoke(): EquilibriumProblem {
+  const ore = 'widget/ore';
+  return {
+    regions: ['A'],
+    commodities: [ore, K],
+    members: [],
+    links: [{ output: K, input: ore, coefficient: 1 }],
+    producers: [
+      { id: 'mine', region: 'A', commodity: ore, capacity: 10, cost: 1 },
+      { id: 'refiner', region: 'A', commodity: K, capacity: 12, cost: 5 },
+    ],
+    demands: [
+      { region: 'A', commodity: ore, curve: { kind: 'isoelastic', q0: 100, p0: 10, elasticity: -0.5, choke: 20 } },
+      { region: 'A', commodity: K, curve: { kind: 'isoelastic', q0: 1000, p0: 10, elasticity: -0.1, choke: 100 } },
+    ],
+  };
+}
+
 describe('a choked demand curve, by hand', () => {
   it('a shortage stops at the choke price: what the curve asks there and is not served is rationed', () => {
     // Without a choke: 100 (p/10)^−0.5 = 10 => p = 1000. With a choke at 50: D(50) = 100 / √5 = 44.72…, of which
@@ -97,6 +120,23 @@ describe('a choked demand curve, by hand', () => {
     expect(again.certificate.maxResidual).toBeLessThan(1e-8);
     expect(priceOf(again, 'A')).toBeCloseTo(15, CLOSE);
     expect(again.outputs[0]?.output).toBeCloseTo(HAIR.capacity, CLOSE);
+  });
+
+  it('buyers outbid above their choke go without, and their rationing supplies nobody else', () => {
+    // The metal sells at its choke (100), rationed; the refiner's margin is then 100 − 5 − ore price, so it bids the
+    // ore up to 95, far above the ore's choke: the ore's own buyers take none, and the refiner gets the 10 t mined,
+    // no more. Rationing the ore's buyers D(choke) = 70.7 there, as if they still asked it, handed the refiner the
+    // 38.3 t by which that exceeds D(95) = 32.4 — made from nothing — and ran it at its capacity of 12.
+    const s = solveEquilibrium(outbidAtTheChoke());
+    expect(s.certificate.maxResidual).toBeLessThan(1e-8);
+    const price = (k: string) => s.prices.find((p) => p.commodity === k)?.price ?? Number.NaN;
+    expect(price(K)).toBeCloseTo(100, CLOSE);
+    expect(price('widget/ore')).toBeCloseTo(95, CLOSE - 2);
+    expect(s.outputs.find((o) => o.producer === 'refiner')?.output).toBeCloseTo(10, CLOSE);
+    expect(s.consumption.find((c) => c.commodity === 'widget/ore')?.quantity).toBeCloseTo(0, CLOSE);
+    // Unserved: all the ore's buyers would take at their choke, 100 / √2.
+    expect(s.rationed.find((r) => r.commodity === 'widget/ore')?.quantity).toBeCloseTo(100 / Math.SQRT2, CLOSE - 2);
+    expect(s.consumption.find((c) => c.commodity === K)?.quantity).toBeCloseTo(10, CLOSE);
   });
 
   it('a choke the price does not reach changes nothing', () => {
