@@ -892,7 +892,7 @@ function rationingWithinDemand(
       .curve;
     if (c.kind !== 'isoelastic' || c.choke === undefined) return op;
     const price = prices.get(op.commodity)?.get(op.region) ?? c.choke;
-    const asked = isoelasticDemand(c, price > c.choke ? price : c.choke);
+    const asked = isoelasticDemand(c, Math.max(price, c.choke));
     const cap = op.releaseCap as number;
     if (Math.abs(cap - asked) <= RATIONING_SLACK * isoelasticDemand(c, c.choke)) return op;
     changed = true;
