@@ -232,6 +232,27 @@ async function entriesById(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('entries_id').on('entries').column('id').execute();
 }
 
+/**
+ * Kysely runs SQLite's migrations outside any transaction (its adapter declares no transactional DDL, which SQLite
+ * has): one that failed halfway left the tables it had made, and every later try failed on them. Each runs in a
+ * transaction of its own, all or nothing (0004 opens its own).
+ */
+function atomicOnSqlite(dialect: Dialect, migration: Migration): Migration {
+  if (dialect !== 'sqlite') return migration;
+  return {
+    async up(db) {
+      await sql`BEGIN IMMEDIATE`.execute(db);
+      try {
+        await migration.up(db);
+        await sql`COMMIT`.execute(db);
+      } catch (e) {
+        await sql`ROLLBACK`.execute(db);
+        throw e;
+      }
+    },
+  };
+}
+
 /** The migrations in order, by name. */
 export const MIGRATIONS = [
   '0001_initial',
@@ -262,9 +283,9 @@ export async function migrate(store: Store, { to }: { to?: (typeof MIGRATIONS)[n
     provider: {
       getMigrations: async () =>
         ({
-          '0001_initial': initial(store.dialect),
-          '0002_vault_ledger_indexes': vaultLedgerIndexes,
-          '0003_audit_append_only_inserts': auditAppendOnlyInserts(store.dialect),
+          '0001_initial': atomicOnSqlite(store.dialect, initial(store.dialect)),
+          '0002_vault_ledger_indexes': atomicOnSqlite(store.dialect, vaultLedgerIndexes),
+          '0003_audit_append_only_inserts': atomicOnSqlite(store.dialect, auditAppendOnlyInserts(store.dialect)),
           '0004_member_scoped_ids': memberScopedIds(store.dialect),
         }) satisfies Record<(typeof MIGRATIONS)[number], Migration>,
     },

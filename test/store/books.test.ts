@@ -95,6 +95,35 @@ for (const run of await backends()) {
       }
     });
 
+    it('a migration that fails leaves none of its tables behind, so the next try can run it whole', async () => {
+      // A table in the way of 0001 (an `admin create-key --db` at a file that holds one): on SQLite, 0001 once left
+      // the tables it had made before failing, and every later try failed on them ("table api_keys already exists").
+      const db = await backend.fresh();
+      const target = openStore(db.url);
+      try {
+        await sql`CREATE TABLE entries (note text)`.execute(target.db);
+        await expect(migrate(target)).rejects.toThrow(/migration 0001_initial failed: .*entries/);
+        // This database's tables (on PostgreSQL, of its own schema: the others are other tests').
+        const schema =
+          backend.name === 'postgres'
+            ? (await sql<{ s: string }>`select current_schema() as s`.execute(target.db)).rows[0]?.s
+            : undefined;
+        const tables = async () =>
+          (await target.db.introspection.getTables())
+            .filter((t) => schema === undefined || t.schema === schema)
+            .map((t) => t.name)
+            .sort();
+        expect(await tables()).toEqual(['entries']);
+        await sql`DROP TABLE entries`.execute(target.db);
+        await migrate(target);
+        expect(await tables()).toEqual(expect.arrayContaining(['api_keys', 'audit_log', 'entries', 'schedules']));
+        expect(await listKeys(target)).toEqual([]);
+      } finally {
+        await target.close();
+        await db.drop();
+      }
+    });
+
     it("0004 keeps every entry, posting and audit record, and their replays, as ids become each member's own", async () => {
       const db = await backend.fresh();
       const old = openStore(db.url);
