@@ -47,7 +47,7 @@ interface ProjectsOptions {
   cashFlows?: boolean;
   sort?: string;
   draws?: string;
-  seed: string;
+  seed?: string;
   centralParameters?: boolean;
 }
 
@@ -86,12 +86,20 @@ export function parseUsd(text: string, what = 'amount'): number {
   return value;
 }
 
-/** `KEY=USD` pairs into a record (repeatable option). */
+/** `KEY=USD` pairs into a record (repeatable option); a key given twice is refused, as solve's --floor does. */
 function limitOption(flag: string) {
+  const given = new Map<string, string>();
   return (value: string, previous: Record<string, number> = {}) => {
     const eq = value.indexOf('=');
     if (eq <= 0) throw new InputError(`${flag} ${value}: expected KEY=USD, e.g. ${flag} USA=2bn`);
-    return { ...previous, [value.slice(0, eq).trim()]: parseUsd(value.slice(eq + 1), `${flag} ${value}`) };
+    const key = value.slice(0, eq).trim();
+    const amount = parseUsd(value.slice(eq + 1), `${flag} ${value}`);
+    // The second would silently replace the first.
+    const first = given.get(key);
+    if (first !== undefined && key in previous)
+      throw new InputError(`${flag} ${value}: ${key} has a limit already (${flag} ${first}): give one`);
+    given.set(key, value);
+    return { ...previous, [key]: amount };
   };
 }
 
@@ -114,6 +122,8 @@ interface Setup {
 function ensembleOf(opts: ProjectsOptions): AppraisalEnsemble | undefined {
   if (opts.draws === undefined) {
     if (opts.centralParameters) throw new InputError('--central-parameters: only with --draws');
+    // Without draws nothing is drawn: a seed would be taken and change nothing.
+    if (opts.seed !== undefined) throw new InputError('--seed: only with --draws (the central path draws nothing)');
     return undefined;
   }
   const draws = countOption(
@@ -122,9 +132,12 @@ function ensembleOf(opts: ProjectsOptions): AppraisalEnsemble | undefined {
     (x) => x >= 1 && x <= MAX_PROJECT_DRAWS,
     `a whole number of draws from 1 to ${MAX_PROJECT_DRAWS.toLocaleString('en-US')} (the draws' paths are held in memory)`,
   );
-  const seed = countOption('--seed', opts.seed, (x) => x >= 0, SEED_EXPECTED);
+  const seed = countOption('--seed', opts.seed ?? DEFAULT_SEED, (x) => x >= 0, SEED_EXPECTED);
   return { draws, seed, ...(opts.centralParameters ? { centralParameters: true } : {}) };
 }
+
+/** The seed of the draws when --draws comes without --seed. */
+const DEFAULT_SEED = '1';
 
 /** The most draws a valuation takes: each draw's prepared data and price paths stay in memory while projects are valued. */
 const MAX_PROJECT_DRAWS = 10_000;
@@ -538,19 +551,25 @@ function writeOut(
 const scenarioArgument = (cmd: Command) =>
   cmd.argument('[scenario]', `the zone scenario (a file or built-in name; default ${DEFAULT_PROJECT_SCENARIO})`);
 
-const common = (cmd: Command) =>
-  withDataOption(
+/** The options of rank, show and portfolio; `project`: --project too (show's argument names its one project). */
+const common = (cmd: Command, { project = true }: { project?: boolean } = {}) => {
+  cmd
+    .option('--against <scenario>', 'the baseline price path (default: baseline, over the scenario’s horizon)')
+    .option('--projects <file>', 'your own projects: CSV with the columns of data/projects.csv, or YAML');
+  if (project) cmd.option('--project <id>', 'appraise only this project (repeatable)', collect);
+  return withDataOption(
     cmd
-      .option('--against <scenario>', 'the baseline price path (default: baseline, over the scenario’s horizon)')
-      .option('--projects <file>', 'your own projects: CSV with the columns of data/projects.csv, or YAML')
-      .option('--project <id>', 'appraise only this project (repeatable)', collect)
       .option(
         '--draws <n>',
         'value every project over this many Monte Carlo draws (data from their ranges, export controls and outages from the scenario’s risks; default: the central path alone)',
       )
-      .option('--seed <s>', 'seed of the draws: draw i depends only on (seed, i)', '1')
+      .option(
+        '--seed <s>',
+        `with --draws: seed of the draws (default ${DEFAULT_SEED}); draw i depends only on (seed, i)`,
+      )
       .option('--central-parameters', 'with --draws: keep the data central, draw the shocks only'),
   );
+};
 
 export function registerProjectsCommands(program: Command): void {
   const projects = program
@@ -642,6 +661,7 @@ export function registerProjectsCommands(program: Command): void {
       .argument('<id>', 'project id (see lodestone projects list)')
       .argument('[scenario]', `the zone scenario (default ${DEFAULT_PROJECT_SCENARIO})`)
       .option('--json', 'print JSON'),
+    { project: false },
   ).action((id: string, ref: string | undefined, opts: ProjectsOptions) => {
     const s = setup(ref, { ...opts, project: [id] }, true);
     const a = appraise(s, { ...opts, project: [id], cashFlows: true });

@@ -318,5 +318,45 @@ describe('projects over an ensemble: bad options', () => {
     const alone = runCli(['projects', 'rank', '--central-parameters']);
     expect(alone.status).not.toBe(0);
     expect(alone.stderr).toMatch(/--central-parameters: only with --draws/);
+    // A seed without draws seeds nothing: it was taken and the central path valued, in silence.
+    const seedAlone = runCli(['projects', 'rank', '--seed', '7']);
+    expect(seedAlone.status).toBe(1);
+    expect(seedAlone.stderr).toMatch(/--seed: only with --draws/);
+  });
+});
+
+describe('options that would change nothing', () => {
+  it('refuses a second limit on the same member or mineral, and --project on show (its id names the project)', () => {
+    // The second limit silently replaced the first (solve's --floor refuses a second floor on a commodity).
+    const member = runCli([
+      'projects',
+      'portfolio',
+      scenario,
+      '--budget',
+      '1bn',
+      '--member-limit',
+      'USA=1bn',
+      '--member-limit',
+      'USA=2bn',
+    ]);
+    expect(member.status).toBe(1);
+    expect(member.stderr).toMatch(/--member-limit USA=2bn: USA has a limit already \(--member-limit USA=1bn\)/);
+    const mineral = runCli([
+      'projects',
+      'portfolio',
+      scenario,
+      '--budget',
+      '1bn',
+      '--mineral-limit',
+      'lithium=1bn',
+      '--mineral-limit',
+      'lithium =500m',
+    ]);
+    expect(mineral.status).toBe(1);
+    expect(mineral.stderr).toMatch(/--mineral-limit lithium =500m: lithium has a limit already/);
+    // show values the project its id names: a --project beside it was dropped without a word.
+    const show = runCli(['projects', 'show', 'PRJ_VULCAN_ELEMENTS', '--project', 'PRJ_MP_10X']);
+    expect(show.status).toBe(2);
+    expect(show.stderr).toMatch(/unknown option '--project'/);
   });
 });
