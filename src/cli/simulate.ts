@@ -418,7 +418,8 @@ export function registerSimulateCommands(program: Command): void {
       .option('--commodity <id>', 'commodity to tabulate (repeatable)', collect)
       .option('--json', 'print JSON'),
   ).action((a: string, b: string, opts: SimulateCliOptions) => {
-    const isResults = (f: string) => f.endsWith('.json') && !f.includes(SCENARIO_DIR);
+    // The extension in any case: RESULTS.JSON is a results file too, not a scenario missing its name.
+    const isResults = (f: string) => /\.json$/i.test(f) && !f.includes(SCENARIO_DIR);
     const load = (ref: string, which: 'scenario' | 'against') => {
       // A folder is an earlier run's output (--out): its results.json.
       if (existsSync(ref) && statSync(ref).isDirectory()) {

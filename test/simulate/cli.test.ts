@@ -208,6 +208,12 @@ describe('lodestone compare and scenario', () => {
     const again = runCli(['compare', resaved, results, '--no-report']);
     expect(again.stderr).not.toMatch(/not a readable JSON/);
     expect(again.stdout).toBe(r.stdout);
+    // Its name in capitals (RESULTS.JSON, as some systems write it): still a results file, not read as a scenario.
+    const capitals = path.join(dir, 'RESULTS.JSON');
+    writeFileSync(capitals, before);
+    const upper = runCli(['compare', capitals, results, '--no-report']);
+    expect(upper.stderr).not.toMatch(/name: missing/);
+    expect(upper.stdout).toBe(r.stdout);
     const bare = path.join(dir, 'bare.json');
     writeFileSync(bare, '{}');
     expect(runCli(['compare', bare, results, '--no-report']).stderr).toMatch(
