@@ -68,6 +68,10 @@ export function policyFromFlags(opts: SolveOptions, commodities?: readonly strin
       );
     }
     if (Number(p) === 0) throw new InputError(`--floor '${f}': ${p} is zero: a price must be above zero`);
+    if (!Number.isFinite(Number(p)))
+      throw new InputError(
+        `--floor '${f}': ${p} is too large to be a price: give a number in the commodity's price unit`,
+      );
     if (floored.has(k))
       throw new InputError(`--floor '${f}': ${k} has a floor already (--floor '${floored.get(k)}'): give one`);
     floored.set(k, f);

@@ -156,6 +156,13 @@ describe('solve flags', () => {
     );
   });
 
+  it('a --floor too large to be a number is refused at the flag', () => {
+    // 1e400 passed the flag's pattern and became Infinity, refused later as 'policy floors.ndpr/oxide: ... Infinity'.
+    expect(inputErrorOf(() => policyFromFlags({ floor: ['ndpr/oxide=1e400'] }, ['ndpr/oxide']))).toMatch(
+      /^--floor 'ndpr\/oxide=1e400': 1e400 is too large to be a price/,
+    );
+  });
+
   it('--members given empty, with an empty entry, or with a member twice is refused', () => {
     expect(inputErrorOf(() => policyFromFlags({ members: '' }))).toMatch(/^--members '': expected region codes/);
     expect(inputErrorOf(() => policyFromFlags({ members: 'USA,,EU27' }))).toMatch(/^--members 'USA,,EU27': expected/);
