@@ -274,7 +274,9 @@ function readCsvProjects(file: string, catalog: Catalog): ProjectRow[] {
 }
 
 function readYamlProjects(text: string, file: string, catalog: Catalog): ProjectRow[] {
-  const raw = parseDocumentText(text, file, z.unknown());
+  const raw = parseDocumentText(text, file, z.unknown(), {
+    expected: 'a list of projects, or a mapping with `projects:`',
+  });
   const isList = Array.isArray(raw.value);
   const schema = isList ? yamlList : yamlMapping;
   const checked = schema.safeParse(raw.value);

@@ -83,7 +83,11 @@ function quotedTokenOffset(message: string, text: string): number | undefined {
 }
 
 /** Parses YAML (a superset of JSON); a syntax error is thrown as an InputError at its own line and column. */
-function parseText(withMark: string, file: string): { doc: Document; locate: Locate } {
+function parseText(
+  withMark: string,
+  file: string,
+  expected = 'a mapping of its settings',
+): { doc: Document; locate: Locate } {
   // A byte-order mark (Windows editors write one) is no part of the document; JSON.parse would refuse it. A lone CR
   // (an old Mac file's line end) is a line break in YAML 1.2, which the parser does not take it for: read it as LF,
   // one character for one, so that every offset stays the file's.
@@ -97,11 +101,11 @@ function parseText(withMark: string, file: string): { doc: Document; locate: Loc
     doc.contents === null ||
     (isScalar(doc.contents) && doc.contents.type === 'PLAIN' && doc.contents.source === '')
   ) {
-    throw new InputError(`${file}:1:1: the document is empty: expected a mapping of its settings`);
+    throw new InputError(`${file}:1:1: the document is empty: expected ${expected}`);
   }
   if (isScalar(doc.contents) && doc.contents.value === null) {
     const { line, col } = lines.linePos(doc.contents.range?.[0] ?? 0);
-    throw new InputError(`${file}:${line}:${col}: the document is null: expected a mapping of its settings`);
+    throw new InputError(`${file}:${line}:${col}: the document is null: expected ${expected}`);
   }
   // A .json file is held to JSON, which YAML reads more loosely (trailing commas, comments, unquoted keys).
   if (/\.json$/i.test(file)) {
@@ -372,13 +376,17 @@ export function describeIssue(
   return `${locate(path)}: ${where}: ${message}`;
 }
 
-/** Parses text (YAML is a superset of JSON) and validates it; `file` names it in errors. */
+/**
+ * Parses text (YAML is a superset of JSON) and validates it; `file` names it in errors, `expected` says what an empty
+ * document should have held (default: a mapping of settings, as a scenario or a policy is).
+ */
 export function parseDocumentText<S extends z.ZodType>(
   text: string,
   file: string,
   schema: S,
+  { expected }: { expected?: string } = {},
 ): ParsedDocument<z.output<S>> {
-  const { doc, locate } = parseText(text, file);
+  const { doc, locate } = parseText(text, file, expected);
   const value = documentValue(doc, file);
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new InputError(describeIssue(parsed.error, locate, { schema, value }));

@@ -202,6 +202,11 @@ describe('readProjectsFile: a user’s own projects', () => {
         '- id: A\n  name: a\n  region: ZZZ\n  commodity: lithium/chemicals\n  capacity: 3\n  capacity_unit: t LCE\n  capex_musd: 1\n',
       ),
     ).toThrow(/e\.yaml:3:11: 0\.region: unknown region 'ZZZ'/);
+    // Empty or null: what a projects file holds, not the 'mapping of its settings' of a scenario or a policy.
+    expect(bad('f.yaml', '# my projects, to come\n')).toThrow(
+      /f\.yaml:1:1: the document is empty: expected a list of projects, or a mapping with `projects:`$/,
+    );
+    expect(bad('g.json', 'null\n')).toThrow(/g\.json:1:1: the document is null: expected a list of projects/);
   });
   it('says when the file cannot be read, and why', () => {
     expect(() => readProjectsFile(path.join(dir, 'missing.csv'), catalog)).toThrow(/missing\.csv: no such file$/);
