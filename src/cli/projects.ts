@@ -326,7 +326,10 @@ export function rankText(a: ProjectAppraisals): string {
         header: 'self-suff.',
         value: (p) => {
           const g = p.security.selfSufficiency?.gain;
-          return g === null || g === undefined ? '-' : `${g >= 0 ? '+' : ''}${(g * 100).toFixed(1)} pt`;
+          if (g === null || g === undefined) return '-';
+          // Signed as shown: a change that rounds to nothing is no gain or loss ('-0.0 pt' read as a loss).
+          const shown = (g * 100).toFixed(1);
+          return Number(shown) === 0 ? '0.0 pt' : `${g > 0 ? '+' : ''}${shown} pt`;
         },
         align: 'right',
       },

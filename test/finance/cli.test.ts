@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseUsd, rankCsv } from '../../src/cli/projects.ts';
+import { parseUsd, rankCsv, rankText } from '../../src/cli/projects.ts';
 import type { ProjectAppraisals } from '../../src/finance/appraisal.ts';
 import { SCENARIO_DIR } from '../../src/model/scenario.ts';
 import { runCli } from '../helpers.ts';
@@ -286,6 +286,36 @@ describe('rankCsv', () => {
     expect(at('incentive_price_annuity')).toBe('1234');
     expect(at('probability_of_loss_zone')).toBe('0.25');
     expect(at('paths')).toBe('4');
+  });
+});
+
+describe('rankText', () => {
+  it('shows a self-sufficiency change that rounds to nothing as 0.0 pt, never -0.0 pt', () => {
+    // A change of -0.0001 pt printed '-0.0 pt' (JERVOIS_ICO on the default run), a loss the JSON does not show.
+    const gains = [-1.5e-6, 1.5e-6, 0, -0.0042, 0.317];
+    const projects = gains.map((gain, i) =>
+      appraisal({
+        id: `P${i}`,
+        security: {
+          consumptionLostAvoided: 0,
+          consumptionLostAvoidedInShocks: 0,
+          selfSufficiency: { year: 2040, without: 0.1, with: 0.1 + gain, gain },
+          blocProductionAdded: 0,
+        },
+      }),
+    );
+    const text = rankText({
+      scenario: { name: 's', title: 'S' },
+      against: { name: 'baseline' },
+      horizon: { start: 2025, end: 2040 },
+      analysisYear: 2026,
+      costOfCapital: 0.08,
+      projects,
+      notValued: [],
+      notes: [],
+    } as unknown as ProjectAppraisals);
+    const shown = projects.map((p) => new RegExp(`^${p.id}\\s.*\\s(\\S+ pt)$`, 'm').exec(text)?.[1]);
+    expect(shown).toEqual(['0.0 pt', '0.0 pt', '0.0 pt', '-0.4 pt', '+31.7 pt']);
   });
 });
 
