@@ -170,7 +170,9 @@ export async function planPortfolio(
     const decide = (reason: DecisionReason, detail: string, selected = false) =>
       decisions.set(p.id, { ...base(p), selected, reason, detail, cost, security, securityPerDollar: ratio });
     if (p.committed) {
-      decide('committed', `under ${p.status}: comes online in ${p.onlineYear} in every run, backed or not`);
+      // Under construction, or ramping up (a status, not a thing a project is 'under').
+      const stage = p.status === 'ramping' ? 'ramping up' : `under ${p.status}`;
+      decide('committed', `${stage}: comes online in ${p.onlineYear} in every run, backed or not`);
     } else if (p.backedFrom !== null) {
       decide(
         'backed',

@@ -210,6 +210,22 @@ describe('planPortfolio', () => {
     expect(plan.decisions.find((d) => d.id === 'FREE')?.cost).toBe(0);
     expect(plan.frontier.at(-1)?.selected.length).toBeGreaterThanOrEqual(3);
   });
+  it('says a committed project is under construction or ramping up, in words', async () => {
+    // A ramping project was 'under ramping'.
+    const committed = (id: string, status: string) =>
+      appraisal({ id, committed: true, status, onlineYear: 2025, lost: 1e8 } as Partial<ProjectAppraisal> & {
+        id: string;
+      });
+    const plan = await planPortfolio([committed('BUILT', 'construction'), committed('RAMP', 'ramping')], {
+      budget: 1e9,
+      frontierPoints: 2,
+    });
+    const detail = Object.fromEntries(plan.decisions.map((d) => [d.id, d.detail]));
+    expect(detail).toEqual({
+      BUILT: 'under construction: comes online in 2025 in every run, backed or not',
+      RAMP: 'ramping up: comes online in 2025 in every run, backed or not',
+    });
+  });
   it('names a binding limit, a binding budget, and a project the budget cannot hold', async () => {
     const p = (id: string, region: string, supportCost: number, lost: number) =>
       appraisal({ id, region, supportCost, lost } as Partial<ProjectAppraisal> & { id: string });
