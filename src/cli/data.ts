@@ -103,13 +103,13 @@ export function registerDataCommands(program: Command): void {
         { header: 'unit', value: (r) => r.unit },
         { header: 'top', value: (r) => r.top?.region ?? '-' },
         { header: 'share', value: (r) => (r.top ? formatPercent(r.top.share) : '-'), align: 'right' },
-        { header: 'HHI', value: (r) => formatNumber(r.hhi), align: 'right' },
+        { header: 'HHI', value: (r) => (r.hhi === null ? '-' : formatNumber(r.hhi)), align: 'right' },
         { header: 'bloc', value: (r) => formatPercent(r.blocShare), align: 'right' },
         { header: 'sourced', value: (r) => String(r.sourced), align: 'right' },
         { header: 'assumed', value: (r) => String(r.assumed), align: 'right' },
       ])}\n\n` +
         'world total: the published figure; * where none is published, the sum of the listed rows (coverage may be partial).\n' +
-        'shares, HHI (ROW excluded) and bloc share are on the sum of country rows.\n' +
+        'shares, HHI and bloc share are of the sum of the listed rows, ROW included; ROW, many countries, adds no HHI term.\n' +
         `bloc: ${catalog.dataset.tables.regions
           .filter((r) => r.default_bloc)
           .map((r) => r.code)

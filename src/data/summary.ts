@@ -19,8 +19,11 @@ export interface CommoditySummary {
   readonly sumOfRows: number;
   /** Largest single country (ROW excluded), with its share of the sum of rows. */
   readonly top: { readonly region: string; readonly share: number } | null;
-  /** Herfindahl–Hirschman index on country shares of the sum of rows (0–10,000); ROW, an aggregate of many, is left out. */
-  readonly hhi: number;
+  /**
+   * Herfindahl–Hirschman index on country shares of the sum of rows (0–10,000); ROW, an aggregate of many, is left
+   * out. Null where no country is listed: 0 would say the output is spread over countless producers.
+   */
+  readonly hhi: number | null;
   /** Share of the sum of rows made in default-bloc members (EU member states count through EU27). */
   readonly blocShare: number;
   /** Numeric cells about this commodity (production of the year, producers, demand, prices, links) by provenance. */
@@ -98,7 +101,7 @@ export function summarize(cat: Catalog, options: { year?: number } = {}): Commod
         worldTotalBasis: publishedTotal !== undefined && Number.isFinite(publishedTotal) ? 'published' : 'sum-of-rows',
         sumOfRows: sum,
         top,
-        hhi: Math.round(hhi),
+        hhi: byRegion.size > 0 ? Math.round(hhi) : null,
         blocShare: sum > 0 ? bloc / sum : 0,
         sourced,
         assumed,

@@ -16,7 +16,7 @@ interface SummaryRow {
   unit: string;
   worldTotal: number;
   top: { region: string; share: number } | null;
-  hhi: number;
+  hhi: number | null;
   blocShare: number;
   sourced: number;
   assumed: number;
@@ -93,6 +93,27 @@ describe('lodestone data summary', () => {
     expect(text.stdout).toMatch(/mineral\s+stage\s+year\s+world total/);
     expect(text.stdout).toMatch(/rare-earths\s+concentrate\s+2024\s+390,000\s+t REO\s+CHN/);
     expect(text.stdout).not.toMatch(/\b2023\b/);
+  });
+
+  it('gives no HHI where no country is listed, and says the shares are of every listed row, ROW included', () => {
+    // 2025: gallium from China and the rest of the world; germanium from the rest of the world alone.
+    const dir = overlayDir({
+      'production.csv':
+        'commodity,region,year,quantity,unit,source,note\n' +
+        'gallium/refined,CHN,2025,600,kg Ga,USGS_MCS2025_WORLD,\n' +
+        'gallium/refined,ROW,2025,400,kg Ga,USGS_MCS2025_WORLD,\n' +
+        'germanium/refined,ROW,2025,1000,kg Ge,USGS_MCS2025_WORLD,\n',
+    });
+    const json = runCli(['data', 'summary', '--year', '2025', '--data', dir, '--json']);
+    expect(json.status, json.stderr).toBe(0);
+    const byId = new Map((JSON.parse(json.stdout) as SummaryRow[]).map((r) => [r.commodity, r]));
+    // China's share is of the 1,000 kg listed, ROW's 400 among them; ROW, many countries, adds no HHI term.
+    expect(byId.get('gallium/refined')).toMatchObject({ top: { region: 'CHN', share: 0.6 }, hhi: 3600 });
+    // No country listed: no concentration to speak of (it was 0, the HHI of a perfectly spread market).
+    expect(byId.get('germanium/refined')).toMatchObject({ top: null, hhi: null });
+    const text = runCli(['data', 'summary', '--year', '2025', '--data', dir]);
+    expect(text.stdout).toMatch(/^germanium\s+refined\s+2025\s+1,000\*\s+kg Ge\s+-\s+-\s+-\s/m);
+    expect(text.stdout).toMatch(/shares, HHI and bloc share are of the sum of the listed rows, ROW included/);
   });
 
   it('rejects a year with no data with a clear message', () => {
