@@ -235,6 +235,12 @@ export function registerDataCommands(program: Command): void {
       process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       return;
     }
+    if (rows.length === 0) {
+      // A commodity no episode observed: said in words, not a table's header over no rows.
+      const observed = [...new Set(all.map((r) => r.commodity))].sort().join(', ');
+      process.stdout.write(`No episode observed a ${opts.commodity} market; the episodes observe ${observed}.\n`);
+      return;
+    }
     process.stdout.write(
       `${renderTable(rows, [
         { header: 'episode', value: (r) => r.episode },

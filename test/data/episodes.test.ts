@@ -157,6 +157,16 @@ describe('lodestone data episodes', () => {
     );
   });
 
+  it('says so where no episode observed a market of the commodity, naming those that have one', () => {
+    // It printed the table's header and legend over no rows.
+    const r = runCli(['data', 'episodes', '--commodity', 'copper/mine']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^No episode observed a copper\/mine market; the episodes observe .*gallium\/refined/);
+    expect(r.stdout).not.toMatch(/episode +commodity +market/);
+    const json = runCli(['data', 'episodes', '--commodity', 'copper/mine', '--json']);
+    expect(JSON.parse(json.stdout)).toEqual([]);
+  });
+
   it('refuses an unknown commodity, naming the known ones', () => {
     const r = runCli(['data', 'episodes', '--commodity', 'widget/ore']);
     expect(r.status).toBe(1);
