@@ -423,11 +423,25 @@ export function buildWorld(catalog: Catalog, options: WorldOptions = {}): World 
     if (refused !== undefined) throw new ModelInputError(path, refused);
     return r;
   };
+  /** The default bloc, whose countries the dominant supplier may no more be than a member named in a list. */
+  const defaultBloc = () => {
+    const bloc = t.regions.filter((r) => r.default_bloc).map((r) => r.code);
+    const named = policy.dominantSupplier ?? DEFAULT_DOMINANT_SUPPLIER;
+    const member = dominant === undefined ? undefined : bloc.find((m) => region(m) === dominant);
+    if (member !== undefined) {
+      throw new ModelInputError(
+        'policy.dominantSupplier',
+        `${named} ${named === member ? 'is' : `counts as ${member},`} a member of the default bloc (members: default: ${bloc.join(', ')}); ` +
+          'the dominant supplier, whose hold the zone is built against, cannot be a member — name another, or list the members',
+      );
+    }
+    return bloc;
+  };
   const members =
     policy.members === undefined
       ? []
       : policy.members === 'default'
-        ? t.regions.filter((r) => r.default_bloc).map((r) => r.code)
+        ? defaultBloc()
         : [...new Set(policy.members.map((m, i) => checkOwn(`policy.members[${i}]`, m, AS_MEMBER)))];
   const memberSet = new Set(members);
 

@@ -477,5 +477,18 @@ describe('lodestone solve', () => {
     const unknown = runCli(['solve', '--policy', other, '--members', 'USA,AUS']);
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toMatch(/policy\.members\[1\]: AUS is the dominant supplier/);
+    // A member of the default bloc named the dominant supplier, with members: default (or a floor, which implies
+    // it): it ran, USA both a member and the supplier the zone is built against.
+    const bloc = path.join(dir, 'bloc.yaml');
+    writeFileSync(bloc, 'members: default\ndominantSupplier: USA\n');
+    const inBloc = runCli(['solve', '--policy', bloc]);
+    expect(inBloc.status).toBe(1);
+    expect(inBloc.stderr).toMatch(
+      /bloc\.yaml:2:19: policy\.dominantSupplier: USA is a member of the default bloc \(members: default: EU27, JPN, MEX, USA\)/,
+    );
+    writeFileSync(bloc, 'dominantSupplier: DEU\n');
+    const floored = runCli(['solve', '--policy', bloc, '--floor', 'ndpr/oxide=110000']);
+    expect(floored.status).toBe(1);
+    expect(floored.stderr).toMatch(/policy\.dominantSupplier: DEU counts as EU27, a member of the default bloc/);
   });
 });
