@@ -156,7 +156,15 @@ function setup(ref: string | undefined, opts: ProjectsOptions, projectArgument =
   if (opts.out) checkFolderPath(opts.out, 'the report');
   const scenario = readScenario(ref ?? DEFAULT_PROJECT_SCENARIO);
   const againstFile = readScenario(opts.against ?? 'baseline');
-  const against = opts.against === undefined ? { ...againstFile, horizon: scenario.horizon } : againstFile;
+  // Over the scenario's years, named or not, as simulate runs its twin: a path that ended sooner held its last
+  // prices flat through the years it did not run, and one running longer valued the projects on other prices.
+  const own = againstFile.horizon;
+  const { start, end } = scenario.horizon;
+  if (opts.against !== undefined && (own.start !== start || own.end !== end))
+    process.stderr.write(
+      `lodestone: note: ${opts.against} runs over the years of ${scenario.name}, ${start}–${end} (its own: ${own.start}–${own.end})\n`,
+    );
+  const against = { ...againstFile, horizon: scenario.horizon };
   const { catalog, userIds } = withUserProjects(opts);
   if (opts.project) {
     const known = new Set(catalog.dataset.tables.projects.map((p) => p.id));
@@ -557,7 +565,7 @@ const scenarioArgument = (cmd: Command) =>
 /** The options of rank, show and portfolio; `project`: --project too (show's argument names its one project). */
 const common = (cmd: Command, { project = true }: { project?: boolean } = {}) => {
   cmd
-    .option('--against <scenario>', 'the baseline price path (default: baseline, over the scenario’s horizon)')
+    .option('--against <scenario>', 'the baseline price path, run over the scenario’s years (default: baseline)')
     .option('--projects <file>', 'your own projects: CSV with the columns of data/projects.csv, or YAML');
   if (project) cmd.option('--project <id>', 'appraise only this project (repeatable)', collect);
   return withDataOption(
@@ -786,7 +794,7 @@ export function registerProjectsCommands(program: Command): void {
         .command('downstream')
         .description('change in material cost per unit of downstream goods (electric car, MW of wind, kWh of battery)'),
     )
-      .option('--against <scenario>', 'the run to compare with (default: baseline, over the scenario’s horizon)')
+      .option('--against <scenario>', 'the run to compare with, over the scenario’s years (default: baseline)')
       .option('--json', 'print JSON'),
   ).action((ref: string | undefined, opts: ProjectsOptions) => {
     const s = setup(ref, opts);

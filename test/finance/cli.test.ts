@@ -355,6 +355,19 @@ describe('projects over an ensemble: bad options', () => {
   });
 });
 
+describe('--against', () => {
+  it('runs over the scenario’s years, as simulate’s twin does, with a note where its own differ', () => {
+    // Named, it ran over its own years (baseline: to 2040, past this scenario's 2031), so `--against baseline` valued
+    // the projects on another baseline path than the default, which is baseline over the scenario's years.
+    const args = ['projects', 'rank', scenario, '--project', 'PRJ_VULCAN_ELEMENTS', '--json'];
+    const named = runCli([...args, '--against', 'baseline']);
+    expect(named.status, named.stderr).toBe(0);
+    expect(named.stderr).toMatch(/note: baseline runs over the years of short-zone, 2025–2031 \(its own: 2025–2040\)/);
+    const byDefault = runCli(args);
+    expect(JSON.parse(named.stdout)).toEqual(JSON.parse(byDefault.stdout));
+  });
+});
+
 describe('options that would change nothing', () => {
   it('refuses a second limit on the same member or mineral, and --project on show (its id names the project)', () => {
     // The second limit silently replaced the first (solve's --floor refuses a second floor on a commodity).
