@@ -74,7 +74,7 @@ export function registerBacktestCommand(program: Command): void {
         : []),
       // No comparison scored (an episode the sources give no cut for, or only old ones): no rate and no median.
       summary.comparisons > 0
-        ? `Scored: ${summary.comparisons} comparisons; direction agrees in ${(summary.directionAgreement * 100).toFixed(0)}%; ` +
+        ? `Scored: ${summary.comparisons} comparison${summary.comparisons === 1 ? '' : 's'}; direction agrees in ${(summary.directionAgreement * 100).toFixed(0)}%; ` +
           `median |log10(model / observed)| ${summary.medianAbsLogError.toFixed(2)} ` +
           `(a factor of ${(10 ** summary.medianAbsLogError).toFixed(1)}).`
         : 'Scored: no comparison (nothing replayed here has an observed multiple within the scored years).',

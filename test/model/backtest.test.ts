@@ -78,6 +78,12 @@ describe('lodestone backtest', () => {
     expect(r.stdout).not.toMatch(/NaN|†/);
   });
 
+  it('counts one comparison in the singular', () => {
+    const r = runCli(['backtest', '--episode', 'IDN_NI_ORE_BAN_2020']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^Scored: 1 comparison; direction agrees in 100%/m);
+  });
+
   it('names the episodes when asked for an unknown one', () => {
     const r = runCli(['backtest', '--episode', 'NO_SUCH']);
     expect(r.status).toBe(1);
