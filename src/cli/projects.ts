@@ -359,6 +359,9 @@ function cashFlowText(p: ProjectAppraisal): string {
   const flows = p.cashFlows;
   if (!flows) return '';
   const base = new Map(flows.baseline.map((f) => [f.year, f]));
+  // Before it comes online a project sells nothing and looks up no price (its flows say 0): none to show.
+  const price = (f: { year: number; price: number } | undefined) =>
+    f === undefined || f.year < p.onlineYear ? '-' : formatPrice(f.price);
   return [
     `${p.id} — ${p.name} (${p.commodity}, ${p.country}), capex USD ${usdM(p.capex)} m, cash cost ${formatPrice(p.cashCost)} ${p.priceUnit}`,
     `decision ${p.decisionYear}, online ${p.onlineYear}, life ${p.life} years; NPV base ${usdM(p.npvBaseline)}, zone ${usdM(p.npvZone)} (USD million); IRR base ${p.irrBaselineNote}, zone ${p.irrZoneNote}`,
@@ -368,14 +371,14 @@ function cashFlowText(p: ProjectAppraisal): string {
     renderTable(flows.zone, [
       { header: 'year', value: (f) => String(f.year) },
       { header: 'output', value: (f) => formatNumber(f.output), align: 'right' },
-      { header: 'price', value: (f) => formatPrice(f.price), align: 'right' },
+      { header: 'price', value: (f) => price(f), align: 'right' },
       { header: 'revenue', value: (f) => usdM(f.revenue), align: 'right' },
       { header: 'CfD', value: (f) => usdM(f.cfd), align: 'right' },
       { header: 'cash cost', value: (f) => usdM(f.operatingCost), align: 'right' },
       { header: 'inputs', value: (f) => usdM(f.inputCost), align: 'right' },
       { header: 'capex', value: (f) => usdM(f.capex), align: 'right' },
       { header: 'net', value: (f) => usdM(f.net), align: 'right' },
-      { header: 'base price', value: (f) => formatPrice(base.get(f.year)?.price ?? null), align: 'right' },
+      { header: 'base price', value: (f) => price(base.get(f.year)), align: 'right' },
       { header: 'base net', value: (f) => usdM(base.get(f.year)?.net ?? 0), align: 'right' },
     ]),
   ].join('\n');

@@ -244,6 +244,25 @@ describe('lodestone projects list, show and downstream', () => {
     expect(r.stdout).toMatch(/year\s+output\s+price\s+revenue\s+CfD\s+cash cost\s+inputs\s+capex\s+net/);
     const json = JSON.parse(runCli(['projects', 'show', 'PRJ_IONEER_RHYOLITE', scenario, '--json']).stdout);
     expect(json.cashFlows.zone.length).toBe(json.onlineYear - json.decisionYear + json.life);
+    // The years of construction sell nothing and look up no price: '-', not a price of 0.00 on either path.
+    for (let year = json.decisionYear; year < json.onlineYear; year++) {
+      const row = r.stdout.split('\n').find((l) => l.startsWith(`${year} `));
+      expect(row?.trim().split(/\s+/), String(year)).toEqual([
+        String(year),
+        '0',
+        '-',
+        '0',
+        '0',
+        '0',
+        '0',
+        expect.any(String),
+        expect.any(String),
+        '-',
+        expect.any(String),
+      ]);
+    }
+    const online = r.stdout.split('\n').find((l) => l.startsWith(`${json.onlineYear} `));
+    expect(online?.trim().split(/\s+/)[2]).not.toBe('-');
     const notValued = runCli(['projects', 'show', 'PRJ_KZ_ONSAN_GA', scenario]);
     expect(notValued.status).toBe(1);
     expect(notValued.stderr).toMatch(/PRJ_KZ_ONSAN_GA: cannot be valued: no published or assumed capital cost/);
