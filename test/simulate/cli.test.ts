@@ -243,7 +243,8 @@ describe('lodestone compare and scenario', () => {
     const missing = runCli(['compare', path.join(empty, 'results.json'), results, '--no-report']);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/empty\/results\.json: no such file: results\.json is missing\n$/);
-  });
+    // A dozen runs of the command: past the default minute on a loaded machine.
+  }, 120_000);
 
   it('publishes the JSON Schema of scenario files, current in docs/', () => {
     const r = runCli(['scenario', 'schema']);
