@@ -464,6 +464,11 @@ export function registerSimulateCommands(program: Command): void {
           );
       }
     }
+    // Two results files are shown as they were written: an overlay would change nothing, and is refused as such.
+    if (ra && rb && opts.data?.length)
+      throw new InputError(
+        '--data: two results files are compared as they were written, and no data is read; leave --data out, or compare scenarios',
+      );
     const catalog = ra && rb ? undefined : loadCheckedDataset(opts);
     const scenarioRun = ra ? ra() : run(a, catalog as Catalog);
     // Two scenarios compare over the first one's years, as simulate --against runs its twin.

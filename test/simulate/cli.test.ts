@@ -214,6 +214,10 @@ describe('lodestone compare and scenario', () => {
     const upper = runCli(['compare', capitals, results, '--no-report']);
     expect(upper.stderr).not.toMatch(/name: missing/);
     expect(upper.stdout).toBe(r.stdout);
+    // Two results files simulate nothing: --data would be read by nothing (a folder that is not there passed too).
+    const data = runCli(['compare', results, results, '--no-report', '--data', path.join(dir, 'no-such-data')]);
+    expect(data.status).toBe(1);
+    expect(data.stderr).toMatch(/--data: two results files are compared as they were written, and no data is read/);
     const bare = path.join(dir, 'bare.json');
     writeFileSync(bare, '{}');
     expect(runCli(['compare', bare, results, '--no-report']).stderr).toMatch(
