@@ -659,6 +659,9 @@ export function registerProjectsCommands(program: Command): void {
       .option('--csv', 'print CSV, one row per project')
       .option('--json', 'print a JSON array of projects'),
   ).action((ref: string | undefined, opts: ProjectsOptions & { csv?: boolean }) => {
+    // The cash flows are in the JSON alone (printed, or projects.json beside the report): elsewhere they would be lost.
+    if (opts.cashFlows && !opts.json && !opts.out)
+      throw new InputError('--cash-flows: only with --json or --out (the table and the CSV have no cash flows)');
     const s = setup(ref, opts);
     const a = appraise(s, opts);
     const sorted = { ...a, projects: [...a.projects].sort(SORTS[opts.sort ?? 'npv-zone']) };

@@ -416,6 +416,10 @@ describe('options that would change nothing', () => {
     ]);
     expect(mineral.status).toBe(1);
     expect(mineral.stderr).toMatch(/--mineral-limit lithium =500m: lithium has a limit already/);
+    // The cash flows go into JSON only (printed, or projects.json beside a report): the table and CSV have none.
+    const flows = runCli(['projects', 'rank', scenario, '--cash-flows', '--csv']);
+    expect(flows.status).toBe(1);
+    expect(flows.stderr).toMatch(/--cash-flows: only with --json or --out/);
     // show values the project its id names: a --project beside it was dropped without a word.
     const show = runCli(['projects', 'show', 'PRJ_VULCAN_ELEMENTS', '--project', 'PRJ_MP_10X']);
     expect(show.status).toBe(2);
