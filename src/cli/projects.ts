@@ -659,6 +659,7 @@ export function registerProjectsCommands(program: Command): void {
       .option('--csv', 'print CSV, one row per project')
       .option('--json', 'print a JSON array of projects'),
   ).action((ref: string | undefined, opts: ProjectsOptions & { csv?: boolean }) => {
+    if (opts.json && opts.csv) throw new InputError('--json and --csv: give one (each prints the projects)');
     // The cash flows are in the JSON alone (printed, or projects.json beside the report): elsewhere they would be lost.
     if (opts.cashFlows && !opts.json && !opts.out)
       throw new InputError('--cash-flows: only with --json or --out (the table and the CSV have no cash flows)');

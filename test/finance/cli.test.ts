@@ -388,7 +388,7 @@ describe('--against', () => {
 });
 
 describe('options that would change nothing', () => {
-  it('refuses a second limit on the same member or mineral, and --project on show (its id names the project)', () => {
+  it('refuses a second limit on one member or mineral, options rank would drop, and --project on show', () => {
     // The second limit silently replaced the first (solve's --floor refuses a second floor on a commodity).
     const member = runCli([
       'projects',
@@ -420,6 +420,10 @@ describe('options that would change nothing', () => {
     const flows = runCli(['projects', 'rank', scenario, '--cash-flows', '--csv']);
     expect(flows.status).toBe(1);
     expect(flows.stderr).toMatch(/--cash-flows: only with --json or --out/);
+    // Both formats asked for: JSON was printed and --csv dropped.
+    const both = runCli(['projects', 'rank', scenario, '--json', '--csv']);
+    expect(both.status).toBe(1);
+    expect(both.stderr).toMatch(/--json and --csv: give one/);
     // show values the project its id names: a --project beside it was dropped without a word.
     const show = runCli(['projects', 'show', 'PRJ_VULCAN_ELEMENTS', '--project', 'PRJ_MP_10X']);
     expect(show.status).toBe(2);
