@@ -174,13 +174,23 @@ export function registerDataCommands(program: Command): void {
       .option('--list', 'list the checks and what each verifies'),
   ).action((opts: DataOptions & { list?: boolean }) => {
     if (opts.list) {
+      const checks = [
+        {
+          name: 'csv-format',
+          description:
+            'every file parses as CSV with the schema columns (malformed, empty, unknown or missing columns)',
+        },
+        {
+          name: 'cell-value',
+          description: 'every cell has the declared type and bounds (numbers, negatives, years, dates, enums)',
+        },
+        { name: 'duplicate-key', description: 'no two rows share a key' },
+        ...CHECKS.map((c) => ({ name: c.name, description: c.description })),
+      ];
       process.stdout.write(
-        `${[
-          'csv-format: every file parses as CSV with the schema columns (malformed, empty, unknown or missing columns)',
-          'cell-value: every cell has the declared type and bounds (numbers, negatives, years, dates, enums)',
-          'duplicate-key: no two rows share a key',
-          ...CHECKS.map((c) => `${c.name}: ${c.description}`),
-        ].join('\n')}\n`,
+        opts.json
+          ? `${JSON.stringify(checks, null, 2)}\n`
+          : `${checks.map((c) => `${c.name}: ${c.description}`).join('\n')}\n`,
       );
       return;
     }

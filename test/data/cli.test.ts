@@ -145,6 +145,17 @@ describe('lodestone data check', () => {
     expect(r.status).toBe(0);
   });
 
+  it('--list names every check, as text or, with --json, as JSON', () => {
+    const text = runCli(['data', 'check', '--list']);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/^csv-format: every file parses as CSV/);
+    // --json was dropped: the list came as text, which JSON.parse refuses.
+    const json = runCli(['data', 'check', '--list', '--json']);
+    expect(json.status).toBe(0);
+    const checks = JSON.parse(json.stdout) as { name: string; description: string }[];
+    expect(checks.map((c) => `${c.name}: ${c.description}`).join('\n')).toBe(text.stdout.trimEnd());
+  });
+
   it('fails on a broken overlay and names file, line and column', () => {
     const dir = overlayDir({
       'production.csv':
