@@ -150,6 +150,26 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
+/**
+ * Refuses, before anything is written, a SQLite file that holds tables but no Lodestone schema: another program's
+ * database, which serve, create-key and migrate would otherwise switch to WAL and add their tables to. (A PostgreSQL
+ * schema may well be shared with other tables; a SQLite file is one program's.)
+ */
+function refuseForeignFile(sqlite: SqliteDatabase.Database, url: string): void {
+  const tables = (
+    sqlite.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'").all() as {
+      name: string;
+    }[]
+  ).map((t) => t.name);
+  if (tables.length === 0 || tables.includes('kysely_migration')) return;
+  sqlite.close();
+  const shown = tables.slice(0, 5).join(', ') + (tables.length > 5 ? `, … (${tables.length} in all)` : '');
+  throw new StoreError(
+    `database '${url}' (--db or LODESTONE_DB): holds the tables of something else (${shown}) and no Lodestone schema; ` +
+      'this command would add its own tables to it: give a new file, or a database Lodestone set up',
+  );
+}
+
 /** Opens (without migrating) the database a URL names. */
 export function openStore(url: string = DEFAULT_DATABASE_URL, { create = true }: { create?: boolean } = {}): Store {
   if (url.startsWith('sqlite:')) {
@@ -179,6 +199,7 @@ export function openStore(url: string = DEFAULT_DATABASE_URL, { create = true }:
     let sqlite: SqliteDatabase.Database;
     try {
       sqlite = new SqliteDatabase(file);
+      if (create && file !== ':memory:') refuseForeignFile(sqlite, url);
       // WAL is a property of the file, kept once set: a command that only reads sets nothing, so that pointing it at
       // someone else's SQLite file (refused as not a Lodestone database) leaves that file as it was.
       if (create) sqlite.pragma('journal_mode = WAL');
@@ -190,6 +211,7 @@ export function openStore(url: string = DEFAULT_DATABASE_URL, { create = true }:
       // it on the way out, though SQLite stores it exactly). PostgreSQL's driver returns bigint as text already.
       sqlite.defaultSafeIntegers(true);
     } catch (e) {
+      if (e instanceof StoreError) throw e;
       throw new StoreError(
         `database '${url}' (--db or LODESTONE_DB): cannot open SQLite database: ${(e as Error).message}`,
       );

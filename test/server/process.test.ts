@@ -273,8 +273,13 @@ describe('lodestone admin and serve: bad input', () => {
     raw.exec('CREATE TABLE t (x)');
     raw.close();
     expect(runCli(['admin', 'list-keys', '--db', `sqlite:${foreign}`]).stderr).toMatch(/not a Lodestone database/);
+    // Nor does a command that would write set up its tables there.
+    const created = runCli(['admin', 'create-key', '--role', 'public', '--db', `sqlite:${foreign}`]);
+    expect(created.status).toBe(1);
+    expect(created.stderr).toMatch(/foreign\.db'.*holds the tables of something else \(t\) and no Lodestone schema/);
     const reread = new Database(foreign, { readonly: true });
     expect(reread.pragma('journal_mode', { simple: true })).toBe('delete');
+    expect(reread.prepare("select name from sqlite_master where type = 'table'").all()).toEqual([{ name: 't' }]);
     reread.close();
     // Audit bounds are checked before the database sees them.
     const limit = runCli(['admin', 'audit', '--limit', '99999999999999999999999', '--db', 'sqlite::memory:']);
