@@ -139,6 +139,9 @@ export function registerSolveCommand(program: Command): void {
       world = buildWorld(catalog, { ...(opts.year !== undefined ? { year: opts.year } : {}), policy });
       checkPolicyCfds(catalog, policy, world);
     } catch (e) {
+      // The year came from the flag: name it as the user wrote it.
+      if (e instanceof ModelInputError && e.path === 'year' && opts.year !== undefined)
+        throw new InputError(e.message.replace(/^year:/, '--year:'));
       throw opts.policy && e instanceof ModelInputError ? inPolicyFile(e, opts.policy, policy) : e;
     }
     const started = performance.now();

@@ -96,6 +96,12 @@ describe('lodestone solve', () => {
     expect(solveJson(['--floor', 'ndpr/oxide=1e9']).certificate.maxResidual).toBeLessThan(1e-8);
   });
 
+  it('names --year, the flag, for a year the data has no demand for', () => {
+    const r = runCli(['solve', '--year', '1990']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^lodestone: --year: no reference demand for 1990; the data has demand for 2024/m);
+  });
+
   it("a ban to 'members' without a zone reaches the default bloc, as in a scenario", () => {
     const price = (j: SolveJson) =>
       j.statistics.commodities.find((c) => c.commodity === 'gallium/refined')?.priceInside;
