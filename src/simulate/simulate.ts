@@ -541,6 +541,14 @@ export function simulate(scenario: Scenario, catalog: Catalog, options: Simulate
     );
   }
   for (const s of skipped) notes.push(`project left out: ${s}`);
+  // A member that joins after the horizon is never one in this run, though the scenario lists it.
+  (scenario.zone?.members ?? []).forEach((m, i) => {
+    if (m.from > scenario.horizon.end) {
+      notes.push(
+        `zone.members.${i}: ${m.region} joins in ${m.from}, after the horizon (${scenario.horizon.start}–${scenario.horizon.end}): it is not a member in any year of this run`,
+      );
+    }
+  });
   const assumedCost = pipeline.filter((p) => p.cashCostAssumed).map((p) => p.id);
   if (assumedCost.length > 0) {
     notes.push(

@@ -348,6 +348,22 @@ function zoneWith(end: number, zone: string): SimulationResult {
   return simulate(readScenario(file), catalog);
 }
 
+describe('a member that joins after the horizon', () => {
+  it('is noted as never a member in the run, not listed in silence', () => {
+    const r = zoneWith(
+      2026,
+      `  members:
+    - { region: USA, from: 2026 }
+    - { region: KOR, from: 2030 }
+`,
+    );
+    expect(r.notes).toContain(
+      'zone.members.1: KOR joins in 2030, after the horizon (2025–2026): it is not a member in any year of this run',
+    );
+    expect(r.notes.filter((n) => n.startsWith('zone.members.0'))).toEqual([]);
+  });
+});
+
 describe('CfDs on one good, one after the other', () => {
   // zone-2026's NdPr CfD in the USA to 2029, then a second one from 2030 with a budget of 1.5 times its first year's
   // payments: it pays 2030 and 2031 and stops in 2032. Charged with the first one's payments too (USD 419 M), as it
