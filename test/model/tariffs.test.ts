@@ -87,13 +87,12 @@ describe('the route tables a catalog keeps', () => {
     const candidates = ['USA', 'JPN', 'MEX', 'CAN', 'AUS', 'KOR', 'GBR', 'IND', 'BRA', 'CHL', 'ZAF', 'IDN', 'NOR'];
     const sets = candidates.flatMap((a, i) => candidates.slice(i + 1).map((b) => [a, b]));
     expect(sets.length).toBe(78);
-    const prices = (members: string[]) =>
-      buildWorld(fresh, { policy: { members } }).problem.routes?.byPair?.length;
-    const first = prices(sets[0] as string[]);
-    for (const members of sets) prices(members);
+    const routesOf = (members: string[]) => buildWorld(fresh, { policy: { members } }).problem.routes?.byPair?.length;
+    const first = routesOf(sets[0] as string[]);
+    for (const members of sets) routesOf(members);
     expect(routeTablesKept(fresh)).toBeGreaterThan(0);
     expect(routeTablesKept(fresh)).toBeLessThanOrEqual(64);
     // A table dropped is made again, the same.
-    expect(prices(sets[0] as string[])).toBe(first);
+    expect(routesOf(sets[0] as string[])).toBe(first);
   }, 60_000);
 });
