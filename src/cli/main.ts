@@ -31,6 +31,26 @@ export function buildProgram(): Command {
 }
 
 /**
+ * An option that takes one value, given twice (`--episode A --episode B`), would have its last value win in silence:
+ * refused, naming it. Options that gather every value (`--floor`, `--data`, `--member-limit`) hold a list or a
+ * record and may repeat; flags without a value (`--json`) say the same thing twice.
+ */
+function refuseRepeatedOptions(action: Command, argv: readonly string[]): void {
+  for (const option of action.options) {
+    if (!(option.required || option.optional) || !option.long) continue;
+    if (action.getOptionValueSource(option.attributeName()) !== 'cli') continue;
+    // A list or a record gathers every value given (collect, the limits' KEY=USD pairs).
+    const value: unknown = action.getOptionValue(option.attributeName());
+    if (typeof value === 'object' && value !== null) continue;
+    const names = [option.long, ...(option.short ? [option.short] : [])];
+    const given = argv.filter((a) => names.some((n) => a === n || a.startsWith(`${n}=`))).length;
+    if (given > 1) {
+      throw new InputError(`${option.long} is given ${given} times: it takes one value (give it once)`);
+    }
+  }
+}
+
+/**
  * A reader that stops early (`lodestone data sources | head -1`) closes the pipe: the rest of the output has nowhere
  * to go, which is no error of ours, so the command ends quietly, as Unix tools do.
  */
@@ -46,6 +66,7 @@ function endQuietlyOnClosedPipe(): void {
 export async function main(argv: readonly string[]): Promise<number> {
   endQuietlyOnClosedPipe();
   const program = buildProgram();
+  program.hook('preAction', (_root, action) => refuseRepeatedOptions(action, argv));
   try {
     await program.parseAsync([...argv], { from: 'user' });
     const code = Number(process.exitCode ?? 0);

@@ -84,6 +84,14 @@ describe('lodestone backtest', () => {
     expect(r.stdout).toMatch(/^Scored: 1 comparison; direction agrees in 100%/m);
   });
 
+  it('refuses an option of one value given twice, which kept the last in silence; a repeatable one may repeat', () => {
+    const r = runCli(['backtest', '--episode', 'IDN_NI_ORE_BAN_2020', '--episode=CN_SB_LIC_2024']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^lodestone: --episode is given 2 times: it takes one value \(give it once\)$/m);
+    const twoFolders = runCli(['backtest', '--episode', 'IDN_NI_ORE_BAN_2020', '--data', 'data', '--data', 'data']);
+    expect(twoFolders.status).toBe(0);
+  });
+
   it('names the episodes when asked for an unknown one', () => {
     const r = runCli(['backtest', '--episode', 'NO_SUCH']);
     expect(r.status).toBe(1);
