@@ -8,6 +8,7 @@ import { type Dataset, loadDataset } from '../data/load.ts';
 import { type AnyRow, type AnyTable, TABLES, type TableName } from '../data/schema.ts';
 import { summarize } from '../data/summary.ts';
 import { InputError } from '../model/document.ts';
+import { didYouMean } from '../suggest.ts';
 import { formatNumber, formatPercent, formatPrice, renderTable } from './table.ts';
 
 interface DataOptions {
@@ -233,7 +234,9 @@ export function registerDataCommands(program: Command): void {
     if (opts.episode !== undefined) {
       const known = [...new Set(all.map((r) => r.episode))];
       if (!known.includes(opts.episode))
-        throw new InputError(`--episode ${opts.episode}: no such episode (the episodes: ${known.join(', ')})`);
+        throw new InputError(
+          `--episode ${opts.episode}: no such episode${didYouMean(opts.episode, known)} (the episodes: ${known.join(', ')})`,
+        );
       const on = [...new Set(rows.map((r) => r.episode))];
       rows = rows.filter((r) => r.episode === opts.episode);
       if (rows.length === 0)

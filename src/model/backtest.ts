@@ -11,6 +11,7 @@
 import type { Catalog } from '../data/catalog.ts';
 import { type EpisodeObservation, episodeObservations } from '../data/episodes.ts';
 import { type EquilibriumSolution, solveEquilibrium } from '../equilibrium/solve.ts';
+import { didYouMean } from '../suggest.ts';
 import type { Policy } from './policy.ts';
 import { modelRegion } from './regions.ts';
 import { buildWorld, type World } from './world.ts';
@@ -182,7 +183,9 @@ export function runBacktest(catalog: Catalog, options: { episode?: string; year?
   if (options.episode !== undefined) {
     const known = [...new Set(observations.map((o) => o.episode))];
     if (!known.includes(options.episode)) {
-      throw new RangeError(`unknown episode '${options.episode}' (episodes: ${known.join(', ')})`);
+      throw new RangeError(
+        `unknown episode '${options.episode}'${didYouMean(options.episode, known)} (episodes: ${known.join(', ')})`,
+      );
     }
     observations = observations.filter((o) => o.episode === options.episode);
   }

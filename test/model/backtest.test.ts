@@ -97,5 +97,12 @@ describe('lodestone backtest', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/unknown episode 'NO_SUCH'.*CN_GAGE_LIC_2023/);
     expect(r.stderr).not.toMatch(/at .*\.ts:/);
+    // An id in the wrong case, or a letter off, gets the one it is close to.
+    expect(runCli(['backtest', '--episode', 'cn_us_ban_2024']).stderr).toMatch(
+      /unknown episode 'cn_us_ban_2024' \(did you mean 'CN_US_BAN_2024'\?\)/,
+    );
+    expect(runCli(['data', 'episodes', '--episode', 'CN_US_BAN_2O24']).stderr).toMatch(
+      /no such episode \(did you mean 'CN_US_BAN_2024'\?\)/,
+    );
   });
 });
