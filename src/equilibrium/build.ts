@@ -284,7 +284,8 @@ function totalDemand(curves: readonly DemandCurve[], p: number): number {
   return d;
 }
 
-function curveDemand(c: DemandCurve, p: number): number {
+/** Demand of one curve at price p (isoelastic: flat below 1e-9 of its reference price, as the conditions hold it). */
+export function curveDemand(c: DemandCurve, p: number): number {
   return c.kind === 'isoelastic'
     ? c.q0 * (Math.max(p, c.p0 * 1e-9) / c.p0) ** c.elasticity
     : Math.max(0, c.intercept - c.slope * p);

@@ -9,6 +9,7 @@ import {
   buildChain,
   type ChainModel,
   chainsOf,
+  curveDemand,
   routeLevy,
   type VariableInfo,
   type VariableKind,
@@ -841,7 +842,7 @@ export function rationingReleases(problem: EquilibriumProblem): StockOperation[]
     const d = demands[i] as (typeof demands)[number];
     const c = d.curve;
     if (c.kind !== 'isoelastic' || c.choke === undefined) continue;
-    const releaseCap = isoelasticDemand(c, c.choke);
+    const releaseCap = curveDemand(c, c.choke);
     if (releaseCap > 0) {
       rationing.push({
         id: chokeId(i),
@@ -856,47 +857,55 @@ export function rationingReleases(problem: EquilibriumProblem): StockOperation[]
   return rationing;
 }
 
-/** Demand of an isoelastic curve at price p (flat below 1e-9 of its reference price, as the conditions hold it). */
-function isoelasticDemand(c: { q0: number; p0: number; elasticity: number }, p: number): number {
-  return c.q0 * (Math.max(p, c.p0 * 1e-9) / c.p0) ** c.elasticity;
+/** A solution's market prices by commodity, then region: made once per solution, however many lookups. */
+const PRICE_INDEX = new WeakMap<object, Map<string, Map<string, number>>>();
+
+/** The market prices of a solution by commodity, then region (a node's price: one per commodity and region). */
+export function marketPrices(solution: Pick<EquilibriumSolution, 'prices'>): Map<string, Map<string, number>> {
+  return remembered(PRICE_INDEX, solution, () => {
+    const prices = new Map<string, Map<string, number>>();
+    for (const p of solution.prices) remembered(prices, p.commodity, () => new Map()).set(p.region, p.price);
+    return prices;
+  });
 }
 
-/** The price of each node of a solution, by commodity then region. */
-function nodePrices(solution: Omit<EquilibriumSolution, 'rationed'>): Map<string, Map<string, number>> {
-  const byCommodity = new Map<string, Map<string, number>>();
-  for (const p of solution.prices) {
-    let byRegion = byCommodity.get(p.commodity);
-    if (!byRegion) {
-      byRegion = new Map();
-      byCommodity.set(p.commodity, byRegion);
-    }
-    byRegion.set(p.region, p.price);
-  }
-  return byCommodity;
+/** The choked isoelastic curve a rationing release serves (its id names the curve's place in `problem.demands`). */
+function rationedCurve(problem: EquilibriumProblem, id: string) {
+  const c = (problem.demands[Number(id.slice(CHOKE_PREFIX.length))] as EquilibriumProblem['demands'][number]).curve;
+  return c.kind === 'isoelastic' && c.choke !== undefined ? { curve: c, choke: c.choke } : undefined;
 }
 
 /**
- * The rationing releases with each cap set to what its buyers can go without at the solution's price: D(choke) at
- * or below the choke, D(price) above it (they buy nothing there), if any moved by more than RATIONING_SLACK; else
- * `rationing` itself (consistent).
+ * What a rationing's buyers can go without at the solution's price: D(choke) at or below the choke, D(price) above
+ * it (they buy nothing there), with D(choke); undefined for a release that rations no choked curve.
+ */
+function rationable(
+  problem: EquilibriumProblem,
+  op: StockOperation,
+  prices: Map<string, Map<string, number>>,
+): { asked: number; atChoke: number } | undefined {
+  const r = rationedCurve(problem, op.id);
+  if (!r) return undefined;
+  const price = prices.get(op.commodity)?.get(op.region) ?? r.choke;
+  return { asked: curveDemand(r.curve, Math.max(price, r.choke)), atChoke: curveDemand(r.curve, r.choke) };
+}
+
+/**
+ * The rationing releases with each cap set to what its buyers can go without at the solution's price (rationable),
+ * if any moved by more than RATIONING_SLACK; else `rationing` itself (consistent).
  */
 function rationingWithinDemand(
   problem: EquilibriumProblem,
   rationing: readonly StockOperation[],
   solution: Omit<EquilibriumSolution, 'rationed'>,
 ): StockOperation[] {
-  const prices = nodePrices(solution);
+  const prices = marketPrices(solution);
   let changed = false;
   const next = rationing.map((op) => {
-    const c = (problem.demands[Number(op.id.slice(CHOKE_PREFIX.length))] as EquilibriumProblem['demands'][number])
-      .curve;
-    if (c.kind !== 'isoelastic' || c.choke === undefined) return op;
-    const price = prices.get(op.commodity)?.get(op.region) ?? c.choke;
-    const asked = isoelasticDemand(c, Math.max(price, c.choke));
-    const cap = op.releaseCap as number;
-    if (Math.abs(cap - asked) <= RATIONING_SLACK * isoelasticDemand(c, c.choke)) return op;
+    const r = rationable(problem, op, prices);
+    if (!r || Math.abs((op.releaseCap as number) - r.asked) <= RATIONING_SLACK * r.atChoke) return op;
     changed = true;
-    return { ...op, releaseCap: asked };
+    return { ...op, releaseCap: r.asked };
   });
   return changed ? next : (rationing as StockOperation[]);
 }
@@ -907,15 +916,13 @@ function worstRationingExcess(
   rationing: readonly StockOperation[],
   solution: Omit<EquilibriumSolution, 'rationed'>,
 ): { region: string; commodity: string; excess: number } {
-  const prices = nodePrices(solution);
+  const prices = marketPrices(solution);
   let worst = { region: '', commodity: '', excess: 0 };
   for (const op of rationing) {
-    const c = (problem.demands[Number(op.id.slice(CHOKE_PREFIX.length))] as EquilibriumProblem['demands'][number])
-      .curve;
-    if (c.kind !== 'isoelastic' || c.choke === undefined) continue;
-    const price = prices.get(op.commodity)?.get(op.region) ?? c.choke;
+    const r = rationable(problem, op, prices);
+    if (!r) continue;
     const released = solution.stocks.find((s) => s.id === op.id)?.released ?? 0;
-    const excess = (released - isoelasticDemand(c, Math.max(price, c.choke))) / isoelasticDemand(c, c.choke);
+    const excess = (released - r.asked) / r.atChoke;
     if (excess > worst.excess) worst = { region: op.region, commodity: op.commodity, excess };
   }
   return worst;
@@ -1007,13 +1014,12 @@ export function solveEquilibrium(problem: EquilibriumProblem, options: SolveOpti
   }
   // Where the price is above a curve's choke its buyers go without all they would take at the choke, D(choke); the
   // release met only D(price) of it, what the curve asks at that price.
-  const pricesAt = capped ? nodePrices(inner) : undefined;
+  const pricesAt = capped ? marketPrices(inner) : undefined;
   const aboveChoke = (id: string, commodity: string, region: string): number => {
-    if (!pricesAt) return 0;
-    const c = (problem.demands[Number(id.slice(CHOKE_PREFIX.length))] as EquilibriumProblem['demands'][number]).curve;
-    const price = pricesAt.get(commodity)?.get(region) ?? 0;
-    if (c.kind !== 'isoelastic' || c.choke === undefined || !(price > c.choke)) return 0;
-    return isoelasticDemand(c, c.choke) - isoelasticDemand(c, price);
+    const r = pricesAt && rationedCurve(problem, id);
+    const price = pricesAt?.get(commodity)?.get(region) ?? 0;
+    if (!r || !(price > r.choke)) return 0;
+    return curveDemand(r.curve, r.choke) - curveDemand(r.curve, price);
   };
   // What went unserved per node (by commodity, then region), in the order the nodes first appear.
   const unserved: { region: string; commodity: string; quantity: number }[] = [];

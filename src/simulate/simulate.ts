@@ -18,7 +18,7 @@ import {
 import type { Catalog } from '../data/catalog.ts';
 import { BASE_YEAR } from '../data/schema.ts';
 import type { EquilibriumProblem, Producer, StockOperation } from '../equilibrium/problem.ts';
-import { EquilibriumError, type EquilibriumSolution, solveEquilibrium } from '../equilibrium/solve.ts';
+import { EquilibriumError, type EquilibriumSolution, marketPrices, solveEquilibrium } from '../equilibrium/solve.ts';
 import { remembered } from '../memo.ts';
 import { InputError } from '../model/document.ts';
 import { baseYearMarket } from '../model/observed.ts';
@@ -1536,17 +1536,9 @@ function sumMembers(
   return s;
 }
 
-/** A solution's market prices by commodity, then region: once per solution, for the lookups of its year and the next. */
-const PRICE_INDEX = new WeakMap<EquilibriumSolution, Map<string, Map<string, number>>>();
-
 /** The market price of k in region r in a solution (a node's price: one per commodity and region), if it has one. */
 function marketPriceOf(solution: EquilibriumSolution, k: string, r: string): number | undefined {
-  const index = remembered(PRICE_INDEX, solution, () => {
-    const prices = new Map<string, Map<string, number>>();
-    for (const p of solution.prices) remembered(prices, p.commodity, () => new Map()).set(p.region, p.price);
-    return prices;
-  });
-  return index.get(k)?.get(r);
+  return marketPrices(solution).get(k)?.get(r);
 }
 
 /**
